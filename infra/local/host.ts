@@ -1,0 +1,172 @@
+/**
+ * The local host: a Node HTTP server that serves exactly the routes of the manifest by turning
+ * each request into an API Gateway HTTP API (payload 2.0) event, with the verified JWT's
+ * claims in `requestContext.authorizer.jwt.claims`, and calling the same `handler` export
+ * that Lambda runs.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { HttpEvent, HttpHandler } from '../../lib/http/handler.ts';
+import { problem } from '../../lib/http/problem.ts';
+import { pathPattern, routes, type RouteDefinition } from '../routes.ts';
+import { createVerifier, type DevKey } from './jwt.ts';
+
+/** API Gateway's own payload limit; the functions enforce a smaller one of their own. */
+const GATEWAY_MAX_BYTES = 10 * 1024 * 1024;
+/** The Lambda timeout the stack sets; the host gives up on a handler after the same time. */
+export const HANDLER_TIMEOUT_MS = 10_000;
+
+const functionsDir = join(import.meta.dirname, '..', '..', 'functions');
+const compiled = routes.map((r) => ({ route: r as RouteDefinition, pattern: pathPattern(r.path) }));
+const handlers = new Map<string, Promise<HttpHandler>>();
+
+function loadHandler(name: string): Promise<HttpHandler> {
+  let loaded = handlers.get(name);
+  if (!loaded) {
+    loaded = import(pathToFileURL(join(functionsDir, `${name}.ts`)).href).then((m: { handler: HttpHandler }) => m.handler);
+    handlers.set(name, loaded);
+  }
+  return loaded;
+}
+
+function send(res: ServerResponse, result: APIGatewayProxyStructuredResultV2): void {
+  res.writeHead(result.statusCode ?? 200, result.headers as Record<string, string>);
+  res.end(result.body ?? '');
+}
+
+function sendProblem(res: ServerResponse, kind: Parameters<typeof problem>[0], detail: string, headers: Record<string, string> = {}) {
+  const body = problem(kind, detail);
+  send(res, { statusCode: body.status, headers: { 'content-type': 'application/problem+json', ...headers }, body: JSON.stringify(body) });
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > GATEWAY_MAX_BYTES) return 'too-large';
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+export interface HostOptions {
+  port: number;
+  host?: string;
+  key: DevKey;
+  /** Called for each request after the response is written (request log). */
+  onRequest?: (line: string) => void;
+}
+
+export interface RunningHost {
+  url: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+/** Starts the host; rejects with EADDRINUSE when the port is taken. */
+export async function startHost(options: HostOptions): Promise<RunningHost> {
+  const verify = await createVerifier(options.key);
+
+  const server = createServer(async (req, res) => {
+    const started = Date.now();
+    try {
+      await serve(req, res);
+    } catch {
+      if (!res.headersSent) sendProblem(res, 'unavailable', 'the local host failed to serve the request');
+    }
+    options.onRequest?.(`${req.method} ${req.url} → ${res.statusCode} (${Date.now() - started} ms)`);
+  });
+
+  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const method = (req.method ?? 'GET').toUpperCase();
+    const matches = compiled
+      .map((c) => ({ ...c, match: c.pattern.exec(url.pathname) }))
+      .filter((c) => c.match !== null);
+    if (matches.length === 0) return sendProblem(res, 'not-found', `no route ${url.pathname}`);
+    const found = matches.find((c) => c.route.method === method);
+    if (!found) {
+      return sendProblem(res, 'not-found', `no route ${method} ${url.pathname}`, {
+        allow: matches.map((c) => c.route.method).join(', '),
+      });
+    }
+
+    const body = await readBody(req);
+    if (body === 'too-large') return sendProblem(res, 'too-large', 'the body is larger than the gateway accepts');
+
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
+
+    let claims: Record<string, unknown> = {};
+    if (found.route.auth) {
+      const verified = await verify(headers.authorization);
+      if ('error' in verified) {
+        return sendProblem(res, 'unauthenticated', verified.error, { 'www-authenticate': 'Bearer' });
+      }
+      claims = verified.claims as Record<string, unknown>;
+    }
+
+    const query: Record<string, string> = {};
+    for (const [k, v] of url.searchParams) query[k] = query[k] === undefined ? v : `${query[k]},${v}`;
+    const pathParameters: Record<string, string> = {};
+    for (const [k, v] of Object.entries(found.match!.groups ?? {})) pathParameters[k] = decodeURIComponent(v);
+    const now = new Date();
+    const requestId = randomUUID();
+    const routeKey = `${found.route.method} ${found.route.path}`;
+    const event = {
+      version: '2.0',
+      routeKey,
+      rawPath: url.pathname,
+      rawQueryString: url.search.replace(/^\?/, ''),
+      headers,
+      ...(Object.keys(query).length ? { queryStringParameters: query } : {}),
+      ...(Object.keys(pathParameters).length ? { pathParameters } : {}),
+      requestContext: {
+        accountId: 'local',
+        apiId: 'local',
+        domainName: headers.host ?? 'localhost',
+        domainPrefix: 'localhost',
+        http: { method, path: url.pathname, protocol: 'HTTP/1.1', sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+        requestId,
+        routeKey,
+        stage: '$default',
+        time: now.toISOString(),
+        timeEpoch: now.getTime(),
+        authorizer: { jwt: { claims, scopes: [] }, principalId: '', integrationLatency: 0 },
+      },
+      ...(body.length ? { body: body.toString('utf8') } : {}),
+      isBase64Encoded: false,
+    } as unknown as HttpEvent;
+
+    const handler = await loadHandler(found.route.function);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), HANDLER_TIMEOUT_MS)));
+    const result = await Promise.race([handler(event, { awsRequestId: requestId, functionName: found.route.function }), timeout]);
+    clearTimeout(timer);
+    if (result === 'timeout') return sendProblem(res, 'unavailable', 'the function timed out', { 'retry-after': '5' });
+    send(res, result);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  return {
+    url: `http://${options.host ?? '127.0.0.1'}:${port}`,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

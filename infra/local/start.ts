@@ -1,0 +1,70 @@
+/**
+ * `npm start`: the whole API on localhost over DynamoDB Local.
+ *   npm start                      data kept under .chatlines/dynamodb between runs
+ *   npm start -- --in-memory       a throwaway run
+ *   PORT=3001 npm start            another port (default 3000)
+ *   DYNAMODB_ENDPOINT=http://…     use that DynamoDB instead of starting DynamoDB Local
+ * Ctrl-C stops everything it started.
+ */
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ensureTable, startDynamoDbLocal, type RunningDynamoDb } from './dynamodb.ts';
+import { configureLocalEnvironment } from './env.ts';
+import { startHost } from './host.ts';
+import { loadOrCreateDevKey } from './jwt.ts';
+
+const { values } = parseArgs({
+  options: {
+    'in-memory': { type: 'boolean', default: false },
+    quiet: { type: 'boolean', default: false },
+  },
+});
+
+const port = Number(process.env.PORT ?? 3000);
+const tableName = process.env.TABLE_NAME ?? 'chatlines';
+const dataDir = join(process.cwd(), '.chatlines', 'dynamodb');
+
+let dynamo: RunningDynamoDb | undefined;
+let endpoint = process.env.DYNAMODB_ENDPOINT;
+if (!endpoint) {
+  dynamo = await startDynamoDbLocal(values['in-memory'] ? {} : { dataDir });
+  endpoint = dynamo.endpoint;
+}
+
+const stopAll = async (code: number) => {
+  await dynamo?.stop();
+  process.exit(code);
+};
+
+try {
+  const table = await ensureTable(endpoint, tableName);
+  configureLocalEnvironment(tableName, endpoint);
+  const key = await loadOrCreateDevKey();
+  const host = await startHost({
+    port,
+    key,
+    ...(values.quiet ? {} : { onRequest: (line: string) => console.log(line) }),
+  }).catch(async (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EADDRINUSE') {
+      console.error(`chatlines: port ${port} is already in use (another npm start?); set PORT to use another one.`);
+      await stopAll(1);
+    }
+    throw error;
+  });
+  const storage = dynamo ? (values['in-memory'] ? 'DynamoDB Local, in memory' : `DynamoDB Local, data in ${dataDir}`) : endpoint;
+  console.log(`chatlines API on ${host.url}  (table ${tableName} ${table}; ${storage})`);
+  console.log(`  health:  curl ${host.url}/v1/health`);
+  console.log(`  token:   TOKEN=$(npm run -s token -- --sub alice --roles admin)`);
+  console.log(`  then:    curl -H "Authorization: Bearer $TOKEN" ${host.url}/v1/lines -d '{"__name":"Support"}'`);
+  console.log('Ctrl-C stops the API and DynamoDB Local.');
+
+  const shutdown = async () => {
+    await host.close();
+    await stopAll(0);
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+} catch (error) {
+  console.error(`chatlines: ${(error as Error).message}`);
+  await stopAll(1);
+}

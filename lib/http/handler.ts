@@ -1,0 +1,211 @@
+/**
+ * The one adapter from API Gateway HTTP API (payload 2.0) events to chatlines use cases:
+ * zod parsing of path, query and body; the caller from JWT claims; `Idempotency-Key`;
+ * errors as `application/problem+json`; logging and one metric per outcome. Every function
+ * in `functions/` is `export const handler = route({...})`.
+ */
+import { createHash } from 'node:crypto';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { z } from 'zod';
+import { callerFromClaims, type Caller } from '../auth/caller.ts';
+import { ChatlinesError, type FieldError } from '../errors.ts';
+import { getItem, putNew, type TransactItem } from '../store/db.ts';
+import { idempotencyKey } from '../store/keys.ts';
+import { logger, recordOutcome, tracer } from '../observability.ts';
+import { errorResponse, json } from './problem.ts';
+
+/** Largest request body accepted (bytes); larger → 413. */
+export const MAX_BODY_BYTES = 64 * 1024;
+/** How long an idempotency record is kept. */
+export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
+
+export interface Reply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/**
+ * Extra writes a use case adds to its own transaction so that the idempotency record lands
+ * atomically with the change. Empty when the request carries no `Idempotency-Key`.
+ */
+export type IdempotencyWrites = (reply: Reply) => TransactItem[];
+
+export interface RouteContext<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+  /** Undefined only on routes declared with `auth: false`. */
+  caller: Caller;
+  requestId: string;
+  idempotency: IdempotencyWrites;
+}
+
+export type HttpEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
+export type HttpHandler = (event: HttpEvent, context?: Partial<Context>) => Promise<APIGatewayProxyStructuredResultV2>;
+
+interface RouteSpec<PS extends z.ZodType, QS extends z.ZodType, BS extends z.ZodType> {
+  /** Name used in logs and metrics, e.g. `assign-session`. */
+  operation: string;
+  auth?: boolean;
+  params?: PS;
+  query?: QS;
+  body?: BS;
+  run(ctx: RouteContext<z.output<PS>, z.output<QS>, z.output<BS>>): Promise<Reply>;
+}
+
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+/** Zod issues → `{ path, message }`, unknown keys listed one by one. */
+export function fieldErrors(error: z.ZodError, prefix: string): FieldError[] {
+  const out: FieldError[] = [];
+  for (const issue of error.issues) {
+    const base = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        out.push({ path: [base, key].filter(Boolean).join('.'), message: 'unknown field (not allowed here)' });
+      }
+    } else {
+      out.push({ path: base || prefix || '(root)', message: issue.message });
+    }
+  }
+  return out;
+}
+
+function parsePart<S extends z.ZodType>(schema: S | undefined, value: unknown, prefix: string): z.output<S> {
+  if (!schema) return undefined as z.output<S>;
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const errors = fieldErrors(result.error, prefix);
+  throw new ChatlinesError('invalid', `invalid ${prefix || 'body'}: ${errors.map((e) => `${e.path} (${e.message})`).join('; ')}`, errors);
+}
+
+function rawBody(event: HttpEvent): string | undefined {
+  if (event.body === undefined || event.body === null || event.body === '') return undefined;
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+}
+
+function parseJson(text: string | undefined): unknown {
+  if (text === undefined) return {};
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : 'unparseable';
+    throw new ChatlinesError('invalid', `the body is not valid JSON: ${reason}`, [{ path: 'body', message: 'malformed JSON' }]);
+  }
+}
+
+function header(event: HttpEvent, name: string): string | undefined {
+  const lower = name.toLowerCase();
+  for (const [k, v] of Object.entries(event.headers ?? {})) if (k.toLowerCase() === lower) return v;
+  return undefined;
+}
+
+interface IdempotencyRecord {
+  requestHash: string;
+  status: number;
+  body: string;
+}
+
+async function readIdempotencyRecord(caller: string, key: string): Promise<IdempotencyRecord | undefined> {
+  const item = await getItem(idempotencyKey(caller, key));
+  return item as IdempotencyRecord | undefined;
+}
+
+function replay(record: IdempotencyRecord, requestHash: string): Reply {
+  if (record.requestHash !== requestHash) {
+    throw new ChatlinesError('conflict', 'this Idempotency-Key was already used with a different request');
+  }
+  return { status: record.status, body: JSON.parse(record.body), headers: { 'idempotent-replayed': 'true' } };
+}
+
+/** Builds a Lambda handler for one route. */
+export function route<PS extends z.ZodType = z.ZodUndefined, QS extends z.ZodType = z.ZodUndefined, BS extends z.ZodType = z.ZodUndefined>(
+  spec: RouteSpec<PS, QS, BS>,
+): HttpHandler {
+  const needsAuth = spec.auth !== false;
+  return async (event, context) => {
+    const started = Date.now();
+    const requestId = context?.awsRequestId ?? event.requestContext?.requestId ?? 'local';
+    logger.appendKeys({ requestId, operation: spec.operation });
+    const parent = tracer.isTracingEnabled() ? tracer.getSegment() : undefined;
+    const segment = parent?.addNewSubsegment(`## ${spec.operation}`);
+    if (segment) {
+      tracer.setSegment(segment);
+      tracer.annotateColdStart();
+      tracer.addServiceNameAnnotation();
+    }
+    let reply: Reply;
+    try {
+      reply = await handle(event, requestId);
+    } catch (error) {
+      reply = errorResponse(error, requestId);
+      if (reply.status >= 500) logger.error('request failed', { error: error as Error });
+    } finally {
+      if (segment && parent) {
+        segment.close();
+        tracer.setSegment(parent);
+      }
+    }
+    const outcome = reply.status < 400 ? 'success' : String(reply.status);
+    recordOutcome(spec.operation, outcome);
+    logger.info('request', { status: reply.status, ms: Date.now() - started, method: event.requestContext?.http?.method });
+    logger.removeKeys(['requestId', 'operation']);
+    return toResult(reply, requestId);
+  };
+
+  async function handle(event: HttpEvent, requestId: string): Promise<Reply> {
+    const method = event.requestContext?.http?.method ?? 'GET';
+    const text = rawBody(event);
+    if (text !== undefined && Buffer.byteLength(text, 'utf8') > MAX_BODY_BYTES) {
+      throw new ChatlinesError('too-large', `the body is larger than ${MAX_BODY_BYTES} bytes`);
+    }
+    const caller = needsAuth ? callerFromClaims(event.requestContext?.authorizer?.jwt?.claims) : (undefined as unknown as Caller);
+    const params = parsePart(spec.params, event.pathParameters ?? {}, 'params');
+    const query = parsePart(spec.query, event.queryStringParameters ?? {}, 'query');
+    const body = spec.body ? parsePart(spec.body, parseJson(text), '') : (undefined as z.output<BS>);
+    if (!spec.body && text !== undefined && text.trim() !== '' && text.trim() !== '{}') {
+      throw new ChatlinesError('invalid', 'this route takes no body', [{ path: 'body', message: 'must be empty' }]);
+    }
+
+    const key = MUTATING.has(method) ? header(event, 'idempotency-key') : undefined;
+    if (key === undefined || !needsAuth) {
+      return spec.run({ params, query, body, caller, requestId, idempotency: () => [] });
+    }
+    if (!IDEMPOTENCY_KEY.test(key)) {
+      throw new ChatlinesError('invalid', 'Idempotency-Key must be 1-128 letters, digits or _.:-', [
+        { path: 'headers.idempotency-key', message: 'invalid format' },
+      ]);
+    }
+    const requestHash = createHash('sha256')
+      .update(`${method} ${event.rawPath}\n${text ?? ''}`)
+      .digest('base64url');
+    const existing = await readIdempotencyRecord(caller.sub, key);
+    if (existing) return replay(existing, requestHash);
+    const idempotency: IdempotencyWrites = (reply) => [
+      putNew({
+        ...idempotencyKey(caller.sub, key),
+        entity: 'idempotency',
+        requestHash,
+        status: reply.status,
+        body: JSON.stringify(reply.body ?? null),
+        expiresAt: Math.floor(Date.now() / 1000) + IDEMPOTENCY_TTL_SECONDS,
+      }),
+    ];
+    try {
+      return await spec.run({ params, query, body, caller, requestId, idempotency });
+    } catch (error) {
+      // A parallel request with the same key may have won the race: answer with its reply.
+      if (error instanceof ChatlinesError && error.kind === 'conflict') {
+        const winner = await readIdempotencyRecord(caller.sub, key);
+        if (winner) return replay(winner, requestHash);
+      }
+      throw error;
+    }
+  }
+}
+
+function toResult(reply: Reply, requestId: string): APIGatewayProxyStructuredResultV2 {
+  return json(reply.status, reply.body, { 'x-request-id': requestId, ...reply.headers });
+}

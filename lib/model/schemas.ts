@@ -1,0 +1,207 @@
+/**
+ * Zod schemas: the single source of the request, response and item types of chatlines.
+ * The functions validate with them, the store validates what it reads with them, and the
+ * OpenAPI document is generated from them.
+ */
+import { z } from 'zod';
+import {
+  LineChannelState,
+  LineChannelType,
+  LineClientBlockedStatus,
+  LineMessageType,
+  LineSessionPriority,
+  LineSessionState,
+  OperatorStatusType,
+} from './enums.ts';
+
+/** Longest free-text field we accept (names, accounts). */
+export const MAX_NAME_LENGTH = 256;
+/** Longest message body we accept. */
+export const MAX_BODY_LENGTH = 16_384;
+
+export const Id = z.uuid({ error: 'must be a UUID' });
+/** Ids of users, groups, bots: whatever the identity provider issues (`sub`, group names). */
+export const PrincipalId = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9._:@+-]+$/, { error: 'letters, digits and ._:@+- only' });
+export const Timestamp = z.iso.datetime({ offset: true });
+export const Name = z.string().trim().min(1).max(MAX_NAME_LENGTH);
+export const AppCode = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, { error: 'letters, digits, _ and - only' });
+
+export const SessionStateSchema = z.enum(LineSessionState);
+export const SessionPrioritySchema = z.enum(LineSessionPriority);
+export const ChannelStateSchema = z.enum(LineChannelState);
+export const ChannelTypeSchema = z.enum(LineChannelType);
+export const ClientBlockedStatusSchema = z.enum(LineClientBlockedStatus);
+export const MessageTypeSchema = z.enum(LineMessageType);
+export const OperatorStatusSchema = z.enum(OperatorStatusType);
+
+/** Base fields every object carries. */
+export const BaseFields = {
+  __id: Id,
+  __name: z.string(),
+  __createdAt: Timestamp,
+  __createdBy: z.string(),
+  __updatedAt: Timestamp,
+  __updatedBy: z.string(),
+  __deletedAt: Timestamp.nullable(),
+};
+
+/** A link to an app item (`{ code, id }`), as in `_apps` and `_applicationItem`. */
+export const AppItemRef = z.strictObject({ code: AppCode, id: z.string().min(1).max(128) });
+export type AppItemRef = z.infer<typeof AppItemRef>;
+
+export const LineSchema = z.object({
+  ...BaseFields,
+  _operatorGroups: z.array(PrincipalId),
+  _supervisorGroups: z.array(PrincipalId),
+  _botId: PrincipalId.nullable(),
+  _accountApp: AppCode.nullable(),
+  _sessionApps: z.array(AppCode),
+});
+export type Line = z.infer<typeof LineSchema>;
+
+export const ChannelSchema = z.object({
+  ...BaseFields,
+  _line: Id,
+  _type: ChannelTypeSchema,
+  _state: ChannelStateSchema,
+});
+export type Channel = z.infer<typeof ChannelSchema>;
+
+export const ClientSchema = z.object({
+  ...BaseFields,
+  _line: Id,
+  _channel: Id,
+  _username: z.string(),
+  _applicationItem: AppItemRef.nullable(),
+  _extraData: z.record(z.string(), z.string()),
+  _blockedStatus: ClientBlockedStatusSchema,
+});
+export type Client = z.infer<typeof ClientSchema>;
+
+/** What unmarking spam restores. */
+export const SpamRestoreSchema = z.object({
+  _state: SessionStateSchema,
+  _userId: PrincipalId.nullable(),
+  _userGroupId: PrincipalId.nullable(),
+  _botId: PrincipalId.nullable(),
+  _priority: SessionPrioritySchema.nullable(),
+});
+
+export const SessionSchema = z.object({
+  ...BaseFields,
+  _line: Id,
+  _channel: Id,
+  _clients: z.array(Id),
+  _state: SessionStateSchema,
+  _priority: SessionPrioritySchema.nullable(),
+  _userId: PrincipalId.nullable(),
+  _userGroupId: PrincipalId.nullable(),
+  _botId: PrincipalId.nullable(),
+  _apps: z.array(AppItemRef),
+  _acceptedAt: Timestamp.nullable(),
+  _closedAt: Timestamp.nullable(),
+  _lastActivityAt: Timestamp,
+  _externalChatId: z.string().nullable(),
+  _externalChatName: z.string().nullable(),
+  /** What `unmarkAsSpam` restores: set when marked as spam, cleared when unmarked. */
+  _beforeSpam: SpamRestoreSchema.nullable(),
+  /** Optimistic-concurrency version; every change increments it. */
+  _version: z.number().int(),
+});
+export type Session = z.infer<typeof SessionSchema>;
+
+/** One field change in a history entry. */
+export const SessionFieldChangeSchema = z.object({
+  field: z.string(),
+  old: z.unknown(),
+  new: z.unknown(),
+});
+export type SessionFieldChange = z.infer<typeof SessionFieldChangeSchema>;
+
+/** Structured content of a `payload` history message. */
+export const SessionPayloadSchema = z.object({
+  kind: z.enum(['SessionChanged', 'SessionReassigned', 'SessionCreated']),
+  command: z.string(),
+  by: z.string(),
+  at: Timestamp,
+  changes: z.array(SessionFieldChangeSchema),
+  from: z.object({ operator: z.string().nullable(), group: z.string().nullable(), bot: z.string().nullable() }).optional(),
+  to: z.object({ operator: z.string().nullable(), group: z.string().nullable(), bot: z.string().nullable() }).optional(),
+  silent: z.boolean().optional(),
+});
+export type SessionPayload = z.infer<typeof SessionPayloadSchema>;
+
+export const MessageSchema = z.object({
+  __id: z.string(),
+  __createdAt: Timestamp,
+  session: Id,
+  type: MessageTypeSchema,
+  body: z.string(),
+  client: Id.nullable(),
+  operator: z.string().nullable(),
+  externalId: z.string().nullable(),
+  files: z.array(z.string()),
+  isRead: z.boolean(),
+  payload: SessionPayloadSchema.nullable(),
+});
+export type Message = z.infer<typeof MessageSchema>;
+
+export const OperatorSchema = z.object({
+  __id: PrincipalId,
+  status: OperatorStatusSchema,
+  groups: z.array(PrincipalId),
+  __updatedAt: Timestamp,
+});
+export type Operator = z.infer<typeof OperatorSchema>;
+
+// ---------------------------------------------------------------- request bodies
+
+export const CreateLineBody = z.strictObject({
+  __name: Name,
+  _operatorGroups: z.array(PrincipalId).max(100).default([]),
+  _supervisorGroups: z.array(PrincipalId).max(100).default([]),
+  _botId: PrincipalId.nullable().optional(),
+  _accountApp: AppCode.nullable().optional(),
+  _sessionApps: z.array(AppCode).max(100).default([]),
+});
+
+export const CreateChannelBody = z.strictObject({
+  _line: Id,
+  _type: ChannelTypeSchema,
+  __name: Name,
+});
+
+export const InboundBody = z.strictObject({
+  account: Name,
+  body: z.string().min(1).max(MAX_BODY_LENGTH),
+  externalId: z.string().min(1).max(256).optional(),
+  extraData: z.record(z.string().max(64), z.string().max(1024)).optional(),
+});
+
+export const OperatorStatusBody = z.strictObject({ status: OperatorStatusSchema });
+
+export const CreateSessionBody = z.strictObject({ channel: Id, account: Name });
+
+export const IdParams = z.strictObject({ id: Id });
+
+export const HealthResponse = z.object({ status: z.literal('ok'), time: Timestamp });
+
+export const InboundResponse = z.object({ client: ClientSchema, session: SessionSchema, message: MessageSchema });
+
+/** Problem details (RFC 9457), the body of every error. */
+export const ProblemSchema = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string(),
+  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+});
+export type Problem = z.infer<typeof ProblemSchema>;

@@ -1,0 +1,218 @@
+/**
+ * How sessions come to be: a client's inbound message (find or open the session) and an
+ * operator's `sessions.create(channel, account)`. Races between parallel first messages are
+ * settled by conditional writes on guard items and a bounded retry.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Caller } from '../auth/caller.ts';
+import { requireInboundPoster, requireOnlineOperator, visibleLine } from '../auth/policy.ts';
+import { ChatlinesError, conflict } from '../errors.ts';
+import { newId, nowIso } from '../ids.ts';
+import {
+  CHANNEL_TYPES_WITH_MANY_OPEN_SESSIONS,
+  CHANNEL_TYPES_WITHOUT_OPERATOR_CREATE,
+  OPEN_SESSION_STATES,
+} from '../model/enums.ts';
+import type { Channel, Client, Line, Message, Session } from '../model/schemas.ts';
+import type { TransactItem } from '../store/db.ts';
+import {
+  appendMessages,
+  clientIdByAccount,
+  findOperator,
+  findSession,
+  getChannel,
+  getClient,
+  getLine,
+  insertSession,
+  latestSessionOfClient,
+  openSessionId,
+  OpenSessionRace,
+} from '../store/repository.ts';
+import { historyMessage, newMessage, openSession } from './session.ts';
+
+/** Attempts before a contended inbound message gives up with 409. */
+const MAX_ATTEMPTS = 12;
+
+export interface InboundResult {
+  created: boolean;
+  client: Client;
+  session: Session;
+  message: Message;
+}
+
+export interface InboundInput {
+  account: string;
+  body: string;
+  externalId?: string | undefined;
+  extraData?: Record<string, string> | undefined;
+}
+
+function newClient(channel: Channel, account: string, by: string, now: string, extraData: Record<string, string> = {}): Client {
+  return {
+    __id: newId(),
+    __name: account,
+    __createdAt: now,
+    __createdBy: by,
+    __updatedAt: now,
+    __updatedBy: by,
+    __deletedAt: null,
+    _line: channel._line,
+    _channel: channel.__id,
+    _username: account,
+    _applicationItem: null,
+    _extraData: extraData,
+    _blockedStatus: 'none',
+  };
+}
+
+function requireActive(channel: Channel): void {
+  if (channel._state !== 'active') {
+    throw conflict(`the channel is ${channel._state}: reconnect it before it can carry messages`);
+  }
+}
+
+const backoff = (attempt: number) => sleep(5 + Math.floor(Math.random() * 20 * (attempt + 1)));
+
+/**
+ * A client's message arrives on a channel: finds or creates the client, appends to its open
+ * session or opens a new one (`Waiting`, or `MarkedAsSpam` for a blocked client).
+ */
+export async function receiveInbound(
+  caller: Caller,
+  channelId: string,
+  input: InboundInput,
+  extra: (result: InboundResult) => TransactItem[],
+): Promise<InboundResult> {
+  const channel = await getChannel(channelId);
+  requireInboundPoster(caller, channel);
+  requireActive(channel);
+
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await receiveOnce(caller, channel, input, extra);
+    } catch (error) {
+      const retriable = error instanceof ChatlinesError && error.kind === 'conflict' && attempt < MAX_ATTEMPTS;
+      if (!retriable) throw error;
+      await backoff(attempt);
+    }
+  }
+}
+
+async function receiveOnce(
+  caller: Caller,
+  channel: Channel,
+  input: InboundInput,
+  extra: (result: InboundResult) => TransactItem[],
+): Promise<InboundResult> {
+  const now = nowIso();
+  const clientId = await clientIdByAccount(channel.__id, input.account);
+  const client = clientId ? await getClient(clientId) : undefined;
+
+  if (client) {
+    let target: Session | undefined;
+    const openId = await openSessionId(channel.__id, client.__id);
+    if (openId) target = await findSession(openId);
+    if (!target && client._blockedStatus === 'blocked') {
+      // A blocked client's further messages go to its spam session instead of opening more.
+      const latest = await latestSessionOfClient(client.__id);
+      if (latest && latest._state === 'MarkedAsSpam' && latest._channel === channel.__id) target = latest;
+    }
+    if (target) {
+      const message = newMessage({
+        session: target.__id,
+        type: 'text',
+        body: input.body,
+        client: client.__id,
+        externalId: input.externalId ?? null,
+        now,
+      });
+      const result: InboundResult = { created: false, client, session: { ...target, _lastActivityAt: now }, message };
+      const states = target._state === 'MarkedAsSpam' ? ['MarkedAsSpam'] : OPEN_SESSION_STATES;
+      await appendMessages(target, [message], states, extra(result));
+      return result;
+    }
+  }
+
+  const theClient = client ?? newClient(channel, input.account, caller.sub, now, input.extraData);
+  const blocked = theClient._blockedStatus === 'blocked';
+  const session = openSession({
+    line: channel._line,
+    channel: channel.__id,
+    client: theClient.__id,
+    state: blocked ? 'MarkedAsSpam' : 'Waiting',
+    by: caller.sub,
+    now,
+  });
+  const created = historyMessage(null, session, 'create', caller.sub);
+  const message = newMessage({
+    session: session.__id,
+    type: 'text',
+    body: input.body,
+    client: theClient.__id,
+    externalId: input.externalId ?? null,
+    now,
+  });
+  const result: InboundResult = { created: true, client: theClient, session, message };
+  await insertSession({
+    session,
+    ...(client ? {} : { newClient: theClient }),
+    guard: blocked ? 'none' : 'exclusive',
+    messages: [created, message],
+    extra: extra(result),
+  });
+  return result;
+}
+
+/**
+ * `sessions.create(channel, account)`: an operator opens a session with a client, assigned to
+ * that operator. Refused on channels that do not allow it, and while the client has an open
+ * session on the channel (except on channels that allow several, like e-mail).
+ */
+export async function createSessionByOperator(
+  caller: Caller,
+  input: { channel: string; account: string },
+  extra: (session: Session) => TransactItem[],
+): Promise<Session> {
+  const channel = await getChannel(input.channel);
+  const line: Line = visibleLine(caller, await getLine(channel._line));
+  requireOnlineOperator(caller, line, await findOperator(caller.sub));
+  if (CHANNEL_TYPES_WITHOUT_OPERATOR_CREATE.includes(channel._type)) {
+    throw conflict(`sessions cannot be started by an operator on ${channel._type} channels`);
+  }
+  requireActive(channel);
+  const many = CHANNEL_TYPES_WITH_MANY_OPEN_SESSIONS.includes(channel._type);
+
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const now = nowIso();
+    const clientId = await clientIdByAccount(channel.__id, input.account);
+    if (clientId && !many) {
+      const openId = await openSessionId(channel.__id, clientId);
+      if (openId) throw conflict(`the client already has an open session on this channel: ${openId}`);
+    }
+    const client = clientId ? undefined : newClient(channel, input.account, caller.sub, now);
+    const session = openSession({
+      line: line.__id,
+      channel: channel.__id,
+      client: clientId ?? client!.__id,
+      state: 'AssignedToOperator',
+      userId: caller.sub,
+      by: caller.sub,
+      now,
+    });
+    try {
+      await insertSession({
+        session,
+        ...(client ? { newClient: client } : {}),
+        guard: many ? 'latest' : 'exclusive',
+        messages: [historyMessage(null, session, 'create', caller.sub)],
+        extra: extra(session),
+      });
+      return session;
+    } catch (error) {
+      // The client was created by someone else a moment ago: look again, with it.
+      if (error instanceof OpenSessionRace && error.clientTaken && !error.guardTaken) continue;
+      throw error;
+    }
+  }
+  throw conflict('the client was created concurrently; retry');
+}

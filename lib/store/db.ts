@@ -1,0 +1,207 @@
+/**
+ * The DynamoDB document client and the few primitives every repository uses: one place for
+ * the table name, timeouts, consumed-capacity accounting and the mapping of DynamoDB failures
+ * to chatlines errors (a lost condition → conflict, an unreachable database → unavailable).
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  type GetCommandInput,
+  type QueryCommandInput,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { tracer } from '../observability.ts';
+import { ChatlinesError } from '../errors.ts';
+
+export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+export type Item = Record<string, unknown>;
+
+let documentClient: DynamoDBDocumentClient | undefined;
+
+/** Round trips and consumed capacity since the last reset: read by tests and the benchmark. */
+export const usage = { calls: 0, readCapacity: 0, writeCapacity: 0 };
+export function resetUsage(): void {
+  usage.calls = 0;
+  usage.readCapacity = 0;
+  usage.writeCapacity = 0;
+}
+
+export function tableName(): string {
+  const name = process.env.TABLE_NAME;
+  if (!name) throw new Error('TABLE_NAME is not set');
+  return name;
+}
+
+/**
+ * The shared client. `DYNAMODB_ENDPOINT` points it at DynamoDB Local (or any other endpoint);
+ * in Lambda it is unset and the SDK's defaults apply. Timeouts are short so that a request
+ * never hangs on an unreachable database: it fails with 503 instead.
+ */
+export function db(): DynamoDBDocumentClient {
+  if (documentClient) return documentClient;
+  const endpoint = process.env.DYNAMODB_ENDPOINT;
+  const client = new DynamoDBClient({
+    ...(endpoint
+      ? {
+          endpoint,
+          region: process.env.AWS_REGION ?? 'us-east-1',
+          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        }
+      : {}),
+    maxAttempts: 3,
+    requestHandler: { connectionTimeout: 1_000, requestTimeout: 5_000 },
+  });
+  if (tracer.isTracingEnabled()) tracer.captureAWSv3Client(client);
+  documentClient = DynamoDBDocumentClient.from(client, {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+  });
+  return documentClient;
+}
+
+/** Replace the client (tests that point at a stopped database). */
+export function resetClient(): void {
+  documentClient = undefined;
+}
+
+function account(consumed: unknown): void {
+  usage.calls += 1;
+  const list = Array.isArray(consumed) ? consumed : consumed ? [consumed] : [];
+  for (const c of list as { ReadCapacityUnits?: number; WriteCapacityUnits?: number; CapacityUnits?: number }[]) {
+    usage.readCapacity += c.ReadCapacityUnits ?? 0;
+    usage.writeCapacity += c.WriteCapacityUnits ?? 0;
+    if (c.ReadCapacityUnits === undefined && c.WriteCapacityUnits === undefined) usage.readCapacity += c.CapacityUnits ?? 0;
+  }
+}
+
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);
+
+/** Maps SDK failures that are not the caller's fault to 503 / 429; others pass through. */
+export function translateError(error: unknown): unknown {
+  if (error instanceof ChatlinesError) return error;
+  const e = error as { name?: string; code?: string; $metadata?: unknown; cause?: { code?: string } };
+  const code = e?.code ?? e?.cause?.code;
+  if (
+    (code && UNAVAILABLE_CODES.has(code)) ||
+    e?.name === 'TimeoutError' ||
+    e?.name === 'RequestTimeout' ||
+    e?.name === 'ServiceUnavailable' ||
+    e?.name === 'InternalServerError' ||
+    e?.name === 'ResourceNotFoundException'
+  ) {
+    return new ChatlinesError('unavailable', 'the database is unreachable; nothing was written');
+  }
+  if (
+    e?.name === 'ProvisionedThroughputExceededException' ||
+    e?.name === 'ThrottlingException' ||
+    e?.name === 'RequestLimitExceeded'
+  ) {
+    return new ChatlinesError('throttled', 'the database is throttling requests; retry later');
+  }
+  return error;
+}
+
+async function run<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    throw translateError(error);
+  }
+}
+
+/** Strongly consistent GetItem. */
+export async function getItem(key: { pk: string; sk: string }, consistent = true): Promise<Item | undefined> {
+  return run(async () => {
+    const input: GetCommandInput = {
+      TableName: tableName(),
+      Key: key,
+      ConsistentRead: consistent,
+      ReturnConsumedCapacity: 'TOTAL',
+    };
+    const out = await db().send(new GetCommand(input));
+    account(out.ConsumedCapacity);
+    return out.Item;
+  });
+}
+
+export interface QueryPage {
+  items: Item[];
+  lastKey: Record<string, unknown> | undefined;
+  consumedRead: number;
+}
+
+/** One Query call (one page). */
+export async function queryPage(input: Omit<QueryCommandInput, 'TableName'>): Promise<QueryPage> {
+  return run(async () => {
+    const out = await db().send(new QueryCommand({ TableName: tableName(), ReturnConsumedCapacity: 'TOTAL', ...input }));
+    account(out.ConsumedCapacity);
+    return {
+      items: (out.Items ?? []) as Item[],
+      lastKey: out.LastEvaluatedKey,
+      consumedRead: out.ConsumedCapacity?.CapacityUnits ?? 0,
+    };
+  });
+}
+
+/**
+ * Why a transaction was cancelled: one entry per item, `ConditionalCheckFailed` where a
+ * condition did not hold. Undefined when the error was no cancellation.
+ */
+export function cancellationReasons(error: unknown): (string | undefined)[] | undefined {
+  const e = error as { name?: string; CancellationReasons?: { Code?: string }[] };
+  if (e?.name !== 'TransactionCanceledException') return undefined;
+  return (e.CancellationReasons ?? []).map((r) => (r.Code === 'None' ? undefined : r.Code));
+}
+
+/**
+ * One TransactWriteItems call: all of it or none of it. A failed condition becomes a
+ * conflict with `conflictDetail` unless `onCancel` explains it better.
+ */
+export async function transact(
+  items: TransactItem[],
+  conflictDetail: string,
+  onCancel?: (reasons: (string | undefined)[]) => Error | undefined,
+): Promise<void> {
+  try {
+    const out = await db().send(
+      new TransactWriteCommand({ TransactItems: items, ReturnConsumedCapacity: 'TOTAL' }),
+    );
+    account(out.ConsumedCapacity);
+  } catch (error) {
+    const reasons = cancellationReasons(error);
+    if (reasons) {
+      usage.calls += 1;
+      const explained = onCancel?.(reasons);
+      if (explained) throw explained;
+      if (reasons.includes('TransactionConflict')) throw new ChatlinesError('conflict', `${conflictDetail} (a concurrent change won)`);
+      if (reasons.includes('ConditionalCheckFailed')) throw new ChatlinesError('conflict', conflictDetail);
+      if (reasons.includes('ThrottlingError') || reasons.includes('ProvisionedThroughputExceeded')) {
+        throw new ChatlinesError('throttled', 'the database is throttling requests; retry later');
+      }
+    }
+    if ((error as { name?: string })?.name === 'TransactionConflictException') {
+      throw new ChatlinesError('conflict', `${conflictDetail} (a concurrent change won)`);
+    }
+    throw translateError(error);
+  }
+}
+
+/** A Put that must not overwrite anything. */
+export function putNew(item: Item): TransactItem {
+  return { Put: { TableName: tableName(), Item: item, ConditionExpression: 'attribute_not_exists(pk)' } };
+}
+
+/** A Put that replaces an item only at the version it was read at (optimistic concurrency). */
+export function putAtVersion(item: Item & { _version: number }, readVersion: number): TransactItem {
+  return {
+    Put: {
+      TableName: tableName(),
+      Item: item,
+      ConditionExpression: '#v = :v',
+      ExpressionAttributeNames: { '#v': '_version' },
+      ExpressionAttributeValues: { ':v': readVersion },
+    },
+  };
+}

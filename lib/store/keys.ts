@@ -1,0 +1,103 @@
+/**
+ * Key builders of the single table. Every item's keys are computed here and nowhere else.
+ *
+ * Access patterns (each reached by a key or an index, never by a Scan):
+ *
+ * | # | Access pattern                                  | Index | Partition key                           | Sort key                                  |
+ * |---|-------------------------------------------------|-------|-----------------------------------------|-------------------------------------------|
+ * | 1 | line / channel / client / session by id         | table | `LINE#id` `CHANNEL#id` `CLIENT#id` `SESSION#id` | `#META`                          |
+ * | 2 | a session's messages in order; the last one     | table | `SESSION#id`                            | `MSG#<message id: epoch ms-seq-rand>`      |
+ * | 3 | lines by name                                   | gsi1  | `LINES`                                 | `<name>#<id>`                             |
+ * | 4 | a line's channels                               | gsi2  | `LINE#line#CHANNELS`                    | `<createdAt>#<id>`                        |
+ * | 5 | channels by state (then type)                   | gsi1  | `CHANNELS#STATE#<state>`                | `<type>#<createdAt>#<id>`                 |
+ * | 6 | clients of a channel by username                | gsi1  | `CHANNEL#ch#CLIENTS`                    | `<username>#<id>`                         |
+ * | 7 | client by channel + account (unique)            | table | `CHANNEL#ch#ACCOUNT#<username>`         | `#GUARD`                                  |
+ * | 8 | a line's sessions by state, priority then age   | gsi1  | `LINE#line#STATE#<state>`               | `<priority rank>#<createdAt>#<id>`        |
+ * | 9 | an operator's sessions by state                 | gsi2  | `USER#user`                             | `<state>#<createdAt>#<id>`                |
+ * |10 | a client's chain of sessions                    | gsi3  | `CLIENT#client`                         | `<createdAt>#<id>`                        |
+ * |11 | a channel's sessions                            | gsi4  | `CHANNEL#ch#SESSIONS`                   | `<createdAt>#<id>`                        |
+ * |12 | one open session per client and channel         | table | `OPEN#ch#client`                        | `#GUARD`                                  |
+ * |13 | sessions changed in an hour (metrics)           | gsi5  | `CHANGES#<yyyy-mm-ddThh>#<shard 0-3>`   | `<updatedAt>#<id>`                        |
+ * |14 | operator presence and groups                    | table | `USER#user`                             | `#OPERATOR`                               |
+ * |15 | idempotency record of a mutating request        | table | `IDEMPOTENCY#<caller>#<key>`            | `#IDEMPOTENCY`                            |
+ * |16 | metric rollups                                  | table | `METRIC#<line>#<period>`                | `<dimension>#<value>`                     |
+ */
+import type { Channel, Client, Line, Session } from '../model/schemas.ts';
+
+export const META = '#META';
+export const GUARD = '#GUARD';
+
+export const lineKey = (id: string) => ({ pk: `LINE#${id}`, sk: META });
+export const channelKey = (id: string) => ({ pk: `CHANNEL#${id}`, sk: META });
+export const clientKey = (id: string) => ({ pk: `CLIENT#${id}`, sk: META });
+export const sessionKey = (id: string) => ({ pk: `SESSION#${id}`, sk: META });
+export const operatorKey = (id: string) => ({ pk: `USER#${id}`, sk: '#OPERATOR' });
+export const accountGuardKey = (channelId: string, username: string) => ({
+  pk: `CHANNEL#${channelId}#ACCOUNT#${username}`,
+  sk: GUARD,
+});
+export const openSessionGuardKey = (channelId: string, clientId: string) => ({
+  pk: `OPEN#${channelId}#${clientId}`,
+  sk: GUARD,
+});
+export const idempotencyKey = (caller: string, key: string) => ({
+  pk: `IDEMPOTENCY#${caller}#${key}`,
+  sk: '#IDEMPOTENCY',
+});
+
+export const MESSAGE_PREFIX = 'MSG#';
+/** Sort key of a message: its id, which is time-ordered and unique (lib/ids.ts). */
+export const messageSortKey = (messageId: string): string => `${MESSAGE_PREFIX}${messageId}`;
+
+/** Queue order: High first, then Medium, Low, and sessions without priority last. */
+export const PRIORITY_RANK: Record<string, string> = { High: '1', Medium: '2', Low: '3' };
+export const priorityRank = (priority: string | null) => (priority ? (PRIORITY_RANK[priority] ?? '4') : '4');
+
+export const CHANGE_SHARDS = 4;
+/** Hour bucket of a timestamp, `yyyy-mm-ddThh`. */
+export const hourBucket = (iso: string) => iso.slice(0, 13);
+/** Stable shard of an id, so one hour's changes spread over a few partitions. */
+export function changeShard(id: string): number {
+  let h = 0;
+  for (let i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) | 0;
+  return Math.abs(h) % CHANGE_SHARDS;
+}
+
+export const lineIndexKeys = (line: Line) => ({ gsi1pk: 'LINES', gsi1sk: `${line.__name}#${line.__id}` });
+
+export const channelIndexKeys = (channel: Channel) => ({
+  gsi1pk: `CHANNELS#STATE#${channel._state}`,
+  gsi1sk: `${channel._type}#${channel.__createdAt}#${channel.__id}`,
+  gsi2pk: `LINE#${channel._line}#CHANNELS`,
+  gsi2sk: `${channel.__createdAt}#${channel.__id}`,
+});
+
+export const clientIndexKeys = (client: Client) => ({
+  gsi1pk: `CHANNEL#${client._channel}#CLIENTS`,
+  gsi1sk: `${client._username}#${client.__id}`,
+});
+
+/**
+ * Index keys of a session. The operator index (gsi2) is present only while a session names
+ * an operator; the client chain (gsi3) follows the first client.
+ */
+export function sessionIndexKeys(session: Session): Record<string, string> {
+  const keys: Record<string, string> = {
+    gsi1pk: `LINE#${session._line}#STATE#${session._state}`,
+    gsi1sk: `${priorityRank(session._priority)}#${session.__createdAt}#${session.__id}`,
+    gsi4pk: `CHANNEL#${session._channel}#SESSIONS`,
+    gsi4sk: `${session.__createdAt}#${session.__id}`,
+    gsi5pk: `CHANGES#${hourBucket(session.__updatedAt)}#${changeShard(session.__id)}`,
+    gsi5sk: `${session.__updatedAt}#${session.__id}`,
+  };
+  if (session._userId) {
+    keys.gsi2pk = `USER#${session._userId}`;
+    keys.gsi2sk = `${session._state}#${session.__createdAt}#${session.__id}`;
+  }
+  const firstClient = session._clients[0];
+  if (firstClient) {
+    keys.gsi3pk = `CLIENT#${firstClient}`;
+    keys.gsi3sk = `${session.__createdAt}#${session.__id}`;
+  }
+  return keys;
+}

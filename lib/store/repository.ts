@@ -1,0 +1,340 @@
+/**
+ * The single-table repository: reads by key and the transactional writes of chatlines.
+ * Every write that depends on a state is conditional, and every change that touches several
+ * items (session + history + guards + idempotency record) is one TransactWriteItems call.
+ */
+import type { Channel, Client, Line, Message, Operator, Session } from '../model/schemas.ts';
+import { ChatlinesError, notFound } from '../errors.ts';
+import { getItem, putAtVersion, putNew, queryPage, tableName, transact, type TransactItem } from './db.ts';
+import {
+  accountGuardKey,
+  channelKey,
+  clientKey,
+  lineKey,
+  MESSAGE_PREFIX,
+  openSessionGuardKey,
+  operatorKey,
+  sessionKey,
+} from './keys.ts';
+import {
+  channelItem,
+  clientItem,
+  lineItem,
+  messageItem,
+  operatorItem,
+  readChannel,
+  readClient,
+  readLine,
+  readMessage,
+  readOperator,
+  readSession,
+  sessionItem,
+} from './items.ts';
+
+// ------------------------------------------------------------------------------- reads
+
+export async function findLine(id: string): Promise<Line | undefined> {
+  const item = await getItem(lineKey(id));
+  return item && readLine(item);
+}
+export async function findChannel(id: string): Promise<Channel | undefined> {
+  const item = await getItem(channelKey(id));
+  return item && readChannel(item);
+}
+export async function findClient(id: string): Promise<Client | undefined> {
+  const item = await getItem(clientKey(id));
+  return item && readClient(item);
+}
+export async function findSession(id: string): Promise<Session | undefined> {
+  const item = await getItem(sessionKey(id));
+  return item && readSession(item);
+}
+export async function findOperator(id: string): Promise<Operator | undefined> {
+  const item = await getItem(operatorKey(id));
+  return item && readOperator(item);
+}
+
+async function must<T>(value: Promise<T | undefined>, what: string, id: string): Promise<T> {
+  const found = await value;
+  if (found === undefined) throw notFound(what, id);
+  return found;
+}
+export const getLine = (id: string) => must(findLine(id), 'line', id);
+export const getChannel = (id: string) => must(findChannel(id), 'channel', id);
+export const getClient = (id: string) => must(findClient(id), 'client', id);
+export const getSession = (id: string) => must(findSession(id), 'session', id);
+
+/** The client id registered for an account on a channel, if any. */
+export async function clientIdByAccount(channelId: string, username: string): Promise<string | undefined> {
+  const guard = await getItem(accountGuardKey(channelId, username));
+  return guard?.clientId as string | undefined;
+}
+
+/** The id of the client's open session on the channel, if any. */
+export async function openSessionId(channelId: string, clientId: string): Promise<string | undefined> {
+  const guard = await getItem(openSessionGuardKey(channelId, clientId));
+  return guard?.sessionId as string | undefined;
+}
+
+/** The newest session of a client's chain (gsi3), read from the index. */
+export async function latestSessionOfClient(clientId: string): Promise<Session | undefined> {
+  const page = await queryPage({
+    IndexName: 'gsi3',
+    KeyConditionExpression: 'gsi3pk = :pk',
+    ExpressionAttributeValues: { ':pk': `CLIENT#${clientId}` },
+    ScanIndexForward: false,
+    Limit: 1,
+  });
+  const item = page.items[0];
+  return item && readSession(item);
+}
+
+/** Messages of a session in order: `from` skipped, then up to `size`. One Query per 1 MB page. */
+export async function listMessages(sessionId: string, from: number, size: number): Promise<Message[]> {
+  const out: Message[] = [];
+  let skipped = 0;
+  let lastKey: Record<string, unknown> | undefined;
+  do {
+    const page = await queryPage({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :msg)',
+      ExpressionAttributeValues: { ':pk': sessionKey(sessionId).pk, ':msg': MESSAGE_PREFIX },
+      ConsistentRead: true,
+      Limit: Math.min(from - skipped + size - out.length, 10_000),
+      ...(lastKey ? { ExclusiveStartKey: lastKey } : {}),
+    });
+    for (const item of page.items) {
+      if (skipped < from) skipped += 1;
+      else if (out.length < size) out.push(readMessage(item));
+    }
+    lastKey = page.lastKey;
+  } while (lastKey && out.length < size);
+  return out;
+}
+
+/** The newest message of a session: one Query, newest first, Limit 1. */
+export async function lastMessage(sessionId: string): Promise<Message | undefined> {
+  const page = await queryPage({
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :msg)',
+    ExpressionAttributeValues: { ':pk': sessionKey(sessionId).pk, ':msg': MESSAGE_PREFIX },
+    ConsistentRead: true,
+    ScanIndexForward: false,
+    Limit: 1,
+  });
+  const item = page.items[0];
+  return item && readMessage(item);
+}
+
+// ------------------------------------------------------------------------------ writes
+
+export async function insertLine(line: Line, extra: TransactItem[] = []): Promise<void> {
+  await transact([putNew(lineItem(line)), ...extra], 'the line already exists');
+}
+
+export async function insertChannel(channel: Channel, extra: TransactItem[] = []): Promise<void> {
+  await transact(
+    [
+      {
+        ConditionCheck: {
+          TableName: tableName(),
+          Key: lineKey(channel._line),
+          ConditionExpression: 'attribute_exists(pk) AND attribute_type(#d, :null)',
+          ExpressionAttributeNames: { '#d': '__deletedAt' },
+          ExpressionAttributeValues: { ':null': 'NULL' },
+        },
+      },
+      putNew(channelItem(channel)),
+      ...extra,
+    ],
+    'the channel could not be created',
+    (reasons) => (reasons[0] ? notFound('line', channel._line) : undefined),
+  );
+}
+
+export async function putOperator(operator: Operator, extra: TransactItem[] = []): Promise<void> {
+  await transact(
+    [{ Put: { TableName: tableName(), Item: operatorItem(operator) } }, ...extra],
+    'the operator status could not be saved',
+  );
+}
+
+/** How a new session treats the one-open-session guard of its client and channel. */
+export type GuardMode =
+  /** The guard must not exist (one open session per client and channel). */
+  | 'exclusive'
+  /** Overwrite: channels that allow several open sessions (inbox) point it at the newest. */
+  | 'latest'
+  /** No guard: the session is not open (a blocked client's spam session). */
+  | 'none';
+
+export interface OpenSessionWrite {
+  session: Session;
+  /** A client created with this session (its account guard is written too). */
+  newClient?: Client;
+  guard: GuardMode;
+  messages: Message[];
+  extra?: TransactItem[];
+}
+
+/** Reasons a session-opening transaction failed, in the order of its items. */
+export class OpenSessionRace extends ChatlinesError {
+  readonly clientTaken: boolean;
+  readonly guardTaken: boolean;
+  constructor(clientTaken: boolean, guardTaken: boolean) {
+    super('conflict', guardTaken ? 'the client already has an open session on this channel' : 'the client was created concurrently');
+    this.clientTaken = clientTaken;
+    this.guardTaken = guardTaken;
+  }
+}
+
+/** Writes a new session with its client (if new), guard and first messages, atomically. */
+export async function insertSession(write: OpenSessionWrite): Promise<void> {
+  const { session, newClient, guard } = write;
+  const items: TransactItem[] = [];
+  if (newClient) {
+    items.push(putNew(clientItem(newClient)));
+    items.push(
+      putNew({
+        ...accountGuardKey(newClient._channel, newClient._username),
+        entity: 'guard',
+        clientId: newClient.__id,
+      }),
+    );
+  }
+  const guardIndex = items.length;
+  const guardItem = { ...openSessionGuardKey(session._channel, session._clients[0]!), entity: 'guard', sessionId: session.__id };
+  if (guard === 'exclusive') items.push(putNew(guardItem));
+  if (guard === 'latest') items.push({ Put: { TableName: tableName(), Item: guardItem } });
+  items.push(putNew(sessionItem(session)));
+  for (const message of write.messages) items.push(putNew(messageItem(message)));
+  items.push(...(write.extra ?? []));
+  await transact(items, 'the session could not be opened', (reasons) => {
+    const clientTaken = newClient ? reasons[1] === 'ConditionalCheckFailed' : false;
+    const guardTaken = guard === 'exclusive' && reasons[guardIndex] === 'ConditionalCheckFailed';
+    return clientTaken || guardTaken ? new OpenSessionRace(clientTaken, guardTaken) : undefined;
+  });
+}
+
+/**
+ * Appends messages to an open session and stamps its activity, atomically; refused (conflict)
+ * when the session is no longer in one of `states`.
+ */
+export async function appendMessages(
+  session: Session,
+  messages: Message[],
+  states: readonly string[],
+  extra: TransactItem[] = [],
+): Promise<void> {
+  const now = messages[messages.length - 1]?.__createdAt ?? new Date().toISOString();
+  const stateValues = Object.fromEntries(states.map((s, i) => [`:s${i}`, s]));
+  await transact(
+    [
+      {
+        Update: {
+          TableName: tableName(),
+          Key: sessionKey(session.__id),
+          UpdateExpression: 'SET #la = :now',
+          ConditionExpression: `#st IN (${Object.keys(stateValues).join(', ')})`,
+          ExpressionAttributeNames: { '#la': '_lastActivityAt', '#st': '_state' },
+          ExpressionAttributeValues: { ':now': now, ...stateValues },
+        },
+      },
+      ...messages.map((m) => putNew(messageItem(m))),
+      ...extra,
+    ],
+    'the session is no longer open',
+  );
+}
+
+export interface SessionChangeWrite {
+  before: Session;
+  after: Session;
+  messages: Message[];
+  /** Guard writes that go with the change (release on close/spam, retake on unspam). */
+  guardItems?: TransactItem[];
+  extra?: TransactItem[];
+}
+
+/**
+ * Replaces a session at the version it was read at, with its history messages and guard
+ * changes, in one transaction. A concurrent change makes it a conflict (409).
+ */
+export async function commitSessionChange(write: SessionChangeWrite, conflictDetail = 'the session was changed concurrently'): Promise<void> {
+  await transact(
+    [
+      putAtVersion(sessionItem(write.after), write.before._version),
+      ...write.messages.map((m) => putNew(messageItem(m))),
+      ...(write.guardItems ?? []),
+      ...(write.extra ?? []),
+    ],
+    conflictDetail,
+  );
+}
+
+/** Releases the open-session guard if it still points at this session. */
+export function releaseOpenGuard(session: Session): TransactItem {
+  return {
+    Delete: {
+      TableName: tableName(),
+      Key: openSessionGuardKey(session._channel, session._clients[0]!),
+      ConditionExpression: 'attribute_not_exists(pk) OR sessionId = :id',
+      ExpressionAttributeValues: { ':id': session.__id },
+    },
+  };
+}
+
+/** Takes the open-session guard for this session (must be free unless `latest`). */
+export function takeOpenGuard(session: Session, latest: boolean): TransactItem {
+  const item = { ...openSessionGuardKey(session._channel, session._clients[0]!), entity: 'guard', sessionId: session.__id };
+  return latest ? { Put: { TableName: tableName(), Item: item } } : putNew(item);
+}
+
+export async function updateClient(before: Client, after: Client, extra: TransactItem[] = []): Promise<void> {
+  await transact(
+    [
+      {
+        Put: {
+          TableName: tableName(),
+          Item: clientItem(after),
+          ConditionExpression: '#u = :u',
+          ExpressionAttributeNames: { '#u': '__updatedAt' },
+          ExpressionAttributeValues: { ':u': before.__updatedAt },
+        },
+      },
+      ...extra,
+    ],
+    'the client was changed concurrently',
+  );
+}
+
+export async function updateChannel(before: Channel, after: Channel, extra: TransactItem[] = []): Promise<void> {
+  await transact(
+    [
+      {
+        Put: {
+          TableName: tableName(),
+          Item: channelItem(after),
+          ConditionExpression: '#s = :s AND #u = :u',
+          ExpressionAttributeNames: { '#s': '_state', '#u': '__updatedAt' },
+          ExpressionAttributeValues: { ':s': before._state, ':u': before.__updatedAt },
+        },
+      },
+      ...extra,
+    ],
+    'the channel was changed concurrently',
+  );
+}
+
+const lineCache = new Map<string, { line: Line; at: number }>();
+/** How long a function instance trusts a line it has read (lines change rarely; admins only). */
+export const LINE_CACHE_MS = 60_000;
+/**
+ * A line, from this instance's cache when read in the last minute: session reads then cost one
+ * GetItem (the session) instead of two.
+ */
+export async function getLineCached(id: string): Promise<Line> {
+  const hit = lineCache.get(id);
+  if (hit && Date.now() - hit.at < LINE_CACHE_MS) return hit.line;
+  const line = await getLine(id);
+  lineCache.set(id, { line, at: Date.now() });
+  return line;
+}

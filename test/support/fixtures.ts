@@ -1,0 +1,65 @@
+/**
+ * Building blocks for API tests: tokens for each role, a line with a channel, online operators,
+ * and a full-table snapshot to prove that a refused call changed nothing (test-only Scan).
+ */
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import type { TestHost } from './host.ts';
+
+export interface World {
+  admin: string;
+  line: { __id: string; _operatorGroups: string[]; _botId: string | null };
+  channel: { __id: string; _type: string };
+  integration: string;
+  operator(sub: string, options?: { groups?: string[]; online?: boolean }): Promise<string>;
+  openSession(account: string, body?: string): Promise<{ status: number; session: { __id: string; _state: string }; client: { __id: string } }>;
+}
+
+export async function world(host: TestHost, options: { channelType?: string; lineBody?: Record<string, unknown> } = {}): Promise<World> {
+  const admin = await host.token({ sub: 'admin-1', roles: ['admin'] });
+  const line = await host.call('POST', '/v1/lines', {
+    token: admin,
+    body: { __name: 'Support', _operatorGroups: ['support'], _supervisorGroups: ['leads'], _botId: 'bot-1', ...options.lineBody },
+  });
+  if (line.status !== 201) throw new Error(`line: ${line.status} ${JSON.stringify(line.body)}`);
+  const channel = await host.call('POST', '/v1/channels', {
+    token: admin,
+    body: { _line: line.body.__id, _type: options.channelType ?? 'telegram', __name: 'Telegram' },
+  });
+  if (channel.status !== 201) throw new Error(`channel: ${channel.status} ${JSON.stringify(channel.body)}`);
+  const integration = await host.token({ sub: 'integration-1', roles: ['integration'], channels: [channel.body.__id] });
+  return {
+    admin,
+    line: line.body,
+    channel: channel.body,
+    integration,
+    async operator(sub, o = {}) {
+      const token = await host.token({ sub, roles: ['operator'], groups: o.groups ?? ['support'] });
+      const r = await host.call('PUT', '/v1/operators/me/status', { token, body: { status: o.online === false ? 'offline' : 'online' } });
+      if (r.status !== 200) throw new Error(`status: ${r.status} ${JSON.stringify(r.body)}`);
+      return token;
+    },
+    async openSession(account, body = 'hello') {
+      const r = await host.call('POST', `/v1/channels/${channel.body.__id}/inbound`, { token: integration, body: { account, body } });
+      if (r.status !== 201 && r.status !== 200) throw new Error(`inbound: ${r.status} ${JSON.stringify(r.body)}`);
+      return { status: r.status, session: r.body.session, client: r.body.client };
+    },
+  };
+}
+
+/** Every item of the test table, sorted: equal snapshots mean nothing was written. */
+export async function snapshot(host: TestHost): Promise<string[]> {
+  const client = new DynamoDBClient({
+    endpoint: host.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const items: string[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await client.send(new ScanCommand({ TableName: host.tableName, ...(start ? { ExclusiveStartKey: start as never } : {}) }));
+    for (const item of out.Items ?? []) items.push(JSON.stringify(item, Object.keys(item).sort()));
+    start = out.LastEvaluatedKey;
+  } while (start);
+  client.destroy();
+  return items.sort();
+}

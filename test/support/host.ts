@@ -1,0 +1,67 @@
+/**
+ * A local host for one test file: its own table in the shared DynamoDB Local (started by
+ * test/run.ts), its own development key, real HTTP on a free port.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureTable } from '../../infra/local/dynamodb.ts';
+import { configureLocalEnvironment } from '../../infra/local/env.ts';
+import { startHost } from '../../infra/local/host.ts';
+import { loadOrCreateDevKey, signToken, type DevKey, type SignOptions, type TokenClaims } from '../../infra/local/jwt.ts';
+
+export interface TestHost {
+  url: string;
+  tableName: string;
+  endpoint: string;
+  key: DevKey;
+  token(claims: TokenClaims, options?: SignOptions): Promise<string>;
+  /** fetch against the host, JSON in and out. */
+  call(method: string, path: string, options?: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> }): Promise<Reply>;
+  close(): Promise<void>;
+}
+
+export interface Reply {
+  status: number;
+  headers: Headers;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  body: any;
+}
+
+export async function startTestHost(): Promise<TestHost> {
+  const endpoint = process.env.DYNAMODB_ENDPOINT;
+  if (!endpoint) throw new Error('DYNAMODB_ENDPOINT is not set: run the tests with `npm test`');
+  const tableName = `test-${randomUUID()}`;
+  await ensureTable(endpoint, tableName);
+  configureLocalEnvironment(tableName, endpoint);
+  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+  const key = await loadOrCreateDevKey(join(mkdtempSync(join(tmpdir(), 'chatlines-key-')), 'dev-key.json'));
+  const host = await startHost({ port: 0, key });
+  return {
+    url: host.url,
+    tableName,
+    endpoint,
+    key,
+    token: (claims, options) => signToken(key, claims, options),
+    async call(method, path, options = {}) {
+      const headers: Record<string, string> = { ...options.headers };
+      if (options.token) headers.authorization = `Bearer ${options.token}`;
+      let body: string | undefined = options.raw;
+      if (options.body !== undefined) {
+        body = JSON.stringify(options.body);
+        headers['content-type'] = 'application/json';
+      }
+      const res = await fetch(`${host.url}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+      const text = await res.text();
+      let parsed: unknown = text;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        // not JSON: keep the text
+      }
+      return { status: res.status, headers: res.headers, body: parsed };
+    },
+    close: () => host.close(),
+  };
+}
