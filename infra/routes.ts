@@ -9,6 +9,12 @@
 export type TableAccess = 'none' | 'read' | 'write';
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
+import { coreRoutes } from './routes/core.ts';
+import { docsRoutes } from './routes/docs.ts';
+import { metricsRoutes } from './routes/metrics.ts';
+import { searchRoutes } from './routes/search.ts';
+import { sessionRoutes } from './routes/sessions.ts';
+
 export interface RouteDefinition {
   readonly method: HttpMethod;
   /** API Gateway path syntax: `/v1/sessions/{id}`. */
@@ -20,16 +26,17 @@ export interface RouteDefinition {
   readonly auth: boolean;
 }
 
-export const routes = [
-  { method: 'GET', path: '/v1/health', function: 'get-health', access: 'none', auth: false },
-  { method: 'POST', path: '/v1/lines', function: 'create-line', access: 'write', auth: true },
-  { method: 'GET', path: '/v1/lines/{id}', function: 'get-line', access: 'read', auth: true },
-  { method: 'POST', path: '/v1/channels', function: 'create-channel', access: 'write', auth: true },
-  { method: 'POST', path: '/v1/channels/{id}/inbound', function: 'receive-inbound-message', access: 'write', auth: true },
-  { method: 'PUT', path: '/v1/operators/me/status', function: 'set-operator-status', access: 'write', auth: true },
-  { method: 'POST', path: '/v1/sessions', function: 'create-session', access: 'write', auth: true },
-  { method: 'GET', path: '/v1/sessions/{id}', function: 'get-session', access: 'read', auth: true },
-] as const satisfies readonly RouteDefinition[];
+/**
+ * Every route. The list is kept in fragments by area (infra/routes/*.ts) so that areas can grow
+ * independently; this concatenation is the manifest both hosts read.
+ */
+export const routes: readonly RouteDefinition[] = [
+  ...coreRoutes,
+  ...sessionRoutes,
+  ...searchRoutes,
+  ...metricsRoutes,
+  ...docsRoutes,
+];
 
 /** Functions that are not routes: triggered by a schedule. */
 export interface ScheduledFunctionDefinition {
@@ -37,7 +44,7 @@ export interface ScheduledFunctionDefinition {
   readonly access: TableAccess;
   readonly description: string;
 }
-export const scheduledFunctions: readonly ScheduledFunctionDefinition[] = [];
+export { scheduledFunctions } from './routes/metrics.ts';
 
 /** `/v1/sessions/{id}` → `^/v1/sessions/(?<id>[^/]+)$` */
 export function pathPattern(path: string): RegExp {

@@ -86,7 +86,9 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     const method = (req.method ?? 'GET').toUpperCase();
     const matches = compiled
       .map((c) => ({ ...c, match: c.pattern.exec(url.pathname) }))
-      .filter((c) => c.match !== null);
+      .filter((c) => c.match !== null)
+      // Like API Gateway, the most specific route wins: fewer path parameters first.
+      .sort((a, b) => a.route.path.split('{').length - b.route.path.split('{').length);
     if (matches.length === 0) return sendProblem(res, 'not-found', `no route ${url.pathname}`);
     const found = matches.find((c) => c.route.method === method);
     if (!found) {
