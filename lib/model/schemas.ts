@@ -144,6 +144,8 @@ export const MessageSchema = z.object({
   __createdAt: Timestamp,
   session: Id,
   type: MessageTypeSchema,
+  /** Who wrote it: the client, an operator, the line's bot, or the system (history). */
+  author: z.enum(['client', 'operator', 'bot', 'system']),
   body: z.string(),
   client: Id.nullable(),
   operator: z.string().nullable(),

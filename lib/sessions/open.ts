@@ -121,6 +121,7 @@ async function receiveOnce(
       const message = newMessage({
         session: target.__id,
         type: 'text',
+        author: 'client',
         body: input.body,
         client: client.__id,
         externalId: input.externalId ?? null,
@@ -147,6 +148,7 @@ async function receiveOnce(
   const message = newMessage({
     session: session.__id,
     type: 'text',
+    author: 'client',
     body: input.body,
     client: theClient.__id,
     externalId: input.externalId ?? null,

@@ -96,6 +96,7 @@ export function historyMessage(
     __createdAt: after.__updatedAt,
     session: after.__id,
     type: 'payload',
+    author: 'system',
     body: `${command} by ${by}${summary ? `: ${summary}` : ''}`,
     client: null,
     operator: by,
@@ -135,6 +136,7 @@ export const normalizeIds = (ids: string[]): string[] => [...new Set(ids)];
 export function newMessage(input: {
   session: string;
   type: Message['type'];
+  author: Message['author'];
   body: string;
   client?: string | null;
   operator?: string | null;
@@ -146,6 +148,7 @@ export function newMessage(input: {
     __createdAt: input.now,
     session: input.session,
     type: input.type,
+    author: input.author,
     body: input.body,
     client: input.client ?? null,
     operator: input.operator ?? null,
