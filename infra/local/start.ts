@@ -4,9 +4,11 @@
  *   npm start -- --in-memory       a throwaway run
  *   PORT=3001 npm start            another port (default 3000)
  *   DYNAMODB_ENDPOINT=http://…     use that DynamoDB instead of starting DynamoDB Local
+ *   npm start -- --aggregate-every 10   metrics aggregation every 10 s (default 60; 0 turns it off)
  * Ctrl-C stops everything it started.
  */
 import { join } from 'node:path';
+import { startAggregationTimer, writeEndpointFile } from './aggregate.ts';
 import { parseArgs } from 'node:util';
 import { ensureTable, startDynamoDbLocal, type RunningDynamoDb } from './dynamodb.ts';
 import { configureLocalEnvironment } from './env.ts';
@@ -17,8 +19,14 @@ const { values } = parseArgs({
   options: {
     'in-memory': { type: 'boolean', default: false },
     quiet: { type: 'boolean', default: false },
+    'aggregate-every': { type: 'string', default: '60' },
   },
 });
+const aggregateEvery = Number(values['aggregate-every']);
+if (!Number.isFinite(aggregateEvery) || aggregateEvery < 0) {
+  console.error(`chatlines: --aggregate-every takes seconds (0 turns the metrics timer off), not "${values['aggregate-every']}"`);
+  process.exit(1);
+}
 
 const port = Number(process.env.PORT ?? 3000);
 const tableName = process.env.TABLE_NAME ?? 'chatlines';
@@ -56,9 +64,18 @@ try {
   console.log(`  health:  curl ${host.url}/v1/health`);
   console.log(`  token:   TOKEN=$(npm run -s token -- --sub alice --roles admin)`);
   console.log(`  then:    curl -H "Authorization: Bearer $TOKEN" ${host.url}/v1/lines -d '{"__name":"Support"}'`);
+  const removeEndpointFile = writeEndpointFile(endpoint, tableName);
+  const stopTimer = startAggregationTimer(aggregateEvery);
+  console.log(
+    aggregateEvery > 0
+      ? `  metrics: aggregated every ${aggregateEvery} s; \`npm run aggregate\` runs one now`
+      : '  metrics: timer off (--aggregate-every 0); `npm run aggregate` runs one',
+  );
   console.log('Ctrl-C stops the API and DynamoDB Local.');
 
   const shutdown = async () => {
+    stopTimer();
+    removeEndpointFile();
     await host.close();
     await stopAll(0);
   };

@@ -1,4 +1,10 @@
-/** Search over lines, channels, clients and sessions (issue 5). */
+/** Search over lines, channels, clients and sessions (issue 5): four routes, one function. */
 import type { RouteDefinition } from '../routes.ts';
 
-export const searchRoutes: readonly RouteDefinition[] = [];
+export const searchRoutes: readonly RouteDefinition[] = (['lines', 'channels', 'clients', 'sessions'] as const).map((collection) => ({
+  method: 'POST',
+  path: `/v1/${collection}/search`,
+  function: 'search-objects',
+  access: 'read',
+  auth: true,
+}));

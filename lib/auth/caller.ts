@@ -35,7 +35,8 @@ export function claimList(value: unknown): string[] {
 export function callerFromClaims(claims: Record<string, unknown> | undefined): Caller {
   const sub = claims?.sub;
   if (typeof sub !== 'string' || sub.length === 0) throw new ChatlinesError('unauthenticated', 'the token has no subject');
-  const roles = claimList(claims?.roles).filter((r): r is Role => (ROLES as readonly string[]).includes(r));
+  // Cognito ID tokens carry roles as the custom attribute `custom:roles`.
+  const roles = claimList(claims?.roles ?? claims?.['custom:roles']).filter((r): r is Role => (ROLES as readonly string[]).includes(r));
   const groups = claimList(claims?.groups ?? claims?.['cognito:groups']);
   const channels = claimList(claims?.channels);
   return { sub, roles, groups, channels };

@@ -62,3 +62,179 @@ export function requireOnlineOperator(caller: Caller, line: Line, operator: Oper
     throw new ChatlinesError('forbidden', 'offline operators can only read: set your status to online first');
   }
 }
+
+// ------------------------------------------------------------- session commands (issue 4)
+
+/** What the caller is to one session: the basis of every session-command decision. */
+export type SessionActor =
+  | { kind: 'admin' }
+  | { kind: 'supervisor' }
+  /** An operator of the line; `holds`: the session names this operator in `_userId`. */
+  | { kind: 'operator'; online: boolean; holds: boolean }
+  /** The line's bot; `holds`: the session names this bot in `_botId`. */
+  | { kind: 'bot'; holds: boolean }
+  | { kind: 'none' };
+
+/**
+ * Classifies the caller for a session. An admin wins over every other role, a supervisor of
+ * the line over an operator of it. `operator` is the caller's operator record (presence).
+ */
+export function sessionActor(caller: Caller, line: Line, session: Session, operator: Operator | undefined): SessionActor {
+  if (hasRole(caller, 'admin')) return { kind: 'admin' };
+  if (supervisesLine(caller, line)) return { kind: 'supervisor' };
+  if (operatesLine(caller, line)) {
+    return { kind: 'operator', online: operator?.status === 'online', holds: session._userId === caller.sub };
+  }
+  if (isLineBot(caller, line)) return { kind: 'bot', holds: session._botId === caller.sub };
+  return { kind: 'none' };
+}
+
+/** Session commands (the transitions table's) plus the two message kinds. */
+export type SessionCommandName =
+  | 'assignToOperator'
+  | 'assignToOperatorGroup'
+  | 'assignToBot'
+  | 'close'
+  | 'markAsSpam'
+  | 'unmarkAsSpam'
+  | 'setPriority'
+  | 'save'
+  | 'reply'
+  | 'sendSystemMessage';
+
+/** Commands only the current assignee (operator or bot) may run: the seed's close rule, and replies to the client. */
+const ASSIGNEE_ONLY: readonly SessionCommandName[] = ['close', 'reply'];
+/** What the line's bot may do with a session it holds. */
+const BOT_COMMANDS: readonly SessionCommandName[] = ['close', 'reply', 'sendSystemMessage', 'assignToOperator', 'assignToOperatorGroup'];
+
+/**
+ * May the caller run `command` on this session? Throws 403 with the reason. Runs after the
+ * transitions table, so the state is already known to allow the command.
+ *
+ * - admins and supervisors of the line: every command except `close` and `reply`, which only
+ *   the current assignee may run (the seed: "anyone else is refused");
+ * - operators of the line: nothing while offline (they can only read); otherwise every command
+ *   on a session they hold, and taking a queued session (`assignToOperator` to themselves,
+ *   see `takeRefusal`);
+ * - the line's bot: close, reply, notes and handing over to an operator or group, on sessions
+ *   assigned to it.
+ */
+export function authorizeSessionCommand(
+  actor: SessionActor,
+  command: SessionCommandName,
+  session: Session,
+  take: { caller: string; target?: string | undefined; groups: readonly string[] },
+): void {
+  const assignee = session._state === 'AssignedToBot' ? 'bot' : 'operator';
+  if (actor.kind === 'admin' || actor.kind === 'supervisor') {
+    if (ASSIGNEE_ONLY.includes(command)) {
+      throw forbidden(`only the ${assignee} currently assigned to the session may ${command === 'close' ? 'close it' : 'reply to the client'}`);
+    }
+    return;
+  }
+  if (actor.kind === 'operator') {
+    if (!actor.online) throw forbidden('offline operators can only read: set your status to online first');
+    if (actor.holds) return;
+    if (command === 'assignToOperator' && take.target === take.caller) return takeRefusal(session, take.groups);
+    throw forbidden(
+      ASSIGNEE_ONLY.includes(command)
+        ? `only the ${assignee} currently assigned to the session may ${command === 'close' ? 'close it' : 'reply to the client'}`
+        : 'operators may act only on sessions assigned to them (take a queued session by assigning it to yourself)',
+    );
+  }
+  if (actor.kind === 'bot') {
+    if (actor.holds && session._state === 'AssignedToBot' && BOT_COMMANDS.includes(command)) return;
+    throw forbidden(
+      actor.holds ? `the bot may not ${command}` : 'the bot may act only on sessions assigned to it',
+    );
+  }
+  throw forbidden('you may not act on this session');
+}
+
+/**
+ * An operator taking a session it does not hold. A queued session may be taken (from a
+ * group's queue only by a member of that group). One that another operator holds is a 409,
+ * not a 403: it is the loser's answer in the race for a queued session.
+ */
+function takeRefusal(session: Session, groups: readonly string[]): void {
+  if (session._state === 'AssignedToOperator') {
+    throw new ChatlinesError('conflict', `the session was already taken by ${session._userId ?? 'another operator'}`);
+  }
+  if (session._state !== 'Waiting') throw forbidden('only queued sessions can be taken; the bot holds this one');
+  if (session._userGroupId && !groups.includes(session._userGroupId)) {
+    throw forbidden(`the session waits in the queue of group ${session._userGroupId}, which you are not a member of`);
+  }
+}
+
+/** Channels are disconnected and reconnected by admins and the line's supervisors. */
+export function requireChannelManager(caller: Caller, line: Line): void {
+  if (hasRole(caller, 'admin') || supervisesLine(caller, line)) return;
+  throw forbidden('only an admin or a supervisor of the line may disconnect or reconnect its channels');
+}
+
+/**
+ * Client changes: the account link by admins, supervisors and online operators of the line;
+ * the block status by admins and supervisors only.
+ */
+export function authorizeClientUpdate(
+  caller: Caller,
+  line: Line,
+  operator: Operator | undefined,
+  fields: { blockedStatus: boolean },
+): void {
+  if (hasRole(caller, 'admin') || supervisesLine(caller, line)) return;
+  if (fields.blockedStatus) throw forbidden('only an admin or a supervisor of the line may block or allow a client');
+  if (operatesLine(caller, line)) {
+    if (operator?.status !== 'online') throw forbidden('offline operators can only read: set your status to online first');
+    return;
+  }
+  throw forbidden('you may not change this client');
+}
+
+// ------------------------------------------------------------------------ metrics (issue 6)
+
+/** A metrics series: the whole line, or one group, channel or operator of it. */
+export interface MetricsDimension {
+  kind: 'line' | 'group' | 'channel' | 'operator';
+  value: string;
+}
+
+/**
+ * Which metric series of a line the caller may read. Admins: every series of every line;
+ * supervisors of the line: every series of it; operators of the line: only their own
+ * (`operator=<self>`, the default for them). Anyone else does not see the line (404), or
+ * sees it without metrics (the bot: 403).
+ */
+export function metricsDimension(caller: Caller, line: Line, requested: MetricsDimension | undefined): MetricsDimension {
+  visibleLine(caller, line);
+  if (hasRole(caller, 'admin') || supervisesLine(caller, line)) return requested ?? { kind: 'line', value: 'all' };
+  if (operatesLine(caller, line)) {
+    const own = { kind: 'operator' as const, value: caller.sub };
+    if (!requested || (requested.kind === 'operator' && requested.value === caller.sub)) return own;
+    throw forbidden('operators may read only their own figures (operator=<your id>)');
+  }
+  throw forbidden('only admins, supervisors and operators of the line may read its metrics');
+}
+
+// ------------------------------------------------------------------------ search (issue 5)
+
+/** Roles that may search: everyone who works on lines. Integrations only post inbound messages. */
+export function requireSearcher(caller: Caller): void {
+  if (!hasRole(caller, 'admin', 'supervisor', 'operator', 'bot')) {
+    throw forbidden('searching needs one of the roles: admin, supervisor, operator, bot (integrations only post inbound messages)');
+  }
+}
+
+/** Admins search every line without a visibility check; everyone else within `canSeeLine`. */
+export const searchesEveryLine = (caller: Caller) => hasRole(caller, 'admin');
+
+/**
+ * Whether a search may return an object of a line: lines, channels and clients whoever sees
+ * the line; sessions also by `canSeeSession`. Objects of lines the caller may not see are never
+ * found, so a search leaks nothing a fetch would hide.
+ */
+export function canFindOnLine(caller: Caller, line: Line | undefined, session?: Session): boolean {
+  if (searchesEveryLine(caller)) return true;
+  if (!line || !canSeeLine(caller, line)) return false;
+  return session ? canSeeSession(caller, line, session) : true;
+}

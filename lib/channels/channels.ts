@@ -1,5 +1,5 @@
 /** Channels: messenger accounts connected to a line. */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { Caller } from '../auth/caller.ts';
 import { requireAdmin } from '../auth/policy.ts';
 import { newId, nowIso } from '../ids.ts';

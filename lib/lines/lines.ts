@@ -1,5 +1,5 @@
 /** Lines (Live Chats): created by admins, read by whoever works on them. */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { Caller } from '../auth/caller.ts';
 import { requireAdmin, visibleLine } from '../auth/policy.ts';
 import { newId, nowIso } from '../ids.ts';

@@ -108,9 +108,11 @@ export function transitionsMarkdown(): string {
   const rows = (Object.keys(TRANSITIONS) as SessionCommand[]).map((command) => {
     const cells = states.map((s) => {
       const o = TRANSITIONS[command][s];
-      return typeof o === 'string' ? (o === 'same' ? '= (unchanged)' : o === 'restore' ? 'state before spam' : `→ ${o}`) : '409';
+      return typeof o === 'string' ? (o === 'same' ? '= (unchanged)' : o === 'restore' ? 'state before spam ¹' : `→ ${o}`) : `409: ${o.refused}`;
     });
     return `| ${command} | ${cells.join(' | ')} |`;
   });
-  return [head, ...rows].join('\n');
+  const note =
+    '¹ back to the operator who held it (if online and still an operator of the line), else to the line\'s bot if it held it, else the queue (`Waiting`, with its earlier group).';
+  return [head, ...rows, '', note].join('\n');
 }

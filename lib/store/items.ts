@@ -3,7 +3,7 @@
  * reading strips them and validates with the model's zod schema, so a malformed item is
  * caught where it is read, not three calls later.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import {
   ChannelSchema,
   ClientSchema,

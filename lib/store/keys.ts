@@ -17,10 +17,12 @@
  * |10 | a client's chain of sessions                    | gsi3  | `CLIENT#client`                         | `<createdAt>#<id>`                        |
  * |11 | a channel's sessions                            | gsi4  | `CHANNEL#ch#SESSIONS`                   | `<createdAt>#<id>`                        |
  * |12 | one open session per client and channel         | table | `OPEN#ch#client`                        | `#GUARD`                                  |
- * |13 | sessions changed in an hour (metrics)           | gsi5  | `CHANGES#<yyyy-mm-ddThh>#<shard 0-3>`   | `<updatedAt>#<id>`                        |
+ * |13 | sessions changed in an hour (metrics)           | gsi5  | `CHANGES#<yyyy-mm-ddThh>#<shard 0-3>`   | `<last change: max(updatedAt, lastActivityAt)>#<id>` |
  * |14 | operator presence and groups                    | table | `USER#user`                             | `#OPERATOR`                               |
  * |15 | idempotency record of a mutating request        | table | `IDEMPOTENCY#<caller>#<key>`            | `#IDEMPOTENCY`                            |
- * |16 | metric rollups                                  | table | `METRIC#<line>#<period>`                | `<dimension>#<value>`                     |
+ * |16 | metric rollups: a series, periods in order      | table | `METRIC#<line>#<dim kind>:<dim value>`  | `<day|week|month>#<period start>`, `live#now` |
+ * |17 | a session's metric contribution (lib/metrics)   | table | `METRIC#SESSION#<session id>`           | `#CONTRIBUTION`                           |
+ * |18 | the metrics aggregation watermark               | table | `METRIC#WATERMARK`                      | `#WATERMARK`                              |
  */
 import type { Channel, Client, Line, Session } from '../model/schemas.ts';
 
@@ -63,6 +65,28 @@ export function changeShard(id: string): number {
   return Math.abs(h) % CHANGE_SHARDS;
 }
 
+/**
+ * The change index (gsi5) of a session: it follows the session's last change, so a metrics run
+ * that reads the hours since its watermark sees every session whose figures may have moved —
+ * a command (`__updatedAt`) or a new message (`_lastActivityAt`, see `appendMessages`).
+ */
+export const changeIndexKeys = (sessionId: string, changedAt: string) => ({
+  gsi5pk: `CHANGES#${hourBucket(changedAt)}#${changeShard(sessionId)}`,
+  gsi5sk: `${changedAt}#${sessionId}`,
+});
+/** The later of a session's last command and its last message. */
+export const lastChangeAt = (session: Pick<Session, '__updatedAt' | '_lastActivityAt'>) =>
+  session._lastActivityAt > session.__updatedAt ? session._lastActivityAt : session.__updatedAt;
+
+/** A rollup of one series (line + dimension) and bucket (`day#2025-03-31`, `live#now`). */
+export const metricRollupKey = (line: string, dimension: string, bucket: string) => ({
+  pk: `METRIC#${line}#${dimension}`,
+  sk: bucket,
+});
+/** What a session last added to the rollups (lib/metrics/aggregate.ts). */
+export const metricContributionKey = (sessionId: string) => ({ pk: `METRIC#SESSION#${sessionId}`, sk: '#CONTRIBUTION' });
+export const metricWatermarkKey = () => ({ pk: 'METRIC#WATERMARK', sk: '#WATERMARK' });
+
 export const lineIndexKeys = (line: Line) => ({ gsi1pk: 'LINES', gsi1sk: `${line.__name}#${line.__id}` });
 
 export const channelIndexKeys = (channel: Channel) => ({
@@ -87,8 +111,7 @@ export function sessionIndexKeys(session: Session): Record<string, string> {
     gsi1sk: `${priorityRank(session._priority)}#${session.__createdAt}#${session.__id}`,
     gsi4pk: `CHANNEL#${session._channel}#SESSIONS`,
     gsi4sk: `${session.__createdAt}#${session.__id}`,
-    gsi5pk: `CHANGES#${hourBucket(session.__updatedAt)}#${changeShard(session.__id)}`,
-    gsi5sk: `${session.__updatedAt}#${session.__id}`,
+    ...changeIndexKeys(session.__id, lastChangeAt(session)),
   };
   if (session._userId) {
     keys.gsi2pk = `USER#${session._userId}`;
@@ -101,3 +124,27 @@ export function sessionIndexKeys(session: Session): Record<string, string> {
   }
   return keys;
 }
+
+// ------------------------------------------------------------------------------------------
+// The index partitions searches read (lib/search/planner.ts): the query side of the index keys
+// above, patterns 3-6 and 8-11 of the table. They must build exactly what the item builders
+// write; test/search/evaluate.test.ts checks that they agree.
+
+/** Pattern 3: every line, by name. */
+export const LINES_PARTITION = 'LINES';
+/** Pattern 3: sort-key prefix of the lines with this exact name. */
+export const lineNamePrefix = (name: string) => `${name}#`;
+/** Pattern 4: a line's channels (gsi2). */
+export const lineChannelsPartition = (lineId: string) => `LINE#${lineId}#CHANNELS`;
+/** Pattern 5: channels in a state (gsi1); sort key prefix `<type>#`. */
+export const channelsByStatePartition = (state: string) => `CHANNELS#STATE#${state}`;
+/** Pattern 6: a channel's clients (gsi1); sort key prefix `<username>#`. */
+export const channelClientsPartition = (channelId: string) => `CHANNEL#${channelId}#CLIENTS`;
+/** Pattern 8: a line's sessions in one state (gsi1); sort key prefix `<priority rank>#`. */
+export const lineSessionsByStatePartition = (lineId: string, state: string) => `LINE#${lineId}#STATE#${state}`;
+/** Pattern 9: an operator's sessions (gsi2); sort key prefix `<state>#`. */
+export const operatorSessionsPartition = (userId: string) => `USER#${userId}`;
+/** Pattern 10: a client's chain of sessions (gsi3; indexed by the session's first client). */
+export const clientSessionsPartition = (clientId: string) => `CLIENT#${clientId}`;
+/** Pattern 11: a channel's sessions (gsi4). */
+export const channelSessionsPartition = (channelId: string) => `CHANNEL#${channelId}#SESSIONS`;

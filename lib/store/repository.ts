@@ -8,6 +8,7 @@ import { ChatlinesError, notFound } from '../errors.ts';
 import { getItem, putAtVersion, putNew, queryPage, tableName, transact, type TransactItem } from './db.ts';
 import {
   accountGuardKey,
+  changeIndexKeys,
   channelKey,
   clientKey,
   lineKey,
@@ -232,10 +233,17 @@ export async function appendMessages(
         Update: {
           TableName: tableName(),
           Key: sessionKey(session.__id),
-          UpdateExpression: 'SET #la = :now',
+          // The change index (gsi5) follows the last message too, so the next metrics run
+          // recomputes this session (lib/metrics/aggregate.ts).
+          UpdateExpression: 'SET #la = :now, #g5pk = :g5pk, #g5sk = :g5sk',
           ConditionExpression: `#st IN (${Object.keys(stateValues).join(', ')})`,
-          ExpressionAttributeNames: { '#la': '_lastActivityAt', '#st': '_state' },
-          ExpressionAttributeValues: { ':now': now, ...stateValues },
+          ExpressionAttributeNames: { '#la': '_lastActivityAt', '#st': '_state', '#g5pk': 'gsi5pk', '#g5sk': 'gsi5sk' },
+          ExpressionAttributeValues: {
+            ':now': now,
+            ':g5pk': changeIndexKeys(session.__id, now).gsi5pk,
+            ':g5sk': changeIndexKeys(session.__id, now).gsi5sk,
+            ...stateValues,
+          },
         },
       },
       ...messages.map((m) => putNew(messageItem(m))),
@@ -251,6 +259,8 @@ export interface SessionChangeWrite {
   messages: Message[];
   /** Guard writes that go with the change (release on close/spam, retake on unspam). */
   guardItems?: TransactItem[];
+  /** The 409 detail when a guard item's condition fails (e.g. the client opened another session). */
+  guardConflict?: string;
   extra?: TransactItem[];
 }
 
@@ -259,6 +269,8 @@ export interface SessionChangeWrite {
  * changes, in one transaction. A concurrent change makes it a conflict (409).
  */
 export async function commitSessionChange(write: SessionChangeWrite, conflictDetail = 'the session was changed concurrently'): Promise<void> {
+  const guardStart = 1 + write.messages.length;
+  const guardCount = write.guardItems?.length ?? 0;
   await transact(
     [
       putAtVersion(sessionItem(write.after), write.before._version),
@@ -267,7 +279,65 @@ export async function commitSessionChange(write: SessionChangeWrite, conflictDet
       ...(write.extra ?? []),
     ],
     conflictDetail,
+    (reasons) => {
+      if (!write.guardConflict || reasons[0] !== undefined) return undefined;
+      const guardFailed = reasons.slice(guardStart, guardStart + guardCount).includes('ConditionalCheckFailed');
+      return guardFailed ? new ChatlinesError('conflict', write.guardConflict) : undefined;
+    },
   );
+}
+
+/**
+ * Appends a staff message (reply or system note) to a session and stamps its activity, in one
+ * transaction, only while the session is still at the version it was read at: a reply never
+ * lands on a session that was reassigned or closed in the meantime. Does not bump the version
+ * (a message is not a change of the session), so replies never race with each other.
+ */
+export async function appendStaffMessage(session: Session, message: Message, extra: TransactItem[] = []): Promise<void> {
+  await transact(
+    [
+      {
+        Update: {
+          TableName: tableName(),
+          Key: sessionKey(session.__id),
+          // The change index (gsi5) follows the reply, so the next metrics run recomputes the session.
+          UpdateExpression: 'SET #la = :now, #g5pk = :g5pk, #g5sk = :g5sk',
+          ConditionExpression: '#v = :v',
+          ExpressionAttributeNames: { '#la': '_lastActivityAt', '#v': '_version', '#g5pk': 'gsi5pk', '#g5sk': 'gsi5sk' },
+          ExpressionAttributeValues: {
+            ':now': message.__createdAt,
+            ':v': session._version,
+            ':g5pk': changeIndexKeys(session.__id, message.__createdAt).gsi5pk,
+            ':g5sk': changeIndexKeys(session.__id, message.__createdAt).gsi5sk,
+          },
+        },
+      },
+      putNew(messageItem(message)),
+      ...extra,
+    ],
+    'the session was changed concurrently; read it again',
+  );
+}
+
+/**
+ * Writes only the given items (a command that changes nothing still records its idempotency
+ * record, so a repeat answers the same). No-op without items.
+ */
+export async function writeOnly(items: TransactItem[]): Promise<void> {
+  if (items.length > 0) await transact(items, 'a concurrent request with the same Idempotency-Key won');
+}
+
+const channelTypeCache = new Map<string, Channel['_type']>();
+/**
+ * The type of a channel. Types never change, so an instance reads each channel once: the
+ * spam rule and the guard mode of close/spam/unspam then cost no read of their own.
+ */
+export async function channelTypeCached(id: string): Promise<Channel['_type']> {
+  const hit = channelTypeCache.get(id);
+  if (hit) return hit;
+  const channel = await getChannel(id);
+  channelTypeCache.set(id, channel._type);
+  return channel._type;
 }
 
 /** Releases the open-session guard if it still points at this session. */

@@ -6,10 +6,12 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { logger } from '../../lib/observability.ts';
 import { ensureTable } from '../../infra/local/dynamodb.ts';
 import { configureLocalEnvironment } from '../../infra/local/env.ts';
 import { startHost } from '../../infra/local/host.ts';
 import { loadOrCreateDevKey, signToken, type DevKey, type SignOptions, type TokenClaims } from '../../infra/local/jwt.ts';
+import { checkResponse, responseCheckEnabled } from './openapi-check.ts';
 
 export interface TestHost {
   url: string;
@@ -36,6 +38,8 @@ export async function startTestHost(): Promise<TestHost> {
   await ensureTable(endpoint, tableName);
   configureLocalEnvironment(tableName, endpoint);
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+  // The logger may exist already (a test imported lib/ first): silence it explicitly.
+  logger.setLogLevel('SILENT');
   const key = await loadOrCreateDevKey(join(mkdtempSync(join(tmpdir(), 'chatlines-key-')), 'dev-key.json'));
   const host = await startHost({ port: 0, key });
   return {
@@ -60,6 +64,8 @@ export async function startTestHost(): Promise<TestHost> {
       } catch {
         // not JSON: keep the text
       }
+      // Every answer of a route the OpenAPI document covers must match it (issue 7).
+      if (responseCheckEnabled()) checkResponse(method, path, res.status, res.headers.get('content-type'), parsed);
       return { status: res.status, headers: res.headers, body: parsed };
     },
     close: () => host.close(),

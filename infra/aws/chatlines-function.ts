@@ -1,0 +1,133 @@
+/**
+ * The one construct that owns every chatlines Lambda's defaults: runtime, architecture,
+ * bundling (the local esbuild, never Docker), its own log group with retention, tracing,
+ * environment, an execution role with exactly the table access the manifest names.
+ */
+import { join } from 'node:path';
+import { Duration, Tags } from 'aws-cdk-lib';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, LoggingFormat, Runtime, SystemLogLevel, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { acknowledge } from './nag.ts';
+import { Construct } from 'constructs';
+import type { TableAccess } from '../routes.ts';
+import type { ChatlinesTable } from './table.ts';
+
+/** The repository root: `functions/`, `package-lock.json` and `tsconfig.json` live there. */
+export const REPO_ROOT = join(import.meta.dirname, '..', '..');
+
+/** Every function carries this tag with its function file name; CDK's own helpers don't. */
+export const FUNCTION_TAG = 'chatlines:function';
+
+/** The runtime: the newest Node.js Lambda runtime aws-cdk-lib knows (cdk-nag L1 wants the latest). */
+export const RUNTIME = Runtime.NODEJS_24_X;
+
+/**
+ * esbuild emits ESM; a few bundled CommonJS dependencies (aws-xray-sdk-core and its helpers)
+ * call `require` for Node built-ins, which ESM lacks, so the bundle defines one.
+ */
+const REQUIRE_SHIM = "import{createRequire as __chatlinesCreateRequire}from'node:module';const require=__chatlinesCreateRequire(import.meta.url);";
+
+export interface ChatlinesFunctionProps {
+  /** File under `functions/` without extension; it exports `handler`. */
+  readonly functionFile: string;
+  readonly table: ChatlinesTable;
+  readonly access: TableAccess;
+  readonly description: string;
+  readonly timeout?: Duration;
+  readonly memorySize?: number;
+  readonly logRetention?: RetentionDays;
+  /**
+   * Asynchronous invocations (a schedule) fail into this queue after Lambda's own retries.
+   * Without it the function is only ever invoked synchronously (by the HTTP API).
+   */
+  readonly asyncFailureQueue?: IQueue;
+}
+
+/** `get-session` → `GetSession`: construct ids and readable logical ids. */
+export function pascalCase(name: string): string {
+  return name
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((part) => part[0]!.toUpperCase() + part.slice(1))
+    .join('');
+}
+
+/** A chatlines Lambda from `functions/<functionFile>.ts` with the project's defaults. */
+export class ChatlinesFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly logGroup: LogGroup;
+  readonly role: Role;
+
+  constructor(scope: Construct, id: string, props: ChatlinesFunctionProps) {
+    super(scope, id);
+    const table: Table = props.table.table;
+
+    this.logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention ?? RetentionDays.ONE_MONTH });
+
+    // An explicit role instead of AWSLambdaBasicExecutionRole: log writes only to this
+    // function's own log group, table actions only as the manifest says.
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `chatlines ${props.functionFile}: logs, traces and ${props.access} table access`,
+    });
+    this.role.addToPolicy(
+      new PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [this.logGroup.logGroupArn] }),
+    );
+    for (const statement of props.table.statements(props.access)) this.role.addToPolicy(statement);
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: join(REPO_ROOT, 'functions', `${props.functionFile}.ts`),
+      handler: 'handler',
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+      description: props.description,
+      runtime: RUNTIME,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(10),
+      role: this.role,
+      logGroup: this.logGroup,
+      loggingFormat: LoggingFormat.JSON,
+      systemLogLevelV2: SystemLogLevel.WARN,
+      tracing: Tracing.ACTIVE,
+      ...(props.asyncFailureQueue ? { onFailure: new SqsDestination(props.asyncFailureQueue), retryAttempts: 2 } : {}),
+      environment: {
+        TABLE_NAME: table.tableName,
+        POWERTOOLS_SERVICE_NAME: 'chatlines',
+        POWERTOOLS_METRICS_NAMESPACE: 'chatlines',
+      },
+      bundling: {
+        forceDockerBundling: false,
+        format: OutputFormat.ESM,
+        target: 'node24',
+        minify: true,
+        sourceMap: false,
+        mainFields: ['module', 'main'],
+        // The Node.js runtime ships AWS SDK v3: bundling it would triple every bundle.
+        externalModules: ['@aws-sdk/*'],
+        banner: REQUIRE_SHIM,
+        logLevel: LogLevel.WARNING,
+      },
+    });
+    Tags.of(this.function).add(FUNCTION_TAG, props.functionFile);
+
+    acknowledge(
+      this.function,
+      'Serverless-LambdaDLQ',
+      props.asyncFailureQueue
+        ? 'Asynchronous failures go to the on-failure destination (an SQS queue), which supersedes a dead-letter queue.'
+        : 'API Gateway invokes this function synchronously and returns its failure to the caller; a DLQ only catches asynchronous invocations.',
+    );
+    // Active tracing adds xray:PutTraceSegments/PutTelemetryRecords on `*` to the role.
+    acknowledge(
+      this.role,
+      'AwsSolutions-IAM5[Resource::*]',
+      'X-Ray trace writes support no resource-level permissions, so their statement must name Resource *.',
+    );
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * The HTTP API: one route per manifest entry, each integrated with its function's Lambda, the
+ * JWT authorizer on every route the manifest marks `auth`, JSON access logs, default-stage
+ * throttling and CORS only for the origins the `CorsAllowedOrigins` parameter names.
+ */
+import { Aws, CfnCondition, CfnParameter, Fn, Stack } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import {
+  CfnApi,
+  HttpApi,
+  HttpMethod,
+  HttpNoneAuthorizer,
+  HttpStage,
+  LogGroupLogDestination,
+  type CfnRoute,
+  type HttpRoute,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { acknowledge } from './nag.ts';
+import { Construct } from 'constructs';
+import type { RouteDefinition } from '../routes.ts';
+import { pascalCase } from './chatlines-function.ts';
+
+export interface ChatlinesHttpApiProps {
+  readonly routes: readonly RouteDefinition[];
+  /** The Lambda for each function file named by `routes`. */
+  readonly functions: ReadonlyMap<string, IFunction>;
+  readonly jwtIssuer: string;
+  readonly jwtAudience: string;
+}
+
+/** One JSON line per request; no headers, so no token ever reaches the access log. */
+const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
+  JSON.stringify({
+    requestId: '$context.requestId',
+    requestTime: '$context.requestTime',
+    ip: '$context.identity.sourceIp',
+    method: '$context.httpMethod',
+    routeKey: '$context.routeKey',
+    status: '$context.status',
+    responseLength: '$context.responseLength',
+    latencyMs: '$context.responseLatency',
+    integrationLatencyMs: '$context.integrationLatency',
+    integrationError: '$context.integrationErrorMessage',
+    authorizerError: '$context.authorizer.error',
+    subject: '$context.authorizer.claims.sub',
+  }),
+);
+
+export class ChatlinesHttpApi extends Construct {
+  readonly api: HttpApi;
+  readonly stage: HttpStage;
+  readonly accessLogs: LogGroup;
+  readonly routes: HttpRoute[] = [];
+
+  constructor(scope: Construct, id: string, props: ChatlinesHttpApiProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const rate = new CfnParameter(stack, 'ApiThrottleRateLimit', {
+      type: 'Number',
+      default: 100,
+      minValue: 1,
+      description: 'Steady-state requests per second allowed on the default stage (every route).',
+    });
+    const burst = new CfnParameter(stack, 'ApiThrottleBurstLimit', {
+      type: 'Number',
+      default: 200,
+      minValue: 1,
+      description: 'Burst of requests allowed on the default stage (every route).',
+    });
+    const origins = new CfnParameter(stack, 'CorsAllowedOrigins', {
+      type: 'String',
+      default: '',
+      description: 'Comma-separated origins allowed by CORS (https://app.example.com). Empty: no CORS.',
+    });
+    const corsEnabled = new CfnCondition(stack, 'CorsEnabled', {
+      expression: Fn.conditionNot(Fn.conditionEquals(origins.valueAsString, '')),
+    });
+
+    this.api = new HttpApi(this, 'Api', {
+      description: 'chatlines: Live Chat support sessions',
+      createDefaultStage: false,
+    });
+    (this.api.node.defaultChild as CfnApi).addPropertyOverride(
+      'CorsConfiguration',
+      Fn.conditionIf(
+        corsEnabled.logicalId,
+        {
+          AllowOrigins: Fn.split(',', origins.valueAsString),
+          AllowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+          AllowHeaders: ['authorization', 'content-type', 'idempotency-key'],
+          ExposeHeaders: ['idempotent-replayed', 'retry-after'],
+          MaxAge: 600,
+        },
+        Aws.NO_VALUE,
+      ),
+    );
+
+    this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.ONE_MONTH });
+    this.stage = new HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: rate.valueAsNumber, burstLimit: burst.valueAsNumber },
+      accessLogSettings: { destination: new LogGroupLogDestination(this.accessLogs), format: ACCESS_LOG_FORMAT },
+    });
+
+    const authorizer = new HttpJwtAuthorizer('JwtAuthorizer', props.jwtIssuer, {
+      jwtAudience: [props.jwtAudience],
+      identitySource: ['$request.header.Authorization'],
+    });
+    const integrations = new Map<string, HttpLambdaIntegration>();
+    for (const route of props.routes) {
+      const fn = props.functions.get(route.function);
+      if (!fn) throw new Error(`no Lambda for function file ${route.function}`);
+      let integration = integrations.get(route.function);
+      if (!integration) {
+        integration = new HttpLambdaIntegration(`${pascalCase(route.function)}Integration`, fn);
+        integrations.set(route.function, integration);
+      }
+      const [added] = this.api.addRoutes({
+        path: route.path,
+        methods: [HttpMethod[route.method]],
+        integration,
+        authorizer: route.auth ? authorizer : new HttpNoneAuthorizer(),
+      });
+      this.routes.push(added!);
+      if (!route.auth) {
+        acknowledge(
+          added!.node.defaultChild as CfnRoute,
+          'AwsSolutions-APIG4',
+          `${route.method} ${route.path} is public by contract (health and the OpenAPI document need no token).`,
+        );
+      }
+    }
+  }
+
+  /** The invoke URL of the default stage. */
+  get url(): string {
+    return this.stage.url;
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * The chatlines stack: the table, one Lambda per function file of the route manifest (and per
+ * scheduled function), the HTTP API with its JWT authorizer, alarms and a dashboard. Every
+ * route, function and grant is derived from `infra/routes.ts`; nothing here names a route.
+ */
+import { CfnOutput, CfnParameter, Stack, type StackProps } from 'aws-cdk-lib';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { Construct } from 'constructs';
+import {
+  routes as manifestRoutes,
+  scheduledFunctions as manifestScheduledFunctions,
+  type RouteDefinition,
+  type ScheduledFunctionDefinition,
+  type TableAccess,
+} from '../routes.ts';
+import { ChatlinesFunction, pascalCase } from './chatlines-function.ts';
+import { ChatlinesHttpApi } from './http-api.ts';
+import { ApiIdentity } from './identity.ts';
+import { Monitoring } from './monitoring.ts';
+import { ScheduledChatlinesFunction } from './scheduled-function.ts';
+import { ChatlinesTable } from './table.ts';
+
+export interface ChatlinesStackProps extends StackProps {
+  /** Defaults to the manifest; tests pass variants (e.g. a stand-in scheduled function). */
+  readonly routes?: readonly RouteDefinition[];
+  readonly scheduledFunctions?: readonly ScheduledFunctionDefinition[];
+}
+
+const ACCESS_RANK: Record<TableAccess, number> = { none: 0, read: 1, write: 2 };
+
+/**
+ * One entry per distinct function file. Routes sharing a file (the searches) must agree on
+ * access; if they don't, the function gets the broadest one they name, since a single role
+ * serves them all.
+ */
+export function functionsOfRoutes(routes: readonly RouteDefinition[]): Map<string, { access: TableAccess; routes: RouteDefinition[] }> {
+  const functions = new Map<string, { access: TableAccess; routes: RouteDefinition[] }>();
+  for (const route of routes) {
+    const entry = functions.get(route.function) ?? { access: 'none' as TableAccess, routes: [] };
+    if (ACCESS_RANK[route.access] > ACCESS_RANK[entry.access]) entry.access = route.access;
+    entry.routes.push(route);
+    functions.set(route.function, entry);
+  }
+  return functions;
+}
+
+export class ChatlinesStack extends Stack {
+  readonly table: ChatlinesTable;
+  readonly functions = new Map<string, ChatlinesFunction>();
+  readonly scheduled: ScheduledChatlinesFunction[] = [];
+  readonly httpApi: ChatlinesHttpApi;
+  readonly identity: ApiIdentity;
+  readonly monitoring: Monitoring;
+
+  constructor(scope: Construct, id: string, props: ChatlinesStackProps = {}) {
+    super(scope, id, { description: 'chatlines: Live Chat support sessions (HTTP API, Lambda, DynamoDB)', ...props });
+    const routes = props.routes ?? manifestRoutes;
+    const scheduledFunctions = props.scheduledFunctions ?? manifestScheduledFunctions;
+
+    this.table = new ChatlinesTable(this, 'Data');
+
+    for (const [file, { access, routes: served }] of functionsOfRoutes(routes)) {
+      this.functions.set(
+        file,
+        new ChatlinesFunction(this, pascalCase(file), {
+          functionFile: file,
+          table: this.table,
+          access,
+          description: `chatlines ${served.map((r) => `${r.method} ${r.path}`).join(', ')}`.slice(0, 256),
+        }),
+      );
+    }
+
+    // Only with a scheduled function: an unused parameter is a template lint finding.
+    const rateMinutes = scheduledFunctions.length === 0 ? undefined : new CfnParameter(this, 'AggregationRateMinutes', {
+      type: 'Number',
+      default: 5,
+      minValue: 2,
+      maxValue: 1440,
+      description: 'Minutes between runs of each scheduled function (the metrics aggregation).',
+    });
+    for (const definition of scheduledFunctions) {
+      this.scheduled.push(
+        new ScheduledChatlinesFunction(this, `Scheduled${pascalCase(definition.function)}`, {
+          definition,
+          table: this.table,
+          rateMinutes: rateMinutes!.valueAsString,
+        }),
+      );
+    }
+
+    this.identity = new ApiIdentity(this, 'Identity');
+    const routeFunctions = new Map<string, IFunction>([...this.functions].map(([file, fn]) => [file, fn.function]));
+    this.httpApi = new ChatlinesHttpApi(this, 'Http', {
+      routes,
+      functions: routeFunctions,
+      jwtIssuer: this.identity.issuer,
+      jwtAudience: this.identity.audience,
+    });
+
+    const allFunctions = new Map<string, IFunction>(routeFunctions);
+    for (const s of this.scheduled) allFunctions.set(`scheduled-${s.definition.function}`, s.function.function);
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      api: this.httpApi.api,
+      functions: allFunctions,
+      extraAlarms: this.scheduled.map((s) => s.deadLetterAlarm),
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.httpApi.url, description: 'Base URL of the HTTP API (append /v1/...).' });
+    new CfnOutput(this, 'TableName', { value: this.table.table.tableName, description: 'The DynamoDB table.' });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn, description: 'Subscribe to receive alarm notifications.' });
+    new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName, description: 'The CloudWatch dashboard.' });
+  }
+}

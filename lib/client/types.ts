@@ -1,0 +1,195 @@
+/**
+ * Wire types of the objects the API returns, written out by hand so that the client needs
+ * neither zod nor any server module. `test/client/types.check.ts` proves at compile time that
+ * each of them equals the `z.output` of the server's schema in lib/model/schemas.ts, so the
+ * two cannot drift apart silently.
+ */
+import type {
+  LineChannelState,
+  LineChannelType,
+  LineClientBlockedStatus,
+  LineMessageType,
+  LineMetricType,
+  LineSessionPriority,
+  LineSessionState,
+  OperatorStatusType,
+} from '../model/enums.ts';
+
+/** Base fields every object carries. Timestamps are ISO 8601 strings. */
+export interface BaseData {
+  __id: string;
+  __name: string;
+  __createdAt: string;
+  __createdBy: string;
+  __updatedAt: string;
+  __updatedBy: string;
+  __deletedAt: string | null;
+}
+
+/** A link to an app item, as in a session's `_apps` and a client's `_applicationItem`. */
+export interface AppItemRef {
+  code: string;
+  id: string;
+}
+
+/** A Live Chat (line). */
+export interface LineData extends BaseData {
+  _operatorGroups: string[];
+  _supervisorGroups: string[];
+  _botId: string | null;
+  _accountApp: string | null;
+  _sessionApps: string[];
+}
+
+/** A channel: a connected messenger account. */
+export interface LineChannelData extends BaseData {
+  _line: string;
+  _type: LineChannelType;
+  _state: LineChannelState;
+}
+
+/** A client: someone who writes in through a channel. */
+export interface LineClientData extends BaseData {
+  _line: string;
+  _channel: string;
+  _username: string;
+  _applicationItem: AppItemRef | null;
+  _extraData: Record<string, string>;
+  _blockedStatus: LineClientBlockedStatus;
+}
+
+/** What `unmarkAsSpam` restores. */
+export interface LineSessionSpamRestore {
+  _state: LineSessionState;
+  _userId: string | null;
+  _userGroupId: string | null;
+  _botId: string | null;
+  _priority: LineSessionPriority | null;
+}
+
+/** A session: one conversation. References (`_line`, `_channel`, `_clients`) are ids. */
+export interface LineSessionData extends BaseData {
+  _line: string;
+  _channel: string;
+  _clients: string[];
+  _state: LineSessionState;
+  _priority: LineSessionPriority | null;
+  _userId: string | null;
+  _userGroupId: string | null;
+  _botId: string | null;
+  _apps: AppItemRef[];
+  _acceptedAt: string | null;
+  _closedAt: string | null;
+  _lastActivityAt: string;
+  _externalChatId: string | null;
+  _externalChatName: string | null;
+  _beforeSpam: LineSessionSpamRestore | null;
+  _version: number;
+}
+
+/** One field change in a history entry (SessionFieldChange). */
+export interface SessionFieldChange {
+  field: string;
+  old: unknown;
+  new: unknown;
+}
+
+/** Who a session was with before/after a reassignment. */
+export interface SessionAssignee {
+  operator: string | null;
+  group: string | null;
+  bot: string | null;
+}
+
+/** Structured content of a `payload` history message (SessionChangedPayload / SessionReassignedPayload). */
+export interface SessionPayload {
+  kind: 'SessionChanged' | 'SessionReassigned' | 'SessionCreated';
+  command: string;
+  by: string;
+  at: string;
+  changes: SessionFieldChange[];
+  from?: SessionAssignee | undefined;
+  to?: SessionAssignee | undefined;
+  silent?: boolean | undefined;
+}
+
+/** A message of a session; immutable once written. */
+export interface LineMessageData {
+  __id: string;
+  __createdAt: string;
+  session: string;
+  type: LineMessageType;
+  author: 'client' | 'operator' | 'bot' | 'system';
+  body: string;
+  client: string | null;
+  operator: string | null;
+  externalId: string | null;
+  files: string[];
+  isRead: boolean;
+  payload: SessionPayload | null;
+}
+
+/** An operator's presence. */
+export interface OperatorData {
+  __id: string;
+  status: OperatorStatusType;
+  groups: string[];
+  __updatedAt: string;
+}
+
+/** One period of a metric series. */
+export interface LineMetricPoint {
+  /** Period start: `2025-03-31` (day), the ISO week's Monday, `2025-03` (month). */
+  period: string;
+  /** Mean in ms, share 0..1, or count; null when nothing happened in the period. */
+  value: number | null;
+  sum: number;
+  count: number;
+}
+
+/** One metric's series (LineMetricData). */
+export interface LineMetricSeries {
+  type: LineMetricType;
+  unit: 'ms' | 'ratio' | 'count';
+  series: LineMetricPoint[];
+  /** sessionsByState only: open sessions per state as of the last aggregation run. */
+  states?: Partial<Record<'Waiting' | 'AssignedToBot' | 'AssignedToOperator', number>> | undefined;
+}
+
+/** Answer of `GET /v1/metrics`. */
+export interface LineMetricsData {
+  line: string;
+  dimension: { kind: 'line' | 'group' | 'channel' | 'operator'; value: string };
+  granularity: 'day' | 'week' | 'month';
+  from: string;
+  to: string;
+  /** Start of the last successful aggregation run. */
+  asOf: string | null;
+  metrics: LineMetricSeries[];
+}
+
+/** Problem details (RFC 9457): the body of every error answer. */
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  errors?: { path: string; message: string }[] | undefined;
+}
+
+/** Body of `POST /v1/lines`. */
+export interface CreateLineInput {
+  __name: string;
+  _operatorGroups?: string[];
+  _supervisorGroups?: string[];
+  _botId?: string | null;
+  _accountApp?: string | null;
+  _sessionApps?: string[];
+}
+
+/** Body of `POST /v1/channels` (the line may be given as an item or a ref). */
+export interface CreateChannelInput {
+  _line: string | { readonly id: string };
+  _type: LineChannelType;
+  __name: string;
+}

@@ -1,0 +1,326 @@
+/**
+ * The metrics aggregation: incremental, and exact under retries and overlapping runs.
+ *
+ * - What changed: the change index (gsi5, `CHANGES#<hour>#<shard>` / `<last change>#<id>`)
+ *   follows every session's last command and last message. A run reads the hour partitions
+ *   from its watermark minus an overlap up to now — never the whole table — and advances the
+ *   watermark to its own start only after every changed session was applied.
+ * - Exactly once: each session has a *contribution* item that records, per rollup cell, what
+ *   the session has added to it. A run recomputes the session's cells from its messages
+ *   (lib/metrics/definitions.ts) and, in one transaction conditioned on the contribution's
+ *   version, adds (new − old) to every rollup that moved and stores the new contribution.
+ *   The invariant "each rollup = Σ contributions" holds after every transaction, so a repeated
+ *   run finds nothing to add, a concurrent run loses the version race and re-reads, and a run
+ *   that crashed half way leaves rollups that the rerun completes.
+ * - A session whose cells touch more rollups than one transaction may hold is applied in
+ *   chunks; each chunk moves exactly its rollups and their recorded contribution together, so
+ *   the invariant still holds between chunks.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ChatlinesError } from '../errors.ts';
+import type { Message } from '../model/schemas.ts';
+import { getItem, queryPage, tableName, transact, type Item, type TransactItem } from '../store/db.ts';
+import { hourBucket, CHANGE_SHARDS, metricContributionKey, metricRollupKey, metricWatermarkKey } from '../store/keys.ts';
+import { listMessages } from '../store/repository.ts';
+import { contributionCells, diffCells, parseCellId, sessionFigures, type Cells } from './definitions.ts';
+
+export interface AggregateOptions {
+  /** The run's clock (tests); default now. */
+  now?: Date;
+  /** How far before the watermark a run re-reads (late index updates, clock skew). Default 5 min. */
+  overlapMs?: number;
+  /** Where the very first run starts (no watermark yet). Default 48 h before now. */
+  backfillMs?: number;
+  /** Read changes from here instead of the watermark (a re-run over a known window). */
+  since?: Date;
+  /**
+   * Epoch ms after which the run takes no further session (a Lambda's remaining time). The
+   * watermark then moves only up to the earliest change not yet applied; the next run goes on
+   * from there.
+   */
+  deadline?: number;
+  /** Sessions applied in parallel. Default 4. */
+  concurrency?: number;
+  /** Rollup updates per transaction (DynamoDB allows 100 items, one is the contribution). */
+  rollupsPerTransaction?: number;
+  /** Test hooks: throw from one to simulate a crash at that point. */
+  hooks?: {
+    /** After a session has been fully applied (or found unchanged); `done` counts them. */
+    afterSession?(done: number, sessionId: string): void;
+    /** Before each transaction of a session (chunk 0, 1, …). */
+    beforeTransaction?(sessionId: string, chunk: number): void;
+  };
+}
+
+export interface AggregateReport {
+  /** The changes read: last change in [from, …). */
+  from: string;
+  /** The run's start: the next watermark. */
+  watermark: string;
+  /** Distinct sessions found in the change index. */
+  sessions: number;
+  /** Sessions whose contribution moved. */
+  updated: number;
+  /** Transactions written. */
+  transactions: number;
+  /** Items read: index entries, contributions and messages. */
+  itemsRead: number;
+  /** Whether the watermark item was advanced (false when a concurrent run got further). */
+  advanced: boolean;
+  /** Sessions left for the next run because the deadline came (0 normally). */
+  deferred: number;
+}
+
+export const DEFAULT_OVERLAP_MS = 5 * 60_000;
+export const DEFAULT_BACKFILL_MS = 48 * 3_600_000;
+const MAX_ATTEMPTS = 20;
+
+interface ChangedSession {
+  id: string;
+  line: string;
+  channel: string;
+  /** The session's last change as the index showed it. */
+  changedAt?: string;
+}
+
+/** Hour buckets from the one holding `from` to the one holding `to`, inclusive. */
+export function hoursBetween(from: Date, to: Date): string[] {
+  const out: string[] = [];
+  const start = Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate(), from.getUTCHours());
+  for (let t = start; t <= to.getTime(); t += 3_600_000) out.push(hourBucket(new Date(t).toISOString()));
+  return out;
+}
+
+/** Sessions whose last change is at or after `from`: hour partitions × shards of gsi5. */
+async function changedSince(from: Date, to: Date, counter: { itemsRead: number }): Promise<ChangedSession[]> {
+  const found = new Map<string, ChangedSession>();
+  const fromKey = from.toISOString();
+  for (const hour of hoursBetween(from, to)) {
+    for (let shard = 0; shard < CHANGE_SHARDS; shard++) {
+      let lastKey: Record<string, unknown> | undefined;
+      do {
+        const page = await queryPage({
+          IndexName: 'gsi5',
+          KeyConditionExpression: 'gsi5pk = :pk AND gsi5sk >= :from',
+          ExpressionAttributeValues: { ':pk': `CHANGES#${hour}#${shard}`, ':from': fromKey },
+          ProjectionExpression: '#id, #line, #channel, gsi5sk',
+          ExpressionAttributeNames: { '#id': '__id', '#line': '_line', '#channel': '_channel' },
+          ...(lastKey ? { ExclusiveStartKey: lastKey } : {}),
+        });
+        counter.itemsRead += page.items.length;
+        for (const item of page.items) {
+          const id = String(item.__id);
+          const changedAt = String(item.gsi5sk).slice(0, String(item.gsi5sk).lastIndexOf('#'));
+          found.set(id, { id, line: String(item._line), channel: String(item._channel), changedAt });
+        }
+        lastKey = page.lastKey;
+      } while (lastKey);
+    }
+  }
+  // Oldest change first, so that a run cut short by its deadline leaves a clean boundary.
+  return [...found.values()].sort((a, b) => (a.changedAt ?? '').localeCompare(b.changedAt ?? ''));
+}
+
+/** Every message of a session, in order (consistent reads). */
+async function allMessages(sessionId: string): Promise<Message[]> {
+  return listMessages(sessionId, 0, Number.MAX_SAFE_INTEGER);
+}
+
+interface Contribution {
+  version: number;
+  cells: Cells;
+}
+
+async function readContribution(sessionId: string): Promise<Contribution | undefined> {
+  const item = await getItem(metricContributionKey(sessionId));
+  if (!item) return undefined;
+  return { version: Number(item.version), cells: (item.cells ?? {}) as Cells };
+}
+
+function rollupUpdate(cellId: string, delta: Record<string, number>): TransactItem {
+  const address = parseCellId(cellId);
+  const names: Record<string, string> = { '#e': 'entity' };
+  const values: Record<string, unknown> = { ':e': 'metricRollup' };
+  const adds: string[] = [];
+  Object.entries(delta).forEach(([field, value], i) => {
+    names[`#f${i}`] = field;
+    values[`:d${i}`] = value;
+    adds.push(`#f${i} :d${i}`);
+  });
+  return {
+    Update: {
+      TableName: tableName(),
+      Key: metricRollupKey(address.line, address.dimension, address.bucket),
+      UpdateExpression: `SET #e = :e ADD ${adds.join(', ')}`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    },
+  };
+}
+
+function contributionPut(session: ChangedSession, cells: Cells, readVersion: number | undefined, at: string): TransactItem {
+  const item: Item = {
+    ...metricContributionKey(session.id),
+    entity: 'metricContribution',
+    session: session.id,
+    line: session.line,
+    version: (readVersion ?? 0) + 1,
+    cells,
+    computedAt: at,
+  };
+  return {
+    Put: {
+      TableName: tableName(),
+      Item: item,
+      ...(readVersion === undefined
+        ? { ConditionExpression: 'attribute_not_exists(pk)' }
+        : {
+            ConditionExpression: '#v = :v',
+            ExpressionAttributeNames: { '#v': 'version' },
+            ExpressionAttributeValues: { ':v': readVersion },
+          }),
+    },
+  };
+}
+
+const retriable = (error: unknown) =>
+  error instanceof ChatlinesError && (error.kind === 'conflict' || error.kind === 'throttled');
+
+/**
+ * Recomputes one session's contribution and applies the difference to the rollups.
+ * Returns the number of transactions written (0: nothing had changed).
+ */
+export async function applySession(
+  session: ChangedSession,
+  options: Pick<AggregateOptions, 'rollupsPerTransaction' | 'hooks'> & { counter?: { itemsRead: number } },
+): Promise<number> {
+  const perTransaction = Math.max(1, Math.min(options.rollupsPerTransaction ?? 99, 99));
+  const counter = options.counter ?? { itemsRead: 0 };
+  let transactions = 0;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      // The contribution is read before the messages: whatever this run writes is then at
+      // least as fresh as what the contribution's version stands for.
+      const stored = await readContribution(session.id);
+      counter.itemsRead += stored ? 1 : 0;
+      const messages = await allMessages(session.id);
+      counter.itemsRead += messages.length;
+      const target = contributionCells(session, sessionFigures(messages));
+      const delta = diffCells(stored?.cells ?? {}, target);
+      const moved = Object.keys(delta);
+      if (moved.length === 0) return transactions;
+      let version = stored?.version;
+      const applied: Cells = { ...(stored?.cells ?? {}) };
+      for (let start = 0, chunk = 0; start < moved.length; start += perTransaction, chunk++) {
+        const ids = moved.slice(start, start + perTransaction);
+        for (const id of ids) {
+          if (target[id]) applied[id] = target[id];
+          else delete applied[id];
+        }
+        options.hooks?.beforeTransaction?.(session.id, chunk);
+        const at = new Date().toISOString();
+        await transact(
+          [contributionPut(session, { ...applied }, version, at), ...ids.map((id) => rollupUpdate(id, delta[id]!))],
+          `the metrics of session ${session.id} were applied concurrently`,
+        );
+        transactions += 1;
+        version = (version ?? 0) + 1;
+      }
+      return transactions;
+    } catch (error) {
+      if (!retriable(error) || attempt >= MAX_ATTEMPTS) throw error;
+      // Another run applied this session, or touched the same rollups: read again.
+      await sleep(5 + Math.floor(Math.random() * 15 * (attempt + 1)));
+    }
+  }
+}
+
+/** The last successful run's start, if any. */
+export async function readWatermark(): Promise<string | undefined> {
+  const item = await getItem(metricWatermarkKey());
+  return item?.at as string | undefined;
+}
+
+async function advanceWatermark(at: string, report: Omit<AggregateReport, 'advanced'>): Promise<boolean> {
+  try {
+    await transact(
+      [
+        {
+          Put: {
+            TableName: tableName(),
+            Item: { ...metricWatermarkKey(), entity: 'metricWatermark', at, lastRun: report },
+            ConditionExpression: 'attribute_not_exists(pk) OR #at < :at',
+            ExpressionAttributeNames: { '#at': 'at' },
+            ExpressionAttributeValues: { ':at': at },
+          },
+        },
+      ],
+      'a later run already advanced the watermark',
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ChatlinesError && error.kind === 'conflict') return false;
+    throw error;
+  }
+}
+
+/**
+ * One aggregation run: reads the sessions changed since the watermark (minus the overlap),
+ * applies each, then advances the watermark to the run's start. A failure anywhere leaves
+ * the watermark where it was, so the next run (or the scheduler's retry) covers the same
+ * changes again — harmlessly, since applying a session is idempotent.
+ */
+export async function aggregateMetrics(options: AggregateOptions = {}): Promise<AggregateReport> {
+  const now = options.now ?? new Date();
+  const watermark = await readWatermark();
+  const from = new Date(
+    options.since
+      ? options.since.getTime()
+      : watermark
+      ? Date.parse(watermark) - (options.overlapMs ?? DEFAULT_OVERLAP_MS)
+      : now.getTime() - (options.backfillMs ?? DEFAULT_BACKFILL_MS),
+  );
+  const counter = { itemsRead: watermark ? 1 : 0 };
+  const sessions = await changedSince(from, now, counter);
+
+  let next = 0;
+  let done = 0;
+  let updated = 0;
+  let transactions = 0;
+  let failure: unknown;
+  const finished = new Set<string>();
+  const worker = async () => {
+    while (failure === undefined && next < sessions.length) {
+      if (options.deadline !== undefined && Date.now() >= options.deadline) return;
+      const session = sessions[next++]!;
+      try {
+        const written = await applySession(session, { ...options, counter });
+        transactions += written;
+        if (written > 0) updated += 1;
+        done += 1;
+        finished.add(session.id);
+        options.hooks?.afterSession?.(done, session.id);
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 4) }, worker));
+  if (failure !== undefined) throw failure;
+
+  // Cut short: everything changed before the earliest unapplied change is in the rollups.
+  const pending = sessions.filter((s) => !finished.has(s.id));
+  const earliestPending = pending[0]?.changedAt;
+  const nextWatermark = earliestPending && earliestPending < now.toISOString() ? earliestPending : now.toISOString();
+  const report = {
+    from: from.toISOString(),
+    watermark: nextWatermark,
+    deferred: pending.length,
+    sessions: sessions.length,
+    updated,
+    transactions,
+    itemsRead: counter.itemsRead,
+  };
+  const advanced = await advanceWatermark(report.watermark, report);
+  return { ...report, advanced };
+}

@@ -1,0 +1,320 @@
+/**
+ * The search planner: turns a checked filter into the cheapest way to *read* its candidates —
+ * a key lookup by id, Queries on the index partitions of the model's access patterns
+ * (lib/store/keys.ts), or, when no key fits, a sweep of the collection's own enumeration
+ * partitions restricted to the caller's lines. Pure: it names partitions, the executor reads
+ * them. Whatever is read is then filtered by the whole filter in memory (lib/search/evaluate.ts),
+ * so a plan only has to be *complete* (every matching item lies in its partitions), never exact.
+ *
+ * Keys come only from top-level conjuncts (`and` members, or the filter itself): every match
+ * satisfies them, so the union of their partitions holds every match.
+ *
+ * Never a Scan: a filter no key serves is a `sweep` — sessions: each visible line × state on
+ * gsi1; channels: each visible line's gsi2; clients: each channel of the visible lines on
+ * gsi1; lines: gsi1 `LINES`. It returns the right answer, costs what the caller's part of the
+ * collection holds, and never reads other entities.
+ */
+import { LineChannelState, LineChannelType, LineSessionPriority, LineSessionState } from '../model/enums.ts';
+import {
+  channelClientsPartition,
+  channelKey,
+  channelSessionsPartition,
+  channelsByStatePartition,
+  clientKey,
+  clientSessionsPartition,
+  lineChannelsPartition,
+  lineKey,
+  lineNamePrefix,
+  LINES_PARTITION,
+  lineSessionsByStatePartition,
+  operatorSessionsPartition,
+  priorityRank,
+  sessionKey,
+} from '../store/keys.ts';
+import type { IndexName } from '../store/table.ts';
+import { MAX_LIST_VALUES, type Collection, type FilterNode, type ParsedSearch, type PlanType, type Scalar } from './filter.ts';
+
+/** One key condition: a partition, optionally narrowed by a sort-key prefix or an exact sort key. */
+export interface KeyQuery {
+  index: IndexName | 'table';
+  pk: string;
+  skPrefix?: string;
+  skEquals?: string;
+  /**
+   * The sort key after the prefix is `<createdAt>#<id>`: the partition returns items in the
+   * default order (or its reverse), so a merge of such queries can stop early.
+   */
+  ordered: boolean;
+}
+
+/** Where the partitions come from. */
+export type Source =
+  | { over: 'keys'; queries: KeyQuery[] }
+  /** One or more queries per line: the given lines, or every line the caller may see. */
+  | { over: 'lines'; lines: string[] | 'visible'; queries: (lineIds: readonly string[]) => KeyQuery[] }
+  /** One or more queries per channel of those lines (channels listed from gsi2). */
+  | { over: 'channels'; lines: string[] | 'visible'; queries: (channelIds: readonly string[]) => KeyQuery[] };
+
+export interface Plan {
+  type: PlanType;
+  /** The index the items are read from (`table` for `get`), null for `empty`. */
+  index: IndexName | 'table' | null;
+  source: Source;
+}
+
+export interface PlanOptions {
+  /**
+   * The search wants the default order (or its reverse) and no total: worth splitting a
+   * partition by sort-key prefix into streams ordered by `createdAt` so reading can stop early.
+   */
+  wantOrdered: boolean;
+}
+
+/** Most streams a split for early stopping may make (each costs at least one request). */
+export const MAX_ORDERED_STREAMS = 24;
+/** Most key queries an index plan may make before a cheaper-looking plan is preferred. */
+export const MAX_KEY_QUERIES = 200;
+
+const SESSION_STATES = Object.values(LineSessionState) as string[];
+const PRIORITIES: (string | null)[] = [...Object.values(LineSessionPriority), null];
+const CHANNEL_STATES = Object.values(LineChannelState) as string[];
+const CHANNEL_TYPES = Object.values(LineChannelType) as string[];
+const ALL_RANKS = ['1', '2', '3', '4'];
+
+/** The members of a top-level `and` (nested `and`s flattened), or the filter itself. */
+export function conjuncts(node: FilterNode | undefined): FilterNode[] {
+  if (!node) return [];
+  if (node.kind === 'and') return node.items.flatMap(conjuncts);
+  return [node];
+}
+
+const intersect = (a: Set<Scalar> | undefined, b: Set<Scalar>) => (a ? new Set([...a].filter((x) => b.has(x))) : b);
+
+/**
+ * The values a scalar field can take in any match, from the conjuncts (`eq`, `in`, and for
+ * enumerations `neq` / `not`), or undefined when the conjuncts leave it open.
+ */
+export function allowedValues(parts: FilterNode[], field: string, universe?: readonly Scalar[]): Set<Scalar> | undefined {
+  let out: Set<Scalar> | undefined;
+  for (const part of parts) {
+    let negated = false;
+    let node = part;
+    if (node.kind === 'not' && node.item.kind === 'cond') {
+      negated = true;
+      node = node.item;
+    }
+    if (node.kind !== 'cond' || node.field !== field) continue;
+    let set: Set<Scalar> | undefined;
+    let op = node.op;
+    if (negated) {
+      if (op === 'eq') op = 'neq';
+      else if (op === 'neq') op = 'eq';
+      else if (op === 'in' && universe) {
+        const excluded = new Set(node.value as Scalar[]);
+        set = new Set(universe.filter((v) => !excluded.has(v)));
+        out = intersect(out, set);
+        continue;
+      } else continue;
+    }
+    if (op === 'eq') set = new Set([node.value as Scalar]);
+    else if (op === 'in') set = new Set(node.value as Scalar[]);
+    else if (op === 'neq' && universe) set = new Set(universe.filter((v) => v !== node.value));
+    if (set) out = intersect(out, set);
+  }
+  return out;
+}
+
+/**
+ * Ids a matching item's array field must contain one of: the smallest set among `eq c`,
+ * `in [cs]` and `all [c, …]` (whose first value alone suffices) conjuncts.
+ */
+export function requiredElements(parts: FilterNode[], field: string): string[] | undefined {
+  let best: string[] | undefined;
+  for (const node of parts) {
+    if (node.kind !== 'cond' || node.field !== field) continue;
+    let set: string[] | undefined;
+    if (node.op === 'eq') set = [node.value as string];
+    else if (node.op === 'in') set = [...new Set(node.value as string[])];
+    else if (node.op === 'all' && (node.value as string[]).length > 0) set = [(node.value as string[])[0]!];
+    if (set && (!best || set.length < best.length)) best = set;
+  }
+  return best;
+}
+
+const strings = (set: Set<Scalar> | undefined) => (set ? ([...set].filter((v) => typeof v === 'string') as string[]) : undefined);
+const hasNull = (set: Set<Scalar> | undefined) => set?.has(null) ?? false;
+
+const EMPTY: Plan = { type: 'empty', index: null, source: { over: 'keys', queries: [] } };
+const keysPlan = (type: PlanType, index: IndexName | 'table', queries: KeyQuery[]): Plan => ({
+  type,
+  index,
+  source: { over: 'keys', queries },
+});
+
+const BY_ID: Record<Collection, (id: string) => { pk: string; sk: string }> = {
+  lines: lineKey,
+  channels: channelKey,
+  clients: clientKey,
+  sessions: sessionKey,
+};
+
+/** The cheapest plan for a search. */
+export function planSearch(search: ParsedSearch, options: PlanOptions): Plan {
+  const parts = conjuncts(search.where);
+  const ids = allowedValues(parts, '__id');
+  if (ids) {
+    const list = strings(ids)!;
+    if (list.length === 0) return EMPTY;
+    if (list.length <= MAX_LIST_VALUES) {
+      return keysPlan(
+        'get',
+        'table',
+        list.map((id) => {
+          const key = BY_ID[search.collection](id);
+          return { index: 'table', pk: key.pk, skEquals: key.sk, ordered: false };
+        }),
+      );
+    }
+  }
+  switch (search.collection) {
+    case 'sessions':
+      return planSessions(parts, options);
+    case 'channels':
+      return planChannels(parts);
+    case 'clients':
+      return planClients(parts);
+    case 'lines':
+      return planLines(parts);
+  }
+}
+
+function planSessions(parts: FilterNode[], { wantOrdered }: PlanOptions): Plan {
+  const states = allowedValues(parts, '_state', SESSION_STATES);
+  const priorities = allowedValues(parts, '_priority', PRIORITIES);
+  const lines = allowedValues(parts, '_line');
+  const channels = allowedValues(parts, '_channel');
+  const users = allowedValues(parts, '_userId');
+  if ([states, priorities, lines, channels, users].some((s) => s && s.size === 0)) return EMPTY;
+
+  const stateList = strings(states) ?? SESSION_STATES;
+  const statesNarrowed = stateList.length < SESSION_STATES.length;
+  const rankList = priorities ? [...new Set([...priorities].map((p) => priorityRank(p as string | null)))].sort() : ALL_RANKS;
+  const ranksNarrowed = rankList.length < ALL_RANKS.length;
+
+  // A client's sessions (gsi3): the most selective key a session has after its id.
+  const clients = requiredElements(parts, '_clients');
+  if (clients && clients.length <= MAX_KEY_QUERIES) {
+    return keysPlan('query', 'gsi3', clients.map((c) => ({ index: 'gsi3', pk: clientSessionsPartition(c), ordered: true })));
+  }
+
+  // An operator's sessions (gsi2), split by state prefix when that narrows or orders the read.
+  if (users && !hasNull(users)) {
+    const userList = strings(users)!;
+    const split = statesNarrowed || (wantOrdered && userList.length * stateList.length <= MAX_ORDERED_STREAMS);
+    const queries: KeyQuery[] = userList.flatMap((u): KeyQuery[] =>
+      split
+        ? stateList.map((s) => ({ index: 'gsi2' as const, pk: operatorSessionsPartition(u), skPrefix: `${s}#`, ordered: true }))
+        : [{ index: 'gsi2' as const, pk: operatorSessionsPartition(u), ordered: false }],
+    );
+    if (queries.length <= MAX_KEY_QUERIES) return keysPlan('query', 'gsi2', queries);
+  }
+
+  // A line's sessions by state (gsi1): one partition per line and state, split by priority
+  // rank when that narrows the read or gives createdAt order for an early stop.
+  const byLineState = (lineIds: readonly string[]): KeyQuery[] => {
+    const streams = lineIds.length * stateList.length * rankList.length;
+    const split = ranksNarrowed || (wantOrdered && streams <= MAX_ORDERED_STREAMS);
+    return lineIds.flatMap((l) =>
+      stateList.flatMap((s): KeyQuery[] =>
+        split
+          ? rankList.map((r) => ({ index: 'gsi1' as const, pk: lineSessionsByStatePartition(l, s), skPrefix: `${r}#`, ordered: true }))
+          : [{ index: 'gsi1' as const, pk: lineSessionsByStatePartition(l, s), ordered: false }],
+      ),
+    );
+  };
+  const lineList = strings(lines);
+  if (lineList && (statesNarrowed || ranksNarrowed) && lineList.length * stateList.length <= MAX_KEY_QUERIES) {
+    return keysPlan('query', 'gsi1', byLineState(lineList));
+  }
+  // A channel's sessions (gsi4).
+  const channelList = strings(channels);
+  if (channelList && channelList.length <= MAX_KEY_QUERIES) {
+    return keysPlan('query', 'gsi4', channelList.map((c) => ({ index: 'gsi4', pk: channelSessionsPartition(c), ordered: true })));
+  }
+  if (lineList && lineList.length * stateList.length <= MAX_KEY_QUERIES) {
+    return keysPlan('query', 'gsi1', byLineState(lineList));
+  }
+  // Sessions in some states (or priorities) of every visible line: still read by key, only
+  // the partitions of those states.
+  return {
+    type: statesNarrowed || ranksNarrowed ? 'query' : 'sweep',
+    index: 'gsi1',
+    source: { over: 'lines', lines: lineList ?? 'visible', queries: byLineState },
+  };
+}
+
+function planChannels(parts: FilterNode[]): Plan {
+  const states = allowedValues(parts, '_state', CHANNEL_STATES);
+  const types = allowedValues(parts, '_type', CHANNEL_TYPES);
+  const lines = allowedValues(parts, '_line');
+  if ([states, types, lines].some((s) => s && s.size === 0)) return EMPTY;
+  const stateList = strings(states) ?? CHANNEL_STATES;
+  const lineList = strings(lines);
+  const lineChannels = (lineIds: readonly string[]) =>
+    lineIds.map((l) => ({ index: 'gsi2' as const, pk: lineChannelsPartition(l), ordered: true }));
+
+  // A line's channels (gsi2): a handful of items.
+  if (lineList && lineList.length <= MAX_KEY_QUERIES) return keysPlan('query', 'gsi2', lineChannels(lineList));
+  // Channels by state and type (gsi1 `CHANNELS#STATE#s`, sort key `<type>#<createdAt>#<id>`).
+  const typeList = strings(types);
+  if (typeList && typeList.length < CHANNEL_TYPES.length) {
+    return keysPlan(
+      'query',
+      'gsi1',
+      stateList.flatMap((s) => typeList.map((t) => ({ index: 'gsi1' as const, pk: channelsByStatePartition(s), skPrefix: `${t}#`, ordered: true }))),
+    );
+  }
+  if (stateList.length < CHANNEL_STATES.length) {
+    return keysPlan('query', 'gsi1', stateList.map((s) => ({ index: 'gsi1', pk: channelsByStatePartition(s), ordered: false })));
+  }
+  return { type: 'sweep', index: 'gsi2', source: { over: 'lines', lines: 'visible', queries: lineChannels } };
+}
+
+function planClients(parts: FilterNode[]): Plan {
+  const channels = allowedValues(parts, '_channel');
+  const names = allowedValues(parts, '_username');
+  const lines = allowedValues(parts, '_line');
+  if ([channels, names, lines].some((s) => s && s.size === 0)) return EMPTY;
+  const nameList = strings(names);
+  const clientsOf = (channelIds: readonly string[]): KeyQuery[] =>
+    channelIds.flatMap((ch) =>
+      nameList
+        ? nameList.map((n) => ({ index: 'gsi1' as const, pk: channelClientsPartition(ch), skPrefix: `${n}#`, ordered: false }))
+        : [{ index: 'gsi1' as const, pk: channelClientsPartition(ch), ordered: false }],
+    );
+  const channelList = strings(channels);
+  // Clients of a channel, by username when given (gsi1 `CHANNEL#ch#CLIENTS`, `<username>#<id>`).
+  if (channelList && channelList.length * (nameList?.length ?? 1) <= MAX_KEY_QUERIES) {
+    return keysPlan('query', 'gsi1', clientsOf(channelList));
+  }
+  // By username without a channel: the username prefix in each channel of the caller's lines.
+  return {
+    type: nameList ? 'query' : 'sweep',
+    index: 'gsi1',
+    source: { over: 'channels', lines: strings(lines) ?? 'visible', queries: clientsOf },
+  };
+}
+
+function planLines(parts: FilterNode[]): Plan {
+  const names = allowedValues(parts, '__name');
+  if (names && names.size === 0) return EMPTY;
+  const nameList = strings(names);
+  if (nameList) {
+    return keysPlan(
+      'query',
+      'gsi1',
+      nameList.map((n) => ({ index: 'gsi1', pk: LINES_PARTITION, skPrefix: lineNamePrefix(n), ordered: false })),
+    );
+  }
+  return keysPlan('sweep', 'gsi1', [{ index: 'gsi1', pk: LINES_PARTITION, ordered: false }]);
+}

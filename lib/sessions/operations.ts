@@ -1,0 +1,155 @@
+/**
+ * Session use cases: read what a command's rules need (the session by key, the line from the
+ * instance cache, operator records where needed — in parallel), decide (commands.ts, pure),
+ * then write the new session, its one history message, guard changes and the idempotency
+ * record in ONE transaction at the version that was read. A concurrent change makes the
+ * write fail: the loser gets 409 and nothing of it is written.
+ */
+import { hasRole, type Caller } from '../auth/caller.ts';
+import { authorizeSessionCommand, sessionActor, visibleSession } from '../auth/policy.ts';
+import { conflict, notFound } from '../errors.ts';
+import { nowIso } from '../ids.ts';
+import { CHANNEL_TYPES_WITH_MANY_OPEN_SESSIONS } from '../model/enums.ts';
+import type { Line, Message, Operator, Session } from '../model/schemas.ts';
+import type { TransactItem } from '../store/db.ts';
+import {
+  appendStaffMessage,
+  channelTypeCached,
+  commitSessionChange,
+  findOperator,
+  getLineCached,
+  getSession,
+  lastMessage,
+  latestSessionOfClient,
+  listMessages,
+  openSessionId,
+  releaseOpenGuard,
+  takeOpenGuard,
+  writeOnly,
+} from '../store/repository.ts';
+import { decide, type CommandContext, type SessionAction } from './commands.ts';
+import { historyMessage, newMessage, nextState } from './session.ts';
+
+/** Callers whose presence matters: operators that are neither admins nor (possibly) supervisors. */
+const mayActAsOperator = (caller: Caller) => hasRole(caller, 'operator') && !hasRole(caller, 'admin');
+
+/**
+ * The session, its line and the caller's operator record, read in parallel (one GetItem for
+ * the session, one for the operator record when the caller is an operator; the line is cached).
+ * Also reads the extra operator `also` in the same round.
+ */
+async function load(
+  caller: Caller,
+  id: string,
+  options: { presence: boolean; also?: string | undefined },
+): Promise<{ session: Session; line: Line; operators: Map<string, Operator> }> {
+  const ids = new Set<string>();
+  const also = options.also;
+  if (options.presence && mayActAsOperator(caller)) ids.add(caller.sub);
+  if (also) ids.add(also);
+  const [session, ...records] = await Promise.all([getSession(id), ...[...ids].map((o) => findOperator(o))]);
+  const operators = new Map<string, Operator>();
+  for (const r of records) if (r) operators.set(r.__id, r);
+  const line = await getLineCached(session._line);
+  return { session: visibleSession(caller, line, session), line, operators };
+}
+
+/** Runs one session command and returns the session as it is after it. */
+export async function runSessionCommand(
+  caller: Caller,
+  id: string,
+  action: SessionAction,
+  extra: (session: Session) => TransactItem[],
+  receivedAt?: number,
+): Promise<Session> {
+  const target = action.command === 'assignToOperator' ? action.operator : undefined;
+  const { session, line, operators } = await load(caller, id, { presence: true, also: target });
+  // A command decides on the session as it was when the request arrived: if another command
+  // changed it while this one was in flight (e.g. 20 parallel assigns from one supervisor),
+  // this one lost the race — 409, not a silent reassignment on top of the winner.
+  if (receivedAt !== undefined && Date.parse(session.__updatedAt) > receivedAt) {
+    throw conflict('the session was changed by another request while this one was in flight; read it again and retry');
+  }
+  const ctx: CommandContext = {
+    now: nowIso(),
+    callerOperator: operators.get(caller.sub),
+    operator: target ? operators.get(target) : undefined,
+  };
+
+  const needsChannel = action.command === 'markAsSpam' || action.command === 'close' || action.command === 'unmarkAsSpam';
+  const channelType = needsChannel ? await channelTypeCached(session._channel) : undefined;
+  ctx.channelType = channelType;
+  if (action.command === 'unmarkAsSpam') {
+    // The chain rule (gsi3, newest first) and the presence of the operator to restore, in parallel.
+    const earlier = session._beforeSpam?._userId;
+    const [latest, record] = await Promise.all([
+      latestSessionOfClient(session._clients[0]!),
+      earlier ? findOperator(earlier) : undefined,
+    ]);
+    ctx.latestOfChain = latest?.__id;
+    ctx.operator = record;
+  }
+
+  const decision = decide(session, line, ctx, caller, action);
+  if (decision.unchanged) {
+    await writeOnly(extra(session));
+    return session;
+  }
+  const { after } = decision;
+  const many = channelType !== undefined && CHANNEL_TYPES_WITH_MANY_OPEN_SESSIONS.includes(channelType);
+  const guardItems: TransactItem[] = [];
+  if (decision.guard === 'release') {
+    // On channels with several open sessions the guard points at the newest one only.
+    if (!many || (await openSessionId(session._channel, session._clients[0]!)) === session.__id) guardItems.push(releaseOpenGuard(session));
+  }
+  if (decision.guard === 'take') guardItems.push(takeOpenGuard(after, many));
+  const history = historyMessage(session, after, action.command, caller.sub, decision.silent !== undefined ? { silent: decision.silent } : {});
+  await commitSessionChange({
+    before: session,
+    after,
+    messages: [history],
+    guardItems,
+    guardConflict:
+      'the client meanwhile opened another session on this channel; close it before unmarking this one (one open session per client)',
+    extra: extra(after),
+  });
+  return after;
+}
+
+/** `POST /v1/sessions/{id}/messages`: a text reply to the client, or a staff-only system note. */
+export async function postSessionMessage(
+  caller: Caller,
+  id: string,
+  input: { type: 'text' | 'system'; body: string },
+  extra: (message: Message) => TransactItem[],
+): Promise<Message> {
+  const { session, line, operators } = await load(caller, id, { presence: true });
+  const command = input.type === 'text' ? 'reply' : 'sendSystemMessage';
+  nextState(session, command);
+  const actor = sessionActor(caller, line, session, operators.get(caller.sub));
+  authorizeSessionCommand(actor, command, session, { caller: caller.sub, groups: caller.groups });
+  const message = newMessage({
+    session: session.__id,
+    type: input.type,
+    author: actor.kind === 'bot' ? 'bot' : 'operator',
+    body: input.body,
+    operator: caller.sub,
+    now: nowIso(),
+  });
+  await appendStaffMessage(session, message, extra(message));
+  return message;
+}
+
+/** `GET /v1/sessions/{id}/messages`: the session (visibility) and one Query, in parallel. */
+export async function sessionMessages(caller: Caller, id: string, from: number, size: number): Promise<Message[]> {
+  const [loaded, messages] = await Promise.all([load(caller, id, { presence: false }), listMessages(id, from, size)]);
+  void loaded; // visibility: throws 404 before the messages are returned
+  return messages;
+}
+
+/** `GET /v1/sessions/{id}/messages/last`: 404 when the session has none. */
+export async function lastSessionMessage(caller: Caller, id: string): Promise<Message> {
+  const [, message] = await Promise.all([load(caller, id, { presence: false }), lastMessage(id)]);
+  if (!message) throw notFound('message of session', id);
+  return message;
+}

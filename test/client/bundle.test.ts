@@ -1,0 +1,49 @@
+/**
+ * `chatlines/client` on its own: `npm run build:client` bundles lib/client into one ESM file for
+ * Node and browsers (esbuild `platform=neutral`: a Node built-in would fail the build), and the
+ * bundle holds no server code — no AWS SDK, no zod, nothing outside lib/client but the enums.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, describe, it } from 'node:test';
+
+const root = join(import.meta.dirname, '..', '..');
+const out = join(root, 'dist', 'client');
+
+before(() => {
+  execFileSync('npm', ['run', '-s', 'build:client'], { cwd: root, stdio: 'pipe' });
+});
+
+describe('the client bundle', () => {
+  it('is built only from lib/client and the enums', () => {
+    const meta = JSON.parse(readFileSync(join(out, 'meta.json'), 'utf8')) as { inputs: Record<string, unknown> };
+    const inputs = Object.keys(meta.inputs);
+    assert.ok(inputs.includes('lib/client/index.ts'));
+    const foreign = inputs.filter((p) => !p.startsWith('lib/client/') && p !== 'lib/model/enums.ts');
+    assert.deepEqual(foreign, []);
+  });
+
+  it('contains no AWS SDK, zod, Node built-in or server module', () => {
+    const code = readFileSync(join(out, 'index.js'), 'utf8');
+    for (const needle of ['@aws-sdk', 'zod', 'node:', 'require(', 'process.env', 'lib/store', 'lib/http']) {
+      assert.equal(code.includes(needle), false, `bundle mentions ${needle}`);
+    }
+    assert.ok(code.length < 60_000, `bundle is ${code.length} bytes`);
+  });
+
+  it('imports as chatlines/client (package exports) and works', async () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, { default: string; types: string }> };
+    assert.equal(pkg.exports['./client']?.default, './dist/client/index.js');
+    const client = (await import('chatlines/client')) as typeof import('../../lib/client/index.ts');
+    assert.equal(client.LineSessionState.Closed, 'Closed');
+    assert.equal(client.LineChannelType.telegramBot, 'telegramBot');
+    const lines = client.createLinesClient({ baseUrl: 'http://example.invalid', token: 't' });
+    const body = lines.sessions
+      .search()
+      .where((f, g) => g.and(f.__deletedAt.eq(null), f._state.neq(client.LineSessionState.Closed)))
+      .toJSON();
+    assert.deepEqual(body.where, { and: [{ eq: ['__deletedAt', null] }, { neq: ['_state', 'Closed'] }] });
+  });
+});

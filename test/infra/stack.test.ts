@@ -1,0 +1,301 @@
+/**
+ * The AWS stack, proven without an account: synthesize it ONCE (every function bundled by
+ * esbuild, cdk-nag AwsSolutions + Serverless and CDK's CloudFormation validation as
+ * policy-validation plugins), then assert the template against the route manifest.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { routes, scheduledFunctions, type ScheduledFunctionDefinition } from '../../infra/routes.ts';
+import { addNagChecks, buildApp } from '../../infra/aws/build-app.ts';
+import { FUNCTION_TAG, REPO_ROOT } from '../../infra/aws/chatlines-function.ts';
+import { functionsOfRoutes } from '../../infra/aws/stack.ts';
+import { WRITE_ACTIONS } from '../../infra/aws/table.ts';
+import { acknowledge } from '../../infra/aws/nag.ts';
+import { tableDefinition } from '../../lib/store/table.ts';
+
+type Json = Record<string, any>;
+
+/** Until the manifest has a scheduled function, a stand-in exercises the schedule code path. */
+const scheduled: readonly ScheduledFunctionDefinition[] = scheduledFunctions.length
+  ? scheduledFunctions
+  : [{ function: 'get-health', access: 'read', description: 'test-only stand-in for a scheduled function' }];
+
+/**
+ * CDK's own helper Lambdas (log retention, custom-resource providers) have these logical-id
+ * prefixes and never carry the chatlines:function tag; every other Lambda must be ours.
+ */
+const CDK_HELPER_LAMBDA = /^(LogRetention|CustomResourceProvider|AWS679f53fac002430cb0da5b7982bd2287|CustomS3AutoDeleteObjects|BucketNotificationsHandler)/;
+
+const outdir = mkdtempSync(join(tmpdir(), 'chatlines-cdk-'));
+let template: Template;
+let resources: Record<string, Json>;
+let synthError: unknown;
+
+function ofType(type: string): [string, Json][] {
+  return Object.entries(resources).filter(([, r]) => r.Type === type);
+}
+function tagOf(resource: Json): string | undefined {
+  return (resource.Properties?.Tags as { Key: string; Value: string }[] | undefined)?.find((t) => t.Key === FUNCTION_TAG)?.Value;
+}
+/** Function file → logical id of its Lambda (route functions only; scheduled ones are keyed `scheduled:<file>`). */
+function functionLogicalIds(): Map<string, string> {
+  const ids = new Map<string, string>();
+  for (const [id, r] of ofType('AWS::Lambda::Function')) {
+    const tag = tagOf(r);
+    if (!tag) continue;
+    ids.set(id.startsWith('Scheduled') ? `scheduled:${tag}` : tag, id);
+  }
+  return ids;
+}
+function actionsOf(statement: Json): string[] {
+  return [statement.Action].flat().filter((a): a is string => typeof a === 'string');
+}
+/** Every action granted to a role: its inline policies and the AWS::IAM::Policy resources attached to it. */
+function roleActions(roleLogicalId: string): string[] {
+  const statements: Json[] = [];
+  for (const policy of resources[roleLogicalId]?.Properties?.Policies ?? []) statements.push(...policy.PolicyDocument.Statement);
+  for (const [, policy] of ofType('AWS::IAM::Policy')) {
+    if ((policy.Properties.Roles as Json[]).some((r) => r.Ref === roleLogicalId)) statements.push(...policy.Properties.PolicyDocument.Statement);
+  }
+  return statements.flatMap(actionsOf);
+}
+
+before(() => {
+  const started = performance.now();
+  const { app, stack } = buildApp({ scheduledFunctions: scheduled }, new App({ outdir }));
+  try {
+    app.synth();
+  } catch (error) {
+    synthError = error;
+  }
+  template = Template.fromStack(stack);
+  resources = template.toJSON().Resources;
+  console.log(`synthesized and bundled in ${((performance.now() - started) / 1000).toFixed(1)}s`);
+});
+after(() => rmSync(outdir, { recursive: true, force: true }));
+
+describe('cdk-nag', () => {
+  test('the stack synthesizes with zero unacknowledged AwsSolutions/Serverless/CloudFormation findings', () => {
+    const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8'));
+    const violations = (report.pluginReports as Json[]).flatMap((p) => p.violations as Json[]);
+    assert.equal(synthError, undefined, `synthesis failed validation:\n${JSON.stringify(violations, null, 1).slice(0, 4000)}`);
+    assert.deepEqual(violations, []);
+  });
+
+  test('the same wiring fails synthesis on a finding, and an acknowledgement clears it on its construct only', () => {
+    /** Two SNS topics without an SSL-only policy (AwsSolutions-SNS3); returns the findings by construct path. */
+    const findings = (acknowledgeOn: ('first' | 'second')[]) => {
+      const dir = mkdtempSync(join(tmpdir(), 'chatlines-nag-'));
+      try {
+        const app = new App({ outdir: dir });
+        addNagChecks(app);
+        const stack = new Stack(app, 'Probe');
+        const topics = { first: new Topic(stack, 'First'), second: new Topic(stack, 'Second') };
+        for (const which of acknowledgeOn) acknowledge(topics[which], 'AwsSolutions-SNS3', 'test acknowledgement');
+        let failed = false;
+        try {
+          app.synth();
+        } catch {
+          failed = true;
+        }
+        const report = JSON.parse(readFileSync(join(dir, 'validation-report.json'), 'utf8'));
+        const found = (report.pluginReports as Json[]).flatMap((p) =>
+          (p.violations as Json[]).flatMap((v) => (v.violatingConstructs as Json[]).map((c) => `${v.ruleName} ${c.constructPath}`)),
+        );
+        assert.equal(failed, found.length > 0, 'synthesis fails exactly when there are findings');
+        return found.filter((f) => f.startsWith('AwsSolutions-SNS3')).sort();
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    };
+    assert.deepEqual(findings([]), ['AwsSolutions-SNS3 Probe/First/Resource', 'AwsSolutions-SNS3 Probe/Second/Resource']);
+    assert.deepEqual(findings(['first']), ['AwsSolutions-SNS3 Probe/Second/Resource']);
+    assert.deepEqual(findings(['first', 'second']), []);
+  });
+});
+
+describe('functions', () => {
+  test('one Lambda per distinct manifest function file (plus one per scheduled function) and no more', () => {
+    const expected = [...functionsOfRoutes(routes).keys(), ...scheduled.map((s) => `scheduled:${s.function}`)].sort();
+    assert.deepEqual([...functionLogicalIds().keys()].sort(), expected);
+    const untagged = ofType('AWS::Lambda::Function').filter(([, r]) => !tagOf(r));
+    for (const [id] of untagged) assert.match(id, CDK_HELPER_LAMBDA, `${id} is neither a chatlines function nor a CDK helper`);
+    assert.equal(ofType('AWS::Lambda::Function').length, expected.length + untagged.length);
+  });
+
+  test('every function: Node 22+ on arm64, ESM bundle, own log group with retention, tracing, environment', () => {
+    for (const [file, id] of functionLogicalIds()) {
+      const p = resources[id]!.Properties;
+      assert.match(p.Runtime, /^nodejs(2[2-9]|[3-9]\d)\.x$/, file);
+      assert.deepEqual(p.Architectures, ['arm64'], file);
+      assert.equal(p.Handler, 'index.handler', file);
+      assert.deepEqual(p.TracingConfig, { Mode: 'Active' }, file);
+      assert.deepEqual(Object.keys(p.Environment.Variables).sort(), ['POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME', 'TABLE_NAME'], file);
+      const logGroup = resources[p.LoggingConfig.LogGroup.Ref];
+      assert.equal(logGroup?.Type, 'AWS::Logs::LogGroup', file);
+      assert.ok(logGroup.Properties.RetentionInDays > 0, file);
+      const bundle = join(outdir, `asset.${String(p.Code.S3Key).replace(/\.zip$/, '')}`, 'index.mjs');
+      assert.ok(existsSync(bundle), `${file}: ESM bundle ${bundle}`);
+    }
+  });
+});
+
+describe('HTTP API', () => {
+  test('one route per manifest route, integrated with its own function', () => {
+    const apiRoutes = ofType('AWS::ApiGatewayV2::Route');
+    assert.equal(apiRoutes.length, routes.length);
+    const ids = functionLogicalIds();
+    for (const route of routes) {
+      const found = apiRoutes.find(([, r]) => r.Properties.RouteKey === `${route.method} ${route.path}`);
+      assert.ok(found, `route ${route.method} ${route.path}`);
+      const integrationId = found[1].Properties.Target['Fn::Join'][1][1].Ref as string;
+      const uri = resources[integrationId]!.Properties.IntegrationUri;
+      assert.deepEqual(uri, { 'Fn::GetAtt': [ids.get(route.function), 'Arn'] }, `${route.method} ${route.path} → ${route.function}`);
+    }
+  });
+
+  test('the JWT authorizer on every route but health and the OpenAPI document', () => {
+    const [[authorizerId, authorizer]] = ofType('AWS::ApiGatewayV2::Authorizer') as [[string, Json]];
+    assert.equal(authorizer.Properties.AuthorizerType, 'JWT');
+    const publicRoutes = routes.filter((r) => !r.auth).map((r) => `${r.method} ${r.path}`);
+    assert.ok(publicRoutes.every((key) => key === 'GET /v1/health' || key === 'GET /v1/openapi.json'), `public: ${publicRoutes.join(', ')}`);
+    for (const route of routes) {
+      const [, r] = ofType('AWS::ApiGatewayV2::Route').find(([, r]) => r.Properties.RouteKey === `${route.method} ${route.path}`)!;
+      if (route.auth) {
+        assert.equal(r.Properties.AuthorizationType, 'JWT', `${route.method} ${route.path}`);
+        assert.deepEqual(r.Properties.AuthorizerId, { Ref: authorizerId });
+      } else {
+        assert.equal(r.Properties.AuthorizationType, 'NONE', `${route.method} ${route.path}`);
+      }
+    }
+  });
+
+  test('issuer and audience are parameters, defaulting to a Cognito pool the stack makes', () => {
+    template.hasParameter('JwtIssuer', { Type: 'String', Default: '' });
+    template.hasParameter('JwtAudience', { Type: 'String', Default: '' });
+    template.hasCondition('CreateUserPool', { 'Fn::Equals': [{ Ref: 'JwtIssuer' }, ''] });
+    template.hasResource('AWS::Cognito::UserPool', { Condition: 'CreateUserPool' });
+    template.hasResource('AWS::Cognito::UserPoolClient', { Condition: 'CreateUserPool' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      JwtConfiguration: {
+        Issuer: { 'Fn::If': ['CreateUserPool', Match.anyValue(), { Ref: 'JwtIssuer' }] },
+        Audience: [{ 'Fn::If': ['CreateUserPool', Match.anyValue(), { Ref: 'JwtAudience' }] }],
+      },
+    });
+  });
+
+  test('default stage: JSON access logs and default route throttling; CORS only when origins are configured', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('"requestId":"\\$context.requestId"') },
+      DefaultRouteSettings: { ThrottlingRateLimit: { Ref: 'ApiThrottleRateLimit' }, ThrottlingBurstLimit: { Ref: 'ApiThrottleBurstLimit' } },
+    });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      CorsConfiguration: { 'Fn::If': ['CorsEnabled', Match.objectLike({ AllowOrigins: { 'Fn::Split': [',', { Ref: 'CorsAllowedOrigins' }] } }), { Ref: 'AWS::NoValue' }] },
+    });
+  });
+
+  test('outputs: API URL, table name, user pool ids', () => {
+    for (const name of ['ApiUrl', 'TableName', 'UserPoolId', 'UserPoolClientId']) template.hasOutput(name, {});
+  });
+});
+
+describe('IAM', () => {
+  test('no statement has a wildcard action', () => {
+    const statements: Json[] = [];
+    for (const [, p] of ofType('AWS::IAM::Policy')) statements.push(...p.Properties.PolicyDocument.Statement);
+    for (const [, r] of ofType('AWS::IAM::Role')) for (const p of r.Properties.Policies ?? []) statements.push(...p.PolicyDocument.Statement);
+    assert.ok(statements.length > routes.length, 'found the policies');
+    for (const action of statements.flatMap(actionsOf)) assert.doesNotMatch(action, /\*/, action);
+  });
+
+  test('table grants follow the manifest: read-only functions get no write action, none gets no table action', () => {
+    const ids = functionLogicalIds();
+    const accessByFile = new Map([...functionsOfRoutes(routes)].map(([file, f]) => [file, f.access]));
+    for (const s of scheduled) accessByFile.set(`scheduled:${s.function}`, s.access);
+    for (const [file, access] of accessByFile) {
+      const roleId = resources[ids.get(file)!]!.Properties.Role['Fn::GetAtt'][0] as string;
+      const dynamo = roleActions(roleId).filter((a) => a.startsWith('dynamodb:'));
+      const writes = dynamo.filter((a) => (WRITE_ACTIONS as readonly string[]).includes(a) || /TransactWrite/.test(a));
+      if (access === 'none') assert.deepEqual(dynamo, [], file);
+      if (access === 'read') {
+        assert.ok(dynamo.includes('dynamodb:Query') && dynamo.includes('dynamodb:GetItem'), `${file} can read`);
+        assert.deepEqual(writes, [], `${file} is read-only`);
+      }
+      if (access === 'write') assert.ok(writes.includes('dynamodb:PutItem') && writes.includes('dynamodb:UpdateItem'), `${file} can write`);
+    }
+  });
+});
+
+describe('table', () => {
+  test('built from the table definition: keys, indexes, TTL, on-demand, PITR, deletion protection, retained', () => {
+    const tables = ofType('AWS::DynamoDB::Table');
+    assert.equal(tables.length, 1);
+    const [, table] = tables[0]!;
+    assert.equal(table.DeletionPolicy, 'Retain');
+    assert.equal(table.UpdateReplacePolicy, 'Retain');
+    const p = table.Properties;
+    assert.equal(p.BillingMode, 'PAY_PER_REQUEST');
+    assert.deepEqual(p.PointInTimeRecoverySpecification, { PointInTimeRecoveryEnabled: true });
+    assert.equal(p.DeletionProtectionEnabled, true);
+    assert.deepEqual(p.TimeToLiveSpecification, { AttributeName: tableDefinition.timeToLiveAttribute, Enabled: true });
+    assert.deepEqual(p.KeySchema, [
+      { AttributeName: tableDefinition.partitionKey, KeyType: 'HASH' },
+      { AttributeName: tableDefinition.sortKey, KeyType: 'RANGE' },
+    ]);
+    assert.deepEqual(
+      (p.GlobalSecondaryIndexes as Json[]).map((i) => [i.IndexName, i.KeySchema[0].AttributeName, i.KeySchema[1].AttributeName, i.Projection.ProjectionType]),
+      tableDefinition.globalSecondaryIndexes.map((i) => [i.indexName, i.partitionKey, i.sortKey, 'ALL']),
+    );
+  });
+});
+
+describe('scheduled functions', () => {
+  test('each has a schedule at the AggregationRateMinutes rate, retries, an encrypted SSL-only dead-letter queue and an alarm on it', () => {
+    template.hasParameter('AggregationRateMinutes', { Type: 'Number', Default: 5 });
+    const schedules = ofType('AWS::Scheduler::Schedule');
+    assert.equal(schedules.length, scheduled.length);
+    for (const [, s] of schedules) {
+      assert.deepEqual(s.Properties.ScheduleExpression, { 'Fn::Join': ['', ['rate(', { Ref: 'AggregationRateMinutes' }, ' minutes)']] });
+      assert.ok(s.Properties.Target.RetryPolicy.MaximumRetryAttempts > 0);
+      const queueId = s.Properties.Target.DeadLetterConfig.Arn['Fn::GetAtt'][0] as string;
+      assert.equal(resources[queueId]!.Properties.SqsManagedSseEnabled, true);
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: queueId }],
+        PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
+      });
+    }
+  });
+});
+
+describe('monitoring', () => {
+  test('an errors alarm and a throttles alarm per function; a dashboard with API 4xx/5xx, latency and CommandOutcome', () => {
+    for (const [file, id] of functionLogicalIds()) {
+      for (const metric of ['Errors', 'Throttles']) {
+        const alarms = ofType('AWS::CloudWatch::Alarm').filter(
+          ([, a]) => a.Properties.MetricName === metric && a.Properties.Dimensions?.[0]?.Value?.Ref === id,
+        );
+        assert.equal(alarms.length, 1, `${file} ${metric}`);
+      }
+    }
+    const [[, dashboard]] = ofType('AWS::CloudWatch::Dashboard') as [[string, Json]];
+    const body = JSON.stringify(dashboard.Properties.DashboardBody);
+    for (const needle of ['4xx', '5xx', 'Latency', 'CommandOutcome', '{chatlines,operation,outcome,service}']) assert.ok(body.includes(needle), needle);
+  });
+});
+
+test('cdk.json runs the app entry', () => {
+  const cdkJson = JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8'));
+  assert.match(cdkJson.app, /infra\/aws\/app\.ts$/);
+  assert.ok(existsSync(join(REPO_ROOT, 'infra/aws/app.ts')));
+});
