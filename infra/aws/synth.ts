@@ -1,12 +1,9 @@
 /**
- * `npm run synth`: synthesizes the app into `cdk.out/` with cdk-nag (AwsSolutions and
+ * `npm run synth:sizes`: synthesizes the app into `cdk.out/` with cdk-nag (AwsSolutions and
  * Serverless) and CDK's CloudFormation validation as policy-validation plugins. Any
  * unacknowledged finding interrupts synthesis: CDK prints the report and this exits 1.
  * On success it prints one line per function bundle with its size.
- *
- * It runs the app directly rather than through `cdk synth` because the installed CDK CLI
- * (aws-cdk 3.0.0) cannot read the cloud-assembly schema aws-cdk-lib 2.276 writes (55; it
- * reads up to 43 and asks for CLI 2.1148.2 or later). The app and its output are the same.
+ * `npm run synth` is `cdk synth` itself (same app, same checks); this variant adds the sizes.
  */
 import { existsSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';

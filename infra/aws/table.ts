@@ -11,14 +11,14 @@ import { tableDefinition } from '../../lib/store/table.ts';
 import type { TableAccess } from '../routes.ts';
 
 /**
- * Read actions. No stream actions (the table has no stream). Scan is included because the
- * search planner (issue 5) answers a filter no key serves with a paginated Scan and says so.
+ * Read actions. No stream actions (the table has no stream) and no Scan: every read in a
+ * request path goes through a key or an index (search's fallback is a sweep of the
+ * collection's own index partitions), so no function may Scan the table.
  */
 export const READ_ACTIONS = [
   'dynamodb:GetItem',
   'dynamodb:BatchGetItem',
   'dynamodb:Query',
-  'dynamodb:Scan',
   'dynamodb:ConditionCheckItem',
 ] as const;
 
