@@ -19,3 +19,16 @@ export function newMessageId(epochMs: number): string {
 }
 
 export const nowIso = (): string => new Date().toISOString();
+
+/** The base fields of a new object (`__id`, `__name`, created/updated stamps, not deleted). */
+export function newBaseFields(name: string, by: string, now: string = nowIso()) {
+  return {
+    __id: newId(),
+    __name: name,
+    __createdAt: now,
+    __createdBy: by,
+    __updatedAt: now,
+    __updatedBy: by,
+    __deletedAt: null,
+  };
+}

@@ -3,6 +3,7 @@
  * Objects a caller may not see are reported as missing (404), so their existence does not
  * leak; actions on visible objects that the caller may not take are 403.
  */
+import type { SessionCommand } from '../sessions/transitions.ts';
 import type { Channel, Line, Operator, Session } from '../model/schemas.ts';
 import { ChatlinesError, forbidden, notFound } from '../errors.ts';
 import { hasRole, type Caller } from './caller.ts';
@@ -46,9 +47,17 @@ export function requireAdmin(caller: Caller): void {
 }
 
 /** Integrations post inbound messages to the channels in their token; admins to any. */
-export function requireInboundPoster(caller: Caller, channel: Channel): void {
-  if (hasRole(caller, 'admin')) return;
-  if (hasRole(caller, 'integration') && caller.channels.includes(channel.__id)) return;
+export const mayPostInbound = (caller: Caller, channel: Channel) =>
+  hasRole(caller, 'admin') || (hasRole(caller, 'integration') && caller.channels.includes(channel.__id));
+
+/**
+ * Refuses an inbound message the caller may not post: 403 to whoever sees the channel's line
+ * (its staff), 404 to everyone else (other lines' staff, integrations of other channels), so
+ * that a channel's existence does not leak. `line` is needed only on refusal (read then).
+ */
+export function requireInboundPoster(caller: Caller, channel: Channel, line: Line | undefined): void {
+  if (mayPostInbound(caller, channel)) return;
+  if (!line || !canSeeLine(caller, line)) throw notFound('channel', channel.__id);
   throw forbidden('only the channel\'s integration may post inbound messages to it');
 }
 
@@ -89,18 +98,8 @@ export function sessionActor(caller: Caller, line: Line, session: Session, opera
   return { kind: 'none' };
 }
 
-/** Session commands (the transitions table's) plus the two message kinds. */
-export type SessionCommandName =
-  | 'assignToOperator'
-  | 'assignToOperatorGroup'
-  | 'assignToBot'
-  | 'close'
-  | 'markAsSpam'
-  | 'unmarkAsSpam'
-  | 'setPriority'
-  | 'save'
-  | 'reply'
-  | 'sendSystemMessage';
+/** Session commands: the transitions table's own list (reply and notes included). */
+export type SessionCommandName = SessionCommand;
 
 /** Commands only the current assignee (operator or bot) may run: the seed's close rule, and replies to the client. */
 const ASSIGNEE_ONLY: readonly SessionCommandName[] = ['close', 'reply'];

@@ -2,7 +2,7 @@
 import type * as z from 'zod';
 import type { Caller } from '../auth/caller.ts';
 import { requireAdmin } from '../auth/policy.ts';
-import { newId, nowIso } from '../ids.ts';
+import { newBaseFields, nowIso } from '../ids.ts';
 import type { Channel, CreateChannelBody } from '../model/schemas.ts';
 import type { TransactItem } from '../store/db.ts';
 import { insertChannel } from '../store/repository.ts';
@@ -15,13 +15,7 @@ export async function createChannel(
   requireAdmin(caller);
   const now = nowIso();
   const channel: Channel = {
-    __id: newId(),
-    __name: body.__name,
-    __createdAt: now,
-    __createdBy: caller.sub,
-    __updatedAt: now,
-    __updatedBy: caller.sub,
-    __deletedAt: null,
+    ...newBaseFields(body.__name, caller.sub, now),
     _line: body._line,
     _type: body._type,
     _state: 'active',

@@ -2,7 +2,7 @@
 import type * as z from 'zod';
 import type { Caller } from '../auth/caller.ts';
 import { requireAdmin, visibleLine } from '../auth/policy.ts';
-import { newId, nowIso } from '../ids.ts';
+import { newBaseFields, nowIso } from '../ids.ts';
 import type { CreateLineBody, Line } from '../model/schemas.ts';
 import type { TransactItem } from '../store/db.ts';
 import { getLine, insertLine } from '../store/repository.ts';
@@ -15,13 +15,7 @@ export async function createLine(
   requireAdmin(caller);
   const now = nowIso();
   const line: Line = {
-    __id: newId(),
-    __name: body.__name,
-    __createdAt: now,
-    __createdBy: caller.sub,
-    __updatedAt: now,
-    __updatedBy: caller.sub,
-    __deletedAt: null,
+    ...newBaseFields(body.__name, caller.sub, now),
     _operatorGroups: [...new Set(body._operatorGroups)],
     _supervisorGroups: [...new Set(body._supervisorGroups)],
     _botId: body._botId ?? null,

@@ -5,9 +5,9 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Caller } from '../auth/caller.ts';
-import { requireInboundPoster, requireOnlineOperator, visibleLine } from '../auth/policy.ts';
+import { mayPostInbound, requireInboundPoster, requireOnlineOperator, visibleLine } from '../auth/policy.ts';
 import { ChatlinesError, conflict } from '../errors.ts';
-import { newId, nowIso } from '../ids.ts';
+import { newBaseFields, nowIso } from '../ids.ts';
 import {
   CHANNEL_TYPES_WITH_MANY_OPEN_SESSIONS,
   CHANNEL_TYPES_WITHOUT_OPERATOR_CREATE,
@@ -23,6 +23,7 @@ import {
   getChannel,
   getClient,
   getLine,
+  getLineCached,
   insertSession,
   latestSessionOfClient,
   openSessionId,
@@ -49,13 +50,7 @@ export interface InboundInput {
 
 function newClient(channel: Channel, account: string, by: string, now: string, extraData: Record<string, string> = {}): Client {
   return {
-    __id: newId(),
-    __name: account,
-    __createdAt: now,
-    __createdBy: by,
-    __updatedAt: now,
-    __updatedBy: by,
-    __deletedAt: null,
+    ...newBaseFields(account, by, now),
     _line: channel._line,
     _channel: channel.__id,
     _username: account,
@@ -84,7 +79,8 @@ export async function receiveInbound(
   extra: (result: InboundResult) => TransactItem[],
 ): Promise<InboundResult> {
   const channel = await getChannel(channelId);
-  requireInboundPoster(caller, channel);
+  // The line only matters for a refusal (403 to its staff, 404 to others): read it then.
+  requireInboundPoster(caller, channel, mayPostInbound(caller, channel) ? undefined : await getLineCached(channel._line));
   requireActive(channel);
 
   for (let attempt = 0; ; attempt++) {

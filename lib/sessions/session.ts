@@ -4,7 +4,7 @@
  */
 import type { Caller } from '../auth/caller.ts';
 import { ChatlinesError, conflict } from '../errors.ts';
-import { newId, newMessageId } from '../ids.ts';
+import { newBaseFields, newMessageId } from '../ids.ts';
 import type { LineSessionState } from '../model/enums.ts';
 import type { AppItemRef, Message, Session, SessionFieldChange, SessionPayload } from '../model/schemas.ts';
 import { transition, type SessionCommand } from './transitions.ts';
@@ -28,13 +28,7 @@ export interface OpenSessionInput {
 export function openSession(input: OpenSessionInput): Session {
   const { now } = input;
   return {
-    __id: newId(),
-    __name: input.name ?? `Session ${now.slice(0, 16).replace('T', ' ')}`,
-    __createdAt: now,
-    __createdBy: input.by,
-    __updatedAt: now,
-    __updatedBy: input.by,
-    __deletedAt: null,
+    ...newBaseFields(input.name ?? `Session ${now.slice(0, 16).replace('T', ' ')}`, input.by, now),
     _line: input.line,
     _channel: input.channel,
     _clients: [input.client],
