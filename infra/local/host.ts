@@ -112,10 +112,19 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       claims = verified.claims as Record<string, unknown>;
     }
 
-    const query: Record<string, string> = {};
+    // No prototype: a parameter named `__proto__` stays a parameter (and is refused by name), as in API Gateway.
+    const query: Record<string, string> = Object.create(null) as Record<string, string>;
     for (const [k, v] of url.searchParams) query[k] = query[k] === undefined ? v : `${query[k]},${v}`;
     const pathParameters: Record<string, string> = {};
-    for (const [k, v] of Object.entries(found.match!.groups ?? {})) pathParameters[k] = decodeURIComponent(v);
+    for (const [k, v] of Object.entries(found.match!.groups ?? {})) {
+      try {
+        pathParameters[k] = decodeURIComponent(v);
+      } catch {
+        // Malformed percent-encoding (`%`, `%E0%A4%A`) is the client's mistake: 400, not a 5xx.
+        const body = problem('invalid', `the path parameter ${k} is not valid percent-encoding`, [{ path: `params.${k}`, message: 'malformed percent-encoding' }]);
+        return send(res, { statusCode: 400, headers: { 'content-type': 'application/problem+json' }, body: JSON.stringify(body) });
+      }
+    }
     const now = new Date();
     const requestId = randomUUID();
     const routeKey = `${found.route.method} ${found.route.path}`;

@@ -89,7 +89,8 @@ const searchOperation = (collection: keyof typeof SearchResponse, item: string):
   tag: 'search',
   body: named('SearchRequest', SearchRequest),
   responses: { 200: { description: `A page of ${item}s`, body: named(`${item}SearchResponse`, SearchResponse[collection]) } },
-  problems: [],
+  // 403: integrations may not search (lib/auth/policy.ts requireSearcher).
+  problems: [403],
 });
 
 const sessionCommand = (summary: string, problems: readonly number[], body?: Named): OperationSpec => ({

@@ -46,6 +46,20 @@ export async function world(host: TestHost, options: { channelType?: string; lin
   };
 }
 
+/**
+ * The value with every object's keys in order, at every depth. (A replacer array in
+ * JSON.stringify would filter the nested keys too — `S`, `N` of each attribute value — and
+ * leave only the attribute names to compare.)
+ */
+function sortedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortedKeys);
+  if (value && typeof value === 'object' && !(value instanceof Uint8Array)) {
+    const object = value as Record<string, unknown>;
+    return Object.fromEntries(Object.keys(object).sort().map((k) => [k, sortedKeys(object[k])]));
+  }
+  return value instanceof Uint8Array ? Buffer.from(value).toString('base64') : value;
+}
+
 /** Every item of the test table, sorted: equal snapshots mean nothing was written. */
 export async function snapshot(host: TestHost): Promise<string[]> {
   const client = new DynamoDBClient({
@@ -57,7 +71,7 @@ export async function snapshot(host: TestHost): Promise<string[]> {
   let start: Record<string, unknown> | undefined;
   do {
     const out = await client.send(new ScanCommand({ TableName: host.tableName, ...(start ? { ExclusiveStartKey: start as never } : {}) }));
-    for (const item of out.Items ?? []) items.push(JSON.stringify(item, Object.keys(item).sort()));
+    for (const item of out.Items ?? []) items.push(JSON.stringify(sortedKeys(item)));
     start = out.LastEvaluatedKey;
   } while (start);
   client.destroy();

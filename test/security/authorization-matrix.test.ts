@@ -1,0 +1,604 @@
+/**
+ * Issue 9: who may do what, for EVERY route of the manifest, every role and the ownership
+ * cases, as one table (`MATRIX` below; the README's "Who may do what: every route × role"
+ * states the same rules in words). A route of `routes` without a row fails the test.
+ *
+ * Roles: `admin`; `supervisor` of line A; `operator` = alice, online operator of line A;
+ * `offline` = carol, operator of line A who is offline; `bot` = line A's bot; `integration`
+ * bound to line A's channel. Ownership cases of a session: `queued` (Waiting, line A), `own`
+ * (held by the caller: alice's / carol's / the bot's; for the other roles alice's), `other`
+ * (held by bob on line A), `foreign` (held by dave on line B). Other objects: `A` / `B` = the
+ * line, channel or client of line A / line B.
+ *
+ * Every refused call (and every read) runs against shared fixtures between two snapshots of
+ * the whole table, which must be equal; every allowed write runs on a fresh fixture of its own.
+ * Then: a missing, forged, expired, foreign-issuer or foreign-audience token → 401 on every
+ * protected route, writing nothing; searches never return (or count) objects of a line the
+ * caller does not see.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { routes } from '../../infra/routes.ts';
+import { loadOrCreateDevKey, signToken } from '../../infra/local/jwt.ts';
+import { snapshot, world, type World } from '../support/fixtures.ts';
+import { startTestHost, type TestHost } from '../support/host.ts';
+
+const ROLES = ['admin', 'supervisor', 'operator', 'offline', 'bot', 'integration'] as const;
+type Role = (typeof ROLES)[number];
+type Case = 'queued' | 'own' | 'other' | 'foreign' | 'A' | 'B' | '-';
+const SESSION: readonly Case[] = ['queued', 'own', 'other', 'foreign'];
+const LINES: readonly Case[] = ['A', 'B'];
+const NONE: readonly Case[] = ['-'];
+
+interface Request {
+  path: string;
+  body?: unknown;
+}
+/** One row of the matrix: a route (and a variant of its body), its cases, the expected status per role and case. */
+interface Row {
+  route: string;
+  variant?: string;
+  cases: readonly Case[];
+  expect: Record<Role, readonly number[]>;
+  /** The request for a role and case; `fresh`: a fixture of its own (an allowed write). */
+  request(role: Role, c: Case, fresh: boolean): Promise<Request>;
+}
+
+let host: TestHost;
+let w: World;
+const tokens = {} as Record<Role | 'bob' | 'erin' | 'dave' | 'integrationB' | 'supervisorB', string>;
+let lineB: string;
+let channelB: string;
+let accounts = 0;
+const account = () => `acct-${++accounts}`;
+
+const call = (method: string, path: string, token: string | undefined, body?: unknown) =>
+  host.call(method, path, { ...(token ? { token } : {}), ...(body !== undefined ? { body } : {}) });
+
+async function ok(method: string, path: string, token: string, body?: unknown) {
+  const r = await call(method, path, token, body);
+  assert.ok(r.status < 300, `${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+
+/** Equal tables, or a short account of what changed (not two arrays of every item). */
+function sameTable(before: string[], after: string[], message = 'the table changed'): void {
+  const was = new Set(before);
+  const is = new Set(after);
+  const added = after.filter((x) => !was.has(x));
+  const removed = before.filter((x) => !is.has(x));
+  if (added.length || removed.length) {
+    assert.fail(`${message}: ${added.length} items new or changed, ${removed.length} gone or changed; e.g.\n  ${[...added, ...removed].slice(0, 3).map((x) => x.slice(0, 400)).join('\n  ')}`);
+  }
+}
+
+// ------------------------------------------------------------------------------ fixtures
+
+type Holder = 'queued' | 'alice' | 'carol' | 'bob' | 'bot' | 'dave';
+
+/** A session of a fresh client: queued, held by an operator, or by the bot; optionally marked as spam since. */
+async function newSession(holder: Holder, spam: boolean): Promise<string> {
+  const channel = holder === 'dave' ? channelB : w.channel.__id;
+  const integration = holder === 'dave' ? tokens.integrationB : w.integration;
+  const opened = await ok('POST', `/v1/channels/${channel}/inbound`, integration, { account: account(), body: 'hello' });
+  const id: string = opened.session.__id;
+  if (holder === 'bot') await ok('POST', `/v1/sessions/${id}/assign`, w.admin, { bot: true });
+  else if (holder !== 'queued') {
+    const token = holder === 'alice' ? tokens.operator : holder === 'carol' ? tokens.offline : tokens[holder];
+    await ok('POST', `/v1/sessions/${id}/assign`, token, { operator: holder });
+  }
+  if (spam) await ok('PUT', `/v1/sessions/${id}/spam`, w.admin);
+  return id;
+}
+
+const sharedSessions = new Map<string, Promise<string>>();
+function session(holder: Holder, spam: boolean, fresh: boolean): Promise<string> {
+  if (fresh) return newSession(holder, spam);
+  const key = `${holder}:${spam}`;
+  if (!sharedSessions.has(key)) sharedSessions.set(key, newSession(holder, spam));
+  return sharedSessions.get(key)!;
+}
+
+function holderOf(role: Role, c: Case): Holder {
+  if (c === 'queued') return 'queued';
+  if (c === 'other') return 'bob';
+  if (c === 'foreign') return 'dave';
+  return role === 'offline' ? 'carol' : role === 'bot' ? 'bot' : 'alice';
+}
+
+const sessionPath = (suffix: string, spam = false) => async (role: Role, c: Case, fresh: boolean) => ({
+  path: `/v1/sessions/${await session(holderOf(role, c), spam, fresh)}${suffix}`,
+});
+
+async function newChannel(line: string, type: string, disconnected: boolean): Promise<string> {
+  const ch = await ok('POST', '/v1/channels', w.admin, { _line: line, _type: type, __name: `${type} ${account()}` });
+  if (disconnected) await ok('POST', `/v1/channels/${ch.__id}/disconnect`, w.admin);
+  return ch.__id;
+}
+const sharedChannels = new Map<string, Promise<string>>();
+function channel(c: Case, disconnected: boolean, fresh: boolean): Promise<string> {
+  const line = c === 'A' ? w.line.__id : lineB;
+  if (fresh) return newChannel(line, 'telegramBot', disconnected);
+  const key = `${c}:${disconnected}`;
+  if (!sharedChannels.has(key)) sharedChannels.set(key, newChannel(line, 'telegramBot', disconnected));
+  return sharedChannels.get(key)!;
+}
+
+async function newClient(c: Case): Promise<string> {
+  const opened = await ok('POST', `/v1/channels/${c === 'A' ? w.channel.__id : channelB}/inbound`, c === 'A' ? w.integration : tokens.integrationB, {
+    account: account(),
+    body: 'hi',
+  });
+  return opened.client.__id;
+}
+const sharedClients = new Map<Case, Promise<string>>();
+function client(c: Case, fresh: boolean): Promise<string> {
+  if (fresh) return newClient(c);
+  if (!sharedClients.has(c)) sharedClients.set(c, newClient(c));
+  return sharedClients.get(c)!;
+}
+
+const lineOf = (c: Case) => (c === 'A' ? w.line.__id : lineB);
+const channelOf = (c: Case) => (c === 'A' ? w.channel.__id : channelB);
+/** Who an assignment names: operators take a session (or pass their own on); everyone else hands it to erin (line B: the group sales). */
+function assignBody(role: Role, c: Case) {
+  if (c === 'foreign') return role === 'operator' ? { operator: 'alice' } : { group: 'sales' };
+  if ((role === 'operator' || role === 'offline') && c !== 'own') return { operator: role === 'operator' ? 'alice' : 'carol' };
+  return { operator: 'erin' };
+}
+
+// -------------------------------------------------------------------------------- matrix
+
+const all = (status: number) => ({ admin: [status], supervisor: [status], operator: [status], offline: [status], bot: [status], integration: [status] });
+const search = (collection: string): Row => ({
+  route: `POST /v1/${collection}/search`,
+  cases: NONE,
+  expect: { admin: [200], supervisor: [200], operator: [200], offline: [200], bot: [200], integration: [403] },
+  request: async () => ({ path: `/v1/${collection}/search`, body: { size: 5 } }),
+});
+/** Visibility of a session: everyone who sees its line (the bot: its line's), the rest 404. */
+const SEE_SESSION = {
+  //            queued own  other foreign
+  admin: [200, 200, 200, 200],
+  supervisor: [200, 200, 200, 404],
+  operator: [200, 200, 200, 404],
+  offline: [200, 200, 200, 404],
+  bot: [200, 200, 200, 404],
+  integration: [404, 404, 404, 404],
+};
+/** Commands open to admins, the line's supervisors and the holding operator (not to the bot). */
+const STAFF_COMMAND = {
+  //            queued own  other foreign
+  admin: [200, 200, 200, 200],
+  supervisor: [200, 200, 200, 404],
+  operator: [403, 200, 403, 404],
+  offline: [403, 403, 403, 404],
+  bot: [403, 403, 403, 404],
+  integration: [404, 404, 404, 404],
+};
+
+const MATRIX: Row[] = [
+  { route: 'GET /v1/health', cases: NONE, expect: all(200), request: async () => ({ path: '/v1/health' }) },
+  { route: 'GET /v1/openapi.json', cases: NONE, expect: all(200), request: async () => ({ path: '/v1/openapi.json' }) },
+  {
+    route: 'POST /v1/lines',
+    cases: NONE,
+    expect: { admin: [201], supervisor: [403], operator: [403], offline: [403], bot: [403], integration: [403] },
+    request: async () => ({ path: '/v1/lines', body: { __name: 'Mine', _operatorGroups: ['support'] } }),
+  },
+  {
+    route: 'GET /v1/lines/{id}',
+    cases: LINES,
+    //                     A    B
+    expect: { admin: [200, 200], supervisor: [200, 404], operator: [200, 404], offline: [200, 404], bot: [200, 404], integration: [404, 404] },
+    request: async (_r, c) => ({ path: `/v1/lines/${lineOf(c)}` }),
+  },
+  {
+    route: 'POST /v1/channels',
+    cases: LINES,
+    expect: { admin: [201, 201], supervisor: [403, 403], operator: [403, 403], offline: [403, 403], bot: [403, 403], integration: [403, 403] },
+    request: async (_r, c) => ({ path: '/v1/channels', body: { _line: lineOf(c), _type: 'telegram', __name: 'new' } }),
+  },
+  {
+    route: 'POST /v1/channels/{id}/inbound',
+    cases: LINES,
+    // The line's staff see the channel (403); other lines' staff and other channels' integrations do not (404).
+    expect: { admin: [201, 201], supervisor: [403, 404], operator: [403, 404], offline: [403, 404], bot: [403, 404], integration: [201, 404] },
+    request: async (_r, c) => ({ path: `/v1/channels/${channelOf(c)}/inbound`, body: { account: account(), body: 'hi' } }),
+  },
+  {
+    route: 'POST /v1/channels/{id}/disconnect',
+    cases: LINES,
+    expect: { admin: [200, 200], supervisor: [200, 404], operator: [403, 404], offline: [403, 404], bot: [403, 404], integration: [404, 404] },
+    request: async (_r, c, fresh) => ({ path: `/v1/channels/${await channel(c, false, fresh)}/disconnect` }),
+  },
+  {
+    route: 'POST /v1/channels/{id}/reconnect',
+    cases: LINES,
+    expect: { admin: [200, 200], supervisor: [200, 404], operator: [403, 404], offline: [403, 404], bot: [403, 404], integration: [404, 404] },
+    request: async (_r, c, fresh) => ({ path: `/v1/channels/${await channel(c, true, fresh)}/reconnect` }),
+  },
+  {
+    route: 'PATCH /v1/clients/{id}',
+    variant: 'block',
+    cases: LINES,
+    expect: { admin: [200, 200], supervisor: [200, 404], operator: [403, 404], offline: [403, 404], bot: [403, 404], integration: [404, 404] },
+    request: async (_r, c, fresh) => ({ path: `/v1/clients/${await client(c, fresh)}`, body: { _blockedStatus: 'blocked' } }),
+  },
+  {
+    route: 'PATCH /v1/clients/{id}',
+    variant: 'account link',
+    cases: LINES,
+    expect: { admin: [200, 200], supervisor: [200, 404], operator: [200, 404], offline: [403, 404], bot: [403, 404], integration: [404, 404] },
+    request: async (_r, c, fresh) => ({
+      path: `/v1/clients/${await client(c, fresh)}`,
+      body: { _applicationItem: { code: 'contacts', id: `c-${account()}` } },
+    }),
+  },
+  {
+    route: 'PUT /v1/operators/me/status',
+    cases: NONE,
+    expect: { admin: [403], supervisor: [403], operator: [200], offline: [200], bot: [403], integration: [403] },
+    // Each keeps its status: the matrix's operators stay online / offline.
+    request: async (role) => ({ path: '/v1/operators/me/status', body: { status: role === 'offline' ? 'offline' : 'online' } }),
+  },
+  {
+    route: 'POST /v1/sessions',
+    cases: LINES,
+    // Started on behalf of the calling operator: only an online operator of the line.
+    expect: { admin: [403, 403], supervisor: [403, 404], operator: [201, 404], offline: [403, 404], bot: [403, 404], integration: [404, 404] },
+    request: async (_r, c) => ({ path: '/v1/sessions', body: { channel: channelOf(c), account: account() } }),
+  },
+  { route: 'GET /v1/sessions/{id}', cases: SESSION, expect: SEE_SESSION, request: sessionPath('') },
+  { route: 'GET /v1/sessions/{id}/messages', cases: SESSION, expect: SEE_SESSION, request: sessionPath('/messages') },
+  { route: 'GET /v1/sessions/{id}/messages/last', cases: SESSION, expect: SEE_SESSION, request: sessionPath('/messages/last') },
+  {
+    route: 'PATCH /v1/sessions/{id}',
+    cases: SESSION,
+    expect: STAFF_COMMAND,
+    request: async (role, c, fresh) => ({ ...(await sessionPath('')(role, c, fresh)), body: { __name: `renamed ${account()}` } }),
+  },
+  {
+    route: 'PUT /v1/sessions/{id}/priority',
+    cases: SESSION,
+    expect: STAFF_COMMAND,
+    request: async (role, c, fresh) => ({ ...(await sessionPath('/priority')(role, c, fresh)), body: { priority: 'High' } }),
+  },
+  { route: 'PUT /v1/sessions/{id}/spam', cases: SESSION, expect: STAFF_COMMAND, request: sessionPath('/spam') },
+  // Sessions marked as spam (the operator stays on them): the holder may unmark its own.
+  { route: 'DELETE /v1/sessions/{id}/spam', cases: SESSION, expect: STAFF_COMMAND, request: sessionPath('/spam', true) },
+  {
+    route: 'POST /v1/sessions/{id}/assign',
+    cases: SESSION,
+    expect: {
+      //            queued own  other foreign
+      admin: [200, 200, 200, 200],
+      supervisor: [200, 200, 200, 404],
+      // takes the queued one; passes its own to erin; taking bob's: 409 (already taken)
+      operator: [200, 200, 409, 404],
+      offline: [403, 403, 403, 404],
+      // hands its own to erin
+      bot: [403, 200, 403, 404],
+      integration: [404, 404, 404, 404],
+    },
+    request: async (role, c, fresh) => ({ ...(await sessionPath('/assign')(role, c, fresh)), body: assignBody(role, c) }),
+  },
+  {
+    route: 'POST /v1/sessions/{id}/close',
+    cases: SESSION,
+    // A queued session has nobody who could close it (409, the transitions table, before who).
+    expect: {
+      admin: [409, 403, 403, 403],
+      supervisor: [409, 403, 403, 404],
+      operator: [409, 200, 403, 404],
+      offline: [409, 403, 403, 404],
+      bot: [409, 200, 403, 404],
+      integration: [404, 404, 404, 404],
+    },
+    request: sessionPath('/close'),
+  },
+  {
+    route: 'POST /v1/sessions/{id}/messages',
+    variant: 'reply',
+    cases: SESSION,
+    expect: {
+      admin: [409, 403, 403, 403],
+      supervisor: [409, 403, 403, 404],
+      operator: [409, 201, 403, 404],
+      offline: [409, 403, 403, 404],
+      bot: [409, 201, 403, 404],
+      integration: [404, 404, 404, 404],
+    },
+    request: async (role, c, fresh) => ({ ...(await sessionPath('/messages')(role, c, fresh)), body: { type: 'text', body: 'hello' } }),
+  },
+  {
+    route: 'POST /v1/sessions/{id}/messages',
+    variant: 'system note',
+    cases: SESSION,
+    expect: {
+      admin: [201, 201, 201, 201],
+      supervisor: [201, 201, 201, 404],
+      operator: [403, 201, 403, 404],
+      offline: [403, 403, 403, 404],
+      bot: [403, 201, 403, 404],
+      integration: [404, 404, 404, 404],
+    },
+    request: async (role, c, fresh) => ({ ...(await sessionPath('/messages')(role, c, fresh)), body: { type: 'system', body: 'note' } }),
+  },
+  search('lines'),
+  search('channels'),
+  search('clients'),
+  search('sessions'),
+  {
+    route: 'GET /v1/metrics',
+    cases: LINES,
+    // Operators read their own figures (the default for them); the bot sees the line but no metrics.
+    expect: { admin: [200, 200], supervisor: [200, 404], operator: [200, 404], offline: [200, 404], bot: [403, 404], integration: [404, 404] },
+    request: async (_r, c) => ({ path: `/v1/metrics?line=${lineOf(c)}` }),
+  },
+];
+
+const routeKey = (r: { method: string; path: string }) => `${r.method} ${r.path}`;
+const manifest = new Map(routes.map((r) => [routeKey(r), r]));
+const methodOf = (row: Row) => row.route.split(' ')[0]!;
+/** An allowed call of a route that writes: it needs a fixture of its own. */
+const writes = (row: Row, status: number) => manifest.get(row.route)?.access === 'write' && status < 300;
+
+interface Cell {
+  row: Row;
+  role: Role;
+  c: Case;
+  status: number;
+}
+const cells: Cell[] = MATRIX.flatMap((row) => ROLES.flatMap((role) => row.cases.map((c, i) => ({ row, role, c, status: row.expect[role][i]! }))));
+const label = (x: Cell) => `${x.row.route}${x.row.variant ? ` (${x.row.variant})` : ''} as ${x.role} on ${x.c}`;
+
+/** Runs `work` over `items` with at most `limit` in flight. */
+async function pool<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await work(items[i]!);
+      }
+    }),
+  );
+  return out;
+}
+
+async function run(cell: Cell, fresh: boolean) {
+  const { path, body } = await cell.row.request(cell.role, cell.c, fresh);
+  const r = await call(methodOf(cell.row), path, tokens[cell.role], body);
+  return { cell, status: r.status, body: r.body };
+}
+
+// --------------------------------------------------------------------------------- setup
+
+before(async () => {
+  host = await startTestHost();
+  w = await world(host, { lineBody: { _accountApp: 'contacts' } });
+  tokens.admin = w.admin;
+  tokens.integration = w.integration;
+  tokens.supervisor = await host.token({ sub: 'sup-1', roles: ['supervisor'], groups: ['leads'] });
+  tokens.bot = await host.token({ sub: 'bot-1', roles: ['bot'] });
+  tokens.operator = await w.operator('alice');
+  tokens.offline = await w.operator('carol');
+  tokens.bob = await w.operator('bob');
+  tokens.erin = await w.operator('erin');
+  tokens.dave = await w.operator('dave', { groups: ['sales'] });
+  tokens.supervisorB = await host.token({ sub: 'sup-b', roles: ['supervisor'], groups: ['leads-b'] });
+  const b = await ok('POST', '/v1/lines', w.admin, {
+    __name: 'Sales',
+    _operatorGroups: ['sales'],
+    _supervisorGroups: ['leads-b'],
+    _botId: 'bot-2',
+    _accountApp: 'contacts',
+  });
+  lineB = b.__id;
+  channelB = (await ok('POST', '/v1/channels', w.admin, { _line: lineB, _type: 'telegram', __name: 'Sales Telegram' })).__id;
+  tokens.integrationB = await host.token({ sub: 'integration-b', roles: ['integration'], channels: [channelB] });
+  // carol's own sessions are taken while she is online; then she goes offline for the rest.
+  await session('carol', false, false);
+  await session('carol', true, false);
+  await ok('PUT', '/v1/operators/me/status', tokens.offline, { status: 'offline' });
+});
+after(() => host?.close());
+
+// --------------------------------------------------------------------------------- tests
+
+describe('authorization matrix', () => {
+  it('has a row for every route of the manifest, and no row for a route that does not exist', () => {
+    const covered = new Set(MATRIX.map((r) => r.route));
+    const missing = routes.map(routeKey).filter((k) => !covered.has(k));
+    assert.deepEqual(missing, [], `routes without a matrix row: ${missing.join(', ')}`);
+    const unknown = [...covered].filter((k) => !manifest.has(k));
+    assert.deepEqual(unknown, [], `matrix rows for unknown routes: ${unknown.join(', ')}`);
+    for (const row of MATRIX) for (const role of ROLES) assert.equal(row.expect[role].length, row.cases.length, `${row.route} ${role}`);
+  });
+
+  it('refused calls and reads answer as the matrix says and write nothing (table snapshot around each route)', async () => {
+    const shared = cells.filter((x) => !writes(x.row, x.status));
+    // Build the shared fixtures first, so that the snapshots compare only the calls under test.
+    await pool(shared, 8, (x) => x.row.request(x.role, x.c, false));
+    const wrong: string[] = [];
+    for (const row of MATRIX) {
+      const mine = shared.filter((x) => x.row === row);
+      if (mine.length === 0) continue;
+      const before = await snapshot(host);
+      const results = await pool(mine, 8, (x) => run(x, false));
+      for (const r of results) {
+        if (r.status !== r.cell.status) wrong.push(`${label(r.cell)}: ${r.status}, expected ${r.cell.status} (${JSON.stringify(r.body?.detail ?? '')})`);
+        if (r.status >= 400) assert.equal(r.body?.status, r.status, `${label(r.cell)}: problem+json`);
+      }
+      sameTable(before, await snapshot(host), `${row.route}${row.variant ? ` (${row.variant})` : ''}: a refused call or a read wrote to the table`);
+    }
+    assert.deepEqual(wrong, []);
+  });
+
+  it('allowed writes succeed as the matrix says (each on a fixture of its own)', async () => {
+    const allowed = cells.filter((x) => writes(x.row, x.status));
+    assert.ok(allowed.length > 30, `only ${allowed.length} allowed writes`);
+    const results = await pool(allowed, 6, (x) => run(x, true));
+    const wrong = results.filter((r) => r.status !== r.cell.status).map((r) => `${label(r.cell)}: ${r.status}, expected ${r.cell.status} (${JSON.stringify(r.body?.detail ?? '')})`);
+    assert.deepEqual(wrong, []);
+  });
+
+  it('an operator may take a queued session only for itself, and from a group queue only as its member', async () => {
+    const queued = await session('queued', false, true);
+    const grouped = await session('queued', false, true);
+    await ok('POST', `/v1/sessions/${grouped}/assign`, w.admin, { group: 'support' });
+    const botHeld = await session('bot', false, true);
+    const outsider = await host.token({ sub: 'frank', roles: ['operator'], groups: ['support-2'] });
+    // frank is in another group of the line: he sees the line only if it lists his group.
+    const before = await snapshot(host);
+    assert.equal((await call('POST', `/v1/sessions/${queued}/assign`, tokens.operator, { operator: 'erin' })).status, 403);
+    assert.equal((await call('POST', `/v1/sessions/${botHeld}/assign`, tokens.operator, { operator: 'alice' })).status, 403);
+    assert.equal((await call('POST', `/v1/sessions/${queued}/assign`, outsider, { operator: 'frank' })).status, 404);
+    assert.equal((await call('PUT', `/v1/sessions/${queued}/priority`, tokens.supervisorB, { priority: 'Low' })).status, 404);
+    sameTable(before, await snapshot(host));
+    const multi = await host.token({ sub: 'gina', roles: ['operator'], groups: ['support', 'support-2'] });
+    await ok('PUT', '/v1/operators/me/status', multi, { status: 'online' });
+    const lineC = await ok('POST', '/v1/lines', w.admin, { __name: 'Two groups', _operatorGroups: ['support', 'support-2'] });
+    const chC = await ok('POST', '/v1/channels', w.admin, { _line: lineC.__id, _type: 'telegram', __name: 'c' });
+    const intC = await host.token({ sub: 'integration-c', roles: ['integration'], channels: [chC.__id] });
+    const s = (await ok('POST', `/v1/channels/${chC.__id}/inbound`, intC, { account: account(), body: 'hi' })).session.__id;
+    await ok('POST', `/v1/sessions/${s}/assign`, w.admin, { group: 'support-2' });
+    const snap = await snapshot(host);
+    // alice (support only) sees the line but not the support-2 queue's session as hers to take.
+    assert.equal((await call('POST', `/v1/sessions/${s}/assign`, tokens.operator, { operator: 'alice' })).status, 403);
+    sameTable(snap, await snapshot(host));
+    assert.equal((await call('POST', `/v1/sessions/${s}/assign`, multi, { operator: 'gina' })).status, 200);
+  });
+
+  it('an operator who goes offline keeps reading but may change nothing, even on its own session', async () => {
+    const hank = await w.operator('hank');
+    const own = await session('queued', false, true);
+    await ok('POST', `/v1/sessions/${own}/assign`, hank, { operator: 'hank' });
+    await ok('PUT', '/v1/operators/me/status', hank, { status: 'offline' });
+    const before = await snapshot(host);
+    const refused = await Promise.all([
+      call('PUT', `/v1/sessions/${own}/priority`, hank, { priority: 'Low' }),
+      call('POST', `/v1/sessions/${own}/close`, hank),
+      call('POST', `/v1/sessions/${own}/messages`, hank, { type: 'text', body: 'x' }),
+      call('POST', `/v1/sessions/${own}/assign`, hank, { operator: 'erin' }),
+      call('POST', '/v1/sessions', hank, { channel: w.channel.__id, account: account() }),
+      call('PATCH', `/v1/clients/${await client('A', false)}`, hank, { _applicationItem: { code: 'contacts', id: 'z' } }),
+    ]);
+    assert.deepEqual(refused.map((r) => r.status), [403, 403, 403, 403, 403, 403]);
+    assert.equal((await call('GET', `/v1/sessions/${own}/messages`, hank)).status, 200);
+    sameTable(before, await snapshot(host));
+    await ok('PUT', '/v1/operators/me/status', hank, { status: 'online' });
+    assert.equal((await call('PUT', `/v1/sessions/${own}/priority`, hank, { priority: 'Low' })).status, 200);
+  });
+});
+
+describe('identity: every protected route refuses a bad token with 401 and writes nothing', () => {
+  it('no token, forged signature, tampered claims, alg none, expired, wrong issuer, wrong audience', async () => {
+    const claims = { sub: 'admin-1', roles: ['admin'] };
+    const otherKey = await loadOrCreateDevKey(join(mkdtempSync(join(tmpdir(), 'chatlines-other-key-')), 'dev-key.json'));
+    const forged = await signToken(otherKey, claims);
+    const [head, payload] = w.admin.split('.');
+    const tampered = `${head}.${Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), sub: 'someone' })).toString('base64url')}.${w.admin.split('.')[2]}`;
+    const none = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${payload}.`;
+    const bad: Record<string, string | undefined> = {
+      'no token': undefined,
+      'forged signature': forged,
+      'tampered claims': tampered,
+      'alg none': none,
+      expired: await host.token(claims, { expiresIn: -10 }),
+      'wrong issuer': await host.token(claims, { issuer: 'https://evil.example' }),
+      'wrong audience': await host.token(claims, { audience: 'someone-else' }),
+      'not a JWT': 'hello',
+    };
+    const protectedRows = MATRIX.filter((row) => manifest.get(row.route)!.auth);
+    assert.equal(new Set(protectedRows.map((r) => r.route)).size, routes.filter((r) => r.auth).length);
+    const requests = await Promise.all(protectedRows.map(async (row) => ({ row, req: await row.request('admin', row.cases[0]!, false) })));
+    const before = await snapshot(host);
+    const calls = requests.flatMap(({ row, req }) => Object.entries(bad).map(([name, token]) => ({ row, req, name, token })));
+    const results = await pool(calls, 8, async (x) => ({ x, r: await call(methodOf(x.row), x.req.path, x.token, x.req.body) }));
+    const wrong = results.filter(({ r }) => r.status !== 401 || r.body?.status !== 401).map(({ x, r }) => `${x.row.route} with ${x.name}: ${r.status}`);
+    assert.deepEqual(wrong, []);
+    for (const { r } of results) assert.match(r.headers.get('content-type') ?? '', /application\/problem\+json/);
+    sameTable(before, await snapshot(host));
+    // The same requests with the good token pass the gate (so the 401s above came from the token).
+    const good = await pool(requests, 8, async ({ row, req }) => (await call(methodOf(row), req.path, w.admin, req.body)).status);
+    assert.ok(good.every((s) => s !== 401));
+  });
+});
+
+describe('no leak: other lines are neither found nor counted', () => {
+  const COLLECTIONS = ['lines', 'channels', 'clients', 'sessions'] as const;
+  const onB = (collection: string, item: Record<string, unknown>) => (collection === 'lines' ? item.__id === lineB : item._line === lineB);
+
+  it('searches of every role return only objects of lines it sees', async () => {
+    const foreign = await session('dave', false, false);
+    const probes = (collection: string) => [
+      { size: 1000, count: true },
+      { where: { eq: [collection === 'lines' ? '__id' : '_line', lineB] }, count: true },
+      ...(collection === 'sessions'
+        ? [
+            { where: { eq: ['__id', foreign] }, count: true },
+            { where: { in: ['__id', [foreign]] }, count: true },
+            { where: { eq: ['_channel', channelB] }, count: true },
+            { where: { eq: ['_userId', 'dave'] }, count: true },
+            { where: { or: [{ eq: ['_line', lineB] }, { eq: ['_state', 'AssignedToOperator'] }] }, count: true },
+          ]
+        : []),
+      ...(collection === 'clients' ? [{ where: { eq: ['_channel', channelB] }, count: true }] : []),
+      ...(collection === 'channels' ? [{ where: { eq: ['__id', channelB] }, count: true }] : []),
+    ];
+    for (const collection of COLLECTIONS) {
+      for (const body of probes(collection)) {
+        const admin = await call('POST', `/v1/${collection}/search`, w.admin, body);
+        assert.equal(admin.status, 200);
+        assert.ok(admin.body.items.some((i: Record<string, unknown>) => onB(collection, i)), `admin finds line B's ${collection} with ${JSON.stringify(body)}`);
+        for (const role of ['supervisor', 'operator', 'offline', 'bot'] as const) {
+          const r = await call('POST', `/v1/${collection}/search`, tokens[role], body);
+          assert.equal(r.status, 200, `${role} ${collection}`);
+          const leaked = r.body.items.filter((i: Record<string, unknown>) => onB(collection, i));
+          assert.deepEqual(leaked, [], `${role} found line B's ${collection} with ${JSON.stringify(body)}`);
+          assert.ok(r.body.total < admin.body.total, `${role}'s count of ${collection} includes line B (${JSON.stringify(body)})`);
+        }
+        const other = await call('POST', `/v1/${collection}/search`, tokens.supervisorB, body);
+        assert.equal(other.status, 200);
+        assert.ok(other.body.items.every((i: Record<string, unknown>) => onB(collection, i)), `line B's supervisor sees only line B's ${collection}`);
+      }
+    }
+  });
+
+  it('metrics of another line are 404 for its strangers, and an operator reads only its own series', async () => {
+    for (const role of ['supervisor', 'operator', 'offline', 'bot', 'integration'] as const) {
+      const r = await call('GET', `/v1/metrics?line=${lineB}`, tokens[role]);
+      assert.equal(r.status, 404, role);
+      assert.doesNotMatch(JSON.stringify(r.body), /Sales/);
+    }
+    const own = await call('GET', `/v1/metrics?line=${w.line.__id}`, tokens.operator);
+    assert.deepEqual(own.body.dimension, { kind: 'operator', value: 'alice' });
+    assert.equal((await call('GET', `/v1/metrics?line=${w.line.__id}&operator=bob`, tokens.operator)).status, 403);
+    assert.equal((await call('GET', `/v1/metrics?line=${w.line.__id}&group=support`, tokens.operator)).status, 403);
+  });
+
+  it('a hidden object and a missing one get the same 404', async () => {
+    const missing = '00000000-0000-4000-8000-000000000000';
+    const foreign = await session('dave', false, false);
+    for (const [path, method, body] of [
+      [`/v1/sessions/${foreign}`, 'GET', undefined],
+      [`/v1/sessions/${foreign}/close`, 'POST', undefined],
+      [`/v1/lines/${lineB}`, 'GET', undefined],
+      [`/v1/channels/${channelB}/disconnect`, 'POST', undefined],
+      [`/v1/channels/${channelB}/inbound`, 'POST', { account: 'x', body: 'y' }],
+    ] as const) {
+      const hidden = await call(method, path, tokens.operator, body);
+      const absent = await call(method, path.replace(/[0-9a-f-]{36}/, missing), tokens.operator, body);
+      assert.equal(hidden.status, 404, path);
+      assert.equal(absent.status, 404, path);
+      assert.equal(hidden.body.title, absent.body.title);
+      assert.equal(hidden.body.detail.replace(/[0-9a-f-]{36}/, 'ID'), absent.body.detail.replace(/[0-9a-f-]{36}/, 'ID'), path);
+    }
+  });
+});
