@@ -24,6 +24,11 @@ export interface RouteDefinition {
   readonly access: TableAccess;
   /** false only for health and the OpenAPI document. */
   readonly auth: boolean;
+  /**
+   * A per-route limit tighter than the stage's default (requests per second, burst): set on
+   * routes that are rare by nature (configuration) or costly (search).
+   */
+  readonly throttle?: { readonly rate: number; readonly burst: number };
 }
 
 /**

@@ -7,6 +7,7 @@ import { Aws, CfnCondition, CfnParameter, Fn, Stack } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   CfnApi,
+  CfnStage,
   HttpApi,
   HttpMethod,
   HttpNoneAuthorizer,
@@ -74,6 +75,9 @@ export class ChatlinesHttpApi extends Construct {
     const origins = new CfnParameter(stack, 'CorsAllowedOrigins', {
       type: 'String',
       default: '',
+      // Explicit origins only: a wildcard would let any site call the API with a user's token.
+      allowedPattern: '^$|^https?://[^,*\\s]+(,https?://[^,*\\s]+)*$',
+      constraintDescription: 'comma-separated http(s) origins without wildcards, or empty',
       description: 'Comma-separated origins allowed by CORS (https://app.example.com). Empty: no CORS.',
     });
     const corsEnabled = new CfnCondition(stack, 'CorsEnabled', {
@@ -107,6 +111,17 @@ export class ChatlinesHttpApi extends Construct {
       throttle: { rateLimit: rate.valueAsNumber, burstLimit: burst.valueAsNumber },
       accessLogSettings: { destination: new LogGroupLogDestination(this.accessLogs), format: ACCESS_LOG_FORMAT },
     });
+
+    // Per-route limits from the manifest, tighter than the stage default.
+    const routeSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
+    for (const route of props.routes) {
+      if (route.throttle) {
+        routeSettings[`${route.method} ${route.path}`] = { ThrottlingRateLimit: route.throttle.rate, ThrottlingBurstLimit: route.throttle.burst };
+      }
+    }
+    if (Object.keys(routeSettings).length > 0) {
+      (this.stage.node.defaultChild as CfnStage).addPropertyOverride('RouteSettings', routeSettings);
+    }
 
     const authorizer = new HttpJwtAuthorizer('JwtAuthorizer', props.jwtIssuer, {
       jwtAudience: [props.jwtAudience],

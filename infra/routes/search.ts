@@ -7,4 +7,6 @@ export const searchRoutes: readonly RouteDefinition[] = (['lines', 'channels', '
   function: 'search-objects',
   access: 'read',
   auth: true,
+  // A search may read several index pages; keep it below the stage's default rate.
+  throttle: { rate: 50, burst: 100 },
 }));

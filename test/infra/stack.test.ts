@@ -299,3 +299,16 @@ test('cdk.json runs the app entry', () => {
   assert.match(cdkJson.app, /infra\/aws\/app\.ts$/);
   assert.ok(existsSync(join(REPO_ROOT, 'infra/aws/app.ts')));
 });
+
+describe('API limits', () => {
+  test('sets the manifest\'s per-route throttles on the stage, and CORS accepts only explicit origins', () => {
+    const stages = template.findResources('AWS::ApiGatewayV2::Stage');
+    const settings = Object.values(stages)[0]?.Properties?.RouteSettings as Record<string, { ThrottlingRateLimit: number }>;
+    for (const route of routes.filter((r) => r.throttle)) {
+      assert.equal(settings[`${route.method} ${route.path}`]?.ThrottlingRateLimit, route.throttle!.rate, `${route.method} ${route.path}`);
+    }
+    const pattern = new RegExp(template.toJSON().Parameters.CorsAllowedOrigins.AllowedPattern);
+    assert.ok(pattern.test('') && pattern.test('https://app.example.com,https://b.example.com'));
+    assert.ok(!pattern.test('*') && !pattern.test('https://*.example.com'));
+  });
+});
