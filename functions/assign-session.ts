@@ -8,8 +8,8 @@ export const handler = route({
   operation: 'assign-session',
   params: IdParams,
   body: AssignSessionBody,
-  run: async ({ caller, receivedAt, params, body, idempotency }) => ({
+  run: async ({ caller, receivedAt, ifMatch, params, body, idempotency }) => ({
     status: 200,
-    body: await runSessionCommand(caller, params.id, assignAction(body), (s) => idempotency({ status: 200, body: s }), receivedAt),
+    body: await runSessionCommand(caller, params.id, assignAction(body), (s) => idempotency({ status: 200, body: s }), { receivedAt, expectedVersion: ifMatch }),
   }),
 });

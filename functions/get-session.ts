@@ -6,5 +6,9 @@ import { fetchSession } from '../lib/sessions/read.ts';
 export const handler = route({
   operation: 'get-session',
   params: IdParams,
-  run: async ({ caller, params }) => ({ status: 200, body: (await fetchSession(caller, params.id)).session }),
+  run: async ({ caller, params }) => {
+    const { session } = await fetchSession(caller, params.id);
+    // The version as an ETag: send it back as If-Match to make a command conditional on it.
+    return { status: 200, body: session, headers: { etag: `"${session._version}"` } };
+  },
 });

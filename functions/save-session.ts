@@ -7,11 +7,11 @@ export const handler = route({
   operation: 'save-session',
   params: IdParams,
   body: SaveSessionBody,
-  run: async ({ caller, receivedAt, params, body, idempotency }) => ({
+  run: async ({ caller, receivedAt, ifMatch, params, body, idempotency }) => ({
     status: 200,
     body: await runSessionCommand(caller, params.id, { command: 'save', name: body.__name, apps: body._apps }, (s) =>
       idempotency({ status: 200, body: s }),
-      receivedAt,
+      { receivedAt, expectedVersion: ifMatch },
     ),
   }),
 });

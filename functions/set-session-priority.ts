@@ -7,11 +7,11 @@ export const handler = route({
   operation: 'set-session-priority',
   params: IdParams,
   body: SetPriorityBody,
-  run: async ({ caller, receivedAt, params, body, idempotency }) => ({
+  run: async ({ caller, receivedAt, ifMatch, params, body, idempotency }) => ({
     status: 200,
     body: await runSessionCommand(caller, params.id, { command: 'setPriority', priority: body.priority }, (s) =>
       idempotency({ status: 200, body: s }),
-      receivedAt,
+      { receivedAt, expectedVersion: ifMatch },
     ),
   }),
 });

@@ -6,8 +6,8 @@ import { runSessionCommand } from '../lib/sessions/operations.ts';
 export const handler = route({
   operation: 'unmark-session-spam',
   params: IdParams,
-  run: async ({ caller, receivedAt, params, idempotency }) => ({
+  run: async ({ caller, receivedAt, ifMatch, params, idempotency }) => ({
     status: 200,
-    body: await runSessionCommand(caller, params.id, { command: 'unmarkAsSpam' }, (s) => idempotency({ status: 200, body: s }), receivedAt),
+    body: await runSessionCommand(caller, params.id, { command: 'unmarkAsSpam' }, (s) => idempotency({ status: 200, body: s }), { receivedAt, expectedVersion: ifMatch }),
   }),
 });

@@ -41,6 +41,8 @@ export interface RouteContext<P, Q, B> {
   requestId: string;
   /** When the gateway received the request (epoch ms): commands refuse state that changed after it. */
   receivedAt: number;
+  /** The `If-Match` version (`"3"`, `W/"3"` or `3`): the command applies only to that version. */
+  ifMatch: number | undefined;
   idempotency: IdempotencyWrites;
 }
 
@@ -105,6 +107,18 @@ function header(event: HttpEvent, name: string): string | undefined {
   return undefined;
 }
 
+/** `If-Match: "3"` (or `W/"3"`, or `3`) → 3; absent → undefined; anything else → 400. */
+function parseIfMatch(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const match = /^\s*(?:W\/)?"?(\d{1,12})"?\s*$/.exec(value);
+  if (!match) {
+    throw new ChatlinesError('invalid', 'If-Match must be the version (ETag) of the object, e.g. "3"', [
+      { path: 'headers.if-match', message: 'not a version' },
+    ]);
+  }
+  return Number(match[1]);
+}
+
 interface IdempotencyRecord {
   requestHash: string;
   status: number;
@@ -161,6 +175,7 @@ export function route<PS extends z.ZodType = z.ZodUndefined, QS extends z.ZodTyp
   async function handle(event: HttpEvent, requestId: string): Promise<Reply> {
     const method = event.requestContext?.http?.method ?? 'GET';
     const receivedAt = event.requestContext?.timeEpoch ?? Date.now();
+    const ifMatch = parseIfMatch(header(event, 'if-match'));
     const text = rawBody(event);
     if (text !== undefined && Buffer.byteLength(text, 'utf8') > MAX_BODY_BYTES) {
       throw new ChatlinesError('too-large', `the body is larger than ${MAX_BODY_BYTES} bytes`);
@@ -175,7 +190,7 @@ export function route<PS extends z.ZodType = z.ZodUndefined, QS extends z.ZodTyp
 
     const key = MUTATING.has(method) ? header(event, 'idempotency-key') : undefined;
     if (key === undefined || !needsAuth) {
-      return spec.run({ params, query, body, caller, requestId, receivedAt, idempotency: () => [] });
+      return spec.run({ params, query, body, caller, requestId, receivedAt, ifMatch, idempotency: () => [] });
     }
     if (!IDEMPOTENCY_KEY.test(key)) {
       throw new ChatlinesError('invalid', 'Idempotency-Key must be 1-128 letters, digits or _.:-', [
@@ -198,7 +213,7 @@ export function route<PS extends z.ZodType = z.ZodUndefined, QS extends z.ZodTyp
       }),
     ];
     try {
-      return await spec.run({ params, query, body, caller, requestId, receivedAt, idempotency });
+      return await spec.run({ params, query, body, caller, requestId, receivedAt, ifMatch, idempotency });
     } catch (error) {
       // A parallel request with the same key may have won the race: answer with its reply.
       if (error instanceof ChatlinesError && error.kind === 'conflict') {

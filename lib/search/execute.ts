@@ -196,7 +196,8 @@ export async function runSearch(caller: Caller, search: ParsedSearch): Promise<S
   if (indexOrder && queries.every((q) => q.ordered)) {
     if (need === 0) return report([]);
     const compare = comparator(search.collection, search.sort);
-    const firstPage = Math.min(MAX_PAGE, Math.ceil(need / queries.length) + 1);
+    // One stream: exactly the page. Several: a share each, plus one to compare heads.
+    const firstPage = Math.min(MAX_PAGE, queries.length === 1 ? need : Math.ceil(need / queries.length) + 1);
     const streams = queries.map((q) => new Stream(q, firstPage, indexOrder.ascending, read));
     await inParallel(streams, (s) => s.fill(cost));
     const found: Model[] = [];
@@ -205,7 +206,8 @@ export async function runSearch(caller: Caller, search: ParsedSearch): Promise<S
       for (const s of streams) if (s.buffer.length && (!best || compare(s.buffer[0]!, best.buffer[0]!) < 0)) best = s;
       if (!best) break;
       found.push(best.buffer.shift()!);
-      await best.fill(cost);
+      // The page is complete: refilling the stream just emptied would be a wasted request.
+      if (found.length < need) await best.fill(cost);
     }
     return report(found.slice(search.from, need));
   }

@@ -16,6 +16,7 @@
  */
 import { LineChannelState, LineChannelType, LineSessionPriority, LineSessionState } from '../model/enums.ts';
 import {
+  channelClientsByAgePartition,
   channelClientsPartition,
   channelKey,
   channelSessionsPartition,
@@ -182,7 +183,7 @@ export function planSearch(search: ParsedSearch, options: PlanOptions): Plan {
     case 'channels':
       return planChannels(parts);
     case 'clients':
-      return planClients(parts);
+      return planClients(parts, options);
     case 'lines':
       return planLines(parts);
   }
@@ -280,7 +281,7 @@ function planChannels(parts: FilterNode[]): Plan {
   return { type: 'sweep', index: 'gsi2', source: { over: 'lines', lines: 'visible', queries: lineChannels } };
 }
 
-function planClients(parts: FilterNode[]): Plan {
+function planClients(parts: FilterNode[], { wantOrdered }: PlanOptions): Plan {
   const channels = allowedValues(parts, '_channel');
   const names = allowedValues(parts, '_username');
   const lines = allowedValues(parts, '_line');
@@ -293,6 +294,15 @@ function planClients(parts: FilterNode[]): Plan {
         : [{ index: 'gsi1' as const, pk: channelClientsPartition(ch), ordered: false }],
     );
   const channelList = strings(channels);
+  // Clients of a channel in the default order (gsi2 `CHANNEL#ch#CLIENTS`, `<createdAt>#<id>`):
+  // ordered streams, so a page stops early instead of reading the whole channel.
+  if (channelList && !nameList && wantOrdered && channelList.length <= MAX_ORDERED_STREAMS) {
+    return keysPlan(
+      'query',
+      'gsi2',
+      channelList.map((ch) => ({ index: 'gsi2' as const, pk: channelClientsByAgePartition(ch), ordered: true })),
+    );
+  }
   // Clients of a channel, by username when given (gsi1 `CHANNEL#ch#CLIENTS`, `<username>#<id>`).
   if (channelList && channelList.length * (nameList?.length ?? 1) <= MAX_KEY_QUERIES) {
     return keysPlan('query', 'gsi1', clientsOf(channelList));

@@ -18,7 +18,7 @@ import {
   commitSessionChange,
   findOperator,
   getLineCached,
-  getSession,
+  getSessionWithOperators,
   lastMessage,
   latestSessionOfClient,
   listMessages,
@@ -47,9 +47,10 @@ async function load(
   const also = options.also;
   if (options.presence && mayActAsOperator(caller)) ids.add(caller.sub);
   if (also) ids.add(also);
-  const [session, ...records] = await Promise.all([getSession(id), ...[...ids].map((o) => findOperator(o))]);
+  // The session and the operator records in ONE BatchGetItem (strongly consistent).
+  const { session, operators: records } = await getSessionWithOperators(id, [...ids]);
   const operators = new Map<string, Operator>();
-  for (const r of records) if (r) operators.set(r.__id, r);
+  for (const r of records) operators.set(r.__id, r);
   const line = await getLineCached(session._line);
   return { session: visibleSession(caller, line, session), line, operators };
 }
@@ -60,8 +61,9 @@ export async function runSessionCommand(
   id: string,
   action: SessionAction,
   extra: (session: Session) => TransactItem[],
-  receivedAt?: number,
+  precondition: { receivedAt?: number; expectedVersion?: number | undefined } = {},
 ): Promise<Session> {
+  const { receivedAt, expectedVersion } = precondition;
   const target = action.command === 'assignToOperator' ? action.operator : undefined;
   const { session, line, operators } = await load(caller, id, { presence: true, also: target });
   // A command decides on the session as it was when the request arrived: if another command
@@ -69,6 +71,10 @@ export async function runSessionCommand(
   // this one lost the race — 409, not a silent reassignment on top of the winner.
   if (receivedAt !== undefined && Date.parse(session.__updatedAt) > receivedAt) {
     throw conflict('the session was changed by another request while this one was in flight; read it again and retry');
+  }
+  // `If-Match`: the caller decided on a version it read; anything newer means it lost a race.
+  if (expectedVersion !== undefined && session._version !== expectedVersion) {
+    throw conflict(`the session is at version ${session._version}, not the ${expectedVersion} this request was based on`);
   }
   const ctx: CommandContext = {
     now: nowIso(),

@@ -5,6 +5,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
@@ -66,13 +67,20 @@ export function resetClient(): void {
   documentClient = undefined;
 }
 
-function account(consumed: unknown): void {
+/**
+ * Counts one round trip and its consumed capacity. DynamoDB often reports only a total
+ * (`CapacityUnits`); `kind` says whether that total was spent reading or writing.
+ */
+function account(consumed: unknown, kind: 'read' | 'write'): void {
   usage.calls += 1;
   const list = Array.isArray(consumed) ? consumed : consumed ? [consumed] : [];
   for (const c of list as { ReadCapacityUnits?: number; WriteCapacityUnits?: number; CapacityUnits?: number }[]) {
     usage.readCapacity += c.ReadCapacityUnits ?? 0;
     usage.writeCapacity += c.WriteCapacityUnits ?? 0;
-    if (c.ReadCapacityUnits === undefined && c.WriteCapacityUnits === undefined) usage.readCapacity += c.CapacityUnits ?? 0;
+    if (c.ReadCapacityUnits === undefined && c.WriteCapacityUnits === undefined) {
+      if (kind === 'read') usage.readCapacity += c.CapacityUnits ?? 0;
+      else usage.writeCapacity += c.CapacityUnits ?? 0;
+    }
   }
 }
 
@@ -121,8 +129,34 @@ export async function getItem(key: { pk: string; sk: string }, consistent = true
       ReturnConsumedCapacity: 'TOTAL',
     };
     const out = await db().send(new GetCommand(input));
-    account(out.ConsumedCapacity);
+    account(out.ConsumedCapacity, 'read');
     return out.Item;
+  });
+}
+
+/**
+ * Several items by key in one strongly consistent BatchGetItem (one round trip; unprocessed
+ * keys, which DynamoDB returns under load, are fetched again). Results follow `keys`' order.
+ */
+export async function getItems(keys: { pk: string; sk: string }[]): Promise<(Item | undefined)[]> {
+  if (keys.length === 0) return [];
+  if (keys.length === 1) return [await getItem(keys[0]!)];
+  return run(async () => {
+    const found = new Map<string, Item>();
+    let pending: Record<string, unknown>[] = keys;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > 5) throw new ChatlinesError('throttled', 'the database is throttling requests; retry later');
+      const out = await db().send(
+        new BatchGetCommand({
+          RequestItems: { [tableName()]: { Keys: pending, ConsistentRead: true } },
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      account(out.ConsumedCapacity, 'read');
+      for (const item of out.Responses?.[tableName()] ?? []) found.set(`${String(item.pk)}\u0000${String(item.sk)}`, item as Item);
+      pending = (out.UnprocessedKeys?.[tableName()]?.Keys ?? []) as Record<string, unknown>[];
+    }
+    return keys.map((k) => found.get(`${k.pk}\u0000${k.sk}`));
   });
 }
 
@@ -136,7 +170,7 @@ export interface QueryPage {
 export async function queryPage(input: Omit<QueryCommandInput, 'TableName'>): Promise<QueryPage> {
   return run(async () => {
     const out = await db().send(new QueryCommand({ TableName: tableName(), ReturnConsumedCapacity: 'TOTAL', ...input }));
-    account(out.ConsumedCapacity);
+    account(out.ConsumedCapacity, 'read');
     return {
       items: (out.Items ?? []) as Item[],
       lastKey: out.LastEvaluatedKey,
@@ -168,7 +202,7 @@ export async function transact(
     const out = await db().send(
       new TransactWriteCommand({ TransactItems: items, ReturnConsumedCapacity: 'TOTAL' }),
     );
-    account(out.ConsumedCapacity);
+    account(out.ConsumedCapacity, 'write');
   } catch (error) {
     const reasons = cancellationReasons(error);
     if (reasons) {

@@ -11,6 +11,7 @@
  * | 4 | a line's channels                               | gsi2  | `LINE#line#CHANNELS`                    | `<createdAt>#<id>`                        |
  * | 5 | channels by state (then type)                   | gsi1  | `CHANNELS#STATE#<state>`                | `<type>#<createdAt>#<id>`                 |
  * | 6 | clients of a channel by username                | gsi1  | `CHANNEL#ch#CLIENTS`                    | `<username>#<id>`                         |
+ * |6b | clients of a channel by age (default order)     | gsi2  | `CHANNEL#ch#CLIENTS`                    | `<createdAt>#<id>`                        |
  * | 7 | client by channel + account (unique)            | table | `CHANNEL#ch#ACCOUNT#<username>`         | `#GUARD`                                  |
  * | 8 | a line's sessions by state, priority then age   | gsi1  | `LINE#line#STATE#<state>`               | `<priority rank>#<createdAt>#<id>`        |
  * | 9 | an operator's sessions by state                 | gsi2  | `USER#user`                             | `<state>#<createdAt>#<id>`                |
@@ -96,9 +97,18 @@ export const channelIndexKeys = (channel: Channel) => ({
   gsi2sk: `${channel.__createdAt}#${channel.__id}`,
 });
 
+/**
+ * Index keys of a client: by username on gsi1 (pattern 6) and by age on gsi2 (pattern 6b), so
+ * a page of a channel's clients in the default order (newest first) reads about a page
+ * instead of the whole channel. Client items written before gsi2 was added lack the gsi2 keys
+ * and are missing from pattern 6b: accepted for a new project (no stored clients to migrate);
+ * with existing data, rewrite each client item (`clientItem`) once.
+ */
 export const clientIndexKeys = (client: Client) => ({
   gsi1pk: `CHANNEL#${client._channel}#CLIENTS`,
   gsi1sk: `${client._username}#${client.__id}`,
+  gsi2pk: `CHANNEL#${client._channel}#CLIENTS`,
+  gsi2sk: `${client.__createdAt}#${client.__id}`,
 });
 
 /**
@@ -127,7 +137,7 @@ export function sessionIndexKeys(session: Session): Record<string, string> {
 
 // ------------------------------------------------------------------------------------------
 // The index partitions searches read (lib/search/planner.ts): the query side of the index keys
-// above, patterns 3-6 and 8-11 of the table. They must build exactly what the item builders
+// above, patterns 3-6b and 8-11 of the table. They must build exactly what the item builders
 // write; test/search/evaluate.test.ts checks that they agree.
 
 /** Pattern 3: every line, by name. */
@@ -140,6 +150,8 @@ export const lineChannelsPartition = (lineId: string) => `LINE#${lineId}#CHANNEL
 export const channelsByStatePartition = (state: string) => `CHANNELS#STATE#${state}`;
 /** Pattern 6: a channel's clients (gsi1); sort key prefix `<username>#`. */
 export const channelClientsPartition = (channelId: string) => `CHANNEL#${channelId}#CLIENTS`;
+/** Pattern 6b: a channel's clients by age (gsi2, sort key `<createdAt>#<id>`); same partition key as pattern 6. */
+export const channelClientsByAgePartition = (channelId: string) => `CHANNEL#${channelId}#CLIENTS`;
 /** Pattern 8: a line's sessions in one state (gsi1); sort key prefix `<priority rank>#`. */
 export const lineSessionsByStatePartition = (lineId: string, state: string) => `LINE#${lineId}#STATE#${state}`;
 /** Pattern 9: an operator's sessions (gsi2); sort key prefix `<state>#`. */

@@ -5,7 +5,7 @@
  */
 import type { Channel, Client, Line, Message, Operator, Session } from '../model/schemas.ts';
 import { ChatlinesError, notFound } from '../errors.ts';
-import { getItem, putAtVersion, putNew, queryPage, tableName, transact, type TransactItem } from './db.ts';
+import { getItem, getItems, putAtVersion, putNew, queryPage, tableName, transact, type TransactItem } from './db.ts';
 import {
   accountGuardKey,
   changeIndexKeys,
@@ -64,6 +64,16 @@ export const getLine = (id: string) => must(findLine(id), 'line', id);
 export const getChannel = (id: string) => must(findChannel(id), 'channel', id);
 export const getClient = (id: string) => must(findClient(id), 'client', id);
 export const getSession = (id: string) => must(findSession(id), 'session', id);
+
+/**
+ * A session and some operator records in one round trip (BatchGetItem): what a session
+ * command needs to decide. Missing operators are left out; a missing session is 404.
+ */
+export async function getSessionWithOperators(id: string, operatorIds: string[]): Promise<{ session: Session; operators: Operator[] }> {
+  const [found, ...operatorItems] = await getItems([sessionKey(id), ...operatorIds.map((o) => operatorKey(o))]);
+  if (!found) throw notFound('session', id);
+  return { session: readSession(found), operators: operatorItems.filter((i) => i !== undefined).map((i) => readOperator(i)) };
+}
 
 /** The client id registered for an account on a channel, if any. */
 export async function clientIdByAccount(channelId: string, username: string): Promise<string | undefined> {

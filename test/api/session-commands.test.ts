@@ -454,14 +454,14 @@ describe('clients', () => {
 });
 
 describe('cost', () => {
-  it('take = 2 GetItems (session, operator; line cached) + 1 transaction; GET = 1; a page of messages = 2', async () => {
+  it('take = 1 BatchGetItem (session + operator; line cached) + 1 transaction; GET = 1; a page of messages = 2', async () => {
     // Imported here, after the host set the log level (the store pulls in the logger).
     const { resetUsage, usage } = await import('../../lib/store/db.ts');
     const { id } = await waiting();
     await call('GET', s(id), alice); // warm the line cache
     resetUsage();
     assert.equal((await call('POST', s(id, '/assign'), alice, { operator: 'alice' })).status, 200);
-    assert.equal(usage.calls, 3);
+    assert.equal(usage.calls, 2);
     resetUsage();
     assert.equal((await call('GET', s(id), alice)).status, 200);
     assert.equal(usage.calls, 1);

@@ -6,6 +6,7 @@ import { evaluate, matches } from '../../lib/search/evaluate.ts';
 import { FilterSchema, parseSearch, SearchRequestBody, type Collection, type ParsedSearch } from '../../lib/search/filter.ts';
 import { planSearch } from '../../lib/search/planner.ts';
 import {
+  channelClientsByAgePartition,
   channelClientsPartition,
   channelIndexKeys,
   channelSessionsPartition,
@@ -206,6 +207,8 @@ describe('index keys agree with the partitions searches read', () => {
     const client = { ...base(C, '2025-01-01T00:00:00.000Z'), _channel: B, _username: 'bob' } as Client;
     assert.equal(clientIndexKeys(client).gsi1pk, channelClientsPartition(B));
     assert.ok(clientIndexKeys(client).gsi1sk.startsWith('bob#'));
+    assert.equal(clientIndexKeys(client).gsi2pk, channelClientsByAgePartition(B));
+    assert.equal(clientIndexKeys(client).gsi2sk, `${client.__createdAt}#${C}`);
     const keys = sessionIndexKeys(s2);
     assert.equal(keys.gsi1pk, lineSessionsByStatePartition(A, 'AssignedToOperator'));
     assert.ok(keys.gsi1sk!.startsWith(`${priorityRank(null)}#${s2.__createdAt}#`));
@@ -240,6 +243,8 @@ describe('planner', () => {
       ['channels', del, 'sweep', 'gsi2'],
       ['clients', { and: [del, { eq: ['_channel', B] }, { eq: ['_username', 'bob'] }] }, 'query', 'gsi1'],
       ['clients', { and: [del, { eq: ['_username', 'bob'] }] }, 'query', 'gsi1'],
+      ['clients', { and: [del, { eq: ['_channel', B] }] }, 'query', 'gsi2'],
+      ['clients', { and: [del, { in: ['_channel', [A, B]] }, { eq: ['_blockedStatus', 'none'] }] }, 'query', 'gsi2'],
       ['clients', del, 'sweep', 'gsi1'],
       ['lines', { and: [del, { eq: ['__name', 'Sales'] }] }, 'query', 'gsi1'],
       ['lines', del, 'sweep', 'gsi1'],
@@ -260,5 +265,16 @@ describe('planner', () => {
     assert.ok(high.source.over === 'keys' && high.source.queries.length === 1 && high.source.queries[0]!.skPrefix === '1#');
     const unordered = plan('sessions', { and: [{ eq: ['_line', A] }, { eq: ['_state', 'Waiting'] }] }, false);
     assert.ok(unordered.source.over === 'keys' && unordered.source.queries.length === 1 && !unordered.source.queries[0]!.ordered);
+  });
+
+  it("reads a channel's clients by age (gsi2) for the default order, by username (gsi1) otherwise", () => {
+    const p = plan('clients', { eq: ['_channel', B] });
+    assert.ok(p.source.over === 'keys');
+    if (p.source.over !== 'keys') return;
+    assert.deepEqual(p.source.queries, [{ index: 'gsi2', pk: channelClientsByAgePartition(B), ordered: true }]);
+    // Another order or a total reads the whole channel anyway: the username index serves it.
+    assert.equal(plan('clients', { eq: ['_channel', B] }, false).index, 'gsi1');
+    // A username narrows the read more than the order helps.
+    assert.equal(plan('clients', { and: [{ eq: ['_channel', B] }, { eq: ['_username', 'bob'] }] }).index, 'gsi1');
   });
 });

@@ -1,0 +1,8 @@
+// Imported first by bench/run.ts: Powertools reads these when lib/observability.ts loads, so
+// they must be set before any function module is imported (the handlers run in this process).
+process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+process.env.AWS_LAMBDA_LOG_LEVEL = 'SILENT';
+process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+process.env.POWERTOOLS_TRACE_ENABLED = 'false';
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+export {};

@@ -1,0 +1,275 @@
+/**
+ * The report of `npm run bench`: one JSON file with every figure and a Markdown file with a
+ * table per step, pass/fail per budget, and the cause next to every failure.
+ */
+import type { BundleResult } from './bundles.ts';
+import type { GrowthResult } from './growth.ts';
+import type { LoadResult } from './load.ts';
+import type { OpsResult } from './ops.ts';
+
+export interface Machine {
+  cpus: number;
+  cpuModel: string;
+  memoryGb: number;
+  node: string;
+  java: string;
+  os: string;
+}
+
+export interface BenchReport {
+  date: string;
+  mode: 'full' | 'quick';
+  machine: Machine;
+  durationSeconds: number;
+  steps: string[];
+  bundles?: BundleResult;
+  ops?: OpsResult;
+  growth?: GrowthResult;
+  load?: LoadResult;
+  errors: Record<string, string>;
+  budgets: BudgetLine[];
+}
+
+export interface BudgetLine {
+  budget: string;
+  result: string;
+  pass: boolean | null;
+  cause?: string;
+}
+
+const kb = (n: number) => `${(n / 1024).toFixed(0)} KB`;
+const mark = (pass: boolean | null | undefined) => (pass === true ? '✅ pass' : pass === false ? '❌ fail' : '—');
+const cell = (v: unknown) => String(v ?? '—').replace(/\|/g, '\\|');
+const row = (cells: unknown[]) => `| ${cells.map(cell).join(' | ')} |`;
+
+/** The pass/fail summary, one line per budget of issue 8, each failure with its cause. */
+export function budgets(r: Omit<BenchReport, 'budgets'>): BudgetLine[] {
+  const out: BudgetLine[] = [];
+  if (r.bundles) {
+    const deployed = r.bundles.rows.filter((x) => x.variant === 'deployed');
+    const big = deployed.filter((x) => !x.sizePass);
+    const heavy = big[0]?.heaviest.map((h) => `${h.input} ${kb(h.bytes)}`).join(', ');
+    out.push({
+      budget: 'bundle ≤ 350 KB minified per function',
+      result: `${deployed.length - big.length}/${deployed.length} within; largest ${kb(Math.max(...deployed.map((x) => x.bytes)))}`,
+      pass: big.length === 0,
+      ...(big.length ? { cause: `over: ${big.map((x) => x.function).join(', ')}; heaviest inputs of ${big[0]!.function}: ${heavy}` } : {}),
+    });
+    const slow = deployed.filter((x) => !x.coldPass);
+    out.push({
+      budget: 'cold load ≤ 1.3 × floor (median, process start → import done)',
+      result: `${deployed.length - slow.length}/${deployed.length} within; worst ${Math.max(...deployed.map((x) => x.ratioTotal))}× (floor ${r.bundles.floor.deployed.coldTotalMs} ms); import alone: median ${[...deployed.map((x) => x.ratioImport)].sort((a, b) => a - b)[Math.floor(deployed.length / 2)]}×, worst ${Math.max(...deployed.map((x) => x.ratioImport))}×`,
+      pass: slow.length === 0,
+      ...(slow.length ? { cause: `over: ${slow.map((x) => `${x.function} ${x.ratioTotal}×`).join(', ')}` } : {}),
+    });
+  }
+  if (r.ops) {
+    const measured = r.ops.rows.filter((x) => x.status === 'measured');
+    for (const kind of ['command', 'fetch', 'search'] as const) {
+      const rows = measured.filter((x) => x.kind === kind && x.pass !== undefined);
+      if (!rows.length) continue;
+      const failed = rows.filter((x) => !x.pass);
+      const name =
+        kind === 'command'
+          ? 'one DynamoDB round trip per single-session command (a transaction counts as one)'
+          : kind === 'fetch'
+            ? 'a fetch is one GetItem'
+            : 'a page of search = one Query per index touched';
+      out.push({
+        budget: name,
+        result: `${rows.length - failed.length}/${rows.length} within`,
+        pass: failed.length === 0,
+        ...(failed.length ? { cause: failed.map((x) => `${x.label}: ${x.pattern}${x.worstPattern ? `; at worst ${x.worstPattern}` : ''}`).join('; ') } : {}),
+      });
+    }
+    if (r.ops.fetchRatio) {
+      const f = r.ops.fetchRatio;
+      out.push({
+        budget: 'p99 of a fetch through the local host ≤ 3 × p99 of the bare GetItem',
+        result: `${f.fetchP99} ms vs ${f.bareP99} ms = ${f.ratio}×`,
+        pass: f.pass,
+        ...(f.pass ? {} : { cause: 'host + handler overhead (JWT verify, event build, zod, policy) dominates a sub-millisecond local GetItem' }),
+      });
+    }
+    const notAvailable = r.ops.rows.filter((x) => x.status !== 'measured');
+    if (notAvailable.length) {
+      out.push({
+        budget: 'every route measured',
+        result: `${notAvailable.length} not measured`,
+        pass: false,
+        cause: notAvailable.map((x) => `${x.label}: ${x.status}${x.note ? ` (${x.note})` : ''}`).join('; '),
+      });
+    }
+  }
+  if (r.growth) {
+    const sizes = r.growth.sizes.map((s) => s.sessions);
+    for (const b of r.growth.budget) {
+      out.push({
+        budget: `${b.label}: cost at ${sizes.at(-1)?.toLocaleString('en')} ≤ 1.2 × at ${sizes[0]?.toLocaleString('en')}`,
+        result: `${b.at1k} → ${b.atMax} ${b.unit} (${b.ratio}×)`,
+        pass: b.pass,
+        ...(b.pass ? {} : { cause: 'reads grow with the partition instead of stopping at the page: see the growth table (items read)' }),
+      });
+    }
+    for (const note of r.growth.notes.filter((n) => n.includes('not available'))) out.push({ budget: note.split(':')[0]!, result: note, pass: false });
+  }
+  if (r.load) {
+    const l = r.load;
+    out.push({
+      budget: `zero errors under load (autocannon, ${l.connections} connections, ${l.durationSeconds} s, mixed workload)`,
+      result: `${l.requests} requests, ${l.errors + l.non2xx} errors (${l.errors} socket, ${l.non2xx} non-2xx)`,
+      pass: l.pass,
+      ...(l.pass
+        ? {}
+        : {
+            cause: [
+              l.missing.length ? `missing routes: ${l.missing.join(', ')}` : '',
+              Object.entries(l.byStep)
+                .map(([step, codes]) => [step, Object.entries(codes).filter(([c]) => !c.startsWith('2'))] as const)
+                .filter(([, bad]) => bad.length)
+                .map(([step, bad]) => `${step}: ${bad.map(([c, n]) => `${n}× ${c}`).join(', ')}`)
+                .join('; '),
+            ]
+              .filter(Boolean)
+              .join('; '),
+          }),
+    });
+  }
+  for (const [step, error] of Object.entries(r.errors)) out.push({ budget: `step ${step}`, result: `failed: ${error}`, pass: false });
+  return out;
+}
+
+export function markdown(r: BenchReport): string {
+  const lines: string[] = [];
+  const push = (...l: string[]) => lines.push(...l);
+  push(
+    `# chatlines benchmarks — ${r.mode === 'quick' ? 'QUICK run (development, not for publishing)' : 'full run'}`,
+    '',
+    `Measured ${r.date} by \`npm run bench${r.mode === 'quick' ? ' -- --quick' : ''}\` in ${Math.round(r.durationSeconds / 60)} min on ${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memoryGb} GB RAM, ${r.machine.os}, Node ${r.machine.node}, ${r.machine.java}; DynamoDB Local in memory, started by the bench. Latencies are of this shared machine: compare the ratios, not the milliseconds.`,
+    '',
+    '## Budgets',
+    '',
+    row(['Budget', 'Result', 'Pass', 'Cause']),
+    row(['---', '---', '---', '---']),
+    ...r.budgets.map((b) => row([b.budget, b.result, mark(b.pass), b.cause ?? ''])),
+    '',
+  );
+
+  if (r.bundles) {
+    const b = r.bundles;
+    push(
+      '## 1. Bundles',
+      '',
+      `${b.options}. Cold load = median of ${b.runs} fresh \`node\` processes importing the bundle (loader: bench/cold-load.mjs); "start→import" counts from process start, "import" the import alone. Floor = a bundle that only builds a DynamoDB document client: deployed ${kb(b.floor.deployed.bytes)}, ${b.floor.deployed.coldTotalMs} ms (import ${b.floor.deployed.coldImportMs} ms); SDK bundled ${kb(b.floor.sdkBundled.bytes)}, ${b.floor.sdkBundled.coldTotalMs} ms (import ${b.floor.sdkBundled.coldImportMs} ms).`,
+      '',
+      row(['Function', 'Size (deployed)', '≤ 350 KB', 'Cold start→import', '× floor', 'Import only × floor', '≤ 1.3×', 'Size with SDK', 'Cold with SDK × floor', 'Heaviest inputs (deployed)']),
+      row(['---', '---:', '---', '---:', '---:', '---:', '---', '---:', '---:', '---']),
+    );
+    for (const d of b.rows.filter((x) => x.variant === 'deployed')) {
+      const s = b.rows.find((x) => x.variant === 'sdkBundled' && x.function === d.function);
+      push(
+        row([
+          d.function,
+          kb(d.bytes),
+          mark(d.sizePass),
+          `${d.coldTotalMs} ms`,
+          d.ratioTotal,
+          d.ratioImport,
+          mark(d.coldPass),
+          s ? kb(s.bytes) : '—',
+          s ? s.ratioTotal : '—',
+          d.heaviest.map((h) => `${h.input} ${kb(h.bytes)}`).join(', '),
+        ]),
+      );
+    }
+    push('');
+    if (b.whatIf.length) {
+      push(
+        `What the heaviest dependencies cost (bench-only esbuild plugin that leaves them out; not runnable, for sizing): ${b.whatIf.map((w) => `${w.change} ${kb(w.bytes)}`).join(' · ')} (${b.whatIf[0]!.function}).`,
+        '',
+      );
+    }
+  }
+
+  if (r.ops) {
+    const o = r.ops;
+    push(
+      '## 2. Operations',
+      '',
+      `Through the local host over DynamoDB Local, ${o.samples} requests sequential and ${o.samples} with 10 in flight per row (setup requests excluded). DynamoDB calls = round trips per request (\`usage.calls\`, median); pattern = the operations one request makes; capacity = ReturnConsumedCapacity as DynamoDB Local reports it (a transactional write counts 2 WCU per KB and item).`,
+      '',
+      row(['Route', 'Kind', 'As', 'Seq p50', 'Seq p99', '10× p50', '10× p99', 'Calls', 'Pattern', 'RCU/req', 'WCU/req', 'RCU/call', 'WCU/call', 'Errors', 'Budget', 'Pass']),
+      row(['---', '---', '---', '---:', '---:', '---:', '---:', '---:', '---', '---:', '---:', '---:', '---:', '---:', '---', '---']),
+    );
+    for (const x of o.rows) {
+      if (x.status !== 'measured') {
+        push(row([x.label, x.kind, '', x.status, '', '', '', '', x.note ?? '', '', '', '', '', '', '', '']));
+        continue;
+      }
+      push(
+        row([
+          x.label,
+          x.kind,
+          x.role,
+          `${x.seq!.p50} ms`,
+          `${x.seq!.p99} ms`,
+          `${x.conc!.p50} ms`,
+          `${x.conc!.p99} ms`,
+          x.callsMax !== undefined && x.callsMax !== x.calls ? `${x.calls} (max ${x.callsMax})` : x.calls,
+          x.worstPattern ? `${x.pattern}; at worst ${x.worstPattern}` : x.pattern,
+          x.rcuPerRequest,
+          x.wcuPerRequest,
+          x.rcuPerCall,
+          x.wcuPerCall,
+          x.errors,
+          x.budget ?? '',
+          mark(x.pass),
+        ]),
+      );
+    }
+    push('');
+    if (o.fetchRatio) {
+      push(
+        `Fetch vs bare GetItem (interleaved, ${o.bareGet.samples} each): bare GetItem p50 ${o.bareGet.p50} ms, p99 ${o.bareGet.p99} ms; \`GET /v1/sessions/{id}\` through the host p50 ${o.fetchRatio.fetchP50} ms, p99 ${o.fetchRatio.fetchP99} ms → ${o.fetchRatio.ratio}× (budget ≤ 3×: ${mark(o.fetchRatio.pass)}).`,
+        '',
+      );
+    }
+  }
+
+  if (r.growth) {
+    const g = r.growth;
+    const sizes = g.sizes;
+    push(
+      '## 3. Growth',
+      '',
+      `Sessions seeded with BatchWriteItem (items from lib/store/items.ts; 4 lines × 2 channels, 20 operators, one client per 4 sessions, 70 % Closed / 10 % with an operator / 8 % Waiting / 5 % bot / 7 % spam, 3–180 days old). Each cell: consumed RCU / items read / DynamoDB calls for one page (size 10) as an admin. Scan baseline: a full-table Scan (bench code only) for the same question — what an unindexed search would pay.`,
+      '',
+      row(['Pattern', ...sizes.map((s) => `${s.sessions.toLocaleString('en')} sessions (${s.items.toLocaleString('en')} items, seeded in ${s.seedSeconds} s)`)]),
+      row(['---', ...sizes.map(() => '---:')]),
+    );
+    const fmt = (c?: { rcu: number; itemsRead: number; calls: number; wcu?: number; note?: string }) =>
+      !c ? '—' : c.note ? c.note : `${c.rcu} RCU${c.wcu ? ` + ${c.wcu} WCU` : ''} / ${c.itemsRead} items / ${c.calls} calls`;
+    for (const p of g.patterns) push(row([`search — ${p.label}${p.indexed ? '' : ' *(not indexed, no budget)*'}`, ...sizes.map((s) => fmt(s.search[p.label]))]));
+    push(row(['**Scan baseline** (whole table)', ...sizes.map((s) => fmt(s.scan))]));
+    push(row(['aggregation after 100 changes', ...sizes.map((s) => fmt(s.aggregation))]));
+    push(row(['metrics request (30 days, one line)', ...sizes.map((s) => fmt(s.metrics))]));
+    push('');
+    if (g.notes.length) push(...g.notes.map((n) => `- ${n}`), '');
+  }
+
+  if (r.load) {
+    const l = r.load;
+    push(
+      '## 4. Load',
+      '',
+      `autocannon, ${l.connections} connections, ${l.durationSeconds} s, each connection cycling: inbound (new session) → inbound (same session) → assign → reply → close → search (waiting queue) → fetch. ${l.requests} requests (${l.rps} req/s), latency p50 ${l.latency.p50} ms, p99 ${l.latency.p99} ms, max ${l.latency.max} ms; errors ${l.errors}, timeouts ${l.timeouts}, non-2xx ${l.non2xx}: ${mark(l.pass)}.`,
+      '',
+      row(['Step', 'Responses by status']),
+      row(['---', '---']),
+      ...Object.entries(l.byStep).map(([step, codes]) => row([step, Object.entries(codes).map(([c, n]) => `${c}: ${n}`).join(', ')])),
+      '',
+    );
+  }
+  for (const [step, error] of Object.entries(r.errors)) push(`**Step ${step} failed:** ${error}`, '');
+  return lines.join('\n');
+}

@@ -1,0 +1,126 @@
+/**
+ * `npm run bench`: what chatlines costs, held to the budgets of issue 8.
+ *   npm run bench                    full run (≈ 11 min on 2 cores): report in bench/results/
+ *   npm run bench -- --quick         development run (sizes 1k/5k, fewer samples, 5 s load):
+ *                                    report in bench/results/tmp/ (git-ignored)
+ *   npm run bench -- --only=ops,load steps: bundles, ops, load, growth
+ *   npm run bench -- --sizes=1000,20000
+ * Starts its own DynamoDB Local (in memory) and the local host in this process, and stops both.
+ */
+import './quiet.ts';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, release, totalmem, type } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { benchBundles } from './bundles.ts';
+import { benchGrowth } from './growth.ts';
+import { benchLoad } from './load.ts';
+import { benchOps } from './ops.ts';
+import { budgets, markdown, type BenchReport, type Machine } from './report.ts';
+import { log, startEnv, type Env } from './support.ts';
+import { buildWorld } from './world.ts';
+
+const STEPS = ['bundles', 'ops', 'load', 'growth'] as const;
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    sizes: { type: 'string' },
+    out: { type: 'string' },
+  },
+});
+const quick = values.quick ?? false;
+const steps = values.only ? values.only.split(',').map((s) => s.trim()) : [...STEPS];
+for (const s of steps) if (!(STEPS as readonly string[]).includes(s)) throw new Error(`unknown step ${s}; steps: ${STEPS.join(', ')}`);
+const sizes = values.sizes ? values.sizes.split(',').map(Number) : quick ? [1_000, 5_000] : [1_000, 10_000, 100_000];
+const outDir = values.out ?? join(import.meta.dirname, 'results', ...(quick ? ['tmp'] : []));
+const baseName = quick ? 'report-quick' : 'report';
+
+function machine(): Machine {
+  const java = spawnSync('java', ['-version'], { encoding: 'utf8' });
+  return {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model.trim() ?? 'unknown CPU',
+    memoryGb: Math.round(totalmem() / 2 ** 30),
+    node: process.versions.node,
+    java: (java.stderr || java.stdout || 'java ?').split('\n')[0]!.trim(),
+    os: `${type()} ${release()}`,
+  };
+}
+
+const started = Date.now();
+const report: Omit<BenchReport, 'budgets'> = {
+  date: new Date().toISOString(),
+  mode: quick ? 'quick' : 'full',
+  machine: machine(),
+  durationSeconds: 0,
+  steps,
+  errors: {},
+};
+
+let env: Env | undefined;
+const stopAll = async () => {
+  const e = env;
+  env = undefined;
+  await e?.stop();
+};
+process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
+process.once('SIGTERM', () => void stopAll().then(() => process.exit(143)));
+
+async function step<T>(name: string, fn: () => Promise<T>): Promise<T | undefined> {
+  if (!steps.includes(name)) return undefined;
+  const t = Date.now();
+  log(`▶ ${name}`);
+  try {
+    const result = await fn();
+    log(`✔ ${name} in ${Math.round((Date.now() - t) / 1000)} s`);
+    return result;
+  } catch (error) {
+    report.errors[name] = (error as Error).message;
+    log(`✘ ${name}: ${(error as Error).stack ?? String(error)}`);
+    return undefined;
+  }
+}
+
+try {
+  log(`chatlines bench (${quick ? 'quick' : 'full'}): ${steps.join(', ')}; growth sizes ${sizes.join(', ')}`);
+  // Bundles first, before DynamoDB Local's JVM competes for the cores.
+  const bundles = await step('bundles', () => benchBundles(quick));
+  if (bundles) report.bundles = bundles;
+  if (steps.some((s) => s !== 'bundles')) {
+    env = await startEnv('bench-ops');
+    const running = env;
+    let world: Awaited<ReturnType<typeof buildWorld>> | undefined;
+    if (steps.includes('ops') || steps.includes('load')) {
+      try {
+        world = await buildWorld(running);
+      } catch (error) {
+        report.errors.setup = `the bench world (line, channel, operator) could not be built: ${(error as Error).message}`;
+      }
+    }
+    if (world) {
+      const w = world;
+      const ops = await step('ops', () => benchOps(running, w, quick));
+      if (ops) report.ops = ops;
+      const load = await step('load', () => benchLoad(running, w, quick));
+      if (load) report.load = load;
+    }
+    const growth = await step('growth', () => benchGrowth(running, () => buildWorld(running), sizes));
+    if (growth) report.growth = growth;
+  }
+} finally {
+  await stopAll();
+}
+
+report.durationSeconds = Math.round((Date.now() - started) / 1000);
+const full: BenchReport = { ...report, budgets: budgets(report) };
+mkdirSync(outDir, { recursive: true });
+writeFileSync(join(outDir, `${baseName}.json`), `${JSON.stringify(full, null, 2)}\n`);
+writeFileSync(join(outDir, `${baseName}.md`), `${markdown(full)}\n`);
+const failed = full.budgets.filter((b) => b.pass === false);
+log(`\nReport: ${join(outDir, `${baseName}.md`)} (${full.budgets.length} budgets, ${failed.length} failed) in ${Math.round(report.durationSeconds / 60)} min`);
+for (const b of full.budgets) log(`  ${b.pass === true ? 'PASS' : b.pass === false ? 'FAIL' : '----'}  ${b.budget}: ${b.result}`);
+// Failed budgets are findings, reported; the exit code says whether the bench itself ran.
+process.exit(Object.keys(report.errors).length ? 1 : 0);
