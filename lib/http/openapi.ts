@@ -363,7 +363,21 @@ export function openApiDocument(routes: readonly DocumentedRoute[], options: { v
             },
           ]
         : [];
-    const params = [...parameters(spec.params, 'path'), ...parameters(spec.query, 'query'), ...idempotency];
+    // Session commands may be made conditional on the version a caller read (GET's ETag).
+    const SESSION_COMMANDS = /^\/v1\/sessions\/\{id\}(\/(assign|close|spam|priority))?$/;
+    const ifMatch =
+      MUTATING.has(route.method) && SESSION_COMMANDS.test(route.path)
+        ? [
+            {
+              name: 'If-Match',
+              in: 'header',
+              required: false,
+              description: 'The session version (ETag of GET /v1/sessions/{id}) this command is based on; another version is a 409.',
+              schema: { type: 'string', pattern: '^(W/)?"?[0-9]{1,12}"?$' },
+            },
+          ]
+        : [];
+    const params = [...parameters(spec.params, 'path'), ...parameters(spec.query, 'query'), ...idempotency, ...ifMatch];
     (paths[route.path] ??= {})[route.method.toLowerCase()] = {
       operationId: idOf(route),
       summary: spec.summary,
