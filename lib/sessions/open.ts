@@ -18,11 +18,9 @@ import type { TransactItem } from '../store/db.ts';
 import {
   appendMessages,
   clientIdByAccount,
-  findOperator,
   findSession,
-  getChannel,
-  getClient,
-  getLine,
+  getChannelAndAccount,
+  getClientAndOpenSession,
   getLineCached,
   insertSession,
   latestSessionOfClient,
@@ -78,14 +76,18 @@ export async function receiveInbound(
   input: InboundInput,
   extra: (result: InboundResult) => TransactItem[],
 ): Promise<InboundResult> {
-  const channel = await getChannel(channelId);
+  // Round trips: channel + account guard (one batch), client + open guard (one batch), the
+  // open session, then one transaction.
+  const { channel, clientId } = await getChannelAndAccount(channelId, input.account);
   // The line only matters for a refusal (403 to its staff, 404 to others): read it then.
   requireInboundPoster(caller, channel, mayPostInbound(caller, channel) ? undefined : await getLineCached(channel._line));
   requireActive(channel);
 
   for (let attempt = 0; ; attempt++) {
     try {
-      return await receiveOnce(caller, channel, input, extra);
+      // A retry looks the account up again: the race it lost may have created the client.
+      const known = attempt === 0 ? clientId : await clientIdByAccount(channel.__id, input.account);
+      return await receiveOnce(caller, channel, known, input, extra);
     } catch (error) {
       const retriable = error instanceof ChatlinesError && error.kind === 'conflict' && attempt < MAX_ATTEMPTS;
       if (!retriable) throw error;
@@ -97,16 +99,17 @@ export async function receiveInbound(
 async function receiveOnce(
   caller: Caller,
   channel: Channel,
+  clientId: string | undefined,
   input: InboundInput,
   extra: (result: InboundResult) => TransactItem[],
 ): Promise<InboundResult> {
   const now = nowIso();
-  const clientId = await clientIdByAccount(channel.__id, input.account);
-  const client = clientId ? await getClient(clientId) : undefined;
+  const known = clientId ? await getClientAndOpenSession(clientId, channel.__id) : undefined;
+  const client = known?.client;
 
   if (client) {
     let target: Session | undefined;
-    const openId = await openSessionId(channel.__id, client.__id);
+    const openId = known.openSessionId;
     if (openId) target = await findSession(openId);
     if (!target && client._blockedStatus === 'blocked') {
       // A blocked client's further messages go to its spam session instead of opening more.
@@ -171,9 +174,10 @@ export async function createSessionByOperator(
   input: { channel: string; account: string },
   extra: (session: Session) => TransactItem[],
 ): Promise<Session> {
-  const channel = await getChannel(input.channel);
-  const line: Line = visibleLine(caller, await getLine(channel._line));
-  requireOnlineOperator(caller, line, await findOperator(caller.sub));
+  // Channel, account guard and the caller's operator record in one BatchGetItem.
+  const { channel, clientId: firstLookup, operator } = await getChannelAndAccount(input.channel, input.account, caller.sub);
+  const line: Line = visibleLine(caller, await getLineCached(channel._line));
+  requireOnlineOperator(caller, line, operator);
   if (CHANNEL_TYPES_WITHOUT_OPERATOR_CREATE.includes(channel._type)) {
     throw conflict(`sessions cannot be started by an operator on ${channel._type} channels`);
   }
@@ -182,7 +186,7 @@ export async function createSessionByOperator(
 
   for (let attempt = 0; attempt < 3; attempt++) {
     const now = nowIso();
-    const clientId = await clientIdByAccount(channel.__id, input.account);
+    const clientId = attempt === 0 ? firstLookup : await clientIdByAccount(channel.__id, input.account);
     if (clientId && !many) {
       const openId = await openSessionId(channel.__id, clientId);
       if (openId) throw conflict(`the client already has an open session on this channel: ${openId}`);

@@ -75,6 +75,32 @@ export async function getSessionWithOperators(id: string, operatorIds: string[])
   return { session: readSession(found), operators: operatorItems.filter((i) => i !== undefined).map((i) => readOperator(i)) };
 }
 
+/**
+ * A channel, the client registered for an account on it and (optionally) an operator's record,
+ * in one BatchGetItem: every key is known from the request. A missing channel is 404.
+ */
+export async function getChannelAndAccount(
+  channelId: string,
+  username: string,
+  operatorId?: string,
+): Promise<{ channel: Channel; clientId: string | undefined; operator: Operator | undefined }> {
+  const keys = [channelKey(channelId), accountGuardKey(channelId, username), ...(operatorId ? [operatorKey(operatorId)] : [])];
+  const [channel, guard, operator] = await getItems(keys);
+  if (!channel) throw notFound('channel', channelId);
+  return {
+    channel: readChannel(channel),
+    clientId: guard?.clientId as string | undefined,
+    operator: operator ? readOperator(operator) : undefined,
+  };
+}
+
+/** A client and the id of its open session on the channel, in one BatchGetItem. */
+export async function getClientAndOpenSession(clientId: string, channelId: string): Promise<{ client: Client; openSessionId: string | undefined }> {
+  const [client, guard] = await getItems([clientKey(clientId), openSessionGuardKey(channelId, clientId)]);
+  if (!client) throw notFound('client', clientId);
+  return { client: readClient(client), openSessionId: guard?.sessionId as string | undefined };
+}
+
 /** The client id registered for an account on a channel, if any. */
 export async function clientIdByAccount(channelId: string, username: string): Promise<string | undefined> {
   const guard = await getItem(accountGuardKey(channelId, username));

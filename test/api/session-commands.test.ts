@@ -468,6 +468,13 @@ describe('cost', () => {
     resetUsage();
     assert.equal((await call('GET', s(id, '/messages'), alice)).status, 200);
     assert.equal(usage.calls, 2);
+    // An inbound message into an open session: channel + account guard (one batch), client +
+    // open guard (one batch), the session, one transaction.
+    await w.openSession('cost-client');
+    resetUsage();
+    const more = await w.openSession('cost-client', 'again');
+    assert.equal(more.status, 200);
+    assert.equal(usage.calls, 4);
   });
 });
 
