@@ -8,7 +8,8 @@ import type { Channel, Line, Operator, Session } from '../model/schemas.ts';
 import { ChatlinesError, forbidden, notFound } from '../errors.ts';
 import { hasRole, type Caller } from './caller.ts';
 
-const intersects = (a: readonly string[], b: readonly string[]) => a.some((x) => b.includes(x));
+/** Do two lists share a member? (groups of a caller vs a line) */
+export const intersects = (a: readonly string[], b: readonly string[]) => a.some((x) => b.includes(x));
 
 /** Supervisors of the line (by group). */
 export const supervisesLine = (caller: Caller, line: Line) =>

@@ -8,7 +8,7 @@
  * it (lib/auth/policy.ts, 403), then the command's own rules about its target (409/400).
  */
 import type { Caller } from '../auth/caller.ts';
-import { authorizeSessionCommand, sessionActor } from '../auth/policy.ts';
+import { authorizeSessionCommand, intersects, sessionActor } from '../auth/policy.ts';
 import { conflict, invalid } from '../errors.ts';
 import { CHANNEL_TYPES_WITHOUT_SPAM, type LineChannelType, type LineSessionPriority } from '../model/enums.ts';
 import type { AppItemRef, Line, Operator, Session } from '../model/schemas.ts';
@@ -48,8 +48,6 @@ export interface Decision {
   /** Nothing changes (setting a priority or a name it already has): nothing is written. */
   unchanged: boolean;
 }
-
-const intersects = (a: readonly string[], b: readonly string[]) => a.some((x) => b.includes(x));
 
 /** The target of an assignment must be an online operator of one of the line's groups (else 409). */
 function requireAssignableOperator(line: Line, id: string, record: Operator | undefined): Operator {
