@@ -220,19 +220,12 @@ function planSessions(parts: FilterNode[], { wantOrdered }: PlanOptions): Plan {
     if (queries.length <= MAX_KEY_QUERIES) return keysPlan('query', 'gsi2', queries);
   }
 
-  // A line's sessions by state (gsi1): one partition per line and state, split by priority
-  // rank when that narrows the read or gives createdAt order for an early stop.
-  const byLineState = (lineIds: readonly string[]): KeyQuery[] => {
-    const streams = lineIds.length * stateList.length * rankList.length;
-    const split = ranksNarrowed || (wantOrdered && streams <= MAX_ORDERED_STREAMS);
-    return lineIds.flatMap((l) =>
-      stateList.flatMap((s): KeyQuery[] =>
-        split
-          ? rankList.map((r) => ({ index: 'gsi1' as const, pk: lineSessionsByStatePartition(l, s), skPrefix: `${r}#`, ordered: true }))
-          : [{ index: 'gsi1' as const, pk: lineSessionsByStatePartition(l, s), ordered: false }],
-      ),
+  // A line's sessions by state (gsi1): one partition per line and state, in creation order
+  // (so a page stops early); a priority filter is applied to what the partition returns.
+  const byLineState = (lineIds: readonly string[]): KeyQuery[] =>
+    lineIds.flatMap((l) =>
+      stateList.map((s): KeyQuery => ({ index: 'gsi1' as const, pk: lineSessionsByStatePartition(l, s), ordered: true })),
     );
-  };
   const lineList = strings(lines);
   if (lineList && (statesNarrowed || ranksNarrowed) && lineList.length * stateList.length <= MAX_KEY_QUERIES) {
     return keysPlan('query', 'gsi1', byLineState(lineList));

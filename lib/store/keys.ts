@@ -13,7 +13,7 @@
  * | 6 | clients of a channel by username                | gsi1  | `CHANNEL#ch#CLIENTS`                    | `<username>#<id>`                         |
  * |6b | clients of a channel by age (default order)     | gsi2  | `CHANNEL#ch#CLIENTS`                    | `<createdAt>#<id>`                        |
  * | 7 | client by channel + account (unique)            | table | `CHANNEL#ch#ACCOUNT#<username>`         | `#GUARD`                                  |
- * | 8 | a line's sessions by state, priority then age   | gsi1  | `LINE#line#STATE#<state>`               | `<priority rank>#<createdAt>#<id>`        |
+ * | 8 | a line's sessions by state, by age              | gsi1  | `LINE#line#STATE#<state>`               | `<createdAt>#<id>`                        |
  * | 9 | an operator's sessions by state                 | gsi2  | `USER#user`                             | `<state>#<createdAt>#<id>`                |
  * |10 | a client's chain of sessions                    | gsi3  | `CLIENT#client`                         | `<createdAt>#<id>`                        |
  * |11 | a channel's sessions                            | gsi4  | `CHANNEL#ch#SESSIONS`                   | `<createdAt>#<id>`                        |
@@ -118,7 +118,9 @@ export const clientIndexKeys = (client: Client) => ({
 export function sessionIndexKeys(session: Session): Record<string, string> {
   const keys: Record<string, string> = {
     gsi1pk: `LINE#${session._line}#STATE#${session._state}`,
-    gsi1sk: `${priorityRank(session._priority)}#${session.__createdAt}#${session.__id}`,
+    // Age order only: a page in creation order is one Query that stops early. Priority is
+    // filtered and sorted in memory (queue order = sort by _priority, then __createdAt).
+    gsi1sk: `${session.__createdAt}#${session.__id}`,
     gsi4pk: `CHANNEL#${session._channel}#SESSIONS`,
     gsi4sk: `${session.__createdAt}#${session.__id}`,
     ...changeIndexKeys(session.__id, lastChangeAt(session)),
@@ -152,7 +154,7 @@ export const channelsByStatePartition = (state: string) => `CHANNELS#STATE#${sta
 export const channelClientsPartition = (channelId: string) => `CHANNEL#${channelId}#CLIENTS`;
 /** Pattern 6b: a channel's clients by age (gsi2, sort key `<createdAt>#<id>`); same partition key as pattern 6. */
 export const channelClientsByAgePartition = (channelId: string) => `CHANNEL#${channelId}#CLIENTS`;
-/** Pattern 8: a line's sessions in one state (gsi1); sort key prefix `<priority rank>#`. */
+/** Pattern 8: a line's sessions in one state (gsi1), in creation order. */
 export const lineSessionsByStatePartition = (lineId: string, state: string) => `LINE#${lineId}#STATE#${state}`;
 /** Pattern 9: an operator's sessions (gsi2); sort key prefix `<state>#`. */
 export const operatorSessionsPartition = (userId: string) => `USER#${userId}`;

@@ -61,13 +61,15 @@ describe('20 operators take one queued session at once', () => {
     assert.equal(statuses.filter((s) => s === 409).length, N - 1, statuses.join(','));
     const assignments = (await messagesOf(session.__id)).filter((m) => m.payload?.command === 'assignToOperator');
     assert.equal(assignments.length, 1);
-    // A stale If-Match is refused and writes nothing; a current one works.
-    const stale = await host.call('POST', `/v1/sessions/${session.__id}/assign`, { token: supervisor, body: { operator: operators[1]!.sub }, headers: { 'if-match': etag! } });
+    // A stale If-Match is refused; a current one works (to an operator other than the winner).
+    const winner = replies.find((r) => r.status === 200)!.body._userId as string;
+    const next = operators.find((o) => o.sub !== winner)!.sub;
+    const stale = await host.call('POST', `/v1/sessions/${session.__id}/assign`, { token: supervisor, body: { operator: next }, headers: { 'if-match': etag! } });
     assert.equal(stale.status, 409);
     const now = await host.call('GET', `/v1/sessions/${session.__id}`, { token: supervisor });
     const fresh = await host.call('POST', `/v1/sessions/${session.__id}/assign`, {
       token: supervisor,
-      body: { operator: operators[1]!.sub },
+      body: { operator: next },
       headers: { 'if-match': now.headers.get('etag')! },
     });
     assert.equal(fresh.status, 200);

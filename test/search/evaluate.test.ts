@@ -19,7 +19,6 @@ import {
   LINES_PARTITION,
   lineSessionsByStatePartition,
   operatorSessionsPartition,
-  priorityRank,
   sessionIndexKeys,
 } from '../../lib/store/keys.ts';
 import type { Channel, Client, Line, Session } from '../../lib/model/schemas.ts';
@@ -211,7 +210,7 @@ describe('index keys agree with the partitions searches read', () => {
     assert.equal(clientIndexKeys(client).gsi2sk, `${client.__createdAt}#${C}`);
     const keys = sessionIndexKeys(s2);
     assert.equal(keys.gsi1pk, lineSessionsByStatePartition(A, 'AssignedToOperator'));
-    assert.ok(keys.gsi1sk!.startsWith(`${priorityRank(null)}#${s2.__createdAt}#`));
+    assert.equal(keys.gsi1sk, `${s2.__createdAt}#${s2.__id}`);
     assert.equal(keys.gsi2pk, operatorSessionsPartition('alice'));
     assert.ok(keys.gsi2sk!.startsWith('AssignedToOperator#'));
     assert.equal(keys.gsi3pk, clientSessionsPartition(C));
@@ -255,16 +254,16 @@ describe('planner', () => {
     }
   });
 
-  it('splits a line queue by priority rank into createdAt-ordered streams for an early stop', () => {
+  it("reads a line's queue as one createdAt-ordered Query per state, priority filtered on what it returns", () => {
     const p = plan('sessions', { and: [{ eq: ['_line', A] }, { eq: ['_state', 'Waiting'] }] });
     assert.equal(p.source.over, 'keys');
     if (p.source.over !== 'keys') return;
-    assert.deepEqual(p.source.queries.map((q) => q.skPrefix), ['1#', '2#', '3#', '4#']);
-    assert.ok(p.source.queries.every((q) => q.ordered && q.pk === lineSessionsByStatePartition(A, 'Waiting')));
+    assert.equal(p.source.queries.length, 1);
+    assert.ok(p.source.queries.every((q) => q.ordered && q.skPrefix === undefined && q.pk === lineSessionsByStatePartition(A, 'Waiting')));
     const high = plan('sessions', { and: [{ eq: ['_line', A] }, { eq: ['_state', 'Waiting'] }, { eq: ['_priority', 'High'] }] });
-    assert.ok(high.source.over === 'keys' && high.source.queries.length === 1 && high.source.queries[0]!.skPrefix === '1#');
-    const unordered = plan('sessions', { and: [{ eq: ['_line', A] }, { eq: ['_state', 'Waiting'] }] }, false);
-    assert.ok(unordered.source.over === 'keys' && unordered.source.queries.length === 1 && !unordered.source.queries[0]!.ordered);
+    assert.ok(high.source.over === 'keys' && high.source.queries.length === 1 && high.type === 'query');
+    const open = plan('sessions', { and: [{ eq: ['_line', A] }, { neq: ['_state', 'Closed'] }] });
+    assert.ok(open.source.over === 'keys' && open.source.queries.length === 4, 'one Query per state the filter allows');
   });
 
   it("reads a channel's clients by age (gsi2) for the default order, by username (gsi1) otherwise", () => {
