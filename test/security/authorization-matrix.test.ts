@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { routes } from '../../infra/routes.ts';
 import { loadOrCreateDevKey, signToken } from '../../infra/local/jwt.ts';
-import { snapshot, world, type World } from '../support/fixtures.ts';
+import { type World, sameTable, snapshot, world } from '../support/fixtures.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
 
 const ROLES = ['admin', 'supervisor', 'operator', 'offline', 'bot', 'integration'] as const;
@@ -62,17 +62,6 @@ async function ok(method: string, path: string, token: string, body?: unknown) {
   const r = await call(method, path, token, body);
   assert.ok(r.status < 300, `${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
   return r.body;
-}
-
-/** Equal tables, or a short account of what changed (not two arrays of every item). */
-function sameTable(before: string[], after: string[], message = 'the table changed'): void {
-  const was = new Set(before);
-  const is = new Set(after);
-  const added = after.filter((x) => !was.has(x));
-  const removed = before.filter((x) => !is.has(x));
-  if (added.length || removed.length) {
-    assert.fail(`${message}: ${added.length} items new or changed, ${removed.length} gone or changed; e.g.\n  ${[...added, ...removed].slice(0, 3).map((x) => x.slice(0, 400)).join('\n  ')}`);
-  }
 }
 
 // ------------------------------------------------------------------------------ fixtures

@@ -17,7 +17,7 @@ import fc from 'fast-check';
 import { routes, type RouteDefinition } from '../../infra/routes.ts';
 import { MAX_BODY_BYTES } from '../../lib/http/handler.ts';
 import { COLLECTIONS, FIELD_CATALOGUE } from '../../lib/search/filter.ts';
-import { snapshot, world, type World } from '../support/fixtures.ts';
+import { type World, sameTable, snapshot, world } from '../support/fixtures.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
 
 const BATCH = 16;
@@ -364,17 +364,6 @@ function requestArbitrary(): fc.Arbitrary<Fuzz> {
       headers: { ...(r.auth ? { authorization: `Bearer ${tokens[t < tokens.length ? t : 0]}` } : {}), ...f.headers },
     })),
   );
-}
-
-/** Equal tables, or a short account of what changed (not two arrays of every item). */
-function sameTable(before: string[], after: string[], message = 'the table changed'): void {
-  const was = new Set(before);
-  const is = new Set(after);
-  const added = after.filter((x) => !was.has(x));
-  const removed = before.filter((x) => !is.has(x));
-  if (added.length || removed.length) {
-    assert.fail(`${message}: ${added.length} items new or changed, ${removed.length} gone or changed; e.g.\n  ${[...added, ...removed].slice(0, 3).map((x) => x.slice(0, 400)).join('\n  ')}`);
-  }
 }
 
 // ---------------------------------------------------------------------------- checking

@@ -3,6 +3,7 @@
  * and a full-table snapshot to prove that a refused call changed nothing (test-only Scan).
  */
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import assert from 'node:assert/strict';
 import type { TestHost } from './host.ts';
 
 export interface World {
@@ -76,4 +77,15 @@ export async function snapshot(host: TestHost): Promise<string[]> {
   } while (start);
   client.destroy();
   return items.sort();
+}
+
+/** Equal tables, or a short account of what changed (not two arrays of every item). */
+export function sameTable(before: string[], after: string[], message = 'the table changed'): void {
+  const was = new Set(before);
+  const is = new Set(after);
+  const added = after.filter((x) => !was.has(x));
+  const removed = before.filter((x) => !is.has(x));
+  if (added.length || removed.length) {
+    assert.fail(`${message}: ${added.length} items new or changed, ${removed.length} gone or changed; e.g.\n  ${[...added, ...removed].slice(0, 3).map((x) => x.slice(0, 400)).join('\n  ')}`);
+  }
 }
