@@ -1,0 +1,53 @@
+/**
+ * The one event shape of chatlines (contract: "Second part", Events): the same object goes to
+ * webhooks, to the EventBridge bus (as `detail`) and to live WebSocket subscribers.
+ * Pure: no AWS imports.
+ */
+import * as z from 'zod';
+
+export const EVENT_TYPES = [
+  'session.created',
+  'session.assigned',
+  'session.priority_changed',
+  'session.updated',
+  'session.closed',
+  'session.marked_spam',
+  'session.unmarked_spam',
+  'session.returned_to_queue',
+  'session.sla_breached',
+  'message.created',
+  'message.status_changed',
+  'channel.disconnected',
+  'channel.reconnected',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+export const EventTypeSchema = z.enum(EVENT_TYPES);
+
+/** `session.*`, `message.created`, `*`: an exact type or a prefix ending in `.*`. */
+export const EventPatternSchema = z
+  .string()
+  .max(64)
+  .refine((p) => p === '*' || (EVENT_TYPES as readonly string[]).includes(p) || /^[a-z]+\.\*$/.test(p), {
+    error: 'an event type (e.g. session.closed) or a prefix ending in .* (e.g. session.*)',
+  });
+
+export const ChatlinesEventSchema = z.object({
+  /** Unique and stable across retries: `<session id>.<sequence>` or `<channel id>.<version>`. */
+  id: z.string(),
+  type: EventTypeSchema,
+  time: z.iso.datetime({ offset: true }),
+  line: z.string(),
+  channel: z.string(),
+  session: z.string().nullable(),
+  /** Per session, +1 with every event of that session; absent on channel events. */
+  sequence: z.number().int().positive().optional(),
+  data: z.record(z.string(), z.unknown()),
+});
+export type ChatlinesEvent = z.infer<typeof ChatlinesEventSchema>;
+
+/** Does `type` match a subscription pattern (`session.*`, `message.created`, `*`)? */
+export function matchesPattern(type: string, pattern: string): boolean {
+  if (pattern === '*') return true;
+  if (pattern.endsWith('.*')) return type.startsWith(pattern.slice(0, -1));
+  return type === pattern;
+}
