@@ -8,15 +8,18 @@ import { ChatlinesError, notFound } from '../errors.ts';
 import { getItem, getItems, putAtVersion, putNew, queryPage, tableName, transact, type TransactItem } from './db.ts';
 import {
   accountGuardKey,
-  changeIndexKeys,
+  changeIndexUpdate,
   channelKey,
   clientKey,
+  clientSessionsPartition,
+  INDEX,
   lineKey,
   MESSAGE_PREFIX,
   openSessionGuardKey,
   operatorKey,
   sessionKey,
 } from './keys.ts';
+import { keyAttributesOf } from './table.ts';
 import {
   channelItem,
   clientItem,
@@ -116,9 +119,10 @@ export async function openSessionId(channelId: string, clientId: string): Promis
 /** The newest session of a client's chain (gsi3), read from the index. */
 export async function latestSessionOfClient(clientId: string): Promise<Session | undefined> {
   const page = await queryPage({
-    IndexName: 'gsi3',
-    KeyConditionExpression: 'gsi3pk = :pk',
-    ExpressionAttributeValues: { ':pk': `CLIENT#${clientId}` },
+    IndexName: INDEX.clientSessions,
+    KeyConditionExpression: '#pk = :pk',
+    ExpressionAttributeNames: { '#pk': keyAttributesOf(INDEX.clientSessions).pk },
+    ExpressionAttributeValues: { ':pk': clientSessionsPartition(clientId) },
     ScanIndexForward: false,
     Limit: 1,
   });
@@ -263,6 +267,7 @@ export async function appendMessages(
 ): Promise<void> {
   const now = messages[messages.length - 1]?.__createdAt ?? new Date().toISOString();
   const stateValues = Object.fromEntries(states.map((s, i) => [`:s${i}`, s]));
+  const change = changeIndexUpdate(session.__id, now);
   await transact(
     [
       {
@@ -271,15 +276,10 @@ export async function appendMessages(
           Key: sessionKey(session.__id),
           // The change index (gsi5) follows the last message too, so the next metrics run
           // recomputes this session (lib/metrics/aggregate.ts).
-          UpdateExpression: 'SET #la = :now, #g5pk = :g5pk, #g5sk = :g5sk',
+          UpdateExpression: `SET #la = :now, ${change.set}`,
           ConditionExpression: `#st IN (${Object.keys(stateValues).join(', ')})`,
-          ExpressionAttributeNames: { '#la': '_lastActivityAt', '#st': '_state', '#g5pk': 'gsi5pk', '#g5sk': 'gsi5sk' },
-          ExpressionAttributeValues: {
-            ':now': now,
-            ':g5pk': changeIndexKeys(session.__id, now).gsi5pk,
-            ':g5sk': changeIndexKeys(session.__id, now).gsi5sk,
-            ...stateValues,
-          },
+          ExpressionAttributeNames: { '#la': '_lastActivityAt', '#st': '_state', ...change.names },
+          ExpressionAttributeValues: { ':now': now, ...change.values, ...stateValues },
         },
       },
       ...messages.map((m) => putNew(messageItem(m))),
@@ -330,6 +330,7 @@ export async function commitSessionChange(write: SessionChangeWrite, conflictDet
  * (a message is not a change of the session), so replies never race with each other.
  */
 export async function appendStaffMessage(session: Session, message: Message, extra: TransactItem[] = []): Promise<void> {
+  const change = changeIndexUpdate(session.__id, message.__createdAt);
   await transact(
     [
       {
@@ -337,15 +338,10 @@ export async function appendStaffMessage(session: Session, message: Message, ext
           TableName: tableName(),
           Key: sessionKey(session.__id),
           // The change index (gsi5) follows the reply, so the next metrics run recomputes the session.
-          UpdateExpression: 'SET #la = :now, #g5pk = :g5pk, #g5sk = :g5sk',
+          UpdateExpression: `SET #la = :now, ${change.set}`,
           ConditionExpression: '#v = :v',
-          ExpressionAttributeNames: { '#la': '_lastActivityAt', '#v': '_version', '#g5pk': 'gsi5pk', '#g5sk': 'gsi5sk' },
-          ExpressionAttributeValues: {
-            ':now': message.__createdAt,
-            ':v': session._version,
-            ':g5pk': changeIndexKeys(session.__id, message.__createdAt).gsi5pk,
-            ':g5sk': changeIndexKeys(session.__id, message.__createdAt).gsi5sk,
-          },
+          ExpressionAttributeNames: { '#la': '_lastActivityAt', '#v': '_version', ...change.names },
+          ExpressionAttributeValues: { ':now': message.__createdAt, ':v': session._version, ...change.values },
         },
       },
       putNew(messageItem(message)),
