@@ -7,6 +7,7 @@
  *   npm run bench -- --sizes=1000,20000
  * Starts its own DynamoDB Local (in memory) and the local host in this process, and stops both.
  */
+import '../infra/local/node-version.ts';
 import './quiet.ts';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';

@@ -7,6 +7,7 @@
  *   npm start -- --aggregate-every 10   metrics aggregation every 10 s (default 60; 0 turns it off)
  * Ctrl-C stops everything it started.
  */
+import './node-version.ts';
 import { join } from 'node:path';
 import { startAggregationTimer, writeEndpointFile } from './aggregate.ts';
 import { parseArgs } from 'node:util';
@@ -61,7 +62,7 @@ try {
     throw error;
   });
   const storage = dynamo ? (values['in-memory'] ? 'DynamoDB Local, in memory' : `DynamoDB Local, data in ${dataDir}`) : endpoint;
-  console.log(`chatlines API on ${host.url}  (table ${tableName} ${table}; ${storage})`);
+  console.log(`chatlines API on ${host.url}  (Node ${process.version}; table ${tableName} ${table}; ${storage})`);
   console.log(`  health:  curl ${host.url}/v1/health`);
   console.log(`  token:   TOKEN=$(npm run -s token -- --sub alice --roles admin)`);
   console.log(`  then:    curl -H "Authorization: Bearer $TOKEN" ${host.url}/v1/lines -d '{"__name":"Support"}'`);
