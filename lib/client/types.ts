@@ -39,6 +39,26 @@ export interface LineData extends BaseData {
   _botId: string | null;
   _accountApp: string | null;
   _sessionApps: string[];
+  /** Timer policies, seconds ≥ 1 (null or absent: none). */
+  _sla?: SlaPolicy | null | undefined;
+  _autoClose?: AutoClosePolicy | null | undefined;
+  _returnToQueue?: ReturnToQueuePolicy | null | undefined;
+}
+
+/** `_sla` of a line: response and resolution targets in seconds. */
+export interface SlaPolicy {
+  firstResponse?: number | undefined;
+  nextResponse?: number | undefined;
+  resolution?: number | undefined;
+}
+/** `_autoClose` of a line: close after the client has been silent this long (seconds). */
+export interface AutoClosePolicy {
+  afterInactive?: number | undefined;
+  botAfterInactive?: number | undefined;
+}
+/** `_returnToQueue` of a line: back to the queue when the operator has not replied within (seconds). */
+export interface ReturnToQueuePolicy {
+  afterNoReply?: number | undefined;
 }
 
 /** A channel: a connected messenger account. */
@@ -189,6 +209,17 @@ export interface CreateLineInput {
   _botId?: string | null;
   _accountApp?: string | null;
   _sessionApps?: string[];
+  _sla?: SlaPolicy | null;
+  _autoClose?: AutoClosePolicy | null;
+  _returnToQueue?: ReturnToQueuePolicy | null;
+}
+
+/** Body of `PATCH /v1/lines/{id}` (admin): a policy given replaces the line's, `null` removes it. */
+export interface UpdateLineInput {
+  __name?: string;
+  _sla?: SlaPolicy | null;
+  _autoClose?: AutoClosePolicy | null;
+  _returnToQueue?: ReturnToQueuePolicy | null;
 }
 
 /** Body of `POST /v1/channels` (the line may be given as an item or a ref). */

@@ -58,6 +58,27 @@ export const BaseFields = {
 export const AppItemRef = z.strictObject({ code: AppCode, id: z.string().min(1).max(128) });
 export type AppItemRef = z.infer<typeof AppItemRef>;
 
+// --- timers (issue 15): line policies, in seconds (≥ 1; at most 30 days). See lib/timers.
+const PolicySeconds = z.number().int().min(1).max(30 * 86_400);
+/** `_sla`: response and resolution targets; a breach appends a history entry and `session.sla_breached`. */
+export const SlaPolicySchema = z.strictObject({
+  firstResponse: PolicySeconds.optional(),
+  nextResponse: PolicySeconds.optional(),
+  resolution: PolicySeconds.optional(),
+});
+/** `_autoClose`: close a session whose client has been silent this long (`botAfterInactive` while the bot holds it). */
+export const AutoClosePolicySchema = z.strictObject({
+  afterInactive: PolicySeconds.optional(),
+  botAfterInactive: PolicySeconds.optional(),
+});
+/** `_returnToQueue`: an operator who has not replied within `afterNoReply` loses the session to the queue. */
+export const ReturnToQueuePolicySchema = z.strictObject({
+  afterNoReply: PolicySeconds.optional(),
+});
+export type SlaPolicy = z.infer<typeof SlaPolicySchema>;
+export type AutoClosePolicy = z.infer<typeof AutoClosePolicySchema>;
+export type ReturnToQueuePolicy = z.infer<typeof ReturnToQueuePolicySchema>;
+
 export const LineSchema = z.object({
   ...BaseFields,
   _operatorGroups: z.array(PrincipalId),
@@ -65,6 +86,10 @@ export const LineSchema = z.object({
   _botId: PrincipalId.nullable(),
   _accountApp: AppCode.nullable(),
   _sessionApps: z.array(AppCode),
+  /** Timer policies (null or absent: none; lines created before timers have none). See lib/timers. */
+  _sla: SlaPolicySchema.nullable().optional(),
+  _autoClose: AutoClosePolicySchema.nullable().optional(),
+  _returnToQueue: ReturnToQueuePolicySchema.nullable().optional(),
 });
 export type Line = z.infer<typeof LineSchema>;
 
@@ -180,6 +205,20 @@ export const CreateLineBody = z.strictObject({
   _botId: PrincipalId.nullable().optional(),
   _accountApp: AppCode.nullable().optional(),
   _sessionApps: z.array(AppCode).max(100).default([]),
+  _sla: SlaPolicySchema.nullable().optional(),
+  _autoClose: AutoClosePolicySchema.nullable().optional(),
+  _returnToQueue: ReturnToQueuePolicySchema.nullable().optional(),
+});
+
+/**
+ * `PATCH /v1/lines/{id}` (admin): any of the line's settings; a policy given replaces the
+ * line's, `null` removes it. Unknown fields are 400 naming them.
+ */
+export const UpdateLineBody = z.strictObject({
+  __name: Name.optional(),
+  _sla: SlaPolicySchema.nullable().optional(),
+  _autoClose: AutoClosePolicySchema.nullable().optional(),
+  _returnToQueue: ReturnToQueuePolicySchema.nullable().optional(),
 });
 
 /** A messenger endpoint (`https`; loopback `http` on the local host): checked by lib/webhooks/urls.ts. */

@@ -34,6 +34,8 @@
  * |25 | a channel's delivery endpoint and its secret    | table | `CHANNEL#id`                            | `#DELIVERY`                               |
  * |26 | a delivered message's session (status reports)  | table | `MESSAGE#<message id>`                  | `#REF`                                    |
  * |27 | the local stream poller's checkpoint per shard  | table | `STREAM#CHECKPOINT`                     | `<shard id>`                              |
+ * |28 | running clocks due in a minute (lib/timers)     | table | `DUE#<yyyy-mm-ddThh:mm>#<shard 0-3>`    | `<due time>#<session>#<policy>#<nonce>`   |
+ * |29 | the timer sweeper's watermark                   | table | `DUE#WATERMARK`                         | `#WATERMARK`                              |
  */
 import type { Channel, Client, Line, Session } from '../model/schemas.ts';
 import type { IndexName } from './table.ts';
@@ -257,3 +259,25 @@ export const deliveryListKeys = (target: DeliveryTarget, createdAt: string, even
 export const channelDeliveryKey = (channelId: string) => ({ pk: `CHANNEL#${channelId}`, sk: '#DELIVERY' });
 export const messageRefKey = (messageId: string) => ({ pk: `MESSAGE#${messageId}`, sk: '#REF' });
 export const streamCheckpointKey = (shardId: string) => ({ pk: 'STREAM#CHECKPOINT', sk: shardId });
+
+// ------------------------------------------------------------------------------------------
+// Timers (lib/timers): one due item per running clock, in the partition of its due minute.
+
+export const TIMER_SHARDS = 4;
+/** Minute bucket of a timestamp, `yyyy-mm-ddThh:mm`. */
+export const minuteBucket = (iso: string) => iso.slice(0, 16);
+/** Pattern 28: the due items of one minute, one shard of it. */
+export const dueBucketPartition = (minute: string, shard: number) => `DUE#${minute}#${shard}`;
+/** Pattern 28: the sort key of a clock's due item; unique per start of a clock (the nonce). */
+export const dueSortKey = (dueAt: string, sessionId: string, policy: string, nonce: string) => `${dueAt}#${sessionId}#${policy}#${nonce}`;
+/** Pattern 28: the due time in a due item's sort key. */
+export const dueAtOfSortKey = (sortKey: string) => sortKey.slice(0, sortKey.indexOf('#'));
+/** Pattern 28: the key of a due item, from its sort key alone (the partition follows from due time and session). */
+export function dueItemKey(sortKey: string): { pk: string; sk: string } {
+  const [dueAt = '', sessionId = ''] = sortKey.split('#');
+  return { pk: dueBucketPartition(minuteBucket(dueAt), changeShard(sessionId) % TIMER_SHARDS), sk: sortKey };
+}
+/** Pattern 28: every due item of a bucket due by `iso` sorts at or before this bound. */
+export const dueUpTo = (iso: string) => `${iso}#\uffff`;
+/** Pattern 29. */
+export const timerWatermarkKey = () => ({ pk: 'DUE#WATERMARK', sk: '#WATERMARK' });
