@@ -50,8 +50,13 @@ export interface ScheduledFunctionDefinition {
   readonly function: string;
   readonly access: TableAccess;
   readonly description: string;
+  /** A fixed rate in minutes (its own schedule); without it, the stack's `AggregationRateMinutes` parameter. */
+  readonly everyMinutes?: number;
 }
-export { scheduledFunctions } from './routes/metrics.ts';
+import { scheduledFunctions as metricsScheduled } from './routes/metrics.ts';
+import { scheduledFunctions as timersScheduled } from './routes/timers.ts';
+/** Every scheduled function; each gets its own EventBridge Scheduler schedule, DLQ and alarm. */
+export const scheduledFunctions: readonly ScheduledFunctionDefinition[] = [...metricsScheduled, ...timersScheduled];
 
 /** `/v1/sessions/{id}` → `^/v1/sessions/(?<id>[^/]+)$` */
 export function pathPattern(path: string): RegExp {

@@ -73,7 +73,12 @@ export class ScheduledChatlinesFunction extends Construct {
 
     this.schedule = new Schedule(this, 'Schedule', {
       description: `chatlines ${definition.function}: ${definition.description}`,
-      schedule: ScheduleExpression.expression(`rate(${props.rateMinutes} minutes)`),
+      // A fixed rate of the definition (the timer sweep: every minute), else the stack parameter.
+      schedule: ScheduleExpression.expression(
+        definition.everyMinutes === undefined
+          ? `rate(${props.rateMinutes} minutes)`
+          : `rate(${definition.everyMinutes} ${definition.everyMinutes === 1 ? 'minute' : 'minutes'})`,
+      ),
       target: new LambdaInvoke(this.function.function, {
         role: schedulerRole.withoutPolicyUpdates(),
         retryAttempts: 3,

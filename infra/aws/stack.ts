@@ -72,7 +72,7 @@ export class ChatlinesStack extends Stack {
     }
 
     // Only with a scheduled function: an unused parameter is a template lint finding.
-    const rateMinutes = scheduledFunctions.length === 0 ? undefined : new CfnParameter(this, 'AggregationRateMinutes', {
+    const rateMinutes = scheduledFunctions.every((f) => f.everyMinutes !== undefined) ? undefined : new CfnParameter(this, 'AggregationRateMinutes', {
       type: 'Number',
       default: 5,
       minValue: 2,
@@ -84,7 +84,7 @@ export class ChatlinesStack extends Stack {
         new ScheduledChatlinesFunction(this, `Scheduled${pascalCase(definition.function)}`, {
           definition,
           table: this.table,
-          rateMinutes: rateMinutes!.valueAsString,
+          rateMinutes: rateMinutes?.valueAsString ?? '',
         }),
       );
     }

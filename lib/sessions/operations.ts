@@ -30,6 +30,7 @@ import {
 import { messageRefItem } from '../channels/delivery-status.ts';
 import { decide, type CommandContext, type SessionAction } from './commands.ts';
 import { historyMessage, newMessage, nextState } from './session.ts';
+import { timerWrites } from '../timers/writes.ts';
 
 /** Callers whose presence matters: operators that are neither admins nor (possibly) supervisors. */
 const mayActAsOperator = (caller: Caller) => hasRole(caller, 'operator') && !hasRole(caller, 'admin');
@@ -111,6 +112,8 @@ export async function runSessionCommand(
   }
   if (decision.guard === 'take') guardItems.push(takeOpenGuard(after, many));
   const history = historyMessage(session, after, action.command, caller.sub, decision.silent !== undefined ? { silent: decision.silent } : {});
+  // Timers (lib/timers): the clocks this change starts and stops, in the same transaction.
+  const timers = timerWrites(line, session, after, { kind: 'command', at: after.__updatedAt });
   await commitSessionChange({
     before: session,
     after,
@@ -118,7 +121,8 @@ export async function runSessionCommand(
     guardItems,
     guardConflict:
       'the client meanwhile opened another session on this channel; close it before unmarking this one (one open session per client)',
-    extra: extra(after),
+    extra: [...extra(after), ...timers.items],
+    attributes: timers.attributes,
   });
   return after;
 }
@@ -145,7 +149,9 @@ export async function postSessionMessage(
   });
   // A reply that goes out to the messenger leaves a ref so the integration's status report finds it.
   const ref = input.type === 'text' ? [messageRefItem(message, session._channel)] : [];
-  await appendStaffMessage(session, message, [...ref, ...extra(message)]);
+  // Timers (lib/timers): a text reply stops the response clocks, in the same transaction.
+  const timers = input.type === 'text' ? timerWrites(line, session, session, { kind: 'staffReply', at: message.__createdAt }) : undefined;
+  await appendStaffMessage(session, message, [...ref, ...extra(message), ...(timers?.items ?? [])], undefined, timers?.attributes);
   return message;
 }
 

@@ -1,0 +1,20 @@
+import { logger } from '../lib/observability.ts';
+import { sweepTimers, type SweepReport } from '../lib/timers/sweep.ts';
+
+/**
+ * Scheduled (EventBridge Scheduler every minute in AWS; `npm start -- --timers-every <s>` and
+ * `npm run timers` locally): fires every timer that has come due. A failure is rethrown so the
+ * scheduler retries (and finally dead-letters) it; the watermark has not moved past what is left,
+ * so the retry (or the next run) fires the rest, once.
+ */
+export const handler = async (): Promise<Omit<SweepReport, 'lateness'> & { maxLatenessMs: number }> => {
+  try {
+    const { lateness, ...report } = await sweepTimers();
+    const summary = { ...report, maxLatenessMs: lateness.length ? Math.max(...lateness) : 0 };
+    if (report.due > 0) logger.info('timers swept', { ...summary });
+    return summary;
+  } catch (error) {
+    logger.error('timer sweep failed', { error: error as Error });
+    throw error;
+  }
+};
