@@ -93,8 +93,13 @@ export async function sweepTimers(options: SweepOptions = {}): Promise<SweepRepo
   const current = minuteOf(now);
   const mark = await getItem(timerWatermarkKey());
   const stored = typeof mark?.minute === 'string' ? mark.minute : undefined;
-  const from = stored ? minuteOf(minuteStart(stored) - (options.overlapMinutes ?? 2) * MINUTE) : minuteOf(now - (options.lookbackMinutes ?? 15) * MINUTE);
-  const minutes = from <= current ? minutesBetween(from, current) : [current];
+  // From the watermark minus the overlap (or, the first time, the lookback) — and never later
+  // than the overlap before this sweep's own now (a sweeper whose clock runs behind still reads
+  // what is due by its now).
+  const overlap = (options.overlapMinutes ?? 2) * MINUTE;
+  const fromMs = stored ? Math.min(minuteStart(stored), minuteStart(current)) - overlap : now - (options.lookbackMinutes ?? 15) * MINUTE;
+  const from = minuteOf(fromMs);
+  const minutes = minutesBetween(from, current);
 
   const counter = { queries: 0 };
   const upTo = dueUpTo(nowIso);
