@@ -73,6 +73,8 @@ function validBody(r: RouteDefinition): Record<string, Json> | undefined {
       return { _blockedStatus: 'blocked' };
     case 'PATCH /v1/channels/{id}':
       return { __name: 'renamed' };
+    case 'PATCH /v1/lines/{id}':
+      return { _sla: { firstResponse: 60, nextResponse: 30 }, _autoClose: { afterInactive: 600 }, _returnToQueue: { afterNoReply: 120 } };
     case 'POST /v1/channels/{id}/messages/{messageId}/status':
       return { status: 'delivered' };
     case 'POST /v1/webhooks':

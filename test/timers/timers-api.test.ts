@@ -8,15 +8,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { inProcessBus } from '../../lib/events/bus.ts';
 import type { Line } from '../../lib/model/schemas.ts';
-import { historyMessage, openSession } from '../../lib/sessions/session.ts';
 import { getItem } from '../../lib/store/db.ts';
-import { insertSession, listMessages } from '../../lib/store/repository.ts';
+import { listMessages } from '../../lib/store/repository.ts';
 import { sessionKey } from '../../lib/store/keys.ts';
 import { sweepTimers } from '../../lib/timers/sweep.ts';
-import { timerWrites } from '../../lib/timers/writes.ts';
-import { inParallel } from '../../lib/webhooks/deliveries.ts';
 import { startTimerSweeper } from '../../infra/local/timers.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
+import { seedTimedSessions } from '../support/timers.ts';
 import { world, type World } from '../support/fixtures.ts';
 
 let host: TestHost;
@@ -199,37 +197,21 @@ describe('return to queue', () => {
     assert.deepEqual(changes.find((c) => c.field === '_state'), { field: '_state', old: 'AssignedToOperator', new: 'Waiting' });
     await take(bob, session.__id, 'rq-bob');
     assert.equal((await get(w, session.__id))._userId, 'rq-bob');
-    await sweepIn(65);
+    await sweepIn(30);
     assert.equal((await get(w, session.__id))._userId, 'rq-bob', 'the new holder has its own afterNoReply');
-    await sweepIn(125);
+    await sweepIn(61);
     assert.equal((await get(w, session.__id))._state, 'Waiting');
   });
 });
 
 describe('the sweeper', () => {
-  /** Sessions written straight through the store (as inbound messages would), with their clocks. */
-  async function seed(line: Line, channel: string, count: number): Promise<string[]> {
-    const ids: string[] = [];
-    const at = new Date().toISOString();
-    await inParallel(Array.from({ length: count }, (_, i) => i), 16, async (i) => {
-      const session = openSession({ line: line.__id, channel, client: crypto.randomUUID(), state: 'Waiting', by: 'seed', now: at });
-      const timers = timerWrites(line, null, session, { kind: 'create', at, clientMessage: true });
-      await insertSession({ session, guard: 'none', messages: [historyMessage(null, session, 'create', 'seed')], extra: timers.items, attributes: timers.attributes.set });
-      ids.push(session.__id);
-      void i;
-    });
-    return ids;
-  }
+  const seed = seedTimedSessions;
   const breachCount = async (id: string) => (await listMessages(id, 0, 100)).filter((m) => m.payload?.command === 'slaBreached').length;
 
   test('1,000 timers due in one sweep all fire, once', async () => {
     const w = await world(host, { lineBody: { _sla: { firstResponse: 5000 } } });
-    let t = Date.now();
     const ids = await seed(w.line as Line, w.channel.__id, 1000);
-    console.log(`seeded 1000 in ${Date.now() - t} ms`);
-    t = Date.now();
     const report = await sweepIn(5001);
-    console.log(`swept 1000 in ${Date.now() - t} ms (${report.ms})`);
     assert.equal(report.fired, 1000, JSON.stringify({ ...report, lateness: undefined }));
     assert.equal(report.retried, 0);
     assert.equal((await sweepIn(5002)).fired, 0, 'a rerun finds nothing');
