@@ -133,6 +133,10 @@ export interface SessionPayload {
   from?: SessionAssignee | undefined;
   to?: SessionAssignee | undefined;
   silent?: boolean | undefined;
+  /** `slaBreached`: the policy breached. */
+  policy?: string | undefined;
+  /** `SessionCreated`: the line's SLA targets at creation (seconds). */
+  sla?: { firstResponse?: number | undefined; nextResponse?: number | undefined; resolution?: number | undefined } | undefined;
 }
 
 /** A message of a session; immutable once written. */

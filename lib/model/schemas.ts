@@ -166,6 +166,8 @@ export const SessionPayloadSchema = z.object({
   silent: z.boolean().optional(),
   /** `slaBreached`: the policy that was breached. */
   policy: z.string().optional(),
+  /** `SessionCreated`: the line's SLA targets (seconds) when the session was created; metrics measure `sla_met_share_*` against them. */
+  sla: z.object({ firstResponse: z.number().optional(), nextResponse: z.number().optional(), resolution: z.number().optional() }).optional(),
 });
 export type SessionPayload = z.infer<typeof SessionPayloadSchema>;
 

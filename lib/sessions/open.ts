@@ -28,7 +28,7 @@ import {
   OpenSessionRace,
 } from '../store/repository.ts';
 import { historyMessage, newMessage, openSession } from './session.ts';
-import { timerWrites } from '../timers/writes.ts';
+import { timerWrites, withSlaTargets } from '../timers/writes.ts';
 
 /** Attempts before a contended inbound message gives up with 409. */
 const MAX_ATTEMPTS = 12;
@@ -158,7 +158,7 @@ async function receiveOnce(
     by: caller.sub,
     now,
   });
-  const created = historyMessage(null, session, 'create', caller.sub);
+  const created = withSlaTargets(historyMessage(null, session, 'create', caller.sub), line);
   const message = newMessage({
     session: session.__id,
     type: 'text',
@@ -225,7 +225,7 @@ export async function createSessionByOperator(
         session,
         ...(client ? { newClient: client } : {}),
         guard: many ? 'latest' : 'exclusive',
-        messages: [historyMessage(null, session, 'create', caller.sub)],
+        messages: [withSlaTargets(historyMessage(null, session, 'create', caller.sub), line)],
         extra: [...extra(session), ...timers.items],
         attributes: timers.attributes.set,
       });

@@ -6,7 +6,7 @@
  * since, client's last message, held since), so that policies set later apply to open sessions.
  */
 import { randomBytes } from 'node:crypto';
-import type { Line, Session } from '../model/schemas.ts';
+import type { Line, Message, Session } from '../model/schemas.ts';
 import { tableName, type TransactItem } from '../store/db.ts';
 import { dueItemKey } from '../store/keys.ts';
 import { planTimers, type DueClock, type TimerChange, type TimerPlan } from './clocks.ts';
@@ -52,4 +52,14 @@ export function timerWrites(
   const stateBefore = options.state ?? timerStateOf(before);
   const plan = planTimers(line, before, stateBefore, after, change, options.nonce ?? randomNonce);
   return { items: planItems(plan, after), attributes: attributeChanges(stateBefore, plan.state), plan };
+}
+
+/**
+ * The creation history entry with the line's SLA targets (`payload.sla`): the metrics measure
+ * `sla_met_share_*` against the targets a session was created under, whatever the line says later.
+ */
+export function withSlaTargets(created: Message, line: Pick<Line, '_sla'>): Message {
+  const sla = line._sla;
+  if (!sla || !created.payload) return created;
+  return { ...created, payload: { ...created.payload, sla: { ...sla } } };
 }

@@ -10,7 +10,7 @@ import type { Line } from '../../lib/model/schemas.ts';
 import { historyMessage, openSession } from '../../lib/sessions/session.ts';
 import { db, tableName } from '../../lib/store/db.ts';
 import { messageItem, sessionItem } from '../../lib/store/items.ts';
-import { dueItem, timerWrites } from '../../lib/timers/writes.ts';
+import { dueItem, timerWrites, withSlaTargets } from '../../lib/timers/writes.ts';
 import { inParallel } from '../../lib/webhooks/deliveries.ts';
 
 /** Writes `count` Waiting sessions of the line, opened by a client message at `at`; returns their ids. */
@@ -21,7 +21,7 @@ export async function seedTimedSessions(line: Line, channel: string, count: numb
     const session = openSession({ line: line.__id, channel, client: randomUUID(), state: 'Waiting', by: 'seed', now: at });
     const timers = timerWrites(line, null, session, { kind: 'create', at, clientMessage: true });
     items.push({ ...timers.attributes.set, ...sessionItem(session), evSeq: 1, evOut: [] });
-    items.push(messageItem(historyMessage(null, session, 'create', 'seed')));
+    items.push(messageItem(withSlaTargets(historyMessage(null, session, 'create', 'seed'), line)));
     for (const clock of timers.plan.start) items.push(dueItem(clock, session));
     ids.push(session.__id);
   }
