@@ -8,6 +8,7 @@ import type { LoadResult } from './load.ts';
 import type { OpsResult } from './ops.ts';
 
 import { eventsMarkdown, type EventsResult } from './events.ts';
+import { timersMarkdown, type TimersResult } from './timers.ts';
 
 export interface Machine {
   cpus: number;
@@ -29,6 +30,7 @@ export interface BenchReport {
   growth?: GrowthResult;
   load?: LoadResult;
   events?: EventsResult;
+  timers?: TimersResult;
   errors: Record<string, string>;
   budgets: BudgetLine[];
 }
@@ -139,6 +141,16 @@ export function budgets(r: Omit<BenchReport, 'budgets'>): BudgetLine[] {
     });
   }
   for (const [step, error] of Object.entries(r.errors)) out.push({ budget: `step ${step}`, result: `failed: ${error}`, pass: false });
+  if (r.timers) {
+    const t = r.timers;
+    const first = t.sweeps[0]!;
+    const last = t.sweeps.at(-1)!;
+    out.push({
+      budget: 'timer sweep flat in the clocks not due (100 due)',
+      result: `${first.running} → ${last.running} running: ${first.queries} → ${last.queries} queries, ${first.rcu} → ${last.rcu} RCU; lateness p50 ${t.lateness.p50} ms, p99 ${t.lateness.p99} ms (sweep every ${t.lateness.periodSeconds} s)`,
+      pass: t.pass,
+    });
+  }
   return out;
 }
 
@@ -275,5 +287,6 @@ export function markdown(r: BenchReport): string {
   }
   for (const [step, error] of Object.entries(r.errors)) push(`**Step ${step} failed:** ${error}`, '');
   if (r.events) push(...eventsMarkdown(r.events, row));
+  if (r.timers) push(...timersMarkdown(r.timers, row));
   return lines.join('\n');
 }

@@ -3,7 +3,7 @@
  *   npm run bench                    full run (≈ 11 min on 2 cores): report in bench/results/
  *   npm run bench -- --quick         development run (sizes 1k/5k, fewer samples, 5 s load):
  *                                    report in bench/results/tmp/ (git-ignored)
- *   npm run bench -- --only=ops,load steps: bundles, ops, load, growth
+ *   npm run bench -- --only=ops,load steps: bundles, ops, load, events, timers, growth
  *   npm run bench -- --sizes=1000,20000
  * Starts its own DynamoDB Local (in memory) and the local host in this process, and stops both.
  */
@@ -19,11 +19,12 @@ import { benchEvents } from './events.ts';
 import { benchGrowth } from './growth.ts';
 import { benchLoad } from './load.ts';
 import { benchOps } from './ops.ts';
+import { benchTimers } from './timers.ts';
 import { budgets, markdown, type BenchReport, type Machine } from './report.ts';
 import { log, startEnv, type Env } from './support.ts';
 import { buildWorld } from './world.ts';
 
-const STEPS = ['bundles', 'ops', 'load', 'events', 'growth'] as const;
+const STEPS = ['bundles', 'ops', 'load', 'events', 'timers', 'growth'] as const;
 
 const { values } = parseArgs({
   options: {
@@ -111,6 +112,8 @@ try {
       const events = await step('events', () => benchEvents(running, w, quick));
       if (events) report.events = events;
     }
+    const timers = await step('timers', () => benchTimers(running, quick));
+    if (timers) report.timers = timers;
     const growth = await step('growth', () => benchGrowth(running, () => buildWorld(running), sizes));
     if (growth) report.growth = growth;
   }
