@@ -58,10 +58,11 @@ const clockCondition = (policy: TimerPolicy, sortKey: string) => ({
 });
 
 /** Fires one due item (as read from its bucket). */
-export async function fireTimer(due: Item, stamp: () => string = () => new Date().toISOString()): Promise<FireOutcome> {
+export async function fireTimer(due: Item, sessionItem?: Item | null, stamp: () => string = () => new Date().toISOString()): Promise<FireOutcome> {
   const sortKey = String(due.sk);
   const policy = due.policy as TimerPolicy;
-  const raw = await getItem(sessionKey(String(due.session)));
+  // The session as the sweep read it (one BatchGetItem per 100 due), or read now.
+  const raw = sessionItem === undefined ? await getItem(sessionKey(String(due.session))) : sessionItem;
   const session = raw ? readSession(raw) : undefined;
   if (!session || timerStateOf(session).clocks[policy] !== sortKey) {
     // The session moved on (the clock was restarted or stopped): the item is spent.

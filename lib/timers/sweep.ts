@@ -15,8 +15,8 @@
  *   that dies half-way leaves it where it was, and the rerun reads the rest (what already fired
  *   is deleted, so it is not read twice).
  */
-import { changeShard, dueBucketPartition, dueUpTo, minuteBucket, TIMER_SHARDS, timerWatermarkKey } from '../store/keys.ts';
-import { getItem, putItem, queryPage, type Item } from '../store/db.ts';
+import { changeShard, dueBucketPartition, dueUpTo, minuteBucket, sessionKey, TIMER_SHARDS, timerWatermarkKey } from '../store/keys.ts';
+import { getItem, getItems, putItem, queryPage, type Item } from '../store/db.ts';
 import { inParallel } from '../webhooks/deliveries.ts';
 import { fireTimer, type FireOutcome } from './fire.ts';
 import type { TimerPolicy } from './state.ts';
@@ -125,6 +125,18 @@ export async function sweepTimers(options: SweepOptions = {}): Promise<SweepRepo
   };
   /** The earliest minute that still holds a due item after this sweep. */
   let unfinished: string | undefined;
+  // The due sessions, 100 keys per BatchGetItem (strongly consistent), read as their turn comes.
+  const sessions = new Map<string, Promise<(Item | undefined)[]>>();
+  const sessionOf = async (index: number): Promise<Item | null> => {
+    const chunk = Math.floor(index / 100);
+    if (!sessions.has(String(chunk))) {
+      const keys = due.slice(chunk * 100, chunk * 100 + 100).map((d) => sessionKey(String(d.session)));
+      sessions.set(String(chunk), getItems(keys));
+    }
+    return (await sessions.get(String(chunk))!)[index % 100] ?? null;
+  };
+  const positions = new Map(due.map((d, i) => [d, i]));
+
   let attempts = 0;
   let crashed = false;
   await inParallel(due, options.concurrency ?? 16, async (item) => {
@@ -136,7 +148,7 @@ export async function sweepTimers(options: SweepOptions = {}): Promise<SweepRepo
     attempts += 1;
     let outcome: FireOutcome;
     try {
-      outcome = await fireTimer(item);
+      outcome = await fireTimer(item, await sessionOf(positions.get(item)!));
     } catch {
       outcome = { kind: 'retry' };
     }
