@@ -1,3 +1,4 @@
+import type { Context } from 'aws-lambda';
 import { logger } from '../lib/observability.ts';
 import { sweepTimers, type SweepReport } from '../lib/timers/sweep.ts';
 
@@ -7,9 +8,11 @@ import { sweepTimers, type SweepReport } from '../lib/timers/sweep.ts';
  * scheduler retries (and finally dead-letters) it; the watermark has not moved past what is left,
  * so the retry (or the next run) fires the rest, once.
  */
-export const handler = async (): Promise<Omit<SweepReport, 'lateness'> & { maxLatenessMs: number }> => {
+export const handler = async (_event?: unknown, context?: Partial<Context>): Promise<Omit<SweepReport, 'lateness'> & { maxLatenessMs: number }> => {
+  // Stop taking timers 10 s before the Lambda timeout; the next run fires the rest.
+  const remaining = context?.getRemainingTimeInMillis?.();
   try {
-    const { lateness, ...report } = await sweepTimers();
+    const { lateness, ...report } = await sweepTimers(remaining !== undefined ? { deadline: Date.now() + remaining - 10_000 } : {});
     const summary = { ...report, maxLatenessMs: lateness.length ? Math.max(...lateness) : 0 };
     if (report.due > 0) logger.info('timers swept', { ...summary });
     return summary;
