@@ -50,6 +50,8 @@ export interface SweepReport {
   stale: number;
   /** Due items left for the next sweep (a concurrent change won the race). */
   retried: number;
+  /** Firings that failed with an error other than a lost race (left for the next sweep). */
+  errors: string[];
   /** Per fired timer: how late it fired, ms after its due time. */
   lateness: number[];
   byPolicy: Partial<Record<TimerPolicy, number>>;
@@ -120,6 +122,7 @@ export async function sweepTimers(options: SweepOptions = {}): Promise<SweepRepo
     fired: 0,
     stale: 0,
     retried: 0,
+    errors: [],
     lateness: [],
     byPolicy: {},
     watermark: stored ?? from,
@@ -152,8 +155,9 @@ export async function sweepTimers(options: SweepOptions = {}): Promise<SweepRepo
     if (options.deadline === undefined || Date.now() <= options.deadline) {
       try {
         outcome = await fireTimer(item, await sessionOf(positions.get(item)!));
-      } catch {
+      } catch (error) {
         // Left for the next sweep (the watermark waits for it).
+        report.errors.push(`${String(item.sk)}: ${(error as Error).message}`);
       }
     }
     if (outcome.kind === 'fired') {
