@@ -164,7 +164,7 @@ export class Transport {
         continue;
       }
       const text = await response.text();
-      let parsed: unknown = undefined;
+      let parsed: unknown;
       if (text) {
         try {
           parsed = JSON.parse(text);

@@ -16,7 +16,8 @@ import { startTestHost, type TestHost } from '../support/host.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const tsc = join(root, 'node_modules', '.bin', 'tsc');
-const run = (cmd: string, args: string[], cwd: string) => execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+const run = (cmd: string, args: string[], cwd: string) =>
+  execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
 
 const CONSUMER = `
 import { ChatlinesApiError, createLinesClient, LineSessionState, type LineData, type LinesClient } from '@chatlines/client';

@@ -105,7 +105,7 @@ export async function typeChecks(): Promise<void> {
   // @ts-expect-error: `gt` takes a value, never null
   lines.sessions.search().where((f) => f.__createdAt.gt(null));
   // @ts-expect-error: a combinator takes filters, not booleans
-  lines.sessions.search().where((f, g) => g.and(true));
+  lines.sessions.search().where((_f, g) => g.and(true));
 
   // Commands and data.
   // @ts-expect-error: not a priority
