@@ -190,6 +190,27 @@ describe('HTTP API', () => {
     });
   });
 
+  test('Cognito app client: roles not writable by users, SRP only, OAuth only as the code grant and only with callback URLs', () => {
+    const clients = ofType('AWS::Cognito::UserPoolClient');
+    assert.equal(clients.length, 1);
+    const props = clients[0]![1].Properties as Json;
+    // No password auth flow: SRP and refresh only.
+    assert.deepEqual([...props.ExplicitAuthFlows].sort(), ['ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_SRP_AUTH']);
+    assert.equal(props.GenerateSecret, false);
+    // Roles live in custom:roles: explicitly readable (the ID token carries it), never writable by the user.
+    assert.ok(Array.isArray(props.WriteAttributes), 'WriteAttributes is explicit (the default is every writable attribute)');
+    assert.deepEqual(props.WriteAttributes, ['name']);
+    assert.ok(props.ReadAttributes.includes('custom:roles'));
+    // OAuth: the authorization code grant only (PKCE, public client), no implicit grant, and
+    // only when OAuthCallbackUrls is given; no placeholder URL anywhere.
+    template.hasParameter('OAuthCallbackUrls', { Type: 'String', Default: '', AllowedPattern: Match.stringLikeRegexp('https://') });
+    assert.deepEqual(props.AllowedOAuthFlows, { 'Fn::If': ['OAuthEnabled', ['code'], { Ref: 'AWS::NoValue' }] });
+    assert.deepEqual(props.CallbackURLs, { 'Fn::If': ['OAuthEnabled', { 'Fn::Split': [',', { Ref: 'OAuthCallbackUrls' }] }, { Ref: 'AWS::NoValue' }] });
+    assert.deepEqual(props.AllowedOAuthFlowsUserPoolClient, { 'Fn::If': ['OAuthEnabled', true, { Ref: 'AWS::NoValue' }] });
+    assert.doesNotMatch(JSON.stringify(props), /implicit|client_credentials|example\.com|localhost/);
+    template.hasCondition('OAuthEnabled', { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'OAuthCallbackUrls' }, ''] }] });
+  });
+
   test('default stage: JSON access logs and default route throttling; CORS only when origins are configured', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',
