@@ -15,6 +15,15 @@ import { type Named, named, type RouteSpec, routeKey } from './spec.ts';
 /** The document itself, as far as it can be said in a schema. */
 export const OpenApiDocumentSchema = z.looseObject({ openapi: z.string(), info: z.looseObject({}), paths: z.record(z.string(), z.unknown()) });
 
+/**
+ * What API Gateway itself answers when it refuses a request before any function runs: a bad or
+ * missing JWT (401, the JWT authorizer) and throttling (429). Its body cannot be customised on
+ * an HTTP API, so the document admits it beside the Problem for those two statuses.
+ */
+export const GatewayMessageSchema = z.object({ message: z.string() });
+/** Statuses API Gateway may answer itself, with {@link GatewayMessageSchema} as `application/json`. */
+export const GATEWAY_STATUSES: ReadonlySet<number> = new Set([401, 429]);
+
 /** Input schemas that are components of their own (recursive or shared). */
 const INPUT_COMPONENTS: readonly Named[] = [named('Filter', FilterSchema)];
 
@@ -96,7 +105,7 @@ const idempotent = (spec: RouteSpec) => spec.auth && MUTATING.has(spec.method) &
 /** The OpenAPI 3.1 document for the given routes (the manifest). */
 export function openApiDocument(routes: readonly RouteSpec[], options: { version?: string; serverUrl?: string } = {}): JsonSchema {
   const inputs: Named[] = [...INPUT_COMPONENTS];
-  const outputs: Named[] = [named('Problem', ProblemSchema)];
+  const outputs: Named[] = [named('Problem', ProblemSchema), named('GatewayMessage', GatewayMessageSchema)];
   for (const spec of routes) {
     if (spec.body) inputs.push(spec.body);
     for (const response of Object.values(spec.responses)) outputs.push(response.body);
@@ -122,7 +131,11 @@ export function openApiDocument(routes: readonly RouteSpec[], options: { version
     for (const status of problemStatuses(spec)) {
       responses[String(status)] = {
         description: TITLES[status] ?? 'Error',
-        content: { 'application/problem+json': { schema: ref('Problem') } },
+        content: {
+          'application/problem+json': { schema: ref('Problem') },
+          // API Gateway's own refusal (JWT authorizer, throttling): `{"message": "Unauthorized"}`.
+          ...(GATEWAY_STATUSES.has(status) ? { 'application/json': { schema: ref('GatewayMessage') } } : {}),
+        },
         ...(status === 429 || status === 503 ? { headers: { 'Retry-After': { schema: { type: 'integer', minimum: 0 }, description: 'Seconds to wait' } } } : {}),
       };
     }
