@@ -102,6 +102,7 @@ export class ChatlinesStack extends Stack {
     for (const s of this.scheduled) allFunctions.set(`scheduled-${s.definition.function}`, s.function.function);
     this.monitoring = new Monitoring(this, 'Monitoring', {
       api: this.httpApi.api,
+      table: this.table.table,
       functions: allFunctions,
       extraAlarms: this.scheduled.map((s) => s.deadLetterAlarm),
     });

@@ -68,7 +68,9 @@ function roleActions(roleLogicalId: string): string[] {
 
 before(() => {
   const started = performance.now();
-  const { app, stack } = buildApp({ scheduledFunctions: scheduled }, new App({ outdir }));
+  // With cdk.json's context (the feature flags), as `cdk synth` / `cdk deploy` run it.
+  const context = JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')).context as Record<string, unknown>;
+  const { app, stack } = buildApp({ scheduledFunctions: scheduled }, new App({ outdir, context }));
   try {
     app.synth();
   } catch (error) {
@@ -300,7 +302,7 @@ describe('scheduled functions', () => {
 });
 
 describe('monitoring', () => {
-  test('an errors alarm and a throttles alarm per function; a dashboard with API 4xx/5xx, latency and CommandOutcome', () => {
+  test('an errors alarm and a throttles alarm per function', () => {
     for (const [file, id] of functionLogicalIds()) {
       for (const metric of ['Errors', 'Throttles']) {
         const alarms = ofType('AWS::CloudWatch::Alarm').filter(
@@ -310,9 +312,49 @@ describe('monitoring', () => {
       }
     }
     const [[, dashboard]] = ofType('AWS::CloudWatch::Dashboard') as [[string, Json]];
+    assert.ok(dashboard);
+  });
+
+  test('alarms on API 5xx, API p99 latency and DynamoDB throttling, each notifying the alarm topic', () => {
+    const topic = ofType('AWS::SNS::Topic').find(([id]) => id.includes('AlarmTopic'))![0];
+    const notifies = (a: Json) => JSON.stringify(a.Properties.AlarmActions) === JSON.stringify([{ Ref: topic }]);
+    const api = ofType('AWS::ApiGatewayV2::Api')[0]![0];
+    const onApi = (a: Json) => a.Properties.Namespace === 'AWS/ApiGateway' && a.Properties.Dimensions?.some((d: Json) => d.Name === 'ApiId' && d.Value?.Ref === api);
+    const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a);
+    const fivexx = alarms.filter((a) => onApi(a) && a.Properties.MetricName === '5xx');
+    assert.equal(fivexx.length, 1, 'one API 5xx alarm');
+    assert.equal(fivexx[0]!.Properties.Statistic, 'Sum');
+    assert.ok(notifies(fivexx[0]!));
+    const latency = alarms.filter((a) => onApi(a) && a.Properties.MetricName === 'Latency');
+    assert.equal(latency.length, 1, 'one API latency alarm');
+    assert.equal(latency[0]!.Properties.ExtendedStatistic, 'p99');
+    assert.ok(notifies(latency[0]!));
+    const [[tableId]] = ofType('AWS::DynamoDB::Table') as [[string, Json]];
+    const throttles = alarms.filter((a) =>
+      (a.Properties.Metrics as Json[] | undefined)?.some(
+        (m) => ['ReadThrottleEvents', 'WriteThrottleEvents'].includes(m.MetricStat?.Metric?.MetricName) && m.MetricStat.Metric.Dimensions?.[0]?.Value?.Ref === tableId,
+      ),
+    );
+    assert.equal(throttles.length, 1, 'one DynamoDB throttling alarm');
+    const names = (throttles[0]!.Properties.Metrics as Json[]).map((m) => m.MetricStat?.Metric?.MetricName).filter(Boolean).sort();
+    assert.deepEqual(names, ['ReadThrottleEvents', 'WriteThrottleEvents']);
+    assert.ok(notifies(throttles[0]!));
+  });
+
+  test('the dashboard shows API 4xx/5xx, latency and CommandOutcome', () => {
+    const [[, dashboard]] = ofType('AWS::CloudWatch::Dashboard') as [[string, Json]];
     const body = JSON.stringify(dashboard.Properties.DashboardBody);
     for (const needle of ['4xx', '5xx', 'Latency', 'CommandOutcome', '{chatlines,operation,outcome,service}']) assert.ok(body.includes(needle), needle);
   });
+});
+
+test("cdk.json sets every feature flag aws-cdk-lib recommends, at the recommended value", () => {
+  const recommended = JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules', 'aws-cdk-lib', 'recommended-feature-flags.json'), 'utf8')) as Record<string, unknown>;
+  const { context } = JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
+  const differing = Object.entries(recommended)
+    .filter(([flag, value]) => JSON.stringify(context[flag]) !== JSON.stringify(value))
+    .map(([flag]) => flag);
+  assert.deepEqual(differing, []);
 });
 
 test('cdk.json runs the app entry', () => {
