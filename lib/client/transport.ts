@@ -192,7 +192,11 @@ export class Transport {
         }
       }
       if (response.ok) return parsed as T;
-      throw new ChatlinesApiError(problemOf(parsed, response), call, response.headers.get('x-request-id') ?? response.headers.get('apigw-requestid') ?? undefined);
+      throw new ChatlinesApiError(
+        problemOf(parsed, response),
+        call,
+        response.headers.get('x-request-id') ?? response.headers.get('apigw-requestid') ?? undefined,
+      );
     }
   }
 
