@@ -12,7 +12,7 @@ import { resetUsage, usage } from '../lib/store/db.ts';
 import { insertLine } from '../lib/store/repository.ts';
 import { sweepTimers } from '../lib/timers/sweep.ts';
 import { seedTimedSessions } from '../test/support/timers.ts';
-import { log, quantile, round, type Env } from './support.ts';
+import { type Env, log, quantile, round } from './support.ts';
 
 export interface SweepCost {
   running: number;
@@ -60,7 +60,16 @@ export async function benchTimers(env: Env, quick: boolean): Promise<TimersResul
     await sweepTimers(); // the first sweep of a table sets the watermark
     resetUsage();
     const report = await sweepTimers({ now: Date.now() + 61_000 });
-    sweeps.push({ running, due: report.due, fired: report.fired, queries: report.queries, calls: usage.calls, rcu: round(usage.readCapacity), wcu: round(usage.writeCapacity), ms: report.ms });
+    sweeps.push({
+      running,
+      due: report.due,
+      fired: report.fired,
+      queries: report.queries,
+      calls: usage.calls,
+      rcu: round(usage.readCapacity),
+      wcu: round(usage.writeCapacity),
+      ms: report.ms,
+    });
     log(`  ${running}: ${JSON.stringify(sweeps.at(-1))}`);
   }
 

@@ -1,6 +1,6 @@
 import type { Context } from 'aws-lambda';
 import { logger } from '../lib/observability.ts';
-import { sweepTimers, type SweepReport } from '../lib/timers/sweep.ts';
+import { type SweepReport, sweepTimers } from '../lib/timers/sweep.ts';
 
 /**
  * Scheduled (EventBridge Scheduler every minute in AWS; `npm start -- --timers-every <s>` and

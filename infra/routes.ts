@@ -33,8 +33,8 @@ import { docsRoutes } from './routes/docs.ts';
 import { eventRoutes, eventScheduledFunctions } from './routes/events.ts';
 import { metricsRoutes, scheduledFunctions as metricsScheduledFunctions } from './routes/metrics.ts';
 import { searchRoutes } from './routes/search.ts';
-import { scheduledFunctions as timerScheduledFunctions } from './routes/timers.ts';
 import { sessionRoutes } from './routes/sessions.ts';
+import { scheduledFunctions as timerScheduledFunctions } from './routes/timers.ts';
 
 export type { HttpMethod, RouteSpec, TableAccess } from '../lib/http/spec.ts';
 /** A manifest entry is an operation spec. */
@@ -63,7 +63,11 @@ export interface StreamFunctionDefinition {
 }
 
 /** Every scheduled function, by area. */
-export const scheduledFunctions: readonly ScheduledFunctionDefinition[] = [...metricsScheduledFunctions, ...eventScheduledFunctions, ...timerScheduledFunctions];
+export const scheduledFunctions: readonly ScheduledFunctionDefinition[] = [
+  ...metricsScheduledFunctions,
+  ...eventScheduledFunctions,
+  ...timerScheduledFunctions,
+];
 export { streamFunctions } from './routes/events.ts';
 
 /** `/v1/sessions/{id}` → `^/v1/sessions/(?<id>[^/]+)$` */

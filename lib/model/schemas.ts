@@ -59,7 +59,11 @@ export const AppItemRef = z.strictObject({ code: AppCode, id: z.string().min(1).
 export type AppItemRef = z.infer<typeof AppItemRef>;
 
 // --- timers (issue 15): line policies, in seconds (≥ 1; at most 30 days). See lib/timers.
-const PolicySeconds = z.number().int().min(1).max(30 * 86_400);
+const PolicySeconds = z
+  .number()
+  .int()
+  .min(1)
+  .max(30 * 86_400);
 /** `_sla`: response and resolution targets; a breach appends a history entry and `session.sla_breached`. */
 export const SlaPolicySchema = z.strictObject({
   firstResponse: PolicySeconds.optional(),

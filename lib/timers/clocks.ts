@@ -107,7 +107,12 @@ export function desiredClocks(policies: LinePolicies, session: Session, state: T
   if (state.firstReplyAt !== null && state.waitingSince !== null) put('nextResponse', state.waitingSince, sla?.nextResponse);
 
   const held = state.heldSince ?? session._acceptedAt ?? created;
-  const inactivity = session._state === 'AssignedToBot' ? policies._autoClose?.botAfterInactive : session._state === 'AssignedToOperator' ? policies._autoClose?.afterInactive : undefined;
+  const inactivity =
+    session._state === 'AssignedToBot'
+      ? policies._autoClose?.botAfterInactive
+      : session._state === 'AssignedToOperator'
+        ? policies._autoClose?.afterInactive
+        : undefined;
   if (inactivity !== undefined) put('autoClose', later(state.clientAt ?? created, held), inactivity);
 
   if (session._state === 'AssignedToOperator') {

@@ -4,16 +4,17 @@
  * return to queue), the clocks the change stops and starts, and the deletion of the due item —
  * in ONE transaction conditional on that clock (and, for a session change, on the version read).
  */
-import { newMessageId } from '../ids.ts';
-import type { Line, Message, Session } from '../model/schemas.ts';
+
 import { OUTBOX_ENTRIES, OUTBOX_SEQUENCE, outboxFor } from '../events/outbox.ts';
+import { newMessageId } from '../ids.ts';
 import { CHANNEL_TYPES_WITH_MANY_OPEN_SESSIONS } from '../model/enums.ts';
+import type { Line, Message, Session } from '../model/schemas.ts';
 import { changed, historyMessage } from '../sessions/session.ts';
-import { getItem, putNew, tableName, transact, type Item, type TransactItem } from '../store/db.ts';
+import { getItem, type Item, putNew, type TransactItem, tableName, transact } from '../store/db.ts';
 import { messageItem, readSession } from '../store/items.ts';
 import { changeIndexUpdate, dueItemKey, sessionKey } from '../store/keys.ts';
 import { channelTypeCached, getLineCached, openSessionId, releaseOpenGuard, updateSessionAtVersion } from '../store/repository.ts';
-import { clockAttribute, SLA_POLICIES, timerStateOf, type TimerPolicy } from './state.ts';
+import { clockAttribute, SLA_POLICIES, type TimerPolicy, timerStateOf } from './state.ts';
 import { timerWrites } from './writes.ts';
 
 /** Who the history and the events name for what a timer did. */
@@ -73,7 +74,8 @@ export async function fireTimer(due: Item, sessionItem?: Item | null, stamp: () 
   const at = stamp();
   try {
     if (isSla(policy)) await breach(line, session, policy, sortKey, at);
-    else if (policy === 'autoClose' && (session._state === 'AssignedToBot' || session._state === 'AssignedToOperator')) await autoClose(line, session, sortKey, at);
+    else if (policy === 'autoClose' && (session._state === 'AssignedToBot' || session._state === 'AssignedToOperator'))
+      await autoClose(line, session, sortKey, at);
     else if (policy === 'returnToQueue' && session._state === 'AssignedToOperator') await returnToQueue(line, session, sortKey, at);
     else {
       await spend(line, session, policy, sortKey, at);
@@ -127,7 +129,16 @@ async function breach(line: Line, session: Session, policy: TimerPolicy, sortKey
 }
 
 /** Writes a session change made by a timer, with its history entry and the clocks it stops and starts. */
-async function commitTimerChange(line: Line, before: Session, after: Session, history: Message, policy: TimerPolicy, sortKey: string, at: string, guard: TransactItem[]): Promise<void> {
+async function commitTimerChange(
+  line: Line,
+  before: Session,
+  after: Session,
+  history: Message,
+  policy: TimerPolicy,
+  sortKey: string,
+  at: string,
+  guard: TransactItem[],
+): Promise<void> {
   const timers = timerWrites(line, before, after, { kind: 'fired', policy, at });
   await transact(
     [

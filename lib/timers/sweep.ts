@@ -15,10 +15,11 @@
  *   that dies half-way leaves it where it was, and the rerun reads the rest (what already fired
  *   is deleted, so it is not read twice).
  */
+
+import { getItem, getItems, type Item, putItem, queryPage } from '../store/db.ts';
 import { changeShard, dueBucketPartition, dueUpTo, minuteBucket, sessionKey, TIMER_SHARDS, timerWatermarkKey } from '../store/keys.ts';
-import { getItem, getItems, putItem, queryPage, type Item } from '../store/db.ts';
 import { inParallel } from '../webhooks/deliveries.ts';
-import { fireTimer, type FireOutcome } from './fire.ts';
+import { type FireOutcome, fireTimer } from './fire.ts';
 import type { TimerPolicy } from './state.ts';
 
 export interface SweepOptions {

@@ -7,10 +7,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Line, Message, Session } from '../model/schemas.ts';
-import { tableName, type TransactItem } from '../store/db.ts';
+import { type TransactItem, tableName } from '../store/db.ts';
 import { dueItemKey } from '../store/keys.ts';
-import { planTimers, type DueClock, type TimerChange, type TimerPlan } from './clocks.ts';
-import { attributeChanges, timerStateOf, type AttributeChanges, type TimerState } from './state.ts';
+import { type DueClock, planTimers, type TimerChange, type TimerPlan } from './clocks.ts';
+import { type AttributeChanges, attributeChanges, type TimerState, timerStateOf } from './state.ts';
 
 export interface TimerWrites {
   /** Due items to put and delete, in the change's transaction. */

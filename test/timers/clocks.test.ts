@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Session } from '../../lib/model/schemas.ts';
 import { openSession } from '../../lib/sessions/session.ts';
-import { desiredClocks, planTimers, type LinePolicies, type TimerChange } from '../../lib/timers/clocks.ts';
-import { attributeChanges, emptyTimerState, timerAttributes, timerStateFromItem, type TimerState } from '../../lib/timers/state.ts';
 import { dueAtOfSortKey, dueItemKey, minuteBucket } from '../../lib/store/keys.ts';
+import { desiredClocks, type LinePolicies, planTimers, type TimerChange } from '../../lib/timers/clocks.ts';
+import { attributeChanges, emptyTimerState, type TimerState, timerAttributes, timerStateFromItem } from '../../lib/timers/state.ts';
 
 const T0 = '2026-01-01T10:00:00.000Z';
 const at = (seconds: number) => new Date(Date.parse(T0) + seconds * 1000).toISOString();
@@ -21,7 +21,14 @@ let n = 0;
 const nonce = () => `n${n++}`;
 
 const waiting = (): Session =>
-  openSession({ line: '00000000-0000-4000-8000-000000000001', channel: '00000000-0000-4000-8000-000000000002', client: '00000000-0000-4000-8000-000000000003', state: 'Waiting', by: 'integration', now: T0 });
+  openSession({
+    line: '00000000-0000-4000-8000-000000000001',
+    channel: '00000000-0000-4000-8000-000000000002',
+    client: '00000000-0000-4000-8000-000000000003',
+    state: 'Waiting',
+    by: 'integration',
+    now: T0,
+  });
 const withState = (s: Session, patch: Partial<Session>, seconds: number): Session => ({ ...s, ...patch, __updatedAt: at(seconds), _version: s._version + 1 });
 
 /** Applies a sequence of changes; returns the state and every plan. */
@@ -86,7 +93,11 @@ describe('clock planner', () => {
     assert.equal(again.running.nextResponse, at(130), 'a second unanswered message keeps the due time');
     assert.equal(again.plans[3]!.start.filter((c) => c.policy === 'nextResponse').length, 0);
     // A reply ends the cycle; the next client message starts a new one.
-    const cycle2 = run(ALL, [...steps, { after: s, change: { kind: 'staffReply', at: at(120) } }, { after: s, change: { kind: 'clientMessage', at: at(200) } }]);
+    const cycle2 = run(ALL, [
+      ...steps,
+      { after: s, change: { kind: 'staffReply', at: at(120) } },
+      { after: s, change: { kind: 'clientMessage', at: at(200) } },
+    ]);
     assert.equal(cycle2.running.nextResponse, at(230));
   });
 

@@ -1,7 +1,7 @@
 /** `sla_met_share_*` (lib/metrics/definitions.ts) on hand-computed histories. Pure: no table. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { sessionFigures, type Sample } from '../../lib/metrics/definitions.ts';
+import { type Sample, sessionFigures } from '../../lib/metrics/definitions.ts';
 import type { Message } from '../../lib/model/schemas.ts';
 
 const SESSION = '00000000-0000-4000-8000-000000000001';
@@ -10,7 +10,18 @@ const at = (seconds: number) => new Date(T0 + seconds * 1000).toISOString();
 let seq = 0;
 function base(s: number) {
   seq += 1;
-  return { __id: `${String(T0 + s * 1000).padStart(13, '0')}-${String(seq).padStart(4, '0')}-x`, __createdAt: at(s), session: SESSION, body: 'b', client: null, operator: null, externalId: null, files: [], isRead: false, _deliveryStatus: null };
+  return {
+    __id: `${String(T0 + s * 1000).padStart(13, '0')}-${String(seq).padStart(4, '0')}-x`,
+    __createdAt: at(s),
+    session: SESSION,
+    body: 'b',
+    client: null,
+    operator: null,
+    externalId: null,
+    files: [],
+    isRead: false,
+    _deliveryStatus: null,
+  };
 }
 const client = (s: number): Message => ({ ...base(s), type: 'text', author: 'client', client: '00000000-0000-4000-8000-0000000000c1', payload: null });
 const reply = (s: number, who = 'alice'): Message => ({ ...base(s), type: 'text', author: 'operator', operator: who, payload: null });
@@ -20,7 +31,14 @@ function hist(s: number, command: string, changes: Record<string, [unknown, unkn
     type: 'payload',
     author: 'system',
     operator: 'x',
-    payload: { kind: command === 'create' ? 'SessionCreated' : 'SessionChanged', command, by: 'x', at: at(s), changes: Object.entries(changes).map(([field, [o, n]]) => ({ field, old: o, new: n })), ...extra },
+    payload: {
+      kind: command === 'create' ? 'SessionCreated' : 'SessionChanged',
+      command,
+      by: 'x',
+      at: at(s),
+      changes: Object.entries(changes).map(([field, [o, n]]) => ({ field, old: o, new: n })),
+      ...extra,
+    },
   };
 }
 const created = (sla?: Record<string, number>) => hist(0, 'create', { _state: [null, 'Waiting'] }, sla ? { sla } : {});
@@ -56,14 +74,30 @@ describe('sla_met_share', () => {
   it('next response: met at close when every cycle was answered in time, missed at the first late one', () => {
     const ok = sessionFigures([created({ nextResponse: 30 }), client(0), take(5), reply(10), client(50), client(60), reply(75), close(100)]);
     assert.deepEqual(sla(ok.samples), [['nextResponse', 1, at(100)]]);
-    const late = sessionFigures([created({ nextResponse: 30 }), client(0), take(5), reply(10), client(50), client(70), reply(90), client(100), reply(200), close(300)]);
+    const late = sessionFigures([
+      created({ nextResponse: 30 }),
+      client(0),
+      take(5),
+      reply(10),
+      client(50),
+      client(70),
+      reply(90),
+      client(100),
+      reply(200),
+      close(300),
+    ]);
     assert.deepEqual(sla(late.samples), [['nextResponse', 0, at(90)]], 'measured from the first unanswered message (50 → 90)');
     const open = sessionFigures([created({ nextResponse: 30 }), client(0), take(5), reply(10), client(50), close(100)]);
     assert.deepEqual(sla(open.samples), [['nextResponse', 0, at(100)]], 'unanswered and overdue at close');
   });
 
   it('a session marked as spam contributes nothing', () => {
-    const figures = sessionFigures([created({ firstResponse: 60 }), client(0), breach(61, 'firstResponse'), hist(70, 'markAsSpam', { _state: ['Waiting', 'MarkedAsSpam'] })]);
+    const figures = sessionFigures([
+      created({ firstResponse: 60 }),
+      client(0),
+      breach(61, 'firstResponse'),
+      hist(70, 'markAsSpam', { _state: ['Waiting', 'MarkedAsSpam'] }),
+    ]);
     assert.deepEqual(figures.samples, []);
   });
 });

@@ -4,19 +4,19 @@
  * except the last, which runs the sweeper on a real timer with policies of seconds.
  */
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startTimerSweeper } from '../../infra/local/timers.ts';
 import { inProcessBus } from '../../lib/events/bus.ts';
 import type { Line } from '../../lib/model/schemas.ts';
 import { getItem } from '../../lib/store/db.ts';
-import { listMessages } from '../../lib/store/repository.ts';
 import { sessionKey } from '../../lib/store/keys.ts';
+import { listMessages } from '../../lib/store/repository.ts';
 import { sweepTimers } from '../../lib/timers/sweep.ts';
-import { startTimerSweeper } from '../../infra/local/timers.ts';
 import { inParallel } from '../../lib/webhooks/deliveries.ts';
+import { type World, world } from '../support/fixtures.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
 import { seedTimedSessions } from '../support/timers.ts';
-import { world, type World } from '../support/fixtures.ts';
 
 let host: TestHost;
 before(async () => {
@@ -32,7 +32,9 @@ const sweepIn = (seconds: number) => sweepTimers({ now: Date.now() + seconds * 1
 async function history(w: World, id: string) {
   const r = await host.call('GET', `/v1/sessions/${id}/messages?size=1000`, { token: w.admin });
   assert.equal(r.status, 200);
-  return (r.body as { type: string; payload: { command: string; policy?: string; by: string } | null }[]).filter((m) => m.type === 'payload').map((m) => m.payload!);
+  return (r.body as { type: string; payload: { command: string; policy?: string; by: string } | null }[])
+    .filter((m) => m.type === 'payload')
+    .map((m) => m.payload!);
 }
 const breaches = async (w: World, id: string) => (await history(w, id)).filter((p) => p.command === 'slaBreached').map((p) => p.policy);
 async function eventsOf(id: string) {
@@ -194,8 +196,14 @@ describe('return to queue', () => {
     const returned = (await eventsOf(session.__id)).filter((e) => e.type === 'session.returned_to_queue');
     assert.equal(returned.length, 1);
     const changes = returned[0]!.data.changes as { field: string; old: unknown; new: unknown }[];
-    assert.deepEqual(changes.find((c) => c.field === '_userId'), { field: '_userId', old: 'rq-alice', new: null });
-    assert.deepEqual(changes.find((c) => c.field === '_state'), { field: '_state', old: 'AssignedToOperator', new: 'Waiting' });
+    assert.deepEqual(
+      changes.find((c) => c.field === '_userId'),
+      { field: '_userId', old: 'rq-alice', new: null },
+    );
+    assert.deepEqual(
+      changes.find((c) => c.field === '_state'),
+      { field: '_state', old: 'AssignedToOperator', new: 'Waiting' },
+    );
     await take(bob, session.__id, 'rq-bob');
     assert.equal((await get(w, session.__id))._userId, 'rq-bob');
     await sweepIn(30);
@@ -222,7 +230,10 @@ describe('the sweeper', () => {
     assert.equal(report.retried, 0);
     assert.equal((await sweepIn(5002)).fired, 0, 'a rerun finds nothing');
     const counts = await breachCounts(ids.slice(0, 100));
-    assert.ok(counts.every((c) => c === 1), 'one breach each (sampled 100)');
+    assert.ok(
+      counts.every((c) => c === 1),
+      'one breach each (sampled 100)',
+    );
     const raw = await getItem(sessionKey(ids[0]!));
     assert.equal(raw?.tmClock_firstResponse, undefined, 'the clock is spent');
   });
@@ -237,7 +248,10 @@ describe('the sweeper', () => {
     const rerun = await sweepIn(6002);
     assert.equal(rerun.fired, 200 - firedBefore);
     const counts = await breachCounts(ids);
-    assert.ok(counts.every((c) => c === 1), 'every timer fired exactly once');
+    assert.ok(
+      counts.every((c) => c === 1),
+      'every timer fired exactly once',
+    );
   });
 
   test('the real timer, end to end, with policies of seconds', async () => {
