@@ -14,6 +14,7 @@ import { docsRoutes } from './routes/docs.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { searchRoutes } from './routes/search.ts';
 import { sessionRoutes } from './routes/sessions.ts';
+import { visitorRoutes } from './routes/visitors.ts';
 
 export interface RouteDefinition {
   readonly method: HttpMethod;
@@ -29,6 +30,11 @@ export interface RouteDefinition {
    * routes that are rare by nature (configuration) or costly (search).
    */
   readonly throttle?: { readonly rate: number; readonly burst: number };
+  /**
+   * Visitor routes of the web-chat widget (with `auth: false`: no JWT authorizer): `open` takes
+   * no token (a visitor starts there), `token` needs a visitor token the function verifies.
+   */
+  readonly visitor?: 'open' | 'token';
 }
 
 /**
@@ -41,6 +47,7 @@ export const routes: readonly RouteDefinition[] = [
   ...searchRoutes,
   ...metricsRoutes,
   ...docsRoutes,
+  ...visitorRoutes,
 ];
 
 /** Functions that are not routes: triggered by a schedule. */

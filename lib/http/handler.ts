@@ -44,6 +44,8 @@ export interface RouteContext<P, Q, B> {
   /** The `If-Match` version (`"3"`, `W/"3"` or `3`): the command applies only to that version. */
   ifMatch: number | undefined;
   idempotency: IdempotencyWrites;
+  /** A request header by name (case-insensitive); the visitor routes read `authorization` themselves. */
+  header(name: string): string | undefined;
 }
 
 export type HttpEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
@@ -190,7 +192,7 @@ export function route<PS extends z.ZodType = z.ZodUndefined, QS extends z.ZodTyp
 
     const key = MUTATING.has(method) ? header(event, 'idempotency-key') : undefined;
     if (key === undefined || !needsAuth) {
-      return spec.run({ params, query, body, caller, requestId, receivedAt, ifMatch, idempotency: () => [] });
+      return spec.run({ params, query, body, caller, requestId, receivedAt, ifMatch, idempotency: () => [], header: (n) => header(event, n) });
     }
     if (!IDEMPOTENCY_KEY.test(key)) {
       throw new ChatlinesError('invalid', 'Idempotency-Key must be 1-128 letters, digits or _.:-', [
@@ -213,7 +215,7 @@ export function route<PS extends z.ZodType = z.ZodUndefined, QS extends z.ZodTyp
       }),
     ];
     try {
-      return await spec.run({ params, query, body, caller, requestId, receivedAt, ifMatch, idempotency });
+      return await spec.run({ params, query, body, caller, requestId, receivedAt, ifMatch, idempotency, header: (n) => header(event, n) });
     } catch (error) {
       // A parallel request with the same key may have won the race: answer with its reply.
       if (error instanceof ChatlinesError && error.kind === 'conflict') {

@@ -37,6 +37,14 @@ import {
   UpdateClientBody,
 } from '../model/schemas.ts';
 import { FilterSchema, SearchRequest, SearchResponse } from '../search/filter.ts';
+import {
+  CreateVisitorBody,
+  PostVisitorMessageResponse,
+  VisitorMessageBody,
+  VisitorMessagesResponse,
+  VisitorQueueResponse,
+  VisitorTokenResponse,
+} from '../visitors/schemas.ts';
 
 /** The bits of a manifest route the document needs (infra/routes.ts `RouteDefinition`). */
 export interface DocumentedRoute {
@@ -44,6 +52,8 @@ export interface DocumentedRoute {
   readonly path: string;
   readonly function: string;
   readonly auth: boolean;
+  /** Visitor routes (`token`: a visitor token in `Authorization`). */
+  readonly visitor?: 'open' | 'token';
 }
 
 /** A schema with the name it has under `components.schemas`. */
@@ -57,7 +67,7 @@ const named = (name: string, schema: z.ZodType): Named => ({ name, schema });
 /** What one operation takes and answers. */
 export interface OperationSpec {
   readonly summary: string;
-  readonly tag: 'health' | 'docs' | 'lines' | 'channels' | 'clients' | 'operators' | 'sessions' | 'messages' | 'search' | 'metrics';
+  readonly tag: 'health' | 'docs' | 'lines' | 'channels' | 'clients' | 'operators' | 'sessions' | 'messages' | 'search' | 'metrics' | 'visitors';
   readonly params?: z.ZodType;
   readonly query?: z.ZodType;
   readonly body?: Named;
@@ -235,6 +245,35 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
     responses: { 200: { description: 'The series', body: named('MetricsResponse', MetricsResponse) } },
     problems: [403, 404],
   },
+  'POST /v1/visitors': {
+    summary: 'A web-chat visitor starts on a livechat channel: an anonymous visitor token for one channel and one client (no staff token).',
+    tag: 'visitors',
+    body: named('CreateVisitorBody', CreateVisitorBody),
+    responses: { 201: { description: 'The visitor token and the client account it names', body: named('VisitorTokenResponse', VisitorTokenResponse) } },
+    problems: [404, 409],
+  },
+  'POST /v1/visitors/messages': {
+    summary: "The visitor writes: an inbound message on its channel (visitor token).",
+    tag: 'visitors',
+    body: named('VisitorMessageBody', VisitorMessageBody),
+    responses: {
+      200: { description: 'Added to the open session', body: named('PostVisitorMessageResponse', PostVisitorMessageResponse) },
+      201: { description: 'A new session was opened', body: named('PostVisitorMessageResponse', PostVisitorMessageResponse) },
+    },
+    problems: [401, 404, 409],
+  },
+  'GET /v1/visitors/messages': {
+    summary: "The visitor's newest session and its client-visible messages (never staff notes or history).",
+    tag: 'visitors',
+    responses: { 200: { description: 'The conversation', body: named('VisitorMessagesResponse', VisitorMessagesResponse) } },
+    problems: [401],
+  },
+  'GET /v1/visitors/queue': {
+    summary: "Queue position and expected wait of the visitor's session while it waits.",
+    tag: 'visitors',
+    responses: { 200: { description: 'Position and estimate (nulls when not waiting)', body: named('VisitorQueueResponse', VisitorQueueResponse) } },
+    problems: [401],
+  },
 };
 
 // ------------------------------------------------------------------ generation
@@ -302,7 +341,7 @@ function operationId(fn: string): string {
 /** Problem statuses of a route: its own plus the ones every route of its kind may answer. */
 export function problemStatuses(route: DocumentedRoute, spec: OperationSpec): number[] {
   const set = new Set<number>([...spec.problems, 429, 500, 503]);
-  if (route.auth) set.add(401);
+  if (route.auth || route.visitor === 'token') set.add(401);
   if (spec.params || spec.query || spec.body) set.add(400);
   if (spec.body) set.add(413);
   if (route.auth && MUTATING.has(route.method)) set.add(409); // a reused Idempotency-Key
@@ -385,7 +424,7 @@ export function openApiDocument(routes: readonly DocumentedRoute[], options: { v
       ...(params.length ? { parameters: params } : {}),
       ...(spec.body ? { requestBody: { required: true, content: { 'application/json': { schema: ref(spec.body.name) } } } } : {}),
       responses,
-      security: route.auth ? [{ bearer: [] }] : [],
+      security: route.auth ? [{ bearer: [] }] : route.visitor === 'token' ? [{ visitorToken: [] }] : [],
     };
   }
 
@@ -402,7 +441,10 @@ export function openApiDocument(routes: readonly DocumentedRoute[], options: { v
     paths,
     components: {
       schemas: { ...inputSchemas, ...outputSchemas },
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+        visitorToken: { type: 'http', scheme: 'bearer', bearerFormat: 'chatlines visitor token (vt1.…) from POST /v1/visitors' },
+      },
     },
     ...(undocumented.length ? { 'x-undocumented': undocumented } : {}),
   };
