@@ -44,8 +44,10 @@ export interface RouteContext<P, Q, B> {
   /** The `If-Match` version (`"3"`, `W/"3"` or `3`): the command applies only to that version. */
   ifMatch: number | undefined;
   idempotency: IdempotencyWrites;
-  /** A request header by name (case-insensitive); the visitor routes read `authorization` themselves. */
+  /** A request header by name (case-insensitive). */
   header(name: string): string | undefined;
+  /** What the route's own `authenticate` returned (the visitor routes: the visitor's claims). */
+  principal: unknown;
 }
 
 export type HttpEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
@@ -58,6 +60,12 @@ interface RouteSpec<PS extends z.ZodType, QS extends z.ZodType, BS extends z.Zod
   params?: PS;
   query?: QS;
   body?: BS;
+  /**
+   * For routes without a staff JWT that check a credential of their own (the visitor routes):
+   * runs before any input is parsed, so a bad credential is 401 whatever the body (as a gateway
+   * authorizer would answer). Its result is `principal`.
+   */
+  authenticate?(header: (name: string) => string | undefined): Promise<unknown>;
   run(ctx: RouteContext<z.output<PS>, z.output<QS>, z.output<BS>>): Promise<Reply>;
 }
 
@@ -183,6 +191,7 @@ export function route<PS extends z.ZodType = z.ZodUndefined, QS extends z.ZodTyp
       throw new ChatlinesError('too-large', `the body is larger than ${MAX_BODY_BYTES} bytes`);
     }
     const caller = needsAuth ? callerFromClaims(event.requestContext?.authorizer?.jwt?.claims) : (undefined as unknown as Caller);
+    const principal = spec.authenticate ? await spec.authenticate((n) => header(event, n)) : undefined;
     const params = parsePart(spec.params, event.pathParameters ?? {}, 'params');
     const query = parsePart(spec.query, event.queryStringParameters ?? {}, 'query');
     const body = spec.body ? parsePart(spec.body, parseJson(text), '') : (undefined as z.output<BS>);
@@ -191,13 +200,15 @@ export function route<PS extends z.ZodType = z.ZodUndefined, QS extends z.ZodTyp
     }
 
     const key = MUTATING.has(method) ? header(event, 'idempotency-key') : undefined;
-    if (key === undefined || !needsAuth) {
-      return spec.run({ params, query, body, caller, requestId, receivedAt, ifMatch, idempotency: () => [], header: (n) => header(event, n) });
-    }
-    if (!IDEMPOTENCY_KEY.test(key)) {
+    // A malformed key is refused everywhere; on routes without a staff caller (the visitor
+    // routes) a well-formed one is accepted and not recorded.
+    if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
       throw new ChatlinesError('invalid', 'Idempotency-Key must be 1-128 letters, digits or _.:-', [
         { path: 'headers.idempotency-key', message: 'invalid format' },
       ]);
+    }
+    if (key === undefined || !needsAuth) {
+      return spec.run({ params, query, body, caller, requestId, receivedAt, ifMatch, idempotency: () => [], header: (n) => header(event, n), principal });
     }
     const requestHash = createHash('sha256')
       .update(`${method} ${event.rawPath}\n${text ?? ''}`)
@@ -215,7 +226,7 @@ export function route<PS extends z.ZodType = z.ZodUndefined, QS extends z.ZodTyp
       }),
     ];
     try {
-      return await spec.run({ params, query, body, caller, requestId, receivedAt, ifMatch, idempotency, header: (n) => header(event, n) });
+      return await spec.run({ params, query, body, caller, requestId, receivedAt, ifMatch, idempotency, header: (n) => header(event, n), principal });
     } catch (error) {
       // A parallel request with the same key may have won the race: answer with its reply.
       if (error instanceof ChatlinesError && error.kind === 'conflict') {
