@@ -38,9 +38,11 @@ function fmt(unit: string, v: number | null | undefined): string {
 function chart(target: HTMLElement, metric: MetricsResponse['metrics'][number]): uPlot | undefined {
   const series = metric.series ?? [];
   const xs = series.map((p) => Date.parse(`${p.period.length === 7 ? `${p.period}-01` : p.period}T00:00:00Z`) / 1000);
-  const scale = metric.unit === 'ms' ? 1 / 60_000 : metric.unit === 'ratio' ? 100 : 1;
+  // Durations in minutes, or in seconds while every value is under two minutes.
+  const seconds = metric.unit === 'ms' && series.every((p) => p.value === null || p.value < 120_000);
+  const scale = metric.unit === 'ms' ? (seconds ? 1 / 1000 : 1 / 60_000) : metric.unit === 'ratio' ? 100 : 1;
   const ys = series.map((p) => (p.value === null ? null : p.value * scale));
-  const label = metric.unit === 'ms' ? 'minutes' : metric.unit === 'ratio' ? '%' : 'count';
+  const label = metric.unit === 'ms' ? (seconds ? 'seconds' : 'minutes') : metric.unit === 'ratio' ? '%' : 'count';
   const width = Math.max(260, Math.min(420, target.clientWidth || 360));
   return new uPlot(
     {

@@ -1,4 +1,5 @@
 /** The widget demo page: embeds widget.js for the channel in `?channel=`, as a site would. */
+import './demo.css';
 const channel = new URLSearchParams(location.search).get('channel');
 if (channel) {
   const s = document.createElement('script');

@@ -53,7 +53,8 @@ function signInForm(cfg: ConsoleConfig) {
 
 function header(id: Identity | undefined) {
   if (!id) return mount(top, h('span', { class: 'brand' }, 'chatlines'));
-  const link = (href: string, text: string) => h('a', { href, ...(location.hash.startsWith(href) || (href === '#/' && !location.hash.startsWith('#/dashboard')) ? { 'aria-current': 'page' } : {}) }, text);
+  const onDashboard = location.hash.startsWith('#/dashboard');
+  const link = (href: string, text: string) => h('a', { href, ...((href === '#/dashboard') === onDashboard ? { 'aria-current': 'page' } : {}) }, text);
   mount(
     top,
     h('span', { class: 'brand' }, 'chatlines'),

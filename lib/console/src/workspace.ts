@@ -21,11 +21,17 @@ const STATUS_KEY = 'chatlines.status';
 
 const show = (v: unknown) => (v === null || v === undefined || v === '' ? '—' : Array.isArray(v) ? v.join(', ') || '—' : String(v));
 
+const who = (by: string) => (by.startsWith('visitor:') ? 'the visitor' : by);
+
 function historyText(m: Message): string {
   const p = m.payload;
   if (!p) return m.body;
-  const changes = p.changes.map((c) => `${c.field.replace(/^_+/, '')}: ${show(c.old)} → ${show(c.new)}`).join('; ');
-  return `${p.command} by ${p.by}${changes ? ` — ${changes}` : ''}`;
+  if (p.kind === 'SessionCreated') return `Session created by ${who(p.by)}`;
+  const changes = p.changes
+    .filter((c) => show(c.old) !== show(c.new))
+    .map((c) => `${c.field.replace(/^_+/, '')}: ${show(c.old)} → ${show(c.new)}`)
+    .join('; ');
+  return `${p.command} by ${who(p.by)}${changes ? ` — ${changes}` : ''}`;
 }
 
 export function workspace(root: HTMLElement, me: Identity): () => void {
@@ -40,6 +46,7 @@ export function workspace(root: HTMLElement, me: Identity): () => void {
   let presence = sessionStorage.getItem(STATUS_KEY) ?? 'unknown';
 
   const fail = (err: unknown) => {
+    status.textContent = '';
     alert.textContent = err instanceof ApiError ? err.detail : String((err as Error).message ?? err);
   };
   const ok = (text: string) => {
@@ -159,7 +166,7 @@ export function workspace(root: HTMLElement, me: Identity): () => void {
     const spam = s._state === 'MarkedAsSpam';
     mount(
       actions,
-      h('button', { onclick: () => command('Taken', 'POST', '/assign', { operator: me.sub }) }, 'Take'),
+      s._userId === me.sub && s._state === 'AssignedToOperator' ? null : h('button', { onclick: () => command('Taken', 'POST', '/assign', { operator: me.sub }) }, 'Take'),
       h('span', { class: 'field' }, h('label', { for: 'priority' }, 'Priority'), priority, h('button', { onclick: () => command('Priority set', 'PUT', '/priority', { priority: priority.value || null }) }, 'Set')),
       h('span', { class: 'field' }, h('label', { for: 'transfer-operator' }, 'Operator'), target, h('button', { onclick: () => command('Transferred', 'POST', '/assign', { operator: target.value.trim() }) }, 'Transfer')),
       h('span', { class: 'field' }, h('label', { for: 'transfer-group' }, 'Group'), group, h('button', { onclick: () => command('Sent to the group', 'POST', '/assign', { group: group.value }) }, 'Send to group')),
