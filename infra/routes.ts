@@ -11,6 +11,7 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 import { coreRoutes } from './routes/core.ts';
 import { docsRoutes } from './routes/docs.ts';
+import { eventRoutes } from './routes/events.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { searchRoutes } from './routes/search.ts';
 import { sessionRoutes } from './routes/sessions.ts';
@@ -46,6 +47,7 @@ export const routes: readonly RouteDefinition[] = [
   ...sessionRoutes,
   ...searchRoutes,
   ...metricsRoutes,
+  ...eventRoutes,
   ...docsRoutes,
   ...visitorRoutes,
 ];

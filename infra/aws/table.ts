@@ -4,14 +4,14 @@
  * statements that the route manifest's `access` levels translate to.
  */
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { tableDefinition } from '../../lib/store/table.ts';
 import type { TableAccess } from '../routes.ts';
 
 /**
- * Read actions. No stream actions (the table has no stream) and no Scan: every read in a
+ * Read actions. No stream actions (only the stream consumer's event source mapping reads the stream) and no Scan: every read in a
  * request path goes through a key or an index (search's fallback is a sweep of the
  * collection's own index partitions), so no function may Scan the table.
  */
@@ -43,6 +43,7 @@ export class ChatlinesTable extends Construct {
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
       timeToLiveAttribute: tableDefinition.timeToLiveAttribute,
+      stream: StreamViewType[tableDefinition.streamViewType],
     });
     for (const index of tableDefinition.globalSecondaryIndexes) {
       this.table.addGlobalSecondaryIndex({

@@ -7,6 +7,8 @@ export function configureLocalEnvironment(tableName: string, endpoint: string): 
   process.env.TABLE_NAME = tableName;
   process.env.DYNAMODB_ENDPOINT = endpoint;
   process.env.AWS_REGION ??= 'us-east-1';
+  // Webhooks and messenger endpoints on loopback (http://127.0.0.1:<port>) are allowed locally only.
+  process.env.CHATLINES_LOCAL_HOST = 'true';
   process.env.POWERTOOLS_SERVICE_NAME ??= 'chatlines';
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   process.env.POWERTOOLS_TRACE_ENABLED ??= 'false';

@@ -15,6 +15,7 @@ import { startAggregationTimer, writeEndpointFile } from './aggregate.ts';
 import { parseArgs } from 'node:util';
 import { ensureTable, startDynamoDbLocal, type RunningDynamoDb } from './dynamodb.ts';
 import { configureLocalEnvironment } from './env.ts';
+import { startEventWorkers } from './events.ts';
 import { startHost } from './host.ts';
 import { loadOrCreateDevKey } from './jwt.ts';
 
@@ -75,6 +76,8 @@ try {
   console.log(`  health:  curl ${host.url}/v1/health`);
   console.log(`  token:   TOKEN=$(npm run -s token -- --sub alice --roles admin)`);
   console.log(`  then:    curl -H "Authorization: Bearer $TOKEN" ${host.url}/v1/lines -d '{"__name":"Support"}'`);
+  const events = await startEventWorkers({ endpoint, tableName, sweepEveryMs: 1_000 });
+  console.log('  events:  the table stream feeds webhooks, messenger deliveries and the in-process bus');
   const removeEndpointFile = writeEndpointFile(endpoint, tableName);
   const stopTimer = startAggregationTimer(aggregateEvery);
   console.log(
@@ -86,6 +89,7 @@ try {
 
   const shutdown = async () => {
     stopTimer();
+    await events.stop();
     removeEndpointFile();
     await host.close();
     await stopAll(0);

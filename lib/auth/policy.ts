@@ -238,3 +238,25 @@ export function canFindOnLine(caller: Caller, line: Line | undefined, session?: 
   if (!line || !canSeeLine(caller, line)) return false;
   return session ? canSeeSession(caller, line, session) : true;
 }
+
+// ------------------------------------------------------------- webhooks and events (issue 12)
+
+/**
+ * Who may subscribe: an admin (to one line or every line), or a supervisor to a line it
+ * supervises. Others: 403 (404 for a line they cannot see).
+ */
+export function requireWebhookManager(caller: Caller, line: Line | undefined): void {
+  if (hasRole(caller, 'admin')) return;
+  if (!hasRole(caller, 'supervisor')) throw forbidden('only an admin or a supervisor may manage webhooks');
+  if (!line) throw forbidden('a supervisor subscribes to one of its lines: give `line`');
+  if (!supervisesLine(caller, line)) {
+    if (canSeeLine(caller, line)) throw forbidden('only a supervisor of this line may subscribe to it');
+    throw notFound('line', line.__id);
+  }
+}
+
+/** A subscription is visible to admins, and to the supervisors of its line. */
+export function canSeeWebhook(caller: Caller, line: Line | undefined): boolean {
+  if (hasRole(caller, 'admin')) return true;
+  return line !== undefined && supervisesLine(caller, line);
+}

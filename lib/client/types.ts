@@ -46,6 +46,8 @@ export interface LineChannelData extends BaseData {
   _line: string;
   _type: LineChannelType;
   _state: LineChannelState;
+  /** The messenger endpoint replies are delivered to (null: none). */
+  _deliveryUrl: string | null;
 }
 
 /** A client: someone who writes in through a channel. */
@@ -127,6 +129,8 @@ export interface LineMessageData {
   files: string[];
   isRead: boolean;
   payload: SessionPayload | null;
+  /** A reply's fate in the messenger, as reported by the channel's integration. */
+  _deliveryStatus: 'sent' | 'delivered' | 'read' | 'failed' | null;
 }
 
 /** An operator's presence. */
@@ -192,4 +196,5 @@ export interface CreateChannelInput {
   _line: string | { readonly id: string };
   _type: LineChannelType;
   __name: string;
+  _deliveryUrl?: string | null;
 }

@@ -13,8 +13,21 @@
 import * as z from 'zod';
 import { MetricsQuery, MetricsResponse } from '../metrics/schemas.ts';
 import {
+  CreatedWebhookSchema,
+  CreateWebhookBody,
+  DeliveriesQuery,
+  DeliveryListSchema,
+  DeliveryParams,
+  DeliverySchema,
+  WebhookIdParams,
+  WebhookListSchema,
+  WebhookSchema,
+} from '../webhooks/schemas.ts';
+import {
   AssignSessionBody,
+  ChannelMessageParams,
   ChannelSchema,
+  ChannelWithSecretSchema,
   ClientSchema,
   CreateChannelBody,
   CreateLineBody,
@@ -23,6 +36,7 @@ import {
   IdParams,
   InboundBody,
   InboundResponse,
+  MessageStatusBody,
   LineSchema,
   MessageSchema,
   MessagesQuery,
@@ -34,6 +48,7 @@ import {
   SaveSessionBody,
   SessionSchema,
   SetPriorityBody,
+  UpdateChannelBody,
   UpdateClientBody,
 } from '../model/schemas.ts';
 import { FilterSchema, SearchRequest, SearchResponse } from '../search/filter.ts';
@@ -67,7 +82,7 @@ const named = (name: string, schema: z.ZodType): Named => ({ name, schema });
 /** What one operation takes and answers. */
 export interface OperationSpec {
   readonly summary: string;
-  readonly tag: 'health' | 'docs' | 'lines' | 'channels' | 'clients' | 'operators' | 'sessions' | 'messages' | 'search' | 'metrics' | 'visitors';
+  readonly tag: 'health' | 'docs' | 'lines' | 'channels' | 'clients' | 'operators' | 'sessions' | 'messages' | 'search' | 'metrics' | 'visitors' | 'webhooks';
   readonly params?: z.ZodType;
   readonly query?: z.ZodType;
   readonly body?: Named;
@@ -144,7 +159,7 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
     summary: 'Connect a channel to a line (admin).',
     tag: 'channels',
     body: named('CreateChannelBody', CreateChannelBody),
-    responses: { 201: { description: 'The new channel', body: Channel } },
+    responses: { 201: { description: 'The new channel (with `_deliverySecret` once when `_deliveryUrl` was given)', body: named('ChannelWithSecret', ChannelWithSecretSchema) } },
     problems: [403, 404, 409],
   },
   'POST /v1/channels/{id}/inbound': {
@@ -273,6 +288,58 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
     tag: 'visitors',
     responses: { 200: { description: 'Position and estimate (nulls when not waiting)', body: named('VisitorQueueResponse', VisitorQueueResponse) } },
     problems: [401],
+  },
+  // ------------------------------------------------------------ events out (issue 12)
+  'PATCH /v1/channels/{id}': {
+    summary: 'Rename a channel, or set / clear the endpoint its replies are delivered to (admin). Setting `_deliveryUrl` answers `_deliverySecret` (whsec_…) once.',
+    tag: 'channels',
+    params: IdParams,
+    body: named('UpdateChannelBody', UpdateChannelBody),
+    responses: { 200: { description: 'The channel after the change', body: named('ChannelWithSecret', ChannelWithSecretSchema) } },
+    problems: [403, 404, 409],
+  },
+  'POST /v1/channels/{id}/messages/{messageId}/status': {
+    summary: "The channel's integration reports a reply's fate in the messenger: `_deliveryStatus` (and `isRead` on read), and a `message.status_changed` event.",
+    tag: 'messages',
+    params: ChannelMessageParams,
+    body: named('MessageStatusBody', MessageStatusBody),
+    responses: { 200: { description: 'The message after the report', body: Message } },
+    problems: [403, 404],
+  },
+  'POST /v1/webhooks': {
+    summary: 'Subscribe a URL to events (admin; a supervisor for its own line). The answer carries the signing `secret` once.',
+    tag: 'webhooks',
+    body: named('CreateWebhookBody', CreateWebhookBody),
+    responses: { 201: { description: 'The subscription with its secret', body: named('CreatedWebhook', CreatedWebhookSchema) } },
+    problems: [403, 404],
+  },
+  'GET /v1/webhooks': {
+    summary: 'The subscriptions the caller may see (no secrets), newest first.',
+    tag: 'webhooks',
+    responses: { 200: { description: 'Subscriptions', body: named('WebhookList', WebhookListSchema) } },
+    problems: [403],
+  },
+  'DELETE /v1/webhooks/{id}': {
+    summary: 'Stop a subscription; its pending deliveries fail.',
+    tag: 'webhooks',
+    params: WebhookIdParams,
+    responses: { 200: { description: 'The subscription that was stopped', body: named('Webhook', WebhookSchema) } },
+    problems: [403, 404],
+  },
+  'GET /v1/webhooks/{id}/deliveries': {
+    summary: "A subscription's deliveries, newest first: event, attempts, status, last response code, next attempt.",
+    tag: 'webhooks',
+    params: WebhookIdParams,
+    query: DeliveriesQuery,
+    responses: { 200: { description: 'Deliveries', body: named('DeliveryList', DeliveryListSchema) } },
+    problems: [404],
+  },
+  'POST /v1/webhooks/{id}/deliveries/{deliveryId}/retry': {
+    summary: 'Send a failed delivery again (one attempt, within a sweep period).',
+    tag: 'webhooks',
+    params: DeliveryParams,
+    responses: { 202: { description: 'The delivery, pending again', body: named('Delivery', DeliverySchema) } },
+    problems: [403, 404, 409],
   },
 };
 

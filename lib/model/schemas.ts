@@ -73,6 +73,8 @@ export const ChannelSchema = z.object({
   _line: Id,
   _type: ChannelTypeSchema,
   _state: ChannelStateSchema,
+  /** The integration endpoint that delivers replies to the messenger (signed like webhooks); null = none. */
+  _deliveryUrl: z.string().nullable().default(null),
 });
 export type Channel = z.infer<typeof ChannelSchema>;
 
@@ -137,6 +139,8 @@ export const SessionPayloadSchema = z.object({
   from: z.object({ operator: z.string().nullable(), group: z.string().nullable(), bot: z.string().nullable() }).optional(),
   to: z.object({ operator: z.string().nullable(), group: z.string().nullable(), bot: z.string().nullable() }).optional(),
   silent: z.boolean().optional(),
+  /** `slaBreached`: the policy that was breached. */
+  policy: z.string().optional(),
 });
 export type SessionPayload = z.infer<typeof SessionPayloadSchema>;
 
@@ -154,6 +158,8 @@ export const MessageSchema = z.object({
   files: z.array(z.string()),
   isRead: z.boolean(),
   payload: SessionPayloadSchema.nullable(),
+  /** A reply's fate in the messenger, as reported by the channel's integration; null until reported. */
+  _deliveryStatus: z.enum(['sent', 'delivered', 'read', 'failed']).nullable().default(null),
 });
 export type Message = z.infer<typeof MessageSchema>;
 
@@ -176,11 +182,32 @@ export const CreateLineBody = z.strictObject({
   _sessionApps: z.array(AppCode).max(100).default([]),
 });
 
+/** A messenger endpoint (`https`; loopback `http` on the local host): checked by lib/webhooks/urls.ts. */
+export const DeliveryUrl = z.string().min(1).max(2048);
+
 export const CreateChannelBody = z.strictObject({
   _line: Id,
   _type: ChannelTypeSchema,
   __name: Name,
+  _deliveryUrl: DeliveryUrl.nullable().optional(),
 });
+
+/** `PATCH /v1/channels/{id}` (admin): rename, set or clear the delivery endpoint. */
+export const UpdateChannelBody = z.strictObject({
+  __name: Name.optional(),
+  _deliveryUrl: DeliveryUrl.nullable().optional(),
+});
+
+/** A channel as answered by the call that set its endpoint: with the signing secret, shown once. */
+export const ChannelWithSecretSchema = ChannelSchema.extend({ _deliverySecret: z.string().optional() });
+
+export const DeliveryStatusReportSchema = z.enum(['sent', 'delivered', 'read', 'failed']);
+/** `POST /v1/channels/{id}/messages/{messageId}/status`: the integration reports what became of a reply. */
+export const MessageStatusBody = z.strictObject({
+  status: DeliveryStatusReportSchema,
+  error: z.string().min(1).max(1024).optional(),
+});
+export const ChannelMessageParams = z.strictObject({ id: Id, messageId: z.string().min(1).max(64).regex(/^[0-9]{13}-[0-9]{4}-[0-9a-f]{8}$/, { error: 'not a message id' }) });
 
 export const InboundBody = z.strictObject({
   account: Name,

@@ -106,15 +106,23 @@ async function receiveOnce(
   const now = nowIso();
   const known = clientId ? await getClientAndOpenSession(clientId, channel.__id) : undefined;
   const client = known?.client;
+  let staleSpamSession: string | undefined;
 
   if (client) {
     let target: Session | undefined;
     const openId = known.openSessionId;
     if (openId) target = await findSession(openId);
     if (!target && client._blockedStatus === 'blocked') {
-      // A blocked client's further messages go to its spam session instead of opening more.
-      const latest = await latestSessionOfClient(client.__id);
-      if (latest && latest._state === 'MarkedAsSpam' && latest._channel === channel.__id) target = latest;
+      // A blocked client's further messages go to its spam session instead of opening more:
+      // the one its spam guard points at (parallel first messages race on that guard).
+      const spam = known.spamSessionId ? await findSession(known.spamSessionId) : undefined;
+      if (spam && spam._state === 'MarkedAsSpam') target = spam;
+      else staleSpamSession = known.spamSessionId;
+      if (!target && !known.spamSessionId) {
+        // A session marked as spam by hand (no guard) takes them too.
+        const latest = await latestSessionOfClient(client.__id);
+        if (latest && latest._state === 'MarkedAsSpam' && latest._channel === channel.__id) target = latest;
+      }
     }
     if (target) {
       const message = newMessage({
@@ -157,7 +165,8 @@ async function receiveOnce(
   await insertSession({
     session,
     ...(client ? {} : { newClient: theClient }),
-    guard: blocked ? 'none' : 'exclusive',
+    guard: blocked ? 'spam' : 'exclusive',
+    staleSpamSession,
     messages: [created, message],
     extra: extra(result),
   });

@@ -27,6 +27,7 @@ import {
   takeOpenGuard,
   writeOnly,
 } from '../store/repository.ts';
+import { messageRefItem } from '../channels/delivery-status.ts';
 import { decide, type CommandContext, type SessionAction } from './commands.ts';
 import { historyMessage, newMessage, nextState } from './session.ts';
 
@@ -142,7 +143,9 @@ export async function postSessionMessage(
     operator: caller.sub,
     now: nowIso(),
   });
-  await appendStaffMessage(session, message, extra(message));
+  // A reply that goes out to the messenger leaves a ref so the integration's status report finds it.
+  const ref = input.type === 'text' ? [messageRefItem(message, session._channel)] : [];
+  await appendStaffMessage(session, message, [...ref, ...extra(message)]);
   return message;
 }
 

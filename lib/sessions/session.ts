@@ -98,6 +98,7 @@ export function historyMessage(
     files: [],
     isRead: true,
     payload,
+    _deliveryStatus: null,
   };
 }
 
@@ -150,6 +151,7 @@ export function newMessage(input: {
     files: [],
     isRead: false,
     payload: null,
+    _deliveryStatus: null,
   };
 }
 

@@ -3,15 +3,20 @@
  * the table name, timeouts, consumed-capacity accounting and the mapping of DynamoDB failures
  * to chatlines errors (a lost condition → conflict, an unreachable database → unavailable).
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   DynamoDBDocumentClient,
   GetCommand,
+  PutCommand,
   QueryCommand,
+  UpdateCommand,
   TransactWriteCommand,
   type GetCommandInput,
+  type PutCommandInput,
   type QueryCommandInput,
+  type UpdateCommandInput,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { tracer } from '../observability.ts';
@@ -24,11 +29,24 @@ let documentClient: DynamoDBDocumentClient | undefined;
 
 /** Round trips and consumed capacity since the last reset: read by tests and the benchmark. */
 export const usage = { calls: 0, readCapacity: 0, writeCapacity: 0 };
+/** The same, for work done in the background (the stream consumer, sweepers): see {@link inBackground}. */
+export const backgroundUsage = { calls: 0, readCapacity: 0, writeCapacity: 0 };
 export function resetUsage(): void {
-  usage.calls = 0;
-  usage.readCapacity = 0;
-  usage.writeCapacity = 0;
+  for (const u of [usage, backgroundUsage]) {
+    u.calls = 0;
+    u.readCapacity = 0;
+    u.writeCapacity = 0;
+  }
 }
+
+const background = new AsyncLocalStorage<true>();
+/**
+ * Runs `work` as background work: its round trips count in {@link backgroundUsage}, not in
+ * {@link usage}, so that a request's cost stays measurable while the local host's stream
+ * consumer runs in the same process.
+ */
+export const inBackground = <T>(work: () => Promise<T>): Promise<T> => background.run(true, work);
+const counter = () => (background.getStore() ? backgroundUsage : usage);
 
 export function tableName(): string {
   const name = process.env.TABLE_NAME;
@@ -72,6 +90,7 @@ export function resetClient(): void {
  * (`CapacityUnits`); `kind` says whether that total was spent reading or writing.
  */
 function account(consumed: unknown, kind: 'read' | 'write'): void {
+  const usage = counter();
   usage.calls += 1;
   const list = Array.isArray(consumed) ? consumed : consumed ? [consumed] : [];
   for (const c of list as { ReadCapacityUnits?: number; WriteCapacityUnits?: number; CapacityUnits?: number }[]) {
@@ -206,7 +225,7 @@ export async function transact(
   } catch (error) {
     const reasons = cancellationReasons(error);
     if (reasons) {
-      usage.calls += 1;
+      counter().calls += 1;
       const explained = onCancel?.(reasons);
       if (explained) throw explained;
       if (reasons.includes('TransactionConflict')) throw new ChatlinesError('conflict', `${conflictDetail} (a concurrent change won)`);
@@ -238,4 +257,39 @@ export function putAtVersion(item: Item & { _version: number }, readVersion: num
       ExpressionAttributeValues: { ':v': readVersion },
     },
   };
+}
+
+const conditionFailed = (error: unknown) => (error as { name?: string })?.name === 'ConditionalCheckFailedException';
+
+/**
+ * One PutItem, optionally conditional. Returns false when the condition did not hold (the
+ * item was there already: the effect happened before), true when written.
+ */
+export async function putItem(item: Item, condition?: Omit<PutCommandInput, 'TableName' | 'Item'>): Promise<boolean> {
+  try {
+    const out = await db().send(new PutCommand({ TableName: tableName(), Item: item, ReturnConsumedCapacity: 'TOTAL', ...condition }));
+    account(out.ConsumedCapacity, 'write');
+    return true;
+  } catch (error) {
+    if (conditionFailed(error)) {
+      counter().calls += 1;
+      return false;
+    }
+    throw translateError(error);
+  }
+}
+
+/** One UpdateItem; returns the new item, or undefined when its condition did not hold. */
+export async function updateItem(input: Omit<UpdateCommandInput, 'TableName'>): Promise<Item | undefined> {
+  try {
+    const out = await db().send(new UpdateCommand({ TableName: tableName(), ReturnConsumedCapacity: 'TOTAL', ReturnValues: 'ALL_NEW', ...input }));
+    account(out.ConsumedCapacity, 'write');
+    return (out.Attributes ?? {}) as Item;
+  } catch (error) {
+    if (conditionFailed(error)) {
+      counter().calls += 1;
+      return undefined;
+    }
+    throw translateError(error);
+  }
 }

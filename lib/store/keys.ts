@@ -18,12 +18,22 @@
  * |10 | a client's chain of sessions                    | gsi3  | `CLIENT#client`                         | `<createdAt>#<id>`                        |
  * |11 | a channel's sessions                            | gsi4  | `CHANNEL#ch#SESSIONS`                   | `<createdAt>#<id>`                        |
  * |12 | one open session per client and channel         | table | `OPEN#ch#client`                        | `#GUARD`                                  |
+ * |12b| a blocked client's one spam session per channel  | table | `SPAM#ch#client`                        | `#GUARD`                                  |
  * |13 | sessions changed in an hour (metrics)           | gsi5  | `CHANGES#<yyyy-mm-ddThh>#<shard 0-3>`   | `<last change: max(updatedAt, lastActivityAt)>#<id>` |
  * |14 | operator presence and groups                    | table | `USER#user`                             | `#OPERATOR`                               |
  * |15 | idempotency record of a mutating request        | table | `IDEMPOTENCY#<caller>#<key>`            | `#IDEMPOTENCY`                            |
  * |16 | metric rollups: a series, periods in order      | table | `METRIC#<line>#<dim kind>:<dim value>`  | `<day|week|month>#<period start>`, `live#now` |
  * |17 | a session's metric contribution (lib/metrics)   | table | `METRIC#SESSION#<session id>`           | `#CONTRIBUTION`                           |
  * |18 | the metrics aggregation watermark               | table | `METRIC#WATERMARK`                      | `#WATERMARK`                              |
+ * |19 | a webhook subscription                          | table | `WEBHOOK#id`                            | `#META`                                   |
+ * |20 | the subscriptions of a line (or of every line)  | gsi1  | `WEBHOOKS#LINE#<line id or *>`          | `<createdAt>#<id>`                        |
+ * |21 | every subscription (GET /v1/webhooks)           | gsi2  | `WEBHOOKS`                              | `<createdAt>#<id>`                        |
+ * |22 | a delivery of one event to one target          | table | `WEBHOOK#id#DELIVERY#<event id>`, `CHANNEL#id#DELIVERY#<event id>` | `#DELIVERY`    |
+ * |23 | a target's deliveries, newest first             | gsi2  | `WEBHOOK#id#DELIVERIES`, `CHANNEL#id#DELIVERIES` | `<createdAt>#<event id>`         |
+ * |24 | deliveries due for an attempt (sparse)          | gsi1  | `DELIVERIES#DUE#<shard 0-3>`            | `<next attempt at>#<pk>`                  |
+ * |25 | a channel's delivery endpoint and its secret    | table | `CHANNEL#id`                            | `#DELIVERY`                               |
+ * |26 | a delivered message's session (status reports)  | table | `MESSAGE#<message id>`                  | `#REF`                                    |
+ * |27 | the local stream poller's checkpoint per shard  | table | `STREAM#CHECKPOINT`                     | `<shard id>`                              |
  */
 import type { Channel, Client, Line, Session } from '../model/schemas.ts';
 
@@ -41,6 +51,11 @@ export const accountGuardKey = (channelId: string, username: string) => ({
 });
 export const openSessionGuardKey = (channelId: string, clientId: string) => ({
   pk: `OPEN#${channelId}#${clientId}`,
+  sk: GUARD,
+});
+/** Where a blocked client's messages on a channel go: its one spam session there (pattern 12b). */
+export const spamSessionGuardKey = (channelId: string, clientId: string) => ({
+  pk: `SPAM#${channelId}#${clientId}`,
   sk: GUARD,
 });
 export const idempotencyKey = (caller: string, key: string) => ({
@@ -162,3 +177,43 @@ export const operatorSessionsPartition = (userId: string) => `USER#${userId}`;
 export const clientSessionsPartition = (clientId: string) => `CLIENT#${clientId}`;
 /** Pattern 11: a channel's sessions (gsi4). */
 export const channelSessionsPartition = (channelId: string) => `CHANNEL#${channelId}#SESSIONS`;
+
+// ------------------------------------------------------------------------------------------
+// Events out (lib/events, lib/webhooks): subscriptions, deliveries, channel endpoints.
+
+export const webhookKey = (id: string) => ({ pk: `WEBHOOK#${id}`, sk: META });
+/** Pattern 20: the subscriptions of one line; `null` = the ones for every line. */
+export const lineWebhooksPartition = (lineId: string | null) => `WEBHOOKS#LINE#${lineId ?? '*'}`;
+/** Pattern 21: every subscription. */
+export const ALL_WEBHOOKS_PARTITION = 'WEBHOOKS';
+export const webhookIndexKeys = (hook: { __id: string; __createdAt: string; line: string | null }) => ({
+  gsi1pk: lineWebhooksPartition(hook.line),
+  gsi1sk: `${hook.__createdAt}#${hook.__id}`,
+  gsi2pk: ALL_WEBHOOKS_PARTITION,
+  gsi2sk: `${hook.__createdAt}#${hook.__id}`,
+});
+
+/** Who a delivery goes to: a webhook subscription or a channel's messenger endpoint. */
+export interface DeliveryTarget {
+  kind: 'webhook' | 'channel';
+  id: string;
+}
+const targetPrefix = (t: DeliveryTarget) => (t.kind === 'webhook' ? `WEBHOOK#${t.id}` : `CHANNEL#${t.id}`);
+export const deliveryKey = (target: DeliveryTarget, eventId: string) => ({ pk: `${targetPrefix(target)}#DELIVERY#${eventId}`, sk: '#DELIVERY' });
+/** Pattern 23: a target's deliveries. */
+export const targetDeliveriesPartition = (target: DeliveryTarget) => `${targetPrefix(target)}#DELIVERIES`;
+export const DELIVERY_SHARDS = 4;
+/** Pattern 24: the due index of a pending delivery (removed once delivered or failed). */
+export const deliveryDueKeys = (pk: string, nextAttemptAt: string) => ({
+  gsi1pk: deliveryDuePartition(changeShard(pk) % DELIVERY_SHARDS),
+  gsi1sk: `${nextAttemptAt}#${pk}`,
+});
+export const deliveryDuePartition = (shard: number) => `DELIVERIES#DUE#${shard}`;
+export const deliveryListKeys = (target: DeliveryTarget, createdAt: string, eventId: string) => ({
+  gsi2pk: targetDeliveriesPartition(target),
+  gsi2sk: `${createdAt}#${eventId}`,
+});
+
+export const channelDeliveryKey = (channelId: string) => ({ pk: `CHANNEL#${channelId}`, sk: '#DELIVERY' });
+export const messageRefKey = (messageId: string) => ({ pk: `MESSAGE#${messageId}`, sk: '#REF' });
+export const streamCheckpointKey = (shardId: string) => ({ pk: 'STREAM#CHECKPOINT', sk: shardId });

@@ -5,7 +5,8 @@
  */
 import type { Channel, Client, Line, Message, Operator, Session } from '../model/schemas.ts';
 import { ChatlinesError, notFound } from '../errors.ts';
-import { getItem, getItems, putAtVersion, putNew, queryPage, tableName, transact, type TransactItem } from './db.ts';
+import { OUTBOX_ENTRIES, OUTBOX_SEQUENCE, outboxFor, type OutboxEntry } from '../events/outbox.ts';
+import { getItem, getItems, putNew, queryPage, tableName, transact, type Item, type TransactItem } from './db.ts';
 import {
   accountGuardKey,
   changeIndexKeys,
@@ -16,6 +17,7 @@ import {
   openSessionGuardKey,
   operatorKey,
   sessionKey,
+  spamSessionGuardKey,
 } from './keys.ts';
 import {
   channelItem,
@@ -94,11 +96,14 @@ export async function getChannelAndAccount(
   };
 }
 
-/** A client and the id of its open session on the channel, in one BatchGetItem. */
-export async function getClientAndOpenSession(clientId: string, channelId: string): Promise<{ client: Client; openSessionId: string | undefined }> {
-  const [client, guard] = await getItems([clientKey(clientId), openSessionGuardKey(channelId, clientId)]);
+/** A client, the id of its open session on the channel and of its spam session there, in one BatchGetItem. */
+export async function getClientAndOpenSession(
+  clientId: string,
+  channelId: string,
+): Promise<{ client: Client; openSessionId: string | undefined; spamSessionId: string | undefined }> {
+  const [client, guard, spam] = await getItems([clientKey(clientId), openSessionGuardKey(channelId, clientId), spamSessionGuardKey(channelId, clientId)]);
   if (!client) throw notFound('client', clientId);
-  return { client: readClient(client), openSessionId: guard?.sessionId as string | undefined };
+  return { client: readClient(client), openSessionId: guard?.sessionId as string | undefined, spamSessionId: spam?.sessionId as string | undefined };
 }
 
 /** The client id registered for an account on a channel, if any. */
@@ -200,7 +205,12 @@ export type GuardMode =
   | 'exclusive'
   /** Overwrite: channels that allow several open sessions (inbox) point it at the newest. */
   | 'latest'
-  /** No guard: the session is not open (a blocked client's spam session). */
+  /**
+   * A blocked client's spam session: takes the spam guard (one such session per client and
+   * channel), which must be free or still point at `staleSpamSession` (a session since unmarked).
+   */
+  | 'spam'
+  /** No guard. */
   | 'none';
 
 export interface OpenSessionWrite {
@@ -208,8 +218,12 @@ export interface OpenSessionWrite {
   /** A client created with this session (its account guard is written too). */
   newClient?: Client;
   guard: GuardMode;
+  /** With `guard: 'spam'`: the session the spam guard pointed at when it was read (no longer spam). */
+  staleSpamSession?: string | undefined;
   messages: Message[];
   extra?: TransactItem[];
+  /** The events of this write (default: from its messages, see lib/events/outbox.ts). */
+  outbox?: OutboxEntry[];
 }
 
 /** Reasons a session-opening transaction failed, in the order of its items. */
@@ -241,7 +255,18 @@ export async function insertSession(write: OpenSessionWrite): Promise<void> {
   const guardItem = { ...openSessionGuardKey(session._channel, session._clients[0]!), entity: 'guard', sessionId: session.__id };
   if (guard === 'exclusive') items.push(putNew(guardItem));
   if (guard === 'latest') items.push({ Put: { TableName: tableName(), Item: guardItem } });
-  items.push(putNew(sessionItem(session)));
+  if (guard === 'spam') {
+    items.push({
+      Put: {
+        TableName: tableName(),
+        Item: { ...spamSessionGuardKey(session._channel, session._clients[0]!), entity: 'guard', sessionId: session.__id },
+        ConditionExpression: write.staleSpamSession ? 'attribute_not_exists(pk) OR sessionId = :stale' : 'attribute_not_exists(pk)',
+        ...(write.staleSpamSession ? { ExpressionAttributeValues: { ':stale': write.staleSpamSession } } : {}),
+      },
+    });
+  }
+  const outbox = write.outbox ?? outboxFor(write.messages);
+  items.push(putNew({ ...sessionItem(session), [OUTBOX_SEQUENCE]: outbox.length, [OUTBOX_ENTRIES]: outbox }));
   for (const message of write.messages) items.push(putNew(messageItem(message)));
   items.push(...(write.extra ?? []));
   await transact(items, 'the session could not be opened', (reasons) => {
@@ -260,6 +285,7 @@ export async function appendMessages(
   messages: Message[],
   states: readonly string[],
   extra: TransactItem[] = [],
+  outbox: OutboxEntry[] = outboxFor(messages),
 ): Promise<void> {
   const now = messages[messages.length - 1]?.__createdAt ?? new Date().toISOString();
   const stateValues = Object.fromEntries(states.map((s, i) => [`:s${i}`, s]));
@@ -271,11 +297,13 @@ export async function appendMessages(
           Key: sessionKey(session.__id),
           // The change index (gsi5) follows the last message too, so the next metrics run
           // recomputes this session (lib/metrics/aggregate.ts).
-          UpdateExpression: 'SET #la = :now, #g5pk = :g5pk, #g5sk = :g5sk',
+          UpdateExpression: 'SET #la = :now, #g5pk = :g5pk, #g5sk = :g5sk, #out = :out ADD #seq :n',
           ConditionExpression: `#st IN (${Object.keys(stateValues).join(', ')})`,
-          ExpressionAttributeNames: { '#la': '_lastActivityAt', '#st': '_state', '#g5pk': 'gsi5pk', '#g5sk': 'gsi5sk' },
+          ExpressionAttributeNames: { '#la': '_lastActivityAt', '#st': '_state', '#g5pk': 'gsi5pk', '#g5sk': 'gsi5sk', ...OUTBOX_NAMES },
           ExpressionAttributeValues: {
             ':now': now,
+            ':out': outbox,
+            ':n': outbox.length,
             ':g5pk': changeIndexKeys(session.__id, now).gsi5pk,
             ':g5sk': changeIndexKeys(session.__id, now).gsi5sk,
             ...stateValues,
@@ -298,6 +326,47 @@ export interface SessionChangeWrite {
   /** The 409 detail when a guard item's condition fails (e.g. the client opened another session). */
   guardConflict?: string;
   extra?: TransactItem[];
+  /** The events of this change (default: from its messages, see lib/events/outbox.ts). */
+  outbox?: OutboxEntry[];
+}
+
+const OUTBOX_NAMES = { '#out': OUTBOX_ENTRIES, '#seq': OUTBOX_SEQUENCE };
+
+/**
+ * The session item rewritten to `after` as an UpdateItem at the version it was read at: every
+ * attribute SET, the ones `after` no longer has (an index key that fell away) REMOVEd, and the
+ * outbox (`evOut`, `evSeq` ADDed) — an update rather than a Put, so that messages appended
+ * concurrently (which only ADD to `evSeq`) never make a command lose its race.
+ */
+export function updateSessionAtVersion(before: Session, after: Session, outbox: OutboxEntry[]): TransactItem {
+  const next: Item = sessionItem(after);
+  const names: Record<string, string> = { ...OUTBOX_NAMES, '#ver': '_version' };
+  const values: Record<string, unknown> = { ':out': outbox, ':n': outbox.length, ':readVersion': before._version };
+  const sets: string[] = ['#out = :out'];
+  let i = 0;
+  for (const [attribute, value] of Object.entries(next)) {
+    if (attribute === 'pk' || attribute === 'sk') continue;
+    names[`#a${i}`] = attribute;
+    values[`:a${i}`] = value;
+    sets.push(`#a${i} = :a${i}`);
+    i++;
+  }
+  const removes: string[] = [];
+  for (const attribute of Object.keys(sessionItem(before))) {
+    if (attribute in next) continue;
+    names[`#r${removes.length}`] = attribute;
+    removes.push(`#r${removes.length}`);
+  }
+  return {
+    Update: {
+      TableName: tableName(),
+      Key: sessionKey(after.__id),
+      UpdateExpression: `SET ${sets.join(', ')} ADD #seq :n${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+      ConditionExpression: '#ver = :readVersion',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    },
+  };
 }
 
 /**
@@ -309,7 +378,7 @@ export async function commitSessionChange(write: SessionChangeWrite, conflictDet
   const guardCount = write.guardItems?.length ?? 0;
   await transact(
     [
-      putAtVersion(sessionItem(write.after), write.before._version),
+      updateSessionAtVersion(write.before, write.after, write.outbox ?? outboxFor(write.messages)),
       ...write.messages.map((m) => putNew(messageItem(m))),
       ...(write.guardItems ?? []),
       ...(write.extra ?? []),
@@ -329,7 +398,12 @@ export async function commitSessionChange(write: SessionChangeWrite, conflictDet
  * lands on a session that was reassigned or closed in the meantime. Does not bump the version
  * (a message is not a change of the session), so replies never race with each other.
  */
-export async function appendStaffMessage(session: Session, message: Message, extra: TransactItem[] = []): Promise<void> {
+export async function appendStaffMessage(
+  session: Session,
+  message: Message,
+  extra: TransactItem[] = [],
+  outbox: OutboxEntry[] = outboxFor([message]),
+): Promise<void> {
   await transact(
     [
       {
@@ -337,11 +411,13 @@ export async function appendStaffMessage(session: Session, message: Message, ext
           TableName: tableName(),
           Key: sessionKey(session.__id),
           // The change index (gsi5) follows the reply, so the next metrics run recomputes the session.
-          UpdateExpression: 'SET #la = :now, #g5pk = :g5pk, #g5sk = :g5sk',
+          UpdateExpression: 'SET #la = :now, #g5pk = :g5pk, #g5sk = :g5sk, #out = :out ADD #seq :n',
           ConditionExpression: '#v = :v',
-          ExpressionAttributeNames: { '#la': '_lastActivityAt', '#v': '_version', '#g5pk': 'gsi5pk', '#g5sk': 'gsi5sk' },
+          ExpressionAttributeNames: { '#la': '_lastActivityAt', '#v': '_version', '#g5pk': 'gsi5pk', '#g5sk': 'gsi5sk', ...OUTBOX_NAMES },
           ExpressionAttributeValues: {
             ':now': message.__createdAt,
+            ':out': outbox,
+            ':n': outbox.length,
             ':v': session._version,
             ':g5pk': changeIndexKeys(session.__id, message.__createdAt).gsi5pk,
             ':g5sk': changeIndexKeys(session.__id, message.__createdAt).gsi5sk,

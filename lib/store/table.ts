@@ -15,6 +15,11 @@ export const tableDefinition = {
   logicalName: 'ChatlinesTable',
   partitionKey: 'pk',
   sortKey: 'sk',
+  /**
+   * The change stream: the table is the outbox of chatlines' events (lib/events/outbox.ts).
+   * Both images, so the consumer sees a session before and after each change.
+   */
+  streamViewType: 'NEW_AND_OLD_IMAGES',
   /** Items with this epoch-seconds attribute expire (idempotency records). */
   timeToLiveAttribute: 'expiresAt',
   /** Global secondary indexes, all projecting every attribute. See keys.ts for their use. */
@@ -44,6 +49,7 @@ export function createTableInput(tableName: string) {
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST' as const,
+    StreamSpecification: { StreamEnabled: true, StreamViewType: tableDefinition.streamViewType },
     AttributeDefinitions: keyAttributeNames().map((AttributeName) => ({ AttributeName, AttributeType: 'S' as const })),
     KeySchema: [
       { AttributeName: tableDefinition.partitionKey, KeyType: 'HASH' as const },

@@ -17,7 +17,7 @@ let seq = 0;
 const T0 = Date.parse('2025-03-31T10:00:00.000Z');
 const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
 
-function base(minutes: number): Omit<Message, 'type' | 'author' | 'payload'> {
+function base(minutes: number): Omit<Message, 'type' | 'author' | 'payload' | '_deliveryStatus'> & { _deliveryStatus: null } {
   seq += 1;
   return {
     __id: `${String(T0 + minutes * 60_000).padStart(13, '0')}-${String(seq).padStart(4, '0')}-x`,
@@ -27,6 +27,7 @@ function base(minutes: number): Omit<Message, 'type' | 'author' | 'payload'> {
     client: null,
     operator: null,
     externalId: null,
+    _deliveryStatus: null,
     files: [],
     isRead: false,
   };

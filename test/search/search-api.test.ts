@@ -69,7 +69,7 @@ async function seed() {
   const states = ['active', 'active', 'disconnected', 'error'] as const;
   const channels: Channel[] = Array.from({ length: 7 }, (_, i) => {
     const line = r.pick(lines);
-    return { ...base(uuid(i + 1, 2), at(r.int(5)), `ch-${i}`), _line: line.__id, _type: r.pick(types), _state: r.pick(states) };
+    return { ...base(uuid(i + 1, 2), at(r.int(5)), `ch-${i}`), _line: line.__id, _type: r.pick(types), _state: r.pick(states), _deliveryUrl: null };
   });
   const names = ['ann', 'bob', 'cy', 'ed', 'ed#x', 'telegram_username'];
   const clients: Client[] = Array.from({ length: 24 }, (_, i) => {

@@ -130,6 +130,31 @@ function client(c: Case, fresh: boolean): Promise<string> {
   return sharedClients.get(c)!;
 }
 
+/** A reply by the holder of a session on line A (alice) or line B (dave): what a status report names. */
+async function newReply(c: Case): Promise<string> {
+  const id = await newSession(c === 'A' ? 'alice' : 'dave', false);
+  const reply = await ok('POST', `/v1/sessions/${id}/messages`, c === 'A' ? tokens.operator : tokens.dave, { type: 'text', body: 'hello there' });
+  return reply.__id;
+}
+const sharedReplies = new Map<Case, Promise<string>>();
+function reply(c: Case, fresh: boolean): Promise<string> {
+  if (fresh) return newReply(c);
+  if (!sharedReplies.has(c)) sharedReplies.set(c, newReply(c));
+  return sharedReplies.get(c)!;
+}
+
+/** A webhook subscription to line A or B, for an event this test never makes (no deliveries write behind the snapshots). */
+async function newWebhook(c: Case): Promise<string> {
+  const hook = await ok('POST', '/v1/webhooks', w.admin, { url: 'http://127.0.0.1:9/hook', events: ['session.sla_breached'], line: lineOf(c) });
+  return hook.__id;
+}
+const sharedWebhooks = new Map<Case, Promise<string>>();
+function webhook(c: Case, fresh: boolean): Promise<string> {
+  if (fresh) return newWebhook(c);
+  if (!sharedWebhooks.has(c)) sharedWebhooks.set(c, newWebhook(c));
+  return sharedWebhooks.get(c)!;
+}
+
 const lineOf = (c: Case) => (c === 'A' ? w.line.__id : lineB);
 const channelOf = (c: Case) => (c === 'A' ? w.channel.__id : channelB);
 /** Who an assignment names: operators take a session (or pass their own on); everyone else hands it to erin (line B: the group sales). */
@@ -333,6 +358,52 @@ const MATRIX: Row[] = [
     // Operators read their own figures (the default for them); the bot sees the line but no metrics.
     expect: { admin: [200, 200], supervisor: [200, 404], operator: [200, 404], offline: [200, 404], bot: [403, 404], integration: [404, 404] },
     request: async (_r, c) => ({ path: `/v1/metrics?line=${lineOf(c)}` }),
+  },
+  {
+    route: 'PATCH /v1/channels/{id}',
+    cases: LINES,
+    expect: { admin: [200, 200], supervisor: [403, 404], operator: [403, 404], offline: [403, 404], bot: [403, 404], integration: [404, 404] },
+    request: async (_r, c, fresh) => ({ path: `/v1/channels/${await channel(c, false, fresh)}`, body: { __name: `renamed ${account()}` } }),
+  },
+  {
+    route: 'POST /v1/channels/{id}/messages/{messageId}/status',
+    cases: LINES,
+    // The channel's integration (and admins) report; the line's staff see the channel (403), others do not (404).
+    expect: { admin: [200, 200], supervisor: [403, 404], operator: [403, 404], offline: [403, 404], bot: [403, 404], integration: [200, 404] },
+    request: async (_r, c, fresh) => ({ path: `/v1/channels/${channelOf(c)}/messages/${await reply(c, fresh)}/status`, body: { status: 'delivered' } }),
+  },
+  {
+    route: 'POST /v1/webhooks',
+    cases: LINES,
+    // Admins subscribe to any line, a supervisor to its own; line B is not the supervisor's (404: it does not see it).
+    expect: { admin: [201, 201], supervisor: [201, 404], operator: [403, 403], offline: [403, 403], bot: [403, 403], integration: [403, 403] },
+    request: async (_r, c) => ({ path: '/v1/webhooks', body: { url: 'http://127.0.0.1:9/hook', events: ['session.sla_breached'], line: lineOf(c) } }),
+  },
+  {
+    route: 'GET /v1/webhooks',
+    cases: NONE,
+    expect: { admin: [200], supervisor: [200], operator: [403], offline: [403], bot: [403], integration: [403] },
+    request: async () => ({ path: '/v1/webhooks' }),
+  },
+  {
+    route: 'DELETE /v1/webhooks/{id}',
+    cases: LINES,
+    expect: { admin: [200, 200], supervisor: [200, 404], operator: [404, 404], offline: [404, 404], bot: [404, 404], integration: [404, 404] },
+    request: async (_r, c, fresh) => ({ path: `/v1/webhooks/${await webhook(c, fresh)}` }),
+  },
+  {
+    route: 'GET /v1/webhooks/{id}/deliveries',
+    cases: LINES,
+    expect: { admin: [200, 200], supervisor: [200, 404], operator: [404, 404], offline: [404, 404], bot: [404, 404], integration: [404, 404] },
+    request: async (_r, c) => ({ path: `/v1/webhooks/${await webhook(c, false)}/deliveries` }),
+  },
+  {
+    route: 'POST /v1/webhooks/{id}/deliveries/{deliveryId}/retry',
+    cases: LINES,
+    // No such delivery: 404 to whoever sees the subscription, and to everyone else for the subscription itself
+    // (a failed delivery is retried in test/events/webhooks.test.ts).
+    expect: { admin: [404, 404], supervisor: [404, 404], operator: [404, 404], offline: [404, 404], bot: [404, 404], integration: [404, 404] },
+    request: async (_r, c) => ({ path: `/v1/webhooks/${await webhook(c, false)}/deliveries/nope.1/retry` }),
   },
 ];
 

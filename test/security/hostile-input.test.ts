@@ -78,6 +78,13 @@ function validBody(r: RouteDefinition): Record<string, Json> | undefined {
       return { channel: ids.channel };
     case 'POST /v1/visitors/messages':
       return { body: 'hello' };
+    case 'PATCH /v1/channels/{id}':
+      return { __name: 'renamed' };
+    case 'POST /v1/channels/{id}/messages/{messageId}/status':
+      return { status: 'delivered' };
+    case 'POST /v1/webhooks':
+      // An event this test never makes: no deliveries write behind its snapshots.
+      return { url: 'http://127.0.0.1:9/hook', events: ['session.sla_breached'] };
     default:
       return undefined;
   }
@@ -98,7 +105,7 @@ function idFor(r: RouteDefinition): string {
 }
 
 const pathOf = (r: RouteDefinition, id = idFor(r), query?: Record<string, string> | string) => {
-  const base = r.path.replace('{id}', id);
+  const base = r.path.replace('{id}', id).replace('{messageId}', '1764745200000-0000-0a0b0c0d').replace('{deliveryId}', 'nope.1');
   if (query === undefined) return base;
   const qs = typeof query === 'string' ? query : new URLSearchParams(query).toString();
   return qs ? `${base}?${qs}` : base;

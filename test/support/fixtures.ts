@@ -72,7 +72,11 @@ export async function snapshot(host: TestHost): Promise<string[]> {
   let start: Record<string, unknown> | undefined;
   do {
     const out = await client.send(new ScanCommand({ TableName: host.tableName, ...(start ? { ExclusiveStartKey: start as never } : {}) }));
-    for (const item of out.Items ?? []) items.push(JSON.stringify(sortedKeys(item)));
+    for (const item of out.Items ?? []) {
+      // The local stream poller's checkpoints move on by themselves (infra/local/stream.ts).
+      if (item.pk?.S?.startsWith('STREAM#')) continue;
+      items.push(JSON.stringify(sortedKeys(item)));
+    }
     start = out.LastEvaluatedKey;
   } while (start);
   client.destroy();

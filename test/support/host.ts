@@ -10,6 +10,7 @@ import { logger } from '../../lib/observability.ts';
 import { ensureTable } from '../../infra/local/dynamodb.ts';
 import { configureLocalEnvironment } from '../../infra/local/env.ts';
 import { startHost } from '../../infra/local/host.ts';
+import { startEventWorkers, type EventWorkers } from '../../infra/local/events.ts';
 import { loadOrCreateDevKey, signToken, type DevKey, type SignOptions, type TokenClaims } from '../../infra/local/jwt.ts';
 import { checkResponse, responseCheckEnabled } from './openapi-check.ts';
 
@@ -21,6 +22,8 @@ export interface TestHost {
   token(claims: TokenClaims, options?: SignOptions): Promise<string>;
   /** fetch against the host, JSON in and out. */
   call(method: string, path: string, options?: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> }): Promise<Reply>;
+  /** The stream poller and delivery sweeper (undefined with `events: false`). */
+  events: EventWorkers | undefined;
   close(): Promise<void>;
 }
 
@@ -31,7 +34,14 @@ export interface Reply {
   body: any;
 }
 
-export async function startTestHost(): Promise<TestHost> {
+export interface TestHostOptions {
+  /** Tail the table's stream and sweep deliveries, as `npm start` does (default true). */
+  events?: boolean;
+  /** Sweep due deliveries this often (ms; default 200). */
+  sweepEveryMs?: number;
+}
+
+export async function startTestHost(options: TestHostOptions = {}): Promise<TestHost> {
   const endpoint = process.env.DYNAMODB_ENDPOINT;
   if (!endpoint) throw new Error('DYNAMODB_ENDPOINT is not set: run the tests with `npm test`');
   const tableName = `test-${randomUUID()}`;
@@ -45,7 +55,12 @@ export async function startTestHost(): Promise<TestHost> {
   // The visitor-token secret of this host (lib/store/secrets.ts), beside its development key.
   process.env.VISITOR_SECRET_FILE ??= join(keyDir, 'visitor-secret');
   const host = await startHost({ port: 0, key });
+  const events =
+    options.events === false
+      ? undefined
+      : await startEventWorkers({ endpoint, tableName, sweepEveryMs: options.sweepEveryMs ?? 200, onError: () => undefined });
   return {
+    events,
     url: host.url,
     tableName,
     endpoint,
@@ -71,6 +86,9 @@ export async function startTestHost(): Promise<TestHost> {
       if (responseCheckEnabled()) checkResponse(method, path, res.status, res.headers.get('content-type'), parsed);
       return { status: res.status, headers: res.headers, body: parsed };
     },
-    close: () => host.close(),
+    async close() {
+      await events?.stop();
+      await host.close();
+    },
   };
 }

@@ -1,0 +1,47 @@
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { AttributeValue as LambdaAttributeValue, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { inProcessBus, type EventBus } from '../lib/events/bus.ts';
+import { consume } from '../lib/events/consumer.ts';
+import type { ChangeRecord } from '../lib/events/map.ts';
+import { logger } from '../lib/observability.ts';
+
+let bus: EventBus | undefined;
+/** EventBridge in AWS (EVENT_BUS_NAME set by the stack), the in-process bus on the local host. */
+async function eventBus(): Promise<EventBus> {
+  if (bus) return bus;
+  const name = process.env.EVENT_BUS_NAME;
+  if (name) {
+    const { EventBridgeBus } = await import('../lib/events/eventbridge.ts');
+    bus = new EventBridgeBus(name);
+  } else bus = inProcessBus;
+  return bus;
+}
+
+const image = (i: Record<string, LambdaAttributeValue> | undefined) =>
+  i ? (unmarshall(i as Record<string, AttributeValue>) as Record<string, unknown>) : undefined;
+
+export const toChangeRecord = (r: DynamoDBRecord): ChangeRecord => ({
+  eventName: r.eventName ?? 'MODIFY',
+  oldImage: image(r.dynamodb?.OldImage),
+  newImage: image(r.dynamodb?.NewImage),
+});
+
+/**
+ * The table's stream consumer (an event source mapping in AWS; the local poller calls the same
+ * export). A batch that fails is reported from its first record (partial batch response), so
+ * the records before it are not repeated by Lambda and the failing ones are retried, bisected
+ * and finally sent to the on-failure destination; every effect is idempotent by event id.
+ */
+export const handler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
+  const records = event.Records ?? [];
+  if (records.length === 0) return { batchItemFailures: [] };
+  try {
+    const events = await consume(records.map(toChangeRecord), await eventBus());
+    logger.debug('stream batch', { records: records.length, events: events.length });
+    return { batchItemFailures: [] };
+  } catch (error) {
+    logger.error('stream batch failed', { error: error as Error, records: records.length });
+    return { batchItemFailures: [{ itemIdentifier: records[0]!.dynamodb?.SequenceNumber ?? '' }] };
+  }
+};

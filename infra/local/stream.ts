@@ -1,0 +1,241 @@
+/**
+ * The local host's stand-in for Lambda's DynamoDB-stream event source mapping: tails DynamoDB
+ * Local's stream of the table (DescribeStream, GetShardIterator, GetRecords), applies the same
+ * filter criteria as the mapping in AWS, and hands the same `DynamoDBStreamEvent` shape to the
+ * same handler (functions/stream-consumer.ts). Like the mapping it keeps a checkpoint per shard
+ * (in the table itself, so a restarted host goes on where it stopped), retries a failed batch,
+ * splits it to find the failing record, and after the retries are spent records that record as
+ * dead-lettered (`STREAM#DEADLETTER` in the table) and goes on.
+ */
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type _Record as StreamRecord,
+  type Shard,
+} from '@aws-sdk/client-dynamodb-streams';
+import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { STREAM_FILTER } from '../../lib/events/map.ts';
+import { getItem, inBackground, putItem } from '../../lib/store/db.ts';
+import { streamCheckpointKey } from '../../lib/store/keys.ts';
+import { localClient } from './dynamodb.ts';
+
+export type StreamHandler = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>;
+
+export interface StreamPollerOptions {
+  endpoint: string;
+  tableName: string;
+  /** Defaults to functions/stream-consumer.ts's handler. */
+  handler?: StreamHandler;
+  /** Pause between polls of an idle shard (ms). */
+  idleMs?: number;
+  /** Records per GetRecords / per handler call (the mapping's batch size). */
+  batchSize?: number;
+  /** Attempts of a failing record before it is dead-lettered. */
+  maxAttempts?: number;
+  onError?: (error: unknown) => void;
+}
+
+export interface StreamPoller {
+  /** Resolves once every record written before the call has been handed to the handler. */
+  drain(timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+  /** Records handed to the handler (after filtering) since start. */
+  readonly delivered: number;
+}
+
+const entities = new Set<string>(STREAM_FILTER.dynamodb.NewImage.entity.S);
+/** The mapping's filter criteria, evaluated locally. */
+const passesFilter = (r: StreamRecord) => entities.has(String(r.dynamodb?.NewImage?.entity?.S ?? ''));
+
+function toLambdaRecord(r: StreamRecord, streamArn: string): DynamoDBRecord {
+  const d = r.dynamodb ?? {};
+  return {
+    eventID: r.eventID,
+    eventName: r.eventName as DynamoDBRecord['eventName'],
+    eventVersion: r.eventVersion,
+    eventSource: 'aws:dynamodb',
+    awsRegion: r.awsRegion ?? 'local',
+    eventSourceARN: streamArn,
+    dynamodb: {
+      ...(d.ApproximateCreationDateTime ? { ApproximateCreationDateTime: Math.floor(new Date(d.ApproximateCreationDateTime).getTime() / 1000) } : {}),
+      Keys: d.Keys as never,
+      ...(d.NewImage ? { NewImage: d.NewImage as never } : {}),
+      ...(d.OldImage ? { OldImage: d.OldImage as never } : {}),
+      SequenceNumber: d.SequenceNumber,
+      SizeBytes: d.SizeBytes,
+      StreamViewType: d.StreamViewType as never,
+    },
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Starts tailing the table's stream. */
+export async function startStreamPoller(options: StreamPollerOptions): Promise<StreamPoller> {
+  const handler = options.handler ?? (await import('../../functions/stream-consumer.ts')).handler;
+  const idleMs = options.idleMs ?? 50;
+  const batchSize = options.batchSize ?? 100;
+  const maxAttempts = options.maxAttempts ?? 5;
+  const ddb = localClient(options.endpoint);
+  const streams = new DynamoDBStreamsClient({
+    endpoint: options.endpoint,
+    region: process.env.AWS_REGION ?? 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const { Table } = await ddb.send(new DescribeTableCommand({ TableName: options.tableName }));
+  const streamArn = Table?.LatestStreamArn;
+  if (!streamArn) throw new Error(`the table ${options.tableName} has no stream`);
+
+  let stopped = false;
+  let delivered = 0;
+  /** Shards whose records have all been handed over (closed and read to the end). */
+  const finished = new Set<string>();
+  const running = new Map<string, Promise<void>>();
+  /** Per shard: the last sequence number handed over (or skipped by the filter). */
+  const position = new Map<string, string>();
+  /** Per shard: the newest sequence number seen in the stream (to know when a drain is done). */
+  let drainWaiters: (() => void)[] = [];
+  let idleRounds = 0;
+
+  const report = (error: unknown) => (options.onError ?? ((e) => console.error(`chatlines stream: ${(e as Error).message}`)))(error);
+
+  async function handOver(records: StreamRecord[], shardId: string): Promise<void> {
+    // Retry, then bisect down to the failing record, then dead-letter it (the mapping's behaviour).
+    const attempt = async (batch: StreamRecord[], depth: number): Promise<void> => {
+      for (let tries = 1; ; tries++) {
+        if (stopped) throw new Error('stopped');
+        const result = await handler({ Records: batch.map((r) => toLambdaRecord(r, streamArn!)) }).catch((error: unknown) => {
+          report(error);
+          return { batchItemFailures: [{ itemIdentifier: batch[0]!.dynamodb?.SequenceNumber ?? '' }] };
+        });
+        const failed = result?.batchItemFailures?.[0]?.itemIdentifier;
+        if (!failed) return;
+        const at = Math.max(0, batch.findIndex((r) => r.dynamodb?.SequenceNumber === failed));
+        batch = batch.slice(at);
+        if (batch.length > 1 && tries >= 2) {
+          const half = Math.ceil(batch.length / 2);
+          await attempt(batch.slice(0, half), depth + 1);
+          await attempt(batch.slice(half), depth + 1);
+          return;
+        }
+        if (batch.length === 1 && tries >= maxAttempts) {
+          const r = batch[0]!;
+          await putItem({
+            pk: 'STREAM#DEADLETTER',
+            sk: `${shardId}#${r.dynamodb?.SequenceNumber}`,
+            entity: 'deadletter',
+            keys: JSON.stringify(r.dynamodb?.Keys ?? {}),
+            at: new Date().toISOString(),
+          }).catch(report);
+          report(new Error(`record ${r.dynamodb?.SequenceNumber} failed ${tries} times: dead-lettered`));
+          return;
+        }
+        await sleep(Math.min(2_000, 50 * 2 ** tries));
+      }
+    };
+    await attempt(records, 0);
+    delivered += records.length;
+  }
+
+  async function readShard(shard: Shard): Promise<void> {
+    const shardId = shard.ShardId!;
+    const checkpoint = (await getItem(streamCheckpointKey(shardId)))?.sequenceNumber as string | undefined;
+    let iterator = (
+      await streams.send(
+        new GetShardIteratorCommand({
+          StreamArn: streamArn,
+          ShardId: shardId,
+          ...(checkpoint ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: checkpoint } : { ShardIteratorType: 'TRIM_HORIZON' }),
+        }),
+      )
+    ).ShardIterator;
+    while (!stopped && iterator) {
+      const out = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: batchSize }));
+      const records = out.Records ?? [];
+      iterator = out.NextShardIterator;
+      const wanted = records.filter(passesFilter);
+      if (wanted.length > 0) {
+        await handOver(wanted, shardId);
+        const last = wanted[wanted.length - 1]!.dynamodb!.SequenceNumber!;
+        // Only after the handler took them: a restart resumes after the last record handed over.
+        await putItem({ ...streamCheckpointKey(shardId), entity: 'checkpoint', sequenceNumber: last });
+      }
+      if (records.length > 0) position.set(shardId, records[records.length - 1]!.dynamodb!.SequenceNumber!);
+      if (records.length === 0) {
+        if (!iterator) break;
+        idleRounds++;
+        flushDrains();
+        await sleep(idleMs);
+      }
+    }
+    if (!iterator) finished.add(shardId);
+  }
+
+  function flushDrains() {
+    const waiters = drainWaiters;
+    drainWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  async function discover(): Promise<void> {
+    while (!stopped) {
+      try {
+        const shards: Shard[] = [];
+        let start: string | undefined;
+        do {
+          const out = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn, ...(start ? { ExclusiveStartShardId: start } : {}) }));
+          shards.push(...(out.StreamDescription?.Shards ?? []));
+          start = out.StreamDescription?.LastEvaluatedShardId;
+        } while (start);
+        const known = new Set(shards.map((s) => s.ShardId!));
+        for (const shard of shards) {
+          const id = shard.ShardId!;
+          if (running.has(id) || finished.has(id)) continue;
+          // A child shard waits until its parent has been read to the end (order per item).
+          if (shard.ParentShardId && known.has(shard.ParentShardId) && !finished.has(shard.ParentShardId)) continue;
+          running.set(
+            id,
+            readShard(shard)
+              .catch((error: unknown) => {
+                if (!stopped) report(error);
+              })
+              .finally(() => running.delete(id)),
+          );
+        }
+      } catch (error) {
+        if (!stopped) report(error);
+      }
+      await sleep(stopped ? 0 : 1_000);
+    }
+  }
+  const discovering = inBackground(discover);
+
+  return {
+    get delivered() {
+      return delivered;
+    },
+    /** Waits until every shard has come back empty twice after this call (all earlier writes handed over). */
+    async drain(timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      const startRound = idleRounds;
+      while (idleRounds < startRound + 2 * Math.max(1, running.size)) {
+        if (Date.now() > deadline) throw new Error('the stream was not drained in time');
+        await new Promise<void>((resolve) => {
+          drainWaiters.push(resolve);
+          setTimeout(resolve, idleMs * 4);
+        });
+      }
+    },
+    async stop() {
+      stopped = true;
+      flushDrains();
+      await Promise.allSettled([...running.values()]);
+      await discovering;
+      streams.destroy();
+      ddb.destroy();
+    },
+  };
+}

@@ -1,0 +1,210 @@
+/**
+ * The delivery machine shared by webhooks and messenger endpoints: one delivery item per
+ * (target, event), created conditionally (so an event seen twice is delivered once), attempted
+ * under a short lease (so two workers never send the same attempt), retried on the schedule
+ * (schedule.ts) through a sparse due index, and kept with its outcome for `GET …/deliveries`.
+ * Receivers de-duplicate by `webhook-id` (the event id), as Standard Webhooks expects: at least
+ * once is the promise.
+ */
+import type { ChatlinesEvent } from '../events/schema.ts';
+import { getItem, getItems, putItem, queryPage, updateItem, type Item } from '../store/db.ts';
+import {
+  channelDeliveryKey,
+  DELIVERY_SHARDS,
+  deliveryDueKeys,
+  deliveryDuePartition,
+  deliveryKey,
+  deliveryListKeys,
+  webhookKey,
+  type DeliveryTarget,
+} from '../store/keys.ts';
+import { ATTEMPT_TIMEOUT_MS, nextAttemptAfter } from './schedule.ts';
+import type { Delivery } from './schemas.ts';
+import { signedHeaders } from './signing.ts';
+import { checkTargetUrl } from './urls.ts';
+
+/** How long an attempt owns its delivery (longer than the receiver's timeout). */
+const LEASE_MS = ATTEMPT_TIMEOUT_MS + 20_000;
+
+export interface DeliveryItem extends Item {
+  pk: string;
+  sk: string;
+  target: DeliveryTarget;
+  eventId: string;
+  eventType: string;
+  body: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  lastResponseCode: number | null;
+  lastError: string | null;
+  nextAttemptAt: string | null;
+  createdAt: string;
+  deliveredAt: string | null;
+  /** A retry asked for by hand: one attempt, then back to failed if it fails. */
+  manual?: boolean;
+}
+
+/** The public view of a delivery item. */
+export const deliveryView = (item: Item): Delivery => {
+  const d = item as DeliveryItem;
+  return {
+    id: d.eventId,
+    eventId: d.eventId,
+    eventType: d.eventType,
+    status: d.status,
+    attempts: d.attempts,
+    lastResponseCode: d.lastResponseCode ?? null,
+    lastError: d.lastError ?? null,
+    nextAttemptAt: d.status === 'pending' ? (d.nextAttemptAt ?? null) : null,
+    createdAt: d.createdAt,
+    deliveredAt: d.deliveredAt ?? null,
+  };
+};
+
+/**
+ * Creates the delivery of `event` to `target` unless it exists. Returns the new item, or
+ * undefined when it was there already (this event was seen before: its delivery goes on by itself).
+ */
+export async function enqueueDelivery(target: DeliveryTarget, event: ChatlinesEvent, now = new Date().toISOString()): Promise<DeliveryItem | undefined> {
+  const key = deliveryKey(target, event.id);
+  const item: DeliveryItem = {
+    ...key,
+    ...deliveryDueKeys(key.pk, now),
+    ...deliveryListKeys(target, now, event.id),
+    entity: 'delivery',
+    target,
+    eventId: event.id,
+    eventType: event.type,
+    body: JSON.stringify(event),
+    status: 'pending',
+    attempts: 0,
+    lastResponseCode: null,
+    lastError: null,
+    nextAttemptAt: now,
+    createdAt: now,
+    deliveredAt: null,
+  };
+  const written = await putItem(item, { ConditionExpression: 'attribute_not_exists(pk)' });
+  return written ? item : undefined;
+}
+
+/** Where a target receives, and the secret it is signed with; undefined when the target is gone. */
+async function endpointOf(target: DeliveryTarget): Promise<{ url: string; secret: string } | undefined> {
+  const item = await getItem(target.kind === 'webhook' ? webhookKey(target.id) : channelDeliveryKey(target.id));
+  if (!item || typeof item.url !== 'string' || typeof item.secret !== 'string') return undefined;
+  return { url: item.url, secret: item.secret };
+}
+
+/** Takes the delivery for one attempt; undefined when it is not due or another worker has it. */
+async function claim(pk: string, sk: string, now: number): Promise<DeliveryItem | undefined> {
+  const item = await updateItem({
+    Key: { pk, sk },
+    UpdateExpression: 'SET leaseUntil = :lease ADD attempts :one',
+    ConditionExpression: '#st = :pending AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)',
+    ExpressionAttributeNames: { '#st': 'status' },
+    ExpressionAttributeValues: { ':lease': now + LEASE_MS, ':one': 1, ':pending': 'pending', ':now': now },
+  });
+  return item as DeliveryItem | undefined;
+}
+
+async function send(url: string, secret: string, d: DeliveryItem): Promise<{ ok: boolean; code: number | null; error: string | null }> {
+  try {
+    await checkTargetUrl(url);
+  } catch (error) {
+    return { ok: false, code: null, error: (error as Error).message };
+  }
+  try {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: signedHeaders(secret, d.eventId, d.body),
+      body: d.body,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS),
+    });
+    await res.body?.cancel().catch(() => undefined);
+    const ok = res.status >= 200 && res.status < 300;
+    return { ok, code: res.status, error: ok ? null : `the receiver answered ${res.status}` };
+  } catch (error) {
+    const e = error as Error;
+    return { ok: false, code: null, error: e.name === 'TimeoutError' ? `no answer within ${ATTEMPT_TIMEOUT_MS / 1000} s` : `could not connect (${e.message})` };
+  }
+}
+
+/**
+ * One attempt at a delivery (if it is due and nobody else is at it): sends, then records the
+ * outcome — delivered, the next attempt on the schedule, or failed when the schedule is spent.
+ */
+export async function attemptDelivery(pk: string, sk = '#DELIVERY'): Promise<'delivered' | 'retry' | 'failed' | 'skipped'> {
+  const startedAt = Date.now();
+  const d = await claim(pk, sk, startedAt);
+  if (!d) return 'skipped';
+  const endpoint = await endpointOf(d.target);
+  const outcome = endpoint
+    ? await send(endpoint.url, endpoint.secret, d)
+    : { ok: false, code: null, error: d.target.kind === 'webhook' ? 'the subscription was deleted' : 'the channel has no delivery endpoint' };
+  const now = Date.now();
+  const nowIso = new Date(now).toISOString();
+  if (outcome.ok) {
+    await updateItem({
+      Key: { pk, sk },
+      UpdateExpression:
+        'SET #st = :delivered, lastResponseCode = :code, lastError = :null, deliveredAt = :now, nextAttemptAt = :null REMOVE leaseUntil, gsi1pk, gsi1sk, manual',
+      ExpressionAttributeNames: { '#st': 'status' },
+      ExpressionAttributeValues: { ':delivered': 'delivered', ':code': outcome.code, ':null': null, ':now': nowIso },
+    });
+    return 'delivered';
+  }
+  const next = endpoint && !d.manual ? nextAttemptAfter(d.attempts, now) : undefined;
+  if (next) {
+    const due = deliveryDueKeys(pk, next);
+    await updateItem({
+      Key: { pk, sk },
+      UpdateExpression: 'SET lastResponseCode = :code, lastError = :error, nextAttemptAt = :next, gsi1pk = :g1pk, gsi1sk = :g1sk REMOVE leaseUntil',
+      ExpressionAttributeValues: { ':code': outcome.code, ':error': outcome.error, ':next': next, ':g1pk': due.gsi1pk, ':g1sk': due.gsi1sk },
+    });
+    return 'retry';
+  }
+  await updateItem({
+    Key: { pk, sk },
+    UpdateExpression: 'SET #st = :failed, lastResponseCode = :code, lastError = :error, nextAttemptAt = :null REMOVE leaseUntil, gsi1pk, gsi1sk, manual',
+    ExpressionAttributeNames: { '#st': 'status' },
+    ExpressionAttributeValues: { ':failed': 'failed', ':code': outcome.code, ':error': outcome.error, ':null': null },
+  });
+  return 'failed';
+}
+
+/** Runs `work` over `items` with at most `limit` in flight. */
+export async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next++]!;
+      await work(item);
+    }
+  });
+  await Promise.all(runners);
+}
+
+/**
+ * Attempts every delivery that has come due (reads only the due index: its cost follows the
+ * number of due deliveries, not of deliveries kept). Run every minute in AWS, every second on
+ * the local host. Returns how many were attempted.
+ */
+export async function sweepDueDeliveries(now = Date.now(), limitPerShard = 200): Promise<number> {
+  const upTo = `${new Date(now).toISOString()}#\uffff`;
+  const due: { pk: string; sk: string }[] = [];
+  for (let shard = 0; shard < DELIVERY_SHARDS; shard++) {
+    const page = await queryPage({
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk <= :upTo',
+      ExpressionAttributeValues: { ':pk': deliveryDuePartition(shard), ':upTo': upTo },
+      Limit: limitPerShard,
+    });
+    for (const item of page.items) due.push({ pk: String(item.pk), sk: String(item.sk) });
+  }
+  await inParallel(due, 16, (d) => attemptDelivery(d.pk, d.sk));
+  return due.length;
+}
+
+/** Delivery items by key (for tests and the retry route). */
+export const getDeliveries = (keys: { pk: string; sk: string }[]) => getItems(keys);

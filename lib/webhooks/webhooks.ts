@@ -1,0 +1,147 @@
+/**
+ * Webhook subscriptions: create (with its secret, shown once), list, delete, a subscription's
+ * deliveries, and the retry of a failed delivery. The deliveries themselves are made by the
+ * stream consumer (lib/events/consumer.ts) and the sweeper (deliveries.ts).
+ */
+import type * as z from 'zod';
+import { requireRole, type Caller } from '../auth/caller.ts';
+import { canSeeWebhook, requireWebhookManager } from '../auth/policy.ts';
+import { conflict, notFound } from '../errors.ts';
+import { newId, nowIso } from '../ids.ts';
+import type { Line } from '../model/schemas.ts';
+import { getItem, queryPage, tableName, transact, updateItem, type TransactItem } from '../store/db.ts';
+import { ALL_WEBHOOKS_PARTITION, deliveryDueKeys, deliveryKey, targetDeliveriesPartition, webhookIndexKeys, webhookKey } from '../store/keys.ts';
+import { findLine, getLineCached } from '../store/repository.ts';
+import { deliveryView } from './deliveries.ts';
+import type { CreateWebhookBody, Delivery, Webhook } from './schemas.ts';
+import { newSecret } from './signing.ts';
+import { checkTargetUrl } from './urls.ts';
+
+const view = (item: Record<string, unknown>): Webhook => ({
+  __id: String(item.__id),
+  url: String(item.url),
+  events: (item.events ?? []) as string[],
+  line: (item.line ?? null) as string | null,
+  __createdAt: String(item.__createdAt),
+  __createdBy: String(item.__createdBy),
+});
+
+async function lineOrUndefined(id: string | null): Promise<Line | undefined> {
+  if (!id) return undefined;
+  try {
+    return await getLineCached(id);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `POST /v1/webhooks`. */
+export async function createWebhook(
+  caller: Caller,
+  input: z.output<typeof CreateWebhookBody>,
+  extra: (hook: Webhook & { secret: string }) => TransactItem[],
+): Promise<Webhook & { secret: string }> {
+  const line = input.line ? await findLine(input.line) : undefined;
+  if (input.line && !line) {
+    // Existence of other lines does not leak to non-admins.
+    throw notFound('line', input.line);
+  }
+  requireWebhookManager(caller, line);
+  await checkTargetUrl(input.url, 'url');
+  const now = nowIso();
+  const hook: Webhook = { __id: newId(), url: input.url, events: [...new Set(input.events)], line: input.line ?? null, __createdAt: now, __createdBy: caller.sub };
+  const secret = newSecret();
+  const created = { ...hook, secret };
+  await transact(
+    [
+      {
+        Put: {
+          TableName: tableName(),
+          Item: { ...webhookKey(hook.__id), ...webhookIndexKeys(hook), entity: 'webhook', ...hook, secret },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      ...extra(created),
+    ],
+    'the subscription could not be created',
+  );
+  return created;
+}
+
+async function visibleWebhook(caller: Caller, id: string): Promise<Webhook> {
+  const item = await getItem(webhookKey(id));
+  if (!item) throw notFound('webhook', id);
+  const hook = view(item);
+  if (!canSeeWebhook(caller, await lineOrUndefined(hook.line))) throw notFound('webhook', id);
+  return hook;
+}
+
+/** `GET /v1/webhooks`: the subscriptions the caller may see, newest first (no secrets). */
+export async function listWebhooks(caller: Caller): Promise<Webhook[]> {
+  requireRole(caller, 'admin', 'supervisor');
+  const out: Webhook[] = [];
+  let lastKey: Record<string, unknown> | undefined;
+  do {
+    const page = await queryPage({
+      IndexName: 'gsi2',
+      KeyConditionExpression: 'gsi2pk = :pk',
+      ExpressionAttributeValues: { ':pk': ALL_WEBHOOKS_PARTITION },
+      ScanIndexForward: false,
+      ...(lastKey ? { ExclusiveStartKey: lastKey } : {}),
+    });
+    for (const item of page.items) {
+      const hook = view(item);
+      if (canSeeWebhook(caller, await lineOrUndefined(hook.line))) out.push(hook);
+    }
+    lastKey = page.lastKey;
+  } while (lastKey && out.length < 1_000);
+  return out;
+}
+
+/** `DELETE /v1/webhooks/{id}`: no more deliveries; pending ones fail ("the subscription was deleted"). */
+export async function deleteWebhook(caller: Caller, id: string, extra: (hook: Webhook) => TransactItem[]): Promise<Webhook> {
+  const hook = await visibleWebhook(caller, id);
+  requireWebhookManager(caller, await lineOrUndefined(hook.line));
+  await transact(
+    [
+      { Delete: { TableName: tableName(), Key: webhookKey(id), ConditionExpression: 'attribute_exists(pk)' } },
+      ...extra(hook),
+    ],
+    'the subscription was deleted concurrently',
+  );
+  return hook;
+}
+
+/** `GET /v1/webhooks/{id}/deliveries`: newest first. */
+export async function listDeliveries(caller: Caller, id: string, from: number, size: number): Promise<Delivery[]> {
+  await visibleWebhook(caller, id);
+  const page = await queryPage({
+    IndexName: 'gsi2',
+    KeyConditionExpression: 'gsi2pk = :pk',
+    ExpressionAttributeValues: { ':pk': targetDeliveriesPartition({ kind: 'webhook', id }) },
+    ScanIndexForward: false,
+    Limit: from + size,
+  });
+  return page.items.slice(from, from + size).map(deliveryView);
+}
+
+/** `POST /v1/webhooks/{id}/deliveries/{deliveryId}/retry`: a failed delivery is attempted once more, soon. */
+export async function retryDelivery(caller: Caller, id: string, deliveryId: string): Promise<Delivery> {
+  const hook = await visibleWebhook(caller, id);
+  requireWebhookManager(caller, await lineOrUndefined(hook.line));
+  const key = deliveryKey({ kind: 'webhook', id }, deliveryId);
+  const current = await getItem(key);
+  if (!current) throw notFound('delivery', deliveryId);
+  if (current.status !== 'failed') throw conflict(`the delivery is ${String(current.status)}: only a failed delivery can be retried`);
+  const now = nowIso();
+  const due = deliveryDueKeys(key.pk, now);
+  const updated = await updateItem({
+    Key: key,
+    UpdateExpression: 'SET #st = :pending, nextAttemptAt = :now, manual = :true, gsi1pk = :g1pk, gsi1sk = :g1sk',
+    ConditionExpression: '#st = :failed',
+    ExpressionAttributeNames: { '#st': 'status' },
+    ExpressionAttributeValues: { ':pending': 'pending', ':now': now, ':true': true, ':g1pk': due.gsi1pk, ':g1sk': due.gsi1sk, ':failed': 'failed' },
+  });
+  if (!updated) throw conflict('the delivery was retried concurrently');
+  return deliveryView(updated);
+}
