@@ -102,7 +102,7 @@ export class ChatlinesConsole extends Construct {
         strictTransportSecurity: { accessControlMaxAge: Duration.days(365), includeSubdomains: true, override: true },
       },
     });
-    // widget.js is embedded by other sites: it must load cross-origin.
+    // widget.js (and the config.json it reads) are loaded by other sites: cross-origin allowed.
     const widgetHeaders = new ResponseHeadersPolicy(this, 'WidgetHeaders', {
       comment: 'chatlines widget.js: loadable by any site',
       corsBehavior: { accessControlAllowOrigins: ['*'], accessControlAllowMethods: ['GET', 'HEAD'], accessControlAllowHeaders: ['*'], accessControlAllowCredentials: false, originOverride: true },
@@ -136,6 +136,13 @@ export class ChatlinesConsole extends Construct {
           cachePolicy: CachePolicy.CACHING_OPTIMIZED,
           responseHeadersPolicy: widgetHeaders,
           compress: true,
+        },
+        // The widget reads its API URL from config.json on other sites' pages.
+        '/console/config.json': {
+          origin: assetsOrigin,
+          viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+          cachePolicy: CachePolicy.CACHING_DISABLED,
+          responseHeadersPolicy: widgetHeaders,
         },
         // The API on the console's own origin: never cached, every viewer header but Host forwarded.
         '/v1/*': {

@@ -99,7 +99,9 @@ export async function serveConsole(req: IncomingMessage, res: ServerResponse, ur
   const origin = `http://${req.headers.host ?? 'localhost'}`;
   if (url.pathname === '/console/config.json') {
     // `liveUrl` stays null until the API serves `GET /v1/live`; the console polls meanwhile.
-    json(res, 200, { apiUrl: origin, liveUrl: null, auth: { mode: 'dev' } });
+    // Public and read by the widget from other sites' pages: any origin may read it.
+    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', 'access-control-allow-origin': '*' });
+    res.end(JSON.stringify({ apiUrl: origin, liveUrl: null, auth: { mode: 'dev' } }));
     return true;
   }
   if (!existsSync(join(dir, 'index.html'))) {

@@ -39,7 +39,9 @@ describe('the local host serves the console', () => {
   });
 
   it('config.json names the API and (until /v1/live exists) no live URL; development sign-in', async () => {
-    const config = await (await fetch(`${host.url}/console/config.json`)).json();
+    const r = await fetch(`${host.url}/console/config.json`);
+    assert.equal(r.headers.get('access-control-allow-origin'), '*', 'the widget reads it from other sites');
+    const config = await r.json();
     assert.deepEqual(config, { apiUrl: host.url, liveUrl: null, auth: { mode: 'dev' } });
   });
 

@@ -369,6 +369,8 @@ describe('console (issue 16)', () => {
     assert.ok((api.AllowedMethods as string[]).includes('POST'));
     const widget = (config.CacheBehaviors as Json[]).find((b) => b.PathPattern === '/widget.js');
     assert.ok(widget?.ResponseHeadersPolicyId, 'widget.js has its own (cross-origin) headers');
+    const configBehavior = (config.CacheBehaviors as Json[]).find((b) => b.PathPattern === '/console/config.json');
+    assert.deepEqual(configBehavior?.ResponseHeadersPolicyId, widget.ResponseHeadersPolicyId, 'config.json too (the widget reads it)');
     const policies = ofType('AWS::CloudFront::ResponseHeadersPolicy').map(([, p]) => p.Properties.ResponseHeadersPolicyConfig);
     const pages = policies.find((p) => p.SecurityHeadersConfig?.ContentSecurityPolicy)!;
     assert.match(pages.SecurityHeadersConfig.ContentSecurityPolicy.ContentSecurityPolicy, /default-src 'self'.*frame-ancestors 'none'/);
