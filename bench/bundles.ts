@@ -115,7 +115,6 @@ function coldLoad(file: string): { total: number; import: number } {
       TABLE_NAME: 'chatlines-bench',
       POWERTOOLS_SERVICE_NAME: 'chatlines',
       POWERTOOLS_METRICS_NAMESPACE: 'chatlines',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     },
   });
   if (out.status !== 0) throw new Error(`cold load of ${file} failed: ${out.stderr}`);

@@ -4,5 +4,4 @@ process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 process.env.AWS_LAMBDA_LOG_LEVEL = 'SILENT';
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 process.env.POWERTOOLS_TRACE_ENABLED = 'false';
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 export {};

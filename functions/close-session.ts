@@ -1,13 +1,8 @@
+import { closeSession } from '../infra/routes/sessions.ts';
 import { route } from '../lib/http/handler.ts';
-import { IdParams } from '../lib/model/schemas.ts';
 import { runSessionCommand } from '../lib/sessions/operations.ts';
 
-/**  */
-export const handler = route({
-  operation: 'close-session',
-  params: IdParams,
-  run: async ({ caller, receivedAt, ifMatch, params, idempotency }) => ({
-    status: 200,
-    body: await runSessionCommand(caller, params.id, { command: 'close' }, (s) => idempotency({ status: 200, body: s }), { receivedAt, expectedVersion: ifMatch }),
-  }),
-});
+/** `POST /v1/sessions/{id}/close`: by the assigned operator or bot. */
+export const handler = route(closeSession, async ({ caller, receivedAt, ifMatch, params, idempotency }) => ({
+  body: await runSessionCommand(caller, params.id, { command: 'close' }, (s) => idempotency({ body: s }), { receivedAt, expectedVersion: ifMatch }),
+}));

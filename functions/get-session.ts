@@ -1,14 +1,10 @@
+import { getSession } from '../infra/routes/core.ts';
 import { route } from '../lib/http/handler.ts';
-import { IdParams } from '../lib/model/schemas.ts';
 import { fetchSession } from '../lib/sessions/read.ts';
 
 /** `GET /v1/sessions/{id}`: one GetItem (the line comes from the instance's cache). */
-export const handler = route({
-  operation: 'get-session',
-  params: IdParams,
-  run: async ({ caller, params }) => {
-    const { session } = await fetchSession(caller, params.id);
-    // The version as an ETag: send it back as If-Match to make a command conditional on it.
-    return { status: 200, body: session, headers: { etag: `"${session._version}"` } };
-  },
+export const handler = route(getSession, async ({ caller, params }) => {
+  const { session } = await fetchSession(caller, params.id);
+  // The version as an ETag: send it back as If-Match to make a command conditional on it.
+  return { body: session, headers: { etag: `"${session._version}"` } };
 });

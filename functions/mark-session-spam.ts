@@ -1,13 +1,8 @@
+import { markSessionSpam } from '../infra/routes/sessions.ts';
 import { route } from '../lib/http/handler.ts';
-import { IdParams } from '../lib/model/schemas.ts';
 import { runSessionCommand } from '../lib/sessions/operations.ts';
 
-/**  */
-export const handler = route({
-  operation: 'mark-session-spam',
-  params: IdParams,
-  run: async ({ caller, receivedAt, ifMatch, params, idempotency }) => ({
-    status: 200,
-    body: await runSessionCommand(caller, params.id, { command: 'markAsSpam' }, (s) => idempotency({ status: 200, body: s }), { receivedAt, expectedVersion: ifMatch }),
-  }),
-});
+/** `PUT /v1/sessions/{id}/spam`. */
+export const handler = route(markSessionSpam, async ({ caller, receivedAt, ifMatch, params, idempotency }) => ({
+  body: await runSessionCommand(caller, params.id, { command: 'markAsSpam' }, (s) => idempotency({ body: s }), { receivedAt, expectedVersion: ifMatch }),
+}));

@@ -1,6 +1,6 @@
+import { receiveInboundMessage } from '../infra/routes/core.ts';
 import { route } from '../lib/http/handler.ts';
-import { IdParams, InboundBody } from '../lib/model/schemas.ts';
-import { receiveInbound, type InboundResult } from '../lib/sessions/open.ts';
+import { type InboundResult, receiveInbound } from '../lib/sessions/open.ts';
 
 const reply = (r: InboundResult) => ({
   status: r.created ? 201 : 200,
@@ -8,10 +8,6 @@ const reply = (r: InboundResult) => ({
 });
 
 /** `POST /v1/channels/{id}/inbound`: a client's message arrives (integration). */
-export const handler = route({
-  operation: 'receive-inbound-message',
-  params: IdParams,
-  body: InboundBody,
-  run: async ({ caller, params, body, idempotency }) =>
-    reply(await receiveInbound(caller, params.id, body, (r) => idempotency(reply(r)))),
-});
+export const handler = route(receiveInboundMessage, async ({ caller, params, body, idempotency }) =>
+  reply(await receiveInbound(caller, params.id, body, (r) => idempotency(reply(r)))),
+);

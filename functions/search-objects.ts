@@ -1,14 +1,14 @@
+import { searchSpecs } from '../infra/routes/search.ts';
 import type { Caller } from '../lib/auth/caller.ts';
-import { route, type HttpHandler } from '../lib/http/handler.ts';
+import { type HttpHandler, route } from '../lib/http/handler.ts';
 import { json, problem } from '../lib/http/problem.ts';
 import { runSearch } from '../lib/search/execute.ts';
-import { collectionOfPath, COLLECTIONS, parseSearch, SearchRequestBody, type Collection } from '../lib/search/filter.ts';
+import { COLLECTIONS, type Collection, collectionOfPath, parseSearch, type SearchRequestBody } from '../lib/search/filter.ts';
 
 async function search(collection: Collection, caller: Caller, body: SearchRequestBody) {
   const outcome = await runSearch(caller, parseSearch(collection, body));
   const { plan } = outcome;
   return {
-    status: 200,
     body: { items: outcome.items, ...(outcome.total !== undefined ? { total: outcome.total } : {}), plan, consumedReadCapacity: outcome.consumedReadCapacity },
     headers: {
       'x-search-plan': `${plan.type}; index=${plan.index ?? 'none'}; queries=${plan.queries}`,
@@ -18,7 +18,7 @@ async function search(collection: Collection, caller: Caller, body: SearchReques
 }
 
 const byCollection = Object.fromEntries(
-  COLLECTIONS.map((c) => [c, route({ operation: `search-${c}`, body: SearchRequestBody, run: ({ caller, body }) => search(c, caller, body) })]),
+  COLLECTIONS.map((c) => [c, route(searchSpecs[c], ({ caller, body }) => search(c, caller, body))]),
 ) as Record<Collection, HttpHandler>;
 
 /**

@@ -1,13 +1,8 @@
+import { unmarkSessionSpam } from '../infra/routes/sessions.ts';
 import { route } from '../lib/http/handler.ts';
-import { IdParams } from '../lib/model/schemas.ts';
 import { runSessionCommand } from '../lib/sessions/operations.ts';
 
-/**  */
-export const handler = route({
-  operation: 'unmark-session-spam',
-  params: IdParams,
-  run: async ({ caller, receivedAt, ifMatch, params, idempotency }) => ({
-    status: 200,
-    body: await runSessionCommand(caller, params.id, { command: 'unmarkAsSpam' }, (s) => idempotency({ status: 200, body: s }), { receivedAt, expectedVersion: ifMatch }),
-  }),
-});
+/** `DELETE /v1/sessions/{id}/spam`: back to the state before spam (lib/sessions/commands.ts). */
+export const handler = route(unmarkSessionSpam, async ({ caller, receivedAt, ifMatch, params, idempotency }) => ({
+  body: await runSessionCommand(caller, params.id, { command: 'unmarkAsSpam' }, (s) => idempotency({ body: s }), { receivedAt, expectedVersion: ifMatch }),
+}));

@@ -1,14 +1,8 @@
-import { patchChannel } from '../lib/channels/channels.ts';
+import { updateChannel as spec } from '../infra/routes/events.ts';
 import { route } from '../lib/http/handler.ts';
-import { IdParams, UpdateChannelBody } from '../lib/model/schemas.ts';
+import { patchChannel } from '../lib/channels/channels.ts';
 
 /** `PATCH /v1/channels/{id}`: rename a channel, or set / clear the endpoint its replies are delivered to (admin). */
-export const handler = route({
-  operation: 'update-channel',
-  params: IdParams,
-  body: UpdateChannelBody,
-  run: async ({ caller, params, body, idempotency }) => ({
-    status: 200,
-    body: await patchChannel(caller, params.id, body, (c) => idempotency({ status: 200, body: c })),
-  }),
-});
+export const handler = route(spec, async ({ caller, params, body, idempotency }) => ({
+  body: await patchChannel(caller, params.id, body, (c) => idempotency({ body: c })),
+}));

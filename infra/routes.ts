@@ -1,64 +1,70 @@
 /**
- * The route manifest: every HTTP route of chatlines, the function file that serves it and
- * the table access it needs. Read by the CDK stack (one Lambda per entry, IAM grants from
- * `access`) and by the local host (serves exactly these routes). Add a route here and
- * nowhere else.
+ * The route manifest: every HTTP route of chatlines as one operation spec (lib/http/spec.ts):
+ * method, path, function file, table access, auth, throttle, the zod schemas of its params,
+ * query and body, its success responses and problem statuses. Read by the CDK stack (one
+ * Lambda per function file, IAM grants from `access`, the authorizer from `auth`, route
+ * throttles), by the local host (serves exactly these routes), by `route()` (each function
+ * passes its spec and supplies only `run`) and by the OpenAPI generator. Add a route here (in
+ * its area's fragment under infra/routes/) and in its function file, nowhere else.
+ *
+ * Adding a route, in the fragment of its area:
+ *
+ * ```ts
+ * export const closeChannel = {
+ *   method: 'POST', path: '/v1/channels/{id}/close', function: 'close-channel', access: 'write', auth: true,
+ *   summary: 'Close a channel.', tag: 'channels',
+ *   params: IdParams,                                   // zod schemas; also `query`, `body: named('Name', Schema)`
+ *   responses: { 200: { description: 'The channel after the change', body: Channel } },
+ *   problems: [403, 404, 409],                          // besides 400/401/409-idempotency/413/429/500/503
+ * } as const satisfies RouteSpec;
+ * ```
+ *
+ * list it in the fragment's array, and write `functions/close-channel.ts`:
+ *
+ * ```ts
+ * export const handler = route(closeChannel, async ({ caller, params, idempotency }) => ({
+ *   body: await closeChannelOf(caller, params.id, (c) => idempotency({ body: c })),
+ * }));
+ * ```
  */
-
-/** `none`: no table access; `read`: read-only grants; `write`: read and write grants. */
-export type TableAccess = 'none' | 'read' | 'write';
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-
+import type { RouteSpec, TableAccess } from '../lib/http/spec.ts';
 import { coreRoutes } from './routes/core.ts';
 import { docsRoutes } from './routes/docs.ts';
-import { eventRoutes } from './routes/events.ts';
-import { metricsRoutes } from './routes/metrics.ts';
+import { eventRoutes, eventScheduledFunctions } from './routes/events.ts';
+import { metricsRoutes, scheduledFunctions as metricsScheduledFunctions } from './routes/metrics.ts';
 import { searchRoutes } from './routes/search.ts';
 import { sessionRoutes } from './routes/sessions.ts';
 import { visitorRoutes } from './routes/visitors.ts';
 
-export interface RouteDefinition {
-  readonly method: HttpMethod;
-  /** API Gateway path syntax: `/v1/sessions/{id}`. */
-  readonly path: string;
-  /** File under `functions/` without extension; exports `handler`. */
-  readonly function: string;
-  readonly access: TableAccess;
-  /** false only for health and the OpenAPI document. */
-  readonly auth: boolean;
-  /**
-   * A per-route limit tighter than the stage's default (requests per second, burst): set on
-   * routes that are rare by nature (configuration) or costly (search).
-   */
-  readonly throttle?: { readonly rate: number; readonly burst: number };
-  /**
-   * Visitor routes of the web-chat widget (with `auth: false`: no JWT authorizer): `open` takes
-   * no token (a visitor starts there), `token` needs a visitor token the function verifies.
-   */
-  readonly visitor?: 'open' | 'token';
-}
+export type { HttpMethod, RouteSpec, TableAccess } from '../lib/http/spec.ts';
+/** A manifest entry is an operation spec. */
+export type RouteDefinition = RouteSpec;
 
 /**
  * Every route. The list is kept in fragments by area (infra/routes/*.ts) so that areas can grow
  * independently; this concatenation is the manifest both hosts read.
  */
-export const routes: readonly RouteDefinition[] = [
-  ...coreRoutes,
-  ...sessionRoutes,
-  ...searchRoutes,
-  ...metricsRoutes,
-  ...eventRoutes,
-  ...docsRoutes,
-  ...visitorRoutes,
-];
+export const routes: readonly RouteSpec[] = [...coreRoutes, ...sessionRoutes, ...searchRoutes, ...metricsRoutes, ...eventRoutes, ...docsRoutes, ...visitorRoutes];
 
 /** Functions that are not routes: triggered by a schedule. */
 export interface ScheduledFunctionDefinition {
   readonly function: string;
   readonly access: TableAccess;
   readonly description: string;
+  /** A fixed rate in minutes; absent = the stack's `AggregationRateMinutes` parameter. */
+  readonly everyMinutes?: number;
 }
-export { scheduledFunctions } from './routes/metrics.ts';
+
+/** Functions fed by the table's stream (an event source mapping in AWS, the local poller on the local host). */
+export interface StreamFunctionDefinition {
+  readonly function: string;
+  readonly access: TableAccess;
+  readonly description: string;
+}
+
+/** Every scheduled function, by area. */
+export const scheduledFunctions: readonly ScheduledFunctionDefinition[] = [...metricsScheduledFunctions, ...eventScheduledFunctions];
+export { streamFunctions } from './routes/events.ts';
 
 /** `/v1/sessions/{id}` → `^/v1/sessions/(?<id>[^/]+)$` */
 export function pathPattern(path: string): RegExp {

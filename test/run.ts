@@ -3,6 +3,7 @@
  * `test/**\/*.test.ts` with Node's test runner; each test file makes its own table and its own
  * local host on a free port. `npm test -- test/api` runs a folder or file only.
  */
+import '../infra/local/node-version.ts';
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -24,7 +25,7 @@ if (files.length === 0) {
 }
 
 const dynamo = await startDynamoDbLocal();
-console.log(`DynamoDB Local for tests at ${dynamo.endpoint}; ${files.length} test files`);
+console.log(`Node ${process.version}; DynamoDB Local for tests at ${dynamo.endpoint}; ${files.length} test files`);
 
 const child = spawn(
   process.execPath,
@@ -32,7 +33,7 @@ const child = spawn(
   {
     cwd: root,
     stdio: 'inherit',
-    env: { ...process.env, DYNAMODB_ENDPOINT: dynamo.endpoint, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    env: { ...process.env, DYNAMODB_ENDPOINT: dynamo.endpoint },
   },
 );
 const code: number = await new Promise((resolve) => child.on('exit', (c) => resolve(c ?? 1)));

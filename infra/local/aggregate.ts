@@ -7,6 +7,7 @@
  * aggregation must go through that running instance. Options: `--since <ISO time>` re-reads
  * the changes from then instead of from the watermark.
  */
+import './node-version.ts';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -75,7 +76,6 @@ async function main(): Promise<void> {
     endpoint = recorded.endpoint;
     tableName = process.env.TABLE_NAME ?? recorded.tableName;
   }
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   configureLocalEnvironment(tableName, endpoint);
   const { aggregateMetrics } = await import('../../lib/metrics/aggregate.ts');
   const since = values.since ? new Date(values.since) : undefined;

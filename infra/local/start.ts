@@ -7,6 +7,7 @@
  *   npm start -- --aggregate-every 10   metrics aggregation every 10 s (default 60; 0 turns it off)
  * Ctrl-C stops everything it started.
  */
+import './node-version.ts';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -71,7 +72,7 @@ try {
     throw error;
   });
   const storage = dynamo ? (values['in-memory'] ? 'DynamoDB Local, in memory' : `DynamoDB Local, data in ${dataDir}`) : endpoint;
-  console.log(`chatlines API on ${host.url}  (table ${tableName} ${table}; ${storage})`);
+  console.log(`chatlines API on ${host.url}  (Node ${process.version}; table ${tableName} ${table}; ${storage})`);
   console.log(`  console: ${host.url}/  (development sign-in; widget demo: ${host.url}/demo.html?channel=<livechat channel id>)`);
   console.log(`  health:  curl ${host.url}/v1/health`);
   console.log(`  token:   TOKEN=$(npm run -s token -- --sub alice --roles admin)`);

@@ -2,6 +2,7 @@
  * `npm run token -- --sub alice --roles operator --groups support [--channels id] [--expires 12h]`
  * prints a development token the local host accepts.
  */
+import './node-version.ts';
 import { parseArgs } from 'node:util';
 import { loadOrCreateDevKey, signToken } from './jwt.ts';
 

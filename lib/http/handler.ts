@@ -2,7 +2,9 @@
  * The one adapter from API Gateway HTTP API (payload 2.0) events to chatlines use cases:
  * zod parsing of path, query and body; the caller from JWT claims; `Idempotency-Key`;
  * errors as `application/problem+json`; logging and one metric per outcome. Every function
- * in `functions/` is `export const handler = route({...})`.
+ * in `functions/` is `export const handler = route(spec, run)`: the route's operation spec
+ * from the manifest (lib/http/spec.ts, infra/routes/) says what to parse and whether a
+ * caller is needed; `run` is the use case.
  */
 import { createHash } from 'node:crypto';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
@@ -14,6 +16,7 @@ import { getItem, putNew, type TransactItem } from '../store/db.ts';
 import { idempotencyKey } from '../store/keys.ts';
 import { logger, recordOutcome, tracer } from '../observability.ts';
 import { errorResponse, json } from './problem.ts';
+import { type Parsed, type ParsedBody, type RouteSpec, successStatus } from './spec.ts';
 
 /** Largest request body accepted (bytes); larger → 413. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -26,17 +29,24 @@ export interface Reply {
   headers?: Record<string, string>;
 }
 
+/** What `run` answers: the status defaults to the spec's (first) success status. */
+export interface RunReply {
+  status?: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
 /**
  * Extra writes a use case adds to its own transaction so that the idempotency record lands
  * atomically with the change. Empty when the request carries no `Idempotency-Key`.
  */
-export type IdempotencyWrites = (reply: Reply) => TransactItem[];
+export type IdempotencyWrites = (reply: RunReply) => TransactItem[];
 
 export interface RouteContext<P, Q, B> {
   params: P;
   query: Q;
   body: B;
-  /** Undefined only on routes declared with `auth: false`. */
+  /** Undefined only on routes whose spec says `auth: false`. */
   caller: Caller;
   requestId: string;
   /** When the gateway received the request (epoch ms): commands refuse state that changed after it. */
@@ -44,30 +54,24 @@ export interface RouteContext<P, Q, B> {
   /** The `If-Match` version (`"3"`, `W/"3"` or `3`): the command applies only to that version. */
   ifMatch: number | undefined;
   idempotency: IdempotencyWrites;
-  /** A request header by name (case-insensitive). */
-  header(name: string): string | undefined;
-  /** What the route's own `authenticate` returned (the visitor routes: the visitor's claims). */
+  /** What the route's own `authenticate` returned (the visitor routes: the visitor's claims); else undefined. */
   principal: unknown;
+}
+
+export interface RouteOptions {
+  /**
+   * For routes without a staff JWT that check a credential of their own (the visitor routes):
+   * runs before any input is parsed, so a bad credential is 401 whatever the body (as a gateway
+   * authorizer would answer). Its result is the context's `principal`.
+   */
+  authenticate?(header: (name: string) => string | undefined): Promise<unknown>;
 }
 
 export type HttpEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
 export type HttpHandler = (event: HttpEvent, context?: Partial<Context>) => Promise<APIGatewayProxyStructuredResultV2>;
 
-interface RouteSpec<PS extends z.ZodType, QS extends z.ZodType, BS extends z.ZodType> {
-  /** Name used in logs and metrics, e.g. `assign-session`. */
-  operation: string;
-  auth?: boolean;
-  params?: PS;
-  query?: QS;
-  body?: BS;
-  /**
-   * For routes without a staff JWT that check a credential of their own (the visitor routes):
-   * runs before any input is parsed, so a bad credential is 401 whatever the body (as a gateway
-   * authorizer would answer). Its result is `principal`.
-   */
-  authenticate?(header: (name: string) => string | undefined): Promise<unknown>;
-  run(ctx: RouteContext<z.output<PS>, z.output<QS>, z.output<BS>>): Promise<Reply>;
-}
+/** The use case of a route, given what its spec parsed. */
+export type Run<S extends RouteSpec> = (ctx: RouteContext<Parsed<S['params']>, Parsed<S['query']>, ParsedBody<S>>) => Promise<RunReply>;
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,128}$/;
@@ -88,8 +92,8 @@ export function fieldErrors(error: z.ZodError, prefix: string): FieldError[] {
   return out;
 }
 
-function parsePart<S extends z.ZodType>(schema: S | undefined, value: unknown, prefix: string): z.output<S> {
-  if (!schema) return undefined as z.output<S>;
+function parsePart(schema: z.ZodType | undefined, value: unknown, prefix: string): unknown {
+  if (!schema) return undefined;
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const errors = fieldErrors(result.error, prefix);
@@ -147,17 +151,22 @@ function replay(record: IdempotencyRecord, requestHash: string): Reply {
   return { status: record.status, body: JSON.parse(record.body), headers: { 'idempotent-replayed': 'true' } };
 }
 
-/** Builds a Lambda handler for one route. */
-export function route<PS extends z.ZodType = z.ZodUndefined, QS extends z.ZodType = z.ZodUndefined, BS extends z.ZodType = z.ZodUndefined>(
-  spec: RouteSpec<PS, QS, BS>,
-): HttpHandler {
-  const needsAuth = spec.auth !== false;
+/** Builds the Lambda handler of one route from its operation spec and its use case. */
+export function route<S extends RouteSpec>(spec: S, run: Run<S>, options: RouteOptions = {}): HttpHandler {
+  const needsAuth = spec.auth;
+  const operation = spec.operation ?? spec.function;
+  const bodySchema = spec.parseBodyWith ?? spec.body?.schema;
+  const defaultStatus = successStatus(spec);
+  const complete = (reply: RunReply): Reply => ({ ...reply, status: reply.status ?? defaultStatus });
+  type Ctx = Parameters<Run<S>>[0];
+  const runWith = async (ctx: Omit<Ctx, 'idempotency'>, idempotency: (reply: Reply) => TransactItem[]): Promise<Reply> =>
+    complete(await run({ ...ctx, idempotency: (reply) => idempotency(complete(reply)) } as Ctx));
   return async (event, context) => {
     const started = Date.now();
     const requestId = context?.awsRequestId ?? event.requestContext?.requestId ?? 'local';
-    logger.appendKeys({ requestId, operation: spec.operation });
+    logger.appendKeys({ requestId, operation });
     const parent = tracer.isTracingEnabled() ? tracer.getSegment() : undefined;
-    const segment = parent?.addNewSubsegment(`## ${spec.operation}`);
+    const segment = parent?.addNewSubsegment(`## ${operation}`);
     if (segment) {
       tracer.setSegment(segment);
       tracer.annotateColdStart();
@@ -176,7 +185,7 @@ export function route<PS extends z.ZodType = z.ZodUndefined, QS extends z.ZodTyp
       }
     }
     const outcome = reply.status < 400 ? 'success' : String(reply.status);
-    recordOutcome(spec.operation, outcome);
+    recordOutcome(operation, outcome);
     logger.info('request', { status: reply.status, ms: Date.now() - started, method: event.requestContext?.http?.method });
     logger.removeKeys(['requestId', 'operation']);
     return toResult(reply, requestId);
@@ -191,11 +200,11 @@ export function route<PS extends z.ZodType = z.ZodUndefined, QS extends z.ZodTyp
       throw new ChatlinesError('too-large', `the body is larger than ${MAX_BODY_BYTES} bytes`);
     }
     const caller = needsAuth ? callerFromClaims(event.requestContext?.authorizer?.jwt?.claims) : (undefined as unknown as Caller);
-    const principal = spec.authenticate ? await spec.authenticate((n) => header(event, n)) : undefined;
+    const principal = options.authenticate ? await options.authenticate((n) => header(event, n)) : undefined;
     const params = parsePart(spec.params, event.pathParameters ?? {}, 'params');
     const query = parsePart(spec.query, event.queryStringParameters ?? {}, 'query');
-    const body = spec.body ? parsePart(spec.body, parseJson(text), '') : (undefined as z.output<BS>);
-    if (!spec.body && text !== undefined && text.trim() !== '' && text.trim() !== '{}') {
+    const body = bodySchema ? parsePart(bodySchema, parseJson(text), '') : undefined;
+    if (!bodySchema && text !== undefined && text.trim() !== '' && text.trim() !== '{}') {
       throw new ChatlinesError('invalid', 'this route takes no body', [{ path: 'body', message: 'must be empty' }]);
     }
 
@@ -208,14 +217,14 @@ export function route<PS extends z.ZodType = z.ZodUndefined, QS extends z.ZodTyp
       ]);
     }
     if (key === undefined || !needsAuth) {
-      return spec.run({ params, query, body, caller, requestId, receivedAt, ifMatch, idempotency: () => [], header: (n) => header(event, n), principal });
+      return runWith({ params, query, body, caller, requestId, receivedAt, ifMatch, principal } as Omit<Ctx, 'idempotency'>, () => []);
     }
     const requestHash = createHash('sha256')
       .update(`${method} ${event.rawPath}\n${text ?? ''}`)
       .digest('base64url');
     const existing = await readIdempotencyRecord(caller.sub, key);
     if (existing) return replay(existing, requestHash);
-    const idempotency: IdempotencyWrites = (reply) => [
+    const idempotency = (reply: Reply) => [
       putNew({
         ...idempotencyKey(caller.sub, key),
         entity: 'idempotency',
@@ -226,7 +235,7 @@ export function route<PS extends z.ZodType = z.ZodUndefined, QS extends z.ZodTyp
       }),
     ];
     try {
-      return await spec.run({ params, query, body, caller, requestId, receivedAt, ifMatch, idempotency, header: (n) => header(event, n), principal });
+      return await runWith({ params, query, body, caller, requestId, receivedAt, ifMatch, principal } as Omit<Ctx, 'idempotency'>, idempotency);
     } catch (error) {
       // A parallel request with the same key may have won the race: answer with its reply.
       if (error instanceof ChatlinesError && error.kind === 'conflict') {

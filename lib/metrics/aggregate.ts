@@ -20,7 +20,17 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ChatlinesError } from '../errors.ts';
 import type { Message } from '../model/schemas.ts';
 import { getItem, queryPage, tableName, transact, type Item, type TransactItem } from '../store/db.ts';
-import { hourBucket, CHANGE_SHARDS, metricContributionKey, metricRollupKey, metricWatermarkKey } from '../store/keys.ts';
+import {
+  CHANGE_SHARDS,
+  changedAtOfSortKey,
+  changesPartition,
+  hourBucket,
+  INDEX,
+  metricContributionKey,
+  metricRollupKey,
+  metricWatermarkKey,
+} from '../store/keys.ts';
+import { keyAttributesOf } from '../store/table.ts';
 import { listMessages } from '../store/repository.ts';
 import { contributionCells, diffCells, parseCellId, sessionFigures, type Cells } from './definitions.ts';
 
@@ -95,22 +105,23 @@ export function hoursBetween(from: Date, to: Date): string[] {
 async function changedSince(from: Date, to: Date, counter: { itemsRead: number }): Promise<ChangedSession[]> {
   const found = new Map<string, ChangedSession>();
   const fromKey = from.toISOString();
+  const changeKeys = keyAttributesOf(INDEX.changes);
   for (const hour of hoursBetween(from, to)) {
     for (let shard = 0; shard < CHANGE_SHARDS; shard++) {
       let lastKey: Record<string, unknown> | undefined;
       do {
         const page = await queryPage({
-          IndexName: 'gsi5',
-          KeyConditionExpression: 'gsi5pk = :pk AND gsi5sk >= :from',
-          ExpressionAttributeValues: { ':pk': `CHANGES#${hour}#${shard}`, ':from': fromKey },
-          ProjectionExpression: '#id, #line, #channel, gsi5sk',
-          ExpressionAttributeNames: { '#id': '__id', '#line': '_line', '#channel': '_channel' },
+          IndexName: INDEX.changes,
+          KeyConditionExpression: '#pk = :pk AND #sk >= :from',
+          ExpressionAttributeValues: { ':pk': changesPartition(hour, shard), ':from': fromKey },
+          ProjectionExpression: '#id, #line, #channel, #sk',
+          ExpressionAttributeNames: { '#id': '__id', '#line': '_line', '#channel': '_channel', '#pk': changeKeys.pk, '#sk': changeKeys.sk },
           ...(lastKey ? { ExclusiveStartKey: lastKey } : {}),
         });
         counter.itemsRead += page.items.length;
         for (const item of page.items) {
           const id = String(item.__id);
-          const changedAt = String(item.gsi5sk).slice(0, String(item.gsi5sk).lastIndexOf('#'));
+          const changedAt = changedAtOfSortKey(String(item[changeKeys.sk]));
           found.set(id, { id, line: String(item._line), channel: String(item._channel), changedAt });
         }
         lastKey = page.lastKey;

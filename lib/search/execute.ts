@@ -15,8 +15,8 @@ import { canFindOnLine, canSeeLine, requireSearcher, searchesEveryLine } from '.
 import type { Line, Session } from '../model/schemas.ts';
 import { queryPage, type Item } from '../store/db.ts';
 import { readChannel, readClient, readLine, readSession, type Entity } from '../store/items.ts';
-import { lineChannelsPartition, LINES_PARTITION } from '../store/keys.ts';
-import { tableDefinition } from '../store/table.ts';
+import { INDEX, lineChannelsPartition, LINES_PARTITION } from '../store/keys.ts';
+import { keyAttributesOf } from '../store/table.ts';
 import { comparator, evaluate, matches, type Model } from './evaluate.ts';
 import type { Collection, ParsedSearch, SearchPlanReport } from './filter.ts';
 import { planSearch, type KeyQuery, type Plan } from './planner.ts';
@@ -49,18 +49,12 @@ class Cost {
   capacity = 0;
 }
 
-function keyAttributes(index: KeyQuery['index']): { pk: string; sk: string } {
-  if (index === 'table') return { pk: tableDefinition.partitionKey, sk: tableDefinition.sortKey };
-  const def = tableDefinition.globalSecondaryIndexes.find((i) => i.indexName === index)!;
-  return { pk: def.partitionKey, sk: def.sortKey };
-}
-
 async function readPage(
   cost: Cost,
   q: KeyQuery,
   options: { ascending: boolean; limit?: number; startKey?: Record<string, unknown> },
 ): Promise<{ items: Item[]; lastKey: Record<string, unknown> | undefined }> {
-  const attrs = keyAttributes(q.index);
+  const attrs = keyAttributesOf(q.index);
   const sk = q.skPrefix !== undefined ? q.skPrefix : q.skEquals;
   const page = await queryPage({
     ...(q.index === 'table' ? { ConsistentRead: true } : { IndexName: q.index }),
@@ -106,7 +100,7 @@ async function inParallel<T, R>(inputs: readonly T[], work: (input: T) => Promis
 
 /** Every line (gsi1 `LINES`): small — lines are configuration, not traffic. */
 async function allLines(cost: Cost): Promise<Line[]> {
-  const items = await readAll(cost, { index: 'gsi1', pk: LINES_PARTITION, ordered: false });
+  const items = await readAll(cost, { index: INDEX.linesByName, pk: LINES_PARTITION, ordered: false });
   return items.filter((i) => i.entity === 'line').map(readLine);
 }
 
@@ -236,7 +230,7 @@ async function resolveQueries(
   else lineIds = visible ? source.lines.filter((id) => visible.has(id)) : source.lines;
   if (source.over === 'lines') return source.queries(lineIds);
   const channelPages = await inParallel(lineIds, (l) =>
-    readAll(cost, { index: 'gsi2', pk: lineChannelsPartition(l), ordered: true }),
+    readAll(cost, { index: INDEX.lineChannels, pk: lineChannelsPartition(l), ordered: true }),
   );
   const channelIds = channelPages.flat().filter((i) => i.entity === 'channel').map((i) => i.__id as string);
   return source.queries(channelIds);

@@ -23,6 +23,7 @@ import {
   channelsByStatePartition,
   clientKey,
   clientSessionsPartition,
+  INDEX,
   lineChannelsPartition,
   lineKey,
   lineNamePrefix,
@@ -205,7 +206,7 @@ function planSessions(parts: FilterNode[], { wantOrdered }: PlanOptions): Plan {
   // A client's sessions (gsi3): the most selective key a session has after its id.
   const clients = requiredElements(parts, '_clients');
   if (clients && clients.length <= MAX_KEY_QUERIES) {
-    return keysPlan('query', 'gsi3', clients.map((c) => ({ index: 'gsi3', pk: clientSessionsPartition(c), ordered: true })));
+    return keysPlan('query', INDEX.clientSessions, clients.map((c) => ({ index: INDEX.clientSessions, pk: clientSessionsPartition(c), ordered: true })));
   }
 
   // An operator's sessions (gsi2), split by state prefix when that narrows or orders the read.
@@ -214,35 +215,35 @@ function planSessions(parts: FilterNode[], { wantOrdered }: PlanOptions): Plan {
     const split = statesNarrowed || (wantOrdered && userList.length * stateList.length <= MAX_ORDERED_STREAMS);
     const queries: KeyQuery[] = userList.flatMap((u): KeyQuery[] =>
       split
-        ? stateList.map((s) => ({ index: 'gsi2' as const, pk: operatorSessionsPartition(u), skPrefix: `${s}#`, ordered: true }))
-        : [{ index: 'gsi2' as const, pk: operatorSessionsPartition(u), ordered: false }],
+        ? stateList.map((s) => ({ index: INDEX.operatorSessions, pk: operatorSessionsPartition(u), skPrefix: `${s}#`, ordered: true }))
+        : [{ index: INDEX.operatorSessions, pk: operatorSessionsPartition(u), ordered: false }],
     );
-    if (queries.length <= MAX_KEY_QUERIES) return keysPlan('query', 'gsi2', queries);
+    if (queries.length <= MAX_KEY_QUERIES) return keysPlan('query', INDEX.operatorSessions, queries);
   }
 
   // A line's sessions by state (gsi1): one partition per line and state, in creation order
   // (so a page stops early); a priority filter is applied to what the partition returns.
   const byLineState = (lineIds: readonly string[]): KeyQuery[] =>
     lineIds.flatMap((l) =>
-      stateList.map((s): KeyQuery => ({ index: 'gsi1' as const, pk: lineSessionsByStatePartition(l, s), ordered: true })),
+      stateList.map((s): KeyQuery => ({ index: INDEX.lineSessionsByState, pk: lineSessionsByStatePartition(l, s), ordered: true })),
     );
   const lineList = strings(lines);
   if (lineList && (statesNarrowed || ranksNarrowed) && lineList.length * stateList.length <= MAX_KEY_QUERIES) {
-    return keysPlan('query', 'gsi1', byLineState(lineList));
+    return keysPlan('query', INDEX.lineSessionsByState, byLineState(lineList));
   }
   // A channel's sessions (gsi4).
   const channelList = strings(channels);
   if (channelList && channelList.length <= MAX_KEY_QUERIES) {
-    return keysPlan('query', 'gsi4', channelList.map((c) => ({ index: 'gsi4', pk: channelSessionsPartition(c), ordered: true })));
+    return keysPlan('query', INDEX.channelSessions, channelList.map((c) => ({ index: INDEX.channelSessions, pk: channelSessionsPartition(c), ordered: true })));
   }
   if (lineList && lineList.length * stateList.length <= MAX_KEY_QUERIES) {
-    return keysPlan('query', 'gsi1', byLineState(lineList));
+    return keysPlan('query', INDEX.lineSessionsByState, byLineState(lineList));
   }
   // Sessions in some states (or priorities) of every visible line: still read by key, only
   // the partitions of those states.
   return {
     type: statesNarrowed || ranksNarrowed ? 'query' : 'sweep',
-    index: 'gsi1',
+    index: INDEX.lineSessionsByState,
     source: { over: 'lines', lines: lineList ?? 'visible', queries: byLineState },
   };
 }
@@ -255,23 +256,23 @@ function planChannels(parts: FilterNode[]): Plan {
   const stateList = strings(states) ?? CHANNEL_STATES;
   const lineList = strings(lines);
   const lineChannels = (lineIds: readonly string[]) =>
-    lineIds.map((l) => ({ index: 'gsi2' as const, pk: lineChannelsPartition(l), ordered: true }));
+    lineIds.map((l) => ({ index: INDEX.lineChannels, pk: lineChannelsPartition(l), ordered: true }));
 
   // A line's channels (gsi2): a handful of items.
-  if (lineList && lineList.length <= MAX_KEY_QUERIES) return keysPlan('query', 'gsi2', lineChannels(lineList));
+  if (lineList && lineList.length <= MAX_KEY_QUERIES) return keysPlan('query', INDEX.lineChannels, lineChannels(lineList));
   // Channels by state and type (gsi1 `CHANNELS#STATE#s`, sort key `<type>#<createdAt>#<id>`).
   const typeList = strings(types);
   if (typeList && typeList.length < CHANNEL_TYPES.length) {
     return keysPlan(
       'query',
-      'gsi1',
-      stateList.flatMap((s) => typeList.map((t) => ({ index: 'gsi1' as const, pk: channelsByStatePartition(s), skPrefix: `${t}#`, ordered: true }))),
+      INDEX.channelsByState,
+      stateList.flatMap((s) => typeList.map((t) => ({ index: INDEX.channelsByState, pk: channelsByStatePartition(s), skPrefix: `${t}#`, ordered: true }))),
     );
   }
   if (stateList.length < CHANNEL_STATES.length) {
-    return keysPlan('query', 'gsi1', stateList.map((s) => ({ index: 'gsi1', pk: channelsByStatePartition(s), ordered: false })));
+    return keysPlan('query', INDEX.channelsByState, stateList.map((s) => ({ index: INDEX.channelsByState, pk: channelsByStatePartition(s), ordered: false })));
   }
-  return { type: 'sweep', index: 'gsi2', source: { over: 'lines', lines: 'visible', queries: lineChannels } };
+  return { type: 'sweep', index: INDEX.lineChannels, source: { over: 'lines', lines: 'visible', queries: lineChannels } };
 }
 
 function planClients(parts: FilterNode[], { wantOrdered }: PlanOptions): Plan {
@@ -283,8 +284,8 @@ function planClients(parts: FilterNode[], { wantOrdered }: PlanOptions): Plan {
   const clientsOf = (channelIds: readonly string[]): KeyQuery[] =>
     channelIds.flatMap((ch) =>
       nameList
-        ? nameList.map((n) => ({ index: 'gsi1' as const, pk: channelClientsPartition(ch), skPrefix: `${n}#`, ordered: false }))
-        : [{ index: 'gsi1' as const, pk: channelClientsPartition(ch), ordered: false }],
+        ? nameList.map((n) => ({ index: INDEX.channelClients, pk: channelClientsPartition(ch), skPrefix: `${n}#`, ordered: false }))
+        : [{ index: INDEX.channelClients, pk: channelClientsPartition(ch), ordered: false }],
     );
   const channelList = strings(channels);
   // Clients of a channel in the default order (gsi2 `CHANNEL#ch#CLIENTS`, `<createdAt>#<id>`):
@@ -292,18 +293,18 @@ function planClients(parts: FilterNode[], { wantOrdered }: PlanOptions): Plan {
   if (channelList && !nameList && wantOrdered && channelList.length <= MAX_ORDERED_STREAMS) {
     return keysPlan(
       'query',
-      'gsi2',
-      channelList.map((ch) => ({ index: 'gsi2' as const, pk: channelClientsByAgePartition(ch), ordered: true })),
+      INDEX.channelClientsByAge,
+      channelList.map((ch) => ({ index: INDEX.channelClientsByAge, pk: channelClientsByAgePartition(ch), ordered: true })),
     );
   }
   // Clients of a channel, by username when given (gsi1 `CHANNEL#ch#CLIENTS`, `<username>#<id>`).
   if (channelList && channelList.length * (nameList?.length ?? 1) <= MAX_KEY_QUERIES) {
-    return keysPlan('query', 'gsi1', clientsOf(channelList));
+    return keysPlan('query', INDEX.channelClients, clientsOf(channelList));
   }
   // By username without a channel: the username prefix in each channel of the caller's lines.
   return {
     type: nameList ? 'query' : 'sweep',
-    index: 'gsi1',
+    index: INDEX.channelClients,
     source: { over: 'channels', lines: strings(lines) ?? 'visible', queries: clientsOf },
   };
 }
@@ -315,9 +316,9 @@ function planLines(parts: FilterNode[]): Plan {
   if (nameList) {
     return keysPlan(
       'query',
-      'gsi1',
-      nameList.map((n) => ({ index: 'gsi1', pk: LINES_PARTITION, skPrefix: lineNamePrefix(n), ordered: false })),
+      INDEX.linesByName,
+      nameList.map((n) => ({ index: INDEX.linesByName, pk: LINES_PARTITION, skPrefix: lineNamePrefix(n), ordered: false })),
     );
   }
-  return keysPlan('sweep', 'gsi1', [{ index: 'gsi1', pk: LINES_PARTITION, ordered: false }]);
+  return keysPlan('sweep', INDEX.linesByName, [{ index: INDEX.linesByName, pk: LINES_PARTITION, ordered: false }]);
 }

@@ -74,8 +74,11 @@ export function decide(session: Session, line: Line, ctx: CommandContext, caller
     groups: caller.groups,
   });
   const { now } = ctx;
-  const next = (patch: Partial<Session>, guard: Decision['guard'] = 'keep', silent?: boolean): Decision => {
-    const after = changed(session, { ...patch, _clients: normalizeIds(session._clients), _lastActivityAt: now }, caller, now);
+  // The target state is the transitions table's; only its 'restore' (unmarkAsSpam) leaves it to
+  // the command, since it follows from who takes the session back.
+  const next = (patch: Omit<Partial<Session>, '_state'>, guard: Decision['guard'] = 'keep', silent?: boolean, restored?: Session['_state']): Decision => {
+    const _state = state === 'restore' ? (restored ?? session._state) : state;
+    const after = changed(session, { ...patch, _state, _clients: normalizeIds(session._clients), _lastActivityAt: now }, caller, now);
     return { after, guard, unchanged: false, ...(silent !== undefined ? { silent } : {}) };
   };
   const unchanged: Decision = { after: session, guard: 'keep', unchanged: true };
@@ -87,7 +90,6 @@ export function decide(session: Session, line: Line, ctx: CommandContext, caller
       }
       requireAssignableOperator(line, action.operator, ctx.operator);
       return next({
-        _state: 'AssignedToOperator',
         _userId: action.operator,
         _botId: null,
         // First time taken into work; a reassignment keeps it (metrics measure from it).
@@ -101,21 +103,20 @@ export function decide(session: Session, line: Line, ctx: CommandContext, caller
       if (session._state === 'Waiting' && session._userGroupId === action.group) {
         throw conflict(`the session already waits in the queue of ${action.group}`);
       }
-      return next({ _state: 'Waiting', _userGroupId: action.group, _userId: null, _botId: null });
+      return next({ _userGroupId: action.group, _userId: null, _botId: null });
     }
     case 'assignToBot': {
       if (!line._botId) throw conflict('the line has no bot connected');
-      return next({ _state: 'AssignedToBot', _botId: line._botId, _userId: null }, 'keep', action.silent);
+      return next({ _botId: line._botId, _userId: null }, 'keep', action.silent);
     }
     case 'close':
-      return next({ _state: 'Closed', _closedAt: now }, 'release');
+      return next({ _closedAt: now }, 'release');
     case 'markAsSpam': {
       if (ctx.channelType && CHANNEL_TYPES_WITHOUT_SPAM.includes(ctx.channelType)) {
         throw conflict(`sessions on ${ctx.channelType} channels cannot be marked as spam`);
       }
       return next(
         {
-          _state: 'MarkedAsSpam',
           _beforeSpam: {
             _state: session._state,
             _userId: session._userId,
@@ -141,10 +142,8 @@ export function decide(session: Session, line: Line, ctx: CommandContext, caller
       const operator = canRestoreOperator(line, before._userId, ctx.operator) ? before._userId : null;
       const bot = !operator && before._state === 'AssignedToBot' && before._botId && before._botId === line._botId ? before._botId : null;
       const group = before._userGroupId && line._operatorGroups.includes(before._userGroupId) ? before._userGroupId : null;
-      void state; // 'restore': the state follows from who takes the session back
       return next(
         {
-          _state: operator ? 'AssignedToOperator' : bot ? 'AssignedToBot' : 'Waiting',
           _userId: operator,
           _botId: bot,
           _userGroupId: group,
@@ -154,6 +153,8 @@ export function decide(session: Session, line: Line, ctx: CommandContext, caller
           _closedAt: null,
         },
         'take',
+        undefined,
+        operator ? 'AssignedToOperator' : bot ? 'AssignedToBot' : 'Waiting',
       );
     }
     case 'setPriority':

@@ -36,6 +36,31 @@
  * |27 | the local stream poller's checkpoint per shard  | table | `STREAM#CHECKPOINT`                     | `<shard id>`                              |
  */
 import type { Channel, Client, Line, Session } from '../model/schemas.ts';
+import type { IndexName } from './table.ts';
+
+/** The index each access pattern of the table above reads (the indexes are defined in table.ts). */
+export const INDEX = {
+  /** Pattern 3. */
+  linesByName: 'gsi1',
+  /** Pattern 4. */
+  lineChannels: 'gsi2',
+  /** Pattern 5. */
+  channelsByState: 'gsi1',
+  /** Pattern 6. */
+  channelClients: 'gsi1',
+  /** Pattern 6b. */
+  channelClientsByAge: 'gsi2',
+  /** Pattern 8. */
+  lineSessionsByState: 'gsi1',
+  /** Pattern 9. */
+  operatorSessions: 'gsi2',
+  /** Pattern 10. */
+  clientSessions: 'gsi3',
+  /** Pattern 11. */
+  channelSessions: 'gsi4',
+  /** Pattern 13. */
+  changes: 'gsi5',
+} as const satisfies Record<string, IndexName>;
 
 export const META = '#META';
 export const GUARD = '#GUARD';
@@ -87,9 +112,24 @@ export function changeShard(id: string): number {
  * a command (`__updatedAt`) or a new message (`_lastActivityAt`, see `appendMessages`).
  */
 export const changeIndexKeys = (sessionId: string, changedAt: string) => ({
-  gsi5pk: `CHANGES#${hourBucket(changedAt)}#${changeShard(sessionId)}`,
+  gsi5pk: changesPartition(hourBucket(changedAt), changeShard(sessionId)),
   gsi5sk: `${changedAt}#${sessionId}`,
 });
+/** The change index keys of a session as an update clause (`SET …, <set>`), with its names and values. */
+export function changeIndexUpdate(sessionId: string, changedAt: string) {
+  const { gsi5pk, gsi5sk } = changeIndexKeys(sessionId, changedAt);
+  return {
+    set: '#g5pk = :g5pk, #g5sk = :g5sk',
+    names: { '#g5pk': 'gsi5pk', '#g5sk': 'gsi5sk' },
+    values: { ':g5pk': gsi5pk, ':g5sk': gsi5sk },
+  };
+}
+/** Pattern 13: the sessions changed in an hour bucket (`yyyy-mm-ddThh`), one shard of it. */
+export function changesPartition(hour: string, shard: number): string {
+  return `CHANGES#${hour}#${shard}`;
+}
+/** Pattern 13: the change time in a change-index sort key (`<changedAt>#<id>`). */
+export const changedAtOfSortKey = (sortKey: string) => sortKey.slice(0, sortKey.lastIndexOf('#'));
 /** The later of a session's last command and its last message. */
 export const lastChangeAt = (session: Pick<Session, '__updatedAt' | '_lastActivityAt'>) =>
   session._lastActivityAt > session.__updatedAt ? session._lastActivityAt : session.__updatedAt;

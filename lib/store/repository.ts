@@ -9,9 +9,11 @@ import { OUTBOX_ENTRIES, OUTBOX_SEQUENCE, outboxFor, type OutboxEntry } from '..
 import { getItem, getItems, putNew, queryPage, tableName, transact, type Item, type TransactItem } from './db.ts';
 import {
   accountGuardKey,
-  changeIndexKeys,
+  changeIndexUpdate,
   channelKey,
   clientKey,
+  clientSessionsPartition,
+  INDEX,
   lineKey,
   MESSAGE_PREFIX,
   openSessionGuardKey,
@@ -19,6 +21,7 @@ import {
   sessionKey,
   spamSessionGuardKey,
 } from './keys.ts';
+import { keyAttributesOf } from './table.ts';
 import {
   channelItem,
   clientItem,
@@ -121,9 +124,10 @@ export async function openSessionId(channelId: string, clientId: string): Promis
 /** The newest session of a client's chain (gsi3), read from the index. */
 export async function latestSessionOfClient(clientId: string): Promise<Session | undefined> {
   const page = await queryPage({
-    IndexName: 'gsi3',
-    KeyConditionExpression: 'gsi3pk = :pk',
-    ExpressionAttributeValues: { ':pk': `CLIENT#${clientId}` },
+    IndexName: INDEX.clientSessions,
+    KeyConditionExpression: '#pk = :pk',
+    ExpressionAttributeNames: { '#pk': keyAttributesOf(INDEX.clientSessions).pk },
+    ExpressionAttributeValues: { ':pk': clientSessionsPartition(clientId) },
     ScanIndexForward: false,
     Limit: 1,
   });
@@ -289,6 +293,7 @@ export async function appendMessages(
 ): Promise<void> {
   const now = messages[messages.length - 1]?.__createdAt ?? new Date().toISOString();
   const stateValues = Object.fromEntries(states.map((s, i) => [`:s${i}`, s]));
+  const change = changeIndexUpdate(session.__id, now);
   await transact(
     [
       {
@@ -297,17 +302,10 @@ export async function appendMessages(
           Key: sessionKey(session.__id),
           // The change index (gsi5) follows the last message too, so the next metrics run
           // recomputes this session (lib/metrics/aggregate.ts).
-          UpdateExpression: 'SET #la = :now, #g5pk = :g5pk, #g5sk = :g5sk, #out = :out ADD #seq :n',
+          UpdateExpression: `SET #la = :now, ${change.set}, #out = :out ADD #seq :n`,
           ConditionExpression: `#st IN (${Object.keys(stateValues).join(', ')})`,
-          ExpressionAttributeNames: { '#la': '_lastActivityAt', '#st': '_state', '#g5pk': 'gsi5pk', '#g5sk': 'gsi5sk', ...OUTBOX_NAMES },
-          ExpressionAttributeValues: {
-            ':now': now,
-            ':out': outbox,
-            ':n': outbox.length,
-            ':g5pk': changeIndexKeys(session.__id, now).gsi5pk,
-            ':g5sk': changeIndexKeys(session.__id, now).gsi5sk,
-            ...stateValues,
-          },
+          ExpressionAttributeNames: { '#la': '_lastActivityAt', '#st': '_state', ...change.names, ...OUTBOX_NAMES },
+          ExpressionAttributeValues: { ':now': now, ':out': outbox, ':n': outbox.length, ...change.values, ...stateValues },
         },
       },
       ...messages.map((m) => putNew(messageItem(m))),
@@ -404,6 +402,7 @@ export async function appendStaffMessage(
   extra: TransactItem[] = [],
   outbox: OutboxEntry[] = outboxFor([message]),
 ): Promise<void> {
+  const change = changeIndexUpdate(session.__id, message.__createdAt);
   await transact(
     [
       {
@@ -411,17 +410,10 @@ export async function appendStaffMessage(
           TableName: tableName(),
           Key: sessionKey(session.__id),
           // The change index (gsi5) follows the reply, so the next metrics run recomputes the session.
-          UpdateExpression: 'SET #la = :now, #g5pk = :g5pk, #g5sk = :g5sk, #out = :out ADD #seq :n',
+          UpdateExpression: `SET #la = :now, ${change.set}, #out = :out ADD #seq :n`,
           ConditionExpression: '#v = :v',
-          ExpressionAttributeNames: { '#la': '_lastActivityAt', '#v': '_version', '#g5pk': 'gsi5pk', '#g5sk': 'gsi5sk', ...OUTBOX_NAMES },
-          ExpressionAttributeValues: {
-            ':now': message.__createdAt,
-            ':out': outbox,
-            ':n': outbox.length,
-            ':v': session._version,
-            ':g5pk': changeIndexKeys(session.__id, message.__createdAt).gsi5pk,
-            ':g5sk': changeIndexKeys(session.__id, message.__createdAt).gsi5sk,
-          },
+          ExpressionAttributeNames: { '#la': '_lastActivityAt', '#v': '_version', ...change.names, ...OUTBOX_NAMES },
+          ExpressionAttributeValues: { ':now': message.__createdAt, ':v': session._version, ':out': outbox, ':n': outbox.length, ...change.values },
         },
       },
       putNew(messageItem(message)),

@@ -34,6 +34,13 @@ export const tableDefinition = {
 
 export type IndexName = (typeof tableDefinition.globalSecondaryIndexes)[number]['indexName'];
 
+/** The key attribute names of the table (`'table'`) or of an index. */
+export function keyAttributesOf(index: IndexName | 'table'): { pk: string; sk: string } {
+  if (index === 'table') return { pk: tableDefinition.partitionKey, sk: tableDefinition.sortKey };
+  const def = tableDefinition.globalSecondaryIndexes.find((i) => i.indexName === index)!;
+  return { pk: def.partitionKey, sk: def.sortKey };
+}
+
 /** Every key attribute (table and indexes) is a string. */
 export function keyAttributeNames(): string[] {
   const names: string[] = [tableDefinition.partitionKey, tableDefinition.sortKey];

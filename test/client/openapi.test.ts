@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { routes } from '../../infra/routes.ts';
-import { OPERATIONS, openApiDocument, operationKey } from '../../lib/http/openapi.ts';
+import { openApiDocument } from '../../lib/http/openapi.ts';
+import { routeKey as operationKey } from '../../lib/http/spec.ts';
 import { checkResponse } from '../support/openapi-check.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
 
@@ -31,13 +32,12 @@ describe('the OpenAPI document', () => {
 
   it('has an operation for every route of the manifest', () => {
     const missing = routes.filter((r) => !doc.paths[r.path]?.[r.method.toLowerCase()]).map(operationKey);
-    assert.deepEqual(missing, [], `routes without an operation (add them to OPERATIONS in lib/http/openapi.ts): ${missing.join(', ')}`);
+    assert.deepEqual(missing, [], `routes without an operation: ${missing.join(', ')}`);
   });
 
   it('documents no operation that is not a route', () => {
     const served = new Set(routes.map(operationKey));
-    const stale = Object.keys(OPERATIONS).filter((k) => !served.has(k));
-    assert.deepEqual(stale, [], `documented but not in the manifest: ${stale.join(', ')}`);
+    assert.equal(served.size, routes.length, 'a route is declared twice');
     for (const [path, methods] of Object.entries(doc.paths)) {
       for (const method of Object.keys(methods)) assert.ok(served.has(`${method.toUpperCase()} ${path}`), `${method} ${path}`);
     }
