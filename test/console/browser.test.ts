@@ -34,6 +34,7 @@ async function signIn(page: Page, sub: string, roles: string[], groups: string) 
   await page.getByLabel('User id').fill(sub);
   for (const role of ['operator', 'supervisor', 'admin']) await page.getByRole('checkbox', { name: role }).setChecked(roles.includes(role));
   await page.getByLabel('Groups', { exact: true }).fill(groups);
+  if (sub === 'alice') await page.screenshot({ path: join(shots, '0-sign-in.png') });
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('navigation', { name: 'Main' }).waitFor();
 }
@@ -80,6 +81,8 @@ describe('the console in Chromium', { skip }, () => {
     // It arrives in the operator's queue without a reload.
     const queued = operator.getByRole('list', { name: 'Queue' }).getByRole('link');
     await queued.first().waitFor({ timeout: 15_000 });
+    await operator.getByRole('heading', { name: 'Web shop (1)' }).waitFor();
+    await operator.screenshot({ path: join(shots, '1b-operator-queue.png') });
     await queued.first().click();
     const log = operator.getByRole('log', { name: 'Conversation' });
     await log.getByText('Hello, where is my order #1234?').waitFor();

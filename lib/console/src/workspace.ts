@@ -104,7 +104,18 @@ export function workspace(root: HTMLElement, me: Identity): () => void {
     ]);
     const ordered = [...queue.items].sort((a, b) => rank(a) - rank(b) || a.__createdAt.localeCompare(b.__createdAt));
     const id = openId();
-    mount(queueList, ordered.length ? ordered.map((s) => sessionItem(s, id)) : h('li', { class: 'muted' }, 'Nobody is waiting.'));
+    // One queue per line and group (a group's queue is for its members): a heading before each.
+    const queues = new Map<string, Session[]>();
+    for (const s of ordered) {
+      const name = `${lines.get(s._line)?.__name ?? 'Line'}${s._userGroupId ? ` · group ${s._userGroupId}` : ''}`;
+      queues.set(name, [...(queues.get(name) ?? []), s]);
+    }
+    mount(
+      queueList,
+      ordered.length
+        ? [...queues].flatMap(([name, items]) => [h('li', { class: 'queue-head' }, h('h3', {}, `${name} (${items.length})`)), ...items.map((s) => sessionItem(s, id))])
+        : h('li', { class: 'muted' }, 'Nobody is waiting.'),
+    );
     mount(mineList, mine.items.length ? mine.items.map((s) => sessionItem(s, id)) : h('li', { class: 'muted' }, 'You hold no sessions.'));
     queueCount.textContent = String(ordered.length);
     mineCount.textContent = String(mine.items.length);
