@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { signVisitorToken, verifyVisitorToken } from '../../lib/visitors/token.ts';
 import { clientVisible, queuePosition } from '../../lib/visitors/rules.ts';
+import { aggregateMetrics } from '../../lib/metrics/aggregate.ts';
 import { visitorSecret } from '../../lib/store/secrets.ts';
 import { world, type World } from '../support/fixtures.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
@@ -128,6 +129,27 @@ describe('visitor routes', () => {
     const empty = await host.call('POST', '/v1/visitors/messages', { token: v.token, body: { body: '   ' } });
     assert.equal(empty.status, 400);
     assert.equal(empty.body.errors[0].path, 'body');
+  });
+
+  it('queue position over HTTP: priority first, then age; an estimate once metrics exist', async () => {
+    const line = await host.call('POST', '/v1/lines', { token: w.admin, body: { __name: 'Queue', _operatorGroups: ['support'] } });
+    const ch = await host.call('POST', '/v1/channels', { token: w.admin, body: { _line: line.body.__id, _type: 'livechat', __name: 'Q' } });
+    const [a, b, c] = [await visitor(ch.body.__id), await visitor(ch.body.__id), await visitor(ch.body.__id)];
+    const sessions: string[] = [];
+    for (const v of [a, b, c]) sessions.push((await host.call('POST', '/v1/visitors/messages', { token: v.token, body: { body: 'hi' } })).body.session.id);
+    // The last one gets High priority: it moves ahead of the two older ones.
+    assert.equal((await host.call('PUT', `/v1/sessions/${sessions[2]}/priority`, { token: w.admin, body: { priority: 'High' } })).status, 200);
+    const positions = [];
+    for (const v of [a, b, c]) positions.push((await host.call('GET', '/v1/visitors/queue', { token: v.token })).body.position);
+    assert.deepEqual(positions, [2, 3, 1]);
+    assert.equal((await host.call('GET', '/v1/visitors/queue', { token: a.token })).body.expectedWaitSeconds, null, 'no history yet');
+
+    // c is taken: its wait becomes a queueWait sample once aggregated; a's estimate follows from it.
+    assert.equal((await host.call('POST', `/v1/sessions/${sessions[2]}/assign`, { token: alice, body: { operator: 'alice' } })).status, 200);
+    await aggregateMetrics();
+    const q = await host.call('GET', '/v1/visitors/queue', { token: a.token });
+    assert.equal(q.body.position, 1);
+    assert.equal(typeof q.body.expectedWaitSeconds, 'number');
   });
 
   it('a disconnected livechat channel refuses new visitors and their messages (409)', async () => {
