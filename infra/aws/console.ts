@@ -11,7 +11,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Aws, CfnOutput, Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Aws, type CfnCondition, CfnOutput, type CfnParameter, Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import {
   AllowedMethods,
   CachePolicy,
@@ -166,12 +166,21 @@ export class ChatlinesConsole extends Construct {
       domain: Fn.join('-', ['chatlines', Aws.ACCOUNT_ID, Fn.select(0, Fn.split('-', Fn.select(2, Fn.split('/', Aws.STACK_ID))))]),
     });
     domain.cfnOptions.condition = identity.createsUserPool;
+    // The app client's code grant (identity.ts: only with OAuthCallbackUrls) is always on with the
+    // console: its URL is a callback, plus the parameter's URLs when given.
     const client = identity.client.node.defaultChild as CfnUserPoolClient;
+    const stack = Stack.of(this);
+    const callbackParameter = stack.node.tryFindChild('OAuthCallbackUrls') as CfnParameter | undefined;
+    const oauthCondition = stack.node.tryFindChild('OAuthEnabled') as CfnCondition | undefined;
     client.allowedOAuthFlowsUserPoolClient = true;
     client.allowedOAuthFlows = ['code'];
     client.allowedOAuthScopes = ['openid', 'email', 'profile'];
     client.supportedIdentityProviders = ['COGNITO'];
-    client.callbackUrLs = [`${this.url}/`];
+    client.callbackUrLs = (
+      callbackParameter && oauthCondition
+        ? Fn.conditionIf(oauthCondition.logicalId, Fn.split(',', Fn.join(',', [`${this.url}/`, callbackParameter.valueAsString])), [`${this.url}/`])
+        : [`${this.url}/`]
+    ) as unknown as string[];
     client.logoutUrLs = [`${this.url}/`];
     const region = Stack.of(this).region;
     const hostedUi = Fn.conditionIf(identity.createsUserPool.logicalId, `https://${domain.ref}.auth.${region}.amazoncognito.com`, '').toString();
