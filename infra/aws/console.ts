@@ -25,7 +25,7 @@ import {
   ViewerProtocolPolicy,
 } from 'aws-cdk-lib/aws-cloudfront';
 import { HttpOrigin, S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
-import { CfnUserPoolClient, CfnUserPoolDomain } from 'aws-cdk-lib/aws-cognito';
+import { type CfnUserPoolClient, CfnUserPoolDomain } from 'aws-cdk-lib/aws-cognito';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
@@ -105,7 +105,13 @@ export class ChatlinesConsole extends Construct {
     // widget.js (and the config.json it reads) are loaded by other sites: cross-origin allowed.
     const widgetHeaders = new ResponseHeadersPolicy(this, 'WidgetHeaders', {
       comment: 'chatlines widget.js: loadable by any site',
-      corsBehavior: { accessControlAllowOrigins: ['*'], accessControlAllowMethods: ['GET', 'HEAD'], accessControlAllowHeaders: ['*'], accessControlAllowCredentials: false, originOverride: true },
+      corsBehavior: {
+        accessControlAllowOrigins: ['*'],
+        accessControlAllowMethods: ['GET', 'HEAD'],
+        accessControlAllowHeaders: ['*'],
+        accessControlAllowCredentials: false,
+        originOverride: true,
+      },
       securityHeadersBehavior: {
         contentTypeOptions: { override: true },
         strictTransportSecurity: { accessControlMaxAge: Duration.days(365), includeSubdomains: true, override: true },
@@ -156,8 +162,16 @@ export class ChatlinesConsole extends Construct {
     });
     this.url = `https://${this.distribution.distributionDomainName}`;
     acknowledge(this.distribution, 'AwsSolutions-CFR1', 'The console and the widget serve visitors and staff worldwide; no geographic restriction is wanted.');
-    acknowledge(this.distribution, 'AwsSolutions-CFR2', 'No WAF web ACL (a fixed monthly cost): the API behind /v1/* keeps its stage and per-route throttles, and the assets are static.');
-    acknowledge(this.distribution, 'AwsSolutions-CFR4', 'The distribution uses the default CloudFront certificate, whose TLS policy cannot be set; a custom domain with its own certificate would set TLSv1.2_2021.');
+    acknowledge(
+      this.distribution,
+      'AwsSolutions-CFR2',
+      'No WAF web ACL (a fixed monthly cost): the API behind /v1/* keeps its stage and per-route throttles, and the assets are static.',
+    );
+    acknowledge(
+      this.distribution,
+      'AwsSolutions-CFR4',
+      'The distribution uses the default CloudFront certificate, whose TLS policy cannot be set; a custom domain with its own certificate would set TLSv1.2_2021.',
+    );
 
     // Cognito hosted UI for the console: code flow + PKCE on the stack's app client (when it made the pool).
     const identity = props.identity;
@@ -176,11 +190,9 @@ export class ChatlinesConsole extends Construct {
     client.allowedOAuthFlows = ['code'];
     client.allowedOAuthScopes = ['openid', 'email', 'profile'];
     client.supportedIdentityProviders = ['COGNITO'];
-    client.callbackUrLs = (
-      callbackParameter && oauthCondition
-        ? Fn.conditionIf(oauthCondition.logicalId, Fn.split(',', Fn.join(',', [`${this.url}/`, callbackParameter.valueAsString])), [`${this.url}/`])
-        : [`${this.url}/`]
-    ) as unknown as string[];
+    client.callbackUrLs = (callbackParameter && oauthCondition
+      ? Fn.conditionIf(oauthCondition.logicalId, Fn.split(',', Fn.join(',', [`${this.url}/`, callbackParameter.valueAsString])), [`${this.url}/`])
+      : [`${this.url}/`]) as unknown as string[];
     client.logoutUrLs = [`${this.url}/`];
     const region = Stack.of(this).region;
     const hostedUi = Fn.conditionIf(identity.createsUserPool.logicalId, `https://${domain.ref}.auth.${region}.amazoncognito.com`, '').toString();
@@ -204,7 +216,10 @@ export class ChatlinesConsole extends Construct {
 
     this.acknowledgeDeploymentHandler(deployment);
 
-    new CfnOutput(Stack.of(this), 'ConsoleUrl', { value: `${this.url}/`, description: 'The console (operator workspace, supervisor dashboard); widget: <ConsoleUrl>widget.js' });
+    new CfnOutput(Stack.of(this), 'ConsoleUrl', {
+      value: `${this.url}/`,
+      description: 'The console (operator workspace, supervisor dashboard); widget: <ConsoleUrl>widget.js',
+    });
   }
 
   /**
@@ -216,13 +231,19 @@ export class ChatlinesConsole extends Construct {
     if (!handler) throw new Error('the BucketDeployment handler was not found');
     void deployment;
     const why: [string, string][] = [
-      ['AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', "CDK's deployment handler writes only its own logs with the basic execution policy."],
+      [
+        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        "CDK's deployment handler writes only its own logs with the basic execution policy.",
+      ],
       ['AwsSolutions-IAM5[Action::s3:GetBucket*]', "CDK's grantRead on the CDK asset bucket, which holds the console's zip."],
       ['AwsSolutions-IAM5[Action::s3:GetObject*]', "CDK's grantRead on the asset bucket and the console bucket (object versions and ACL reads)."],
       ['AwsSolutions-IAM5[Action::s3:List*]', "CDK's grantRead on the asset bucket and grantReadWrite on the console bucket, to list what it replaces."],
       ['AwsSolutions-IAM5[Action::s3:Abort*]', "CDK's grantReadWrite on the console bucket, to abort a failed multipart upload of an asset."],
       ['AwsSolutions-IAM5[Action::s3:DeleteObject*]', 'The deployment prunes files of the previous console version from the console bucket.'],
-      ['AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*]', "The console's zip is one object of the CDK bootstrap asset bucket, whose key is known only at publish time."],
+      [
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*]',
+        "The console's zip is one object of the CDK bootstrap asset bucket, whose key is known only at publish time.",
+      ],
       ['AwsSolutions-IAM5[Resource::<ConsoleAssets8400950A.Arn>/*]', 'The deployment writes every object of the console bucket and nothing else.'],
       ['AwsSolutions-IAM5[Resource::*]', 'CloudFront CreateInvalidation/GetInvalidation support no resource-level scoping in CDK’s handler policy.'],
       ['AwsSolutions-L1', "The runtime of CDK's deployment handler is pinned by aws-cdk-lib and upgraded with it."],

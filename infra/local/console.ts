@@ -9,7 +9,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
 import { ROLES } from '../../lib/auth/caller.ts';
-import { signToken, type DevKey } from './jwt.ts';
+import { type DevKey, signToken } from './jwt.ts';
 
 export const consoleDir = () => join(import.meta.dirname, '..', '..', 'dist', 'console');
 
@@ -51,7 +51,12 @@ function json(res: ServerResponse, status: number, body: unknown, type = 'applic
 }
 
 function problem(res: ServerResponse, status: number, detail: string, errors?: { path: string; message: string }[]) {
-  json(res, status, { type: 'about:blank', title: status === 400 ? 'Invalid request' : 'Not found', status, detail, ...(errors ? { errors } : {}) }, 'application/problem+json');
+  json(
+    res,
+    status,
+    { type: 'about:blank', title: status === 400 ? 'Invalid request' : 'Not found', status, detail, ...(errors ? { errors } : {}) },
+    'application/problem+json',
+  );
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
@@ -76,9 +81,11 @@ async function devSignIn(req: IncomingMessage, res: ServerResponse, key: DevKey)
   if (!body || typeof body !== 'object') return problem(res, 400, 'the body must be a JSON object', [{ path: 'body', message: 'malformed JSON' }]);
   if (typeof body.sub !== 'string' || !PRINCIPAL.test(body.sub)) errors.push({ path: 'sub', message: 'letters, digits and ._:@+- only (1-128)' });
   const roles = body.roles ?? [];
-  if (!Array.isArray(roles) || roles.some((r) => !(ROLES as readonly unknown[]).includes(r))) errors.push({ path: 'roles', message: `any of ${ROLES.join(', ')}` });
+  if (!Array.isArray(roles) || roles.some((r) => !(ROLES as readonly unknown[]).includes(r)))
+    errors.push({ path: 'roles', message: `any of ${ROLES.join(', ')}` });
   const groups = body.groups ?? [];
-  if (!Array.isArray(groups) || groups.some((g) => typeof g !== 'string' || !PRINCIPAL.test(g))) errors.push({ path: 'groups', message: 'a list of group ids' });
+  if (!Array.isArray(groups) || groups.some((g) => typeof g !== 'string' || !PRINCIPAL.test(g)))
+    errors.push({ path: 'groups', message: 'a list of group ids' });
   if (errors.length) return problem(res, 400, `invalid sign-in: ${errors.map((e) => e.path).join(', ')}`, errors);
   const token = await signToken(key, { sub: body.sub as string, roles: roles as string[], groups: groups as string[] });
   json(res, 200, { token });

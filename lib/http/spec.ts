@@ -39,7 +39,19 @@ export function named<S extends z.ZodType>(name: string, schema: S): Named<S> {
   return { name, schema };
 }
 
-export type OperationTag = 'health' | 'docs' | 'lines' | 'channels' | 'clients' | 'operators' | 'sessions' | 'messages' | 'search' | 'metrics' | 'webhooks' | 'visitors';
+export type OperationTag =
+  | 'health'
+  | 'docs'
+  | 'lines'
+  | 'channels'
+  | 'clients'
+  | 'operators'
+  | 'sessions'
+  | 'messages'
+  | 'search'
+  | 'metrics'
+  | 'webhooks'
+  | 'visitors';
 
 export interface RouteSpec {
   readonly method: HttpMethod;

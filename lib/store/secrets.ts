@@ -28,9 +28,10 @@ async function fromSecretsManager(arn: string): Promise<string> {
 
 export function visitorSecret(): Promise<string> {
   if (process.env.VISITOR_SECRET) return Promise.resolve(process.env.VISITOR_SECRET);
-  cached ??= (process.env.VISITOR_SECRET_ARN
-    ? fromSecretsManager(process.env.VISITOR_SECRET_ARN)
-    : Promise.resolve(fromFile(process.env.VISITOR_SECRET_FILE ?? defaultVisitorSecretFile()))
+  cached ??= (
+    process.env.VISITOR_SECRET_ARN
+      ? fromSecretsManager(process.env.VISITOR_SECRET_ARN)
+      : Promise.resolve(fromFile(process.env.VISITOR_SECRET_FILE ?? defaultVisitorSecretFile()))
   ).catch((error: unknown) => {
     cached = undefined; // a failed read is retried by the next request
     throw error;

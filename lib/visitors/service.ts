@@ -8,20 +8,12 @@ import type { Caller } from '../auth/caller.ts';
 import { conflict, notFound } from '../errors.ts';
 import { readMetrics } from '../metrics/read.ts';
 import type { Session } from '../model/schemas.ts';
+import { receiveInbound } from '../sessions/open.ts';
 import { queryPage } from '../store/db.ts';
 import { readSession } from '../store/items.ts';
 import { lineSessionsByStatePartition } from '../store/keys.ts';
 import { clientIdByAccount, findChannel, latestSessionOfClient, listMessages } from '../store/repository.ts';
-import { receiveInbound } from '../sessions/open.ts';
-import {
-  clientVisible,
-  expectedWaitSeconds,
-  isLivechat,
-  newVisitorAccount,
-  queuePosition,
-  visitorCaller,
-  type VisitorMessage,
-} from './rules.ts';
+import { clientVisible, expectedWaitSeconds, isLivechat, newVisitorAccount, queuePosition, type VisitorMessage, visitorCaller } from './rules.ts';
 import { signVisitorToken, VISITOR_TOKEN_TTL_SECONDS, type VisitorClaims } from './token.ts';
 
 /** How many messages a visitor's page reads at most (the widget shows a conversation, not an archive). */
@@ -104,7 +96,7 @@ export const QUEUE_BASIS =
 export async function visitorQueue(claims: VisitorClaims, now = new Date()) {
   const session = await currentSession(claims);
   const none = { state: session ? visibleState(session) : null, position: null, ahead: null, expectedWaitSeconds: null, basis: QUEUE_BASIS };
-  if (!session || session._state !== 'Waiting') return none;
+  if (session?._state !== 'Waiting') return none;
   const [waiting, mean] = await Promise.all([waitingSessions(session._line), meanQueueWaitMs(session._line, now)]);
   const place = queuePosition(session, waiting.some((s) => s.__id === session.__id) ? waiting : [...waiting, session]);
   return {

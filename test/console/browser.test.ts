@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { consoleDir } from '../../infra/local/console.ts';
 import { aggregateMetrics } from '../../lib/metrics/aggregate.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
@@ -48,7 +48,8 @@ describe('the console in Chromium', { skip }, () => {
     mkdirSync(shots, { recursive: true });
     host = await startTestHost();
     admin = await host.token({ sub: 'admin-1', roles: ['admin'] });
-    line = (await host.call('POST', '/v1/lines', { token: admin, body: { __name: 'Web shop', _operatorGroups: ['support'], _supervisorGroups: ['leads'] } })).body;
+    line = (await host.call('POST', '/v1/lines', { token: admin, body: { __name: 'Web shop', _operatorGroups: ['support'], _supervisorGroups: ['leads'] } }))
+      .body;
     channel = (await host.call('POST', '/v1/channels', { token: admin, body: { _line: line.__id, _type: 'livechat', __name: 'Shop site' } })).body;
     browser = await chromium.launch({
       executablePath: CHROMIUM,

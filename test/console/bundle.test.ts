@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { before, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import { consoleDir } from '../../infra/local/console.ts';
 
 const dir = consoleDir();

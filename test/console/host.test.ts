@@ -64,7 +64,10 @@ describe('the local host serves the console', () => {
     const bad = await fetch(`${host.url}/dev/sign-in`, { method: 'POST', body: JSON.stringify({ sub: 'a b', roles: ['root'] }) });
     assert.equal(bad.status, 400);
     assert.equal(bad.headers.get('content-type'), 'application/problem+json');
-    assert.deepEqual(((await bad.json()) as { errors: { path: string }[] }).errors.map((e) => e.path), ['sub', 'roles']);
+    assert.deepEqual(
+      ((await bad.json()) as { errors: { path: string }[] }).errors.map((e) => e.path),
+      ['sub', 'roles'],
+    );
     assert.ok(!routes.some((route) => route.path.startsWith('/dev')), 'the development sign-in is not a route of the manifest');
   });
 });

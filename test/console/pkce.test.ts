@@ -15,8 +15,13 @@ describe('PKCE (Cognito hosted UI, code flow)', () => {
     assert.match(a, /^[A-Za-z0-9_-]{43}$/);
     assert.notEqual(a, newVerifier());
     // RFC 7636 appendix B's bytes give its verifier.
-    const bytes = new Uint8Array([116, 24, 223, 180, 151, 153, 224, 37, 79, 250, 96, 125, 216, 173, 187, 186, 22, 212, 37, 77, 105, 214, 191, 240, 91, 88, 5, 88, 83, 132, 141, 121]);
-    assert.equal(newVerifier(() => bytes), 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk');
+    const bytes = new Uint8Array([
+      116, 24, 223, 180, 151, 153, 224, 37, 79, 250, 96, 125, 216, 173, 187, 186, 22, 212, 37, 77, 105, 214, 191, 240, 91, 88, 5, 88, 83, 132, 141, 121,
+    ]);
+    assert.equal(
+      newVerifier(() => bytes),
+      'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk',
+    );
   });
 
   it('the authorize URL asks for a code with an S256 challenge and the state', () => {

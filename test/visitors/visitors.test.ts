@@ -5,11 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { signVisitorToken, verifyVisitorToken } from '../../lib/visitors/token.ts';
-import { clientVisible, queuePosition } from '../../lib/visitors/rules.ts';
 import { aggregateMetrics } from '../../lib/metrics/aggregate.ts';
 import { visitorSecret } from '../../lib/store/secrets.ts';
-import { world, type World } from '../support/fixtures.ts';
+import { clientVisible, queuePosition } from '../../lib/visitors/rules.ts';
+import { signVisitorToken, verifyVisitorToken } from '../../lib/visitors/token.ts';
+import { type World, world } from '../support/fixtures.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
 
 let host: TestHost;
@@ -47,7 +47,13 @@ describe('visitor tokens', () => {
     const s = (id: string, createdAt: string, priority: string | null = null, group: string | null = null) =>
       ({ __id: id, __createdAt: createdAt, _state: 'Waiting', _priority: priority, _userGroupId: group }) as never;
     const me = s('m', '2025-01-01T00:05:00Z');
-    const waiting = [s('a', '2025-01-01T00:01:00Z'), s('b', '2025-01-01T00:09:00Z', 'High'), s('c', '2025-01-01T00:06:00Z'), s('d', '2025-01-01T00:00:00Z', null, 'vip'), me];
+    const waiting = [
+      s('a', '2025-01-01T00:01:00Z'),
+      s('b', '2025-01-01T00:09:00Z', 'High'),
+      s('c', '2025-01-01T00:06:00Z'),
+      s('d', '2025-01-01T00:00:00Z', null, 'vip'),
+      me,
+    ];
     assert.deepEqual(queuePosition(me, waiting), { position: 3, ahead: 2 });
   });
 });
@@ -92,8 +98,14 @@ describe('visitor routes', () => {
     assert.equal(typeof queue.body.basis, 'string');
 
     assert.equal((await host.call('POST', `/v1/sessions/${sessionId}/assign`, { token: alice, body: { operator: 'alice' } })).status, 200);
-    assert.equal((await host.call('POST', `/v1/sessions/${sessionId}/messages`, { token: alice, body: { type: 'system', body: 'STAFF ONLY note' } })).status, 201);
-    assert.equal((await host.call('POST', `/v1/sessions/${sessionId}/messages`, { token: alice, body: { type: 'text', body: 'Hi! How can I help?' } })).status, 201);
+    assert.equal(
+      (await host.call('POST', `/v1/sessions/${sessionId}/messages`, { token: alice, body: { type: 'system', body: 'STAFF ONLY note' } })).status,
+      201,
+    );
+    assert.equal(
+      (await host.call('POST', `/v1/sessions/${sessionId}/messages`, { token: alice, body: { type: 'text', body: 'Hi! How can I help?' } })).status,
+      201,
+    );
     const second = await host.call('POST', '/v1/visitors/messages', { token: v.token, body: { body: 'My order is late' } });
     assert.equal(second.status, 200);
 
@@ -120,7 +132,11 @@ describe('visitor routes', () => {
     const staffJwt = alice;
     const forged = signVisitorToken('not-the-secret', { channel: w.channel.__id, account: v.account, exp: Math.floor(Date.now() / 1000) + 60 });
     for (const token of [undefined, staffJwt, forged, `${v.token}x`]) {
-      for (const [method, path, body] of [['GET', '/v1/visitors/messages'], ['GET', '/v1/visitors/queue'], ['POST', '/v1/visitors/messages', { body: 'hi' }]] as const) {
+      for (const [method, path, body] of [
+        ['GET', '/v1/visitors/messages'],
+        ['GET', '/v1/visitors/queue'],
+        ['POST', '/v1/visitors/messages', { body: 'hi' }],
+      ] as const) {
         const r = await host.call(method, path, { ...(token ? { token } : {}), ...(body ? { body } : {}) });
         assert.equal(r.status, 401, `${method} ${path} with ${token?.slice(0, 10)}: ${r.status}`);
         assert.equal(r.headers.get('content-type'), 'application/problem+json');

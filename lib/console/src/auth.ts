@@ -5,7 +5,7 @@
  * The token lives in sessionStorage (gone with the tab).
  */
 import type { ConsoleConfig } from './config.ts';
-import { authorizeUrl, challengeOf, newVerifier, tokenRequest, type HostedUi } from './pkce.ts';
+import { authorizeUrl, challengeOf, type HostedUi, newVerifier, tokenRequest } from './pkce.ts';
 
 const KEY = 'chatlines.token';
 const PKCE = 'chatlines.pkce';
@@ -59,7 +59,12 @@ export async function devSignIn(cfg: ConsoleConfig, input: { sub: string; roles:
 
 const hostedUi = (cfg: ConsoleConfig): HostedUi | undefined =>
   cfg.auth.mode === 'cognito'
-    ? { domain: cfg.auth.domain, clientId: cfg.auth.clientId, redirectUri: cfg.auth.redirectUri ?? new URL('./', location.href).toString(), ...(cfg.auth.scopes ? { scopes: cfg.auth.scopes } : {}) }
+    ? {
+        domain: cfg.auth.domain,
+        clientId: cfg.auth.clientId,
+        redirectUri: cfg.auth.redirectUri ?? new URL('./', location.href).toString(),
+        ...(cfg.auth.scopes ? { scopes: cfg.auth.scopes } : {}),
+      }
     : undefined;
 
 /** AWS: off to the hosted UI; comes back to the console with `?code=&state=`. */

@@ -4,9 +4,7 @@ export interface ConsoleConfig {
   apiUrl: string;
   /** The live WebSocket URL (`GET /v1/live`), when the API has one; null: the console polls. */
   liveUrl: string | null;
-  auth:
-    | { mode: 'dev' }
-    | { mode: 'cognito'; domain: string; clientId: string; redirectUri?: string; scopes?: string[] };
+  auth: { mode: 'dev' } | { mode: 'cognito'; domain: string; clientId: string; redirectUri?: string; scopes?: string[] };
 }
 
 let loaded: Promise<ConsoleConfig> | undefined;

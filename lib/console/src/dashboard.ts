@@ -5,7 +5,7 @@
  */
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { api, ApiError, search, type Line, type Session } from './api.ts';
+import { ApiError, api, type Line, type Session, search } from './api.ts';
 import type { Identity } from './auth.ts';
 import { duration, h, mount } from './dom.ts';
 import { watch } from './live.ts';
@@ -60,16 +60,18 @@ function chart(target: HTMLElement, metric: MetricsResponse['metrics'][number]):
 
 export function dashboard(root: HTMLElement, _me: Identity): () => void {
   const alert = h('p', { class: 'error', role: 'alert' });
-  const granularity = h(
-    'select',
-    { id: 'granularity' },
-    h('option', { value: 'day' }, 'Days (last 30)'),
-    h('option', { value: 'week' }, 'Weeks (last 12)'),
-  );
+  const granularity = h('select', { id: 'granularity' }, h('option', { value: 'day' }, 'Days (last 30)'), h('option', { value: 'week' }, 'Weeks (last 12)'));
   const cards = h('div', { class: 'lines' });
   mount(
     root,
-    h('div', { class: 'dashboard' }, h('h1', {}, 'Dashboard'), h('p', { class: 'controls' }, h('label', { for: 'granularity' }, 'Plots by '), granularity), alert, cards),
+    h(
+      'div',
+      { class: 'dashboard' },
+      h('h1', {}, 'Dashboard'),
+      h('p', { class: 'controls' }, h('label', { for: 'granularity' }, 'Plots by '), granularity),
+      alert,
+      cards,
+    ),
   );
   const fail = (err: unknown) => (alert.textContent = err instanceof ApiError ? err.detail : String((err as Error).message ?? err));
 
@@ -88,7 +90,13 @@ export function dashboard(root: HTMLElement, _me: Identity): () => void {
             const plotsEl = h('div', { class: 'plots' });
             live.set(line.__id, liveEl);
             plots.set(line.__id, plotsEl);
-            return h('section', { class: 'card line', 'aria-labelledby': `line-${line.__id}` }, h('h2', { id: `line-${line.__id}` }, line.__name), liveEl, plotsEl);
+            return h(
+              'section',
+              { class: 'card line', 'aria-labelledby': `line-${line.__id}` },
+              h('h2', { id: `line-${line.__id}` }, line.__name),
+              liveEl,
+              plotsEl,
+            );
           })
         : h('p', { class: 'muted' }, 'You supervise no lines.'),
     );
@@ -98,7 +106,12 @@ export function dashboard(root: HTMLElement, _me: Identity): () => void {
     for (const line of lines) {
       const el = live.get(line.__id)!;
       const [waiting, held] = await Promise.all([
-        search<Session>('sessions', { where: { and: [{ eq: ['_line', line.__id] }, { eq: ['_state', 'Waiting'] }] }, size: 1, count: true, sort: [{ field: '__createdAt', ascending: true }] }),
+        search<Session>('sessions', {
+          where: { and: [{ eq: ['_line', line.__id] }, { eq: ['_state', 'Waiting'] }] },
+          size: 1,
+          count: true,
+          sort: [{ field: '__createdAt', ascending: true }],
+        }),
         search<Session>('sessions', { where: { and: [{ eq: ['_line', line.__id] }, { eq: ['_state', 'AssignedToOperator'] }] }, size: 1000 }),
       ]);
       const oldest = waiting.items[0];
@@ -121,12 +134,22 @@ export function dashboard(root: HTMLElement, _me: Identity): () => void {
               'table',
               { class: 'load' },
               h('caption', {}, 'Load by operator'),
-              h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Operator'), h('th', { scope: 'col' }, 'Active sessions'), h('th', { scope: 'col' }, 'Capacity'))),
+              h(
+                'thead',
+                {},
+                h('tr', {}, h('th', { scope: 'col' }, 'Operator'), h('th', { scope: 'col' }, 'Active sessions'), h('th', { scope: 'col' }, 'Capacity')),
+              ),
               h(
                 'tbody',
                 {},
                 [...load].map(([op, n]) =>
-                  h('tr', {}, h('th', { scope: 'row' }, op), h('td', {}, h('meter', { min: 0, max: capacity ?? Math.max(n, 3), value: n, 'aria-label': `${op} load` }), ` ${n}`), h('td', {}, capacity ?? '—')),
+                  h(
+                    'tr',
+                    {},
+                    h('th', { scope: 'row' }, op),
+                    h('td', {}, h('meter', { min: 0, max: capacity ?? Math.max(n, 3), value: n, 'aria-label': `${op} load` }), ` ${n}`),
+                    h('td', {}, capacity ?? '—'),
+                  ),
                 ),
               ),
             )
@@ -136,7 +159,7 @@ export function dashboard(root: HTMLElement, _me: Identity): () => void {
   }
 
   async function refreshPlots() {
-    charts.forEach((c) => c.destroy());
+    for (const c of charts) c.destroy();
     charts = [];
     for (const line of lines) {
       const el = plots.get(line.__id)!;
@@ -184,6 +207,6 @@ export function dashboard(root: HTMLElement, _me: Identity): () => void {
   return () => {
     liveWatch.stop();
     clearInterval(plotTimer);
-    charts.forEach((c) => c.destroy());
+    for (const c of charts) c.destroy();
   };
 }

@@ -1,5 +1,6 @@
 /** The widget demo page: embeds widget.js for the channel in `?channel=`, as a site would. */
 import './demo.css';
+
 const channel = new URLSearchParams(location.search).get('channel');
 if (channel) {
   const s = document.createElement('script');
@@ -12,4 +13,3 @@ if (channel) {
   p.textContent = 'Add ?channel=<livechat channel id> to the URL.';
   document.body.append(p);
 }
-export {};

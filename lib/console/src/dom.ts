@@ -18,7 +18,12 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: Props = 
 
 /** Replaces an element's children. */
 export function mount(parent: Element, ...children: (Child | Child[])[]): void {
-  parent.replaceChildren(...children.flat().filter((c): c is Node | string => c !== null && c !== undefined && c !== false).map((c) => (typeof c === 'number' ? String(c) : c)));
+  parent.replaceChildren(
+    ...children
+      .flat()
+      .filter((c): c is Node | string => c !== null && c !== undefined && c !== false)
+      .map((c) => (typeof c === 'number' ? String(c) : c)),
+  );
 }
 
 /** "3 min", "1 h 5 min", "40 s" */

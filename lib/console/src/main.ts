@@ -1,7 +1,7 @@
 /** The console: sign-in, then the operator workspace (#/) or the supervisor dashboard (#/dashboard). */
 import './styles.css';
-import { completeHostedSignIn, current, devSignIn, signOut, startHostedSignIn, type Identity } from './auth.ts';
-import { config, type ConsoleConfig } from './config.ts';
+import { completeHostedSignIn, current, devSignIn, type Identity, signOut, startHostedSignIn } from './auth.ts';
+import { type ConsoleConfig, config } from './config.ts';
 import { h, mount } from './dom.ts';
 
 const top = document.getElementById('top')!;
@@ -13,13 +13,21 @@ const isSupervisor = (id: Identity) => id.roles.includes('supervisor') || id.rol
 function signInForm(cfg: ConsoleConfig) {
   const error = h('p', { class: 'error', role: 'alert' });
   if (cfg.auth.mode === 'cognito') {
-    mount(main, h('section', { class: 'card signin' }, h('h1', {}, 'Sign in to chatlines'), h('button', { onclick: () => void startHostedSignIn(cfg) }, 'Sign in'), error));
+    mount(
+      main,
+      h(
+        'section',
+        { class: 'card signin' },
+        h('h1', {}, 'Sign in to chatlines'),
+        h('button', { onclick: () => void startHostedSignIn(cfg) }, 'Sign in'),
+        error,
+      ),
+    );
     return;
   }
   const sub = h('input', { id: 'sub', name: 'sub', required: true, autocomplete: 'username', value: 'alice' });
   const groups = h('input', { id: 'groups', name: 'groups', value: 'support', 'aria-describedby': 'groups-help' });
-  const role = (name: string, checked: boolean) =>
-    h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'roles', value: name, checked }), name);
+  const role = (name: string, checked: boolean) => h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'roles', value: name, checked }), name);
   const form = h(
     'form',
     {
@@ -60,7 +68,17 @@ function header(id: Identity | undefined) {
     h('span', { class: 'brand' }, 'chatlines'),
     h('nav', { 'aria-label': 'Main' }, link('#/', 'Workspace'), isSupervisor(id) ? link('#/dashboard', 'Dashboard') : null),
     h('span', { class: 'who' }, `${id.sub} · ${id.roles.join(', ') || 'no roles'}`),
-    h('button', { class: 'link', onclick: () => (signOut(), void route()) }, 'Sign out'),
+    h(
+      'button',
+      {
+        class: 'link',
+        onclick: () => {
+          signOut();
+          void route();
+        },
+      },
+      'Sign out',
+    ),
   );
 }
 

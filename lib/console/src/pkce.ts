@@ -47,7 +47,13 @@ export function tokenRequest(ui: HostedUi, code: string, verifier: string): { ur
     init: {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'authorization_code', client_id: ui.clientId, code, redirect_uri: ui.redirectUri, code_verifier: verifier }).toString(),
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        client_id: ui.clientId,
+        code,
+        redirect_uri: ui.redirectUri,
+        code_verifier: verifier,
+      }).toString(),
     },
   };
 }

@@ -3,7 +3,7 @@
  * its history (client messages, replies, staff notes and history entries each look different)
  * and every command the API offers on it. Every refusal shows the problem's `detail`.
  */
-import { api, ApiError, search, type Line, type Message, type Session } from './api.ts';
+import { ApiError, api, type Line, type Message, type Session, search } from './api.ts';
 import type { Identity } from './auth.ts';
 import { duration, h, mount, time } from './dom.ts';
 import { watch } from './live.ts';
@@ -113,7 +113,10 @@ export function workspace(root: HTMLElement, me: Identity): () => void {
     mount(
       queueList,
       ordered.length
-        ? [...queues].flatMap(([name, items]) => [h('li', { class: 'queue-head' }, h('h3', {}, `${name} (${items.length})`)), ...items.map((s) => sessionItem(s, id))])
+        ? [...queues].flatMap(([name, items]) => [
+            h('li', { class: 'queue-head' }, h('h3', {}, `${name} (${items.length})`)),
+            ...items.map((s) => sessionItem(s, id)),
+          ])
         : h('li', { class: 'muted' }, 'Nobody is waiting.'),
     );
     mount(mineList, mine.items.length ? mine.items.map((s) => sessionItem(s, id)) : h('li', { class: 'muted' }, 'You hold no sessions.'));
@@ -177,10 +180,30 @@ export function workspace(root: HTMLElement, me: Identity): () => void {
     const spam = s._state === 'MarkedAsSpam';
     mount(
       actions,
-      s._userId === me.sub && s._state === 'AssignedToOperator' ? null : h('button', { onclick: () => command('Taken', 'POST', '/assign', { operator: me.sub }) }, 'Take'),
-      h('span', { class: 'field' }, h('label', { for: 'priority' }, 'Priority'), priority, h('button', { onclick: () => command('Priority set', 'PUT', '/priority', { priority: priority.value || null }) }, 'Set')),
-      h('span', { class: 'field' }, h('label', { for: 'transfer-operator' }, 'Operator'), target, h('button', { onclick: () => command('Transferred', 'POST', '/assign', { operator: target.value.trim() }) }, 'Transfer')),
-      h('span', { class: 'field' }, h('label', { for: 'transfer-group' }, 'Group'), group, h('button', { onclick: () => command('Sent to the group', 'POST', '/assign', { group: group.value }) }, 'Send to group')),
+      s._userId === me.sub && s._state === 'AssignedToOperator'
+        ? null
+        : h('button', { onclick: () => command('Taken', 'POST', '/assign', { operator: me.sub }) }, 'Take'),
+      h(
+        'span',
+        { class: 'field' },
+        h('label', { for: 'priority' }, 'Priority'),
+        priority,
+        h('button', { onclick: () => command('Priority set', 'PUT', '/priority', { priority: priority.value || null }) }, 'Set'),
+      ),
+      h(
+        'span',
+        { class: 'field' },
+        h('label', { for: 'transfer-operator' }, 'Operator'),
+        target,
+        h('button', { onclick: () => command('Transferred', 'POST', '/assign', { operator: target.value.trim() }) }, 'Transfer'),
+      ),
+      h(
+        'span',
+        { class: 'field' },
+        h('label', { for: 'transfer-group' }, 'Group'),
+        group,
+        h('button', { onclick: () => command('Sent to the group', 'POST', '/assign', { group: group.value }) }, 'Send to group'),
+      ),
       h('button', { onclick: () => command('Handed to the bot', 'POST', '/assign', { bot: true }) }, 'Hand to bot'),
       spam
         ? h('button', { onclick: () => command('Unmarked', 'DELETE', '/spam') }, 'Not spam')
@@ -194,7 +217,12 @@ export function workspace(root: HTMLElement, me: Identity): () => void {
       return h('li', { class: 'msg history', 'data-kind': 'history' }, h('span', { class: 'sr' }, 'History: '), `${time(m.__createdAt)} · ${historyText(m)}`);
     }
     if (m.type === 'system') {
-      return h('li', { class: 'msg note', 'data-kind': 'note' }, h('span', { class: 'tag' }, `Note (staff only) · ${m.operator ?? ''} · ${time(m.__createdAt)}`), h('p', {}, m.body));
+      return h(
+        'li',
+        { class: 'msg note', 'data-kind': 'note' },
+        h('span', { class: 'tag' }, `Note (staff only) · ${m.operator ?? ''} · ${time(m.__createdAt)}`),
+        h('p', {}, m.body),
+      );
     }
     const mine = m.author !== 'client';
     return h(
@@ -215,7 +243,18 @@ export function workspace(root: HTMLElement, me: Identity): () => void {
         head,
         actions,
         log,
-        h('div', { class: 'composer' }, h('label', { for: 'composer' }, 'Message'), text, h('div', { class: 'row' }, h('button', { onclick: () => send('text') }, 'Send reply'), h('button', { class: 'secondary', onclick: () => send('system') }, 'Add note (staff only)'))),
+        h(
+          'div',
+          { class: 'composer' },
+          h('label', { for: 'composer' }, 'Message'),
+          text,
+          h(
+            'div',
+            { class: 'row' },
+            h('button', { onclick: () => send('text') }, 'Send reply'),
+            h('button', { class: 'secondary', onclick: () => send('system') }, 'Add note (staff only)'),
+          ),
+        ),
       );
       mount(head, h('p', { class: 'muted' }, 'Loading…'));
       mount(log);
