@@ -12,7 +12,8 @@
 import type { Client, Message } from '../model/schemas.ts';
 import { getItems, queryPage } from '../store/db.ts';
 import { readClient, readMessage } from '../store/items.ts';
-import { channelDeliveryKey, clientKey, type DeliveryTarget, lineWebhooksPartition, messageSortKey, sessionKey } from '../store/keys.ts';
+import { channelDeliveryKey, clientKey, type DeliveryTarget, INDEX, lineWebhooksPartition, messageSortKey, sessionKey } from '../store/keys.ts';
+import { keyAttributesOf } from '../store/table.ts';
 import { attemptDelivery, type DeliveryItem, enqueueDelivery, inParallel } from '../webhooks/deliveries.ts';
 import type { EventBus } from './bus.ts';
 import { type ChangeRecord, complete, eventsOfRecord, isOutbound } from './map.ts';
@@ -75,8 +76,9 @@ async function subscriptionsOf(lines: readonly string[]): Promise<Map<string | n
       let lastKey: Record<string, unknown> | undefined;
       do {
         const page = await queryPage({
-          IndexName: 'gsi1',
-          KeyConditionExpression: 'gsi1pk = :pk',
+          IndexName: INDEX.lineWebhooks,
+          KeyConditionExpression: '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': keyAttributesOf(INDEX.lineWebhooks).pk },
           ExpressionAttributeValues: { ':pk': lineWebhooksPartition(line) },
           ...(lastKey ? { ExclusiveStartKey: lastKey } : {}),
         });

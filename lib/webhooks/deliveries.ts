@@ -16,12 +16,18 @@ import {
   deliveryDuePartition,
   deliveryKey,
   deliveryListKeys,
+  INDEX,
   webhookKey,
 } from '../store/keys.ts';
+import { keyAttributesOf } from '../store/table.ts';
 import { ATTEMPT_TIMEOUT_MS, nextAttemptAfter } from './schedule.ts';
 import type { Delivery } from './schemas.ts';
 import { signedHeaders } from './signing.ts';
 import { checkTargetUrl } from './urls.ts';
+
+/** The due index's key attributes, by name in update expressions. */
+const DUE = keyAttributesOf(INDEX.dueDeliveries);
+const DUE_NAMES = { '#dpk': DUE.pk, '#dsk': DUE.sk };
 
 /** How long an attempt owns its delivery (longer than the receiver's timeout). */
 const LEASE_MS = ATTEMPT_TIMEOUT_MS + 20_000;
@@ -148,8 +154,8 @@ export async function attemptDelivery(pk: string, sk = '#DELIVERY'): Promise<'de
     await updateItem({
       Key: { pk, sk },
       UpdateExpression:
-        'SET #st = :delivered, lastResponseCode = :code, lastError = :null, deliveredAt = :now, nextAttemptAt = :null REMOVE leaseUntil, gsi1pk, gsi1sk, manual',
-      ExpressionAttributeNames: { '#st': 'status' },
+        'SET #st = :delivered, lastResponseCode = :code, lastError = :null, deliveredAt = :now, nextAttemptAt = :null REMOVE leaseUntil, #dpk, #dsk, manual',
+      ExpressionAttributeNames: { '#st': 'status', ...DUE_NAMES },
       ExpressionAttributeValues: { ':delivered': 'delivered', ':code': outcome.code, ':null': null, ':now': nowIso },
     });
     return 'delivered';
@@ -159,15 +165,16 @@ export async function attemptDelivery(pk: string, sk = '#DELIVERY'): Promise<'de
     const due = deliveryDueKeys(pk, next);
     await updateItem({
       Key: { pk, sk },
-      UpdateExpression: 'SET lastResponseCode = :code, lastError = :error, nextAttemptAt = :next, gsi1pk = :g1pk, gsi1sk = :g1sk REMOVE leaseUntil',
-      ExpressionAttributeValues: { ':code': outcome.code, ':error': outcome.error, ':next': next, ':g1pk': due.gsi1pk, ':g1sk': due.gsi1sk },
+      UpdateExpression: 'SET lastResponseCode = :code, lastError = :error, nextAttemptAt = :next, #dpk = :dpk, #dsk = :dsk REMOVE leaseUntil',
+      ExpressionAttributeNames: DUE_NAMES,
+      ExpressionAttributeValues: { ':code': outcome.code, ':error': outcome.error, ':next': next, ':dpk': due.gsi1pk, ':dsk': due.gsi1sk },
     });
     return 'retry';
   }
   await updateItem({
     Key: { pk, sk },
-    UpdateExpression: 'SET #st = :failed, lastResponseCode = :code, lastError = :error, nextAttemptAt = :null REMOVE leaseUntil, gsi1pk, gsi1sk, manual',
-    ExpressionAttributeNames: { '#st': 'status' },
+    UpdateExpression: 'SET #st = :failed, lastResponseCode = :code, lastError = :error, nextAttemptAt = :null REMOVE leaseUntil, #dpk, #dsk, manual',
+    ExpressionAttributeNames: { '#st': 'status', ...DUE_NAMES },
     ExpressionAttributeValues: { ':failed': 'failed', ':code': outcome.code, ':error': outcome.error, ':null': null },
   });
   return 'failed';
@@ -195,8 +202,9 @@ export async function sweepDueDeliveries(now = Date.now(), limitPerShard = 200):
   const due: { pk: string; sk: string }[] = [];
   for (let shard = 0; shard < DELIVERY_SHARDS; shard++) {
     const page = await queryPage({
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk <= :upTo',
+      IndexName: INDEX.dueDeliveries,
+      KeyConditionExpression: '#dpk = :pk AND #dsk <= :upTo',
+      ExpressionAttributeNames: DUE_NAMES,
       ExpressionAttributeValues: { ':pk': deliveryDuePartition(shard), ':upTo': upTo },
       Limit: limitPerShard,
     });
