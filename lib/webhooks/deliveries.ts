@@ -68,34 +68,48 @@ export const deliveryView = (item: Item): Delivery => {
 };
 
 /**
- * Creates the delivery of `event` to `target` unless it exists. Returns the new item, or
- * undefined when it was there already (this event was seen before: its delivery goes on by itself).
+ * The first attempt at a new delivery, made before its record is written: a delivery that
+ * succeeds at once costs one small write (no body, no due index); one that fails is written
+ * `pending` with its body and due time, for the sweeper. The record is conditional on none
+ * existing. A crash between the send and the record repeats the send when the batch runs again
+ * — at least once, as promised; receivers drop repeats by `webhook-id`.
  */
-export async function enqueueDelivery(target: DeliveryTarget, event: ChatlinesEvent, now = new Date().toISOString()): Promise<DeliveryItem | undefined> {
+export async function deliverFirst(
+  target: DeliveryTarget,
+  event: ChatlinesEvent,
+  endpoint: { url: string; secret: string } | undefined,
+): Promise<'delivered' | 'retry' | 'failed'> {
   const key = deliveryKey(target, event.id);
-  const item: DeliveryItem = {
+  const body = JSON.stringify(event);
+  const outcome = endpoint
+    ? await send(endpoint.url, endpoint.secret, event.id, body)
+    : { ok: false, code: null, error: target.kind === 'webhook' ? 'the subscription was deleted' : 'the channel has no delivery endpoint' };
+  const now = Date.now();
+  const nowIso = new Date(now).toISOString();
+  const base = {
     ...key,
-    ...deliveryDueKeys(key.pk, now),
-    ...deliveryListKeys(target, now, event.id),
+    ...deliveryListKeys(target, nowIso, event.id),
     entity: 'delivery',
     target,
     eventId: event.id,
     eventType: event.type,
-    body: JSON.stringify(event),
-    status: 'pending',
-    attempts: 0,
-    lastResponseCode: null,
-    lastError: null,
-    nextAttemptAt: now,
-    createdAt: now,
-    deliveredAt: null,
+    attempts: 1,
+    lastResponseCode: outcome.code,
+    lastError: outcome.error,
+    createdAt: nowIso,
   };
-  const written = await putItem(item, { ConditionExpression: 'attribute_not_exists(pk)' });
-  return written ? item : undefined;
+  const next = outcome.ok || !endpoint ? undefined : nextAttemptAfter(1, now);
+  const item: Record<string, unknown> = outcome.ok
+    ? { ...base, status: 'delivered', nextAttemptAt: null, deliveredAt: nowIso }
+    : next
+      ? { ...base, ...deliveryDueKeys(key.pk, next), body, status: 'pending', nextAttemptAt: next, deliveredAt: null }
+      : { ...base, body, status: 'failed', nextAttemptAt: null, deliveredAt: null };
+  await putItem(item, { ConditionExpression: 'attribute_not_exists(pk)' });
+  return outcome.ok ? 'delivered' : next ? 'retry' : 'failed';
 }
 
 /** Where a target receives, and the secret it is signed with; undefined when the target is gone. */
-async function endpointOf(target: DeliveryTarget): Promise<{ url: string; secret: string } | undefined> {
+export async function endpointOf(target: DeliveryTarget): Promise<{ url: string; secret: string } | undefined> {
   const item = await getItem(target.kind === 'webhook' ? webhookKey(target.id) : channelDeliveryKey(target.id));
   if (!item || typeof item.url !== 'string' || typeof item.secret !== 'string') return undefined;
   return { url: item.url, secret: item.secret };
@@ -113,7 +127,7 @@ async function claim(pk: string, sk: string, now: number): Promise<DeliveryItem 
   return item as DeliveryItem | undefined;
 }
 
-async function send(url: string, secret: string, d: DeliveryItem): Promise<{ ok: boolean; code: number | null; error: string | null }> {
+async function send(url: string, secret: string, id: string, body: string): Promise<{ ok: boolean; code: number | null; error: string | null }> {
   try {
     await checkTargetUrl(url);
   } catch (error) {
@@ -122,8 +136,8 @@ async function send(url: string, secret: string, d: DeliveryItem): Promise<{ ok:
   try {
     const res = await fetch(url, {
       method: 'POST',
-      headers: signedHeaders(secret, d.eventId, d.body),
-      body: d.body,
+      headers: signedHeaders(secret, id, body),
+      body,
       redirect: 'manual',
       signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS),
     });
@@ -146,7 +160,7 @@ export async function attemptDelivery(pk: string, sk = '#DELIVERY'): Promise<'de
   if (!d) return 'skipped';
   const endpoint = await endpointOf(d.target);
   const outcome = endpoint
-    ? await send(endpoint.url, endpoint.secret, d)
+    ? await send(endpoint.url, endpoint.secret, d.eventId, d.body)
     : { ok: false, code: null, error: d.target.kind === 'webhook' ? 'the subscription was deleted' : 'the channel has no delivery endpoint' };
   const now = Date.now();
   const nowIso = new Date(now).toISOString();
