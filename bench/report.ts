@@ -7,6 +7,7 @@ import type { GrowthResult } from './growth.ts';
 import type { LoadResult } from './load.ts';
 import type { OpsResult } from './ops.ts';
 
+import { type CostResult, costMarkdown } from './cost.ts';
 import { eventsMarkdown, type EventsResult } from './events.ts';
 
 export interface Machine {
@@ -29,6 +30,7 @@ export interface BenchReport {
   growth?: GrowthResult;
   load?: LoadResult;
   events?: EventsResult;
+  cost?: CostResult;
   errors: Record<string, string>;
   budgets: BudgetLine[];
 }
@@ -275,5 +277,6 @@ export function markdown(r: BenchReport): string {
   }
   for (const [step, error] of Object.entries(r.errors)) push(`**Step ${step} failed:** ${error}`, '');
   if (r.events) push(...eventsMarkdown(r.events, row));
+  if (r.cost) push(...costMarkdown(r.cost, row));
   return lines.join('\n');
 }
