@@ -7,6 +7,7 @@ import type { GrowthResult } from './growth.ts';
 import type { LoadResult } from './load.ts';
 import type { OpsResult } from './ops.ts';
 
+import { type CostResult, costMarkdown } from './cost.ts';
 import { eventsMarkdown, type EventsResult } from './events.ts';
 import { timersMarkdown, type TimersResult } from './timers.ts';
 
@@ -31,6 +32,7 @@ export interface BenchReport {
   load?: LoadResult;
   events?: EventsResult;
   timers?: TimersResult;
+  cost?: CostResult;
   errors: Record<string, string>;
   budgets: BudgetLine[];
 }
@@ -288,5 +290,6 @@ export function markdown(r: BenchReport): string {
   for (const [step, error] of Object.entries(r.errors)) push(`**Step ${step} failed:** ${error}`, '');
   if (r.events) push(...eventsMarkdown(r.events, row));
   if (r.timers) push(...timersMarkdown(r.timers, row));
+  if (r.cost) push(...costMarkdown(r.cost, row));
   return lines.join('\n');
 }
