@@ -33,7 +33,7 @@ export interface SweepOptions {
   lookbackMinutes?: number;
   /** Epoch ms after which no further timer is taken (the rest stay for the next sweep; the watermark waits for them). */
   deadline?: number;
-  /** Tests: throw after this many firings, as a crash half-way would (nothing after it runs, the watermark stays). */
+  /** Tests: stop after this many firings (those in flight settle) and throw, as a crash half-way would: the watermark stays. */
   failAfter?: number;
 }
 
@@ -149,7 +149,7 @@ export async function sweepTimers(options: SweepOptions = {}): Promise<SweepRepo
     if (crashed) return;
     if (options.failAfter !== undefined && attempts >= options.failAfter) {
       crashed = true;
-      throw new Error(`sweep stopped after ${options.failAfter} timers (test crash)`);
+      return;
     }
     attempts += 1;
     let outcome: FireOutcome = { kind: 'retry' };
@@ -173,6 +173,8 @@ export async function sweepTimers(options: SweepOptions = {}): Promise<SweepRepo
       if (!unfinished || minute < unfinished) unfinished = minute;
     }
   });
+
+  if (crashed) throw new Error(`sweep stopped after ${options.failAfter} timers (test crash)`);
 
   // The watermark: the current minute (it may still gain items), or the first minute with an item left.
   const next = unfinished && unfinished < current ? unfinished : current;

@@ -242,9 +242,9 @@ describe('the sweeper', () => {
     const w = await world(host, { lineBody: { _sla: { firstResponse: 6000 } } });
     const ids = await seed(w.line as Line, w.channel.__id, 200);
     await assert.rejects(sweepTimers({ now: Date.now() + 6_001_000, failAfter: 80 }), /test crash/);
-    await sleep(500); // the firings in flight at the crash complete (or not) on their own
     const firedBefore = (await breachCounts(ids)).reduce((a, b) => a + b, 0);
-    assert.ok(firedBefore >= 80 && firedBefore < 200, `fired before the crash: ${firedBefore}`);
+    // 80 were taken; each either fired or lost a race (then it is simply still due).
+    assert.ok(firedBefore > 0 && firedBefore <= 80, `fired before the crash: ${firedBefore}`);
     const rerun = await sweepIn(6002);
     assert.equal(rerun.fired, 200 - firedBefore);
     const counts = await breachCounts(ids);
