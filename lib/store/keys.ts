@@ -34,6 +34,10 @@
  * |25 | a channel's delivery endpoint and its secret    | table | `CHANNEL#id`                            | `#DELIVERY`                               |
  * |26 | a delivered message's session (status reports)  | table | `MESSAGE#<message id>`                  | `#REF`                                    |
  * |27 | the local stream poller's checkpoint per shard  | table | `STREAM#CHECKPOINT`                     | `<shard id>`                              |
+ * |28 | a live event by id (resume: where to start)     | table | `EVENT#<event id>`                      | `#EVENT`                                  |
+ * |29 | a line's live events of an hour, in order       | gsi1  | `EVENTS#<line>#<yyyy-mm-ddThh>`         | `<time>#<session or channel>#<seq, 10 digits>` |
+ * |30 | a live connection (AWS WebSocket API)           | table | `LIVE#CONN#<connection id>`             | `#CONN`                                   |
+ * |31 | the live connections of a line; admins' in one | table | `LIVE#LINE#<line id>`, `LIVE#ADMINS`    | `<connection id>`                         |
  */
 import type { Channel, Client, Line, Session } from '../model/schemas.ts';
 import type { IndexName } from './table.ts';
@@ -60,6 +64,8 @@ export const INDEX = {
   channelSessions: 'gsi4',
   /** Pattern 13. */
   changes: 'gsi5',
+  /** Pattern 29. */
+  eventLog: 'gsi1',
 } as const satisfies Record<string, IndexName>;
 
 export const META = '#META';
@@ -257,3 +263,28 @@ export const deliveryListKeys = (target: DeliveryTarget, createdAt: string, even
 export const channelDeliveryKey = (channelId: string) => ({ pk: `CHANNEL#${channelId}`, sk: '#DELIVERY' });
 export const messageRefKey = (messageId: string) => ({ pk: `MESSAGE#${messageId}`, sk: '#REF' });
 export const streamCheckpointKey = (shardId: string) => ({ pk: 'STREAM#CHECKPOINT', sk: shardId });
+
+// ------------------------------------------------------------------------------------------
+// Live push (lib/live): the event log that `resume` reads, and the AWS WebSocket connections.
+
+/** Pattern 28: a logged event, by its id. */
+export const eventLogKey = (eventId: string) => ({ pk: `EVENT#${eventId}`, sk: '#EVENT' });
+/** Pattern 29: a line's logged events of one hour (`yyyy-mm-ddThh`). */
+export const eventLogPartition = (lineId: string, hour: string) => `EVENTS#${lineId}#${hour}`;
+/**
+ * Pattern 29: the order of a line's events: time, then the session (or channel), then the
+ * session's sequence zero-padded (so `.10` sorts after `.9`). Stable for a given event, so a
+ * repeated write lands on the same key.
+ */
+export const eventLogSortKey = (event: { time: string; session: string | null; channel: string; sequence?: number | undefined }) =>
+  `${event.time}#${event.session ?? event.channel}#${String(event.sequence ?? 0).padStart(10, '0')}`;
+export const eventLogIndexKeys = (event: { time: string; line: string; session: string | null; channel: string; sequence?: number | undefined }) => ({
+  gsi1pk: eventLogPartition(event.line, hourBucket(event.time)),
+  gsi1sk: eventLogSortKey(event),
+});
+
+/** Pattern 30: one live WebSocket connection (AWS). */
+export const liveConnectionKey = (connectionId: string) => ({ pk: `LIVE#CONN#${connectionId}`, sk: '#CONN' });
+/** Pattern 31: the connections that may see a line's events; admins' connections in one partition. */
+export const liveLinePartition = (lineId: string | 'admins') => (lineId === 'admins' ? 'LIVE#ADMINS' : `LIVE#LINE#${lineId}`);
+export const liveLineConnectionKey = (lineId: string | 'admins', connectionId: string) => ({ pk: liveLinePartition(lineId), sk: connectionId });
