@@ -128,17 +128,31 @@ export class LiveHub implements LivePusher {
     }
   }
 
-  /** The pusher: every event to every socket that may see it, in order; one serialisation per event. */
+  /**
+   * The pusher: every event to every socket that may see it, in order; one serialisation per
+   * event, and per socket one corked write of all its frames of the batch (one syscall, not one
+   * per frame).
+   */
   async push(events: readonly ChatlinesEvent[], lines: ReadonlyMap<string, Line>): Promise<void> {
-    for (const event of events) {
-      const line = lines.get(event.line);
-      if (!line) continue;
-      let text: string | undefined;
-      for (const s of this.sockets) {
-        if (!maySee(s.caller, line, event)) continue;
-        if (s.held) s.held.push(event);
-        else this.send(s, (text ??= JSON.stringify(event)));
+    const texts = new Array<string | undefined>(events.length);
+    const text = (i: number) => (texts[i] ??= JSON.stringify(events[i]));
+    for (const s of this.sockets) {
+      let corked: { cork(): void; uncork(): void } | undefined;
+      for (let i = 0; i < events.length; i++) {
+        const event = events[i]!;
+        const line = lines.get(event.line);
+        if (!line || !maySee(s.caller, line, event)) continue;
+        if (s.held) {
+          s.held.push(event);
+          continue;
+        }
+        if (!corked) {
+          corked = (s.ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+          corked?.cork();
+        }
+        this.send(s, text(i));
       }
+      corked?.uncork();
     }
   }
 

@@ -297,15 +297,17 @@ export async function updateItem(input: Omit<UpdateCommandInput, 'TableName'>): 
 }
 
 /**
- * Unconditional puts and deletes in BatchWriteItem calls of 25, unprocessed items retried with a
- * short backoff. Only for writes that are idempotent as they stand (the same item written again,
+ * Unconditional puts and deletes in BatchWriteItem calls of 25 (`parallel` at a time),
+ * unprocessed items retried with a short backoff. Only for writes that are idempotent as they stand (the same item written again,
  * a delete of what may be gone already).
  */
-export async function batchWrite(puts: readonly Item[], deletes: readonly { pk: string; sk: string }[] = []): Promise<void> {
+export async function batchWrite(puts: readonly Item[], deletes: readonly { pk: string; sk: string }[] = [], parallel = 8): Promise<void> {
   type Request = { PutRequest: { Item: Item } } | { DeleteRequest: { Key: { pk: string; sk: string } } };
   const requests: Request[] = [...puts.map((Item) => ({ PutRequest: { Item } })), ...deletes.map((Key) => ({ DeleteRequest: { Key } }))];
-  for (let i = 0; i < requests.length; i += 25) {
-    let pending: Request[] = requests.slice(i, i + 25);
+  const chunks: Request[][] = [];
+  for (let i = 0; i < requests.length; i += 25) chunks.push(requests.slice(i, i + 25));
+  const writeChunk = async (chunk: Request[]) => {
+    let pending = chunk;
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1_000, 25 * 2 ** attempt)));
       if (attempt > 8) throw new ChatlinesError('throttled', 'the database did not take a batch of writes; retry later');
@@ -313,7 +315,12 @@ export async function batchWrite(puts: readonly Item[], deletes: readonly { pk: 
       account(out.ConsumedCapacity, 'write');
       pending = (out.UnprocessedItems?.[tableName()] ?? []) as Request[];
     }
-  }
+  };
+  let next = 0;
+  const worker = async () => {
+    while (next < chunks.length) await writeChunk(chunks[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(parallel, chunks.length) }, worker));
 }
 
 /** One DeleteItem (no condition). */

@@ -22,6 +22,8 @@ export interface TestHost {
   token(claims: TokenClaims, options?: SignOptions): Promise<string>;
   /** fetch against the host, JSON in and out. */
   call(method: string, path: string, options?: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> }): Promise<Reply>;
+  /** Open live WebSockets on the host (`GET /v1/live`; test/support/live.ts opens them). */
+  liveSockets(): number;
   /** The stream poller and delivery sweeper (undefined with `events: false`). */
   events: EventWorkers | undefined;
   close(): Promise<void>;
@@ -63,6 +65,7 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
     endpoint,
     key,
     token: (claims, options) => signToken(key, claims, options),
+    liveSockets: () => host.live.sockets.size,
     async call(method, path, options = {}) {
       const headers: Record<string, string> = { ...options.headers };
       if (options.token) headers.authorization = `Bearer ${options.token}`;
