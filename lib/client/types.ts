@@ -198,3 +198,33 @@ export interface CreateChannelInput {
   __name: string;
   _deliveryUrl?: string | null;
 }
+
+/** Event types (contract: "Events"). */
+export type LiveEventType =
+  | 'session.created'
+  | 'session.assigned'
+  | 'session.priority_changed'
+  | 'session.updated'
+  | 'session.closed'
+  | 'session.marked_spam'
+  | 'session.unmarked_spam'
+  | 'session.returned_to_queue'
+  | 'session.sla_breached'
+  | 'message.created'
+  | 'message.status_changed'
+  | 'channel.disconnected'
+  | 'channel.reconnected';
+
+/** One event, as webhooks, the bus and the live socket carry it. */
+export interface LiveEventData {
+  /** `<session>.<sequence>` (or `<channel>.<time>` for channel events): stable, unique. */
+  id: string;
+  type: LiveEventType;
+  time: string;
+  line: string;
+  channel: string;
+  session: string | null;
+  /** Per session, +1 with every event; absent on channel events. */
+  sequence?: number | undefined;
+  data: Record<string, unknown>;
+}

@@ -19,7 +19,9 @@ import {
   type LineSessionData,
   type OperatorData,
   type ProblemDetails,
+  type LiveEventData,
 } from '../../lib/client/index.ts';
+import type { ChatlinesEventSchema } from '../../lib/events/schema.ts';
 import type { LinesClient as PackageLinesClient } from 'chatlines/client';
 import type { LinesClient } from '../../lib/client/index.ts';
 import type {
@@ -48,6 +50,7 @@ same<Same<LineMessageData, z.output<typeof MessageSchema>>>();
 same<Same<OperatorData, z.output<typeof OperatorSchema>>>();
 same<Same<ProblemDetails, z.output<typeof ProblemSchema>>>();
 same<Same<LineMetricsData, z.output<typeof MetricsResponse>>>();
+same<Same<LiveEventData, z.output<typeof ChatlinesEventSchema>>>();
 
 export async function typeChecks(): Promise<void> {
   const lines = createLinesClient({ baseUrl: 'http://localhost:3000', token: 't' });
