@@ -16,6 +16,7 @@ import {
 import { ChatlinesFunction, pascalCase } from './chatlines-function.ts';
 import { ChatlinesHttpApi } from './http-api.ts';
 import { ApiIdentity } from './identity.ts';
+import { LivePush } from './live.ts';
 import { Monitoring } from './monitoring.ts';
 import { ScheduledChatlinesFunction } from './scheduled-function.ts';
 import { ChatlinesTable } from './table.ts';
@@ -51,6 +52,7 @@ export class ChatlinesStack extends Stack {
   readonly httpApi: ChatlinesHttpApi;
   readonly identity: ApiIdentity;
   readonly monitoring: Monitoring;
+  readonly live: LivePush;
 
   constructor(scope: Construct, id: string, props: ChatlinesStackProps = {}) {
     super(scope, id, { description: 'chatlines: Live Chat support sessions (HTTP API, Lambda, DynamoDB)', ...props });
@@ -98,12 +100,15 @@ export class ChatlinesStack extends Stack {
       jwtAudience: this.identity.audience,
     });
 
+    this.live = new LivePush(this, 'Live', { table: this.table, jwtIssuer: this.identity.issuer, jwtAudience: this.identity.audience });
+
     const allFunctions = new Map<string, IFunction>(routeFunctions);
     for (const s of this.scheduled) allFunctions.set(`scheduled-${s.definition.function}`, s.function.function);
+    for (const [file, fn] of this.live.functions) allFunctions.set(file, fn);
     this.monitoring = new Monitoring(this, 'Monitoring', {
       api: this.httpApi.api,
       functions: allFunctions,
-      extraAlarms: this.scheduled.map((s) => s.deadLetterAlarm),
+      extraAlarms: [...this.scheduled.map((s) => s.deadLetterAlarm), this.live.fanOutDeadLetterAlarm],
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.httpApi.url, description: 'Base URL of the HTTP API (append /v1/...).' });
