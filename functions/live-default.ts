@@ -15,7 +15,8 @@ import { liveConnectionKey } from '../lib/store/keys.ts';
 
 export const handler = async (event: APIGatewayProxyWebsocketEventV2): Promise<APIGatewayProxyResult> => {
   const { connectionId, domainName, stage } = event.requestContext;
-  const client = managementClient(`https://${domainName}/${stage}`);
+  // The stage's callback URL; LIVE_ENDPOINT overrides it (tests, a custom domain).
+  const client = managementClient(process.env.LIVE_ENDPOINT ?? `https://${domainName}/${stage}`);
   const connection = await findConnection(connectionId);
   if (!connection) {
     await postFrames(client, connectionId, [JSON.stringify({ type: 'error', message: 'unknown connection: reconnect' } satisfies ControlFrame)]);

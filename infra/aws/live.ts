@@ -5,7 +5,7 @@
  * table stream that logs each event and posts it to the connections that may see it. One stage
  * (`live`) with JSON access logs and throttling. Its URL is the stack output `LiveUrl`.
  */
-import { CfnOutput, Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, Stack } from 'aws-cdk-lib';
 import { CfnAccount } from 'aws-cdk-lib/aws-apigateway';
 import { CfnStage, WebSocketApi, WebSocketStage, type CfnRoute } from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -73,12 +73,12 @@ export class LivePush extends Construct {
     this.api = new WebSocketApi(this, 'Api', {
       description: 'chatlines: live events (WebSocket)',
       connectRouteOptions: {
-        integration: new WebSocketLambdaIntegration('Connect', connect.function),
+        integration: new WebSocketLambdaIntegration('ConnectIntegration', connect.function),
         // Browsers cannot set headers on a WebSocket: the token travels in `?token=`.
         authorizer: new WebSocketLambdaAuthorizer('JwtAuthorizer', authorizer.function, { identitySource: ['route.request.querystring.token'] }),
       },
-      disconnectRouteOptions: { integration: new WebSocketLambdaIntegration('Disconnect', disconnect.function) },
-      defaultRouteOptions: { integration: new WebSocketLambdaIntegration('Default', frames.function) },
+      disconnectRouteOptions: { integration: new WebSocketLambdaIntegration('DisconnectIntegration', disconnect.function) },
+      defaultRouteOptions: { integration: new WebSocketLambdaIntegration('FramesIntegration', frames.function) },
     });
     this.stage = new WebSocketStage(this, 'Stage', {
       webSocketApi: this.api,
@@ -98,7 +98,7 @@ export class LivePush extends Construct {
           statements: [
             new PolicyStatement({
               actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:DescribeLogGroups', 'logs:DescribeLogStreams', 'logs:PutLogEvents', 'logs:GetLogEvents', 'logs:FilterLogEvents'],
-              resources: [Stack.of(this).formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: 2 as never })],
+              resources: [Stack.of(this).formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
             }),
           ],
         }),
@@ -112,10 +112,10 @@ export class LivePush extends Construct {
     const account = new CfnAccount(this, 'ApiGatewayAccount', { cloudWatchRoleArn: cloudWatchRole.roleArn });
     const cfnStage = this.stage.node.defaultChild as CfnStage;
     cfnStage.accessLogSettings = { destinationArn: this.accessLogs.logGroupArn, format: ACCESS_LOG_FORMAT };
-    cfnStage.addDependency(account);
+    cfnStage.node.addDependency(account);
 
     for (const route of ['$disconnect', '$default']) {
-      const cfnRoute = this.api.node.findChild(`${route}-Route`).node.defaultChild as CfnRoute;
+      const cfnRoute = this.api.node.findChild(`${route}-Route`).node.findChild('Resource') as CfnRoute;
       acknowledge(
         cfnRoute,
         'AwsSolutions-APIG4',
@@ -143,8 +143,14 @@ export class LivePush extends Construct {
         filters: [FilterCriteria.filter(STREAM_FILTER as never)],
       }),
     );
-    this.stage.grantManagementApiAccess(fanOut.role);
-    this.stage.grantManagementApiAccess(frames.role);
+    for (const role of [fanOut.role, frames.role]) {
+      this.stage.grantManagementApiAccess(role);
+      acknowledge(
+        role,
+        `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${Stack.of(this).getLogicalId(this.api.node.defaultChild as never)}>/live/*/@connections/*]`,
+        'postToConnection names connection ids that exist only at run time; the grant is limited to this API\'s stage.',
+      );
+    }
     this.fanOutDeadLetterAlarm = new Alarm(this, 'FanOutDeadLetterAlarm', {
       alarmDescription: 'Live fan-out batches failed after their retries (their stream positions are in the queue).',
       metric: deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),

@@ -43,15 +43,22 @@ function ofType(type: string): [string, Json][] {
 function tagOf(resource: Json): string | undefined {
   return (resource.Properties?.Tags as { Key: string; Value: string }[] | undefined)?.find((t) => t.Key === FUNCTION_TAG)?.Value;
 }
-/** Function file → logical id of its Lambda (route functions only; scheduled ones are keyed `scheduled:<file>`). */
+/** Function file → logical id of its Lambda (route functions; scheduled ones are keyed `scheduled:<file>`, live push ones `live:<file>`). */
 function functionLogicalIds(): Map<string, string> {
   const ids = new Map<string, string>();
   for (const [id, r] of ofType('AWS::Lambda::Function')) {
     const tag = tagOf(r);
     if (!tag) continue;
-    ids.set(id.startsWith('Scheduled') ? `scheduled:${tag}` : tag, id);
+    ids.set(id.startsWith('Scheduled') ? `scheduled:${tag}` : id.startsWith('Live') ? `live:${tag}` : tag, id);
   }
   return ids;
+}
+/** The live push functions (infra/aws/live.ts), besides the manifest's. */
+const LIVE_FUNCTIONS = ['live-authorizer', 'live-connect', 'live-default', 'live-disconnect', 'live-fanout'];
+/** The HTTP API's routes (the WebSocket API has its own). */
+function httpRoutes(): [string, Json][] {
+  const [httpApiId] = ofType('AWS::ApiGatewayV2::Api').find(([, a]) => a.Properties.ProtocolType === 'HTTP')!;
+  return ofType('AWS::ApiGatewayV2::Route').filter(([, r]) => r.Properties.ApiId?.Ref === httpApiId);
 }
 function actionsOf(statement: Json): string[] {
   return [statement.Action].flat().filter((a): a is string => typeof a === 'string');
@@ -122,7 +129,7 @@ describe('cdk-nag', () => {
 
 describe('functions', () => {
   test('one Lambda per distinct manifest function file (plus one per scheduled function) and no more', () => {
-    const expected = [...functionsOfRoutes(routes).keys(), ...scheduled.map((s) => `scheduled:${s.function}`)].sort();
+    const expected = [...functionsOfRoutes(routes).keys(), ...scheduled.map((s) => `scheduled:${s.function}`), ...LIVE_FUNCTIONS.map((f) => `live:${f}`)].sort();
     assert.deepEqual([...functionLogicalIds().keys()].sort(), expected);
     const untagged = ofType('AWS::Lambda::Function').filter(([, r]) => !tagOf(r));
     for (const [id] of untagged) assert.match(id, CDK_HELPER_LAMBDA, `${id} is neither a chatlines function nor a CDK helper`);
@@ -136,7 +143,8 @@ describe('functions', () => {
       assert.deepEqual(p.Architectures, ['arm64'], file);
       assert.equal(p.Handler, 'index.handler', file);
       assert.deepEqual(p.TracingConfig, { Mode: 'Active' }, file);
-      assert.deepEqual(Object.keys(p.Environment.Variables).sort(), ['POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME', 'TABLE_NAME'], file);
+      const extra = file === 'live:live-authorizer' ? ['JWT_AUDIENCE', 'JWT_ISSUER'] : file === 'live:live-fanout' ? ['LIVE_ENDPOINT'] : [];
+      assert.deepEqual(Object.keys(p.Environment.Variables).sort(), ['POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME', 'TABLE_NAME', ...extra].sort(), file);
       const logGroup = resources[p.LoggingConfig.LogGroup.Ref];
       assert.equal(logGroup?.Type, 'AWS::Logs::LogGroup', file);
       assert.ok(logGroup.Properties.RetentionInDays > 0, file);
@@ -148,7 +156,7 @@ describe('functions', () => {
 
 describe('HTTP API', () => {
   test('one route per manifest route, integrated with its own function', () => {
-    const apiRoutes = ofType('AWS::ApiGatewayV2::Route');
+    const apiRoutes = httpRoutes();
     assert.equal(apiRoutes.length, routes.length);
     const ids = functionLogicalIds();
     for (const route of routes) {
@@ -161,12 +169,12 @@ describe('HTTP API', () => {
   });
 
   test('the JWT authorizer on every route but health and the OpenAPI document', () => {
-    const [[authorizerId, authorizer]] = ofType('AWS::ApiGatewayV2::Authorizer') as [[string, Json]];
+    const [[authorizerId, authorizer]] = ofType('AWS::ApiGatewayV2::Authorizer').filter(([, a]) => a.Properties.AuthorizerType === 'JWT') as [[string, Json]];
     assert.equal(authorizer.Properties.AuthorizerType, 'JWT');
     const publicRoutes = routes.filter((r) => !r.auth).map((r) => `${r.method} ${r.path}`);
     assert.ok(publicRoutes.every((key) => key === 'GET /v1/health' || key === 'GET /v1/openapi.json'), `public: ${publicRoutes.join(', ')}`);
     for (const route of routes) {
-      const [, r] = ofType('AWS::ApiGatewayV2::Route').find(([, r]) => r.Properties.RouteKey === `${route.method} ${route.path}`)!;
+      const [, r] = httpRoutes().find(([, r]) => r.Properties.RouteKey === `${route.method} ${route.path}`)!;
       if (route.auth) {
         assert.equal(r.Properties.AuthorizationType, 'JWT', `${route.method} ${route.path}`);
         assert.deepEqual(r.Properties.AuthorizerId, { Ref: authorizerId });
@@ -291,6 +299,57 @@ describe('monitoring', () => {
     const [[, dashboard]] = ofType('AWS::CloudWatch::Dashboard') as [[string, Json]];
     const body = JSON.stringify(dashboard.Properties.DashboardBody);
     for (const needle of ['4xx', '5xx', 'Latency', 'CommandOutcome', '{chatlines,operation,outcome,service}']) assert.ok(body.includes(needle), needle);
+  });
+});
+
+describe('live push (WebSocket API)', () => {
+  const wsApi = () => ofType('AWS::ApiGatewayV2::Api').find(([, a]) => a.Properties.ProtocolType === 'WEBSOCKET')!;
+  test('a WebSocket API with $connect (Lambda REQUEST authorizer on ?token=), $disconnect and $default', () => {
+    const [apiId] = wsApi();
+    const wsRoutes = ofType('AWS::ApiGatewayV2::Route').filter(([, r]) => r.Properties.ApiId?.Ref === apiId);
+    assert.deepEqual(wsRoutes.map(([, r]) => r.Properties.RouteKey).sort(), ['$connect', '$default', '$disconnect']);
+    const [[authorizerId, authorizer]] = ofType('AWS::ApiGatewayV2::Authorizer').filter(([, a]) => a.Properties.AuthorizerType === 'REQUEST') as [[string, Json]];
+    assert.deepEqual(authorizer.Properties.IdentitySource, ['route.request.querystring.token']);
+    const ids = functionLogicalIds();
+    assert.ok(JSON.stringify(authorizer.Properties.AuthorizerUri).includes(ids.get('live:live-authorizer')!));
+    for (const [, r] of wsRoutes) {
+      if (r.Properties.RouteKey === '$connect') {
+        assert.equal(r.Properties.AuthorizationType, 'CUSTOM');
+        assert.deepEqual(r.Properties.AuthorizerId, { Ref: authorizerId });
+      }
+    }
+  });
+
+  test('the authorizer verifies the HTTP API\'s issuer and audience; it has no table access', () => {
+    const ids = functionLogicalIds();
+    const vars = resources[ids.get('live:live-authorizer')!]!.Properties.Environment.Variables;
+    assert.deepEqual(vars.JWT_ISSUER, { 'Fn::If': ['CreateUserPool', Match.anyValue(), { Ref: 'JwtIssuer' }] });
+    assert.deepEqual(vars.JWT_AUDIENCE, { 'Fn::If': ['CreateUserPool', Match.anyValue(), { Ref: 'JwtAudience' }] });
+    const roleId = resources[ids.get('live:live-authorizer')!]!.Properties.Role['Fn::GetAtt'][0] as string;
+    assert.deepEqual(roleActions(roleId).filter((a) => a.startsWith('dynamodb:')), []);
+  });
+
+  test('the fan-out reads the table stream (filtered, bisecting, partial failures, on-failure queue) and may post to connections', () => {
+    const ids = functionLogicalIds();
+    const fanOut = ids.get('live:live-fanout')!;
+    const [[, mapping]] = ofType('AWS::Lambda::EventSourceMapping').filter(([, m]) => m.Properties.FunctionName?.Ref === fanOut) as [[string, Json]];
+    assert.equal(mapping.Properties.BisectBatchOnFunctionError, true);
+    assert.deepEqual(mapping.Properties.FunctionResponseTypes, ['ReportBatchItemFailures']);
+    assert.equal(mapping.Properties.ParallelizationFactor, 1);
+    assert.ok(mapping.Properties.DestinationConfig.OnFailure.Destination);
+    assert.match(JSON.stringify(mapping.Properties.FilterCriteria), /session/);
+    for (const file of ['live:live-fanout', 'live:live-default']) {
+      const roleId = resources[ids.get(file)!]!.Properties.Role['Fn::GetAtt'][0] as string;
+      assert.ok(roleActions(roleId).includes('execute-api:ManageConnections'), file);
+    }
+  });
+
+  test('stage with JSON access logs and throttling; the URL is an output', () => {
+    const [apiId] = wsApi();
+    const [[, stage]] = ofType('AWS::ApiGatewayV2::Stage').filter(([, s]) => s.Properties.ApiId?.Ref === apiId) as [[string, Json]];
+    assert.match(stage.Properties.AccessLogSettings.Format, /"connectionId":"\$context.connectionId"/);
+    assert.ok(stage.Properties.DefaultRouteSettings.ThrottlingRateLimit > 0);
+    template.hasOutput('LiveUrl', {});
   });
 });
 
