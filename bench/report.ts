@@ -7,6 +7,8 @@ import type { GrowthResult } from './growth.ts';
 import type { LoadResult } from './load.ts';
 import type { OpsResult } from './ops.ts';
 
+import { eventsMarkdown, type EventsResult } from './events.ts';
+
 export interface Machine {
   cpus: number;
   cpuModel: string;
@@ -26,6 +28,7 @@ export interface BenchReport {
   ops?: OpsResult;
   growth?: GrowthResult;
   load?: LoadResult;
+  events?: EventsResult;
   errors: Record<string, string>;
   budgets: BudgetLine[];
 }
@@ -271,5 +274,6 @@ export function markdown(r: BenchReport): string {
     );
   }
   for (const [step, error] of Object.entries(r.errors)) push(`**Step ${step} failed:** ${error}`, '');
+  if (r.events) push(...eventsMarkdown(r.events, row));
   return lines.join('\n');
 }

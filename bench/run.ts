@@ -15,6 +15,7 @@ import { cpus, release, totalmem, type } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchBundles } from './bundles.ts';
+import { benchEvents } from './events.ts';
 import { benchGrowth } from './growth.ts';
 import { benchLoad } from './load.ts';
 import { benchOps } from './ops.ts';
@@ -22,7 +23,7 @@ import { budgets, markdown, type BenchReport, type Machine } from './report.ts';
 import { log, startEnv, type Env } from './support.ts';
 import { buildWorld } from './world.ts';
 
-const STEPS = ['bundles', 'ops', 'load', 'growth'] as const;
+const STEPS = ['bundles', 'ops', 'load', 'events', 'growth'] as const;
 
 const { values } = parseArgs({
   options: {
@@ -94,7 +95,7 @@ try {
     env = await startEnv('bench-ops');
     const running = env;
     let world: Awaited<ReturnType<typeof buildWorld>> | undefined;
-    if (steps.includes('ops') || steps.includes('load')) {
+    if (steps.includes('ops') || steps.includes('load') || steps.includes('events')) {
       try {
         world = await buildWorld(running);
       } catch (error) {
@@ -107,6 +108,8 @@ try {
       if (ops) report.ops = ops;
       const load = await step('load', () => benchLoad(running, w, quick));
       if (load) report.load = load;
+      const events = await step('events', () => benchEvents(running, w, quick));
+      if (events) report.events = events;
     }
     const growth = await step('growth', () => benchGrowth(running, () => buildWorld(running), sizes));
     if (growth) report.growth = growth;

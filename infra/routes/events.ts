@@ -12,6 +12,7 @@ import {
   WebhookListSchema,
   WebhookSchema,
 } from '../../lib/webhooks/schemas.ts';
+import type { ScheduledFunctionDefinition, StreamFunctionDefinition } from '../routes.ts';
 import { Message } from './components.ts';
 
 export const ChannelWithSecret = named('ChannelWithSecret', ChannelWithSecretSchema);
@@ -23,7 +24,8 @@ export const updateChannel = {
   access: 'write',
   auth: true,
   throttle: { rate: 5, burst: 10 },
-  summary: 'Rename a channel, or set / clear the endpoint its replies are delivered to (admin). Setting `_deliveryUrl` answers `_deliverySecret` (whsec_…) once.',
+  summary:
+    'Rename a channel, or set / clear the endpoint its replies are delivered to (admin). Setting `_deliveryUrl` answers `_deliverySecret` (whsec_…) once.',
   tag: 'channels',
   params: IdParams,
   body: named('UpdateChannelBody', UpdateChannelBody),
@@ -120,4 +122,23 @@ export const eventRoutes: readonly RouteSpec[] = [
   deleteWebhook,
   listWebhookDeliveries,
   retryWebhookDelivery,
+];
+
+/** The delivery sweeper: every minute, the webhook and messenger deliveries that have come due. */
+export const eventScheduledFunctions: readonly ScheduledFunctionDefinition[] = [
+  {
+    function: 'retry-deliveries',
+    access: 'write',
+    everyMinutes: 1,
+    description: 'Webhook and messenger deliveries: attempts the ones that have come due (lib/webhooks/deliveries.ts).',
+  },
+];
+
+/** The one consumer of the table's stream (lib/events/consumer.ts). */
+export const streamFunctions: readonly StreamFunctionDefinition[] = [
+  {
+    function: 'stream-consumer',
+    access: 'write',
+    description: 'The table stream → events: EventBridge, webhook and messenger deliveries, live push, routing, timers (lib/events).',
+  },
 ];

@@ -12,11 +12,11 @@
 import type { Client, Message } from '../model/schemas.ts';
 import { getItems, queryPage } from '../store/db.ts';
 import { readClient, readMessage } from '../store/items.ts';
-import { channelDeliveryKey, clientKey, lineWebhooksPartition, messageSortKey, sessionKey, type DeliveryTarget } from '../store/keys.ts';
-import { attemptDelivery, enqueueDelivery, inParallel, type DeliveryItem } from '../webhooks/deliveries.ts';
+import { channelDeliveryKey, clientKey, type DeliveryTarget, lineWebhooksPartition, messageSortKey, sessionKey } from '../store/keys.ts';
+import { attemptDelivery, type DeliveryItem, enqueueDelivery, inParallel } from '../webhooks/deliveries.ts';
 import type { EventBus } from './bus.ts';
-import { complete, eventsOfRecord, isOutbound, type ChangeRecord } from './map.ts';
-import { matchesPattern, type ChatlinesEvent } from './schema.ts';
+import { type ChangeRecord, complete, eventsOfRecord, isOutbound } from './map.ts';
+import { type ChatlinesEvent, matchesPattern } from './schema.ts';
 
 /** Something else that reacts to events (live push, routing, timers). It must be idempotent. */
 export interface EventSink {

@@ -7,16 +7,16 @@
  * once is the promise.
  */
 import type { ChatlinesEvent } from '../events/schema.ts';
-import { getItem, getItems, putItem, queryPage, updateItem, type Item } from '../store/db.ts';
+import { getItem, getItems, type Item, putItem, queryPage, updateItem } from '../store/db.ts';
 import {
   channelDeliveryKey,
   DELIVERY_SHARDS,
+  type DeliveryTarget,
   deliveryDueKeys,
   deliveryDuePartition,
   deliveryKey,
   deliveryListKeys,
   webhookKey,
-  type DeliveryTarget,
 } from '../store/keys.ts';
 import { ATTEMPT_TIMEOUT_MS, nextAttemptAfter } from './schedule.ts';
 import type { Delivery } from './schemas.ts';

@@ -4,12 +4,12 @@
  * stream consumer (lib/events/consumer.ts) and the sweeper (deliveries.ts).
  */
 import type * as z from 'zod';
-import { requireRole, type Caller } from '../auth/caller.ts';
+import { type Caller, requireRole } from '../auth/caller.ts';
 import { canSeeWebhook, requireWebhookManager } from '../auth/policy.ts';
 import { conflict, notFound } from '../errors.ts';
 import { newId, nowIso } from '../ids.ts';
 import type { Line } from '../model/schemas.ts';
-import { getItem, queryPage, tableName, transact, updateItem, type TransactItem } from '../store/db.ts';
+import { getItem, queryPage, type TransactItem, tableName, transact, updateItem } from '../store/db.ts';
 import { ALL_WEBHOOKS_PARTITION, deliveryDueKeys, deliveryKey, targetDeliveriesPartition, webhookIndexKeys, webhookKey } from '../store/keys.ts';
 import { findLine, getLineCached } from '../store/repository.ts';
 import { deliveryView } from './deliveries.ts';
@@ -49,7 +49,14 @@ export async function createWebhook(
   requireWebhookManager(caller, line);
   await checkTargetUrl(input.url, 'url');
   const now = nowIso();
-  const hook: Webhook = { __id: newId(), url: input.url, events: [...new Set(input.events)], line: input.line ?? null, __createdAt: now, __createdBy: caller.sub };
+  const hook: Webhook = {
+    __id: newId(),
+    url: input.url,
+    events: [...new Set(input.events)],
+    line: input.line ?? null,
+    __createdAt: now,
+    __createdBy: caller.sub,
+  };
   const secret = newSecret();
   const created = { ...hook, secret };
   await transact(
@@ -103,10 +110,7 @@ export async function deleteWebhook(caller: Caller, id: string, extra: (hook: We
   const hook = await visibleWebhook(caller, id);
   requireWebhookManager(caller, await lineOrUndefined(hook.line));
   await transact(
-    [
-      { Delete: { TableName: tableName(), Key: webhookKey(id), ConditionExpression: 'attribute_exists(pk)' } },
-      ...extra(hook),
-    ],
+    [{ Delete: { TableName: tableName(), Key: webhookKey(id), ConditionExpression: 'attribute_exists(pk)' } }, ...extra(hook)],
     'the subscription was deleted concurrently',
   );
   return hook;

@@ -11,7 +11,8 @@ import { after, before, describe, test } from 'node:test';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
-import { routes, scheduledFunctions, type ScheduledFunctionDefinition } from '../../infra/routes.ts';
+import { routes, scheduledFunctions, streamFunctions, type ScheduledFunctionDefinition } from '../../infra/routes.ts';
+import { STREAM_FILTER } from '../../lib/events/map.ts';
 import { addNagChecks, buildApp } from '../../infra/aws/build-app.ts';
 import { FUNCTION_TAG, REPO_ROOT } from '../../infra/aws/chatlines-function.ts';
 import { functionsOfRoutes } from '../../infra/aws/stack.ts';
@@ -49,7 +50,7 @@ function functionLogicalIds(): Map<string, string> {
   for (const [id, r] of ofType('AWS::Lambda::Function')) {
     const tag = tagOf(r);
     if (!tag) continue;
-    ids.set(id.startsWith('Scheduled') ? `scheduled:${tag}` : id.startsWith('Live') ? `live:${tag}` : tag, id);
+    ids.set(id.startsWith('Scheduled') ? `scheduled:${tag}` : id.startsWith('Stream') ? `stream:${tag}` : id.startsWith('Live') ? `live:${tag}` : tag, id);
   }
   return ids;
 }
@@ -75,7 +76,9 @@ function roleActions(roleLogicalId: string): string[] {
 
 before(() => {
   const started = performance.now();
-  const { app, stack } = buildApp({ scheduledFunctions: scheduled }, new App({ outdir }));
+  // With cdk.json's context (the feature flags), as `cdk synth` / `cdk deploy` run it.
+  const context = JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')).context as Record<string, unknown>;
+  const { app, stack } = buildApp({ scheduledFunctions: scheduled }, new App({ outdir, context }));
   try {
     app.synth();
   } catch (error) {
@@ -129,7 +132,12 @@ describe('cdk-nag', () => {
 
 describe('functions', () => {
   test('one Lambda per distinct manifest function file (plus one per scheduled function) and no more', () => {
-    const expected = [...functionsOfRoutes(routes).keys(), ...scheduled.map((s) => `scheduled:${s.function}`), ...LIVE_FUNCTIONS.map((f) => `live:${f}`)].sort();
+    const expected = [
+      ...functionsOfRoutes(routes).keys(),
+      ...scheduled.map((s) => `scheduled:${s.function}`),
+      ...streamFunctions.map((s) => `stream:${s.function}`),
+      ...LIVE_FUNCTIONS.map((f) => `live:${f}`),
+    ].sort();
     assert.deepEqual([...functionLogicalIds().keys()].sort(), expected);
     const untagged = ofType('AWS::Lambda::Function').filter(([, r]) => !tagOf(r));
     for (const [id] of untagged) assert.match(id, CDK_HELPER_LAMBDA, `${id} is neither a chatlines function nor a CDK helper`);
@@ -143,8 +151,8 @@ describe('functions', () => {
       assert.deepEqual(p.Architectures, ['arm64'], file);
       assert.equal(p.Handler, 'index.handler', file);
       assert.deepEqual(p.TracingConfig, { Mode: 'Active' }, file);
-      const extra = file === 'live:live-authorizer' ? ['JWT_AUDIENCE', 'JWT_ISSUER'] : file === 'live:live-fanout' ? ['LIVE_ENDPOINT'] : [];
-      assert.deepEqual(Object.keys(p.Environment.Variables).sort(), ['POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME', 'TABLE_NAME', ...extra].sort(), file);
+      const own = file.startsWith('stream:') ? ['EVENT_BUS_NAME'] : file === 'live:live-authorizer' ? ['JWT_AUDIENCE', 'JWT_ISSUER'] : file === 'live:live-fanout' ? ['LIVE_ENDPOINT'] : [];
+      assert.deepEqual(Object.keys(p.Environment.Variables).sort(), [...own, 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME', 'TABLE_NAME'].sort(), file);
       const logGroup = resources[p.LoggingConfig.LogGroup.Ref];
       assert.equal(logGroup?.Type, 'AWS::Logs::LogGroup', file);
       assert.ok(logGroup.Properties.RetentionInDays > 0, file);
@@ -196,6 +204,27 @@ describe('HTTP API', () => {
         Audience: [{ 'Fn::If': ['CreateUserPool', Match.anyValue(), { Ref: 'JwtAudience' }] }],
       },
     });
+  });
+
+  test('Cognito app client: roles not writable by users, SRP only, OAuth only as the code grant and only with callback URLs', () => {
+    const clients = ofType('AWS::Cognito::UserPoolClient');
+    assert.equal(clients.length, 1);
+    const props = clients[0]![1].Properties as Json;
+    // No password auth flow: SRP and refresh only.
+    assert.deepEqual([...props.ExplicitAuthFlows].sort(), ['ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_SRP_AUTH']);
+    assert.equal(props.GenerateSecret, false);
+    // Roles live in custom:roles: explicitly readable (the ID token carries it), never writable by the user.
+    assert.ok(Array.isArray(props.WriteAttributes), 'WriteAttributes is explicit (the default is every writable attribute)');
+    assert.deepEqual(props.WriteAttributes, ['name']);
+    assert.ok(props.ReadAttributes.includes('custom:roles'));
+    // OAuth: the authorization code grant only (PKCE, public client), no implicit grant, and
+    // only when OAuthCallbackUrls is given; no placeholder URL anywhere.
+    template.hasParameter('OAuthCallbackUrls', { Type: 'String', Default: '', AllowedPattern: Match.stringLikeRegexp('https://') });
+    assert.deepEqual(props.AllowedOAuthFlows, { 'Fn::If': ['OAuthEnabled', ['code'], { Ref: 'AWS::NoValue' }] });
+    assert.deepEqual(props.CallbackURLs, { 'Fn::If': ['OAuthEnabled', { 'Fn::Split': [',', { Ref: 'OAuthCallbackUrls' }] }, { Ref: 'AWS::NoValue' }] });
+    assert.deepEqual(props.AllowedOAuthFlowsUserPoolClient, { 'Fn::If': ['OAuthEnabled', true, { Ref: 'AWS::NoValue' }] });
+    assert.doesNotMatch(JSON.stringify(props), /implicit|client_credentials|example\.com|localhost/);
+    template.hasCondition('OAuthEnabled', { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'OAuthCallbackUrls' }, ''] }] });
   });
 
   test('default stage: JSON access logs and default route throttling; CORS only when origins are configured', () => {
@@ -270,7 +299,13 @@ describe('scheduled functions', () => {
     const schedules = ofType('AWS::Scheduler::Schedule');
     assert.equal(schedules.length, scheduled.length);
     for (const [, s] of schedules) {
-      assert.deepEqual(s.Properties.ScheduleExpression, { 'Fn::Join': ['', ['rate(', { Ref: 'AggregationRateMinutes' }, ' minutes)']] });
+      const fixed = scheduled.find((d) => d.everyMinutes !== undefined && s.Properties.Description.includes(d.function));
+      assert.deepEqual(
+        s.Properties.ScheduleExpression,
+        fixed
+          ? `rate(${fixed.everyMinutes} minute${fixed.everyMinutes === 1 ? '' : 's'})`
+          : { 'Fn::Join': ['', ['rate(', { Ref: 'AggregationRateMinutes' }, ' minutes)']] },
+      );
       assert.ok(s.Properties.Target.RetryPolicy.MaximumRetryAttempts > 0);
       const queueId = s.Properties.Target.DeadLetterConfig.Arn['Fn::GetAtt'][0] as string;
       assert.equal(resources[queueId]!.Properties.SqsManagedSseEnabled, true);
@@ -286,8 +321,50 @@ describe('scheduled functions', () => {
   });
 });
 
+describe('events out (issue 12)', () => {
+  test('the table streams both images; one consumer maps it with filter criteria, bisect, partial failures, capped retries and an on-failure queue with an alarm', () => {
+    const [[, table]] = ofType('AWS::DynamoDB::Table') as [[string, Json]];
+    assert.deepEqual(table.Properties.StreamSpecification, { StreamViewType: 'NEW_AND_OLD_IMAGES' });
+    // The stream consumer's mappings (the live fan-out has its own, asserted under live push).
+    const liveFanOut = functionLogicalIds().get('live:live-fanout');
+    const mappings = ofType('AWS::Lambda::EventSourceMapping').filter(([, m]) => m.Properties.FunctionName?.Ref !== liveFanOut);
+    assert.equal(mappings.length, streamFunctions.length);
+    const [[, mapping]] = mappings as [[string, Json]];
+    const p = mapping.Properties;
+    assert.deepEqual(p.EventSourceArn, { 'Fn::GetAtt': [Object.entries(resources).find(([, r]) => r.Type === 'AWS::DynamoDB::Table')![0], 'StreamArn'] });
+    assert.equal(p.BisectBatchOnFunctionError, true);
+    assert.deepEqual(p.FunctionResponseTypes, ['ReportBatchItemFailures']);
+    assert.equal(p.MaximumRetryAttempts, 10);
+    assert.equal(p.ParallelizationFactor, 1);
+    assert.equal(p.StartingPosition, 'TRIM_HORIZON');
+    assert.deepEqual(JSON.parse(p.FilterCriteria.Filters[0].Pattern), STREAM_FILTER);
+    const queueId = p.DestinationConfig.OnFailure.Destination['Fn::GetAtt'][0] as string;
+    assert.equal(resources[queueId]!.Properties.SqsManagedSseEnabled, true);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'IteratorAge', Threshold: 60_000 });
+  });
+
+  test('a chatlines EventBridge bus; the consumer may PutEvents to it and nowhere else; the sweeper runs every minute', () => {
+    template.hasResourceProperties('AWS::Events::EventBus', { Name: 'chatlines' });
+    const consumer = functionLogicalIds().get('stream:stream-consumer')!;
+    const fn = resources[consumer]!;
+    assert.equal(fn.Properties.Environment.Variables.EVENT_BUS_NAME.Ref, Object.entries(resources).find(([, r]) => r.Type === 'AWS::Events::EventBus')![0]);
+    const roleId = fn.Properties.Role['Fn::GetAtt'][0] as string;
+    assert.ok(roleActions(roleId).includes('events:PutEvents'));
+    for (const [file, id] of functionLogicalIds()) {
+      if (id === consumer) continue;
+      assert.ok(!roleActions(resources[id]!.Properties.Role['Fn::GetAtt'][0]).includes('events:PutEvents'), `${file} may not put events`);
+    }
+    const sweeper = ofType('AWS::Scheduler::Schedule').find(([, s]) => s.Properties.Description.includes('retry-deliveries'));
+    assert.equal(sweeper?.[1].Properties.ScheduleExpression, 'rate(1 minute)');
+  });
+});
+
 describe('monitoring', () => {
-  test('an errors alarm and a throttles alarm per function; a dashboard with API 4xx/5xx, latency and CommandOutcome', () => {
+  test('an errors alarm and a throttles alarm per function', () => {
     for (const [file, id] of functionLogicalIds()) {
       for (const metric of ['Errors', 'Throttles']) {
         const alarms = ofType('AWS::CloudWatch::Alarm').filter(
@@ -296,6 +373,37 @@ describe('monitoring', () => {
         assert.equal(alarms.length, 1, `${file} ${metric}`);
       }
     }
+    const [[, dashboard]] = ofType('AWS::CloudWatch::Dashboard') as [[string, Json]];
+    assert.ok(dashboard);
+  });
+
+  test('alarms on API 5xx, API p99 latency and DynamoDB throttling, each notifying the alarm topic', () => {
+    const topic = ofType('AWS::SNS::Topic').find(([id]) => id.includes('AlarmTopic'))![0];
+    const notifies = (a: Json) => JSON.stringify(a.Properties.AlarmActions) === JSON.stringify([{ Ref: topic }]);
+    const api = ofType('AWS::ApiGatewayV2::Api').find(([, a]) => a.Properties.ProtocolType === 'HTTP')![0];
+    const onApi = (a: Json) => a.Properties.Namespace === 'AWS/ApiGateway' && a.Properties.Dimensions?.some((d: Json) => d.Name === 'ApiId' && d.Value?.Ref === api);
+    const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a);
+    const fivexx = alarms.filter((a) => onApi(a) && a.Properties.MetricName === '5xx');
+    assert.equal(fivexx.length, 1, 'one API 5xx alarm');
+    assert.equal(fivexx[0]!.Properties.Statistic, 'Sum');
+    assert.ok(notifies(fivexx[0]!));
+    const latency = alarms.filter((a) => onApi(a) && a.Properties.MetricName === 'Latency');
+    assert.equal(latency.length, 1, 'one API latency alarm');
+    assert.equal(latency[0]!.Properties.ExtendedStatistic, 'p99');
+    assert.ok(notifies(latency[0]!));
+    const [[tableId]] = ofType('AWS::DynamoDB::Table') as [[string, Json]];
+    const throttles = alarms.filter((a) =>
+      (a.Properties.Metrics as Json[] | undefined)?.some(
+        (m) => ['ReadThrottleEvents', 'WriteThrottleEvents'].includes(m.MetricStat?.Metric?.MetricName) && m.MetricStat.Metric.Dimensions?.[0]?.Value?.Ref === tableId,
+      ),
+    );
+    assert.equal(throttles.length, 1, 'one DynamoDB throttling alarm');
+    const names = (throttles[0]!.Properties.Metrics as Json[]).map((m) => m.MetricStat?.Metric?.MetricName).filter(Boolean).sort();
+    assert.deepEqual(names, ['ReadThrottleEvents', 'WriteThrottleEvents']);
+    assert.ok(notifies(throttles[0]!));
+  });
+
+  test('the dashboard shows API 4xx/5xx, latency and CommandOutcome', () => {
     const [[, dashboard]] = ofType('AWS::CloudWatch::Dashboard') as [[string, Json]];
     const body = JSON.stringify(dashboard.Properties.DashboardBody);
     for (const needle of ['4xx', '5xx', 'Latency', 'CommandOutcome', '{chatlines,operation,outcome,service}']) assert.ok(body.includes(needle), needle);
@@ -351,6 +459,15 @@ describe('live push (WebSocket API)', () => {
     assert.ok(stage.Properties.DefaultRouteSettings.ThrottlingRateLimit > 0);
     template.hasOutput('LiveUrl', {});
   });
+});
+
+test("cdk.json sets every feature flag aws-cdk-lib recommends, at the recommended value", () => {
+  const recommended = JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules', 'aws-cdk-lib', 'recommended-feature-flags.json'), 'utf8')) as Record<string, unknown>;
+  const { context } = JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
+  const differing = Object.entries(recommended)
+    .filter(([flag, value]) => JSON.stringify(context[flag]) !== JSON.stringify(value))
+    .map(([flag]) => flag);
+  assert.deepEqual(differing, []);
 });
 
 test('cdk.json runs the app entry', () => {
