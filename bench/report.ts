@@ -8,6 +8,7 @@ import type { LoadResult } from './load.ts';
 import type { OpsResult } from './ops.ts';
 
 import { eventsMarkdown, type EventsResult } from './events.ts';
+import { liveMarkdown, type LiveResult } from './live.ts';
 
 export interface Machine {
   cpus: number;
@@ -29,6 +30,7 @@ export interface BenchReport {
   growth?: GrowthResult;
   load?: LoadResult;
   events?: EventsResult;
+  live?: LiveResult;
   errors: Record<string, string>;
   budgets: BudgetLine[];
 }
@@ -275,5 +277,6 @@ export function markdown(r: BenchReport): string {
   }
   for (const [step, error] of Object.entries(r.errors)) push(`**Step ${step} failed:** ${error}`, '');
   if (r.events) push(...eventsMarkdown(r.events, row));
+  if (r.live) push(...liveMarkdown(r.live, row));
   return lines.join('\n');
 }

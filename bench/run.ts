@@ -17,13 +17,14 @@ import { parseArgs } from 'node:util';
 import { benchBundles } from './bundles.ts';
 import { benchEvents } from './events.ts';
 import { benchGrowth } from './growth.ts';
+import { benchLive } from './live.ts';
 import { benchLoad } from './load.ts';
 import { benchOps } from './ops.ts';
 import { budgets, markdown, type BenchReport, type Machine } from './report.ts';
 import { log, startEnv, type Env } from './support.ts';
 import { buildWorld } from './world.ts';
 
-const STEPS = ['bundles', 'ops', 'load', 'events', 'growth'] as const;
+const STEPS = ['bundles', 'ops', 'load', 'events', 'live', 'growth'] as const;
 
 const { values } = parseArgs({
   options: {
@@ -95,7 +96,7 @@ try {
     env = await startEnv('bench-ops');
     const running = env;
     let world: Awaited<ReturnType<typeof buildWorld>> | undefined;
-    if (steps.includes('ops') || steps.includes('load') || steps.includes('events')) {
+    if (steps.includes('ops') || steps.includes('load') || steps.includes('events') || steps.includes('live')) {
       try {
         world = await buildWorld(running);
       } catch (error) {
@@ -110,6 +111,8 @@ try {
       if (load) report.load = load;
       const events = await step('events', () => benchEvents(running, w, quick));
       if (events) report.events = events;
+      const live = await step('live', () => benchLive(running, w, quick));
+      if (live) report.live = live;
     }
     const growth = await step('growth', () => benchGrowth(running, () => buildWorld(running), sizes));
     if (growth) report.growth = growth;
