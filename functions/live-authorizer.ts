@@ -5,7 +5,7 @@
  * `$connect` as context. A bad or missing token is refused before the upgrade (401).
  */
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import { createRemoteJWKSet, type JWTPayload, jwtVerify } from 'jose';
 import { callerFromClaims } from '../lib/auth/caller.ts';
 import { tokenOfUpgrade } from '../lib/live/frames.ts';
 import { logger } from '../lib/observability.ts';
@@ -29,7 +29,9 @@ export async function verifyToken(token: string | undefined): Promise<JWTPayload
 }
 
 export const handler = async (event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
-  const claims = await verifyToken(tokenOfUpgrade(event.queryStringParameters ?? {}, event.headers?.['Sec-WebSocket-Protocol'] ?? event.headers?.['sec-websocket-protocol']));
+  const claims = await verifyToken(
+    tokenOfUpgrade(event.queryStringParameters ?? {}, event.headers?.['Sec-WebSocket-Protocol'] ?? event.headers?.['sec-websocket-protocol']),
+  );
   if (!claims) {
     logger.info('live connection refused');
     // API Gateway answers 401 to this error and never completes the upgrade.

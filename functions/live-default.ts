@@ -7,7 +7,7 @@
 import type { APIGatewayProxyResult, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import { managementClient, postFrames } from '../lib/live/aws.ts';
 import { findConnection, removeConnection } from '../lib/live/connections.ts';
-import { parseClientFrame, type ControlFrame } from '../lib/live/frames.ts';
+import { type ControlFrame, parseClientFrame } from '../lib/live/frames.ts';
 import { eventsAfter } from '../lib/live/log.ts';
 import { linesOfCaller } from '../lib/live/visibility.ts';
 import { updateItem } from '../lib/store/db.ts';

@@ -7,12 +7,12 @@
  */
 import { ArnFormat, CfnOutput, Duration, Stack } from 'aws-cdk-lib';
 import { CfnAccount } from 'aws-cdk-lib/aws-apigateway';
-import { CfnStage, WebSocketApi, WebSocketStage, type CfnRoute } from 'aws-cdk-lib/aws-apigatewayv2';
+import { type CfnRoute, type CfnStage, WebSocketApi, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { FilterCriteria, StartingPosition, type IFunction } from 'aws-cdk-lib/aws-lambda';
+import { FilterCriteria, type IFunction, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -52,13 +52,17 @@ export class LivePush extends Construct {
   constructor(scope: Construct, id: string, props: LivePushProps) {
     super(scope, id);
     const fn = (file: string, access: 'none' | 'read' | 'write', description: string, extra: { timeout?: Duration; memorySize?: number } = {}) => {
-      const made = new ChatlinesFunction(this, file.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase()), {
-        functionFile: file,
-        table: props.table,
-        access,
-        description,
-        ...extra,
-      });
+      const made = new ChatlinesFunction(
+        this,
+        file.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase()),
+        {
+          functionFile: file,
+          table: props.table,
+          access,
+          description,
+          ...extra,
+        },
+      );
       this.functions.set(file, made.function);
       return made;
     };
@@ -97,7 +101,15 @@ export class LivePush extends Construct {
         logs: new PolicyDocument({
           statements: [
             new PolicyStatement({
-              actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:DescribeLogGroups', 'logs:DescribeLogStreams', 'logs:PutLogEvents', 'logs:GetLogEvents', 'logs:FilterLogEvents'],
+              actions: [
+                'logs:CreateLogGroup',
+                'logs:CreateLogStream',
+                'logs:DescribeLogGroups',
+                'logs:DescribeLogStreams',
+                'logs:PutLogEvents',
+                'logs:GetLogEvents',
+                'logs:FilterLogEvents',
+              ],
               resources: [Stack.of(this).formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
             }),
           ],
@@ -126,7 +138,11 @@ export class LivePush extends Construct {
     // The fan-out: a second consumer of the table stream, same filter as the stream consumer.
     const deadLetters = new Queue(this, 'FanOutDeadLetters', { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
     acknowledge(deadLetters, 'AwsSolutions-SQS3', 'This queue is itself the on-failure destination of the live fan-out; nothing consumes it to fail again.');
-    acknowledge(deadLetters, 'Serverless-SQSRedrivePolicy', 'This queue is itself the on-failure destination of the live fan-out; a redrive policy would need yet another queue.');
+    acknowledge(
+      deadLetters,
+      'Serverless-SQSRedrivePolicy',
+      'This queue is itself the on-failure destination of the live fan-out; a redrive policy would need yet another queue.',
+    );
     const fanOut = fn('live-fanout', 'write', 'chatlines live: stream → event log → postToConnection', { timeout: Duration.seconds(60) });
     fanOut.function.addEnvironment('LIVE_ENDPOINT', this.stage.callbackUrl);
     fanOut.function.addEventSource(
@@ -148,7 +164,7 @@ export class LivePush extends Construct {
       acknowledge(
         role,
         `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${Stack.of(this).getLogicalId(this.api.node.defaultChild as never)}>/live/*/@connections/*]`,
-        'postToConnection names connection ids that exist only at run time; the grant is limited to this API\'s stage.',
+        "postToConnection names connection ids that exist only at run time; the grant is limited to this API's stage.",
       );
     }
     this.fanOutDeadLetterAlarm = new Alarm(this, 'FanOutDeadLetterAlarm', {

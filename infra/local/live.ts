@@ -8,12 +8,12 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, WebSocket } from 'ws';
-import { callerFromClaims, type Caller } from '../../lib/auth/caller.ts';
+import { WebSocket, WebSocketServer } from 'ws';
+import { type Caller, callerFromClaims } from '../../lib/auth/caller.ts';
 import { registerSink } from '../../lib/events/consumer.ts';
 import type { ChatlinesEvent } from '../../lib/events/schema.ts';
-import { publishLive, type LivePusher } from '../../lib/live/fanout.ts';
-import { BEARER_PROTOCOL, LIVE_PATH, parseClientFrame, tokenOfUpgrade, type ControlFrame } from '../../lib/live/frames.ts';
+import { type LivePusher, publishLive } from '../../lib/live/fanout.ts';
+import { BEARER_PROTOCOL, type ControlFrame, LIVE_PATH, parseClientFrame, tokenOfUpgrade } from '../../lib/live/frames.ts';
 import { eventsAfter } from '../../lib/live/log.ts';
 import { linesOfCaller, maySee } from '../../lib/live/visibility.ts';
 import type { Line } from '../../lib/model/schemas.ts';

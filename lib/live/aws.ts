@@ -6,8 +6,8 @@
 import { ApiGatewayManagementApiClient, GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { ChatlinesEvent } from '../events/schema.ts';
 import type { Line } from '../model/schemas.ts';
-import type { LivePusher } from './fanout.ts';
 import { connectionsOfLines, removeConnection } from './connections.ts';
+import type { LivePusher } from './fanout.ts';
 import { maySee } from './visibility.ts';
 
 const clients = new Map<string, ApiGatewayManagementApiClient>();
@@ -26,7 +26,11 @@ export async function postFrames(client: ApiGatewayManagementApiClient, connecti
     try {
       await client.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: encoder.encode(frame) }));
     } catch (error) {
-      if (error instanceof GoneException || (error as { name?: string }).name === 'GoneException' || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 410) {
+      if (
+        error instanceof GoneException ||
+        (error as { name?: string }).name === 'GoneException' ||
+        (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 410
+      ) {
         return false;
       }
       throw error;
@@ -37,9 +41,11 @@ export async function postFrames(client: ApiGatewayManagementApiClient, connecti
 
 async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await work(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await work(items[next++]!);
+    }),
+  );
 }
 
 /** The fan-out's pusher: per connection its visible events in order, connections 32 at a time. */

@@ -5,8 +5,8 @@
  * TTL sweeps what a lost `$disconnect` leaves). The fan-out reads one partition per line of a
  * batch plus the admins'.
  */
-import { hasRole, type Caller } from '../auth/caller.ts';
-import { batchWrite, getItem, queryPage, type Item } from '../store/db.ts';
+import { type Caller, hasRole } from '../auth/caller.ts';
+import { batchWrite, getItem, type Item, queryPage } from '../store/db.ts';
 import { liveConnectionKey, liveLineConnectionKey, liveLinePartition } from '../store/keys.ts';
 import { linesOfCaller } from './visibility.ts';
 

@@ -50,7 +50,10 @@ export function parseClientFrame(text: string): ClientFrame | { error: string } 
 export function tokenOfUpgrade(query: URLSearchParams | Record<string, string | undefined>, protocolHeader: string | undefined): string | undefined {
   const fromQuery = query instanceof URLSearchParams ? query.get('token') : query.token;
   if (fromQuery) return fromQuery;
-  const protocols = (protocolHeader ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+  const protocols = (protocolHeader ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
   const at = protocols.findIndex((p) => p.toLowerCase() === 'bearer');
   return at >= 0 ? protocols[at + 1] : undefined;
 }

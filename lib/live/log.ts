@@ -11,7 +11,7 @@
 import type { Caller } from '../auth/caller.ts';
 import type { ChatlinesEvent } from '../events/schema.ts';
 import type { Line } from '../model/schemas.ts';
-import { batchWrite, getItem, queryPage, type Item } from '../store/db.ts';
+import { batchWrite, getItem, type Item, queryPage } from '../store/db.ts';
 import { eventLogIndexKeys, eventLogKey, eventLogPartition, eventLogSortKey, hourBucket, INDEX } from '../store/keys.ts';
 import { allLines, maySee } from './visibility.ts';
 
@@ -79,11 +79,15 @@ export async function eventsAfter(caller: Caller, after: string, lines: 'all' | 
   const found = await getItem(eventLogKey(after), false);
   const foundTime = found ? Date.parse(String(found.time)) : NaN;
   const complete = found !== undefined && foundTime >= windowStart;
-  const afterSortKey = complete ? String(found!.gsi1sk) : eventLogSortKey({ time: new Date(windowStart).toISOString(), session: null, channel: '', sequence: 0 });
+  const afterSortKey = complete
+    ? String(found!.gsi1sk)
+    : eventLogSortKey({ time: new Date(windowStart).toISOString(), session: null, channel: '', sequence: 0 });
   const fromMs = complete ? foundTime : windowStart;
   const targetLines = lines === 'all' ? await allLines() : lines;
   const hours = hoursBetween(fromMs, now + 60_000);
-  const parts = await Promise.all(targetLines.flatMap((line) => hours.map(async (hour) => ({ line, rows: await readPartition(line.__id, hour, afterSortKey) }))));
+  const parts = await Promise.all(
+    targetLines.flatMap((line) => hours.map(async (hour) => ({ line, rows: await readPartition(line.__id, hour, afterSortKey) }))),
+  );
   const rows: { sk: string; event: ChatlinesEvent }[] = [];
   for (const { line, rows: found } of parts) for (const row of found) if (maySee(caller, line, row.event)) rows.push(row);
   rows.sort((a, b) => (a.sk < b.sk ? -1 : a.sk > b.sk ? 1 : 0));

@@ -2,14 +2,14 @@
  * Live visibility: `mayReceiveEvent` of lib/auth/policy.ts (the one rule) with the events' own
  * client-visibility test, and the lines a caller's socket follows.
  */
-import { hasRole, type Caller } from '../auth/caller.ts';
+import { type Caller, hasRole } from '../auth/caller.ts';
 import { canSeeLine, mayReceiveEvent } from '../auth/policy.ts';
 import { isClientVisible } from '../events/map.ts';
 import type { ChatlinesEvent } from '../events/schema.ts';
 import type { Line } from '../model/schemas.ts';
 import { getItems, queryPage } from '../store/db.ts';
 import { readLine } from '../store/items.ts';
-import { channelKey, INDEX, lineKey, LINES_PARTITION } from '../store/keys.ts';
+import { channelKey, INDEX, LINES_PARTITION, lineKey } from '../store/keys.ts';
 
 export const maySee = (caller: Caller, line: Line, event: ChatlinesEvent): boolean =>
   mayReceiveEvent(caller, line, event, (e) => isClientVisible(e as ChatlinesEvent));
@@ -62,7 +62,9 @@ export async function linesById(ids: readonly string[]): Promise<Map<string, Lin
   for (let i = 0; i < missing.length; i += 100) {
     const chunk = missing.slice(i, i + 100);
     const items = await getItems(chunk.map((id) => lineKey(id)));
-    chunk.forEach((id, j) => cache.set(id, { line: items[j] ? readLine(items[j]!) : undefined, at: now }));
+    chunk.forEach((id, j) => {
+      cache.set(id, { line: items[j] ? readLine(items[j]!) : undefined, at: now });
+    });
   }
   const out = new Map<string, Line>();
   for (const id of ids) {

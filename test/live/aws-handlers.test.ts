@@ -8,13 +8,13 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
+import { LOCAL_AUDIENCE } from '../../infra/local/jwt.ts';
 import { inProcessBus } from '../../lib/events/bus.ts';
 import { ApiGatewayPusher } from '../../lib/live/aws.ts';
 import { connectionsOfLines } from '../../lib/live/connections.ts';
 import { publishLive } from '../../lib/live/fanout.ts';
-import { LOCAL_AUDIENCE } from '../../infra/local/jwt.ts';
+import { type World, world } from '../support/fixtures.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
-import { world, type World } from '../support/fixtures.ts';
 
 let host: TestHost;
 let w: World;
@@ -61,11 +61,12 @@ after(async () => {
 });
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-const wsEvent = (connectionId: string, extra: Record<string, unknown> = {}): any =>
-  ({ requestContext: { connectionId, domainName: base.replace('http://', ''), stage: 'live', ...extra } });
+const wsEvent = (connectionId: string, extra: Record<string, unknown> = {}): any => ({
+  requestContext: { connectionId, domainName: base.replace('http://', ''), stage: 'live', ...extra },
+});
 
 describe('AWS live handlers', () => {
-  test('the authorizer: the HTTP API\'s issuer and audience, refused otherwise', async () => {
+  test("the authorizer: the HTTP API's issuer and audience, refused otherwise", async () => {
     const { handler } = await import('../../functions/live-authorizer.ts');
     const ok = await host.token({ sub: 'lead', roles: ['supervisor'], groups: ['leads'] }, { issuer: base });
     const result = await handler({ methodArn: 'arn:aws:execute-api:us-east-1:1:api/live/$connect', queryStringParameters: { token: ok } } as never);
@@ -94,7 +95,10 @@ describe('AWS live handlers', () => {
       gone: { sub: 'lead2', roles: ['supervisor'], groups: ['leads'], channels: [] },
     };
     for (const [id, caller] of Object.entries(callers)) {
-      const r = await connect({ ...wsEvent(id, { authorizer: { caller: JSON.stringify(caller) } }), headers: id === 'lead' ? { 'Sec-WebSocket-Protocol': 'bearer, x' } : {} } as never);
+      const r = await connect({
+        ...wsEvent(id, { authorizer: { caller: JSON.stringify(caller) } }),
+        headers: id === 'lead' ? { 'Sec-WebSocket-Protocol': 'bearer, x' } : {},
+      } as never);
       assert.equal(r.statusCode, 200);
       if (id === 'lead') assert.equal(r.headers?.['Sec-WebSocket-Protocol'], 'bearer');
     }
@@ -107,7 +111,12 @@ describe('AWS live handlers', () => {
     assert.equal(events.length, 2);
     gone.add('gone');
     await publishLive(events, [new ApiGatewayPusher(`${base}/live`)]);
-    for (const id of ['lead', 'admin']) assert.deepEqual(posted.get(id)!.map((f) => JSON.parse(f).id), events.map((e) => e.id), id);
+    for (const id of ['lead', 'admin'])
+      assert.deepEqual(
+        posted.get(id)!.map((f) => JSON.parse(f).id),
+        events.map((e) => e.id),
+        id,
+      );
     assert.equal(posted.get('stranger'), undefined);
     assert.deepEqual((await connectionsOfLines([w.line.__id])).map((c) => c.id).sort(), ['admin', 'lead'], 'the gone connection was removed');
 
@@ -120,6 +129,9 @@ describe('AWS live handlers', () => {
     assert.deepEqual(types, ['ready', 'pong', 'message.created', 'resumed', 'error']);
 
     await disconnect(wsEvent('lead'));
-    assert.deepEqual((await connectionsOfLines([w.line.__id])).map((c) => c.id), ['admin']);
+    assert.deepEqual(
+      (await connectionsOfLines([w.line.__id])).map((c) => c.id),
+      ['admin'],
+    );
   });
 });

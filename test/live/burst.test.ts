@@ -6,11 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startTestHost, type TestHost } from '../support/host.ts';
-import { world, type World } from '../support/fixtures.ts';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import WebSocket from 'ws';
+import { type World, world } from '../support/fixtures.ts';
+import { startTestHost, type TestHost } from '../support/host.ts';
 
 let host: TestHost;
 let w: World;
@@ -92,7 +92,14 @@ test(`${SOCKETS} sockets receive a burst of ${SESSIONS * WRITES * PER_WRITE} eve
   ddb.destroy();
 
   const wrong = sockets.filter((s) => s.ids.length !== total || new Set(s.ids).size !== total);
-  assert.equal(wrong.length, 0, `sockets without exactly ${total} distinct events: ${wrong.slice(0, 5).map((s) => s.ids.length).join(', ')}`);
+  assert.equal(
+    wrong.length,
+    0,
+    `sockets without exactly ${total} distinct events: ${wrong
+      .slice(0, 5)
+      .map((s) => s.ids.length)
+      .join(', ')}`,
+  );
   // In sequence order per session on every socket.
   for (const s of sockets) {
     const last = new Map<string, number>();

@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createLinesClient, type LiveEventData, type LiveState } from '../../lib/client/index.ts';
+import { type World, world } from '../support/fixtures.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
-import { world, type World } from '../support/fixtures.ts';
 
 let host: TestHost;
 let w: World;
@@ -33,13 +33,22 @@ test('subscribe: events arrive; a dropped socket reconnects and resumes without 
   const events: LiveEventData[] = [];
   const states: LiveState[] = [];
   const resumes: { complete: boolean; count: number }[] = [];
-  const sub = lines.live.subscribe({ onEvent: (e) => events.push(e), onState: (s) => states.push(s), onResumed: (r) => resumes.push(r), minDelayMs: 50, maxDelayMs: 400 });
+  const sub = lines.live.subscribe({
+    onEvent: (e) => events.push(e),
+    onState: (s) => states.push(s),
+    onResumed: (r) => resumes.push(r),
+    minDelayMs: 50,
+    maxDelayMs: 400,
+  });
   await until(() => sub.state === 'open' && host.liveSockets() === 1);
   assert.ok(lead);
 
   const { session } = await w.openSession('amy', 'one');
   await until(() => events.length === 2);
-  assert.deepEqual(events.map((e) => e.type), ['session.created', 'message.created']);
+  assert.deepEqual(
+    events.map((e) => e.type),
+    ['session.created', 'message.created'],
+  );
   assert.equal(sub.lastEventId, `${session.__id}.2`);
 
   // The server drops it; events happen while it is away.
@@ -54,7 +63,10 @@ test('subscribe: events arrive; a dropped socket reconnects and resumes without 
   assert.equal(resumes.length, 1);
   assert.equal(resumes[0]!.complete, true);
   assert.equal(new Set(events.map((e) => e.id)).size, events.length, 'an event was delivered twice');
-  assert.deepEqual(events.filter((e) => e.session === session.__id).map((e) => e.sequence), [1, 2, 3, 4]);
+  assert.deepEqual(
+    events.filter((e) => e.session === session.__id).map((e) => e.sequence),
+    [1, 2, 3, 4],
+  );
   assert.equal(events.filter((e) => e.session !== session.__id).length, 2);
 
   sub.close();

@@ -5,9 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { type World, world } from '../support/fixtures.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
-import { world, type World } from '../support/fixtures.ts';
-import { openLive, type LiveFrame } from '../support/live.ts';
+import { type LiveFrame, openLive } from '../support/live.ts';
 
 let host: TestHost;
 let w: World;
@@ -74,7 +74,10 @@ test('a socket dropped and resumed misses nothing, in order, without repeats', a
 });
 
 test('resume after an unknown id: the last hour, marked incomplete; and only what the caller may see', async () => {
-  const otherLine = await host.call('POST', '/v1/lines', { token: w.admin, body: { __name: 'Other', _operatorGroups: ['others'], _supervisorGroups: ['other-leads'] } });
+  const otherLine = await host.call('POST', '/v1/lines', {
+    token: w.admin,
+    body: { __name: 'Other', _operatorGroups: ['others'], _supervisorGroups: ['other-leads'] },
+  });
   const otherChannel = await host.call('POST', '/v1/channels', { token: w.admin, body: { _line: otherLine.body.__id, _type: 'telegramBot', __name: 'tg' } });
   const integration = await host.token({ sub: 'int-o', roles: ['integration'], channels: [otherChannel.body.__id] });
   await host.call('POST', `/v1/channels/${otherChannel.body.__id}/inbound`, { token: integration, body: { account: 'zed', body: 'hi' } });
@@ -100,6 +103,9 @@ test('resume after an unknown id: the last hour, marked incomplete; and only wha
   const integrationSocket = await openLive(host.url, integration);
   integrationSocket.send({ action: 'resume', after: 'no-such-session.1' });
   await integrationSocket.waitFor((f) => f.some((x) => x.type === 'resumed'));
-  assert.deepEqual(integrationSocket.events().map((e) => e.type), ['session.created', 'message.created']);
+  assert.deepEqual(
+    integrationSocket.events().map((e) => e.type),
+    ['session.created', 'message.created'],
+  );
   await Promise.all([s.close(), admin.close(), integrationSocket.close()]);
 });

@@ -29,7 +29,11 @@ export interface LiveSocket {
 export const isEvent = (f: LiveFrame) => f.type.includes('.');
 
 /** Opens a socket and resolves once `ready` arrived; rejects with the HTTP status when refused. */
-export function openLive(baseUrl: string, token: string | undefined, options: { via?: 'query' | 'protocol'; onFrame?: (f: LiveFrame) => void } = {}): Promise<LiveSocket> {
+export function openLive(
+  baseUrl: string,
+  token: string | undefined,
+  options: { via?: 'query' | 'protocol'; onFrame?: (f: LiveFrame) => void } = {},
+): Promise<LiveSocket> {
   const url = new URL('/v1/live', baseUrl.replace(/^http/, 'ws'));
   let protocols: string[] | undefined;
   if (token && options.via === 'protocol') protocols = ['bearer', token];
@@ -52,7 +56,13 @@ export function openLive(baseUrl: string, token: string | undefined, options: { 
     async waitFor(predicate, timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;
       while (!predicate(frames)) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for live frames (have ${frames.length}: ${frames.slice(-3).map((f) => f.type).join(', ')})`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `timed out waiting for live frames (have ${frames.length}: ${frames
+              .slice(-3)
+              .map((f) => f.type)
+              .join(', ')})`,
+          );
         await new Promise<void>((resolve) => {
           waiters.push(resolve);
           setTimeout(resolve, 200);
@@ -75,9 +85,7 @@ export function openLive(baseUrl: string, token: string | undefined, options: { 
     });
     ws.once('error', reject);
     ws.once('open', () => {
-      socket
-        .waitFor((f) => f.some((x) => x.type === 'ready'), 5_000)
-        .then(() => resolve(socket), reject);
+      socket.waitFor((f) => f.some((x) => x.type === 'ready'), 5_000).then(() => resolve(socket), reject);
     });
   });
 }

@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Caller, Role } from '../../lib/auth/caller.ts';
-import { mayReceiveEvent, type LiveEvent } from '../../lib/auth/policy.ts';
+import { type LiveEvent, mayReceiveEvent } from '../../lib/auth/policy.ts';
 import { isClientVisible } from '../../lib/events/map.ts';
-import { EVENT_TYPES, type ChatlinesEvent } from '../../lib/events/schema.ts';
+import { type ChatlinesEvent, EVENT_TYPES } from '../../lib/events/schema.ts';
 import type { Line } from '../../lib/model/schemas.ts';
 
 const line = { __id: 'L1', _operatorGroups: ['ops', 'vip'], _supervisorGroups: ['leads'], _botId: 'bot-1' } as unknown as Line;
@@ -51,7 +51,12 @@ const withBot = { _state: 'AssignedToBot', _botId: 'bot-1' };
 
 describe('mayReceiveEvent', () => {
   test('admin: everything, any line', () => {
-    for (const e of [ev('session.created', waiting), ev('message.created', heldByOther, { visibility: 'staff' }), ev('channel.disconnected', null), ev('session.closed', held, {}, 'L2')]) {
+    for (const e of [
+      ev('session.created', waiting),
+      ev('message.created', heldByOther, { visibility: 'staff' }),
+      ev('channel.disconnected', null),
+      ev('session.closed', held, {}, 'L2'),
+    ]) {
       assert.equal(may(admin, e, e.line === 'L2' ? other : line), true);
     }
   });
@@ -71,13 +76,27 @@ describe('mayReceiveEvent', () => {
     assert.equal(may(op, ev('message.created', vipQueue, { visibility: 'client' })), false);
     assert.equal(may(vipOp, ev('message.created', vipQueue, { visibility: 'client' })), true);
     // moved into a group it is not in: the move itself tells it the session left its queue
-    const toVip = ev('session.assigned', vipQueue, { changes: [{ field: '_userGroupId', old: null, new: 'vip' }], from: { operator: null, group: null, bot: null } });
+    const toVip = ev('session.assigned', vipQueue, {
+      changes: [{ field: '_userGroupId', old: null, new: 'vip' }],
+      from: { operator: null, group: null, bot: null },
+    });
     assert.equal(may(op, toVip), true);
     // returned to the queue by someone else
-    const returned = ev('session.returned_to_queue', waiting, { changes: [{ field: '_state', old: 'AssignedToOperator', new: 'Waiting' }, { field: '_userId', old: 'op-3', new: null }] });
+    const returned = ev('session.returned_to_queue', waiting, {
+      changes: [
+        { field: '_state', old: 'AssignedToOperator', new: 'Waiting' },
+        { field: '_userId', old: 'op-3', new: null },
+      ],
+    });
     assert.equal(may(op, returned), true);
     // taken by another operator: the taking (it left the queue), nothing after
-    const taken = ev('session.assigned', heldByOther, { changes: [{ field: '_state', old: 'Waiting', new: 'AssignedToOperator' }, { field: '_userId', old: null, new: 'op-3' }], from: { operator: null, group: null, bot: null } });
+    const taken = ev('session.assigned', heldByOther, {
+      changes: [
+        { field: '_state', old: 'Waiting', new: 'AssignedToOperator' },
+        { field: '_userId', old: null, new: 'op-3' },
+      ],
+      from: { operator: null, group: null, bot: null },
+    });
     assert.equal(may(op, taken), true);
     assert.equal(may(op, ev('message.created', heldByOther, { visibility: 'client' })), false);
     assert.equal(may(op, ev('session.closed', heldByOther, { changes: [{ field: '_state', old: 'AssignedToOperator', new: 'Closed' }] })), false);
@@ -89,12 +108,15 @@ describe('mayReceiveEvent', () => {
 
   test('operator: everything of sessions it holds, and the event that takes one away', () => {
     for (const type of EVENT_TYPES.filter((t) => !t.startsWith('channel.'))) assert.equal(may(op, ev(type, held, { visibility: 'staff' })), true, type);
-    const away = ev('session.assigned', heldByOther, { from: { operator: 'op-1', group: null, bot: null }, changes: [{ field: '_userId', old: 'op-1', new: 'op-3' }] });
+    const away = ev('session.assigned', heldByOther, {
+      from: { operator: 'op-1', group: null, bot: null },
+      changes: [{ field: '_userId', old: 'op-1', new: 'op-3' }],
+    });
     assert.equal(may(op, away), true);
     assert.equal(may(vipOp, away), false);
   });
 
-  test('operator: its lines\' channel events; nothing of lines it does not operate', () => {
+  test("operator: its lines' channel events; nothing of lines it does not operate", () => {
     assert.equal(may(op, ev('channel.disconnected', null)), true);
     assert.equal(may(stranger, ev('channel.disconnected', null)), false);
     assert.equal(may(stranger, ev('session.created', waiting)), false);
@@ -111,7 +133,7 @@ describe('mayReceiveEvent', () => {
     assert.equal(may(caller('bot-2', ['bot']), ev('message.created', withBot, { visibility: 'client' })), false);
   });
 
-  test('integration: client-visible events of its channels\' sessions only', () => {
+  test("integration: client-visible events of its channels' sessions only", () => {
     const visible = [
       ev('session.created', waiting),
       ev('message.created', held, { visibility: 'client' }),
@@ -144,8 +166,26 @@ describe('mayReceiveEvent', () => {
   });
 
   test('exhaustive: no event of another line reaches anyone but an admin', () => {
-    const callers = [lead, op, vipOp, stranger, bot, integration, nobody, caller('all', ['supervisor', 'operator', 'bot', 'integration'], ['leads', 'ops', 'vip'], ['ch1'])];
-    const sessions: (S | null)[] = [null, waiting, vipQueue, held, heldByOther, withBot, { _state: 'Closed', _userId: 'op-1' }, { _state: 'MarkedAsSpam', _userId: 'op-1' }];
+    const callers = [
+      lead,
+      op,
+      vipOp,
+      stranger,
+      bot,
+      integration,
+      nobody,
+      caller('all', ['supervisor', 'operator', 'bot', 'integration'], ['leads', 'ops', 'vip'], ['ch1']),
+    ];
+    const sessions: (S | null)[] = [
+      null,
+      waiting,
+      vipQueue,
+      held,
+      heldByOther,
+      withBot,
+      { _state: 'Closed', _userId: 'op-1' },
+      { _state: 'MarkedAsSpam', _userId: 'op-1' },
+    ];
     let checked = 0;
     for (const c of callers) {
       for (const type of EVENT_TYPES) {
