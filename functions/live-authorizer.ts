@@ -37,7 +37,12 @@ export const handler = async (event: APIGatewayRequestAuthorizerEvent): Promise<
     // API Gateway answers 401 to this error and never completes the upgrade.
     throw new Error('Unauthorized');
   }
-  const caller = callerFromClaims(claims as Record<string, unknown>);
+  let caller: ReturnType<typeof callerFromClaims>;
+  try {
+    caller = callerFromClaims(claims as Record<string, unknown>);
+  } catch {
+    throw new Error('Unauthorized'); // a token without a subject
+  }
   return {
     principalId: caller.sub,
     policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: event.methodArn }] },
