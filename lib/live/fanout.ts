@@ -13,12 +13,32 @@ export interface LivePusher {
   push(events: readonly ChatlinesEvent[], lines: ReadonlyMap<string, Line>): Promise<void>;
 }
 
-/** Log, then push. Throws when the log write fails (the batch is retried; pushes are de-duplicated by id by clients). */
+/** Events per step of the log → push pipeline. */
+const CHUNK = 100;
+
+/**
+ * Log, then push — per chunk of 100 events, in order, the next chunk's log write running while
+ * the current one is pushed (so a large batch starts reaching sockets after one chunk's write,
+ * not after all of them). Throws when a log write fails (the batch is retried; clients drop
+ * repeated pushes by id).
+ */
 export async function publishLive(events: readonly ChatlinesEvent[], pushers: Iterable<LivePusher>): Promise<void> {
   if (events.length === 0) return;
-  await logEvents(events);
   const list = [...pushers];
-  if (list.length === 0) return;
-  const lines = await linesById(events.map((e) => e.line));
-  await Promise.all(list.map((p) => p.push(events, lines)));
+  const chunks: ChatlinesEvent[][] = [];
+  for (let i = 0; i < events.length; i += CHUNK) chunks.push(events.slice(i, i + CHUNK));
+  const lines = list.length ? linesById(events.map((e) => e.line)) : undefined;
+  lines?.catch(() => undefined); // awaited below; no unhandled rejection meanwhile
+  let logging: Promise<void> = logEvents(chunks[0]!);
+  for (let i = 0; i < chunks.length; i++) {
+    await logging;
+    if (i + 1 < chunks.length) {
+      logging = logEvents(chunks[i + 1]!);
+      logging.catch(() => undefined); // awaited on the next round
+    }
+    if (lines) {
+      const byId = await lines;
+      await Promise.all(list.map((p) => p.push(chunks[i]!, byId)));
+    }
+  }
 }
