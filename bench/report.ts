@@ -7,6 +7,7 @@ import type { GrowthResult } from './growth.ts';
 import type { LoadResult } from './load.ts';
 import type { OpsResult } from './ops.ts';
 
+import { type CostResult, costMarkdown } from './cost.ts';
 import { eventsMarkdown, type EventsResult } from './events.ts';
 import { liveMarkdown, type LiveResult } from './live.ts';
 
@@ -31,6 +32,7 @@ export interface BenchReport {
   load?: LoadResult;
   events?: EventsResult;
   live?: LiveResult;
+  cost?: CostResult;
   errors: Record<string, string>;
   budgets: BudgetLine[];
 }
@@ -278,5 +280,6 @@ export function markdown(r: BenchReport): string {
   for (const [step, error] of Object.entries(r.errors)) push(`**Step ${step} failed:** ${error}`, '');
   if (r.events) push(...eventsMarkdown(r.events, row));
   if (r.live) push(...liveMarkdown(r.live, row));
+  if (r.cost) push(...costMarkdown(r.cost, row));
   return lines.join('\n');
 }

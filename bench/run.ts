@@ -15,6 +15,7 @@ import { cpus, release, totalmem, type } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchBundles } from './bundles.ts';
+import { benchCost } from './cost.ts';
 import { benchEvents } from './events.ts';
 import { benchGrowth } from './growth.ts';
 import { benchLive } from './live.ts';
@@ -24,7 +25,7 @@ import { budgets, markdown, type BenchReport, type Machine } from './report.ts';
 import { log, startEnv, type Env } from './support.ts';
 import { buildWorld } from './world.ts';
 
-const STEPS = ['bundles', 'ops', 'load', 'events', 'live', 'growth'] as const;
+const STEPS = ['bundles', 'ops', 'load', 'events', 'live', 'cost', 'growth'] as const;
 
 const { values } = parseArgs({
   options: {
@@ -96,7 +97,7 @@ try {
     env = await startEnv('bench-ops');
     const running = env;
     let world: Awaited<ReturnType<typeof buildWorld>> | undefined;
-    if (steps.includes('ops') || steps.includes('load') || steps.includes('events') || steps.includes('live')) {
+    if (steps.includes('ops') || steps.includes('load') || steps.includes('events') || steps.includes('live') || steps.includes('cost')) {
       try {
         world = await buildWorld(running);
       } catch (error) {
@@ -113,6 +114,8 @@ try {
       if (events) report.events = events;
       const live = await step('live', () => benchLive(running, w, quick));
       if (live) report.live = live;
+      const cost = await step('cost', () => benchCost(running, w, quick));
+      if (cost) report.cost = cost;
     }
     const growth = await step('growth', () => benchGrowth(running, () => buildWorld(running), sizes));
     if (growth) report.growth = growth;

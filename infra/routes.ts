@@ -34,6 +34,7 @@ import { eventRoutes, eventScheduledFunctions } from './routes/events.ts';
 import { metricsRoutes, scheduledFunctions as metricsScheduledFunctions } from './routes/metrics.ts';
 import { searchRoutes } from './routes/search.ts';
 import { sessionRoutes } from './routes/sessions.ts';
+import { visitorRoutes } from './routes/visitors.ts';
 
 export type { HttpMethod, RouteSpec, TableAccess } from '../lib/http/spec.ts';
 /** A manifest entry is an operation spec. */
@@ -43,7 +44,15 @@ export type RouteDefinition = RouteSpec;
  * Every route. The list is kept in fragments by area (infra/routes/*.ts) so that areas can grow
  * independently; this concatenation is the manifest both hosts read.
  */
-export const routes: readonly RouteSpec[] = [...coreRoutes, ...sessionRoutes, ...searchRoutes, ...metricsRoutes, ...eventRoutes, ...docsRoutes];
+export const routes: readonly RouteSpec[] = [
+  ...coreRoutes,
+  ...sessionRoutes,
+  ...searchRoutes,
+  ...metricsRoutes,
+  ...eventRoutes,
+  ...docsRoutes,
+  ...visitorRoutes,
+];
 
 /** Functions that are not routes: triggered by a schedule. */
 export interface ScheduledFunctionDefinition {
