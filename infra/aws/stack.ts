@@ -121,7 +121,7 @@ export class ChatlinesStack extends Stack {
     });
 
     this.live = new LivePush(this, 'Live', { table: this.table, jwtIssuer: this.identity.issuer, jwtAudience: this.identity.audience });
-    this.console = new ChatlinesConsole(this, 'Console', { apiEndpoint: this.httpApi.api.apiEndpoint, identity: this.identity });
+    this.console = new ChatlinesConsole(this, 'Console', { apiEndpoint: this.httpApi.api.apiEndpoint, identity: this.identity, liveUrl: this.live.stage.url });
 
     const allFunctions = new Map<string, IFunction>(routeFunctions);
     for (const s of this.scheduled) allFunctions.set(`scheduled-${s.definition.function}`, s.function.function);
