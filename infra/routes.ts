@@ -32,6 +32,7 @@ import { coreRoutes } from './routes/core.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { eventRoutes } from './routes/events.ts';
 import { metricsRoutes } from './routes/metrics.ts';
+import { routingRoutes } from './routes/routing.ts';
 import { searchRoutes } from './routes/search.ts';
 import { sessionRoutes } from './routes/sessions.ts';
 
@@ -43,7 +44,7 @@ export type RouteDefinition = RouteSpec;
  * Every route. The list is kept in fragments by area (infra/routes/*.ts) so that areas can grow
  * independently; this concatenation is the manifest both hosts read.
  */
-export const routes: readonly RouteSpec[] = [...coreRoutes, ...sessionRoutes, ...searchRoutes, ...metricsRoutes, ...eventRoutes, ...docsRoutes];
+export const routes: readonly RouteSpec[] = [...coreRoutes, ...sessionRoutes, ...searchRoutes, ...metricsRoutes, ...eventRoutes, ...routingRoutes, ...docsRoutes];
 
 /** Functions that are not routes: triggered by a schedule. */
 export interface ScheduledFunctionDefinition {

@@ -34,6 +34,7 @@
  * |25 | a channel's delivery endpoint and its secret    | table | `CHANNEL#id`                            | `#DELIVERY`                               |
  * |26 | a delivered message's session (status reports)  | table | `MESSAGE#<message id>`                  | `#REF`                                    |
  * |27 | the local stream poller's checkpoint per shard  | table | `STREAM#CHECKPOINT`                     | `<shard id>`                              |
+ * |28 | the online operators of a group (routing)       | table | `ONLINE#GROUP#<group>`                  | `<operator id>`                           |
  */
 import type { Channel, Client, Line, Session } from '../model/schemas.ts';
 import type { IndexName } from './table.ts';
@@ -257,3 +258,12 @@ export const deliveryListKeys = (target: DeliveryTarget, createdAt: string, even
 export const channelDeliveryKey = (channelId: string) => ({ pk: `CHANNEL#${channelId}`, sk: '#DELIVERY' });
 export const messageRefKey = (messageId: string) => ({ pk: `MESSAGE#${messageId}`, sk: '#REF' });
 export const streamCheckpointKey = (shardId: string) => ({ pk: 'STREAM#CHECKPOINT', sk: shardId });
+
+// ------------------------------------------------------------------------------------------
+// Routing (lib/routing): who is online in a group. One small item per (group, online operator),
+// written and deleted with the operator's status; the counts stay on the operator item.
+
+/** Pattern 28: the online-presence item of an operator in one of its groups. */
+export const onlineMemberKey = (group: string, operatorId: string) => ({ pk: onlineGroupPartition(group), sk: operatorId });
+/** Pattern 28: the online operators of a group (a table Query on this partition key). */
+export const onlineGroupPartition = (group: string) => `ONLINE#GROUP#${group}`;

@@ -19,6 +19,7 @@ import {
   type LineSessionData,
   type OperatorData,
   type ProblemDetails,
+  type QueuePositionData,
 } from '../../lib/client/index.ts';
 import type { LinesClient as PackageLinesClient } from 'chatlines/client';
 import type { LinesClient } from '../../lib/client/index.ts';
@@ -29,6 +30,7 @@ import type {
   MessageSchema,
   OperatorSchema,
   ProblemSchema,
+  QueuePositionSchema,
   SessionSchema,
 } from '../../lib/model/schemas.ts';
 import type { MetricsResponse } from '../../lib/metrics/schemas.ts';
@@ -48,6 +50,7 @@ same<Same<LineMessageData, z.output<typeof MessageSchema>>>();
 same<Same<OperatorData, z.output<typeof OperatorSchema>>>();
 same<Same<ProblemDetails, z.output<typeof ProblemSchema>>>();
 same<Same<LineMetricsData, z.output<typeof MetricsResponse>>>();
+same<Same<QueuePositionData, z.output<typeof QueuePositionSchema>>>();
 
 export async function typeChecks(): Promise<void> {
   const lines = createLinesClient({ baseUrl: 'http://localhost:3000', token: 't' });
