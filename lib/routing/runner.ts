@@ -105,6 +105,8 @@ export async function fillOperator(operatorId: string, lines?: readonly Line[]):
       let queue = queues.get(line.__id);
       if (!queue) {
         queue = await waitingSessions(line.__id);
+        // Bot first: a session never changed since its creation is the bot's (routeSession sends it there).
+        if (line._routing.botFirst && line._botId) queue = queue.filter((s) => s._version > 1);
         queues.set(line.__id, queue);
       }
       const next = nextSessionFor(operator, queue, line, tried);
@@ -115,6 +117,7 @@ export async function fillOperator(operatorId: string, lines?: readonly Line[]):
     // The queue comes from an index (eventually consistent): decide on the session as it is now.
     const current = await findSession(best.session.__id);
     if (!current || current._state !== 'Waiting' || current._line !== best.line.__id || !mayTake(operator, current, best.line)) continue;
+    if (best.line._routing.botFirst && best.line._botId && current._version === 1) continue;
     try {
       await assignRouted(current, best.line, operator);
       assigned += 1;

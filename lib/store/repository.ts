@@ -235,9 +235,9 @@ export async function saveOperatorStatus(operator: Operator, items: TransactItem
         Update: {
           TableName: tableName(),
           Key: operatorKey(operator.__id),
-          UpdateExpression: 'SET #e = :e, #st = :st, #g = :g, #u = :u, #i = :i, #c = if_not_exists(#c, :null), #n = if_not_exists(#n, :zero)',
-          ExpressionAttributeNames: { '#e': 'entity', '#st': 'status', '#g': 'groups', '#u': '__updatedAt', '#i': 'idleSince', '#c': 'capacity', '#n': 'activeSessions' },
-          ExpressionAttributeValues: { ':e': 'operator', ':st': operator.status, ':g': operator.groups, ':u': operator.__updatedAt, ':i': operator.idleSince, ':null': null, ':zero': 0 },
+          UpdateExpression: 'SET #e = :e, #id = :id, #st = :st, #g = :g, #u = :u, #i = :i, #c = if_not_exists(#c, :null), #n = if_not_exists(#n, :zero)',
+          ExpressionAttributeNames: { '#e': 'entity', '#id': '__id', '#st': 'status', '#g': 'groups', '#u': '__updatedAt', '#i': 'idleSince', '#c': 'capacity', '#n': 'activeSessions' },
+          ExpressionAttributeValues: { ':e': 'operator', ':id': operator.__id, ':st': operator.status, ':g': operator.groups, ':u': operator.__updatedAt, ':i': operator.idleSince, ':null': null, ':zero': 0 },
         },
       },
       ...items,
