@@ -11,6 +11,7 @@
  * more than the first run did.
  */
 import type { EventSink } from '../events/consumer.ts';
+import { backgroundUsage } from '../store/db.ts';
 import type { ChangeRecord } from '../events/map.ts';
 import type { ChatlinesEvent } from '../events/schema.ts';
 import type { Line, Session, SessionFieldChange } from '../model/schemas.ts';
@@ -70,12 +71,27 @@ export async function runRoutingWork(work: RoutingWork): Promise<void> {
   for (const [session, { created }] of work.sessions) await routeSession(session, { created });
 }
 
+/**
+ * What routing has cost on this host since start (the local host runs the consumer as background
+ * work, so its DynamoDB calls count in `backgroundUsage`; the poller runs one batch at a time).
+ * Read by the benchmark (bench/routing.ts).
+ */
+export const routingUsage = { batches: 0, calls: 0, readCapacity: 0, writeCapacity: 0 };
+
 export const routingSink: EventSink = {
   name: 'routing',
   records: true,
   async handle(events, records) {
     const work = routingWork(events, records);
     if (work.sessions.size === 0 && work.operators.size === 0) return;
-    await runRoutingWork(work);
+    const before = { ...backgroundUsage };
+    try {
+      await runRoutingWork(work);
+    } finally {
+      routingUsage.batches += 1;
+      routingUsage.calls += backgroundUsage.calls - before.calls;
+      routingUsage.readCapacity += backgroundUsage.readCapacity - before.readCapacity;
+      routingUsage.writeCapacity += backgroundUsage.writeCapacity - before.writeCapacity;
+    }
   },
 };
