@@ -5,7 +5,7 @@ import { findOperator } from '../../lib/store/repository.ts';
 import type { TestHost } from '../support/host.ts';
 
 /** Waits until the stream consumer (and so the router) has handled everything, including what it wrote itself. */
-export async function settle(host: TestHost, timeoutMs = 60_000): Promise<void> {
+export async function settle(host: TestHost, timeoutMs = 240_000): Promise<void> {
   const poller = host.events!.poller;
   const deadline = Date.now() + timeoutMs;
   let quiet = 0;
@@ -49,7 +49,13 @@ export async function routingLine(
 export async function arrive(host: TestHost, line: RoutingLine, account: string): Promise<{ __id: string; __createdAt: string }> {
   const key = `arrive-${account}`;
   for (let attempt = 0; ; attempt++) {
-    const r = await host.call('POST', `/v1/channels/${line.channel}/inbound`, { token: line.integration, body: { account, body: 'hello' }, headers: { 'idempotency-key': key } });
+    const r = await host
+      .call('POST', `/v1/channels/${line.channel}/inbound`, { token: line.integration, body: { account, body: 'hello' }, headers: { 'idempotency-key': key } })
+      .catch((error: unknown) => {
+        // A connection reset under load: retried like the typed client does, with the same key.
+        if (attempt >= 6) throw error;
+        return { status: 503, body: undefined, headers: new Headers() };
+      });
     if (r.status === 503 && attempt < 6) {
       await sleep(200 * 2 ** attempt);
       continue;
