@@ -8,6 +8,8 @@ import type { LoadResult } from './load.ts';
 import type { OpsResult } from './ops.ts';
 import type { RoutingResult } from './routing.ts';
 
+import { eventsMarkdown, type EventsResult } from './events.ts';
+
 export interface Machine {
   cpus: number;
   cpuModel: string;
@@ -27,6 +29,7 @@ export interface BenchReport {
   ops?: OpsResult;
   growth?: GrowthResult;
   load?: LoadResult;
+  events?: EventsResult;
   routing?: RoutingResult;
   errors: Record<string, string>;
   budgets: BudgetLine[];
@@ -273,6 +276,7 @@ export function markdown(r: BenchReport): string {
     );
   }
   for (const [step, error] of Object.entries(r.errors)) push(`**Step ${step} failed:** ${error}`, '');
+  if (r.events) push(...eventsMarkdown(r.events, row));
   if (r.routing) {
     const g = r.routing;
     push(

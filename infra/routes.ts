@@ -30,8 +30,8 @@
 import type { RouteSpec, TableAccess } from '../lib/http/spec.ts';
 import { coreRoutes } from './routes/core.ts';
 import { docsRoutes } from './routes/docs.ts';
-import { eventRoutes } from './routes/events.ts';
-import { metricsRoutes } from './routes/metrics.ts';
+import { eventRoutes, eventScheduledFunctions } from './routes/events.ts';
+import { metricsRoutes, scheduledFunctions as metricsScheduledFunctions } from './routes/metrics.ts';
 import { routingRoutes } from './routes/routing.ts';
 import { searchRoutes } from './routes/search.ts';
 import { sessionRoutes } from './routes/sessions.ts';
@@ -51,8 +51,20 @@ export interface ScheduledFunctionDefinition {
   readonly function: string;
   readonly access: TableAccess;
   readonly description: string;
+  /** A fixed rate in minutes; absent = the stack's `AggregationRateMinutes` parameter. */
+  readonly everyMinutes?: number;
 }
-export { scheduledFunctions } from './routes/metrics.ts';
+
+/** Functions fed by the table's stream (an event source mapping in AWS, the local poller on the local host). */
+export interface StreamFunctionDefinition {
+  readonly function: string;
+  readonly access: TableAccess;
+  readonly description: string;
+}
+
+/** Every scheduled function, by area. */
+export const scheduledFunctions: readonly ScheduledFunctionDefinition[] = [...metricsScheduledFunctions, ...eventScheduledFunctions];
+export { streamFunctions } from './routes/events.ts';
 
 /** `/v1/sessions/{id}` → `^/v1/sessions/(?<id>[^/]+)$` */
 export function pathPattern(path: string): RegExp {

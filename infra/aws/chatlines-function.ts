@@ -46,6 +46,8 @@ export interface ChatlinesFunctionProps {
    * Without it the function is only ever invoked synchronously (by the HTTP API).
    */
   readonly asyncFailureQueue?: IQueue;
+  /** Extra environment variables (the table's name and Powertools settings are always set). */
+  readonly environment?: Record<string, string>;
 }
 
 /** `get-session` → `GetSession`: construct ids and readable logical ids. */
@@ -100,6 +102,7 @@ export class ChatlinesFunction extends Construct {
         TABLE_NAME: table.tableName,
         POWERTOOLS_SERVICE_NAME: 'chatlines',
         POWERTOOLS_METRICS_NAMESPACE: 'chatlines',
+        ...props.environment,
       },
       bundling: {
         forceDockerBundling: false,

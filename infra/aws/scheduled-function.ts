@@ -18,7 +18,7 @@ import type { ChatlinesTable } from './table.ts';
 export interface ScheduledChatlinesFunctionProps {
   readonly definition: ScheduledFunctionDefinition;
   readonly table: ChatlinesTable;
-  /** Minutes between runs (a token from the `AggregationRateMinutes` parameter). */
+  /** Minutes between runs (a token from the `AggregationRateMinutes` parameter), unless the definition fixes its own. */
   readonly rateMinutes: string;
 }
 
@@ -73,7 +73,9 @@ export class ScheduledChatlinesFunction extends Construct {
 
     this.schedule = new Schedule(this, 'Schedule', {
       description: `chatlines ${definition.function}: ${definition.description}`,
-      schedule: ScheduleExpression.expression(`rate(${props.rateMinutes} minutes)`),
+      schedule: definition.everyMinutes
+        ? ScheduleExpression.rate(Duration.minutes(definition.everyMinutes))
+        : ScheduleExpression.expression(`rate(${props.rateMinutes} minutes)`),
       target: new LambdaInvoke(this.function.function, {
         role: schedulerRole.withoutPolicyUpdates(),
         retryAttempts: 3,

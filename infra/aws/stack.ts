@@ -4,16 +4,19 @@
  * route, function and grant is derived from `infra/routes.ts`; nothing here names a route.
  */
 import { CfnOutput, CfnParameter, Stack, type StackProps } from 'aws-cdk-lib';
+import { EventBus } from 'aws-cdk-lib/aws-events';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import {
   routes as manifestRoutes,
   scheduledFunctions as manifestScheduledFunctions,
+  streamFunctions as manifestStreamFunctions,
   type RouteDefinition,
   type ScheduledFunctionDefinition,
   type TableAccess,
 } from '../routes.ts';
 import { ChatlinesFunction, pascalCase } from './chatlines-function.ts';
+import { EVENT_BUS_NAME, StreamConsumer } from './events.ts';
 import { ChatlinesHttpApi } from './http-api.ts';
 import { ApiIdentity } from './identity.ts';
 import { Monitoring } from './monitoring.ts';
@@ -48,6 +51,8 @@ export class ChatlinesStack extends Stack {
   readonly table: ChatlinesTable;
   readonly functions = new Map<string, ChatlinesFunction>();
   readonly scheduled: ScheduledChatlinesFunction[] = [];
+  readonly bus: EventBus;
+  readonly streamConsumers: StreamConsumer[] = [];
   readonly httpApi: ChatlinesHttpApi;
   readonly identity: ApiIdentity;
   readonly monitoring: Monitoring;
@@ -71,8 +76,14 @@ export class ChatlinesStack extends Stack {
       );
     }
 
-    // Only with a scheduled function: an unused parameter is a template lint finding.
-    const rateMinutes = scheduledFunctions.length === 0 ? undefined : new CfnParameter(this, 'AggregationRateMinutes', {
+    // Events out: the bus and the stream's consumer (issue 12).
+    this.bus = new EventBus(this, 'EventBus', { eventBusName: EVENT_BUS_NAME, description: 'chatlines events (source "chatlines", detail-type = event type)' });
+    for (const definition of manifestStreamFunctions) {
+      this.streamConsumers.push(new StreamConsumer(this, `Stream${pascalCase(definition.function)}`, { definition, table: this.table, bus: this.bus }));
+    }
+
+    // Only with a scheduled function on the parameter's rate: an unused parameter is a template lint finding.
+    const rateMinutes = scheduledFunctions.every((s) => s.everyMinutes !== undefined) ? undefined : new CfnParameter(this, 'AggregationRateMinutes', {
       type: 'Number',
       default: 5,
       minValue: 2,
@@ -84,7 +95,7 @@ export class ChatlinesStack extends Stack {
         new ScheduledChatlinesFunction(this, `Scheduled${pascalCase(definition.function)}`, {
           definition,
           table: this.table,
-          rateMinutes: rateMinutes!.valueAsString,
+          rateMinutes: rateMinutes?.valueAsString ?? '5',
         }),
       );
     }
@@ -100,13 +111,15 @@ export class ChatlinesStack extends Stack {
 
     const allFunctions = new Map<string, IFunction>(routeFunctions);
     for (const s of this.scheduled) allFunctions.set(`scheduled-${s.definition.function}`, s.function.function);
+    for (const c of this.streamConsumers) allFunctions.set(`stream-${c.definition.function}`, c.function.function);
     this.monitoring = new Monitoring(this, 'Monitoring', {
       api: this.httpApi.api,
       functions: allFunctions,
-      extraAlarms: this.scheduled.map((s) => s.deadLetterAlarm),
+      extraAlarms: [...this.scheduled.map((s) => s.deadLetterAlarm), ...this.streamConsumers.flatMap((c) => [c.failureAlarm, c.iteratorAgeAlarm])],
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.httpApi.url, description: 'Base URL of the HTTP API (append /v1/...).' });
+    new CfnOutput(this, 'EventBusName', { value: this.bus.eventBusName, description: 'The EventBridge bus chatlines publishes its events to.' });
     new CfnOutput(this, 'TableName', { value: this.table.table.tableName, description: 'The DynamoDB table.' });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn, description: 'Subscribe to receive alarm notifications.' });
     new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName, description: 'The CloudWatch dashboard.' });

@@ -1,5 +1,6 @@
 /** Events out (issue 12): channel delivery endpoints, message status reports, webhook subscriptions and their deliveries. */
 import { named, type RouteSpec } from '../../lib/http/spec.ts';
+import type { ScheduledFunctionDefinition, StreamFunctionDefinition } from '../routes.ts';
 import { ChannelMessageParams, ChannelWithSecretSchema, IdParams, MessageStatusBody, UpdateChannelBody } from '../../lib/model/schemas.ts';
 import {
   CreatedWebhookSchema,
@@ -120,4 +121,23 @@ export const eventRoutes: readonly RouteSpec[] = [
   deleteWebhook,
   listWebhookDeliveries,
   retryWebhookDelivery,
+];
+
+/** The delivery sweeper: every minute, the webhook and messenger deliveries that have come due. */
+export const eventScheduledFunctions: readonly ScheduledFunctionDefinition[] = [
+  {
+    function: 'retry-deliveries',
+    access: 'write',
+    everyMinutes: 1,
+    description: 'Webhook and messenger deliveries: attempts the ones that have come due (lib/webhooks/deliveries.ts).',
+  },
+];
+
+/** The one consumer of the table's stream (lib/events/consumer.ts). */
+export const streamFunctions: readonly StreamFunctionDefinition[] = [
+  {
+    function: 'stream-consumer',
+    access: 'write',
+    description: 'The table stream → events: EventBridge, webhook and messenger deliveries, live push, routing, timers (lib/events).',
+  },
 ];

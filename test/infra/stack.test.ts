@@ -11,7 +11,8 @@ import { after, before, describe, test } from 'node:test';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
-import { routes, scheduledFunctions, type ScheduledFunctionDefinition } from '../../infra/routes.ts';
+import { routes, scheduledFunctions, streamFunctions, type ScheduledFunctionDefinition } from '../../infra/routes.ts';
+import { STREAM_FILTER } from '../../lib/events/map.ts';
 import { addNagChecks, buildApp } from '../../infra/aws/build-app.ts';
 import { FUNCTION_TAG, REPO_ROOT } from '../../infra/aws/chatlines-function.ts';
 import { functionsOfRoutes } from '../../infra/aws/stack.ts';
@@ -49,7 +50,7 @@ function functionLogicalIds(): Map<string, string> {
   for (const [id, r] of ofType('AWS::Lambda::Function')) {
     const tag = tagOf(r);
     if (!tag) continue;
-    ids.set(id.startsWith('Scheduled') ? `scheduled:${tag}` : tag, id);
+    ids.set(id.startsWith('Scheduled') ? `scheduled:${tag}` : id.startsWith('Stream') ? `stream:${tag}` : tag, id);
   }
   return ids;
 }
@@ -122,7 +123,11 @@ describe('cdk-nag', () => {
 
 describe('functions', () => {
   test('one Lambda per distinct manifest function file (plus one per scheduled function) and no more', () => {
-    const expected = [...functionsOfRoutes(routes).keys(), ...scheduled.map((s) => `scheduled:${s.function}`)].sort();
+    const expected = [
+      ...functionsOfRoutes(routes).keys(),
+      ...scheduled.map((s) => `scheduled:${s.function}`),
+      ...streamFunctions.map((s) => `stream:${s.function}`),
+    ].sort();
     assert.deepEqual([...functionLogicalIds().keys()].sort(), expected);
     const untagged = ofType('AWS::Lambda::Function').filter(([, r]) => !tagOf(r));
     for (const [id] of untagged) assert.match(id, CDK_HELPER_LAMBDA, `${id} is neither a chatlines function nor a CDK helper`);
@@ -136,7 +141,8 @@ describe('functions', () => {
       assert.deepEqual(p.Architectures, ['arm64'], file);
       assert.equal(p.Handler, 'index.handler', file);
       assert.deepEqual(p.TracingConfig, { Mode: 'Active' }, file);
-      assert.deepEqual(Object.keys(p.Environment.Variables).sort(), ['POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME', 'TABLE_NAME'], file);
+      const own = file.startsWith('stream:') ? ['EVENT_BUS_NAME'] : [];
+      assert.deepEqual(Object.keys(p.Environment.Variables).sort(), [...own, 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME', 'TABLE_NAME'], file);
       const logGroup = resources[p.LoggingConfig.LogGroup.Ref];
       assert.equal(logGroup?.Type, 'AWS::Logs::LogGroup', file);
       assert.ok(logGroup.Properties.RetentionInDays > 0, file);
@@ -262,7 +268,13 @@ describe('scheduled functions', () => {
     const schedules = ofType('AWS::Scheduler::Schedule');
     assert.equal(schedules.length, scheduled.length);
     for (const [, s] of schedules) {
-      assert.deepEqual(s.Properties.ScheduleExpression, { 'Fn::Join': ['', ['rate(', { Ref: 'AggregationRateMinutes' }, ' minutes)']] });
+      const fixed = scheduled.find((d) => d.everyMinutes !== undefined && s.Properties.Description.includes(d.function));
+      assert.deepEqual(
+        s.Properties.ScheduleExpression,
+        fixed
+          ? `rate(${fixed.everyMinutes} minute${fixed.everyMinutes === 1 ? '' : 's'})`
+          : { 'Fn::Join': ['', ['rate(', { Ref: 'AggregationRateMinutes' }, ' minutes)']] },
+      );
       assert.ok(s.Properties.Target.RetryPolicy.MaximumRetryAttempts > 0);
       const queueId = s.Properties.Target.DeadLetterConfig.Arn['Fn::GetAtt'][0] as string;
       assert.equal(resources[queueId]!.Properties.SqsManagedSseEnabled, true);
@@ -275,6 +287,46 @@ describe('scheduled functions', () => {
         Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
       });
     }
+  });
+});
+
+describe('events out (issue 12)', () => {
+  test('the table streams both images; one consumer maps it with filter criteria, bisect, partial failures, capped retries and an on-failure queue with an alarm', () => {
+    const [[, table]] = ofType('AWS::DynamoDB::Table') as [[string, Json]];
+    assert.deepEqual(table.Properties.StreamSpecification, { StreamViewType: 'NEW_AND_OLD_IMAGES' });
+    const mappings = ofType('AWS::Lambda::EventSourceMapping');
+    assert.equal(mappings.length, streamFunctions.length);
+    const [[, mapping]] = mappings as [[string, Json]];
+    const p = mapping.Properties;
+    assert.deepEqual(p.EventSourceArn, { 'Fn::GetAtt': [Object.entries(resources).find(([, r]) => r.Type === 'AWS::DynamoDB::Table')![0], 'StreamArn'] });
+    assert.equal(p.BisectBatchOnFunctionError, true);
+    assert.deepEqual(p.FunctionResponseTypes, ['ReportBatchItemFailures']);
+    assert.equal(p.MaximumRetryAttempts, 10);
+    assert.equal(p.ParallelizationFactor, 1);
+    assert.equal(p.StartingPosition, 'TRIM_HORIZON');
+    assert.deepEqual(JSON.parse(p.FilterCriteria.Filters[0].Pattern), STREAM_FILTER);
+    const queueId = p.DestinationConfig.OnFailure.Destination['Fn::GetAtt'][0] as string;
+    assert.equal(resources[queueId]!.Properties.SqsManagedSseEnabled, true);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'IteratorAge', Threshold: 60_000 });
+  });
+
+  test('a chatlines EventBridge bus; the consumer may PutEvents to it and nowhere else; the sweeper runs every minute', () => {
+    template.hasResourceProperties('AWS::Events::EventBus', { Name: 'chatlines' });
+    const consumer = functionLogicalIds().get('stream:stream-consumer')!;
+    const fn = resources[consumer]!;
+    assert.equal(fn.Properties.Environment.Variables.EVENT_BUS_NAME.Ref, Object.entries(resources).find(([, r]) => r.Type === 'AWS::Events::EventBus')![0]);
+    const roleId = fn.Properties.Role['Fn::GetAtt'][0] as string;
+    assert.ok(roleActions(roleId).includes('events:PutEvents'));
+    for (const [file, id] of functionLogicalIds()) {
+      if (id === consumer) continue;
+      assert.ok(!roleActions(resources[id]!.Properties.Role['Fn::GetAtt'][0]).includes('events:PutEvents'), `${file} may not put events`);
+    }
+    const sweeper = ofType('AWS::Scheduler::Schedule').find(([, s]) => s.Properties.Description.includes('retry-deliveries'));
+    assert.equal(sweeper?.[1].Properties.ScheduleExpression, 'rate(1 minute)');
   });
 });
 

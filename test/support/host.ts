@@ -56,7 +56,7 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
     options.events === false
       ? undefined
       : await startEventWorkers({ endpoint, tableName, sweepEveryMs: options.sweepEveryMs ?? 200, onError: () => undefined });
-  return {
+  const testHost: TestHost = {
     events,
     url: host.url,
     tableName,
@@ -84,8 +84,9 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
       return { status: res.status, headers: res.headers, body: parsed };
     },
     async close() {
-      await events?.stop();
+      await testHost.events?.stop();
       await host.close();
     },
   };
+  return testHost;
 }
