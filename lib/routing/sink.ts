@@ -61,14 +61,29 @@ export function routingWork(events: readonly ChatlinesEvent[], records: readonly
   return work;
 }
 
-/** Runs a batch's routing work: fills first (they serve the existing queue in order), then new arrivals. */
+/** How many routings of one batch run at once (they race safely: every assignment is conditional). */
+export const ROUTING_PARALLELISM = 8;
+
+async function inPool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await work(items[next++]!);
+    }),
+  );
+}
+
+/**
+ * Runs a batch's routing work: fills first (they serve the existing queue in order), then new
+ * arrivals, each a few at a time (a batch of 100 arrivals would otherwise take 100 sequential
+ * routings: the delay grows with the rate).
+ */
 export async function runRoutingWork(work: RoutingWork): Promise<void> {
-  let lines: Line[] | undefined;
-  for (const operator of work.operators) {
-    lines ??= await allLines();
-    await fillOperator(operator, lines);
+  if (work.operators.size > 0) {
+    const lines: Line[] = await allLines();
+    await inPool([...work.operators], ROUTING_PARALLELISM, (operator) => fillOperator(operator, lines));
   }
-  for (const [session, { created }] of work.sessions) await routeSession(session, { created });
+  await inPool([...work.sessions], ROUTING_PARALLELISM, ([session, { created }]) => routeSession(session, { created }));
 }
 
 /**
