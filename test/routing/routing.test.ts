@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { createLinesClient } from '../../lib/client/index.ts';
 import { routeSession, fillOperator } from '../../lib/routing/runner.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
 import {
@@ -205,5 +206,22 @@ describe('races and manual commands', () => {
     assert.equal(all[0]!._state, 'AssignedToOperator');
     assert.equal(all[0]!._userId, 'botty-op');
     assert.equal(await activeOf('botty-op'), 1);
+  });
+
+  it('the typed client reads a queue position and sets a capacity override', async () => {
+    const line = await routingLine(host, admin, { mode: 'manual', capacity: 2 }, { groups: ['typed'], name: 'Typed' });
+    await arrive(host, line, 'typed-a');
+    const b = await arrive(host, line, 'typed-b');
+    const token = await operatorToken(host, 'typed-op', ['typed']);
+    await setStatus(host, token, 'online');
+    const lines = createLinesClient({ baseUrl: host.url, token: admin });
+    const position = await lines.sessions.ref(b.__id).getQueuePosition();
+    assert.equal(position.position, 2);
+    assert.equal(position.ahead, 1);
+    // Nobody has taken a session of this line yet: no rate; one operator online with 2 free slots.
+    assert.match(position.basis, /1 online operator with 2 free slots/);
+    const record = await lines.setOperatorCapacity('typed-op', 5);
+    assert.equal(record.capacity, 5);
+    assert.equal(record.activeSessions, 0);
   });
 });
