@@ -22,6 +22,8 @@ export interface RoutingRateResult {
   callsPerSession: number;
   rcuPerSession: number;
   wcuPerSession: number;
+  /** Time the routing sink itself spent, per routed session (the rest of the delay is the stream and the consumer's other work). */
+  routingMsPerSession: number;
 }
 
 export interface RoutingResult {
@@ -115,8 +117,9 @@ export async function benchRouting(env: Env, quick: boolean): Promise<RoutingRes
         callsPerSession: per(routingUsage.calls - before.calls),
         rcuPerSession: per(routingUsage.readCapacity - before.readCapacity),
         wcuPerSession: per(routingUsage.writeCapacity - before.writeCapacity),
+        routingMsPerSession: per(routingUsage.ms - before.ms),
       };
-      log(`  ${rate}/s: ${routed}/${arrived.length} routed, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms; per session ${result.callsPerSession} calls, ${result.rcuPerSession} RCU, ${result.wcuPerSession} WCU`);
+      log(`  ${rate}/s: ${routed}/${arrived.length} routed, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms; per session ${result.callsPerSession} calls, ${result.routingMsPerSession} ms of routing, ${result.rcuPerSession} RCU, ${result.wcuPerSession} WCU`);
       rates.push(result);
     }
   } finally {

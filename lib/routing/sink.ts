@@ -91,7 +91,7 @@ export async function runRoutingWork(work: RoutingWork): Promise<void> {
  * work, so its DynamoDB calls count in `backgroundUsage`; the poller runs one batch at a time).
  * Read by the benchmark (bench/routing.ts).
  */
-export const routingUsage = { batches: 0, calls: 0, readCapacity: 0, writeCapacity: 0 };
+export const routingUsage = { batches: 0, calls: 0, readCapacity: 0, writeCapacity: 0, ms: 0 };
 
 export const routingSink: EventSink = {
   name: 'routing',
@@ -100,10 +100,12 @@ export const routingSink: EventSink = {
     const work = routingWork(events, records);
     if (work.sessions.size === 0 && work.operators.size === 0) return;
     const before = { ...backgroundUsage };
+    const started = performance.now();
     try {
       await runRoutingWork(work);
     } finally {
       routingUsage.batches += 1;
+      routingUsage.ms += performance.now() - started;
       routingUsage.calls += backgroundUsage.calls - before.calls;
       routingUsage.readCapacity += backgroundUsage.readCapacity - before.readCapacity;
       routingUsage.writeCapacity += backgroundUsage.writeCapacity - before.writeCapacity;
