@@ -44,7 +44,8 @@ export async function routingLine(
 
 /**
  * A client's first message. Retried on 503 like the typed client does (DynamoDB Local on a shared
- * machine times out under 100 parallel transactions); the same Idempotency-Key, so once only.
+ * machine, or the local host's function timeout, gives up under 100 parallel transactions while
+ * other test files run); the same Idempotency-Key, so it is applied once.
  */
 export async function arrive(host: TestHost, line: RoutingLine, account: string): Promise<{ __id: string; __createdAt: string }> {
   const key = `arrive-${account}`;
@@ -53,11 +54,11 @@ export async function arrive(host: TestHost, line: RoutingLine, account: string)
       .call('POST', `/v1/channels/${line.channel}/inbound`, { token: line.integration, body: { account, body: 'hello' }, headers: { 'idempotency-key': key } })
       .catch((error: unknown) => {
         // A connection reset under load: retried like the typed client does, with the same key.
-        if (attempt >= 6) throw error;
+        if (attempt >= 10) throw error;
         return { status: 503, body: undefined, headers: new Headers() };
       });
-    if (r.status === 503 && attempt < 6) {
-      await sleep(200 * 2 ** attempt);
+    if (r.status === 503 && attempt < 10) {
+      await sleep(Math.min(3_000, 200 * 2 ** attempt));
       continue;
     }
     assert.ok(r.status === 201 || r.status === 200, `${r.status} ${JSON.stringify(r.body)}`);
