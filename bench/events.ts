@@ -6,7 +6,7 @@
 import { startEventWorkers } from '../infra/local/events.ts';
 import { backgroundUsage, resetUsage } from '../lib/store/db.ts';
 import { startReceiver } from '../test/support/receiver.ts';
-import { log, pool, quantile, round, type Env } from './support.ts';
+import { type Env, log, pool, quantile, round } from './support.ts';
 import type { World } from './world.ts';
 
 export interface EventsResult {
@@ -49,11 +49,15 @@ export async function benchEvents(env: Env, w: World, quick: boolean): Promise<E
     resetUsage();
     const mark = receiver.received.length;
     const started = Date.now();
-    const ids = await pool(Array.from({ length: sessions }, (_, i) => i), 16, async () => {
-      const { sessionId } = await w.assignedSession();
-      await env.call('POST', `/v1/sessions/${sessionId}/messages`, { token: w.operator, body: { type: 'text', body: 'hi' } });
-      return sessionId;
-    });
+    const ids = await pool(
+      Array.from({ length: sessions }, (_, i) => i),
+      16,
+      async () => {
+        const { sessionId } = await w.assignedSession();
+        await env.call('POST', `/v1/sessions/${sessionId}/messages`, { token: w.operator, body: { type: 'text', body: 'hi' } });
+        return sessionId;
+      },
+    );
     const wanted = new Set(ids);
     let expected = 0;
     await receiver.waitFor(
@@ -104,15 +108,24 @@ export function eventsMarkdown(e: EventsResult, row: (cells: unknown[]) => strin
   return [
     '## Events out (issue 12)',
     '',
-    'One webhook subscription (`*`) on a loopback receiver; the local stream poller + functions/stream-consumer.ts, as `npm start` runs them. Lag = receipt − the event\'s `time` (set just before its transaction commits).',
+    "One webhook subscription (`*`) on a loopback receiver; the local stream poller + functions/stream-consumer.ts, as `npm start` runs them. Lag = receipt − the event's `time` (set just before its transaction commits).",
     '',
     row(['Measure', 'Result']),
     row(['---', '---']),
     row(['lag, one change at a time', `p50 ${e.lag.p50} ms · p99 ${e.lag.p99} ms · max ${e.lag.max} ms (${e.lag.samples} events)`]),
-    row([`burst: ${e.burst.sessions} sessions × (created, message, assigned, reply)`, `${e.burst.events} events in ${e.burst.seconds} s = ${e.burst.eventsPerSecond} events/s; lag p50 ${e.burst.p50} ms · p99 ${e.burst.p99} ms`]),
-    row(['table cost per event (consumer)', `${e.perEvent.calls} round trips, ${e.perEvent.rcu} RCU, ${e.perEvent.wcu} WCU (with ${e.perEvent.deliveriesPerEvent} delivery per event: create, claim, outcome)`]),
-    row(['stream reads', 'GetRecords by the Lambda event source mapping: no charge for DynamoDB Streams read by Lambda triggers; locally one poll per 50 ms when idle']),
-    row(['writes per event at commit', 'none extra: the outbox rides in the change\'s own transaction (evSeq/evOut on the session item)']),
+    row([
+      `burst: ${e.burst.sessions} sessions × (created, message, assigned, reply)`,
+      `${e.burst.events} events in ${e.burst.seconds} s = ${e.burst.eventsPerSecond} events/s; lag p50 ${e.burst.p50} ms · p99 ${e.burst.p99} ms`,
+    ]),
+    row([
+      'table cost per event (consumer)',
+      `${e.perEvent.calls} round trips, ${e.perEvent.rcu} RCU, ${e.perEvent.wcu} WCU (with ${e.perEvent.deliveriesPerEvent} delivery per event: create, claim, outcome)`,
+    ]),
+    row([
+      'stream reads',
+      'GetRecords by the Lambda event source mapping: no charge for DynamoDB Streams read by Lambda triggers; locally one poll per 50 ms when idle',
+    ]),
+    row(['writes per event at commit', "none extra: the outbox rides in the change's own transaction (evSeq/evOut on the session item)"]),
     '',
   ];
 }

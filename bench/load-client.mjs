@@ -29,7 +29,7 @@ const requests = [
       context.account = `load-${randomUUID()}`;
       return { ...req, body: JSON.stringify({ account: context.account, body: 'Hello, my order is late' }) };
     },
-    onResponse(status, body, context) {
+    onResponse(_status, body, context) {
       try {
         context.sessionId = JSON.parse(body).session.__id;
       } catch {

@@ -65,7 +65,6 @@ export interface OpsResult {
   fetchRatio?: { fetchP99: number; fetchP50: number; bareP99: number; ratio: number; pass: boolean };
 }
 
-const ts = () => new Date().toISOString();
 const day = () => new Date().toISOString().slice(0, 10);
 
 function recipes(): Recipe[] {

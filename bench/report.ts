@@ -8,6 +8,7 @@ import type { LoadResult } from './load.ts';
 import type { OpsResult } from './ops.ts';
 import type { RoutingResult } from './routing.ts';
 
+import { type CostResult, costMarkdown } from './cost.ts';
 import { eventsMarkdown, type EventsResult } from './events.ts';
 
 export interface Machine {
@@ -31,6 +32,7 @@ export interface BenchReport {
   load?: LoadResult;
   events?: EventsResult;
   routing?: RoutingResult;
+  cost?: CostResult;
   errors: Record<string, string>;
   budgets: BudgetLine[];
 }
@@ -290,5 +292,6 @@ export function markdown(r: BenchReport): string {
       '',
     );
   }
+  if (r.cost) push(...costMarkdown(r.cost, row));
   return lines.join('\n');
 }

@@ -3,7 +3,7 @@
  *   npm run bench                    full run (≈ 11 min on 2 cores): report in bench/results/
  *   npm run bench -- --quick         development run (sizes 1k/5k, fewer samples, 5 s load):
  *                                    report in bench/results/tmp/ (git-ignored)
- *   npm run bench -- --only=ops,load steps: bundles, ops, load, events, growth, routing
+ *   npm run bench -- --only=ops,load steps: bundles, ops, load, events, cost, growth, routing
  *   npm run bench -- --sizes=1000,20000
  * Starts its own DynamoDB Local (in memory) and the local host in this process, and stops both.
  */
@@ -15,6 +15,7 @@ import { cpus, release, totalmem, type } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchBundles } from './bundles.ts';
+import { benchCost } from './cost.ts';
 import { benchEvents } from './events.ts';
 import { benchGrowth } from './growth.ts';
 import { benchLoad } from './load.ts';
@@ -24,7 +25,7 @@ import { budgets, markdown, type BenchReport, type Machine } from './report.ts';
 import { log, startEnv, type Env } from './support.ts';
 import { buildWorld } from './world.ts';
 
-const STEPS = ['bundles', 'ops', 'load', 'events', 'growth', 'routing'] as const;
+const STEPS = ['bundles', 'ops', 'load', 'events', 'cost', 'growth', 'routing'] as const;
 
 const { values } = parseArgs({
   options: {
@@ -96,7 +97,7 @@ try {
     env = await startEnv('bench-ops');
     const running = env;
     let world: Awaited<ReturnType<typeof buildWorld>> | undefined;
-    if (steps.includes('ops') || steps.includes('load') || steps.includes('events')) {
+    if (steps.includes('ops') || steps.includes('load') || steps.includes('events') || steps.includes('cost')) {
       try {
         world = await buildWorld(running);
       } catch (error) {
@@ -111,6 +112,8 @@ try {
       if (load) report.load = load;
       const events = await step('events', () => benchEvents(running, w, quick));
       if (events) report.events = events;
+      const cost = await step('cost', () => benchCost(running, w, quick));
+      if (cost) report.cost = cost;
     }
     const growth = await step('growth', () => benchGrowth(running, () => buildWorld(running), sizes));
     if (growth) report.growth = growth;

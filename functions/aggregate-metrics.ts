@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { aggregateMetrics, type AggregateReport } from '../lib/metrics/aggregate.ts';
+import { type AggregateReport, aggregateMetrics } from '../lib/metrics/aggregate.ts';
 import { logger } from '../lib/observability.ts';
 
 /**

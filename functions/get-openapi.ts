@@ -1,5 +1,5 @@
-import { routes } from '../infra/routes.ts';
 import { getOpenApi } from '../infra/routes/docs.ts';
+import { routes } from '../infra/routes.ts';
 import { route } from '../lib/http/handler.ts';
 import { openApiDocument } from '../lib/http/openapi.ts';
 

@@ -17,9 +17,10 @@ async function search(collection: Collection, caller: Caller, body: SearchReques
   };
 }
 
-const byCollection = Object.fromEntries(
-  COLLECTIONS.map((c) => [c, route(searchSpecs[c], ({ caller, body }) => search(c, caller, body))]),
-) as Record<Collection, HttpHandler>;
+const byCollection = Object.fromEntries(COLLECTIONS.map((c) => [c, route(searchSpecs[c], ({ caller, body }) => search(c, caller, body))])) as Record<
+  Collection,
+  HttpHandler
+>;
 
 /**
  * `POST /v1/{lines|channels|clients|sessions}/search`: one function for the four collections,

@@ -1,7 +1,7 @@
-import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { AttributeValue as LambdaAttributeValue, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { inProcessBus, type EventBus } from '../lib/events/bus.ts';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent, AttributeValue as LambdaAttributeValue } from 'aws-lambda';
+import { type EventBus, inProcessBus } from '../lib/events/bus.ts';
 import { consume, registerSink } from '../lib/events/consumer.ts';
 import type { ChangeRecord } from '../lib/events/map.ts';
 import { logger } from '../lib/observability.ts';

@@ -9,7 +9,7 @@
  */
 import { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { EventBus } from 'aws-cdk-lib/aws-events';
+import type { EventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -46,7 +46,11 @@ export class StreamConsumer extends Construct {
       retentionPeriod: Duration.days(14),
     });
     acknowledge(this.failureQueue, 'AwsSolutions-SQS3', "This queue is itself the stream mapping's on-failure destination; nothing consumes it to fail again.");
-    acknowledge(this.failureQueue, 'Serverless-SQSRedrivePolicy', "This queue is itself the stream mapping's on-failure destination; a redrive policy would need yet another queue.");
+    acknowledge(
+      this.failureQueue,
+      'Serverless-SQSRedrivePolicy',
+      "This queue is itself the stream mapping's on-failure destination; a redrive policy would need yet another queue.",
+    );
 
     this.function = new ChatlinesFunction(this, 'Function', {
       functionFile: props.definition.function,

@@ -6,8 +6,8 @@
 import { Aws, CfnCondition, CfnParameter, Fn, Stack } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
-  CfnApi,
-  CfnStage,
+  type CfnApi,
+  type CfnStage,
   HttpApi,
   HttpMethod,
   HttpNoneAuthorizer,

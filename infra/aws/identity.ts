@@ -2,18 +2,29 @@
  * Who issues the API's tokens. Issuer and audience are stack parameters; when no issuer is
  * given the stack makes a Cognito user pool and app client and uses them instead, so a
  * plain `cdk deploy` works and an existing identity provider can still be plugged in.
+ *
+ * The app client: sign-in by SRP (no password auth flow), OAuth only as the authorization code
+ * grant (public client, no secret: the app sends a PKCE code challenge; no implicit grant) and
+ * only when `OAuthCallbackUrls` is given. Users can write none of the attributes the API
+ * trusts: the client's `writeAttributes` lists only `name`, so `custom:roles` is set by an
+ * administrator (AdminUpdateUserAttributes, IAM) and is only readable by the client.
  */
-import { CfnCondition, CfnOutput, CfnParameter, CfnRule, Duration, Fn, RemovalPolicy, type CfnResource } from 'aws-cdk-lib';
+import { Aws, CfnCondition, CfnOutput, CfnParameter, CfnRule, Duration, Fn, RemovalPolicy, type CfnResource } from 'aws-cdk-lib';
 import {
   AccountRecovery,
+  type CfnUserPoolClient,
+  ClientAttributes,
   FeaturePlan,
+  OAuthScope,
   Mfa,
   StandardThreatProtectionMode,
   StringAttribute,
   UserPool,
   type UserPoolClient,
+  UserPoolClientIdentityProvider,
 } from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
+import { acknowledge } from './nag.ts';
 
 export class ApiIdentity extends Construct {
   /** The issuer URL the JWT authorizer trusts (a token, resolved at deploy time). */
@@ -75,10 +86,31 @@ export class ApiIdentity extends Construct {
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    const callbackUrls = new CfnParameter(scope, 'OAuthCallbackUrls', {
+      type: 'String',
+      default: '',
+      allowedPattern: '^$|^https://[^,\\s]+(,https://[^,\\s]+)*$',
+      description:
+        'Comma-separated https:// redirect URLs of the apps that sign in through Cognito (authorization code grant with PKCE). Empty: no OAuth on the app client (SRP sign-in only).',
+    });
+    const oauthOn = new CfnCondition(scope, 'OAuthEnabled', {
+      expression: Fn.conditionNot(Fn.conditionEquals(callbackUrls.valueAsString, '')),
+    });
+    const callbackList = Fn.split(',', callbackUrls.valueAsString);
     this.client = this.userPool.addClient('ApiClient', {
-      // SRP for apps; USER_PASSWORD_AUTH (over TLS) so that `aws cognito-idp initiate-auth` can get a token.
-      authFlows: { userSrp: true, userPassword: true },
+      // SRP only: no password is ever sent, and there is no USER_PASSWORD_AUTH to brute-force.
+      authFlows: { userSrp: true },
       generateSecret: false,
+      // The code grant only (a public client: PKCE); never the implicit grant.
+      oAuth: {
+        flows: { authorizationCodeGrant: true, implicitCodeGrant: false, clientCredentials: false },
+        scopes: [OAuthScope.OPENID, OAuthScope.EMAIL, OAuthScope.PROFILE],
+        callbackUrls: callbackList,
+      },
+      supportedIdentityProviders: [UserPoolClientIdentityProvider.COGNITO],
+      // Users may change their name and nothing else: roles (`custom:roles`) are an administrator's.
+      writeAttributes: new ClientAttributes().withStandardAttributes({ fullname: true }),
+      readAttributes: new ClientAttributes().withStandardAttributes({ email: true, emailVerified: true, fullname: true }).withCustomAttributes('roles'),
       preventUserExistenceErrors: true,
       enableTokenRevocation: true,
       idTokenValidity: Duration.hours(1),
@@ -87,6 +119,17 @@ export class ApiIdentity extends Construct {
     });
     for (const resource of [this.userPool, this.client]) {
       (resource.node.defaultChild as CfnResource).cfnOptions.condition = this.createsUserPool;
+    }
+    // Without callback URLs the client has no OAuth settings at all.
+    const cfnClient = this.client.node.defaultChild as CfnUserPoolClient;
+    const whenOAuth = (value: unknown) => Fn.conditionIf(oauthOn.logicalId, value, Aws.NO_VALUE);
+    cfnClient.allowedOAuthFlowsUserPoolClient = whenOAuth(true) as unknown as boolean;
+    cfnClient.allowedOAuthFlows = whenOAuth(['code']) as unknown as string[];
+    cfnClient.allowedOAuthScopes = whenOAuth(cfnClient.allowedOAuthScopes) as unknown as string[];
+    cfnClient.callbackUrLs = whenOAuth(callbackList) as unknown as string[];
+    // CloudFormation validation reads the parameter's empty default through the Fn::If; CallbackURLs only exists when the parameter is not empty.
+    for (const rule of ['CloudFormation-Validate::F3031', 'CloudFormation-Validate::F3033']) {
+      acknowledge(cfnClient, rule, 'CallbackURLs is set only under OAuthEnabled (OAuthCallbackUrls not empty); the empty default never reaches it.');
     }
 
     this.issuer = Fn.conditionIf(this.createsUserPool.logicalId, this.userPool.userPoolProviderUrl, issuerParameter.valueAsString).toString();

@@ -1,5 +1,6 @@
 /**
- * Alarms on every function's errors and throttles, and one dashboard: the API's 4xx/5xx,
+ * Alarms on every function's errors and throttles, on the API's 5xx answers and p99 latency,
+ * and on DynamoDB throttling of the table; and one dashboard: the API's 4xx/5xx,
  * latency, and the `CommandOutcome` metric every function emits (namespace `chatlines`,
  * dimensions operation and outcome, see lib/observability.ts). Every alarm notifies one SNS
  * topic (output `AlarmTopicArn`) that operators subscribe to.
@@ -17,6 +18,7 @@ import {
   type IMetric,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
@@ -25,6 +27,8 @@ import { acknowledge } from './nag.ts';
 
 export interface MonitoringProps {
   readonly api: HttpApi;
+  /** The chatlines table (throttling alarm). */
+  readonly table: ITable;
   /** Function file name → its Lambda. */
   readonly functions: ReadonlyMap<string, IFunction>;
   /** Alarms made elsewhere (the scheduled functions' dead-letter alarms) that should notify too. */
@@ -32,6 +36,10 @@ export interface MonitoringProps {
 }
 
 const PERIOD = Duration.minutes(5);
+/** API 5xx answers in one period that page someone (a single 503 during a blip does not). */
+export const API_5XX_THRESHOLD = 5;
+/** p99 latency (ms) of the API, three periods in a row: well above every budget, below the 10 s timeout. */
+export const API_P99_LATENCY_MS = 3000;
 
 export class Monitoring extends Construct {
   readonly alarms: Alarm[] = [];
@@ -69,10 +77,45 @@ export class Monitoring extends Construct {
         }),
       );
     }
+    const api = props.api;
+    this.alarms.push(
+      new Alarm(this, 'Api5xx', {
+        alarmDescription: `chatlines API: ${API_5XX_THRESHOLD} or more 5xx answers in 5 minutes (functions failing, DynamoDB unreachable, or the gateway's own errors).`,
+        metric: api.metricServerError({ period: PERIOD, statistic: Stats.SUM }),
+        threshold: API_5XX_THRESHOLD,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+      new Alarm(this, 'ApiLatencyP99', {
+        alarmDescription: `chatlines API: p99 latency at or above ${API_P99_LATENCY_MS} ms for 15 minutes.`,
+        metric: api.metricLatency({ period: PERIOD, statistic: Stats.p(99) }),
+        threshold: API_P99_LATENCY_MS,
+        evaluationPeriods: 3,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+      new Alarm(this, 'TableThrottles', {
+        alarmDescription:
+          'chatlines table: DynamoDB throttled reads or writes (on-demand limits, a hot partition, or an index that cannot keep up, which throttles table writes).',
+        metric: new MathExpression({
+          expression: 'reads + writes',
+          usingMetrics: {
+            reads: props.table.metric('ReadThrottleEvents', { period: PERIOD, statistic: Stats.SUM }),
+            writes: props.table.metric('WriteThrottleEvents', { period: PERIOD, statistic: Stats.SUM }),
+          },
+          label: 'throttle events',
+          period: PERIOD,
+        }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    );
     const notify = new SnsAction(this.topic);
     for (const alarm of [...this.alarms, ...props.extraAlarms]) alarm.addAlarmAction(notify);
 
-    const api = props.api;
     const lambdaErrors: IMetric[] = [...props.functions].map(([file, fn]) =>
       fn.metricErrors({ period: PERIOD, statistic: Stats.SUM, label: file }),
     );

@@ -114,6 +114,7 @@ export class ChatlinesStack extends Stack {
     for (const c of this.streamConsumers) allFunctions.set(`stream-${c.definition.function}`, c.function.function);
     this.monitoring = new Monitoring(this, 'Monitoring', {
       api: this.httpApi.api,
+      table: this.table.table,
       functions: allFunctions,
       extraAlarms: [...this.scheduled.map((s) => s.deadLetterAlarm), ...this.streamConsumers.flatMap((c) => [c.failureAlarm, c.iteratorAgeAlarm])],
     });

@@ -5,7 +5,7 @@
  */
 import { handler as retryDeliveries } from '../../functions/retry-deliveries.ts';
 import { inBackground } from '../../lib/store/db.ts';
-import { startStreamPoller, type StreamPoller } from './stream.ts';
+import { type StreamPoller, startStreamPoller } from './stream.ts';
 
 export interface EventWorkers {
   poller: StreamPoller;
@@ -20,7 +20,11 @@ export async function startEventWorkers(options: {
   sweepEveryMs?: number;
   onError?: (error: unknown) => void;
 }): Promise<EventWorkers> {
-  const poller = await startStreamPoller({ endpoint: options.endpoint, tableName: options.tableName, ...(options.onError ? { onError: options.onError } : {}) });
+  const poller = await startStreamPoller({
+    endpoint: options.endpoint,
+    tableName: options.tableName,
+    ...(options.onError ? { onError: options.onError } : {}),
+  });
   let sweeping: Promise<unknown> = Promise.resolve();
   const sweep = async () => {
     sweeping = sweeping.then(() => inBackground(retryDeliveries)).catch((error: unknown) => options.onError?.(error));

@@ -13,8 +13,8 @@ import {
   DynamoDBStreamsClient,
   GetRecordsCommand,
   GetShardIteratorCommand,
-  type _Record as StreamRecord,
   type Shard,
+  type _Record as StreamRecord,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { STREAM_FILTER } from '../../lib/events/map.ts';
@@ -113,7 +113,10 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
         });
         const failed = result?.batchItemFailures?.[0]?.itemIdentifier;
         if (!failed) return;
-        const at = Math.max(0, batch.findIndex((r) => r.dynamodb?.SequenceNumber === failed));
+        const at = Math.max(
+          0,
+          batch.findIndex((r) => r.dynamodb?.SequenceNumber === failed),
+        );
         batch = batch.slice(at);
         if (batch.length > 1 && tries >= 2) {
           const half = Math.ceil(batch.length / 2);

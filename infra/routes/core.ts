@@ -62,7 +62,12 @@ export const createChannel = {
   summary: 'Connect a channel to a line (admin).',
   tag: 'channels',
   body: named('CreateChannelBody', CreateChannelBody),
-  responses: { 201: { description: 'The new channel (with `_deliverySecret` once when `_deliveryUrl` was given)', body: named('ChannelWithSecret', ChannelWithSecretSchema) } },
+  responses: {
+    201: {
+      description: 'The new channel (with `_deliverySecret` once when `_deliveryUrl` was given)',
+      body: named('ChannelWithSecret', ChannelWithSecretSchema),
+    },
+  },
   problems: [403, 404, 409],
 } as const satisfies RouteSpec;
 

@@ -1,6 +1,5 @@
 /** Events out (issue 12): channel delivery endpoints, message status reports, webhook subscriptions and their deliveries. */
 import { named, type RouteSpec } from '../../lib/http/spec.ts';
-import type { ScheduledFunctionDefinition, StreamFunctionDefinition } from '../routes.ts';
 import { ChannelMessageParams, ChannelWithSecretSchema, IdParams, MessageStatusBody, UpdateChannelBody } from '../../lib/model/schemas.ts';
 import {
   CreatedWebhookSchema,
@@ -13,6 +12,7 @@ import {
   WebhookListSchema,
   WebhookSchema,
 } from '../../lib/webhooks/schemas.ts';
+import type { ScheduledFunctionDefinition, StreamFunctionDefinition } from '../routes.ts';
 import { Message } from './components.ts';
 
 export const ChannelWithSecret = named('ChannelWithSecret', ChannelWithSecretSchema);
@@ -24,7 +24,8 @@ export const updateChannel = {
   access: 'write',
   auth: true,
   throttle: { rate: 5, burst: 10 },
-  summary: 'Rename a channel, or set / clear the endpoint its replies are delivered to (admin). Setting `_deliveryUrl` answers `_deliverySecret` (whsec_…) once.',
+  summary:
+    'Rename a channel, or set / clear the endpoint its replies are delivered to (admin). Setting `_deliveryUrl` answers `_deliverySecret` (whsec_…) once.',
   tag: 'channels',
   params: IdParams,
   body: named('UpdateChannelBody', UpdateChannelBody),

@@ -1,6 +1,6 @@
 /** Search over lines, channels, clients and sessions (issue 5): four routes, one function. */
 import { named, type RouteSpec } from '../../lib/http/spec.ts';
-import { type Collection, COLLECTIONS, SearchRequest, SearchRequestBody, SearchResponse } from '../../lib/search/filter.ts';
+import { COLLECTIONS, type Collection, SearchRequest, SearchRequestBody, SearchResponse } from '../../lib/search/filter.ts';
 
 const ITEM = { lines: 'Line', channels: 'Channel', clients: 'Client', sessions: 'Session' } as const;
 const Request = named('SearchRequest', SearchRequest);

@@ -135,7 +135,10 @@ export function authorizeSessionCommand(
   if (actor.kind === 'operator') {
     if (!actor.online) throw forbidden('offline operators can only read: set your status to online first');
     if (actor.holds) return;
-    if (command === 'assignToOperator' && take.target === take.caller) return takeRefusal(session, take.groups);
+    if (command === 'assignToOperator' && take.target === take.caller) {
+      takeRefusal(session, take.groups);
+      return;
+    }
     throw forbidden(
       ASSIGNEE_ONLY.includes(command)
         ? `only the ${assignee} currently assigned to the session may ${command === 'close' ? 'close it' : 'reply to the client'}`

@@ -12,7 +12,7 @@ import type { OutboxEntry } from '../events/outbox.ts';
 import { OUTBOX_ENTRIES, OUTBOX_SEQUENCE } from '../events/outbox.ts';
 import { nowIso } from '../ids.ts';
 import type { Message } from '../model/schemas.ts';
-import { getItem, tableName, transact, type TransactItem } from '../store/db.ts';
+import { getItem, type TransactItem, tableName, transact } from '../store/db.ts';
 import { readMessage } from '../store/items.ts';
 import { messageRefKey, messageSortKey, sessionKey } from '../store/keys.ts';
 import { getChannel, getLineCached, writeOnly } from '../store/repository.ts';
@@ -47,7 +47,14 @@ export async function reportMessageStatus(
     return message;
   }
   const after: Message = { ...message, _deliveryStatus: input.status, isRead: message.isRead || input.status === 'read' };
-  const entry: OutboxEntry = { t: 'message.status_changed', at: nowIso(), by: caller.sub, m: messageId, status: input.status, ...(input.error ? { error: input.error } : {}) };
+  const entry: OutboxEntry = {
+    t: 'message.status_changed',
+    at: nowIso(),
+    by: caller.sub,
+    m: messageId,
+    status: input.status,
+    ...(input.error ? { error: input.error } : {}),
+  };
   await transact(
     [
       {

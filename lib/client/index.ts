@@ -10,7 +10,7 @@
  * ```
  *
  * Depends on nothing but `fetch` and lib/model/enums.ts (which imports nothing), so it runs
- * in Node and in browsers and never pulls in server code; `import 'chatlines/client'`.
+ * in Node and in browsers and never pulls in server code; `import '@chatlines/client'` (the npm workspace lib/client).
  */
 import type {
   LineChannelState,

@@ -83,6 +83,25 @@ function isProblem(value: unknown): value is ProblemDetails {
   return typeof v.status === 'number' && typeof v.title === 'string';
 }
 
+/**
+ * The problem details of an error answer: the API's own problem+json, or what API Gateway
+ * answers itself before any function runs (a bad token: 401 `{"message":"Unauthorized"}`;
+ * throttling: 429 `{"message":"Too Many Requests"}`), or anything else, made into one.
+ */
+function problemOf(parsed: unknown, response: Response): ProblemDetails {
+  if (isProblem(parsed)) return parsed;
+  const gatewayMessage =
+    typeof parsed === 'object' && parsed !== null && typeof (parsed as { message?: unknown }).message === 'string'
+      ? (parsed as { message: string }).message
+      : undefined;
+  return {
+    type: 'about:blank',
+    title: gatewayMessage || response.statusText || 'Error',
+    status: response.status,
+    detail: gatewayMessage ?? (typeof parsed === 'string' && parsed ? parsed.slice(0, 500) : `HTTP ${response.status}`),
+  };
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -164,7 +183,7 @@ export class Transport {
         continue;
       }
       const text = await response.text();
-      let parsed: unknown = undefined;
+      let parsed: unknown;
       if (text) {
         try {
           parsed = JSON.parse(text);
@@ -173,15 +192,11 @@ export class Transport {
         }
       }
       if (response.ok) return parsed as T;
-      const problem: ProblemDetails = isProblem(parsed)
-        ? parsed
-        : {
-            type: 'about:blank',
-            title: response.statusText || 'Error',
-            status: response.status,
-            detail: typeof parsed === 'string' && parsed ? parsed.slice(0, 500) : `HTTP ${response.status}`,
-          };
-      throw new ChatlinesApiError(problem, call, response.headers.get('x-request-id') ?? undefined);
+      throw new ChatlinesApiError(
+        problemOf(parsed, response),
+        call,
+        response.headers.get('x-request-id') ?? response.headers.get('apigw-requestid') ?? undefined,
+      );
     }
   }
 

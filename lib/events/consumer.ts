@@ -12,11 +12,12 @@
 import type { Client, Message } from '../model/schemas.ts';
 import { getItems, queryPage } from '../store/db.ts';
 import { readClient, readMessage } from '../store/items.ts';
-import { channelDeliveryKey, clientKey, lineWebhooksPartition, messageSortKey, sessionKey, type DeliveryTarget } from '../store/keys.ts';
-import { attemptDelivery, enqueueDelivery, inParallel, type DeliveryItem } from '../webhooks/deliveries.ts';
+import { channelDeliveryKey, clientKey, type DeliveryTarget, deliveryKey, INDEX, lineWebhooksPartition, messageSortKey, sessionKey } from '../store/keys.ts';
+import { keyAttributesOf } from '../store/table.ts';
+import { deliverFirst, endpointOf, inParallel } from '../webhooks/deliveries.ts';
 import type { EventBus } from './bus.ts';
-import { complete, eventsOfRecord, isOutbound, type ChangeRecord } from './map.ts';
-import { matchesPattern, type ChatlinesEvent } from './schema.ts';
+import { type ChangeRecord, complete, eventsOfRecord, isOutbound } from './map.ts';
+import { type ChatlinesEvent, matchesPattern } from './schema.ts';
 
 /** Something else that reacts to events (live push, routing, timers). It must be idempotent. */
 export interface EventSink {
@@ -78,8 +79,9 @@ async function subscriptionsOf(lines: readonly string[]): Promise<Map<string | n
       let lastKey: Record<string, unknown> | undefined;
       do {
         const page = await queryPage({
-          IndexName: 'gsi1',
-          KeyConditionExpression: 'gsi1pk = :pk',
+          IndexName: INDEX.lineWebhooks,
+          KeyConditionExpression: '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': keyAttributesOf(INDEX.lineWebhooks).pk },
           ExpressionAttributeValues: { ':pk': lineWebhooksPartition(line) },
           ...(lastKey ? { ExclusiveStartKey: lastKey } : {}),
         });
@@ -123,26 +125,26 @@ export async function targetsOf(events: readonly ChatlinesEvent[]): Promise<{ ta
 }
 
 /**
- * Creates the deliveries of these events and makes a first attempt at the new ones: per target
- * in event order, targets in parallel. A failed attempt is not an error of the batch: the
- * delivery waits in the due index for the sweeper.
+ * Delivers these events to their targets: per target in event order, targets in parallel. A
+ * delivery already recorded (this event was seen before) is left alone; a new one is attempted
+ * at once and then recorded (lib/webhooks/deliveries.ts `deliverFirst`). A failed attempt is no
+ * error of the batch: the delivery waits in the due index for the sweeper.
  */
 export async function deliver(events: readonly ChatlinesEvent[]): Promise<void> {
   const pairs = await targetsOf(events);
-  const created: DeliveryItem[] = [];
-  await inParallel(pairs, 16, async ({ target, event }) => {
-    const item = await enqueueDelivery(target, event);
-    if (item) created.push(item);
+  if (pairs.length === 0) return;
+  const recorded = await readInChunks(pairs.map((p) => deliveryKey(p.target, p.event.id)));
+  const endpoints = new Map<string, Promise<{ url: string; secret: string } | undefined>>();
+  const byTarget = new Map<string, { target: DeliveryTarget; event: ChatlinesEvent }[]>();
+  pairs.forEach((pair, i) => {
+    if (recorded[i]) return;
+    const k = `${pair.target.kind}:${pair.target.id}`;
+    if (!endpoints.has(k)) endpoints.set(k, endpointOf(pair.target));
+    byTarget.set(k, [...(byTarget.get(k) ?? []), pair]);
   });
-  const byTarget = new Map<string, DeliveryItem[]>();
-  const order = new Map(events.map((e, i) => [e.id, i]));
-  for (const item of created) {
-    const k = `${item.target.kind}:${item.target.id}`;
-    byTarget.set(k, [...(byTarget.get(k) ?? []), item]);
-  }
-  await inParallel([...byTarget.values()], 16, async (items) => {
-    items.sort((a, b) => (order.get(a.eventId) ?? 0) - (order.get(b.eventId) ?? 0));
-    for (const item of items) await attemptDelivery(item.pk, item.sk);
+  await inParallel([...byTarget.entries()], 16, async ([k, list]) => {
+    const endpoint = await endpoints.get(k)!;
+    for (const { target, event } of list) await deliverFirst(target, event, endpoint);
   });
 }
 

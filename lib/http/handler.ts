@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 // Namespace import: the named `z` export keeps every locale in the bundle (~450 KB).
-import * as z from 'zod';
+import type * as z from 'zod';
 import { callerFromClaims, type Caller } from '../auth/caller.ts';
 import { ChatlinesError, type FieldError } from '../errors.ts';
 import { getItem, putNew, type TransactItem } from '../store/db.ts';

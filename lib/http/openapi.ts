@@ -8,12 +8,22 @@
  */
 // Namespace import: the named `z` export keeps every locale in the bundle (~450 KB).
 import * as z from 'zod';
+import { ChatlinesEventSchema } from '../events/schema.ts';
 import { ProblemSchema } from '../model/schemas.ts';
 import { FilterSchema } from '../search/filter.ts';
 import { type Named, named, type RouteSpec, routeKey } from './spec.ts';
 
 /** The document itself, as far as it can be said in a schema. */
 export const OpenApiDocumentSchema = z.looseObject({ openapi: z.string(), info: z.looseObject({}), paths: z.record(z.string(), z.unknown()) });
+
+/**
+ * What API Gateway itself answers when it refuses a request before any function runs: a bad or
+ * missing JWT (401, the JWT authorizer) and throttling (429). Its body cannot be customised on
+ * an HTTP API, so the document admits it beside the Problem for those two statuses.
+ */
+export const GatewayMessageSchema = z.object({ message: z.string() });
+/** Statuses API Gateway may answer itself, with {@link GatewayMessageSchema} as `application/json`. */
+export const GATEWAY_STATUSES: ReadonlySet<number> = new Set([401, 429]);
 
 /** Input schemas that are components of their own (recursive or shared). */
 const INPUT_COMPONENTS: readonly Named[] = [named('Filter', FilterSchema)];
@@ -96,7 +106,7 @@ const idempotent = (spec: RouteSpec) => spec.auth && MUTATING.has(spec.method) &
 /** The OpenAPI 3.1 document for the given routes (the manifest). */
 export function openApiDocument(routes: readonly RouteSpec[], options: { version?: string; serverUrl?: string } = {}): JsonSchema {
   const inputs: Named[] = [...INPUT_COMPONENTS];
-  const outputs: Named[] = [named('Problem', ProblemSchema)];
+  const outputs: Named[] = [named('Problem', ProblemSchema), named('GatewayMessage', GatewayMessageSchema), named('Event', ChatlinesEventSchema)];
   for (const spec of routes) {
     if (spec.body) inputs.push(spec.body);
     for (const response of Object.values(spec.responses)) outputs.push(response.body);
@@ -122,7 +132,11 @@ export function openApiDocument(routes: readonly RouteSpec[], options: { version
     for (const status of problemStatuses(spec)) {
       responses[String(status)] = {
         description: TITLES[status] ?? 'Error',
-        content: { 'application/problem+json': { schema: ref('Problem') } },
+        content: {
+          'application/problem+json': { schema: ref('Problem') },
+          // API Gateway's own refusal (JWT authorizer, throttling): `{"message": "Unauthorized"}`.
+          ...(GATEWAY_STATUSES.has(status) ? { 'application/json': { schema: ref('GatewayMessage') } } : {}),
+        },
         ...(status === 429 || status === 503 ? { headers: { 'Retry-After': { schema: { type: 'integer', minimum: 0 }, description: 'Seconds to wait' } } } : {}),
       };
     }
@@ -174,6 +188,28 @@ export function openApiDocument(routes: readonly RouteSpec[], options: { version
     ...(options.serverUrl ? { servers: [{ url: options.serverUrl }] } : {}),
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     paths,
+    // What chatlines sends: webhook deliveries and messenger deliveries (Standard Webhooks).
+    webhooks: {
+      event: {
+        post: {
+          summary:
+            'An event, POSTed to a webhook subscription (`POST /v1/webhooks`) or a channel\'s `_deliveryUrl` (client-visible replies only). At least once: de-duplicate by `webhook-id`; order a session\'s events by `sequence`.',
+          parameters: [
+            { name: 'webhook-id', in: 'header', required: true, description: 'The event id, stable across retries.', schema: { type: 'string' } },
+            { name: 'webhook-timestamp', in: 'header', required: true, description: 'Unix seconds of this attempt.', schema: { type: 'string' } },
+            {
+              name: 'webhook-signature',
+              in: 'header',
+              required: true,
+              description: '`v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}`, keyed with the base64-decoded part of the secret after `whsec_`.',
+              schema: { type: 'string' },
+            },
+          ],
+          requestBody: { required: true, content: { 'application/json': { schema: ref('Event') } } },
+          responses: { '2XX': { description: 'Delivered. Anything else, or no answer within 10 s, is retried with growing delays for over 24 hours.' } },
+        },
+      },
+    },
     components: {
       schemas: { ...inputSchemas, ...outputSchemas },
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },

@@ -95,7 +95,9 @@ export type ParsedBody<S extends RouteSpec> = S['parseBodyWith'] extends z.ZodTy
 
 /** The first (lowest) success status of a spec. */
 export function successStatus(spec: Pick<RouteSpec, 'responses'>): number {
-  const statuses = Object.keys(spec.responses).map(Number).sort((a, b) => a - b);
+  const statuses = Object.keys(spec.responses)
+    .map(Number)
+    .sort((a, b) => a - b);
   if (statuses.length === 0) throw new Error('a route spec needs at least one success response');
   return statuses[0]!;
 }

@@ -259,7 +259,14 @@ export const MessageStatusBody = z.strictObject({
   status: DeliveryStatusReportSchema,
   error: z.string().min(1).max(1024).optional(),
 });
-export const ChannelMessageParams = z.strictObject({ id: Id, messageId: z.string().min(1).max(64).regex(/^[0-9]{13}-[0-9]{4}-[0-9a-f]{8}$/, { error: 'not a message id' }) });
+export const ChannelMessageParams = z.strictObject({
+  id: Id,
+  messageId: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[0-9]{13}-[0-9]{4}-[0-9a-f]{8}$/, { error: 'not a message id' }),
+});
 
 export const InboundBody = z.strictObject({
   account: Name,

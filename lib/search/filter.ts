@@ -370,7 +370,10 @@ class FilterParser {
       this.fail(path, spec.nullable ? 'null is only allowed with eq, neq and in' : `${field} is never null`);
       return false;
     }
-    const wrong = (what: string) => (this.fail(path, `${field} takes ${what}`), false);
+    const wrong = (what: string) => {
+      this.fail(path, `${field} takes ${what}`);
+      return false;
+    };
     switch (spec.kind) {
       case 'string':
       case 'string-array':

@@ -61,6 +61,14 @@ export const INDEX = {
   channelSessions: 'gsi4',
   /** Pattern 13. */
   changes: 'gsi5',
+  /** Pattern 20. */
+  lineWebhooks: 'gsi1',
+  /** Pattern 21. */
+  allWebhooks: 'gsi2',
+  /** Pattern 23. */
+  targetDeliveries: 'gsi2',
+  /** Pattern 24. */
+  dueDeliveries: 'gsi1',
 } as const satisfies Record<string, IndexName>;
 
 export const META = '#META';

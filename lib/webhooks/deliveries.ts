@@ -7,21 +7,27 @@
  * once is the promise.
  */
 import type { ChatlinesEvent } from '../events/schema.ts';
-import { getItem, getItems, putItem, queryPage, updateItem, type Item } from '../store/db.ts';
+import { getItem, getItems, type Item, putItem, queryPage, updateItem } from '../store/db.ts';
 import {
   channelDeliveryKey,
   DELIVERY_SHARDS,
+  type DeliveryTarget,
   deliveryDueKeys,
   deliveryDuePartition,
   deliveryKey,
   deliveryListKeys,
+  INDEX,
   webhookKey,
-  type DeliveryTarget,
 } from '../store/keys.ts';
+import { keyAttributesOf } from '../store/table.ts';
 import { ATTEMPT_TIMEOUT_MS, nextAttemptAfter } from './schedule.ts';
 import type { Delivery } from './schemas.ts';
 import { signedHeaders } from './signing.ts';
 import { checkTargetUrl } from './urls.ts';
+
+/** The due index's key attributes, by name in update expressions. */
+const DUE = keyAttributesOf(INDEX.dueDeliveries);
+const DUE_NAMES = { '#dpk': DUE.pk, '#dsk': DUE.sk };
 
 /** How long an attempt owns its delivery (longer than the receiver's timeout). */
 const LEASE_MS = ATTEMPT_TIMEOUT_MS + 20_000;
@@ -62,34 +68,48 @@ export const deliveryView = (item: Item): Delivery => {
 };
 
 /**
- * Creates the delivery of `event` to `target` unless it exists. Returns the new item, or
- * undefined when it was there already (this event was seen before: its delivery goes on by itself).
+ * The first attempt at a new delivery, made before its record is written: a delivery that
+ * succeeds at once costs one small write (no body, no due index); one that fails is written
+ * `pending` with its body and due time, for the sweeper. The record is conditional on none
+ * existing. A crash between the send and the record repeats the send when the batch runs again
+ * — at least once, as promised; receivers drop repeats by `webhook-id`.
  */
-export async function enqueueDelivery(target: DeliveryTarget, event: ChatlinesEvent, now = new Date().toISOString()): Promise<DeliveryItem | undefined> {
+export async function deliverFirst(
+  target: DeliveryTarget,
+  event: ChatlinesEvent,
+  endpoint: { url: string; secret: string } | undefined,
+): Promise<'delivered' | 'retry' | 'failed'> {
   const key = deliveryKey(target, event.id);
-  const item: DeliveryItem = {
+  const body = JSON.stringify(event);
+  const outcome = endpoint
+    ? await send(endpoint.url, endpoint.secret, event.id, body)
+    : { ok: false, code: null, error: target.kind === 'webhook' ? 'the subscription was deleted' : 'the channel has no delivery endpoint' };
+  const now = Date.now();
+  const nowIso = new Date(now).toISOString();
+  const base = {
     ...key,
-    ...deliveryDueKeys(key.pk, now),
-    ...deliveryListKeys(target, now, event.id),
+    ...deliveryListKeys(target, nowIso, event.id),
     entity: 'delivery',
     target,
     eventId: event.id,
     eventType: event.type,
-    body: JSON.stringify(event),
-    status: 'pending',
-    attempts: 0,
-    lastResponseCode: null,
-    lastError: null,
-    nextAttemptAt: now,
-    createdAt: now,
-    deliveredAt: null,
+    attempts: 1,
+    lastResponseCode: outcome.code,
+    lastError: outcome.error,
+    createdAt: nowIso,
   };
-  const written = await putItem(item, { ConditionExpression: 'attribute_not_exists(pk)' });
-  return written ? item : undefined;
+  const next = outcome.ok || !endpoint ? undefined : nextAttemptAfter(1, now);
+  const item: Record<string, unknown> = outcome.ok
+    ? { ...base, status: 'delivered', nextAttemptAt: null, deliveredAt: nowIso }
+    : next
+      ? { ...base, ...deliveryDueKeys(key.pk, next), body, status: 'pending', nextAttemptAt: next, deliveredAt: null }
+      : { ...base, body, status: 'failed', nextAttemptAt: null, deliveredAt: null };
+  await putItem(item, { ConditionExpression: 'attribute_not_exists(pk)' });
+  return outcome.ok ? 'delivered' : next ? 'retry' : 'failed';
 }
 
 /** Where a target receives, and the secret it is signed with; undefined when the target is gone. */
-async function endpointOf(target: DeliveryTarget): Promise<{ url: string; secret: string } | undefined> {
+export async function endpointOf(target: DeliveryTarget): Promise<{ url: string; secret: string } | undefined> {
   const item = await getItem(target.kind === 'webhook' ? webhookKey(target.id) : channelDeliveryKey(target.id));
   if (!item || typeof item.url !== 'string' || typeof item.secret !== 'string') return undefined;
   return { url: item.url, secret: item.secret };
@@ -107,7 +127,7 @@ async function claim(pk: string, sk: string, now: number): Promise<DeliveryItem 
   return item as DeliveryItem | undefined;
 }
 
-async function send(url: string, secret: string, d: DeliveryItem): Promise<{ ok: boolean; code: number | null; error: string | null }> {
+async function send(url: string, secret: string, id: string, body: string): Promise<{ ok: boolean; code: number | null; error: string | null }> {
   try {
     await checkTargetUrl(url);
   } catch (error) {
@@ -116,8 +136,8 @@ async function send(url: string, secret: string, d: DeliveryItem): Promise<{ ok:
   try {
     const res = await fetch(url, {
       method: 'POST',
-      headers: signedHeaders(secret, d.eventId, d.body),
-      body: d.body,
+      headers: signedHeaders(secret, id, body),
+      body,
       redirect: 'manual',
       signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS),
     });
@@ -140,7 +160,7 @@ export async function attemptDelivery(pk: string, sk = '#DELIVERY'): Promise<'de
   if (!d) return 'skipped';
   const endpoint = await endpointOf(d.target);
   const outcome = endpoint
-    ? await send(endpoint.url, endpoint.secret, d)
+    ? await send(endpoint.url, endpoint.secret, d.eventId, d.body)
     : { ok: false, code: null, error: d.target.kind === 'webhook' ? 'the subscription was deleted' : 'the channel has no delivery endpoint' };
   const now = Date.now();
   const nowIso = new Date(now).toISOString();
@@ -148,8 +168,8 @@ export async function attemptDelivery(pk: string, sk = '#DELIVERY'): Promise<'de
     await updateItem({
       Key: { pk, sk },
       UpdateExpression:
-        'SET #st = :delivered, lastResponseCode = :code, lastError = :null, deliveredAt = :now, nextAttemptAt = :null REMOVE leaseUntil, gsi1pk, gsi1sk, manual',
-      ExpressionAttributeNames: { '#st': 'status' },
+        'SET #st = :delivered, lastResponseCode = :code, lastError = :null, deliveredAt = :now, nextAttemptAt = :null REMOVE leaseUntil, #dpk, #dsk, manual',
+      ExpressionAttributeNames: { '#st': 'status', ...DUE_NAMES },
       ExpressionAttributeValues: { ':delivered': 'delivered', ':code': outcome.code, ':null': null, ':now': nowIso },
     });
     return 'delivered';
@@ -159,15 +179,16 @@ export async function attemptDelivery(pk: string, sk = '#DELIVERY'): Promise<'de
     const due = deliveryDueKeys(pk, next);
     await updateItem({
       Key: { pk, sk },
-      UpdateExpression: 'SET lastResponseCode = :code, lastError = :error, nextAttemptAt = :next, gsi1pk = :g1pk, gsi1sk = :g1sk REMOVE leaseUntil',
-      ExpressionAttributeValues: { ':code': outcome.code, ':error': outcome.error, ':next': next, ':g1pk': due.gsi1pk, ':g1sk': due.gsi1sk },
+      UpdateExpression: 'SET lastResponseCode = :code, lastError = :error, nextAttemptAt = :next, #dpk = :dpk, #dsk = :dsk REMOVE leaseUntil',
+      ExpressionAttributeNames: DUE_NAMES,
+      ExpressionAttributeValues: { ':code': outcome.code, ':error': outcome.error, ':next': next, ':dpk': due.gsi1pk, ':dsk': due.gsi1sk },
     });
     return 'retry';
   }
   await updateItem({
     Key: { pk, sk },
-    UpdateExpression: 'SET #st = :failed, lastResponseCode = :code, lastError = :error, nextAttemptAt = :null REMOVE leaseUntil, gsi1pk, gsi1sk, manual',
-    ExpressionAttributeNames: { '#st': 'status' },
+    UpdateExpression: 'SET #st = :failed, lastResponseCode = :code, lastError = :error, nextAttemptAt = :null REMOVE leaseUntil, #dpk, #dsk, manual',
+    ExpressionAttributeNames: { '#st': 'status', ...DUE_NAMES },
     ExpressionAttributeValues: { ':failed': 'failed', ':code': outcome.code, ':error': outcome.error, ':null': null },
   });
   return 'failed';
@@ -195,8 +216,9 @@ export async function sweepDueDeliveries(now = Date.now(), limitPerShard = 200):
   const due: { pk: string; sk: string }[] = [];
   for (let shard = 0; shard < DELIVERY_SHARDS; shard++) {
     const page = await queryPage({
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk <= :upTo',
+      IndexName: INDEX.dueDeliveries,
+      KeyConditionExpression: '#dpk = :pk AND #dsk <= :upTo',
+      ExpressionAttributeNames: DUE_NAMES,
       ExpressionAttributeValues: { ':pk': deliveryDuePartition(shard), ':upTo': upTo },
       Limit: limitPerShard,
     });

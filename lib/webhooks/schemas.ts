@@ -42,7 +42,14 @@ export type Delivery = z.infer<typeof DeliverySchema>;
 export const DeliveryListSchema = z.object({ items: z.array(DeliverySchema) });
 
 export const WebhookIdParams = z.strictObject({ id: Id });
-export const DeliveryParams = z.strictObject({ id: Id, deliveryId: z.string().min(1).max(200).regex(/^[A-Za-z0-9._:-]+$/) });
+export const DeliveryParams = z.strictObject({
+  id: Id,
+  deliveryId: z
+    .string()
+    .min(1)
+    .max(200)
+    .regex(/^[A-Za-z0-9._:-]+$/),
+});
 export const DeliveriesQuery = z.strictObject({
   from: z.coerce.number().int().min(0).max(10_000).default(0),
   size: z.coerce.number().int().min(1).max(100).default(20),

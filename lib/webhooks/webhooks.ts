@@ -4,14 +4,15 @@
  * stream consumer (lib/events/consumer.ts) and the sweeper (deliveries.ts).
  */
 import type * as z from 'zod';
-import { requireRole, type Caller } from '../auth/caller.ts';
+import { type Caller, requireRole } from '../auth/caller.ts';
 import { canSeeWebhook, requireWebhookManager } from '../auth/policy.ts';
 import { conflict, notFound } from '../errors.ts';
 import { newId, nowIso } from '../ids.ts';
 import type { Line } from '../model/schemas.ts';
-import { getItem, queryPage, tableName, transact, updateItem, type TransactItem } from '../store/db.ts';
-import { ALL_WEBHOOKS_PARTITION, deliveryDueKeys, deliveryKey, targetDeliveriesPartition, webhookIndexKeys, webhookKey } from '../store/keys.ts';
+import { getItem, queryPage, type TransactItem, tableName, transact, updateItem } from '../store/db.ts';
+import { ALL_WEBHOOKS_PARTITION, deliveryDueKeys, deliveryKey, INDEX, targetDeliveriesPartition, webhookIndexKeys, webhookKey } from '../store/keys.ts';
 import { findLine, getLineCached } from '../store/repository.ts';
+import { keyAttributesOf } from '../store/table.ts';
 import { deliveryView } from './deliveries.ts';
 import type { CreateWebhookBody, Delivery, Webhook } from './schemas.ts';
 import { newSecret } from './signing.ts';
@@ -49,7 +50,14 @@ export async function createWebhook(
   requireWebhookManager(caller, line);
   await checkTargetUrl(input.url, 'url');
   const now = nowIso();
-  const hook: Webhook = { __id: newId(), url: input.url, events: [...new Set(input.events)], line: input.line ?? null, __createdAt: now, __createdBy: caller.sub };
+  const hook: Webhook = {
+    __id: newId(),
+    url: input.url,
+    events: [...new Set(input.events)],
+    line: input.line ?? null,
+    __createdAt: now,
+    __createdBy: caller.sub,
+  };
   const secret = newSecret();
   const created = { ...hook, secret };
   await transact(
@@ -83,8 +91,9 @@ export async function listWebhooks(caller: Caller): Promise<Webhook[]> {
   let lastKey: Record<string, unknown> | undefined;
   do {
     const page = await queryPage({
-      IndexName: 'gsi2',
-      KeyConditionExpression: 'gsi2pk = :pk',
+      IndexName: INDEX.allWebhooks,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': keyAttributesOf(INDEX.allWebhooks).pk },
       ExpressionAttributeValues: { ':pk': ALL_WEBHOOKS_PARTITION },
       ScanIndexForward: false,
       ...(lastKey ? { ExclusiveStartKey: lastKey } : {}),
@@ -103,10 +112,7 @@ export async function deleteWebhook(caller: Caller, id: string, extra: (hook: We
   const hook = await visibleWebhook(caller, id);
   requireWebhookManager(caller, await lineOrUndefined(hook.line));
   await transact(
-    [
-      { Delete: { TableName: tableName(), Key: webhookKey(id), ConditionExpression: 'attribute_exists(pk)' } },
-      ...extra(hook),
-    ],
+    [{ Delete: { TableName: tableName(), Key: webhookKey(id), ConditionExpression: 'attribute_exists(pk)' } }, ...extra(hook)],
     'the subscription was deleted concurrently',
   );
   return hook;
@@ -116,8 +122,9 @@ export async function deleteWebhook(caller: Caller, id: string, extra: (hook: We
 export async function listDeliveries(caller: Caller, id: string, from: number, size: number): Promise<Delivery[]> {
   await visibleWebhook(caller, id);
   const page = await queryPage({
-    IndexName: 'gsi2',
-    KeyConditionExpression: 'gsi2pk = :pk',
+    IndexName: INDEX.targetDeliveries,
+    KeyConditionExpression: '#pk = :pk',
+    ExpressionAttributeNames: { '#pk': keyAttributesOf(INDEX.targetDeliveries).pk },
     ExpressionAttributeValues: { ':pk': targetDeliveriesPartition({ kind: 'webhook', id }) },
     ScanIndexForward: false,
     Limit: from + size,
@@ -137,10 +144,10 @@ export async function retryDelivery(caller: Caller, id: string, deliveryId: stri
   const due = deliveryDueKeys(key.pk, now);
   const updated = await updateItem({
     Key: key,
-    UpdateExpression: 'SET #st = :pending, nextAttemptAt = :now, manual = :true, gsi1pk = :g1pk, gsi1sk = :g1sk',
+    UpdateExpression: 'SET #st = :pending, nextAttemptAt = :now, manual = :true, #dpk = :dpk, #dsk = :dsk',
     ConditionExpression: '#st = :failed',
-    ExpressionAttributeNames: { '#st': 'status' },
-    ExpressionAttributeValues: { ':pending': 'pending', ':now': now, ':true': true, ':g1pk': due.gsi1pk, ':g1sk': due.gsi1sk, ':failed': 'failed' },
+    ExpressionAttributeNames: { '#st': 'status', '#dpk': keyAttributesOf(INDEX.dueDeliveries).pk, '#dsk': keyAttributesOf(INDEX.dueDeliveries).sk },
+    ExpressionAttributeValues: { ':pending': 'pending', ':now': now, ':true': true, ':dpk': due.gsi1pk, ':dsk': due.gsi1sk, ':failed': 'failed' },
   });
   if (!updated) throw conflict('the delivery was retried concurrently');
   return deliveryView(updated);

@@ -1,7 +1,8 @@
 /**
- * `chatlines/client` on its own: `npm run build:client` bundles lib/client into one ESM file for
- * Node and browsers (esbuild `platform=neutral`: a Node built-in would fail the build), and the
- * bundle holds no server code — no AWS SDK, no zod, nothing outside lib/client but the enums.
+ * `@chatlines/client` (the npm workspace lib/client) on its own: `npm run build:client` bundles
+ * lib/client into one ESM file for Node and browsers (esbuild `platform=neutral`: a Node
+ * built-in would fail the build), and the bundle holds no server code — no AWS SDK, no zod,
+ * nothing outside lib/client but the enums. test/client/package.test.ts installs its tarball.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -10,7 +11,7 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 
 const root = join(import.meta.dirname, '..', '..');
-const out = join(root, 'dist', 'client');
+const out = join(root, 'lib', 'client', 'dist');
 
 before(() => {
   execFileSync('npm', ['run', '-s', 'build:client'], { cwd: root, stdio: 'pipe' });
@@ -20,8 +21,9 @@ describe('the client bundle', () => {
   it('is built only from lib/client and the enums', () => {
     const meta = JSON.parse(readFileSync(join(out, 'meta.json'), 'utf8')) as { inputs: Record<string, unknown> };
     const inputs = Object.keys(meta.inputs);
-    assert.ok(inputs.includes('lib/client/index.ts'));
-    const foreign = inputs.filter((p) => !p.startsWith('lib/client/') && p !== 'lib/model/enums.ts');
+    // Paths relative to lib/client, the package's root.
+    assert.ok(inputs.includes('index.ts'), inputs.join(', '));
+    const foreign = inputs.filter((p) => p.startsWith('../') && p !== '../model/enums.ts');
     assert.deepEqual(foreign, []);
   });
 
@@ -33,10 +35,14 @@ describe('the client bundle', () => {
     assert.ok(code.length < 60_000, `bundle is ${code.length} bytes`);
   });
 
-  it('imports as chatlines/client (package exports) and works', async () => {
-    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, { default: string; types: string }> };
-    assert.equal(pkg.exports['./client']?.default, './dist/client/index.js');
-    const client = (await import('chatlines/client')) as typeof import('../../lib/client/index.ts');
+  it('imports as @chatlines/client (package exports) and works', async () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'lib', 'client', 'package.json'), 'utf8')) as {
+      exports: Record<string, { default: string; types: string }>;
+      dependencies?: Record<string, string>;
+    };
+    assert.equal(pkg.exports['.']?.default, './dist/index.js');
+    assert.equal(pkg.dependencies, undefined, 'the client has no dependencies');
+    const client = await import('@chatlines/client');
     assert.equal(client.LineSessionState.Closed, 'Closed');
     assert.equal(client.LineChannelType.telegramBot, 'telegramBot');
     const lines = client.createLinesClient({ baseUrl: 'http://example.invalid', token: 't' });

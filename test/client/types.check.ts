@@ -21,7 +21,7 @@ import {
   type ProblemDetails,
   type QueuePositionData,
 } from '../../lib/client/index.ts';
-import type { LinesClient as PackageLinesClient } from 'chatlines/client';
+import type * as Package from '@chatlines/client';
 import type { LinesClient } from '../../lib/client/index.ts';
 import type {
   ChannelSchema,
@@ -38,8 +38,15 @@ import type { MetricsResponse } from '../../lib/metrics/schemas.ts';
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const same = <T extends true>(): T => true as T;
 
-// `chatlines/client` resolves (package.json `exports`, `types`) to this very client.
-same<Same<PackageLinesClient, LinesClient>>();
+// `@chatlines/client` resolves (its package.json `exports`, built `.d.ts`) to this very client:
+// the same surface and the same wire types. (Its classes have private fields, so they are
+// compared by their public keys: TypeScript never equates two declarations of a private field.)
+same<Same<keyof typeof Package, keyof typeof import('../../lib/client/index.ts')>>();
+same<Same<keyof Package.LinesClient, keyof LinesClient>>();
+same<Same<Package.LineSessionData, LineSessionData>>();
+same<Same<Package.LineData, LineData>>();
+same<Same<Package.ProblemDetails, ProblemDetails>>();
+same<Same<Parameters<typeof Package.createLinesClient>, Parameters<typeof createLinesClient>>>();
 
 // The client's wire types are exactly the server's response types.
 same<Same<LineData, z.output<typeof LineSchema>>>();
@@ -101,7 +108,7 @@ export async function typeChecks(): Promise<void> {
   // @ts-expect-error: `gt` takes a value, never null
   lines.sessions.search().where((f) => f.__createdAt.gt(null));
   // @ts-expect-error: a combinator takes filters, not booleans
-  lines.sessions.search().where((f, g) => g.and(true));
+  lines.sessions.search().where((_f, g) => g.and(true));
 
   // Commands and data.
   // @ts-expect-error: not a priority

@@ -9,9 +9,9 @@ import { after, before, describe, test } from 'node:test';
 import { handler as streamHandler } from '../../functions/stream-consumer.ts';
 import { startEventWorkers } from '../../infra/local/events.ts';
 import { inProcessBus } from '../../lib/events/bus.ts';
-import { world, type World } from '../support/fixtures.ts';
+import { type World, world } from '../support/fixtures.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
-import { startReceiver, type Receiver } from '../support/receiver.ts';
+import { type Receiver, startReceiver } from '../support/receiver.ts';
 
 // Short retry delays so that a failing receiver's retries happen within the test.
 process.env.WEBHOOK_RETRY_SECONDS = '0.2,0.3,0.3,0.5,0.5';
@@ -64,11 +64,20 @@ describe('at least once, exactly once in effect', () => {
     await r.waitFor(() => r.delivered().filter(mine).length === ids.length * EVENTS_PER_WALK, 20_000, 'every event delivered');
     const delivered = r.delivered().filter(mine);
     assert.equal(new Set(delivered.map((x) => x.id)).size, ids.length * EVENTS_PER_WALK);
-    assert.ok(r.received.filter(mine).some((x) => x.status === 500), 'some attempts failed first');
+    assert.ok(
+      r.received.filter(mine).some((x) => x.status === 500),
+      'some attempts failed first',
+    );
     assert.ok(delivered.every((x) => x.verified));
     // Per session, the sequences are 1..5 with no gap.
     for (const id of ids) {
-      assert.deepEqual(delivered.filter((x) => x.event.session === id).map((x) => x.event.sequence).sort((a, b) => a - b), [1, 2, 3, 4, 5]);
+      assert.deepEqual(
+        delivered
+          .filter((x) => x.event.session === id)
+          .map((x) => x.event.sequence)
+          .sort((a, b) => a - b),
+        [1, 2, 3, 4, 5],
+      );
     }
     const list = await host.call('GET', `/v1/webhooks/${hook.__id}/deliveries?size=100`, { token: w.admin });
     const retried = list.body.items.filter((d: { attempts: number }) => d.attempts > 1);
@@ -159,14 +168,22 @@ describe('events follow commits', () => {
   test('a 20-way assign race yields the events of the one winner only', async () => {
     const operators = await Promise.all(Array.from({ length: 20 }, async (_, i) => ({ sub: `racer-${i}`, token: await w.operator(`racer-${i}`) })));
     const { session } = await w.openSession('race-events');
-    const replies = await Promise.all(operators.map((o) => host.call('POST', `/v1/sessions/${session.__id}/assign`, { token: o.token, body: { operator: o.sub } })));
+    const replies = await Promise.all(
+      operators.map((o) => host.call('POST', `/v1/sessions/${session.__id}/assign`, { token: o.token, body: { operator: o.sub } })),
+    );
     const winners = replies.filter((x) => x.status === 200);
     assert.equal(winners.length, 1);
     await host.events!.poller.drain();
     const events = inProcessBus.recent.filter((e) => e.session === session.__id);
-    assert.deepEqual(events.map((e) => e.type), ['session.created', 'message.created', 'session.assigned']);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['session.created', 'message.created', 'session.assigned'],
+    );
     assert.equal((events[2]!.data.to as { operator: string }).operator, winners[0]!.body._userId);
-    assert.deepEqual(events.map((e) => e.sequence), [1, 2, 3]);
+    assert.deepEqual(
+      events.map((e) => e.sequence),
+      [1, 2, 3],
+    );
   });
 
   test('parallel first messages from a BLOCKED client open one spam session', async () => {
@@ -181,7 +198,10 @@ describe('events follow commits', () => {
         host.call('POST', `/v1/channels/${w.channel.__id}/inbound`, { token: w.integration, body: { account: 'blocked-client', body: `spam ${i}` } }),
       ),
     );
-    assert.deepEqual(replies.map((x) => x.status).filter((s) => s >= 300), []);
+    assert.deepEqual(
+      replies.map((x) => x.status).filter((s) => s >= 300),
+      [],
+    );
     const sessions = new Set(replies.map((x) => x.body.session.__id));
     assert.equal(sessions.size, 1, `one spam session, not ${sessions.size}`);
     assert.equal(replies.filter((x) => x.status === 201).length, 1);
@@ -238,7 +258,10 @@ describe('delivery to the messenger', () => {
     assert.equal(other.status, 404, 'a message of another channel is not found');
     await host.events!.poller.drain();
     const statusEvents = inProcessBus.recent.filter((e) => e.session === id && e.type === 'message.status_changed');
-    assert.deepEqual(statusEvents.map((e) => e.data.status), ['delivered', 'read']);
+    assert.deepEqual(
+      statusEvents.map((e) => e.data.status),
+      ['delivered', 'read'],
+    );
     const last = await host.call('GET', `/v1/sessions/${id}/messages/last`, { token: w.admin });
     assert.equal(last.body._deliveryStatus, 'read');
 
@@ -254,7 +277,15 @@ describe('delivery to the messenger', () => {
   });
 
   test('endpoint URLs: https only, no private or loopback targets except loopback on the local host', async () => {
-    const bad = ['ftp://example.com/x', 'http://example.com/x', 'https://10.0.0.1/x', 'https://169.254.169.254/latest', 'https://[::1]/x', 'not a url', 'http://127.0.0.1/no-port'];
+    const bad = [
+      'ftp://example.com/x',
+      'http://example.com/x',
+      'https://10.0.0.1/x',
+      'https://169.254.169.254/latest',
+      'https://[::1]/x',
+      'not a url',
+      'http://127.0.0.1/no-port',
+    ];
     for (const url of bad) {
       const res = await host.call('POST', '/v1/webhooks', { token: w.admin, body: { url, events: ['session.*'] } });
       assert.equal(res.status, 400, url);

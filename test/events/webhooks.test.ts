@@ -4,9 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { type World, world } from '../support/fixtures.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
-import { world, type World } from '../support/fixtures.ts';
-import { startReceiver, type Receiver } from '../support/receiver.ts';
+import { type Receiver, startReceiver } from '../support/receiver.ts';
 
 process.env.WEBHOOK_RETRY_SECONDS = '0.2,0.2,0.2,0.3,0.3';
 
@@ -44,18 +44,41 @@ describe('webhooks', () => {
     assert.equal((await host.call('PUT', `/v1/sessions/${id}/priority`, { token: op, body: { priority: 'High' } })).status, 200);
     assert.equal((await host.call('POST', `/v1/sessions/${id}/close`, { token: op })).status, 200);
 
-    const expected = ['session.created', 'message.created', 'session.assigned', 'message.created', 'message.created', 'session.priority_changed', 'session.closed'];
+    const expected = [
+      'session.created',
+      'message.created',
+      'session.assigned',
+      'message.created',
+      'message.created',
+      'session.priority_changed',
+      'session.closed',
+    ];
     await receiver.waitFor((r) => r.filter((x) => x.event?.session === id).length >= expected.length);
     const mine = receiver.delivered().filter((x) => x.event.session === id);
-    assert.ok(mine.every((x) => x.verified), 'every signature verifies with the standardwebhooks library');
+    assert.ok(
+      mine.every((x) => x.verified),
+      'every signature verifies with the standardwebhooks library',
+    );
     const ordered = [...mine].sort((a, b) => a.event.sequence - b.event.sequence);
-    assert.deepEqual(ordered.map((x) => x.event.type), expected);
-    assert.deepEqual(ordered.map((x) => x.event.sequence), [1, 2, 3, 4, 5, 6, 7]);
-    assert.deepEqual(ordered.map((x) => x.id), ordered.map((x) => `${id}.${x.event.sequence}`));
+    assert.deepEqual(
+      ordered.map((x) => x.event.type),
+      expected,
+    );
+    assert.deepEqual(
+      ordered.map((x) => x.event.sequence),
+      [1, 2, 3, 4, 5, 6, 7],
+    );
+    assert.deepEqual(
+      ordered.map((x) => x.id),
+      ordered.map((x) => `${id}.${x.event.sequence}`),
+    );
     const assigned = ordered[2]!.event;
     assert.equal(assigned.data.to.operator, 'op-life');
     assert.equal(assigned.data.session._state, 'AssignedToOperator');
-    assert.deepEqual(assigned.data.changes.find((c: { field: string }) => c.field === '_state'), { field: '_state', old: 'Waiting', new: 'AssignedToOperator' });
+    assert.deepEqual(
+      assigned.data.changes.find((c: { field: string }) => c.field === '_state'),
+      { field: '_state', old: 'Waiting', new: 'AssignedToOperator' },
+    );
     assert.equal(ordered[1]!.event.data.visibility, 'client');
     assert.equal(ordered[1]!.event.data.message.body, 'hello');
     assert.equal(ordered[3]!.event.data.visibility, 'client');

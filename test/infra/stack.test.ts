@@ -69,7 +69,9 @@ function roleActions(roleLogicalId: string): string[] {
 
 before(() => {
   const started = performance.now();
-  const { app, stack } = buildApp({ scheduledFunctions: scheduled }, new App({ outdir }));
+  // With cdk.json's context (the feature flags), as `cdk synth` / `cdk deploy` run it.
+  const context = JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')).context as Record<string, unknown>;
+  const { app, stack } = buildApp({ scheduledFunctions: scheduled }, new App({ outdir, context }));
   try {
     app.synth();
   } catch (error) {
@@ -194,6 +196,27 @@ describe('HTTP API', () => {
         Audience: [{ 'Fn::If': ['CreateUserPool', Match.anyValue(), { Ref: 'JwtAudience' }] }],
       },
     });
+  });
+
+  test('Cognito app client: roles not writable by users, SRP only, OAuth only as the code grant and only with callback URLs', () => {
+    const clients = ofType('AWS::Cognito::UserPoolClient');
+    assert.equal(clients.length, 1);
+    const props = clients[0]![1].Properties as Json;
+    // No password auth flow: SRP and refresh only.
+    assert.deepEqual([...props.ExplicitAuthFlows].sort(), ['ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_SRP_AUTH']);
+    assert.equal(props.GenerateSecret, false);
+    // Roles live in custom:roles: explicitly readable (the ID token carries it), never writable by the user.
+    assert.ok(Array.isArray(props.WriteAttributes), 'WriteAttributes is explicit (the default is every writable attribute)');
+    assert.deepEqual(props.WriteAttributes, ['name']);
+    assert.ok(props.ReadAttributes.includes('custom:roles'));
+    // OAuth: the authorization code grant only (PKCE, public client), no implicit grant, and
+    // only when OAuthCallbackUrls is given; no placeholder URL anywhere.
+    template.hasParameter('OAuthCallbackUrls', { Type: 'String', Default: '', AllowedPattern: Match.stringLikeRegexp('https://') });
+    assert.deepEqual(props.AllowedOAuthFlows, { 'Fn::If': ['OAuthEnabled', ['code'], { Ref: 'AWS::NoValue' }] });
+    assert.deepEqual(props.CallbackURLs, { 'Fn::If': ['OAuthEnabled', { 'Fn::Split': [',', { Ref: 'OAuthCallbackUrls' }] }, { Ref: 'AWS::NoValue' }] });
+    assert.deepEqual(props.AllowedOAuthFlowsUserPoolClient, { 'Fn::If': ['OAuthEnabled', true, { Ref: 'AWS::NoValue' }] });
+    assert.doesNotMatch(JSON.stringify(props), /implicit|client_credentials|example\.com|localhost/);
+    template.hasCondition('OAuthEnabled', { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'OAuthCallbackUrls' }, ''] }] });
   });
 
   test('default stage: JSON access logs and default route throttling; CORS only when origins are configured', () => {
@@ -331,7 +354,7 @@ describe('events out (issue 12)', () => {
 });
 
 describe('monitoring', () => {
-  test('an errors alarm and a throttles alarm per function; a dashboard with API 4xx/5xx, latency and CommandOutcome', () => {
+  test('an errors alarm and a throttles alarm per function', () => {
     for (const [file, id] of functionLogicalIds()) {
       for (const metric of ['Errors', 'Throttles']) {
         const alarms = ofType('AWS::CloudWatch::Alarm').filter(
@@ -341,9 +364,49 @@ describe('monitoring', () => {
       }
     }
     const [[, dashboard]] = ofType('AWS::CloudWatch::Dashboard') as [[string, Json]];
+    assert.ok(dashboard);
+  });
+
+  test('alarms on API 5xx, API p99 latency and DynamoDB throttling, each notifying the alarm topic', () => {
+    const topic = ofType('AWS::SNS::Topic').find(([id]) => id.includes('AlarmTopic'))![0];
+    const notifies = (a: Json) => JSON.stringify(a.Properties.AlarmActions) === JSON.stringify([{ Ref: topic }]);
+    const api = ofType('AWS::ApiGatewayV2::Api')[0]![0];
+    const onApi = (a: Json) => a.Properties.Namespace === 'AWS/ApiGateway' && a.Properties.Dimensions?.some((d: Json) => d.Name === 'ApiId' && d.Value?.Ref === api);
+    const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a);
+    const fivexx = alarms.filter((a) => onApi(a) && a.Properties.MetricName === '5xx');
+    assert.equal(fivexx.length, 1, 'one API 5xx alarm');
+    assert.equal(fivexx[0]!.Properties.Statistic, 'Sum');
+    assert.ok(notifies(fivexx[0]!));
+    const latency = alarms.filter((a) => onApi(a) && a.Properties.MetricName === 'Latency');
+    assert.equal(latency.length, 1, 'one API latency alarm');
+    assert.equal(latency[0]!.Properties.ExtendedStatistic, 'p99');
+    assert.ok(notifies(latency[0]!));
+    const [[tableId]] = ofType('AWS::DynamoDB::Table') as [[string, Json]];
+    const throttles = alarms.filter((a) =>
+      (a.Properties.Metrics as Json[] | undefined)?.some(
+        (m) => ['ReadThrottleEvents', 'WriteThrottleEvents'].includes(m.MetricStat?.Metric?.MetricName) && m.MetricStat.Metric.Dimensions?.[0]?.Value?.Ref === tableId,
+      ),
+    );
+    assert.equal(throttles.length, 1, 'one DynamoDB throttling alarm');
+    const names = (throttles[0]!.Properties.Metrics as Json[]).map((m) => m.MetricStat?.Metric?.MetricName).filter(Boolean).sort();
+    assert.deepEqual(names, ['ReadThrottleEvents', 'WriteThrottleEvents']);
+    assert.ok(notifies(throttles[0]!));
+  });
+
+  test('the dashboard shows API 4xx/5xx, latency and CommandOutcome', () => {
+    const [[, dashboard]] = ofType('AWS::CloudWatch::Dashboard') as [[string, Json]];
     const body = JSON.stringify(dashboard.Properties.DashboardBody);
     for (const needle of ['4xx', '5xx', 'Latency', 'CommandOutcome', '{chatlines,operation,outcome,service}']) assert.ok(body.includes(needle), needle);
   });
+});
+
+test("cdk.json sets every feature flag aws-cdk-lib recommends, at the recommended value", () => {
+  const recommended = JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules', 'aws-cdk-lib', 'recommended-feature-flags.json'), 'utf8')) as Record<string, unknown>;
+  const { context } = JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
+  const differing = Object.entries(recommended)
+    .filter(([flag, value]) => JSON.stringify(context[flag]) !== JSON.stringify(value))
+    .map(([flag]) => flag);
+  assert.deepEqual(differing, []);
 });
 
 test('cdk.json runs the app entry', () => {

@@ -38,7 +38,11 @@ export async function startReceiver(): Promise<Receiver> {
     secret: undefined,
     delivered() {
       const seen = new Set<string>();
-      return received.filter((r) => r.status >= 200 && r.status < 300 && !seen.has(r.id) && (seen.add(r.id), true));
+      return received.filter((r) => {
+        if (r.status < 200 || r.status >= 300 || seen.has(r.id)) return false;
+        seen.add(r.id);
+        return true;
+      });
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),
     async waitFor(predicate, timeoutMs = 10_000, what = 'webhook requests') {

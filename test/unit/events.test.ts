@@ -4,7 +4,7 @@ import { createHmac } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { eventsOfRecord, isClientVisible, messageVisibility } from '../../lib/events/map.ts';
 import { outboxFor } from '../../lib/events/outbox.ts';
-import { matchesPattern, type ChatlinesEvent } from '../../lib/events/schema.ts';
+import { type ChatlinesEvent, matchesPattern } from '../../lib/events/schema.ts';
 import type { Channel, Session } from '../../lib/model/schemas.ts';
 import { historyMessage, newMessage, openSession } from '../../lib/sessions/session.ts';
 import { channelItem, sessionItem } from '../../lib/store/items.ts';
@@ -19,7 +19,10 @@ const NOW = '2026-12-01T10:00:00.000Z';
 
 function created(): { session: Session; image: Record<string, unknown> } {
   const session = openSession({ line: LINE, channel: CHANNEL, client: CLIENT, state: 'Waiting', by: 'int', now: NOW });
-  const messages = [historyMessage(null, session, 'create', 'int'), newMessage({ session: session.__id, type: 'text', author: 'client', body: 'hi', client: CLIENT, now: NOW })];
+  const messages = [
+    historyMessage(null, session, 'create', 'int'),
+    newMessage({ session: session.__id, type: 'text', author: 'client', body: 'hi', client: CLIENT, now: NOW }),
+  ];
   const outbox = outboxFor(messages);
   return { session, image: { ...sessionItem(session), evSeq: outbox.length, evOut: outbox } };
 }
@@ -28,14 +31,20 @@ describe('stream records → events', () => {
   test('a new session: created + its first message, sequences 1 and 2, ids <session>.<sequence>', () => {
     const { session, image } = created();
     const drafts = eventsOfRecord({ eventName: 'INSERT', newImage: image });
-    assert.deepEqual(drafts.map((d) => [d.event.type, d.event.sequence, d.event.id]), [
-      ['session.created', 1, `${session.__id}.1`],
-      ['message.created', 2, `${session.__id}.2`],
-    ]);
+    assert.deepEqual(
+      drafts.map((d) => [d.event.type, d.event.sequence, d.event.id]),
+      [
+        ['session.created', 1, `${session.__id}.1`],
+        ['message.created', 2, `${session.__id}.2`],
+      ],
+    );
     assert.equal(drafts[1]!.message?.session, session.__id);
     assert.equal(drafts[0]!.event.line, LINE);
     assert.equal(drafts[0]!.event.channel, CHANNEL);
-    assert.deepEqual((drafts[0]!.event.data.changes as { field: string }[]).map((c) => c.field), ['_state', '__name', '_apps']);
+    assert.deepEqual(
+      (drafts[0]!.event.data.changes as { field: string }[]).map((c) => c.field),
+      ['_state', '__name', '_apps'],
+    );
   });
 
   test('a command: its event numbered after the ones before it, with from/to and the changes of this write only', () => {
@@ -49,7 +58,10 @@ describe('stream records → events', () => {
     assert.equal(draft!.event.sequence, 3);
     assert.deepEqual(draft!.event.data.to, { operator: 'alice', group: null, bot: null });
     assert.deepEqual(draft!.event.data.from, { operator: null, group: null, bot: null });
-    assert.deepEqual((draft!.event.data.changes as { field: string }[]).map((c) => c.field), ['_state', '_userId']);
+    assert.deepEqual(
+      (draft!.event.data.changes as { field: string }[]).map((c) => c.field),
+      ['_state', '_userId'],
+    );
     assert.equal(draft!.event.data.by, 'alice');
   });
 
@@ -63,8 +75,17 @@ describe('stream records → events', () => {
 
   test('channels: a change of state is disconnected / reconnected; anything else makes nothing', () => {
     const channel: Channel = {
-      __id: CHANNEL, __name: 'c', __createdAt: NOW, __createdBy: 'a', __updatedAt: NOW, __updatedBy: 'a', __deletedAt: null,
-      _line: LINE, _type: 'telegram', _state: 'active', _deliveryUrl: null,
+      __id: CHANNEL,
+      __name: 'c',
+      __createdAt: NOW,
+      __createdBy: 'a',
+      __updatedAt: NOW,
+      __updatedBy: 'a',
+      __deletedAt: null,
+      _line: LINE,
+      _type: 'telegram',
+      _state: 'active',
+      _deliveryUrl: null,
     };
     const off = { ...channel, _state: 'disconnected' as const, __updatedAt: '2026-12-01T11:00:00.000Z', __updatedBy: 'root' };
     const [e] = eventsOfRecord({ eventName: 'MODIFY', oldImage: channelItem(channel), newImage: channelItem(off) });
@@ -72,7 +93,11 @@ describe('stream records → events', () => {
     assert.equal(e!.event.session, null);
     assert.equal(e!.event.sequence, undefined);
     assert.equal(e!.event.id, `${CHANNEL}.2026-12-01T11:00:00.000Z`);
-    const [back] = eventsOfRecord({ eventName: 'MODIFY', oldImage: channelItem(off), newImage: channelItem({ ...channel, __updatedAt: '2026-12-01T12:00:00.000Z' }) });
+    const [back] = eventsOfRecord({
+      eventName: 'MODIFY',
+      oldImage: channelItem(off),
+      newImage: channelItem({ ...channel, __updatedAt: '2026-12-01T12:00:00.000Z' }),
+    });
     assert.equal(back!.event.type, 'channel.reconnected');
     assert.deepEqual(eventsOfRecord({ eventName: 'MODIFY', oldImage: channelItem(channel), newImage: channelItem({ ...channel, __name: 'renamed' }) }), []);
   });
@@ -83,7 +108,16 @@ describe('stream records → events', () => {
     assert.equal(messageVisibility({ author: 'bot', type: 'text' }), 'client');
     assert.equal(messageVisibility({ author: 'operator', type: 'system' }), 'staff');
     assert.equal(messageVisibility({ author: 'system', type: 'payload' }), 'staff');
-    const event = (type: ChatlinesEvent['type'], data: Record<string, unknown> = {}): ChatlinesEvent => ({ id: 'x', type, time: NOW, line: LINE, channel: CHANNEL, session: 's', sequence: 1, data });
+    const event = (type: ChatlinesEvent['type'], data: Record<string, unknown> = {}): ChatlinesEvent => ({
+      id: 'x',
+      type,
+      time: NOW,
+      line: LINE,
+      channel: CHANNEL,
+      session: 's',
+      sequence: 1,
+      data,
+    });
     assert.equal(isClientVisible(event('message.created', { visibility: 'client' })), true);
     assert.equal(isClientVisible(event('message.created', { visibility: 'staff' })), false);
     assert.equal(isClientVisible(event('session.assigned', { silent: true })), false);
@@ -107,7 +141,10 @@ describe('webhook deliveries', () => {
     delete process.env.WEBHOOK_RETRY_SECONDS;
     const total = retrySchedule().reduce((a, b) => a + b, 0);
     assert.ok(total >= 24 * 3600, `${total} s`);
-    assert.ok(retrySchedule().every((d, i, all) => i === 0 || d >= all[i - 1]!), 'growing delays');
+    assert.ok(
+      retrySchedule().every((d, i, all) => i === 0 || d >= all[i - 1]!),
+      'growing delays',
+    );
     assert.equal(nextAttemptAfter(1, 0), new Date(5_000).toISOString());
     assert.equal(nextAttemptAfter(retrySchedule().length + 1, 0), undefined);
   });
@@ -123,7 +160,20 @@ describe('webhook deliveries', () => {
   });
 
   test('internal addresses are refused; public ones pass', () => {
-    for (const a of ['127.0.0.1', '10.1.2.3', '172.16.0.1', '192.168.0.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '::1', 'fe80::1', 'fd00::1', '::ffff:127.0.0.1', '224.0.0.1']) {
+    for (const a of [
+      '127.0.0.1',
+      '10.1.2.3',
+      '172.16.0.1',
+      '192.168.0.1',
+      '169.254.169.254',
+      '100.64.0.1',
+      '0.0.0.0',
+      '::1',
+      'fe80::1',
+      'fd00::1',
+      '::ffff:127.0.0.1',
+      '224.0.0.1',
+    ]) {
       assert.ok(isInternalAddress(a), a);
     }
     for (const a of ['93.184.216.34', '1.1.1.1', '2606:4700::1111']) assert.ok(!isInternalAddress(a), a);
