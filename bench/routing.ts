@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startEventWorkers } from '../infra/local/events.ts';
 import { routingUsage } from '../lib/routing/sink.ts';
 import { findSession } from '../lib/store/repository.ts';
-import { log, quantile, round, type Env } from './support.ts';
+import { type Env, log, quantile, round } from './support.ts';
 
 export interface RoutingRateResult {
   rate: number;
@@ -119,7 +119,9 @@ export async function benchRouting(env: Env, quick: boolean): Promise<RoutingRes
         wcuPerSession: per(routingUsage.writeCapacity - before.writeCapacity),
         routingMsPerSession: per(routingUsage.ms - before.ms),
       };
-      log(`  ${rate}/s: ${routed}/${arrived.length} routed, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms; per session ${result.callsPerSession} calls, ${result.routingMsPerSession} ms of routing, ${result.rcuPerSession} RCU, ${result.wcuPerSession} WCU`);
+      log(
+        `  ${rate}/s: ${routed}/${arrived.length} routed, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms; per session ${result.callsPerSession} calls, ${result.routingMsPerSession} ms of routing, ${result.rcuPerSession} RCU, ${result.wcuPerSession} WCU`,
+      );
       rates.push(result);
     }
   } finally {
@@ -129,7 +131,6 @@ export async function benchRouting(env: Env, quick: boolean): Promise<RoutingRes
     operators,
     capacity: 'no limit (every session can be routed at once)',
     rates,
-    note:
-      'Delay = _acceptedAt − __createdAt of each session (both stamped by this process). Includes the local poller (GetRecords polls of DynamoDB Local\'s stream) and the consumer\'s other work on the same batches (events, webhook lookups). Cost = the routing sink\'s own DynamoDB calls and consumed capacity (ReturnConsumedCapacity) divided by the sessions it routed.',
+    note: "Delay = _acceptedAt − __createdAt of each session (both stamped by this process). Includes the local poller (GetRecords polls of DynamoDB Local's stream) and the consumer's other work on the same batches (events, webhook lookups). Cost = the routing sink's own DynamoDB calls and consumed capacity (ReturnConsumedCapacity) divided by the sessions it routed.",
   };
 }

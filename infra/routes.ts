@@ -44,7 +44,15 @@ export type RouteDefinition = RouteSpec;
  * Every route. The list is kept in fragments by area (infra/routes/*.ts) so that areas can grow
  * independently; this concatenation is the manifest both hosts read.
  */
-export const routes: readonly RouteSpec[] = [...coreRoutes, ...sessionRoutes, ...searchRoutes, ...metricsRoutes, ...eventRoutes, ...routingRoutes, ...docsRoutes];
+export const routes: readonly RouteSpec[] = [
+  ...coreRoutes,
+  ...sessionRoutes,
+  ...searchRoutes,
+  ...metricsRoutes,
+  ...eventRoutes,
+  ...routingRoutes,
+  ...docsRoutes,
+];
 
 /** Functions that are not routes: triggered by a schedule. */
 export interface ScheduledFunctionDefinition {

@@ -38,7 +38,8 @@ export const getSessionQueue = {
   function: 'get-session-queue',
   access: 'read',
   auth: true,
-  summary: "A Waiting session's place in its line's queue (priority, then age) and its expected wait with the basis of the estimate (staff who see the session, the channel's integration).",
+  summary:
+    "A Waiting session's place in its line's queue (priority, then age) and its expected wait with the basis of the estimate (staff who see the session, the channel's integration).",
   tag: 'sessions',
   params: IdParams,
   responses: { 200: { description: 'Position, sessions ahead, expected wait and its basis', body: named('QueuePosition', QueuePositionSchema) } },

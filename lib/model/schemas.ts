@@ -206,9 +206,7 @@ export const CreateLineBody = z.strictObject({
   _botId: PrincipalId.nullable().optional(),
   _accountApp: AppCode.nullable().optional(),
   _sessionApps: z.array(AppCode).max(100).default([]),
-  _routing: z
-    .strictObject({ mode: RoutingModeSchema.optional(), capacity: Capacity.nullable().optional(), botFirst: z.boolean().optional() })
-    .optional(),
+  _routing: z.strictObject({ mode: RoutingModeSchema.optional(), capacity: Capacity.nullable().optional(), botFirst: z.boolean().optional() }).optional(),
 });
 
 /** `PATCH /v1/lines/{id}` (admin): routing settings (each field optional: the rest is kept). */

@@ -7,7 +7,7 @@
  */
 import { conflict } from '../errors.ts';
 import type { Line, Operator, Session } from '../model/schemas.ts';
-import { tableName, type TransactItem } from '../store/db.ts';
+import { type TransactItem, tableName } from '../store/db.ts';
 import { operatorKey } from '../store/keys.ts';
 
 /** The operator a session counts against: only while it is AssignedToOperator (not queued, bot, spam or closed). */

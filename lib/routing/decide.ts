@@ -34,15 +34,15 @@ export function room(operator: Operator, line: Line): number {
  * The operators that may take a session, best first: fewest active sessions, then idle longest
  * (oldest `idleSince`; never-idle-stamped first), then id for a stable order. Full ones are left out.
  */
-export function rankOperators(operators: readonly Operator[], session: Pick<Session, '_userGroupId'>, line: Line, exclude: ReadonlySet<string> = new Set()): Operator[] {
+export function rankOperators(
+  operators: readonly Operator[],
+  session: Pick<Session, '_userGroupId'>,
+  line: Line,
+  exclude: ReadonlySet<string> = new Set(),
+): Operator[] {
   return operators
     .filter((o) => !exclude.has(o.__id) && mayTake(o, session, line) && room(o, line) > 0)
-    .sort(
-      (a, b) =>
-        a.activeSessions - b.activeSessions ||
-        (a.idleSince ?? '').localeCompare(b.idleSince ?? '') ||
-        a.__id.localeCompare(b.__id),
-    );
+    .sort((a, b) => a.activeSessions - b.activeSessions || (a.idleSince ?? '').localeCompare(b.idleSince ?? '') || a.__id.localeCompare(b.__id));
 }
 
 /** The session an operator with room should get next: the first in queue order it may take. */

@@ -4,7 +4,7 @@
  * with one Query instead of reading every operator.
  */
 import type { Operator } from '../model/schemas.ts';
-import { tableName, type TransactItem } from '../store/db.ts';
+import { type TransactItem, tableName } from '../store/db.ts';
 import { onlineMemberKey } from '../store/keys.ts';
 
 /** The presence writes of a status change from `before` (may be absent) to `after`. */

@@ -4,7 +4,7 @@
  * was made on: the line's recent assignment rate (how fast the queue has been moving), the free
  * slots of the online operators who may take it, and how many are ahead.
  */
-import { hasRole, type Caller } from '../auth/caller.ts';
+import { type Caller, hasRole } from '../auth/caller.ts';
 import { canSeeSession } from '../auth/policy.ts';
 import { conflict, notFound } from '../errors.ts';
 import type { Line, Operator, Session } from '../model/schemas.ts';

@@ -58,7 +58,7 @@ async function assignToBot(session: Session, line: Line): Promise<void> {
 export async function routeSession(sessionId: string, options: { created?: boolean } = {}): Promise<RouteOutcome> {
   for (let pick = 0; pick < MAX_PICKS; pick++) {
     const session = await findSession(sessionId);
-    if (!session || session._state !== 'Waiting') return 'not-waiting';
+    if (session?._state !== 'Waiting') return 'not-waiting';
     const line = await getLineCached(session._line);
     if (line._routing.mode !== 'auto') return 'manual';
     try {
@@ -97,7 +97,7 @@ export async function fillOperator(operatorId: string, lines?: readonly Line[]):
   const queues = new Map<string, Session[]>();
   for (let pick = 0; pick < MAX_PICKS * 4; pick++) {
     const operator = await findOperator(operatorId);
-    if (!operator || operator.status !== 'online') return assigned;
+    if (operator?.status !== 'online') return assigned;
     linesOf ??= await autoLinesOf(operator, lines);
     let best: { session: Session; line: Line } | undefined;
     for (const line of linesOf) {
@@ -116,7 +116,7 @@ export async function fillOperator(operatorId: string, lines?: readonly Line[]):
     tried.add(best.session.__id);
     // The queue comes from an index (eventually consistent): decide on the session as it is now.
     const current = await findSession(best.session.__id);
-    if (!current || current._state !== 'Waiting' || current._line !== best.line.__id || !mayTake(operator, current, best.line)) continue;
+    if (current?._state !== 'Waiting' || current._line !== best.line.__id || !mayTake(operator, current, best.line)) continue;
     if (best.line._routing.botFirst && best.line._botId && current._version === 1) continue;
     try {
       await assignRouted(current, best.line, operator);

@@ -11,10 +11,10 @@
  * more than the first run did.
  */
 import type { EventSink } from '../events/consumer.ts';
-import { backgroundUsage } from '../store/db.ts';
 import type { ChangeRecord } from '../events/map.ts';
 import type { ChatlinesEvent } from '../events/schema.ts';
 import type { Line, Session, SessionFieldChange } from '../model/schemas.ts';
+import { backgroundUsage } from '../store/db.ts';
 import { holderOf } from './capacity.ts';
 import { fillOperator, routeSession } from './runner.ts';
 import { allLines } from './store.ts';
@@ -54,7 +54,7 @@ export function routingWork(events: readonly ChatlinesEvent[], records: readonly
     const now = record.newImage;
     if (now?.entity !== 'operator' || now.status !== 'online') continue;
     const was = record.oldImage;
-    const cameOnline = !was || was.status !== 'online';
+    const cameOnline = was?.status !== 'online';
     const moreRoom = !!was && (now.capacity ?? null) !== (was.capacity ?? null);
     if (cameOnline || moreRoom) work.operators.add(String(now.__id));
   }

@@ -5,16 +5,10 @@
  * line (gsi1 `LINES`, to find an operator's lines), and the line's recent assignments.
  */
 import type { Line, Operator, Session } from '../model/schemas.ts';
-import { getItems, queryPage, type Item } from '../store/db.ts';
-import {
-  INDEX,
-  LINES_PARTITION,
-  lineSessionsByStatePartition,
-  onlineGroupPartition,
-  operatorKey,
-} from '../store/keys.ts';
-import { keyAttributesOf } from '../store/table.ts';
+import { getItems, type Item, queryPage } from '../store/db.ts';
 import { readLine, readOperator, readSession } from '../store/items.ts';
+import { INDEX, LINES_PARTITION, lineSessionsByStatePartition, onlineGroupPartition, operatorKey } from '../store/keys.ts';
+import { keyAttributesOf } from '../store/table.ts';
 import { queueOrder } from './decide.ts';
 
 async function queryAll(input: Parameters<typeof queryPage>[0], max = Infinity): Promise<Item[]> {
@@ -59,7 +53,10 @@ export async function waitingSessions(lineId: string): Promise<Session[]> {
     ExpressionAttributeNames: { '#pk': keyAttributesOf(index).pk },
     ExpressionAttributeValues: { ':pk': lineSessionsByStatePartition(lineId, 'Waiting') },
   });
-  return items.map((i) => readSession(i)).filter((s) => s._state === 'Waiting').sort(queueOrder);
+  return items
+    .map((i) => readSession(i))
+    .filter((s) => s._state === 'Waiting')
+    .sort(queueOrder);
 }
 
 /** The newest sessions of a line taken by operators (for the queue estimate): newest first, at most `limit`. */

@@ -5,20 +5,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createLinesClient } from '../../lib/client/index.ts';
-import { routeSession, fillOperator } from '../../lib/routing/runner.ts';
+import { fillOperator, routeSession } from '../../lib/routing/runner.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
-import {
-  activeOf,
-  arrive,
-  operatorToken,
-  queueOrder,
-  routingLine,
-  sessionsOf,
-  setStatus,
-  settle,
-  type RoutingLine,
-  type SessionView,
-} from './support.ts';
+import { activeOf, arrive, operatorToken, queueOrder, type RoutingLine, routingLine, type SessionView, sessionsOf, setStatus, settle } from './support.ts';
 
 let host: TestHost;
 let admin: string;
@@ -85,7 +74,10 @@ describe('auto routing: 100 sessions, 10 operators of capacity 3', () => {
       assert.equal(typeof r.body.basis, 'string');
       return r.body.position as number;
     });
-    assert.deepEqual(positions, queue.map((_, i) => i + 1));
+    assert.deepEqual(
+      positions,
+      queue.map((_, i) => i + 1),
+    );
     // Not for sessions out of the queue.
     const assigned = all.find((s) => s._state === 'AssignedToOperator')!;
     assert.equal((await host.call('GET', `/v1/sessions/${assigned.__id}/queue`, { token: admin })).status, 409);
@@ -93,7 +85,10 @@ describe('auto routing: 100 sessions, 10 operators of capacity 3', () => {
 
   it('10 closes: the 10 oldest sessions of the highest priority are assigned next', async () => {
     const queueBefore = all.filter((s) => s._state === 'Waiting').sort(queueOrder);
-    const expected = queueBefore.slice(0, 10).map((s) => s.__id).sort();
+    const expected = queueBefore
+      .slice(0, 10)
+      .map((s) => s.__id)
+      .sort();
     assert.ok(queueBefore.slice(0, 10).every((s) => s._priority === 'High'));
     const assigned = all.filter((s) => s._state === 'AssignedToOperator');
     // One close per operator, in parallel.
@@ -103,10 +98,16 @@ describe('auto routing: 100 sessions, 10 operators of capacity 3', () => {
         return host.call('POST', `/v1/sessions/${s.__id}/close`, { token: o.token });
       }),
     );
-    assert.deepEqual(closes.map((r) => r.status), ops.map(() => 200));
+    assert.deepEqual(
+      closes.map((r) => r.status),
+      ops.map(() => 200),
+    );
     await settle(host);
     all = await sessionsOf(host, admin, line.id);
-    const newlyAssigned = all.filter((s) => s._state === 'AssignedToOperator' && !assigned.some((a) => a.__id === s.__id)).map((s) => s.__id).sort();
+    const newlyAssigned = all
+      .filter((s) => s._state === 'AssignedToOperator' && !assigned.some((a) => a.__id === s.__id))
+      .map((s) => s.__id)
+      .sort();
     assert.deepEqual(newlyAssigned, expected);
     for (const o of ops) assert.equal(await activeOf(o.sub), 3, `${o.sub} back at 3`);
     assert.equal(all.filter((s) => s._state === 'Waiting').length, 60);

@@ -33,7 +33,13 @@ export async function routingLine(
 ): Promise<RoutingLine> {
   const line = await host.call('POST', '/v1/lines', {
     token: admin,
-    body: { __name: options.name ?? 'Routing', _operatorGroups: options.groups ?? ['support'], _supervisorGroups: ['leads'], _botId: options.bot ?? null, _routing: routing },
+    body: {
+      __name: options.name ?? 'Routing',
+      _operatorGroups: options.groups ?? ['support'],
+      _supervisorGroups: ['leads'],
+      _botId: options.bot ?? null,
+      _routing: routing,
+    },
   });
   assert.equal(line.status, 201, JSON.stringify(line.body));
   const channel = await host.call('POST', '/v1/channels', { token: admin, body: { _line: line.body.__id, _type: 'telegram', __name: 'tg' } });

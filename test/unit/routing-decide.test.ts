@@ -74,9 +74,15 @@ describe('picking an operator', () => {
       op('elsewhere', 0, null, { groups: ['g9'] }),
       op('override', 3, null, { capacity: 5 }),
     ];
-    assert.deepEqual(rankOperators(ops, session(), line).map((o) => o.__id), ['idle', 'recent', 'busy', 'override']);
+    assert.deepEqual(
+      rankOperators(ops, session(), line).map((o) => o.__id),
+      ['idle', 'recent', 'busy', 'override'],
+    );
     // A session of group g2 only goes to g2's operators.
-    assert.deepEqual(rankOperators([...ops, op('g2op', 2, null, { groups: ['g2'] })], session({ _userGroupId: 'g2' }), line).map((o) => o.__id), ['g2op']);
+    assert.deepEqual(
+      rankOperators([...ops, op('g2op', 2, null, { groups: ['g2'] })], session({ _userGroupId: 'g2' }), line).map((o) => o.__id),
+      ['g2op'],
+    );
   });
   it('the queue: priority, then age; an operator gets the first it may take', () => {
     const a = session({ __createdAt: '2026-12-01T09:00:00.000Z' });
@@ -84,7 +90,10 @@ describe('picking an operator', () => {
     const c = session({ __createdAt: '2026-12-01T09:01:00.000Z', _priority: 'Low' });
     const d = session({ __createdAt: '2026-12-01T08:00:00.000Z', _priority: 'High', _userGroupId: 'g2' });
     const queue = [a, b, c, d].sort(queueOrder);
-    assert.deepEqual(queue.map((s) => s.__id), [d, b, c, a].map((s) => s.__id));
+    assert.deepEqual(
+      queue.map((s) => s.__id),
+      [d, b, c, a].map((s) => s.__id),
+    );
     assert.equal(nextSessionFor(op('x', 0, null), queue, line)?.__id, b.__id);
   });
 });
@@ -115,15 +124,32 @@ describe('capacity items', () => {
 
 describe('triggers', () => {
   const event = (type: string, s: Session, changes: { field: string; old: unknown; new: unknown }[] = []): ChatlinesEvent =>
-    ({ id: `${s.__id}.1`, type, time: NOW, line: line.__id, channel: line.__id, session: s.__id, sequence: 1, data: { session: s, changes } }) as ChatlinesEvent;
+    ({
+      id: `${s.__id}.1`,
+      type,
+      time: NOW,
+      line: line.__id,
+      channel: line.__id,
+      session: s.__id,
+      sequence: 1,
+      data: { session: s, changes },
+    }) as ChatlinesEvent;
   it('Waiting sessions are routed, freed operators filled, operators coming online filled', () => {
     const queued = session();
     const closed = session({ _state: 'Closed', _userId: 'alice' });
     const work = routingWork(
       [event('session.created', queued), event('session.closed', closed, [{ field: '_state', old: 'AssignedToOperator', new: 'Closed' }])],
       [
-        { eventName: 'MODIFY', oldImage: { entity: 'operator', __id: 'bob', status: 'offline' }, newImage: { entity: 'operator', __id: 'bob', status: 'online' } },
-        { eventName: 'MODIFY', oldImage: { entity: 'operator', __id: 'carol', status: 'online', activeSessions: 1 }, newImage: { entity: 'operator', __id: 'carol', status: 'online', activeSessions: 2 } },
+        {
+          eventName: 'MODIFY',
+          oldImage: { entity: 'operator', __id: 'bob', status: 'offline' },
+          newImage: { entity: 'operator', __id: 'bob', status: 'online' },
+        },
+        {
+          eventName: 'MODIFY',
+          oldImage: { entity: 'operator', __id: 'carol', status: 'online', activeSessions: 1 },
+          newImage: { entity: 'operator', __id: 'carol', status: 'online', activeSessions: 2 },
+        },
       ],
     );
     assert.deepEqual([...work.sessions], [[queued.__id, { created: true }]]);
