@@ -35,6 +35,7 @@ import { metricsRoutes, scheduledFunctions as metricsScheduledFunctions } from '
 import { routingRoutes } from './routes/routing.ts';
 import { searchRoutes } from './routes/search.ts';
 import { sessionRoutes } from './routes/sessions.ts';
+import { visitorRoutes } from './routes/visitors.ts';
 
 export type { HttpMethod, RouteSpec, TableAccess } from '../lib/http/spec.ts';
 /** A manifest entry is an operation spec. */
@@ -52,6 +53,7 @@ export const routes: readonly RouteSpec[] = [
   ...eventRoutes,
   ...routingRoutes,
   ...docsRoutes,
+  ...visitorRoutes,
 ];
 
 /** Functions that are not routes: triggered by a schedule. */

@@ -147,7 +147,9 @@ export class ChatlinesHttpApi extends Construct {
         acknowledge(
           added!.node.defaultChild as CfnRoute,
           'AwsSolutions-APIG4',
-          `${route.method} ${route.path} is public by contract (health and the OpenAPI document need no token).`,
+          route.visitor
+            ? `${route.method} ${route.path} is a web-chat visitor route: no staff JWT by design; the function verifies the visitor token and the route is throttled.`
+            : `${route.method} ${route.path} is public by contract (health and the OpenAPI document need no token).`,
         );
       }
     }

@@ -16,12 +16,14 @@ import {
   type TableAccess,
 } from '../routes.ts';
 import { ChatlinesFunction, pascalCase } from './chatlines-function.ts';
+import { ChatlinesConsole } from './console.ts';
 import { EVENT_BUS_NAME, StreamConsumer } from './events.ts';
 import { ChatlinesHttpApi } from './http-api.ts';
 import { ApiIdentity } from './identity.ts';
 import { Monitoring } from './monitoring.ts';
 import { ScheduledChatlinesFunction } from './scheduled-function.ts';
 import { ChatlinesTable } from './table.ts';
+import { VisitorTokenSecret } from './visitors.ts';
 
 export interface ChatlinesStackProps extends StackProps {
   /** Defaults to the manifest; tests pass variants (e.g. a stand-in scheduled function). */
@@ -56,6 +58,7 @@ export class ChatlinesStack extends Stack {
   readonly httpApi: ChatlinesHttpApi;
   readonly identity: ApiIdentity;
   readonly monitoring: Monitoring;
+  readonly console: ChatlinesConsole;
 
   constructor(scope: Construct, id: string, props: ChatlinesStackProps = {}) {
     super(scope, id, { description: 'chatlines: Live Chat support sessions (HTTP API, Lambda, DynamoDB)', ...props });
@@ -74,6 +77,12 @@ export class ChatlinesStack extends Stack {
           description: `chatlines ${served.map((r) => `${r.method} ${r.path}`).join(', ')}`.slice(0, 256),
         }),
       );
+    }
+
+    // The visitor routes (web-chat widget) sign and verify their tokens with a key of the stack's.
+    const visitorFiles = new Set(routes.filter((r) => r.visitor).map((r) => r.function));
+    if (visitorFiles.size > 0) {
+      new VisitorTokenSecret(this, 'VisitorTokens', { functions: [...visitorFiles].map((f) => this.functions.get(f)!.function) });
     }
 
     // Events out: the bus and the stream's consumer (issue 12).
@@ -108,6 +117,8 @@ export class ChatlinesStack extends Stack {
       jwtIssuer: this.identity.issuer,
       jwtAudience: this.identity.audience,
     });
+
+    this.console = new ChatlinesConsole(this, 'Console', { apiEndpoint: this.httpApi.api.apiEndpoint, identity: this.identity });
 
     const allFunctions = new Map<string, IFunction>(routeFunctions);
     for (const s of this.scheduled) allFunctions.set(`scheduled-${s.definition.function}`, s.function.function);

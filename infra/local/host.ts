@@ -12,6 +12,7 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { HttpEvent, HttpHandler } from '../../lib/http/handler.ts';
 import { problem } from '../../lib/http/problem.ts';
 import { pathPattern, routes, type RouteDefinition } from '../routes.ts';
+import { serveConsole } from './console.ts';
 import { createVerifier, type DevKey } from './jwt.ts';
 
 /** API Gateway's own payload limit; the functions enforce a smaller one of their own. */
@@ -57,6 +58,8 @@ export interface HostOptions {
   port: number;
   host?: string;
   key: DevKey;
+  /** Serve the built console at `/`, its config and the development sign-in (default true; local only). */
+  console?: boolean;
   /** Called for each request after the response is written (request log). */
   onRequest?: (line: string) => void;
 }
@@ -84,6 +87,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = (req.method ?? 'GET').toUpperCase();
+    if (options.console !== false && (await serveConsole(req, res, url, options.key))) return;
     const matches = compiled
       .map((c) => ({ ...c, match: c.pattern.exec(url.pathname) }))
       .filter((c) => c.match !== null)

@@ -8,7 +8,10 @@
  * Ctrl-C stops everything it started.
  */
 import './node-version.ts';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { consoleDir } from './console.ts';
 import { startAggregationTimer, writeEndpointFile } from './aggregate.ts';
 import { parseArgs } from 'node:util';
 import { ensureTable, startDynamoDbLocal, type RunningDynamoDb } from './dynamodb.ts';
@@ -28,6 +31,13 @@ const aggregateEvery = Number(values['aggregate-every']);
 if (!Number.isFinite(aggregateEvery) || aggregateEvery < 0) {
   console.error(`chatlines: --aggregate-every takes seconds (0 turns the metrics timer off), not "${values['aggregate-every']}"`);
   process.exit(1);
+}
+
+// The console (dist/console) is built by `npm ci`; build it here when it is missing.
+if (!existsSync(join(consoleDir(), 'index.html'))) {
+  console.log('chatlines: building the console (npm run build:console)…');
+  const built = spawnSync('npm', ['run', '-s', 'build:console'], { stdio: 'inherit' });
+  if (built.status !== 0) console.error('chatlines: the console did not build; the API runs without it.');
 }
 
 const port = Number(process.env.PORT ?? 3000);
@@ -63,6 +73,7 @@ try {
   });
   const storage = dynamo ? (values['in-memory'] ? 'DynamoDB Local, in memory' : `DynamoDB Local, data in ${dataDir}`) : endpoint;
   console.log(`chatlines API on ${host.url}  (Node ${process.version}; table ${tableName} ${table}; ${storage})`);
+  console.log(`  console: ${host.url}/  (development sign-in; widget demo: ${host.url}/demo.html?channel=<livechat channel id>)`);
   console.log(`  health:  curl ${host.url}/v1/health`);
   console.log(`  token:   TOKEN=$(npm run -s token -- --sub alice --roles admin)`);
   console.log(`  then:    curl -H "Authorization: Bearer $TOKEN" ${host.url}/v1/lines -d '{"__name":"Support"}'`);

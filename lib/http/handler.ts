@@ -54,6 +54,17 @@ export interface RouteContext<P, Q, B> {
   /** The `If-Match` version (`"3"`, `W/"3"` or `3`): the command applies only to that version. */
   ifMatch: number | undefined;
   idempotency: IdempotencyWrites;
+  /** What the route's own `authenticate` returned (the visitor routes: the visitor's claims); else undefined. */
+  principal: unknown;
+}
+
+export interface RouteOptions {
+  /**
+   * For routes without a staff JWT that check a credential of their own (the visitor routes):
+   * runs before any input is parsed, so a bad credential is 401 whatever the body (as a gateway
+   * authorizer would answer). Its result is the context's `principal`.
+   */
+  authenticate?(header: (name: string) => string | undefined): Promise<unknown>;
 }
 
 export type HttpEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
@@ -141,7 +152,7 @@ function replay(record: IdempotencyRecord, requestHash: string): Reply {
 }
 
 /** Builds the Lambda handler of one route from its operation spec and its use case. */
-export function route<S extends RouteSpec>(spec: S, run: Run<S>): HttpHandler {
+export function route<S extends RouteSpec>(spec: S, run: Run<S>, options: RouteOptions = {}): HttpHandler {
   const needsAuth = spec.auth;
   const operation = spec.operation ?? spec.function;
   const bodySchema = spec.parseBodyWith ?? spec.body?.schema;
@@ -189,6 +200,7 @@ export function route<S extends RouteSpec>(spec: S, run: Run<S>): HttpHandler {
       throw new ChatlinesError('too-large', `the body is larger than ${MAX_BODY_BYTES} bytes`);
     }
     const caller = needsAuth ? callerFromClaims(event.requestContext?.authorizer?.jwt?.claims) : (undefined as unknown as Caller);
+    const principal = options.authenticate ? await options.authenticate((n) => header(event, n)) : undefined;
     const params = parsePart(spec.params, event.pathParameters ?? {}, 'params');
     const query = parsePart(spec.query, event.queryStringParameters ?? {}, 'query');
     const body = bodySchema ? parsePart(bodySchema, parseJson(text), '') : undefined;
@@ -197,13 +209,15 @@ export function route<S extends RouteSpec>(spec: S, run: Run<S>): HttpHandler {
     }
 
     const key = MUTATING.has(method) ? header(event, 'idempotency-key') : undefined;
-    if (key === undefined || !needsAuth) {
-      return runWith({ params, query, body, caller, requestId, receivedAt, ifMatch } as Omit<Ctx, 'idempotency'>, () => []);
-    }
-    if (!IDEMPOTENCY_KEY.test(key)) {
+    // A malformed key is refused everywhere; on routes without a staff caller (the visitor
+    // routes) a well-formed one is accepted and not recorded.
+    if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
       throw new ChatlinesError('invalid', 'Idempotency-Key must be 1-128 letters, digits or _.:-', [
         { path: 'headers.idempotency-key', message: 'invalid format' },
       ]);
+    }
+    if (key === undefined || !needsAuth) {
+      return runWith({ params, query, body, caller, requestId, receivedAt, ifMatch, principal } as Omit<Ctx, 'idempotency'>, () => []);
     }
     const requestHash = createHash('sha256')
       .update(`${method} ${event.rawPath}\n${text ?? ''}`)
@@ -221,7 +235,7 @@ export function route<S extends RouteSpec>(spec: S, run: Run<S>): HttpHandler {
       }),
     ];
     try {
-      return await runWith({ params, query, body, caller, requestId, receivedAt, ifMatch } as Omit<Ctx, 'idempotency'>, idempotency);
+      return await runWith({ params, query, body, caller, requestId, receivedAt, ifMatch, principal } as Omit<Ctx, 'idempotency'>, idempotency);
     } catch (error) {
       // A parallel request with the same key may have won the race: answer with its reply.
       if (error instanceof ChatlinesError && error.kind === 'conflict') {

@@ -93,7 +93,7 @@ function operationId(fn: string): string {
 /** Problem statuses of a route: its own plus the ones every route of its kind may answer. */
 export function problemStatuses(spec: RouteSpec): number[] {
   const set = new Set<number>([...spec.problems, 429, 500, 503]);
-  if (spec.auth) set.add(401);
+  if (spec.auth || spec.visitor === 'token') set.add(401);
   if (spec.params || spec.query || spec.body) set.add(400);
   if (spec.body) set.add(413);
   if (spec.auth && MUTATING.has(spec.method)) set.add(409); // a reused Idempotency-Key
@@ -171,7 +171,7 @@ export function openApiDocument(routes: readonly RouteSpec[], options: { version
       ...(params.length ? { parameters: params } : {}),
       ...(spec.body ? { requestBody: { required: true, content: { 'application/json': { schema: ref(spec.body.name) } } } } : {}),
       responses,
-      security: spec.auth ? [{ bearer: [] }] : [],
+      security: spec.auth ? [{ bearer: [] }] : spec.visitor === 'token' ? [{ visitorToken: [] }] : [],
     };
   }
 
@@ -212,7 +212,10 @@ export function openApiDocument(routes: readonly RouteSpec[], options: { version
     },
     components: {
       schemas: { ...inputSchemas, ...outputSchemas },
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+        visitorToken: { type: 'http', scheme: 'bearer', bearerFormat: 'chatlines visitor token (vt1.…) from POST /v1/visitors' },
+      },
     },
   };
 }

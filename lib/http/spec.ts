@@ -39,7 +39,19 @@ export function named<S extends z.ZodType>(name: string, schema: S): Named<S> {
   return { name, schema };
 }
 
-export type OperationTag = 'health' | 'docs' | 'lines' | 'channels' | 'clients' | 'operators' | 'sessions' | 'messages' | 'search' | 'metrics' | 'webhooks';
+export type OperationTag =
+  | 'health'
+  | 'docs'
+  | 'lines'
+  | 'channels'
+  | 'clients'
+  | 'operators'
+  | 'sessions'
+  | 'messages'
+  | 'search'
+  | 'metrics'
+  | 'webhooks'
+  | 'visitors';
 
 export interface RouteSpec {
   readonly method: HttpMethod;
@@ -50,8 +62,14 @@ export interface RouteSpec {
   /** Name in logs and metrics; defaults to `function` (set it when routes share a function). */
   readonly operation?: string;
   readonly access: TableAccess;
-  /** false only for health and the OpenAPI document: no JWT authorizer, no caller. */
+  /** false only for health, the OpenAPI document and the visitor routes: no JWT authorizer, no caller. */
   readonly auth: boolean;
+  /**
+   * Visitor routes of the web-chat widget (with `auth: false`): `open` takes no token (a
+   * visitor starts there), `token` needs a visitor token, which the function verifies itself
+   * (`route(spec, run, { authenticate })`) before any input is parsed.
+   */
+  readonly visitor?: 'open' | 'token';
   /**
    * A per-route limit tighter than the stage's default (requests per second, burst): set on
    * routes that are rare by nature (configuration) or costly (search).

@@ -50,8 +50,9 @@ describe('the OpenAPI document', () => {
       const statuses = Object.keys(op.responses).map(Number);
       assert.ok(statuses.some((s) => s >= 200 && s < 300), `${operationKey(r)} has no success response`);
       for (const s of [429, 500, 503]) assert.ok(statuses.includes(s), `${operationKey(r)} lacks ${s}`);
-      assert.equal(statuses.includes(401), r.auth, `${operationKey(r)}: 401 iff authenticated`);
-      assert.deepEqual(op.security, r.auth ? [{ bearer: [] }] : []);
+      const visitorToken = r.visitor === 'token';
+      assert.equal(statuses.includes(401), r.auth || visitorToken, `${operationKey(r)}: 401 iff authenticated (staff JWT or visitor token)`);
+      assert.deepEqual(op.security, r.auth ? [{ bearer: [] }] : visitorToken ? [{ visitorToken: [] }] : []);
       assert.equal(op.operationId.includes('-'), false);
     }
     assert.ok(doc.components.schemas.Problem);

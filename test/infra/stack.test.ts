@@ -31,7 +31,7 @@ const scheduled: readonly ScheduledFunctionDefinition[] = scheduledFunctions.len
  * CDK's own helper Lambdas (log retention, custom-resource providers) have these logical-id
  * prefixes and never carry the chatlines:function tag; every other Lambda must be ours.
  */
-const CDK_HELPER_LAMBDA = /^(LogRetention|CustomResourceProvider|AWS679f53fac002430cb0da5b7982bd2287|CustomS3AutoDeleteObjects|BucketNotificationsHandler)/;
+const CDK_HELPER_LAMBDA = /^(LogRetention|CustomResourceProvider|AWS679f53fac002430cb0da5b7982bd2287|CustomS3AutoDeleteObjects|BucketNotificationsHandler|CustomCDKBucketDeployment)/;
 
 const outdir = mkdtempSync(join(tmpdir(), 'chatlines-cdk-'));
 let template: Template;
@@ -143,8 +143,9 @@ describe('functions', () => {
       assert.deepEqual(p.Architectures, ['arm64'], file);
       assert.equal(p.Handler, 'index.handler', file);
       assert.deepEqual(p.TracingConfig, { Mode: 'Active' }, file);
-      const own = file.startsWith('stream:') ? ['EVENT_BUS_NAME'] : [];
-      assert.deepEqual(Object.keys(p.Environment.Variables).sort(), [...own, 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME', 'TABLE_NAME'], file);
+      const visitor = routes.some((r) => r.function === file && r.visitor);
+      const own = [...(file.startsWith('stream:') ? ['EVENT_BUS_NAME'] : []), ...(visitor ? ['VISITOR_SECRET_ARN'] : [])];
+      assert.deepEqual(Object.keys(p.Environment.Variables).sort(), [...own, 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME', 'TABLE_NAME'].sort(), file);
       const logGroup = resources[p.LoggingConfig.LogGroup.Ref];
       assert.equal(logGroup?.Type, 'AWS::Logs::LogGroup', file);
       assert.ok(logGroup.Properties.RetentionInDays > 0, file);
@@ -168,10 +169,12 @@ describe('HTTP API', () => {
     }
   });
 
-  test('the JWT authorizer on every route but health and the OpenAPI document', () => {
+  test('the JWT authorizer on every route but health, the OpenAPI document and the (throttled) visitor routes', () => {
     const [[authorizerId, authorizer]] = ofType('AWS::ApiGatewayV2::Authorizer') as [[string, Json]];
     assert.equal(authorizer.Properties.AuthorizerType, 'JWT');
-    const publicRoutes = routes.filter((r) => !r.auth).map((r) => `${r.method} ${r.path}`);
+    const visitorRoutes = routes.filter((r) => r.visitor);
+    assert.ok(visitorRoutes.length >= 4 && visitorRoutes.every((r) => !r.auth && r.path.startsWith('/v1/visitors') && r.throttle), 'visitor routes');
+    const publicRoutes = routes.filter((r) => !r.auth && !r.visitor).map((r) => `${r.method} ${r.path}`);
     assert.ok(publicRoutes.every((key) => key === 'GET /v1/health' || key === 'GET /v1/openapi.json'), `public: ${publicRoutes.join(', ')}`);
     for (const route of routes) {
       const [, r] = ofType('AWS::ApiGatewayV2::Route').find(([, r]) => r.Properties.RouteKey === `${route.method} ${route.path}`)!;
@@ -198,7 +201,7 @@ describe('HTTP API', () => {
     });
   });
 
-  test('Cognito app client: roles not writable by users, SRP only, OAuth only as the code grant and only with callback URLs', () => {
+  test('Cognito app client: roles not writable by users, SRP only, OAuth only as the code grant, back to the console and the given callback URLs', () => {
     const clients = ofType('AWS::Cognito::UserPoolClient');
     assert.equal(clients.length, 1);
     const props = clients[0]![1].Properties as Json;
@@ -212,9 +215,14 @@ describe('HTTP API', () => {
     // OAuth: the authorization code grant only (PKCE, public client), no implicit grant, and
     // only when OAuthCallbackUrls is given; no placeholder URL anywhere.
     template.hasParameter('OAuthCallbackUrls', { Type: 'String', Default: '', AllowedPattern: Match.stringLikeRegexp('https://') });
-    assert.deepEqual(props.AllowedOAuthFlows, { 'Fn::If': ['OAuthEnabled', ['code'], { Ref: 'AWS::NoValue' }] });
-    assert.deepEqual(props.CallbackURLs, { 'Fn::If': ['OAuthEnabled', { 'Fn::Split': [',', { Ref: 'OAuthCallbackUrls' }] }, { Ref: 'AWS::NoValue' }] });
-    assert.deepEqual(props.AllowedOAuthFlowsUserPoolClient, { 'Fn::If': ['OAuthEnabled', true, { Ref: 'AWS::NoValue' }] });
+    // With the console in the stack (issue 16) the code grant is always on: the console's URL is a
+    // callback, and OAuthCallbackUrls adds other apps' URLs.
+    assert.deepEqual(props.AllowedOAuthFlows, ['code']);
+    assert.deepEqual(props.AllowedOAuthFlowsUserPoolClient, true);
+    const consoleCallback = { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [Match.stringLikeRegexp('^ConsoleCdn'), 'DomainName'] }, '/']] };
+    template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      CallbackURLs: { 'Fn::If': ['OAuthEnabled', { 'Fn::Split': [',', Match.anyValue()] }, [consoleCallback]] },
+    });
     assert.doesNotMatch(JSON.stringify(props), /implicit|client_credentials|example\.com|localhost/);
     template.hasCondition('OAuthEnabled', { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'OAuthCallbackUrls' }, ''] }] });
   });
@@ -236,12 +244,17 @@ describe('HTTP API', () => {
 });
 
 describe('IAM', () => {
-  test('no statement has a wildcard action', () => {
+  test('no statement has a wildcard action (CDK\'s deploy-time BucketDeployment handler aside: S3 and CloudFront only)', () => {
     const statements: Json[] = [];
-    for (const [, p] of ofType('AWS::IAM::Policy')) statements.push(...p.Properties.PolicyDocument.Statement);
+    const deployHandler: Json[] = [];
+    const isDeployHandler = (roleRefs: Json[]) => roleRefs.some((r) => String(r.Ref).startsWith('CustomCDKBucketDeployment'));
+    for (const [, p] of ofType('AWS::IAM::Policy')) (isDeployHandler(p.Properties.Roles) ? deployHandler : statements).push(...p.Properties.PolicyDocument.Statement);
     for (const [, r] of ofType('AWS::IAM::Role')) for (const p of r.Properties.Policies ?? []) statements.push(...p.PolicyDocument.Statement);
     assert.ok(statements.length > routes.length, 'found the policies');
     for (const action of statements.flatMap(actionsOf)) assert.doesNotMatch(action, /\*/, action);
+    // CDK's grants (s3:GetObject*, s3:List*, …) are its own; acknowledged one by one in infra/aws/console.ts.
+    assert.ok(deployHandler.length > 0, 'found the deployment handler policy');
+    for (const action of deployHandler.flatMap(actionsOf)) assert.match(action, /^(s3|cloudfront):/, action);
   });
 
   test('table grants follow the manifest: read-only functions get no write action, none gets no table action', () => {
@@ -425,5 +438,97 @@ describe('API limits', () => {
     const pattern = new RegExp(template.toJSON().Parameters.CorsAllowedOrigins.AllowedPattern);
     assert.ok(pattern.test('') && pattern.test('https://app.example.com,https://b.example.com'));
     assert.ok(!pattern.test('*') && !pattern.test('https://*.example.com'));
+  });
+});
+
+describe('console (issue 16)', () => {
+  const one = (type: string): [string, Json] => {
+    const found = ofType(type);
+    assert.ok(found.length >= 1, type);
+    return found[0]!;
+  };
+  const buckets = () => ofType('AWS::S3::Bucket');
+
+  test('assets and logs buckets: public access blocked, encrypted, SSL enforced; the assets bucket logs its access', () => {
+    assert.equal(buckets().length, 2);
+    for (const [id, b] of buckets()) {
+      assert.deepEqual(
+        b.Properties.PublicAccessBlockConfiguration,
+        { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+        id,
+      );
+      assert.ok(b.Properties.BucketEncryption, id);
+      const policy = ofType('AWS::S3::BucketPolicy').find(([, p]) => p.Properties.Bucket.Ref === id);
+      assert.ok(policy, `${id} has a bucket policy`);
+      const statements = policy[1].Properties.PolicyDocument.Statement as Json[];
+      assert.ok(statements.some((st) => st.Effect === 'Deny' && st.Condition?.Bool?.['aws:SecureTransport'] === 'false'), `${id} enforces SSL`);
+    }
+    const assets = buckets().find(([id]) => id.startsWith('ConsoleAssets'))!;
+    assert.ok(assets[1].Properties.LoggingConfiguration?.DestinationBucketName, 'server access logs');
+  });
+
+  test('CloudFront: origin access control, index.html at the root, HTTPS, security headers, /v1/* to the API uncached, logging', () => {
+    const [, oac] = one('AWS::CloudFront::OriginAccessControl');
+    assert.equal(oac.Properties.OriginAccessControlConfig.SigningBehavior, 'always');
+    const [, dist] = one('AWS::CloudFront::Distribution');
+    const config = dist.Properties.DistributionConfig;
+    assert.equal(config.DefaultRootObject, 'index.html');
+    assert.equal(config.DefaultCacheBehavior.ViewerProtocolPolicy, 'redirect-to-https');
+    assert.ok(config.DefaultCacheBehavior.ResponseHeadersPolicyId, 'security headers on the pages');
+    assert.ok(config.Logging?.Bucket, 'standard logging');
+    const s3Origin = (config.Origins as Json[]).find((o) => o.S3OriginConfig);
+    assert.ok(s3Origin?.OriginAccessControlId, 'S3 origin through OAC');
+    const api = (config.CacheBehaviors as Json[]).find((b) => b.PathPattern === '/v1/*')!;
+    assert.ok(api, 'a /v1/* behavior');
+    assert.equal(api.CachePolicyId, '4135ea2d-6df8-44a3-9df3-4b5a84be39ad', 'CachingDisabled');
+    assert.equal(api.ViewerProtocolPolicy, 'https-only');
+    assert.ok((api.AllowedMethods as string[]).includes('POST'));
+    const widget = (config.CacheBehaviors as Json[]).find((b) => b.PathPattern === '/widget.js');
+    assert.ok(widget?.ResponseHeadersPolicyId, 'widget.js has its own (cross-origin) headers');
+    const configBehavior = (config.CacheBehaviors as Json[]).find((b) => b.PathPattern === '/console/config.json');
+    assert.deepEqual(configBehavior?.ResponseHeadersPolicyId, widget.ResponseHeadersPolicyId, 'config.json too (the widget reads it)');
+    const policies = ofType('AWS::CloudFront::ResponseHeadersPolicy').map(([, p]) => p.Properties.ResponseHeadersPolicyConfig);
+    const pages = policies.find((p) => p.SecurityHeadersConfig?.ContentSecurityPolicy)!;
+    assert.match(pages.SecurityHeadersConfig.ContentSecurityPolicy.ContentSecurityPolicy, /default-src 'self'.*frame-ancestors 'none'/);
+    assert.ok(pages.SecurityHeadersConfig.StrictTransportSecurity);
+    assert.equal(pages.SecurityHeadersConfig.FrameOptions.FrameOption, 'DENY');
+    // Only CloudFront (this distribution) may read the bucket.
+    const assetsId = buckets().find(([id]) => id.startsWith('ConsoleAssets'))![0];
+    const policy = ofType('AWS::S3::BucketPolicy').find(([, p]) => p.Properties.Bucket.Ref === assetsId)![1];
+    const read = (policy.Properties.PolicyDocument.Statement as Json[]).find((st) => st.Effect === 'Allow')!;
+    assert.deepEqual(read.Principal, { Service: 'cloudfront.amazonaws.com' });
+    assert.ok(read.Condition.StringEquals['AWS:SourceArn'], 'scoped to the distribution');
+  });
+
+  test('the built console and a config.json with the API URL and the hosted UI are deployed, the distribution invalidated', () => {
+    const [, deployment] = one('Custom::CDKBucketDeployment');
+    const p = deployment.Properties;
+    assert.equal(p.SourceBucketNames.length, 2, 'the assets zip and the config.json');
+    assert.equal(p.DistributionPaths.includes('/console/config.json'), true);
+    assert.ok(p.DistributionId, 'invalidates the distribution');
+    const markers = JSON.stringify(p.SourceMarkers ?? p);
+    assert.match(markers, /Cdn|DomainName/, 'config.json carries the distribution URL (deploy-time token)');
+    template.hasOutput('ConsoleUrl', {});
+  });
+
+  test('Cognito: the app client runs the code flow back to the console; the hosted UI domain exists with the pool', () => {
+    template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      AllowedOAuthFlows: ['code'],
+      AllowedOAuthFlowsUserPoolClient: true,
+      AllowedOAuthScopes: Match.arrayWith(['openid']),
+    });
+    template.hasResource('AWS::Cognito::UserPoolDomain', { Condition: 'CreateUserPool' });
+  });
+
+  test('the visitor-token secret: generated, readable by the visitor functions only', () => {
+    const [secretId] = one('AWS::SecretsManager::Secret');
+    const ids = functionLogicalIds();
+    const visitorFiles = new Set(routes.filter((r) => r.visitor).map((r) => r.function));
+    for (const [file, id] of ids) {
+      const role = resources[id]!.Properties.Role['Fn::GetAtt'][0] as string;
+      const reads = roleActions(role).includes('secretsmanager:GetSecretValue');
+      assert.equal(reads, visitorFiles.has(file.replace(/^scheduled:/, '')) && !file.startsWith('scheduled:'), `${file} reads the secret: ${reads}`);
+      if (reads) assert.deepEqual(resources[id]!.Properties.Environment.Variables.VISITOR_SECRET_ARN, { Ref: secretId });
+    }
   });
 });

@@ -197,6 +197,12 @@ const STAFF_COMMAND = {
 const MATRIX: Row[] = [
   { route: 'GET /v1/health', cases: NONE, expect: all(200), request: async () => ({ path: '/v1/health' }) },
   { route: 'GET /v1/openapi.json', cases: NONE, expect: all(200), request: async () => ({ path: '/v1/openapi.json' }) },
+  // Visitor routes (issue 16) take no staff token: a staff JWT is no visitor token (401), and a
+  // visitor starts on livechat channels only (line A's is telegram: 404 to everyone).
+  { route: 'POST /v1/visitors', cases: NONE, expect: all(404), request: async () => ({ path: '/v1/visitors', body: { channel: w.channel.__id } }) },
+  { route: 'POST /v1/visitors/messages', cases: NONE, expect: all(401), request: async () => ({ path: '/v1/visitors/messages', body: { body: 'hi' } }) },
+  { route: 'GET /v1/visitors/messages', cases: NONE, expect: all(401), request: async () => ({ path: '/v1/visitors/messages' }) },
+  { route: 'GET /v1/visitors/queue', cases: NONE, expect: all(401), request: async () => ({ path: '/v1/visitors/queue' }) },
   {
     route: 'POST /v1/lines',
     cases: NONE,

@@ -15,6 +15,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { routes, type RouteDefinition } from '../../infra/routes.ts';
+import { visitorSecret } from '../../lib/store/secrets.ts';
+import { signVisitorToken } from '../../lib/visitors/token.ts';
 import { MAX_BODY_BYTES } from '../../lib/http/handler.ts';
 import { COLLECTIONS, FIELD_CATALOGUE } from '../../lib/search/filter.ts';
 import { type World, sameTable, snapshot, world } from '../support/fixtures.ts';
@@ -28,6 +30,7 @@ let host: TestHost;
 let w: World;
 let tokens: string[];
 let ids: { session: string; channel: string; client: string; line: string };
+let visitorToken: string;
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 interface Fuzz {
@@ -71,6 +74,10 @@ function validBody(r: RouteDefinition): Record<string, Json> | undefined {
       return { type: 'system', body: 'note' };
     case 'PATCH /v1/clients/{id}':
       return { _blockedStatus: 'blocked' };
+    case 'POST /v1/visitors':
+      return { channel: ids.channel };
+    case 'POST /v1/visitors/messages':
+      return { body: 'hello' };
     case 'PATCH /v1/channels/{id}':
       return { __name: 'renamed' };
     case 'POST /v1/channels/{id}/messages/{messageId}/status':
@@ -280,12 +287,13 @@ function fuzzFor(r: RouteDefinition): fc.Arbitrary<Omit<Fuzz, 'headers' | 'route
   const m = r.method;
   const path = pathOf(r, undefined, validQuery(r));
   const canSendBody = m !== 'GET';
-  if (!r.auth) {
+  if (!r.auth && !r.visitor) {
     // Nothing to refuse on the public routes: junk query and headers must not break them.
     out.push(fc.string({ maxLength: 50 }).map((q) => ({ kind: 'public-junk', method: m, path: `${r.path}?${encodeURIComponent(q)}=${encodeURIComponent(q)}` })));
     return out;
   }
-  out.push(badAuthorization.map((a) => ({ kind: 'bad-authorization', method: m, path, headers: { authorization: a } })));
+  // POST /v1/visitors reads no token: nothing to refuse in Authorization.
+  if (r.visitor !== 'open') out.push(badAuthorization.map((a) => ({ kind: 'bad-authorization', method: m, path, headers: { authorization: a } })));
   if (hasId(r)) {
     out.push(badId.map((id) => ({ kind: 'bad-id', method: m, path: pathOf(r, id, validQuery(r)), ...(body ? { body: json(body) } : {}) })));
   }
@@ -372,7 +380,12 @@ function requestArbitrary(): fc.Arbitrary<Fuzz> {
       route: r,
       asAdmin: t === 0 || t >= tokens.length,
       // Mostly the admin (whom no role check stops, so the input checks are what refuses).
-      headers: { ...(r.auth ? { authorization: `Bearer ${tokens[t < tokens.length ? t : 0]}` } : {}), ...f.headers },
+      headers: {
+        ...(r.auth ? { authorization: `Bearer ${tokens[t < tokens.length ? t : 0]}` } : {}),
+        // Visitor routes: the visitor's own token (a telegram channel's visitor cannot exist, so it is minted directly).
+        ...(r.visitor === 'token' ? { authorization: `Bearer ${visitorToken}` } : {}),
+        ...f.headers,
+      },
     })),
   );
 }
@@ -402,7 +415,7 @@ async function send(f: Fuzz): Promise<Answer> {
 /** Why an answer is wrong, or undefined. */
 function problemWith(f: Fuzz, a: Answer): string | undefined {
   if (a.status >= 500) return `5xx`;
-  if (!f.route.auth) return a.status === 200 ? undefined : `public route answered ${a.status}`;
+  if (!f.route.auth && !f.route.visitor) return a.status === 200 ? undefined : `public route answered ${a.status}`;
   if (a.status < 400) return `accepted (${a.status}): a malformed request must be refused`;
   if (!a.contentType.startsWith('application/problem+json')) return `content-type ${a.contentType}`;
   const p = a.body as { status?: unknown; title?: unknown; detail?: unknown; errors?: unknown } | undefined;
@@ -433,6 +446,7 @@ before(async () => {
   const opened = await w.openSession('fuzz-target');
   ids = { session: opened.session.__id, client: opened.client.__id, channel: w.channel.__id, line: w.line.__id };
   const alice = await w.operator('alice');
+  visitorToken = signVisitorToken(await visitorSecret(), { channel: ids.channel, account: 'fuzz-visitor', exp: Math.floor(Date.now() / 1000) + 3600 });
   tokens = [
     w.admin,
     alice,

@@ -50,7 +50,10 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   // The logger may exist already (a test imported lib/ first): silence it explicitly.
   logger.setLogLevel('SILENT');
-  const key = await loadOrCreateDevKey(join(mkdtempSync(join(tmpdir(), 'chatlines-key-')), 'dev-key.json'));
+  const keyDir = mkdtempSync(join(tmpdir(), 'chatlines-key-'));
+  const key = await loadOrCreateDevKey(join(keyDir, 'dev-key.json'));
+  // The visitor-token secret of this host (lib/store/secrets.ts), beside its development key.
+  process.env.VISITOR_SECRET_FILE ??= join(keyDir, 'visitor-secret');
   const host = await startHost({ port: 0, key });
   const events =
     options.events === false

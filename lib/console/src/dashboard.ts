@@ -1,0 +1,212 @@
+/**
+ * The supervisor dashboard: per line, the live queue (length, oldest wait), who holds sessions
+ * and their load against the line's capacity, SLA breaches today, and plots of the metrics
+ * over days or weeks (uPlot).
+ */
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import { ApiError, api, type Line, type Session, search } from './api.ts';
+import type { Identity } from './auth.ts';
+import { duration, h, mount } from './dom.ts';
+import { watch } from './live.ts';
+
+interface MetricsResponse {
+  metrics: { type: string; unit: 'ms' | 'ratio' | 'count'; series?: { period: string; value: number | null }[] }[];
+  asOf: string | null;
+}
+
+const TITLES: Record<string, string> = {
+  responseTime: 'Response time',
+  waitingTime: 'Waiting time',
+  firstResponseTime: 'First response',
+  sessionDuration: 'Session duration',
+  processedSessions: 'Processed sessions',
+  botAnswerShare: 'Bot share',
+  queueWait: 'Queue wait',
+};
+/** SLA metrics appear when the API has them (timers); the dashboard plots whatever `sla*` series it gets. */
+const isPlotted = (type: string) => type in TITLES || type.toLowerCase().startsWith('sla');
+const titleOf = (type: string) => TITLES[type] ?? (type.toLowerCase().startsWith('sla') ? `SLA met (${type})` : type);
+
+function fmt(unit: string, v: number | null | undefined): string {
+  if (v === null || v === undefined) return '—';
+  if (unit === 'ms') return duration(v);
+  if (unit === 'ratio') return `${Math.round(v * 100)} %`;
+  return String(Math.round(v * 100) / 100);
+}
+
+function chart(target: HTMLElement, metric: MetricsResponse['metrics'][number]): uPlot | undefined {
+  const series = metric.series ?? [];
+  const xs = series.map((p) => Date.parse(`${p.period.length === 7 ? `${p.period}-01` : p.period}T00:00:00Z`) / 1000);
+  // Durations in minutes, or in seconds while every value is under two minutes.
+  const seconds = metric.unit === 'ms' && series.every((p) => p.value === null || p.value < 120_000);
+  const scale = metric.unit === 'ms' ? (seconds ? 1 / 1000 : 1 / 60_000) : metric.unit === 'ratio' ? 100 : 1;
+  const ys = series.map((p) => (p.value === null ? null : p.value * scale));
+  const label = metric.unit === 'ms' ? (seconds ? 'seconds' : 'minutes') : metric.unit === 'ratio' ? '%' : 'count';
+  const width = Math.max(260, Math.min(420, target.clientWidth || 360));
+  return new uPlot(
+    {
+      width,
+      height: 170,
+      legend: { show: false },
+      scales: { x: { time: true } },
+      axes: [{ size: 30 }, { label, size: 50 }],
+      series: [{}, { label: titleOf(metric.type), stroke: '#2563eb', width: 2, fill: 'rgba(37,99,235,.08)', spanGaps: false, points: { size: 5 } }],
+    },
+    [xs, ys],
+    target,
+  );
+}
+
+export function dashboard(root: HTMLElement, _me: Identity): () => void {
+  const alert = h('p', { class: 'error', role: 'alert' });
+  const granularity = h('select', { id: 'granularity' }, h('option', { value: 'day' }, 'Days (last 30)'), h('option', { value: 'week' }, 'Weeks (last 12)'));
+  const cards = h('div', { class: 'lines' });
+  mount(
+    root,
+    h(
+      'div',
+      { class: 'dashboard' },
+      h('h1', {}, 'Dashboard'),
+      h('p', { class: 'controls' }, h('label', { for: 'granularity' }, 'Plots by '), granularity),
+      alert,
+      cards,
+    ),
+  );
+  const fail = (err: unknown) => (alert.textContent = err instanceof ApiError ? err.detail : String((err as Error).message ?? err));
+
+  let lines: Line[] = [];
+  const live = new Map<string, HTMLElement>();
+  const plots = new Map<string, HTMLElement>();
+  let charts: uPlot[] = [];
+
+  async function loadLines() {
+    lines = (await search<Line>('lines', { size: 100, sort: [{ field: '__name', ascending: true }] })).items;
+    mount(
+      cards,
+      lines.length
+        ? lines.map((line) => {
+            const liveEl = h('div', { class: 'live' }, h('p', { class: 'muted' }, 'Loading…'));
+            const plotsEl = h('div', { class: 'plots' });
+            live.set(line.__id, liveEl);
+            plots.set(line.__id, plotsEl);
+            return h(
+              'section',
+              { class: 'card line', 'aria-labelledby': `line-${line.__id}` },
+              h('h2', { id: `line-${line.__id}` }, line.__name),
+              liveEl,
+              plotsEl,
+            );
+          })
+        : h('p', { class: 'muted' }, 'You supervise no lines.'),
+    );
+  }
+
+  async function refreshLive() {
+    for (const line of lines) {
+      const el = live.get(line.__id)!;
+      const [waiting, held] = await Promise.all([
+        search<Session>('sessions', {
+          where: { and: [{ eq: ['_line', line.__id] }, { eq: ['_state', 'Waiting'] }] },
+          size: 1,
+          count: true,
+          sort: [{ field: '__createdAt', ascending: true }],
+        }),
+        search<Session>('sessions', { where: { and: [{ eq: ['_line', line.__id] }, { eq: ['_state', 'AssignedToOperator'] }] }, size: 1000 }),
+      ]);
+      const oldest = waiting.items[0];
+      const load = new Map<string, number>();
+      for (const s of held.items) if (s._userId) load.set(s._userId, (load.get(s._userId) ?? 0) + 1);
+      const capacity = (line._routing as { capacity?: number } | undefined)?.capacity;
+      const breaches = (line._slaBreachesToday as number | undefined) ?? null;
+      mount(
+        el,
+        h(
+          'dl',
+          { class: 'stats' },
+          h('div', {}, h('dt', {}, 'In the queue'), h('dd', { 'data-stat': 'queue' }, String(waiting.total ?? waiting.items.length))),
+          h('div', {}, h('dt', {}, 'Oldest wait'), h('dd', { 'data-stat': 'oldest' }, oldest ? duration(Date.now() - Date.parse(oldest.__createdAt)) : '—')),
+          h('div', {}, h('dt', {}, 'Operators with sessions'), h('dd', {}, String(load.size))),
+          h('div', {}, h('dt', {}, 'SLA breaches today'), h('dd', { title: 'Needs the line’s SLA timers' }, breaches === null ? '—' : String(breaches))),
+        ),
+        load.size
+          ? h(
+              'table',
+              { class: 'load' },
+              h('caption', {}, 'Load by operator'),
+              h(
+                'thead',
+                {},
+                h('tr', {}, h('th', { scope: 'col' }, 'Operator'), h('th', { scope: 'col' }, 'Active sessions'), h('th', { scope: 'col' }, 'Capacity')),
+              ),
+              h(
+                'tbody',
+                {},
+                [...load].map(([op, n]) =>
+                  h(
+                    'tr',
+                    {},
+                    h('th', { scope: 'row' }, op),
+                    h('td', {}, h('meter', { min: 0, max: capacity ?? Math.max(n, 3), value: n, 'aria-label': `${op} load` }), ` ${n}`),
+                    h('td', {}, capacity ?? '—'),
+                  ),
+                ),
+              ),
+            )
+          : null,
+      );
+    }
+  }
+
+  async function refreshPlots() {
+    for (const c of charts) c.destroy();
+    charts = [];
+    for (const line of lines) {
+      const el = plots.get(line.__id)!;
+      let report: MetricsResponse;
+      try {
+        report = await api<MetricsResponse>('GET', `/v1/metrics?line=${line.__id}&granularity=${granularity.value}`);
+      } catch (err) {
+        mount(el, h('p', { class: 'muted' }, err instanceof ApiError ? err.detail : 'No metrics.'));
+        continue;
+      }
+      const figures = report.metrics.filter((m) => isPlotted(m.type) && m.series);
+      mount(
+        el,
+        figures.map((m) => {
+          const box = h('figure', { class: 'plot', 'data-metric': m.type });
+          const last = [...(m.series ?? [])].reverse().find((p) => p.value !== null);
+          box.append(h('figcaption', {}, `${titleOf(m.type)} `, h('span', { class: 'muted' }, `latest ${fmt(m.unit, last?.value)}`)));
+          return box;
+        }),
+        h('p', { class: 'muted small' }, `Aggregated ${report.asOf ? new Date(report.asOf).toLocaleString() : 'not yet'}.`),
+      );
+      for (const m of figures) {
+        const box = el.querySelector<HTMLElement>(`figure[data-metric="${m.type}"]`)!;
+        const c = chart(box, m);
+        if (c) charts.push(c);
+      }
+    }
+  }
+
+  let started = false;
+  const liveWatch = watch(async () => {
+    try {
+      if (!started) {
+        await loadLines();
+        started = true;
+        await refreshPlots();
+      }
+      await refreshLive();
+    } catch (err) {
+      fail(err);
+    }
+  }, 5000);
+  const plotTimer = setInterval(() => void refreshPlots().catch(fail), 60_000);
+  granularity.addEventListener('change', () => void refreshPlots().catch(fail));
+  return () => {
+    liveWatch.stop();
+    clearInterval(plotTimer);
+    for (const c of charts) c.destroy();
+  };
+}

@@ -1,0 +1,334 @@
+/**
+ * The operator workspace: presence, the queue(s) and own sessions (live), one open session with
+ * its history (client messages, replies, staff notes and history entries each look different)
+ * and every command the API offers on it. Every refusal shows the problem's `detail`.
+ */
+import { ApiError, api, type Line, type Message, type Session, search } from './api.ts';
+import type { Identity } from './auth.ts';
+import { duration, h, mount, time } from './dom.ts';
+import { watch } from './live.ts';
+
+const RANK: Record<string, number> = { High: 0, Medium: 1, Low: 2 };
+const rank = (s: Session) => (s._priority ? (RANK[s._priority] ?? 3) : 3);
+const STATE_LABEL: Record<Session['_state'], string> = {
+  Waiting: 'In the queue',
+  AssignedToBot: 'With the bot',
+  AssignedToOperator: 'With an operator',
+  MarkedAsSpam: 'Spam',
+  Closed: 'Closed',
+};
+const STATUS_KEY = 'chatlines.status';
+
+const show = (v: unknown) => (v === null || v === undefined || v === '' ? '—' : Array.isArray(v) ? v.join(', ') || '—' : String(v));
+
+const who = (by: string) => (by.startsWith('visitor:') ? 'the visitor' : by);
+
+function historyText(m: Message): string {
+  const p = m.payload;
+  if (!p) return m.body;
+  if (p.kind === 'SessionCreated') return `Session created by ${who(p.by)}`;
+  const changes = p.changes
+    .filter((c) => show(c.old) !== show(c.new))
+    .map((c) => `${c.field.replace(/^_+/, '')}: ${show(c.old)} → ${show(c.new)}`)
+    .join('; ');
+  return `${p.command} by ${who(p.by)}${changes ? ` — ${changes}` : ''}`;
+}
+
+export function workspace(root: HTMLElement, me: Identity): () => void {
+  const lines = new Map<string, Line>();
+  const status = h('p', { class: 'status', role: 'status' });
+  const alert = h('p', { class: 'error', role: 'alert' });
+  const queueList = h('ul', { class: 'list', 'aria-label': 'Queue' });
+  const mineList = h('ul', { class: 'list', 'aria-label': 'My sessions' });
+  const queueCount = h('span', { class: 'count' });
+  const mineCount = h('span', { class: 'count' });
+  const panel = h('section', { class: 'panel', 'aria-label': 'Session' }, h('p', { class: 'muted' }, 'Choose a session from the queue or your sessions.'));
+  let presence = sessionStorage.getItem(STATUS_KEY) ?? 'unknown';
+
+  const fail = (err: unknown) => {
+    status.textContent = '';
+    alert.textContent = err instanceof ApiError ? err.detail : String((err as Error).message ?? err);
+  };
+  const ok = (text: string) => {
+    alert.textContent = '';
+    status.textContent = text;
+  };
+
+  const presenceButton = h('button', { class: 'presence', 'aria-pressed': 'false' });
+  const renderPresence = () => {
+    presenceButton.textContent = presence === 'online' ? 'Online — go offline' : 'Offline — go online';
+    presenceButton.setAttribute('aria-pressed', String(presence === 'online'));
+    presenceButton.dataset.state = presence;
+  };
+  presenceButton.addEventListener('click', async () => {
+    const next = presence === 'online' ? 'offline' : 'online';
+    try {
+      await api('PUT', '/v1/operators/me/status', { status: next });
+      presence = next;
+      sessionStorage.setItem(STATUS_KEY, next);
+      renderPresence();
+      ok(`You are ${next}.`);
+    } catch (err) {
+      fail(err);
+    }
+  });
+  renderPresence();
+
+  const sessionItem = (s: Session, openId: string | undefined) => {
+    const line = lines.get(s._line)?.__name ?? 'line';
+    const waited = duration(Date.now() - Date.parse(s.__createdAt));
+    return h(
+      'li',
+      {},
+      h(
+        'a',
+        { href: `#/s/${s.__id}`, class: 'item', ...(s.__id === openId ? { 'aria-current': 'true' } : {}), 'data-session': s.__id },
+        h('span', { class: 'item-title' }, s.__name),
+        h('span', { class: 'item-meta' }, `${line} · ${STATE_LABEL[s._state]}${s._userGroupId ? ` · group ${s._userGroupId}` : ''} · ${waited}`),
+        s._priority ? h('span', { class: `badge p-${s._priority}` }, s._priority) : null,
+      ),
+    );
+  };
+
+  const openId = () => /^#\/s\/([0-9a-f-]{36})/.exec(location.hash)?.[1];
+
+  async function refreshLists() {
+    if (lines.size === 0) for (const l of (await search<Line>('lines', { size: 100 })).items) lines.set(l.__id, l);
+    const [queue, mine] = await Promise.all([
+      search<Session>('sessions', { where: { eq: ['_state', 'Waiting'] }, size: 100, sort: [{ field: '__createdAt', ascending: true }] }),
+      search<Session>('sessions', {
+        where: { and: [{ eq: ['_userId', me.sub] }, { in: ['_state', ['AssignedToOperator', 'MarkedAsSpam']] }] },
+        size: 100,
+        sort: [{ field: '__createdAt', ascending: true }],
+      }),
+    ]);
+    const ordered = [...queue.items].sort((a, b) => rank(a) - rank(b) || a.__createdAt.localeCompare(b.__createdAt));
+    const id = openId();
+    // One queue per line and group (a group's queue is for its members): a heading before each.
+    const queues = new Map<string, Session[]>();
+    for (const s of ordered) {
+      const name = `${lines.get(s._line)?.__name ?? 'Line'}${s._userGroupId ? ` · group ${s._userGroupId}` : ''}`;
+      queues.set(name, [...(queues.get(name) ?? []), s]);
+    }
+    mount(
+      queueList,
+      ordered.length
+        ? [...queues].flatMap(([name, items]) => [
+            h('li', { class: 'queue-head' }, h('h3', {}, `${name} (${items.length})`)),
+            ...items.map((s) => sessionItem(s, id)),
+          ])
+        : h('li', { class: 'muted' }, 'Nobody is waiting.'),
+    );
+    mount(mineList, mine.items.length ? mine.items.map((s) => sessionItem(s, id)) : h('li', { class: 'muted' }, 'You hold no sessions.'));
+    queueCount.textContent = String(ordered.length);
+    mineCount.textContent = String(mine.items.length);
+  }
+
+  // ---------------------------------------------------------------- the open session
+  let current: { id: string; session?: Session; messages: Message[] } | undefined;
+  const head = h('div', { class: 'session-head' });
+  const log = h('ol', { class: 'log', role: 'log', 'aria-live': 'polite', 'aria-label': 'Conversation' });
+  const text = h('textarea', { id: 'composer', rows: 3, placeholder: 'Write to the client, or a note for staff' });
+  const actions = h('div', { class: 'actions', role: 'group', 'aria-label': 'Session actions' });
+
+  const command = async (label: string, method: string, suffix: string, body?: unknown) => {
+    if (!current) return;
+    try {
+      await api(method, `/v1/sessions/${current.id}${suffix}`, body);
+      ok(`${label}: done.`);
+      await refreshSession();
+      lists.poke();
+    } catch (err) {
+      fail(err);
+    }
+  };
+
+  const send = async (type: 'text' | 'system') => {
+    const body = text.value.trim();
+    if (!body) {
+      alert.textContent = 'Write something first.';
+      text.focus();
+      return;
+    }
+    if (!current) return;
+    try {
+      await api('POST', `/v1/sessions/${current.id}/messages`, { type, body });
+      text.value = '';
+      ok(type === 'text' ? 'Reply sent.' : 'Note added.');
+      await refreshSession();
+    } catch (err) {
+      fail(err);
+    }
+  };
+  text.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) void send('text');
+  });
+
+  function renderActions(s: Session) {
+    const line = lines.get(s._line);
+    const priority = h(
+      'select',
+      { id: 'priority', 'aria-label': 'Priority' },
+      ...['', 'High', 'Medium', 'Low'].map((p) => h('option', { value: p, ...(p === (s._priority ?? '') ? { selected: true } : {}) }, p || 'No priority')),
+    );
+    const target = h('input', { id: 'transfer-operator', placeholder: 'operator id', 'aria-label': 'Transfer to operator (id)' });
+    const group = h(
+      'select',
+      { id: 'transfer-group', 'aria-label': 'Transfer to group' },
+      ...(line?._operatorGroups ?? []).map((g) => h('option', { value: g }, g)),
+    );
+    const spam = s._state === 'MarkedAsSpam';
+    mount(
+      actions,
+      s._userId === me.sub && s._state === 'AssignedToOperator'
+        ? null
+        : h('button', { onclick: () => command('Taken', 'POST', '/assign', { operator: me.sub }) }, 'Take'),
+      h(
+        'span',
+        { class: 'field' },
+        h('label', { for: 'priority' }, 'Priority'),
+        priority,
+        h('button', { onclick: () => command('Priority set', 'PUT', '/priority', { priority: priority.value || null }) }, 'Set'),
+      ),
+      h(
+        'span',
+        { class: 'field' },
+        h('label', { for: 'transfer-operator' }, 'Operator'),
+        target,
+        h('button', { onclick: () => command('Transferred', 'POST', '/assign', { operator: target.value.trim() }) }, 'Transfer'),
+      ),
+      h(
+        'span',
+        { class: 'field' },
+        h('label', { for: 'transfer-group' }, 'Group'),
+        group,
+        h('button', { onclick: () => command('Sent to the group', 'POST', '/assign', { group: group.value }) }, 'Send to group'),
+      ),
+      h('button', { onclick: () => command('Handed to the bot', 'POST', '/assign', { bot: true }) }, 'Hand to bot'),
+      spam
+        ? h('button', { onclick: () => command('Unmarked', 'DELETE', '/spam') }, 'Not spam')
+        : h('button', { onclick: () => command('Marked as spam', 'PUT', '/spam') }, 'Spam'),
+      h('button', { class: 'danger', onclick: () => command('Closed', 'POST', '/close') }, 'Close'),
+    );
+  }
+
+  function renderMessage(m: Message) {
+    if (m.type === 'payload') {
+      return h('li', { class: 'msg history', 'data-kind': 'history' }, h('span', { class: 'sr' }, 'History: '), `${time(m.__createdAt)} · ${historyText(m)}`);
+    }
+    if (m.type === 'system') {
+      return h(
+        'li',
+        { class: 'msg note', 'data-kind': 'note' },
+        h('span', { class: 'tag' }, `Note (staff only) · ${m.operator ?? ''} · ${time(m.__createdAt)}`),
+        h('p', {}, m.body),
+      );
+    }
+    const mine = m.author !== 'client';
+    return h(
+      'li',
+      { class: `msg ${mine ? 'reply' : 'client'}`, 'data-kind': mine ? 'reply' : 'client' },
+      h('span', { class: 'tag' }, `${mine ? (m.author === 'bot' ? 'Bot' : (m.operator ?? 'Operator')) : 'Client'} · ${time(m.__createdAt)}`),
+      h('p', {}, m.body),
+    );
+  }
+
+  async function refreshSession() {
+    const id = openId();
+    if (!id) return;
+    if (current?.id !== id) {
+      current = { id, messages: [] };
+      mount(
+        panel,
+        head,
+        actions,
+        log,
+        h(
+          'div',
+          { class: 'composer' },
+          h('label', { for: 'composer' }, 'Message'),
+          text,
+          h(
+            'div',
+            { class: 'row' },
+            h('button', { onclick: () => send('text') }, 'Send reply'),
+            h('button', { class: 'secondary', onclick: () => send('system') }, 'Add note (staff only)'),
+          ),
+        ),
+      );
+      mount(head, h('p', { class: 'muted' }, 'Loading…'));
+      mount(log);
+    }
+    const [session, messages] = await Promise.all([
+      api<Session>('GET', `/v1/sessions/${id}`),
+      api<Message[]>('GET', `/v1/sessions/${id}/messages?from=0&size=1000`),
+    ]);
+    if (current.id !== id) return;
+    const changed = current.session?.__updatedAt !== session.__updatedAt || current.messages.length !== messages.length || !current.session;
+    current.session = session;
+    if (!changed) return;
+    const line = lines.get(session._line);
+    mount(
+      head,
+      h('h2', { id: 'session-title' }, session.__name),
+      h(
+        'p',
+        { class: 'meta' },
+        h('span', { class: `badge s-${session._state}` }, STATE_LABEL[session._state]),
+        session._priority ? h('span', { class: `badge p-${session._priority}` }, session._priority) : null,
+        ` ${line?.__name ?? ''} · operator ${show(session._userId)} · group ${show(session._userGroupId)}`,
+      ),
+    );
+    renderActions(session);
+    const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
+    if (messages.length !== current.messages.length || messages.some((m, i) => m.__id !== current!.messages[i]?.__id)) {
+      mount(log, messages.map(renderMessage));
+      if (atBottom || current.messages.length === 0) log.scrollTop = log.scrollHeight;
+    }
+    current.messages = messages;
+  }
+
+  mount(
+    root,
+    h(
+      'div',
+      { class: 'workspace' },
+      h(
+        'aside',
+        { class: 'side', 'aria-label': 'Queues' },
+        presenceButton,
+        h('h2', {}, 'Queue ', queueCount),
+        queueList,
+        h('h2', {}, 'My sessions ', mineCount),
+        mineList,
+      ),
+      h('div', { class: 'main-col' }, alert, status, panel),
+    ),
+  );
+
+  const lists = watch(async () => {
+    try {
+      await refreshLists();
+    } catch (err) {
+      fail(err);
+    }
+  }, 2000);
+  const sessionWatch = watch(async () => {
+    try {
+      await refreshSession();
+    } catch (err) {
+      fail(err);
+    }
+  }, 2000);
+  const onHash = () => {
+    alert.textContent = '';
+    sessionWatch.poke();
+    lists.poke();
+  };
+  window.addEventListener('hashchange', onHash);
+  return () => {
+    lists.stop();
+    sessionWatch.stop();
+    window.removeEventListener('hashchange', onHash);
+  };
+}

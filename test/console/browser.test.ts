@@ -1,0 +1,161 @@
+/**
+ * Issue 16, in a real browser: Debian's Chromium driven by playwright-core against a test host
+ * that serves the built console. A visitor writes in the widget → the operator sees it arrive
+ * live, takes it, replies (and adds a staff note) → the visitor sees the reply (never the
+ * note); a refusal shows the problem's detail; a supervisor sees the queue and the plots.
+ * Screenshots: test/console/screenshots/ (git-ignored).
+ *
+ * Skipped (with a message) only when Chromium is absent and not in CI; in CI a missing Chromium
+ * fails (`.ci/run` installs it).
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { consoleDir } from '../../infra/local/console.ts';
+import { aggregateMetrics } from '../../lib/metrics/aggregate.ts';
+import { startTestHost, type TestHost } from '../support/host.ts';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const present = existsSync(CHROMIUM);
+const skip = !present && !process.env.CI ? `Chromium is not installed at ${CHROMIUM} (apt-get install -y chromium); browser tests skipped` : false;
+const shots = join(import.meta.dirname, 'screenshots');
+
+let host: TestHost;
+let browser: Browser;
+let admin: string;
+let line: { __id: string };
+let channel: { __id: string };
+
+async function signIn(page: Page, sub: string, roles: string[], groups: string) {
+  await page.goto(`${host.url}/`);
+  await page.getByLabel('User id').fill(sub);
+  for (const role of ['operator', 'supervisor', 'admin']) await page.getByRole('checkbox', { name: role }).setChecked(roles.includes(role));
+  await page.getByLabel('Groups', { exact: true }).fill(groups);
+  if (sub === 'alice') await page.screenshot({ path: join(shots, '0-sign-in.png') });
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).waitFor();
+}
+
+describe('the console in Chromium', { skip }, () => {
+  before(async () => {
+    if (!existsSync(join(consoleDir(), 'index.html'))) {
+      const built = spawnSync('npm', ['run', '-s', 'build:console'], { stdio: 'inherit' });
+      assert.equal(built.status, 0, 'npm run build:console');
+    }
+    mkdirSync(shots, { recursive: true });
+    host = await startTestHost();
+    admin = await host.token({ sub: 'admin-1', roles: ['admin'] });
+    line = (await host.call('POST', '/v1/lines', { token: admin, body: { __name: 'Web shop', _operatorGroups: ['support'], _supervisorGroups: ['leads'] } }))
+      .body;
+    channel = (await host.call('POST', '/v1/channels', { token: admin, body: { _line: line.__id, _type: 'livechat', __name: 'Shop site' } })).body;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+  });
+  after(async () => {
+    await browser?.close();
+    await host?.close();
+  });
+
+  it('a visitor writes in the widget; the operator sees it live, takes it, replies; the visitor sees the reply', { timeout: 120_000 }, async () => {
+    const visitor = await (await browser.newContext({ viewport: { width: 900, height: 700 } })).newPage();
+    const operator = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
+
+    // The operator signs in (development sign-in) and goes online.
+    await signIn(operator, 'alice', ['operator'], 'support');
+    await operator.getByRole('button', { name: /go online/ }).click();
+    await operator.getByRole('status').filter({ hasText: 'You are online.' }).waitFor();
+    await operator.getByText('Nobody is waiting.').waitFor();
+
+    // A visitor on a site that embeds the widget writes.
+    await visitor.goto(`${host.url}/demo.html?channel=${channel.__id}`);
+    const textbox = visitor.getByLabel('Your message');
+    await textbox.fill('Hello, where is my order #1234?');
+    await textbox.press('Enter');
+    await visitor.getByText('You are number 1 in the queue.').waitFor({ timeout: 15_000 });
+    await visitor.screenshot({ path: join(shots, '1-visitor-waiting.png') });
+
+    // It arrives in the operator's queue without a reload.
+    const queued = operator.getByRole('list', { name: 'Queue' }).getByRole('link');
+    await queued.first().waitFor({ timeout: 15_000 });
+    await operator.getByRole('heading', { name: 'Web shop (1)' }).waitFor();
+    await operator.screenshot({ path: join(shots, '1b-operator-queue.png') });
+    await queued.first().click();
+    const log = operator.getByRole('log', { name: 'Conversation' });
+    await log.getByText('Hello, where is my order #1234?').waitFor();
+    await operator.getByRole('button', { name: 'Take', exact: true }).click();
+    await operator.locator('.session-head').getByText('With an operator').waitFor();
+    await operator.getByRole('list', { name: 'My sessions' }).getByRole('link').first().waitFor();
+
+    // A staff note and a reply look different; the history shows the take.
+    await operator.getByLabel('Message', { exact: true }).fill('VIP customer — check the express queue');
+    await operator.getByRole('button', { name: 'Add note (staff only)' }).click();
+    await log.locator('[data-kind=note]').getByText('VIP customer').waitFor();
+    await operator.getByLabel('Message', { exact: true }).fill('Hi! Your order ships today.');
+    await operator.getByRole('button', { name: 'Send reply' }).click();
+    await log.locator('[data-kind=reply]').getByText('Your order ships today').waitFor();
+    assert.ok((await log.locator('[data-kind=history]').count()) >= 2, 'history entries (created, taken)');
+
+    // A refusal is shown as the problem's detail: bob has never been online (409).
+    assert.equal(await operator.getByRole('button', { name: 'Take', exact: true }).count(), 0, 'no Take on a session one holds');
+    await operator.getByLabel('Transfer to operator (id)').fill('bob');
+    await operator.getByRole('button', { name: 'Transfer', exact: true }).click();
+    const alert = operator.locator('.main-col [role=alert]');
+    await alert.filter({ hasText: /bob/ }).waitFor();
+    const detail = (await alert.textContent()) ?? '';
+    await operator.screenshot({ path: join(shots, '2-operator-session.png'), fullPage: true });
+    const direct = await host.call('POST', `/v1/sessions/${/#\/s\/([0-9a-f-]{36})/.exec(operator.url())![1]}/assign`, {
+      token: await host.token({ sub: 'alice', roles: ['operator'], groups: ['support'] }),
+      body: { operator: 'bob' },
+    });
+    assert.equal(direct.status, 409);
+    assert.equal(detail, direct.body.detail, 'the page shows the problem detail as the API gives it');
+
+    // The visitor sees the reply live, and never the note.
+    const widgetLog = visitor.getByRole('log', { name: 'Messages' });
+    await widgetLog.getByText('Hi! Your order ships today.').waitFor({ timeout: 15_000 });
+    assert.equal(await widgetLog.getByText('VIP customer').count(), 0, 'a staff note reached the visitor');
+    assert.equal(await visitor.locator('p.status').textContent(), '', 'no queue position once taken');
+    await visitor.screenshot({ path: join(shots, '3-visitor-reply.png') });
+
+    // Keyboard: the widget closes with Escape and opens again from its launcher.
+    await textbox.focus();
+    await visitor.keyboard.press('Escape');
+    assert.equal(await visitor.getByRole('button', { name: 'Chat with us' }).getAttribute('aria-expanded'), 'false');
+
+    // The operator closes the session (figures for the dashboard).
+    await operator.getByRole('button', { name: 'Close', exact: true }).click();
+    await operator.locator('.session-head').getByText('Closed').waitFor();
+  });
+
+  it('a supervisor sees the queue, the load and plots of the metrics', { timeout: 120_000 }, async () => {
+    // Someone else waits (through the same visitor routes), and the metrics are aggregated.
+    const v = (await host.call('POST', '/v1/visitors', { body: { channel: channel.__id } })).body;
+    assert.equal((await host.call('POST', '/v1/visitors/messages', { token: v.token, body: { body: 'Is anyone there?' } })).status, 201);
+    // …and alice (online since the first test) holds another one: the load table shows her.
+    const v2 = (await host.call('POST', '/v1/visitors', { body: { channel: channel.__id } })).body;
+    const held = (await host.call('POST', '/v1/visitors/messages', { token: v2.token, body: { body: 'Hi again' } })).body.session.id;
+    const alice = await host.token({ sub: 'alice', roles: ['operator'], groups: ['support'] });
+    assert.equal((await host.call('POST', `/v1/sessions/${held}/assign`, { token: alice, body: { operator: 'alice' } })).status, 200);
+    await aggregateMetrics();
+
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 1100 } })).newPage();
+    await signIn(page, 'sup-1', ['supervisor'], 'leads');
+    await page.getByRole('link', { name: 'Dashboard' }).click();
+    await page.getByRole('heading', { name: 'Web shop' }).waitFor();
+    await page.locator('[data-stat=queue]').filter({ hasText: /^1$/ }).waitFor({ timeout: 15_000 });
+    await page.getByRole('table').getByRole('rowheader', { name: 'alice' }).waitFor();
+    for (const metric of ['responseTime', 'firstResponseTime', 'sessionDuration', 'processedSessions', 'queueWait', 'botAnswerShare', 'waitingTime']) {
+      await page.locator(`figure[data-metric=${metric}] canvas`).waitFor();
+    }
+    const caption = await page.locator('figure[data-metric=processedSessions] figcaption').textContent();
+    assert.match(caption ?? '', /latest 1\b/, `processed sessions today: ${caption}`);
+    await page.getByLabel('Plots by').selectOption('week');
+    await page.locator('figure[data-metric=responseTime] canvas').waitFor();
+    await page.screenshot({ path: join(shots, '4-supervisor-dashboard.png'), fullPage: true });
+  });
+});
