@@ -6,6 +6,7 @@ import type { BundleResult } from './bundles.ts';
 import type { GrowthResult } from './growth.ts';
 import type { LoadResult } from './load.ts';
 import type { OpsResult } from './ops.ts';
+import type { RoutingResult } from './routing.ts';
 
 import { type CostResult, costMarkdown } from './cost.ts';
 import { eventsMarkdown, type EventsResult } from './events.ts';
@@ -32,6 +33,7 @@ export interface BenchReport {
   load?: LoadResult;
   events?: EventsResult;
   live?: LiveResult;
+  routing?: RoutingResult;
   cost?: CostResult;
   errors: Record<string, string>;
   budgets: BudgetLine[];
@@ -280,6 +282,19 @@ export function markdown(r: BenchReport): string {
   for (const [step, error] of Object.entries(r.errors)) push(`**Step ${step} failed:** ${error}`, '');
   if (r.events) push(...eventsMarkdown(r.events, row));
   if (r.live) push(...liveMarkdown(r.live, row));
+  if (r.routing) {
+    const g = r.routing;
+    push(
+      '## Routing (issue 14)',
+      '',
+      `One line in \`auto\` mode, ${g.operators} online operators, capacity ${g.capacity}; new sessions (inbound messages) at a fixed rate, open loop. ${g.note}`,
+      '',
+      row(['New sessions / s', 'Sessions', 'Routed', 'p50 delay (ms)', 'p99 delay (ms)', 'max (ms)', 'DynamoDB calls / routed session', 'RCU / routed session', 'WCU / routed session', 'routing work (ms) / routed session']),
+      row(['---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
+      ...g.rates.map((x) => row([x.rate, x.sessions, x.routed, x.p50Ms, x.p99Ms, x.maxMs, x.callsPerSession, x.rcuPerSession, x.wcuPerSession, x.routingMsPerSession])),
+      '',
+    );
+  }
   if (r.cost) push(...costMarkdown(r.cost, row));
   return lines.join('\n');
 }

@@ -45,6 +45,7 @@ import type {
   LineData,
   LineMetricsData,
   LineSessionData,
+  OperatorData,
 } from './types.ts';
 
 export {
@@ -270,6 +271,8 @@ export interface LinesClient {
   readonly live: LineLive;
   /** Sets the calling operator online or offline (`PUT /v1/operators/me/status`). */
   setMyStatus(status: 'online' | 'offline'): Promise<void>;
+  /** Overrides an operator's capacity, `null` clears it (`PUT /v1/operators/{id}`; admin or its supervisor). */
+  setOperatorCapacity(operator: string, capacity: number | null): Promise<OperatorData>;
 }
 
 /**
@@ -292,6 +295,9 @@ export function createLinesClient(options: LinesClientOptions): LinesClient {
     live: new LineLive(transport, options),
     async setMyStatus(status) {
       await transport.request('PUT', '/v1/operators/me/status', { body: { status } });
+    },
+    async setOperatorCapacity(operator, capacity) {
+      return transport.request<OperatorData>('PUT', `/v1/operators/${encodeURIComponent(operator)}`, { body: { capacity } });
     },
   };
 }

@@ -39,6 +39,22 @@ export interface LineData extends BaseData {
   _botId: string | null;
   _accountApp: string | null;
   _sessionApps: string[];
+  _routing: LineRouting;
+}
+
+/** A line's routing: manual or automatic assignment, per-operator capacity, bot first. */
+export interface LineRouting {
+  mode: 'manual' | 'auto';
+  capacity: number | null;
+  botFirst: boolean;
+}
+
+/** Where a Waiting session stands in its line's queue (`GET /v1/sessions/{id}/queue`). */
+export interface QueuePositionData {
+  position: number;
+  ahead: number;
+  expectedWaitSeconds: number | null;
+  basis: string;
 }
 
 /** A channel: a connected messenger account. */
@@ -139,6 +155,9 @@ export interface OperatorData {
   status: OperatorStatusType;
   groups: string[];
   __updatedAt: string;
+  capacity: number | null;
+  activeSessions: number;
+  idleSince: string | null;
 }
 
 /** One period of a metric series. */
@@ -189,6 +208,7 @@ export interface CreateLineInput {
   _botId?: string | null;
   _accountApp?: string | null;
   _sessionApps?: string[];
+  _routing?: Partial<LineRouting>;
 }
 
 /** Body of `POST /v1/channels` (the line may be given as an item or a ref). */

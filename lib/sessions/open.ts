@@ -27,6 +27,7 @@ import {
   openSessionId,
   OpenSessionRace,
 } from '../store/repository.ts';
+import { capacityChange } from '../routing/capacity.ts';
 import { historyMessage, newMessage, openSession } from './session.ts';
 
 /** Attempts before a contended inbound message gives up with 409. */
@@ -211,12 +212,14 @@ export async function createSessionByOperator(
       now,
     });
     try {
+      // Routing (issue 14): the new session counts against the operator, within its capacity.
+      const capacity = capacityChange(null, session, line, new Map([[caller.sub, operator]]), now);
       await insertSession({
         session,
         ...(client ? { newClient: client } : {}),
         guard: many ? 'latest' : 'exclusive',
         messages: [historyMessage(null, session, 'create', caller.sub)],
-        extra: extra(session),
+        extra: [...capacity.map((c) => c.item), ...extra(session)],
       });
       return session;
     } catch (error) {

@@ -38,6 +38,7 @@
  * |29 | a line's live events of an hour, in order       | gsi1  | `EVENTS#<line>#<yyyy-mm-ddThh>`         | `<time>#<session or channel>#<seq, 10 digits>` |
  * |30 | a live connection (AWS WebSocket API)           | table | `LIVE#CONN#<connection id>`             | `#CONN`                                   |
  * |31 | the live connections of a line; admins' in one | table | `LIVE#LINE#<line id>`, `LIVE#ADMINS`    | `<connection id>`                         |
+ * |32 | the online operators of a group (routing)       | table | `ONLINE#GROUP#<group>`                  | `<operator id>`                           |
  */
 import type { Channel, Client, Line, Session } from '../model/schemas.ts';
 import type { IndexName } from './table.ts';
@@ -296,3 +297,10 @@ export const liveConnectionKey = (connectionId: string) => ({ pk: `LIVE#CONN#${c
 /** Pattern 31: the connections that may see a line's events; admins' connections in one partition. */
 export const liveLinePartition = (lineId: string | 'admins') => (lineId === 'admins' ? 'LIVE#ADMINS' : `LIVE#LINE#${lineId}`);
 export const liveLineConnectionKey = (lineId: string | 'admins', connectionId: string) => ({ pk: liveLinePartition(lineId), sk: connectionId });
+// Routing (lib/routing): who is online in a group. One small item per (group, online operator),
+// written and deleted with the operator's status; the counts stay on the operator item.
+
+/** Pattern 32: the online-presence item of an operator in one of its groups. */
+export const onlineMemberKey = (group: string, operatorId: string) => ({ pk: onlineGroupPartition(group), sk: operatorId });
+/** Pattern 32: the online operators of a group (a table Query on this partition key). */
+export const onlineGroupPartition = (group: string) => `ONLINE#GROUP#${group}`;

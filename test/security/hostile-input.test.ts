@@ -82,6 +82,10 @@ function validBody(r: RouteDefinition): Record<string, Json> | undefined {
       return { __name: 'renamed' };
     case 'POST /v1/channels/{id}/messages/{messageId}/status':
       return { status: 'delivered' };
+    case 'PATCH /v1/lines/{id}':
+      return { _routing: { mode: 'auto', capacity: 3, botFirst: false } };
+    case 'PUT /v1/operators/{id}':
+      return { capacity: 3 };
     case 'POST /v1/webhooks':
       // An event this test never makes: no deliveries write behind its snapshots.
       return { url: 'http://127.0.0.1:9/hook', events: ['session.sla_breached'] };

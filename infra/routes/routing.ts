@@ -1,0 +1,49 @@
+/** Routing (issue 14): line routing settings, operator capacity overrides, a session's place in the queue. */
+import { named, type RouteSpec } from '../../lib/http/spec.ts';
+import { IdParams, OperatorCapacityBody, OperatorParams, QueuePositionSchema, UpdateLineBody } from '../../lib/model/schemas.ts';
+import { Line, Operator } from './components.ts';
+
+export const updateLine = {
+  method: 'PATCH',
+  path: '/v1/lines/{id}',
+  function: 'update-line',
+  access: 'write',
+  auth: true,
+  throttle: { rate: 5, burst: 10 },
+  summary: 'Change a line\'s routing (admin): `_routing: { mode: "manual" | "auto", capacity, botFirst }`; fields not given are kept.',
+  tag: 'lines',
+  params: IdParams,
+  body: named('UpdateLineBody', UpdateLineBody),
+  responses: { 200: { description: 'The line after the change', body: Line } },
+  problems: [403, 404, 409],
+} as const satisfies RouteSpec;
+
+export const setOperatorCapacity = {
+  method: 'PUT',
+  path: '/v1/operators/{id}',
+  function: 'set-operator-capacity',
+  access: 'write',
+  auth: true,
+  summary: "Override an operator's capacity (admin, or a supervisor of one of the operator's lines); `null` clears it.",
+  tag: 'operators',
+  params: OperatorParams,
+  body: named('OperatorCapacityBody', OperatorCapacityBody),
+  responses: { 200: { description: 'The operator record', body: Operator } },
+  problems: [403, 404, 409],
+} as const satisfies RouteSpec;
+
+export const getSessionQueue = {
+  method: 'GET',
+  path: '/v1/sessions/{id}/queue',
+  function: 'get-session-queue',
+  access: 'read',
+  auth: true,
+  summary:
+    "A Waiting session's place in its line's queue (priority, then age) and its expected wait with the basis of the estimate (staff who see the session, the channel's integration).",
+  tag: 'sessions',
+  params: IdParams,
+  responses: { 200: { description: 'Position, sessions ahead, expected wait and its basis', body: named('QueuePosition', QueuePositionSchema) } },
+  problems: [404, 409],
+} as const satisfies RouteSpec;
+
+export const routingRoutes: readonly RouteSpec[] = [updateLine, setOperatorCapacity, getSessionQueue];
