@@ -11,6 +11,7 @@ import type { RoutingResult } from './routing.ts';
 import { type CostResult, costMarkdown } from './cost.ts';
 import { eventsMarkdown, type EventsResult } from './events.ts';
 import { liveMarkdown, type LiveResult } from './live.ts';
+import { timersMarkdown, type TimersResult } from './timers.ts';
 
 export interface Machine {
   cpus: number;
@@ -34,6 +35,7 @@ export interface BenchReport {
   events?: EventsResult;
   live?: LiveResult;
   routing?: RoutingResult;
+  timers?: TimersResult;
   cost?: CostResult;
   errors: Record<string, string>;
   budgets: BudgetLine[];
@@ -145,6 +147,16 @@ export function budgets(r: Omit<BenchReport, 'budgets'>): BudgetLine[] {
     });
   }
   for (const [step, error] of Object.entries(r.errors)) out.push({ budget: `step ${step}`, result: `failed: ${error}`, pass: false });
+  if (r.timers) {
+    const t = r.timers;
+    const first = t.sweeps[0]!;
+    const last = t.sweeps.at(-1)!;
+    out.push({
+      budget: 'timer sweep flat in the clocks not due (100 due)',
+      result: `${first.running} → ${last.running} running: ${first.queries} → ${last.queries} queries, ${first.rcu} → ${last.rcu} RCU; lateness p50 ${t.lateness.p50} ms, p99 ${t.lateness.p99} ms (sweep every ${t.lateness.periodSeconds} s)`,
+      pass: t.pass,
+    });
+  }
   return out;
 }
 
@@ -295,6 +307,7 @@ export function markdown(r: BenchReport): string {
       '',
     );
   }
+  if (r.timers) push(...timersMarkdown(r.timers, row));
   if (r.cost) push(...costMarkdown(r.cost, row));
   return lines.join('\n');
 }

@@ -3,7 +3,7 @@
  *   npm run bench                    full run (≈ 11 min on 2 cores): report in bench/results/
  *   npm run bench -- --quick         development run (sizes 1k/5k, fewer samples, 5 s load):
  *                                    report in bench/results/tmp/ (git-ignored)
- *   npm run bench -- --only=ops,load steps: bundles, ops, load, events, cost, growth, routing
+ *   npm run bench -- --only=ops,load steps: bundles, ops, load, events, live, cost, timers, growth, routing
  *   npm run bench -- --sizes=1000,20000
  * Starts its own DynamoDB Local (in memory) and the local host in this process, and stops both.
  */
@@ -22,11 +22,12 @@ import { benchLive } from './live.ts';
 import { benchLoad } from './load.ts';
 import { benchOps } from './ops.ts';
 import { benchRouting } from './routing.ts';
+import { benchTimers } from './timers.ts';
 import { budgets, markdown, type BenchReport, type Machine } from './report.ts';
 import { log, startEnv, type Env } from './support.ts';
 import { buildWorld } from './world.ts';
 
-const STEPS = ['bundles', 'ops', 'load', 'events', 'live', 'cost', 'growth', 'routing'] as const;
+const STEPS = ['bundles', 'ops', 'load', 'events', 'live', 'cost', 'timers', 'growth', 'routing'] as const;
 
 const { values } = parseArgs({
   options: {
@@ -118,6 +119,8 @@ try {
       const cost = await step('cost', () => benchCost(running, w, quick));
       if (cost) report.cost = cost;
     }
+    const timers = await step('timers', () => benchTimers(running, quick));
+    if (timers) report.timers = timers;
     const growth = await step('growth', () => benchGrowth(running, () => buildWorld(running), sizes));
     if (growth) report.growth = growth;
     const routing = await step('routing', () => benchRouting(running, quick));

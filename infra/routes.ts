@@ -35,6 +35,7 @@ import { metricsRoutes, scheduledFunctions as metricsScheduledFunctions } from '
 import { routingRoutes } from './routes/routing.ts';
 import { searchRoutes } from './routes/search.ts';
 import { sessionRoutes } from './routes/sessions.ts';
+import { scheduledFunctions as timerScheduledFunctions } from './routes/timers.ts';
 import { visitorRoutes } from './routes/visitors.ts';
 
 export type { HttpMethod, RouteSpec, TableAccess } from '../lib/http/spec.ts';
@@ -73,7 +74,11 @@ export interface StreamFunctionDefinition {
 }
 
 /** Every scheduled function, by area. */
-export const scheduledFunctions: readonly ScheduledFunctionDefinition[] = [...metricsScheduledFunctions, ...eventScheduledFunctions];
+export const scheduledFunctions: readonly ScheduledFunctionDefinition[] = [
+  ...metricsScheduledFunctions,
+  ...eventScheduledFunctions,
+  ...timerScheduledFunctions,
+];
 export { streamFunctions } from './routes/events.ts';
 
 /** `/v1/sessions/{id}` → `^/v1/sessions/(?<id>[^/]+)$` */

@@ -5,6 +5,7 @@
  *   PORT=3001 npm start            another port (default 3000)
  *   DYNAMODB_ENDPOINT=http://…     use that DynamoDB instead of starting DynamoDB Local
  *   npm start -- --aggregate-every 10   metrics aggregation every 10 s (default 60; 0 turns it off)
+ *   npm start -- --timers-every 5       timer sweep every 5 s (default 60; 0 turns it off)
  * Ctrl-C stops everything it started.
  */
 import './node-version.ts';
@@ -18,6 +19,7 @@ import { ensureTable, startDynamoDbLocal, type RunningDynamoDb } from './dynamod
 import { configureLocalEnvironment } from './env.ts';
 import { startEventWorkers } from './events.ts';
 import { startHost } from './host.ts';
+import { startTimerSweeper } from './timers.ts';
 import { loadOrCreateDevKey } from './jwt.ts';
 
 const { values } = parseArgs({
@@ -25,8 +27,14 @@ const { values } = parseArgs({
     'in-memory': { type: 'boolean', default: false },
     quiet: { type: 'boolean', default: false },
     'aggregate-every': { type: 'string', default: '60' },
+    'timers-every': { type: 'string', default: '60' },
   },
 });
+const timersEvery = Number(values['timers-every']);
+if (!Number.isFinite(timersEvery) || timersEvery < 0) {
+  console.error(`chatlines: --timers-every takes seconds (0 turns the timer sweep off), not "${values['timers-every']}"`);
+  process.exit(1);
+}
 const aggregateEvery = Number(values['aggregate-every']);
 if (!Number.isFinite(aggregateEvery) || aggregateEvery < 0) {
   console.error(`chatlines: --aggregate-every takes seconds (0 turns the metrics timer off), not "${values['aggregate-every']}"`);
@@ -87,10 +95,17 @@ try {
       ? `  metrics: aggregated every ${aggregateEvery} s; \`npm run aggregate\` runs one now`
       : '  metrics: timer off (--aggregate-every 0); `npm run aggregate` runs one',
   );
+  const stopTimers = startTimerSweeper(timersEvery);
+  console.log(
+    timersEvery > 0
+      ? `  timers:  swept every ${timersEvery} s; \`npm run timers\` sweeps now`
+      : '  timers:  sweep off (--timers-every 0); `npm run timers` sweeps once',
+  );
   console.log('Ctrl-C stops the API and DynamoDB Local.');
 
   const shutdown = async () => {
     stopTimer();
+    await stopTimers();
     await events.stop();
     removeEndpointFile();
     await host.close();

@@ -10,8 +10,9 @@ import {
   InboundBody,
   InboundResponse,
   OperatorStatusBody,
+  UpdateLineBody,
 } from '../../lib/model/schemas.ts';
-import { Channel, Line, Operator, Session } from './components.ts';
+import { Line, Operator, Session } from './components.ts';
 
 export const getHealth = {
   method: 'GET',
@@ -50,6 +51,22 @@ export const getLine = {
   params: IdParams,
   responses: { 200: { description: 'The line', body: Line } },
   problems: [404],
+} as const satisfies RouteSpec;
+
+export const updateLine = {
+  method: 'PATCH',
+  path: '/v1/lines/{id}',
+  function: 'update-line',
+  access: 'write',
+  auth: true,
+  throttle: { rate: 5, burst: 10 },
+  summary:
+    'Change a line\'s settings (admin): name, routing (`_routing: { mode: "manual" | "auto", capacity, botFirst }`, fields not given are kept) and the timer policies `_sla`, `_autoClose`, `_returnToQueue` (`null` removes one).',
+  tag: 'lines',
+  params: IdParams,
+  body: named('UpdateLineBody', UpdateLineBody),
+  responses: { 200: { description: 'The line after the change', body: Line } },
+  problems: [403, 404, 409],
 } as const satisfies RouteSpec;
 
 export const createChannel = {
@@ -132,6 +149,7 @@ export const coreRoutes: readonly RouteSpec[] = [
   getHealth,
   createLine,
   getLine,
+  updateLine,
   createChannel,
   receiveInboundMessage,
   setOperatorStatus,

@@ -1,22 +1,7 @@
 /** Routing (issue 14): line routing settings, operator capacity overrides, a session's place in the queue. */
 import { named, type RouteSpec } from '../../lib/http/spec.ts';
-import { IdParams, OperatorCapacityBody, OperatorParams, QueuePositionSchema, UpdateLineBody } from '../../lib/model/schemas.ts';
-import { Line, Operator } from './components.ts';
-
-export const updateLine = {
-  method: 'PATCH',
-  path: '/v1/lines/{id}',
-  function: 'update-line',
-  access: 'write',
-  auth: true,
-  throttle: { rate: 5, burst: 10 },
-  summary: 'Change a line\'s routing (admin): `_routing: { mode: "manual" | "auto", capacity, botFirst }`; fields not given are kept.',
-  tag: 'lines',
-  params: IdParams,
-  body: named('UpdateLineBody', UpdateLineBody),
-  responses: { 200: { description: 'The line after the change', body: Line } },
-  problems: [403, 404, 409],
-} as const satisfies RouteSpec;
+import { IdParams, OperatorCapacityBody, OperatorParams, QueuePositionSchema } from '../../lib/model/schemas.ts';
+import { Operator } from './components.ts';
 
 export const setOperatorCapacity = {
   method: 'PUT',
@@ -46,4 +31,5 @@ export const getSessionQueue = {
   problems: [404, 409],
 } as const satisfies RouteSpec;
 
-export const routingRoutes: readonly RouteSpec[] = [updateLine, setOperatorCapacity, getSessionQueue];
+/** `PATCH /v1/lines/{id}` (with `_routing`) is core's `updateLine`: one update for every line setting. */
+export const routingRoutes: readonly RouteSpec[] = [setOperatorCapacity, getSessionQueue];

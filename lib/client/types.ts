@@ -40,6 +40,10 @@ export interface LineData extends BaseData {
   _accountApp: string | null;
   _sessionApps: string[];
   _routing: LineRouting;
+  /** Timer policies, seconds ≥ 1 (null or absent: none). */
+  _sla?: SlaPolicy | null | undefined;
+  _autoClose?: AutoClosePolicy | null | undefined;
+  _returnToQueue?: ReturnToQueuePolicy | null | undefined;
 }
 
 /** A line's routing: manual or automatic assignment, per-operator capacity, bot first. */
@@ -55,6 +59,22 @@ export interface QueuePositionData {
   ahead: number;
   expectedWaitSeconds: number | null;
   basis: string;
+}
+
+/** `_sla` of a line: response and resolution targets in seconds. */
+export interface SlaPolicy {
+  firstResponse?: number | undefined;
+  nextResponse?: number | undefined;
+  resolution?: number | undefined;
+}
+/** `_autoClose` of a line: close after the client has been silent this long (seconds). */
+export interface AutoClosePolicy {
+  afterInactive?: number | undefined;
+  botAfterInactive?: number | undefined;
+}
+/** `_returnToQueue` of a line: back to the queue when the operator has not replied within (seconds). */
+export interface ReturnToQueuePolicy {
+  afterNoReply?: number | undefined;
 }
 
 /** A channel: a connected messenger account. */
@@ -129,6 +149,10 @@ export interface SessionPayload {
   from?: SessionAssignee | undefined;
   to?: SessionAssignee | undefined;
   silent?: boolean | undefined;
+  /** `slaBreached`: the policy breached. */
+  policy?: string | undefined;
+  /** `SessionCreated`: the line's SLA targets at creation (seconds). */
+  sla?: { firstResponse?: number | undefined; nextResponse?: number | undefined; resolution?: number | undefined } | undefined;
 }
 
 /** A message of a session; immutable once written. */
@@ -209,6 +233,18 @@ export interface CreateLineInput {
   _accountApp?: string | null;
   _sessionApps?: string[];
   _routing?: Partial<LineRouting>;
+  _sla?: SlaPolicy | null;
+  _autoClose?: AutoClosePolicy | null;
+  _returnToQueue?: ReturnToQueuePolicy | null;
+}
+
+/** Body of `PATCH /v1/lines/{id}` (admin): `_routing` fields given change, the rest is kept; a policy given replaces the line's, `null` removes it. */
+export interface UpdateLineInput {
+  __name?: string;
+  _routing?: Partial<LineRouting>;
+  _sla?: SlaPolicy | null;
+  _autoClose?: AutoClosePolicy | null;
+  _returnToQueue?: ReturnToQueuePolicy | null;
 }
 
 /** Body of `POST /v1/channels` (the line may be given as an item or a ref). */

@@ -3,9 +3,9 @@ import type * as z from 'zod';
 import type { Caller } from '../auth/caller.ts';
 import { requireAdmin, visibleLine } from '../auth/policy.ts';
 import { newBaseFields, nowIso } from '../ids.ts';
-import { DEFAULT_ROUTING, type CreateLineBody, type Line, type UpdateLineBody } from '../model/schemas.ts';
+import { type CreateLineBody, DEFAULT_ROUTING, type Line, type UpdateLineBody } from '../model/schemas.ts';
 import type { TransactItem } from '../store/db.ts';
-import { getLine, insertLine, replaceLine } from '../store/repository.ts';
+import { getLine, insertLine, replaceLine, writeOnly } from '../store/repository.ts';
 
 export async function createLine(
   caller: Caller,
@@ -22,19 +22,25 @@ export async function createLine(
     _accountApp: body._accountApp ?? null,
     _sessionApps: [...new Set(body._sessionApps)],
     _routing: { ...DEFAULT_ROUTING, ...body._routing },
+    _sla: emptyToNull(body._sla),
+    _autoClose: emptyToNull(body._autoClose),
+    _returnToQueue: emptyToNull(body._returnToQueue),
   };
   await insertLine(line, extra(line));
   return line;
 }
 
-export async function fetchLine(caller: Caller, id: string): Promise<Line> {
-  return visibleLine(caller, await getLine(id));
+/** A policy with no field set is no policy. */
+function emptyToNull<T extends object>(policy: T | null | undefined): T | null {
+  return policy && Object.values(policy).some((v) => v !== undefined) ? policy : null;
 }
 
 /**
- * `PATCH /v1/lines/{id}` (admin): routing settings; fields not given are kept. Function
- * instances trust a line they read for up to a minute (LINE_CACHE_MS), so a change reaches every
- * instance within that time.
+ * `PATCH /v1/lines/{id}` (admin): the line's settings. Every field is optional; a policy
+ * (`_sla`, `_autoClose`, `_returnToQueue`) given replaces the line's whole policy, `null` (or
+ * `{}`) removes it. Other areas' line settings (e.g. `_routing`) belong here too: one update.
+ * Policies apply to the clocks that the sessions' next changes start (a running clock keeps the
+ * due time it was started with); other instances see the change within their line cache's 60 s.
  */
 export async function updateLine(
   caller: Caller,
@@ -42,10 +48,25 @@ export async function updateLine(
   body: z.output<typeof UpdateLineBody>,
   extra: (line: Line) => TransactItem[],
 ): Promise<Line> {
+  const before = visibleLine(caller, await getLine(id));
   requireAdmin(caller);
-  const before = await getLine(id);
+  const patch: Partial<Line> = {};
+  if (body.__name !== undefined) patch.__name = body.__name;
+  if (body._routing !== undefined) patch._routing = { ...before._routing, ...body._routing };
+  if (body._sla !== undefined) patch._sla = emptyToNull(body._sla);
+  if (body._autoClose !== undefined) patch._autoClose = emptyToNull(body._autoClose);
+  if (body._returnToQueue !== undefined) patch._returnToQueue = emptyToNull(body._returnToQueue);
+  const unchanged = Object.entries(patch).every(([k, v]) => JSON.stringify(v) === JSON.stringify(before[k as keyof Line]));
+  if (unchanged) {
+    await writeOnly(extra(before));
+    return before;
+  }
   const now = nowIso();
-  const after: Line = { ...before, _routing: { ...before._routing, ...body._routing }, __updatedAt: now, __updatedBy: caller.sub };
+  const after: Line = { ...before, ...patch, __updatedAt: now, __updatedBy: caller.sub };
   await replaceLine(before, after, extra(after));
   return after;
+}
+
+export async function fetchLine(caller: Caller, id: string): Promise<Line> {
+  return visibleLine(caller, await getLine(id));
 }

@@ -21,6 +21,9 @@ export const PERIOD_METRICS = [
   'botAnswerShare',
   'processedSessions',
   'queueWait',
+  'sla_met_share_firstResponse',
+  'sla_met_share_nextResponse',
+  'sla_met_share_resolution',
 ] as const;
 export type PeriodMetric = (typeof PERIOD_METRICS)[number];
 
@@ -34,7 +37,12 @@ export const METRIC_UNITS: Record<PeriodMetric | 'sessionsByState', 'ms' | 'rati
   processedSessions: 'count',
   queueWait: 'ms',
   sessionsByState: 'count',
+  sla_met_share_firstResponse: 'ratio',
+  sla_met_share_nextResponse: 'ratio',
+  sla_met_share_resolution: 'ratio',
 };
+
+type SlaTarget = 'firstResponse' | 'nextResponse' | 'resolution';
 
 /** States counted by `sessionsByState` (open sessions only; spam and closed are not live). */
 export const LIVE_STATES = ['Waiting', 'AssignedToBot', 'AssignedToOperator'] as const satisfies readonly LineSessionState[];
@@ -92,10 +100,25 @@ export function sessionFigures(messages: readonly Message[]): SessionFigures {
   const samples: Sample[] = [];
   const waits: Sample[] = [];
 
+  // SLA (README § Timers): one sample per session and target of the line at its creation —
+  // 0 at the first sign it was missed (a breach entry, a late reply or close), else 1 when met.
+  let sla: Partial<Record<SlaTarget, number>> | null = null;
+  const slaDone = new Set<SlaTarget>();
+  let staffReplied = false;
+  let cycleSince: string | null = null; // next response: first client message unanswered since a staff reply
+  const slaSample = (target: SlaTarget, at: string, met: boolean, by: string | null) => {
+    if (sla?.[target] === undefined || slaDone.has(target)) return;
+    slaDone.add(target);
+    samples.push({ metric: `sla_met_share_${target}`, at, value: met ? 1 : 0, operator: by, group });
+  };
+  const within = (target: SlaTarget, from: string | null, to: string) => from !== null && ms(from, to) <= (sla?.[target] ?? 0) * 1000;
+
   for (const m of messages) {
     const at = m.__createdAt;
     if (m.type === 'payload' && m.payload) {
       createdAt ??= m.payload.kind === 'SessionCreated' ? at : null;
+      if (m.payload.kind === 'SessionCreated' && m.payload.sla) sla = m.payload.sla;
+      if (m.payload.command === 'slaBreached' && m.payload.policy) slaSample(m.payload.policy as SlaTarget, at, false, operator ?? lastOperator);
       const before: { state: LineSessionState | null; operator: string | null; group: string | null } = { state, operator, group };
       for (const change of m.payload.changes) {
         if (change.field === '_state') state = (str(change.new) as LineSessionState | null) ?? state;
@@ -125,15 +148,25 @@ export function sessionFigures(messages: readonly Message[]): SessionFigures {
         if (takenAt !== null) {
           samples.push({ metric: 'processedSessions', at, value: 1, operator: lastOperator, group: closeGroup });
         }
+        // Missed if overdue at close; otherwise only resolution and next response are settled here.
+        if (!staffReplied && !within('firstResponse', createdAt, at)) slaSample('firstResponse', at, false, lastOperator);
+        if (cycleSince !== null && !within('nextResponse', cycleSince, at)) slaSample('nextResponse', at, false, lastOperator);
+        slaSample('nextResponse', at, true, lastOperator);
+        slaSample('resolution', at, within('resolution', createdAt, at), lastOperator);
         waitSince = null;
       }
       continue;
     }
     if (isClientMessage(m)) {
       waitSince ??= at;
+      if (staffReplied) cycleSince ??= at;
       continue;
     }
     if (!isReply(m)) continue;
+    if (!staffReplied) slaSample('firstResponse', at, within('firstResponse', createdAt, at), m.author === 'bot' ? null : (m.operator ?? operator));
+    else if (cycleSince !== null && !within('nextResponse', cycleSince, at)) slaSample('nextResponse', at, false, m.author === 'bot' ? null : (m.operator ?? operator));
+    staffReplied = true;
+    cycleSince = null;
     if (m.author === 'bot') {
       samples.push({ metric: 'botAnswerShare', at, value: 1, operator: null, group });
       waitSince = null; // the bot answered: no operator response time, the next client message starts a new wait

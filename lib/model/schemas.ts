@@ -76,6 +76,30 @@ export const RoutingSchema = z.object({
 export type Routing = z.infer<typeof RoutingSchema>;
 /** Lines created before routing existed (and lines created without `_routing`). */
 export const DEFAULT_ROUTING: Routing = { mode: 'manual', capacity: null, botFirst: false };
+// --- timers (issue 15): line policies, in seconds (≥ 1; at most 30 days). See lib/timers.
+const PolicySeconds = z
+  .number()
+  .int()
+  .min(1)
+  .max(30 * 86_400);
+/** `_sla`: response and resolution targets; a breach appends a history entry and `session.sla_breached`. */
+export const SlaPolicySchema = z.strictObject({
+  firstResponse: PolicySeconds.optional(),
+  nextResponse: PolicySeconds.optional(),
+  resolution: PolicySeconds.optional(),
+});
+/** `_autoClose`: close a session whose client has been silent this long (`botAfterInactive` while the bot holds it). */
+export const AutoClosePolicySchema = z.strictObject({
+  afterInactive: PolicySeconds.optional(),
+  botAfterInactive: PolicySeconds.optional(),
+});
+/** `_returnToQueue`: an operator who has not replied within `afterNoReply` loses the session to the queue. */
+export const ReturnToQueuePolicySchema = z.strictObject({
+  afterNoReply: PolicySeconds.optional(),
+});
+export type SlaPolicy = z.infer<typeof SlaPolicySchema>;
+export type AutoClosePolicy = z.infer<typeof AutoClosePolicySchema>;
+export type ReturnToQueuePolicy = z.infer<typeof ReturnToQueuePolicySchema>;
 
 export const LineSchema = z.object({
   ...BaseFields,
@@ -85,6 +109,10 @@ export const LineSchema = z.object({
   _accountApp: AppCode.nullable(),
   _sessionApps: z.array(AppCode),
   _routing: RoutingSchema.default(DEFAULT_ROUTING),
+  /** Timer policies (null or absent: none; lines created before timers have none). See lib/timers. */
+  _sla: SlaPolicySchema.nullable().optional(),
+  _autoClose: AutoClosePolicySchema.nullable().optional(),
+  _returnToQueue: ReturnToQueuePolicySchema.nullable().optional(),
 });
 export type Line = z.infer<typeof LineSchema>;
 
@@ -161,6 +189,8 @@ export const SessionPayloadSchema = z.object({
   silent: z.boolean().optional(),
   /** `slaBreached`: the policy that was breached. */
   policy: z.string().optional(),
+  /** `SessionCreated`: the line's SLA targets (seconds) when the session was created; metrics measure `sla_met_share_*` against them. */
+  sla: z.object({ firstResponse: z.number().optional(), nextResponse: z.number().optional(), resolution: z.number().optional() }).optional(),
 });
 export type SessionPayload = z.infer<typeof SessionPayloadSchema>;
 
@@ -207,15 +237,28 @@ export const CreateLineBody = z.strictObject({
   _accountApp: AppCode.nullable().optional(),
   _sessionApps: z.array(AppCode).max(100).default([]),
   _routing: z.strictObject({ mode: RoutingModeSchema.optional(), capacity: Capacity.nullable().optional(), botFirst: z.boolean().optional() }).optional(),
+  _sla: SlaPolicySchema.nullable().optional(),
+  _autoClose: AutoClosePolicySchema.nullable().optional(),
+  _returnToQueue: ReturnToQueuePolicySchema.nullable().optional(),
 });
 
-/** `PATCH /v1/lines/{id}` (admin): routing settings (each field optional: the rest is kept). */
+/**
+ * `PATCH /v1/lines/{id}` (admin): any of the line's settings. `_routing` fields given are
+ * changed, the others kept; a timer policy given replaces the line's, `null` removes it.
+ * Unknown fields are 400 naming them.
+ */
 export const UpdateLineBody = z.strictObject({
-  _routing: z.strictObject({
-    mode: RoutingModeSchema.optional(),
-    capacity: Capacity.nullable().optional(),
-    botFirst: z.boolean().optional(),
-  }),
+  __name: Name.optional(),
+  _routing: z
+    .strictObject({
+      mode: RoutingModeSchema.optional(),
+      capacity: Capacity.nullable().optional(),
+      botFirst: z.boolean().optional(),
+    })
+    .optional(),
+  _sla: SlaPolicySchema.nullable().optional(),
+  _autoClose: AutoClosePolicySchema.nullable().optional(),
+  _returnToQueue: ReturnToQueuePolicySchema.nullable().optional(),
 });
 
 /** `PUT /v1/operators/{id}`: the operator's capacity override (null: the line's applies). */

@@ -29,6 +29,7 @@ import {
 } from '../store/repository.ts';
 import { capacityChange } from '../routing/capacity.ts';
 import { historyMessage, newMessage, openSession } from './session.ts';
+import { timerWrites, withSlaTargets } from '../timers/writes.ts';
 
 /** Attempts before a contended inbound message gives up with 409. */
 const MAX_ATTEMPTS = 12;
@@ -105,7 +106,11 @@ async function receiveOnce(
   extra: (result: InboundResult) => TransactItem[],
 ): Promise<InboundResult> {
   const now = nowIso();
-  const known = clientId ? await getClientAndOpenSession(clientId, channel.__id) : undefined;
+  // The line (its timer policies) comes from the instance cache, read in parallel when cold.
+  const [known, line] = await Promise.all([
+    clientId ? getClientAndOpenSession(clientId, channel.__id) : undefined,
+    getLineCached(channel._line),
+  ]);
   const client = known?.client;
   let staleSpamSession: string | undefined;
 
@@ -137,7 +142,9 @@ async function receiveOnce(
       });
       const result: InboundResult = { created: false, client, session: { ...target, _lastActivityAt: now }, message };
       const states = target._state === 'MarkedAsSpam' ? ['MarkedAsSpam'] : OPEN_SESSION_STATES;
-      await appendMessages(target, [message], states, extra(result));
+      // Timers (lib/timers): a client message starts next-response and restarts inactivity.
+      const timers = timerWrites(line, target, result.session, { kind: 'clientMessage', at: now });
+      await appendMessages(target, [message], states, [...extra(result), ...timers.items], undefined, timers.attributes);
       return result;
     }
   }
@@ -152,7 +159,7 @@ async function receiveOnce(
     by: caller.sub,
     now,
   });
-  const created = historyMessage(null, session, 'create', caller.sub);
+  const created = withSlaTargets(historyMessage(null, session, 'create', caller.sub), line);
   const message = newMessage({
     session: session.__id,
     type: 'text',
@@ -163,13 +170,15 @@ async function receiveOnce(
     now,
   });
   const result: InboundResult = { created: true, client: theClient, session, message };
+  const timers = timerWrites(line, null, session, { kind: 'create', at: now, clientMessage: true });
   await insertSession({
     session,
     ...(client ? {} : { newClient: theClient }),
     guard: blocked ? 'spam' : 'exclusive',
     staleSpamSession,
     messages: [created, message],
-    extra: extra(result),
+    extra: [...extra(result), ...timers.items],
+    attributes: timers.attributes.set,
   });
   return result;
 }
@@ -211,6 +220,7 @@ export async function createSessionByOperator(
       by: caller.sub,
       now,
     });
+    const timers = timerWrites(line, null, session, { kind: 'create', at: now, clientMessage: false });
     try {
       // Routing (issue 14): the new session counts against the operator, within its capacity.
       const capacity = capacityChange(null, session, line, new Map([[caller.sub, operator]]), now);
@@ -218,8 +228,9 @@ export async function createSessionByOperator(
         session,
         ...(client ? { newClient: client } : {}),
         guard: many ? 'latest' : 'exclusive',
-        messages: [historyMessage(null, session, 'create', caller.sub)],
-        extra: [...capacity.map((c) => c.item), ...extra(session)],
+        messages: [withSlaTargets(historyMessage(null, session, 'create', caller.sub), line)],
+        extra: [...capacity.map((c) => c.item), ...extra(session), ...timers.items],
+        attributes: timers.attributes.set,
       });
       return session;
     } catch (error) {

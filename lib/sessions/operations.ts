@@ -31,6 +31,7 @@ import { messageRefItem } from '../channels/delivery-status.ts';
 import { capacityChange, holderOf, isFull } from '../routing/capacity.ts';
 import { decide, type CommandContext, type SessionAction } from './commands.ts';
 import { historyMessage, newMessage, nextState } from './session.ts';
+import { timerWrites } from '../timers/writes.ts';
 
 /** Callers whose presence matters: operators that are neither admins nor (possibly) supervisors. */
 const mayActAsOperator = (caller: Caller) => hasRole(caller, 'operator') && !hasRole(caller, 'admin');
@@ -130,6 +131,8 @@ export async function runSessionCommand(
   const records = new Map(operators);
   if (ctx.operator) records.set(ctx.operator.__id, ctx.operator);
   const checks = capacityChange(session, after, line, records, ctx.now);
+  // Timers (lib/timers): the clocks this change starts and stops, in the same transaction.
+  const timers = timerWrites(line, session, after, { kind: 'command', at: after.__updatedAt });
   await commitSessionChange({
     before: session,
     after,
@@ -137,8 +140,9 @@ export async function runSessionCommand(
     guardItems,
     guardConflict:
       'the client meanwhile opened another session on this channel; close it before unmarking this one (one open session per client)',
-    extra: extra(after),
+    extra: [...extra(after), ...timers.items],
     checks,
+    attributes: timers.attributes,
   });
   return after;
 }
@@ -165,7 +169,9 @@ export async function postSessionMessage(
   });
   // A reply that goes out to the messenger leaves a ref so the integration's status report finds it.
   const ref = input.type === 'text' ? [messageRefItem(message, session._channel)] : [];
-  await appendStaffMessage(session, message, [...ref, ...extra(message)]);
+  // Timers (lib/timers): a text reply stops the response clocks, in the same transaction.
+  const timers = input.type === 'text' ? timerWrites(line, session, session, { kind: 'staffReply', at: message.__createdAt }) : undefined;
+  await appendStaffMessage(session, message, [...ref, ...extra(message), ...(timers?.items ?? [])], undefined, timers?.attributes);
   return message;
 }
 

@@ -31,6 +31,7 @@ import {
   sessionKey,
 } from './keys.ts';
 import { keyAttributeNames } from './table.ts';
+import { rememberTimerState } from '../timers/state.ts';
 import type { Item } from './db.ts';
 
 export type Entity = 'line' | 'channel' | 'client' | 'session' | 'message' | 'operator';
@@ -79,7 +80,12 @@ export const operatorItem = (operator: Operator): Item => ({ ...operatorKey(oper
 export const readLine = (item: Item): Line => read(LineSchema, item, 'line');
 export const readChannel = (item: Item): Channel => read(ChannelSchema, item, 'channel');
 export const readClient = (item: Item): Client => read(ClientSchema, item, 'client');
-export const readSession = (item: Item): Session => read(SessionSchema, item, 'session');
+export const readSession = (item: Item): Session => {
+  const session = read(SessionSchema, item, 'session');
+  // The hidden timer attributes travel beside the object (lib/timers/state.ts).
+  rememberTimerState(session, item);
+  return session;
+};
 export const readMessage = (item: Item): Message => read(MessageSchema, item, 'message');
 export const readOperator = (item: Item): Operator => read(OperatorSchema, item, 'operator');
 

@@ -39,6 +39,8 @@
  * |30 | a live connection (AWS WebSocket API)           | table | `LIVE#CONN#<connection id>`             | `#CONN`                                   |
  * |31 | the live connections of a line; admins' in one | table | `LIVE#LINE#<line id>`, `LIVE#ADMINS`    | `<connection id>`                         |
  * |32 | the online operators of a group (routing)       | table | `ONLINE#GROUP#<group>`                  | `<operator id>`                           |
+ * |33 | running clocks due in a minute (lib/timers)     | table | `DUE#<yyyy-mm-ddThh:mm>#<shard 0-3>`    | `<due time>#<session>#<policy>#<nonce>`   |
+ * |34 | the timer sweeper's watermark                   | table | `DUE#WATERMARK`                         | `#WATERMARK`                              |
  */
 import type { Channel, Client, Line, Session } from '../model/schemas.ts';
 import type { IndexName } from './table.ts';
@@ -304,3 +306,23 @@ export const liveLineConnectionKey = (lineId: string | 'admins', connectionId: s
 export const onlineMemberKey = (group: string, operatorId: string) => ({ pk: onlineGroupPartition(group), sk: operatorId });
 /** Pattern 32: the online operators of a group (a table Query on this partition key). */
 export const onlineGroupPartition = (group: string) => `ONLINE#GROUP#${group}`;
+// Timers (lib/timers): one due item per running clock, in the partition of its due minute.
+
+export const TIMER_SHARDS = 4;
+/** Minute bucket of a timestamp, `yyyy-mm-ddThh:mm`. */
+export const minuteBucket = (iso: string) => iso.slice(0, 16);
+/** Pattern 33: the due items of one minute, one shard of it. */
+export const dueBucketPartition = (minute: string, shard: number) => `DUE#${minute}#${shard}`;
+/** Pattern 33: the sort key of a clock's due item; unique per start of a clock (the nonce). */
+export const dueSortKey = (dueAt: string, sessionId: string, policy: string, nonce: string) => `${dueAt}#${sessionId}#${policy}#${nonce}`;
+/** Pattern 33: the due time in a due item's sort key. */
+export const dueAtOfSortKey = (sortKey: string) => sortKey.slice(0, sortKey.indexOf('#'));
+/** Pattern 33: the key of a due item, from its sort key alone (the partition follows from due time and session). */
+export function dueItemKey(sortKey: string): { pk: string; sk: string } {
+  const [dueAt = '', sessionId = ''] = sortKey.split('#');
+  return { pk: dueBucketPartition(minuteBucket(dueAt), changeShard(sessionId) % TIMER_SHARDS), sk: sortKey };
+}
+/** Pattern 33: every due item of a bucket due by `iso` sorts at or before this bound. */
+export const dueUpTo = (iso: string) => `${iso}#\uffff`;
+/** Pattern 34. */
+export const timerWatermarkKey = () => ({ pk: 'DUE#WATERMARK', sk: '#WATERMARK' });

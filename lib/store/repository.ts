@@ -176,26 +176,6 @@ export async function insertLine(line: Line, extra: TransactItem[] = []): Promis
   await transact([putNew(lineItem(line)), ...extra], 'the line already exists');
 }
 
-/** Rewrites a line at the `__updatedAt` it was read at (routing settings, issue 14). */
-export async function replaceLine(before: Line, after: Line, extra: TransactItem[] = []): Promise<void> {
-  await transact(
-    [
-      {
-        Put: {
-          TableName: tableName(),
-          Item: lineItem(after),
-          ConditionExpression: '#u = :u',
-          ExpressionAttributeNames: { '#u': '__updatedAt' },
-          ExpressionAttributeValues: { ':u': before.__updatedAt },
-        },
-      },
-      ...extra,
-    ],
-    'the line was changed concurrently; read it again',
-  );
-  lineCache.set(after.__id, { line: after, at: Date.now() });
-}
-
 export async function insertChannel(channel: Channel, extra: TransactItem[] = []): Promise<void> {
   await transact(
     [
@@ -272,6 +252,8 @@ export interface OpenSessionWrite {
   extra?: TransactItem[];
   /** The events of this write (default: from its messages, see lib/events/outbox.ts). */
   outbox?: OutboxEntry[];
+  /** Hidden attributes of the new session item (the timer state, lib/timers). */
+  attributes?: Record<string, unknown>;
 }
 
 /** Reasons a session-opening transaction failed, in the order of its items. */
@@ -314,7 +296,7 @@ export async function insertSession(write: OpenSessionWrite): Promise<void> {
     });
   }
   const outbox = write.outbox ?? outboxFor(write.messages);
-  items.push(putNew({ ...sessionItem(session), [OUTBOX_SEQUENCE]: outbox.length, [OUTBOX_ENTRIES]: outbox }));
+  items.push(putNew({ ...write.attributes, ...sessionItem(session), [OUTBOX_SEQUENCE]: outbox.length, [OUTBOX_ENTRIES]: outbox }));
   for (const message of write.messages) items.push(putNew(messageItem(message)));
   items.push(...(write.extra ?? []));
   await transact(items, 'the session could not be opened', (reasons) => {
@@ -334,10 +316,12 @@ export async function appendMessages(
   states: readonly string[],
   extra: TransactItem[] = [],
   outbox: OutboxEntry[] = outboxFor(messages),
+  attributes?: SessionAttributes,
 ): Promise<void> {
   const now = messages[messages.length - 1]?.__createdAt ?? new Date().toISOString();
   const stateValues = Object.fromEntries(states.map((s, i) => [`:s${i}`, s]));
   const change = changeIndexUpdate(session.__id, now);
+  const more = attributeClauses(attributes);
   await transact(
     [
       {
@@ -346,10 +330,10 @@ export async function appendMessages(
           Key: sessionKey(session.__id),
           // The change index (gsi5) follows the last message too, so the next metrics run
           // recomputes this session (lib/metrics/aggregate.ts).
-          UpdateExpression: `SET #la = :now, ${change.set}, #out = :out ADD #seq :n`,
+          UpdateExpression: `SET #la = :now, ${change.set}, #out = :out${more.set} ADD #seq :n${more.remove}`,
           ConditionExpression: `#st IN (${Object.keys(stateValues).join(', ')})`,
-          ExpressionAttributeNames: { '#la': '_lastActivityAt', '#st': '_state', ...change.names, ...OUTBOX_NAMES },
-          ExpressionAttributeValues: { ':now': now, ':out': outbox, ':n': outbox.length, ...change.values, ...stateValues },
+          ExpressionAttributeNames: { '#la': '_lastActivityAt', '#st': '_state', ...change.names, ...OUTBOX_NAMES, ...more.names },
+          ExpressionAttributeValues: { ':now': now, ':out': outbox, ':n': outbox.length, ...change.values, ...stateValues, ...more.values },
         },
       },
       ...messages.map((m) => putNew(messageItem(m))),
@@ -372,9 +356,47 @@ export interface SessionChangeWrite {
   outbox?: OutboxEntry[];
   /** Routing (issue 14): conditional items (operator counts) whose failure is a 409 with its own detail. */
   checks?: { item: TransactItem; conflict: string }[];
+  /** Hidden attributes of the session item to set and remove (the timer state, lib/timers). */
+  attributes?: SessionAttributes;
 }
 
 const OUTBOX_NAMES = { '#out': OUTBOX_ENTRIES, '#seq': OUTBOX_SEQUENCE };
+
+/**
+ * Attributes of the session item outside the Session object that a write sets and removes
+ * along with its change (the timer state of lib/timers), and an extra condition (a timer firing
+ * requires its clock to be still the one it was set for).
+ */
+export interface SessionAttributes {
+  set: Record<string, unknown>;
+  remove: string[];
+  condition?: { expression: string; names: Record<string, string>; values: Record<string, unknown> };
+}
+/** `attributes` as clauses to append to an update: `, #x0 = :x0…` after SET, ` REMOVE …` at the end. */
+function attributeClauses(attributes: SessionAttributes | undefined) {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  const sets: string[] = [];
+  const removes: string[] = [];
+  Object.entries(attributes?.set ?? {}).forEach(([attribute, value], i) => {
+    names[`#x${i}`] = attribute;
+    values[`:x${i}`] = value;
+    sets.push(`#x${i} = :x${i}`);
+  });
+  (attributes?.remove ?? []).forEach((attribute, i) => {
+    names[`#y${i}`] = attribute;
+    removes.push(`#y${i}`);
+  });
+  return {
+    set: sets.length ? `, ${sets.join(', ')}` : '',
+    remove: removes.length ? ` REMOVE ${removes.join(', ')}` : '',
+    /** Joined to a REMOVE clause that is already there. */
+    removeMore: removes.length ? `, ${removes.join(', ')}` : '',
+    names: { ...names, ...attributes?.condition?.names },
+    values: { ...values, ...attributes?.condition?.values },
+    condition: attributes?.condition ? ` AND (${attributes.condition.expression})` : '',
+  };
+}
 
 /**
  * The session item rewritten to `after` as an UpdateItem at the version it was read at: every
@@ -382,7 +404,7 @@ const OUTBOX_NAMES = { '#out': OUTBOX_ENTRIES, '#seq': OUTBOX_SEQUENCE };
  * outbox (`evOut`, `evSeq` ADDed) — an update rather than a Put, so that messages appended
  * concurrently (which only ADD to `evSeq`) never make a command lose its race.
  */
-export function updateSessionAtVersion(before: Session, after: Session, outbox: OutboxEntry[]): TransactItem {
+export function updateSessionAtVersion(before: Session, after: Session, outbox: OutboxEntry[], attributes?: SessionAttributes): TransactItem {
   const next: Item = sessionItem(after);
   const names: Record<string, string> = { ...OUTBOX_NAMES, '#ver': '_version' };
   const values: Record<string, unknown> = { ':out': outbox, ':n': outbox.length, ':readVersion': before._version };
@@ -401,14 +423,15 @@ export function updateSessionAtVersion(before: Session, after: Session, outbox: 
     names[`#r${removes.length}`] = attribute;
     removes.push(`#r${removes.length}`);
   }
+  const more = attributeClauses(attributes);
   return {
     Update: {
       TableName: tableName(),
       Key: sessionKey(after.__id),
-      UpdateExpression: `SET ${sets.join(', ')} ADD #seq :n${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
-      ConditionExpression: '#ver = :readVersion',
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
+      UpdateExpression: `SET ${sets.join(', ')}${more.set} ADD #seq :n${removes.length ? ` REMOVE ${removes.join(', ')}${more.removeMore}` : more.remove}`,
+      ConditionExpression: `#ver = :readVersion${more.condition}`,
+      ExpressionAttributeNames: { ...names, ...more.names },
+      ExpressionAttributeValues: { ...values, ...more.values },
     },
   };
 }
@@ -424,7 +447,7 @@ export async function commitSessionChange(write: SessionChangeWrite, conflictDet
   const checkStart = guardStart + guardCount;
   await transact(
     [
-      updateSessionAtVersion(write.before, write.after, write.outbox ?? outboxFor(write.messages)),
+      updateSessionAtVersion(write.before, write.after, write.outbox ?? outboxFor(write.messages), write.attributes),
       ...write.messages.map((m) => putNew(messageItem(m))),
       ...(write.guardItems ?? []),
       ...checks.map((c) => c.item),
@@ -453,8 +476,10 @@ export async function appendStaffMessage(
   message: Message,
   extra: TransactItem[] = [],
   outbox: OutboxEntry[] = outboxFor([message]),
+  attributes?: SessionAttributes,
 ): Promise<void> {
   const change = changeIndexUpdate(session.__id, message.__createdAt);
+  const more = attributeClauses(attributes);
   await transact(
     [
       {
@@ -462,10 +487,10 @@ export async function appendStaffMessage(
           TableName: tableName(),
           Key: sessionKey(session.__id),
           // The change index (gsi5) follows the reply, so the next metrics run recomputes the session.
-          UpdateExpression: `SET #la = :now, ${change.set}, #out = :out ADD #seq :n`,
+          UpdateExpression: `SET #la = :now, ${change.set}, #out = :out${more.set} ADD #seq :n${more.remove}`,
           ConditionExpression: '#v = :v',
-          ExpressionAttributeNames: { '#la': '_lastActivityAt', '#v': '_version', ...change.names, ...OUTBOX_NAMES },
-          ExpressionAttributeValues: { ':now': message.__createdAt, ':v': session._version, ':out': outbox, ':n': outbox.length, ...change.values },
+          ExpressionAttributeNames: { '#la': '_lastActivityAt', '#v': '_version', ...change.names, ...OUTBOX_NAMES, ...more.names },
+          ExpressionAttributeValues: { ':now': message.__createdAt, ':v': session._version, ':out': outbox, ':n': outbox.length, ...change.values, ...more.values },
         },
       },
       putNew(messageItem(message)),
@@ -563,4 +588,29 @@ export async function getLineCached(id: string): Promise<Line> {
   const line = await getLine(id);
   lineCache.set(id, { line, at: Date.now() });
   return line;
+}
+
+/** Drops a line from this instance's cache (after this instance changed it). */
+export function forgetLine(id: string): void {
+  lineCache.delete(id);
+}
+
+/** Replaces a line at the `__updatedAt` it was read at (a concurrent change: 409). */
+export async function replaceLine(before: Line, after: Line, extra: TransactItem[] = []): Promise<void> {
+  await transact(
+    [
+      {
+        Put: {
+          TableName: tableName(),
+          Item: lineItem(after),
+          ConditionExpression: '#u = :u',
+          ExpressionAttributeNames: { '#u': '__updatedAt' },
+          ExpressionAttributeValues: { ':u': before.__updatedAt },
+        },
+      },
+      ...extra,
+    ],
+    'the line was changed concurrently; read it again',
+  );
+  forgetLine(after.__id);
 }

@@ -217,6 +217,14 @@ const MATRIX: Row[] = [
     request: async (_r, c) => ({ path: `/v1/lines/${lineOf(c)}` }),
   },
   {
+    route: 'PATCH /v1/lines/{id}',
+    variant: 'timer policies',
+    cases: LINES,
+    // Admins only; the line's staff see it (403), other lines' and integrations do not (404).
+    expect: { admin: [200, 200], supervisor: [403, 404], operator: [403, 404], offline: [403, 404], bot: [403, 404], integration: [404, 404] },
+    request: async (_r, c) => ({ path: `/v1/lines/${lineOf(c)}`, body: { _sla: { resolution: 86_400 } } }),
+  },
+  {
     route: 'POST /v1/channels',
     cases: LINES,
     expect: { admin: [201, 201], supervisor: [403, 403], operator: [403, 403], offline: [403, 403], bot: [403, 403], integration: [403, 403] },
@@ -408,8 +416,10 @@ const MATRIX: Row[] = [
   // ---- routing (issue 14)
   {
     route: 'PATCH /v1/lines/{id}',
+    variant: 'routing',
     cases: LINES,
-    expect: { admin: [200, 200], supervisor: [403, 403], operator: [403, 403], offline: [403, 403], bot: [403, 403], integration: [403, 403] },
+    // The same route as the timer policies': admins only, 404 to whoever does not see the line.
+    expect: { admin: [200, 200], supervisor: [403, 404], operator: [403, 404], offline: [403, 404], bot: [403, 404], integration: [404, 404] },
     request: async (_r, c, fresh) => ({
       path: `/v1/lines/${fresh ? (await ok('POST', '/v1/lines', w.admin, { __name: `Patched ${account()}`, _operatorGroups: [c === 'A' ? 'support' : 'sales'] })).__id : lineOf(c)}`,
       body: { _routing: { mode: 'auto', capacity: 4 } },

@@ -80,10 +80,15 @@ function validBody(r: RouteDefinition): Record<string, Json> | undefined {
       return { body: 'hello' };
     case 'PATCH /v1/channels/{id}':
       return { __name: 'renamed' };
+    case 'PATCH /v1/lines/{id}':
+      return {
+        _routing: { mode: 'auto', capacity: 3, botFirst: false },
+        _sla: { firstResponse: 60, nextResponse: 30 },
+        _autoClose: { afterInactive: 600 },
+        _returnToQueue: { afterNoReply: 120 },
+      };
     case 'POST /v1/channels/{id}/messages/{messageId}/status':
       return { status: 'delivered' };
-    case 'PATCH /v1/lines/{id}':
-      return { _routing: { mode: 'auto', capacity: 3, botFirst: false } };
     case 'PUT /v1/operators/{id}':
       return { capacity: 3 };
     case 'POST /v1/webhooks':

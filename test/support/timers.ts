@@ -1,0 +1,40 @@
+/**
+ * Sessions with running clocks, written straight to the table with BatchWriteItem (25 items a
+ * call, 8 in flight): the session item with its timer attributes, its creation history and the
+ * due items its clocks need — exactly what an inbound first message writes (lib/timers), minus
+ * the client and guard items. Used by the timer tests and the benchmark.
+ */
+import { randomUUID } from 'node:crypto';
+import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { Line } from '../../lib/model/schemas.ts';
+import { historyMessage, openSession } from '../../lib/sessions/session.ts';
+import { db, tableName } from '../../lib/store/db.ts';
+import { messageItem, sessionItem } from '../../lib/store/items.ts';
+import { dueItem, timerWrites, withSlaTargets } from '../../lib/timers/writes.ts';
+import { inParallel } from '../../lib/webhooks/deliveries.ts';
+
+/** Writes `count` Waiting sessions of the line, opened by a client message at `at`; returns their ids. */
+export async function seedTimedSessions(line: Line, channel: string, count: number, at = new Date().toISOString()): Promise<string[]> {
+  const ids: string[] = [];
+  const items: Record<string, unknown>[] = [];
+  for (let i = 0; i < count; i++) {
+    const session = openSession({ line: line.__id, channel, client: randomUUID(), state: 'Waiting', by: 'seed', now: at });
+    const timers = timerWrites(line, null, session, { kind: 'create', at, clientMessage: true });
+    items.push({ ...timers.attributes.set, ...sessionItem(session), evSeq: 1, evOut: [] });
+    items.push(messageItem(withSlaTargets(historyMessage(null, session, 'create', 'seed'), line)));
+    for (const clock of timers.plan.start) items.push(dueItem(clock, session));
+    ids.push(session.__id);
+  }
+  const batches: Record<string, unknown>[][] = [];
+  for (let i = 0; i < items.length; i += 25) batches.push(items.slice(i, i + 25));
+  await inParallel(batches, 8, async (batch) => {
+    let pending = batch.map((Item) => ({ PutRequest: { Item } }));
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > 20) throw new Error('BatchWriteItem kept returning unprocessed items');
+      const out = await db().send(new BatchWriteCommand({ RequestItems: { [tableName()]: pending } }));
+      pending = (out.UnprocessedItems?.[tableName()] ?? []) as typeof pending;
+      if (pending.length) await new Promise((r) => setTimeout(r, 50 * (attempt + 1)));
+    }
+  });
+  return ids;
+}
