@@ -6,9 +6,11 @@ import type { BundleResult } from './bundles.ts';
 import type { GrowthResult } from './growth.ts';
 import type { LoadResult } from './load.ts';
 import type { OpsResult } from './ops.ts';
+import type { RoutingResult } from './routing.ts';
 
 import { type CostResult, costMarkdown } from './cost.ts';
 import { eventsMarkdown, type EventsResult } from './events.ts';
+import { liveMarkdown, type LiveResult } from './live.ts';
 import { timersMarkdown, type TimersResult } from './timers.ts';
 
 export interface Machine {
@@ -31,6 +33,8 @@ export interface BenchReport {
   growth?: GrowthResult;
   load?: LoadResult;
   events?: EventsResult;
+  live?: LiveResult;
+  routing?: RoutingResult;
   timers?: TimersResult;
   cost?: CostResult;
   errors: Record<string, string>;
@@ -289,6 +293,20 @@ export function markdown(r: BenchReport): string {
   }
   for (const [step, error] of Object.entries(r.errors)) push(`**Step ${step} failed:** ${error}`, '');
   if (r.events) push(...eventsMarkdown(r.events, row));
+  if (r.live) push(...liveMarkdown(r.live, row));
+  if (r.routing) {
+    const g = r.routing;
+    push(
+      '## Routing (issue 14)',
+      '',
+      `One line in \`auto\` mode, ${g.operators} online operators, capacity ${g.capacity}; new sessions (inbound messages) at a fixed rate, open loop. ${g.note}`,
+      '',
+      row(['New sessions / s', 'Sessions', 'Routed', 'p50 delay (ms)', 'p99 delay (ms)', 'max (ms)', 'DynamoDB calls / routed session', 'RCU / routed session', 'WCU / routed session', 'routing work (ms) / routed session']),
+      row(['---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
+      ...g.rates.map((x) => row([x.rate, x.sessions, x.routed, x.p50Ms, x.p99Ms, x.maxMs, x.callsPerSession, x.rcuPerSession, x.wcuPerSession, x.routingMsPerSession])),
+      '',
+    );
+  }
   if (r.timers) push(...timersMarkdown(r.timers, row));
   if (r.cost) push(...costMarkdown(r.cost, row));
   return lines.join('\n');

@@ -3,7 +3,7 @@
  *   npm run bench                    full run (≈ 11 min on 2 cores): report in bench/results/
  *   npm run bench -- --quick         development run (sizes 1k/5k, fewer samples, 5 s load):
  *                                    report in bench/results/tmp/ (git-ignored)
- *   npm run bench -- --only=ops,load steps: bundles, ops, load, events, timers, growth
+ *   npm run bench -- --only=ops,load steps: bundles, ops, load, events, live, cost, timers, growth, routing
  *   npm run bench -- --sizes=1000,20000
  * Starts its own DynamoDB Local (in memory) and the local host in this process, and stops both.
  */
@@ -18,14 +18,16 @@ import { benchBundles } from './bundles.ts';
 import { benchCost } from './cost.ts';
 import { benchEvents } from './events.ts';
 import { benchGrowth } from './growth.ts';
+import { benchLive } from './live.ts';
 import { benchLoad } from './load.ts';
 import { benchOps } from './ops.ts';
+import { benchRouting } from './routing.ts';
 import { benchTimers } from './timers.ts';
 import { budgets, markdown, type BenchReport, type Machine } from './report.ts';
 import { log, startEnv, type Env } from './support.ts';
 import { buildWorld } from './world.ts';
 
-const STEPS = ['bundles', 'ops', 'load', 'events', 'cost', 'timers', 'growth'] as const;
+const STEPS = ['bundles', 'ops', 'load', 'events', 'live', 'cost', 'timers', 'growth', 'routing'] as const;
 
 const { values } = parseArgs({
   options: {
@@ -97,7 +99,7 @@ try {
     env = await startEnv('bench-ops');
     const running = env;
     let world: Awaited<ReturnType<typeof buildWorld>> | undefined;
-    if (steps.includes('ops') || steps.includes('load') || steps.includes('events') || steps.includes('cost')) {
+    if (steps.includes('ops') || steps.includes('load') || steps.includes('events') || steps.includes('live') || steps.includes('cost')) {
       try {
         world = await buildWorld(running);
       } catch (error) {
@@ -112,6 +114,8 @@ try {
       if (load) report.load = load;
       const events = await step('events', () => benchEvents(running, w, quick));
       if (events) report.events = events;
+      const live = await step('live', () => benchLive(running, w, quick));
+      if (live) report.live = live;
       const cost = await step('cost', () => benchCost(running, w, quick));
       if (cost) report.cost = cost;
     }
@@ -119,6 +123,8 @@ try {
     if (timers) report.timers = timers;
     const growth = await step('growth', () => benchGrowth(running, () => buildWorld(running), sizes));
     if (growth) report.growth = growth;
+    const routing = await step('routing', () => benchRouting(running, quick));
+    if (routing) report.routing = routing;
   }
 } finally {
   await stopAll();

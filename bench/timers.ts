@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { newBaseFields } from '../lib/ids.ts';
-import type { Line } from '../lib/model/schemas.ts';
+import { DEFAULT_ROUTING, type Line } from '../lib/model/schemas.ts';
 import { resetUsage, usage } from '../lib/store/db.ts';
 import { insertLine } from '../lib/store/repository.ts';
 import { sweepTimers } from '../lib/timers/sweep.ts';
@@ -38,6 +38,7 @@ async function line(firstResponse: number): Promise<Line> {
     _botId: null,
     _accountApp: null,
     _sessionApps: [],
+    _routing: DEFAULT_ROUTING,
     _sla: { firstResponse },
     _autoClose: null,
     _returnToQueue: null,

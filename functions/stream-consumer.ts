@@ -2,9 +2,13 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent, AttributeValue as LambdaAttributeValue } from 'aws-lambda';
 import { type EventBus, inProcessBus } from '../lib/events/bus.ts';
-import { consume } from '../lib/events/consumer.ts';
+import { consume, registerSink } from '../lib/events/consumer.ts';
 import type { ChangeRecord } from '../lib/events/map.ts';
 import { logger } from '../lib/observability.ts';
+import { routingSink } from '../lib/routing/sink.ts';
+
+// Reactions to events, run by both hosts (this handler is the local poller's too).
+registerSink(routingSink);
 
 let bus: EventBus | undefined;
 /** EventBridge in AWS (EVENT_BUS_NAME set by the stack), the in-process bus on the local host. */

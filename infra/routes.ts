@@ -32,6 +32,7 @@ import { coreRoutes } from './routes/core.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { eventRoutes, eventScheduledFunctions } from './routes/events.ts';
 import { metricsRoutes, scheduledFunctions as metricsScheduledFunctions } from './routes/metrics.ts';
+import { routingRoutes } from './routes/routing.ts';
 import { searchRoutes } from './routes/search.ts';
 import { sessionRoutes } from './routes/sessions.ts';
 import { scheduledFunctions as timerScheduledFunctions } from './routes/timers.ts';
@@ -51,6 +52,7 @@ export const routes: readonly RouteSpec[] = [
   ...searchRoutes,
   ...metricsRoutes,
   ...eventRoutes,
+  ...routingRoutes,
   ...docsRoutes,
   ...visitorRoutes,
 ];

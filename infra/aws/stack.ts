@@ -20,6 +20,7 @@ import { ChatlinesConsole } from './console.ts';
 import { EVENT_BUS_NAME, StreamConsumer } from './events.ts';
 import { ChatlinesHttpApi } from './http-api.ts';
 import { ApiIdentity } from './identity.ts';
+import { LivePush } from './live.ts';
 import { Monitoring } from './monitoring.ts';
 import { ScheduledChatlinesFunction } from './scheduled-function.ts';
 import { ChatlinesTable } from './table.ts';
@@ -58,6 +59,7 @@ export class ChatlinesStack extends Stack {
   readonly httpApi: ChatlinesHttpApi;
   readonly identity: ApiIdentity;
   readonly monitoring: Monitoring;
+  readonly live: LivePush;
   readonly console: ChatlinesConsole;
 
   constructor(scope: Construct, id: string, props: ChatlinesStackProps = {}) {
@@ -118,16 +120,18 @@ export class ChatlinesStack extends Stack {
       jwtAudience: this.identity.audience,
     });
 
-    this.console = new ChatlinesConsole(this, 'Console', { apiEndpoint: this.httpApi.api.apiEndpoint, identity: this.identity });
+    this.live = new LivePush(this, 'Live', { table: this.table, jwtIssuer: this.identity.issuer, jwtAudience: this.identity.audience });
+    this.console = new ChatlinesConsole(this, 'Console', { apiEndpoint: this.httpApi.api.apiEndpoint, identity: this.identity, liveUrl: this.live.stage.url });
 
     const allFunctions = new Map<string, IFunction>(routeFunctions);
     for (const s of this.scheduled) allFunctions.set(`scheduled-${s.definition.function}`, s.function.function);
+    for (const [file, fn] of this.live.functions) allFunctions.set(file, fn);
     for (const c of this.streamConsumers) allFunctions.set(`stream-${c.definition.function}`, c.function.function);
     this.monitoring = new Monitoring(this, 'Monitoring', {
       api: this.httpApi.api,
       table: this.table.table,
       functions: allFunctions,
-      extraAlarms: [...this.scheduled.map((s) => s.deadLetterAlarm), ...this.streamConsumers.flatMap((c) => [c.failureAlarm, c.iteratorAgeAlarm])],
+      extraAlarms: [...this.scheduled.map((s) => s.deadLetterAlarm), ...this.streamConsumers.flatMap((c) => [c.failureAlarm, c.iteratorAgeAlarm]), this.live.fanOutDeadLetterAlarm],
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.httpApi.url, description: 'Base URL of the HTTP API (append /v1/...).' });

@@ -105,10 +105,10 @@ export async function serveConsole(req: IncomingMessage, res: ServerResponse, ur
   if (method !== 'GET' && method !== 'HEAD') return false;
   const origin = `http://${req.headers.host ?? 'localhost'}`;
   if (url.pathname === '/console/config.json') {
-    // `liveUrl` stays null until the API serves `GET /v1/live`; the console polls meanwhile.
+    // The live WebSocket is served by the same host (`GET /v1/live`).
     // Public and read by the widget from other sites' pages: any origin may read it.
     res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', 'access-control-allow-origin': '*' });
-    res.end(JSON.stringify({ apiUrl: origin, liveUrl: null, auth: { mode: 'dev' } }));
+    res.end(JSON.stringify({ apiUrl: origin, liveUrl: `ws://${req.headers.host ?? 'localhost'}/v1/live`, auth: { mode: 'dev' } }));
     return true;
   }
   if (!existsSync(join(dir, 'index.html'))) {

@@ -14,6 +14,7 @@ import { problem } from '../../lib/http/problem.ts';
 import { pathPattern, routes, type RouteDefinition } from '../routes.ts';
 import { serveConsole } from './console.ts';
 import { createVerifier, type DevKey } from './jwt.ts';
+import { LiveHub } from './live.ts';
 
 /** API Gateway's own payload limit; the functions enforce a smaller one of their own. */
 const GATEWAY_MAX_BYTES = 10 * 1024 * 1024;
@@ -67,6 +68,8 @@ export interface HostOptions {
 export interface RunningHost {
   url: string;
   server: Server;
+  /** The live WebSocket's sockets (`GET /v1/live`). */
+  live: LiveHub;
   close(): Promise<void>;
 }
 
@@ -82,6 +85,17 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       if (!res.headersSent) sendProblem(res, 'unavailable', 'the local host failed to serve the request');
     }
     options.onRequest?.(`${req.method} ${req.url} → ${res.statusCode} (${Date.now() - started} ms)`);
+  });
+
+  // The live WebSocket (`GET /v1/live`) on the same port; any other upgrade is refused.
+  const live = new LiveHub(verify as ConstructorParameters<typeof LiveHub>[0]);
+  server.on('upgrade', (req, socket, head) => {
+    socket.on('error', () => socket.destroy());
+    if (!live.handles(req)) {
+      socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    live.upgrade(req, socket, head).catch(() => socket.destroy());
   });
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -178,8 +192,10 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   return {
     url: `http://${options.host ?? '127.0.0.1'}:${port}`,
     server,
+    live,
     close: () =>
       new Promise<void>((resolve) => {
+        live.close();
         server.close(() => resolve());
         server.closeAllConnections();
       }),

@@ -86,7 +86,8 @@ try {
   console.log(`  token:   TOKEN=$(npm run -s token -- --sub alice --roles admin)`);
   console.log(`  then:    curl -H "Authorization: Bearer $TOKEN" ${host.url}/v1/lines -d '{"__name":"Support"}'`);
   const events = await startEventWorkers({ endpoint, tableName, sweepEveryMs: 1_000 });
-  console.log('  events:  the table stream feeds webhooks, messenger deliveries and the in-process bus');
+  console.log('  events:  the table stream feeds webhooks, messenger deliveries, the in-process bus and live sockets');
+  console.log(`  live:    ${host.url.replace(/^http/, 'ws')}/v1/live?token=$TOKEN  (WebSocket; frames in the README, "Live push")`);
   const removeEndpointFile = writeEndpointFile(endpoint, tableName);
   const stopTimer = startAggregationTimer(aggregateEvery);
   console.log(

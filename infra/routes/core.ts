@@ -12,7 +12,7 @@ import {
   OperatorStatusBody,
   UpdateLineBody,
 } from '../../lib/model/schemas.ts';
-import { Channel, Line, Operator, Session } from './components.ts';
+import { Line, Operator, Session } from './components.ts';
 
 export const getHealth = {
   method: 'GET',
@@ -60,7 +60,8 @@ export const updateLine = {
   access: 'write',
   auth: true,
   throttle: { rate: 5, burst: 10 },
-  summary: "Change a line's settings (admin): name and the timer policies `_sla`, `_autoClose`, `_returnToQueue` (`null` removes one).",
+  summary:
+    'Change a line\'s settings (admin): name, routing (`_routing: { mode: "manual" | "auto", capacity, botFirst }`, fields not given are kept) and the timer policies `_sla`, `_autoClose`, `_returnToQueue` (`null` removes one).',
   tag: 'lines',
   params: IdParams,
   body: named('UpdateLineBody', UpdateLineBody),

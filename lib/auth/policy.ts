@@ -263,3 +263,78 @@ export function canSeeWebhook(caller: Caller, line: Line | undefined): boolean {
   if (hasRole(caller, 'admin')) return true;
   return line !== undefined && supervisesLine(caller, line);
 }
+
+// ------------------------------------------------------------------- live push (issue 13)
+
+/** What the live visibility rule reads of an event (lib/events/schema.ts's shape; pure, no zod). */
+export interface LiveEvent {
+  readonly type: string;
+  readonly line: string;
+  readonly channel: string;
+  readonly session: string | null;
+  readonly data: Record<string, unknown>;
+}
+
+interface SessionImage {
+  _state?: string;
+  _userId?: string | null;
+  _userGroupId?: string | null;
+  _botId?: string | null;
+}
+type Who = { operator?: string | null; group?: string | null; bot?: string | null };
+type Change = { field: string; old: unknown; new: unknown };
+
+/** The session's state and group before the event (from `data.changes`), and after it. */
+function queueStates(event: LiveEvent, after: SessionImage): { state: unknown; group: unknown }[] {
+  const changes = Array.isArray(event.data.changes) ? (event.data.changes as Change[]) : [];
+  const old = (field: keyof SessionImage) => {
+    const c = changes.find((x) => x.field === field);
+    return c ? c.old : after[field];
+  };
+  const states: { state: unknown; group: unknown }[] = [{ state: after._state, group: after._userGroupId ?? null }];
+  if (event.type !== 'session.created') states.push({ state: old('_state'), group: old('_userGroupId') ?? null });
+  return states;
+}
+
+/**
+ * May this caller receive this event on the live socket? The one rule both hosts apply to every
+ * event and every socket (AWS fan-out, the local WebSocket server, `resume`). `line` is the
+ * event's line; an event of another line is never visible to anyone but an admin.
+ *
+ * - admin: every event of every line;
+ * - supervisor of the line: every event of it;
+ * - operator of the line: channel events of the line; every event of a session it holds
+ *   (`data.session._userId`), or held until this event (`data.from.operator`, so it learns it
+ *   lost the session); and *queue events*: events of a session that is, or was until this
+ *   event, `Waiting` in a queue it may take from (no group, or one of its groups) — creation,
+ *   messages while queued, return to the queue, and the taking that removes it from the queue;
+ * - bot (role `bot`): events of sessions it holds (`AssignedToBot` with `_botId` = its `sub`)
+ *   or held until this event;
+ * - integration: events of sessions on the channels of its token that `isClientVisible`
+ *   (passed in, so this module stays free of lib/events);
+ * - anyone else, or an event of another line: nothing.
+ *
+ * Roles add up: a caller with several gets what any of them gives.
+ */
+export function mayReceiveEvent(caller: Caller, line: Line, event: LiveEvent, isClientVisible: (event: LiveEvent) => boolean): boolean {
+  if (hasRole(caller, 'admin')) return true;
+  if (event.line !== line.__id) return false;
+  if (supervisesLine(caller, line)) return true;
+  const session = (event.session !== null ? event.data.session : undefined) as SessionImage | undefined;
+  const from = (event.data.from ?? {}) as Who;
+  if (operatesLine(caller, line)) {
+    if (event.session === null) return true;
+    if (session) {
+      if (session._userId === caller.sub || from.operator === caller.sub) return true;
+      const takes = (s: { state: unknown; group: unknown }) => s.state === 'Waiting' && (s.group === null || caller.groups.includes(String(s.group)));
+      if (queueStates(event, session).some(takes)) return true;
+    }
+  }
+  if (hasRole(caller, 'bot') && session) {
+    if ((session._state === 'AssignedToBot' && session._botId === caller.sub) || from.bot === caller.sub) return true;
+  }
+  if (hasRole(caller, 'integration') && event.session !== null && caller.channels.includes(event.channel)) {
+    return isClientVisible(event);
+  }
+  return false;
+}

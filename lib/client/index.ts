@@ -33,6 +33,7 @@ import {
   LineSessionItemRef,
   type ChannelRef,
 } from './items.ts';
+import { liveUrlOf, subscribeLive, type LiveSubscribeOptions, type LiveSubscription } from './live.ts';
 import { Search } from './search.ts';
 import { Transport, type LinesClientOptions } from './transport.ts';
 import type {
@@ -44,6 +45,7 @@ import type {
   LineData,
   LineMetricsData,
   LineSessionData,
+  OperatorData,
 } from './types.ts';
 
 export {
@@ -72,6 +74,7 @@ export {
 } from './items.ts';
 export { DEFAULT_SEARCH_SIZE, Search, type SearchPage, type SearchRequestBody, type SortKey } from './search.ts';
 export { ChatlinesApiError, type LinesClientOptions } from './transport.ts';
+export type { LiveState, LiveSubscribeOptions, LiveSubscription, WebSocketConstructor, WebSocketLike } from './live.ts';
 export type * from './types.ts';
 
 // ---------------------------------------------------------------- searchable fields
@@ -233,6 +236,30 @@ export class LineMetrics {
   }
 }
 
+/** `lines.live`: the events the caller may see, pushed over a WebSocket. */
+export class LineLive {
+  constructor(
+    private readonly transport: Transport,
+    private readonly options: LinesClientOptions,
+  ) {}
+  /**
+   * Calls `onEvent` with every event the caller may see, as it happens; reconnects with
+   * backoff and resumes after the last event seen, so nothing is missed (within an hour) and
+   * nothing is delivered twice. `close()` on the result stops it.
+   *
+   * @example
+   * const sub = lines.live.subscribe({ onEvent: (e) => console.log(e.type, e.session) });
+   * // …
+   * sub.close();
+   */
+  subscribe(options: LiveSubscribeOptions): LiveSubscription {
+    return subscribeLive(
+      { url: this.options.liveUrl ?? liveUrlOf(this.transport.baseUrl), token: this.transport.token, WebSocket: this.options.WebSocket },
+      options,
+    );
+  }
+}
+
 /** The client: the seed's `System.lines` (LinesCollections). */
 export interface LinesClient {
   readonly lines: Lines;
@@ -240,8 +267,12 @@ export interface LinesClient {
   readonly clients: LineClients;
   readonly sessions: LineSessions;
   readonly metrics: LineMetrics;
+  /** Live events over a WebSocket (`lines.live.subscribe({ onEvent })`). */
+  readonly live: LineLive;
   /** Sets the calling operator online or offline (`PUT /v1/operators/me/status`). */
   setMyStatus(status: 'online' | 'offline'): Promise<void>;
+  /** Overrides an operator's capacity, `null` clears it (`PUT /v1/operators/{id}`; admin or its supervisor). */
+  setOperatorCapacity(operator: string, capacity: number | null): Promise<OperatorData>;
 }
 
 /**
@@ -261,8 +292,12 @@ export function createLinesClient(options: LinesClientOptions): LinesClient {
     clients: new LineClients(transport),
     sessions: new LineSessions(transport),
     metrics: new LineMetrics(transport),
+    live: new LineLive(transport, options),
     async setMyStatus(status) {
       await transport.request('PUT', '/v1/operators/me/status', { body: { status } });
+    },
+    async setOperatorCapacity(operator, capacity) {
+      return transport.request<OperatorData>('PUT', `/v1/operators/${encodeURIComponent(operator)}`, { body: { capacity } });
     },
   };
 }

@@ -7,7 +7,7 @@
 import type { LineSessionPriority } from '../model/enums.ts';
 import type { RefTo } from './filter.ts';
 import { ChatlinesApiError, type Transport } from './transport.ts';
-import type { AppItemRef, LineChannelData, LineClientData, LineData, LineMessageData, LineSessionData } from './types.ts';
+import type { AppItemRef, LineChannelData, LineClientData, LineData, LineMessageData, LineSessionData, QueuePositionData } from './types.ts';
 
 /** A user, operator group or other principal: its id, or anything carrying it as `id`. */
 export type PrincipalRef = string | { readonly id: string };
@@ -268,6 +268,11 @@ export class LineSessionItemRef {
   /** The last message; throws a 404 {@link ChatlinesApiError} when the session has none. */
   async getLastMessage(): Promise<LineMessageItem> {
     return new LineMessageItem(await this.transport.request<LineMessageData>('GET', this.path('/messages/last')));
+  }
+
+  /** A Waiting session's place in the queue and its expected wait (409 {@link ChatlinesApiError} otherwise). */
+  async getQueuePosition(): Promise<QueuePositionData> {
+    return this.transport.request<QueuePositionData>('GET', this.path('/queue'));
   }
 }
 

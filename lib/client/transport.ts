@@ -21,6 +21,13 @@ export interface LinesClientOptions {
   retryDelayMs?: number;
   /** Longest wait before a retry in ms, also caps `Retry-After` (default 5000). */
   maxRetryDelayMs?: number;
+  /**
+   * The live WebSocket endpoint (`lines.live`): default `ws(s)://<baseUrl host>/v1/live` (the
+   * local host); in AWS the stack's `LiveUrl` output.
+   */
+  liveUrl?: string;
+  /** A WebSocket constructor for `lines.live`; defaults to the global one (browsers, Node ≥ 22). */
+  WebSocket?: import('./live.ts').WebSocketConstructor;
 }
 
 /**
@@ -119,7 +126,7 @@ function retryAfterMs(header: string | null): number | undefined {
 export class Transport {
   readonly baseUrl: string;
   private readonly fetchImpl: typeof fetch;
-  private readonly token: LinesClientOptions['token'];
+  readonly token: LinesClientOptions['token'];
   private readonly retries: number;
   private readonly retryDelayMs: number;
   private readonly maxRetryDelayMs: number;

@@ -39,10 +39,26 @@ export interface LineData extends BaseData {
   _botId: string | null;
   _accountApp: string | null;
   _sessionApps: string[];
+  _routing: LineRouting;
   /** Timer policies, seconds ≥ 1 (null or absent: none). */
   _sla?: SlaPolicy | null | undefined;
   _autoClose?: AutoClosePolicy | null | undefined;
   _returnToQueue?: ReturnToQueuePolicy | null | undefined;
+}
+
+/** A line's routing: manual or automatic assignment, per-operator capacity, bot first. */
+export interface LineRouting {
+  mode: 'manual' | 'auto';
+  capacity: number | null;
+  botFirst: boolean;
+}
+
+/** Where a Waiting session stands in its line's queue (`GET /v1/sessions/{id}/queue`). */
+export interface QueuePositionData {
+  position: number;
+  ahead: number;
+  expectedWaitSeconds: number | null;
+  basis: string;
 }
 
 /** `_sla` of a line: response and resolution targets in seconds. */
@@ -163,6 +179,9 @@ export interface OperatorData {
   status: OperatorStatusType;
   groups: string[];
   __updatedAt: string;
+  capacity: number | null;
+  activeSessions: number;
+  idleSince: string | null;
 }
 
 /** One period of a metric series. */
@@ -213,14 +232,16 @@ export interface CreateLineInput {
   _botId?: string | null;
   _accountApp?: string | null;
   _sessionApps?: string[];
+  _routing?: Partial<LineRouting>;
   _sla?: SlaPolicy | null;
   _autoClose?: AutoClosePolicy | null;
   _returnToQueue?: ReturnToQueuePolicy | null;
 }
 
-/** Body of `PATCH /v1/lines/{id}` (admin): a policy given replaces the line's, `null` removes it. */
+/** Body of `PATCH /v1/lines/{id}` (admin): `_routing` fields given change, the rest is kept; a policy given replaces the line's, `null` removes it. */
 export interface UpdateLineInput {
   __name?: string;
+  _routing?: Partial<LineRouting>;
   _sla?: SlaPolicy | null;
   _autoClose?: AutoClosePolicy | null;
   _returnToQueue?: ReturnToQueuePolicy | null;
@@ -232,4 +253,34 @@ export interface CreateChannelInput {
   _type: LineChannelType;
   __name: string;
   _deliveryUrl?: string | null;
+}
+
+/** Event types (contract: "Events"). */
+export type LiveEventType =
+  | 'session.created'
+  | 'session.assigned'
+  | 'session.priority_changed'
+  | 'session.updated'
+  | 'session.closed'
+  | 'session.marked_spam'
+  | 'session.unmarked_spam'
+  | 'session.returned_to_queue'
+  | 'session.sla_breached'
+  | 'message.created'
+  | 'message.status_changed'
+  | 'channel.disconnected'
+  | 'channel.reconnected';
+
+/** One event, as webhooks, the bus and the live socket carry it. */
+export interface LiveEventData {
+  /** `<session>.<sequence>` (or `<channel>.<time>` for channel events): stable, unique. */
+  id: string;
+  type: LiveEventType;
+  time: string;
+  line: string;
+  channel: string;
+  session: string | null;
+  /** Per session, +1 with every event; absent on channel events. */
+  sequence?: number | undefined;
+  data: Record<string, unknown>;
 }

@@ -22,7 +22,10 @@ import { type ChatlinesEvent, matchesPattern } from './schema.ts';
 /** Something else that reacts to events (live push, routing, timers). It must be idempotent. */
 export interface EventSink {
   readonly name: string;
-  handle(events: readonly ChatlinesEvent[]): Promise<void>;
+  /** The batch's events, and its raw records (routing reads operator records, which make no event). */
+  handle(events: readonly ChatlinesEvent[], records: readonly ChangeRecord[]): Promise<void>;
+  /** Also called for batches that make no event (the sink reads the records itself). */
+  readonly records?: boolean;
 }
 
 const sinks: EventSink[] = [];
@@ -148,9 +151,10 @@ export async function deliver(events: readonly ChatlinesEvent[]): Promise<void> 
 /** Everything the consumer does with one batch of records. Throws when the batch must be retried. */
 export async function consume(records: readonly ChangeRecord[], bus: EventBus): Promise<ChatlinesEvent[]> {
   const events = await eventsOfRecords(records);
-  if (events.length === 0) return events;
-  await bus.publish(events);
-  await deliver(events);
-  for (const sink of sinks) await sink.handle(events);
+  if (events.length > 0) {
+    await bus.publish(events);
+    await deliver(events);
+  }
+  for (const sink of sinks) if (events.length > 0 || sink.records) await sink.handle(events, records);
   return events;
 }

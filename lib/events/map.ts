@@ -22,8 +22,12 @@ export interface ChangeRecord {
   newImage?: Image | undefined;
 }
 
-/** The item kinds whose records can make events: the filter of the event source mapping, and of the local poller. */
-export const EVENT_ENTITIES = ['session', 'channel'] as const;
+/**
+ * The item kinds whose records reach the consumer: the filter of the event source mapping, and of
+ * the local poller. Operator records make no published event: they only trigger routing
+ * (an operator coming online, lib/routing/sink.ts), which reads them from the raw records.
+ */
+export const EVENT_ENTITIES = ['session', 'channel', 'operator'] as const;
 /** Lambda event-source filter criteria (one pattern), also evaluated by the local stream poller. */
 export const STREAM_FILTER = { dynamodb: { NewImage: { entity: { S: [...EVENT_ENTITIES] } } } };
 

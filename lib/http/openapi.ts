@@ -210,6 +210,18 @@ export function openApiDocument(routes: readonly RouteSpec[], options: { version
         },
       },
     },
+    // The live WebSocket (not an HTTP operation, so an extension): lib/live/frames.ts, README "Live push".
+    'x-live': {
+      path: '/v1/live',
+      description:
+        'GET /v1/live upgraded to a WebSocket (locally on the API port; in AWS the stack output LiveUrl). The JWT goes in `?token=` (locally also as the subprotocol pair `bearer, <jwt>`); a bad or missing token is refused with 401 before the upgrade. One JSON object per text frame. The server sends each event the caller may see (the Event schema; per session in `sequence` order), `{"type":"ready","connection","sub"}` once, `{"type":"pong"}` for `{"action":"ping"}`, and for `{"action":"resume","after":"<event id>"}` the caller-visible events after that one from the last hour, then `{"type":"resumed","after","count","complete"}` (`complete: false`: the id was not in the last hour; everything of the hour was sent). Unknown frames get `{"type":"error","message"}`. Event types contain a dot; control frames\' types never do.',
+      event: ref('Event'),
+      clientFrames: [
+        { type: 'object', required: ['action'], properties: { action: { const: 'ping' } } },
+        { type: 'object', required: ['action', 'after'], properties: { action: { const: 'resume' }, after: { type: 'string' } } },
+      ],
+      controlFrames: ['ready', 'pong', 'resumed', 'error'],
+    },
     components: {
       schemas: { ...inputSchemas, ...outputSchemas },
       securitySchemes: {

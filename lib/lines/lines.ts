@@ -3,7 +3,7 @@ import type * as z from 'zod';
 import type { Caller } from '../auth/caller.ts';
 import { requireAdmin, visibleLine } from '../auth/policy.ts';
 import { newBaseFields, nowIso } from '../ids.ts';
-import type { CreateLineBody, Line, UpdateLineBody } from '../model/schemas.ts';
+import { type CreateLineBody, DEFAULT_ROUTING, type Line, type UpdateLineBody } from '../model/schemas.ts';
 import type { TransactItem } from '../store/db.ts';
 import { getLine, insertLine, replaceLine, writeOnly } from '../store/repository.ts';
 
@@ -21,6 +21,7 @@ export async function createLine(
     _botId: body._botId ?? null,
     _accountApp: body._accountApp ?? null,
     _sessionApps: [...new Set(body._sessionApps)],
+    _routing: { ...DEFAULT_ROUTING, ...body._routing },
     _sla: emptyToNull(body._sla),
     _autoClose: emptyToNull(body._autoClose),
     _returnToQueue: emptyToNull(body._returnToQueue),
@@ -51,6 +52,7 @@ export async function updateLine(
   requireAdmin(caller);
   const patch: Partial<Line> = {};
   if (body.__name !== undefined) patch.__name = body.__name;
+  if (body._routing !== undefined) patch._routing = { ...before._routing, ...body._routing };
   if (body._sla !== undefined) patch._sla = emptyToNull(body._sla);
   if (body._autoClose !== undefined) patch._autoClose = emptyToNull(body._autoClose);
   if (body._returnToQueue !== undefined) patch._returnToQueue = emptyToNull(body._returnToQueue);

@@ -58,6 +58,24 @@ export const BaseFields = {
 export const AppItemRef = z.strictObject({ code: AppCode, id: z.string().min(1).max(128) });
 export type AppItemRef = z.infer<typeof AppItemRef>;
 
+/** Largest per-operator capacity a line or an override may set. */
+export const MAX_CAPACITY = 1000;
+export const Capacity = z.number().int().min(1).max(MAX_CAPACITY);
+export const RoutingModeSchema = z.enum(['manual', 'auto']);
+
+/**
+ * A line's routing (issue 14): `manual` (staff assign by hand) or `auto` (lib/routing picks);
+ * `capacity`: how many sessions an operator of the line may hold at once (null: no limit);
+ * `botFirst`: in `auto` mode new sessions go to the line's bot first.
+ */
+export const RoutingSchema = z.object({
+  mode: RoutingModeSchema,
+  capacity: Capacity.nullable(),
+  botFirst: z.boolean(),
+});
+export type Routing = z.infer<typeof RoutingSchema>;
+/** Lines created before routing existed (and lines created without `_routing`). */
+export const DEFAULT_ROUTING: Routing = { mode: 'manual', capacity: null, botFirst: false };
 // --- timers (issue 15): line policies, in seconds (≥ 1; at most 30 days). See lib/timers.
 const PolicySeconds = z
   .number()
@@ -90,6 +108,7 @@ export const LineSchema = z.object({
   _botId: PrincipalId.nullable(),
   _accountApp: AppCode.nullable(),
   _sessionApps: z.array(AppCode),
+  _routing: RoutingSchema.default(DEFAULT_ROUTING),
   /** Timer policies (null or absent: none; lines created before timers have none). See lib/timers. */
   _sla: SlaPolicySchema.nullable().optional(),
   _autoClose: AutoClosePolicySchema.nullable().optional(),
@@ -199,6 +218,12 @@ export const OperatorSchema = z.object({
   status: OperatorStatusSchema,
   groups: z.array(PrincipalId),
   __updatedAt: Timestamp,
+  /** Capacity override (PUT /v1/operators/{id}); null: the line's `_routing.capacity` applies. */
+  capacity: Capacity.nullable().default(null),
+  /** Sessions the operator holds (AssignedToOperator): changed in the transaction of every change of holder. */
+  activeSessions: z.number().int().default(0),
+  /** Since when the operator has had nothing new: going online or its last change of load (ties in routing). */
+  idleSince: Timestamp.nullable().default(null),
 });
 export type Operator = z.infer<typeof OperatorSchema>;
 
@@ -211,20 +236,43 @@ export const CreateLineBody = z.strictObject({
   _botId: PrincipalId.nullable().optional(),
   _accountApp: AppCode.nullable().optional(),
   _sessionApps: z.array(AppCode).max(100).default([]),
+  _routing: z.strictObject({ mode: RoutingModeSchema.optional(), capacity: Capacity.nullable().optional(), botFirst: z.boolean().optional() }).optional(),
   _sla: SlaPolicySchema.nullable().optional(),
   _autoClose: AutoClosePolicySchema.nullable().optional(),
   _returnToQueue: ReturnToQueuePolicySchema.nullable().optional(),
 });
 
 /**
- * `PATCH /v1/lines/{id}` (admin): any of the line's settings; a policy given replaces the
- * line's, `null` removes it. Unknown fields are 400 naming them.
+ * `PATCH /v1/lines/{id}` (admin): any of the line's settings. `_routing` fields given are
+ * changed, the others kept; a timer policy given replaces the line's, `null` removes it.
+ * Unknown fields are 400 naming them.
  */
 export const UpdateLineBody = z.strictObject({
   __name: Name.optional(),
+  _routing: z
+    .strictObject({
+      mode: RoutingModeSchema.optional(),
+      capacity: Capacity.nullable().optional(),
+      botFirst: z.boolean().optional(),
+    })
+    .optional(),
   _sla: SlaPolicySchema.nullable().optional(),
   _autoClose: AutoClosePolicySchema.nullable().optional(),
   _returnToQueue: ReturnToQueuePolicySchema.nullable().optional(),
+});
+
+/** `PUT /v1/operators/{id}`: the operator's capacity override (null: the line's applies). */
+export const OperatorCapacityBody = z.strictObject({ capacity: Capacity.nullable() });
+export const OperatorParams = z.strictObject({ id: PrincipalId });
+
+/** `GET /v1/sessions/{id}/queue`: where a Waiting session stands. */
+export const QueuePositionSchema = z.object({
+  /** 1 = next. */
+  position: z.number().int().min(1),
+  ahead: z.number().int().min(0),
+  /** null when nothing allows an estimate (nobody online, no recent assignments). */
+  expectedWaitSeconds: z.number().int().min(0).nullable(),
+  basis: z.string(),
 });
 
 /** A messenger endpoint (`https`; loopback `http` on the local host): checked by lib/webhooks/urls.ts. */

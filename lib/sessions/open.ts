@@ -27,6 +27,7 @@ import {
   openSessionId,
   OpenSessionRace,
 } from '../store/repository.ts';
+import { capacityChange } from '../routing/capacity.ts';
 import { historyMessage, newMessage, openSession } from './session.ts';
 import { timerWrites, withSlaTargets } from '../timers/writes.ts';
 
@@ -221,12 +222,14 @@ export async function createSessionByOperator(
     });
     const timers = timerWrites(line, null, session, { kind: 'create', at: now, clientMessage: false });
     try {
+      // Routing (issue 14): the new session counts against the operator, within its capacity.
+      const capacity = capacityChange(null, session, line, new Map([[caller.sub, operator]]), now);
       await insertSession({
         session,
         ...(client ? { newClient: client } : {}),
         guard: many ? 'latest' : 'exclusive',
         messages: [withSlaTargets(historyMessage(null, session, 'create', caller.sub), line)],
-        extra: [...extra(session), ...timers.items],
+        extra: [...capacity.map((c) => c.item), ...extra(session), ...timers.items],
         attributes: timers.attributes.set,
       });
       return session;

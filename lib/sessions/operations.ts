@@ -28,6 +28,7 @@ import {
   writeOnly,
 } from '../store/repository.ts';
 import { messageRefItem } from '../channels/delivery-status.ts';
+import { capacityChange, holderOf, isFull } from '../routing/capacity.ts';
 import { decide, type CommandContext, type SessionAction } from './commands.ts';
 import { historyMessage, newMessage, nextState } from './session.ts';
 import { timerWrites } from '../timers/writes.ts';
@@ -43,12 +44,25 @@ const mayActAsOperator = (caller: Caller) => hasRole(caller, 'operator') && !has
 async function load(
   caller: Caller,
   id: string,
-  options: { presence: boolean; also?: string | undefined },
+  options: { presence: boolean; also?: string | undefined; holder?: boolean },
 ): Promise<{ session: Session; line: Line; operators: Map<string, Operator> }> {
   const ids = new Set<string>();
   const also = options.also;
   if (options.presence && mayActAsOperator(caller)) ids.add(caller.sub);
   if (also) ids.add(also);
+  // Routing (issue 14): the current holder's record, for its count. Its id comes from the
+  // session, so it is read in a second round only when it is neither the caller nor the target.
+  if (options.holder) {
+    const loaded = await getSessionWithOperators(id, [...ids]);
+    const holder = holderOf(loaded.session);
+    const operators = new Map<string, Operator>(loaded.operators.map((r) => [r.__id, r]));
+    if (holder && !operators.has(holder)) {
+      const record = await findOperator(holder);
+      if (record) operators.set(holder, record);
+    }
+    const line = await getLineCached(loaded.session._line);
+    return { session: visibleSession(caller, line, loaded.session), line, operators };
+  }
   // The session and the operator records in ONE BatchGetItem (strongly consistent).
   const { session, operators: records } = await getSessionWithOperators(id, [...ids]);
   const operators = new Map<string, Operator>();
@@ -67,7 +81,7 @@ export async function runSessionCommand(
 ): Promise<Session> {
   const { receivedAt, expectedVersion } = precondition;
   const target = action.command === 'assignToOperator' ? action.operator : undefined;
-  const { session, line, operators } = await load(caller, id, { presence: true, also: target });
+  const { session, line, operators } = await load(caller, id, { presence: true, also: target, holder: true });
   // A command decides on the session as it was when the request arrived: if another command
   // changed it while this one was in flight (e.g. 20 parallel assigns from one supervisor),
   // this one lost the race — 409, not a silent reassignment on top of the winner.
@@ -95,7 +109,8 @@ export async function runSessionCommand(
       earlier ? findOperator(earlier) : undefined,
     ]);
     ctx.latestOfChain = latest?.__id;
-    ctx.operator = record;
+    // Routing (issue 14): an operator at capacity does not get the session back; it goes to the queue.
+    ctx.operator = record && isFull(record, line) ? undefined : record;
   }
 
   const decision = decide(session, line, ctx, caller, action);
@@ -112,6 +127,10 @@ export async function runSessionCommand(
   }
   if (decision.guard === 'take') guardItems.push(takeOpenGuard(after, many));
   const history = historyMessage(session, after, action.command, caller.sub, decision.silent !== undefined ? { silent: decision.silent } : {});
+  // Routing (issue 14): the holders' session counts change in this same transaction (409 when full).
+  const records = new Map(operators);
+  if (ctx.operator) records.set(ctx.operator.__id, ctx.operator);
+  const checks = capacityChange(session, after, line, records, ctx.now);
   // Timers (lib/timers): the clocks this change starts and stops, in the same transaction.
   const timers = timerWrites(line, session, after, { kind: 'command', at: after.__updatedAt });
   await commitSessionChange({
@@ -122,6 +141,7 @@ export async function runSessionCommand(
     guardConflict:
       'the client meanwhile opened another session on this channel; close it before unmarking this one (one open session per client)',
     extra: [...extra(after), ...timers.items],
+    checks,
     attributes: timers.attributes,
   });
   return after;

@@ -7,6 +7,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
+  BatchWriteCommand,
+  DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -292,4 +294,39 @@ export async function updateItem(input: Omit<UpdateCommandInput, 'TableName'>): 
     }
     throw translateError(error);
   }
+}
+
+/**
+ * Unconditional puts and deletes in BatchWriteItem calls of 25 (`parallel` at a time),
+ * unprocessed items retried with a short backoff. Only for writes that are idempotent as they stand (the same item written again,
+ * a delete of what may be gone already).
+ */
+export async function batchWrite(puts: readonly Item[], deletes: readonly { pk: string; sk: string }[] = [], parallel = 8): Promise<void> {
+  type Request = { PutRequest: { Item: Item } } | { DeleteRequest: { Key: { pk: string; sk: string } } };
+  const requests: Request[] = [...puts.map((Item) => ({ PutRequest: { Item } })), ...deletes.map((Key) => ({ DeleteRequest: { Key } }))];
+  const chunks: Request[][] = [];
+  for (let i = 0; i < requests.length; i += 25) chunks.push(requests.slice(i, i + 25));
+  const writeChunk = async (chunk: Request[]) => {
+    let pending = chunk;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1_000, 25 * 2 ** attempt)));
+      if (attempt > 8) throw new ChatlinesError('throttled', 'the database did not take a batch of writes; retry later');
+      const out = await run(() => db().send(new BatchWriteCommand({ RequestItems: { [tableName()]: pending as never }, ReturnConsumedCapacity: 'TOTAL' })));
+      account(out.ConsumedCapacity, 'write');
+      pending = (out.UnprocessedItems?.[tableName()] ?? []) as Request[];
+    }
+  };
+  let next = 0;
+  const worker = async () => {
+    while (next < chunks.length) await writeChunk(chunks[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(parallel, chunks.length) }, worker));
+}
+
+/** One DeleteItem (no condition). */
+export async function deleteItem(key: { pk: string; sk: string }): Promise<void> {
+  await run(async () => {
+    const out = await db().send(new DeleteCommand({ TableName: tableName(), Key: key, ReturnConsumedCapacity: 'TOTAL' }));
+    account(out.ConsumedCapacity, 'write');
+  });
 }

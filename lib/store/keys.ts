@@ -34,8 +34,13 @@
  * |25 | a channel's delivery endpoint and its secret    | table | `CHANNEL#id`                            | `#DELIVERY`                               |
  * |26 | a delivered message's session (status reports)  | table | `MESSAGE#<message id>`                  | `#REF`                                    |
  * |27 | the local stream poller's checkpoint per shard  | table | `STREAM#CHECKPOINT`                     | `<shard id>`                              |
- * |28 | running clocks due in a minute (lib/timers)     | table | `DUE#<yyyy-mm-ddThh:mm>#<shard 0-3>`    | `<due time>#<session>#<policy>#<nonce>`   |
- * |29 | the timer sweeper's watermark                   | table | `DUE#WATERMARK`                         | `#WATERMARK`                              |
+ * |28 | a live event by id (resume: where to start)     | table | `EVENT#<event id>`                      | `#EVENT`                                  |
+ * |29 | a line's live events of an hour, in order       | gsi1  | `EVENTS#<line>#<yyyy-mm-ddThh>`         | `<time>#<session or channel>#<seq, 10 digits>` |
+ * |30 | a live connection (AWS WebSocket API)           | table | `LIVE#CONN#<connection id>`             | `#CONN`                                   |
+ * |31 | the live connections of a line; admins' in one | table | `LIVE#LINE#<line id>`, `LIVE#ADMINS`    | `<connection id>`                         |
+ * |32 | the online operators of a group (routing)       | table | `ONLINE#GROUP#<group>`                  | `<operator id>`                           |
+ * |33 | running clocks due in a minute (lib/timers)     | table | `DUE#<yyyy-mm-ddThh:mm>#<shard 0-3>`    | `<due time>#<session>#<policy>#<nonce>`   |
+ * |34 | the timer sweeper's watermark                   | table | `DUE#WATERMARK`                         | `#WATERMARK`                              |
  */
 import type { Channel, Client, Line, Session } from '../model/schemas.ts';
 import type { IndexName } from './table.ts';
@@ -70,6 +75,8 @@ export const INDEX = {
   targetDeliveries: 'gsi2',
   /** Pattern 24. */
   dueDeliveries: 'gsi1',
+  /** Pattern 29. */
+  eventLog: 'gsi1',
 } as const satisfies Record<string, IndexName>;
 
 export const META = '#META';
@@ -269,23 +276,53 @@ export const messageRefKey = (messageId: string) => ({ pk: `MESSAGE#${messageId}
 export const streamCheckpointKey = (shardId: string) => ({ pk: 'STREAM#CHECKPOINT', sk: shardId });
 
 // ------------------------------------------------------------------------------------------
+// Live push (lib/live): the event log that `resume` reads, and the AWS WebSocket connections.
+
+/** Pattern 28: a logged event, by its id. */
+export const eventLogKey = (eventId: string) => ({ pk: `EVENT#${eventId}`, sk: '#EVENT' });
+/** Pattern 29: a line's logged events of one hour (`yyyy-mm-ddThh`). */
+export const eventLogPartition = (lineId: string, hour: string) => `EVENTS#${lineId}#${hour}`;
+/**
+ * Pattern 29: the order of a line's events: time, then the session (or channel), then the
+ * session's sequence zero-padded (so `.10` sorts after `.9`). Stable for a given event, so a
+ * repeated write lands on the same key.
+ */
+export const eventLogSortKey = (event: { time: string; session: string | null; channel: string; sequence?: number | undefined }) =>
+  `${event.time}#${event.session ?? event.channel}#${String(event.sequence ?? 0).padStart(10, '0')}`;
+export const eventLogIndexKeys = (event: { time: string; line: string; session: string | null; channel: string; sequence?: number | undefined }) => ({
+  gsi1pk: eventLogPartition(event.line, hourBucket(event.time)),
+  gsi1sk: eventLogSortKey(event),
+});
+
+/** Pattern 30: one live WebSocket connection (AWS). */
+export const liveConnectionKey = (connectionId: string) => ({ pk: `LIVE#CONN#${connectionId}`, sk: '#CONN' });
+/** Pattern 31: the connections that may see a line's events; admins' connections in one partition. */
+export const liveLinePartition = (lineId: string | 'admins') => (lineId === 'admins' ? 'LIVE#ADMINS' : `LIVE#LINE#${lineId}`);
+export const liveLineConnectionKey = (lineId: string | 'admins', connectionId: string) => ({ pk: liveLinePartition(lineId), sk: connectionId });
+// Routing (lib/routing): who is online in a group. One small item per (group, online operator),
+// written and deleted with the operator's status; the counts stay on the operator item.
+
+/** Pattern 32: the online-presence item of an operator in one of its groups. */
+export const onlineMemberKey = (group: string, operatorId: string) => ({ pk: onlineGroupPartition(group), sk: operatorId });
+/** Pattern 32: the online operators of a group (a table Query on this partition key). */
+export const onlineGroupPartition = (group: string) => `ONLINE#GROUP#${group}`;
 // Timers (lib/timers): one due item per running clock, in the partition of its due minute.
 
 export const TIMER_SHARDS = 4;
 /** Minute bucket of a timestamp, `yyyy-mm-ddThh:mm`. */
 export const minuteBucket = (iso: string) => iso.slice(0, 16);
-/** Pattern 28: the due items of one minute, one shard of it. */
+/** Pattern 33: the due items of one minute, one shard of it. */
 export const dueBucketPartition = (minute: string, shard: number) => `DUE#${minute}#${shard}`;
-/** Pattern 28: the sort key of a clock's due item; unique per start of a clock (the nonce). */
+/** Pattern 33: the sort key of a clock's due item; unique per start of a clock (the nonce). */
 export const dueSortKey = (dueAt: string, sessionId: string, policy: string, nonce: string) => `${dueAt}#${sessionId}#${policy}#${nonce}`;
-/** Pattern 28: the due time in a due item's sort key. */
+/** Pattern 33: the due time in a due item's sort key. */
 export const dueAtOfSortKey = (sortKey: string) => sortKey.slice(0, sortKey.indexOf('#'));
-/** Pattern 28: the key of a due item, from its sort key alone (the partition follows from due time and session). */
+/** Pattern 33: the key of a due item, from its sort key alone (the partition follows from due time and session). */
 export function dueItemKey(sortKey: string): { pk: string; sk: string } {
   const [dueAt = '', sessionId = ''] = sortKey.split('#');
   return { pk: dueBucketPartition(minuteBucket(dueAt), changeShard(sessionId) % TIMER_SHARDS), sk: sortKey };
 }
-/** Pattern 28: every due item of a bucket due by `iso` sorts at or before this bound. */
+/** Pattern 33: every due item of a bucket due by `iso` sorts at or before this bound. */
 export const dueUpTo = (iso: string) => `${iso}#\uffff`;
-/** Pattern 29. */
+/** Pattern 34. */
 export const timerWatermarkKey = () => ({ pk: 'DUE#WATERMARK', sk: '#WATERMARK' });

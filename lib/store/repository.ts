@@ -203,6 +203,30 @@ export async function putOperator(operator: Operator, extra: TransactItem[] = []
   );
 }
 
+/**
+ * Routing (issue 14): an operator's status and groups as an update, so that the counts other
+ * transactions ADD to (`activeSessions`) are never overwritten; `items` are the presence items
+ * (lib/routing/presence.ts) written in the same transaction.
+ */
+export async function saveOperatorStatus(operator: Operator, items: TransactItem[], extra: TransactItem[] = []): Promise<void> {
+  await transact(
+    [
+      {
+        Update: {
+          TableName: tableName(),
+          Key: operatorKey(operator.__id),
+          UpdateExpression: 'SET #e = :e, #id = :id, #st = :st, #g = :g, #u = :u, #i = :i, #c = if_not_exists(#c, :null), #n = if_not_exists(#n, :zero)',
+          ExpressionAttributeNames: { '#e': 'entity', '#id': '__id', '#st': 'status', '#g': 'groups', '#u': '__updatedAt', '#i': 'idleSince', '#c': 'capacity', '#n': 'activeSessions' },
+          ExpressionAttributeValues: { ':e': 'operator', ':id': operator.__id, ':st': operator.status, ':g': operator.groups, ':u': operator.__updatedAt, ':i': operator.idleSince, ':null': null, ':zero': 0 },
+        },
+      },
+      ...items,
+      ...extra,
+    ],
+    'the operator status was changed concurrently; retry',
+  );
+}
+
 /** How a new session treats the one-open-session guard of its client and channel. */
 export type GuardMode =
   /** The guard must not exist (one open session per client and channel). */
@@ -330,6 +354,8 @@ export interface SessionChangeWrite {
   extra?: TransactItem[];
   /** The events of this change (default: from its messages, see lib/events/outbox.ts). */
   outbox?: OutboxEntry[];
+  /** Routing (issue 14): conditional items (operator counts) whose failure is a 409 with its own detail. */
+  checks?: { item: TransactItem; conflict: string }[];
   /** Hidden attributes of the session item to set and remove (the timer state, lib/timers). */
   attributes?: SessionAttributes;
 }
@@ -417,16 +443,22 @@ export function updateSessionAtVersion(before: Session, after: Session, outbox: 
 export async function commitSessionChange(write: SessionChangeWrite, conflictDetail = 'the session was changed concurrently'): Promise<void> {
   const guardStart = 1 + write.messages.length;
   const guardCount = write.guardItems?.length ?? 0;
+  const checks = write.checks ?? [];
+  const checkStart = guardStart + guardCount;
   await transact(
     [
       updateSessionAtVersion(write.before, write.after, write.outbox ?? outboxFor(write.messages), write.attributes),
       ...write.messages.map((m) => putNew(messageItem(m))),
       ...(write.guardItems ?? []),
+      ...checks.map((c) => c.item),
       ...(write.extra ?? []),
     ],
     conflictDetail,
     (reasons) => {
-      if (!write.guardConflict || reasons[0] !== undefined) return undefined;
+      if (reasons[0] !== undefined) return undefined;
+      const check = checks.find((_, i) => reasons[checkStart + i] === 'ConditionalCheckFailed');
+      if (check) return new ChatlinesError('conflict', check.conflict);
+      if (!write.guardConflict) return undefined;
       const guardFailed = reasons.slice(guardStart, guardStart + guardCount).includes('ConditionalCheckFailed');
       return guardFailed ? new ChatlinesError('conflict', write.guardConflict) : undefined;
     },

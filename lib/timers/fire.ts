@@ -8,12 +8,13 @@
 import { OUTBOX_ENTRIES, OUTBOX_SEQUENCE, outboxFor } from '../events/outbox.ts';
 import { newMessageId } from '../ids.ts';
 import { CHANNEL_TYPES_WITH_MANY_OPEN_SESSIONS } from '../model/enums.ts';
-import type { Line, Message, Session } from '../model/schemas.ts';
+import type { Line, Message, Operator, Session } from '../model/schemas.ts';
+import { capacityChange, holderOf } from '../routing/capacity.ts';
 import { changed, historyMessage } from '../sessions/session.ts';
 import { getItem, type Item, putNew, type TransactItem, tableName, transact } from '../store/db.ts';
 import { messageItem, readSession } from '../store/items.ts';
 import { changeIndexUpdate, dueItemKey, sessionKey } from '../store/keys.ts';
-import { channelTypeCached, getLineCached, openSessionId, releaseOpenGuard, updateSessionAtVersion } from '../store/repository.ts';
+import { channelTypeCached, findOperator, getLineCached, openSessionId, releaseOpenGuard, updateSessionAtVersion } from '../store/repository.ts';
 import { clockAttribute, SLA_POLICIES, type TimerPolicy, timerStateOf } from './state.ts';
 import { timerWrites } from './writes.ts';
 
@@ -140,11 +141,16 @@ async function commitTimerChange(
   guard: TransactItem[],
 ): Promise<void> {
   const timers = timerWrites(line, before, after, { kind: 'fired', policy, at });
+  // Routing (issue 14): the operator who loses the session frees its slot in this same transaction.
+  const holder = holderOf(before);
+  const records = new Map<string, Operator | undefined>(holder ? [[holder, await findOperator(holder)]] : []);
+  const capacity = capacityChange(before, after, line, records, at);
   await transact(
     [
       updateSessionAtVersion(before, after, outboxFor([history]), { ...timers.attributes, condition: clockCondition(policy, sortKey) }),
       putNew(messageItem(history)),
       ...guard,
+      ...capacity.map((c) => c.item),
       ...timers.items,
     ],
     'the session changed since the timer was read',

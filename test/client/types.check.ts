@@ -19,7 +19,10 @@ import {
   type LineSessionData,
   type OperatorData,
   type ProblemDetails,
+  type LiveEventData,
+  type QueuePositionData,
 } from '../../lib/client/index.ts';
+import type { ChatlinesEventSchema } from '../../lib/events/schema.ts';
 import type * as Package from '@chatlines/client';
 import type { LinesClient } from '../../lib/client/index.ts';
 import type {
@@ -29,6 +32,7 @@ import type {
   MessageSchema,
   OperatorSchema,
   ProblemSchema,
+  QueuePositionSchema,
   SessionSchema,
 } from '../../lib/model/schemas.ts';
 import type { MetricsResponse } from '../../lib/metrics/schemas.ts';
@@ -55,6 +59,8 @@ same<Same<LineMessageData, z.output<typeof MessageSchema>>>();
 same<Same<OperatorData, z.output<typeof OperatorSchema>>>();
 same<Same<ProblemDetails, z.output<typeof ProblemSchema>>>();
 same<Same<LineMetricsData, z.output<typeof MetricsResponse>>>();
+same<Same<LiveEventData, z.output<typeof ChatlinesEventSchema>>>();
+same<Same<QueuePositionData, z.output<typeof QueuePositionSchema>>>();
 
 export async function typeChecks(): Promise<void> {
   const lines = createLinesClient({ baseUrl: 'http://localhost:3000', token: 't' });

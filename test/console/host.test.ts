@@ -38,11 +38,11 @@ describe('the local host serves the console', () => {
     assert.match(await widget.text(), /v1\/visitors/);
   });
 
-  it('config.json names the API and (until /v1/live exists) no live URL; development sign-in', async () => {
+  it('config.json names the API and the live WebSocket on the same host; development sign-in', async () => {
     const r = await fetch(`${host.url}/console/config.json`);
     assert.equal(r.headers.get('access-control-allow-origin'), '*', 'the widget reads it from other sites');
     const config = await r.json();
-    assert.deepEqual(config, { apiUrl: host.url, liveUrl: null, auth: { mode: 'dev' } });
+    assert.deepEqual(config, { apiUrl: host.url, liveUrl: `${host.url.replace('http:', 'ws:')}/v1/live`, auth: { mode: 'dev' } });
   });
 
   it('nothing outside dist/console is served, and /v1 stays the API', async () => {

@@ -44,15 +44,22 @@ function ofType(type: string): [string, Json][] {
 function tagOf(resource: Json): string | undefined {
   return (resource.Properties?.Tags as { Key: string; Value: string }[] | undefined)?.find((t) => t.Key === FUNCTION_TAG)?.Value;
 }
-/** Function file → logical id of its Lambda (route functions only; scheduled ones are keyed `scheduled:<file>`). */
+/** Function file → logical id of its Lambda (route functions; scheduled ones are keyed `scheduled:<file>`, live push ones `live:<file>`). */
 function functionLogicalIds(): Map<string, string> {
   const ids = new Map<string, string>();
   for (const [id, r] of ofType('AWS::Lambda::Function')) {
     const tag = tagOf(r);
     if (!tag) continue;
-    ids.set(id.startsWith('Scheduled') ? `scheduled:${tag}` : id.startsWith('Stream') ? `stream:${tag}` : tag, id);
+    ids.set(id.startsWith('Scheduled') ? `scheduled:${tag}` : id.startsWith('Stream') ? `stream:${tag}` : id.startsWith('Live') ? `live:${tag}` : tag, id);
   }
   return ids;
+}
+/** The live push functions (infra/aws/live.ts), besides the manifest's. */
+const LIVE_FUNCTIONS = ['live-authorizer', 'live-connect', 'live-default', 'live-disconnect', 'live-fanout'];
+/** The HTTP API's routes (the WebSocket API has its own). */
+function httpRoutes(): [string, Json][] {
+  const [httpApiId] = ofType('AWS::ApiGatewayV2::Api').find(([, a]) => a.Properties.ProtocolType === 'HTTP')!;
+  return ofType('AWS::ApiGatewayV2::Route').filter(([, r]) => r.Properties.ApiId?.Ref === httpApiId);
 }
 function actionsOf(statement: Json): string[] {
   return [statement.Action].flat().filter((a): a is string => typeof a === 'string');
@@ -129,6 +136,7 @@ describe('functions', () => {
       ...functionsOfRoutes(routes).keys(),
       ...scheduled.map((s) => `scheduled:${s.function}`),
       ...streamFunctions.map((s) => `stream:${s.function}`),
+      ...LIVE_FUNCTIONS.map((f) => `live:${f}`),
     ].sort();
     assert.deepEqual([...functionLogicalIds().keys()].sort(), expected);
     const untagged = ofType('AWS::Lambda::Function').filter(([, r]) => !tagOf(r));
@@ -144,7 +152,7 @@ describe('functions', () => {
       assert.equal(p.Handler, 'index.handler', file);
       assert.deepEqual(p.TracingConfig, { Mode: 'Active' }, file);
       const visitor = routes.some((r) => r.function === file && r.visitor);
-      const own = [...(file.startsWith('stream:') ? ['EVENT_BUS_NAME'] : []), ...(visitor ? ['VISITOR_SECRET_ARN'] : [])];
+      const own = [...(file.startsWith('stream:') ? ['EVENT_BUS_NAME'] : []), ...(visitor ? ['VISITOR_SECRET_ARN'] : []), ...(file === 'live:live-authorizer' ? ['JWT_AUDIENCE', 'JWT_ISSUER'] : file === 'live:live-fanout' ? ['LIVE_ENDPOINT'] : [])];
       assert.deepEqual(Object.keys(p.Environment.Variables).sort(), [...own, 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME', 'TABLE_NAME'].sort(), file);
       const logGroup = resources[p.LoggingConfig.LogGroup.Ref];
       assert.equal(logGroup?.Type, 'AWS::Logs::LogGroup', file);
@@ -157,7 +165,7 @@ describe('functions', () => {
 
 describe('HTTP API', () => {
   test('one route per manifest route, integrated with its own function', () => {
-    const apiRoutes = ofType('AWS::ApiGatewayV2::Route');
+    const apiRoutes = httpRoutes();
     assert.equal(apiRoutes.length, routes.length);
     const ids = functionLogicalIds();
     for (const route of routes) {
@@ -170,14 +178,14 @@ describe('HTTP API', () => {
   });
 
   test('the JWT authorizer on every route but health, the OpenAPI document and the (throttled) visitor routes', () => {
-    const [[authorizerId, authorizer]] = ofType('AWS::ApiGatewayV2::Authorizer') as [[string, Json]];
+    const [[authorizerId, authorizer]] = ofType('AWS::ApiGatewayV2::Authorizer').filter(([, a]) => a.Properties.AuthorizerType === 'JWT') as [[string, Json]];
     assert.equal(authorizer.Properties.AuthorizerType, 'JWT');
     const visitorRoutes = routes.filter((r) => r.visitor);
     assert.ok(visitorRoutes.length >= 4 && visitorRoutes.every((r) => !r.auth && r.path.startsWith('/v1/visitors') && r.throttle), 'visitor routes');
     const publicRoutes = routes.filter((r) => !r.auth && !r.visitor).map((r) => `${r.method} ${r.path}`);
     assert.ok(publicRoutes.every((key) => key === 'GET /v1/health' || key === 'GET /v1/openapi.json'), `public: ${publicRoutes.join(', ')}`);
     for (const route of routes) {
-      const [, r] = ofType('AWS::ApiGatewayV2::Route').find(([, r]) => r.Properties.RouteKey === `${route.method} ${route.path}`)!;
+      const [, r] = httpRoutes().find(([, r]) => r.Properties.RouteKey === `${route.method} ${route.path}`)!;
       if (route.auth) {
         assert.equal(r.Properties.AuthorizationType, 'JWT', `${route.method} ${route.path}`);
         assert.deepEqual(r.Properties.AuthorizerId, { Ref: authorizerId });
@@ -330,7 +338,9 @@ describe('events out (issue 12)', () => {
   test('the table streams both images; one consumer maps it with filter criteria, bisect, partial failures, capped retries and an on-failure queue with an alarm', () => {
     const [[, table]] = ofType('AWS::DynamoDB::Table') as [[string, Json]];
     assert.deepEqual(table.Properties.StreamSpecification, { StreamViewType: 'NEW_AND_OLD_IMAGES' });
-    const mappings = ofType('AWS::Lambda::EventSourceMapping');
+    // The stream consumer's mappings (the live fan-out has its own, asserted under live push).
+    const liveFanOut = functionLogicalIds().get('live:live-fanout');
+    const mappings = ofType('AWS::Lambda::EventSourceMapping').filter(([, m]) => m.Properties.FunctionName?.Ref !== liveFanOut);
     assert.equal(mappings.length, streamFunctions.length);
     const [[, mapping]] = mappings as [[string, Json]];
     const p = mapping.Properties;
@@ -383,7 +393,7 @@ describe('monitoring', () => {
   test('alarms on API 5xx, API p99 latency and DynamoDB throttling, each notifying the alarm topic', () => {
     const topic = ofType('AWS::SNS::Topic').find(([id]) => id.includes('AlarmTopic'))![0];
     const notifies = (a: Json) => JSON.stringify(a.Properties.AlarmActions) === JSON.stringify([{ Ref: topic }]);
-    const api = ofType('AWS::ApiGatewayV2::Api')[0]![0];
+    const api = ofType('AWS::ApiGatewayV2::Api').find(([, a]) => a.Properties.ProtocolType === 'HTTP')![0];
     const onApi = (a: Json) => a.Properties.Namespace === 'AWS/ApiGateway' && a.Properties.Dimensions?.some((d: Json) => d.Name === 'ApiId' && d.Value?.Ref === api);
     const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a);
     const fivexx = alarms.filter((a) => onApi(a) && a.Properties.MetricName === '5xx');
@@ -410,6 +420,59 @@ describe('monitoring', () => {
     const [[, dashboard]] = ofType('AWS::CloudWatch::Dashboard') as [[string, Json]];
     const body = JSON.stringify(dashboard.Properties.DashboardBody);
     for (const needle of ['4xx', '5xx', 'Latency', 'CommandOutcome', '{chatlines,operation,outcome,service}']) assert.ok(body.includes(needle), needle);
+  });
+});
+
+describe('live push (WebSocket API)', () => {
+  const wsApi = () => ofType('AWS::ApiGatewayV2::Api').find(([, a]) => a.Properties.ProtocolType === 'WEBSOCKET')!;
+  test('a WebSocket API with $connect (Lambda REQUEST authorizer on ?token=), $disconnect and $default', () => {
+    const [apiId] = wsApi();
+    const wsRoutes = ofType('AWS::ApiGatewayV2::Route').filter(([, r]) => r.Properties.ApiId?.Ref === apiId);
+    assert.deepEqual(wsRoutes.map(([, r]) => r.Properties.RouteKey).sort(), ['$connect', '$default', '$disconnect']);
+    const [[authorizerId, authorizer]] = ofType('AWS::ApiGatewayV2::Authorizer').filter(([, a]) => a.Properties.AuthorizerType === 'REQUEST') as [[string, Json]];
+    assert.deepEqual(authorizer.Properties.IdentitySource, ['route.request.querystring.token']);
+    const ids = functionLogicalIds();
+    assert.ok(JSON.stringify(authorizer.Properties.AuthorizerUri).includes(ids.get('live:live-authorizer')!));
+    for (const [, r] of wsRoutes) {
+      if (r.Properties.RouteKey === '$connect') {
+        assert.equal(r.Properties.AuthorizationType, 'CUSTOM');
+        assert.deepEqual(r.Properties.AuthorizerId, { Ref: authorizerId });
+      }
+    }
+  });
+
+  test('the authorizer verifies the HTTP API\'s issuer and audience; it has no table access', () => {
+    const ids = functionLogicalIds();
+    const vars = resources[ids.get('live:live-authorizer')!]!.Properties.Environment.Variables;
+    const [, jwt] = ofType('AWS::ApiGatewayV2::Authorizer').find(([, a]) => a.Properties.AuthorizerType === 'JWT')!;
+    assert.deepEqual(vars.JWT_ISSUER, jwt.Properties.JwtConfiguration.Issuer);
+    assert.deepEqual(vars.JWT_AUDIENCE, jwt.Properties.JwtConfiguration.Audience[0]);
+    assert.deepEqual(vars.JWT_ISSUER['Fn::If'][2], { Ref: 'JwtIssuer' });
+    const roleId = resources[ids.get('live:live-authorizer')!]!.Properties.Role['Fn::GetAtt'][0] as string;
+    assert.deepEqual(roleActions(roleId).filter((a) => a.startsWith('dynamodb:')), []);
+  });
+
+  test('the fan-out reads the table stream (filtered, bisecting, partial failures, on-failure queue) and may post to connections', () => {
+    const ids = functionLogicalIds();
+    const fanOut = ids.get('live:live-fanout')!;
+    const [[, mapping]] = ofType('AWS::Lambda::EventSourceMapping').filter(([, m]) => m.Properties.FunctionName?.Ref === fanOut) as [[string, Json]];
+    assert.equal(mapping.Properties.BisectBatchOnFunctionError, true);
+    assert.deepEqual(mapping.Properties.FunctionResponseTypes, ['ReportBatchItemFailures']);
+    assert.equal(mapping.Properties.ParallelizationFactor, 1);
+    assert.ok(mapping.Properties.DestinationConfig.OnFailure.Destination);
+    assert.match(JSON.stringify(mapping.Properties.FilterCriteria), /session/);
+    for (const file of ['live:live-fanout', 'live:live-default']) {
+      const roleId = resources[ids.get(file)!]!.Properties.Role['Fn::GetAtt'][0] as string;
+      assert.ok(roleActions(roleId).includes('execute-api:ManageConnections'), file);
+    }
+  });
+
+  test('stage with JSON access logs and throttling; the URL is an output', () => {
+    const [apiId] = wsApi();
+    const [[, stage]] = ofType('AWS::ApiGatewayV2::Stage').filter(([, s]) => s.Properties.ApiId?.Ref === apiId) as [[string, Json]];
+    assert.match(stage.Properties.AccessLogSettings.Format, /"connectionId":"\$context.connectionId"/);
+    assert.ok(stage.Properties.DefaultRouteSettings.ThrottlingRateLimit > 0);
+    template.hasOutput('LiveUrl', {});
   });
 });
 

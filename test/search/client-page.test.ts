@@ -26,7 +26,7 @@ const base = (id: string, createdAt: string, name: string) => ({
   __deletedAt: null,
 });
 
-const line: Line = { ...base(uuid(1, 1), at(0), 'L'), _operatorGroups: ['g1'], _supervisorGroups: [], _botId: null, _accountApp: null, _sessionApps: [] };
+const line: Line = { ...base(uuid(1, 1), at(0), 'L'), _operatorGroups: ['g1'], _supervisorGroups: [], _botId: null, _accountApp: null, _sessionApps: [], _routing: { mode: 'manual', capacity: null, botFirst: false } };
 const small: Channel = { ...base(uuid(1, 2), at(0), 'small'), _line: line.__id, _type: 'telegram', _state: 'active', _deliveryUrl: null };
 const large: Channel = { ...base(uuid(2, 2), at(0), 'large'), _line: line.__id, _type: 'telegram', _state: 'active', _deliveryUrl: null };
 const clients: Client[] = [];

@@ -61,9 +61,9 @@ async function writeAll(items: TransactItem[]) {
 async function seed() {
   const r = prng(20250101);
   const lines: Line[] = [
-    { ...base(uuid(1, 1), at(0), 'Alpha'), _operatorGroups: ['g1'], _supervisorGroups: ['s1'], _botId: 'bot-1', _accountApp: 'contacts', _sessionApps: ['deals'] },
-    { ...base(uuid(2, 1), at(1), 'Beta'), _operatorGroups: ['g2'], _supervisorGroups: ['s1'], _botId: null, _accountApp: null, _sessionApps: [] },
-    { ...base(uuid(3, 1), at(1), 'Alpha'), _operatorGroups: ['g1', 'g3'], _supervisorGroups: ['s3'], _botId: 'bot-3', _accountApp: null, _sessionApps: ['deals', 'leads'] },
+    { ...base(uuid(1, 1), at(0), 'Alpha'), _operatorGroups: ['g1'], _supervisorGroups: ['s1'], _botId: 'bot-1', _accountApp: 'contacts', _sessionApps: ['deals'], _routing: { mode: 'manual', capacity: null, botFirst: false } },
+    { ...base(uuid(2, 1), at(1), 'Beta'), _operatorGroups: ['g2'], _supervisorGroups: ['s1'], _botId: null, _accountApp: null, _sessionApps: [], _routing: { mode: 'manual', capacity: null, botFirst: false } },
+    { ...base(uuid(3, 1), at(1), 'Alpha'), _operatorGroups: ['g1', 'g3'], _supervisorGroups: ['s3'], _botId: 'bot-3', _accountApp: null, _sessionApps: ['deals', 'leads'], _routing: { mode: 'manual', capacity: null, botFirst: false } },
   ];
   const types = ['telegram', 'inbox', 'livechat', 'whatsapp'] as const;
   const states = ['active', 'active', 'disconnected', 'error'] as const;

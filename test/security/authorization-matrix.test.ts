@@ -218,6 +218,7 @@ const MATRIX: Row[] = [
   },
   {
     route: 'PATCH /v1/lines/{id}',
+    variant: 'timer policies',
     cases: LINES,
     // Admins only; the line's staff see it (403), other lines' and integrations do not (404).
     expect: { admin: [200, 200], supervisor: [403, 404], operator: [403, 404], offline: [403, 404], bot: [403, 404], integration: [404, 404] },
@@ -411,6 +412,48 @@ const MATRIX: Row[] = [
     // (a failed delivery is retried in test/events/webhooks.test.ts).
     expect: { admin: [404, 404], supervisor: [404, 404], operator: [404, 404], offline: [404, 404], bot: [404, 404], integration: [404, 404] },
     request: async (_r, c) => ({ path: `/v1/webhooks/${await webhook(c, false)}/deliveries/nope.1/retry` }),
+  },
+  // ---- routing (issue 14)
+  {
+    route: 'PATCH /v1/lines/{id}',
+    variant: 'routing',
+    cases: LINES,
+    // The same route as the timer policies': admins only, 404 to whoever does not see the line.
+    expect: { admin: [200, 200], supervisor: [403, 404], operator: [403, 404], offline: [403, 404], bot: [403, 404], integration: [404, 404] },
+    request: async (_r, c, fresh) => ({
+      path: `/v1/lines/${fresh ? (await ok('POST', '/v1/lines', w.admin, { __name: `Patched ${account()}`, _operatorGroups: [c === 'A' ? 'support' : 'sales'] })).__id : lineOf(c)}`,
+      body: { _routing: { mode: 'auto', capacity: 4 } },
+    }),
+  },
+  {
+    route: 'PUT /v1/operators/{id}',
+    cases: LINES,
+    // An operator of line A / of line B: admins, and a supervisor of one of the operator's lines.
+    expect: { admin: [200, 200], supervisor: [200, 404], operator: [403, 403], offline: [403, 403], bot: [403, 403], integration: [403, 403] },
+    request: async (_r, c, fresh) => {
+      let id = c === 'A' ? 'bob' : 'dave';
+      if (fresh) {
+        id = `cap-${account()}`;
+        const token = await host.token({ sub: id, roles: ['operator'], groups: [c === 'A' ? 'support' : 'sales'] });
+        await ok('PUT', '/v1/operators/me/status', token, { status: 'offline' });
+      }
+      return { path: `/v1/operators/${id}`, body: { capacity: 7 } };
+    },
+  },
+  {
+    route: 'GET /v1/sessions/{id}/queue',
+    cases: SESSION,
+    // Waiting sessions only (409 otherwise), to whoever sees the session and to its channel's integration.
+    expect: {
+      //            queued own  other foreign
+      admin: [200, 409, 409, 409],
+      supervisor: [200, 409, 409, 404],
+      operator: [200, 409, 409, 404],
+      offline: [200, 409, 409, 404],
+      bot: [200, 409, 409, 404],
+      integration: [200, 409, 409, 404],
+    },
+    request: sessionPath('/queue'),
   },
 ];
 

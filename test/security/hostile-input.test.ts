@@ -81,9 +81,16 @@ function validBody(r: RouteDefinition): Record<string, Json> | undefined {
     case 'PATCH /v1/channels/{id}':
       return { __name: 'renamed' };
     case 'PATCH /v1/lines/{id}':
-      return { _sla: { firstResponse: 60, nextResponse: 30 }, _autoClose: { afterInactive: 600 }, _returnToQueue: { afterNoReply: 120 } };
+      return {
+        _routing: { mode: 'auto', capacity: 3, botFirst: false },
+        _sla: { firstResponse: 60, nextResponse: 30 },
+        _autoClose: { afterInactive: 600 },
+        _returnToQueue: { afterNoReply: 120 },
+      };
     case 'POST /v1/channels/{id}/messages/{messageId}/status':
       return { status: 'delivered' };
+    case 'PUT /v1/operators/{id}':
+      return { capacity: 3 };
     case 'POST /v1/webhooks':
       // An event this test never makes: no deliveries write behind its snapshots.
       return { url: 'http://127.0.0.1:9/hook', events: ['session.sla_breached'] };

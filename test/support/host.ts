@@ -22,6 +22,10 @@ export interface TestHost {
   token(claims: TokenClaims, options?: SignOptions): Promise<string>;
   /** fetch against the host, JSON in and out. */
   call(method: string, path: string, options?: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> }): Promise<Reply>;
+  /** Open live WebSockets on the host (`GET /v1/live`; test/support/live.ts opens them). */
+  liveSockets(): number;
+  /** Drops every live socket from the server side (as a gateway or network would). */
+  dropLiveSockets(): void;
   /** The stream poller and delivery sweeper (undefined with `events: false`). */
   events: EventWorkers | undefined;
   close(): Promise<void>;
@@ -66,6 +70,10 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
     endpoint,
     key,
     token: (claims, options) => signToken(key, claims, options),
+    liveSockets: () => host.live.sockets.size,
+    dropLiveSockets: () => {
+      for (const s of host.live.sockets) s.ws.terminate();
+    },
     async call(method, path, options = {}) {
       const headers: Record<string, string> = { ...options.headers };
       if (options.token) headers.authorization = `Bearer ${options.token}`;

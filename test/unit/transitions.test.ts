@@ -49,12 +49,16 @@ const line: Line = {
   _botId: 'bot-1',
   _accountApp: null,
   _sessionApps: ['deals'],
+  _routing: { mode: 'manual', capacity: null, botFirst: false },
 };
 const op = (sub: string, status: 'online' | 'offline' = 'online', groups = ['support']): Operator => ({
   __id: sub,
   status,
   groups,
   __updatedAt: NOW,
+  capacity: null,
+  activeSessions: 0,
+  idleSince: null,
 });
 const operatorCaller = (sub: string): Caller => ({ sub, roles: ['operator'], groups: ['support'], channels: [] });
 const supervisor: Caller = { sub: 'sup', roles: ['supervisor'], groups: ['leads'], channels: [] };

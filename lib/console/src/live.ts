@@ -1,17 +1,66 @@
 /**
- * Live updates behind one small module. Today: polling every `everyMs` while the page is
- * visible. When the API's live WebSocket (`GET /v1/live`, token in `?token=`) is on main,
- * `watch` subscribes to it and calls `refresh` on each event (keeping a slow poll as a safety
- * net): the pages do not change.
+ * Live updates behind one small module. When the API has a live WebSocket (`config.liveUrl`,
+ * `GET /v1/live` with the token in `?token=`), one socket per page calls every watcher's
+ * `refresh` (debounced) on each event it may see, reconnecting with backoff; a slow poll stays
+ * as a safety net. Without one (or while the socket is down) the pages poll every `everyMs`.
  */
+import { current } from './auth.ts';
+import { config } from './config.ts';
+
 export interface Watch {
   stop(): void;
   /** Refresh now (after an action). */
   poke(): void;
 }
 
+/** Poll interval while the live socket is up: only a safety net. */
+const SAFETY_POLL_MS = 15_000;
+
+const listeners = new Set<() => void>();
+let socket: WebSocket | undefined;
+let connected = false;
+let attempts = 0;
+let opening = false;
+
+async function ensureSocket(): Promise<void> {
+  if (socket || opening) return;
+  opening = true;
+  try {
+    const cfg = await config();
+    const id = current();
+    if (!cfg.liveUrl || !id || typeof WebSocket === 'undefined') return;
+    const ws = new WebSocket(`${cfg.liveUrl}?token=${encodeURIComponent(id.token)}`);
+    socket = ws;
+    ws.onopen = () => {
+      connected = true;
+      attempts = 0;
+    };
+    ws.onmessage = (m) => {
+      let frame: { type?: string; id?: string } | undefined;
+      try {
+        frame = JSON.parse(String(m.data)) as { type?: string; id?: string };
+      } catch {
+        return;
+      }
+      // Events carry an id; control frames (ready, pong, errors) do not.
+      if (frame?.id) for (const l of listeners) l();
+    };
+    ws.onclose = () => {
+      connected = false;
+      socket = undefined;
+      if (listeners.size === 0) return;
+      attempts++;
+      const delay = Math.min(30_000, 500 * 2 ** attempts) * (0.5 + Math.random() / 2);
+      setTimeout(() => void ensureSocket(), delay);
+    };
+  } finally {
+    opening = false;
+  }
+}
+
 export function watch(refresh: () => Promise<void>, everyMs = 2000): Watch {
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let debounce: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
   let running = false;
   const tick = async () => {
@@ -22,18 +71,27 @@ export function watch(refresh: () => Promise<void>, everyMs = 2000): Watch {
       try {
         await refresh();
       } catch {
-        // the page shows its own errors; keep polling
+        // the page shows its own errors; keep watching
       } finally {
         running = false;
       }
     }
-    if (!stopped) timer = setTimeout(tick, everyMs);
+    if (!stopped) timer = setTimeout(tick, connected ? SAFETY_POLL_MS : everyMs);
   };
+  const onEvent = () => {
+    clearTimeout(debounce);
+    debounce = setTimeout(() => void tick(), 100);
+  };
+  listeners.add(onEvent);
+  void ensureSocket();
   void tick();
   return {
     stop: () => {
       stopped = true;
       clearTimeout(timer);
+      clearTimeout(debounce);
+      listeners.delete(onEvent);
+      if (listeners.size === 0) socket?.close();
     },
     poke: () => void tick(),
   };

@@ -1,0 +1,136 @@
+/**
+ * Routing (issue 14): the delay from a session becoming Waiting (its creation by an inbound
+ * message) to its routed assignment (`_acceptedAt`), at 1, 10 and 100 new sessions per second on
+ * one line in `auto` mode, and what routing costs in DynamoDB per routed session. Open loop: the
+ * arrivals are sent on schedule whatever the answers take. The stream poller (infra/local/stream.ts)
+ * runs the same consumer as in AWS; the routing sink counts its own calls (routingUsage).
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startEventWorkers } from '../infra/local/events.ts';
+import { routingUsage } from '../lib/routing/sink.ts';
+import { findSession } from '../lib/store/repository.ts';
+import { type Env, log, quantile, round } from './support.ts';
+
+export interface RoutingRateResult {
+  rate: number;
+  sessions: number;
+  routed: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** Routing's DynamoDB calls, read and write capacity units per routed session. */
+  callsPerSession: number;
+  rcuPerSession: number;
+  wcuPerSession: number;
+  /** Time the routing sink itself spent, per routed session (the rest of the delay is the stream and the consumer's other work). */
+  routingMsPerSession: number;
+}
+
+export interface RoutingResult {
+  operators: number;
+  capacity: string;
+  rates: RoutingRateResult[];
+  note: string;
+}
+
+const TABLE = 'bench-routing';
+
+async function arrive(env: Env, channel: string, token: string, account: string): Promise<{ id: string; createdAt: string } | undefined> {
+  for (let attempt = 0; attempt < 6; attempt++) {
+    const r = await env.call('POST', `/v1/channels/${channel}/inbound`, { token, body: { account, body: 'hello' } });
+    if (r.status === 201 || r.status === 200) {
+      const s = (r.body as { session: { __id: string; __createdAt: string } }).session;
+      return { id: s.__id, createdAt: s.__createdAt };
+    }
+    if (r.status !== 503 && r.status !== 429) return undefined;
+    await sleep(100 * 2 ** attempt);
+  }
+  return undefined;
+}
+
+export async function benchRouting(env: Env, quick: boolean): Promise<RoutingResult> {
+  await env.useTable(TABLE);
+  const workers = await startEventWorkers({ endpoint: env.endpoint, tableName: TABLE, sweepEveryMs: 600_000, onError: () => undefined });
+  const operators = 10;
+  const plan = quick
+    ? [
+        { rate: 1, seconds: 5 },
+        { rate: 10, seconds: 3 },
+        { rate: 100, seconds: 2 },
+      ]
+    : [
+        { rate: 1, seconds: 30 },
+        { rate: 10, seconds: 15 },
+        { rate: 100, seconds: 5 },
+      ];
+  const rates: RoutingRateResult[] = [];
+  try {
+    const admin = await env.token({ sub: 'bench-admin', roles: ['admin'] });
+    for (const { rate, seconds } of plan) {
+      const group = `route-${rate}`;
+      const line = await env.call('POST', '/v1/lines', {
+        token: admin,
+        body: { __name: `Routing ${rate}/s`, _operatorGroups: [group], _routing: { mode: 'auto', capacity: null } },
+      });
+      const lineId = (line.body as { __id: string }).__id;
+      const channel = await env.call('POST', '/v1/channels', { token: admin, body: { _line: lineId, _type: 'telegram', __name: 'tg' } });
+      const channelId = (channel.body as { __id: string }).__id;
+      const integration = await env.token({ sub: `bench-integration-${rate}`, roles: ['integration'], channels: [channelId] });
+      for (let i = 0; i < operators; i++) {
+        const token = await env.token({ sub: `bench-router-${rate}-${i}`, roles: ['operator'], groups: [group] });
+        await env.call('PUT', '/v1/operators/me/status', { token, body: { status: 'online' } });
+      }
+      await workers.poller.drain(120_000);
+      const before = { ...routingUsage };
+      const total = rate * seconds;
+      const started = performance.now();
+      const pending: Promise<{ id: string; createdAt: string } | undefined>[] = [];
+      for (let i = 0; i < total; i++) {
+        const due = started + (i * 1000) / rate;
+        const wait = due - performance.now();
+        if (wait > 0) await sleep(wait);
+        pending.push(arrive(env, channelId, integration, `bench-${rate}-${i}`));
+      }
+      const arrived = (await Promise.all(pending)).filter((x) => x !== undefined);
+      // Wait until every arrival is routed (or two minutes pass).
+      const deadline = Date.now() + 120_000;
+      const delays = new Map<string, number>();
+      while (delays.size < arrived.length && Date.now() < deadline) {
+        for (const a of arrived) {
+          if (delays.has(a.id)) continue;
+          const s = await findSession(a.id);
+          if (s?._acceptedAt) delays.set(a.id, Date.parse(s._acceptedAt) - Date.parse(s.__createdAt));
+        }
+        if (delays.size < arrived.length) await sleep(250);
+      }
+      await workers.poller.drain(120_000);
+      const routed = delays.size;
+      const d = [...delays.values()];
+      const per = (n: number) => (routed ? round(n / routed, 2) : NaN);
+      const result: RoutingRateResult = {
+        rate,
+        sessions: arrived.length,
+        routed,
+        p50Ms: Math.round(quantile(d, 0.5)),
+        p99Ms: Math.round(quantile(d, 0.99)),
+        maxMs: Math.round(Math.max(...d)),
+        callsPerSession: per(routingUsage.calls - before.calls),
+        rcuPerSession: per(routingUsage.readCapacity - before.readCapacity),
+        wcuPerSession: per(routingUsage.writeCapacity - before.writeCapacity),
+        routingMsPerSession: per(routingUsage.ms - before.ms),
+      };
+      log(
+        `  ${rate}/s: ${routed}/${arrived.length} routed, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms; per session ${result.callsPerSession} calls, ${result.routingMsPerSession} ms of routing, ${result.rcuPerSession} RCU, ${result.wcuPerSession} WCU`,
+      );
+      rates.push(result);
+    }
+  } finally {
+    await workers.stop();
+  }
+  return {
+    operators,
+    capacity: 'no limit (every session can be routed at once)',
+    rates,
+    note: "Delay = _acceptedAt − __createdAt of each session (both stamped by this process). Includes the local poller (GetRecords polls of DynamoDB Local's stream) and the consumer's other work on the same batches (events, webhook lookups). Cost = the routing sink's own DynamoDB calls and consumed capacity (ReturnConsumedCapacity) divided by the sessions it routed.",
+  };
+}

@@ -1,0 +1,165 @@
+/**
+ * The live WebSocket on the local host: `GET /v1/live` upgraded on the same port as the API,
+ * the same frames as the stack's WebSocket API (lib/live/frames.ts), the same JWTs (verified
+ * before the upgrade completes: a bad or missing token is answered 401 and the socket closed),
+ * the same visibility rule (lib/auth/policy.ts `mayReceiveEvent`). Events come from the stream
+ * consumer through the `live` sink: logged, then pushed to every socket that may see them.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocket, WebSocketServer } from 'ws';
+import { type Caller, callerFromClaims } from '../../lib/auth/caller.ts';
+import { registerSink } from '../../lib/events/consumer.ts';
+import type { ChatlinesEvent } from '../../lib/events/schema.ts';
+import { type LivePusher, publishLive } from '../../lib/live/fanout.ts';
+import { BEARER_PROTOCOL, type ControlFrame, LIVE_PATH, parseClientFrame, tokenOfUpgrade } from '../../lib/live/frames.ts';
+import { eventsAfter } from '../../lib/live/log.ts';
+import { linesOfCaller, maySee } from '../../lib/live/visibility.ts';
+import type { Line } from '../../lib/model/schemas.ts';
+import { inBackground } from '../../lib/store/db.ts';
+
+type Verify = (authorization: string | undefined) => Promise<{ claims: Record<string, unknown> } | { error: string }>;
+
+interface Socket {
+  id: string;
+  ws: WebSocket;
+  caller: Caller;
+  /** While a resume replays the log, live events wait here (then de-duplicated by id). */
+  held: ChatlinesEvent[] | undefined;
+}
+
+/** Connections beyond this many bytes of unsent frames are closed (a client that does not read). */
+const MAX_BUFFERED = 16 * 1024 * 1024;
+
+const hubs = new Set<LiveHub>();
+let sinkRegistered = false;
+
+/** One host's sockets. */
+export class LiveHub implements LivePusher {
+  readonly sockets = new Set<Socket>();
+  private readonly wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: 64 * 1024,
+    handleProtocols: (protocols) => (protocols.has(BEARER_PROTOCOL) ? BEARER_PROTOCOL : false),
+  });
+
+  constructor(private readonly verify: Verify) {
+    hubs.add(this);
+    if (!sinkRegistered) {
+      sinkRegistered = true;
+      // Every host in this process shares the stream consumer: one sink, every hub.
+      registerSink({ name: 'live', handle: (events) => publishLive(events, hubs) });
+    }
+  }
+
+  /** Handles an upgrade request; false when it is not for `GET /v1/live` (the caller answers). */
+  handles(req: IncomingMessage): boolean {
+    return new URL(req.url ?? '/', 'http://localhost').pathname === LIVE_PATH;
+  }
+
+  async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const refuse = (status: number, title: string, detail: string) => {
+      const body = JSON.stringify({ type: 'about:blank', title, status, detail });
+      socket.end(
+        `HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+          `${status === 401 ? 'WWW-Authenticate: Bearer\r\n' : ''}Connection: close\r\n\r\n${body}`,
+      );
+    };
+    if ((req.method ?? 'GET').toUpperCase() !== 'GET') return refuse(405, 'Method Not Allowed', 'the live socket is GET /v1/live');
+    const token = tokenOfUpgrade(url.searchParams, req.headers['sec-websocket-protocol']);
+    const verified = await this.verify(token ? `Bearer ${token}` : undefined);
+    if ('error' in verified) return refuse(401, 'Unauthorized', verified.error);
+    let caller: Caller;
+    try {
+      caller = callerFromClaims(verified.claims);
+    } catch {
+      return refuse(401, 'Unauthorized', 'the token has no subject');
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, caller));
+  }
+
+  private accept(ws: WebSocket, caller: Caller): void {
+    const s: Socket = { id: randomUUID(), ws, caller, held: undefined };
+    this.sockets.add(s);
+    ws.on('close', () => this.sockets.delete(s));
+    ws.on('error', () => this.sockets.delete(s));
+    ws.on('message', (data, isBinary) => void this.onFrame(s, isBinary ? '' : data.toString()));
+    this.control(s, { type: 'ready', connection: s.id, sub: caller.sub });
+  }
+
+  private control(s: Socket, frame: ControlFrame): void {
+    this.send(s, JSON.stringify(frame));
+  }
+
+  private send(s: Socket, text: string): void {
+    if (s.ws.readyState !== WebSocket.OPEN) return;
+    if (s.ws.bufferedAmount > MAX_BUFFERED) {
+      s.ws.close(1008, 'too slow: reconnect and resume');
+      return;
+    }
+    s.ws.send(text);
+  }
+
+  private async onFrame(s: Socket, text: string): Promise<void> {
+    const frame = parseClientFrame(text);
+    if ('error' in frame) return this.control(s, { type: 'error', message: frame.error });
+    if (frame.action === 'ping') return this.control(s, { type: 'pong' });
+    // resume: hold live events, replay the log, then release what is not a repeat.
+    if (s.held) return this.control(s, { type: 'error', message: 'a resume is already running' });
+    s.held = [];
+    try {
+      const replay = await inBackground(async () => eventsAfter(s.caller, frame.after, await linesOfCaller(s.caller)));
+      const sent = new Set<string>();
+      for (const event of replay.events) {
+        sent.add(event.id);
+        this.send(s, JSON.stringify(event));
+      }
+      const held = s.held;
+      s.held = undefined;
+      for (const event of held) if (!sent.has(event.id)) this.send(s, JSON.stringify(event));
+      this.control(s, { type: 'resumed', after: frame.after, count: replay.events.length, complete: replay.complete });
+    } catch {
+      const held = s.held ?? [];
+      s.held = undefined;
+      for (const event of held) this.send(s, JSON.stringify(event));
+      this.control(s, { type: 'error', message: 'resume failed: try again' });
+    }
+  }
+
+  /**
+   * The pusher: every event to every socket that may see it, in order; one serialisation per
+   * event, and per socket one corked write of all its frames of the batch (one syscall, not one
+   * per frame).
+   */
+  async push(events: readonly ChatlinesEvent[], lines: ReadonlyMap<string, Line>): Promise<void> {
+    const texts = new Array<string | undefined>(events.length);
+    const text = (i: number) => (texts[i] ??= JSON.stringify(events[i]));
+    for (const s of this.sockets) {
+      let corked: { cork(): void; uncork(): void } | undefined;
+      for (let i = 0; i < events.length; i++) {
+        const event = events[i]!;
+        const line = lines.get(event.line);
+        if (!line || !maySee(s.caller, line, event)) continue;
+        if (s.held) {
+          s.held.push(event);
+          continue;
+        }
+        if (!corked) {
+          corked = (s.ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+          corked?.cork();
+        }
+        this.send(s, text(i));
+      }
+      corked?.uncork();
+    }
+  }
+
+  close(): void {
+    hubs.delete(this);
+    for (const s of this.sockets) s.ws.terminate();
+    this.sockets.clear();
+    this.wss.close();
+  }
+}

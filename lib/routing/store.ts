@@ -1,0 +1,92 @@
+/**
+ * The reads routing needs, each a key read or a Query (no Scan): the online operators of some
+ * groups (pattern 28, then one strongly consistent BatchGetItem of their records), a line's
+ * queue (gsi1 `LINE#<line>#STATE#Waiting`, creation order; priority sorted in memory), every
+ * line (gsi1 `LINES`, to find an operator's lines), and the line's recent assignments.
+ */
+import type { Line, Operator, Session } from '../model/schemas.ts';
+import { getItems, type Item, queryPage } from '../store/db.ts';
+import { readLine, readOperator, readSession } from '../store/items.ts';
+import { INDEX, LINES_PARTITION, lineSessionsByStatePartition, onlineGroupPartition, operatorKey } from '../store/keys.ts';
+import { keyAttributesOf } from '../store/table.ts';
+import { queueOrder } from './decide.ts';
+
+async function queryAll(input: Parameters<typeof queryPage>[0], max = Infinity): Promise<Item[]> {
+  const out: Item[] = [];
+  let lastKey: Record<string, unknown> | undefined;
+  do {
+    const page = await queryPage({ ...input, ...(lastKey ? { ExclusiveStartKey: lastKey } : {}) });
+    out.push(...page.items);
+    lastKey = page.lastKey;
+  } while (lastKey && out.length < max);
+  return out;
+}
+
+/** The operators online in any of these groups, with their counts (strongly consistent). */
+export async function onlineOperatorsOf(groups: readonly string[]): Promise<Operator[]> {
+  const ids = new Set<string>();
+  await Promise.all(
+    [...new Set(groups)].map(async (group) => {
+      const items = await queryAll({
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': onlineGroupPartition(group) },
+        ConsistentRead: true,
+      });
+      for (const item of items) ids.add(String(item.sk));
+    }),
+  );
+  const list = [...ids];
+  const out: Operator[] = [];
+  for (let i = 0; i < list.length; i += 100) {
+    const items = await getItems(list.slice(i, i + 100).map((id) => operatorKey(id)));
+    for (const item of items) if (item) out.push(readOperator(item));
+  }
+  return out.filter((o) => o.status === 'online');
+}
+
+/** A line's waiting sessions in queue order (priority, then age). Eventually consistent (an index). */
+export async function waitingSessions(lineId: string): Promise<Session[]> {
+  const index = INDEX.lineSessionsByState;
+  const items = await queryAll({
+    IndexName: index,
+    KeyConditionExpression: '#pk = :pk',
+    ExpressionAttributeNames: { '#pk': keyAttributesOf(index).pk },
+    ExpressionAttributeValues: { ':pk': lineSessionsByStatePartition(lineId, 'Waiting') },
+  });
+  return items
+    .map((i) => readSession(i))
+    .filter((s) => s._state === 'Waiting')
+    .sort(queueOrder);
+}
+
+/** The newest sessions of a line taken by operators (for the queue estimate): newest first, at most `limit`. */
+export async function recentlyAssigned(lineId: string, limit: number): Promise<Session[]> {
+  const index = INDEX.lineSessionsByState;
+  const out: Session[] = [];
+  await Promise.all(
+    ['AssignedToOperator', 'Closed'].map(async (state) => {
+      const page = await queryPage({
+        IndexName: index,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': keyAttributesOf(index).pk },
+        ExpressionAttributeValues: { ':pk': lineSessionsByStatePartition(lineId, state) },
+        ScanIndexForward: false,
+        Limit: limit,
+      });
+      for (const item of page.items) out.push(readSession(item));
+    }),
+  );
+  return out;
+}
+
+/** Every line (gsi1 `LINES`): an operator's lines are those whose groups it belongs to. */
+export async function allLines(): Promise<Line[]> {
+  const index = INDEX.linesByName;
+  const items = await queryAll({
+    IndexName: index,
+    KeyConditionExpression: '#pk = :pk',
+    ExpressionAttributeNames: { '#pk': keyAttributesOf(index).pk },
+    ExpressionAttributeValues: { ':pk': LINES_PARTITION },
+  });
+  return items.map((i) => readLine(i));
+}

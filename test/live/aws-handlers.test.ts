@@ -1,0 +1,137 @@
+/**
+ * The AWS side of live push without an account: the WebSocket API's Lambda handlers called as
+ * API Gateway would call them, against DynamoDB Local, with API Gateway's management API
+ * (`POST /@connections/{id}`) played by a local HTTP server that records what is posted and
+ * answers 410 Gone for connections that are gone. The authorizer verifies tokens against a
+ * JWKS served on loopback.
+ */
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { after, before, describe, test } from 'node:test';
+import { LOCAL_AUDIENCE } from '../../infra/local/jwt.ts';
+import { inProcessBus } from '../../lib/events/bus.ts';
+import { ApiGatewayPusher } from '../../lib/live/aws.ts';
+import { connectionsOfLines } from '../../lib/live/connections.ts';
+import { publishLive } from '../../lib/live/fanout.ts';
+import { type World, world } from '../support/fixtures.ts';
+import { startTestHost, type TestHost } from '../support/host.ts';
+
+let host: TestHost;
+let w: World;
+let server: Server;
+let base: string;
+/** connection id → frames posted to it */
+const posted = new Map<string, string[]>();
+const gone = new Set<string>();
+
+before(async () => {
+  process.env.AWS_REGION = 'us-east-1';
+  process.env.AWS_ACCESS_KEY_ID = 'local';
+  process.env.AWS_SECRET_ACCESS_KEY = 'local';
+  host = await startTestHost();
+  w = await world(host, { channelType: 'telegramBot' });
+  server = createServer((req, res) => {
+    if (req.url === '/.well-known/jwks.json') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return res.end(JSON.stringify({ keys: [{ ...host.key.publicJwk, alg: 'ES256', use: 'sig' }] }));
+    }
+    const match = /^\/live\/@connections\/([^/?]+)/.exec(req.url ?? '');
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const id = decodeURIComponent(match?.[1] ?? '');
+      if (!match || gone.has(id)) {
+        res.writeHead(410, { 'content-type': 'application/json', 'x-amzn-errortype': 'GoneException' });
+        return res.end('{"message":"Gone"}');
+      }
+      posted.set(id, [...(posted.get(id) ?? []), Buffer.concat(chunks).toString()]);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{}');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  process.env.JWT_ISSUER = base;
+  process.env.JWT_AUDIENCE = LOCAL_AUDIENCE;
+  process.env.LIVE_ENDPOINT = `${base}/live`;
+});
+after(async () => {
+  server.close();
+  await host.close();
+});
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const wsEvent = (connectionId: string, extra: Record<string, unknown> = {}): any => ({
+  requestContext: { connectionId, domainName: base.replace('http://', ''), stage: 'live', ...extra },
+});
+
+describe('AWS live handlers', () => {
+  test("the authorizer: the HTTP API's issuer and audience, refused otherwise", async () => {
+    const { handler } = await import('../../functions/live-authorizer.ts');
+    const ok = await host.token({ sub: 'lead', roles: ['supervisor'], groups: ['leads'] }, { issuer: base });
+    const result = await handler({ methodArn: 'arn:aws:execute-api:us-east-1:1:api/live/$connect', queryStringParameters: { token: ok } } as never);
+    assert.equal(result.principalId, 'lead');
+    assert.equal(result.policyDocument.Statement[0]!.Effect, 'Allow');
+    assert.deepEqual(JSON.parse(String(result.context!.caller)).groups, ['leads']);
+    for (const bad of [
+      undefined,
+      'garbage',
+      await host.token({ sub: 'x', roles: ['admin'] }), // the local issuer, not this one
+      await host.token({ sub: 'x', roles: ['admin'] }, { issuer: base, audience: 'other' }),
+      await host.token({ sub: 'x', roles: ['admin'] }, { issuer: base, expiresIn: -5 }),
+    ]) {
+      await assert.rejects(handler({ methodArn: 'arn', queryStringParameters: bad ? { token: bad } : {} } as never), /Unauthorized/);
+    }
+  });
+
+  test('connect, fan-out to the connections that may see each event, 410 removes, ping/resume, disconnect', async () => {
+    const connect = (await import('../../functions/live-connect.ts')).handler;
+    const disconnect = (await import('../../functions/live-disconnect.ts')).handler;
+    const frames = (await import('../../functions/live-default.ts')).handler;
+    const callers = {
+      lead: { sub: 'lead', roles: ['supervisor'], groups: ['leads'], channels: [] },
+      admin: { sub: 'root', roles: ['admin'], groups: [], channels: [] },
+      stranger: { sub: 'op-x', roles: ['operator'], groups: ['elsewhere'], channels: [] },
+      gone: { sub: 'lead2', roles: ['supervisor'], groups: ['leads'], channels: [] },
+    };
+    for (const [id, caller] of Object.entries(callers)) {
+      const r = await connect({
+        ...wsEvent(id, { authorizer: { caller: JSON.stringify(caller) } }),
+        headers: id === 'lead' ? { 'Sec-WebSocket-Protocol': 'bearer, x' } : {},
+      } as never);
+      assert.equal(r.statusCode, 200);
+      if (id === 'lead') assert.equal(r.headers?.['Sec-WebSocket-Protocol'], 'bearer');
+    }
+    const found = (await connectionsOfLines([w.line.__id])).map((c) => c.id).sort();
+    assert.deepEqual(found, ['admin', 'gone', 'lead'], 'the stranger sees no line: it is in no partition');
+
+    const { session } = await w.openSession('amy', 'hello');
+    await host.events!.poller.drain();
+    const events = inProcessBus.recent.filter((e) => e.session === session.__id);
+    assert.equal(events.length, 2);
+    gone.add('gone');
+    await publishLive(events, [new ApiGatewayPusher(`${base}/live`)]);
+    for (const id of ['lead', 'admin'])
+      assert.deepEqual(
+        posted.get(id)!.map((f) => JSON.parse(f).id),
+        events.map((e) => e.id),
+        id,
+      );
+    assert.equal(posted.get('stranger'), undefined);
+    assert.deepEqual((await connectionsOfLines([w.line.__id])).map((c) => c.id).sort(), ['admin', 'lead'], 'the gone connection was removed');
+
+    // $default: the first answer is preceded by ready; ping → pong; resume → the log, then resumed.
+    posted.clear();
+    await frames({ ...wsEvent('lead'), body: '{"action":"ping"}' } as never);
+    await frames({ ...wsEvent('lead'), body: `{"action":"resume","after":"${events[0]!.id}"}` } as never);
+    await frames({ ...wsEvent('lead'), body: 'nonsense' } as never);
+    const types = posted.get('lead')!.map((f) => JSON.parse(f).type as string);
+    assert.deepEqual(types, ['ready', 'pong', 'message.created', 'resumed', 'error']);
+
+    await disconnect(wsEvent('lead'));
+    assert.deepEqual(
+      (await connectionsOfLines([w.line.__id])).map((c) => c.id),
+      ['admin'],
+    );
+  });
+});
