@@ -12,6 +12,7 @@ import { nowIso } from '../ids.ts';
 import type { Line, Operator, Session } from '../model/schemas.ts';
 import { changed, historyMessage } from '../sessions/session.ts';
 import { commitSessionChange, findOperator, findSession, getLineCached } from '../store/repository.ts';
+import { timerWrites } from '../timers/writes.ts';
 import { capacityChange } from './capacity.ts';
 import { eligibleGroups, mayTake, nextSessionFor, queueOrder, rankOperators, room } from './decide.ts';
 import { allLines, onlineOperatorsOf, waitingSessions } from './store.ts';
@@ -35,7 +36,16 @@ export async function assignRouted(session: Session, line: Line, operator: Opera
     now,
   );
   const checks = capacityChange(session, after, line, new Map([[operator.__id, operator]]), now);
-  await commitSessionChange({ before: session, after, messages: [historyMessage(session, after, 'assignToOperator', ROUTING_ACTOR)], checks });
+  // Timers (issue 15): the clocks a taken session starts (return to queue, auto-close), in the same transaction.
+  const timers = timerWrites(line, session, after, { kind: 'command', at: now });
+  await commitSessionChange({
+    before: session,
+    after,
+    messages: [historyMessage(session, after, 'assignToOperator', ROUTING_ACTOR)],
+    checks,
+    extra: timers.items,
+    attributes: timers.attributes,
+  });
   return after;
 }
 
@@ -43,10 +53,13 @@ export async function assignRouted(session: Session, line: Line, operator: Opera
 async function assignToBot(session: Session, line: Line): Promise<void> {
   const now = nowIso();
   const after = changed(session, { _state: 'AssignedToBot', _botId: line._botId, _userId: null, _lastActivityAt: now }, ROUTING_ACTOR, now);
+  const timers = timerWrites(line, session, after, { kind: 'command', at: now });
   await commitSessionChange({
     before: session,
     after,
     messages: [historyMessage(session, after, 'assignToBot', ROUTING_ACTOR, { silent: false })],
+    extra: timers.items,
+    attributes: timers.attributes,
   });
 }
 
