@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
+import { type BuildOptions, build, type Metafile, type Plugin } from 'esbuild';
 import { routes, scheduledFunctions } from '../infra/routes.ts';
 import { log, median, progress, round } from './support.ts';
 
@@ -195,7 +195,15 @@ export async function benchBundles(quick: boolean): Promise<BundleResult> {
   const whatIf: WhatIf[] = [];
   if (largest) {
     const sizeWith = async (plugins: Plugin[]) => {
-      const r = await build({ ...options('deployed'), metafile: false, write: false, plugins, entryPoints: [join(ROOT, 'functions', `${largest.function}.ts`)], absWorkingDir: ROOT, outdir: OUT });
+      const r = await build({
+        ...options('deployed'),
+        metafile: false,
+        write: false,
+        plugins,
+        entryPoints: [join(ROOT, 'functions', `${largest.function}.ts`)],
+        absWorkingDir: ROOT,
+        outdir: OUT,
+      });
       return r.outputFiles[0]!.contents.length;
     };
     const locales = leaveOut('zod-locales', /\/locales\/index\.js$/, 'zod');
@@ -211,6 +219,7 @@ export async function benchBundles(quick: boolean): Promise<BundleResult> {
     floor,
     rows,
     whatIf,
-    options: 'esbuild bundle, platform node, format esm, target node24, minify, mainFields module/main, createRequire banner (as infra/aws/chatlines-function.ts); deployed = @aws-sdk/* external (the Lambda runtime provides it), sdkBundled = SDK inside the bundle',
+    options:
+      'esbuild bundle, platform node, format esm, target node24, minify, mainFields module/main, createRequire banner (as infra/aws/chatlines-function.ts); deployed = @aws-sdk/* external (the Lambda runtime provides it), sdkBundled = SDK inside the bundle',
   };
 }

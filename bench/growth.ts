@@ -10,10 +10,10 @@ import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { LineSessionState } from '../lib/model/enums.ts';
-import { ClientSchema, SessionSchema, type Client, type Session } from '../lib/model/schemas.ts';
+import { type Client, ClientSchema, type Session, SessionSchema } from '../lib/model/schemas.ts';
 import { clientItem, sessionItem } from '../lib/store/items.ts';
 import { fill, served } from './ops.ts';
-import { callLog, log, pool, progress, resetCalls, round, usage, type Env } from './support.ts';
+import { callLog, type Env, log, pool, progress, resetCalls, round, usage } from './support.ts';
 import type { World } from './world.ts';
 
 const DAY = 86_400_000;
@@ -30,7 +30,12 @@ interface Pattern {
 }
 
 const PATTERNS: Pattern[] = [
-  { label: "sessions: a line's waiting queue", collection: 'sessions', indexed: true, where: { and: [{ eq: ['_line', '$line'] }, { eq: ['_state', 'Waiting'] }] } },
+  {
+    label: "sessions: a line's waiting queue",
+    collection: 'sessions',
+    indexed: true,
+    where: { and: [{ eq: ['_line', '$line'] }, { eq: ['_state', 'Waiting'] }] },
+  },
   {
     label: "sessions: the seed's open sessions of a line",
     collection: 'sessions',
@@ -207,8 +212,14 @@ function fromLog(status?: number): GrowthCost {
   const reads = callLog.filter((c) => ['GetItem', 'Query', 'Scan', 'BatchGetItem'].includes(c.op));
   return {
     calls: usage.calls,
-    rcu: round(callLog.reduce((s, c) => s + c.rcu, 0), 1),
-    wcu: round(callLog.reduce((s, c) => s + c.wcu, 0), 1),
+    rcu: round(
+      callLog.reduce((s, c) => s + c.rcu, 0),
+      1,
+    ),
+    wcu: round(
+      callLog.reduce((s, c) => s + c.wcu, 0),
+      1,
+    ),
     itemsRead: reads.reduce((s, c) => s + c.read, 0),
     ...(status !== undefined ? { status } : {}),
   };
@@ -322,14 +333,18 @@ export async function benchGrowth(env: Env, makeWorld: () => Promise<World>, siz
       if (aggregate) {
         // 100 changes: 100 client messages that open sessions (each a change in the change index).
         const since = new Date(Date.now() - 1_000);
-        await pool(Array.from({ length: 100 }, (_, i) => i), 10, async () => {
-          changes++;
-          const r = await env.call('POST', `/v1/channels/${w.channelId}/inbound`, {
-            token: w.integration,
-            body: { account: `growth-change-${changes}-${Math.random().toString(36).slice(2)}`, body: 'a change' },
-          });
-          if (r.status !== 201) throw new Error(`growth change: ${r.status}`);
-        });
+        await pool(
+          Array.from({ length: 100 }, (_, i) => i),
+          10,
+          async () => {
+            changes++;
+            const r = await env.call('POST', `/v1/channels/${w.channelId}/inbound`, {
+              token: w.integration,
+              body: { account: `growth-change-${changes}-${Math.random().toString(36).slice(2)}`, body: 'a change' },
+            });
+            if (r.status !== 201) throw new Error(`growth change: ${r.status}`);
+          },
+        );
         resetCalls();
         const report = await aggregate(since);
         row.aggregation = {

@@ -2,8 +2,9 @@
 // the host's event loop: autocannon cycles each connection through a support conversation —
 // a client writes, writes again, an operator takes it, replies and closes it, then a queue
 // search and a fetch — and prints autocannon's result as JSON.
-import autocannon from 'autocannon';
+
 import { randomUUID } from 'node:crypto';
+import autocannon from 'autocannon';
 
 const config = JSON.parse(process.argv[2]);
 const json = (token) => ({ 'content-type': 'application/json', authorization: `Bearer ${token}` });
@@ -51,7 +52,11 @@ const requests = [
   step('reply', {
     method: 'POST',
     headers: json(config.operator),
-    setupRequest: (req, context) => ({ ...req, path: `/v1/sessions/${context.sessionId}/messages`, body: JSON.stringify({ type: 'text', body: 'On its way!' }) }),
+    setupRequest: (req, context) => ({
+      ...req,
+      path: `/v1/sessions/${context.sessionId}/messages`,
+      body: JSON.stringify({ type: 'text', body: 'On its way!' }),
+    }),
   }),
   step('close', {
     method: 'POST',

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { served } from './ops.ts';
-import { log, type Env } from './support.ts';
+import { type Env, log } from './support.ts';
 import type { World } from './world.ts';
 
 export interface LoadResult {
@@ -53,7 +53,14 @@ export async function benchLoad(env: Env, w: World, quick: boolean): Promise<Loa
   const code: number = await new Promise((resolve) => child.on('exit', (c) => resolve(c ?? 1)));
   if (code !== 0) throw new Error(`load generator exited with ${code}`);
   const { result, byStep } = JSON.parse(out) as {
-    result: { requests: { total: number; average: number }; latency: { p50: number; p99: number; max: number }; errors: number; timeouts: number; non2xx: number; duration: number };
+    result: {
+      requests: { total: number; average: number };
+      latency: { p50: number; p99: number; max: number };
+      errors: number;
+      timeouts: number;
+      non2xx: number;
+      duration: number;
+    };
     byStep: Record<string, Record<string, number>>;
   };
   const errors = result.errors + result.non2xx;

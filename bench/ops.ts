@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { routes } from '../infra/routes.ts';
 import { getItem } from '../lib/store/db.ts';
 import { sessionKey } from '../lib/store/keys.ts';
-import { callLog, log, pool, progress, quantile, resetCalls, round, usage, type CallRecord, type Env } from './support.ts';
+import { type CallRecord, callLog, type Env, log, pool, progress, quantile, resetCalls, round, usage } from './support.ts';
 import type { World } from './world.ts';
 
 type Role = keyof World['tokens'];
@@ -92,7 +92,13 @@ function recipes(): Recipe[] {
       roles: ['admin'],
       request: (_w, _c, i) => ({ method: 'POST', path: '/v1/lines', body: { __name: `Line ${i} ${randomUUID().slice(0, 6)}`, _operatorGroups: ['support'] } }),
     },
-    { label: 'GET /v1/lines/{id}', routeKey: 'GET /v1/lines/{id}', kind: 'fetch', roles: ['admin'], request: (w) => ({ method: 'GET', path: `/v1/lines/${w.lineId}` }) },
+    {
+      label: 'GET /v1/lines/{id}',
+      routeKey: 'GET /v1/lines/{id}',
+      kind: 'fetch',
+      roles: ['admin'],
+      request: (w) => ({ method: 'GET', path: `/v1/lines/${w.lineId}` }),
+    },
     {
       label: 'POST /v1/channels',
       routeKey: 'POST /v1/channels',
@@ -267,7 +273,13 @@ function recipes(): Recipe[] {
         path: `/v1/metrics?type=processedSessions&line=${w.lineId}&granularity=day&from=${day()}&to=${day()}`,
       }),
     },
-    { label: 'GET /v1/openapi.json', routeKey: 'GET /v1/openapi.json', kind: 'other', roles: ['admin'], request: () => ({ method: 'GET', path: '/v1/openapi.json' }) },
+    {
+      label: 'GET /v1/openapi.json',
+      routeKey: 'GET /v1/openapi.json',
+      kind: 'other',
+      roles: ['admin'],
+      request: () => ({ method: 'GET', path: '/v1/openapi.json' }),
+    },
   ];
 }
 
@@ -355,7 +367,13 @@ export async function benchOps(env: Env, w: World, quick: boolean): Promise<OpsR
     const probe = recipe.request(w, {}, 0);
     const routeKey = served(probe.method, probe.path);
     if (!routeKey) {
-      rows.push({ label: recipe.label, routeKey: recipe.routeKey, kind: recipe.kind, status: 'not available yet', note: 'route not in the manifest when measured' });
+      rows.push({
+        label: recipe.label,
+        routeKey: recipe.routeKey,
+        kind: recipe.kind,
+        status: 'not available yet',
+        note: 'route not in the manifest when measured',
+      });
       continue;
     }
     covered.add(routeKey);
@@ -371,7 +389,14 @@ export async function benchOps(env: Env, w: World, quick: boolean): Promise<OpsR
   bar.done();
   for (const r of routes) {
     const key = `${r.method} ${r.path}`;
-    if (!covered.has(key)) rows.push({ label: key, routeKey: key, kind: 'other', status: 'no recipe', note: 'route added after the bench was written: add a recipe in bench/ops.ts' });
+    if (!covered.has(key))
+      rows.push({
+        label: key,
+        routeKey: key,
+        kind: 'other',
+        status: 'no recipe',
+        note: 'route added after the bench was written: add a recipe in bench/ops.ts',
+      });
   }
 
   // The bare GetItem a fetch makes (same client, this process) against the fetch through the
@@ -395,7 +420,13 @@ export async function benchOps(env: Env, w: World, quick: boolean): Promise<OpsR
   if (fetchErrors === 0) {
     const fetchP99 = quantile(fetched, 0.99);
     const ratio = fetchP99 / bareGet.p99;
-    result.fetchRatio = { fetchP99: round(fetchP99, 2), fetchP50: round(quantile(fetched, 0.5), 2), bareP99: bareGet.p99, ratio: round(ratio, 2), pass: ratio <= 3 };
+    result.fetchRatio = {
+      fetchP99: round(fetchP99, 2),
+      fetchP50: round(quantile(fetched, 0.5), 2),
+      bareP99: bareGet.p99,
+      ratio: round(ratio, 2),
+      pass: ratio <= 3,
+    };
   }
   log(`  operations: ${rows.filter((r) => r.status === 'measured').length} measured, ${rows.filter((r) => r.status !== 'measured').length} not`);
   return result;

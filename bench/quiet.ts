@@ -4,4 +4,5 @@ process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 process.env.AWS_LAMBDA_LOG_LEVEL = 'SILENT';
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 process.env.POWERTOOLS_TRACE_ENABLED = 'false';
+
 export {};

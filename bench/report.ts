@@ -3,15 +3,14 @@
  * table per step, pass/fail per budget, and the cause next to every failure.
  */
 import type { BundleResult } from './bundles.ts';
+import { type CostResult, costMarkdown } from './cost.ts';
+import { type EventsResult, eventsMarkdown } from './events.ts';
 import type { GrowthResult } from './growth.ts';
+import { type LiveResult, liveMarkdown } from './live.ts';
 import type { LoadResult } from './load.ts';
 import type { OpsResult } from './ops.ts';
 import type { RoutingResult } from './routing.ts';
-
-import { type CostResult, costMarkdown } from './cost.ts';
-import { eventsMarkdown, type EventsResult } from './events.ts';
-import { liveMarkdown, type LiveResult } from './live.ts';
-import { timersMarkdown, type TimersResult } from './timers.ts';
+import { type TimersResult, timersMarkdown } from './timers.ts';
 
 export interface Machine {
   cpus: number;
@@ -183,7 +182,18 @@ export function markdown(r: BenchReport): string {
       '',
       `${b.options}. Cold load = median of ${b.runs} fresh \`node\` processes importing the bundle (loader: bench/cold-load.mjs); "start→import" counts from process start, "import" the import alone. Floor = a bundle that only builds a DynamoDB document client: deployed ${kb(b.floor.deployed.bytes)}, ${b.floor.deployed.coldTotalMs} ms (import ${b.floor.deployed.coldImportMs} ms); SDK bundled ${kb(b.floor.sdkBundled.bytes)}, ${b.floor.sdkBundled.coldTotalMs} ms (import ${b.floor.sdkBundled.coldImportMs} ms).`,
       '',
-      row(['Function', 'Size (deployed)', '≤ 350 KB', 'Cold start→import', '× floor', 'Import only × floor', '≤ 1.3×', 'Size with SDK', 'Cold with SDK × floor', 'Heaviest inputs (deployed)']),
+      row([
+        'Function',
+        'Size (deployed)',
+        '≤ 350 KB',
+        'Cold start→import',
+        '× floor',
+        'Import only × floor',
+        '≤ 1.3×',
+        'Size with SDK',
+        'Cold with SDK × floor',
+        'Heaviest inputs (deployed)',
+      ]),
       row(['---', '---:', '---', '---:', '---:', '---:', '---', '---:', '---:', '---']),
     );
     for (const d of b.rows.filter((x) => x.variant === 'deployed')) {
@@ -219,7 +229,24 @@ export function markdown(r: BenchReport): string {
       '',
       `Through the local host over DynamoDB Local, ${o.samples} requests sequential and ${o.samples} with 10 in flight per row (setup requests excluded). DynamoDB calls = round trips per request (\`usage.calls\`, median); pattern = the operations one request makes; capacity = ReturnConsumedCapacity as DynamoDB Local reports it (a transactional write counts 2 WCU per KB and item).`,
       '',
-      row(['Route', 'Kind', 'As', 'Seq p50', 'Seq p99', '10× p50', '10× p99', 'Calls', 'Pattern', 'RCU/req', 'WCU/req', 'RCU/call', 'WCU/call', 'Errors', 'Budget', 'Pass']),
+      row([
+        'Route',
+        'Kind',
+        'As',
+        'Seq p50',
+        'Seq p99',
+        '10× p50',
+        '10× p99',
+        'Calls',
+        'Pattern',
+        'RCU/req',
+        'WCU/req',
+        'RCU/call',
+        'WCU/call',
+        'Errors',
+        'Budget',
+        'Pass',
+      ]),
       row(['---', '---', '---', '---:', '---:', '---:', '---:', '---:', '---', '---:', '---:', '---:', '---:', '---:', '---', '---']),
     );
     for (const x of o.rows) {
@@ -265,12 +292,16 @@ export function markdown(r: BenchReport): string {
       '',
       `Sessions seeded with BatchWriteItem (items from lib/store/items.ts; 4 lines × 2 channels, 20 operators, one client per 4 sessions, 70 % Closed / 10 % with an operator / 8 % Waiting / 5 % bot / 7 % spam, 3–180 days old). Each cell: consumed RCU / items read / DynamoDB calls for one page (size 10) as an admin. Scan baseline: a full-table Scan (bench code only) for the same question — what an unindexed search would pay.`,
       '',
-      row(['Pattern', ...sizes.map((s) => `${s.sessions.toLocaleString('en')} sessions (${s.items.toLocaleString('en')} items, seeded in ${s.seedSeconds} s)`)]),
+      row([
+        'Pattern',
+        ...sizes.map((s) => `${s.sessions.toLocaleString('en')} sessions (${s.items.toLocaleString('en')} items, seeded in ${s.seedSeconds} s)`),
+      ]),
       row(['---', ...sizes.map(() => '---:')]),
     );
     const fmt = (c?: { rcu: number; itemsRead: number; calls: number; wcu?: number; note?: string }) =>
       !c ? '—' : c.note ? c.note : `${c.rcu} RCU${c.wcu ? ` + ${c.wcu} WCU` : ''} / ${c.itemsRead} items / ${c.calls} calls`;
-    for (const p of g.patterns) push(row([`search — ${p.label}${p.indexed ? '' : ' *(not indexed, no budget)*'}`, ...sizes.map((s) => fmt(s.search[p.label]))]));
+    for (const p of g.patterns)
+      push(row([`search — ${p.label}${p.indexed ? '' : ' *(not indexed, no budget)*'}`, ...sizes.map((s) => fmt(s.search[p.label]))]));
     push(row(['**Scan baseline** (whole table)', ...sizes.map((s) => fmt(s.scan))]));
     push(row(['aggregation after 100 changes', ...sizes.map((s) => fmt(s.aggregation))]));
     push(row(['metrics request (30 days, one line)', ...sizes.map((s) => fmt(s.metrics))]));
@@ -287,7 +318,14 @@ export function markdown(r: BenchReport): string {
       '',
       row(['Step', 'Responses by status']),
       row(['---', '---']),
-      ...Object.entries(l.byStep).map(([step, codes]) => row([step, Object.entries(codes).map(([c, n]) => `${c}: ${n}`).join(', ')])),
+      ...Object.entries(l.byStep).map(([step, codes]) =>
+        row([
+          step,
+          Object.entries(codes)
+            .map(([c, n]) => `${c}: ${n}`)
+            .join(', '),
+        ]),
+      ),
       '',
     );
   }
@@ -301,9 +339,22 @@ export function markdown(r: BenchReport): string {
       '',
       `One line in \`auto\` mode, ${g.operators} online operators, capacity ${g.capacity}; new sessions (inbound messages) at a fixed rate, open loop. ${g.note}`,
       '',
-      row(['New sessions / s', 'Sessions', 'Routed', 'p50 delay (ms)', 'p99 delay (ms)', 'max (ms)', 'DynamoDB calls / routed session', 'RCU / routed session', 'WCU / routed session', 'routing work (ms) / routed session']),
+      row([
+        'New sessions / s',
+        'Sessions',
+        'Routed',
+        'p50 delay (ms)',
+        'p99 delay (ms)',
+        'max (ms)',
+        'DynamoDB calls / routed session',
+        'RCU / routed session',
+        'WCU / routed session',
+        'routing work (ms) / routed session',
+      ]),
       row(['---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
-      ...g.rates.map((x) => row([x.rate, x.sessions, x.routed, x.p50Ms, x.p99Ms, x.maxMs, x.callsPerSession, x.rcuPerSession, x.wcuPerSession, x.routingMsPerSession])),
+      ...g.rates.map((x) =>
+        row([x.rate, x.sessions, x.routed, x.p50Ms, x.p99Ms, x.maxMs, x.callsPerSession, x.rcuPerSession, x.wcuPerSession, x.routingMsPerSession]),
+      ),
       '',
     );
   }

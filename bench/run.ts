@@ -21,10 +21,10 @@ import { benchGrowth } from './growth.ts';
 import { benchLive } from './live.ts';
 import { benchLoad } from './load.ts';
 import { benchOps } from './ops.ts';
+import { type BenchReport, budgets, type Machine, markdown } from './report.ts';
 import { benchRouting } from './routing.ts';
+import { type Env, log, startEnv } from './support.ts';
 import { benchTimers } from './timers.ts';
-import { budgets, markdown, type BenchReport, type Machine } from './report.ts';
-import { log, startEnv, type Env } from './support.ts';
 import { buildWorld } from './world.ts';
 
 const STEPS = ['bundles', 'ops', 'load', 'events', 'live', 'cost', 'timers', 'growth', 'routing'] as const;

@@ -6,10 +6,10 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureTable, startDynamoDbLocal, type RunningDynamoDb } from '../infra/local/dynamodb.ts';
+import { ensureTable, type RunningDynamoDb, startDynamoDbLocal } from '../infra/local/dynamodb.ts';
 import { configureLocalEnvironment } from '../infra/local/env.ts';
-import { startHost, type RunningHost } from '../infra/local/host.ts';
-import { loadOrCreateDevKey, signToken, type DevKey, type TokenClaims } from '../infra/local/jwt.ts';
+import { type RunningHost, startHost } from '../infra/local/host.ts';
+import { type DevKey, loadOrCreateDevKey, signToken, type TokenClaims } from '../infra/local/jwt.ts';
 import { db, resetUsage, usage } from '../lib/store/db.ts';
 
 export interface BenchOptions {
@@ -73,8 +73,13 @@ function instrument(): void {
       const input = args.input as { IndexName?: string; Key?: { pk?: unknown } };
       // Which entity a GetItem reads: the pk's type prefix (SESSION, USER, LINE…), marshalled or not.
       const pk = input?.Key?.pk;
-      const pkText = typeof pk === 'string' ? pk : typeof (pk as { S?: unknown })?.S === 'string' ? ((pk as { S: string }).S) : undefined;
-      const entity = pkText ? pkText.split('#').filter((part) => /^[A-Z]+$/.test(part)).join('·') || undefined : undefined;
+      const pkText = typeof pk === 'string' ? pk : typeof (pk as { S?: unknown })?.S === 'string' ? (pk as { S: string }).S : undefined;
+      const entity = pkText
+        ? pkText
+            .split('#')
+            .filter((part) => /^[A-Z]+$/.test(part))
+            .join('·') || undefined
+        : undefined;
       try {
         const out = await next(args);
         const o = out.output as { ConsumedCapacity?: unknown; ScannedCount?: number; Item?: unknown; Responses?: unknown[] };

@@ -28,8 +28,7 @@ export class ChatlinesError extends Error {
   }
 }
 
-export const invalid = (path: string, message: string) =>
-  new ChatlinesError('invalid', `${path}: ${message}`, [{ path, message }]);
+export const invalid = (path: string, message: string) => new ChatlinesError('invalid', `${path}: ${message}`, [{ path, message }]);
 export const forbidden = (detail: string) => new ChatlinesError('forbidden', detail);
 export const notFound = (what: string, id: string) => new ChatlinesError('not-found', `${what} ${id} does not exist`);
 export const conflict = (detail: string) => new ChatlinesError('conflict', detail);

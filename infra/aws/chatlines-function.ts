@@ -8,13 +8,13 @@ import { Duration, Tags } from 'aws-cdk-lib';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, LoggingFormat, Runtime, SystemLogLevel, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
-import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { acknowledge } from './nag.ts';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { TableAccess } from '../routes.ts';
+import { acknowledge } from './nag.ts';
 import type { ChatlinesTable } from './table.ts';
 
 /** The repository root: `functions/`, `package-lock.json` and `tsconfig.json` live there. */
@@ -77,9 +77,7 @@ export class ChatlinesFunction extends Construct {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description: `chatlines ${props.functionFile}: logs, traces and ${props.access} table access`,
     });
-    this.role.addToPolicy(
-      new PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [this.logGroup.logGroupArn] }),
-    );
+    this.role.addToPolicy(new PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [this.logGroup.logGroupArn] }));
     for (const statement of props.table.statements(props.access)) this.role.addToPolicy(statement);
 
     this.function = new NodejsFunction(this, 'Function', {

@@ -7,23 +7,23 @@ import { Aws, CfnCondition, CfnParameter, Fn, Stack } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   type CfnApi,
+  type CfnRoute,
   type CfnStage,
   HttpApi,
   HttpMethod,
   HttpNoneAuthorizer,
+  type HttpRoute,
   HttpStage,
   LogGroupLogDestination,
-  type CfnRoute,
-  type HttpRoute,
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { acknowledge } from './nag.ts';
 import { Construct } from 'constructs';
 import type { RouteDefinition } from '../routes.ts';
 import { pascalCase } from './chatlines-function.ts';
+import { acknowledge } from './nag.ts';
 
 export interface ChatlinesHttpApiProps {
   readonly routes: readonly RouteDefinition[];

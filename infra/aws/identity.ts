@@ -9,14 +9,14 @@
  * trusts: the client's `writeAttributes` lists only `name`, so `custom:roles` is set by an
  * administrator (AdminUpdateUserAttributes, IAM) and is only readable by the client.
  */
-import { Aws, CfnCondition, CfnOutput, CfnParameter, CfnRule, Duration, Fn, RemovalPolicy, type CfnResource } from 'aws-cdk-lib';
+import { Aws, CfnCondition, CfnOutput, CfnParameter, type CfnResource, CfnRule, Duration, Fn, RemovalPolicy } from 'aws-cdk-lib';
 import {
   AccountRecovery,
   type CfnUserPoolClient,
   ClientAttributes,
   FeaturePlan,
-  OAuthScope,
   Mfa,
+  OAuthScope,
   StandardThreatProtectionMode,
   StringAttribute,
   UserPool,
@@ -135,8 +135,20 @@ export class ApiIdentity extends Construct {
     this.issuer = Fn.conditionIf(this.createsUserPool.logicalId, this.userPool.userPoolProviderUrl, issuerParameter.valueAsString).toString();
     this.audience = Fn.conditionIf(this.createsUserPool.logicalId, this.client.userPoolClientId, audienceParameter.valueAsString).toString();
 
-    new CfnOutput(scope, 'UserPoolId', { value: this.userPool.userPoolId, condition: this.createsUserPool, description: 'The Cognito user pool the stack made.' });
-    new CfnOutput(scope, 'UserPoolClientId', { value: this.client.userPoolClientId, condition: this.createsUserPool, description: 'Its app client (the JWT audience).' });
-    new CfnOutput(scope, 'UserPoolIssuer', { value: this.userPool.userPoolProviderUrl, condition: this.createsUserPool, description: 'The JWT issuer (the pool).' });
+    new CfnOutput(scope, 'UserPoolId', {
+      value: this.userPool.userPoolId,
+      condition: this.createsUserPool,
+      description: 'The Cognito user pool the stack made.',
+    });
+    new CfnOutput(scope, 'UserPoolClientId', {
+      value: this.client.userPoolClientId,
+      condition: this.createsUserPool,
+      description: 'Its app client (the JWT audience).',
+    });
+    new CfnOutput(scope, 'UserPoolIssuer', {
+      value: this.userPool.userPoolProviderUrl,
+      condition: this.createsUserPool,
+      description: 'The JWT issuer (the pool).',
+    });
   }
 }

@@ -7,16 +7,7 @@
  */
 import { Duration } from 'aws-cdk-lib';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
-import {
-  Alarm,
-  ComparisonOperator,
-  Dashboard,
-  GraphWidget,
-  MathExpression,
-  Stats,
-  TreatMissingData,
-  type IMetric,
-} from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, Dashboard, GraphWidget, type IMetric, MathExpression, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -116,9 +107,7 @@ export class Monitoring extends Construct {
     const notify = new SnsAction(this.topic);
     for (const alarm of [...this.alarms, ...props.extraAlarms]) alarm.addAlarmAction(notify);
 
-    const lambdaErrors: IMetric[] = [...props.functions].map(([file, fn]) =>
-      fn.metricErrors({ period: PERIOD, statistic: Stats.SUM, label: file }),
-    );
+    const lambdaErrors: IMetric[] = [...props.functions].map(([file, fn]) => fn.metricErrors({ period: PERIOD, statistic: Stats.SUM, label: file }));
     this.dashboard = new Dashboard(this, 'Dashboard', {
       defaultInterval: Duration.hours(6),
       widgets: [

@@ -4,15 +4,15 @@
  * and an alarm as soon as one lands there.
  */
 import { Duration, Stack } from 'aws-cdk-lib';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
-import { acknowledge } from './nag.ts';
 import { Construct } from 'constructs';
 import type { ScheduledFunctionDefinition } from '../routes.ts';
 import { ChatlinesFunction } from './chatlines-function.ts';
+import { acknowledge } from './nag.ts';
 import type { ChatlinesTable } from './table.ts';
 
 export interface ScheduledChatlinesFunctionProps {
@@ -38,11 +38,7 @@ export class ScheduledChatlinesFunction extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    acknowledge(
-      this.deadLetterQueue,
-      'AwsSolutions-SQS3',
-      'This queue is itself the dead-letter queue of the schedule; nothing consumes it to fail again.',
-    );
+    acknowledge(this.deadLetterQueue, 'AwsSolutions-SQS3', 'This queue is itself the dead-letter queue of the schedule; nothing consumes it to fail again.');
     acknowledge(
       this.deadLetterQueue,
       'Serverless-SQSRedrivePolicy',

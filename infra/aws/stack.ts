@@ -94,13 +94,15 @@ export class ChatlinesStack extends Stack {
     }
 
     // Only with a scheduled function on the parameter's rate: an unused parameter is a template lint finding.
-    const rateMinutes = scheduledFunctions.every((s) => s.everyMinutes !== undefined) ? undefined : new CfnParameter(this, 'AggregationRateMinutes', {
-      type: 'Number',
-      default: 5,
-      minValue: 2,
-      maxValue: 1440,
-      description: 'Minutes between runs of each scheduled function (the metrics aggregation).',
-    });
+    const rateMinutes = scheduledFunctions.every((s) => s.everyMinutes !== undefined)
+      ? undefined
+      : new CfnParameter(this, 'AggregationRateMinutes', {
+          type: 'Number',
+          default: 5,
+          minValue: 2,
+          maxValue: 1440,
+          description: 'Minutes between runs of each scheduled function (the metrics aggregation).',
+        });
     for (const definition of scheduledFunctions) {
       this.scheduled.push(
         new ScheduledChatlinesFunction(this, `Scheduled${pascalCase(definition.function)}`, {
@@ -131,7 +133,11 @@ export class ChatlinesStack extends Stack {
       api: this.httpApi.api,
       table: this.table.table,
       functions: allFunctions,
-      extraAlarms: [...this.scheduled.map((s) => s.deadLetterAlarm), ...this.streamConsumers.flatMap((c) => [c.failureAlarm, c.iteratorAgeAlarm]), this.live.fanOutDeadLetterAlarm],
+      extraAlarms: [
+        ...this.scheduled.map((s) => s.deadLetterAlarm),
+        ...this.streamConsumers.flatMap((c) => [c.failureAlarm, c.iteratorAgeAlarm]),
+        this.live.fanOutDeadLetterAlarm,
+      ],
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.httpApi.url, description: 'Base URL of the HTTP API (append /v1/...).' });

@@ -15,12 +15,7 @@ import type { TableAccess } from '../routes.ts';
  * request path goes through a key or an index (search's fallback is a sweep of the
  * collection's own index partitions), so no function may Scan the table.
  */
-export const READ_ACTIONS = [
-  'dynamodb:GetItem',
-  'dynamodb:BatchGetItem',
-  'dynamodb:Query',
-  'dynamodb:ConditionCheckItem',
-] as const;
+export const READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'] as const;
 
 /** Write actions; TransactWriteItems is authorised per contained Put/Update/Delete/ConditionCheck. */
 export const WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'] as const;

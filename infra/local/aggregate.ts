@@ -10,8 +10,8 @@
 import './node-version.ts';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import { configureLocalEnvironment } from './env.ts';
 
 /** Where a running `npm start` records its DynamoDB endpoint and table. */

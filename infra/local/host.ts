@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { HttpEvent, HttpHandler } from '../../lib/http/handler.ts';
 import { problem } from '../../lib/http/problem.ts';
-import { pathPattern, routes, type RouteDefinition } from '../routes.ts';
+import { pathPattern, type RouteDefinition, routes } from '../routes.ts';
 import { serveConsole } from './console.ts';
 import { createVerifier, type DevKey } from './jwt.ts';
 import { LiveHub } from './live.ts';
@@ -139,7 +139,9 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
         pathParameters[k] = decodeURIComponent(v);
       } catch {
         // Malformed percent-encoding (`%`, `%E0%A4%A`) is the client's mistake: 400, not a 5xx.
-        const body = problem('invalid', `the path parameter ${k} is not valid percent-encoding`, [{ path: `params.${k}`, message: 'malformed percent-encoding' }]);
+        const body = problem('invalid', `the path parameter ${k} is not valid percent-encoding`, [
+          { path: `params.${k}`, message: 'malformed percent-encoding' },
+        ]);
         return send(res, { statusCode: 400, headers: { 'content-type': 'application/problem+json' }, body: JSON.stringify(body) });
       }
     }

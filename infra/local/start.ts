@@ -12,15 +12,15 @@ import './node-version.ts';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { consoleDir } from './console.ts';
-import { startAggregationTimer, writeEndpointFile } from './aggregate.ts';
 import { parseArgs } from 'node:util';
-import { ensureTable, startDynamoDbLocal, type RunningDynamoDb } from './dynamodb.ts';
+import { startAggregationTimer, writeEndpointFile } from './aggregate.ts';
+import { consoleDir } from './console.ts';
+import { ensureTable, type RunningDynamoDb, startDynamoDbLocal } from './dynamodb.ts';
 import { configureLocalEnvironment } from './env.ts';
 import { startEventWorkers } from './events.ts';
 import { startHost } from './host.ts';
-import { startTimerSweeper } from './timers.ts';
 import { loadOrCreateDevKey } from './jwt.ts';
+import { startTimerSweeper } from './timers.ts';
 
 const { values } = parseArgs({
   options: {

@@ -6,7 +6,13 @@ import './node-version.ts';
 import { parseArgs } from 'node:util';
 import { loadOrCreateDevKey, signToken } from './jwt.ts';
 
-const list = (v: string | undefined) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : []);
+const list = (v: string | undefined) =>
+  v
+    ? v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : [];
 
 const { values } = parseArgs({
   options: {

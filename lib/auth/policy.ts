@@ -3,20 +3,19 @@
  * Objects a caller may not see are reported as missing (404), so their existence does not
  * leak; actions on visible objects that the caller may not take are 403.
  */
-import type { SessionCommand } from '../sessions/transitions.ts';
-import type { Channel, Line, Operator, Session } from '../model/schemas.ts';
+
 import { ChatlinesError, forbidden, notFound } from '../errors.ts';
-import { hasRole, type Caller } from './caller.ts';
+import type { Channel, Line, Operator, Session } from '../model/schemas.ts';
+import type { SessionCommand } from '../sessions/transitions.ts';
+import { type Caller, hasRole } from './caller.ts';
 
 /** Do two lists share a member? (groups of a caller vs a line) */
 export const intersects = (a: readonly string[], b: readonly string[]) => a.some((x) => b.includes(x));
 
 /** Supervisors of the line (by group). */
-export const supervisesLine = (caller: Caller, line: Line) =>
-  hasRole(caller, 'supervisor') && intersects(caller.groups, line._supervisorGroups);
+export const supervisesLine = (caller: Caller, line: Line) => hasRole(caller, 'supervisor') && intersects(caller.groups, line._supervisorGroups);
 /** Operators of the line (by group). */
-export const operatesLine = (caller: Caller, line: Line) =>
-  hasRole(caller, 'operator') && intersects(caller.groups, line._operatorGroups);
+export const operatesLine = (caller: Caller, line: Line) => hasRole(caller, 'operator') && intersects(caller.groups, line._operatorGroups);
 /** The line's connected bot. */
 export const isLineBot = (caller: Caller, line: Line) => hasRole(caller, 'bot') && line._botId === caller.sub;
 
@@ -59,7 +58,7 @@ export const mayPostInbound = (caller: Caller, channel: Channel) =>
 export function requireInboundPoster(caller: Caller, channel: Channel, line: Line | undefined): void {
   if (mayPostInbound(caller, channel)) return;
   if (!line || !canSeeLine(caller, line)) throw notFound('channel', channel.__id);
-  throw forbidden('only the channel\'s integration may post inbound messages to it');
+  throw forbidden("only the channel's integration may post inbound messages to it");
 }
 
 /**
@@ -147,9 +146,7 @@ export function authorizeSessionCommand(
   }
   if (actor.kind === 'bot') {
     if (actor.holds && session._state === 'AssignedToBot' && BOT_COMMANDS.includes(command)) return;
-    throw forbidden(
-      actor.holds ? `the bot may not ${command}` : 'the bot may act only on sessions assigned to it',
-    );
+    throw forbidden(actor.holds ? `the bot may not ${command}` : 'the bot may act only on sessions assigned to it');
   }
   throw forbidden('you may not act on this session');
 }
@@ -179,12 +176,7 @@ export function requireChannelManager(caller: Caller, line: Line): void {
  * Client changes: the account link by admins, supervisors and online operators of the line;
  * the block status by admins and supervisors only.
  */
-export function authorizeClientUpdate(
-  caller: Caller,
-  line: Line,
-  operator: Operator | undefined,
-  fields: { blockedStatus: boolean },
-): void {
+export function authorizeClientUpdate(caller: Caller, line: Line, operator: Operator | undefined, fields: { blockedStatus: boolean }): void {
   if (hasRole(caller, 'admin') || supervisesLine(caller, line)) return;
   if (fields.blockedStatus) throw forbidden('only an admin or a supervisor of the line may block or allow a client');
   if (operatesLine(caller, line)) {

@@ -5,7 +5,7 @@ import { canSeeLine, requireAdmin } from '../auth/policy.ts';
 import { notFound } from '../errors.ts';
 import { newBaseFields, nowIso } from '../ids.ts';
 import type { Channel, CreateChannelBody, UpdateChannelBody } from '../model/schemas.ts';
-import { tableName, type TransactItem } from '../store/db.ts';
+import { type TransactItem, tableName } from '../store/db.ts';
 import { channelDeliveryKey } from '../store/keys.ts';
 import { getChannel, getLineCached, insertChannel, updateChannel } from '../store/repository.ts';
 import { newSecret } from '../webhooks/signing.ts';

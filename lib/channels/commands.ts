@@ -7,7 +7,7 @@ import type { Caller } from '../auth/caller.ts';
 import { canSeeLine, requireChannelManager } from '../auth/policy.ts';
 import { conflict, notFound } from '../errors.ts';
 import { nowIso } from '../ids.ts';
-import { RECONNECTABLE_CHANNEL_TYPES, type LineChannelState } from '../model/enums.ts';
+import { type LineChannelState, RECONNECTABLE_CHANNEL_TYPES } from '../model/enums.ts';
 import type { Channel } from '../model/schemas.ts';
 import type { TransactItem } from '../store/db.ts';
 import { getChannel, getLineCached, updateChannel } from '../store/repository.ts';
@@ -30,12 +30,7 @@ export const CHANNEL_TRANSITIONS: Record<ChannelCommand, Record<LineChannelState
 };
 
 /** Disconnects or reconnects a channel; returns it after the change. */
-export async function runChannelCommand(
-  caller: Caller,
-  id: string,
-  command: ChannelCommand,
-  extra: (channel: Channel) => TransactItem[],
-): Promise<Channel> {
+export async function runChannelCommand(caller: Caller, id: string, command: ChannelCommand, extra: (channel: Channel) => TransactItem[]): Promise<Channel> {
   const channel = await getChannel(id);
   const line = await getLineCached(channel._line);
   if (!canSeeLine(caller, line)) throw notFound('channel', id);

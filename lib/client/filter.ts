@@ -90,7 +90,7 @@ function scalar(name: string): ScalarField<unknown> & ArrayField<unknown> {
     (op: 'in' | 'all') =>
     (values: readonly unknown[]): Filter => {
       if (!Array.isArray(values)) throw new TypeError(`${name}.${op}() takes an array`);
-      return ({ [op]: [name, values.map(wireValue)] }) as unknown as Filter;
+      return { [op]: [name, values.map(wireValue)] } as unknown as Filter;
     };
   return { eq: cond('eq'), neq: cond('neq'), gt: cond('gt'), gte: cond('gte'), lt: cond('lt'), lte: cond('lte'), in: list('in'), all: list('all') };
 }

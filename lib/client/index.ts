@@ -12,16 +12,10 @@
  * Depends on nothing but `fetch` and lib/model/enums.ts (which imports nothing), so it runs
  * in Node and in browsers and never pulls in server code; `import '@chatlines/client'` (the npm workspace lib/client).
  */
-import type {
-  LineChannelState,
-  LineChannelType,
-  LineClientBlockedStatus,
-  LineMetricType,
-  LineSessionPriority,
-  LineSessionState,
-} from '../model/enums.ts';
+import type { LineChannelState, LineChannelType, LineClientBlockedStatus, LineMetricType, LineSessionPriority, LineSessionState } from '../model/enums.ts';
 import type { RefTo, Time } from './filter.ts';
 import {
+  type ChannelRef,
   idOf,
   LineChannelItem,
   LineChannelItemRef,
@@ -31,11 +25,10 @@ import {
   LineItemRef,
   LineSessionItem,
   LineSessionItemRef,
-  type ChannelRef,
 } from './items.ts';
-import { liveUrlOf, subscribeLive, type LiveSubscribeOptions, type LiveSubscription } from './live.ts';
+import { type LiveSubscribeOptions, type LiveSubscription, liveUrlOf, subscribeLive } from './live.ts';
 import { Search } from './search.ts';
-import { Transport, type LinesClientOptions } from './transport.ts';
+import { type LinesClientOptions, Transport } from './transport.ts';
 import type {
   AppItemRef,
   CreateChannelInput,
@@ -60,6 +53,7 @@ export {
 } from '../model/enums.ts';
 export type { ArrayField, Combinators, FieldOperators, Fields, Filter, RefTo, ScalarField, Time } from './filter.ts';
 export {
+  type ChannelRef,
   LineChannelItem,
   LineChannelItemRef,
   LineClientItem,
@@ -69,12 +63,11 @@ export {
   LineMessageItem,
   LineSessionItem,
   LineSessionItemRef,
-  type ChannelRef,
   type PrincipalRef,
 } from './items.ts';
+export type { LiveState, LiveSubscribeOptions, LiveSubscription, WebSocketConstructor, WebSocketLike } from './live.ts';
 export { DEFAULT_SEARCH_SIZE, Search, type SearchPage, type SearchRequestBody, type SortKey } from './search.ts';
 export { ChatlinesApiError, type LinesClientOptions } from './transport.ts';
-export type { LiveState, LiveSubscribeOptions, LiveSubscription, WebSocketConstructor, WebSocketLike } from './live.ts';
 export type * from './types.ts';
 
 // ---------------------------------------------------------------- searchable fields

@@ -2,7 +2,7 @@
  * `collection.search()`: the seed's search builder over `POST /v1/{collection}/search`.
  * Each call returns a new builder, so a partly built search can be reused.
  */
-import { combinators, fieldProxy, type Combinators, type Fields, type Filter } from './filter.ts';
+import { type Combinators, combinators, type Fields, type Filter, fieldProxy } from './filter.ts';
 import { ChatlinesApiError, type Transport } from './transport.ts';
 
 /** One sort key of a search request. */

@@ -4,7 +4,7 @@
  * A blocked client's next session opens straight in `MarkedAsSpam` (lib/sessions/open.ts).
  */
 import type * as z from 'zod';
-import { hasRole, type Caller } from '../auth/caller.ts';
+import { type Caller, hasRole } from '../auth/caller.ts';
 import { authorizeClientUpdate, canSeeLine } from '../auth/policy.ts';
 import { invalid, notFound } from '../errors.ts';
 import { nowIso } from '../ids.ts';

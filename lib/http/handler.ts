@@ -10,11 +10,11 @@ import { createHash } from 'node:crypto';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 // Namespace import: the named `z` export keeps every locale in the bundle (~450 KB).
 import type * as z from 'zod';
-import { callerFromClaims, type Caller } from '../auth/caller.ts';
+import { type Caller, callerFromClaims } from '../auth/caller.ts';
 import { ChatlinesError, type FieldError } from '../errors.ts';
+import { logger, recordOutcome, tracer } from '../observability.ts';
 import { getItem, putNew, type TransactItem } from '../store/db.ts';
 import { idempotencyKey } from '../store/keys.ts';
-import { logger, recordOutcome, tracer } from '../observability.ts';
 import { errorResponse, json } from './problem.ts';
 import { type Parsed, type ParsedBody, type RouteSpec, successStatus } from './spec.ts';
 

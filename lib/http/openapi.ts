@@ -137,32 +137,34 @@ export function openApiDocument(routes: readonly RouteSpec[], options: { version
           // API Gateway's own refusal (JWT authorizer, throttling): `{"message": "Unauthorized"}`.
           ...(GATEWAY_STATUSES.has(status) ? { 'application/json': { schema: ref('GatewayMessage') } } : {}),
         },
-        ...(status === 429 || status === 503 ? { headers: { 'Retry-After': { schema: { type: 'integer', minimum: 0 }, description: 'Seconds to wait' } } } : {}),
+        ...(status === 429 || status === 503
+          ? { headers: { 'Retry-After': { schema: { type: 'integer', minimum: 0 }, description: 'Seconds to wait' } } }
+          : {}),
       };
     }
     const idempotency = idempotent(spec)
       ? [
-            {
-              name: 'Idempotency-Key',
-              in: 'header',
-              required: false,
-              description: 'A repeat with the same key and body returns the first response and changes nothing; the same key with another body is a 409.',
-              schema: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,128}$' },
-            },
-          ]
-        : [];
+          {
+            name: 'Idempotency-Key',
+            in: 'header',
+            required: false,
+            description: 'A repeat with the same key and body returns the first response and changes nothing; the same key with another body is a 409.',
+            schema: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,128}$' },
+          },
+        ]
+      : [];
     // Session commands may be made conditional on the version a caller read (GET's ETag).
     const ifMatch = spec.ifMatch
       ? [
-            {
-              name: 'If-Match',
-              in: 'header',
-              required: false,
-              description: 'The session version (ETag of GET /v1/sessions/{id}) this command is based on; another version is a 409.',
-              schema: { type: 'string', pattern: '^(W/)?"?[0-9]{1,12}"?$' },
-            },
-          ]
-        : [];
+          {
+            name: 'If-Match',
+            in: 'header',
+            required: false,
+            description: 'The session version (ETag of GET /v1/sessions/{id}) this command is based on; another version is a 409.',
+            schema: { type: 'string', pattern: '^(W/)?"?[0-9]{1,12}"?$' },
+          },
+        ]
+      : [];
     const params = [...parameters(spec.params, 'path'), ...parameters(spec.query, 'query'), ...idempotency, ...ifMatch];
     (paths[spec.path] ??= {})[spec.method.toLowerCase()] = {
       operationId: idOf(spec),
@@ -183,7 +185,8 @@ export function openApiDocument(routes: readonly RouteSpec[], options: { version
     info: {
       title: 'chatlines',
       version: options.version ?? '0.1.0',
-      description: 'Live Chat support sessions: lines, channels, clients, sessions, messages, search and metrics. Errors are application/problem+json (RFC 9457).',
+      description:
+        'Live Chat support sessions: lines, channels, clients, sessions, messages, search and metrics. Errors are application/problem+json (RFC 9457).',
     },
     ...(options.serverUrl ? { servers: [{ url: options.serverUrl }] } : {}),
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
@@ -193,7 +196,7 @@ export function openApiDocument(routes: readonly RouteSpec[], options: { version
       event: {
         post: {
           summary:
-            'An event, POSTed to a webhook subscription (`POST /v1/webhooks`) or a channel\'s `_deliveryUrl` (client-visible replies only). At least once: de-duplicate by `webhook-id`; order a session\'s events by `sequence`.',
+            "An event, POSTed to a webhook subscription (`POST /v1/webhooks`) or a channel's `_deliveryUrl` (client-visible replies only). At least once: de-duplicate by `webhook-id`; order a session's events by `sequence`.",
           parameters: [
             { name: 'webhook-id', in: 'header', required: true, description: 'The event id, stable across retries.', schema: { type: 'string' } },
             { name: 'webhook-timestamp', in: 'header', required: true, description: 'Unix seconds of this attempt.', schema: { type: 'string' } },
@@ -201,7 +204,8 @@ export function openApiDocument(routes: readonly RouteSpec[], options: { version
               name: 'webhook-signature',
               in: 'header',
               required: true,
-              description: '`v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}`, keyed with the base64-decoded part of the secret after `whsec_`.',
+              description:
+                '`v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}`, keyed with the base64-decoded part of the secret after `whsec_`.',
               schema: { type: 'string' },
             },
           ],

@@ -7,11 +7,7 @@ import { type CreateLineBody, DEFAULT_ROUTING, type Line, type UpdateLineBody } 
 import type { TransactItem } from '../store/db.ts';
 import { getLine, insertLine, replaceLine, writeOnly } from '../store/repository.ts';
 
-export async function createLine(
-  caller: Caller,
-  body: z.output<typeof CreateLineBody>,
-  extra: (line: Line) => TransactItem[],
-): Promise<Line> {
+export async function createLine(caller: Caller, body: z.output<typeof CreateLineBody>, extra: (line: Line) => TransactItem[]): Promise<Line> {
   requireAdmin(caller);
   const now = nowIso();
   const line: Line = {
@@ -42,12 +38,7 @@ function emptyToNull<T extends object>(policy: T | null | undefined): T | null {
  * Policies apply to the clocks that the sessions' next changes start (a running clock keeps the
  * due time it was started with); other instances see the change within their line cache's 60 s.
  */
-export async function updateLine(
-  caller: Caller,
-  id: string,
-  body: z.output<typeof UpdateLineBody>,
-  extra: (line: Line) => TransactItem[],
-): Promise<Line> {
+export async function updateLine(caller: Caller, id: string, body: z.output<typeof UpdateLineBody>, extra: (line: Line) => TransactItem[]): Promise<Line> {
   const before = visibleLine(caller, await getLine(id));
   requireAdmin(caller);
   const patch: Partial<Line> = {};

@@ -19,7 +19,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ChatlinesError } from '../errors.ts';
 import type { Message } from '../model/schemas.ts';
-import { getItem, queryPage, tableName, transact, type Item, type TransactItem } from '../store/db.ts';
+import { getItem, type Item, queryPage, type TransactItem, tableName, transact } from '../store/db.ts';
 import {
   CHANGE_SHARDS,
   changedAtOfSortKey,
@@ -30,9 +30,9 @@ import {
   metricRollupKey,
   metricWatermarkKey,
 } from '../store/keys.ts';
-import { keyAttributesOf } from '../store/table.ts';
 import { listMessages } from '../store/repository.ts';
-import { contributionCells, diffCells, parseCellId, sessionFigures, type Cells } from './definitions.ts';
+import { keyAttributesOf } from '../store/table.ts';
+import { type Cells, contributionCells, diffCells, parseCellId, sessionFigures } from './definitions.ts';
 
 export interface AggregateOptions {
   /** The run's clock (tests); default now. */
@@ -194,8 +194,7 @@ function contributionPut(session: ChangedSession, cells: Cells, readVersion: num
   };
 }
 
-const retriable = (error: unknown) =>
-  error instanceof ChatlinesError && (error.kind === 'conflict' || error.kind === 'throttled');
+const retriable = (error: unknown) => error instanceof ChatlinesError && (error.kind === 'conflict' || error.kind === 'throttled');
 
 /**
  * Recomputes one session's contribution and applies the difference to the rollups.
@@ -288,8 +287,8 @@ export async function aggregateMetrics(options: AggregateOptions = {}): Promise<
     options.since
       ? options.since.getTime()
       : watermark
-      ? Date.parse(watermark) - (options.overlapMs ?? DEFAULT_OVERLAP_MS)
-      : now.getTime() - (options.backfillMs ?? DEFAULT_BACKFILL_MS),
+        ? Date.parse(watermark) - (options.overlapMs ?? DEFAULT_OVERLAP_MS)
+        : now.getTime() - (options.backfillMs ?? DEFAULT_BACKFILL_MS),
   );
   const counter = { itemsRead: watermark ? 1 : 0 };
   const sessions = await changedSince(from, now, counter);

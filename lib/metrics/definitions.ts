@@ -164,7 +164,8 @@ export function sessionFigures(messages: readonly Message[]): SessionFigures {
     }
     if (!isReply(m)) continue;
     if (!staffReplied) slaSample('firstResponse', at, within('firstResponse', createdAt, at), m.author === 'bot' ? null : (m.operator ?? operator));
-    else if (cycleSince !== null && !within('nextResponse', cycleSince, at)) slaSample('nextResponse', at, false, m.author === 'bot' ? null : (m.operator ?? operator));
+    else if (cycleSince !== null && !within('nextResponse', cycleSince, at))
+      slaSample('nextResponse', at, false, m.author === 'bot' ? null : (m.operator ?? operator));
     staffReplied = true;
     cycleSince = null;
     if (m.author === 'bot') {
@@ -188,8 +189,7 @@ export function sessionFigures(messages: readonly Message[]): SessionFigures {
 
   if (state === 'MarkedAsSpam') return { state, spam: true, samples: [], live: null };
   samples.push(...waits);
-  const live =
-    state === 'Waiting' || state === 'AssignedToBot' || state === 'AssignedToOperator' ? { state, operator, group } : null;
+  const live = state === 'Waiting' || state === 'AssignedToBot' || state === 'AssignedToOperator' ? { state, operator, group } : null;
   return { state, spam: false, samples, live };
 }
 

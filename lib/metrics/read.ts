@@ -4,10 +4,10 @@
  * for the watermark — so a request costs the same with ten sessions or ten million.
  */
 import type { Caller } from '../auth/caller.ts';
-import { metricsDimension, type MetricsDimension } from '../auth/policy.ts';
+import { type MetricsDimension, metricsDimension } from '../auth/policy.ts';
 import { invalid } from '../errors.ts';
 import { LineMetricType } from '../model/enums.ts';
-import { getItem, queryPage, type Item } from '../store/db.ts';
+import { getItem, type Item, queryPage } from '../store/db.ts';
 import { metricRollupKey } from '../store/keys.ts';
 import { getLineCached } from '../store/repository.ts';
 import { readWatermark } from './aggregate.ts';
@@ -15,6 +15,7 @@ import {
   countField,
   dimensionId,
   figureValue,
+  type Granularity,
   LIVE_BUCKET,
   LIVE_STATES,
   liveField,
@@ -23,7 +24,6 @@ import {
   periodOf,
   periodsBetween,
   sumField,
-  type Granularity,
 } from './definitions.ts';
 import { MAX_PERIODS, type MetricsQuery, type MetricsResponse } from './schemas.ts';
 

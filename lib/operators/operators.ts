@@ -6,11 +6,11 @@ import { forbidden, notFound } from '../errors.ts';
 import { nowIso } from '../ids.ts';
 import type { OperatorStatusType } from '../model/enums.ts';
 import type { Operator } from '../model/schemas.ts';
-import { tableName, transact, type TransactItem } from '../store/db.ts';
-import { operatorKey } from '../store/keys.ts';
-import { findOperator, saveOperatorStatus } from '../store/repository.ts';
 import { presenceItems } from '../routing/presence.ts';
 import { allLines } from '../routing/store.ts';
+import { type TransactItem, tableName, transact } from '../store/db.ts';
+import { operatorKey } from '../store/keys.ts';
+import { findOperator, saveOperatorStatus } from '../store/repository.ts';
 
 /**
  * Sets the caller's status. The operator's groups are recorded from the token at the same
@@ -18,11 +18,7 @@ import { allLines } from '../routing/store.ts';
  * update (the counts and the override are kept), with the group presence items routing reads
  * (lib/routing/presence.ts); going online stamps `idleSince`.
  */
-export async function setOperatorStatus(
-  caller: Caller,
-  status: OperatorStatusType,
-  extra: (operator: Operator) => TransactItem[],
-): Promise<Operator> {
+export async function setOperatorStatus(caller: Caller, status: OperatorStatusType, extra: (operator: Operator) => TransactItem[]): Promise<Operator> {
   requireRole(caller, 'operator');
   const before = await findOperator(caller.sub);
   const now = nowIso();
@@ -51,7 +47,7 @@ export async function setOperatorCapacity(
   capacity: number | null,
   extra: (operator: Operator) => TransactItem[],
 ): Promise<Operator> {
-  if (!hasRole(caller, 'admin') && !hasRole(caller, 'supervisor')) throw forbidden('only an admin or a supervisor of the operator\'s line may set its capacity');
+  if (!hasRole(caller, 'admin') && !hasRole(caller, 'supervisor')) throw forbidden("only an admin or a supervisor of the operator's line may set its capacity");
   const before = await findOperator(id);
   if (!before) throw notFound('operator', id);
   if (!hasRole(caller, 'admin')) {

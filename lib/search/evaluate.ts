@@ -15,16 +15,7 @@
  * - Order: by the keys of `canonicalSort`; null or absent values sort last whatever the
  *   direction; enums sort by their wire value; the sort is stable.
  */
-import {
-  FIELD_CATALOGUE,
-  isArrayKind,
-  type Collection,
-  type FieldSpec,
-  type FilterNode,
-  type ParsedSearch,
-  type Scalar,
-  type SortKey,
-} from './filter.ts';
+import { type Collection, FIELD_CATALOGUE, type FieldSpec, type FilterNode, isArrayKind, type ParsedSearch, type Scalar, type SortKey } from './filter.ts';
 
 export type Model = Record<string, unknown>;
 

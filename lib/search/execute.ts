@@ -13,13 +13,13 @@
 import type { Caller } from '../auth/caller.ts';
 import { canFindOnLine, canSeeLine, requireSearcher, searchesEveryLine } from '../auth/policy.ts';
 import type { Line, Session } from '../model/schemas.ts';
-import { queryPage, type Item } from '../store/db.ts';
-import { readChannel, readClient, readLine, readSession, type Entity } from '../store/items.ts';
-import { INDEX, lineChannelsPartition, LINES_PARTITION } from '../store/keys.ts';
+import { type Item, queryPage } from '../store/db.ts';
+import { type Entity, readChannel, readClient, readLine, readSession } from '../store/items.ts';
+import { INDEX, LINES_PARTITION, lineChannelsPartition } from '../store/keys.ts';
 import { keyAttributesOf } from '../store/table.ts';
-import { comparator, evaluate, matches, type Model } from './evaluate.ts';
+import { comparator, evaluate, type Model, matches } from './evaluate.ts';
 import type { Collection, ParsedSearch, SearchPlanReport } from './filter.ts';
-import { planSearch, type KeyQuery, type Plan } from './planner.ts';
+import { type KeyQuery, type Plan, planSearch } from './planner.ts';
 
 export interface SearchOutcome {
   items: Model[];
@@ -208,30 +208,27 @@ export async function runSearch(caller: Caller, search: ParsedSearch): Promise<S
 
   const pages = await inParallel(queries, (q) => readAll(cost, q));
   const candidates: Model[] = [];
-  for (const page of pages) for (const item of page) {
-    const model = read(item);
-    if (model) candidates.push(model);
-  }
+  for (const page of pages)
+    for (const item of page) {
+      const model = read(item);
+      if (model) candidates.push(model);
+    }
   const result = evaluate(search, candidates);
   return report(result.items, result.total);
 }
 
 /** The key queries of a plan, with its per-line or per-channel enumeration resolved. */
-async function resolveQueries(
-  plan: Plan,
-  cost: Cost,
-  visible: Map<string, Line> | undefined,
-  lines: () => Promise<Line[]>,
-): Promise<KeyQuery[]> {
+async function resolveQueries(plan: Plan, cost: Cost, visible: Map<string, Line> | undefined, lines: () => Promise<Line[]>): Promise<KeyQuery[]> {
   const source = plan.source;
   if (source.over === 'keys') return source.queries;
   let lineIds: string[];
   if (source.lines === 'visible') lineIds = visible ? [...visible.keys()] : (await lines()).map((l) => l.__id);
   else lineIds = visible ? source.lines.filter((id) => visible.has(id)) : source.lines;
   if (source.over === 'lines') return source.queries(lineIds);
-  const channelPages = await inParallel(lineIds, (l) =>
-    readAll(cost, { index: INDEX.lineChannels, pk: lineChannelsPartition(l), ordered: true }),
-  );
-  const channelIds = channelPages.flat().filter((i) => i.entity === 'channel').map((i) => i.__id as string);
+  const channelPages = await inParallel(lineIds, (l) => readAll(cost, { index: INDEX.lineChannels, pk: lineChannelsPartition(l), ordered: true }));
+  const channelIds = channelPages
+    .flat()
+    .filter((i) => i.entity === 'channel')
+    .map((i) => i.__id as string);
   return source.queries(channelIds);
 }

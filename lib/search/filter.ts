@@ -12,13 +12,7 @@
 // Namespace import: the named `z` export keeps every locale in the bundle (~450 KB).
 import * as z from 'zod';
 import { ChatlinesError, type FieldError } from '../errors.ts';
-import {
-  LineChannelState,
-  LineChannelType,
-  LineClientBlockedStatus,
-  LineSessionPriority,
-  LineSessionState,
-} from '../model/enums.ts';
+import { LineChannelState, LineChannelType, LineClientBlockedStatus, LineSessionPriority, LineSessionState } from '../model/enums.ts';
 import { AppItemRef, ChannelSchema, ClientSchema, LineSchema, SessionSchema } from '../model/schemas.ts';
 
 // ------------------------------------------------------------------------------- limits
@@ -51,16 +45,7 @@ export type Operator = (typeof OPERATORS)[number];
  * Arrays: `string-array`, `ref-array`, `app-ref-array` — `eq`/`neq`/`in` test the elements,
  * `all` needs every listed value to be among them.
  */
-export type FieldKind =
-  | 'string'
-  | 'enum'
-  | 'ref'
-  | 'timestamp'
-  | 'number'
-  | 'app-ref'
-  | 'string-array'
-  | 'ref-array'
-  | 'app-ref-array';
+export type FieldKind = 'string' | 'enum' | 'ref' | 'timestamp' | 'number' | 'app-ref' | 'string-array' | 'ref-array' | 'app-ref-array';
 
 export interface FieldSpec {
   readonly kind: FieldKind;
@@ -263,11 +248,7 @@ export interface ConditionNode {
   /** A scalar for eq/neq/gt…; a list for in/all. */
   value: Scalar | Scalar[];
 }
-export type FilterNode =
-  | ConditionNode
-  | { kind: 'and'; items: FilterNode[] }
-  | { kind: 'or'; items: FilterNode[] }
-  | { kind: 'not'; item: FilterNode };
+export type FilterNode = ConditionNode | { kind: 'and'; items: FilterNode[] } | { kind: 'or'; items: FilterNode[] } | { kind: 'not'; item: FilterNode };
 
 export interface ParsedSearch {
   collection: Collection;
@@ -304,7 +285,10 @@ const SORTABLE: ReadonlySet<FieldKind> = new Set(['string', 'enum', 'ref', 'time
 class FilterParser {
   readonly errors: FieldError[] = [];
   conditions = 0;
-  constructor(private readonly catalogue: Record<string, FieldSpec>, private readonly collection: Collection) {}
+  constructor(
+    private readonly catalogue: Record<string, FieldSpec>,
+    private readonly collection: Collection,
+  ) {}
 
   fail(path: string, message: string): undefined {
     this.errors.push({ path, message });

@@ -24,17 +24,17 @@ import {
   clientKey,
   clientSessionsPartition,
   INDEX,
+  LINES_PARTITION,
   lineChannelsPartition,
   lineKey,
   lineNamePrefix,
-  LINES_PARTITION,
   lineSessionsByStatePartition,
   operatorSessionsPartition,
   priorityRank,
   sessionKey,
 } from '../store/keys.ts';
 import type { IndexName } from '../store/table.ts';
-import { MAX_LIST_VALUES, type Collection, type FilterNode, type ParsedSearch, type PlanType, type Scalar } from './filter.ts';
+import { type Collection, type FilterNode, MAX_LIST_VALUES, type ParsedSearch, type PlanType, type Scalar } from './filter.ts';
 
 /** One key condition: a partition, optionally narrowed by a sort-key prefix or an exact sort key. */
 export interface KeyQuery {
@@ -206,7 +206,11 @@ function planSessions(parts: FilterNode[], { wantOrdered }: PlanOptions): Plan {
   // A client's sessions (gsi3): the most selective key a session has after its id.
   const clients = requiredElements(parts, '_clients');
   if (clients && clients.length <= MAX_KEY_QUERIES) {
-    return keysPlan('query', INDEX.clientSessions, clients.map((c) => ({ index: INDEX.clientSessions, pk: clientSessionsPartition(c), ordered: true })));
+    return keysPlan(
+      'query',
+      INDEX.clientSessions,
+      clients.map((c) => ({ index: INDEX.clientSessions, pk: clientSessionsPartition(c), ordered: true })),
+    );
   }
 
   // An operator's sessions (gsi2), split by state prefix when that narrows or orders the read.
@@ -224,9 +228,7 @@ function planSessions(parts: FilterNode[], { wantOrdered }: PlanOptions): Plan {
   // A line's sessions by state (gsi1): one partition per line and state, in creation order
   // (so a page stops early); a priority filter is applied to what the partition returns.
   const byLineState = (lineIds: readonly string[]): KeyQuery[] =>
-    lineIds.flatMap((l) =>
-      stateList.map((s): KeyQuery => ({ index: INDEX.lineSessionsByState, pk: lineSessionsByStatePartition(l, s), ordered: true })),
-    );
+    lineIds.flatMap((l) => stateList.map((s): KeyQuery => ({ index: INDEX.lineSessionsByState, pk: lineSessionsByStatePartition(l, s), ordered: true })));
   const lineList = strings(lines);
   if (lineList && (statesNarrowed || ranksNarrowed) && lineList.length * stateList.length <= MAX_KEY_QUERIES) {
     return keysPlan('query', INDEX.lineSessionsByState, byLineState(lineList));
@@ -234,7 +236,11 @@ function planSessions(parts: FilterNode[], { wantOrdered }: PlanOptions): Plan {
   // A channel's sessions (gsi4).
   const channelList = strings(channels);
   if (channelList && channelList.length <= MAX_KEY_QUERIES) {
-    return keysPlan('query', INDEX.channelSessions, channelList.map((c) => ({ index: INDEX.channelSessions, pk: channelSessionsPartition(c), ordered: true })));
+    return keysPlan(
+      'query',
+      INDEX.channelSessions,
+      channelList.map((c) => ({ index: INDEX.channelSessions, pk: channelSessionsPartition(c), ordered: true })),
+    );
   }
   if (lineList && lineList.length * stateList.length <= MAX_KEY_QUERIES) {
     return keysPlan('query', INDEX.lineSessionsByState, byLineState(lineList));
@@ -255,8 +261,7 @@ function planChannels(parts: FilterNode[]): Plan {
   if ([states, types, lines].some((s) => s && s.size === 0)) return EMPTY;
   const stateList = strings(states) ?? CHANNEL_STATES;
   const lineList = strings(lines);
-  const lineChannels = (lineIds: readonly string[]) =>
-    lineIds.map((l) => ({ index: INDEX.lineChannels, pk: lineChannelsPartition(l), ordered: true }));
+  const lineChannels = (lineIds: readonly string[]) => lineIds.map((l) => ({ index: INDEX.lineChannels, pk: lineChannelsPartition(l), ordered: true }));
 
   // A line's channels (gsi2): a handful of items.
   if (lineList && lineList.length <= MAX_KEY_QUERIES) return keysPlan('query', INDEX.lineChannels, lineChannels(lineList));
@@ -270,7 +275,11 @@ function planChannels(parts: FilterNode[]): Plan {
     );
   }
   if (stateList.length < CHANNEL_STATES.length) {
-    return keysPlan('query', INDEX.channelsByState, stateList.map((s) => ({ index: INDEX.channelsByState, pk: channelsByStatePartition(s), ordered: false })));
+    return keysPlan(
+      'query',
+      INDEX.channelsByState,
+      stateList.map((s) => ({ index: INDEX.channelsByState, pk: channelsByStatePartition(s), ordered: false })),
+    );
   }
   return { type: 'sweep', index: INDEX.lineChannels, source: { over: 'lines', lines: 'visible', queries: lineChannels } };
 }

@@ -133,9 +133,7 @@ export function decide(session: Session, line: Line, ctx: CommandContext, caller
     }
     case 'unmarkAsSpam': {
       if (ctx.latestOfChain !== undefined && ctx.latestOfChain !== session.__id) {
-        throw conflict(
-          `only the last session of the client's chain can be unmarked; the client's newest session is ${ctx.latestOfChain}`,
-        );
+        throw conflict(`only the last session of the client's chain can be unmarked; the client's newest session is ${ctx.latestOfChain}`);
       }
       // A blocked client's session was born as spam: nothing to restore but the queue.
       const before = session._beforeSpam ?? { _state: 'Waiting', _userId: null, _userGroupId: null, _botId: null, _priority: session._priority };

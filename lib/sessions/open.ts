@@ -8,12 +8,9 @@ import type { Caller } from '../auth/caller.ts';
 import { mayPostInbound, requireInboundPoster, requireOnlineOperator, visibleLine } from '../auth/policy.ts';
 import { ChatlinesError, conflict } from '../errors.ts';
 import { newBaseFields, nowIso } from '../ids.ts';
-import {
-  CHANNEL_TYPES_WITH_MANY_OPEN_SESSIONS,
-  CHANNEL_TYPES_WITHOUT_OPERATOR_CREATE,
-  OPEN_SESSION_STATES,
-} from '../model/enums.ts';
+import { CHANNEL_TYPES_WITH_MANY_OPEN_SESSIONS, CHANNEL_TYPES_WITHOUT_OPERATOR_CREATE, OPEN_SESSION_STATES } from '../model/enums.ts';
 import type { Channel, Client, Line, Message, Session } from '../model/schemas.ts';
+import { capacityChange } from '../routing/capacity.ts';
 import type { TransactItem } from '../store/db.ts';
 import {
   appendMessages,
@@ -24,12 +21,11 @@ import {
   getLineCached,
   insertSession,
   latestSessionOfClient,
-  openSessionId,
   OpenSessionRace,
+  openSessionId,
 } from '../store/repository.ts';
-import { capacityChange } from '../routing/capacity.ts';
-import { historyMessage, newMessage, openSession } from './session.ts';
 import { timerWrites, withSlaTargets } from '../timers/writes.ts';
+import { historyMessage, newMessage, openSession } from './session.ts';
 
 /** Attempts before a contended inbound message gives up with 409. */
 const MAX_ATTEMPTS = 12;
@@ -107,10 +103,7 @@ async function receiveOnce(
 ): Promise<InboundResult> {
   const now = nowIso();
   // The line (its timer policies) comes from the instance cache, read in parallel when cold.
-  const [known, line] = await Promise.all([
-    clientId ? getClientAndOpenSession(clientId, channel.__id) : undefined,
-    getLineCached(channel._line),
-  ]);
+  const [known, line] = await Promise.all([clientId ? getClientAndOpenSession(clientId, channel.__id) : undefined, getLineCached(channel._line)]);
   const client = known?.client;
   let staleSpamSession: string | undefined;
 

@@ -5,12 +5,14 @@
  * record in ONE transaction at the version that was read. A concurrent change makes the
  * write fail: the loser gets 409 and nothing of it is written.
  */
-import { hasRole, type Caller } from '../auth/caller.ts';
+import { type Caller, hasRole } from '../auth/caller.ts';
 import { authorizeSessionCommand, sessionActor, visibleSession } from '../auth/policy.ts';
+import { messageRefItem } from '../channels/delivery-status.ts';
 import { conflict, notFound } from '../errors.ts';
 import { nowIso } from '../ids.ts';
 import { CHANNEL_TYPES_WITH_MANY_OPEN_SESSIONS } from '../model/enums.ts';
 import type { Line, Message, Operator, Session } from '../model/schemas.ts';
+import { capacityChange, holderOf, isFull } from '../routing/capacity.ts';
 import type { TransactItem } from '../store/db.ts';
 import {
   appendStaffMessage,
@@ -27,11 +29,9 @@ import {
   takeOpenGuard,
   writeOnly,
 } from '../store/repository.ts';
-import { messageRefItem } from '../channels/delivery-status.ts';
-import { capacityChange, holderOf, isFull } from '../routing/capacity.ts';
-import { decide, type CommandContext, type SessionAction } from './commands.ts';
-import { historyMessage, newMessage, nextState } from './session.ts';
 import { timerWrites } from '../timers/writes.ts';
+import { type CommandContext, decide, type SessionAction } from './commands.ts';
+import { historyMessage, newMessage, nextState } from './session.ts';
 
 /** Callers whose presence matters: operators that are neither admins nor (possibly) supervisors. */
 const mayActAsOperator = (caller: Caller) => hasRole(caller, 'operator') && !hasRole(caller, 'admin');
@@ -104,10 +104,7 @@ export async function runSessionCommand(
   if (action.command === 'unmarkAsSpam') {
     // The chain rule (gsi3, newest first) and the presence of the operator to restore, in parallel.
     const earlier = session._beforeSpam?._userId;
-    const [latest, record] = await Promise.all([
-      latestSessionOfClient(session._clients[0]!),
-      earlier ? findOperator(earlier) : undefined,
-    ]);
+    const [latest, record] = await Promise.all([latestSessionOfClient(session._clients[0]!), earlier ? findOperator(earlier) : undefined]);
     ctx.latestOfChain = latest?.__id;
     // Routing (issue 14): an operator at capacity does not get the session back; it goes to the queue.
     ctx.operator = record && isFull(record, line) ? undefined : record;
@@ -138,8 +135,7 @@ export async function runSessionCommand(
     after,
     messages: [history],
     guardItems,
-    guardConflict:
-      'the client meanwhile opened another session on this channel; close it before unmarking this one (one open session per client)',
+    guardConflict: 'the client meanwhile opened another session on this channel; close it before unmarking this one (one open session per client)',
     extra: [...extra(after), ...timers.items],
     checks,
     attributes: timers.attributes,

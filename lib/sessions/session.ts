@@ -7,7 +7,7 @@ import { ChatlinesError, conflict } from '../errors.ts';
 import { newBaseFields, newMessageId } from '../ids.ts';
 import type { LineSessionState } from '../model/enums.ts';
 import type { AppItemRef, Message, Session, SessionFieldChange, SessionPayload } from '../model/schemas.ts';
-import { transition, type SessionCommand } from './transitions.ts';
+import { type SessionCommand, transition } from './transitions.ts';
 
 /** Fields whose changes are recorded in the history. */
 export const TRACKED_FIELDS = ['_state', '_userId', '_userGroupId', '_botId', '_priority', '__name', '_apps'] as const;
@@ -71,9 +71,7 @@ export function historyMessage(
   options: { silent?: boolean } = {},
 ): Message {
   const changes = diffSession(before, after);
-  const reassigned =
-    before !== null &&
-    (before._userId !== after._userId || before._userGroupId !== after._userGroupId || before._botId !== after._botId);
+  const reassigned = before !== null && (before._userId !== after._userId || before._userGroupId !== after._userGroupId || before._botId !== after._botId);
   const who = (s: Session) => ({ operator: s._userId, group: s._userGroupId, bot: s._botId });
   const payload: SessionPayload = {
     kind: before === null ? 'SessionCreated' : reassigned ? 'SessionReassigned' : 'SessionChanged',

@@ -113,6 +113,6 @@ export function transitionsMarkdown(): string {
     return `| ${command} | ${cells.join(' | ')} |`;
   });
   const note =
-    '¹ back to the operator who held it (if online and still an operator of the line), else to the line\'s bot if it held it, else the queue (`Waiting`, with its earlier group).';
+    "¹ back to the operator who held it (if online and still an operator of the line), else to the line's bot if it held it, else the queue (`Waiting`, with its earlier group).";
   return [head, ...rows, '', note].join('\n');
 }

@@ -11,18 +11,18 @@ import {
   DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-  TransactWriteCommand,
   type GetCommandInput,
+  PutCommand,
   type PutCommandInput,
+  QueryCommand,
   type QueryCommandInput,
-  type UpdateCommandInput,
+  TransactWriteCommand,
   type TransactWriteCommandInput,
+  UpdateCommand,
+  type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { tracer } from '../observability.ts';
 import { ChatlinesError } from '../errors.ts';
+import { tracer } from '../observability.ts';
 
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 export type Item = Record<string, unknown>;
@@ -122,11 +122,7 @@ export function translateError(error: unknown): unknown {
   ) {
     return new ChatlinesError('unavailable', 'the database is unreachable; nothing was written');
   }
-  if (
-    e?.name === 'ProvisionedThroughputExceededException' ||
-    e?.name === 'ThrottlingException' ||
-    e?.name === 'RequestLimitExceeded'
-  ) {
+  if (e?.name === 'ProvisionedThroughputExceededException' || e?.name === 'ThrottlingException' || e?.name === 'RequestLimitExceeded') {
     return new ChatlinesError('throttled', 'the database is throttling requests; retry later');
   }
   return error;
@@ -220,9 +216,7 @@ export async function transact(
   onCancel?: (reasons: (string | undefined)[]) => Error | undefined,
 ): Promise<void> {
   try {
-    const out = await db().send(
-      new TransactWriteCommand({ TransactItems: items, ReturnConsumedCapacity: 'TOTAL' }),
-    );
+    const out = await db().send(new TransactWriteCommand({ TransactItems: items, ReturnConsumedCapacity: 'TOTAL' }));
     account(out.ConsumedCapacity, 'write');
   } catch (error) {
     const reasons = cancellationReasons(error);

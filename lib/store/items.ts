@@ -5,19 +5,21 @@
  */
 import type * as z from 'zod';
 import {
-  ChannelSchema,
-  ClientSchema,
-  LineSchema,
-  MessageSchema,
-  OperatorSchema,
-  SessionSchema,
   type Channel,
+  ChannelSchema,
   type Client,
+  ClientSchema,
   type Line,
+  LineSchema,
   type Message,
+  MessageSchema,
   type Operator,
+  OperatorSchema,
   type Session,
+  SessionSchema,
 } from '../model/schemas.ts';
+import { rememberTimerState } from '../timers/state.ts';
+import type { Item } from './db.ts';
 import {
   channelIndexKeys,
   channelKey,
@@ -31,8 +33,6 @@ import {
   sessionKey,
 } from './keys.ts';
 import { keyAttributeNames } from './table.ts';
-import { rememberTimerState } from '../timers/state.ts';
-import type { Item } from './db.ts';
 
 export type Entity = 'line' | 'channel' | 'client' | 'session' | 'message' | 'operator';
 

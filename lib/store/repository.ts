@@ -3,10 +3,25 @@
  * Every write that depends on a state is conditional, and every change that touches several
  * items (session + history + guards + idempotency record) is one TransactWriteItems call.
  */
-import type { Channel, Client, Line, Message, Operator, Session } from '../model/schemas.ts';
+
 import { ChatlinesError, notFound } from '../errors.ts';
-import { OUTBOX_ENTRIES, OUTBOX_SEQUENCE, outboxFor, type OutboxEntry } from '../events/outbox.ts';
-import { getItem, getItems, putNew, queryPage, tableName, transact, type Item, type TransactItem } from './db.ts';
+import { OUTBOX_ENTRIES, OUTBOX_SEQUENCE, type OutboxEntry, outboxFor } from '../events/outbox.ts';
+import type { Channel, Client, Line, Message, Operator, Session } from '../model/schemas.ts';
+import { getItem, getItems, type Item, putNew, queryPage, type TransactItem, tableName, transact } from './db.ts';
+import {
+  channelItem,
+  clientItem,
+  lineItem,
+  messageItem,
+  operatorItem,
+  readChannel,
+  readClient,
+  readLine,
+  readMessage,
+  readOperator,
+  readSession,
+  sessionItem,
+} from './items.ts';
 import {
   accountGuardKey,
   changeIndexUpdate,
@@ -22,20 +37,6 @@ import {
   spamSessionGuardKey,
 } from './keys.ts';
 import { keyAttributesOf } from './table.ts';
-import {
-  channelItem,
-  clientItem,
-  lineItem,
-  messageItem,
-  operatorItem,
-  readChannel,
-  readClient,
-  readLine,
-  readMessage,
-  readOperator,
-  readSession,
-  sessionItem,
-} from './items.ts';
 
 // ------------------------------------------------------------------------------- reads
 
@@ -197,10 +198,7 @@ export async function insertChannel(channel: Channel, extra: TransactItem[] = []
 }
 
 export async function putOperator(operator: Operator, extra: TransactItem[] = []): Promise<void> {
-  await transact(
-    [{ Put: { TableName: tableName(), Item: operatorItem(operator) } }, ...extra],
-    'the operator status could not be saved',
-  );
+  await transact([{ Put: { TableName: tableName(), Item: operatorItem(operator) } }, ...extra], 'the operator status could not be saved');
 }
 
 /**
@@ -216,8 +214,26 @@ export async function saveOperatorStatus(operator: Operator, items: TransactItem
           TableName: tableName(),
           Key: operatorKey(operator.__id),
           UpdateExpression: 'SET #e = :e, #id = :id, #st = :st, #g = :g, #u = :u, #i = :i, #c = if_not_exists(#c, :null), #n = if_not_exists(#n, :zero)',
-          ExpressionAttributeNames: { '#e': 'entity', '#id': '__id', '#st': 'status', '#g': 'groups', '#u': '__updatedAt', '#i': 'idleSince', '#c': 'capacity', '#n': 'activeSessions' },
-          ExpressionAttributeValues: { ':e': 'operator', ':id': operator.__id, ':st': operator.status, ':g': operator.groups, ':u': operator.__updatedAt, ':i': operator.idleSince, ':null': null, ':zero': 0 },
+          ExpressionAttributeNames: {
+            '#e': 'entity',
+            '#id': '__id',
+            '#st': 'status',
+            '#g': 'groups',
+            '#u': '__updatedAt',
+            '#i': 'idleSince',
+            '#c': 'capacity',
+            '#n': 'activeSessions',
+          },
+          ExpressionAttributeValues: {
+            ':e': 'operator',
+            ':id': operator.__id,
+            ':st': operator.status,
+            ':g': operator.groups,
+            ':u': operator.__updatedAt,
+            ':i': operator.idleSince,
+            ':null': null,
+            ':zero': 0,
+          },
         },
       },
       ...items,
@@ -490,7 +506,14 @@ export async function appendStaffMessage(
           UpdateExpression: `SET #la = :now, ${change.set}, #out = :out${more.set} ADD #seq :n${more.remove}`,
           ConditionExpression: '#v = :v',
           ExpressionAttributeNames: { '#la': '_lastActivityAt', '#v': '_version', ...change.names, ...OUTBOX_NAMES, ...more.names },
-          ExpressionAttributeValues: { ':now': message.__createdAt, ':v': session._version, ':out': outbox, ':n': outbox.length, ...change.values, ...more.values },
+          ExpressionAttributeValues: {
+            ':now': message.__createdAt,
+            ':v': session._version,
+            ':out': outbox,
+            ':n': outbox.length,
+            ...change.values,
+            ...more.values,
+          },
         },
       },
       putNew(messageItem(message)),

@@ -1,7 +1,7 @@
 /** Every session, channel and client command of issue 4, over real HTTP and DynamoDB Local. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { snapshot, world, type World } from '../support/fixtures.ts';
+import { snapshot, type World, world } from '../support/fixtures.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
 
 let host: TestHost;
@@ -55,7 +55,10 @@ describe('assign', () => {
     assert.equal(r.body._userId, 'alice');
     assert.ok(r.body._acceptedAt);
     const p = await payloads(id);
-    assert.deepEqual(p.map((x) => x.command), ['create', 'assignToOperator']);
+    assert.deepEqual(
+      p.map((x) => x.command),
+      ['create', 'assignToOperator'],
+    );
     assert.equal(p[1]!.kind, 'SessionReassigned');
     assert.deepEqual(p[1]!.from, { operator: null, group: null, bot: null });
     assert.deepEqual(p[1]!.to, { operator: 'alice', group: null, bot: null });
@@ -97,7 +100,7 @@ describe('assign', () => {
     assert.deepEqual(await snapshot(host), beforeItems);
   });
 
-  it('queues a session for one of the line\'s groups; other groups 409; taking from a group queue needs membership', async () => {
+  it("queues a session for one of the line's groups; other groups 409; taking from a group queue needs membership", async () => {
     const { id } = await takenByAlice();
     const wrong = await call('POST', s(id, '/assign'), alice, { group: 'sales' });
     assert.equal(wrong.status, 409);
@@ -113,7 +116,7 @@ describe('assign', () => {
     assert.equal(bobTakes.status, 200);
   });
 
-  it('hands a session to the line\'s bot, recording silent; the bot replies, hands over and closes', async () => {
+  it("hands a session to the line's bot, recording silent; the bot replies, hands over and closes", async () => {
     const { id } = await takenByAlice();
     const r = await call('POST', s(id, '/assign'), alice, { bot: true, silent: true });
     assert.equal(r.status, 200);
@@ -165,7 +168,10 @@ describe('close', () => {
     const again = await call('POST', s(id, '/close'), alice);
     assert.equal(again.status, 409);
     assert.match(again.body.detail, /closed/);
-    assert.deepEqual((await payloads(id)).at(-1)!.changes.map((c: { field: string }) => c.field), ['_state']);
+    assert.deepEqual(
+      (await payloads(id)).at(-1)!.changes.map((c: { field: string }) => c.field),
+      ['_state'],
+    );
   });
 
   it('refuses closing a queued session (409) and a spam session (409)', async () => {
@@ -178,7 +184,7 @@ describe('close', () => {
     assert.match(r.body.detail, /spam/);
   });
 
-  it('releases the open-session guard: the client\'s next message opens a new session', async () => {
+  it("releases the open-session guard: the client's next message opens a new session", async () => {
     const { id, account } = await takenByAlice();
     assert.equal((await call('POST', s(id, '/close'), alice)).status, 200);
     const next = await w.openSession(account, 'me again');
@@ -259,7 +265,7 @@ describe('spam', () => {
     assert.equal(last.to.operator, null);
   });
 
-  it('unmarking is only for the last session of the client\'s chain (409)', async () => {
+  it("unmarking is only for the last session of the client's chain (409)", async () => {
     const { id, account } = await takenByAlice();
     assert.equal((await call('PUT', s(id, '/spam'), alice)).status, 200);
     const next = await w.openSession(account, 'not spam, promise');
@@ -310,7 +316,10 @@ describe('save, priority, history', () => {
     assert.equal(r.body.__name, 'Refund');
     assert.deepEqual(r.body._apps, [deal, { code: 'deals', id: 'd-2' }]);
     const last = (await payloads(id)).at(-1)!;
-    assert.deepEqual(last.changes.map((c: { field: string }) => c.field), ['__name', '_apps']);
+    assert.deepEqual(
+      last.changes.map((c: { field: string }) => c.field),
+      ['__name', '_apps'],
+    );
     const same = await call('PATCH', s(id), alice, { __name: 'Refund' });
     assert.equal(same.status, 200);
     assert.equal((await payloads(id)).length, 3, 'no change, no history entry');
@@ -365,7 +374,10 @@ describe('messages', () => {
     const first = await call('GET', s(id, '/messages'), alice);
     assert.equal(first.body.length, 10);
     const page = await call('GET', s(id, '/messages?from=3&size=2'), alice);
-    assert.deepEqual(page.body.map((m: { body: string }) => m.body), ['m2', 'm3']);
+    assert.deepEqual(
+      page.body.map((m: { body: string }) => m.body),
+      ['m2', 'm3'],
+    );
     assert.equal((await call('GET', s(id, '/messages?size=10001'), alice)).status, 400);
     assert.equal((await call('GET', s(id, '/messages?from=-1'), alice)).status, 400);
     const last = await call('GET', s(id, '/messages/last'), alice);
@@ -425,7 +437,7 @@ describe('channels', () => {
 });
 
 describe('clients', () => {
-  it('links _applicationItem only to the line\'s account app', async () => {
+  it("links _applicationItem only to the line's account app", async () => {
     const w2 = await world(host, { lineBody: { _accountApp: 'contacts' } });
     const { client } = await w2.openSession('linked');
     const wrong = await call('PATCH', `/v1/clients/${client.__id}`, w.admin, { _applicationItem: { code: 'deals', id: '1' } });
@@ -440,7 +452,7 @@ describe('clients', () => {
     assert.equal((await call('PATCH', `/v1/clients/${other.__id}`, alice, { _username: 'x' })).status, 400);
   });
 
-  it('a blocked client\'s new session opens straight in MarkedAsSpam', async () => {
+  it("a blocked client's new session opens straight in MarkedAsSpam", async () => {
     const { id, client, account } = await takenByAlice();
     assert.equal((await call('PATCH', `/v1/clients/${client}`, alice, { _blockedStatus: 'blocked' })).status, 403);
     const blocked = await call('PATCH', `/v1/clients/${client}`, supervisor, { _blockedStatus: 'blocked' });

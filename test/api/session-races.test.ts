@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { snapshot, world, type World } from '../support/fixtures.ts';
+import { snapshot, type World, world } from '../support/fixtures.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
 
 let host: TestHost;
@@ -30,9 +30,7 @@ describe('20 operators take one queued session at once', () => {
   it('exactly one 200, the rest 409; the session and its history show one assignment', async () => {
     const { session } = await w.openSession('race-client-1');
     const replies = await Promise.all(
-      operators.map((o) =>
-        host.call('POST', `/v1/sessions/${session.__id}/assign`, { token: o.token, body: { operator: o.sub } }),
-      ),
+      operators.map((o) => host.call('POST', `/v1/sessions/${session.__id}/assign`, { token: o.token, body: { operator: o.sub } })),
     );
     const statuses = replies.map((r) => r.status);
     assert.equal(statuses.filter((s) => s === 200).length, 1, statuses.join(','));
@@ -64,7 +62,11 @@ describe('20 operators take one queued session at once', () => {
     // A stale If-Match is refused; a current one works (to an operator other than the winner).
     const winner = replies.find((r) => r.status === 200)!.body._userId as string;
     const next = operators.find((o) => o.sub !== winner)!.sub;
-    const stale = await host.call('POST', `/v1/sessions/${session.__id}/assign`, { token: supervisor, body: { operator: next }, headers: { 'if-match': etag! } });
+    const stale = await host.call('POST', `/v1/sessions/${session.__id}/assign`, {
+      token: supervisor,
+      body: { operator: next },
+      headers: { 'if-match': etag! },
+    });
     assert.equal(stale.status, 409);
     const now = await host.call('GET', `/v1/sessions/${session.__id}`, { token: supervisor });
     const fresh = await host.call('POST', `/v1/sessions/${session.__id}/assign`, {
@@ -106,7 +108,10 @@ describe('20 parallel first messages from one new client', () => {
       ),
     );
     const statuses = replies.map((r) => r.status);
-    assert.ok(statuses.every((s) => s === 200 || s === 201), statuses.join(','));
+    assert.ok(
+      statuses.every((s) => s === 200 || s === 201),
+      statuses.join(','),
+    );
     assert.equal(statuses.filter((s) => s === 201).length, 1, statuses.join(','));
     assert.equal(new Set(replies.map((r) => r.body.client.__id)).size, 1);
     assert.equal(new Set(replies.map((r) => r.body.session.__id)).size, 1);
@@ -149,7 +154,10 @@ describe('parallel repeats with one Idempotency-Key', () => {
         host.call('POST', `/v1/sessions/${session.__id}/messages`, { token: op.token, body: { type: 'text', body: 'once' }, headers }),
       ),
     );
-    assert.ok(replies.every((r) => r.status === 201), replies.map((r) => r.status).join(','));
+    assert.ok(
+      replies.every((r) => r.status === 201),
+      replies.map((r) => r.status).join(','),
+    );
     assert.equal(new Set(replies.map((r) => r.body.__id)).size, 1);
     const posted = (await messagesOf(session.__id)).filter((m) => m.body === 'once');
     assert.equal(posted.length, 1);

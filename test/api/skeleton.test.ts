@@ -1,7 +1,7 @@
 /** The walking skeleton over real HTTP and DynamoDB Local (issue 2's checks). */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { snapshot, world, type World } from '../support/fixtures.ts';
+import { snapshot, type World, world } from '../support/fixtures.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
 
 let host: TestHost;

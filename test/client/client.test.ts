@@ -93,7 +93,10 @@ describe('search requests', () => {
         { eq: ['_apps', { code: 'leads', id: 'L1' }] },
       ],
     });
-    const types = lines.channels.search().where((f) => f._type.in([LineChannelType.inbox, LineChannelType.telegramBot])).toJSON();
+    const types = lines.channels
+      .search()
+      .where((f) => f._type.in([LineChannelType.inbox, LineChannelType.telegramBot]))
+      .toJSON();
     assert.deepEqual(types.where, { in: ['_type', ['inbox', 'telegramBot']] });
   });
 
@@ -101,7 +104,10 @@ describe('search requests', () => {
     const { fetch, requests } = scripted([json(200, { items: [] }), json(200, { items: [] })]);
     const lines = createLinesClient({ baseUrl: 'http://api.test', token: 't', fetch });
     await assert.rejects(
-      lines.lines.search().where((f) => f.__name.eq('nope')).first(),
+      lines.lines
+        .search()
+        .where((f) => f.__name.eq('nope'))
+        .first(),
       (e: unknown) => e instanceof ChatlinesApiError && e.status === 404,
     );
     assert.equal((requests[0]!.body as { size: number }).size, 1);
@@ -159,7 +165,11 @@ describe('failures, retries and idempotency', () => {
 
   it('does not retry a 400 and carries the problem details and invalid fields', async () => {
     const { fetch, requests } = scripted([
-      json(400, { type: 't', title: 'Invalid request', status: 400, detail: 'bad', errors: [{ path: 'priority', message: 'invalid' }] }, { 'x-request-id': 'req-1' }),
+      json(
+        400,
+        { type: 't', title: 'Invalid request', status: 400, detail: 'bad', errors: [{ path: 'priority', message: 'invalid' }] },
+        { 'x-request-id': 'req-1' },
+      ),
     ]);
     const lines = createLinesClient({ baseUrl: 'http://api.test', token: () => 'fresh', fetch });
     const error = await lines.sessions
@@ -208,7 +218,13 @@ describe('items', () => {
     assert.deepEqual(s.data._clients, ['c1']);
     await s.save();
     assert.equal(requests[1]!.method, 'PATCH');
-    assert.deepEqual(requests[1]!.body, { __name: 'new', _apps: [{ code: 'leads', id: '1' }, { code: 'leads', id: '2' }] });
+    assert.deepEqual(requests[1]!.body, {
+      __name: 'new',
+      _apps: [
+        { code: 'leads', id: '1' },
+        { code: 'leads', id: '2' },
+      ],
+    });
     assert.equal(s.data.__name, 'new');
   });
 

@@ -10,10 +10,13 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { routes } from '../../infra/routes.ts';
 import { openApiDocument } from '../../lib/http/openapi.ts';
 import { routeKey as operationKey } from '../../lib/http/spec.ts';
-import { checkResponse } from '../support/openapi-check.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
+import { checkResponse } from '../support/openapi-check.ts';
 
-type Doc = { paths: Record<string, Record<string, { responses: Record<string, unknown>; operationId: string; security: unknown[] }>>; components: { schemas: Record<string, unknown> } };
+type Doc = {
+  paths: Record<string, Record<string, { responses: Record<string, unknown>; operationId: string; security: unknown[] }>>;
+  components: { schemas: Record<string, unknown> };
+};
 
 const doc = openApiDocument(routes) as unknown as Doc;
 
@@ -48,7 +51,10 @@ describe('the OpenAPI document', () => {
       const op = doc.paths[r.path]?.[r.method.toLowerCase()];
       if (!op) continue;
       const statuses = Object.keys(op.responses).map(Number);
-      assert.ok(statuses.some((s) => s >= 200 && s < 300), `${operationKey(r)} has no success response`);
+      assert.ok(
+        statuses.some((s) => s >= 200 && s < 300),
+        `${operationKey(r)} has no success response`,
+      );
       for (const s of [429, 500, 503]) assert.ok(statuses.includes(s), `${operationKey(r)} lacks ${s}`);
       const visitorToken = r.visitor === 'token';
       assert.equal(statuses.includes(401), r.auth || visitorToken, `${operationKey(r)}: 401 iff authenticated (staff JWT or visitor token)`);

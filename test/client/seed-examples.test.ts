@@ -11,18 +11,18 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
+  type AppItemRef,
   createLinesClient,
+  type LineChannelItemRef,
   LineChannelState,
   LineChannelType,
   LineMetricType,
+  type LineSessionItemRef,
   LineSessionPriority,
   LineSessionState,
-  type AppItemRef,
-  type LineChannelItemRef,
   type LinesClient,
-  type LineSessionItemRef,
 } from '../../lib/client/index.ts';
-import { world, type World } from '../support/fixtures.ts';
+import { type World, world } from '../support/fixtures.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
 import { checkedFetch } from '../support/openapi-check.ts';
 
@@ -358,7 +358,10 @@ describe('seed: Live Chats (System.lines)', () => {
     assert.deepEqual(channels.map((c) => c.id).sort(), [bot.id, mail.id].sort());
     for (const c of [bot, mail]) assert.equal((await c.fetch()).data._state, LineChannelState.active);
     // The other types stay disconnected (whatsapp cannot reconnect).
-    const stillOff = await System.lines.channels.search().where((f) => f._type.eq(LineChannelType.whatsapp)).first();
+    const stillOff = await System.lines.channels
+      .search()
+      .where((f) => f._type.eq(LineChannelType.whatsapp))
+      .first();
     assert.equal(stillOff.data._state, LineChannelState.disconnected);
     await assert.rejects(stillOff.reconnect(), { status: 409 });
   });

@@ -4,27 +4,29 @@
  * reports the unused directive. The `Same` checks prove the client's hand-written wire types
  * equal the server's zod schemas, so they cannot drift apart.
  */
+
+import type * as Package from '@chatlines/client';
 import type { z } from 'zod';
+import type { LinesClient } from '../../lib/client/index.ts';
 import {
   createLinesClient,
+  type LineChannelData,
   LineChannelState,
   LineChannelType,
-  LineSessionPriority,
-  LineSessionState,
-  type LineChannelData,
   type LineClientData,
   type LineData,
   type LineMessageData,
   type LineMetricsData,
   type LineSessionData,
+  LineSessionPriority,
+  LineSessionState,
+  type LiveEventData,
   type OperatorData,
   type ProblemDetails,
-  type LiveEventData,
   type QueuePositionData,
 } from '../../lib/client/index.ts';
 import type { ChatlinesEventSchema } from '../../lib/events/schema.ts';
-import type * as Package from '@chatlines/client';
-import type { LinesClient } from '../../lib/client/index.ts';
+import type { MetricsResponse } from '../../lib/metrics/schemas.ts';
 import type {
   ChannelSchema,
   ClientSchema,
@@ -35,7 +37,6 @@ import type {
   QueuePositionSchema,
   SessionSchema,
 } from '../../lib/model/schemas.ts';
-import type { MetricsResponse } from '../../lib/metrics/schemas.ts';
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const same = <T extends true>(): T => true as T;
@@ -74,7 +75,10 @@ export async function typeChecks(): Promise<void> {
   lines.sessions.search().where((f) => f._clients.all([client]));
   lines.sessions.search().where((f) => f._clients.all([client.id, 'another-id']));
   lines.sessions.search().where((f) => f._channel.eq(channel));
-  lines.sessions.search().where((f) => f.__createdAt.gte(new Date())).sort('__createdAt', false);
+  lines.sessions
+    .search()
+    .where((f) => f.__createdAt.gte(new Date()))
+    .sort('__createdAt', false);
   lines.channels.search().where((f) => f._type.in([LineChannelType.inbox, LineChannelType.telegramBot]));
   lines.channels.search().where((f) => f._state.neq(LineChannelState.active));
   lines.clients.search().where((f) => f._username.eq('telegram_username'));

@@ -12,9 +12,9 @@ import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { ensureTable, startDynamoDbLocal, type RunningDynamoDb } from '../../infra/local/dynamodb.ts';
+import { ensureTable, type RunningDynamoDb, startDynamoDbLocal } from '../../infra/local/dynamodb.ts';
 import { configureLocalEnvironment } from '../../infra/local/env.ts';
-import { HANDLER_TIMEOUT_MS, startHost, type RunningHost } from '../../infra/local/host.ts';
+import { HANDLER_TIMEOUT_MS, type RunningHost, startHost } from '../../infra/local/host.ts';
 import { loadOrCreateDevKey, signToken } from '../../infra/local/jwt.ts';
 import { logger } from '../../lib/observability.ts';
 import { resetClient } from '../../lib/store/db.ts';
@@ -96,11 +96,21 @@ it('answers 503 with Retry-After while DynamoDB is down, hangs never, and leaves
   } while (start);
   const sessions = items.filter((i) => i.entity === 'session');
   const acknowledged = results.filter((r) => r.status === 201).map((r) => r.body.session.__id as string);
-  for (const id of acknowledged) assert.ok(sessions.some((s) => s.__id === id), `acknowledged session ${id} was lost`);
+  for (const id of acknowledged)
+    assert.ok(
+      sessions.some((s) => s.__id === id),
+      `acknowledged session ${id} was lost`,
+    );
   for (const s of sessions) {
     const clientId = (s._clients as string[])[0];
-    assert.ok(items.some((i) => i.entity === 'client' && i.__id === clientId), 'session without its client');
-    assert.ok(items.some((i) => i.pk === `OPEN#${s._channel}#${clientId}` && i.sessionId === s.__id), 'session without its guard');
+    assert.ok(
+      items.some((i) => i.entity === 'client' && i.__id === clientId),
+      'session without its client',
+    );
+    assert.ok(
+      items.some((i) => i.pk === `OPEN#${s._channel}#${clientId}` && i.sessionId === s.__id),
+      'session without its guard',
+    );
     const messages = await client.send(
       new QueryCommand({
         TableName: TABLE,
@@ -113,7 +123,10 @@ it('answers 503 with Retry-After while DynamoDB is down, hangs never, and leaves
   }
   // Guards never point at a session that does not exist.
   for (const g of items.filter((i) => String(i.pk).startsWith('OPEN#'))) {
-    assert.ok(sessions.some((s) => s.__id === g.sessionId), 'guard without its session');
+    assert.ok(
+      sessions.some((s) => s.__id === g.sessionId),
+      'guard without its session',
+    );
   }
   client.destroy();
 

@@ -11,13 +11,13 @@ import { after, before, describe, test } from 'node:test';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
-import { routes, scheduledFunctions, streamFunctions, type ScheduledFunctionDefinition } from '../../infra/routes.ts';
-import { STREAM_FILTER } from '../../lib/events/map.ts';
 import { addNagChecks, buildApp } from '../../infra/aws/build-app.ts';
 import { FUNCTION_TAG, REPO_ROOT } from '../../infra/aws/chatlines-function.ts';
+import { acknowledge } from '../../infra/aws/nag.ts';
 import { functionsOfRoutes } from '../../infra/aws/stack.ts';
 import { WRITE_ACTIONS } from '../../infra/aws/table.ts';
-import { acknowledge } from '../../infra/aws/nag.ts';
+import { routes, type ScheduledFunctionDefinition, scheduledFunctions, streamFunctions } from '../../infra/routes.ts';
+import { STREAM_FILTER } from '../../lib/events/map.ts';
 import { tableDefinition } from '../../lib/store/table.ts';
 
 type Json = Record<string, any>;
@@ -31,7 +31,8 @@ const scheduled: readonly ScheduledFunctionDefinition[] = scheduledFunctions.len
  * CDK's own helper Lambdas (log retention, custom-resource providers) have these logical-id
  * prefixes and never carry the chatlines:function tag; every other Lambda must be ours.
  */
-const CDK_HELPER_LAMBDA = /^(LogRetention|CustomResourceProvider|AWS679f53fac002430cb0da5b7982bd2287|CustomS3AutoDeleteObjects|BucketNotificationsHandler|CustomCDKBucketDeployment)/;
+const CDK_HELPER_LAMBDA =
+  /^(LogRetention|CustomResourceProvider|AWS679f53fac002430cb0da5b7982bd2287|CustomS3AutoDeleteObjects|BucketNotificationsHandler|CustomCDKBucketDeployment)/;
 
 const outdir = mkdtempSync(join(tmpdir(), 'chatlines-cdk-'));
 let template: Template;
@@ -152,8 +153,16 @@ describe('functions', () => {
       assert.equal(p.Handler, 'index.handler', file);
       assert.deepEqual(p.TracingConfig, { Mode: 'Active' }, file);
       const visitor = routes.some((r) => r.function === file && r.visitor);
-      const own = [...(file.startsWith('stream:') ? ['EVENT_BUS_NAME'] : []), ...(visitor ? ['VISITOR_SECRET_ARN'] : []), ...(file === 'live:live-authorizer' ? ['JWT_AUDIENCE', 'JWT_ISSUER'] : file === 'live:live-fanout' ? ['LIVE_ENDPOINT'] : [])];
-      assert.deepEqual(Object.keys(p.Environment.Variables).sort(), [...own, 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME', 'TABLE_NAME'].sort(), file);
+      const own = [
+        ...(file.startsWith('stream:') ? ['EVENT_BUS_NAME'] : []),
+        ...(visitor ? ['VISITOR_SECRET_ARN'] : []),
+        ...(file === 'live:live-authorizer' ? ['JWT_AUDIENCE', 'JWT_ISSUER'] : file === 'live:live-fanout' ? ['LIVE_ENDPOINT'] : []),
+      ];
+      assert.deepEqual(
+        Object.keys(p.Environment.Variables).sort(),
+        [...own, 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME', 'TABLE_NAME'].sort(),
+        file,
+      );
       const logGroup = resources[p.LoggingConfig.LogGroup.Ref];
       assert.equal(logGroup?.Type, 'AWS::Logs::LogGroup', file);
       assert.ok(logGroup.Properties.RetentionInDays > 0, file);
@@ -183,7 +192,10 @@ describe('HTTP API', () => {
     const visitorRoutes = routes.filter((r) => r.visitor);
     assert.ok(visitorRoutes.length >= 4 && visitorRoutes.every((r) => !r.auth && r.path.startsWith('/v1/visitors') && r.throttle), 'visitor routes');
     const publicRoutes = routes.filter((r) => !r.auth && !r.visitor).map((r) => `${r.method} ${r.path}`);
-    assert.ok(publicRoutes.every((key) => key === 'GET /v1/health' || key === 'GET /v1/openapi.json'), `public: ${publicRoutes.join(', ')}`);
+    assert.ok(
+      publicRoutes.every((key) => key === 'GET /v1/health' || key === 'GET /v1/openapi.json'),
+      `public: ${publicRoutes.join(', ')}`,
+    );
     for (const route of routes) {
       const [, r] = httpRoutes().find(([, r]) => r.Properties.RouteKey === `${route.method} ${route.path}`)!;
       if (route.auth) {
@@ -242,7 +254,9 @@ describe('HTTP API', () => {
       DefaultRouteSettings: { ThrottlingRateLimit: { Ref: 'ApiThrottleRateLimit' }, ThrottlingBurstLimit: { Ref: 'ApiThrottleBurstLimit' } },
     });
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
-      CorsConfiguration: { 'Fn::If': ['CorsEnabled', Match.objectLike({ AllowOrigins: { 'Fn::Split': [',', { Ref: 'CorsAllowedOrigins' }] } }), { Ref: 'AWS::NoValue' }] },
+      CorsConfiguration: {
+        'Fn::If': ['CorsEnabled', Match.objectLike({ AllowOrigins: { 'Fn::Split': [',', { Ref: 'CorsAllowedOrigins' }] } }), { Ref: 'AWS::NoValue' }],
+      },
     });
   });
 
@@ -252,11 +266,12 @@ describe('HTTP API', () => {
 });
 
 describe('IAM', () => {
-  test('no statement has a wildcard action (CDK\'s deploy-time BucketDeployment handler aside: S3 and CloudFront only)', () => {
+  test("no statement has a wildcard action (CDK's deploy-time BucketDeployment handler aside: S3 and CloudFront only)", () => {
     const statements: Json[] = [];
     const deployHandler: Json[] = [];
     const isDeployHandler = (roleRefs: Json[]) => roleRefs.some((r) => String(r.Ref).startsWith('CustomCDKBucketDeployment'));
-    for (const [, p] of ofType('AWS::IAM::Policy')) (isDeployHandler(p.Properties.Roles) ? deployHandler : statements).push(...p.Properties.PolicyDocument.Statement);
+    for (const [, p] of ofType('AWS::IAM::Policy'))
+      (isDeployHandler(p.Properties.Roles) ? deployHandler : statements).push(...p.Properties.PolicyDocument.Statement);
     for (const [, r] of ofType('AWS::IAM::Role')) for (const p of r.Properties.Policies ?? []) statements.push(...p.PolicyDocument.Statement);
     assert.ok(statements.length > routes.length, 'found the policies');
     for (const action of statements.flatMap(actionsOf)) assert.doesNotMatch(action, /\*/, action);
@@ -394,7 +409,8 @@ describe('monitoring', () => {
     const topic = ofType('AWS::SNS::Topic').find(([id]) => id.includes('AlarmTopic'))![0];
     const notifies = (a: Json) => JSON.stringify(a.Properties.AlarmActions) === JSON.stringify([{ Ref: topic }]);
     const api = ofType('AWS::ApiGatewayV2::Api').find(([, a]) => a.Properties.ProtocolType === 'HTTP')![0];
-    const onApi = (a: Json) => a.Properties.Namespace === 'AWS/ApiGateway' && a.Properties.Dimensions?.some((d: Json) => d.Name === 'ApiId' && d.Value?.Ref === api);
+    const onApi = (a: Json) =>
+      a.Properties.Namespace === 'AWS/ApiGateway' && a.Properties.Dimensions?.some((d: Json) => d.Name === 'ApiId' && d.Value?.Ref === api);
     const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a);
     const fivexx = alarms.filter((a) => onApi(a) && a.Properties.MetricName === '5xx');
     assert.equal(fivexx.length, 1, 'one API 5xx alarm');
@@ -407,11 +423,16 @@ describe('monitoring', () => {
     const [[tableId]] = ofType('AWS::DynamoDB::Table') as [[string, Json]];
     const throttles = alarms.filter((a) =>
       (a.Properties.Metrics as Json[] | undefined)?.some(
-        (m) => ['ReadThrottleEvents', 'WriteThrottleEvents'].includes(m.MetricStat?.Metric?.MetricName) && m.MetricStat.Metric.Dimensions?.[0]?.Value?.Ref === tableId,
+        (m) =>
+          ['ReadThrottleEvents', 'WriteThrottleEvents'].includes(m.MetricStat?.Metric?.MetricName) &&
+          m.MetricStat.Metric.Dimensions?.[0]?.Value?.Ref === tableId,
       ),
     );
     assert.equal(throttles.length, 1, 'one DynamoDB throttling alarm');
-    const names = (throttles[0]!.Properties.Metrics as Json[]).map((m) => m.MetricStat?.Metric?.MetricName).filter(Boolean).sort();
+    const names = (throttles[0]!.Properties.Metrics as Json[])
+      .map((m) => m.MetricStat?.Metric?.MetricName)
+      .filter(Boolean)
+      .sort();
     assert.deepEqual(names, ['ReadThrottleEvents', 'WriteThrottleEvents']);
     assert.ok(notifies(throttles[0]!));
   });
@@ -429,7 +450,9 @@ describe('live push (WebSocket API)', () => {
     const [apiId] = wsApi();
     const wsRoutes = ofType('AWS::ApiGatewayV2::Route').filter(([, r]) => r.Properties.ApiId?.Ref === apiId);
     assert.deepEqual(wsRoutes.map(([, r]) => r.Properties.RouteKey).sort(), ['$connect', '$default', '$disconnect']);
-    const [[authorizerId, authorizer]] = ofType('AWS::ApiGatewayV2::Authorizer').filter(([, a]) => a.Properties.AuthorizerType === 'REQUEST') as [[string, Json]];
+    const [[authorizerId, authorizer]] = ofType('AWS::ApiGatewayV2::Authorizer').filter(([, a]) => a.Properties.AuthorizerType === 'REQUEST') as [
+      [string, Json],
+    ];
     assert.deepEqual(authorizer.Properties.IdentitySource, ['route.request.querystring.token']);
     const ids = functionLogicalIds();
     assert.ok(JSON.stringify(authorizer.Properties.AuthorizerUri).includes(ids.get('live:live-authorizer')!));
@@ -441,7 +464,7 @@ describe('live push (WebSocket API)', () => {
     }
   });
 
-  test('the authorizer verifies the HTTP API\'s issuer and audience; it has no table access', () => {
+  test("the authorizer verifies the HTTP API's issuer and audience; it has no table access", () => {
     const ids = functionLogicalIds();
     const vars = resources[ids.get('live:live-authorizer')!]!.Properties.Environment.Variables;
     const [, jwt] = ofType('AWS::ApiGatewayV2::Authorizer').find(([, a]) => a.Properties.AuthorizerType === 'JWT')!;
@@ -449,7 +472,10 @@ describe('live push (WebSocket API)', () => {
     assert.deepEqual(vars.JWT_AUDIENCE, jwt.Properties.JwtConfiguration.Audience[0]);
     assert.deepEqual(vars.JWT_ISSUER['Fn::If'][2], { Ref: 'JwtIssuer' });
     const roleId = resources[ids.get('live:live-authorizer')!]!.Properties.Role['Fn::GetAtt'][0] as string;
-    assert.deepEqual(roleActions(roleId).filter((a) => a.startsWith('dynamodb:')), []);
+    assert.deepEqual(
+      roleActions(roleId).filter((a) => a.startsWith('dynamodb:')),
+      [],
+    );
   });
 
   test('the fan-out reads the table stream (filtered, bisecting, partial failures, on-failure queue) and may post to connections', () => {
@@ -476,8 +502,11 @@ describe('live push (WebSocket API)', () => {
   });
 });
 
-test("cdk.json sets every feature flag aws-cdk-lib recommends, at the recommended value", () => {
-  const recommended = JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules', 'aws-cdk-lib', 'recommended-feature-flags.json'), 'utf8')) as Record<string, unknown>;
+test('cdk.json sets every feature flag aws-cdk-lib recommends, at the recommended value', () => {
+  const recommended = JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules', 'aws-cdk-lib', 'recommended-feature-flags.json'), 'utf8')) as Record<
+    string,
+    unknown
+  >;
   const { context } = JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
   const differing = Object.entries(recommended)
     .filter(([flag, value]) => JSON.stringify(context[flag]) !== JSON.stringify(value))
@@ -492,7 +521,7 @@ test('cdk.json runs the app entry', () => {
 });
 
 describe('API limits', () => {
-  test('sets the manifest\'s per-route throttles on the stage, and CORS accepts only explicit origins', () => {
+  test("sets the manifest's per-route throttles on the stage, and CORS accepts only explicit origins", () => {
     const stages = template.findResources('AWS::ApiGatewayV2::Stage');
     const settings = Object.values(stages)[0]?.Properties?.RouteSettings as Record<string, { ThrottlingRateLimit: number }>;
     for (const route of routes.filter((r) => r.throttle)) {
@@ -524,7 +553,10 @@ describe('console (issue 16)', () => {
       const policy = ofType('AWS::S3::BucketPolicy').find(([, p]) => p.Properties.Bucket.Ref === id);
       assert.ok(policy, `${id} has a bucket policy`);
       const statements = policy[1].Properties.PolicyDocument.Statement as Json[];
-      assert.ok(statements.some((st) => st.Effect === 'Deny' && st.Condition?.Bool?.['aws:SecureTransport'] === 'false'), `${id} enforces SSL`);
+      assert.ok(
+        statements.some((st) => st.Effect === 'Deny' && st.Condition?.Bool?.['aws:SecureTransport'] === 'false'),
+        `${id} enforces SSL`,
+      );
     }
     const assets = buckets().find(([id]) => id.startsWith('ConsoleAssets'))!;
     assert.ok(assets[1].Properties.LoggingConfiguration?.DestinationBucketName, 'server access logs');

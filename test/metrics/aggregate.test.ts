@@ -4,7 +4,7 @@
  * definitions over the raw messages — for every metric, dimension and period — and stay
  * equal when runs are repeated, run concurrently, crash half way, or when spam comes and goes.
  */
-import { logger } from '../../lib/observability.ts';
+
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { before, describe, it } from 'node:test';
@@ -13,8 +13,9 @@ import { ensureTable } from '../../infra/local/dynamodb.ts';
 import { configureLocalEnvironment } from '../../infra/local/env.ts';
 import { aggregateMetrics, readWatermark } from '../../lib/metrics/aggregate.ts';
 import type { Cells } from '../../lib/metrics/definitions.ts';
-import { assertSameFigures, bruteForce, storedRollups } from './support.ts';
+import { logger } from '../../lib/observability.ts';
 import { historyArb, lateMessage, markSpam, writeHistory } from './simulate.ts';
+import { assertSameFigures, bruteForce, storedRollups } from './support.ts';
 
 const HOUR = 3_600_000;
 /** Sunday evening before a Monday that starts a week, two days before a month starts. */
@@ -79,10 +80,7 @@ describe('incremental aggregation equals brute force', () => {
     const base = nextWindow();
     const histories = fc.sample(historyArb, { numRuns: 6, seed: 42 });
     for (const h of histories) await writeHistory(LINE, CHANNELS, base, h);
-    const [a, b] = await Promise.all([
-      aggregateMetrics({ ...options, now: runAt(base) }),
-      aggregateMetrics({ ...options, now: runAt(base), concurrency: 2 }),
-    ]);
+    const [a, b] = await Promise.all([aggregateMetrics({ ...options, now: runAt(base) }), aggregateMetrics({ ...options, now: runAt(base), concurrency: 2 })]);
     assert.equal(a.sessions, b.sessions);
     assertSameFigures(await figures(), await expected());
   });
@@ -149,7 +147,7 @@ describe('incremental aggregation equals brute force', () => {
 });
 
 describe('spam, late messages and cost', () => {
-  it('marking as spam removes a session\'s contribution; unmarking restores it exactly', async () => {
+  it("marking as spam removes a session's contribution; unmarking restores it exactly", async () => {
     const base = nextWindow();
     let s = await writeHistory(LINE, CHANNELS, base, {
       start: 0,
@@ -212,7 +210,7 @@ describe('spam, late messages and cost', () => {
     assert.ok(cut.watermark < new Date(base + 48 * HOUR).toISOString(), 'held back at the earliest change not applied');
     const rest = await aggregateMetrics({ ...options, now: new Date(base + 49 * HOUR) });
     assert.equal(rest.deferred, 0);
-    assert.ok(rest.sessions >= 4, "the deferred sessions were read again");
+    assert.ok(rest.sessions >= 4, 'the deferred sessions were read again');
     assertSameFigures(await figures(), await expected());
   });
 

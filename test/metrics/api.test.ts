@@ -10,11 +10,11 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { handler as aggregate } from '../../functions/aggregate-metrics.ts';
 import { aggregateMetrics } from '../../lib/metrics/aggregate.ts';
-import { countField, dimensionId, sumField, type Cells } from '../../lib/metrics/definitions.ts';
+import { type Cells, countField, dimensionId, sumField } from '../../lib/metrics/definitions.ts';
 import { resetUsage, usage } from '../../lib/store/db.ts';
-import { world, type World } from '../support/fixtures.ts';
+import { type World, world } from '../support/fixtures.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
-import { historyArb, OPERATORS, GROUPS, type History } from './simulate.ts';
+import { GROUPS, type History, historyArb, OPERATORS } from './simulate.ts';
 import { assertSameFigures, bruteForce, storedRollups } from './support.ts';
 
 let host: TestHost;
@@ -105,7 +105,7 @@ describe('metrics through the API', () => {
     assert.equal(again.transactions, 0, 'a repeated run changes nothing');
   });
 
-  it('GET /v1/metrics returns the rollups\' figures for each series, read by key only', async () => {
+  it("GET /v1/metrics returns the rollups' figures for each series, read by key only", async () => {
     await aggregate();
     const expected: Cells = await bruteForce(host.endpoint, host.tableName);
     const day = today();
@@ -162,7 +162,14 @@ describe('metrics through the API', () => {
 
   it('spam removes a session from the figures and unmarking restores it', async () => {
     const read = async () => (await metricsOf(supervisor, `type=responseTime&from=${today()}&to=${today()}`)).body.metrics[0].series[0];
-    const id = await play({ start: 0, channel: 0, steps: [{ op: 'assignOperator', who: 1, gap: 0 }, { op: 'reply', gap: 0 }] });
+    const id = await play({
+      start: 0,
+      channel: 0,
+      steps: [
+        { op: 'assignOperator', who: 1, gap: 0 },
+        { op: 'reply', gap: 0 },
+      ],
+    });
     await aggregate();
     const withIt = await read();
     assert.equal((await host.call('PUT', `/v1/sessions/${id}/spam`, { token: w.admin })).status, 200);
@@ -181,7 +188,7 @@ describe('metrics through the API', () => {
     assert.equal((await metricsOf(tokens.alice!, 'group=support')).status, 403);
     assert.equal((await metricsOf(tokens['bot-1']!, '')).status, 403);
     const stranger = await host.token({ sub: 'x', roles: ['supervisor'], groups: ['elsewhere'] });
-    assert.equal((await metricsOf(stranger, '')).status, 404, 'another line\'s supervisor does not see this line');
+    assert.equal((await metricsOf(stranger, '')).status, 404, "another line's supervisor does not see this line");
     const bad = await metricsOf(supervisor, 'granularity=year&type=nope&color=red');
     assert.equal(bad.status, 400);
     const paths = bad.body.errors.map((e: { path: string }) => e.path).sort();

@@ -1,14 +1,7 @@
 /** The metric definitions (README § Metrics) on hand-computed histories. Pure: no table. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  contributionCells,
-  periodOf,
-  periodsBetween,
-  sessionFigures,
-  type PeriodMetric,
-  type Sample,
-} from '../../lib/metrics/definitions.ts';
+import { contributionCells, type PeriodMetric, periodOf, periodsBetween, type Sample, sessionFigures } from '../../lib/metrics/definitions.ts';
 import type { Message } from '../../lib/model/schemas.ts';
 
 const SESSION = '00000000-0000-4000-8000-000000000001';
@@ -135,9 +128,12 @@ describe('metric definitions, one session at a time', () => {
       op(9, 'carol'),
       close(10),
     ]);
-    assert.deepEqual(values(f.samples, 'firstResponseTime'), [4 * MIN], 'from alice taking it at minute 1 to carol\'s first reply');
+    assert.deepEqual(values(f.samples, 'firstResponseTime'), [4 * MIN], "from alice taking it at minute 1 to carol's first reply");
     assert.deepEqual(values(f.samples, 'responseTime'), [5 * MIN, 3 * MIN]);
-    assert.deepEqual(of(f.samples, 'responseTime').map((s) => s.operator), ['carol', 'carol']);
+    assert.deepEqual(
+      of(f.samples, 'responseTime').map((s) => s.operator),
+      ['carol', 'carol'],
+    );
     assert.equal(of(f.samples, 'processedSessions')[0]!.operator, 'carol', 'the last operator');
   });
 
@@ -168,7 +164,12 @@ describe('metric definitions, one session at a time', () => {
   });
 
   it('an operator-created session is taken at creation and never queued', () => {
-    const f = sessionFigures([hist(0, 'create', { _state: [null, 'AssignedToOperator'], _userId: [null, 'alice'] }, true), op(2, 'alice'), client(3), op(4, 'alice')]);
+    const f = sessionFigures([
+      hist(0, 'create', { _state: [null, 'AssignedToOperator'], _userId: [null, 'alice'] }, true),
+      op(2, 'alice'),
+      client(3),
+      op(4, 'alice'),
+    ]);
     assert.deepEqual(values(f.samples, 'queueWait'), []);
     assert.deepEqual(values(f.samples, 'firstResponseTime'), [2 * MIN]);
     assert.deepEqual(values(f.samples, 'responseTime'), [1 * MIN]);
@@ -187,7 +188,7 @@ describe('periods and cells', () => {
     assert.deepEqual(periodsBetween('month', '2025-01-31', '2025-03-01'), ['2025-01', '2025-02', '2025-03']);
   });
 
-  it('adds sums and counts per cell; waiting time is the session\'s longest wait per cell, counted once', () => {
+  it("adds sums and counts per cell; waiting time is the session's longest wait per cell, counted once", () => {
     const f = sessionFigures([
       created(0),
       client(0),
@@ -213,7 +214,11 @@ describe('periods and cells', () => {
     assert.equal(week.responseTime_count, 3);
     assert.equal(cells['L|line:all|month#2025-04']!.sessionDuration_sum, (24 * 60 + 2) * MIN);
     assert.equal(cells['L|line:all|month#2025-03']!.sessionDuration_sum, undefined);
-    assert.equal(Object.keys(cells).some((k) => k.includes('group:')), false, 'no group, no group cells');
+    assert.equal(
+      Object.keys(cells).some((k) => k.includes('group:')),
+      false,
+      'no group, no group cells',
+    );
   });
 
   it('an open session has a live cell per dimension', () => {

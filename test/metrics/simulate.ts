@@ -69,7 +69,11 @@ export async function writeHistory(line: string, channels: readonly string[], ba
     switch (step.op) {
       case 'client':
         if (s._state === 'Closed') break;
-        await appendMessages(s, [newMessage({ session: s.__id, type: 'text', author: 'client', body: 'more', client: s._clients[0]!, now: now() })], [s._state]);
+        await appendMessages(
+          s,
+          [newMessage({ session: s.__id, type: 'text', author: 'client', body: 'more', client: s._clients[0]!, now: now() })],
+          [s._state],
+        );
         s = { ...s, _lastActivityAt: now() };
         break;
       case 'reply': {
@@ -87,7 +91,12 @@ export async function writeHistory(line: string, channels: readonly string[], ba
         break;
       }
       case 'assignGroup':
-        s = await command(s, 'assignToOperatorGroup', { _state: 'Waiting', _userGroupId: GROUPS[step.who % GROUPS.length]!, _userId: null, _botId: null }, now());
+        s = await command(
+          s,
+          'assignToOperatorGroup',
+          { _state: 'Waiting', _userGroupId: GROUPS[step.who % GROUPS.length]!, _userId: null, _botId: null },
+          now(),
+        );
         break;
       case 'assignBot':
         s = await command(s, 'assignToBot', { _state: 'AssignedToBot', _botId: BOT, _userId: null }, now());
@@ -99,13 +108,21 @@ export async function writeHistory(line: string, channels: readonly string[], ba
         s = await command(
           s,
           'markAsSpam',
-          { _state: 'MarkedAsSpam', _beforeSpam: { _state: s._state, _userId: s._userId, _userGroupId: s._userGroupId, _botId: s._botId, _priority: s._priority } },
+          {
+            _state: 'MarkedAsSpam',
+            _beforeSpam: { _state: s._state, _userId: s._userId, _userGroupId: s._userGroupId, _botId: s._botId, _priority: s._priority },
+          },
           now(),
         );
         break;
       case 'unspam': {
         const b = s._beforeSpam;
-        s = await command(s, 'unmarkAsSpam', b ? { _state: b._state, _userId: b._userId, _userGroupId: b._userGroupId, _botId: b._botId, _beforeSpam: null } : {}, now());
+        s = await command(
+          s,
+          'unmarkAsSpam',
+          b ? { _state: b._state, _userId: b._userId, _userGroupId: b._userGroupId, _botId: b._botId, _beforeSpam: null } : {},
+          now(),
+        );
         break;
       }
     }
@@ -117,7 +134,12 @@ export async function writeHistory(line: string, channels: readonly string[], ba
 export async function markSpam(s: Session, at: number, unmark = false): Promise<Session> {
   const now = iso(at);
   if (!unmark) {
-    return command(s, 'markAsSpam', { _state: 'MarkedAsSpam', _beforeSpam: { _state: s._state, _userId: s._userId, _userGroupId: s._userGroupId, _botId: s._botId, _priority: s._priority } }, now);
+    return command(
+      s,
+      'markAsSpam',
+      { _state: 'MarkedAsSpam', _beforeSpam: { _state: s._state, _userId: s._userId, _userGroupId: s._userGroupId, _botId: s._botId, _priority: s._priority } },
+      now,
+    );
   }
   const b = s._beforeSpam!;
   return command(s, 'unmarkAsSpam', { _state: b._state, _userId: b._userId, _userGroupId: b._userGroupId, _botId: b._botId, _beforeSpam: null }, now);

@@ -5,9 +5,9 @@
  */
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { addCells, contributionCells, diffCells, sessionFigures, type Cells } from '../../lib/metrics/definitions.ts';
-import { readMessage } from '../../lib/store/items.ts';
+import { addCells, type Cells, contributionCells, diffCells, sessionFigures } from '../../lib/metrics/definitions.ts';
 import type { Message } from '../../lib/model/schemas.ts';
+import { readMessage } from '../../lib/store/items.ts';
 
 async function scanAll(endpoint: string, table: string): Promise<Record<string, unknown>[]> {
   const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
@@ -26,7 +26,11 @@ async function scanAll(endpoint: string, table: string): Promise<Record<string, 
 export function normalize(cells: Cells): Cells {
   const out: Cells = {};
   for (const id of Object.keys(cells).sort()) {
-    const fields = Object.fromEntries(Object.entries(cells[id]!).filter(([, v]) => v !== 0).sort(([a], [b]) => a.localeCompare(b)));
+    const fields = Object.fromEntries(
+      Object.entries(cells[id]!)
+        .filter(([, v]) => v !== 0)
+        .sort(([a], [b]) => a.localeCompare(b)),
+    );
     if (Object.keys(fields).length > 0) out[id] = fields;
   }
   return out;

@@ -26,7 +26,15 @@ const base = (id: string, createdAt: string, name: string) => ({
   __deletedAt: null,
 });
 
-const line: Line = { ...base(uuid(1, 1), at(0), 'L'), _operatorGroups: ['g1'], _supervisorGroups: [], _botId: null, _accountApp: null, _sessionApps: [], _routing: { mode: 'manual', capacity: null, botFirst: false } };
+const line: Line = {
+  ...base(uuid(1, 1), at(0), 'L'),
+  _operatorGroups: ['g1'],
+  _supervisorGroups: [],
+  _botId: null,
+  _accountApp: null,
+  _sessionApps: [],
+  _routing: { mode: 'manual', capacity: null, botFirst: false },
+};
 const small: Channel = { ...base(uuid(1, 2), at(0), 'small'), _line: line.__id, _type: 'telegram', _state: 'active', _deliveryUrl: null };
 const large: Channel = { ...base(uuid(2, 2), at(0), 'large'), _line: line.__id, _type: 'telegram', _state: 'active', _deliveryUrl: null };
 const clients: Client[] = [];
@@ -73,8 +81,14 @@ describe("a page of a channel's clients", () => {
   it('reads about a page, whether the channel has 30 or 300 clients', async () => {
     const fromSmall = await page(small);
     const fromLarge = await page(large);
-    assert.deepEqual(fromSmall.items.map((c) => c.__id), newestFirst(small).slice(0, 10));
-    assert.deepEqual(fromLarge.items.map((c) => c.__id), newestFirst(large).slice(0, 10));
+    assert.deepEqual(
+      fromSmall.items.map((c) => c.__id),
+      newestFirst(small).slice(0, 10),
+    );
+    assert.deepEqual(
+      fromLarge.items.map((c) => c.__id),
+      newestFirst(large).slice(0, 10),
+    );
     for (const r of [fromSmall, fromLarge]) {
       assert.equal(r.plan.index, 'gsi2', JSON.stringify(r.plan));
       assert.equal(r.plan.queries, 1, JSON.stringify(r.plan));
@@ -85,17 +99,26 @@ describe("a page of a channel's clients", () => {
 
   it('a deeper page and the ascending order stop early too', async () => {
     const deep = await page(large, { from: 20, size: 10 });
-    assert.deepEqual(deep.items.map((c) => c.__id), newestFirst(large).slice(20, 30));
+    assert.deepEqual(
+      deep.items.map((c) => c.__id),
+      newestFirst(large).slice(20, 30),
+    );
     assert.ok(deep.plan.itemsRead < 60, JSON.stringify(deep.plan));
     const oldest = await page(large, { sort: [{ field: '__createdAt', ascending: true }] });
-    assert.deepEqual(oldest.items.map((c) => c.__id), newestFirst(large).reverse().slice(0, 10));
+    assert.deepEqual(
+      oldest.items.map((c) => c.__id),
+      newestFirst(large).reverse().slice(0, 10),
+    );
     assert.ok(oldest.plan.itemsRead <= 12, JSON.stringify(oldest.plan));
   });
 
   it('a total still reads the whole channel (the bound above is the early stop, not a short partition)', async () => {
     const counted = await page(large, { count: true });
     assert.equal(counted.total, 300);
-    assert.deepEqual(counted.items.map((c) => c.__id), newestFirst(large).slice(0, 10));
+    assert.deepEqual(
+      counted.items.map((c) => c.__id),
+      newestFirst(large).slice(0, 10),
+    );
     assert.ok(counted.plan.itemsRead >= 300, JSON.stringify(counted.plan));
   });
 });

@@ -2,8 +2,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ChatlinesError } from '../../lib/errors.ts';
+import type { Channel, Client, Line, Session } from '../../lib/model/schemas.ts';
 import { evaluate, matches } from '../../lib/search/evaluate.ts';
-import { FilterSchema, parseSearch, SearchRequestBody, type Collection, type ParsedSearch } from '../../lib/search/filter.ts';
+import { type Collection, FilterSchema, type ParsedSearch, parseSearch, SearchRequestBody } from '../../lib/search/filter.ts';
 import { planSearch } from '../../lib/search/planner.ts';
 import {
   channelClientsByAgePartition,
@@ -13,15 +14,14 @@ import {
   channelsByStatePartition,
   clientIndexKeys,
   clientSessionsPartition,
+  LINES_PARTITION,
   lineChannelsPartition,
   lineIndexKeys,
   lineNamePrefix,
-  LINES_PARTITION,
   lineSessionsByStatePartition,
   operatorSessionsPartition,
   sessionIndexKeys,
 } from '../../lib/store/keys.ts';
-import type { Channel, Client, Line, Session } from '../../lib/model/schemas.ts';
 
 const parse = (collection: Collection, body: unknown): ParsedSearch => parseSearch(collection, SearchRequestBody.parse(body));
 const where = (collection: Collection, filter: unknown) => parse(collection, { where: filter });
@@ -75,8 +75,7 @@ const s1 = session(A, '2025-01-01T10:00:00.000Z', { _state: 'Closed', _priority:
 const s2 = session(B, '2025-01-02T10:00:00.000Z', { _state: 'AssignedToOperator', _userId: 'alice', _clients: [C, A] });
 const s3 = session(C, '2025-01-02T10:00:00.000Z', { _priority: 'Low', _version: 5 });
 const all = [s1, s2, s3];
-const ids = (filter: unknown, body: Record<string, unknown> = {}) =>
-  evaluate(parse('sessions', { where: filter, ...body }), all).items.map((s) => s.__id);
+const ids = (filter: unknown, body: Record<string, unknown> = {}) => evaluate(parse('sessions', { where: filter, ...body }), all).items.map((s) => s.__id);
 
 describe('filter parsing', () => {
   it('accepts the seed filter as JSON and matches the structural zod schema', () => {
@@ -189,7 +188,10 @@ describe('reference semantics', () => {
     assert.deepEqual(ids(undefined, { sort: [{ field: '_priority', ascending: true }] }), [A, C, B]);
     assert.deepEqual(ids(undefined, { sort: [{ field: '_priority', ascending: false }] }), [C, A, B]);
     const r = evaluate(parse('sessions', { from: 1, size: 1, count: true }), all);
-    assert.deepEqual(r.items.map((s) => s.__id), [B]);
+    assert.deepEqual(
+      r.items.map((s) => s.__id),
+      [B],
+    );
     assert.equal(r.total, 3);
   });
 });

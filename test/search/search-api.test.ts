@@ -11,16 +11,8 @@ import type { Caller } from '../../lib/auth/caller.ts';
 import { canFindOnLine, canSeeLine } from '../../lib/auth/policy.ts';
 import type { Channel, Client, Line, Session } from '../../lib/model/schemas.ts';
 import { evaluate, type Model } from '../../lib/search/evaluate.ts';
-import {
-  FIELD_CATALOGUE,
-  OPERATORS_BY_KIND,
-  parseSearch,
-  SearchRequestBody,
-  type Collection,
-  type FieldSpec,
-  type Scalar,
-} from '../../lib/search/filter.ts';
-import { putNew, transact, type TransactItem } from '../../lib/store/db.ts';
+import { type Collection, FIELD_CATALOGUE, type FieldSpec, OPERATORS_BY_KIND, parseSearch, type Scalar, SearchRequestBody } from '../../lib/search/filter.ts';
+import { putNew, type TransactItem, transact } from '../../lib/store/db.ts';
 import { channelItem, clientItem, lineItem, sessionItem } from '../../lib/store/items.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
 
@@ -61,9 +53,33 @@ async function writeAll(items: TransactItem[]) {
 async function seed() {
   const r = prng(20250101);
   const lines: Line[] = [
-    { ...base(uuid(1, 1), at(0), 'Alpha'), _operatorGroups: ['g1'], _supervisorGroups: ['s1'], _botId: 'bot-1', _accountApp: 'contacts', _sessionApps: ['deals'], _routing: { mode: 'manual', capacity: null, botFirst: false } },
-    { ...base(uuid(2, 1), at(1), 'Beta'), _operatorGroups: ['g2'], _supervisorGroups: ['s1'], _botId: null, _accountApp: null, _sessionApps: [], _routing: { mode: 'manual', capacity: null, botFirst: false } },
-    { ...base(uuid(3, 1), at(1), 'Alpha'), _operatorGroups: ['g1', 'g3'], _supervisorGroups: ['s3'], _botId: 'bot-3', _accountApp: null, _sessionApps: ['deals', 'leads'], _routing: { mode: 'manual', capacity: null, botFirst: false } },
+    {
+      ...base(uuid(1, 1), at(0), 'Alpha'),
+      _operatorGroups: ['g1'],
+      _supervisorGroups: ['s1'],
+      _botId: 'bot-1',
+      _accountApp: 'contacts',
+      _sessionApps: ['deals'],
+      _routing: { mode: 'manual', capacity: null, botFirst: false },
+    },
+    {
+      ...base(uuid(2, 1), at(1), 'Beta'),
+      _operatorGroups: ['g2'],
+      _supervisorGroups: ['s1'],
+      _botId: null,
+      _accountApp: null,
+      _sessionApps: [],
+      _routing: { mode: 'manual', capacity: null, botFirst: false },
+    },
+    {
+      ...base(uuid(3, 1), at(1), 'Alpha'),
+      _operatorGroups: ['g1', 'g3'],
+      _supervisorGroups: ['s3'],
+      _botId: 'bot-3',
+      _accountApp: null,
+      _sessionApps: ['deals', 'leads'],
+      _routing: { mode: 'manual', capacity: null, botFirst: false },
+    },
   ];
   const types = ['telegram', 'inbox', 'livechat', 'whatsapp'] as const;
   const states = ['active', 'active', 'disconnected', 'error'] as const;
@@ -100,7 +116,15 @@ async function seed() {
       _userId: state === 'AssignedToOperator' || r.int(3) === 0 ? r.pick(['alice', 'bob-op']) : null,
       _userGroupId: r.pick([null, 'g1', 'g2']),
       _botId: state === 'AssignedToBot' ? 'bot-1' : null,
-      _apps: r.pick([[], [], [{ code: 'deals', id: '7' }], [{ code: 'deals', id: '7' }, { code: 'leads', id: '1' }]]),
+      _apps: r.pick([
+        [],
+        [],
+        [{ code: 'deals', id: '7' }],
+        [
+          { code: 'deals', id: '7' },
+          { code: 'leads', id: '1' },
+        ],
+      ]),
       _acceptedAt: r.int(2) ? at(60 + r.int(10)) : null,
       _closedAt: state === 'Closed' ? at(70 + r.int(10)) : null,
       _lastActivityAt: at(60 + r.int(30)),
@@ -114,7 +138,18 @@ async function seed() {
   for (let i = 0; i < 40; i++) {
     const channel = channels.find((c) => c._line === lines[1]!.__id) ?? channels[0]!;
     const client = clients.find((c) => c._channel === channel.__id) ?? clients[0]!;
-    sessions.push({ ...sessions[0]!, ...base(uuid(500 + i, 4), at(100 + (i % 7)), 'queue'), _line: channel._line, _channel: channel.__id, _clients: [client.__id], _state: 'Waiting', _priority: r.pick([null, 'High', 'Low'] as const), _userId: null, _botId: null, _closedAt: null });
+    sessions.push({
+      ...sessions[0]!,
+      ...base(uuid(500 + i, 4), at(100 + (i % 7)), 'queue'),
+      _line: channel._line,
+      _channel: channel.__id,
+      _clients: [client.__id],
+      _state: 'Waiting',
+      _priority: r.pick([null, 'High', 'Low'] as const),
+      _userId: null,
+      _botId: null,
+      _closedAt: null,
+    });
   }
   await writeAll([...lines.map(lineItem), ...channels.map(channelItem), ...clients.map(clientItem), ...sessions.map(sessionItem)].map(putNew));
   data.lines.push(...lines);
@@ -130,7 +165,10 @@ async function seedThroughApi(admin: string) {
   const channel = await host.call('POST', '/v1/channels', { token: admin, body: { _line: line.body.__id, _type: 'telegram', __name: 'tg' } });
   assert.equal(channel.status, 201);
   const integration = await host.token({ sub: 'int-1', roles: ['integration'], channels: [channel.body.__id] });
-  const inbound = await host.call('POST', `/v1/channels/${channel.body.__id}/inbound`, { token: integration, body: { account: 'telegram_username', body: 'hi' } });
+  const inbound = await host.call('POST', `/v1/channels/${channel.body.__id}/inbound`, {
+    token: integration,
+    body: { account: 'telegram_username', body: 'hi' },
+  });
   assert.ok(inbound.status === 201, JSON.stringify(inbound.body));
   data.lines.push(line.body);
   data.channels.push(channel.body);
@@ -177,7 +215,11 @@ async function check(who: Who, collection: Collection, body: unknown) {
   const r = await search(who, collection, body);
   const want = expected(who, collection, body);
   const context = JSON.stringify({ who: who.name, collection, body, plan: r.body.plan });
-  assert.deepEqual(r.body.items.map((i: Model) => i.__id), want.ids, context);
+  assert.deepEqual(
+    r.body.items.map((i: Model) => i.__id),
+    want.ids,
+    context,
+  );
   assert.equal(r.body.total, want.total, context);
   return r;
 }
@@ -276,9 +318,9 @@ function bodyArb(collection: Collection): fc.Arbitrary<Record<string, unknown>> 
       sort: fc.oneof(
         fc.constant([]),
         fc.constant([{ field: '__createdAt', ascending: true }]),
-        fc.uniqueArray(fc.constantFrom(...sortable), { maxLength: 2 }).chain((fs) =>
-          fc.tuple(...fs.map((f) => fc.boolean().map((ascending) => ({ field: f, ascending })))),
-        ),
+        fc
+          .uniqueArray(fc.constantFrom(...sortable), { maxLength: 2 })
+          .chain((fs) => fc.tuple(...fs.map((f) => fc.boolean().map((ascending) => ({ field: f, ascending }))))),
       ),
       count: fc.boolean(),
     },
@@ -304,7 +346,15 @@ describe('random filters over random data: DynamoDB answers like the in-memory r
       { eq: ['_priority', null] },
       { neq: ['_priority', null] },
       { in: ['_state', ['Waiting', 'Closed']] },
-      { all: ['_apps', [{ code: 'deals', id: '7' }, { code: 'leads', id: '1' }]] },
+      {
+        all: [
+          '_apps',
+          [
+            { code: 'deals', id: '7' },
+            { code: 'leads', id: '1' },
+          ],
+        ],
+      },
       { gt: ['__createdAt', at(30)] },
       { gte: ['_version', 3] },
       { lt: ['_lastActivityAt', at(70)] },
@@ -327,7 +377,11 @@ describe('the seed searches', () => {
       ['lines', { where: { and: [del, { eq: ['__name', 'Alpha'] }] }, size: 1 }, 'gsi1'],
       ['channels', { where: { and: [del, { neq: ['_state', 'active'] }] }, size: 1000 }, 'gsi1'],
       ['channels', { where: { and: [del, { eq: ['_state', 'active'] }] }, size: 1 }, 'gsi1'],
-      ['channels', { where: { and: [del, { neq: ['_state', 'active'] }, { in: ['_type', ['inbox', 'telegramBot', 'viberbot', 'livechat', 'instagram']] }] }, size: 100 }, 'gsi1'],
+      [
+        'channels',
+        { where: { and: [del, { neq: ['_state', 'active'] }, { in: ['_type', ['inbox', 'telegramBot', 'viberbot', 'livechat', 'instagram']] }] }, size: 100 },
+        'gsi1',
+      ],
       ['channels', { where: { and: [del, { eq: ['_type', 'telegram'] }] }, size: 1 }, 'gsi1'],
       ['clients', { where: { and: [del, { eq: ['_channel', api.channel.__id] }, { eq: ['_username', 'telegram_username'] }] }, size: 1 }, 'gsi1'],
       ['clients', { where: { and: [del, { eq: ['_username', 'telegram_username'] }] }, size: 1 }, 'gsi1'],
@@ -344,7 +398,10 @@ describe('the seed searches', () => {
     }
     // The client's open session, found the seed's way, is the one the API opened.
     const found = await search(admin, 'sessions', cases[7]![1]);
-    assert.deepEqual(found.body.items.map((s: Session) => s.__id), [api.session.__id]);
+    assert.deepEqual(
+      found.body.items.map((s: Session) => s.__id),
+      [api.session.__id],
+    );
     const line = await search(admin, 'lines', cases[0]![1]);
     assert.equal(line.body.items[0].__name, 'Alpha');
   });
@@ -396,7 +453,11 @@ describe('plans and cost', () => {
       ['channels', { where: { eq: ['_type', 7] } }, 'where.eq.1'],
       ['sessions', { size: 1001 }, 'size'],
       ['sessions', { from: 20_000 }, 'from'],
-      ['lines', { where: { not: { not: { not: { not: { not: { not: { not: { not: { eq: ['__name', 'x'] } } } } } } } } } }, 'where.not.not.not.not.not.not.not.not'],
+      [
+        'lines',
+        { where: { not: { not: { not: { not: { not: { not: { not: { not: { eq: ['__name', 'x'] } } } } } } } } } },
+        'where.not.not.not.not.not.not.not.not',
+      ],
       ['clients', { sort: [{ field: '_extraData', ascending: true }] }, 'sort.0.field'],
     ];
     for (const [collection, body, path] of bad) {

@@ -21,9 +21,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { routes } from '../../infra/routes.ts';
 import { loadOrCreateDevKey, signToken } from '../../infra/local/jwt.ts';
-import { type World, sameTable, snapshot, world } from '../support/fixtures.ts';
+import { routes } from '../../infra/routes.ts';
+import { sameTable, snapshot, type World, world } from '../support/fixtures.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
 
 const ROLES = ['admin', 'supervisor', 'operator', 'offline', 'bot', 'integration'] as const;
@@ -98,9 +98,11 @@ function holderOf(role: Role, c: Case): Holder {
   return role === 'offline' ? 'carol' : role === 'bot' ? 'bot' : 'alice';
 }
 
-const sessionPath = (suffix: string, spam = false) => async (role: Role, c: Case, fresh: boolean) => ({
-  path: `/v1/sessions/${await session(holderOf(role, c), spam, fresh)}${suffix}`,
-});
+const sessionPath =
+  (suffix: string, spam = false) =>
+  async (role: Role, c: Case, fresh: boolean) => ({
+    path: `/v1/sessions/${await session(holderOf(role, c), spam, fresh)}${suffix}`,
+  });
 
 async function newChannel(line: string, type: string, disconnected: boolean): Promise<string> {
   const ch = await ok('POST', '/v1/channels', w.admin, { _line: line, _type: type, __name: `${type} ${account()}` });
@@ -560,7 +562,9 @@ describe('authorization matrix', () => {
     const allowed = cells.filter((x) => writes(x.row, x.status));
     assert.ok(allowed.length > 30, `only ${allowed.length} allowed writes`);
     const results = await pool(allowed, 6, (x) => run(x, true));
-    const wrong = results.filter((r) => r.status !== r.cell.status).map((r) => `${label(r.cell)}: ${r.status}, expected ${r.cell.status} (${JSON.stringify(r.body?.detail ?? '')})`);
+    const wrong = results
+      .filter((r) => r.status !== r.cell.status)
+      .map((r) => `${label(r.cell)}: ${r.status}, expected ${r.cell.status} (${JSON.stringify(r.body?.detail ?? '')})`);
     assert.deepEqual(wrong, []);
   });
 
@@ -605,7 +609,10 @@ describe('authorization matrix', () => {
       call('POST', '/v1/sessions', hank, { channel: w.channel.__id, account: account() }),
       call('PATCH', `/v1/clients/${await client('A', false)}`, hank, { _applicationItem: { code: 'contacts', id: 'z' } }),
     ]);
-    assert.deepEqual(refused.map((r) => r.status), [403, 403, 403, 403, 403, 403]);
+    assert.deepEqual(
+      refused.map((r) => r.status),
+      [403, 403, 403, 403, 403, 403],
+    );
     assert.equal((await call('GET', `/v1/sessions/${own}/messages`, hank)).status, 200);
     sameTable(before, await snapshot(host));
     await ok('PUT', '/v1/operators/me/status', hank, { status: 'online' });
@@ -672,7 +679,10 @@ describe('no leak: other lines are neither found nor counted', () => {
       for (const body of probes(collection)) {
         const admin = await call('POST', `/v1/${collection}/search`, w.admin, body);
         assert.equal(admin.status, 200);
-        assert.ok(admin.body.items.some((i: Record<string, unknown>) => onB(collection, i)), `admin finds line B's ${collection} with ${JSON.stringify(body)}`);
+        assert.ok(
+          admin.body.items.some((i: Record<string, unknown>) => onB(collection, i)),
+          `admin finds line B's ${collection} with ${JSON.stringify(body)}`,
+        );
         for (const role of ['supervisor', 'operator', 'offline', 'bot'] as const) {
           const r = await call('POST', `/v1/${collection}/search`, tokens[role], body);
           assert.equal(r.status, 200, `${role} ${collection}`);
@@ -682,7 +692,10 @@ describe('no leak: other lines are neither found nor counted', () => {
         }
         const other = await call('POST', `/v1/${collection}/search`, tokens.supervisorB, body);
         assert.equal(other.status, 200);
-        assert.ok(other.body.items.every((i: Record<string, unknown>) => onB(collection, i)), `line B's supervisor sees only line B's ${collection}`);
+        assert.ok(
+          other.body.items.every((i: Record<string, unknown>) => onB(collection, i)),
+          `line B's supervisor sees only line B's ${collection}`,
+        );
       }
     }
   });

@@ -14,12 +14,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { routes, type RouteDefinition } from '../../infra/routes.ts';
-import { visitorSecret } from '../../lib/store/secrets.ts';
-import { signVisitorToken } from '../../lib/visitors/token.ts';
+import { type RouteDefinition, routes } from '../../infra/routes.ts';
 import { MAX_BODY_BYTES } from '../../lib/http/handler.ts';
 import { COLLECTIONS, FIELD_CATALOGUE } from '../../lib/search/filter.ts';
-import { type World, sameTable, snapshot, world } from '../support/fixtures.ts';
+import { visitorSecret } from '../../lib/store/secrets.ts';
+import { signVisitorToken } from '../../lib/visitors/token.ts';
+import { sameTable, snapshot, type World, world } from '../support/fixtures.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
 
 const BATCH = 16;
@@ -143,7 +143,20 @@ const brokenJson = (valid: Record<string, Json> | undefined): fc.Arbitrary<strin
   return fc
     .oneof(
       fc.integer({ min: 1, max: text.length - 1 }).map((n) => text.slice(0, n)),
-      fc.constantFrom(`${text}}`, `${text},`, text.replace(/"/g, "'"), `${text.slice(0, -1)},}`, '{,}', '[', 'undefined', 'NaN', '{a:1}', '\u0000', '{"a":1}{"b":2}', '\ufeff{}x'),
+      fc.constantFrom(
+        `${text}}`,
+        `${text},`,
+        text.replace(/"/g, "'"),
+        `${text.slice(0, -1)},}`,
+        '{,}',
+        '[',
+        'undefined',
+        'NaN',
+        '{a:1}',
+        '\u0000',
+        '{"a":1}{"b":2}',
+        '\ufeff{}x',
+      ),
       fc.string({ minLength: 1, maxLength: 200 }),
     )
     .filter((t) => {
@@ -163,7 +176,22 @@ const deep = fc
   .chain((arrays) => fc.tuple(fc.integer({ min: 20, max: arrays ? 30_000 : 9_000 }), fc.constant(arrays)))
   .map(([depth, arrays]) => (arrays ? `${'['.repeat(depth)}1${']'.repeat(depth)}` : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`));
 
-const INTERNAL_FIELDS = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi5pk', 'entity', 'expiresAt', '_beforeSpam', '_extraData', '__proto__', 'constructor', 'prototype', '$where', ''];
+const INTERNAL_FIELDS = [
+  'pk',
+  'sk',
+  'gsi1pk',
+  'gsi1sk',
+  'gsi5pk',
+  'entity',
+  'expiresAt',
+  '_beforeSpam',
+  '_extraData',
+  '__proto__',
+  'constructor',
+  'prototype',
+  '$where',
+  '',
+];
 
 /** Filters a search must refuse with 400: foreign or internal fields, unknown operators, wrong kinds and shapes, limits. */
 function badFilter(collection: (typeof COLLECTIONS)[number]): fc.Arbitrary<Json> {
@@ -233,8 +261,30 @@ const badEnvelope = fc.constantFrom<Record<string, Json>>(
 
 /** Path ids that are not ids (encoded for the path), and a well-formed id of nothing. */
 const badId = fc.oneof(
-  fc.constantFrom('not-an-id', '1', '-1', '0', 'null', 'undefined', '..', '.', '%2e%2e', '%00', '%2F', '%5C', "'%20OR%201=1", '%', '%ZZ', '%E0%A4%A', '%C0%AF',
-    '00000000-0000-4000-8000-000000000000', 'ffffffff-ffff-ffff-ffff-ffffffffffff', '{id}', 'a'.repeat(2000), '%F0%9F%99%82'),
+  fc.constantFrom(
+    'not-an-id',
+    '1',
+    '-1',
+    '0',
+    'null',
+    'undefined',
+    '..',
+    '.',
+    '%2e%2e',
+    '%00',
+    '%2F',
+    '%5C',
+    "'%20OR%201=1",
+    '%',
+    '%ZZ',
+    '%E0%A4%A',
+    '%C0%AF',
+    '00000000-0000-4000-8000-000000000000',
+    'ffffffff-ffff-ffff-ffff-ffffffffffff',
+    '{id}',
+    'a'.repeat(2000),
+    '%F0%9F%99%82',
+  ),
   fc.string({ minLength: 1, maxLength: 60 }).map((s) => encodeURIComponent(s)),
   fc.uuid().map((u) => u.toUpperCase().replace(/-/g, '')),
 );
@@ -245,7 +295,16 @@ const badIdempotencyKey = fc.oneof(
 );
 
 const badAuthorization = fc.oneof(
-  fc.constantFrom('Bearer', 'Bearer ', 'Basic YWRtaW46YWRtaW4=', 'Bearer a.b.c', 'Bearer ...', 'bearer  x', 'Token abc', 'Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJhIn0.'),
+  fc.constantFrom(
+    'Bearer',
+    'Bearer ',
+    'Basic YWRtaW46YWRtaW4=',
+    'Bearer a.b.c',
+    'Bearer ...',
+    'bearer  x',
+    'Token abc',
+    'Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJhIn0.',
+  ),
   fc.string({ maxLength: 80 }).map((s) => `Bearer ${s.replace(/[^\x21-\x7e]/g, 'x')}`),
 );
 
@@ -255,7 +314,9 @@ function badQuery(r: RouteDefinition): fc.Arbitrary<string> {
   const set = (k: string, v: string) => new URLSearchParams({ ...valid, [k]: v }).toString();
   if (key(r) === 'GET /v1/sessions/{id}/messages') {
     return fc.oneof(
-      fc.tuple(fc.constantFrom('from', 'size'), fc.constantFrom('-1', 'abc', '1.5', 'NaN', 'Infinity', '-Infinity', '1e400', '9007199254740993', '[]', '1,2')).map(([k, v]) => set(k, v)),
+      fc
+        .tuple(fc.constantFrom('from', 'size'), fc.constantFrom('-1', 'abc', '1.5', 'NaN', 'Infinity', '-Infinity', '1e400', '9007199254740993', '[]', '1,2'))
+        .map(([k, v]) => set(k, v)),
       fc.constantFrom('size=0', 'size=10001', 'size=99999999', 'from=0&size=5&size=6', 'from=0&extra=1', 'where=%7B%7D', '__proto__=1', 'size=5&constructor=x'),
     );
   }
@@ -278,9 +339,9 @@ function badQuery(r: RouteDefinition): fc.Arbitrary<string> {
       'granularity=day',
       '',
     ),
-    fc.tuple(fc.constantFrom('line', 'type', 'granularity', 'from', 'to', 'channel', 'operator', 'group'), fc.string({ minLength: 1, maxLength: 300 })).map(([k, v]) =>
-      set(k, k === 'line' || k === 'channel' ? `x${v}` : `${v}\u0000`),
-    ),
+    fc
+      .tuple(fc.constantFrom('line', 'type', 'granularity', 'from', 'to', 'channel', 'operator', 'group'), fc.string({ minLength: 1, maxLength: 300 }))
+      .map(([k, v]) => set(k, k === 'line' || k === 'channel' ? `x${v}` : `${v}\u0000`)),
   );
 }
 
@@ -294,7 +355,9 @@ function fuzzFor(r: RouteDefinition): fc.Arbitrary<Omit<Fuzz, 'headers' | 'route
   const canSendBody = m !== 'GET';
   if (!r.auth && !r.visitor) {
     // Nothing to refuse on the public routes: junk query and headers must not break them.
-    out.push(fc.string({ maxLength: 50 }).map((q) => ({ kind: 'public-junk', method: m, path: `${r.path}?${encodeURIComponent(q)}=${encodeURIComponent(q)}` })));
+    out.push(
+      fc.string({ maxLength: 50 }).map((q) => ({ kind: 'public-junk', method: m, path: `${r.path}?${encodeURIComponent(q)}=${encodeURIComponent(q)}` })),
+    );
     return out;
   }
   // POST /v1/visitors reads no token: nothing to refuse in Authorization.
@@ -321,17 +384,27 @@ function fuzzFor(r: RouteDefinition): fc.Arbitrary<Omit<Fuzz, 'headers' | 'route
         body: json({ ...(body ?? {}), [body && k in body ? `${k}_x` : k]: v }),
       })),
     );
-    out.push(fc.constantFrom('__proto__', 'constructor', '__id', '_version', '_state', 'pk', 'entity').map((k) => ({
-      kind: 'unknown-field',
-      method: m,
-      path,
-      body: `${json(body ?? {}).slice(0, -1)}${body && Object.keys(body).length ? ',' : ''}"${k}":{"polluted":true}}`,
-    })));
-    out.push(badIdempotencyKey.map((k) => ({ kind: 'bad-idempotency-key', method: m, path, headers: { 'idempotency-key': k }, ...(body ? { body: json(body) } : {}) })));
     out.push(
-      fc.constantFrom('text/plain', 'application/xml', 'multipart/form-data; boundary=x', '', 'application/json; charset=utf-7').chain((ct) =>
-        brokenJson(body).map((text) => ({ kind: 'odd-content-type', method: m, path, headers: { 'content-type': ct }, body: text })),
-      ),
+      fc.constantFrom('__proto__', 'constructor', '__id', '_version', '_state', 'pk', 'entity').map((k) => ({
+        kind: 'unknown-field',
+        method: m,
+        path,
+        body: `${json(body ?? {}).slice(0, -1)}${body && Object.keys(body).length ? ',' : ''}"${k}":{"polluted":true}}`,
+      })),
+    );
+    out.push(
+      badIdempotencyKey.map((k) => ({
+        kind: 'bad-idempotency-key',
+        method: m,
+        path,
+        headers: { 'idempotency-key': k },
+        ...(body ? { body: json(body) } : {}),
+      })),
+    );
+    out.push(
+      fc
+        .constantFrom('text/plain', 'application/xml', 'multipart/form-data; boundary=x', '', 'application/json; charset=utf-7')
+        .chain((ct) => brokenJson(body).map((text) => ({ kind: 'odd-content-type', method: m, path, headers: { 'content-type': ct }, body: text }))),
     );
     if (body) {
       const keys = Object.keys(body);
@@ -366,12 +439,17 @@ function fuzzFor(r: RouteDefinition): fc.Arbitrary<Omit<Fuzz, 'headers' | 'route
       }
     } else {
       // Routes that take no body: any content is refused.
-      out.push(fc.jsonValue({ maxDepth: 3 }).filter((v) => !['', '{}'].includes(JSON.stringify(v).trim()) && JSON.stringify(v) !== undefined).map((v) => ({
-        kind: 'body-on-bodiless-route',
-        method: m,
-        path,
-        body: JSON.stringify(v),
-      })));
+      out.push(
+        fc
+          .jsonValue({ maxDepth: 3 })
+          .filter((v) => !['', '{}'].includes(JSON.stringify(v).trim()) && JSON.stringify(v) !== undefined)
+          .map((v) => ({
+            kind: 'body-on-bodiless-route',
+            method: m,
+            path,
+            body: JSON.stringify(v),
+          })),
+      );
     }
   }
   return out;
@@ -406,7 +484,12 @@ interface Answer {
 
 async function send(f: Fuzz): Promise<Answer> {
   const headers: Record<string, string> = { 'content-type': 'application/json', ...f.headers };
-  const res = await fetch(`${host.url}${f.path}`, { method: f.method, headers, ...(f.body !== undefined ? { body: f.body } : {}), signal: AbortSignal.timeout(30_000) });
+  const res = await fetch(`${host.url}${f.path}`, {
+    method: f.method,
+    headers,
+    ...(f.body !== undefined ? { body: f.body } : {}),
+    signal: AbortSignal.timeout(30_000),
+  });
   const text = await res.text();
   let body: unknown;
   try {
@@ -434,14 +517,32 @@ function problemWith(f: Fuzz, a: Answer): string | undefined {
   if (f.kind === 'bad-authorization' && a.status !== 401) return `bad Authorization answered ${a.status}, not 401`;
   // Other roles may meet a role check (403/404) before a check of the request's meaning.
   if (!f.asAdmin) return undefined;
-  if (['broken-json', 'odd-content-type', 'bad-filter', 'bad-search-envelope', 'bad-query', 'bad-idempotency-key', 'huge-string', 'deep-nesting', 'wrong-type', 'unknown-field', 'not-an-object', 'body-on-bodiless-route'].includes(f.kind) && a.status !== 400) {
+  if (
+    [
+      'broken-json',
+      'odd-content-type',
+      'bad-filter',
+      'bad-search-envelope',
+      'bad-query',
+      'bad-idempotency-key',
+      'huge-string',
+      'deep-nesting',
+      'wrong-type',
+      'unknown-field',
+      'not-an-object',
+      'body-on-bodiless-route',
+    ].includes(f.kind) &&
+    a.status !== 400
+  ) {
     return `${f.kind} answered ${a.status}, not 400`;
   }
-  if (f.kind === 'bad-idempotency-key' && !(p.errors as { path: string }[]).some((e) => e.path === 'headers.idempotency-key')) return 'bad Idempotency-Key not named';
+  if (f.kind === 'bad-idempotency-key' && !(p.errors as { path: string }[]).some((e) => e.path === 'headers.idempotency-key'))
+    return 'bad Idempotency-Key not named';
   return undefined;
 }
 
-const describeFuzz = (f: Fuzz) => `${f.kind}: ${f.method} ${f.path.slice(0, 200)} ${JSON.stringify(f.headers).slice(0, 200)} body=${(f.body ?? '').slice(0, 300)}`;
+const describeFuzz = (f: Fuzz) =>
+  `${f.kind}: ${f.method} ${f.path.slice(0, 200)} ${JSON.stringify(f.headers).slice(0, 200)} body=${(f.body ?? '').slice(0, 300)}`;
 
 // ------------------------------------------------------------------------------- tests
 
@@ -490,7 +591,18 @@ describe('hostile input', () => {
     assert.ok(sent >= RUNS * BATCH, `sent ${sent}`);
     const uncovered = routes.map(key).filter((k) => !perRoute.has(k));
     assert.deepEqual(uncovered, [], 'routes the fuzz never reached');
-    for (const k of ['broken-json', 'wrong-type', 'unknown-field', 'huge-string', 'deep-nesting', 'oversize', 'bad-id', 'bad-query', 'bad-filter', 'bad-idempotency-key']) {
+    for (const k of [
+      'broken-json',
+      'wrong-type',
+      'unknown-field',
+      'huge-string',
+      'deep-nesting',
+      'oversize',
+      'bad-id',
+      'bad-query',
+      'bad-filter',
+      'bad-idempotency-key',
+    ]) {
       assert.ok((perKind.get(k) ?? 0) > 20, `too few ${k} requests: ${perKind.get(k) ?? 0}`);
     }
   });

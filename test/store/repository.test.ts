@@ -10,6 +10,7 @@ import { configureLocalEnvironment } from '../../infra/local/env.ts';
 import { ChatlinesError } from '../../lib/errors.ts';
 import { nowIso } from '../../lib/ids.ts';
 import type { Client, Session } from '../../lib/model/schemas.ts';
+import { changed, historyMessage, newMessage, openSession } from '../../lib/sessions/session.ts';
 import { getItem, putNew, resetUsage, usage } from '../../lib/store/db.ts';
 import { openSessionGuardKey } from '../../lib/store/keys.ts';
 import {
@@ -20,11 +21,10 @@ import {
   insertSession,
   lastMessage,
   listMessages,
-  openSessionId,
   OpenSessionRace,
+  openSessionId,
   releaseOpenGuard,
 } from '../../lib/store/repository.ts';
-import { changed, historyMessage, newMessage, openSession } from '../../lib/sessions/session.ts';
 
 const LINE = randomUUID();
 const CHANNEL = randomUUID();
@@ -125,8 +125,9 @@ describe('changing sessions', () => {
     });
     assert.equal(await getItem(openSessionGuardKey(CHANNEL, c.__id)), undefined);
     const message = newMessage({ session: session.__id, type: 'text', author: 'client', body: 'late', client: c.__id, now: nowIso() });
-    await assert.rejects(appendMessages(closed, [message], ['Waiting', 'AssignedToBot', 'AssignedToOperator']), (e: unknown) =>
-      e instanceof ChatlinesError && e.kind === 'conflict',
+    await assert.rejects(
+      appendMessages(closed, [message], ['Waiting', 'AssignedToBot', 'AssignedToOperator']),
+      (e: unknown) => e instanceof ChatlinesError && e.kind === 'conflict',
     );
   });
 
@@ -145,11 +146,21 @@ describe('messages', () => {
   it('come back in order, with from/size, and the last one by one Query', async () => {
     const { session, client: c } = await open('gina');
     for (let i = 0; i < 12; i++) {
-      await appendMessages(session, [newMessage({ session: session.__id, type: 'text', author: 'client', body: `m${i}`, client: c.__id, now: nowIso() })], ['Waiting']);
+      await appendMessages(
+        session,
+        [newMessage({ session: session.__id, type: 'text', author: 'client', body: `m${i}`, client: c.__id, now: nowIso() })],
+        ['Waiting'],
+      );
     }
     const all = await listMessages(session.__id, 0, 100);
-    assert.deepEqual(all.slice(1).map((m) => m.body), Array.from({ length: 12 }, (_, i) => `m${i}`));
-    assert.deepEqual((await listMessages(session.__id, 3, 4)).map((m) => m.body), ['m2', 'm3', 'm4', 'm5']);
+    assert.deepEqual(
+      all.slice(1).map((m) => m.body),
+      Array.from({ length: 12 }, (_, i) => `m${i}`),
+    );
+    assert.deepEqual(
+      (await listMessages(session.__id, 3, 4)).map((m) => m.body),
+      ['m2', 'm3', 'm4', 'm5'],
+    );
     resetUsage();
     assert.equal((await lastMessage(session.__id))?.body, 'm11');
     assert.equal(usage.calls, 1);

@@ -2,8 +2,9 @@
  * Building blocks for API tests: tokens for each role, a line with a channel, online operators,
  * and a full-table snapshot to prove that a refused call changed nothing (test-only Scan).
  */
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+
 import assert from 'node:assert/strict';
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { TestHost } from './host.ts';
 
 export interface World {
@@ -56,7 +57,11 @@ function sortedKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortedKeys);
   if (value && typeof value === 'object' && !(value instanceof Uint8Array)) {
     const object = value as Record<string, unknown>;
-    return Object.fromEntries(Object.keys(object).sort().map((k) => [k, sortedKeys(object[k])]));
+    return Object.fromEntries(
+      Object.keys(object)
+        .sort()
+        .map((k) => [k, sortedKeys(object[k])]),
+    );
   }
   return value instanceof Uint8Array ? Buffer.from(value).toString('base64') : value;
 }
@@ -92,6 +97,11 @@ export function sameTable(before: string[], after: string[], message = 'the tabl
   const added = after.filter((x) => !was.has(x));
   const removed = before.filter((x) => !is.has(x));
   if (added.length || removed.length) {
-    assert.fail(`${message}: ${added.length} items new or changed, ${removed.length} gone or changed; e.g.\n  ${[...added, ...removed].slice(0, 3).map((x) => x.slice(0, 400)).join('\n  ')}`);
+    assert.fail(
+      `${message}: ${added.length} items new or changed, ${removed.length} gone or changed; e.g.\n  ${[...added, ...removed]
+        .slice(0, 3)
+        .map((x) => x.slice(0, 400))
+        .join('\n  ')}`,
+    );
   }
 }

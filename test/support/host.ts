@@ -6,12 +6,12 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { logger } from '../../lib/observability.ts';
 import { ensureTable } from '../../infra/local/dynamodb.ts';
 import { configureLocalEnvironment } from '../../infra/local/env.ts';
+import { type EventWorkers, startEventWorkers } from '../../infra/local/events.ts';
 import { startHost } from '../../infra/local/host.ts';
-import { startEventWorkers, type EventWorkers } from '../../infra/local/events.ts';
-import { loadOrCreateDevKey, signToken, type DevKey, type SignOptions, type TokenClaims } from '../../infra/local/jwt.ts';
+import { type DevKey, loadOrCreateDevKey, type SignOptions, signToken, type TokenClaims } from '../../infra/local/jwt.ts';
+import { logger } from '../../lib/observability.ts';
 import { checkResponse, responseCheckEnabled } from './openapi-check.ts';
 
 export interface TestHost {

@@ -9,7 +9,7 @@ import { LineSessionState } from '../../lib/model/enums.ts';
 import type { Line, Operator, Session } from '../../lib/model/schemas.ts';
 import { decide, type SessionAction } from '../../lib/sessions/commands.ts';
 import { openSession } from '../../lib/sessions/session.ts';
-import { TRANSITIONS, transition, transitionsMarkdown, type SessionCommand } from '../../lib/sessions/transitions.ts';
+import { type SessionCommand, TRANSITIONS, transition, transitionsMarkdown } from '../../lib/sessions/transitions.ts';
 
 const STATES = Object.values(LineSessionState);
 const NOW = '2026-01-01T10:00:00.000Z';
@@ -63,7 +63,14 @@ const op = (sub: string, status: 'online' | 'offline' = 'online', groups = ['sup
 const operatorCaller = (sub: string): Caller => ({ sub, roles: ['operator'], groups: ['support'], channels: [] });
 const supervisor: Caller = { sub: 'sup', roles: ['supervisor'], groups: ['leads'], channels: [] };
 const queued = (): Session =>
-  openSession({ line: line.__id, channel: '00000000-0000-4000-8000-000000000002', client: '00000000-0000-4000-8000-000000000003', state: 'Waiting', by: 'x', now: NOW });
+  openSession({
+    line: line.__id,
+    channel: '00000000-0000-4000-8000-000000000002',
+    client: '00000000-0000-4000-8000-000000000003',
+    state: 'Waiting',
+    by: 'x',
+    now: NOW,
+  });
 
 function refusal(fn: () => unknown): ChatlinesError {
   try {
@@ -119,7 +126,13 @@ describe('command rules (pure)', () => {
     const s = queued();
     const bad = refusal(() => decide(s, line, { now: NOW }, supervisor, { command: 'save', apps: [{ code: 'contacts', id: '1' }] }));
     assert.equal(bad.kind, 'invalid');
-    const d = decide(s, line, { now: NOW }, supervisor, { command: 'save', apps: [{ code: 'deals', id: '1' }, { code: 'deals', id: '1' }] });
+    const d = decide(s, line, { now: NOW }, supervisor, {
+      command: 'save',
+      apps: [
+        { code: 'deals', id: '1' },
+        { code: 'deals', id: '1' },
+      ],
+    });
     assert.deepEqual(d.after._apps, [{ code: 'deals', id: '1' }]);
     assert.equal(decide(s, line, { now: NOW }, supervisor, { command: 'save', name: s.__name }).unchanged, true);
   });
