@@ -1,6 +1,6 @@
 /** Routing (issue 14): line routing settings, operator capacity overrides, a session's place in the queue. */
 import { named, type RouteSpec } from '../../lib/http/spec.ts';
-import { IdParams, OperatorCapacityBody, OperatorParams, QueuePositionSchema } from '../../lib/model/schemas.ts';
+import { IdParams, LineOperatorsSchema, OperatorCapacityBody, OperatorParams, QueuePositionSchema } from '../../lib/model/schemas.ts';
 import { Operator } from './components.ts';
 
 export const setOperatorCapacity = {
@@ -32,4 +32,17 @@ export const getSessionQueue = {
 } as const satisfies RouteSpec;
 
 /** `PATCH /v1/lines/{id}` (with `_routing`) is core's `updateLine`: one update for every line setting. */
-export const routingRoutes: readonly RouteSpec[] = [setOperatorCapacity, getSessionQueue];
+export const listLineOperators = {
+  method: 'GET',
+  path: '/v1/lines/{id}/operators',
+  function: 'list-line-operators',
+  access: 'read',
+  auth: true,
+  summary: "The line's online operators with their active sessions and the capacity that applies to each (the line's staff).",
+  tag: 'operators',
+  params: IdParams,
+  responses: { 200: { description: 'Online operators, most loaded first', body: named('LineOperators', LineOperatorsSchema) } },
+  problems: [403, 404],
+} as const satisfies RouteSpec;
+
+export const routingRoutes: readonly RouteSpec[] = [setOperatorCapacity, getSessionQueue, listLineOperators];

@@ -375,3 +375,8 @@ export const UpdateClientBody = z.strictObject({
 
 /** `GET /v1/sessions/{id}/messages`: the messages in order, as a JSON array (the seed's `getAllMessages()`). */
 export const MessagesResponse = z.array(MessageSchema);
+
+/** `GET /v1/lines/{id}/operators`: the line's online operators, each with the capacity that applies to it. */
+export const LineOperatorsSchema = z.object({
+  items: z.array(OperatorSchema.extend({ effectiveCapacity: z.number().int().nullable() })),
+});

@@ -417,6 +417,13 @@ const MATRIX: Row[] = [
   },
   // ---- routing (issue 14)
   {
+    route: 'GET /v1/lines/{id}/operators',
+    cases: LINES,
+    // The line's staff; the bot sees the line but not its people (403); other lines' staff and integrations: 404.
+    expect: { admin: [200, 200], supervisor: [200, 404], operator: [200, 404], offline: [200, 404], bot: [403, 404], integration: [404, 404] },
+    request: async (_r, c) => ({ path: `/v1/lines/${lineOf(c)}/operators` }),
+  },
+  {
     route: 'PATCH /v1/lines/{id}',
     variant: 'routing',
     cases: LINES,

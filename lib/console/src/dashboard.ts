@@ -23,6 +23,9 @@ const TITLES: Record<string, string> = {
   processedSessions: 'Processed sessions',
   botAnswerShare: 'Bot share',
   queueWait: 'Queue wait',
+  sla_met_share_firstResponse: 'SLA met: first response',
+  sla_met_share_nextResponse: 'SLA met: next response',
+  sla_met_share_resolution: 'SLA met: resolution',
 };
 /** SLA metrics appear when the API has them (timers); the dashboard plots whatever `sla*` series it gets. */
 const isPlotted = (type: string) => type in TITLES || type.toLowerCase().startsWith('sla');
@@ -105,7 +108,7 @@ export function dashboard(root: HTMLElement, _me: Identity): () => void {
   async function refreshLive() {
     for (const line of lines) {
       const el = live.get(line.__id)!;
-      const [waiting, held] = await Promise.all([
+      const [waiting, held, online] = await Promise.all([
         search<Session>('sessions', {
           where: { and: [{ eq: ['_line', line.__id] }, { eq: ['_state', 'Waiting'] }] },
           size: 1,
@@ -113,11 +116,21 @@ export function dashboard(root: HTMLElement, _me: Identity): () => void {
           sort: [{ field: '__createdAt', ascending: true }],
         }),
         search<Session>('sessions', { where: { and: [{ eq: ['_line', line.__id] }, { eq: ['_state', 'AssignedToOperator'] }] }, size: 1000 }),
+        // Who is online, with the capacity that applies to each (routing's presence index).
+        api<{ items: { __id: string; activeSessions: number; effectiveCapacity: number | null }[] }>('GET', `/v1/lines/${line.__id}/operators`).catch(() => ({
+          items: [],
+        })),
       ]);
       const oldest = waiting.items[0];
-      const load = new Map<string, number>();
-      for (const s of held.items) if (s._userId) load.set(s._userId, (load.get(s._userId) ?? 0) + 1);
-      const capacity = (line._routing as { capacity?: number } | undefined)?.capacity;
+      const load = new Map<string, { n: number; capacity: number | null; online: boolean }>();
+      for (const o of online.items) load.set(o.__id, { n: 0, capacity: o.effectiveCapacity, online: true });
+      const lineCapacity = (line._routing as { capacity?: number | null } | undefined)?.capacity ?? null;
+      for (const s of held.items) {
+        if (!s._userId) continue;
+        const entry = load.get(s._userId) ?? { n: 0, capacity: lineCapacity, online: false };
+        entry.n += 1;
+        load.set(s._userId, entry);
+      }
       const breaches = (line._slaBreachesToday as number | undefined) ?? null;
       mount(
         el,
@@ -126,8 +139,8 @@ export function dashboard(root: HTMLElement, _me: Identity): () => void {
           { class: 'stats' },
           h('div', {}, h('dt', {}, 'In the queue'), h('dd', { 'data-stat': 'queue' }, String(waiting.total ?? waiting.items.length))),
           h('div', {}, h('dt', {}, 'Oldest wait'), h('dd', { 'data-stat': 'oldest' }, oldest ? duration(Date.now() - Date.parse(oldest.__createdAt)) : '—')),
-          h('div', {}, h('dt', {}, 'Operators with sessions'), h('dd', {}, String(load.size))),
-          h('div', {}, h('dt', {}, 'SLA breaches today'), h('dd', { title: 'Needs the line’s SLA timers' }, breaches === null ? '—' : String(breaches))),
+          h('div', {}, h('dt', {}, 'Operators online'), h('dd', { 'data-stat': 'online' }, String(online.items.length))),
+          h('div', {}, h('dt', {}, 'SLA breaches today'), h('dd', { title: 'Not in the API yet' }, breaches === null ? '—' : String(breaches))),
         ),
         load.size
           ? h(
@@ -137,18 +150,26 @@ export function dashboard(root: HTMLElement, _me: Identity): () => void {
               h(
                 'thead',
                 {},
-                h('tr', {}, h('th', { scope: 'col' }, 'Operator'), h('th', { scope: 'col' }, 'Active sessions'), h('th', { scope: 'col' }, 'Capacity')),
+                h(
+                  'tr',
+                  {},
+                  h('th', { scope: 'col' }, 'Operator'),
+                  h('th', { scope: 'col' }, 'Active sessions'),
+                  h('th', { scope: 'col' }, 'Capacity'),
+                  h('th', { scope: 'col' }, 'Status'),
+                ),
               ),
               h(
                 'tbody',
                 {},
-                [...load].map(([op, n]) =>
+                [...load].map(([op, { n, capacity, online: isOnline }]) =>
                   h(
                     'tr',
                     {},
                     h('th', { scope: 'row' }, op),
                     h('td', {}, h('meter', { min: 0, max: capacity ?? Math.max(n, 3), value: n, 'aria-label': `${op} load` }), ` ${n}`),
                     h('td', {}, capacity ?? '—'),
+                    h('td', {}, isOnline ? 'online' : 'offline'),
                   ),
                 ),
               ),
