@@ -119,7 +119,7 @@ export function eventsMarkdown(e: EventsResult, row: (cells: unknown[]) => strin
     ]),
     row([
       'table cost per event (consumer)',
-      `${e.perEvent.calls} round trips, ${e.perEvent.rcu} RCU, ${e.perEvent.wcu} WCU (with ${e.perEvent.deliveriesPerEvent} delivery per event: create, claim, outcome)`,
+      `${e.perEvent.calls} round trips, ${e.perEvent.rcu} RCU, ${e.perEvent.wcu} WCU (one webhook delivery per event: a check, the attempt, one record; plus the live event log)`,
     ]),
     row([
       'stream reads',
