@@ -175,7 +175,7 @@ export function costMarkdown(c: CostResult, row: (cells: unknown[]) => string): 
       `${c.connectChatPer1000} (8 messages × $${c.prices.connectChatPerMessage})`,
     ]),
     '',
-    `Prices (${c.prices.region}, ${c.prices.date}): DynamoDB on-demand $${c.prices.dynamoWriteUnitPerMillion}/M write units, $${c.prices.dynamoReadUnitPerMillion}/M read units; Lambda arm64 $${c.prices.lambdaRequestPerMillion}/M requests, $${c.prices.lambdaArmGbSecond}/GB-s; HTTP API $${c.prices.httpApiRequestPerMillion}/M requests; EventBridge $${c.prices.eventBridgeCustomEventPerMillion}/M custom events; DynamoDB Streams read by Lambda: free. Storage, logs, data transfer and free tiers are left out. The live event log (for `resume`) is in the consumer's share (locally its sink runs in the consumer; in AWS the live fan-out writes it); live frames' `postToConnection` calls and timers are not in this walk.`,
+    `Prices (${c.prices.region}, ${c.prices.date}): DynamoDB on-demand $${c.prices.dynamoWriteUnitPerMillion}/M write units, $${c.prices.dynamoReadUnitPerMillion}/M read units; Lambda arm64 $${c.prices.lambdaRequestPerMillion}/M requests, $${c.prices.lambdaArmGbSecond}/GB-s; HTTP API $${c.prices.httpApiRequestPerMillion}/M requests; EventBridge $${c.prices.eventBridgeCustomEventPerMillion}/M custom events; DynamoDB Streams read by Lambda: free. Storage, logs, data transfer and free tiers are left out. The live event log (for resume) is in the consumer's share (locally its sink runs in the consumer; in AWS the live fan-out writes it); live frames' postToConnection calls and timers are not in this walk.`,
     '',
   ];
 }

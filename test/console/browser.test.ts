@@ -150,8 +150,13 @@ describe('the console in Chromium', { skip }, () => {
     await page.locator('[data-stat=queue]').filter({ hasText: /^1$/ }).waitFor({ timeout: 15_000 });
     await page.getByRole('table').getByRole('rowheader', { name: 'alice' }).waitFor();
     // Who is online (GET /v1/lines/{id}/operators): alice, online since the first test.
-    await page.locator('[data-stat=online]').filter({ hasText: /^[1-9]\d*$/ }).waitFor({ timeout: 15_000 });
+    await page
+      .locator('[data-stat=online]')
+      .filter({ hasText: /^[1-9]\d*$/ })
+      .waitFor({ timeout: 15_000 });
     assert.equal(await page.getByRole('row', { name: /alice/ }).getByRole('cell', { name: 'online' }).count(), 1);
+    // The line has no SLA policy: no breaches to count today.
+    assert.equal(await page.locator('[data-stat=sla-breaches]').textContent(), '—');
     for (const metric of ['responseTime', 'firstResponseTime', 'sessionDuration', 'processedSessions', 'queueWait', 'botAnswerShare', 'waitingTime']) {
       await page.locator(`figure[data-metric=${metric}] canvas`).waitFor();
     }

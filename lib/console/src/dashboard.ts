@@ -11,7 +11,7 @@ import { duration, h, mount } from './dom.ts';
 import { watch } from './live.ts';
 
 interface MetricsResponse {
-  metrics: { type: string; unit: 'ms' | 'ratio' | 'count'; series?: { period: string; value: number | null }[] }[];
+  metrics: { type: string; unit: 'ms' | 'ratio' | 'count'; series?: { period: string; value: number | null; sum?: number; count?: number }[] }[];
   asOf: string | null;
 }
 
@@ -121,6 +121,11 @@ export function dashboard(root: HTMLElement, _me: Identity): () => void {
           items: [],
         })),
       ]);
+      // SLA breaches today, as of the last aggregation: per policy, today's sessions that missed it
+      // (`count - sum` of the sla_met_share series: each session counts 1 when met, 0 when missed).
+      const today = new Date().toISOString().slice(0, 10);
+      const slaToday = await api<MetricsResponse>('GET', `/v1/metrics?line=${line.__id}&granularity=day&from=${today}&to=${today}`).catch(() => undefined);
+      const slaSeries = (slaToday?.metrics ?? []).filter((m) => m.type.startsWith('sla_met_share'));
       const oldest = waiting.items[0];
       const load = new Map<string, { n: number; capacity: number | null; online: boolean }>();
       for (const o of online.items) load.set(o.__id, { n: 0, capacity: o.effectiveCapacity, online: true });
@@ -131,7 +136,11 @@ export function dashboard(root: HTMLElement, _me: Identity): () => void {
         entry.n += 1;
         load.set(s._userId, entry);
       }
-      const breaches = (line._slaBreachesToday as number | undefined) ?? null;
+      const sla = (line as { _sla?: Record<string, number | undefined> | null })._sla;
+      const hasSla = !!sla && Object.values(sla).some((v) => v !== undefined);
+      const breaches = hasSla
+        ? slaSeries.reduce((total, m) => total + (m.series ?? []).reduce((n, p) => n + Math.max(0, (p.count ?? 0) - (p.sum ?? 0)), 0), 0)
+        : null;
       mount(
         el,
         h(
@@ -140,7 +149,16 @@ export function dashboard(root: HTMLElement, _me: Identity): () => void {
           h('div', {}, h('dt', {}, 'In the queue'), h('dd', { 'data-stat': 'queue' }, String(waiting.total ?? waiting.items.length))),
           h('div', {}, h('dt', {}, 'Oldest wait'), h('dd', { 'data-stat': 'oldest' }, oldest ? duration(Date.now() - Date.parse(oldest.__createdAt)) : '—')),
           h('div', {}, h('dt', {}, 'Operators online'), h('dd', { 'data-stat': 'online' }, String(online.items.length))),
-          h('div', {}, h('dt', {}, 'SLA breaches today'), h('dd', { title: 'Not in the API yet' }, breaches === null ? '—' : String(breaches))),
+          h(
+            'div',
+            {},
+            h('dt', {}, 'SLA breaches today'),
+            h(
+              'dd',
+              { 'data-stat': 'sla-breaches', title: 'Sessions that missed an SLA policy today, as of the last metrics aggregation (— : the line has no SLA)' },
+              breaches === null ? '—' : String(breaches),
+            ),
+          ),
         ),
         load.size
           ? h(
