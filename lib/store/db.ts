@@ -157,10 +157,15 @@ export async function getItem(key: { pk: string; sk: string }, consistent = true
  */
 export async function getItems(keys: { pk: string; sk: string }[]): Promise<(Item | undefined)[]> {
   if (keys.length === 0) return [];
-  if (keys.length === 1) return [await getItem(keys[0]!)];
+  // BatchGetItem refuses a request that names one key twice: ask once, answer every position.
+  const unique = [...new Map(keys.map((k) => [`${k.pk}\u0000${k.sk}`, k])).values()];
+  if (unique.length === 1) {
+    const item = await getItem(unique[0]!);
+    return keys.map(() => item);
+  }
   return run(async () => {
     const found = new Map<string, Item>();
-    let pending: Record<string, unknown>[] = keys;
+    let pending: Record<string, unknown>[] = unique;
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt > 5) throw new ChatlinesError('throttled', 'the database is throttling requests; retry later');
       const out = await db().send(

@@ -11,7 +11,7 @@ import { ChatlinesError } from '../../lib/errors.ts';
 import { nowIso } from '../../lib/ids.ts';
 import type { Client, Session } from '../../lib/model/schemas.ts';
 import { changed, historyMessage, newMessage, openSession } from '../../lib/sessions/session.ts';
-import { getItem, putNew, resetUsage, usage } from '../../lib/store/db.ts';
+import { getItem, getItems, putNew, resetUsage, transact, usage } from '../../lib/store/db.ts';
 import { openSessionGuardKey } from '../../lib/store/keys.ts';
 import {
   appendMessages,
@@ -164,5 +164,23 @@ describe('messages', () => {
     resetUsage();
     assert.equal((await lastMessage(session.__id))?.body, 'm11');
     assert.equal(usage.calls, 1);
+  });
+});
+
+describe('batch reads', () => {
+  it('a key named twice is read once and answered at both positions (BatchGetItem refuses duplicates)', async () => {
+    const a = { pk: `DUP#${randomUUID()}`, sk: '#A' };
+    const b = { pk: `DUP#${randomUUID()}`, sk: '#B' };
+    await transact([putNew({ ...a, entity: 'test', n: 1 }), putNew({ ...b, entity: 'test', n: 2 })], 'test items');
+    const items = await getItems([a, b, a, { pk: 'DUP#none', sk: '#X' }]);
+    assert.deepEqual(
+      items.map((i) => i?.n),
+      [1, 2, 1, undefined],
+    );
+    const same = await getItems([b, b]);
+    assert.deepEqual(
+      same.map((i) => i?.n),
+      [2, 2],
+    );
   });
 });
