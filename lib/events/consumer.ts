@@ -34,18 +34,12 @@ export function registerSink(sink: EventSink): void {
   if (!sinks.some((s) => s.name === sink.name)) sinks.push(sink);
 }
 
-async function readInChunks(keys: { pk: string; sk: string }[]) {
-  const out: (Record<string, unknown> | undefined)[] = [];
-  for (let i = 0; i < keys.length; i += 100) out.push(...(await getItems(keys.slice(i, i + 100))));
-  return out;
-}
-
 /** The events of some stream records, in record order, completed with their messages. */
 export async function eventsOfRecords(records: readonly ChangeRecord[]): Promise<ChatlinesEvent[]> {
   const drafts = records.flatMap((r) => eventsOfRecord(r));
   const wanted = drafts.filter((d) => d.message).map((d) => d.message!);
   if (wanted.length === 0) return drafts.map((d) => d.event);
-  const messageItems = await readInChunks(wanted.map((m) => ({ pk: sessionKey(m.session).pk, sk: messageSortKey(m.id) })));
+  const messageItems = await getItems(wanted.map((m) => ({ pk: sessionKey(m.session).pk, sk: messageSortKey(m.id) })));
   const messages = new Map<string, Message>();
   for (const item of messageItems) if (item) messages.set(String(item.__id), readMessage(item));
   // Replies that go out to a messenger name the client's account: read those clients.
@@ -57,7 +51,7 @@ export async function eventsOfRecords(records: readonly ChangeRecord[]): Promise
   }
   const clients = new Map<string, Client>();
   if (clientIds.size > 0) {
-    for (const item of await readInChunks([...clientIds].map((id) => clientKey(id)))) if (item) clients.set(String(item.__id), readClient(item));
+    for (const item of await getItems([...clientIds].map((id) => clientKey(id)))) if (item) clients.set(String(item.__id), readClient(item));
   }
   return drafts.map((d) => {
     const session = d.event.data.session as { _clients?: string[] } | undefined;
@@ -107,7 +101,7 @@ export async function targetsOf(events: readonly ChatlinesEvent[]): Promise<{ ta
   ];
   const endpoints = new Set<string>();
   if (outboundChannels.length > 0) {
-    const items = await readInChunks(outboundChannels.map((c) => channelDeliveryKey(c)));
+    const items = await getItems(outboundChannels.map((c) => channelDeliveryKey(c)));
     outboundChannels.forEach((c, i) => {
       if (items[i]?.url) endpoints.add(c);
     });
@@ -133,7 +127,7 @@ export async function targetsOf(events: readonly ChatlinesEvent[]): Promise<{ ta
 export async function deliver(events: readonly ChatlinesEvent[]): Promise<void> {
   const pairs = await targetsOf(events);
   if (pairs.length === 0) return;
-  const recorded = await readInChunks(pairs.map((p) => deliveryKey(p.target, p.event.id)));
+  const recorded = await getItems(pairs.map((p) => deliveryKey(p.target, p.event.id)));
   const endpoints = new Map<string, Promise<{ url: string; secret: string } | undefined>>();
   const byTarget = new Map<string, { target: DeliveryTarget; event: ChatlinesEvent }[]>();
   pairs.forEach((pair, i) => {

@@ -59,13 +59,10 @@ export async function linesById(ids: readonly string[]): Promise<Map<string, Lin
     const hit = cache.get(id);
     return !hit || now - hit.at > LINE_CACHE_MS;
   });
-  for (let i = 0; i < missing.length; i += 100) {
-    const chunk = missing.slice(i, i + 100);
-    const items = await getItems(chunk.map((id) => lineKey(id)));
-    chunk.forEach((id, j) => {
-      cache.set(id, { line: items[j] ? readLine(items[j]!) : undefined, at: now });
-    });
-  }
+  const items = await getItems(missing.map((id) => lineKey(id)));
+  missing.forEach((id, j) => {
+    cache.set(id, { line: items[j] ? readLine(items[j]!) : undefined, at: now });
+  });
   const out = new Map<string, Line>();
   for (const id of ids) {
     const line = cache.get(id)?.line;

@@ -35,13 +35,11 @@ export async function onlineOperatorsOf(groups: readonly string[]): Promise<Oper
       for (const item of items) ids.add(String(item.sk));
     }),
   );
-  const list = [...ids];
-  const out: Operator[] = [];
-  for (let i = 0; i < list.length; i += 100) {
-    const items = await getItems(list.slice(i, i + 100).map((id) => operatorKey(id)));
-    for (const item of items) if (item) out.push(readOperator(item));
-  }
-  return out.filter((o) => o.status === 'online');
+  const items = await getItems([...ids].map((id) => operatorKey(id)));
+  return items
+    .filter((item) => item !== undefined)
+    .map((item) => readOperator(item))
+    .filter((o) => o.status === 'online');
 }
 
 /** A line's waiting sessions in queue order (priority, then age). Eventually consistent (an index). */

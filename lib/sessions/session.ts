@@ -66,7 +66,8 @@ export function diffSession(before: Session | null, after: Session): SessionFiel
 export function historyMessage(
   before: Session | null,
   after: Session,
-  command: SessionCommand | 'create',
+  /** A command of the transitions table, the creation, or what a timer did (lib/timers). */
+  command: SessionCommand | 'create' | 'autoClose' | 'returnToQueue',
   by: string,
   options: { silent?: boolean } = {},
 ): Message {

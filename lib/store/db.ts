@@ -152,8 +152,9 @@ export async function getItem(key: { pk: string; sk: string }, consistent = true
 }
 
 /**
- * Several items by key in one strongly consistent BatchGetItem (one round trip; unprocessed
- * keys, which DynamoDB returns under load, are fetched again). Results follow `keys`' order.
+ * Several items by key in one strongly consistent BatchGetItem per 100 distinct keys (one round
+ * trip for up to 100; unprocessed keys, which DynamoDB returns under load, are fetched again).
+ * Results follow `keys`' order; a key named twice is read once.
  */
 export async function getItems(keys: { pk: string; sk: string }[]): Promise<(Item | undefined)[]> {
   if (keys.length === 0) return [];
@@ -165,21 +166,29 @@ export async function getItems(keys: { pk: string; sk: string }[]): Promise<(Ite
   }
   return run(async () => {
     const found = new Map<string, Item>();
-    let pending: Record<string, unknown>[] = unique;
-    for (let attempt = 0; pending.length > 0; attempt++) {
-      if (attempt > 5) throw new ChatlinesError('throttled', 'the database is throttling requests; retry later');
-      const out = await db().send(
-        new BatchGetCommand({
-          RequestItems: { [tableName()]: { Keys: pending, ConsistentRead: true } },
-          ReturnConsumedCapacity: 'TOTAL',
-        }),
-      );
-      account(out.ConsumedCapacity, 'read');
-      for (const item of out.Responses?.[tableName()] ?? []) found.set(`${String(item.pk)}\u0000${String(item.sk)}`, item as Item);
-      pending = (out.UnprocessedKeys?.[tableName()]?.Keys ?? []) as Record<string, unknown>[];
-    }
+    // BatchGetItem takes at most 100 keys: one call per 100 (in order), each retrying what it left unprocessed.
+    for (let start = 0; start < unique.length; start += BATCH_GET_MAX) await readBatch(unique.slice(start, start + BATCH_GET_MAX), found);
     return keys.map((k) => found.get(`${k.pk}\u0000${k.sk}`));
   });
+}
+
+/** The most keys one BatchGetItem may name. */
+const BATCH_GET_MAX = 100;
+
+async function readBatch(keys: { pk: string; sk: string }[], found: Map<string, Item>): Promise<void> {
+  let pending: Record<string, unknown>[] = keys;
+  for (let attempt = 0; pending.length > 0; attempt++) {
+    if (attempt > 5) throw new ChatlinesError('throttled', 'the database is throttling requests; retry later');
+    const out = await db().send(
+      new BatchGetCommand({
+        RequestItems: { [tableName()]: { Keys: pending, ConsistentRead: true } },
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    account(out.ConsumedCapacity, 'read');
+    for (const item of out.Responses?.[tableName()] ?? []) found.set(`${String(item.pk)}\u0000${String(item.sk)}`, item as Item);
+    pending = (out.UnprocessedKeys?.[tableName()]?.Keys ?? []) as Record<string, unknown>[];
+  }
 }
 
 export interface QueryPage {

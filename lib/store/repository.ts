@@ -562,22 +562,21 @@ export function takeOpenGuard(session: Session, latest: boolean): TransactItem {
   return latest ? { Put: { TableName: tableName(), Item: item } } : putNew(item);
 }
 
+/** A Put that replaces an item only while it is as it was read (its `__updatedAt`): optimistic concurrency for objects without a version. */
+function putUnchangedSince(item: Item, updatedAt: string): TransactItem {
+  return {
+    Put: {
+      TableName: tableName(),
+      Item: item,
+      ConditionExpression: '#u = :u',
+      ExpressionAttributeNames: { '#u': '__updatedAt' },
+      ExpressionAttributeValues: { ':u': updatedAt },
+    },
+  };
+}
+
 export async function updateClient(before: Client, after: Client, extra: TransactItem[] = []): Promise<void> {
-  await transact(
-    [
-      {
-        Put: {
-          TableName: tableName(),
-          Item: clientItem(after),
-          ConditionExpression: '#u = :u',
-          ExpressionAttributeNames: { '#u': '__updatedAt' },
-          ExpressionAttributeValues: { ':u': before.__updatedAt },
-        },
-      },
-      ...extra,
-    ],
-    'the client was changed concurrently',
-  );
+  await transact([putUnchangedSince(clientItem(after), before.__updatedAt), ...extra], 'the client was changed concurrently');
 }
 
 export async function updateChannel(before: Channel, after: Channel, extra: TransactItem[] = []): Promise<void> {
@@ -620,20 +619,6 @@ export function forgetLine(id: string): void {
 
 /** Replaces a line at the `__updatedAt` it was read at (a concurrent change: 409). */
 export async function replaceLine(before: Line, after: Line, extra: TransactItem[] = []): Promise<void> {
-  await transact(
-    [
-      {
-        Put: {
-          TableName: tableName(),
-          Item: lineItem(after),
-          ConditionExpression: '#u = :u',
-          ExpressionAttributeNames: { '#u': '__updatedAt' },
-          ExpressionAttributeValues: { ':u': before.__updatedAt },
-        },
-      },
-      ...extra,
-    ],
-    'the line was changed concurrently; read it again',
-  );
+  await transact([putUnchangedSince(lineItem(after), before.__updatedAt), ...extra], 'the line was changed concurrently; read it again');
   forgetLine(after.__id);
 }

@@ -44,12 +44,6 @@ export function breachMessage(session: Session, policy: TimerPolicy, seconds: nu
   };
 }
 
-/** A history entry of a session change made by a timer (`autoClose`, `returnToQueue`). */
-function timerHistory(before: Session, after: Session, command: 'autoClose' | 'returnToQueue'): Message {
-  const base = historyMessage(before, after, 'close', SYSTEM);
-  return { ...base, body: base.body.replace(/^close/, command), payload: { ...base.payload!, command } };
-}
-
 const deleteDue = (sortKey: string): TransactItem => ({ Delete: { TableName: tableName(), Key: dueItemKey(sortKey) } });
 
 /** The clock condition: the session's clock attribute still names this due item. */
@@ -164,13 +158,13 @@ async function autoClose(line: Line, session: Session, sortKey: string, at: stri
   const many = CHANNEL_TYPES_WITH_MANY_OPEN_SESSIONS.includes(channelType);
   // As a close by hand: on channels with several open sessions the guard points at the newest only.
   const guard = !many || (await openSessionId(session._channel, session._clients[0]!)) === session.__id ? [releaseOpenGuard(session)] : [];
-  await commitTimerChange(line, session, after, timerHistory(session, after, 'autoClose'), 'autoClose', sortKey, at, guard);
+  await commitTimerChange(line, session, after, historyMessage(session, after, 'autoClose', SYSTEM), 'autoClose', sortKey, at, guard);
 }
 
 /** Return to queue: the operator loses the session; it waits in its group's queue (routing takes it from there). */
 async function returnToQueue(line: Line, session: Session, sortKey: string, at: string): Promise<void> {
   const after = changed(session, { _state: 'Waiting', _userId: null, _botId: null, _lastActivityAt: at }, SYSTEM, at);
-  await commitTimerChange(line, session, after, timerHistory(session, after, 'returnToQueue'), 'returnToQueue', sortKey, at, []);
+  await commitTimerChange(line, session, after, historyMessage(session, after, 'returnToQueue', SYSTEM), 'returnToQueue', sortKey, at, []);
 }
 
 /** A clock whose effect no longer applies (e.g. a state it cannot act on): spent without effect. */

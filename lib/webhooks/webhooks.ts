@@ -9,7 +9,7 @@ import { canSeeWebhook, requireWebhookManager } from '../auth/policy.ts';
 import { conflict, notFound } from '../errors.ts';
 import { newId, nowIso } from '../ids.ts';
 import type { Line } from '../model/schemas.ts';
-import { getItem, queryPage, type TransactItem, tableName, transact, updateItem } from '../store/db.ts';
+import { getItem, putNew, queryPage, type TransactItem, tableName, transact, updateItem } from '../store/db.ts';
 import { ALL_WEBHOOKS_PARTITION, deliveryDueKeys, deliveryKey, INDEX, targetDeliveriesPartition, webhookIndexKeys, webhookKey } from '../store/keys.ts';
 import { findLine, getLineCached } from '../store/repository.ts';
 import { keyAttributesOf } from '../store/table.ts';
@@ -61,16 +61,7 @@ export async function createWebhook(
   const secret = newSecret();
   const created = { ...hook, secret };
   await transact(
-    [
-      {
-        Put: {
-          TableName: tableName(),
-          Item: { ...webhookKey(hook.__id), ...webhookIndexKeys(hook), entity: 'webhook', ...hook, secret },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      },
-      ...extra(created),
-    ],
+    [putNew({ ...webhookKey(hook.__id), ...webhookIndexKeys(hook), entity: 'webhook', ...hook, secret }), ...extra(created)],
     'the subscription could not be created',
   );
   return created;
