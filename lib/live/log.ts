@@ -12,7 +12,7 @@ import type { Caller } from '../auth/caller.ts';
 import type { ChatlinesEvent } from '../events/schema.ts';
 import type { Line } from '../model/schemas.ts';
 import { batchWrite, getItem, type Item, queryPage } from '../store/db.ts';
-import { eventLogIndexKeys, eventLogKey, eventLogPartition, eventLogSortKey, hourBucket, INDEX } from '../store/keys.ts';
+import { eventLogIndexKeys, eventLogKey, eventLogPartitions, eventLogSortKey, hourBucket, INDEX } from '../store/keys.ts';
 import { allLines, maySee } from './visibility.ts';
 
 /** How far back `resume` reaches (the contract: the last hour). */
@@ -47,14 +47,14 @@ const hoursBetween = (fromMs: number, toMs: number): string[] => {
   return out;
 };
 
-async function readPartition(line: string, hour: string, afterSortKey: string): Promise<{ sk: string; event: ChatlinesEvent }[]> {
+async function readPartition(partition: string, afterSortKey: string): Promise<{ sk: string; event: ChatlinesEvent }[]> {
   const out: { sk: string; event: ChatlinesEvent }[] = [];
   let lastKey: Record<string, unknown> | undefined;
   do {
     const page = await queryPage({
       IndexName: INDEX.eventLog,
       KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk > :after',
-      ExpressionAttributeValues: { ':pk': eventLogPartition(line, hour), ':after': afterSortKey },
+      ExpressionAttributeValues: { ':pk': partition, ':after': afterSortKey },
       ...(lastKey ? { ExclusiveStartKey: lastKey } : {}),
     });
     for (const item of page.items) out.push({ sk: String(item.gsi1sk), event: JSON.parse(String(item.event)) as ChatlinesEvent });
@@ -71,8 +71,8 @@ export interface Replay {
 
 /**
  * The events after `after` (an event id) that the caller may see, oldest first, from the last
- * hour: one GetItem for where to start, then one Query per line and hour bucket (two buckets
- * at most). `lines`: the caller's lines (`'all'` for an admin).
+ * hour: one GetItem for where to start, then one Query per line, hour bucket (two buckets
+ * at most) and shard of the log. `lines`: the caller's lines (`'all'` for an admin).
  */
 export async function eventsAfter(caller: Caller, after: string, lines: 'all' | readonly Line[], now = Date.now()): Promise<Replay> {
   const windowStart = now - RESUME_WINDOW_MS;
@@ -86,7 +86,9 @@ export async function eventsAfter(caller: Caller, after: string, lines: 'all' | 
   const targetLines = lines === 'all' ? await allLines() : lines;
   const hours = hoursBetween(fromMs, now + 60_000);
   const parts = await Promise.all(
-    targetLines.flatMap((line) => hours.map(async (hour) => ({ line, rows: await readPartition(line.__id, hour, afterSortKey) }))),
+    targetLines.flatMap((line) =>
+      hours.flatMap((hour) => eventLogPartitions(line.__id, hour).map(async (partition) => ({ line, rows: await readPartition(partition, afterSortKey) }))),
+    ),
   );
   const rows: { sk: string; event: ChatlinesEvent }[] = [];
   for (const { line, rows: found } of parts) for (const row of found) if (maySee(caller, line, row.event)) rows.push(row);

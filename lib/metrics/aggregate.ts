@@ -21,8 +21,9 @@ import { ChatlinesError } from '../errors.ts';
 import type { Message } from '../model/schemas.ts';
 import { getItem, type Item, queryPage, type TransactItem, tableName, transact } from '../store/db.ts';
 import {
-  CHANGE_SHARDS,
   changedAtOfSortKey,
+  changeShards,
+  changesFrom,
   changesPartition,
   hourBucket,
   INDEX,
@@ -104,10 +105,12 @@ export function hoursBetween(from: Date, to: Date): string[] {
 /** Sessions whose last change is at or after `from`: hour partitions × shards of gsi5. */
 async function changedSince(from: Date, to: Date, counter: { itemsRead: number }): Promise<ChangedSession[]> {
   const found = new Map<string, ChangedSession>();
-  const fromKey = from.toISOString();
+  // The index keeps the minute of a change: read from the minute `from` falls in.
+  const fromKey = changesFrom(from.toISOString());
+  const shards = changeShards();
   const changeKeys = keyAttributesOf(INDEX.changes);
   for (const hour of hoursBetween(from, to)) {
-    for (let shard = 0; shard < CHANGE_SHARDS; shard++) {
+    for (let shard = 0; shard < shards; shard++) {
       let lastKey: Record<string, unknown> | undefined;
       do {
         const page = await queryPage({

@@ -7,7 +7,7 @@
 import type { Line, Operator, Session } from '../model/schemas.ts';
 import { getItems, type Item, queryPage } from '../store/db.ts';
 import { readLine, readOperator, readSession } from '../store/items.ts';
-import { INDEX, LINES_PARTITION, lineSessionsByStatePartition, onlineGroupPartition, operatorKey } from '../store/keys.ts';
+import { allShards, INDEX, LINES_PARTITION, lineSessionsByStatePartition, lineShards, onlineGroupPartition, operatorKey } from '../store/keys.ts';
 import { keyAttributesOf } from '../store/table.ts';
 import { queueOrder } from './decide.ts';
 
@@ -42,16 +42,21 @@ export async function onlineOperatorsOf(groups: readonly string[]): Promise<Oper
     .filter((o) => o.status === 'online');
 }
 
-/** A line's waiting sessions in queue order (priority, then age). Eventually consistent (an index). */
+/** A line's waiting sessions in queue order (priority, then age), from every shard of its `Waiting` partition. Eventually consistent (an index). */
 export async function waitingSessions(lineId: string): Promise<Session[]> {
   const index = INDEX.lineSessionsByState;
-  const items = await queryAll({
-    IndexName: index,
-    KeyConditionExpression: '#pk = :pk',
-    ExpressionAttributeNames: { '#pk': keyAttributesOf(index).pk },
-    ExpressionAttributeValues: { ':pk': lineSessionsByStatePartition(lineId, 'Waiting') },
-  });
-  return items
+  const shards = await Promise.all(
+    allShards(lineSessionsByStatePartition(lineId, 'Waiting'), lineShards()).map((pk) =>
+      queryAll({
+        IndexName: index,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': keyAttributesOf(index).pk },
+        ExpressionAttributeValues: { ':pk': pk },
+      }),
+    ),
+  );
+  return shards
+    .flat()
     .map((i) => readSession(i))
     .filter((s) => s._state === 'Waiting')
     .sort(queueOrder);
@@ -60,21 +65,23 @@ export async function waitingSessions(lineId: string): Promise<Session[]> {
 /** The newest sessions of a line taken by operators (for the queue estimate): newest first, at most `limit`. */
 export async function recentlyAssigned(lineId: string, limit: number): Promise<Session[]> {
   const index = INDEX.lineSessionsByState;
-  const out: Session[] = [];
-  await Promise.all(
-    ['AssignedToOperator', 'Closed'].map(async (state) => {
-      const page = await queryPage({
+  const partitions = ['AssignedToOperator', 'Closed'].flatMap((state) => allShards(lineSessionsByStatePartition(lineId, state), lineShards()));
+  const pages = await Promise.all(
+    partitions.map((pk) =>
+      queryPage({
         IndexName: index,
         KeyConditionExpression: '#pk = :pk',
         ExpressionAttributeNames: { '#pk': keyAttributesOf(index).pk },
-        ExpressionAttributeValues: { ':pk': lineSessionsByStatePartition(lineId, state) },
+        ExpressionAttributeValues: { ':pk': pk },
         ScanIndexForward: false,
         Limit: limit,
-      });
-      for (const item of page.items) out.push(readSession(item));
-    }),
+      }),
+    ),
   );
-  return out;
+  return pages
+    .flatMap((page) => page.items.map((item) => readSession(item)))
+    .sort((a, b) => b.__createdAt.localeCompare(a.__createdAt))
+    .slice(0, limit);
 }
 
 /** Every line (gsi1 `LINES`): an operator's lines are those whose groups it belongs to. */

@@ -10,12 +10,13 @@
  * satisfies them, so the union of their partitions holds every match.
  *
  * Never a Scan: a filter no key serves is a `sweep` — sessions: each visible line × state on
- * gsi1; channels: each visible line's gsi2; clients: each channel of the visible lines on
+ * gsi1 (× the line's shards); channels: each visible line's gsi2; clients: each channel of the visible lines on
  * gsi1; lines: gsi1 `LINES`. It returns the right answer, costs what the caller's part of the
  * collection holds, and never reads other entities.
  */
 import { LineChannelState, LineChannelType, LineSessionPriority, LineSessionState } from '../model/enums.ts';
 import {
+  allShards,
   channelClientsByAgePartition,
   channelClientsPartition,
   channelKey,
@@ -29,7 +30,10 @@ import {
   lineKey,
   lineNamePrefix,
   lineSessionsByStatePartition,
+  lineShards,
+  lineUnclosedPartition,
   operatorSessionsPartition,
+  operatorUnclosedPartition,
   priorityRank,
   sessionKey,
 } from '../store/keys.ts';
@@ -213,43 +217,55 @@ function planSessions(parts: FilterNode[], { wantOrdered }: PlanOptions): Plan {
     );
   }
 
-  // An operator's sessions (gsi2), split by state prefix when that narrows or orders the read.
+  // A filter that admits only states other than Closed reads the sparse "unclosed" indexes:
+  // the seed's open sessions of a line (`_state != Closed`) are one Query per page and shard.
+  const unclosedOnly = statesNarrowed && !stateList.includes('Closed');
+
+  // An operator's sessions: one partition in creation order (gsi2), or only its unclosed ones (gsi7).
   if (users && !hasNull(users)) {
-    const userList = strings(users)!;
-    const split = statesNarrowed || (wantOrdered && userList.length * stateList.length <= MAX_ORDERED_STREAMS);
-    const queries: KeyQuery[] = userList.flatMap((u): KeyQuery[] =>
-      split
-        ? stateList.map((s) => ({ index: INDEX.operatorSessions, pk: operatorSessionsPartition(u), skPrefix: `${s}#`, ordered: true }))
-        : [{ index: INDEX.operatorSessions, pk: operatorSessionsPartition(u), ordered: false }],
+    const queries: KeyQuery[] = strings(users)!.map((u) =>
+      unclosedOnly
+        ? { index: INDEX.operatorUnclosedSessions, pk: operatorUnclosedPartition(u), ordered: true }
+        : { index: INDEX.operatorSessions, pk: operatorSessionsPartition(u), ordered: true },
     );
-    if (queries.length <= MAX_KEY_QUERIES) return keysPlan('query', INDEX.operatorSessions, queries);
+    if (queries.length <= MAX_KEY_QUERIES) return keysPlan('query', queries[0]!.index as IndexName, queries);
   }
 
-  // A line's sessions by state (gsi1): one partition per line and state, in creation order
-  // (so a page stops early); a priority filter is applied to what the partition returns.
+  // A line's sessions: by state (gsi1), or its unclosed ones (gsi6) when several such states
+  // are asked for; each partition in creation order (so a page stops early) and split into the
+  // line's shards; a priority filter is applied to what the partitions return.
+  const shards = lineShards();
   const byLineState = (lineIds: readonly string[]): KeyQuery[] =>
-    lineIds.flatMap((l) => stateList.map((s): KeyQuery => ({ index: INDEX.lineSessionsByState, pk: lineSessionsByStatePartition(l, s), ordered: true })));
+    unclosedOnly && stateList.length > 1
+      ? lineIds.flatMap((l) => allShards(lineUnclosedPartition(l), shards).map((pk): KeyQuery => ({ index: INDEX.lineUnclosedSessions, pk, ordered: true })))
+      : lineIds.flatMap((l) =>
+          stateList.flatMap((s) =>
+            allShards(lineSessionsByStatePartition(l, s), shards).map((pk): KeyQuery => ({ index: INDEX.lineSessionsByState, pk, ordered: true })),
+          ),
+        );
+  const lineIndex = unclosedOnly && stateList.length > 1 ? INDEX.lineUnclosedSessions : INDEX.lineSessionsByState;
   const lineList = strings(lines);
-  if (lineList && (statesNarrowed || ranksNarrowed) && lineList.length * stateList.length <= MAX_KEY_QUERIES) {
-    return keysPlan('query', INDEX.lineSessionsByState, byLineState(lineList));
+  const perLine = unclosedOnly && stateList.length > 1 ? shards : stateList.length * shards;
+  if (lineList && (statesNarrowed || ranksNarrowed) && lineList.length * perLine <= MAX_KEY_QUERIES) {
+    return keysPlan('query', lineIndex, byLineState(lineList));
   }
-  // A channel's sessions (gsi4).
+  // A channel's sessions (gsi4), in its shards.
   const channelList = strings(channels);
-  if (channelList && channelList.length <= MAX_KEY_QUERIES) {
+  if (channelList && channelList.length * shards <= MAX_KEY_QUERIES) {
     return keysPlan(
       'query',
       INDEX.channelSessions,
-      channelList.map((c) => ({ index: INDEX.channelSessions, pk: channelSessionsPartition(c), ordered: true })),
+      channelList.flatMap((c) => allShards(channelSessionsPartition(c), shards).map((pk): KeyQuery => ({ index: INDEX.channelSessions, pk, ordered: true }))),
     );
   }
-  if (lineList && lineList.length * stateList.length <= MAX_KEY_QUERIES) {
-    return keysPlan('query', INDEX.lineSessionsByState, byLineState(lineList));
+  if (lineList && lineList.length * perLine <= MAX_KEY_QUERIES) {
+    return keysPlan('query', lineIndex, byLineState(lineList));
   }
   // Sessions in some states (or priorities) of every visible line: still read by key, only
   // the partitions of those states.
   return {
     type: statesNarrowed || ranksNarrowed ? 'query' : 'sweep',
-    index: INDEX.lineSessionsByState,
+    index: lineIndex,
     source: { over: 'lines', lines: lineList ?? 'visible', queries: byLineState },
   };
 }

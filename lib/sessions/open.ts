@@ -18,6 +18,7 @@ import {
   findSession,
   getChannelAndAccount,
   getClientAndOpenSession,
+  getInboundTarget,
   getLineCached,
   insertSession,
   latestSessionOfClient,
@@ -65,6 +66,33 @@ function requireActive(channel: Channel): void {
 const backoff = (attempt: number) => sleep(5 + Math.floor(Math.random() * 20 * (attempt + 1)));
 
 /**
+ * Where this instance last put a (channel, account)'s message: its client and session. A hint,
+ * never trusted: the next message reads the channel, the client, its open and spam guards and
+ * that session in one BatchGetItem and uses the session only if a guard still points at it —
+ * then the message costs 2 round trips (that read, then the transaction) instead of 4.
+ */
+const recentTargets = new Map<string, { clientId: string; sessionId: string }>();
+const RECENT_TARGETS_MAX = 10_000;
+const targetKey = (channelId: string, account: string) => `${channelId}\u0000${account}`;
+function rememberTarget(channelId: string, account: string, clientId: string, sessionId: string): void {
+  const key = targetKey(channelId, account);
+  recentTargets.delete(key);
+  recentTargets.set(key, { clientId, sessionId });
+  if (recentTargets.size > RECENT_TARGETS_MAX) recentTargets.delete(recentTargets.keys().next().value!);
+}
+/** Forget every remembered target (tests: a cold instance). */
+export const forgetInboundTargets = () => recentTargets.clear();
+
+/** What the first read of an inbound message found. */
+interface Prefetched {
+  client: Client;
+  openSessionId: string | undefined;
+  spamSessionId: string | undefined;
+  /** The session the hint named, if a guard still points at it. */
+  session: Session | undefined;
+}
+
+/**
  * A client's message arrives on a channel: finds or creates the client, appends to its open
  * session or opens a new one (`Waiting`, or `MarkedAsSpam` for a blocked client).
  */
@@ -74,9 +102,14 @@ export async function receiveInbound(
   input: InboundInput,
   extra: (result: InboundResult) => TransactItem[],
 ): Promise<InboundResult> {
-  // Round trips: channel + account guard (one batch), client + open guard (one batch), the
-  // open session, then one transaction.
-  const { channel, clientId } = await getChannelAndAccount(channelId, input.account);
+  // Round trips into an open session: with a hint, one BatchGetItem (channel, client, guards,
+  // session) and the transaction; without, channel + account guard (one batch), client + open
+  // guard (one batch), the open session, then the transaction.
+  const hint = recentTargets.get(targetKey(channelId, input.account));
+  const hinted = hint ? await getInboundTarget(channelId, hint.clientId, hint.sessionId) : undefined;
+  const first = hinted?.client ? { ...hinted, client: hinted.client } : undefined;
+  const { channel, clientId } = first ?? (await getChannelAndAccount(channelId, input.account));
+  let prefetched: Prefetched | undefined = first;
   // The line only matters for a refusal (403 to its staff, 404 to others): read it then.
   requireInboundPoster(caller, channel, mayPostInbound(caller, channel) ? undefined : await getLineCached(channel._line));
   requireActive(channel);
@@ -84,9 +117,12 @@ export async function receiveInbound(
   for (let attempt = 0; ; attempt++) {
     try {
       // A retry looks the account up again: the race it lost may have created the client.
-      const known = attempt === 0 ? clientId : await clientIdByAccount(channel.__id, input.account);
-      return await receiveOnce(caller, channel, known, input, extra);
+      const known = attempt === 0 ? (prefetched ? prefetched.client.__id : clientId) : await clientIdByAccount(channel.__id, input.account);
+      const result = await receiveOnce(caller, channel, known, input, extra, prefetched);
+      rememberTarget(channel.__id, input.account, result.client.__id, result.session.__id);
+      return result;
     } catch (error) {
+      prefetched = undefined;
       const retriable = error instanceof ChatlinesError && error.kind === 'conflict' && attempt < MAX_ATTEMPTS;
       if (!retriable) throw error;
       await backoff(attempt);
@@ -100,21 +136,26 @@ async function receiveOnce(
   clientId: string | undefined,
   input: InboundInput,
   extra: (result: InboundResult) => TransactItem[],
+  prefetched?: Prefetched,
 ): Promise<InboundResult> {
   const now = nowIso();
   // The line (its timer policies) comes from the instance cache, read in parallel when cold.
-  const [known, line] = await Promise.all([clientId ? getClientAndOpenSession(clientId, channel.__id) : undefined, getLineCached(channel._line)]);
+  const [known, line] = await Promise.all([
+    prefetched ?? (clientId ? getClientAndOpenSession(clientId, channel.__id) : undefined),
+    getLineCached(channel._line),
+  ]);
   const client = known?.client;
   let staleSpamSession: string | undefined;
+  const read = (id: string) => (prefetched?.session?.__id === id ? Promise.resolve(prefetched.session) : findSession(id));
 
   if (client) {
     let target: Session | undefined;
     const openId = known.openSessionId;
-    if (openId) target = await findSession(openId);
+    if (openId) target = await read(openId);
     if (!target && client._blockedStatus === 'blocked') {
       // A blocked client's further messages go to its spam session instead of opening more:
       // the one its spam guard points at (parallel first messages race on that guard).
-      const spam = known.spamSessionId ? await findSession(known.spamSessionId) : undefined;
+      const spam = known.spamSessionId ? await read(known.spamSessionId) : undefined;
       if (spam && spam._state === 'MarkedAsSpam') target = spam;
       else staleSpamSession = known.spamSessionId;
       if (!target && !known.spamSessionId) {

@@ -23,6 +23,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ChatlinesError } from '../errors.ts';
 import { tracer } from '../observability.ts';
+import { indexHoldsKeysOnly } from './table.ts';
 
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 export type Item = Record<string, unknown>;
@@ -137,7 +138,7 @@ async function run<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 /** Strongly consistent GetItem. */
-export async function getItem(key: { pk: string; sk: string }, consistent = true): Promise<Item | undefined> {
+export async function getItem(key: { pk: string; sk: string }, consistent = true, tally?: { readCapacity: number }): Promise<Item | undefined> {
   return run(async () => {
     const input: GetCommandInput = {
       TableName: tableName(),
@@ -147,6 +148,7 @@ export async function getItem(key: { pk: string; sk: string }, consistent = true
     };
     const out = await db().send(new GetCommand(input));
     account(out.ConsumedCapacity, 'read');
+    if (tally) tally.readCapacity += out.ConsumedCapacity?.CapacityUnits ?? 0;
     return out.Item;
   });
 }
@@ -156,18 +158,18 @@ export async function getItem(key: { pk: string; sk: string }, consistent = true
  * trip for up to 100; unprocessed keys, which DynamoDB returns under load, are fetched again).
  * Results follow `keys`' order; a key named twice is read once.
  */
-export async function getItems(keys: { pk: string; sk: string }[]): Promise<(Item | undefined)[]> {
+export async function getItems(keys: { pk: string; sk: string }[], tally?: { readCapacity: number }): Promise<(Item | undefined)[]> {
   if (keys.length === 0) return [];
   // BatchGetItem refuses a request that names one key twice: ask once, answer every position.
   const unique = [...new Map(keys.map((k) => [`${k.pk}\u0000${k.sk}`, k])).values()];
   if (unique.length === 1) {
-    const item = await getItem(unique[0]!);
+    const item = await getItem(unique[0]!, true, tally);
     return keys.map(() => item);
   }
   return run(async () => {
     const found = new Map<string, Item>();
     // BatchGetItem takes at most 100 keys: one call per 100 (in order), each retrying what it left unprocessed.
-    for (let start = 0; start < unique.length; start += BATCH_GET_MAX) await readBatch(unique.slice(start, start + BATCH_GET_MAX), found);
+    for (let start = 0; start < unique.length; start += BATCH_GET_MAX) await readBatch(unique.slice(start, start + BATCH_GET_MAX), found, tally);
     return keys.map((k) => found.get(`${k.pk}\u0000${k.sk}`));
   });
 }
@@ -175,7 +177,7 @@ export async function getItems(keys: { pk: string; sk: string }[]): Promise<(Ite
 /** The most keys one BatchGetItem may name. */
 const BATCH_GET_MAX = 100;
 
-async function readBatch(keys: { pk: string; sk: string }[], found: Map<string, Item>): Promise<void> {
+async function readBatch(keys: { pk: string; sk: string }[], found: Map<string, Item>, tally?: { readCapacity: number }): Promise<void> {
   let pending: Record<string, unknown>[] = keys;
   for (let attempt = 0; pending.length > 0; attempt++) {
     if (attempt > 5) throw new ChatlinesError('throttled', 'the database is throttling requests; retry later');
@@ -186,6 +188,7 @@ async function readBatch(keys: { pk: string; sk: string }[], found: Map<string, 
       }),
     );
     account(out.ConsumedCapacity, 'read');
+    if (tally) for (const c of out.ConsumedCapacity ?? []) tally.readCapacity += c.CapacityUnits ?? 0;
     for (const item of out.Responses?.[tableName()] ?? []) found.set(`${String(item.pk)}\u0000${String(item.sk)}`, item as Item);
     pending = (out.UnprocessedKeys?.[tableName()]?.Keys ?? []) as Record<string, unknown>[];
   }
@@ -197,10 +200,17 @@ export interface QueryPage {
   consumedRead: number;
 }
 
-/** One Query call (one page). */
-export async function queryPage(input: Omit<QueryCommandInput, 'TableName'>): Promise<QueryPage> {
-  return run(async () => {
-    const out = await db().send(new QueryCommand({ TableName: tableName(), ReturnConsumedCapacity: 'TOTAL', ...input }));
+/**
+ * One Query call (one page). On a keys-only index (lib/store/table.ts) the page's items are then
+ * read from the table in one strongly consistent BatchGetItem per 100 keys, in the index's
+ * order; an item deleted in between is left out. Readers that only need the keys say
+ * `keysOnly`. The items are the table's current ones: a reader that relies on the index's
+ * partition (a state, an operator) checks the item itself, as search's filter does.
+ */
+export async function queryPage(input: Omit<QueryCommandInput, 'TableName'> & { keysOnly?: boolean }): Promise<QueryPage> {
+  const { keysOnly = false, ...query } = input;
+  const page = await run(async () => {
+    const out = await db().send(new QueryCommand({ TableName: tableName(), ReturnConsumedCapacity: 'TOTAL', ...query }));
     account(out.ConsumedCapacity, 'read');
     return {
       items: (out.Items ?? []) as Item[],
@@ -208,6 +218,13 @@ export async function queryPage(input: Omit<QueryCommandInput, 'TableName'>): Pr
       consumedRead: out.ConsumedCapacity?.CapacityUnits ?? 0,
     };
   });
+  if (keysOnly || !query.IndexName || query.Select === 'COUNT' || !indexHoldsKeysOnly(query.IndexName) || page.items.length === 0) return page;
+  const tally = { readCapacity: 0 };
+  const items = await getItems(
+    page.items.map((i) => ({ pk: String(i.pk), sk: String(i.sk) })),
+    tally,
+  );
+  return { ...page, items: items.filter((i) => i !== undefined), consumedRead: page.consumedRead + tally.readCapacity };
 }
 
 /**

@@ -13,13 +13,15 @@
  * | 6 | clients of a channel by username                | gsi1  | `CHANNEL#ch#CLIENTS`                    | `<username>#<id>`                         |
  * |6b | clients of a channel by age (default order)     | gsi2  | `CHANNEL#ch#CLIENTS`                    | `<createdAt>#<id>`                        |
  * | 7 | client by channel + account (unique)            | table | `CHANNEL#ch#ACCOUNT#<username>`         | `#GUARD`                                  |
- * | 8 | a line's sessions by state, by age              | gsi1  | `LINE#line#STATE#<state>`               | `<createdAt>#<id>`                        |
- * | 9 | an operator's sessions by state                 | gsi2  | `USER#user`                             | `<state>#<createdAt>#<id>`                |
+ * | 8 | a line's sessions by state, by age              | gsi1  | `LINE#line#STATE#<state>[#<shard>]`     | `<createdAt>#<id>`                        |
+ * | 9 | an operator's sessions, by age                  | gsi2  | `USER#user`                             | `<createdAt>#<id>`                        |
+ * |9b | an operator's sessions that are not closed (sparse) | gsi7 | `USER#user#UNCLOSED`                 | `<createdAt>#<id>`                        |
  * |10 | a client's chain of sessions                    | gsi3  | `CLIENT#client`                         | `<createdAt>#<id>`                        |
- * |11 | a channel's sessions                            | gsi4  | `CHANNEL#ch#SESSIONS`                   | `<createdAt>#<id>`                        |
+ * |11 | a channel's sessions                            | gsi4  | `CHANNEL#ch#SESSIONS[#<shard>]`         | `<createdAt>#<id>`                        |
+ * |11b| a line's sessions that are not closed (sparse)  | gsi6  | `LINE#line#UNCLOSED[#<shard>]`          | `<createdAt>#<id>`                        |
  * |12 | one open session per client and channel         | table | `OPEN#ch#client`                        | `#GUARD`                                  |
  * |12b| a blocked client's one spam session per channel  | table | `SPAM#ch#client`                        | `#GUARD`                                  |
- * |13 | sessions changed in an hour (metrics)           | gsi5  | `CHANGES#<yyyy-mm-ddThh>#<shard 0-3>`   | `<last change: max(updatedAt, lastActivityAt)>#<id>` |
+ * |13 | sessions changed in an hour (metrics)           | gsi5  | `CHANGES#<yyyy-mm-ddThh>#<shard>`       | `<minute of the last change: max(updatedAt, lastActivityAt)>#<id>` |
  * |14 | operator presence and groups                    | table | `USER#user`                             | `#OPERATOR`                               |
  * |15 | idempotency record of a mutating request        | table | `IDEMPOTENCY#<caller>#<key>`            | `#IDEMPOTENCY`                            |
  * |16 | metric rollups: a series, periods in order      | table | `METRIC#<line>#<dim kind>:<dim value>`  | `<day|week|month>#<period start>`, `live#now` |
@@ -29,18 +31,29 @@
  * |20 | the subscriptions of a line (or of every line)  | gsi1  | `WEBHOOKS#LINE#<line id or *>`          | `<createdAt>#<id>`                        |
  * |21 | every subscription (GET /v1/webhooks)           | gsi2  | `WEBHOOKS`                              | `<createdAt>#<id>`                        |
  * |22 | a delivery of one event to one target          | table | `WEBHOOK#id#DELIVERY#<event id>`, `CHANNEL#id#DELIVERY#<event id>` | `#DELIVERY`    |
- * |23 | a target's deliveries, newest first             | gsi2  | `WEBHOOK#id#DELIVERIES`, `CHANNEL#id#DELIVERIES` | `<createdAt>#<event id>`         |
+ * |23 | a target's deliveries, newest first             | gsi2  | `WEBHOOK#id#DELIVERIES[#<shard>]`, `CHANNEL#id#DELIVERIES[#<shard>]` | `<createdAt>#<event id>` |
  * |24 | deliveries due for an attempt (sparse)          | gsi1  | `DELIVERIES#DUE#<shard 0-3>`            | `<next attempt at>#<pk>`                  |
  * |25 | a channel's delivery endpoint and its secret    | table | `CHANNEL#id`                            | `#DELIVERY`                               |
  * |26 | a delivered message's session (status reports)  | table | `MESSAGE#<message id>`                  | `#REF`                                    |
  * |27 | the local stream poller's checkpoint per shard  | table | `STREAM#CHECKPOINT`                     | `<shard id>`                              |
  * |28 | a live event by id (resume: where to start)     | table | `EVENT#<event id>`                      | `#EVENT`                                  |
- * |29 | a line's live events of an hour, in order       | gsi1  | `EVENTS#<line>#<yyyy-mm-ddThh>`         | `<time>#<session or channel>#<seq, 10 digits>` |
+ * |29 | a line's live events of an hour, in order       | gsi1  | `EVENTS#<line>#<yyyy-mm-ddThh>[#<shard>]` | `<time>#<session or channel>#<seq, 10 digits>` |
  * |30 | a live connection (AWS WebSocket API)           | table | `LIVE#CONN#<connection id>`             | `#CONN`                                   |
  * |31 | the live connections of a line; admins' in one | table | `LIVE#LINE#<line id>`, `LIVE#ADMINS`    | `<connection id>`                         |
  * |32 | the online operators of a group (routing)       | table | `ONLINE#GROUP#<group>`                  | `<operator id>`                           |
- * |33 | running clocks due in a minute (lib/timers)     | table | `DUE#<yyyy-mm-ddThh:mm>#<shard 0-3>`    | `<due time>#<session>#<policy>#<nonce>`   |
+ * |33 | running clocks due in a minute (lib/timers)     | table | `DUE#<yyyy-mm-ddThh:mm>#<shard>`        | `<due time>#<session>#<policy>#<nonce>`   |
  * |34 | the timer sweeper's watermark                   | table | `DUE#WATERMARK`                         | `#WATERMARK`                              |
+ *
+ * Hot partitions (issue 18). One partition takes at most 1,000 write units and 3,000 read units
+ * a second. The partitions every session of a line passes through — its state partitions (8),
+ * its channel's (11), the unclosed index (11b) — are split into `lineShards()` shards (the
+ * deployment's `LINE_SHARDS`, default 1: one shard sustains about 250 new sessions a second on
+ * one line); a session's shard follows from its id. The partitions every event or change passes
+ * through get more: the event log (29) and the deliveries of a target (23) `8 × lineShards()`,
+ * the change index (13) and the due clocks (33) `4 × lineShards()`. Shard 0 keeps the
+ * unsuffixed name. Readers read shards 0 … n−1 and merge by the sort key, so the count may
+ * only grow (an item rewritten after a change moves to its new shard; one not rewritten is still
+ * in a shard below the old count).
  */
 import type { Channel, Client, Line, Session } from '../model/schemas.ts';
 import type { IndexName } from './table.ts';
@@ -61,10 +74,14 @@ export const INDEX = {
   lineSessionsByState: 'gsi1',
   /** Pattern 9. */
   operatorSessions: 'gsi2',
+  /** Pattern 9b. */
+  operatorUnclosedSessions: 'gsi7',
   /** Pattern 10. */
   clientSessions: 'gsi3',
   /** Pattern 11. */
   channelSessions: 'gsi4',
+  /** Pattern 11b. */
+  lineUnclosedSessions: 'gsi6',
   /** Pattern 13. */
   changes: 'gsi5',
   /** Pattern 20. */
@@ -113,24 +130,47 @@ export const messageSortKey = (messageId: string): string => `${MESSAGE_PREFIX}$
 export const PRIORITY_RANK: Record<string, string> = { High: '1', Medium: '2', Low: '3' };
 export const priorityRank = (priority: string | null) => (priority ? (PRIORITY_RANK[priority] ?? '4') : '4');
 
-export const CHANGE_SHARDS = 4;
+/**
+ * How many shards the hot partitions of a line have (see the table above): the deployment's
+ * `LINE_SHARDS` (1 to 64; default 1), read on each call so a host and its tests agree.
+ */
+export function lineShards(): number {
+  const n = Number(process.env.LINE_SHARDS ?? 1);
+  return Number.isInteger(n) && n >= 1 && n <= 64 ? n : 1;
+}
+/** Shards of the partitions every event passes through (event log, a target's deliveries). */
+export const eventShards = () => 8 * lineShards();
+/** Shards of the change index's hours and of the due clocks' minutes. */
+export const changeShards = () => 4 * lineShards();
+/** A partition key with its shard: shard 0 keeps the plain name. */
+export const sharded = (partition: string, shard: number) => (shard === 0 ? partition : `${partition}#${shard}`);
+/** Every shard of a partition, shard 0 first. */
+export const allShards = (partition: string, shards: number) => Array.from({ length: shards }, (_, i) => sharded(partition, i));
+
 /** Hour bucket of a timestamp, `yyyy-mm-ddThh`. */
 export const hourBucket = (iso: string) => iso.slice(0, 13);
-/** Stable shard of an id, so one hour's changes spread over a few partitions. */
-export function changeShard(id: string): number {
+/** A stable hash of an id (non-negative). */
+export function idHash(id: string): number {
   let h = 0;
   for (let i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) | 0;
-  return Math.abs(h) % CHANGE_SHARDS;
+  return Math.abs(h);
 }
+/** Stable shard of an id among the change index's shards. */
+export const changeShard = (id: string): number => idHash(id) % changeShards();
+/** Stable shard of a session among its line's shards. */
+export const lineShardOf = (sessionId: string): number => idHash(sessionId) % lineShards();
 
 /**
  * The change index (gsi5) of a session: it follows the session's last change, so a metrics run
  * that reads the hours since its watermark sees every session whose figures may have moved —
- * a command (`__updatedAt`) or a new message (`_lastActivityAt`, see `appendMessages`).
+ * a command (`__updatedAt`) or a new message (`_lastActivityAt`, see `appendMessages`). The sort
+ * key holds the minute of the change, not the instant: the many changes of one minute leave the
+ * index alone (an unchanged key is no index write), and a metrics run reads from the minute of
+ * its start (`changesFrom`).
  */
 export const changeIndexKeys = (sessionId: string, changedAt: string) => ({
   gsi5pk: changesPartition(hourBucket(changedAt), changeShard(sessionId)),
-  gsi5sk: `${changedAt}#${sessionId}`,
+  gsi5sk: `${minuteBucket(changedAt)}#${sessionId}`,
 });
 /** The change index keys of a session as an update clause (`SET …, <set>`), with its names and values. */
 export function changeIndexUpdate(sessionId: string, changedAt: string) {
@@ -145,8 +185,16 @@ export function changeIndexUpdate(sessionId: string, changedAt: string) {
 export function changesPartition(hour: string, shard: number): string {
   return `CHANGES#${hour}#${shard}`;
 }
-/** Pattern 13: the change time in a change-index sort key (`<changedAt>#<id>`). */
-export const changedAtOfSortKey = (sortKey: string) => sortKey.slice(0, sortKey.lastIndexOf('#'));
+/** Pattern 13: the lower sort-key bound of the changes at or after an instant (its minute). */
+export const changesFrom = (iso: string) => minuteBucket(iso);
+/**
+ * Pattern 13: the change time in a change-index sort key (`<minute>#<id>`) as an ISO instant:
+ * the start of that minute (a key written before minutes were used holds the instant itself).
+ */
+export function changedAtOfSortKey(sortKey: string): string {
+  const at = sortKey.slice(0, sortKey.lastIndexOf('#'));
+  return at.length === 16 ? `${at}:00.000Z` : at;
+}
 /** The later of a session's last command and its last message. */
 export const lastChangeAt = (session: Pick<Session, '__updatedAt' | '_lastActivityAt'>) =>
   session._lastActivityAt > session.__updatedAt ? session._lastActivityAt : session.__updatedAt;
@@ -184,27 +232,40 @@ export const clientIndexKeys = (client: Client) => ({
 });
 
 /**
- * Index keys of a session. The operator index (gsi2) is present only while a session names
- * an operator; the client chain (gsi3) follows the first client.
+ * Index keys of a session: its line and state (gsi1), its operator (gsi2, while it names one),
+ * its first client (gsi3), its channel (gsi4), its last change (gsi5), and — while it is not
+ * closed — its line's (gsi6) and its operator's (gsi7) unclosed sessions. The line-level
+ * partitions carry the session's shard (`lineShardOf`).
  */
 export function sessionIndexKeys(session: Session): Record<string, string> {
+  const shard = lineShardOf(session.__id);
+  const age = `${session.__createdAt}#${session.__id}`;
   const keys: Record<string, string> = {
-    gsi1pk: `LINE#${session._line}#STATE#${session._state}`,
     // Age order only: a page in creation order is one Query that stops early. Priority is
     // filtered and sorted in memory (queue order = sort by _priority, then __createdAt).
-    gsi1sk: `${session.__createdAt}#${session.__id}`,
-    gsi4pk: `CHANNEL#${session._channel}#SESSIONS`,
-    gsi4sk: `${session.__createdAt}#${session.__id}`,
+    gsi1pk: sharded(lineSessionsByStatePartition(session._line, session._state), shard),
+    gsi1sk: age,
+    gsi4pk: sharded(channelSessionsPartition(session._channel), shard),
+    gsi4sk: age,
     ...changeIndexKeys(session.__id, lastChangeAt(session)),
   };
+  const unclosed = session._state !== 'Closed';
+  if (unclosed) {
+    keys.gsi6pk = sharded(lineUnclosedPartition(session._line), shard);
+    keys.gsi6sk = age;
+  }
   if (session._userId) {
-    keys.gsi2pk = `USER#${session._userId}`;
-    keys.gsi2sk = `${session._state}#${session.__createdAt}#${session.__id}`;
+    keys.gsi2pk = operatorSessionsPartition(session._userId);
+    keys.gsi2sk = age;
+    if (unclosed) {
+      keys.gsi7pk = operatorUnclosedPartition(session._userId);
+      keys.gsi7sk = age;
+    }
   }
   const firstClient = session._clients[0];
   if (firstClient) {
-    keys.gsi3pk = `CLIENT#${firstClient}`;
-    keys.gsi3sk = `${session.__createdAt}#${session.__id}`;
+    keys.gsi3pk = clientSessionsPartition(firstClient);
+    keys.gsi3sk = age;
   }
   return keys;
 }
@@ -226,13 +287,17 @@ export const channelsByStatePartition = (state: string) => `CHANNELS#STATE#${sta
 export const channelClientsPartition = (channelId: string) => `CHANNEL#${channelId}#CLIENTS`;
 /** Pattern 6b: a channel's clients by age (gsi2, sort key `<createdAt>#<id>`); same partition key as pattern 6. */
 export const channelClientsByAgePartition = (channelId: string) => `CHANNEL#${channelId}#CLIENTS`;
-/** Pattern 8: a line's sessions in one state (gsi1), in creation order. */
+/** Pattern 8: a line's sessions in one state (gsi1), in creation order; shard 0 (see `sharded`). */
 export const lineSessionsByStatePartition = (lineId: string, state: string) => `LINE#${lineId}#STATE#${state}`;
-/** Pattern 9: an operator's sessions (gsi2); sort key prefix `<state>#`. */
+/** Pattern 9: an operator's sessions (gsi2), in creation order. */
 export const operatorSessionsPartition = (userId: string) => `USER#${userId}`;
+/** Pattern 9b: an operator's sessions that are not closed (gsi7), in creation order. */
+export const operatorUnclosedPartition = (userId: string) => `USER#${userId}#UNCLOSED`;
+/** Pattern 11b: a line's sessions that are not closed (gsi6), in creation order; shard 0. */
+export const lineUnclosedPartition = (lineId: string) => `LINE#${lineId}#UNCLOSED`;
 /** Pattern 10: a client's chain of sessions (gsi3; indexed by the session's first client). */
 export const clientSessionsPartition = (clientId: string) => `CLIENT#${clientId}`;
-/** Pattern 11: a channel's sessions (gsi4). */
+/** Pattern 11: a channel's sessions (gsi4); shard 0. */
 export const channelSessionsPartition = (channelId: string) => `CHANNEL#${channelId}#SESSIONS`;
 
 // ------------------------------------------------------------------------------------------
@@ -257,17 +322,19 @@ export interface DeliveryTarget {
 }
 const targetPrefix = (t: DeliveryTarget) => (t.kind === 'webhook' ? `WEBHOOK#${t.id}` : `CHANNEL#${t.id}`);
 export const deliveryKey = (target: DeliveryTarget, eventId: string) => ({ pk: `${targetPrefix(target)}#DELIVERY#${eventId}`, sk: '#DELIVERY' });
-/** Pattern 23: a target's deliveries. */
+/** Pattern 23: a target's deliveries, shard 0 (`eventShards()` shards by event id). */
 export const targetDeliveriesPartition = (target: DeliveryTarget) => `${targetPrefix(target)}#DELIVERIES`;
+/** Pattern 23: every shard of a target's deliveries. */
+export const targetDeliveriesPartitions = (target: DeliveryTarget) => allShards(targetDeliveriesPartition(target), eventShards());
 export const DELIVERY_SHARDS = 4;
 /** Pattern 24: the due index of a pending delivery (removed once delivered or failed). */
 export const deliveryDueKeys = (pk: string, nextAttemptAt: string) => ({
-  gsi1pk: deliveryDuePartition(changeShard(pk) % DELIVERY_SHARDS),
+  gsi1pk: deliveryDuePartition(idHash(pk) % DELIVERY_SHARDS),
   gsi1sk: `${nextAttemptAt}#${pk}`,
 });
 export const deliveryDuePartition = (shard: number) => `DELIVERIES#DUE#${shard}`;
 export const deliveryListKeys = (target: DeliveryTarget, createdAt: string, eventId: string) => ({
-  gsi2pk: targetDeliveriesPartition(target),
+  gsi2pk: sharded(targetDeliveriesPartition(target), idHash(eventId) % eventShards()),
   gsi2sk: `${createdAt}#${eventId}`,
 });
 
@@ -280,8 +347,10 @@ export const streamCheckpointKey = (shardId: string) => ({ pk: 'STREAM#CHECKPOIN
 
 /** Pattern 28: a logged event, by its id. */
 export const eventLogKey = (eventId: string) => ({ pk: `EVENT#${eventId}`, sk: '#EVENT' });
-/** Pattern 29: a line's logged events of one hour (`yyyy-mm-ddThh`). */
+/** Pattern 29: a line's logged events of one hour (`yyyy-mm-ddThh`), shard 0. */
 export const eventLogPartition = (lineId: string, hour: string) => `EVENTS#${lineId}#${hour}`;
+/** Pattern 29: every shard of a line's logged events of one hour (a session's events share one). */
+export const eventLogPartitions = (lineId: string, hour: string) => allShards(eventLogPartition(lineId, hour), eventShards());
 /**
  * Pattern 29: the order of a line's events: time, then the session (or channel), then the
  * session's sequence zero-padded (so `.10` sorts after `.9`). Stable for a given event, so a
@@ -290,7 +359,7 @@ export const eventLogPartition = (lineId: string, hour: string) => `EVENTS#${lin
 export const eventLogSortKey = (event: { time: string; session: string | null; channel: string; sequence?: number | undefined }) =>
   `${event.time}#${event.session ?? event.channel}#${String(event.sequence ?? 0).padStart(10, '0')}`;
 export const eventLogIndexKeys = (event: { time: string; line: string; session: string | null; channel: string; sequence?: number | undefined }) => ({
-  gsi1pk: eventLogPartition(event.line, hourBucket(event.time)),
+  gsi1pk: sharded(eventLogPartition(event.line, hourBucket(event.time)), idHash(event.session ?? event.channel) % eventShards()),
   gsi1sk: eventLogSortKey(event),
 });
 
@@ -308,7 +377,10 @@ export const onlineMemberKey = (group: string, operatorId: string) => ({ pk: onl
 export const onlineGroupPartition = (group: string) => `ONLINE#GROUP#${group}`;
 // Timers (lib/timers): one due item per running clock, in the partition of its due minute.
 
-export const TIMER_SHARDS = 4;
+/** Shards of a minute's due clocks (`changeShards()`; the sweeper reads them all). */
+export const timerShards = () => changeShards();
+/** The shard of a session's due clocks. */
+export const timerShardOf = (sessionId: string) => idHash(sessionId) % timerShards();
 /** Minute bucket of a timestamp, `yyyy-mm-ddThh:mm`. */
 export const minuteBucket = (iso: string) => iso.slice(0, 16);
 /** Pattern 33: the due items of one minute, one shard of it. */
@@ -320,7 +392,7 @@ export const dueAtOfSortKey = (sortKey: string) => sortKey.slice(0, sortKey.inde
 /** Pattern 33: the key of a due item, from its sort key alone (the partition follows from due time and session). */
 export function dueItemKey(sortKey: string): { pk: string; sk: string } {
   const [dueAt = '', sessionId = ''] = sortKey.split('#');
-  return { pk: dueBucketPartition(minuteBucket(dueAt), changeShard(sessionId) % TIMER_SHARDS), sk: sortKey };
+  return { pk: dueBucketPartition(minuteBucket(dueAt), timerShardOf(sessionId)), sk: sortKey };
 }
 /** Pattern 33: every due item of a bucket due by `iso` sorts at or before this bound. */
 export const dueUpTo = (iso: string) => `${iso}#\uffff`;

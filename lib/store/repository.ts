@@ -110,6 +110,44 @@ export async function getClientAndOpenSession(
   return { client: readClient(client), openSessionId: guard?.sessionId as string | undefined, spamSessionId: spam?.sessionId as string | undefined };
 }
 
+/**
+ * An inbound message's first read when this instance remembers where the account's messages
+ * went: the channel, the client, its open and spam guards and the remembered session, in one
+ * BatchGetItem. The session is returned only if a guard still points at it.
+ */
+export async function getInboundTarget(
+  channelId: string,
+  clientId: string,
+  sessionId: string,
+): Promise<{
+  channel: Channel;
+  clientId: string;
+  client: Client | undefined;
+  openSessionId: string | undefined;
+  spamSessionId: string | undefined;
+  session: Session | undefined;
+}> {
+  const [channel, client, guard, spam, session] = await getItems([
+    channelKey(channelId),
+    clientKey(clientId),
+    openSessionGuardKey(channelId, clientId),
+    spamSessionGuardKey(channelId, clientId),
+    sessionKey(sessionId),
+  ]);
+  if (!channel) throw notFound('channel', channelId);
+  const openSessionId = guard?.sessionId as string | undefined;
+  const spamSessionId = spam?.sessionId as string | undefined;
+  const pointed = sessionId === openSessionId || sessionId === spamSessionId;
+  return {
+    channel: readChannel(channel),
+    clientId,
+    client: client ? readClient(client) : undefined,
+    openSessionId,
+    spamSessionId,
+    session: pointed && session ? readSession(session) : undefined,
+  };
+}
+
 /** The client id registered for an account on a channel, if any. */
 export async function clientIdByAccount(channelId: string, username: string): Promise<string | undefined> {
   const guard = await getItem(accountGuardKey(channelId, username));
@@ -415,26 +453,30 @@ function attributeClauses(attributes: SessionAttributes | undefined) {
 }
 
 /**
- * The session item rewritten to `after` as an UpdateItem at the version it was read at: every
- * attribute SET, the ones `after` no longer has (an index key that fell away) REMOVEd, and the
- * outbox (`evOut`, `evSeq` ADDed) — an update rather than a Put, so that messages appended
- * concurrently (which only ADD to `evSeq`) never make a command lose its race.
+ * The session item moved from `before` to `after` as an UpdateItem at the version it was read
+ * at: the attributes that changed SET (an unchanged index key is not rewritten, and a message
+ * appended meanwhile keeps its `_lastActivityAt`), the ones `after` no longer has (an index key
+ * that fell away) REMOVEd, and the outbox (`evOut`, `evSeq` ADDed) — an update rather than a
+ * Put, so that messages appended concurrently (which only ADD to `evSeq`) never make a command
+ * lose its race.
  */
 export function updateSessionAtVersion(before: Session, after: Session, outbox: OutboxEntry[], attributes?: SessionAttributes): TransactItem {
   const next: Item = sessionItem(after);
+  const previous: Item = sessionItem(before);
   const names: Record<string, string> = { ...OUTBOX_NAMES, '#ver': '_version' };
   const values: Record<string, unknown> = { ':out': outbox, ':n': outbox.length, ':readVersion': before._version };
   const sets: string[] = ['#out = :out'];
   let i = 0;
   for (const [attribute, value] of Object.entries(next)) {
     if (attribute === 'pk' || attribute === 'sk') continue;
+    if (attribute in previous && JSON.stringify(previous[attribute]) === JSON.stringify(value)) continue;
     names[`#a${i}`] = attribute;
     values[`:a${i}`] = value;
     sets.push(`#a${i} = :a${i}`);
     i++;
   }
   const removes: string[] = [];
-  for (const attribute of Object.keys(sessionItem(before))) {
+  for (const attribute of Object.keys(previous)) {
     if (attribute in next) continue;
     names[`#r${removes.length}`] = attribute;
     removes.push(`#r${removes.length}`);

@@ -17,7 +17,7 @@
  */
 
 import { getItem, getItems, type Item, putItem, queryPage } from '../store/db.ts';
-import { changeShard, dueBucketPartition, dueUpTo, minuteBucket, sessionKey, TIMER_SHARDS, timerWatermarkKey } from '../store/keys.ts';
+import { dueBucketPartition, dueUpTo, minuteBucket, sessionKey, timerShards, timerWatermarkKey } from '../store/keys.ts';
 import { inParallel } from '../webhooks/deliveries.ts';
 import { type FireOutcome, fireTimer } from './fire.ts';
 import type { TimerPolicy } from './state.ts';
@@ -108,7 +108,7 @@ export async function sweepTimers(options: SweepOptions = {}): Promise<SweepRepo
 
   const counter = { queries: 0 };
   const upTo = dueUpTo(nowIso);
-  const buckets = minutes.flatMap((minute) => Array.from({ length: TIMER_SHARDS }, (_, shard) => ({ minute, shard })));
+  const buckets = minutes.flatMap((minute) => Array.from({ length: timerShards() }, (_, shard) => ({ minute, shard })));
   const found: Item[][] = [];
   await inParallel(buckets, 8, async (b) => {
     found.push(await readBucket(b.minute, b.shard, upTo, counter));
@@ -190,4 +190,4 @@ export async function sweepTimers(options: SweepOptions = {}): Promise<SweepRepo
 }
 
 /** The shard of a session's due items (exported for tests). */
-export const timerShardOf = (sessionId: string) => changeShard(sessionId) % TIMER_SHARDS;
+export { timerShardOf } from '../store/keys.ts';

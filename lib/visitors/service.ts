@@ -8,10 +8,8 @@ import type { Caller } from '../auth/caller.ts';
 import { conflict, notFound } from '../errors.ts';
 import { readMetrics } from '../metrics/read.ts';
 import type { Session } from '../model/schemas.ts';
+import { waitingSessions } from '../routing/store.ts';
 import { receiveInbound } from '../sessions/open.ts';
-import { queryPage } from '../store/db.ts';
-import { readSession } from '../store/items.ts';
-import { lineSessionsByStatePartition } from '../store/keys.ts';
 import { clientIdByAccount, findChannel, latestSessionOfClient, listMessages } from '../store/repository.ts';
 import { clientVisible, expectedWaitSeconds, isLivechat, newVisitorAccount, queuePosition, type VisitorMessage, visitorCaller } from './rules.ts';
 import { signVisitorToken, VISITOR_TOKEN_TTL_SECONDS, type VisitorClaims } from './token.ts';
@@ -55,23 +53,6 @@ export async function visitorMessages(claims: VisitorClaims): Promise<{ session:
   const session = await currentSession(claims);
   if (!session) return { session: null, messages: [] };
   return { session: sessionView(session), messages: clientVisible(await listMessages(session.__id, 0, VISITOR_MESSAGES_LIMIT)) };
-}
-
-/** Reads the line's `Waiting` partition (gsi1, one createdAt-ordered Query per page). */
-async function waitingSessions(lineId: string): Promise<Session[]> {
-  const out: Session[] = [];
-  let lastKey: Record<string, unknown> | undefined;
-  do {
-    const page = await queryPage({
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :pk',
-      ExpressionAttributeValues: { ':pk': lineSessionsByStatePartition(lineId, 'Waiting') },
-      ...(lastKey ? { ExclusiveStartKey: lastKey } : {}),
-    });
-    out.push(...page.items.map(readSession));
-    lastKey = page.lastKey;
-  } while (lastKey);
-  return out;
 }
 
 /** The metrics reader's own rules decide what a caller sees; the queue estimate reads the line's series as the system. */

@@ -10,7 +10,7 @@ import { conflict, notFound } from '../errors.ts';
 import { newId, nowIso } from '../ids.ts';
 import type { Line } from '../model/schemas.ts';
 import { getItem, putNew, queryPage, type TransactItem, tableName, transact, updateItem } from '../store/db.ts';
-import { ALL_WEBHOOKS_PARTITION, deliveryDueKeys, deliveryKey, INDEX, targetDeliveriesPartition, webhookIndexKeys, webhookKey } from '../store/keys.ts';
+import { ALL_WEBHOOKS_PARTITION, deliveryDueKeys, deliveryKey, INDEX, targetDeliveriesPartitions, webhookIndexKeys, webhookKey } from '../store/keys.ts';
 import { findLine, getLineCached } from '../store/repository.ts';
 import { keyAttributesOf } from '../store/table.ts';
 import { deliveryView } from './deliveries.ts';
@@ -109,18 +109,24 @@ export async function deleteWebhook(caller: Caller, id: string, extra: (hook: We
   return hook;
 }
 
-/** `GET /v1/webhooks/{id}/deliveries`: newest first. */
+/** `GET /v1/webhooks/{id}/deliveries`: newest first, merged from the shards of the target's deliveries. */
 export async function listDeliveries(caller: Caller, id: string, from: number, size: number): Promise<Delivery[]> {
   await visibleWebhook(caller, id);
-  const page = await queryPage({
-    IndexName: INDEX.targetDeliveries,
-    KeyConditionExpression: '#pk = :pk',
-    ExpressionAttributeNames: { '#pk': keyAttributesOf(INDEX.targetDeliveries).pk },
-    ExpressionAttributeValues: { ':pk': targetDeliveriesPartition({ kind: 'webhook', id }) },
-    ScanIndexForward: false,
-    Limit: from + size,
-  });
-  return page.items.slice(from, from + size).map(deliveryView);
+  const sortKey = keyAttributesOf(INDEX.targetDeliveries).sk;
+  const pages = await Promise.all(
+    targetDeliveriesPartitions({ kind: 'webhook', id }).map((pk) =>
+      queryPage({
+        IndexName: INDEX.targetDeliveries,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': keyAttributesOf(INDEX.targetDeliveries).pk },
+        ExpressionAttributeValues: { ':pk': pk },
+        ScanIndexForward: false,
+        Limit: from + size,
+      }),
+    ),
+  );
+  const newestFirst = pages.flatMap((p) => p.items).sort((a, b) => String(b[sortKey]).localeCompare(String(a[sortKey])));
+  return newestFirst.slice(from, from + size).map(deliveryView);
 }
 
 /** `POST /v1/webhooks/{id}/deliveries/{deliveryId}/retry`: a failed delivery is attempted once more, soon. */

@@ -19,8 +19,12 @@ import {
   lineIndexKeys,
   lineNamePrefix,
   lineSessionsByStatePartition,
+  lineShardOf,
+  lineUnclosedPartition,
   operatorSessionsPartition,
+  operatorUnclosedPartition,
   sessionIndexKeys,
+  sharded,
 } from '../../lib/store/keys.ts';
 
 const parse = (collection: Collection, body: unknown): ParsedSearch => parseSearch(collection, SearchRequestBody.parse(body));
@@ -214,7 +218,12 @@ describe('index keys agree with the partitions searches read', () => {
     assert.equal(keys.gsi1pk, lineSessionsByStatePartition(A, 'AssignedToOperator'));
     assert.equal(keys.gsi1sk, `${s2.__createdAt}#${s2.__id}`);
     assert.equal(keys.gsi2pk, operatorSessionsPartition('alice'));
-    assert.ok(keys.gsi2sk!.startsWith('AssignedToOperator#'));
+    assert.equal(keys.gsi2sk, `${s2.__createdAt}#${s2.__id}`);
+    assert.equal(keys.gsi7pk, operatorUnclosedPartition('alice'));
+    assert.equal(keys.gsi6pk, lineUnclosedPartition(A));
+    const closed = sessionIndexKeys({ ...s2, _state: 'Closed' } as Session);
+    assert.equal(closed.gsi6pk, undefined, 'a closed session leaves the unclosed indexes');
+    assert.equal(closed.gsi7pk, undefined);
     assert.equal(keys.gsi3pk, clientSessionsPartition(C));
     assert.equal(keys.gsi4pk, channelSessionsPartition(B));
   });
@@ -229,10 +238,12 @@ describe('planner', () => {
       ['sessions', { and: [del, { eq: ['__id', A] }] }, 'get', 'table'],
       ['sessions', { and: [del, { all: ['_clients', [C]] }, { neq: ['_state', 'Closed'] }] }, 'query', 'gsi3'],
       ['sessions', { eq: ['_clients', C] }, 'query', 'gsi3'],
-      ['sessions', { and: [{ eq: ['_userId', 'alice'] }, { eq: ['_state', 'AssignedToOperator'] }] }, 'query', 'gsi2'],
+      ['sessions', { and: [{ eq: ['_userId', 'alice'] }, { eq: ['_state', 'AssignedToOperator'] }] }, 'query', 'gsi7'],
+      ['sessions', { eq: ['_userId', 'alice'] }, 'query', 'gsi2'],
+      ['sessions', { and: [{ eq: ['_userId', 'alice'] }, { eq: ['_state', 'Closed'] }] }, 'query', 'gsi2'],
       ['sessions', { and: [{ eq: ['_line', A] }, { eq: ['_state', 'Waiting'] }] }, 'query', 'gsi1'],
-      ['sessions', { and: [{ eq: ['_line', A] }, { in: ['_state', ['Waiting', 'AssignedToBot']] }] }, 'query', 'gsi1'],
-      ['sessions', { and: [{ eq: ['_line', A] }, { neq: ['_state', 'Closed'] }] }, 'query', 'gsi1'],
+      ['sessions', { and: [{ eq: ['_line', A] }, { in: ['_state', ['Waiting', 'AssignedToBot']] }] }, 'query', 'gsi6'],
+      ['sessions', { and: [{ eq: ['_line', A] }, { neq: ['_state', 'Closed'] }] }, 'query', 'gsi6'],
       ['sessions', { eq: ['_channel', B] }, 'query', 'gsi4'],
       ['sessions', { eq: ['_line', A] }, 'query', 'gsi1'],
       ['sessions', { eq: ['_state', 'Waiting'] }, 'query', 'gsi1'],
@@ -265,7 +276,40 @@ describe('planner', () => {
     const high = plan('sessions', { and: [{ eq: ['_line', A] }, { eq: ['_state', 'Waiting'] }, { eq: ['_priority', 'High'] }] });
     assert.ok(high.source.over === 'keys' && high.source.queries.length === 1 && high.type === 'query');
     const open = plan('sessions', { and: [{ eq: ['_line', A] }, { neq: ['_state', 'Closed'] }] });
-    assert.ok(open.source.over === 'keys' && open.source.queries.length === 4, 'one Query per state the filter allows');
+    assert.ok(open.source.over === 'keys', 'the open sessions of a line are read by key');
+    if (open.source.over !== 'keys') return;
+    assert.deepEqual(open.source.queries, [{ index: 'gsi6', pk: lineUnclosedPartition(A), ordered: true }], "one Query per page: the line's unclosed sessions");
+    const mine = plan('sessions', { eq: ['_userId', 'alice'] });
+    assert.ok(mine.source.over === 'keys');
+    if (mine.source.over !== 'keys') return;
+    assert.deepEqual(
+      mine.source.queries,
+      [{ index: 'gsi2', pk: operatorSessionsPartition('alice'), ordered: true }],
+      "an operator's sessions: one Query per page",
+    );
+  });
+
+  it('reads every shard of a sharded line (LINE_SHARDS), each in creation order', () => {
+    const before = process.env.LINE_SHARDS;
+    process.env.LINE_SHARDS = '4';
+    try {
+      const p = plan('sessions', { and: [{ eq: ['_line', A] }, { eq: ['_state', 'Waiting'] }] });
+      assert.ok(p.source.over === 'keys');
+      if (p.source.over !== 'keys') return;
+      assert.deepEqual(
+        p.source.queries.map((q) => q.pk),
+        [0, 1, 2, 3].map((n) => sharded(lineSessionsByStatePartition(A, 'Waiting'), n)),
+      );
+      assert.ok(p.source.queries.every((q) => q.ordered));
+      // The item builder puts a session in the shard its id picks, which the plan reads.
+      const keys = sessionIndexKeys({ ...s2, _state: 'Waiting' } as Session);
+      assert.ok(p.source.queries.some((q) => q.pk === keys.gsi1pk));
+      assert.equal(keys.gsi1pk, sharded(lineSessionsByStatePartition(A, 'Waiting'), lineShardOf(s2.__id)));
+      assert.equal(keys.gsi6pk, sharded(lineUnclosedPartition(A), lineShardOf(s2.__id)));
+    } finally {
+      if (before === undefined) delete process.env.LINE_SHARDS;
+      else process.env.LINE_SHARDS = before;
+    }
   });
 
   it("reads a channel's clients by age (gsi2) for the default order, by username (gsi1) otherwise", () => {
