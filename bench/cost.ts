@@ -7,6 +7,8 @@
  * GB-seconds, API Gateway requests and EventBridge events, then priced at on-demand list prices
  * (table below, with its date). Beside it: the same conversation on Amazon Connect chat.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { startEventWorkers } from '../infra/local/events.ts';
 import { aggregateMetrics } from '../lib/metrics/aggregate.ts';
 import { backgroundUsage, resetUsage, usage } from '../lib/store/db.ts';
@@ -49,6 +51,18 @@ export interface CostResult {
   dollarsPer1000: { dynamodb: number; lambda: number; apiGateway: number; eventBridge: number; total: number };
   connectChatPer1000: number;
   prices: typeof PRICES;
+}
+
+/** The same walk measured on main before issue 18 (every index projecting ALL), kept as the reference. */
+export interface CostBaseline {
+  commit: string;
+  measured: string;
+  how: string;
+  cost: Pick<CostResult, 'sessions' | 'perSession' | 'dollarsPer1000'>;
+}
+export const BASELINE_FILE = join(import.meta.dirname, 'baseline', 'cost-before-issue-18.json');
+export function costBaseline(): CostBaseline {
+  return JSON.parse(readFileSync(BASELINE_FILE, 'utf8')) as CostBaseline;
 }
 
 export async function benchCost(env: Env, w: World, quick: boolean): Promise<CostResult> {
@@ -152,16 +166,25 @@ export async function benchCost(env: Env, w: World, quick: boolean): Promise<Cos
 
 export function costMarkdown(c: CostResult, row: (cells: unknown[]) => string): string[] {
   const p = c.perSession;
+  const b = costBaseline();
+  const bp = b.cost.perSession;
   return [
     '## Cost of a session (issue 18)',
     '',
     `${c.sessions} sessions, each: 4 client messages, a take, 4 replies, a note, a priority change, a close (${p.apiRequests} API requests), with their ${p.events} events to one webhook subscription and the 4 replies to the messenger endpoint, and their share of a metrics aggregation run. Units as DynamoDB Local reports ReturnConsumedCapacity (a transactional write counts 2 units per KB and item, GSI writes included). Lambda GB-s: 512 MB × the local handler time per request, plus 50 ms per stream batch (an upper bound: one batch per commit).`,
     '',
-    row(['Per session', 'Read units', 'Write units']),
-    row(['---', '---:', '---:']),
-    row(['API requests', p.requestRcu, p.requestWcu]),
-    row(['stream consumer (events, deliveries)', p.consumerRcu, p.consumerWcu]),
-    row(['metrics aggregation (share)', p.aggregationRcu, p.aggregationWcu]),
+    row(['Per session', 'Read units', 'Write units', `Before (${b.commit}): read`, 'Before: write']),
+    row(['---', '---:', '---:', '---:', '---:']),
+    row(['API requests', p.requestRcu, p.requestWcu, bp.requestRcu, bp.requestWcu]),
+    row(['stream consumer (events, deliveries)', p.consumerRcu, p.consumerWcu, bp.consumerRcu, bp.consumerWcu]),
+    row(['metrics aggregation (share)', p.aggregationRcu, p.aggregationWcu, bp.aggregationRcu, bp.aggregationWcu]),
+    '',
+    `Before and after (issue 18: at most half). Before = the same walk on main at ${b.commit}, every index projecting ALL (\`bench/baseline/\`, measured ${b.measured.slice(0, 10)} on this machine kind); after = this run.`,
+    '',
+    row(['Per 1,000 sessions (USD)', 'Before', 'After', 'After ÷ before']),
+    row(['---', '---:', '---:', '---:']),
+    row(['DynamoDB', b.cost.dollarsPer1000.dynamodb, c.dollarsPer1000.dynamodb, round(c.dollarsPer1000.dynamodb / b.cost.dollarsPer1000.dynamodb, 2)]),
+    row(['total', b.cost.dollarsPer1000.total, c.dollarsPer1000.total, round(c.dollarsPer1000.total / b.cost.dollarsPer1000.total, 2)]),
     '',
     row(['Per 1,000 sessions (USD)', 'DynamoDB', 'Lambda', 'API Gateway', 'EventBridge', 'Total', 'Amazon Connect chat, same conversation']),
     row(['---', '---:', '---:', '---:', '---:', '---:', '---:']),

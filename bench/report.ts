@@ -3,7 +3,7 @@
  * table per step, pass/fail per budget, and the cause next to every failure.
  */
 import type { BundleResult } from './bundles.ts';
-import { type CostResult, costMarkdown } from './cost.ts';
+import { type CostResult, costBaseline, costMarkdown } from './cost.ts';
 import { type EventsResult, eventsMarkdown } from './events.ts';
 import type { GrowthResult } from './growth.ts';
 import { type LiveResult, liveMarkdown } from './live.ts';
@@ -81,10 +81,10 @@ export function budgets(r: Omit<BenchReport, 'budgets'>): BudgetLine[] {
       const failed = rows.filter((x) => !x.pass);
       const name =
         kind === 'command'
-          ? 'one DynamoDB round trip per single-session command (a transaction counts as one)'
+          ? '≤ 2 DynamoDB round trips per single-session command (a read, then one transaction)'
           : kind === 'fetch'
             ? 'a fetch is one GetItem'
-            : 'a page of search = one Query per index touched';
+            : 'a page of search = one Query per index touched (+ one BatchGetItem of its items)';
       out.push({
         budget: name,
         result: `${rows.length - failed.length}/${rows.length} within`,
@@ -110,6 +110,15 @@ export function budgets(r: Omit<BenchReport, 'budgets'>): BudgetLine[] {
         cause: notAvailable.map((x) => `${x.label}: ${x.status}${x.note ? ` (${x.note})` : ''}`).join('; '),
       });
     }
+  }
+  if (r.cost) {
+    const before = costBaseline().cost.dollarsPer1000.total;
+    const after = r.cost.dollarsPer1000.total;
+    out.push({
+      budget: 'cost of a session ≤ ½ of the stored baseline (before issue 18)',
+      result: `$${after} vs $${before} per 1,000 sessions = ${Math.round((after / before) * 100) / 100}×`,
+      pass: after <= before / 2,
+    });
   }
   if (r.growth) {
     const sizes = r.growth.sizes.map((s) => s.sessions);

@@ -17,6 +17,17 @@ import type { TableAccess } from '../routes.ts';
 import { acknowledge } from './nag.ts';
 import type { ChatlinesTable } from './table.ts';
 
+/**
+ * The deployment's `lineShards` (cdk.json context or `cdk deploy -c lineShards=4`; default 1):
+ * how many shards a line's hot partitions have. It may only grow between deployments.
+ */
+export function lineShardsContext(scope: Construct): number {
+  const raw = scope.node.tryGetContext('lineShards') ?? 1;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error(`context lineShards must be an integer from 1 to 64, not ${JSON.stringify(raw)}`);
+  return n;
+}
+
 /** The repository root: `functions/`, `package-lock.json` and `tsconfig.json` live there. */
 export const REPO_ROOT = join(import.meta.dirname, '..', '..');
 
@@ -98,6 +109,8 @@ export class ChatlinesFunction extends Construct {
       ...(props.asyncFailureQueue ? { onFailure: new SqsDestination(props.asyncFailureQueue), retryAttempts: 2 } : {}),
       environment: {
         TABLE_NAME: table.tableName,
+        // Shards of a line's hot partitions (lib/store/keys.ts): every function must agree.
+        LINE_SHARDS: String(lineShardsContext(this)),
         POWERTOOLS_SERVICE_NAME: 'chatlines',
         POWERTOOLS_METRICS_NAMESPACE: 'chatlines',
         ...props.environment,

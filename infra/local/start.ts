@@ -6,6 +6,7 @@
  *   DYNAMODB_ENDPOINT=http://…     use that DynamoDB instead of starting DynamoDB Local
  *   npm start -- --aggregate-every 10   metrics aggregation every 10 s (default 60; 0 turns it off)
  *   npm start -- --timers-every 5       timer sweep every 5 s (default 60; 0 turns it off)
+ *   npm start -- --line-shards 4        shards of each line's hot partitions (default 1; only grows)
  * Ctrl-C stops everything it started.
  */
 import './node-version.ts';
@@ -28,8 +29,17 @@ const { values } = parseArgs({
     quiet: { type: 'boolean', default: false },
     'aggregate-every': { type: 'string', default: '60' },
     'timers-every': { type: 'string', default: '60' },
+    'line-shards': { type: 'string' },
   },
 });
+if (values['line-shards'] !== undefined) {
+  const n = Number(values['line-shards']);
+  if (!Number.isInteger(n) || n < 1 || n > 64) {
+    console.error(`chatlines: --line-shards takes an integer from 1 to 64, not "${values['line-shards']}"`);
+    process.exit(1);
+  }
+  process.env.LINE_SHARDS = String(n);
+}
 const timersEvery = Number(values['timers-every']);
 if (!Number.isFinite(timersEvery) || timersEvery < 0) {
   console.error(`chatlines: --timers-every takes seconds (0 turns the timer sweep off), not "${values['timers-every']}"`);

@@ -480,13 +480,26 @@ describe('cost', () => {
     resetUsage();
     assert.equal((await call('GET', s(id, '/messages'), alice)).status, 200);
     assert.equal(usage.calls, 2);
-    // An inbound message into an open session: channel + account guard (one batch), client +
-    // open guard (one batch), the session, one transaction.
+    // An inbound message into an open session, on an instance that put the client's last
+    // message there: one batch (channel, client, guards, that session), one transaction.
     await w.openSession('cost-client');
     resetUsage();
     const more = await w.openSession('cost-client', 'again');
     assert.equal(more.status, 200);
+    assert.equal(usage.calls, 2);
+    // A cold instance: channel + account guard (one batch), client + open guard (one batch),
+    // the session, one transaction.
+    const { forgetInboundTargets } = await import('../../lib/sessions/open.ts');
+    forgetInboundTargets();
+    resetUsage();
+    assert.equal((await w.openSession('cost-client', 'cold')).status, 200);
     assert.equal(usage.calls, 4);
+    // The hint is never trusted: once the session is closed, the next message opens a new one.
+    const closed = await call('POST', s(more.session.__id, '/close'), alice);
+    assert.equal(closed.status, 200, JSON.stringify(closed.body));
+    const fresh = await w.openSession('cost-client', 'after close');
+    assert.equal(fresh.status, 201);
+    assert.notEqual(fresh.session.__id, more.session.__id);
   });
 });
 

@@ -160,9 +160,11 @@ describe('functions', () => {
       ];
       assert.deepEqual(
         Object.keys(p.Environment.Variables).sort(),
-        [...own, 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME', 'TABLE_NAME'].sort(),
+        [...own, 'LINE_SHARDS', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME', 'TABLE_NAME'].sort(),
         file,
       );
+      // Every function agrees on the shards of a line's hot partitions (context lineShards, default 1).
+      assert.equal(p.Environment.Variables.LINE_SHARDS, '1', file);
       const logGroup = resources[p.LoggingConfig.LogGroup.Ref];
       assert.equal(logGroup?.Type, 'AWS::Logs::LogGroup', file);
       assert.ok(logGroup.Properties.RetentionInDays > 0, file);
