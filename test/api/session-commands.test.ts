@@ -495,6 +495,7 @@ describe('cost', () => {
     assert.equal((await w.openSession('cost-client', 'cold')).status, 200);
     assert.equal(usage.calls, 4);
     // The hint is never trusted: once the session is closed, the next message opens a new one.
+    assert.equal((await call('POST', s(more.session.__id, '/assign'), alice, { operator: 'alice' })).status, 200);
     const closed = await call('POST', s(more.session.__id, '/close'), alice);
     assert.equal(closed.status, 200, JSON.stringify(closed.body));
     const fresh = await w.openSession('cost-client', 'after close');
