@@ -76,7 +76,8 @@ export async function benchCost(env: Env, w: World, quick: boolean): Promise<Cos
     if (channel.status !== 200) throw new Error(`channel endpoint: ${channel.status} ${JSON.stringify(channel.body)}`);
     const hook = await env.call('POST', '/v1/webhooks', { token: w.admin, body: { url: receiver.url, events: ['*'], line: w.lineId } });
     if (hook.status !== 201) throw new Error(`webhook: ${hook.status}`);
-    await workers.poller.drain(30_000);
+    // Earlier steps may leave a backlog of stream records: let the consumer catch up first.
+    await workers.poller.drain(180_000);
     await aggregateMetrics();
     resetUsage();
     let requests = 0;

@@ -10,7 +10,7 @@ import { invalid, notFound } from '../errors.ts';
 import { nowIso } from '../ids.ts';
 import type { Client, UpdateClientBody } from '../model/schemas.ts';
 import type { TransactItem } from '../store/db.ts';
-import { findOperator, getClient, getLineCached, updateClient, writeOnly } from '../store/repository.ts';
+import { getClientWithOperator, getLineCached, updateClient, writeOnly } from '../store/repository.ts';
 
 export async function updateClientFields(
   caller: Caller,
@@ -19,7 +19,7 @@ export async function updateClientFields(
   extra: (client: Client) => TransactItem[],
 ): Promise<Client> {
   const presence = hasRole(caller, 'operator') && !hasRole(caller, 'admin');
-  const [client, operator] = await Promise.all([getClient(id), presence ? findOperator(caller.sub) : undefined]);
+  const { client, operator } = await getClientWithOperator(id, presence ? caller.sub : undefined);
   const line = await getLineCached(client._line);
   if (!canSeeLine(caller, line)) throw notFound('client', id);
   authorizeClientUpdate(caller, line, operator, { blockedStatus: body._blockedStatus !== undefined });

@@ -22,7 +22,7 @@ import {
   getLineCached,
   getSessionWithOperators,
   lastMessage,
-  latestSessionOfClient,
+  latestSessionIdOfClient,
   listMessages,
   openSessionId,
   releaseOpenGuard,
@@ -104,8 +104,8 @@ export async function runSessionCommand(
   if (action.command === 'unmarkAsSpam') {
     // The chain rule (gsi3, newest first) and the presence of the operator to restore, in parallel.
     const earlier = session._beforeSpam?._userId;
-    const [latest, record] = await Promise.all([latestSessionOfClient(session._clients[0]!), earlier ? findOperator(earlier) : undefined]);
-    ctx.latestOfChain = latest?.__id;
+    const [latest, record] = await Promise.all([latestSessionIdOfClient(session._clients[0]!), earlier ? findOperator(earlier) : undefined]);
+    ctx.latestOfChain = latest;
     // Routing (issue 14): an operator at capacity does not get the session back; it goes to the queue.
     ctx.operator = record && isFull(record, line) ? undefined : record;
   }

@@ -103,6 +103,8 @@ export const lineKey = (id: string) => ({ pk: `LINE#${id}`, sk: META });
 export const channelKey = (id: string) => ({ pk: `CHANNEL#${id}`, sk: META });
 export const clientKey = (id: string) => ({ pk: `CLIENT#${id}`, sk: META });
 export const sessionKey = (id: string) => ({ pk: `SESSION#${id}`, sk: META });
+/** The session id in a session's partition key. */
+export const sessionIdOfKey = (pk: string) => pk.slice('SESSION#'.length);
 export const operatorKey = (id: string) => ({ pk: `USER#${id}`, sk: '#OPERATOR' });
 export const accountGuardKey = (channelId: string, username: string) => ({
   pk: `CHANNEL#${channelId}#ACCOUNT#${username}`,

@@ -33,6 +33,7 @@ import {
   MESSAGE_PREFIX,
   openSessionGuardKey,
   operatorKey,
+  sessionIdOfKey,
   sessionKey,
   spamSessionGuardKey,
 } from './keys.ts';
@@ -158,6 +159,28 @@ export async function clientIdByAccount(channelId: string, username: string): Pr
 export async function openSessionId(channelId: string, clientId: string): Promise<string | undefined> {
   const guard = await getItem(openSessionGuardKey(channelId, clientId));
   return guard?.sessionId as string | undefined;
+}
+
+/** The id of the newest session of a client's chain (gsi3): the index's keys only, no item read. */
+export async function latestSessionIdOfClient(clientId: string): Promise<string | undefined> {
+  const page = await queryPage({
+    IndexName: INDEX.clientSessions,
+    KeyConditionExpression: '#pk = :pk',
+    ExpressionAttributeNames: { '#pk': keyAttributesOf(INDEX.clientSessions).pk },
+    ExpressionAttributeValues: { ':pk': clientSessionsPartition(clientId) },
+    ScanIndexForward: false,
+    Limit: 1,
+    keysOnly: true,
+  });
+  const key = page.items[0];
+  return key ? sessionIdOfKey(String(key.pk)) : undefined;
+}
+
+/** A client and (optionally) an operator's record in one BatchGetItem; a missing client is 404. */
+export async function getClientWithOperator(id: string, operatorId: string | undefined): Promise<{ client: Client; operator: Operator | undefined }> {
+  const [client, operator] = await getItems([clientKey(id), ...(operatorId ? [operatorKey(operatorId)] : [])]);
+  if (!client) throw notFound('client', id);
+  return { client: readClient(client), operator: operator ? readOperator(operator) : undefined };
 }
 
 /** The newest session of a client's chain (gsi3), read from the index. */
