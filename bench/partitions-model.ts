@@ -301,6 +301,26 @@ export function accountWrites(ops: readonly WriteOp[], records: readonly StreamC
   return out;
 }
 
+/**
+ * What DynamoDB Local reports for one TransactWriteItems (for comparing the model with Local
+ * only): it adds up the *distinct* per-item figures — items whose units on the table and each
+ * index are identical count once (three 1 KB puts report 2 where DynamoDB bills 6). `items`: each
+ * item's writes, in the transaction's order.
+ */
+export function localTransactionUnits(items: readonly (readonly PartitionUnits[])[]): number {
+  const seen = new Set<string>();
+  let total = 0;
+  for (const writes of items) {
+    const byTarget = new Map<string, number>();
+    for (const w of writes) byTarget.set(w.target, (byTarget.get(w.target) ?? 0) + w.units);
+    const signature = JSON.stringify([...byTarget].sort((a, b) => a[0].localeCompare(b[0])));
+    if (seen.has(signature)) continue;
+    seen.add(signature);
+    for (const units of byTarget.values()) total += units;
+  }
+  return total;
+}
+
 // ------------------------------------------------------------------------------------------
 // Reads
 
@@ -335,8 +355,15 @@ export function queryPartition(
 }
 
 /**
+ * The units of one GetItem or one Query page: what DynamoDB Local reported, but at least a read's
+ * minimum — DynamoDB charges an empty Query or a GetItem that finds nothing 1 unit (0.5 when
+ * eventually consistent); Local reports 0.
+ */
+export const singleRead = (reported: number | undefined, consistent: boolean) => Math.max(reported ?? 0, consistent ? 1 : 0.5);
+
+/**
  * The read units of a BatchGetItem per key's partition: each item's own units (its size, or
- * the minimum for an item not found), scaled so that they add up to what DynamoDB reported.
+ * the minimum for an item not found), scaled up if DynamoDB reported more in all.
  */
 export function batchGetReads(
   keys: readonly { pk: string; sk: string }[],
@@ -350,7 +377,7 @@ export function batchGetReads(
   );
   const own = keys.map((k) => ({ pk: k.pk, units: readUnits(sizes.get(keyText(k)) ?? 0, consistent) }));
   const total = own.reduce((n, x) => n + x.units, 0);
-  const scale = reported !== undefined && total > 0 ? reported / total : 1;
+  const scale = reported !== undefined && total > 0 && reported > total ? reported / total : 1;
   return own.map((x) => ({ target: 'table', partition: x.pk, units: x.units * scale }));
 }
 
@@ -398,6 +425,16 @@ export function partitionPattern(normalized: string, known: Readonly<Record<stri
     .replace(/[0-9a-f]{16,}/gi, '<n>');
   const kind: PartitionKind = /<(id|msg|n)>/.test(pattern) ? 'entity' : pattern.includes('<operator>') ? 'operator' : 'line';
   return { pattern, kind };
+}
+
+/**
+ * A line partition that is one shard of a key spread by a hash (`…#<n>`, e.g. `CHANGES#<hour>#2`):
+ * the key's pattern with `#<shard>`. At 1,000 new sessions/s a hash spreads the sessions evenly,
+ * so the shards are read as one key's load divided among them (a small sample is uneven).
+ */
+export function shardOf(pattern: string): { group: string; shard: number } | undefined {
+  const m = /^(.*)#(\d{1,4})$/.exec(pattern);
+  return m ? { group: `${m[1]}#<shard>`, shard: Number(m[2]) } : undefined;
 }
 
 /** The load the simulation asks about, and DynamoDB's per-partition limits (table and each index alike). */

@@ -21,12 +21,15 @@ import {
   changeWrites,
   type Image,
   itemSize,
+  localTransactionUnits,
   normalizePartition,
   numberSize,
   type PartitionUnits,
   partitionPattern,
   queryPartition,
   type StreamChange,
+  shardOf,
+  singleRead,
   type TableSpec,
   tableSpecOf,
   toImage,
@@ -172,7 +175,12 @@ describe('read accounting', () => {
       { target: 'table', partition: 'SESSION#1' },
     );
   });
-  it('splits a BatchGetItem by item size, scaled to what DynamoDB reported', () => {
+  it('charges an empty read its minimum', () => {
+    assert.equal(singleRead(0, false), 0.5);
+    assert.equal(singleRead(undefined, true), 1);
+    assert.equal(singleRead(3.5, false), 3.5);
+  });
+  it('splits a BatchGetItem by item size, scaled up to what DynamoDB reported', () => {
     const big = toImage({ pk: 'SESSION#2', sk: '#META', body: 'y'.repeat(5000) });
     const reads = batchGetReads(
       [
@@ -215,6 +223,11 @@ describe('partition names and rates', () => {
     assert.deepEqual(partitionPattern('MESSAGE#1760000000000-0001-0a1b2c3d', known), { pattern: 'MESSAGE#<msg>', kind: 'entity' });
     assert.deepEqual(partitionPattern('CHANGES#<hour>#2', known), { pattern: 'CHANGES#<hour>#2', kind: 'line' });
   });
+  it('reads a trailing #<n> of a line partition as a shard', () => {
+    assert.deepEqual(shardOf('CHANGES#<hour>#2'), { group: 'CHANGES#<hour>#<shard>', shard: 2 });
+    assert.deepEqual(shardOf('LINE#<line>#STATE#Waiting#11'), { group: 'LINE#<line>#STATE#Waiting#<shard>', shard: 11 });
+    assert.equal(shardOf('LINE#<line>#STATE#Waiting'), undefined);
+  });
   it('scales line partitions by the rate of new sessions; a session’s own partition is one life', () => {
     assert.equal(unitsPerSecond('line', 30, 10, 10), 3_000); // 3 units a session × 1,000 sessions/s
     assert.equal(unitsPerSecond('operator', 30, 10, 10), 3); // 3 units a session × 1 session/s
@@ -223,6 +236,29 @@ describe('partition names and rates', () => {
 });
 
 describe('the model against DynamoDB Local (ReturnConsumedCapacity INDEXES)', { skip: !process.env.DYNAMODB_ENDPOINT && 'no DYNAMODB_ENDPOINT' }, () => {
+  it('Local adds up a transaction by its distinct item figures (the bench replays it to compare)', async () => {
+    const client = localClient(process.env.DYNAMODB_ENDPOINT!);
+    const name = `partitions-model-tx-${randomUUID().slice(0, 8)}`;
+    await client.send(new CreateTableCommand(createTableInput(name)));
+    try {
+      const small = (pk: string, extra: Record<string, unknown> = {}) => toImage({ pk, sk: '#META', ...extra });
+      const items = [small('A#1'), small('A#2', { note: 'longer' }), small('A#3'), small('B#1', { body: KB3 })];
+      const out = await client.send(
+        new TransactWriteItemsCommand({ TransactItems: items.map((Item) => ({ Put: { TableName: name, Item } })), ReturnConsumedCapacity: 'TOTAL' }),
+      );
+      const writes = items.map((i) => changeWrites({ old: undefined, new: i, transactional: true }, tableSpecOf(createTableInput(name))));
+      assert.equal(
+        writes.flat().reduce((n, w) => n + w.units, 0),
+        2 + 2 + 2 + 6,
+      ); // as DynamoDB bills it
+      const local = (out.ConsumedCapacity ?? []).reduce((n, c) => n + (c.CapacityUnits ?? 0), 0);
+      assert.equal(local, 2 + 6); // the three 1 KB items counted once
+      assert.equal(localTransactionUnits(writes), local);
+    } finally {
+      client.destroy();
+    }
+  });
+
   const projections = {
     ALL: { ProjectionType: 'ALL' },
     KEYS_ONLY: { ProjectionType: 'KEYS_ONLY' },
