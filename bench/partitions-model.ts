@@ -142,6 +142,37 @@ export function tableSpecOf(input: CreateTableLike): TableSpec {
   };
 }
 
+/**
+ * An index's projection as the table definition may name it (`projection: { type: 'KEYS_ONLY' }`,
+ * `{ type: 'INCLUDE', attributes: [...] }`, or DynamoDB's own `ProjectionType` / `NonKeyAttributes`);
+ * undefined when it names none.
+ */
+export function projectionOf(field: unknown): Projection | undefined {
+  if (!field || typeof field !== 'object') return undefined;
+  const f = field as Record<string, unknown>;
+  const type = String(f.type ?? f.ProjectionType ?? '').toUpperCase();
+  if (type === 'ALL' || type === 'KEYS_ONLY') return { type };
+  if (type === 'INCLUDE') {
+    const attributes = f.attributes ?? f.nonKeyAttributes ?? f.NonKeyAttributes;
+    return { type, attributes: Array.isArray(attributes) ? attributes.map(String) : [] };
+  }
+  return undefined;
+}
+
+/**
+ * {@link tableSpecOf} with each index's projection taken from the table definition where it
+ * names one (lib/store/table.ts's per-index `projection`), else from the CreateTable input.
+ */
+export function withDefinedProjections(spec: TableSpec, definitions: readonly { indexName: string }[]): TableSpec {
+  return {
+    ...spec,
+    indexes: spec.indexes.map((index) => {
+      const defined = projectionOf((definitions.find((d) => d.indexName === index.name) as { projection?: unknown } | undefined)?.projection);
+      return defined ? { ...index, projection: defined } : index;
+    }),
+  };
+}
+
 // ------------------------------------------------------------------------------------------
 // Writes
 

@@ -23,7 +23,7 @@ import { localClient } from '../infra/local/dynamodb.ts';
 import { type EventWorkers, startEventWorkers } from '../infra/local/events.ts';
 import { aggregateMetrics } from '../lib/metrics/aggregate.ts';
 import { type DynamoObservation, observeDynamo } from '../lib/store/db.ts';
-import { createTableInput } from '../lib/store/table.ts';
+import { createTableInput, tableDefinition } from '../lib/store/table.ts';
 import { sweepTimers } from '../lib/timers/sweep.ts';
 import {
   accountWrites,
@@ -44,6 +44,7 @@ import {
   toImage,
   unitsPerSecond,
   type WriteOp,
+  withDefinedProjections,
 } from './partitions-model.ts';
 import { type Env, round } from './support.ts';
 import { type EventTargets, openEventTargets, walkCaller, walkSession } from './walk.ts';
@@ -85,6 +86,8 @@ export interface BackgroundRun {
 
 export interface PartitionsResult {
   sessions: number;
+  /** A session's life in all (its requests and event work, not the background runs), as DynamoDB bills it. */
+  perSession: { writeUnits: number; readUnits: number };
   model: typeof MODEL;
   /** The key design simulated: each index with its projection. */
   design: string[];
@@ -288,7 +291,7 @@ export async function benchPartitions(env: Env, quick: boolean): Promise<Partiti
   const previousTable = process.env.TABLE_NAME;
   const tableName = `bench-partitions-${randomUUID().slice(0, 8)}`;
   await env.useTable(tableName);
-  const table = tableSpecOf(createTableInput(tableName));
+  const table = withDefinedProjections(tableSpecOf(createTableInput(tableName)), tableDefinition.globalSecondaryIndexes);
   const recorder = new Recorder(table, tableName);
   const tap = await openStreamTap(env.endpoint, tableName);
   let workers: EventWorkers | undefined;
@@ -490,8 +493,11 @@ function analyse(
     };
   });
   const f = (n: number) => n.toLocaleString('en');
+  const lives = (hits: readonly Hit[]) =>
+    round(hits.filter((h) => h.phase === SESSIONS && !LOCAL_ONLY.test(h.partition)).reduce((n, h) => n + h.units, 0) / sessions, 1);
   return {
     sessions,
+    perSession: { writeUnits: lives(writeHits), readUnits: lives(readHits) },
     model: MODEL,
     design: table.indexes.map(
       (i) =>
@@ -583,7 +589,7 @@ export function partitionsMarkdown(p: PartitionsResult, row: (cells: unknown[]) 
     busiest(p.busiest.write, 'WCU', p.model.writeLimit).replace(/^\| /, '| writes | '),
     busiest(p.busiest.read, 'RCU', p.model.readLimit).replace(/^\| /, '| reads | '),
     '',
-    `Over the limit: ${p.overLimit.write.length} write and ${p.overLimit.read.length} read partitions.`,
+    `Over the limit: ${p.overLimit.write.length} write and ${p.overLimit.read.length} read partitions. A session's life in all: ${p.perSession.writeUnits} WCU and ${p.perSession.readUnits} RCU as DynamoDB bills them.`,
     '',
     `### Top ${p.top.write.length} partitions by write rate`,
     '',

@@ -26,6 +26,7 @@ import {
   numberSize,
   type PartitionUnits,
   partitionPattern,
+  projectionOf,
   queryPartition,
   type StreamChange,
   shardOf,
@@ -35,6 +36,7 @@ import {
   toImage,
   unitsPerSecond,
   type WriteOp,
+  withDefinedProjections,
 } from '../../bench/partitions-model.ts';
 import { localClient } from '../../infra/local/dynamodb.ts';
 import { createTableInput } from '../../lib/store/table.ts';
@@ -66,6 +68,25 @@ describe('item size', () => {
     assert.equal(itemSize(toImage({ m: { a: 'x' } })), 1 + 3 + (1 + 1 + 1));
     assert.equal(itemSize(toImage({ z: null, b: false })), 1 + 1 + 1 + 1);
     assert.equal(itemSize(toImage({ é: 'é' })), 2 + 2);
+  });
+});
+
+describe('the table definition', () => {
+  it('takes each index and its projection from the CreateTable input, a projection the definition names first', () => {
+    const input = createTableInput('t');
+    const spec = tableSpecOf(input);
+    assert.equal(spec.pk, 'pk');
+    assert.equal(spec.indexes.length, input.GlobalSecondaryIndexes.length);
+    assert.deepEqual(spec.indexes[0], { name: 'gsi1', pk: 'gsi1pk', sk: 'gsi1sk', projection: projectionOf(input.GlobalSecondaryIndexes[0]!.Projection) });
+    const definitions: { indexName: string; projection: unknown }[] = [
+      { indexName: 'gsi1', projection: { type: 'KEYS_ONLY' } },
+      { indexName: 'gsi2', projection: { type: 'INCLUDE', attributes: ['_state'] } },
+    ];
+    const defined = withDefinedProjections(spec, definitions);
+    assert.deepEqual(defined.indexes[0]!.projection, { type: 'KEYS_ONLY' });
+    assert.deepEqual(defined.indexes[1]!.projection, { type: 'INCLUDE', attributes: ['_state'] });
+    assert.deepEqual(projectionOf({ ProjectionType: 'INCLUDE', NonKeyAttributes: ['a'] }), { type: 'INCLUDE', attributes: ['a'] });
+    assert.equal(projectionOf(undefined), undefined);
   });
 });
 
