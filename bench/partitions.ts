@@ -139,7 +139,6 @@ const capacityOf = (consumed: unknown): number | undefined => {
 };
 
 type Plain = Record<string, unknown>;
-const keyOf = (item: Plain | undefined) => ({ pk: String(item?.pk ?? '?'), sk: String(item?.sk ?? '') });
 
 class Recorder {
   phase = 'setup';
@@ -153,6 +152,12 @@ class Recorder {
     private readonly tableName: string,
   ) {}
 
+  /** An item's (or a key's) table key, by the table's key attribute names. */
+  private readonly keyOf = (item: Plain | undefined) => ({
+    pk: String(item?.[this.table.pk] ?? '?'),
+    sk: this.table.sk ? String(item?.[this.table.sk] ?? '') : '',
+  });
+
   readonly observe = (o: DynamoObservation): void => {
     const id = this.calls.length;
     const phase = this.phase;
@@ -162,6 +167,7 @@ class Recorder {
     const read = o.command === 'GetItem' || o.command === 'Query' || o.command === 'BatchGetItem';
     this.calls.push({ id, phase, command: o.command, kind: read ? 'read' : 'write', reported });
     const failed = o.conditionFailed === true;
+    const keyOf = this.keyOf;
     const op = (key: { pk: string; sk: string }, kind: WriteOp['kind'], transactional: boolean, after?: Image) =>
       this.ops.push({ call: id, phase, key, kind, transactional, failed, ...(after ? { after } : {}) });
     switch (o.command) {
@@ -231,7 +237,7 @@ class Recorder {
 // ------------------------------------------------------------------------------------------
 // The table's stream, read from its first record on
 
-async function openStreamTap(endpoint: string, tableName: string) {
+async function openStreamTap(endpoint: string, tableName: string, table: TableSpec) {
   const ddb = localClient(endpoint);
   const streams = new DynamoDBStreamsClient({
     endpoint,
@@ -244,7 +250,7 @@ async function openStreamTap(endpoint: string, tableName: string) {
   if (!streamArn) throw new Error(`the table ${tableName} has no stream`);
   const iterators = new Map<string, string | undefined>();
   const records: StreamChange[] = [];
-  const str = (v: unknown) => String((v as { S?: string } | undefined)?.S ?? '');
+  const str = (v: unknown) => String((v as { S?: string; N?: string } | undefined)?.S ?? (v as { N?: string } | undefined)?.N ?? '');
   return {
     records,
     /** Reads every record written since the last read (labelled `phase`). */
@@ -267,7 +273,7 @@ async function openStreamTap(endpoint: string, tableName: string) {
           for (const r of (out.Records ?? []) as StreamRecord[]) {
             const d = r.dynamodb ?? {};
             records.push({
-              key: { pk: str(d.Keys?.pk), sk: str(d.Keys?.sk) },
+              key: { pk: str(d.Keys?.[table.pk]), sk: table.sk ? str(d.Keys?.[table.sk]) : '' },
               old: d.OldImage as Image | undefined,
               new: d.NewImage as Image | undefined,
               phase,
@@ -293,7 +299,7 @@ export async function benchPartitions(env: Env, quick: boolean): Promise<Partiti
   await env.useTable(tableName);
   const table = withDefinedProjections(tableSpecOf(createTableInput(tableName)), tableDefinition.globalSecondaryIndexes);
   const recorder = new Recorder(table, tableName);
-  const tap = await openStreamTap(env.endpoint, tableName);
+  const tap = await openStreamTap(env.endpoint, tableName, table);
   let workers: EventWorkers | undefined;
   let targets: EventTargets | undefined;
   observeDynamo(recorder.observe);
