@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { startEventWorkers } from '../infra/local/events.ts';
 import { aggregateMetrics } from '../lib/metrics/aggregate.ts';
 import { backgroundUsage, resetUsage, usage } from '../lib/store/db.ts';
-import { startReceiver } from '../test/support/receiver.ts';
 import { type Env, round } from './support.ts';
+import { EVENTS_PER_SESSION, type EventTargets, openEventTargets, walkCaller, walkSession } from './walk.ts';
 import type { World } from './world.ts';
 
 /** On-demand list prices, us-east-1, as published on the date below (USD). */
@@ -68,48 +68,24 @@ export function costBaseline(): CostBaseline {
 export async function benchCost(env: Env, w: World, quick: boolean): Promise<CostResult> {
   const sessions = quick ? 10 : 40;
   const tableName = process.env.TABLE_NAME!;
-  const receiver = await startReceiver();
-  const messenger = await startReceiver();
   const workers = await startEventWorkers({ endpoint: env.endpoint, tableName, sweepEveryMs: 1_000, onError: () => undefined });
+  let targets: EventTargets | undefined;
   try {
-    const channel = await env.call('PATCH', `/v1/channels/${w.channelId}`, { token: w.admin, body: { _deliveryUrl: messenger.url } });
-    if (channel.status !== 200) throw new Error(`channel endpoint: ${channel.status} ${JSON.stringify(channel.body)}`);
-    const hook = await env.call('POST', '/v1/webhooks', { token: w.admin, body: { url: receiver.url, events: ['*'], line: w.lineId } });
-    if (hook.status !== 201) throw new Error(`webhook: ${hook.status}`);
+    targets = await openEventTargets(env, w);
     // Earlier steps may leave a backlog of stream records: let the consumer catch up first.
     await workers.poller.drain(180_000);
     await aggregateMetrics();
     resetUsage();
-    let requests = 0;
-    let handlerMs = 0;
-    const call = async (method: string, path: string, token: string, body?: unknown) => {
-      const r = await env.call(method, path, { token, ...(body !== undefined ? { body } : {}) });
-      requests++;
-      handlerMs += r.ms;
-      if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
-      return r.body;
-    };
-    const start = receiver.received.length;
-    for (let i = 0; i < sessions; i++) {
-      const account = `cost-${Date.now()}-${i}`;
-      const first = await call('POST', `/v1/channels/${w.channelId}/inbound`, w.integration, { account, body: 'Hello, my order has not arrived' });
-      const id = first.session.__id as string;
-      await call('POST', `/v1/sessions/${id}/assign`, w.operator, { operator: w.operatorId });
-      for (let k = 0; k < 4; k++) {
-        if (k > 0) await call('POST', `/v1/channels/${w.channelId}/inbound`, w.integration, { account, body: `more detail ${k}` });
-        await call('POST', `/v1/sessions/${id}/messages`, w.operator, { type: 'text', body: `reply ${k}` });
-      }
-      await call('POST', `/v1/sessions/${id}/messages`, w.operator, { type: 'system', body: 'note: refund approved' });
-      await call('PUT', `/v1/sessions/${id}/priority`, w.operator, { priority: 'High' });
-      await call('POST', `/v1/sessions/${id}/close`, w.operator);
-    }
+    const { call, requests: requestCount, handlerMs: handlerTime } = walkCaller(env);
+    const delivered = targets.expectWalks(sessions);
+    for (let i = 0; i < sessions; i++) await walkSession(call, w, `cost-${Date.now()}-${i}`);
+    const requests = requestCount();
+    const handlerMs = handlerTime();
     const requestRcu = usage.readCapacity;
     const requestWcu = usage.writeCapacity;
-    // Each session makes: created, 4 client messages, assigned, 4 replies, a note, priority, closed = 13 events.
-    const events = sessions * 13;
-    await receiver.waitFor((r) => r.length - start >= events, 120_000, 'every event delivered');
+    const events = sessions * EVENTS_PER_SESSION;
+    await delivered();
     await workers.poller.drain(30_000);
-    await messenger.waitFor((r) => r.length >= sessions * 4, 60_000, 'every reply delivered to the messenger');
     const consumerRcu = backgroundUsage.readCapacity;
     const consumerWcu = backgroundUsage.writeCapacity;
     resetUsage();
@@ -158,10 +134,8 @@ export async function benchCost(env: Env, w: World, quick: boolean): Promise<Cos
       prices: PRICES,
     };
   } finally {
-    await env.call('PATCH', `/v1/channels/${w.channelId}`, { token: w.admin, body: { _deliveryUrl: null } });
+    await targets?.close();
     await workers.stop();
-    await receiver.close();
-    await messenger.close();
   }
 }
 

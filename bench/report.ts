@@ -9,6 +9,7 @@ import type { GrowthResult } from './growth.ts';
 import { type LiveResult, liveMarkdown } from './live.ts';
 import type { LoadResult } from './load.ts';
 import type { OpsResult } from './ops.ts';
+import { type PartitionsResult, partitionsMarkdown } from './partitions.ts';
 import type { RoutingResult } from './routing.ts';
 import { type TimersResult, timersMarkdown } from './timers.ts';
 
@@ -36,6 +37,7 @@ export interface BenchReport {
   routing?: RoutingResult;
   timers?: TimersResult;
   cost?: CostResult;
+  partitions?: PartitionsResult;
   errors: Record<string, string>;
   budgets: BudgetLine[];
 }
@@ -164,6 +166,25 @@ export function budgets(r: Omit<BenchReport, 'budgets'>): BudgetLine[] {
       result: `${first.running} → ${last.running} running: ${first.queries} → ${last.queries} queries, ${first.rcu} → ${last.rcu} RCU; lateness p50 ${t.lateness.p50} ms, p99 ${t.lateness.p99} ms (sweep every ${t.lateness.periodSeconds} s)`,
       pass: t.pass,
     });
+  }
+  if (r.partitions) {
+    const p = r.partitions;
+    const at = p.model.newSessionsPerSecond.toLocaleString('en');
+    for (const [kind, unit, limit] of [
+      ['write', 'WCU', p.model.writeLimit],
+      ['read', 'RCU', p.model.readLimit],
+    ] as const) {
+      const busiest = p.busiest[kind];
+      const over = p.overLimit[kind];
+      out.push({
+        budget: `busiest partition ≤ ${limit.toLocaleString('en')} ${unit}/s at ${at} new sessions/s on one line (${kind}s, issue 18)`,
+        result: busiest ? `${busiest.target} \`${busiest.partition}\`: ${busiest.perSecond.toLocaleString('en')} ${unit}/s` : 'no partition',
+        pass: over.length === 0,
+        ...(over.length
+          ? { cause: `over the limit: ${over.map((x) => `${x.target} \`${x.partition}\` ${x.perSecond.toLocaleString('en')} ${unit}/s`).join('; ')}` }
+          : {}),
+      });
+    }
   }
   return out;
 }
@@ -369,5 +390,6 @@ export function markdown(r: BenchReport): string {
   }
   if (r.timers) push(...timersMarkdown(r.timers, row));
   if (r.cost) push(...costMarkdown(r.cost, row));
+  if (r.partitions) push(...partitionsMarkdown(r.partitions, row));
   return lines.join('\n');
 }

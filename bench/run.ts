@@ -3,7 +3,7 @@
  *   npm run bench                    full run (≈ 11 min on 2 cores): report in bench/results/
  *   npm run bench -- --quick         development run (sizes 1k/5k, fewer samples, 5 s load):
  *                                    report in bench/results/tmp/ (git-ignored)
- *   npm run bench -- --only=ops,load steps: bundles, ops, load, events, live, cost, timers, growth, routing
+ *   npm run bench -- --only=ops,load steps: bundles, ops, load, events, live, cost, partitions, timers, growth, routing
  *   npm run bench -- --sizes=1000,20000
  * Starts its own DynamoDB Local (in memory) and the local host in this process, and stops both.
  */
@@ -21,13 +21,14 @@ import { benchGrowth } from './growth.ts';
 import { benchLive } from './live.ts';
 import { benchLoad } from './load.ts';
 import { benchOps } from './ops.ts';
+import { benchPartitions } from './partitions.ts';
 import { type BenchReport, budgets, type Machine, markdown } from './report.ts';
 import { benchRouting } from './routing.ts';
 import { type Env, log, startEnv } from './support.ts';
 import { benchTimers } from './timers.ts';
 import { buildWorld } from './world.ts';
 
-const STEPS = ['bundles', 'ops', 'load', 'events', 'live', 'cost', 'timers', 'growth', 'routing'] as const;
+const STEPS = ['bundles', 'ops', 'load', 'events', 'live', 'cost', 'partitions', 'timers', 'growth', 'routing'] as const;
 
 const { values } = parseArgs({
   options: {
@@ -119,6 +120,9 @@ try {
       const cost = await step('cost', () => benchCost(running, w, quick));
       if (cost) report.cost = cost;
     }
+    // Its own table and world: the busiest-partition simulation (issue 18).
+    const partitions = await step('partitions', () => benchPartitions(running, quick));
+    if (partitions) report.partitions = partitions;
     const timers = await step('timers', () => benchTimers(running, quick));
     if (timers) report.timers = timers;
     const growth = await step('growth', () => benchGrowth(running, () => buildWorld(running), sizes));

@@ -51,6 +51,23 @@ const background = new AsyncLocalStorage<true>();
 export const inBackground = <T>(work: () => Promise<T>): Promise<T> => background.run(true, work);
 const counter = () => (background.getStore() ? backgroundUsage : usage);
 
+/** One DynamoDB call as this module made it: its command, its input and what came back. */
+export interface DynamoObservation {
+  command: 'GetItem' | 'BatchGetItem' | 'Query' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'TransactWriteItems' | 'BatchWriteItem';
+  input: object;
+  /** The answer; absent when a condition did not hold or the transaction was cancelled (`conditionFailed`): nothing written, capacity still spent. */
+  output?: object;
+  conditionFailed?: true;
+}
+let observer: ((call: DynamoObservation) => void) | undefined;
+/**
+ * Watches every DynamoDB call of this module (the benchmark's partition simulation reads the
+ * keys and the consumed capacity from it); `undefined` stops watching. Nothing is watched by default.
+ */
+export function observeDynamo(fn: ((call: DynamoObservation) => void) | undefined): void {
+  observer = fn;
+}
+
 export function tableName(): string {
   const name = process.env.TABLE_NAME;
   if (!name) throw new Error('TABLE_NAME is not set');
@@ -149,6 +166,7 @@ export async function getItem(key: { pk: string; sk: string }, consistent = true
     const out = await db().send(new GetCommand(input));
     account(out.ConsumedCapacity, 'read');
     if (tally) tally.readCapacity += out.ConsumedCapacity?.CapacityUnits ?? 0;
+    observer?.({ command: 'GetItem', input, output: out });
     return out.Item;
   });
 }
@@ -181,14 +199,11 @@ async function readBatch(keys: { pk: string; sk: string }[], found: Map<string, 
   let pending: Record<string, unknown>[] = keys;
   for (let attempt = 0; pending.length > 0; attempt++) {
     if (attempt > 5) throw new ChatlinesError('throttled', 'the database is throttling requests; retry later');
-    const out = await db().send(
-      new BatchGetCommand({
-        RequestItems: { [tableName()]: { Keys: pending, ConsistentRead: true } },
-        ReturnConsumedCapacity: 'TOTAL',
-      }),
-    );
+    const input = { RequestItems: { [tableName()]: { Keys: pending, ConsistentRead: true } }, ReturnConsumedCapacity: 'TOTAL' as const };
+    const out = await db().send(new BatchGetCommand(input));
     account(out.ConsumedCapacity, 'read');
     if (tally) for (const c of out.ConsumedCapacity ?? []) tally.readCapacity += c.CapacityUnits ?? 0;
+    observer?.({ command: 'BatchGetItem', input, output: out });
     for (const item of out.Responses?.[tableName()] ?? []) found.set(`${String(item.pk)}\u0000${String(item.sk)}`, item as Item);
     pending = (out.UnprocessedKeys?.[tableName()]?.Keys ?? []) as Record<string, unknown>[];
   }
@@ -210,8 +225,10 @@ export interface QueryPage {
 export async function queryPage(input: Omit<QueryCommandInput, 'TableName'> & { keysOnly?: boolean }): Promise<QueryPage> {
   const { keysOnly = false, ...query } = input;
   const page = await run(async () => {
-    const out = await db().send(new QueryCommand({ TableName: tableName(), ReturnConsumedCapacity: 'TOTAL', ...query }));
+    const full: QueryCommandInput = { TableName: tableName(), ReturnConsumedCapacity: 'TOTAL', ...query };
+    const out = await db().send(new QueryCommand(full));
     account(out.ConsumedCapacity, 'read');
+    observer?.({ command: 'Query', input: full, output: out });
     return {
       items: (out.Items ?? []) as Item[],
       lastKey: out.LastEvaluatedKey,
@@ -246,13 +263,16 @@ export async function transact(
   conflictDetail: string,
   onCancel?: (reasons: (string | undefined)[]) => Error | undefined,
 ): Promise<void> {
+  const input: TransactWriteCommandInput = { TransactItems: items, ReturnConsumedCapacity: 'TOTAL' };
   try {
-    const out = await db().send(new TransactWriteCommand({ TransactItems: items, ReturnConsumedCapacity: 'TOTAL' }));
+    const out = await db().send(new TransactWriteCommand(input));
     account(out.ConsumedCapacity, 'write');
+    observer?.({ command: 'TransactWriteItems', input, output: out });
   } catch (error) {
     const reasons = cancellationReasons(error);
     if (reasons) {
       counter().calls += 1;
+      observer?.({ command: 'TransactWriteItems', input, conditionFailed: true });
       const explained = onCancel?.(reasons);
       if (explained) throw explained;
       if (reasons.includes('TransactionConflict')) throw new ChatlinesError('conflict', `${conflictDetail} (a concurrent change won)`);
@@ -293,13 +313,16 @@ const conditionFailed = (error: unknown) => (error as { name?: string })?.name =
  * item was there already: the effect happened before), true when written.
  */
 export async function putItem(item: Item, condition?: Omit<PutCommandInput, 'TableName' | 'Item'>): Promise<boolean> {
+  const input: PutCommandInput = { TableName: tableName(), Item: item, ReturnConsumedCapacity: 'TOTAL', ...condition };
   try {
-    const out = await db().send(new PutCommand({ TableName: tableName(), Item: item, ReturnConsumedCapacity: 'TOTAL', ...condition }));
+    const out = await db().send(new PutCommand(input));
     account(out.ConsumedCapacity, 'write');
+    observer?.({ command: 'PutItem', input, output: out });
     return true;
   } catch (error) {
     if (conditionFailed(error)) {
       counter().calls += 1;
+      observer?.({ command: 'PutItem', input, conditionFailed: true });
       return false;
     }
     throw translateError(error);
@@ -307,14 +330,17 @@ export async function putItem(item: Item, condition?: Omit<PutCommandInput, 'Tab
 }
 
 /** One UpdateItem; returns the new item, or undefined when its condition did not hold. */
-export async function updateItem(input: Omit<UpdateCommandInput, 'TableName'>): Promise<Item | undefined> {
+export async function updateItem(update: Omit<UpdateCommandInput, 'TableName'>): Promise<Item | undefined> {
+  const input: UpdateCommandInput = { TableName: tableName(), ReturnConsumedCapacity: 'TOTAL', ReturnValues: 'ALL_NEW', ...update };
   try {
-    const out = await db().send(new UpdateCommand({ TableName: tableName(), ReturnConsumedCapacity: 'TOTAL', ReturnValues: 'ALL_NEW', ...input }));
+    const out = await db().send(new UpdateCommand(input));
     account(out.ConsumedCapacity, 'write');
+    observer?.({ command: 'UpdateItem', input, output: out });
     return (out.Attributes ?? {}) as Item;
   } catch (error) {
     if (conditionFailed(error)) {
       counter().calls += 1;
+      observer?.({ command: 'UpdateItem', input, conditionFailed: true });
       return undefined;
     }
     throw translateError(error);
@@ -336,8 +362,10 @@ export async function batchWrite(puts: readonly Item[], deletes: readonly { pk: 
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1_000, 25 * 2 ** attempt)));
       if (attempt > 8) throw new ChatlinesError('throttled', 'the database did not take a batch of writes; retry later');
-      const out = await run(() => db().send(new BatchWriteCommand({ RequestItems: { [tableName()]: pending as never }, ReturnConsumedCapacity: 'TOTAL' })));
+      const input = { RequestItems: { [tableName()]: pending as never }, ReturnConsumedCapacity: 'TOTAL' as const };
+      const out = await run(() => db().send(new BatchWriteCommand(input)));
       account(out.ConsumedCapacity, 'write');
+      observer?.({ command: 'BatchWriteItem', input, output: out });
       pending = (out.UnprocessedItems?.[tableName()] ?? []) as Request[];
     }
   };
@@ -351,7 +379,9 @@ export async function batchWrite(puts: readonly Item[], deletes: readonly { pk: 
 /** One DeleteItem (no condition). */
 export async function deleteItem(key: { pk: string; sk: string }): Promise<void> {
   await run(async () => {
-    const out = await db().send(new DeleteCommand({ TableName: tableName(), Key: key, ReturnConsumedCapacity: 'TOTAL' }));
+    const input = { TableName: tableName(), Key: key, ReturnConsumedCapacity: 'TOTAL' as const };
+    const out = await db().send(new DeleteCommand(input));
     account(out.ConsumedCapacity, 'write');
+    observer?.({ command: 'DeleteItem', input, output: out });
   });
 }
