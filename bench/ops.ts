@@ -5,19 +5,27 @@
  * process) and from a call log on the shared client.
  */
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { routes } from '../infra/routes.ts';
+import type { ChatlinesEvent } from '../lib/events/schema.ts';
 import { getItem } from '../lib/store/db.ts';
-import { sessionKey } from '../lib/store/keys.ts';
+import { type DeliveryTarget, deliveryKey, sessionKey } from '../lib/store/keys.ts';
+import { attemptDelivery, deliverFirst, endpointOf } from '../lib/webhooks/deliveries.ts';
 import { type CallRecord, callLog, type Env, log, pool, progress, quantile, resetCalls, round, usage } from './support.ts';
-import type { World } from './world.ts';
+import { expectOk, type World } from './world.ts';
 
-type Role = keyof World['tokens'];
+type StaffRole = keyof World['tokens'];
+/** A staff role (its token from the world), or `visitor`: the request carries its own visitor token, if any. */
+type Role = StaffRole | 'visitor';
 type Kind = 'command' | 'fetch' | 'search' | 'read' | 'create' | 'other';
 
 interface Request {
   method: string;
   path: string;
   body?: unknown;
+  /** As `visitor`: the sample's visitor token (none: `POST /v1/visitors`, where a visitor starts). */
+  visitorToken?: string;
 }
 
 interface Recipe {
@@ -30,6 +38,11 @@ interface Recipe {
   /** Builds the state one sample needs (not timed, not counted). */
   setup?: (w: World, env: Env) => Promise<Record<string, string>>;
   request(w: World, ctx: Record<string, string>, i: number): Request;
+  /**
+   * Measured with the searches, before the other recipes fill the bench line's queue with
+   * thousands of Waiting sessions: for reads whose cost follows the length of that queue.
+   */
+  early?: boolean;
 }
 
 export interface OpRow {
@@ -67,6 +80,89 @@ export interface OpsResult {
 
 const day = () => new Date().toISOString().slice(0, 10);
 
+/** A setup request that has to succeed (else the row fails, naming it): its body. */
+async function must(env: Env, method: string, path: string, options: { token?: string; body?: unknown }): Promise<any> {
+  const r = await env.call(method, path, options);
+  expectOk(`setup ${method} ${path}`, r);
+  return r.body;
+}
+
+/** Made on first use, then the same for every later call: state that reads share, or that many samples hang off. */
+function once<T>(make: (w: World, env: Env) => Promise<T>): (w: World, env: Env) => Promise<T> {
+  let made: Promise<T> | undefined;
+  return (w, env) => {
+    made ??= make(w, env);
+    return made;
+  };
+}
+
+let receiving: Promise<string> | undefined;
+/**
+ * The receiver of the bench's webhook subscriptions, on loopback: `/ok` answers 204, any other
+ * path 503 (a subscriber whose endpoint is down). Started on first use; it never holds the
+ * process open.
+ */
+function receiver(): Promise<string> {
+  receiving ??= new Promise<string>((resolve, reject) => {
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(req.url === '/ok' ? 204 : 503).end());
+    });
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.unref();
+      resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    });
+  });
+  return receiving;
+}
+
+/**
+ * An event as the stream consumer hands it to the delivery machine, of a made-up session on the
+ * quiet line (the step runs no consumer; what an event says does not change what delivering it costs).
+ */
+function madeUpEvent(w: World): ChatlinesEvent {
+  const session = randomUUID();
+  return {
+    id: `${session}.1`,
+    type: 'session.created',
+    time: new Date().toISOString(),
+    line: w.quietLineId,
+    channel: randomUUID(),
+    session,
+    sequence: 1,
+    data: {},
+  };
+}
+
+/**
+ * A failed delivery to `hookId` (a subscription whose receiver answers 503), made by the code that
+ * makes them in production: the consumer's first attempt (`deliverFirst`: 503, so the delivery is
+ * written pending and due), then the sweeper's (`attemptDelivery`: 503 again, the schedule is
+ * spent, the item is written `failed`). The retry schedule is one step long for this setup only
+ * (`WEBHOOK_RETRY_SECONDS`, the knob the delivery tests turn): the default ten steps make the same
+ * item with 11 sends and 31 DynamoDB calls instead of 2 and 4, and it differs only in `attempts`.
+ * Nothing else delivers during this step (it runs no consumer and no sweeper), so the setting
+ * reaches nothing else. Cheaper still would be `deliverFirst` without an endpoint (one write,
+ * `failed` at once), but that is the path of a deleted subscription and records that as the cause.
+ */
+async function failedDelivery(w: World, hookId: string): Promise<string> {
+  const target: DeliveryTarget = { kind: 'webhook', id: hookId };
+  const event = madeUpEvent(w);
+  const schedule = process.env.WEBHOOK_RETRY_SECONDS;
+  process.env.WEBHOOK_RETRY_SECONDS = '0';
+  try {
+    const first = await deliverFirst(target, event, await endpointOf(target));
+    const key = deliveryKey(target, event.id);
+    const outcome = first === 'retry' ? await attemptDelivery(key.pk, key.sk) : first;
+    if (outcome !== 'failed') throw new Error(`setup: a delivery to a receiver that answers 503 ended ${outcome}, not failed`);
+  } finally {
+    if (schedule === undefined) delete process.env.WEBHOOK_RETRY_SECONDS;
+    else process.env.WEBHOOK_RETRY_SECONDS = schedule;
+  }
+  return event.id;
+}
+
 function recipes(): Recipe[] {
   const withSession = async (w: World) => {
     const s = await w.newSession();
@@ -76,6 +172,21 @@ function recipes(): Recipe[] {
     const s = await w.assignedSession();
     return { id: s.sessionId, client: s.clientId };
   };
+  const botChannel = async (w: World, env: Env, name: string): Promise<string> =>
+    (await must(env, 'POST', '/v1/channels', { token: w.admin, body: { _line: w.lineId, _type: 'telegramBot', __name: name } })).__id;
+  /** A web-chat visitor starts on the livechat channel: its token. */
+  const visitor = async (w: World, env: Env): Promise<string> => (await must(env, 'POST', '/v1/visitors', { body: { channel: w.livechatChannelId } })).token;
+  /** A visitor that has written once: its token and its (Waiting) session. */
+  const visitorWrote = async (w: World, env: Env) => {
+    const token = await visitor(w, env);
+    const r = await must(env, 'POST', '/v1/visitors/messages', { token, body: { body: 'Hello, is anyone there?' } });
+    return { token, session: r.session.id as string };
+  };
+  /** A subscription of the quiet line to a receiver path (`/ok` answers 204, others 503). */
+  const subscribe = async (w: World, env: Env, path: string): Promise<string> =>
+    (await must(env, 'POST', '/v1/webhooks', { token: w.admin, body: { url: `${await receiver()}${path}`, events: ['session.*'], line: w.quietLineId } })).__id;
+  // The subscription whose failed deliveries are retried, one delivery per sample.
+  const downHook = once((w, env) => subscribe(w, env, '/down'));
   const search = (collection: string, label: string, where: unknown): Recipe => ({
     label: `POST /v1/${collection}/search — ${label}`,
     routeKey: `POST /v1/${collection}/search`,
@@ -98,6 +209,31 @@ function recipes(): Recipe[] {
       kind: 'fetch',
       roles: ['admin'],
       request: (w) => ({ method: 'GET', path: `/v1/lines/${w.lineId}` }),
+    },
+    {
+      label: 'PATCH /v1/lines/{id}',
+      routeKey: 'PATCH /v1/lines/{id}',
+      kind: 'command',
+      roles: ['admin'],
+      // A line per sample: a line is replaced at the `__updatedAt` it was read at, so 10 in flight
+      // on one line would be 409s. Its operator group is nobody's.
+      setup: async (w, env) => ({
+        id: (
+          await must(env, 'POST', '/v1/lines', { token: w.admin, body: { __name: `To patch ${randomUUID().slice(0, 8)}`, _operatorGroups: ['bench-quiet'] } })
+        ).__id,
+      }),
+      request: (_w, c, i) => ({
+        method: 'PATCH',
+        path: `/v1/lines/${c.id}`,
+        body: { __name: `Patched line ${i} ${randomUUID().slice(0, 6)}`, _routing: { capacity: 4 } },
+      }),
+    },
+    {
+      label: 'GET /v1/lines/{id}/operators — one operator online',
+      routeKey: 'GET /v1/lines/{id}/operators',
+      kind: 'read',
+      roles: ['supervisor', 'admin', 'operator'],
+      request: (w) => ({ method: 'GET', path: `/v1/lines/${w.lineId}/operators` }),
     },
     {
       label: 'POST /v1/channels',
@@ -149,6 +285,24 @@ function recipes(): Recipe[] {
       request: (_w, c) => ({ method: 'POST', path: `/v1/channels/${c.id}/reconnect` }),
     },
     {
+      label: 'PATCH /v1/channels/{id} — rename',
+      routeKey: 'PATCH /v1/channels/{id}',
+      kind: 'command',
+      roles: ['admin'],
+      // A channel per sample: it is replaced at the `__updatedAt` it was read at (10 in flight on one: 409s).
+      setup: async (w, env) => ({ id: await botChannel(w, env, 'to rename') }),
+      request: (_w, c, i) => ({ method: 'PATCH', path: `/v1/channels/${c.id}`, body: { __name: `Renamed bot ${i}` } }),
+    },
+    {
+      label: 'PATCH /v1/channels/{id} — set the delivery endpoint',
+      routeKey: 'PATCH /v1/channels/{id}',
+      kind: 'command',
+      roles: ['admin'],
+      // The channel and its endpoint item (URL + a new signing secret) in the one transaction.
+      setup: async (w, env) => ({ id: await botChannel(w, env, 'to deliver'), url: `${await receiver()}/ok` }),
+      request: (_w, c) => ({ method: 'PATCH', path: `/v1/channels/${c.id}`, body: { _deliveryUrl: c.url } }),
+    },
+    {
       label: 'PATCH /v1/clients/{id}',
       routeKey: 'PATCH /v1/clients/{id}',
       kind: 'command',
@@ -162,6 +316,21 @@ function recipes(): Recipe[] {
       kind: 'other',
       roles: ['operator'],
       request: () => ({ method: 'PUT', path: '/v1/operators/me/status', body: { status: 'online' } }),
+    },
+    {
+      label: 'PUT /v1/operators/{id}',
+      routeKey: 'PUT /v1/operators/{id}',
+      kind: 'command',
+      roles: ['admin', 'supervisor'],
+      // An operator per sample (10 in flight on one record would conflict), its record made by
+      // setting its status; offline and in a group no line serves, so no routing sees it.
+      setup: async (_w, env) => {
+        const id = `cap-${randomUUID().slice(0, 8)}`;
+        const token = await env.token({ sub: id, roles: ['operator'], groups: ['bench-capacity'] });
+        await must(env, 'PUT', '/v1/operators/me/status', { token, body: { status: 'offline' } });
+        return { id };
+      },
+      request: (_w, c) => ({ method: 'PUT', path: `/v1/operators/${c.id}`, body: { capacity: 3 } }),
     },
     {
       label: 'POST /v1/sessions',
@@ -254,6 +423,22 @@ function recipes(): Recipe[] {
       setup: withAssigned,
       request: (_w, c) => ({ method: 'POST', path: `/v1/sessions/${c.id}/messages`, body: { type: 'text', body: 'Thanks, looking into it' } }),
     },
+    {
+      label: 'POST /v1/channels/{id}/messages/{messageId}/status — delivered',
+      routeKey: 'POST /v1/channels/{id}/messages/{messageId}/status',
+      kind: 'command',
+      roles: ['integration'],
+      // An operator's text reply per sample: a reply writes the ref item a report finds its session by.
+      setup: async (w, env) => {
+        const s = await w.assignedSession();
+        const reply = await must(env, 'POST', `/v1/sessions/${s.sessionId}/messages`, {
+          token: w.operator,
+          body: { type: 'text', body: 'Your order has shipped' },
+        });
+        return { message: reply.__id };
+      },
+      request: (w, c) => ({ method: 'POST', path: `/v1/channels/${w.channelId}/messages/${c.message}/status`, body: { status: 'delivered' } }),
+    },
     search('sessions', "a line's waiting queue", { and: [{ eq: ['_line', '$line'] }, { eq: ['_state', 'Waiting'] }] }),
     search('sessions', "the seed's open sessions of a line", {
       and: [{ eq: ['_line', '$line'] }, { eq: ['__deletedAt', null] }, { neq: ['_state', 'Closed'] }],
@@ -263,6 +448,124 @@ function recipes(): Recipe[] {
     search('clients', 'clients of a channel', { eq: ['_channel', '$channel'] }),
     search('channels', "a line's channels", { eq: ['_line', '$line'] }),
     search('lines', 'lines by name', { eq: ['__name', '$lineName'] }),
+    // The queue reads take the whole Waiting queue of the line: measured early, over the seed's
+    // 20 Waiting sessions, with one Waiting session for every sample (a new one per sample would
+    // lengthen the queue being measured as it goes).
+    {
+      label: 'GET /v1/sessions/{id}/queue — 20 Waiting ahead',
+      routeKey: 'GET /v1/sessions/{id}/queue',
+      kind: 'read',
+      early: true,
+      roles: ['operator', 'supervisor', 'admin'],
+      setup: once(async (w) => ({ id: (await w.newSession()).sessionId })),
+      request: (_w, c) => ({ method: 'GET', path: `/v1/sessions/${c.id}/queue` }),
+    },
+    {
+      label: 'GET /v1/visitors/queue — 21 Waiting ahead',
+      routeKey: 'GET /v1/visitors/queue',
+      kind: 'read',
+      early: true,
+      roles: ['visitor'],
+      setup: once(async (w, env) => ({ token: (await visitorWrote(w, env)).token })),
+      request: (_w, c) => ({ method: 'GET', path: '/v1/visitors/queue', visitorToken: c.token }),
+    },
+    {
+      label: 'POST /v1/visitors',
+      routeKey: 'POST /v1/visitors',
+      kind: 'other',
+      roles: ['visitor'],
+      // No token: this is where a visitor starts (reads the channel, signs a token, writes nothing).
+      request: (w) => ({ method: 'POST', path: '/v1/visitors', body: { channel: w.livechatChannelId } }),
+    },
+    {
+      label: 'POST /v1/visitors/messages — new visitor, new session',
+      routeKey: 'POST /v1/visitors/messages',
+      kind: 'create',
+      roles: ['visitor'],
+      setup: async (w, env) => ({ token: await visitor(w, env) }),
+      request: (_w, c) => ({ method: 'POST', path: '/v1/visitors/messages', body: { body: 'Hello, I have a question' }, visitorToken: c.token }),
+    },
+    {
+      label: 'POST /v1/visitors/messages — into the open session',
+      routeKey: 'POST /v1/visitors/messages',
+      kind: 'command',
+      roles: ['visitor'],
+      setup: async (w, env) => ({ token: (await visitorWrote(w, env)).token }),
+      request: (_w, c) => ({ method: 'POST', path: '/v1/visitors/messages', body: { body: 'one more thing' }, visitorToken: c.token }),
+    },
+    {
+      label: 'GET /v1/visitors/messages — a visitor, an operator and a reply',
+      routeKey: 'GET /v1/visitors/messages',
+      kind: 'read',
+      roles: ['visitor'],
+      setup: async (w, env) => {
+        const v = await visitorWrote(w, env);
+        await must(env, 'POST', `/v1/sessions/${v.session}/assign`, { token: w.operator, body: { operator: w.operatorId } });
+        await must(env, 'POST', `/v1/sessions/${v.session}/messages`, { token: w.operator, body: { type: 'text', body: 'Hi, how can I help?' } });
+        return { token: v.token };
+      },
+      request: (_w, c) => ({ method: 'GET', path: '/v1/visitors/messages', visitorToken: c.token }),
+    },
+    // Webhook subscriptions name the quiet line (no events there), listed before any other is made.
+    {
+      label: 'GET /v1/webhooks — 10 subscriptions',
+      routeKey: 'GET /v1/webhooks',
+      kind: 'read',
+      roles: ['admin', 'supervisor'],
+      setup: once(async (w, env) => {
+        for (let n = 0; n < 10; n++) await subscribe(w, env, '/ok');
+        return {};
+      }),
+      request: () => ({ method: 'GET', path: '/v1/webhooks' }),
+    },
+    {
+      label: 'POST /v1/webhooks',
+      routeKey: 'POST /v1/webhooks',
+      kind: 'create',
+      roles: ['admin', 'supervisor'],
+      setup: async () => ({ url: `${await receiver()}/ok` }),
+      request: (w, c) => ({ method: 'POST', path: '/v1/webhooks', body: { url: c.url, events: ['session.*', 'message.created'], line: w.quietLineId } }),
+    },
+    {
+      label: 'DELETE /v1/webhooks/{id}',
+      routeKey: 'DELETE /v1/webhooks/{id}',
+      kind: 'command',
+      roles: ['admin', 'supervisor'],
+      setup: async (w, env) => ({ id: await subscribe(w, env, '/ok') }),
+      request: (_w, c) => ({ method: 'DELETE', path: `/v1/webhooks/${c.id}` }),
+    },
+    {
+      label: 'GET /v1/webhooks/{id}/deliveries — 30 delivered, a page of 20',
+      routeKey: 'GET /v1/webhooks/{id}/deliveries',
+      kind: 'read',
+      roles: ['admin', 'supervisor'],
+      // One subscription's history for every sample: 30 deliveries its receiver took at the first
+      // attempt, written by the consumer's own code (`deliverFirst`).
+      setup: once(async (w, env) => {
+        const id = await subscribe(w, env, '/ok');
+        const target: DeliveryTarget = { kind: 'webhook', id };
+        const endpoint = await endpointOf(target);
+        for (let n = 0; n < 30; n++) {
+          const outcome = await deliverFirst(target, madeUpEvent(w), endpoint);
+          if (outcome !== 'delivered') throw new Error(`setup: a delivery to a receiver that answers 204 ended ${outcome}`);
+        }
+        return { id };
+      }),
+      request: (_w, c) => ({ method: 'GET', path: `/v1/webhooks/${c.id}/deliveries?size=20` }),
+    },
+    {
+      label: 'POST /v1/webhooks/{id}/deliveries/{deliveryId}/retry',
+      routeKey: 'POST /v1/webhooks/{id}/deliveries/{deliveryId}/retry',
+      kind: 'command',
+      roles: ['admin', 'supervisor'],
+      // One subscription whose receiver answers 503; a failed delivery per sample (see failedDelivery).
+      // Retried, it is pending and due: the sweeper of a later step (events) attempts it once more.
+      setup: async (w, env) => {
+        const id = await downHook(w, env);
+        return { id, delivery: await failedDelivery(w, id) };
+      },
+      request: (_w, c) => ({ method: 'POST', path: `/v1/webhooks/${c.id}/deliveries/${c.delivery}/retry` }),
+    },
     {
       label: 'GET /v1/metrics',
       routeKey: 'GET /v1/metrics',
@@ -347,8 +650,9 @@ function budgetOf(row: OpRow, calls: CallRecord[][]): { budget?: string; pass?: 
   return {};
 }
 
-async function tokenFor(w: World, role: Role) {
-  return w.tokens[role];
+/** The token a request is sent with as `role` (a visitor's is the request's own; none to start). */
+function tokenFor(w: World, role: Role, req: Request): string | undefined {
+  return role === 'visitor' ? req.visitorToken : w.tokens[role];
 }
 
 /** Measures every recipe whose route exists; the rest are listed as not available yet. */
@@ -359,10 +663,12 @@ export async function benchOps(env: Env, w: World, quick: boolean): Promise<OpsR
   values.lineName = lineName.body?.__name ?? '';
   const rows: OpRow[] = [];
   const covered = new Set<string>();
-  // Searches first, over a small known population (20 waiting, 10 assigned sessions): the
-  // other recipes leave thousands of sessions and clients behind, and unbounded partitions
-  // (clients of a channel) would then dominate the run. Growth is measured in step 3.
-  const all = [...recipes()].sort((a, b) => Number(b.kind === 'search') - Number(a.kind === 'search'));
+  // Searches and the queue reads first, over a small known population (20 waiting, 10 assigned
+  // sessions): the other recipes leave thousands of sessions and clients behind, and unbounded
+  // partitions (clients of a channel, a line's queue) would then dominate the run. Growth is
+  // measured in step 3.
+  const first = (r: Recipe) => r.kind === 'search' || r.early === true;
+  const all = [...recipes()].sort((a, b) => Number(first(b)) - Number(first(a)));
   if (all.some((r) => r.kind === 'search' && served('POST', `/v1/${r.routeKey.split('/')[2]}/search`))) {
     for (let i = 0; i < 20; i++) await w.newSession();
     if (served('POST', '/v1/sessions/x/assign')) for (let i = 0; i < 10; i++) await w.assignedSession();
@@ -409,7 +715,7 @@ export async function benchOps(env: Env, w: World, quick: boolean): Promise<OpsR
   // The bare GetItem a fetch makes (same client, this process) against the fetch through the
   // host, interleaved one for one so that machine noise hits both alike.
   const s = await w.newSession();
-  const fetchToken = w.tokens[(rows.find((r) => r.routeKey === 'GET /v1/sessions/{id}')?.role as Role | undefined) ?? 'operator'];
+  const fetchToken = w.tokens[(rows.find((r) => r.routeKey === 'GET /v1/sessions/{id}')?.role as StaffRole | undefined) ?? 'operator'];
   const bare: number[] = [];
   const fetched: number[] = [];
   let fetchErrors = 0;
@@ -440,25 +746,27 @@ export async function benchOps(env: Env, w: World, quick: boolean): Promise<OpsR
 }
 
 async function measure(env: Env, w: World, recipe: Recipe, row: OpRow, samples: number, values: Record<string, string>): Promise<void> {
-  const build = (ctx: Record<string, string>, i: number) => {
+  const build = (ctx: Record<string, string>, i: number): Request => {
     const req = recipe.request(w, ctx, i);
     return { ...req, ...(req.body !== undefined ? { body: fill(req.body, values) } : {}) };
   };
+  const send = (req: Request, as: Role) =>
+    env.call(req.method, req.path, { token: tokenFor(w, as, req), ...(req.body !== undefined ? { body: req.body } : {}) });
   // Warm-up: finds a role the route accepts, loads the function, fills the line cache.
-  let token: string | undefined;
+  let found: Role | undefined;
   let lastFailure = '';
   for (const role of recipe.roles) {
     const ctx = recipe.setup ? await recipe.setup(w, env) : {};
-    const req = build(ctx, 0);
-    const r = await env.call(req.method, req.path, { token: await tokenFor(w, role), ...(req.body !== undefined ? { body: req.body } : {}) });
+    const r = await send(build(ctx, 0), role);
     if (r.status >= 200 && r.status < 300) {
-      token = await tokenFor(w, role);
+      found = role;
       row.role = role;
       break;
     }
     lastFailure = `${role}: ${r.status} ${JSON.stringify(r.body).slice(0, 200)}`;
   }
-  if (!token) throw new Error(`no role got a 2xx on the warm-up (${lastFailure})`);
+  if (!found) throw new Error(`no role got a 2xx on the warm-up (${lastFailure})`);
+  const role = found;
 
   const contexts = async (n: number) => {
     const out: Record<string, string>[] = [];
@@ -476,7 +784,7 @@ async function measure(env: Env, w: World, recipe: Recipe, row: OpRow, samples: 
   for (let i = 0; i < samples; i++) {
     const req = build(seqCtx[i]!, i + 1);
     resetCalls();
-    const r = await env.call(req.method, req.path, { token, ...(req.body !== undefined ? { body: req.body } : {}) });
+    const r = await send(req, role);
     if (r.status < 200 || r.status > 299) errors++;
     seq.push(r.ms);
     calls.push(usage.calls);
@@ -489,8 +797,7 @@ async function measure(env: Env, w: World, recipe: Recipe, row: OpRow, samples: 
   // 10 in flight: latency only (the counters would mix requests).
   const concCtx = await contexts(samples);
   const conc = await pool(concCtx, 10, async (ctx, i) => {
-    const req = build(ctx, samples + i + 1);
-    const r = await env.call(req.method, req.path, { token, ...(req.body !== undefined ? { body: req.body } : {}) });
+    const r = await send(build(ctx, samples + i + 1), role);
     if (r.status < 200 || r.status > 299) errors++;
     return r.ms;
   });

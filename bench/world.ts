@@ -1,9 +1,10 @@
 /**
  * What every measured request needs: an admin, a line with an operator group, a bot and an
- * account-link app, a channel with its integration, online operators, and helpers that bring a
+ * account-link app, a channel with its integration, a livechat channel for the web-chat
+ * visitors, a quiet line for webhook subscriptions, online operators, and helpers that bring a
  * fresh session into a given state through the API itself.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Env } from './support.ts';
 
 export interface World {
@@ -14,6 +15,14 @@ export interface World {
   integration: string;
   lineId: string;
   channelId: string;
+  /** A livechat channel on the same line: the web-chat widget's visitors (`/v1/visitors…`) write there. */
+  livechatChannelId: string;
+  /**
+   * A line with no channel, so no session and no event: the bench's webhook subscriptions name it
+   * (an unscoped or a busy line's subscription would receive every event of the events step,
+   * whose consumer reads the whole stream, this step's included).
+   */
+  quietLineId: string;
   /** Tokens by role name, for recipes that probe who may call a route. */
   tokens: Record<'admin' | 'supervisor' | 'operator' | 'integration' | 'bot', string>;
   /** A new client writes in: a new Waiting session. */
@@ -22,12 +31,15 @@ export interface World {
   assignedSession(): Promise<{ sessionId: string; clientId: string }>;
 }
 
-function expectOk(what: string, r: { status: number; body: unknown }): void {
+export function expectOk(what: string, r: { status: number; body: unknown }): void {
   if (r.status < 200 || r.status > 299) throw new Error(`${what}: ${r.status} ${JSON.stringify(r.body)}`);
 }
 
 /** Builds the world on the current table. `tag` keeps names apart between tables. */
 export async function buildWorld(env: Env, tag = randomUUID().slice(0, 8)): Promise<World> {
+  // The visitor tokens' secret: the bench's own, in memory (else the host would create
+  // `.chatlines/visitor-secret` in the working directory, as `npm start` does).
+  process.env.VISITOR_SECRET ??= randomBytes(32).toString('base64url');
   const admin = await env.token({ sub: 'bench-admin', roles: ['admin'] });
   const line = await env.call('POST', '/v1/lines', {
     token: admin,
@@ -45,6 +57,10 @@ export async function buildWorld(env: Env, tag = randomUUID().slice(0, 8)): Prom
   const channel = await env.call('POST', '/v1/channels', { token: admin, body: { _line: lineId, _type: 'telegram', __name: `Telegram ${tag}` } });
   expectOk('channel', channel);
   const channelId = channel.body.__id as string;
+  const livechat = await env.call('POST', '/v1/channels', { token: admin, body: { _line: lineId, _type: 'livechat', __name: `Web chat ${tag}` } });
+  expectOk('livechat channel', livechat);
+  const quietLine = await env.call('POST', '/v1/lines', { token: admin, body: { __name: `Bench quiet ${tag}`, _operatorGroups: ['bench-quiet'] } });
+  expectOk('quiet line', quietLine);
   const integration = await env.token({ sub: 'bench-integration', roles: ['integration'], channels: [channelId] });
   const operatorId = `op-${tag}`;
   const operator = await env.token({ sub: operatorId, roles: ['operator'], groups: ['support'] });
@@ -60,6 +76,8 @@ export async function buildWorld(env: Env, tag = randomUUID().slice(0, 8)): Prom
     integration,
     lineId,
     channelId,
+    livechatChannelId: livechat.body.__id as string,
+    quietLineId: quietLine.body.__id as string,
     tokens: { admin, supervisor, operator, integration, bot },
     async newSession() {
       const r = await env.call('POST', `/v1/channels/${channelId}/inbound`, {
