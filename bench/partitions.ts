@@ -397,9 +397,22 @@ function rows(hits: readonly Hit[], limit: number, sessions: number, operatorSes
     if (!g) groups.set(k, (g = { target: p.target, pattern: group, kind, sharded: shard !== undefined, members: [] }));
     g.members.push({ target: p.target, partition: pattern, kind, partitions: 1, perSession, perRun, perSecond, pass: perSecond <= limit });
   }
+  // Shard 0 of a sharded key keeps the plain name (lib/store/keys.ts `sharded`): fold it into its shards.
+  for (const g of groups.values()) {
+    if (!g.sharded) continue;
+    const base = `${g.target}\u0000${g.pattern.slice(0, -'#<shard>'.length)}`;
+    const plain = groups.get(base);
+    if (plain && !plain.sharded && plain.kind === 'line') {
+      g.members.push(...plain.members);
+      groups.delete(base);
+    }
+  }
   const out: PartitionRow[] = [];
   for (const g of groups.values()) {
-    const n = g.members.length;
+    // The key's load divided among its shards: as many as the highest shard seen says there are
+    // (a small sample does not touch every shard; an unseen shard still takes its share).
+    const highest = Math.max(0, ...g.members.map((m) => shardOf(m.partition)?.shard ?? 0));
+    const n = g.sharded ? Math.max(g.members.length, highest + 1) : g.members.length;
     if (g.sharded) {
       const perRun: Record<string, number> = {};
       for (const m of g.members) for (const [run, units] of Object.entries(m.perRun)) perRun[run] = (perRun[run] ?? 0) + units / n;
