@@ -12,15 +12,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import {
-  DescribeStreamCommand,
-  DynamoDBStreamsClient,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  type _Record as StreamRecord,
-} from '@aws-sdk/client-dynamodb-streams';
+import { DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand, type _Record as StreamRecord } from '@aws-sdk/client-dynamodb-streams';
 import { localClient } from '../infra/local/dynamodb.ts';
 import { type EventWorkers, startEventWorkers } from '../infra/local/events.ts';
+import { listShards } from '../infra/local/stream.ts';
 import { aggregateMetrics } from '../lib/metrics/aggregate.ts';
 import { type DynamoObservation, observeDynamo } from '../lib/store/db.ts';
 import { createTableInput, tableDefinition } from '../lib/store/table.ts';
@@ -255,13 +250,7 @@ async function openStreamTap(endpoint: string, tableName: string, table: TableSp
     records,
     /** Reads every record written since the last read (labelled `phase`). */
     async read(phase: string): Promise<void> {
-      const shards = [];
-      let start: string | undefined;
-      do {
-        const out = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn, ...(start ? { ExclusiveStartShardId: start } : {}) }));
-        shards.push(...(out.StreamDescription?.Shards ?? []));
-        start = out.StreamDescription?.LastEvaluatedShardId;
-      } while (start);
+      const shards = await listShards(streams, streamArn);
       // Parents before children: each item's changes stay in order.
       for (const shard of shards) {
         const id = shard.ShardId!;

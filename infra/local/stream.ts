@@ -74,6 +74,18 @@ function toLambdaRecord(r: StreamRecord, streamArn: string): DynamoDBRecord {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Starts tailing the table's stream. */
+/** Every shard of a stream, parents before their children (DescribeStream, page by page). */
+export async function listShards(streams: DynamoDBStreamsClient, streamArn: string): Promise<Shard[]> {
+  const shards: Shard[] = [];
+  let start: string | undefined;
+  do {
+    const out = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn, ...(start ? { ExclusiveStartShardId: start } : {}) }));
+    shards.push(...(out.StreamDescription?.Shards ?? []));
+    start = out.StreamDescription?.LastEvaluatedShardId;
+  } while (start);
+  return shards;
+}
+
 export async function startStreamPoller(options: StreamPollerOptions): Promise<StreamPoller> {
   const handler = options.handler ?? (await import('../../functions/stream-consumer.ts')).handler;
   const idleMs = options.idleMs ?? 50;
@@ -186,13 +198,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
   async function discover(): Promise<void> {
     while (!stopped) {
       try {
-        const shards: Shard[] = [];
-        let start: string | undefined;
-        do {
-          const out = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn, ...(start ? { ExclusiveStartShardId: start } : {}) }));
-          shards.push(...(out.StreamDescription?.Shards ?? []));
-          start = out.StreamDescription?.LastEvaluatedShardId;
-        } while (start);
+        const shards = await listShards(streams, streamArn!);
         const known = new Set(shards.map((s) => s.ShardId!));
         for (const shard of shards) {
           const id = shard.ShardId!;

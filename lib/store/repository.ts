@@ -161,8 +161,8 @@ export async function openSessionId(channelId: string, clientId: string): Promis
   return guard?.sessionId as string | undefined;
 }
 
-/** The id of the newest session of a client's chain (gsi3): the index's keys only, no item read. */
-export async function latestSessionIdOfClient(clientId: string): Promise<string | undefined> {
+/** The newest entry of a client's chain (gsi3): its keys only, or the session item. */
+async function newestOfChain(clientId: string, keysOnly: boolean): Promise<Item | undefined> {
   const page = await queryPage({
     IndexName: INDEX.clientSessions,
     KeyConditionExpression: '#pk = :pk',
@@ -170,9 +170,14 @@ export async function latestSessionIdOfClient(clientId: string): Promise<string 
     ExpressionAttributeValues: { ':pk': clientSessionsPartition(clientId) },
     ScanIndexForward: false,
     Limit: 1,
-    keysOnly: true,
+    keysOnly,
   });
-  const key = page.items[0];
+  return page.items[0];
+}
+
+/** The id of the newest session of a client's chain (gsi3): the index's keys only, no item read. */
+export async function latestSessionIdOfClient(clientId: string): Promise<string | undefined> {
+  const key = await newestOfChain(clientId, true);
   return key ? sessionIdOfKey(String(key.pk)) : undefined;
 }
 
@@ -185,15 +190,7 @@ export async function getClientWithOperator(id: string, operatorId: string | und
 
 /** The newest session of a client's chain (gsi3), read from the index. */
 export async function latestSessionOfClient(clientId: string): Promise<Session | undefined> {
-  const page = await queryPage({
-    IndexName: INDEX.clientSessions,
-    KeyConditionExpression: '#pk = :pk',
-    ExpressionAttributeNames: { '#pk': keyAttributesOf(INDEX.clientSessions).pk },
-    ExpressionAttributeValues: { ':pk': clientSessionsPartition(clientId) },
-    ScanIndexForward: false,
-    Limit: 1,
-  });
-  const item = page.items[0];
+  const item = await newestOfChain(clientId, false);
   return item && readSession(item);
 }
 

@@ -9,7 +9,7 @@ import { canSeeWebhook, requireWebhookManager } from '../auth/policy.ts';
 import { conflict, notFound } from '../errors.ts';
 import { newId, nowIso } from '../ids.ts';
 import type { Line } from '../model/schemas.ts';
-import { getItem, putNew, queryPage, type TransactItem, tableName, transact, updateItem } from '../store/db.ts';
+import { getItem, getItems, putNew, queryPage, type TransactItem, tableName, transact, updateItem } from '../store/db.ts';
 import { ALL_WEBHOOKS_PARTITION, deliveryDueKeys, deliveryKey, INDEX, targetDeliveriesPartitions, webhookIndexKeys, webhookKey } from '../store/keys.ts';
 import { findLine, getLineCached } from '../store/repository.ts';
 import { keyAttributesOf } from '../store/table.ts';
@@ -109,24 +109,32 @@ export async function deleteWebhook(caller: Caller, id: string, extra: (hook: We
   return hook;
 }
 
-/** `GET /v1/webhooks/{id}/deliveries`: newest first, merged from the shards of the target's deliveries. */
+/**
+ * `GET /v1/webhooks/{id}/deliveries`: newest first, merged from the shards of the target's
+ * deliveries by their keys; only the page's items are then read (one BatchGetItem).
+ */
 export async function listDeliveries(caller: Caller, id: string, from: number, size: number): Promise<Delivery[]> {
   await visibleWebhook(caller, id);
-  const sortKey = keyAttributesOf(INDEX.targetDeliveries).sk;
+  const { pk: pkName, sk: sortKey } = keyAttributesOf(INDEX.targetDeliveries);
   const pages = await Promise.all(
     targetDeliveriesPartitions({ kind: 'webhook', id }).map((pk) =>
       queryPage({
         IndexName: INDEX.targetDeliveries,
         KeyConditionExpression: '#pk = :pk',
-        ExpressionAttributeNames: { '#pk': keyAttributesOf(INDEX.targetDeliveries).pk },
+        ExpressionAttributeNames: { '#pk': pkName },
         ExpressionAttributeValues: { ':pk': pk },
         ScanIndexForward: false,
         Limit: from + size,
+        keysOnly: true,
       }),
     ),
   );
-  const newestFirst = pages.flatMap((p) => p.items).sort((a, b) => String(b[sortKey]).localeCompare(String(a[sortKey])));
-  return newestFirst.slice(from, from + size).map(deliveryView);
+  const page = pages
+    .flatMap((p) => p.items)
+    .sort((a, b) => String(b[sortKey]).localeCompare(String(a[sortKey])))
+    .slice(from, from + size);
+  const items = await getItems(page.map((k) => ({ pk: String(k.pk), sk: String(k.sk) })));
+  return items.filter((i) => i !== undefined).map(deliveryView);
 }
 
 /** `POST /v1/webhooks/{id}/deliveries/{deliveryId}/retry`: a failed delivery is attempted once more, soon. */
