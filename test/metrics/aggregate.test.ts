@@ -94,6 +94,8 @@ describe('incremental aggregation equals brute force', () => {
         ...options,
         now: runAt(base),
         concurrency: 1,
+        // Two sessions per transaction: the crash comes after the second of three transactions.
+        sessionsPerTransaction: 2,
         hooks: {
           afterSession(done) {
             if (done === 3) throw new Error('crash after 3 sessions');
@@ -211,6 +213,18 @@ describe('spam, late messages and cost', () => {
     const rest = await aggregateMetrics({ ...options, now: new Date(base + 49 * HOUR) });
     assert.equal(rest.deferred, 0);
     assert.ok(rest.sessions >= 4, 'the deferred sessions were read again');
+    assertSameFigures(await figures(), await expected());
+  });
+
+  it('sessions share transactions: the rollups of a line are written once per group, not once per session', async () => {
+    const base = nextWindow();
+    await aggregateMetrics({ ...options, now: runAt(base) });
+    const histories = fc.sample(historyArb, { numRuns: 12, seed: 5 });
+    for (const h of histories) await writeHistory(LINE, CHANNELS, base + 50 * HOUR, { ...h, start: 0 });
+    const grouped = await aggregateMetrics({ ...options, now: new Date(base + 100 * HOUR) });
+    assert.equal(grouped.sessions, 12);
+    assert.ok(grouped.updated >= 10, `most sessions moved the rollups (${grouped.updated})`);
+    assert.ok(grouped.transactions <= 3, `12 sessions in at most 3 transactions, not one each (${grouped.transactions})`);
     assertSameFigures(await figures(), await expected());
   });
 
