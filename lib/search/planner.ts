@@ -306,24 +306,30 @@ function planClients(parts: FilterNode[], { wantOrdered }: PlanOptions): Plan {
   const lines = allowedValues(parts, '_line');
   if ([channels, names, lines].some((s) => s && s.size === 0)) return EMPTY;
   const nameList = strings(names);
+  // A channel's clients are split into the line shards (lib/store/keys.ts), like its sessions.
+  const shards = lineShards();
   const clientsOf = (channelIds: readonly string[]): KeyQuery[] =>
     channelIds.flatMap((ch) =>
-      nameList
-        ? nameList.map((n) => ({ index: INDEX.channelClients, pk: channelClientsPartition(ch), skPrefix: `${n}#`, ordered: false }))
-        : [{ index: INDEX.channelClients, pk: channelClientsPartition(ch), ordered: false }],
+      allShards(channelClientsPartition(ch), shards).flatMap((pk): KeyQuery[] =>
+        nameList
+          ? nameList.map((n) => ({ index: INDEX.channelClients, pk, skPrefix: `${n}#`, ordered: false }))
+          : [{ index: INDEX.channelClients, pk, ordered: false }],
+      ),
     );
   const channelList = strings(channels);
   // Clients of a channel in the default order (gsi2 `CHANNEL#ch#CLIENTS`, `<createdAt>#<id>`):
   // ordered streams, so a page stops early instead of reading the whole channel.
-  if (channelList && !nameList && wantOrdered && channelList.length <= MAX_ORDERED_STREAMS) {
+  if (channelList && !nameList && wantOrdered && channelList.length * shards <= MAX_ORDERED_STREAMS) {
     return keysPlan(
       'query',
       INDEX.channelClientsByAge,
-      channelList.map((ch) => ({ index: INDEX.channelClientsByAge, pk: channelClientsByAgePartition(ch), ordered: true })),
+      channelList.flatMap((ch) =>
+        allShards(channelClientsByAgePartition(ch), shards).map((pk): KeyQuery => ({ index: INDEX.channelClientsByAge, pk, ordered: true })),
+      ),
     );
   }
   // Clients of a channel, by username when given (gsi1 `CHANNEL#ch#CLIENTS`, `<username>#<id>`).
-  if (channelList && channelList.length * (nameList?.length ?? 1) <= MAX_KEY_QUERIES) {
+  if (channelList && channelList.length * shards * (nameList?.length ?? 1) <= MAX_KEY_QUERIES) {
     return keysPlan('query', INDEX.channelClients, clientsOf(channelList));
   }
   // By username without a channel: the username prefix in each channel of the caller's lines.

@@ -10,8 +10,8 @@
  * | 3 | lines by name                                   | gsi1  | `LINES`                                 | `<name>#<id>`                             |
  * | 4 | a line's channels                               | gsi2  | `LINE#line#CHANNELS`                    | `<createdAt>#<id>`                        |
  * | 5 | channels by state (then type)                   | gsi1  | `CHANNELS#STATE#<state>`                | `<type>#<createdAt>#<id>`                 |
- * | 6 | clients of a channel by username                | gsi1  | `CHANNEL#ch#CLIENTS`                    | `<username>#<id>`                         |
- * |6b | clients of a channel by age (default order)     | gsi2  | `CHANNEL#ch#CLIENTS`                    | `<createdAt>#<id>`                        |
+ * | 6 | clients of a channel by username                | gsi1  | `CHANNEL#ch#CLIENTS[#<shard>]`          | `<username>#<id>`                         |
+ * |6b | clients of a channel by age (default order)     | gsi2  | `CHANNEL#ch#CLIENTS[#<shard>]`          | `<createdAt>#<id>`                        |
  * | 7 | client by channel + account (unique)            | table | `CHANNEL#ch#ACCOUNT#<username>`         | `#GUARD`                                  |
  * | 8 | a line's sessions by state, by age              | gsi1  | `LINE#line#STATE#<state>[#<shard>]`     | `<createdAt>#<id>`                        |
  * | 9 | an operator's sessions, by age                  | gsi2  | `USER#user`                             | `<createdAt>#<id>`                        |
@@ -46,9 +46,10 @@
  *
  * Hot partitions (issue 18). One partition takes at most 1,000 write units and 3,000 read units
  * a second. The partitions every session of a line passes through — its state partitions (8),
- * its channel's (11), the unclosed index (11b) — are split into `lineShards()` shards (the
- * deployment's `LINE_SHARDS`, default 1: one shard sustains about 250 new sessions a second on
- * one line); a session's shard follows from its id. The partitions every event or change passes
+ * its channel's (11), the unclosed index (11b), and its channel's clients (6, 6b: a new client
+ * per session at worst) — are split into `lineShards()` shards (the deployment's `LINE_SHARDS`,
+ * default 1: one shard sustains about 250 new sessions a second on one line); a session's or a
+ * client's shard follows from its id. The partitions every event or change passes
  * through get more: the event log (29) and the deliveries of a target (23) `8 × lineShards()`,
  * the change index (13) and the due clocks (33) `4 × lineShards()`. Shard 0 keeps the
  * unsuffixed name. Readers read shards 0 … n−1 and merge by the sort key, so the count may
@@ -159,8 +160,8 @@ export function idHash(id: string): number {
 }
 /** Stable shard of an id among the change index's shards. */
 export const changeShard = (id: string): number => idHash(id) % changeShards();
-/** Stable shard of a session among its line's shards. */
-export const lineShardOf = (sessionId: string): number => idHash(sessionId) % lineShards();
+/** Stable shard of a session (or of a channel's client) among its line's shards. */
+export const lineShardOf = (id: string): number => idHash(id) % lineShards();
 
 /**
  * The change index (gsi5) of a session: it follows the session's last change, so a metrics run
@@ -227,9 +228,9 @@ export const channelIndexKeys = (channel: Channel) => ({
  * with existing data, rewrite each client item (`clientItem`) once.
  */
 export const clientIndexKeys = (client: Client) => ({
-  gsi1pk: `CHANNEL#${client._channel}#CLIENTS`,
+  gsi1pk: sharded(channelClientsPartition(client._channel), lineShardOf(client.__id)),
   gsi1sk: `${client._username}#${client.__id}`,
-  gsi2pk: `CHANNEL#${client._channel}#CLIENTS`,
+  gsi2pk: sharded(channelClientsByAgePartition(client._channel), lineShardOf(client.__id)),
   gsi2sk: `${client.__createdAt}#${client.__id}`,
 });
 
@@ -285,9 +286,9 @@ export const lineNamePrefix = (name: string) => `${name}#`;
 export const lineChannelsPartition = (lineId: string) => `LINE#${lineId}#CHANNELS`;
 /** Pattern 5: channels in a state (gsi1); sort key prefix `<type>#`. */
 export const channelsByStatePartition = (state: string) => `CHANNELS#STATE#${state}`;
-/** Pattern 6: a channel's clients (gsi1); sort key prefix `<username>#`. */
+/** Pattern 6: a channel's clients (gsi1); sort key prefix `<username>#`; shard 0 (a client's shard: `lineShardOf`). */
 export const channelClientsPartition = (channelId: string) => `CHANNEL#${channelId}#CLIENTS`;
-/** Pattern 6b: a channel's clients by age (gsi2, sort key `<createdAt>#<id>`); same partition key as pattern 6. */
+/** Pattern 6b: a channel's clients by age (gsi2, sort key `<createdAt>#<id>`); same partition key as pattern 6; shard 0. */
 export const channelClientsByAgePartition = (channelId: string) => `CHANNEL#${channelId}#CLIENTS`;
 /** Pattern 8: a line's sessions in one state (gsi1), in creation order; shard 0 (see `sharded`). */
 export const lineSessionsByStatePartition = (lineId: string, state: string) => `LINE#${lineId}#STATE#${state}`;

@@ -2,14 +2,14 @@
  * A line whose hot partitions are sharded (LINE_SHARDS = 4, issue 18): sessions spread over the
  * shards, and every reader — search (queue, open sessions, a channel's sessions, paging in
  * order), the queue position, routing's queue — merges them into the same answers an unsharded
- * line gives. Real HTTP through the local host over DynamoDB Local.
+ * line gives; a channel's clients likewise. Real HTTP through the local host over DynamoDB Local.
  */
 process.env.LINE_SHARDS = '4';
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { getItem } from '../../lib/store/db.ts';
-import { lineSessionsByStatePartition, lineUnclosedPartition, sessionKey, sharded } from '../../lib/store/keys.ts';
+import { clientKey, lineSessionsByStatePartition, lineUnclosedPartition, sessionKey, sharded } from '../../lib/store/keys.ts';
 import { world } from '../support/fixtures.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
 
@@ -78,6 +78,38 @@ describe('a sharded line (LINE_SHARDS = 4)', () => {
     assert.equal(new Set(seen.map((s) => s.__id)).size, 24);
     const order = seen.map((s) => `${s.__createdAt}#${s.__id}`);
     assert.deepEqual(order, [...order].sort().reverse());
+  });
+
+  it("spreads a channel's clients over the shards and merges them: default order, by username, paging", async () => {
+    const clients = async (where: unknown, extra: Record<string, unknown> = {}) => {
+      const r = await host.call('POST', '/v1/clients/search', { token: w.admin, body: { where, size: 100, ...extra } });
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      return r.body as { items: { __id: string; _username: string; __createdAt: string }[]; total?: number; plan: { queries: number; index: string } };
+    };
+    const ofChannel = { eq: ['_channel', w.channel.__id] };
+    const all = await clients(ofChannel);
+    assert.equal(all.items.length, 24);
+    assert.equal(all.plan.index, 'gsi2');
+    assert.ok(all.plan.queries >= 4, 'one Query per shard');
+    const order = all.items.map((c) => `${c.__createdAt}#${c.__id}`);
+    assert.deepEqual(order, [...order].sort().reverse(), 'newest first across the shards');
+    const shards = new Set(await Promise.all(all.items.map(async (c) => String((await getItem(clientKey(c.__id)))?.gsi1pk))));
+    assert.ok(shards.size > 1, `24 clients in ${shards.size} shard(s)`);
+    const bob = await clients({ and: [ofChannel, { eq: ['_username', 'sharded-7'] }] });
+    assert.deepEqual(
+      bob.items.map((c) => c._username),
+      ['sharded-7'],
+    );
+    const paged: string[] = [];
+    for (let from = 0; from < 30; from += 7) {
+      const r = await host.call('POST', '/v1/clients/search', { token: w.admin, body: { where: ofChannel, from, size: 7 } });
+      assert.equal(r.status, 200);
+      paged.push(...r.body.items.map((c: { __id: string }) => c.__id));
+    }
+    assert.deepEqual(
+      paged,
+      all.items.map((c) => c.__id),
+    );
   });
 
   it('places every waiting session in the queue once: positions 1..n across shards', async () => {
