@@ -81,6 +81,8 @@ export interface BackgroundRun {
 
 export interface PartitionsResult {
   sessions: number;
+  /** The deployment's `LINE_SHARDS` (stack context `lineShards`) the run used. */
+  lineShards: number;
   /** A session's life in all (its requests and event work, not the background runs), as DynamoDB bills it. */
   perSession: { writeUnits: number; readUnits: number };
   model: typeof MODEL;
@@ -281,8 +283,19 @@ async function openStreamTap(endpoint: string, tableName: string, table: TableSp
 // ------------------------------------------------------------------------------------------
 // The step
 
+/**
+ * The line shards a deployment for 1,000 new sessions a second on one line is given (stack
+ * context `lineShards`): a line's state partition takes about 0.5 WCU per session per shard of
+ * `LINE_SHARDS`, so 8 shards keep it near 500 WCU/s. `LINE_SHARDS` in the bench's environment
+ * overrides it (to see where a smaller deployment tops out).
+ */
+export const LINE_SHARDS_AT_LOAD = 8;
+
 export async function benchPartitions(env: Env, quick: boolean): Promise<PartitionsResult> {
   const sessions = quick ? 10 : 40;
+  const previousShards = process.env.LINE_SHARDS;
+  const lineShards = Number(previousShards ?? LINE_SHARDS_AT_LOAD);
+  process.env.LINE_SHARDS = String(lineShards);
   const previousTable = process.env.TABLE_NAME;
   const tableName = `bench-partitions-${randomUUID().slice(0, 8)}`;
   await env.useTable(tableName);
@@ -335,13 +348,15 @@ export async function benchPartitions(env: Env, quick: boolean): Promise<Partiti
     const known: Record<string, string> = { [w.lineId]: 'line', [w.channelId]: 'channel', [targets.webhookId]: 'webhook' };
     for (const id of operators.keys()) known[id] = 'operator';
     const operatorSessions = Math.max(...operators.values());
-    return analyse(recorder, tap.records, table, sessions, operatorSessions, known);
+    return { ...analyse(recorder, tap.records, table, sessions, operatorSessions, known), lineShards };
   } finally {
     observeDynamo(undefined);
     await targets?.close();
     await workers?.stop();
     tap.close();
     if (previousTable) process.env.TABLE_NAME = previousTable;
+    if (previousShards === undefined) delete process.env.LINE_SHARDS;
+    else process.env.LINE_SHARDS = previousShards;
   }
 }
 
@@ -453,7 +468,7 @@ function analyse(
   sessions: number,
   operatorSessions: number,
   known: Record<string, string>,
-): PartitionsResult {
+): Omit<PartitionsResult, 'lineShards'> {
   const accounted = accountWrites(recorder.ops, records, table);
   const writeHits: Hit[] = accounted.flatMap((a) => a.writes.map((w) => ({ phase: a.phase, ...w })));
   const readHits: Hit[] = recorder.reads;
@@ -531,7 +546,8 @@ function analyse(
       `Units: 1 WCU/s = one write of up to 1 KB a second (2 inside a transaction, index writes included), 1 RCU/s = one strongly consistent read of up to 4 KB (half for an eventually consistent one, as every index read is). Limits: ${f(MODEL.writeLimit)} WCU/s and ${f(MODEL.readLimit)} RCU/s per partition key value, for the table and each index alike; split for heat (DynamoDB dividing a hot key's sort-key range) is not counted on.`,
       "Writes: from the table stream's item images (so each index's keys before and after), paired with the calls that made them (transactional or not, unchanged writes, failed conditions); reads: the partition each Query, GetItem and BatchGetItem named, with the units DynamoDB Local reported (at least a read's minimum, which Local leaves out for an empty result; a BatchGetItem split by item size).",
       "Partitions of one session, client, message, event or delivery (`<id>`, `<msg>`) carry one life: at most its units, as if the whole life came within a second — never hot. An operator's partitions (`<operator>`) carry that operator's sessions, at most one new one a second.",
-      `Background runs (${BACKGROUND.join(', ')}) run once after the sessions; their load is per run, taken as proportional to the sessions the run processed (÷ ${sessions} × ${f(MODEL.newSessionsPerSecond)}/s): exact for the aggregation's per-session transactions, an overstatement of the sweeps' fixed part; averaged over the schedule (a run that finishes faster than its period concentrates it).`,
+      `Background runs (${BACKGROUND.join(', ')}) run once after the sessions; their load is per run, taken as proportional to the sessions the run processed (÷ ${sessions} × ${f(MODEL.newSessionsPerSecond)}/s): an overstatement of the sweeps' fixed part, and of the aggregation's rollup writes when fewer than 25 sessions ran (it writes up to 25 sessions per transaction, each rollup once per transaction, so a run at load writes a line's rollups once per 25 sessions; here once per ${Math.min(sessions, 25)}); averaged over the schedule (a run that finishes faster than its period concentrates it).`,
+      "Cached reads: a function instance keeps a line it read for 60 s, a channel (for inbound messages) and a delivery target's endpoint for 10 s (lib/store/cache.ts). Here one instance serves every session, so such an item is read about once per period of the run; at load each instance reads it once per period — 300 instances, say, read a channel 30 times a second, 15 to 30 RCU/s, beside the 3,000 limit. The per-session figures count the reads this run made.",
       "Time buckets in partition keys (`<hour>`, `<minute>`, `<day>`) are one partition: only the current bucket is written. The local stream poller's checkpoints (`STREAM#…`) are left out (the event source mapping keeps them in AWS). The stream consumer runs small batches here; at load its batches are larger, so its per-batch reads are overstated.",
     ],
   };
@@ -588,7 +604,7 @@ export function partitionsMarkdown(p: PartitionsResult, row: (cells: unknown[]) 
   return [
     '## Busiest partition at 1,000 new sessions per second (issue 18)',
     '',
-    `${p.sessions} sessions lived through the API on a fresh table (each: 4 client messages, taken by an operator, 4 replies, a note, a priority change, a close, on a line with SLA targets), with a webhook subscription on the line and the channel's messenger endpoint, the event workers running (stream consumer, live log, deliveries); then one run each of ${p.background.map((b) => b.run).join(', ')}. Every DynamoDB call is watched and the table stream read, so the partitions are those of the keys the code writes and reads — the key design simulated: table \`pk / sk\`; ${p.design.join('; ')}. Units per partition by DynamoDB's rules (bench/partitions-model.ts), then the rate model:`,
+    `A deployment with \`LINE_SHARDS\` = ${p.lineShards} (stack context \`lineShards\`; the line's hot partitions split in ${p.lineShards}, the event log and deliveries lists in ${8 * p.lineShards}, the change index and due clocks in ${4 * p.lineShards}). ${p.sessions} sessions lived through the API on a fresh table (each: 4 client messages, taken by an operator, 4 replies, a note, a priority change, a close, on a line with SLA targets), with a webhook subscription on the line and the channel's messenger endpoint, the event workers running (stream consumer, live log, deliveries); then one run each of ${p.background.map((b) => b.run).join(', ')}. Every DynamoDB call is watched and the table stream read, so the partitions are those of the keys the code writes and reads — the key design simulated: table \`pk / sk\`; ${p.design.join('; ')}. Units per partition by DynamoDB's rules (bench/partitions-model.ts), then the rate model:`,
     '',
     ...p.assumptions.map((a) => `- ${a}`),
     '',

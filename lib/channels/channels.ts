@@ -8,6 +8,7 @@ import type { Channel, CreateChannelBody, UpdateChannelBody } from '../model/sch
 import { type TransactItem, tableName } from '../store/db.ts';
 import { channelDeliveryKey } from '../store/keys.ts';
 import { getChannel, getLineCached, insertChannel, updateChannel } from '../store/repository.ts';
+import { forgetEndpoint } from '../webhooks/deliveries.ts';
 import { newSecret } from '../webhooks/signing.ts';
 import { checkTargetUrl } from '../webhooks/urls.ts';
 
@@ -63,5 +64,6 @@ export async function patchChannel(
   const endpoint = body._deliveryUrl !== undefined ? deliveryEndpointWrite(id, body._deliveryUrl) : undefined;
   const answer: ChannelWithSecret = endpoint?.secret ? { ...after, _deliverySecret: endpoint.secret } : after;
   await updateChannel(channel, after, [...(endpoint ? [endpoint.item] : []), ...extra(answer)]);
+  if (endpoint) forgetEndpoint({ kind: 'channel', id });
   return answer;
 }

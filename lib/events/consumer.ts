@@ -12,9 +12,9 @@
 import type { Client, Message } from '../model/schemas.ts';
 import { getItems, queryPage } from '../store/db.ts';
 import { readClient, readMessage } from '../store/items.ts';
-import { channelDeliveryKey, clientKey, type DeliveryTarget, deliveryKey, INDEX, lineWebhooksPartition, messageSortKey, sessionKey } from '../store/keys.ts';
+import { clientKey, type DeliveryTarget, deliveryKey, INDEX, lineWebhooksPartition, messageSortKey, sessionKey } from '../store/keys.ts';
 import { keyAttributesOf } from '../store/table.ts';
-import { deliverFirst, endpointOf, inParallel } from '../webhooks/deliveries.ts';
+import { deliverFirst, endpointsOf, inParallel } from '../webhooks/deliveries.ts';
 import type { EventBus } from './bus.ts';
 import { type ChangeRecord, complete, eventsOfRecord, isOutbound } from './map.ts';
 import { type ChatlinesEvent, matchesPattern } from './schema.ts';
@@ -99,13 +99,12 @@ export async function targetsOf(events: readonly ChatlinesEvent[]): Promise<{ ta
         .map((e) => e.channel),
     ),
   ];
+  // The channels' endpoints come from this instance's cache (10 s), the rest in one batch.
   const endpoints = new Set<string>();
-  if (outboundChannels.length > 0) {
-    const items = await getItems(outboundChannels.map((c) => channelDeliveryKey(c)));
-    outboundChannels.forEach((c, i) => {
-      if (items[i]?.url) endpoints.add(c);
-    });
-  }
+  const found = await endpointsOf(outboundChannels.map((id) => ({ kind: 'channel' as const, id })));
+  outboundChannels.forEach((c, i) => {
+    if (found[i]) endpoints.add(c);
+  });
   const out: { target: DeliveryTarget; event: ChatlinesEvent }[] = [];
   for (const event of events) {
     for (const sub of [...(subscriptions.get(null) ?? []), ...(subscriptions.get(event.line) ?? [])]) {
@@ -128,18 +127,21 @@ export async function deliver(events: readonly ChatlinesEvent[]): Promise<void> 
   const pairs = await targetsOf(events);
   if (pairs.length === 0) return;
   const recorded = await getItems(pairs.map((p) => deliveryKey(p.target, p.event.id)));
-  const endpoints = new Map<string, Promise<{ url: string; secret: string } | undefined>>();
   const byTarget = new Map<string, { target: DeliveryTarget; event: ChatlinesEvent }[]>();
   pairs.forEach((pair, i) => {
     if (recorded[i]) return;
     const k = `${pair.target.kind}:${pair.target.id}`;
-    if (!endpoints.has(k)) endpoints.set(k, endpointOf(pair.target));
     byTarget.set(k, [...(byTarget.get(k) ?? []), pair]);
   });
-  await inParallel([...byTarget.entries()], 16, async ([k, list]) => {
-    const endpoint = await endpoints.get(k)!;
-    for (const { target, event } of list) await deliverFirst(target, event, endpoint);
-  });
+  const lists = [...byTarget.values()];
+  const endpoints = await endpointsOf(lists.map((list) => list[0]!.target));
+  await inParallel(
+    lists.map((list, i) => ({ list, endpoint: endpoints[i] })),
+    16,
+    async ({ list, endpoint }) => {
+      for (const { target, event } of list) await deliverFirst(target, event, endpoint);
+    },
+  );
 }
 
 /** Everything the consumer does with one batch of records. Throws when the batch must be retried. */

@@ -7,6 +7,7 @@
 import { ChatlinesError, notFound } from '../errors.ts';
 import { OUTBOX_ENTRIES, OUTBOX_SEQUENCE, type OutboxEntry, outboxFor } from '../events/outbox.ts';
 import type { Channel, Client, Line, Message, Operator, Session } from '../model/schemas.ts';
+import { TtlCache } from './cache.ts';
 import { getItem, getItems, type Item, putNew, queryPage, type TransactItem, tableName, transact } from './db.ts';
 import {
   channelItem,
@@ -83,19 +84,48 @@ export async function getSessionWithOperators(id: string, operatorIds: string[])
 }
 
 /**
+ * How long an instance trusts a channel it has read for an inbound message. Every message of a
+ * channel reads it; cached, a busy channel's item is read once per instance per 10 s instead of
+ * once per message. What may be stale: a channel disconnected or moved through another instance
+ * keeps taking messages here for up to 10 s (commands on the channel itself always read it).
+ */
+export const CHANNEL_CACHE_MS = 10_000;
+const channelCache = new TtlCache<Channel>(CHANNEL_CACHE_MS);
+/** Drops a channel from this instance's cache (after this instance changed it). */
+export const forgetChannel = (id: string) => channelCache.delete(id);
+
+/** The channel from the cache, or its key to read with the rest; then the channel from what was read. */
+function cachedChannel(channelId: string): { keys: { pk: string; sk: string }[]; take(item: Item | undefined): Channel } {
+  const hit = channelCache.get(channelId)?.value;
+  if (hit) return { keys: [], take: () => hit };
+  return {
+    keys: [channelKey(channelId)],
+    take(item) {
+      if (!item) throw notFound('channel', channelId);
+      const channel = readChannel(item);
+      channelCache.set(channelId, channel);
+      return channel;
+    },
+  };
+}
+
+/**
  * A channel, the client registered for an account on it and (optionally) an operator's record,
- * in one BatchGetItem: every key is known from the request. A missing channel is 404.
+ * in one BatchGetItem: every key is known from the request. A missing channel is 404. The
+ * channel comes from this instance's cache when it was read in the last 10 s.
  */
 export async function getChannelAndAccount(
   channelId: string,
   username: string,
   operatorId?: string,
 ): Promise<{ channel: Channel; clientId: string | undefined; operator: Operator | undefined }> {
-  const keys = [channelKey(channelId), accountGuardKey(channelId, username), ...(operatorId ? [operatorKey(operatorId)] : [])];
-  const [channel, guard, operator] = await getItems(keys);
-  if (!channel) throw notFound('channel', channelId);
+  const ch = cachedChannel(channelId);
+  const keys = [...ch.keys, accountGuardKey(channelId, username), ...(operatorId ? [operatorKey(operatorId)] : [])];
+  const items = await getItems(keys);
+  const channel = ch.take(items[0]);
+  const [guard, operator] = items.slice(ch.keys.length);
   return {
-    channel: readChannel(channel),
+    channel,
     clientId: guard?.clientId as string | undefined,
     operator: operator ? readOperator(operator) : undefined,
   };
@@ -113,8 +143,8 @@ export async function getClientAndOpenSession(
 
 /**
  * An inbound message's first read when this instance remembers where the account's messages
- * went: the channel, the client, its open and spam guards and the remembered session, in one
- * BatchGetItem. The session is returned only if a guard still points at it.
+ * went: the channel (unless cached), the client, its open and spam guards and the remembered
+ * session, in one BatchGetItem. The session is returned only if a guard still points at it.
  */
 export async function getInboundTarget(
   channelId: string,
@@ -128,19 +158,21 @@ export async function getInboundTarget(
   spamSessionId: string | undefined;
   session: Session | undefined;
 }> {
-  const [channel, client, guard, spam, session] = await getItems([
-    channelKey(channelId),
+  const ch = cachedChannel(channelId);
+  const items = await getItems([
+    ...ch.keys,
     clientKey(clientId),
     openSessionGuardKey(channelId, clientId),
     spamSessionGuardKey(channelId, clientId),
     sessionKey(sessionId),
   ]);
-  if (!channel) throw notFound('channel', channelId);
+  const channel = ch.take(items[0]);
+  const [client, guard, spam, session] = items.slice(ch.keys.length);
   const openSessionId = guard?.sessionId as string | undefined;
   const spamSessionId = spam?.sessionId as string | undefined;
   const pointed = sessionId === openSessionId || sessionId === spamSessionId;
   return {
-    channel: readChannel(channel),
+    channel,
     clientId,
     client: client ? readClient(client) : undefined,
     openSessionId,
@@ -657,20 +689,21 @@ export async function updateChannel(before: Channel, after: Channel, extra: Tran
     ],
     'the channel was changed concurrently',
   );
+  forgetChannel(after.__id);
 }
 
-const lineCache = new Map<string, { line: Line; at: number }>();
 /** How long a function instance trusts a line it has read (lines change rarely; admins only). */
 export const LINE_CACHE_MS = 60_000;
+const lineCache = new TtlCache<Line>(LINE_CACHE_MS);
 /**
  * A line, from this instance's cache when read in the last minute: session reads then cost one
  * GetItem (the session) instead of two.
  */
 export async function getLineCached(id: string): Promise<Line> {
   const hit = lineCache.get(id);
-  if (hit && Date.now() - hit.at < LINE_CACHE_MS) return hit.line;
+  if (hit) return hit.value;
   const line = await getLine(id);
-  lineCache.set(id, { line, at: Date.now() });
+  lineCache.set(id, line);
   return line;
 }
 

@@ -7,6 +7,7 @@
  * once is the promise.
  */
 import type { ChatlinesEvent } from '../events/schema.ts';
+import { TtlCache } from '../store/cache.ts';
 import { getItem, getItems, type Item, putItem, queryPage, updateItem } from '../store/db.ts';
 import {
   channelDeliveryKey,
@@ -108,11 +109,54 @@ export async function deliverFirst(
   return outcome.ok ? 'delivered' : next ? 'retry' : 'failed';
 }
 
+/** Where a target receives, and the secret its deliveries are signed with. */
+export interface Endpoint {
+  url: string;
+  secret: string;
+}
+
+/**
+ * How long an instance trusts a target's endpoint (url and secret) it has read. Every reply
+ * delivered to a messenger, and every event to a webhook, needs its target's endpoint: read
+ * each time, a busy channel's or webhook's item is read once per event. What may be stale: a
+ * URL changed, an endpoint removed or a subscription deleted through another instance still
+ * gets deliveries from this one for up to 10 s (a changed secret: deliveries signed with the
+ * old one for as long).
+ */
+export const ENDPOINT_CACHE_MS = 10_000;
+const endpointCache = new TtlCache<Endpoint | undefined>(ENDPOINT_CACHE_MS);
+const targetId = (t: DeliveryTarget) => `${t.kind}:${t.id}`;
+const endpointKey = (t: DeliveryTarget) => (t.kind === 'webhook' ? webhookKey(t.id) : channelDeliveryKey(t.id));
+/** Drops a target's endpoint from this instance's cache (after this instance changed it). */
+export const forgetEndpoint = (target: DeliveryTarget) => endpointCache.delete(targetId(target));
+
+/**
+ * Where each target receives, and the secret it is signed with (undefined: the target is gone or
+ * has no endpoint): from this instance's cache, the rest in one BatchGetItem.
+ */
+export async function endpointsOf(targets: readonly DeliveryTarget[]): Promise<(Endpoint | undefined)[]> {
+  const known = new Map<string, Endpoint | undefined>();
+  const missing: DeliveryTarget[] = [];
+  for (const t of targets) {
+    const id = targetId(t);
+    if (known.has(id) || missing.some((m) => targetId(m) === id)) continue;
+    const hit = endpointCache.get(id);
+    if (hit) known.set(id, hit.value);
+    else missing.push(t);
+  }
+  const items = await getItems(missing.map(endpointKey));
+  missing.forEach((t, i) => {
+    const item = items[i];
+    const endpoint = item && typeof item.url === 'string' && typeof item.secret === 'string' ? { url: item.url, secret: item.secret } : undefined;
+    endpointCache.set(targetId(t), endpoint);
+    known.set(targetId(t), endpoint);
+  });
+  return targets.map((t) => known.get(targetId(t)));
+}
+
 /** Where a target receives, and the secret it is signed with; undefined when the target is gone. */
-export async function endpointOf(target: DeliveryTarget): Promise<{ url: string; secret: string } | undefined> {
-  const item = await getItem(target.kind === 'webhook' ? webhookKey(target.id) : channelDeliveryKey(target.id));
-  if (!item || typeof item.url !== 'string' || typeof item.secret !== 'string') return undefined;
-  return { url: item.url, secret: item.secret };
+export async function endpointOf(target: DeliveryTarget): Promise<Endpoint | undefined> {
+  return (await endpointsOf([target]))[0];
 }
 
 /** Takes the delivery for one attempt; undefined when it is not due or another worker has it. */

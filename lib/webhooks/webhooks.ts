@@ -13,7 +13,7 @@ import { getItem, getItems, putNew, queryPage, type TransactItem, tableName, tra
 import { ALL_WEBHOOKS_PARTITION, deliveryDueKeys, deliveryKey, INDEX, targetDeliveriesPartitions, webhookIndexKeys, webhookKey } from '../store/keys.ts';
 import { findLine, getLineCached } from '../store/repository.ts';
 import { keyAttributesOf } from '../store/table.ts';
-import { deliveryView } from './deliveries.ts';
+import { deliveryView, forgetEndpoint } from './deliveries.ts';
 import type { CreateWebhookBody, Delivery, Webhook } from './schemas.ts';
 import { newSecret } from './signing.ts';
 import { checkTargetUrl } from './urls.ts';
@@ -106,6 +106,7 @@ export async function deleteWebhook(caller: Caller, id: string, extra: (hook: We
     [{ Delete: { TableName: tableName(), Key: webhookKey(id), ConditionExpression: 'attribute_exists(pk)' } }, ...extra(hook)],
     'the subscription was deleted concurrently',
   );
+  forgetEndpoint({ kind: 'webhook', id });
   return hook;
 }
 
