@@ -15,6 +15,7 @@ import { readClient, readMessage } from '../store/items.ts';
 import { clientKey, type DeliveryTarget, deliveryKey, INDEX, lineWebhooksPartition, messageSortKey, sessionKey } from '../store/keys.ts';
 import { keyAttributesOf } from '../store/table.ts';
 import { deliverFirst, endpointsOf, inParallel } from '../webhooks/deliveries.ts';
+import { subscriptionsOf } from '../webhooks/subscriptions.ts';
 import type { EventBus } from './bus.ts';
 import { type ChangeRecord, complete, eventsOfRecord, isOutbound } from './map.ts';
 import { type ChatlinesEvent, matchesPattern } from './schema.ts';
@@ -57,35 +58,6 @@ export async function eventsOfRecords(records: readonly ChangeRecord[]): Promise
     const session = d.event.data.session as { _clients?: string[] } | undefined;
     return complete(d, d.message ? messages.get(d.message.id) : undefined, clients.get(session?._clients?.[0] ?? ''));
   });
-}
-
-interface Subscription {
-  id: string;
-  events: string[];
-}
-
-/** The webhook subscriptions of the lines in a batch, and the ones for every line. */
-async function subscriptionsOf(lines: readonly string[]): Promise<Map<string | null, Subscription[]>> {
-  const out = new Map<string | null, Subscription[]>();
-  await Promise.all(
-    [null, ...lines].map(async (line) => {
-      const subs: Subscription[] = [];
-      let lastKey: Record<string, unknown> | undefined;
-      do {
-        const page = await queryPage({
-          IndexName: INDEX.lineWebhooks,
-          KeyConditionExpression: '#pk = :pk',
-          ExpressionAttributeNames: { '#pk': keyAttributesOf(INDEX.lineWebhooks).pk },
-          ExpressionAttributeValues: { ':pk': lineWebhooksPartition(line) },
-          ...(lastKey ? { ExclusiveStartKey: lastKey } : {}),
-        });
-        for (const item of page.items) subs.push({ id: String(item.__id), events: (item.events ?? []) as string[] });
-        lastKey = page.lastKey;
-      } while (lastKey);
-      out.set(line, subs);
-    }),
-  );
-  return out;
 }
 
 /** The targets each event goes to: matching subscriptions, and for outbound replies the channel's endpoint. */

@@ -16,6 +16,7 @@ import { keyAttributesOf } from '../store/table.ts';
 import { deliveryView, forgetEndpoint } from './deliveries.ts';
 import type { CreateWebhookBody, Delivery, Webhook } from './schemas.ts';
 import { newSecret } from './signing.ts';
+import { forgetSubscriptions } from './subscriptions.ts';
 import { checkTargetUrl } from './urls.ts';
 
 const view = (item: Record<string, unknown>): Webhook => ({
@@ -64,6 +65,7 @@ export async function createWebhook(
     [putNew({ ...webhookKey(hook.__id), ...webhookIndexKeys(hook), entity: 'webhook', ...hook, secret }), ...extra(created)],
     'the subscription could not be created',
   );
+  forgetSubscriptions();
   return created;
 }
 
@@ -107,6 +109,7 @@ export async function deleteWebhook(caller: Caller, id: string, extra: (hook: We
     'the subscription was deleted concurrently',
   );
   forgetEndpoint({ kind: 'webhook', id });
+  forgetSubscriptions();
   return hook;
 }
 
