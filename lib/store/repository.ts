@@ -110,6 +110,17 @@ function cachedChannel(channelId: string): { keys: { pk: string; sk: string }[];
 }
 
 /**
+ * A channel (from this instance's cache when read in the last 10 s) and other items, in one
+ * BatchGetItem: what a channel's integration posts needs both. A missing channel is 404; the
+ * items follow `keys`' order.
+ */
+export async function getChannelWith(channelId: string, keys: { pk: string; sk: string }[]): Promise<{ channel: Channel; items: (Item | undefined)[] }> {
+  const ch = cachedChannel(channelId);
+  const items = await getItems([...ch.keys, ...keys]);
+  return { channel: ch.take(items[0]), items: items.slice(ch.keys.length) };
+}
+
+/**
  * A channel, the client registered for an account on it and (optionally) an operator's record,
  * in one BatchGetItem: every key is known from the request. A missing channel is 404. The
  * channel comes from this instance's cache when it was read in the last 10 s.
@@ -119,11 +130,8 @@ export async function getChannelAndAccount(
   username: string,
   operatorId?: string,
 ): Promise<{ channel: Channel; clientId: string | undefined; operator: Operator | undefined }> {
-  const ch = cachedChannel(channelId);
-  const keys = [...ch.keys, accountGuardKey(channelId, username), ...(operatorId ? [operatorKey(operatorId)] : [])];
-  const items = await getItems(keys);
-  const channel = ch.take(items[0]);
-  const [guard, operator] = items.slice(ch.keys.length);
+  const { channel, items } = await getChannelWith(channelId, [accountGuardKey(channelId, username), ...(operatorId ? [operatorKey(operatorId)] : [])]);
+  const [guard, operator] = items;
   return {
     channel,
     clientId: guard?.clientId as string | undefined,
@@ -158,16 +166,13 @@ export async function getInboundTarget(
   spamSessionId: string | undefined;
   session: Session | undefined;
 }> {
-  const ch = cachedChannel(channelId);
-  const items = await getItems([
-    ...ch.keys,
+  const { channel, items } = await getChannelWith(channelId, [
     clientKey(clientId),
     openSessionGuardKey(channelId, clientId),
     spamSessionGuardKey(channelId, clientId),
     sessionKey(sessionId),
   ]);
-  const channel = ch.take(items[0]);
-  const [client, guard, spam, session] = items.slice(ch.keys.length);
+  const [client, guard, spam, session] = items;
   const openSessionId = guard?.sessionId as string | undefined;
   const spamSessionId = spam?.sessionId as string | undefined;
   const pointed = sessionId === openSessionId || sessionId === spamSessionId;

@@ -9,7 +9,7 @@ import { canSeeWebhook, requireWebhookManager } from '../auth/policy.ts';
 import { conflict, notFound } from '../errors.ts';
 import { newId, nowIso } from '../ids.ts';
 import type { Line } from '../model/schemas.ts';
-import { getItem, getItems, putNew, queryPage, type TransactItem, tableName, transact, updateItem } from '../store/db.ts';
+import { getItem, getItems, type Item, putNew, queryPage, type TransactItem, tableName, transact, updateItem } from '../store/db.ts';
 import { ALL_WEBHOOKS_PARTITION, deliveryDueKeys, deliveryKey, INDEX, targetDeliveriesPartitions, webhookIndexKeys, webhookKey } from '../store/keys.ts';
 import { findLine, getLineCached } from '../store/repository.ts';
 import { keyAttributesOf } from '../store/table.ts';
@@ -69,8 +69,8 @@ export async function createWebhook(
   return created;
 }
 
-async function visibleWebhook(caller: Caller, id: string): Promise<Webhook> {
-  const item = await getItem(webhookKey(id));
+async function visibleWebhook(caller: Caller, id: string, read?: Item | null): Promise<Webhook> {
+  const item = read === undefined ? await getItem(webhookKey(id)) : read;
   if (!item) throw notFound('webhook', id);
   const hook = view(item);
   if (!canSeeWebhook(caller, await lineOrUndefined(hook.line))) throw notFound('webhook', id);
@@ -143,10 +143,11 @@ export async function listDeliveries(caller: Caller, id: string, from: number, s
 
 /** `POST /v1/webhooks/{id}/deliveries/{deliveryId}/retry`: a failed delivery is attempted once more, soon. */
 export async function retryDelivery(caller: Caller, id: string, deliveryId: string): Promise<Delivery> {
-  const hook = await visibleWebhook(caller, id);
-  requireWebhookManager(caller, await lineOrUndefined(hook.line));
   const key = deliveryKey({ kind: 'webhook', id }, deliveryId);
-  const current = await getItem(key);
+  // The subscription and the delivery in one BatchGetItem, then the conditional update: 2 round trips.
+  const [hookItem, current] = await getItems([webhookKey(id), key]);
+  const hook = await visibleWebhook(caller, id, hookItem ?? null);
+  requireWebhookManager(caller, await lineOrUndefined(hook.line));
   if (!current) throw notFound('delivery', deliveryId);
   if (current.status !== 'failed') throw conflict(`the delivery is ${String(current.status)}: only a failed delivery can be retried`);
   const now = nowIso();

@@ -264,6 +264,9 @@ describe('delivery to the messenger', () => {
     );
     const last = await host.call('GET', `/v1/sessions/${id}/messages/last`, { token: w.admin });
     assert.equal(last.body._deliveryStatus, 'read');
+    // The answer to a report is built from the reply's copy in its ref, not read: it must be the message as stored.
+    assert.deepEqual(read.body, last.body);
+    assert.deepEqual(late.body, last.body);
 
     // Clearing the endpoint stops deliveries.
     const cleared = await host.call('PATCH', `/v1/channels/${channel.body.__id}`, { token: w.admin, body: { _deliveryUrl: null } });
