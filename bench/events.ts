@@ -19,7 +19,7 @@ export interface EventsResult {
 
 export async function benchEvents(env: Env, w: World, quick: boolean): Promise<EventsResult> {
   const tableName = process.env.TABLE_NAME!;
-  const workers = await startEventWorkers({ endpoint: env.endpoint, tableName, sweepEveryMs: 1_000, onError: () => undefined });
+  const workers = await startEventWorkers({ endpoint: env.endpoint, tableName, sweepEveryMs: 1_000, onError: () => undefined, fromNow: true });
   const receiver = await startReceiver();
   try {
     const hook = await env.call('POST', '/v1/webhooks', { token: w.admin, body: { url: receiver.url, events: ['*'], line: w.lineId } });

@@ -40,7 +40,13 @@ function socket(url: string, token: string, onEvent: (session: string, time: str
 }
 
 export async function benchLive(env: Env, w: World, quick: boolean): Promise<LiveResult> {
-  const workers = await startEventWorkers({ endpoint: env.endpoint, tableName: process.env.TABLE_NAME!, sweepEveryMs: 1_000, onError: () => undefined });
+  const workers = await startEventWorkers({
+    endpoint: env.endpoint,
+    tableName: process.env.TABLE_NAME!,
+    sweepEveryMs: 1_000,
+    onError: () => undefined,
+    fromNow: true,
+  });
   const rows: LiveRow[] = [];
   try {
     await workers.poller.drain(30_000);

@@ -19,10 +19,13 @@ export async function startEventWorkers(options: {
   tableName: string;
   sweepEveryMs?: number;
   onError?: (error: unknown) => void;
+  /** The poller starts after what the stream already holds (see StreamPollerOptions.fromNow). */
+  fromNow?: boolean;
 }): Promise<EventWorkers> {
   const poller = await startStreamPoller({
     endpoint: options.endpoint,
     tableName: options.tableName,
+    ...(options.fromNow ? { fromNow: true } : {}),
     ...(options.onError ? { onError: options.onError } : {}),
   });
   let sweeping: Promise<unknown> = Promise.resolve();
