@@ -7,6 +7,7 @@ import { canSeeLine, mayReceiveEvent } from '../auth/policy.ts';
 import { isClientVisible } from '../events/map.ts';
 import type { ChatlinesEvent } from '../events/schema.ts';
 import type { Line } from '../model/schemas.ts';
+import { TtlCache } from '../store/cache.ts';
 import { getItems, queryPage } from '../store/db.ts';
 import { readLine } from '../store/items.ts';
 import { channelKey, INDEX, LINES_PARTITION, lineKey } from '../store/keys.ts';
@@ -48,24 +49,28 @@ export async function linesOfCaller(caller: Caller): Promise<'all' | Line[]> {
 }
 
 const LINE_CACHE_MS = 5_000;
-const cache = new Map<string, { line: Line | undefined; at: number }>();
+const cache = new TtlCache<Line | undefined>(LINE_CACHE_MS);
 /**
  * The lines of a batch of events, read together (one BatchGetItem) and kept 5 s per instance:
  * a change of a line's groups reaches live visibility within 5 s.
  */
 export async function linesById(ids: readonly string[]): Promise<Map<string, Line>> {
-  const now = Date.now();
-  const missing = [...new Set(ids)].filter((id) => {
+  const known = new Map<string, Line | undefined>();
+  const missing: string[] = [];
+  for (const id of new Set(ids)) {
     const hit = cache.get(id);
-    return !hit || now - hit.at > LINE_CACHE_MS;
-  });
+    if (hit) known.set(id, hit.value);
+    else missing.push(id);
+  }
   const items = await getItems(missing.map((id) => lineKey(id)));
   missing.forEach((id, j) => {
-    cache.set(id, { line: items[j] ? readLine(items[j]!) : undefined, at: now });
+    const line = items[j] ? readLine(items[j]!) : undefined;
+    cache.set(id, line);
+    known.set(id, line);
   });
   const out = new Map<string, Line>();
   for (const id of ids) {
-    const line = cache.get(id)?.line;
+    const line = known.get(id);
     if (line) out.set(id, line);
   }
   return out;
