@@ -14,6 +14,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem, type } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { resetClient } from '../lib/store/db.ts';
 import { benchBundles } from './bundles.ts';
 import { benchCost } from './cost.ts';
 import { benchEvents } from './events.ts';
@@ -96,24 +97,32 @@ try {
   // Bundles first, before DynamoDB Local's JVM competes for the cores.
   const bundles = await step('bundles', () => benchBundles(quick));
   if (bundles) report.bundles = bundles;
-  if (steps.some((s) => s !== 'bundles')) {
+  // Each group of steps gets a DynamoDB Local of its own: DynamoDB Local slows down as it fills
+  // (its stream reads and transactions most: the partition simulation took 11 min after the API
+  // steps instead of 31 s before them), and a step's figures should not depend on what ran before.
+  const fresh = async (): Promise<Env> => {
+    await stopAll();
+    resetClient();
     env = await startEnv('bench-ops');
-    const running = env;
-    // Own tables and worlds, on a DynamoDB Local still nearly empty: the busiest-partition
-    // simulation (issue 18) reads the table's stream, which DynamoDB Local serves slowly once
-    // the steps below have filled it (in a full run, 11 min after them instead of ~1 before).
+    return env;
+  };
+  if (steps.includes('partitions')) {
+    const running = await fresh();
     const partitions = await step('partitions', () => benchPartitions(running, quick));
     if (partitions) report.partitions = partitions;
+  }
+  if (steps.includes('timers')) {
+    const running = await fresh();
     const timers = await step('timers', () => benchTimers(running, quick));
     if (timers) report.timers = timers;
-    await running.useTable('bench-ops'); // the timers step left its last table in use
+  }
+  if (['ops', 'load', 'events', 'live', 'cost'].some((s) => steps.includes(s))) {
+    const running = await fresh();
     let world: Awaited<ReturnType<typeof buildWorld>> | undefined;
-    if (steps.includes('ops') || steps.includes('load') || steps.includes('events') || steps.includes('live') || steps.includes('cost')) {
-      try {
-        world = await buildWorld(running);
-      } catch (error) {
-        report.errors.setup = `the bench world (line, channel, operator) could not be built: ${(error as Error).message}`;
-      }
+    try {
+      world = await buildWorld(running);
+    } catch (error) {
+      report.errors.setup = `the bench world (line, channel, operator) could not be built: ${(error as Error).message}`;
     }
     if (world) {
       const w = world;
@@ -128,8 +137,14 @@ try {
       const cost = await step('cost', () => benchCost(running, w, quick));
       if (cost) report.cost = cost;
     }
+  }
+  if (steps.includes('growth')) {
+    const running = await fresh();
     const growth = await step('growth', () => benchGrowth(running, () => buildWorld(running), sizes));
     if (growth) report.growth = growth;
+  }
+  if (steps.includes('routing')) {
+    const running = await fresh();
     const routing = await step('routing', () => benchRouting(running, quick));
     if (routing) report.routing = routing;
   }
