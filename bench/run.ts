@@ -116,7 +116,7 @@ try {
     const timers = await step('timers', () => benchTimers(running, quick));
     if (timers) report.timers = timers;
   }
-  if (['ops', 'load', 'events', 'live', 'cost'].some((s) => steps.includes(s))) {
+  if (['ops', 'load', 'events', 'live'].some((s) => steps.includes(s))) {
     const running = await fresh();
     let world: Awaited<ReturnType<typeof buildWorld>> | undefined;
     try {
@@ -134,8 +134,18 @@ try {
       if (events) report.events = events;
       const live = await step('live', () => benchLive(running, w, quick));
       if (live) report.live = live;
+    }
+  }
+  // On a table of its own: its stream consumer and aggregation run count every change of the
+  // table, so the sessions the other steps left would be charged to its 40.
+  if (steps.includes('cost')) {
+    const running = await fresh();
+    try {
+      const w = await buildWorld(running);
       const cost = await step('cost', () => benchCost(running, w, quick));
       if (cost) report.cost = cost;
+    } catch (error) {
+      report.errors.cost = `the cost world could not be built: ${(error as Error).message}`;
     }
   }
   if (steps.includes('growth')) {
