@@ -10,10 +10,9 @@
  * and live push carry the stable event id so receivers drop repeats).
  */
 import type { Client, Message } from '../model/schemas.ts';
-import { getItems, queryPage } from '../store/db.ts';
+import { getItems } from '../store/db.ts';
 import { readClient, readMessage } from '../store/items.ts';
-import { clientKey, type DeliveryTarget, deliveryKey, INDEX, lineWebhooksPartition, messageSortKey, sessionKey } from '../store/keys.ts';
-import { keyAttributesOf } from '../store/table.ts';
+import { clientKey, type DeliveryTarget, deliveryKey, messageSortKey, sessionKey } from '../store/keys.ts';
 import { deliverFirst, endpointsOf, inParallel } from '../webhooks/deliveries.ts';
 import { subscriptionsOf } from '../webhooks/subscriptions.ts';
 import type { EventBus } from './bus.ts';

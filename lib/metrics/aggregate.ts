@@ -158,10 +158,12 @@ interface Contribution {
   cells: Cells;
 }
 
+/** A stored contribution item as the version and cells it holds. */
+const contributionOf = (item: Item | undefined): Contribution | undefined =>
+  item ? { version: Number(item.version), cells: (item.cells ?? {}) as Cells } : undefined;
+
 async function readContribution(sessionId: string): Promise<Contribution | undefined> {
-  const item = await getItem(metricContributionKey(sessionId));
-  if (!item) return undefined;
-  return { version: Number(item.version), cells: (item.cells ?? {}) as Cells };
+  return contributionOf(await getItem(metricContributionKey(sessionId)));
 }
 
 function rollupUpdate(cellId: string, delta: Record<string, number>): TransactItem {
@@ -395,8 +397,7 @@ export async function aggregateMetrics(options: AggregateOptions = {}): Promise<
           const i = nextRead++;
           const item = stored[i];
           counter.itemsRead += item ? 1 : 0;
-          const contribution = item ? { version: Number(item.version), cells: (item.cells ?? {}) as Cells } : undefined;
-          prepared[i] = await prepare(window[i]!, contribution, counter);
+          prepared[i] = await prepare(window[i]!, contributionOf(item), counter);
         }
       }),
     );

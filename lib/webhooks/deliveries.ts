@@ -8,7 +8,7 @@
  */
 import type { ChatlinesEvent } from '../events/schema.ts';
 import { TtlCache } from '../store/cache.ts';
-import { getItem, getItems, type Item, putItem, queryPage, updateItem } from '../store/db.ts';
+import { getItems, type Item, putItem, queryPage, updateItem } from '../store/db.ts';
 import {
   channelDeliveryKey,
   DELIVERY_SHARDS,
@@ -137,12 +137,16 @@ export const forgetEndpoint = (target: DeliveryTarget) => endpointCache.delete(t
 export async function endpointsOf(targets: readonly DeliveryTarget[]): Promise<(Endpoint | undefined)[]> {
   const known = new Map<string, Endpoint | undefined>();
   const missing: DeliveryTarget[] = [];
+  const asked = new Set<string>();
   for (const t of targets) {
     const id = targetId(t);
-    if (known.has(id) || missing.some((m) => targetId(m) === id)) continue;
+    if (known.has(id) || asked.has(id)) continue;
     const hit = endpointCache.get(id);
     if (hit) known.set(id, hit.value);
-    else missing.push(t);
+    else {
+      missing.push(t);
+      asked.add(id);
+    }
   }
   const items = await getItems(missing.map(endpointKey));
   missing.forEach((t, i) => {
