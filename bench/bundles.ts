@@ -4,12 +4,14 @@
  * fresh `node` processes importing it) next to the floor: a bundle that only builds a
  * DynamoDB document client.
  */
+
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type BuildOptions, build, type Metafile, type Plugin } from 'esbuild';
-import { routes, scheduledFunctions } from '../infra/routes.ts';
+import { functionEntry } from '../infra/functions.ts';
+import { routes, scheduledFunctions } from '../lib/contract/routes.ts';
 import { log, median, progress, round } from './support.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -133,7 +135,7 @@ export async function benchBundles(quick: boolean): Promise<BundleResult> {
   const targets: { name: string; variant: 'deployed' | 'sdkBundled'; file: string; bytes: number; heaviest: BundleRow['heaviest'] }[] = [];
   for (const variant of ['deployed', 'sdkBundled'] as const) {
     const bar = progress(`esbuild (${variant})`);
-    const entries = [{ in: floorEntry, out: '__floor__' }, ...functions.map((f) => ({ in: join(ROOT, 'functions', `${f}.ts`), out: f }))];
+    const entries = [{ in: floorEntry, out: '__floor__' }, ...functions.map((f) => ({ in: functionEntry(f), out: f }))];
     let done = 0;
     for (const entry of entries) {
       const outdir = join(OUT, variant);
@@ -200,7 +202,7 @@ export async function benchBundles(quick: boolean): Promise<BundleResult> {
         metafile: false,
         write: false,
         plugins,
-        entryPoints: [join(ROOT, 'functions', `${largest.function}.ts`)],
+        entryPoints: [functionEntry(largest.function)],
         absWorkingDir: ROOT,
         outdir: OUT,
       });

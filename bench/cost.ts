@@ -10,8 +10,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startEventWorkers } from '../infra/local/events.ts';
-import { aggregateMetrics } from '../lib/metrics/aggregate.ts';
-import { backgroundUsage, resetUsage, usage } from '../lib/store/db.ts';
+import { backgroundUsage, resetUsage, usage } from '../lib/adapters/dynamodb/db.ts';
+import { aggregateMetrics } from '../lib/app/metrics/aggregate.ts';
 import { type Env, round } from './support.ts';
 import { EVENTS_PER_SESSION, type EventTargets, openEventTargets, walkCaller, walkSession } from './walk.ts';
 import type { World } from './world.ts';

@@ -1,10 +1,10 @@
 /**
  * Events out (issue 12): how long from a change to its webhook's receipt, how many events a
  * second the local host carries, and what each event costs the table. The consumer is the same
- * one the tests and `npm start` run (the local stream poller + functions/stream-consumer.ts).
+ * one the tests and `npm start` run (the local stream poller + functions/stream/stream-consumer.ts).
  */
 import { startEventWorkers } from '../infra/local/events.ts';
-import { backgroundUsage, resetUsage } from '../lib/store/db.ts';
+import { backgroundUsage, resetUsage } from '../lib/adapters/dynamodb/db.ts';
 import { startReceiver } from '../test/support/receiver.ts';
 import { type Env, log, pool, quantile, round } from './support.ts';
 import type { World } from './world.ts';
@@ -108,7 +108,7 @@ export function eventsMarkdown(e: EventsResult, row: (cells: unknown[]) => strin
   return [
     '## Events out (issue 12)',
     '',
-    "One webhook subscription (`*`) on a loopback receiver; the local stream poller + functions/stream-consumer.ts, as `npm start` runs them. Lag = receipt − the event's `time` (set just before its transaction commits).",
+    "One webhook subscription (`*`) on a loopback receiver; the local stream poller + functions/stream/stream-consumer.ts, as `npm start` runs them. Lag = receipt − the event's `time` (set just before its transaction commits).",
     '',
     row(['Measure', 'Result']),
     row(['---', '---']),

@@ -1,6 +1,6 @@
 /**
  * Step 3, growth: the table grows to 1,000 / 10,000 / 100,000 sessions (seeded with
- * BatchWriteItem, items built by lib/store/items.ts so every key is real) and at each size we
+ * BatchWriteItem, items built by lib/adapters/dynamodb/items.ts so every key is real) and at each size we
  * measure what a search page costs per indexed pattern against a Scan baseline (bench code
  * only), what one metrics aggregation costs after 100 changes, and what a metrics request costs.
  */
@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { LineSessionState } from '../lib/model/enums.ts';
-import { type Client, ClientSchema, type Session, SessionSchema } from '../lib/model/schemas.ts';
-import { clientItem, sessionItem } from '../lib/store/items.ts';
+import { clientItem, sessionItem } from '../lib/adapters/dynamodb/items.ts';
+import { LineSessionState } from '../lib/contract/enums.ts';
+import { type Client, ClientSchema, type Session, SessionSchema } from '../lib/contract/schemas.ts';
 import { fill, served } from './ops.ts';
 import { callLog, type Env, log, pool, progress, resetCalls, round, usage } from './support.ts';
 import type { World } from './world.ts';
@@ -228,13 +228,13 @@ function fromLog(status?: number): GrowthCost {
 type Aggregator = (since?: Date) => Promise<{ sessions?: number; transactions?: number; itemsRead?: number }>;
 
 /**
- * The aggregation run of functions/aggregate-metrics.ts. Measured runs go through
- * lib/metrics/aggregate.ts with `since` = just before the 100 changes, so that the run's
+ * The aggregation run of functions/schedule/aggregate-metrics.ts. Measured runs go through
+ * lib/app/metrics/aggregate.ts with `since` = just before the 100 changes, so that the run's
  * 5-minute overlap does not pull in the previous size's changes (what the scheduled handler
  * would re-read when runs are minutes apart); without that entry point, the handler itself.
  */
 async function loadAggregator(): Promise<Aggregator | undefined> {
-  const file = join(import.meta.dirname, '..', 'functions', 'aggregate-metrics.ts');
+  const file = join(import.meta.dirname, '..', 'functions', 'schedule', 'aggregate-metrics.ts');
   if (!existsSync(file)) return undefined;
   const lib = join(import.meta.dirname, '..', 'lib', 'metrics', 'aggregate.ts');
   if (existsSync(lib)) {
@@ -290,7 +290,7 @@ export async function benchGrowth(env: Env, makeWorld: () => Promise<World>, siz
   const searchAvailable = (collection: string) => served('POST', `/v1/${collection}/search`) !== undefined;
   const metricsAvailable = served('GET', '/v1/metrics') !== undefined;
   const aggregate = await loadAggregator();
-  if (!aggregate) notes.push('aggregation: functions/aggregate-metrics.ts not available yet');
+  if (!aggregate) notes.push('aggregation: functions/schedule/aggregate-metrics.ts not available yet');
   if (!metricsAvailable) notes.push('metrics request: GET /v1/metrics not available yet');
   notes.push(
     'metrics request: the seeded history is older than the first aggregation window (48 h) and is not aggregated, so the rollups read are those of the bench changes; a series read costs by its rollup partition (line × dimension × period), which by design does not depend on the number of sessions.',

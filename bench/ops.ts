@@ -1,17 +1,17 @@
 /**
  * Step 2, operations: every route through the local host over DynamoDB Local, sequential and
  * with 10 in flight; per request the DynamoDB calls (which operations, which indexes) and the
- * consumed capacity, read from `usage` of lib/store/db.ts (the host runs the handlers in this
+ * consumed capacity, read from `usage` of lib/adapters/dynamodb/db.ts (the host runs the handlers in this
  * process) and from a call log on the shared client.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { routes } from '../infra/routes.ts';
-import type { ChatlinesEvent } from '../lib/events/schema.ts';
-import { getItem } from '../lib/store/db.ts';
-import { type DeliveryTarget, deliveryKey, sessionKey } from '../lib/store/keys.ts';
-import { attemptDelivery, deliverFirst, endpointOf } from '../lib/webhooks/deliveries.ts';
+import { getItem } from '../lib/adapters/dynamodb/db.ts';
+import { type DeliveryTarget, deliveryKey, sessionKey } from '../lib/adapters/dynamodb/keys.ts';
+import { attemptDelivery, deliverFirst, endpointOf } from '../lib/app/webhooks/deliveries.ts';
+import type { ChatlinesEvent } from '../lib/contract/events.ts';
+import { routes } from '../lib/contract/routes.ts';
 import { type CallRecord, callLog, type Env, log, pool, progress, quantile, resetCalls, round, usage } from './support.ts';
 import { expectOk, type World } from './world.ts';
 

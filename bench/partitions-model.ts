@@ -125,7 +125,7 @@ interface CreateTableLike {
 const keyOfType = (schema: readonly KeySchemaLike[] | undefined, type: 'HASH' | 'RANGE') => schema?.find((k) => k.KeyType === type)?.AttributeName;
 
 /**
- * The table's keys, indexes and projections from a CreateTable input (lib/store/table.ts's
+ * The table's keys, indexes and projections from a CreateTable input (lib/adapters/dynamodb/table.ts's
  * createTableInput, which is what the local host and the stack create): whatever key design and
  * projections the code defines, the simulation uses. A missing projection is ALL.
  */
@@ -161,7 +161,7 @@ export function projectionOf(field: unknown): Projection | undefined {
 
 /**
  * {@link tableSpecOf} with each index's projection taken from the table definition where it
- * names one (lib/store/table.ts's per-index `projection`), else from the CreateTable input.
+ * names one (lib/adapters/dynamodb/table.ts's per-index `projection`), else from the CreateTable input.
  */
 export function withDefinedProjections(spec: TableSpec, definitions: readonly { indexName: string }[]): TableSpec {
   return {

@@ -4,7 +4,7 @@
  * 3,000 RCU/s)? Simulated, not timed: N sessions live a realistic life through the API
  * (bench/walk.ts) on a fresh table, with the event workers running (stream consumer, live log,
  * webhook and messenger deliveries), then one run each of the shared background jobs (metrics
- * aggregation, timer sweep, delivery sweep). Every DynamoDB call is watched (lib/store/db.ts
+ * aggregation, timer sweep, delivery sweep). Every DynamoDB call is watched (lib/adapters/dynamodb/db.ts
  * `observeDynamo`) and the table's stream is read, so the partitions come from the keys the code
  * really writes and reads — whatever key design and index projections it has when this runs.
  * bench/partitions-model.ts turns them into units per partition (DynamoDB's rules) and the rate
@@ -16,10 +16,10 @@ import { DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand, type
 import { localClient } from '../infra/local/dynamodb.ts';
 import { type EventWorkers, startEventWorkers } from '../infra/local/events.ts';
 import { listShards } from '../infra/local/stream.ts';
-import { aggregateMetrics } from '../lib/metrics/aggregate.ts';
-import { type DynamoObservation, observeDynamo } from '../lib/store/db.ts';
-import { createTableInput, tableDefinition } from '../lib/store/table.ts';
-import { sweepTimers } from '../lib/timers/sweep.ts';
+import { type DynamoObservation, observeDynamo } from '../lib/adapters/dynamodb/db.ts';
+import { createTableInput, tableDefinition } from '../lib/adapters/dynamodb/table.ts';
+import { aggregateMetrics } from '../lib/app/metrics/aggregate.ts';
+import { sweepTimers } from '../lib/app/timers/sweep.ts';
 import {
   accountWrites,
   batchGetReads,
@@ -401,7 +401,7 @@ function rows(hits: readonly Hit[], limit: number, sessions: number, operatorSes
     if (!g) groups.set(k, (g = { target: p.target, pattern: group, kind, sharded: shard !== undefined, members: [] }));
     g.members.push({ target: p.target, partition: pattern, kind, partitions: 1, perSession, perRun, perSecond, pass: perSecond <= limit });
   }
-  // Shard 0 of a sharded key keeps the plain name (lib/store/keys.ts `sharded`): fold it into its shards.
+  // Shard 0 of a sharded key keeps the plain name (lib/adapters/dynamodb/keys.ts `sharded`): fold it into its shards.
   for (const g of groups.values()) {
     if (!g.sharded) continue;
     const base = `${g.target}\u0000${g.pattern.slice(0, -'#<shard>'.length)}`;
@@ -547,7 +547,7 @@ function analyse(
       "Writes: from the table stream's item images (so each index's keys before and after), paired with the calls that made them (transactional or not, unchanged writes, failed conditions); reads: the partition each Query, GetItem and BatchGetItem named, with the units DynamoDB Local reported (at least a read's minimum, which Local leaves out for an empty result; a BatchGetItem split by item size).",
       "Partitions of one session, client, message, event or delivery (`<id>`, `<msg>`) carry one life: at most its units, as if the whole life came within a second — never hot. An operator's partitions (`<operator>`) carry that operator's sessions, at most one new one a second.",
       `Background runs (${BACKGROUND.join(', ')}) run once after the sessions; their load is per run, taken as proportional to the sessions the run processed (÷ ${sessions} × ${f(MODEL.newSessionsPerSecond)}/s): an overstatement of the sweeps' fixed part, and of the aggregation's rollup writes when fewer than 25 sessions ran (it writes up to 25 sessions per transaction, each rollup once per transaction, so a run at load writes a line's rollups once per 25 sessions; here once per ${Math.min(sessions, 25)}); averaged over the schedule (a run that finishes faster than its period concentrates it).`,
-      "Cached reads: a function instance keeps a line it read for 60 s, a channel (for inbound messages) and a delivery target's endpoint for 10 s (lib/store/cache.ts). Here one instance serves every session, so such an item is read about once per period of the run; at load each instance reads it once per period — 300 instances, say, read a channel 30 times a second, 15 to 30 RCU/s, beside the 3,000 limit. The per-session figures count the reads this run made.",
+      "Cached reads: a function instance keeps a line it read for 60 s, a channel (for inbound messages) and a delivery target's endpoint for 10 s (lib/adapters/cache.ts). Here one instance serves every session, so such an item is read about once per period of the run; at load each instance reads it once per period — 300 instances, say, read a channel 30 times a second, 15 to 30 RCU/s, beside the 3,000 limit. The per-session figures count the reads this run made.",
       "Time buckets in partition keys (`<hour>`, `<minute>`, `<day>`) are one partition: only the current bucket is written. The local stream poller's checkpoints (`STREAM#…`) are left out (the event source mapping keeps them in AWS). The stream consumer runs small batches here; at load its batches are larger, so its per-batch reads are overstated.",
     ],
   };

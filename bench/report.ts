@@ -322,7 +322,7 @@ export function markdown(r: BenchReport): string {
     push(
       '## 3. Growth',
       '',
-      `Sessions seeded with BatchWriteItem (items from lib/store/items.ts; 4 lines × 2 channels, 20 operators, one client per 4 sessions, 70 % Closed / 10 % with an operator / 8 % Waiting / 5 % bot / 7 % spam, 3–180 days old). Each cell: consumed RCU / items read / DynamoDB calls for one page (size 10) as an admin. Scan baseline: a full-table Scan (bench code only) for the same question — what an unindexed search would pay.`,
+      `Sessions seeded with BatchWriteItem (items from lib/adapters/dynamodb/items.ts; 4 lines × 2 channels, 20 operators, one client per 4 sessions, 70 % Closed / 10 % with an operator / 8 % Waiting / 5 % bot / 7 % spam, 3–180 days old). Each cell: consumed RCU / items read / DynamoDB calls for one page (size 10) as an admin. Scan baseline: a full-table Scan (bench code only) for the same question — what an unindexed search would pay.`,
       '',
       row([
         'Pattern',

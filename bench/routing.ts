@@ -7,8 +7,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startEventWorkers } from '../infra/local/events.ts';
-import { routingUsage } from '../lib/routing/sink.ts';
-import { findSession } from '../lib/store/repository.ts';
+import { findSession } from '../lib/adapters/dynamodb/repository.ts';
+import { routingUsage } from '../lib/app/routing/sink.ts';
 import { type Env, log, quantile, round } from './support.ts';
 
 export interface RoutingRateResult {

@@ -14,7 +14,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem, type } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { resetClient } from '../lib/store/db.ts';
+import { resetClient } from '../lib/adapters/dynamodb/db.ts';
 import { benchBundles } from './bundles.ts';
 import { benchCost } from './cost.ts';
 import { benchEvents } from './events.ts';

@@ -10,7 +10,7 @@ import { ensureTable, type RunningDynamoDb, startDynamoDbLocal } from '../infra/
 import { configureLocalEnvironment } from '../infra/local/env.ts';
 import { type RunningHost, startHost } from '../infra/local/host.ts';
 import { type DevKey, loadOrCreateDevKey, signToken, type TokenClaims } from '../infra/local/jwt.ts';
-import { db, resetUsage, usage } from '../lib/store/db.ts';
+import { db, resetUsage, usage } from '../lib/adapters/dynamodb/db.ts';
 
 export interface BenchOptions {
   quick: boolean;

@@ -2,15 +2,15 @@
  * Timers (issue 15): what a sweep costs with 100, 1,000 and 10,000 running clocks of which 100
  * are due — it must stay flat in the clocks that are not due — and how late timers fire on a
  * real sweep timer. Sessions and their due items are seeded with BatchWriteItem exactly as an
- * inbound first message writes them (test/support/timers.ts); the sweeper is lib/timers/sweep.ts,
+ * inbound first message writes them (test/support/timers.ts); the sweeper is lib/app/timers/sweep.ts,
  * run in this process so that `usage` counts its DynamoDB calls.
  */
 import { randomUUID } from 'node:crypto';
-import { newBaseFields } from '../lib/ids.ts';
-import { DEFAULT_ROUTING, type Line } from '../lib/model/schemas.ts';
-import { resetUsage, usage } from '../lib/store/db.ts';
-import { insertLine } from '../lib/store/repository.ts';
-import { sweepTimers } from '../lib/timers/sweep.ts';
+import { resetUsage, usage } from '../lib/adapters/dynamodb/db.ts';
+import { insertLine } from '../lib/adapters/dynamodb/repository.ts';
+import { sweepTimers } from '../lib/app/timers/sweep.ts';
+import { DEFAULT_ROUTING, type Line } from '../lib/contract/schemas.ts';
+import { newBaseFields } from '../lib/domain/ids.ts';
 import { seedTimedSessions } from '../test/support/timers.ts';
 import { type Env, log, quantile, round } from './support.ts';
 
@@ -107,7 +107,7 @@ export function timersMarkdown(t: TimersResult, row: (cells: unknown[]) => strin
   return [
     '## Timers (issue 15)',
     '',
-    'One sweep (lib/timers/sweep.ts) with N running clocks of which 100 are due (`firstResponse` breaches), the rest due a day later. Reads: Query pages on the due buckets from the watermark − 2 min to now (4 shards per minute) + one BatchGetItem per 100 due sessions + the watermark; writes: one transaction per fired timer (session update, history entry, due item deleted) + the watermark.',
+    'One sweep (lib/app/timers/sweep.ts) with N running clocks of which 100 are due (`firstResponse` breaches), the rest due a day later. Reads: Query pages on the due buckets from the watermark − 2 min to now (4 shards per minute) + one BatchGetItem per 100 due sessions + the watermark; writes: one transaction per fired timer (session update, history entry, due item deleted) + the watermark.',
     '',
     row(['Running clocks', 'Due', 'Fired', 'Bucket queries', 'DynamoDB calls', 'RCU', 'WCU', 'Time']),
     row(['---', '---', '---', '---', '---', '---', '---', '---']),

@@ -3,6 +3,7 @@
  * bundling (the local esbuild, never Docker), its own log group with retention, tracing,
  * environment, an execution role with exactly the table access the manifest names.
  */
+
 import { join } from 'node:path';
 import { Duration, Tags } from 'aws-cdk-lib';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
@@ -13,7 +14,8 @@ import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-n
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { TableAccess } from '../routes.ts';
+import type { TableAccess } from '../../lib/contract/routes.ts';
+import { functionEntry } from '../functions.ts';
 import { acknowledge } from './nag.ts';
 import type { ChatlinesTable } from './table.ts';
 
@@ -44,7 +46,7 @@ export const RUNTIME = Runtime.NODEJS_24_X;
 const REQUIRE_SHIM = "import{createRequire as __chatlinesCreateRequire}from'node:module';const require=__chatlinesCreateRequire(import.meta.url);";
 
 export interface ChatlinesFunctionProps {
-  /** File under `functions/` without extension; it exports `handler`. */
+  /** The function file's name (`functions/<trigger>/<name>.ts`, infra/functions.ts); it exports `handler`. */
   readonly functionFile: string;
   readonly table: ChatlinesTable;
   readonly access: TableAccess;
@@ -70,7 +72,7 @@ export function pascalCase(name: string): string {
     .join('');
 }
 
-/** A chatlines Lambda from `functions/<functionFile>.ts` with the project's defaults. */
+/** A chatlines Lambda from `functions/<trigger>/<functionFile>.ts` with the project's defaults. */
 export class ChatlinesFunction extends Construct {
   readonly function: NodejsFunction;
   readonly logGroup: LogGroup;
@@ -92,7 +94,7 @@ export class ChatlinesFunction extends Construct {
     for (const statement of props.table.statements(props.access)) this.role.addToPolicy(statement);
 
     this.function = new NodejsFunction(this, 'Function', {
-      entry: join(REPO_ROOT, 'functions', `${props.functionFile}.ts`),
+      entry: functionEntry(props.functionFile),
       handler: 'handler',
       projectRoot: REPO_ROOT,
       depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
@@ -109,7 +111,7 @@ export class ChatlinesFunction extends Construct {
       ...(props.asyncFailureQueue ? { onFailure: new SqsDestination(props.asyncFailureQueue), retryAttempts: 2 } : {}),
       environment: {
         TABLE_NAME: table.tableName,
-        // Shards of a line's hot partitions (lib/store/keys.ts): every function must agree.
+        // Shards of a line's hot partitions (lib/adapters/dynamodb/keys.ts): every function must agree.
         LINE_SHARDS: String(lineShardsContext(this)),
         POWERTOOLS_SERVICE_NAME: 'chatlines',
         POWERTOOLS_METRICS_NAMESPACE: 'chatlines',

@@ -21,7 +21,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { RouteDefinition } from '../routes.ts';
+import type { RouteDefinition } from '../../lib/contract/routes.ts';
 import { pascalCase } from './chatlines-function.ts';
 import { acknowledge } from './nag.ts';
 

@@ -10,7 +10,7 @@ import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { ScheduledFunctionDefinition } from '../routes.ts';
+import type { ScheduledFunctionDefinition } from '../../lib/contract/routes.ts';
 import { ChatlinesFunction } from './chatlines-function.ts';
 import { acknowledge } from './nag.ts';
 import type { ChatlinesTable } from './table.ts';

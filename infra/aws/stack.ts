@@ -1,7 +1,7 @@
 /**
  * The chatlines stack: the table, one Lambda per function file of the route manifest (and per
  * scheduled function), the HTTP API with its JWT authorizer, alarms and a dashboard. Every
- * route, function and grant is derived from `infra/routes.ts`; nothing here names a route.
+ * route, function and grant is derived from `lib/contract/routes.ts`; nothing here names a route.
  */
 import { CfnOutput, CfnParameter, Stack, type StackProps } from 'aws-cdk-lib';
 import { EventBus } from 'aws-cdk-lib/aws-events';
@@ -14,7 +14,7 @@ import {
   type RouteDefinition,
   type ScheduledFunctionDefinition,
   type TableAccess,
-} from '../routes.ts';
+} from '../../lib/contract/routes.ts';
 import { ChatlinesFunction, pascalCase } from './chatlines-function.ts';
 import { ChatlinesConsole } from './console.ts';
 import { EVENT_BUS_NAME, StreamConsumer } from './events.ts';

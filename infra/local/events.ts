@@ -3,8 +3,8 @@
  * and the delivery sweeper on a timer (EventBridge Scheduler every minute in AWS; here every
  * second by default, so retries on the short test schedules happen on time).
  */
-import { handler as retryDeliveries } from '../../functions/retry-deliveries.ts';
-import { inBackground } from '../../lib/store/db.ts';
+import { handler as retryDeliveries } from '../../functions/schedule/retry-deliveries.ts';
+import { inBackground } from '../../lib/adapters/dynamodb/db.ts';
 import { type StreamPoller, startStreamPoller } from './stream.ts';
 
 export interface EventWorkers {

@@ -4,14 +4,16 @@
  * claims in `requestContext.authorizer.jwt.claims`, and calling the same `handler` export
  * that Lambda runs.
  */
+
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { HttpEvent, HttpHandler } from '../../lib/http/handler.ts';
-import { problem } from '../../lib/http/problem.ts';
-import { pathPattern, type RouteDefinition, routes } from '../routes.ts';
+import type { HttpEvent, HttpHandler } from '../../lib/adapters/http/handler.ts';
+import { problem } from '../../lib/adapters/http/problem.ts';
+import { pathPattern, type RouteDefinition, routes } from '../../lib/contract/routes.ts';
+import { functionEntry } from '../functions.ts';
 import { serveConsole } from './console.ts';
 import { createVerifier, type DevKey } from './jwt.ts';
 import { LiveHub } from './live.ts';
@@ -21,14 +23,13 @@ const GATEWAY_MAX_BYTES = 10 * 1024 * 1024;
 /** The Lambda timeout the stack sets; the host gives up on a handler after the same time. */
 export const HANDLER_TIMEOUT_MS = 10_000;
 
-const functionsDir = join(import.meta.dirname, '..', '..', 'functions');
 const compiled = routes.map((r) => ({ route: r as RouteDefinition, pattern: pathPattern(r.path) }));
 const handlers = new Map<string, Promise<HttpHandler>>();
 
 function loadHandler(name: string): Promise<HttpHandler> {
   let loaded = handlers.get(name);
   if (!loaded) {
-    loaded = import(pathToFileURL(join(functionsDir, `${name}.ts`)).href).then((m: { handler: HttpHandler }) => m.handler);
+    loaded = import(pathToFileURL(functionEntry(name)).href).then((m: { handler: HttpHandler }) => m.handler);
     handlers.set(name, loaded);
   }
   return loaded;

@@ -1,23 +1,23 @@
 /**
  * The live WebSocket on the local host: `GET /v1/live` upgraded on the same port as the API,
- * the same frames as the stack's WebSocket API (lib/live/frames.ts), the same JWTs (verified
+ * the same frames as the stack's WebSocket API (lib/domain/live/frames.ts), the same JWTs (verified
  * before the upgrade completes: a bad or missing token is answered 401 and the socket closed),
- * the same visibility rule (lib/auth/policy.ts `mayReceiveEvent`). Events come from the stream
+ * the same visibility rule (lib/domain/auth/policy.ts `mayReceiveEvent`). Events come from the stream
  * consumer through the `live` sink: logged, then pushed to every socket that may see them.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
-import { type Caller, callerFromClaims } from '../../lib/auth/caller.ts';
-import { registerSink } from '../../lib/events/consumer.ts';
-import type { ChatlinesEvent } from '../../lib/events/schema.ts';
-import { type LivePusher, publishLive } from '../../lib/live/fanout.ts';
-import { BEARER_PROTOCOL, type ControlFrame, LIVE_PATH, parseClientFrame, tokenOfUpgrade } from '../../lib/live/frames.ts';
-import { eventsAfter } from '../../lib/live/log.ts';
-import { linesOfCaller, maySee } from '../../lib/live/visibility.ts';
-import type { Line } from '../../lib/model/schemas.ts';
-import { inBackground } from '../../lib/store/db.ts';
+import { inBackground } from '../../lib/adapters/dynamodb/db.ts';
+import { registerSink } from '../../lib/app/events/consumer.ts';
+import { type LivePusher, publishLive } from '../../lib/app/live/fanout.ts';
+import { eventsAfter } from '../../lib/app/live/log.ts';
+import { linesOfCaller, maySee } from '../../lib/app/live/visibility.ts';
+import type { ChatlinesEvent } from '../../lib/contract/events.ts';
+import type { Line } from '../../lib/contract/schemas.ts';
+import { type Caller, callerFromClaims } from '../../lib/domain/auth/caller.ts';
+import { BEARER_PROTOCOL, type ControlFrame, LIVE_PATH, parseClientFrame, tokenOfUpgrade } from '../../lib/domain/live/frames.ts';
 
 type Verify = (authorization: string | undefined) => Promise<{ claims: Record<string, unknown> } | { error: string }>;
 

@@ -2,7 +2,7 @@
  * The local host's stand-in for Lambda's DynamoDB-stream event source mapping: tails DynamoDB
  * Local's stream of the table (DescribeStream, GetShardIterator, GetRecords), applies the same
  * filter criteria as the mapping in AWS, and hands the same `DynamoDBStreamEvent` shape to the
- * same handler (functions/stream-consumer.ts). Like the mapping it keeps a checkpoint per shard
+ * same handler (functions/stream/stream-consumer.ts). Like the mapping it keeps a checkpoint per shard
  * (in the table itself, so a restarted host goes on where it stopped), retries a failed batch,
  * splits it to find the failing record, and after the retries are spent records that record as
  * dead-lettered (`STREAM#DEADLETTER` in the table) and goes on.
@@ -17,9 +17,9 @@ import {
   type _Record as StreamRecord,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { STREAM_FILTER } from '../../lib/events/map.ts';
-import { getItem, inBackground, putItem } from '../../lib/store/db.ts';
-import { streamCheckpointKey } from '../../lib/store/keys.ts';
+import { getItem, inBackground, putItem } from '../../lib/adapters/dynamodb/db.ts';
+import { streamCheckpointKey } from '../../lib/adapters/dynamodb/keys.ts';
+import { STREAM_FILTER } from '../../lib/domain/events/map.ts';
 import { localClient } from './dynamodb.ts';
 
 export type StreamHandler = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>;
@@ -27,7 +27,7 @@ export type StreamHandler = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatc
 export interface StreamPollerOptions {
   endpoint: string;
   tableName: string;
-  /** Defaults to functions/stream-consumer.ts's handler. */
+  /** Defaults to functions/stream/stream-consumer.ts's handler. */
   handler?: StreamHandler;
   /** Pause between polls of an idle shard (ms). */
   idleMs?: number;
@@ -93,7 +93,7 @@ export async function listShards(streams: DynamoDBStreamsClient, streamArn: stri
 }
 
 export async function startStreamPoller(options: StreamPollerOptions): Promise<StreamPoller> {
-  const handler = options.handler ?? (await import('../../functions/stream-consumer.ts')).handler;
+  const handler = options.handler ?? (await import('../../functions/stream/stream-consumer.ts')).handler;
   const idleMs = options.idleMs ?? 50;
   const batchSize = options.batchSize ?? 100;
   const maxAttempts = options.maxAttempts ?? 5;

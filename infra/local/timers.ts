@@ -14,7 +14,7 @@ import { configureLocalEnvironment } from './env.ts';
 type SweepHandler = () => Promise<{ due: number; fired: number; stale: number; retried: number }>;
 
 async function loadHandler(): Promise<SweepHandler> {
-  const file = join(import.meta.dirname, '..', '..', 'functions', 'sweep-timers.ts');
+  const file = join(import.meta.dirname, '..', '..', 'functions', 'schedule', 'sweep-timers.ts');
   const module = (await import(pathToFileURL(file).href)) as { handler: SweepHandler };
   return module.handler;
 }
@@ -31,7 +31,7 @@ export function startTimerSweeper(seconds: number, log: (line: string) => void =
     if (running) return;
     running = (async () => {
       try {
-        const { inBackground } = await import('../../lib/store/db.ts');
+        const { inBackground } = await import('../../lib/adapters/dynamodb/db.ts');
         const handler = await loadHandler();
         const report = await inBackground(handler);
         if (report.fired > 0 || report.retried > 0) log(`timers: ${report.fired} fired, ${report.stale} stale, ${report.retried} left for the next sweep`);

@@ -9,10 +9,10 @@
  * await session.assignToOperator(user);
  * ```
  *
- * Depends on nothing but `fetch` and lib/model/enums.ts (which imports nothing), so it runs
+ * Depends on nothing but `fetch` and lib/contract/enums.ts (which imports nothing), so it runs
  * in Node and in browsers and never pulls in server code; `import '@chatlines/client'` (the npm workspace lib/client).
  */
-import type { LineChannelState, LineChannelType, LineClientBlockedStatus, LineMetricType, LineSessionPriority, LineSessionState } from '../model/enums.ts';
+import type { LineChannelState, LineChannelType, LineClientBlockedStatus, LineMetricType, LineSessionPriority, LineSessionState } from '../contract/enums.ts';
 import type { RefTo, Time } from './filter.ts';
 import {
   type ChannelRef,
@@ -50,7 +50,7 @@ export {
   LineSessionPriority,
   LineSessionState,
   OperatorStatusType,
-} from '../model/enums.ts';
+} from '../contract/enums.ts';
 export type { ArrayField, Combinators, FieldOperators, Fields, Filter, RefTo, ScalarField, Time } from './filter.ts';
 export {
   type ChannelRef,

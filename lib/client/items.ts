@@ -4,7 +4,7 @@
  * `normalize()`. Commands on an item refresh its `data` with the object as the server
  * answered it.
  */
-import type { LineSessionPriority } from '../model/enums.ts';
+import type { LineSessionPriority } from '../contract/enums.ts';
 import type { RefTo } from './filter.ts';
 import { ChatlinesApiError, type Transport } from './transport.ts';
 import type { AppItemRef, LineChannelData, LineClientData, LineData, LineMessageData, LineSessionData, QueuePositionData } from './types.ts';

@@ -1,7 +1,7 @@
 /**
  * Wire types of the objects the API returns, written out by hand so that the client needs
  * neither zod nor any server module. `test/client/types.check.ts` proves at compile time that
- * each of them equals the `z.output` of the server's schema in lib/model/schemas.ts, so the
+ * each of them equals the `z.output` of the server's schema in lib/contract/schemas.ts, so the
  * two cannot drift apart silently.
  */
 import type {
@@ -13,7 +13,7 @@ import type {
   LineSessionPriority,
   LineSessionState,
   OperatorStatusType,
-} from '../model/enums.ts';
+} from '../contract/enums.ts';
 
 /** Base fields every object carries. Timestamps are ISO 8601 strings. */
 export interface BaseData {

@@ -468,7 +468,7 @@ describe('clients', () => {
 describe('cost', () => {
   it('take = 1 BatchGetItem (session + operator; line cached) + 1 transaction; GET = 1; a page of messages = 2', async () => {
     // Imported here, after the host set the log level (the store pulls in the logger).
-    const { resetUsage, usage } = await import('../../lib/store/db.ts');
+    const { resetUsage, usage } = await import('../../lib/adapters/dynamodb/db.ts');
     const { id } = await waiting();
     await call('GET', s(id), alice); // warm the line cache
     resetUsage();
@@ -489,7 +489,7 @@ describe('cost', () => {
     assert.equal(usage.calls, 2);
     // A cold instance: channel + account guard (one batch), client + open guard (one batch),
     // the session, one transaction.
-    const { forgetInboundTargets } = await import('../../lib/sessions/open.ts');
+    const { forgetInboundTargets } = await import('../../lib/app/sessions/open.ts');
     forgetInboundTargets();
     resetUsage();
     assert.equal((await w.openSession('cost-client', 'cold')).status, 200);

@@ -7,9 +7,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { routes } from '../../infra/routes.ts';
-import { openApiDocument } from '../../lib/http/openapi.ts';
-import { routeKey as operationKey } from '../../lib/http/spec.ts';
+import { openApiDocument } from '../../lib/contract/openapi.ts';
+import { routes } from '../../lib/contract/routes.ts';
+import { routeKey as operationKey } from '../../lib/contract/spec.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
 import { checkResponse } from '../support/openapi-check.ts';
 

@@ -25,8 +25,8 @@ import {
   type ProblemDetails,
   type QueuePositionData,
 } from '../../lib/client/index.ts';
-import type { ChatlinesEventSchema } from '../../lib/events/schema.ts';
-import type { MetricsResponse } from '../../lib/metrics/schemas.ts';
+import type { ChatlinesEventSchema } from '../../lib/contract/events.ts';
+import type { MetricsResponse } from '../../lib/contract/metrics.ts';
 import type {
   ChannelSchema,
   ClientSchema,
@@ -36,7 +36,7 @@ import type {
   ProblemSchema,
   QueuePositionSchema,
   SessionSchema,
-} from '../../lib/model/schemas.ts';
+} from '../../lib/contract/schemas.ts';
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const same = <T extends true>(): T => true as T;

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { consoleDir } from '../../infra/local/console.ts';
-import { aggregateMetrics } from '../../lib/metrics/aggregate.ts';
+import { aggregateMetrics } from '../../lib/app/metrics/aggregate.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

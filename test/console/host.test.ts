@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { consoleDir } from '../../infra/local/console.ts';
-import { routes } from '../../infra/routes.ts';
+import { routes } from '../../lib/contract/routes.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
 
 let host: TestHost;

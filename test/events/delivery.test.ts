@@ -6,9 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { handler as streamHandler } from '../../functions/stream-consumer.ts';
+import { handler as streamHandler } from '../../functions/stream/stream-consumer.ts';
 import { startEventWorkers } from '../../infra/local/events.ts';
-import { inProcessBus } from '../../lib/events/bus.ts';
+import { inProcessBus } from '../../lib/domain/events/bus.ts';
 import { type World, world } from '../support/fixtures.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
 import { type Receiver, startReceiver } from '../support/receiver.ts';

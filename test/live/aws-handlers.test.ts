@@ -9,10 +9,10 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { LOCAL_AUDIENCE } from '../../infra/local/jwt.ts';
-import { inProcessBus } from '../../lib/events/bus.ts';
-import { ApiGatewayPusher } from '../../lib/live/aws.ts';
-import { connectionsOfLines } from '../../lib/live/connections.ts';
-import { publishLive } from '../../lib/live/fanout.ts';
+import { ApiGatewayPusher } from '../../lib/adapters/aws/live.ts';
+import { connectionsOfLines } from '../../lib/app/live/connections.ts';
+import { publishLive } from '../../lib/app/live/fanout.ts';
+import { inProcessBus } from '../../lib/domain/events/bus.ts';
 import { type World, world } from '../support/fixtures.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
 
@@ -67,7 +67,7 @@ const wsEvent = (connectionId: string, extra: Record<string, unknown> = {}): any
 
 describe('AWS live handlers', () => {
   test("the authorizer: the HTTP API's issuer and audience, refused otherwise", async () => {
-    const { handler } = await import('../../functions/live-authorizer.ts');
+    const { handler } = await import('../../functions/live/live-authorizer.ts');
     const ok = await host.token({ sub: 'lead', roles: ['supervisor'], groups: ['leads'] }, { issuer: base });
     const result = await handler({ methodArn: 'arn:aws:execute-api:us-east-1:1:api/live/$connect', queryStringParameters: { token: ok } } as never);
     assert.equal(result.principalId, 'lead');
@@ -85,9 +85,9 @@ describe('AWS live handlers', () => {
   });
 
   test('connect, fan-out to the connections that may see each event, 410 removes, ping/resume, disconnect', async () => {
-    const connect = (await import('../../functions/live-connect.ts')).handler;
-    const disconnect = (await import('../../functions/live-disconnect.ts')).handler;
-    const frames = (await import('../../functions/live-default.ts')).handler;
+    const connect = (await import('../../functions/live/live-connect.ts')).handler;
+    const disconnect = (await import('../../functions/live/live-disconnect.ts')).handler;
+    const frames = (await import('../../functions/live/live-default.ts')).handler;
     const callers = {
       lead: { sub: 'lead', roles: ['supervisor'], groups: ['leads'], channels: [] },
       admin: { sub: 'root', roles: ['admin'], groups: [], channels: [] },

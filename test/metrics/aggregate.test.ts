@@ -11,9 +11,9 @@ import { before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { ensureTable } from '../../infra/local/dynamodb.ts';
 import { configureLocalEnvironment } from '../../infra/local/env.ts';
-import { aggregateMetrics, readWatermark } from '../../lib/metrics/aggregate.ts';
-import type { Cells } from '../../lib/metrics/definitions.ts';
-import { logger } from '../../lib/observability.ts';
+import { logger } from '../../lib/adapters/aws/observability.ts';
+import { aggregateMetrics, readWatermark } from '../../lib/app/metrics/aggregate.ts';
+import type { Cells } from '../../lib/domain/metrics/definitions.ts';
 import { historyArb, lateMessage, markSpam, writeHistory } from './simulate.ts';
 import { assertSameFigures, bruteForce, storedRollups } from './support.ts';
 

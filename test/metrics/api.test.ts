@@ -8,10 +8,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { handler as aggregate } from '../../functions/aggregate-metrics.ts';
-import { aggregateMetrics } from '../../lib/metrics/aggregate.ts';
-import { type Cells, countField, dimensionId, sumField } from '../../lib/metrics/definitions.ts';
-import { resetUsage, usage } from '../../lib/store/db.ts';
+import { handler as aggregate } from '../../functions/schedule/aggregate-metrics.ts';
+import { resetUsage, usage } from '../../lib/adapters/dynamodb/db.ts';
+import { aggregateMetrics } from '../../lib/app/metrics/aggregate.ts';
+import { type Cells, countField, dimensionId, sumField } from '../../lib/domain/metrics/definitions.ts';
 import { type World, world } from '../support/fixtures.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
 import { GROUPS, type History, historyArb, OPERATORS } from './simulate.ts';

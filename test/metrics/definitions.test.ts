@@ -1,8 +1,8 @@
 /** The metric definitions (README § Metrics) on hand-computed histories. Pure: no table. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { contributionCells, type PeriodMetric, periodOf, periodsBetween, type Sample, sessionFigures } from '../../lib/metrics/definitions.ts';
-import type { Message } from '../../lib/model/schemas.ts';
+import type { Message } from '../../lib/contract/schemas.ts';
+import { contributionCells, type PeriodMetric, periodOf, periodsBetween, type Sample, sessionFigures } from '../../lib/domain/metrics/definitions.ts';
 
 const SESSION = '00000000-0000-4000-8000-000000000001';
 const CLIENT = '00000000-0000-4000-8000-0000000000c1';

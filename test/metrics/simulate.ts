@@ -4,11 +4,11 @@
  * and months. The HTTP property test (api.test.ts) plays histories through the API instead.
  */
 import fc from 'fast-check';
-import { newId } from '../../lib/ids.ts';
-import type { Session } from '../../lib/model/schemas.ts';
-import { changed, historyMessage, newMessage, nextState, openSession } from '../../lib/sessions/session.ts';
-import type { SessionCommand } from '../../lib/sessions/transitions.ts';
-import { appendMessages, commitSessionChange, insertSession } from '../../lib/store/repository.ts';
+import { appendMessages, commitSessionChange, insertSession } from '../../lib/adapters/dynamodb/repository.ts';
+import type { Session } from '../../lib/contract/schemas.ts';
+import { newId } from '../../lib/domain/ids.ts';
+import { changed, historyMessage, newMessage, nextState, openSession } from '../../lib/domain/sessions/session.ts';
+import type { SessionCommand } from '../../lib/domain/sessions/transitions.ts';
 
 export const OPERATORS = ['alice', 'bob', 'carol'] as const;
 export const GROUPS = ['support', 'vip'] as const;

@@ -5,9 +5,9 @@
  */
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { addCells, type Cells, contributionCells, diffCells, sessionFigures } from '../../lib/metrics/definitions.ts';
-import type { Message } from '../../lib/model/schemas.ts';
-import { readMessage } from '../../lib/store/items.ts';
+import { readMessage } from '../../lib/adapters/dynamodb/items.ts';
+import type { Message } from '../../lib/contract/schemas.ts';
+import { addCells, type Cells, contributionCells, diffCells, sessionFigures } from '../../lib/domain/metrics/definitions.ts';
 
 async function scanAll(endpoint: string, table: string): Promise<Record<string, unknown>[]> {
   const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });

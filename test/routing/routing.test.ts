@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { fillOperator, routeSession } from '../../lib/app/routing/runner.ts';
 import { createLinesClient } from '../../lib/client/index.ts';
-import { fillOperator, routeSession } from '../../lib/routing/runner.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
 import { activeOf, arrive, operatorToken, queueOrder, type RoutingLine, routingLine, type SessionView, sessionsOf, setStatus, settle } from './support.ts';
 

@@ -5,9 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Channel, Client, Line } from '../../lib/model/schemas.ts';
-import { putNew, transact } from '../../lib/store/db.ts';
-import { channelItem, clientItem, lineItem } from '../../lib/store/items.ts';
+import { putNew, transact } from '../../lib/adapters/dynamodb/db.ts';
+import { channelItem, clientItem, lineItem } from '../../lib/adapters/dynamodb/items.ts';
+import type { Channel, Client, Line } from '../../lib/contract/schemas.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
 
 let host: TestHost;

@@ -1,11 +1,6 @@
 /** The filter language in memory: parser errors, the reference semantics, the planner's choices. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ChatlinesError } from '../../lib/errors.ts';
-import type { Channel, Client, Line, Session } from '../../lib/model/schemas.ts';
-import { evaluate, matches } from '../../lib/search/evaluate.ts';
-import { type Collection, FilterSchema, type ParsedSearch, parseSearch, SearchRequestBody } from '../../lib/search/filter.ts';
-import { planSearch } from '../../lib/search/planner.ts';
 import {
   channelClientsByAgePartition,
   channelClientsPartition,
@@ -26,7 +21,12 @@ import {
   operatorUnclosedPartition,
   sessionIndexKeys,
   sharded,
-} from '../../lib/store/keys.ts';
+} from '../../lib/adapters/dynamodb/keys.ts';
+import { planSearch } from '../../lib/adapters/dynamodb/planner.ts';
+import { ChatlinesError } from '../../lib/contract/errors.ts';
+import { type Collection, FilterSchema, type ParsedSearch, parseSearch, SearchRequestBody } from '../../lib/contract/filter.ts';
+import type { Channel, Client, Line, Session } from '../../lib/contract/schemas.ts';
+import { evaluate, matches } from '../../lib/domain/search/evaluate.ts';
 
 const parse = (collection: Collection, body: unknown): ParsedSearch => parseSearch(collection, SearchRequestBody.parse(body));
 const where = (collection: Collection, filter: unknown) => parse(collection, { where: filter });

@@ -7,13 +7,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import type { Caller } from '../../lib/auth/caller.ts';
-import { canFindOnLine, canSeeLine } from '../../lib/auth/policy.ts';
-import type { Channel, Client, Line, Session } from '../../lib/model/schemas.ts';
-import { evaluate, type Model } from '../../lib/search/evaluate.ts';
-import { type Collection, FIELD_CATALOGUE, type FieldSpec, OPERATORS_BY_KIND, parseSearch, type Scalar, SearchRequestBody } from '../../lib/search/filter.ts';
-import { putNew, type TransactItem, transact } from '../../lib/store/db.ts';
-import { channelItem, clientItem, lineItem, sessionItem } from '../../lib/store/items.ts';
+import { putNew, type TransactItem, transact } from '../../lib/adapters/dynamodb/db.ts';
+import { channelItem, clientItem, lineItem, sessionItem } from '../../lib/adapters/dynamodb/items.ts';
+import { type Collection, FIELD_CATALOGUE, type FieldSpec, OPERATORS_BY_KIND, parseSearch, type Scalar, SearchRequestBody } from '../../lib/contract/filter.ts';
+import type { Channel, Client, Line, Session } from '../../lib/contract/schemas.ts';
+import type { Caller } from '../../lib/domain/auth/caller.ts';
+import { canFindOnLine, canSeeLine } from '../../lib/domain/auth/policy.ts';
+import { evaluate, type Model } from '../../lib/domain/search/evaluate.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
 
 let host: TestHost;

@@ -8,8 +8,8 @@ process.env.LINE_SHARDS = '4';
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { getItem } from '../../lib/store/db.ts';
-import { clientKey, lineSessionsByStatePartition, lineUnclosedPartition, sessionKey, sharded } from '../../lib/store/keys.ts';
+import { getItem } from '../../lib/adapters/dynamodb/db.ts';
+import { clientKey, lineSessionsByStatePartition, lineUnclosedPartition, sessionKey, sharded } from '../../lib/adapters/dynamodb/keys.ts';
 import { world } from '../support/fixtures.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
 

@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadOrCreateDevKey, signToken } from '../../infra/local/jwt.ts';
-import { routes } from '../../infra/routes.ts';
+import { routes } from '../../lib/contract/routes.ts';
 import { sameTable, snapshot, type World, world } from '../support/fixtures.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
 

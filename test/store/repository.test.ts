@@ -7,12 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { before, describe, it } from 'node:test';
 import { ensureTable } from '../../infra/local/dynamodb.ts';
 import { configureLocalEnvironment } from '../../infra/local/env.ts';
-import { ChatlinesError } from '../../lib/errors.ts';
-import { nowIso } from '../../lib/ids.ts';
-import type { Client, Session } from '../../lib/model/schemas.ts';
-import { changed, historyMessage, newMessage, openSession } from '../../lib/sessions/session.ts';
-import { getItem, getItems, putNew, resetUsage, transact, usage } from '../../lib/store/db.ts';
-import { openSessionGuardKey } from '../../lib/store/keys.ts';
+import { getItem, getItems, putNew, resetUsage, transact, usage } from '../../lib/adapters/dynamodb/db.ts';
+import { openSessionGuardKey } from '../../lib/adapters/dynamodb/keys.ts';
 import {
   appendMessages,
   clientIdByAccount,
@@ -24,7 +20,11 @@ import {
   OpenSessionRace,
   openSessionId,
   releaseOpenGuard,
-} from '../../lib/store/repository.ts';
+} from '../../lib/adapters/dynamodb/repository.ts';
+import { ChatlinesError } from '../../lib/contract/errors.ts';
+import type { Client, Session } from '../../lib/contract/schemas.ts';
+import { nowIso } from '../../lib/domain/ids.ts';
+import { changed, historyMessage, newMessage, openSession } from '../../lib/domain/sessions/session.ts';
 
 const LINE = randomUUID();
 const CHANNEL = randomUUID();

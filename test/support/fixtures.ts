@@ -79,7 +79,7 @@ export async function snapshot(host: TestHost): Promise<string[]> {
     const out = await client.send(new ScanCommand({ TableName: host.tableName, ...(start ? { ExclusiveStartKey: start as never } : {}) }));
     for (const item of out.Items ?? []) {
       // The local stream poller's checkpoints move on by themselves (infra/local/stream.ts), and the
-      // live event log (EVENT#…, lib/live/log.ts) is written by the stream consumer after the fact:
+      // live event log (EVENT#…, lib/app/live/log.ts) is written by the stream consumer after the fact:
       // neither is a request's write.
       if (item.pk?.S?.startsWith('STREAM#') || item.pk?.S?.startsWith('EVENT#')) continue;
       items.push(JSON.stringify(sortedKeys(item)));

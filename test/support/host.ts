@@ -11,7 +11,7 @@ import { configureLocalEnvironment } from '../../infra/local/env.ts';
 import { type EventWorkers, startEventWorkers } from '../../infra/local/events.ts';
 import { startHost } from '../../infra/local/host.ts';
 import { type DevKey, loadOrCreateDevKey, type SignOptions, signToken, type TokenClaims } from '../../infra/local/jwt.ts';
-import { logger } from '../../lib/observability.ts';
+import { logger } from '../../lib/adapters/aws/observability.ts';
 import { checkResponse, responseCheckEnabled } from './openapi-check.ts';
 
 export interface TestHost {
@@ -56,7 +56,7 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
   logger.setLogLevel('SILENT');
   const keyDir = mkdtempSync(join(tmpdir(), 'chatlines-key-'));
   const key = await loadOrCreateDevKey(join(keyDir, 'dev-key.json'));
-  // The visitor-token secret of this host (lib/store/secrets.ts), beside its development key.
+  // The visitor-token secret of this host (lib/adapters/secrets.ts), beside its development key.
   process.env.VISITOR_SECRET_FILE ??= join(keyDir, 'visitor-secret');
   const host = await startHost({ port: 0, key });
   const events =

@@ -8,9 +8,9 @@
 import { AssertionError } from 'node:assert';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
-import { pathPattern, routes } from '../../infra/routes.ts';
-import { openApiDocument } from '../../lib/http/openapi.ts';
-import { routeKey } from '../../lib/http/spec.ts';
+import { openApiDocument } from '../../lib/contract/openapi.ts';
+import { pathPattern, routes } from '../../lib/contract/routes.ts';
+import { routeKey } from '../../lib/contract/spec.ts';
 
 type Json = Record<string, unknown>;
 

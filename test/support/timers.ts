@@ -6,12 +6,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
-import type { Line } from '../../lib/model/schemas.ts';
-import { historyMessage, openSession } from '../../lib/sessions/session.ts';
-import { db, tableName } from '../../lib/store/db.ts';
-import { messageItem, sessionItem } from '../../lib/store/items.ts';
-import { dueItem, timerWrites, withSlaTargets } from '../../lib/timers/writes.ts';
-import { inParallel } from '../../lib/webhooks/deliveries.ts';
+import { db, tableName } from '../../lib/adapters/dynamodb/db.ts';
+import { messageItem, sessionItem } from '../../lib/adapters/dynamodb/items.ts';
+import { dueItem, timerWrites, withSlaTargets } from '../../lib/app/timers/writes.ts';
+import { inParallel } from '../../lib/app/webhooks/deliveries.ts';
+import type { Line } from '../../lib/contract/schemas.ts';
+import { historyMessage, openSession } from '../../lib/domain/sessions/session.ts';
 
 /** Writes `count` Waiting sessions of the line, opened by a client message at `at`; returns their ids. */
 export async function seedTimedSessions(line: Line, channel: string, count: number, at = new Date().toISOString()): Promise<string[]> {

@@ -1,11 +1,11 @@
-/** The pure clock planner (lib/timers/clocks.ts): which clocks each kind of change starts and stops. */
+/** The pure clock planner (lib/domain/timers/clocks.ts): which clocks each kind of change starts and stops. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Session } from '../../lib/model/schemas.ts';
-import { openSession } from '../../lib/sessions/session.ts';
-import { dueAtOfSortKey, dueItemKey, minuteBucket } from '../../lib/store/keys.ts';
-import { desiredClocks, type LinePolicies, planTimers, type TimerChange } from '../../lib/timers/clocks.ts';
-import { attributeChanges, emptyTimerState, type TimerState, timerAttributes, timerStateFromItem } from '../../lib/timers/state.ts';
+import { dueAtOfSortKey, dueItemKey, minuteBucket } from '../../lib/adapters/dynamodb/keys.ts';
+import type { Session } from '../../lib/contract/schemas.ts';
+import { openSession } from '../../lib/domain/sessions/session.ts';
+import { desiredClocks, type LinePolicies, planTimers, type TimerChange } from '../../lib/domain/timers/clocks.ts';
+import { attributeChanges, emptyTimerState, type TimerState, timerAttributes, timerStateFromItem } from '../../lib/domain/timers/state.ts';
 
 const T0 = '2026-01-01T10:00:00.000Z';
 const at = (seconds: number) => new Date(Date.parse(T0) + seconds * 1000).toISOString();

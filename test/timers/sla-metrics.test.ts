@@ -1,8 +1,8 @@
-/** `sla_met_share_*` (lib/metrics/definitions.ts) on hand-computed histories. Pure: no table. */
+/** `sla_met_share_*` (lib/domain/metrics/definitions.ts) on hand-computed histories. Pure: no table. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type Sample, sessionFigures } from '../../lib/metrics/definitions.ts';
-import type { Message } from '../../lib/model/schemas.ts';
+import type { Message } from '../../lib/contract/schemas.ts';
+import { type Sample, sessionFigures } from '../../lib/domain/metrics/definitions.ts';
 
 const SESSION = '00000000-0000-4000-8000-000000000001';
 const T0 = Date.parse('2026-03-02T10:00:00.000Z');

@@ -1,7 +1,7 @@
-/** The per-instance TTL cache behind the hot reads (lib/store/cache.ts). */
+/** The per-instance TTL cache behind the hot reads (lib/adapters/cache.ts). */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { TtlCache } from '../../lib/store/cache.ts';
+import { TtlCache } from '../../lib/adapters/cache.ts';
 
 describe('TtlCache', () => {
   it('answers within the TTL, forgets after it', () => {

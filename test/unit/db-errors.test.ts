@@ -6,9 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
-import { ChatlinesError } from '../../lib/errors.ts';
-import { errorResponse } from '../../lib/http/problem.ts';
-import { db, getItem, putNew, transact } from '../../lib/store/db.ts';
+import { db, getItem, putNew, transact } from '../../lib/adapters/dynamodb/db.ts';
+import { errorResponse } from '../../lib/adapters/http/problem.ts';
+import { ChatlinesError } from '../../lib/contract/errors.ts';
 
 let failure: unknown;
 before(() => {

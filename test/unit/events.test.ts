@@ -2,15 +2,15 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { eventsOfRecord, isClientVisible, messageVisibility } from '../../lib/events/map.ts';
-import { outboxFor } from '../../lib/events/outbox.ts';
-import { type ChatlinesEvent, matchesPattern } from '../../lib/events/schema.ts';
-import type { Channel, Session } from '../../lib/model/schemas.ts';
-import { historyMessage, newMessage, openSession } from '../../lib/sessions/session.ts';
-import { channelItem, sessionItem } from '../../lib/store/items.ts';
-import { nextAttemptAfter, retrySchedule } from '../../lib/webhooks/schedule.ts';
-import { sign, signedHeaders } from '../../lib/webhooks/signing.ts';
-import { isInternalAddress, parseTargetUrl } from '../../lib/webhooks/urls.ts';
+import { channelItem, sessionItem } from '../../lib/adapters/dynamodb/items.ts';
+import { isInternalAddress, parseTargetUrl } from '../../lib/adapters/http/urls.ts';
+import { type ChatlinesEvent, matchesPattern } from '../../lib/contract/events.ts';
+import type { Channel, Session } from '../../lib/contract/schemas.ts';
+import { eventsOfRecord, isClientVisible, messageVisibility } from '../../lib/domain/events/map.ts';
+import { outboxFor } from '../../lib/domain/events/outbox.ts';
+import { historyMessage, newMessage, openSession } from '../../lib/domain/sessions/session.ts';
+import { nextAttemptAfter, retrySchedule } from '../../lib/domain/webhooks/schedule.ts';
+import { sign, signedHeaders } from '../../lib/domain/webhooks/signing.ts';
 
 const LINE = '00000000-0000-4000-8000-00000000000a';
 const CHANNEL = '00000000-0000-4000-8000-00000000000b';

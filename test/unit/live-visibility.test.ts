@@ -1,15 +1,15 @@
 /**
- * `mayReceiveEvent` (lib/auth/policy.ts): who receives which event on the live socket. Pure:
+ * `mayReceiveEvent` (lib/domain/auth/policy.ts): who receives which event on the live socket. Pure:
  * every role × every kind of event × the caller's relation to the session, by hand, plus an
  * exhaustive sweep proving that no event of another line reaches anyone but an admin.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Caller, Role } from '../../lib/auth/caller.ts';
-import { type LiveEvent, mayReceiveEvent } from '../../lib/auth/policy.ts';
-import { isClientVisible } from '../../lib/events/map.ts';
-import { type ChatlinesEvent, EVENT_TYPES } from '../../lib/events/schema.ts';
-import type { Line } from '../../lib/model/schemas.ts';
+import { type ChatlinesEvent, EVENT_TYPES } from '../../lib/contract/events.ts';
+import type { Line } from '../../lib/contract/schemas.ts';
+import type { Caller, Role } from '../../lib/domain/auth/caller.ts';
+import { type LiveEvent, mayReceiveEvent } from '../../lib/domain/auth/policy.ts';
+import { isClientVisible } from '../../lib/domain/events/map.ts';
 
 const line = { __id: 'L1', _operatorGroups: ['ops', 'vip'], _supervisorGroups: ['leads'], _botId: 'bot-1' } as unknown as Line;
 const other = { __id: 'L2', _operatorGroups: ['ops2'], _supervisorGroups: ['leads2'], _botId: 'bot-2' } as unknown as Line;

@@ -39,7 +39,7 @@ import {
   withDefinedProjections,
 } from '../../bench/partitions-model.ts';
 import { localClient } from '../../infra/local/dynamodb.ts';
-import { createTableInput } from '../../lib/store/table.ts';
+import { createTableInput } from '../../lib/adapters/dynamodb/table.ts';
 
 const spec = (projection: TableSpec['indexes'][number]['projection']): TableSpec => ({
   pk: 'pk',

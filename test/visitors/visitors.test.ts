@@ -5,10 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { aggregateMetrics } from '../../lib/metrics/aggregate.ts';
-import { visitorSecret } from '../../lib/store/secrets.ts';
-import { clientVisible, queuePosition } from '../../lib/visitors/rules.ts';
-import { signVisitorToken, verifyVisitorToken } from '../../lib/visitors/token.ts';
+import { visitorSecret } from '../../lib/adapters/secrets.ts';
+import { aggregateMetrics } from '../../lib/app/metrics/aggregate.ts';
+import { clientVisible, queuePosition } from '../../lib/domain/visitors/rules.ts';
+import { signVisitorToken, verifyVisitorToken } from '../../lib/domain/visitors/token.ts';
 import { type World, world } from '../support/fixtures.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
 

@@ -1,0 +1,45 @@
+/**
+ * `$default` of the WebSocket API: the client's frames (lib/domain/live/frames.ts). `ping` → `pong`;
+ * `resume` → the caller-visible events after the given id from the log, in order, then
+ * `resumed`. The first answer on a connection is preceded by `ready` (API Gateway cannot send
+ * before `$connect` returns).
+ */
+import type { APIGatewayProxyResult, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
+import { managementClient, postFrames } from '../../lib/adapters/aws/live.ts';
+import { updateItem } from '../../lib/adapters/dynamodb/db.ts';
+import { liveConnectionKey } from '../../lib/adapters/dynamodb/keys.ts';
+import { findConnection, removeConnection } from '../../lib/app/live/connections.ts';
+import { eventsAfter } from '../../lib/app/live/log.ts';
+import { linesOfCaller } from '../../lib/app/live/visibility.ts';
+import { type ControlFrame, parseClientFrame } from '../../lib/domain/live/frames.ts';
+
+export const handler = async (event: APIGatewayProxyWebsocketEventV2): Promise<APIGatewayProxyResult> => {
+  const { connectionId, domainName, stage } = event.requestContext;
+  // The stage's callback URL; LIVE_ENDPOINT overrides it (tests, a custom domain).
+  const client = managementClient(process.env.LIVE_ENDPOINT ?? `https://${domainName}/${stage}`);
+  const connection = await findConnection(connectionId);
+  if (!connection) {
+    await postFrames(client, connectionId, [JSON.stringify({ type: 'error', message: 'unknown connection: reconnect' } satisfies ControlFrame)]);
+    return { statusCode: 410, body: '' };
+  }
+  const frames: string[] = [];
+  if (!connection.greeted) {
+    const first = await updateItem({
+      Key: liveConnectionKey(connectionId),
+      UpdateExpression: 'SET greeted = :t',
+      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(greeted)',
+      ExpressionAttributeValues: { ':t': true },
+    });
+    if (first) frames.push(JSON.stringify({ type: 'ready', connection: connectionId, sub: connection.caller.sub } satisfies ControlFrame));
+  }
+  const frame = parseClientFrame(typeof event.body === 'string' ? event.body : '');
+  if ('error' in frame) frames.push(JSON.stringify({ type: 'error', message: frame.error } satisfies ControlFrame));
+  else if (frame.action === 'ping') frames.push(JSON.stringify({ type: 'pong' } satisfies ControlFrame));
+  else {
+    const replay = await eventsAfter(connection.caller, frame.after, await linesOfCaller(connection.caller));
+    for (const e of replay.events) frames.push(JSON.stringify(e));
+    frames.push(JSON.stringify({ type: 'resumed', after: frame.after, count: replay.events.length, complete: replay.complete } satisfies ControlFrame));
+  }
+  if (!(await postFrames(client, connectionId, frames))) await removeConnection(connectionId, connection.partitions);
+  return { statusCode: 200, body: '' };
+};

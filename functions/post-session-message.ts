@@ -1,8 +1,0 @@
-import { postSessionMessage as spec } from '../infra/routes/sessions.ts';
-import { route } from '../lib/http/handler.ts';
-import { postSessionMessage } from '../lib/sessions/operations.ts';
-
-/** `POST /v1/sessions/{id}/messages`: a text reply by the assignee, or a staff-only system note. */
-export const handler = route(spec, async ({ caller, params, body, idempotency }) => ({
-  body: await postSessionMessage(caller, params.id, body, (m) => idempotency({ body: m })),
-}));

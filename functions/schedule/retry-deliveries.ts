@@ -1,0 +1,12 @@
+import { logger } from '../../lib/adapters/aws/observability.ts';
+import { sweepDueDeliveries } from '../../lib/app/webhooks/deliveries.ts';
+
+/**
+ * Scheduled (EventBridge Scheduler every minute in AWS, a one-second timer on the local host):
+ * attempts the webhook and messenger deliveries that have come due.
+ */
+export const handler = async (): Promise<{ attempted: number }> => {
+  const attempted = await sweepDueDeliveries();
+  if (attempted > 0) logger.info('deliveries attempted', { attempted });
+  return { attempted };
+};

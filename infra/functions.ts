@@ -1,0 +1,20 @@
+/**
+ * Where a function's entry file lives. Handlers are grouped by what triggers them —
+ * `functions/http` (a route of the manifest), `functions/stream` (the table's stream),
+ * `functions/schedule` (EventBridge Scheduler), `functions/live` (the WebSocket API) — and are
+ * named by their file, which is unique across the groups.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const FUNCTIONS_DIR = join(import.meta.dirname, '..', 'functions');
+export const TRIGGERS = ['http', 'stream', 'schedule', 'live'] as const;
+
+/** The absolute path of `functions/<trigger>/<name>.ts`; throws when no group has it. */
+export function functionEntry(name: string): string {
+  for (const trigger of TRIGGERS) {
+    const path = join(FUNCTIONS_DIR, trigger, `${name}.ts`);
+    if (existsSync(path)) return path;
+  }
+  throw new Error(`no function file ${name}.ts under functions/{${TRIGGERS.join(',')}}`);
+}

@@ -1,0 +1,387 @@
+/**
+ * The DynamoDB document client and the few primitives every repository uses: one place for
+ * the table name, timeouts, consumed-capacity accounting and the mapping of DynamoDB failures
+ * to chatlines errors (a lost condition → conflict, an unreachable database → unavailable).
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  type GetCommandInput,
+  PutCommand,
+  type PutCommandInput,
+  QueryCommand,
+  type QueryCommandInput,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+  UpdateCommand,
+  type UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { ChatlinesError } from '../../contract/errors.ts';
+import { tracer } from '../aws/observability.ts';
+import { indexHoldsKeysOnly } from './table.ts';
+
+export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+export type Item = Record<string, unknown>;
+
+let documentClient: DynamoDBDocumentClient | undefined;
+
+/** Round trips and consumed capacity since the last reset: read by tests and the benchmark. */
+export const usage = { calls: 0, readCapacity: 0, writeCapacity: 0 };
+/** The same, for work done in the background (the stream consumer, sweepers): see {@link inBackground}. */
+export const backgroundUsage = { calls: 0, readCapacity: 0, writeCapacity: 0 };
+export function resetUsage(): void {
+  for (const u of [usage, backgroundUsage]) {
+    u.calls = 0;
+    u.readCapacity = 0;
+    u.writeCapacity = 0;
+  }
+}
+
+const background = new AsyncLocalStorage<true>();
+/**
+ * Runs `work` as background work: its round trips count in {@link backgroundUsage}, not in
+ * {@link usage}, so that a request's cost stays measurable while the local host's stream
+ * consumer runs in the same process.
+ */
+export const inBackground = <T>(work: () => Promise<T>): Promise<T> => background.run(true, work);
+const counter = () => (background.getStore() ? backgroundUsage : usage);
+
+/** One DynamoDB call as this module made it: its command, its input and what came back. */
+export interface DynamoObservation {
+  command: 'GetItem' | 'BatchGetItem' | 'Query' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'TransactWriteItems' | 'BatchWriteItem';
+  input: object;
+  /** The answer; absent when a condition did not hold or the transaction was cancelled (`conditionFailed`): nothing written, capacity still spent. */
+  output?: object;
+  conditionFailed?: true;
+}
+let observer: ((call: DynamoObservation) => void) | undefined;
+/**
+ * Watches every DynamoDB call of this module (the benchmark's partition simulation reads the
+ * keys and the consumed capacity from it); `undefined` stops watching. Nothing is watched by default.
+ */
+export function observeDynamo(fn: ((call: DynamoObservation) => void) | undefined): void {
+  observer = fn;
+}
+
+export function tableName(): string {
+  const name = process.env.TABLE_NAME;
+  if (!name) throw new Error('TABLE_NAME is not set');
+  return name;
+}
+
+/**
+ * The shared client. `DYNAMODB_ENDPOINT` points it at DynamoDB Local (or any other endpoint);
+ * in Lambda it is unset and the SDK's defaults apply. Timeouts are short so that a request
+ * never hangs on an unreachable database: it fails with 503 instead.
+ */
+export function db(): DynamoDBDocumentClient {
+  if (documentClient) return documentClient;
+  const endpoint = process.env.DYNAMODB_ENDPOINT;
+  const client = new DynamoDBClient({
+    ...(endpoint
+      ? {
+          endpoint,
+          region: process.env.AWS_REGION ?? 'us-east-1',
+          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        }
+      : {}),
+    maxAttempts: 3,
+    requestHandler: { connectionTimeout: 1_000, requestTimeout: 5_000 },
+  });
+  if (tracer.isTracingEnabled()) tracer.captureAWSv3Client(client);
+  documentClient = DynamoDBDocumentClient.from(client, {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+  });
+  return documentClient;
+}
+
+/** Replace the client (tests that point at a stopped database). */
+export function resetClient(): void {
+  documentClient = undefined;
+}
+
+/**
+ * Counts one round trip and its consumed capacity. DynamoDB often reports only a total
+ * (`CapacityUnits`); `kind` says whether that total was spent reading or writing.
+ */
+function account(consumed: unknown, kind: 'read' | 'write'): void {
+  const usage = counter();
+  usage.calls += 1;
+  const list = Array.isArray(consumed) ? consumed : consumed ? [consumed] : [];
+  for (const c of list as { ReadCapacityUnits?: number; WriteCapacityUnits?: number; CapacityUnits?: number }[]) {
+    usage.readCapacity += c.ReadCapacityUnits ?? 0;
+    usage.writeCapacity += c.WriteCapacityUnits ?? 0;
+    if (c.ReadCapacityUnits === undefined && c.WriteCapacityUnits === undefined) {
+      if (kind === 'read') usage.readCapacity += c.CapacityUnits ?? 0;
+      else usage.writeCapacity += c.CapacityUnits ?? 0;
+    }
+  }
+}
+
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);
+
+/** Maps SDK failures that are not the caller's fault to 503 / 429; others pass through. */
+export function translateError(error: unknown): unknown {
+  if (error instanceof ChatlinesError) return error;
+  const e = error as { name?: string; code?: string; $metadata?: unknown; cause?: { code?: string } };
+  const code = e?.code ?? e?.cause?.code;
+  if (
+    (code && UNAVAILABLE_CODES.has(code)) ||
+    e?.name === 'TimeoutError' ||
+    e?.name === 'RequestTimeout' ||
+    e?.name === 'ServiceUnavailable' ||
+    e?.name === 'InternalServerError' ||
+    e?.name === 'ResourceNotFoundException'
+  ) {
+    return new ChatlinesError('unavailable', 'the database is unreachable; nothing was written');
+  }
+  if (e?.name === 'ProvisionedThroughputExceededException' || e?.name === 'ThrottlingException' || e?.name === 'RequestLimitExceeded') {
+    return new ChatlinesError('throttled', 'the database is throttling requests; retry later');
+  }
+  return error;
+}
+
+async function run<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    throw translateError(error);
+  }
+}
+
+/** Strongly consistent GetItem. */
+export async function getItem(key: { pk: string; sk: string }, consistent = true, tally?: { readCapacity: number }): Promise<Item | undefined> {
+  return run(async () => {
+    const input: GetCommandInput = {
+      TableName: tableName(),
+      Key: key,
+      ConsistentRead: consistent,
+      ReturnConsumedCapacity: 'TOTAL',
+    };
+    const out = await db().send(new GetCommand(input));
+    account(out.ConsumedCapacity, 'read');
+    if (tally) tally.readCapacity += out.ConsumedCapacity?.CapacityUnits ?? 0;
+    observer?.({ command: 'GetItem', input, output: out });
+    return out.Item;
+  });
+}
+
+/**
+ * Several items by key in one strongly consistent BatchGetItem per 100 distinct keys (one round
+ * trip for up to 100; unprocessed keys, which DynamoDB returns under load, are fetched again).
+ * Results follow `keys`' order; a key named twice is read once.
+ */
+export async function getItems(keys: { pk: string; sk: string }[], tally?: { readCapacity: number }): Promise<(Item | undefined)[]> {
+  if (keys.length === 0) return [];
+  // BatchGetItem refuses a request that names one key twice: ask once, answer every position.
+  const unique = [...new Map(keys.map((k) => [`${k.pk}\u0000${k.sk}`, k])).values()];
+  if (unique.length === 1) {
+    const item = await getItem(unique[0]!, true, tally);
+    return keys.map(() => item);
+  }
+  return run(async () => {
+    const found = new Map<string, Item>();
+    // BatchGetItem takes at most 100 keys: one call per 100 (in order), each retrying what it left unprocessed.
+    for (let start = 0; start < unique.length; start += BATCH_GET_MAX) await readBatch(unique.slice(start, start + BATCH_GET_MAX), found, tally);
+    return keys.map((k) => found.get(`${k.pk}\u0000${k.sk}`));
+  });
+}
+
+/** The most keys one BatchGetItem may name. */
+const BATCH_GET_MAX = 100;
+
+async function readBatch(keys: { pk: string; sk: string }[], found: Map<string, Item>, tally?: { readCapacity: number }): Promise<void> {
+  let pending: Record<string, unknown>[] = keys;
+  for (let attempt = 0; pending.length > 0; attempt++) {
+    if (attempt > 5) throw new ChatlinesError('throttled', 'the database is throttling requests; retry later');
+    const input = { RequestItems: { [tableName()]: { Keys: pending, ConsistentRead: true } }, ReturnConsumedCapacity: 'TOTAL' as const };
+    const out = await db().send(new BatchGetCommand(input));
+    account(out.ConsumedCapacity, 'read');
+    if (tally) for (const c of out.ConsumedCapacity ?? []) tally.readCapacity += c.CapacityUnits ?? 0;
+    observer?.({ command: 'BatchGetItem', input, output: out });
+    for (const item of out.Responses?.[tableName()] ?? []) found.set(`${String(item.pk)}\u0000${String(item.sk)}`, item as Item);
+    pending = (out.UnprocessedKeys?.[tableName()]?.Keys ?? []) as Record<string, unknown>[];
+  }
+}
+
+export interface QueryPage {
+  items: Item[];
+  lastKey: Record<string, unknown> | undefined;
+  consumedRead: number;
+}
+
+/**
+ * One Query call (one page). On a keys-only index (lib/adapters/dynamodb/table.ts) the page's items are then
+ * read from the table in one strongly consistent BatchGetItem per 100 keys, in the index's
+ * order; an item deleted in between is left out. Readers that only need the keys say
+ * `keysOnly`. The items are the table's current ones: a reader that relies on the index's
+ * partition (a state, an operator) checks the item itself, as search's filter does.
+ */
+export async function queryPage(input: Omit<QueryCommandInput, 'TableName'> & { keysOnly?: boolean }): Promise<QueryPage> {
+  const { keysOnly = false, ...query } = input;
+  const page = await run(async () => {
+    const full: QueryCommandInput = { TableName: tableName(), ReturnConsumedCapacity: 'TOTAL', ...query };
+    const out = await db().send(new QueryCommand(full));
+    account(out.ConsumedCapacity, 'read');
+    observer?.({ command: 'Query', input: full, output: out });
+    return {
+      items: (out.Items ?? []) as Item[],
+      lastKey: out.LastEvaluatedKey,
+      consumedRead: out.ConsumedCapacity?.CapacityUnits ?? 0,
+    };
+  });
+  if (keysOnly || !query.IndexName || query.Select === 'COUNT' || !indexHoldsKeysOnly(query.IndexName) || page.items.length === 0) return page;
+  const tally = { readCapacity: 0 };
+  const items = await getItems(
+    page.items.map((i) => ({ pk: String(i.pk), sk: String(i.sk) })),
+    tally,
+  );
+  return { ...page, items: items.filter((i) => i !== undefined), consumedRead: page.consumedRead + tally.readCapacity };
+}
+
+/**
+ * Why a transaction was cancelled: one entry per item, `ConditionalCheckFailed` where a
+ * condition did not hold. Undefined when the error was no cancellation.
+ */
+export function cancellationReasons(error: unknown): (string | undefined)[] | undefined {
+  const e = error as { name?: string; CancellationReasons?: { Code?: string }[] };
+  if (e?.name !== 'TransactionCanceledException') return undefined;
+  return (e.CancellationReasons ?? []).map((r) => (r.Code === 'None' ? undefined : r.Code));
+}
+
+/**
+ * One TransactWriteItems call: all of it or none of it. A failed condition becomes a
+ * conflict with `conflictDetail` unless `onCancel` explains it better.
+ */
+export async function transact(
+  items: TransactItem[],
+  conflictDetail: string,
+  onCancel?: (reasons: (string | undefined)[]) => Error | undefined,
+): Promise<void> {
+  const input: TransactWriteCommandInput = { TransactItems: items, ReturnConsumedCapacity: 'TOTAL' };
+  try {
+    const out = await db().send(new TransactWriteCommand(input));
+    account(out.ConsumedCapacity, 'write');
+    observer?.({ command: 'TransactWriteItems', input, output: out });
+  } catch (error) {
+    const reasons = cancellationReasons(error);
+    if (reasons) {
+      counter().calls += 1;
+      observer?.({ command: 'TransactWriteItems', input, conditionFailed: true });
+      const explained = onCancel?.(reasons);
+      if (explained) throw explained;
+      if (reasons.includes('TransactionConflict')) throw new ChatlinesError('conflict', `${conflictDetail} (a concurrent change won)`);
+      if (reasons.includes('ConditionalCheckFailed')) throw new ChatlinesError('conflict', conflictDetail);
+      if (reasons.includes('ThrottlingError') || reasons.includes('ProvisionedThroughputExceeded')) {
+        throw new ChatlinesError('throttled', 'the database is throttling requests; retry later');
+      }
+    }
+    if ((error as { name?: string })?.name === 'TransactionConflictException') {
+      throw new ChatlinesError('conflict', `${conflictDetail} (a concurrent change won)`);
+    }
+    throw translateError(error);
+  }
+}
+
+/** A Put that must not overwrite anything. */
+export function putNew(item: Item): TransactItem {
+  return { Put: { TableName: tableName(), Item: item, ConditionExpression: 'attribute_not_exists(pk)' } };
+}
+
+/** A Put that replaces an item only at the version it was read at (optimistic concurrency). */
+export function putAtVersion(item: Item & { _version: number }, readVersion: number): TransactItem {
+  return {
+    Put: {
+      TableName: tableName(),
+      Item: item,
+      ConditionExpression: '#v = :v',
+      ExpressionAttributeNames: { '#v': '_version' },
+      ExpressionAttributeValues: { ':v': readVersion },
+    },
+  };
+}
+
+const conditionFailed = (error: unknown) => (error as { name?: string })?.name === 'ConditionalCheckFailedException';
+
+/**
+ * One PutItem, optionally conditional. Returns false when the condition did not hold (the
+ * item was there already: the effect happened before), true when written.
+ */
+export async function putItem(item: Item, condition?: Omit<PutCommandInput, 'TableName' | 'Item'>): Promise<boolean> {
+  const input: PutCommandInput = { TableName: tableName(), Item: item, ReturnConsumedCapacity: 'TOTAL', ...condition };
+  try {
+    const out = await db().send(new PutCommand(input));
+    account(out.ConsumedCapacity, 'write');
+    observer?.({ command: 'PutItem', input, output: out });
+    return true;
+  } catch (error) {
+    if (conditionFailed(error)) {
+      counter().calls += 1;
+      observer?.({ command: 'PutItem', input, conditionFailed: true });
+      return false;
+    }
+    throw translateError(error);
+  }
+}
+
+/** One UpdateItem; returns the new item, or undefined when its condition did not hold. */
+export async function updateItem(update: Omit<UpdateCommandInput, 'TableName'>): Promise<Item | undefined> {
+  const input: UpdateCommandInput = { TableName: tableName(), ReturnConsumedCapacity: 'TOTAL', ReturnValues: 'ALL_NEW', ...update };
+  try {
+    const out = await db().send(new UpdateCommand(input));
+    account(out.ConsumedCapacity, 'write');
+    observer?.({ command: 'UpdateItem', input, output: out });
+    return (out.Attributes ?? {}) as Item;
+  } catch (error) {
+    if (conditionFailed(error)) {
+      counter().calls += 1;
+      observer?.({ command: 'UpdateItem', input, conditionFailed: true });
+      return undefined;
+    }
+    throw translateError(error);
+  }
+}
+
+/**
+ * Unconditional puts and deletes in BatchWriteItem calls of 25 (`parallel` at a time),
+ * unprocessed items retried with a short backoff. Only for writes that are idempotent as they stand (the same item written again,
+ * a delete of what may be gone already).
+ */
+export async function batchWrite(puts: readonly Item[], deletes: readonly { pk: string; sk: string }[] = [], parallel = 8): Promise<void> {
+  type Request = { PutRequest: { Item: Item } } | { DeleteRequest: { Key: { pk: string; sk: string } } };
+  const requests: Request[] = [...puts.map((Item) => ({ PutRequest: { Item } })), ...deletes.map((Key) => ({ DeleteRequest: { Key } }))];
+  const chunks: Request[][] = [];
+  for (let i = 0; i < requests.length; i += 25) chunks.push(requests.slice(i, i + 25));
+  const writeChunk = async (chunk: Request[]) => {
+    let pending = chunk;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1_000, 25 * 2 ** attempt)));
+      if (attempt > 8) throw new ChatlinesError('throttled', 'the database did not take a batch of writes; retry later');
+      const input = { RequestItems: { [tableName()]: pending as never }, ReturnConsumedCapacity: 'TOTAL' as const };
+      const out = await run(() => db().send(new BatchWriteCommand(input)));
+      account(out.ConsumedCapacity, 'write');
+      observer?.({ command: 'BatchWriteItem', input, output: out });
+      pending = (out.UnprocessedItems?.[tableName()] ?? []) as Request[];
+    }
+  };
+  let next = 0;
+  const worker = async () => {
+    while (next < chunks.length) await writeChunk(chunks[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(parallel, chunks.length) }, worker));
+}
+
+/** One DeleteItem (no condition). */
+export async function deleteItem(key: { pk: string; sk: string }): Promise<void> {
+  await run(async () => {
+    const input = { TableName: tableName(), Key: key, ReturnConsumedCapacity: 'TOTAL' as const };
+    const out = await db().send(new DeleteCommand(input));
+    account(out.ConsumedCapacity, 'write');
+    observer?.({ command: 'DeleteItem', input, output: out });
+  });
+}

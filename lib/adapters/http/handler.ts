@@ -1,0 +1,252 @@
+/**
+ * The one adapter from API Gateway HTTP API (payload 2.0) events to chatlines use cases:
+ * zod parsing of path, query and body; the caller from JWT claims; `Idempotency-Key`;
+ * errors as `application/problem+json`; logging and one metric per outcome. Every function
+ * in `functions/` is `export const handler = route(spec, run)`: the route's operation spec
+ * from the manifest (lib/contract/spec.ts, lib/contract/routes/) says what to parse and whether a
+ * caller is needed; `run` is the use case.
+ */
+import { createHash } from 'node:crypto';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+// Namespace import: the named `z` export keeps every locale in the bundle (~450 KB).
+import type * as z from 'zod';
+import { ChatlinesError, type FieldError } from '../../contract/errors.ts';
+import { type Parsed, type ParsedBody, type RouteSpec, successStatus } from '../../contract/spec.ts';
+import { type Caller, callerFromClaims } from '../../domain/auth/caller.ts';
+import { logger, recordOutcome, tracer } from '../aws/observability.ts';
+import { getItem, putNew, type TransactItem } from '../dynamodb/db.ts';
+import { idempotencyKey } from '../dynamodb/keys.ts';
+import { errorResponse, json } from './problem.ts';
+
+/** Largest request body accepted (bytes); larger → 413. */
+export const MAX_BODY_BYTES = 64 * 1024;
+/** How long an idempotency record is kept. */
+export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
+
+export interface Reply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** What `run` answers: the status defaults to the spec's (first) success status. */
+export interface RunReply {
+  status?: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/**
+ * Extra writes a use case adds to its own transaction so that the idempotency record lands
+ * atomically with the change. Empty when the request carries no `Idempotency-Key`.
+ */
+export type IdempotencyWrites = (reply: RunReply) => TransactItem[];
+
+export interface RouteContext<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+  /** Undefined only on routes whose spec says `auth: false`. */
+  caller: Caller;
+  requestId: string;
+  /** When the gateway received the request (epoch ms): commands refuse state that changed after it. */
+  receivedAt: number;
+  /** The `If-Match` version (`"3"`, `W/"3"` or `3`): the command applies only to that version. */
+  ifMatch: number | undefined;
+  idempotency: IdempotencyWrites;
+  /** What the route's own `authenticate` returned (the visitor routes: the visitor's claims); else undefined. */
+  principal: unknown;
+}
+
+export interface RouteOptions {
+  /**
+   * For routes without a staff JWT that check a credential of their own (the visitor routes):
+   * runs before any input is parsed, so a bad credential is 401 whatever the body (as a gateway
+   * authorizer would answer). Its result is the context's `principal`.
+   */
+  authenticate?(header: (name: string) => string | undefined): Promise<unknown>;
+}
+
+export type HttpEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
+export type HttpHandler = (event: HttpEvent, context?: Partial<Context>) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/** The use case of a route, given what its spec parsed. */
+export type Run<S extends RouteSpec> = (ctx: RouteContext<Parsed<S['params']>, Parsed<S['query']>, ParsedBody<S>>) => Promise<RunReply>;
+
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+/** Zod issues → `{ path, message }`, unknown keys listed one by one. */
+export function fieldErrors(error: z.ZodError, prefix: string): FieldError[] {
+  const out: FieldError[] = [];
+  for (const issue of error.issues) {
+    const base = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        out.push({ path: [base, key].filter(Boolean).join('.'), message: 'unknown field (not allowed here)' });
+      }
+    } else {
+      out.push({ path: base || prefix || '(root)', message: issue.message });
+    }
+  }
+  return out;
+}
+
+function parsePart(schema: z.ZodType | undefined, value: unknown, prefix: string): unknown {
+  if (!schema) return undefined;
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const errors = fieldErrors(result.error, prefix);
+  throw new ChatlinesError('invalid', `invalid ${prefix || 'body'}: ${errors.map((e) => `${e.path} (${e.message})`).join('; ')}`, errors);
+}
+
+function rawBody(event: HttpEvent): string | undefined {
+  if (event.body === undefined || event.body === null || event.body === '') return undefined;
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+}
+
+function parseJson(text: string | undefined): unknown {
+  if (text === undefined) return {};
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : 'unparseable';
+    throw new ChatlinesError('invalid', `the body is not valid JSON: ${reason}`, [{ path: 'body', message: 'malformed JSON' }]);
+  }
+}
+
+function header(event: HttpEvent, name: string): string | undefined {
+  const lower = name.toLowerCase();
+  for (const [k, v] of Object.entries(event.headers ?? {})) if (k.toLowerCase() === lower) return v;
+  return undefined;
+}
+
+/** `If-Match: "3"` (or `W/"3"`, or `3`) → 3; absent → undefined; anything else → 400. */
+function parseIfMatch(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const match = /^\s*(?:W\/)?"?(\d{1,12})"?\s*$/.exec(value);
+  if (!match) {
+    throw new ChatlinesError('invalid', 'If-Match must be the version (ETag) of the object, e.g. "3"', [
+      { path: 'headers.if-match', message: 'not a version' },
+    ]);
+  }
+  return Number(match[1]);
+}
+
+interface IdempotencyRecord {
+  requestHash: string;
+  status: number;
+  body: string;
+}
+
+async function readIdempotencyRecord(caller: string, key: string): Promise<IdempotencyRecord | undefined> {
+  const item = await getItem(idempotencyKey(caller, key));
+  return item as IdempotencyRecord | undefined;
+}
+
+function replay(record: IdempotencyRecord, requestHash: string): Reply {
+  if (record.requestHash !== requestHash) {
+    throw new ChatlinesError('conflict', 'this Idempotency-Key was already used with a different request');
+  }
+  return { status: record.status, body: JSON.parse(record.body), headers: { 'idempotent-replayed': 'true' } };
+}
+
+/** Builds the Lambda handler of one route from its operation spec and its use case. */
+export function route<S extends RouteSpec>(spec: S, run: Run<S>, options: RouteOptions = {}): HttpHandler {
+  const needsAuth = spec.auth;
+  const operation = spec.operation ?? spec.function;
+  const bodySchema = spec.parseBodyWith ?? spec.body?.schema;
+  const defaultStatus = successStatus(spec);
+  const complete = (reply: RunReply): Reply => ({ ...reply, status: reply.status ?? defaultStatus });
+  type Ctx = Parameters<Run<S>>[0];
+  const runWith = async (ctx: Omit<Ctx, 'idempotency'>, idempotency: (reply: Reply) => TransactItem[]): Promise<Reply> =>
+    complete(await run({ ...ctx, idempotency: (reply) => idempotency(complete(reply)) } as Ctx));
+  return async (event, context) => {
+    const started = Date.now();
+    const requestId = context?.awsRequestId ?? event.requestContext?.requestId ?? 'local';
+    logger.appendKeys({ requestId, operation });
+    const parent = tracer.isTracingEnabled() ? tracer.getSegment() : undefined;
+    const segment = parent?.addNewSubsegment(`## ${operation}`);
+    if (segment) {
+      tracer.setSegment(segment);
+      tracer.annotateColdStart();
+      tracer.addServiceNameAnnotation();
+    }
+    let reply: Reply;
+    try {
+      reply = await handle(event, requestId);
+    } catch (error) {
+      reply = errorResponse(error, requestId);
+      if (reply.status >= 500) logger.error('request failed', { error: error as Error });
+    } finally {
+      if (segment && parent) {
+        segment.close();
+        tracer.setSegment(parent);
+      }
+    }
+    const outcome = reply.status < 400 ? 'success' : String(reply.status);
+    recordOutcome(operation, outcome);
+    logger.info('request', { status: reply.status, ms: Date.now() - started, method: event.requestContext?.http?.method });
+    logger.removeKeys(['requestId', 'operation']);
+    return toResult(reply, requestId);
+  };
+
+  async function handle(event: HttpEvent, requestId: string): Promise<Reply> {
+    const method = event.requestContext?.http?.method ?? 'GET';
+    const receivedAt = event.requestContext?.timeEpoch ?? Date.now();
+    const ifMatch = parseIfMatch(header(event, 'if-match'));
+    const text = rawBody(event);
+    if (text !== undefined && Buffer.byteLength(text, 'utf8') > MAX_BODY_BYTES) {
+      throw new ChatlinesError('too-large', `the body is larger than ${MAX_BODY_BYTES} bytes`);
+    }
+    const caller = needsAuth ? callerFromClaims(event.requestContext?.authorizer?.jwt?.claims) : (undefined as unknown as Caller);
+    const principal = options.authenticate ? await options.authenticate((n) => header(event, n)) : undefined;
+    const params = parsePart(spec.params, event.pathParameters ?? {}, 'params');
+    const query = parsePart(spec.query, event.queryStringParameters ?? {}, 'query');
+    const body = bodySchema ? parsePart(bodySchema, parseJson(text), '') : undefined;
+    if (!bodySchema && text !== undefined && text.trim() !== '' && text.trim() !== '{}') {
+      throw new ChatlinesError('invalid', 'this route takes no body', [{ path: 'body', message: 'must be empty' }]);
+    }
+
+    const key = MUTATING.has(method) ? header(event, 'idempotency-key') : undefined;
+    // A malformed key is refused everywhere; on routes without a staff caller (the visitor
+    // routes) a well-formed one is accepted and not recorded.
+    if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
+      throw new ChatlinesError('invalid', 'Idempotency-Key must be 1-128 letters, digits or _.:-', [
+        { path: 'headers.idempotency-key', message: 'invalid format' },
+      ]);
+    }
+    if (key === undefined || !needsAuth) {
+      return runWith({ params, query, body, caller, requestId, receivedAt, ifMatch, principal } as Omit<Ctx, 'idempotency'>, () => []);
+    }
+    const requestHash = createHash('sha256')
+      .update(`${method} ${event.rawPath}\n${text ?? ''}`)
+      .digest('base64url');
+    const existing = await readIdempotencyRecord(caller.sub, key);
+    if (existing) return replay(existing, requestHash);
+    const idempotency = (reply: Reply) => [
+      putNew({
+        ...idempotencyKey(caller.sub, key),
+        entity: 'idempotency',
+        requestHash,
+        status: reply.status,
+        body: JSON.stringify(reply.body ?? null),
+        expiresAt: Math.floor(Date.now() / 1000) + IDEMPOTENCY_TTL_SECONDS,
+      }),
+    ];
+    try {
+      return await runWith({ params, query, body, caller, requestId, receivedAt, ifMatch, principal } as Omit<Ctx, 'idempotency'>, idempotency);
+    } catch (error) {
+      // A parallel request with the same key may have won the race: answer with its reply.
+      if (error instanceof ChatlinesError && error.kind === 'conflict') {
+        const winner = await readIdempotencyRecord(caller.sub, key);
+        if (winner) return replay(winner, requestHash);
+      }
+      throw error;
+    }
+  }
+}
+
+function toResult(reply: Reply, requestId: string): APIGatewayProxyStructuredResultV2 {
+  return json(reply.status, reply.body, { 'x-request-id': requestId, ...reply.headers });
+}

@@ -1,0 +1,105 @@
+/**
+ * Capacity (issue 14): an operator's `activeSessions` changes in the same transaction as every
+ * change of who holds a session — assign, reassign, close, spam, unmark, an operator's own new
+ * session, a routed assignment — under a condition, so that no operator ever holds more than its
+ * capacity whatever runs in parallel. Pure: builds the conditional items; the use cases add them
+ * to their one TransactWriteItems.
+ */
+
+import { type TransactItem, tableName } from '../../adapters/dynamodb/db.ts';
+import { operatorKey } from '../../adapters/dynamodb/keys.ts';
+import { conflict } from '../../contract/errors.ts';
+import type { Line, Operator, Session } from '../../contract/schemas.ts';
+
+/** The operator a session counts against: only while it is AssignedToOperator (not queued, bot, spam or closed). */
+export const holderOf = (session: Pick<Session, '_state' | '_userId'> | null | undefined): string | null =>
+  session && session._state === 'AssignedToOperator' ? session._userId : null;
+
+/** The operator's override, else the line's capacity; null = no limit. */
+export const effectiveCapacity = (operator: Pick<Operator, 'capacity'> | undefined, line: Pick<Line, '_routing'>): number | null =>
+  operator?.capacity ?? line._routing.capacity ?? null;
+
+/** True when the operator cannot take one more session of this line. */
+export function isFull(operator: Pick<Operator, 'capacity' | 'activeSessions'>, line: Pick<Line, '_routing'>): boolean {
+  const cap = effectiveCapacity(operator, line);
+  return cap !== null && operator.activeSessions >= cap;
+}
+
+export const fullDetail = (id: string, active: number, cap: number) =>
+  `${id} is at capacity: it holds ${active} active session${active === 1 ? '' : 's'} of ${cap}; close or hand one over first`;
+
+/** A conditional item of the session's transaction with the 409 its failure means. */
+export interface CapacityCheck {
+  item: TransactItem;
+  conflict: string;
+}
+
+/** `ADD activeSessions 1` on the new holder, conditional on its room (the effective capacity). */
+export function takeSlot(operatorId: string, cap: number | null, now: string): CapacityCheck {
+  return {
+    item: {
+      Update: {
+        TableName: tableName(),
+        Key: operatorKey(operatorId),
+        UpdateExpression: 'SET #i = :now ADD #n :one',
+        // Online at the moment of the write too: an operator going offline gets nothing new.
+        ConditionExpression: `#st = :online${cap === null ? '' : ' AND (attribute_not_exists(#n) OR #n < :cap)'}`,
+        ExpressionAttributeNames: { '#n': 'activeSessions', '#i': 'idleSince', '#st': 'status' },
+        ExpressionAttributeValues: { ':one': 1, ':now': now, ':online': 'online', ...(cap === null ? {} : { ':cap': cap }) },
+      },
+    },
+    conflict:
+      cap === null
+        ? `${operatorId} went offline meanwhile: sessions can be assigned to online operators only`
+        : `${operatorId} is at capacity (${cap} active sessions) or went offline meanwhile; close or hand one over first`,
+  };
+}
+
+/** `ADD activeSessions -1` on the old holder, conditional on a positive count. */
+export function releaseSlot(operatorId: string, now: string): CapacityCheck {
+  return {
+    item: {
+      Update: {
+        TableName: tableName(),
+        Key: operatorKey(operatorId),
+        UpdateExpression: 'SET #i = :now ADD #n :minus',
+        ConditionExpression: '#n > :zero',
+        ExpressionAttributeNames: { '#n': 'activeSessions', '#i': 'idleSince' },
+        ExpressionAttributeValues: { ':minus': -1, ':zero': 0, ':now': now },
+      },
+    },
+    conflict: `the session count of ${operatorId} changed concurrently; retry`,
+  };
+}
+
+/**
+ * The count changes of a change of holder (none when the holder stays). Refuses (409) at once
+ * when the new holder's record, as read, is already full; the condition settles any race after.
+ *
+ * Migration: sessions taken before counting existed were never counted, so a release whose
+ * operator record reads 0 (or has no count) is skipped instead of refusing the close; the
+ * operator may then briefly be under-counted by its older sessions (see README, Routing).
+ */
+export function capacityChange(
+  before: Session | null,
+  after: Session,
+  line: Line,
+  records: ReadonlyMap<string, Operator | undefined>,
+  now: string,
+): CapacityCheck[] {
+  const from = holderOf(before);
+  const to = holderOf(after);
+  if (from === to) return [];
+  const out: CapacityCheck[] = [];
+  if (from) {
+    const record = records.get(from);
+    if (record && record.activeSessions > 0) out.push(releaseSlot(from, now));
+  }
+  if (to) {
+    const record = records.get(to);
+    const cap = effectiveCapacity(record, line);
+    if (record && cap !== null && record.activeSessions >= cap) throw conflict(fullDetail(to, record.activeSessions, cap));
+    out.push(takeSlot(to, cap, now));
+  }
+  return out;
+}

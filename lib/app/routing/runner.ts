@@ -1,0 +1,143 @@
+/**
+ * The store-backed router (issue 14). Triggered by events (sink.ts), so at least once: every
+ * assignment it makes is conditional on the session still being at the version it read (in
+ * `Waiting`) and on the operator's room (capacity.ts), in one transaction with the history entry
+ * (`by: "routing"`, hence an ordinary `session.assigned` with `data.by: "routing"`). A repeat
+ * finds the session no longer waiting, or the operator without room, and does nothing. A loser
+ * (a condition failed: another router or a person won) reads again and picks again, a bounded
+ * number of times.
+ */
+
+import { commitSessionChange, findOperator, findSession, getLineCached } from '../../adapters/dynamodb/repository.ts';
+import { ChatlinesError } from '../../contract/errors.ts';
+import type { Line, Operator, Session } from '../../contract/schemas.ts';
+import { nowIso } from '../../domain/ids.ts';
+import { eligibleGroups, mayTake, nextSessionFor, queueOrder, rankOperators, room } from '../../domain/routing/decide.ts';
+import { changed, historyMessage } from '../../domain/sessions/session.ts';
+import { timerWrites } from '../timers/writes.ts';
+import { capacityChange } from './capacity.ts';
+import { allLines, onlineOperatorsOf, waitingSessions } from './store.ts';
+
+/** Who routed assignments are recorded as (history `by`, event `data.by`). */
+export const ROUTING_ACTOR = 'routing';
+/** Picks per trigger before giving up (the next trigger tries again). */
+export const MAX_PICKS = 8;
+
+export type RouteOutcome = 'assigned' | 'bot' | 'queued' | 'not-waiting' | 'manual' | 'gave-up';
+
+const isConflict = (e: unknown) => e instanceof ChatlinesError && e.kind === 'conflict';
+
+/** Assigns a Waiting session (as read) to an operator (as read): one conditional transaction. */
+export async function assignRouted(session: Session, line: Line, operator: Operator): Promise<Session> {
+  const now = nowIso();
+  const after = changed(
+    session,
+    { _state: 'AssignedToOperator', _userId: operator.__id, _botId: null, _acceptedAt: session._acceptedAt ?? now, _lastActivityAt: now },
+    ROUTING_ACTOR,
+    now,
+  );
+  const checks = capacityChange(session, after, line, new Map([[operator.__id, operator]]), now);
+  // Timers (issue 15): the clocks a taken session starts (return to queue, auto-close), in the same transaction.
+  const timers = timerWrites(line, session, after, { kind: 'command', at: now });
+  await commitSessionChange({
+    before: session,
+    after,
+    messages: [historyMessage(session, after, 'assignToOperator', ROUTING_ACTOR)],
+    checks,
+    extra: timers.items,
+    attributes: timers.attributes,
+  });
+  return after;
+}
+
+/** `botFirst`: a new session goes to the line's bot (an ordinary assignToBot by routing). */
+async function assignToBot(session: Session, line: Line): Promise<void> {
+  const now = nowIso();
+  const after = changed(session, { _state: 'AssignedToBot', _botId: line._botId, _userId: null, _lastActivityAt: now }, ROUTING_ACTOR, now);
+  const timers = timerWrites(line, session, after, { kind: 'command', at: now });
+  await commitSessionChange({
+    before: session,
+    after,
+    messages: [historyMessage(session, after, 'assignToBot', ROUTING_ACTOR, { silent: false })],
+    extra: timers.items,
+    attributes: timers.attributes,
+  });
+}
+
+/**
+ * A session became Waiting (created, handed to a group, unmarked, returned to the queue): give it
+ * to the least-loaded online operator with room (ties: idle longest), or leave it queued.
+ * `created`: the trigger is its creation (bot first applies, once: only at version 1).
+ */
+export async function routeSession(sessionId: string, options: { created?: boolean } = {}): Promise<RouteOutcome> {
+  for (let pick = 0; pick < MAX_PICKS; pick++) {
+    const session = await findSession(sessionId);
+    if (session?._state !== 'Waiting') return 'not-waiting';
+    const line = await getLineCached(session._line);
+    if (line._routing.mode !== 'auto') return 'manual';
+    try {
+      if (options.created && line._routing.botFirst && line._botId && session._version === 1 && !session._botId) {
+        await assignToBot(session, line);
+        return 'bot';
+      }
+      const candidates = rankOperators(await onlineOperatorsOf(eligibleGroups(session, line)), session, line);
+      const best = candidates[0];
+      if (!best) return 'queued';
+      await assignRouted(session, line, best);
+      return 'assigned';
+    } catch (error) {
+      if (!isConflict(error)) throw error;
+      // Lost a race (the session moved on, or the operator filled up or went offline): read again.
+    }
+  }
+  return 'gave-up';
+}
+
+/** Lines in `auto` mode an operator works on (its groups ∩ the line's operator groups). */
+async function autoLinesOf(operator: Operator, lines: readonly Line[] | undefined): Promise<Line[]> {
+  const all = lines ?? (await allLines());
+  return all.filter((l) => l._routing.mode === 'auto' && l.__deletedAt === null && l._operatorGroups.some((g) => operator.groups.includes(g)));
+}
+
+/**
+ * An operator came online or freed a slot: while it has room, give it the highest-priority, then
+ * oldest, waiting session it may take (over its `auto` lines). Returns how many it got.
+ * `lines`: the lines already read for this batch (saves the `LINES` Query).
+ */
+export async function fillOperator(operatorId: string, lines?: readonly Line[]): Promise<number> {
+  let assigned = 0;
+  const tried = new Set<string>();
+  let linesOf: Line[] | undefined;
+  const queues = new Map<string, Session[]>();
+  for (let pick = 0; pick < MAX_PICKS * 4; pick++) {
+    const operator = await findOperator(operatorId);
+    if (operator?.status !== 'online') return assigned;
+    linesOf ??= await autoLinesOf(operator, lines);
+    let best: { session: Session; line: Line } | undefined;
+    for (const line of linesOf) {
+      if (room(operator, line) <= 0) continue;
+      let queue = queues.get(line.__id);
+      if (!queue) {
+        queue = await waitingSessions(line.__id);
+        // Bot first: a session never changed since its creation is the bot's (routeSession sends it there).
+        if (line._routing.botFirst && line._botId) queue = queue.filter((s) => s._version > 1);
+        queues.set(line.__id, queue);
+      }
+      const next = nextSessionFor(operator, queue, line, tried);
+      if (next && (!best || queueOrder(next, best.session) < 0)) best = { session: next, line };
+    }
+    if (!best) return assigned;
+    tried.add(best.session.__id);
+    // The queue comes from an index (eventually consistent): decide on the session as it is now.
+    const current = await findSession(best.session.__id);
+    if (current?._state !== 'Waiting' || current._line !== best.line.__id || !mayTake(operator, current, best.line)) continue;
+    if (best.line._routing.botFirst && best.line._botId && current._version === 1) continue;
+    try {
+      await assignRouted(current, best.line, operator);
+      assigned += 1;
+    } catch (error) {
+      if (!isConflict(error)) throw error;
+    }
+  }
+  return assigned;
+}

@@ -1,0 +1,277 @@
+/**
+ * How sessions come to be: a client's inbound message (find or open the session) and an
+ * operator's `sessions.create(channel, account)`. Races between parallel first messages are
+ * settled by conditional writes on guard items and a bounded retry.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { TransactItem } from '../../adapters/dynamodb/db.ts';
+import {
+  appendMessages,
+  clientIdByAccount,
+  findSession,
+  getChannelAndAccount,
+  getClientAndOpenSession,
+  getInboundTarget,
+  getLineCached,
+  insertSession,
+  latestSessionOfClient,
+  OpenSessionRace,
+  openSessionId,
+} from '../../adapters/dynamodb/repository.ts';
+import { CHANNEL_TYPES_WITH_MANY_OPEN_SESSIONS, CHANNEL_TYPES_WITHOUT_OPERATOR_CREATE, OPEN_SESSION_STATES } from '../../contract/enums.ts';
+import { ChatlinesError, conflict } from '../../contract/errors.ts';
+import type { Channel, Client, Line, Message, Session } from '../../contract/schemas.ts';
+import type { Caller } from '../../domain/auth/caller.ts';
+import { mayPostInbound, requireInboundPoster, requireOnlineOperator, visibleLine } from '../../domain/auth/policy.ts';
+import { newBaseFields, nowIso } from '../../domain/ids.ts';
+import { historyMessage, newMessage, openSession } from '../../domain/sessions/session.ts';
+import { capacityChange } from '../routing/capacity.ts';
+import { timerWrites, withSlaTargets } from '../timers/writes.ts';
+
+/** Attempts before a contended inbound message gives up with 409. */
+const MAX_ATTEMPTS = 12;
+
+export interface InboundResult {
+  created: boolean;
+  client: Client;
+  session: Session;
+  message: Message;
+}
+
+export interface InboundInput {
+  account: string;
+  body: string;
+  externalId?: string | undefined;
+  extraData?: Record<string, string> | undefined;
+}
+
+function newClient(channel: Channel, account: string, by: string, now: string, extraData: Record<string, string> = {}): Client {
+  return {
+    ...newBaseFields(account, by, now),
+    _line: channel._line,
+    _channel: channel.__id,
+    _username: account,
+    _applicationItem: null,
+    _extraData: extraData,
+    _blockedStatus: 'none',
+  };
+}
+
+function requireActive(channel: Channel): void {
+  if (channel._state !== 'active') {
+    throw conflict(`the channel is ${channel._state}: reconnect it before it can carry messages`);
+  }
+}
+
+const backoff = (attempt: number) => sleep(5 + Math.floor(Math.random() * 20 * (attempt + 1)));
+
+/**
+ * Where this instance last put a (channel, account)'s message: its client and session. A hint,
+ * never trusted: the next message reads the channel, the client, its open and spam guards and
+ * that session in one BatchGetItem and uses the session only if a guard still points at it —
+ * then the message costs 2 round trips (that read, then the transaction) instead of 4.
+ */
+const recentTargets = new Map<string, { clientId: string; sessionId: string }>();
+const RECENT_TARGETS_MAX = 10_000;
+const targetKey = (channelId: string, account: string) => `${channelId}\u0000${account}`;
+function rememberTarget(channelId: string, account: string, clientId: string, sessionId: string): void {
+  const key = targetKey(channelId, account);
+  recentTargets.delete(key);
+  recentTargets.set(key, { clientId, sessionId });
+  if (recentTargets.size > RECENT_TARGETS_MAX) recentTargets.delete(recentTargets.keys().next().value!);
+}
+/** Forget every remembered target (tests: a cold instance). */
+export const forgetInboundTargets = () => recentTargets.clear();
+
+/** What the first read of an inbound message found. */
+interface Prefetched {
+  client: Client;
+  openSessionId: string | undefined;
+  spamSessionId: string | undefined;
+  /** The session the hint named, if a guard still points at it. */
+  session: Session | undefined;
+}
+
+/**
+ * A client's message arrives on a channel: finds or creates the client, appends to its open
+ * session or opens a new one (`Waiting`, or `MarkedAsSpam` for a blocked client).
+ */
+export async function receiveInbound(
+  caller: Caller,
+  channelId: string,
+  input: InboundInput,
+  extra: (result: InboundResult) => TransactItem[],
+): Promise<InboundResult> {
+  // Round trips into an open session: with a hint, one BatchGetItem (channel, client, guards,
+  // session) and the transaction; without, channel + account guard (one batch), client + open
+  // guard (one batch), the open session, then the transaction.
+  const hint = recentTargets.get(targetKey(channelId, input.account));
+  const hinted = hint ? await getInboundTarget(channelId, hint.clientId, hint.sessionId) : undefined;
+  const first = hinted?.client ? { ...hinted, client: hinted.client } : undefined;
+  const { channel, clientId } = first ?? (await getChannelAndAccount(channelId, input.account));
+  let prefetched: Prefetched | undefined = first;
+  // The line only matters for a refusal (403 to its staff, 404 to others): read it then.
+  requireInboundPoster(caller, channel, mayPostInbound(caller, channel) ? undefined : await getLineCached(channel._line));
+  requireActive(channel);
+
+  for (let attempt = 0; ; attempt++) {
+    try {
+      // A retry looks the account up again: the race it lost may have created the client.
+      const known = attempt === 0 ? (prefetched ? prefetched.client.__id : clientId) : await clientIdByAccount(channel.__id, input.account);
+      const result = await receiveOnce(caller, channel, known, input, extra, prefetched);
+      rememberTarget(channel.__id, input.account, result.client.__id, result.session.__id);
+      return result;
+    } catch (error) {
+      prefetched = undefined;
+      const retriable = error instanceof ChatlinesError && error.kind === 'conflict' && attempt < MAX_ATTEMPTS;
+      if (!retriable) throw error;
+      await backoff(attempt);
+    }
+  }
+}
+
+async function receiveOnce(
+  caller: Caller,
+  channel: Channel,
+  clientId: string | undefined,
+  input: InboundInput,
+  extra: (result: InboundResult) => TransactItem[],
+  prefetched?: Prefetched,
+): Promise<InboundResult> {
+  const now = nowIso();
+  // The line (its timer policies) comes from the instance cache, read in parallel when cold.
+  const [known, line] = await Promise.all([
+    prefetched ?? (clientId ? getClientAndOpenSession(clientId, channel.__id) : undefined),
+    getLineCached(channel._line),
+  ]);
+  const client = known?.client;
+  let staleSpamSession: string | undefined;
+  const read = (id: string) => (prefetched?.session?.__id === id ? Promise.resolve(prefetched.session) : findSession(id));
+
+  if (client) {
+    let target: Session | undefined;
+    const openId = known.openSessionId;
+    if (openId) target = await read(openId);
+    if (!target && client._blockedStatus === 'blocked') {
+      // A blocked client's further messages go to its spam session instead of opening more:
+      // the one its spam guard points at (parallel first messages race on that guard).
+      const spam = known.spamSessionId ? await read(known.spamSessionId) : undefined;
+      if (spam && spam._state === 'MarkedAsSpam') target = spam;
+      else staleSpamSession = known.spamSessionId;
+      if (!target && !known.spamSessionId) {
+        // A session marked as spam by hand (no guard) takes them too.
+        const latest = await latestSessionOfClient(client.__id);
+        if (latest && latest._state === 'MarkedAsSpam' && latest._channel === channel.__id) target = latest;
+      }
+    }
+    if (target) {
+      const message = newMessage({
+        session: target.__id,
+        type: 'text',
+        author: 'client',
+        body: input.body,
+        client: client.__id,
+        externalId: input.externalId ?? null,
+        now,
+      });
+      const result: InboundResult = { created: false, client, session: { ...target, _lastActivityAt: now }, message };
+      const states = target._state === 'MarkedAsSpam' ? ['MarkedAsSpam'] : OPEN_SESSION_STATES;
+      // Timers (lib/timers): a client message starts next-response and restarts inactivity.
+      const timers = timerWrites(line, target, result.session, { kind: 'clientMessage', at: now });
+      await appendMessages(target, [message], states, [...extra(result), ...timers.items], undefined, timers.attributes);
+      return result;
+    }
+  }
+
+  const theClient = client ?? newClient(channel, input.account, caller.sub, now, input.extraData);
+  const blocked = theClient._blockedStatus === 'blocked';
+  const session = openSession({
+    line: channel._line,
+    channel: channel.__id,
+    client: theClient.__id,
+    state: blocked ? 'MarkedAsSpam' : 'Waiting',
+    by: caller.sub,
+    now,
+  });
+  const created = withSlaTargets(historyMessage(null, session, 'create', caller.sub), line);
+  const message = newMessage({
+    session: session.__id,
+    type: 'text',
+    author: 'client',
+    body: input.body,
+    client: theClient.__id,
+    externalId: input.externalId ?? null,
+    now,
+  });
+  const result: InboundResult = { created: true, client: theClient, session, message };
+  const timers = timerWrites(line, null, session, { kind: 'create', at: now, clientMessage: true });
+  await insertSession({
+    session,
+    ...(client ? {} : { newClient: theClient }),
+    guard: blocked ? 'spam' : 'exclusive',
+    staleSpamSession,
+    messages: [created, message],
+    extra: [...extra(result), ...timers.items],
+    attributes: timers.attributes.set,
+  });
+  return result;
+}
+
+/**
+ * `sessions.create(channel, account)`: an operator opens a session with a client, assigned to
+ * that operator. Refused on channels that do not allow it, and while the client has an open
+ * session on the channel (except on channels that allow several, like e-mail).
+ */
+export async function createSessionByOperator(
+  caller: Caller,
+  input: { channel: string; account: string },
+  extra: (session: Session) => TransactItem[],
+): Promise<Session> {
+  // Channel, account guard and the caller's operator record in one BatchGetItem.
+  const { channel, clientId: firstLookup, operator } = await getChannelAndAccount(input.channel, input.account, caller.sub);
+  const line: Line = visibleLine(caller, await getLineCached(channel._line));
+  requireOnlineOperator(caller, line, operator);
+  if (CHANNEL_TYPES_WITHOUT_OPERATOR_CREATE.includes(channel._type)) {
+    throw conflict(`sessions cannot be started by an operator on ${channel._type} channels`);
+  }
+  requireActive(channel);
+  const many = CHANNEL_TYPES_WITH_MANY_OPEN_SESSIONS.includes(channel._type);
+
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const now = nowIso();
+    const clientId = attempt === 0 ? firstLookup : await clientIdByAccount(channel.__id, input.account);
+    if (clientId && !many) {
+      const openId = await openSessionId(channel.__id, clientId);
+      if (openId) throw conflict(`the client already has an open session on this channel: ${openId}`);
+    }
+    const client = clientId ? undefined : newClient(channel, input.account, caller.sub, now);
+    const session = openSession({
+      line: line.__id,
+      channel: channel.__id,
+      client: clientId ?? client!.__id,
+      state: 'AssignedToOperator',
+      userId: caller.sub,
+      by: caller.sub,
+      now,
+    });
+    const timers = timerWrites(line, null, session, { kind: 'create', at: now, clientMessage: false });
+    try {
+      // Routing (issue 14): the new session counts against the operator, within its capacity.
+      const capacity = capacityChange(null, session, line, new Map([[caller.sub, operator]]), now);
+      await insertSession({
+        session,
+        ...(client ? { newClient: client } : {}),
+        guard: many ? 'latest' : 'exclusive',
+        messages: [withSlaTargets(historyMessage(null, session, 'create', caller.sub), line)],
+        extra: [...capacity.map((c) => c.item), ...extra(session), ...timers.items],
+        attributes: timers.attributes.set,
+      });
+      return session;
+    } catch (error) {
+      // The client was created by someone else a moment ago: look again, with it.
+      if (error instanceof OpenSessionRace && error.clientTaken && !error.guardTaken) continue;
+      throw error;
+    }
+  }
+  throw conflict('the client was created concurrently; retry');
+}

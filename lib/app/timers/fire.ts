@@ -1,0 +1,189 @@
+/**
+ * Firing one due timer: read its session, check that the clock is still the one the due item
+ * was written for, and write the effect — the history entry, the session change (auto-close,
+ * return to queue), the clocks the change stops and starts, and the deletion of the due item —
+ * in ONE transaction conditional on that clock (and, for a session change, on the version read).
+ */
+
+import { getItem, type Item, putNew, type TransactItem, tableName, transact } from '../../adapters/dynamodb/db.ts';
+import { messageItem, readSession } from '../../adapters/dynamodb/items.ts';
+import { changeIndexUpdate, dueItemKey, sessionKey } from '../../adapters/dynamodb/keys.ts';
+import { channelTypeCached, findOperator, getLineCached, openSessionId, releaseOpenGuard, updateSessionAtVersion } from '../../adapters/dynamodb/repository.ts';
+import { CHANNEL_TYPES_WITH_MANY_OPEN_SESSIONS } from '../../contract/enums.ts';
+import type { Line, Message, Operator, Session } from '../../contract/schemas.ts';
+import { OUTBOX_ENTRIES, OUTBOX_SEQUENCE, outboxFor } from '../../domain/events/outbox.ts';
+import { newMessageId } from '../../domain/ids.ts';
+import { changed, historyMessage } from '../../domain/sessions/session.ts';
+import { clockAttribute, SLA_POLICIES, type TimerPolicy, timerStateOf } from '../../domain/timers/state.ts';
+import { capacityChange, holderOf } from '../routing/capacity.ts';
+import { timerWrites } from './writes.ts';
+
+/** Who the history and the events name for what a timer did. */
+export const SYSTEM = 'system';
+
+export type FireOutcome = { kind: 'fired'; at: string } | { kind: 'stale' } | { kind: 'retry' };
+
+const isSla = (p: TimerPolicy) => (SLA_POLICIES as readonly string[]).includes(p);
+
+/** The history entry of an SLA breach: staff-only, `payload.command: slaBreached`, `payload.policy`. */
+export function breachMessage(session: Session, policy: TimerPolicy, seconds: number | undefined, at: string): Message {
+  return {
+    __id: newMessageId(Date.parse(at)),
+    __createdAt: at,
+    session: session.__id,
+    type: 'payload',
+    author: 'system',
+    body: `slaBreached by ${SYSTEM}: ${policy}${seconds !== undefined ? ` (${seconds} s)` : ''}`,
+    client: null,
+    operator: SYSTEM,
+    externalId: null,
+    files: [],
+    isRead: true,
+    payload: { kind: 'SessionChanged', command: 'slaBreached', by: SYSTEM, at, changes: [], policy },
+    _deliveryStatus: null,
+  };
+}
+
+const deleteDue = (sortKey: string): TransactItem => ({ Delete: { TableName: tableName(), Key: dueItemKey(sortKey) } });
+
+/** The clock condition: the session's clock attribute still names this due item. */
+const clockCondition = (policy: TimerPolicy, sortKey: string) => ({
+  expression: '#clk = :clk',
+  names: { '#clk': clockAttribute(policy) },
+  values: { ':clk': sortKey },
+});
+
+/** Fires one due item (as read from its bucket). */
+export async function fireTimer(due: Item, sessionItem?: Item | null, stamp: () => string = () => new Date().toISOString()): Promise<FireOutcome> {
+  const sortKey = String(due.sk);
+  const policy = due.policy as TimerPolicy;
+  // The session as the sweep read it (one BatchGetItem per 100 due), or read now.
+  const raw = sessionItem === undefined ? await getItem(sessionKey(String(due.session))) : sessionItem;
+  const session = raw ? readSession(raw) : undefined;
+  if (!session || timerStateOf(session).clocks[policy] !== sortKey) {
+    // The session moved on (the clock was restarted or stopped): the item is spent.
+    await transact([deleteDue(sortKey)], 'the due item changed');
+    return { kind: 'stale' };
+  }
+  const line = await getLineCached(session._line);
+  const at = stamp();
+  try {
+    if (isSla(policy)) await breach(line, session, policy, sortKey, at);
+    else if (policy === 'autoClose' && (session._state === 'AssignedToBot' || session._state === 'AssignedToOperator'))
+      await autoClose(line, session, sortKey, at);
+    else if (policy === 'returnToQueue' && session._state === 'AssignedToOperator') await returnToQueue(line, session, sortKey, at);
+    else {
+      await spend(line, session, policy, sortKey, at);
+      return { kind: 'stale' };
+    }
+  } catch (error) {
+    // A concurrent change won: the next sweep reads the item again and decides on the new state.
+    if ((error as { kind?: string }).kind === 'conflict') return { kind: 'retry' };
+    throw error;
+  }
+  return { kind: 'fired', at };
+}
+
+/** An SLA breach: a history entry and `session.sla_breached`; the session itself does not change. */
+async function breach(line: Line, session: Session, policy: TimerPolicy, sortKey: string, at: string): Promise<void> {
+  const seconds = line._sla?.[policy as 'firstResponse'];
+  const message = breachMessage(session, policy, seconds, at);
+  const timers = timerWrites(line, session, session, { kind: 'fired', policy, at });
+  const outbox = outboxFor([message]);
+  const change = changeIndexUpdate(session.__id, at);
+  const names: Record<string, string> = { '#out': OUTBOX_ENTRIES, '#seq': OUTBOX_SEQUENCE, '#clk': clockAttribute(policy), ...change.names };
+  const values: Record<string, unknown> = { ':out': outbox, ':n': outbox.length, ':clk': sortKey, ...change.values };
+  const sets = ['#out = :out', change.set];
+  Object.entries(timers.attributes.set).forEach(([attribute, value], i) => {
+    names[`#s${i}`] = attribute;
+    values[`:s${i}`] = value;
+    sets.push(`#s${i} = :s${i}`);
+  });
+  const removes = timers.attributes.remove.map((attribute, i) => {
+    names[`#r${i}`] = attribute;
+    return `#r${i}`;
+  });
+  await transact(
+    [
+      {
+        Update: {
+          TableName: tableName(),
+          Key: sessionKey(session.__id),
+          // The change index follows the breach, so the next metrics run counts it (sla_met_share).
+          UpdateExpression: `SET ${sets.join(', ')} ADD #seq :n${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+          ConditionExpression: '#clk = :clk',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        },
+      },
+      putNew(messageItem(message)),
+      ...timers.items,
+    ],
+    'the clock was restarted or stopped',
+  );
+}
+
+/** Writes a session change made by a timer, with its history entry and the clocks it stops and starts. */
+async function commitTimerChange(
+  line: Line,
+  before: Session,
+  after: Session,
+  history: Message,
+  policy: TimerPolicy,
+  sortKey: string,
+  at: string,
+  guard: TransactItem[],
+): Promise<void> {
+  const timers = timerWrites(line, before, after, { kind: 'fired', policy, at });
+  // Routing (issue 14): the operator who loses the session frees its slot in this same transaction.
+  const holder = holderOf(before);
+  const records = new Map<string, Operator | undefined>(holder ? [[holder, await findOperator(holder)]] : []);
+  const capacity = capacityChange(before, after, line, records, at);
+  await transact(
+    [
+      updateSessionAtVersion(before, after, outboxFor([history]), { ...timers.attributes, condition: clockCondition(policy, sortKey) }),
+      putNew(messageItem(history)),
+      ...guard,
+      ...capacity.map((c) => c.item),
+      ...timers.items,
+    ],
+    'the session changed since the timer was read',
+  );
+}
+
+/** Auto-close: the ordinary close (state, `_closedAt`, the open-session guard), `data.by: "system"`. */
+async function autoClose(line: Line, session: Session, sortKey: string, at: string): Promise<void> {
+  const after = changed(session, { _state: 'Closed', _closedAt: at, _lastActivityAt: at }, SYSTEM, at);
+  const channelType = await channelTypeCached(session._channel);
+  const many = CHANNEL_TYPES_WITH_MANY_OPEN_SESSIONS.includes(channelType);
+  // As a close by hand: on channels with several open sessions the guard points at the newest only.
+  const guard = !many || (await openSessionId(session._channel, session._clients[0]!)) === session.__id ? [releaseOpenGuard(session)] : [];
+  await commitTimerChange(line, session, after, historyMessage(session, after, 'autoClose', SYSTEM), 'autoClose', sortKey, at, guard);
+}
+
+/** Return to queue: the operator loses the session; it waits in its group's queue (routing takes it from there). */
+async function returnToQueue(line: Line, session: Session, sortKey: string, at: string): Promise<void> {
+  const after = changed(session, { _state: 'Waiting', _userId: null, _botId: null, _lastActivityAt: at }, SYSTEM, at);
+  await commitTimerChange(line, session, after, historyMessage(session, after, 'returnToQueue', SYSTEM), 'returnToQueue', sortKey, at, []);
+}
+
+/** A clock whose effect no longer applies (e.g. a state it cannot act on): spent without effect. */
+async function spend(line: Line, session: Session, policy: TimerPolicy, sortKey: string, at: string): Promise<void> {
+  const timers = timerWrites(line, session, session, { kind: 'fired', policy, at });
+  await transact(
+    [
+      {
+        Update: {
+          TableName: tableName(),
+          Key: sessionKey(session.__id),
+          UpdateExpression: 'REMOVE #clk',
+          ConditionExpression: '#clk = :clk',
+          ExpressionAttributeNames: { '#clk': clockAttribute(policy) },
+          ExpressionAttributeValues: { ':clk': sortKey },
+        },
+      },
+      ...timers.items.filter((i) => i.Delete?.Key?.sk === sortKey),
+    ],
+    'the clock was restarted or stopped',
+  );
+}

@@ -1,0 +1,99 @@
+/**
+ * The visitor use cases behind `/v1/visitors…`: start (a token for a livechat channel), write
+ * (an inbound message as that channel's client), read (the client-visible messages of the
+ * visitor's newest session) and the queue position. The token is verified by the caller of
+ * these functions (functions/*-visitor*.ts); everything here trusts its claims.
+ */
+
+import { clientIdByAccount, findChannel, latestSessionOfClient, listMessages } from '../../adapters/dynamodb/repository.ts';
+import { conflict, notFound } from '../../contract/errors.ts';
+import type { Session } from '../../contract/schemas.ts';
+import type { Caller } from '../../domain/auth/caller.ts';
+import {
+  clientVisible,
+  expectedWaitSeconds,
+  isLivechat,
+  newVisitorAccount,
+  queuePosition,
+  type VisitorMessage,
+  visitorCaller,
+} from '../../domain/visitors/rules.ts';
+import { signVisitorToken, VISITOR_TOKEN_TTL_SECONDS, type VisitorClaims } from '../../domain/visitors/token.ts';
+import { readMetrics } from '../metrics/read.ts';
+import { waitingSessions } from '../routing/store.ts';
+import { receiveInbound } from '../sessions/open.ts';
+
+/** How many messages a visitor's page reads at most (the widget shows a conversation, not an archive). */
+export const VISITOR_MESSAGES_LIMIT = 500;
+
+/** A visitor never learns that its session was marked as spam: to it the conversation ended. */
+const visibleState = (s: Session) => (s._state === 'MarkedAsSpam' ? 'Closed' : s._state);
+const sessionView = (s: Session | undefined) => (s ? { id: s.__id, state: visibleState(s) } : null);
+
+export async function startVisitor(secret: string, channelId: string, now = Date.now()) {
+  const channel = await findChannel(channelId);
+  // Any other channel type answers like a missing channel: the route does not reveal what exists.
+  if (!channel || !isLivechat(channel)) throw notFound('livechat channel', channelId);
+  if (channel._state !== 'active') throw conflict('this chat is not available right now (the channel is disconnected)');
+  const exp = Math.floor(now / 1000) + VISITOR_TOKEN_TTL_SECONDS;
+  const account = newVisitorAccount();
+  return {
+    token: signVisitorToken(secret, { channel: channel.__id, account, exp }),
+    channel: channel.__id,
+    account,
+    expiresAt: new Date(exp * 1000).toISOString(),
+  };
+}
+
+export async function postVisitorMessage(claims: VisitorClaims, body: string) {
+  const result = await receiveInbound(visitorCaller(claims.channel, claims.account), claims.channel, { account: claims.account, body }, () => []);
+  return { created: result.created, session: sessionView(result.session), message: clientVisible([result.message])[0]! };
+}
+
+/** The visitor's newest session on its channel, if it has written yet. */
+async function currentSession(claims: VisitorClaims): Promise<Session | undefined> {
+  const clientId = await clientIdByAccount(claims.channel, claims.account);
+  if (!clientId) return undefined;
+  const session = await latestSessionOfClient(clientId);
+  return session && session._channel === claims.channel ? session : undefined;
+}
+
+export async function visitorMessages(claims: VisitorClaims): Promise<{ session: ReturnType<typeof sessionView>; messages: VisitorMessage[] }> {
+  const session = await currentSession(claims);
+  if (!session) return { session: null, messages: [] };
+  return { session: sessionView(session), messages: clientVisible(await listMessages(session.__id, 0, VISITOR_MESSAGES_LIMIT)) };
+}
+
+/** The metrics reader's own rules decide what a caller sees; the queue estimate reads the line's series as the system. */
+const SYSTEM: Caller = { sub: 'system:visitor-queue', roles: ['admin'], groups: [], channels: [] };
+
+async function meanQueueWaitMs(lineId: string, now: Date): Promise<number | undefined> {
+  const from = new Date(now.getTime() - 6 * 86_400_000).toISOString().slice(0, 10);
+  const report = await readMetrics(SYSTEM, { line: lineId, type: 'queueWait', granularity: 'day', from } as Parameters<typeof readMetrics>[1], now);
+  let sum = 0;
+  let count = 0;
+  for (const point of report.metrics[0]?.series ?? []) {
+    sum += point.sum;
+    count += point.count;
+  }
+  return count > 0 ? sum / count : undefined;
+}
+
+export const QUEUE_BASIS =
+  "position: the session's place among its line's Waiting sessions of the same queue (priority, then age); " +
+  "expected wait: the line's mean queue wait over the last 7 days (metrics) less the time already waited";
+
+export async function visitorQueue(claims: VisitorClaims, now = new Date()) {
+  const session = await currentSession(claims);
+  const none = { state: session ? visibleState(session) : null, position: null, ahead: null, expectedWaitSeconds: null, basis: QUEUE_BASIS };
+  if (session?._state !== 'Waiting') return none;
+  const [waiting, mean] = await Promise.all([waitingSessions(session._line), meanQueueWaitMs(session._line, now)]);
+  const place = queuePosition(session, waiting.some((s) => s.__id === session.__id) ? waiting : [...waiting, session]);
+  return {
+    state: session._state,
+    position: place?.position ?? null,
+    ahead: place?.ahead ?? null,
+    expectedWaitSeconds: expectedWaitSeconds(mean, session.__createdAt, now.getTime()) ?? null,
+    basis: QUEUE_BASIS,
+  };
+}

@@ -1,0 +1,281 @@
+/**
+ * The delivery machine shared by webhooks and messenger endpoints: one delivery item per
+ * (target, event), created conditionally (so an event seen twice is delivered once), attempted
+ * under a short lease (so two workers never send the same attempt), retried on the schedule
+ * (schedule.ts) through a sparse due index, and kept with its outcome for `GET …/deliveries`.
+ * Receivers de-duplicate by `webhook-id` (the event id), as Standard Webhooks expects: at least
+ * once is the promise.
+ */
+
+import { TtlCache } from '../../adapters/cache.ts';
+import { getItems, type Item, putItem, queryPage, updateItem } from '../../adapters/dynamodb/db.ts';
+import {
+  channelDeliveryKey,
+  DELIVERY_SHARDS,
+  type DeliveryTarget,
+  deliveryDueKeys,
+  deliveryDuePartition,
+  deliveryKey,
+  deliveryListKeys,
+  INDEX,
+  webhookKey,
+} from '../../adapters/dynamodb/keys.ts';
+import { keyAttributesOf } from '../../adapters/dynamodb/table.ts';
+import { checkTargetUrl } from '../../adapters/http/urls.ts';
+import type { ChatlinesEvent } from '../../contract/events.ts';
+import type { Delivery } from '../../contract/webhooks.ts';
+import { ATTEMPT_TIMEOUT_MS, nextAttemptAfter } from '../../domain/webhooks/schedule.ts';
+import { signedHeaders } from '../../domain/webhooks/signing.ts';
+
+/** The due index's key attributes, by name in update expressions. */
+const DUE = keyAttributesOf(INDEX.dueDeliveries);
+const DUE_NAMES = { '#dpk': DUE.pk, '#dsk': DUE.sk };
+
+/** How long an attempt owns its delivery (longer than the receiver's timeout). */
+const LEASE_MS = ATTEMPT_TIMEOUT_MS + 20_000;
+
+export interface DeliveryItem extends Item {
+  pk: string;
+  sk: string;
+  target: DeliveryTarget;
+  eventId: string;
+  eventType: string;
+  body: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  lastResponseCode: number | null;
+  lastError: string | null;
+  nextAttemptAt: string | null;
+  createdAt: string;
+  deliveredAt: string | null;
+  /** A retry asked for by hand: one attempt, then back to failed if it fails. */
+  manual?: boolean;
+}
+
+/** The public view of a delivery item. */
+export const deliveryView = (item: Item): Delivery => {
+  const d = item as DeliveryItem;
+  return {
+    id: d.eventId,
+    eventId: d.eventId,
+    eventType: d.eventType,
+    status: d.status,
+    attempts: d.attempts,
+    lastResponseCode: d.lastResponseCode ?? null,
+    lastError: d.lastError ?? null,
+    nextAttemptAt: d.status === 'pending' ? (d.nextAttemptAt ?? null) : null,
+    createdAt: d.createdAt,
+    deliveredAt: d.deliveredAt ?? null,
+  };
+};
+
+/**
+ * The first attempt at a new delivery, made before its record is written: a delivery that
+ * succeeds at once costs one small write (no body, no due index); one that fails is written
+ * `pending` with its body and due time, for the sweeper. The record is conditional on none
+ * existing. A crash between the send and the record repeats the send when the batch runs again
+ * — at least once, as promised; receivers drop repeats by `webhook-id`.
+ */
+export async function deliverFirst(
+  target: DeliveryTarget,
+  event: ChatlinesEvent,
+  endpoint: { url: string; secret: string } | undefined,
+): Promise<'delivered' | 'retry' | 'failed'> {
+  const key = deliveryKey(target, event.id);
+  const body = JSON.stringify(event);
+  const outcome = endpoint
+    ? await send(endpoint.url, endpoint.secret, event.id, body)
+    : { ok: false, code: null, error: target.kind === 'webhook' ? 'the subscription was deleted' : 'the channel has no delivery endpoint' };
+  const now = Date.now();
+  const nowIso = new Date(now).toISOString();
+  const base = {
+    ...key,
+    ...deliveryListKeys(target, nowIso, event.id),
+    entity: 'delivery',
+    target,
+    eventId: event.id,
+    eventType: event.type,
+    attempts: 1,
+    lastResponseCode: outcome.code,
+    lastError: outcome.error,
+    createdAt: nowIso,
+  };
+  const next = outcome.ok || !endpoint ? undefined : nextAttemptAfter(1, now);
+  const item: Record<string, unknown> = outcome.ok
+    ? { ...base, status: 'delivered', nextAttemptAt: null, deliveredAt: nowIso }
+    : next
+      ? { ...base, ...deliveryDueKeys(key.pk, next), body, status: 'pending', nextAttemptAt: next, deliveredAt: null }
+      : { ...base, body, status: 'failed', nextAttemptAt: null, deliveredAt: null };
+  await putItem(item, { ConditionExpression: 'attribute_not_exists(pk)' });
+  return outcome.ok ? 'delivered' : next ? 'retry' : 'failed';
+}
+
+/** Where a target receives, and the secret its deliveries are signed with. */
+export interface Endpoint {
+  url: string;
+  secret: string;
+}
+
+/**
+ * How long an instance trusts a target's endpoint (url and secret) it has read. Every reply
+ * delivered to a messenger, and every event to a webhook, needs its target's endpoint: read
+ * each time, a busy channel's or webhook's item is read once per event. What may be stale: a
+ * URL changed, an endpoint removed or a subscription deleted through another instance still
+ * gets deliveries from this one for up to 10 s (a changed secret: deliveries signed with the
+ * old one for as long).
+ */
+export const ENDPOINT_CACHE_MS = 10_000;
+const endpointCache = new TtlCache<Endpoint | undefined>(ENDPOINT_CACHE_MS);
+const targetId = (t: DeliveryTarget) => `${t.kind}:${t.id}`;
+const endpointKey = (t: DeliveryTarget) => (t.kind === 'webhook' ? webhookKey(t.id) : channelDeliveryKey(t.id));
+/** Drops a target's endpoint from this instance's cache (after this instance changed it). */
+export const forgetEndpoint = (target: DeliveryTarget) => endpointCache.delete(targetId(target));
+
+/**
+ * Where each target receives, and the secret it is signed with (undefined: the target is gone or
+ * has no endpoint): from this instance's cache, the rest in one BatchGetItem.
+ */
+export async function endpointsOf(targets: readonly DeliveryTarget[]): Promise<(Endpoint | undefined)[]> {
+  const known = new Map<string, Endpoint | undefined>();
+  const missing: DeliveryTarget[] = [];
+  const asked = new Set<string>();
+  for (const t of targets) {
+    const id = targetId(t);
+    if (known.has(id) || asked.has(id)) continue;
+    const hit = endpointCache.get(id);
+    if (hit) known.set(id, hit.value);
+    else {
+      missing.push(t);
+      asked.add(id);
+    }
+  }
+  const items = await getItems(missing.map(endpointKey));
+  missing.forEach((t, i) => {
+    const item = items[i];
+    const endpoint = item && typeof item.url === 'string' && typeof item.secret === 'string' ? { url: item.url, secret: item.secret } : undefined;
+    endpointCache.set(targetId(t), endpoint);
+    known.set(targetId(t), endpoint);
+  });
+  return targets.map((t) => known.get(targetId(t)));
+}
+
+/** Where a target receives, and the secret it is signed with; undefined when the target is gone. */
+export async function endpointOf(target: DeliveryTarget): Promise<Endpoint | undefined> {
+  return (await endpointsOf([target]))[0];
+}
+
+/** Takes the delivery for one attempt; undefined when it is not due or another worker has it. */
+async function claim(pk: string, sk: string, now: number): Promise<DeliveryItem | undefined> {
+  const item = await updateItem({
+    Key: { pk, sk },
+    UpdateExpression: 'SET leaseUntil = :lease ADD attempts :one',
+    ConditionExpression: '#st = :pending AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)',
+    ExpressionAttributeNames: { '#st': 'status' },
+    ExpressionAttributeValues: { ':lease': now + LEASE_MS, ':one': 1, ':pending': 'pending', ':now': now },
+  });
+  return item as DeliveryItem | undefined;
+}
+
+async function send(url: string, secret: string, id: string, body: string): Promise<{ ok: boolean; code: number | null; error: string | null }> {
+  try {
+    await checkTargetUrl(url);
+  } catch (error) {
+    return { ok: false, code: null, error: (error as Error).message };
+  }
+  try {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: signedHeaders(secret, id, body),
+      body,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS),
+    });
+    await res.body?.cancel().catch(() => undefined);
+    const ok = res.status >= 200 && res.status < 300;
+    return { ok, code: res.status, error: ok ? null : `the receiver answered ${res.status}` };
+  } catch (error) {
+    const e = error as Error;
+    return { ok: false, code: null, error: e.name === 'TimeoutError' ? `no answer within ${ATTEMPT_TIMEOUT_MS / 1000} s` : `could not connect (${e.message})` };
+  }
+}
+
+/**
+ * One attempt at a delivery (if it is due and nobody else is at it): sends, then records the
+ * outcome — delivered, the next attempt on the schedule, or failed when the schedule is spent.
+ */
+export async function attemptDelivery(pk: string, sk = '#DELIVERY'): Promise<'delivered' | 'retry' | 'failed' | 'skipped'> {
+  const startedAt = Date.now();
+  const d = await claim(pk, sk, startedAt);
+  if (!d) return 'skipped';
+  const endpoint = await endpointOf(d.target);
+  const outcome = endpoint
+    ? await send(endpoint.url, endpoint.secret, d.eventId, d.body)
+    : { ok: false, code: null, error: d.target.kind === 'webhook' ? 'the subscription was deleted' : 'the channel has no delivery endpoint' };
+  const now = Date.now();
+  const nowIso = new Date(now).toISOString();
+  if (outcome.ok) {
+    await updateItem({
+      Key: { pk, sk },
+      UpdateExpression:
+        'SET #st = :delivered, lastResponseCode = :code, lastError = :null, deliveredAt = :now, nextAttemptAt = :null REMOVE leaseUntil, #dpk, #dsk, manual',
+      ExpressionAttributeNames: { '#st': 'status', ...DUE_NAMES },
+      ExpressionAttributeValues: { ':delivered': 'delivered', ':code': outcome.code, ':null': null, ':now': nowIso },
+    });
+    return 'delivered';
+  }
+  const next = endpoint && !d.manual ? nextAttemptAfter(d.attempts, now) : undefined;
+  if (next) {
+    const due = deliveryDueKeys(pk, next);
+    await updateItem({
+      Key: { pk, sk },
+      UpdateExpression: 'SET lastResponseCode = :code, lastError = :error, nextAttemptAt = :next, #dpk = :dpk, #dsk = :dsk REMOVE leaseUntil',
+      ExpressionAttributeNames: DUE_NAMES,
+      ExpressionAttributeValues: { ':code': outcome.code, ':error': outcome.error, ':next': next, ':dpk': due.gsi1pk, ':dsk': due.gsi1sk },
+    });
+    return 'retry';
+  }
+  await updateItem({
+    Key: { pk, sk },
+    UpdateExpression: 'SET #st = :failed, lastResponseCode = :code, lastError = :error, nextAttemptAt = :null REMOVE leaseUntil, #dpk, #dsk, manual',
+    ExpressionAttributeNames: { '#st': 'status', ...DUE_NAMES },
+    ExpressionAttributeValues: { ':failed': 'failed', ':code': outcome.code, ':error': outcome.error, ':null': null },
+  });
+  return 'failed';
+}
+
+/** Runs `work` over `items` with at most `limit` in flight. */
+export async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next++]!;
+      await work(item);
+    }
+  });
+  await Promise.all(runners);
+}
+
+/**
+ * Attempts every delivery that has come due (reads only the due index: its cost follows the
+ * number of due deliveries, not of deliveries kept). Run every minute in AWS, every second on
+ * the local host. Returns how many were attempted.
+ */
+export async function sweepDueDeliveries(now = Date.now(), limitPerShard = 200): Promise<number> {
+  const upTo = `${new Date(now).toISOString()}#\uffff`;
+  const due: { pk: string; sk: string }[] = [];
+  for (let shard = 0; shard < DELIVERY_SHARDS; shard++) {
+    const page = await queryPage({
+      IndexName: INDEX.dueDeliveries,
+      KeyConditionExpression: '#dpk = :pk AND #dsk <= :upTo',
+      ExpressionAttributeNames: DUE_NAMES,
+      ExpressionAttributeValues: { ':pk': deliveryDuePartition(shard), ':upTo': upTo },
+      Limit: limitPerShard,
+    });
+    for (const item of page.items) due.push({ pk: String(item.pk), sk: String(item.sk) });
+  }
+  await inParallel(due, 16, (d) => attemptDelivery(d.pk, d.sk));
+  return due.length;
+}
+
+/** Delivery items by key (for tests and the retry route). */
+export const getDeliveries = (keys: { pk: string; sk: string }[]) => getItems(keys);

@@ -1,0 +1,172 @@
+/**
+ * Webhook subscriptions: create (with its secret, shown once), list, delete, a subscription's
+ * deliveries, and the retry of a failed delivery. The deliveries themselves are made by the
+ * stream consumer (lib/app/events/consumer.ts) and the sweeper (deliveries.ts).
+ */
+import type * as z from 'zod';
+import { getItem, getItems, type Item, putNew, queryPage, type TransactItem, tableName, transact, updateItem } from '../../adapters/dynamodb/db.ts';
+import {
+  ALL_WEBHOOKS_PARTITION,
+  deliveryDueKeys,
+  deliveryKey,
+  INDEX,
+  targetDeliveriesPartitions,
+  webhookIndexKeys,
+  webhookKey,
+} from '../../adapters/dynamodb/keys.ts';
+import { findLine, getLineCached } from '../../adapters/dynamodb/repository.ts';
+import { keyAttributesOf } from '../../adapters/dynamodb/table.ts';
+import { checkTargetUrl } from '../../adapters/http/urls.ts';
+import { conflict, notFound } from '../../contract/errors.ts';
+import type { Line } from '../../contract/schemas.ts';
+import type { CreateWebhookBody, Delivery, Webhook } from '../../contract/webhooks.ts';
+import { type Caller, requireRole } from '../../domain/auth/caller.ts';
+import { canSeeWebhook, requireWebhookManager } from '../../domain/auth/policy.ts';
+import { newId, nowIso } from '../../domain/ids.ts';
+import { newSecret } from '../../domain/webhooks/signing.ts';
+import { deliveryView, forgetEndpoint } from './deliveries.ts';
+import { forgetSubscriptions } from './subscriptions.ts';
+
+const view = (item: Record<string, unknown>): Webhook => ({
+  __id: String(item.__id),
+  url: String(item.url),
+  events: (item.events ?? []) as string[],
+  line: (item.line ?? null) as string | null,
+  __createdAt: String(item.__createdAt),
+  __createdBy: String(item.__createdBy),
+});
+
+async function lineOrUndefined(id: string | null): Promise<Line | undefined> {
+  if (!id) return undefined;
+  try {
+    return await getLineCached(id);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `POST /v1/webhooks`. */
+export async function createWebhook(
+  caller: Caller,
+  input: z.output<typeof CreateWebhookBody>,
+  extra: (hook: Webhook & { secret: string }) => TransactItem[],
+): Promise<Webhook & { secret: string }> {
+  const line = input.line ? await findLine(input.line) : undefined;
+  if (input.line && !line) {
+    // Existence of other lines does not leak to non-admins.
+    throw notFound('line', input.line);
+  }
+  requireWebhookManager(caller, line);
+  await checkTargetUrl(input.url, 'url');
+  const now = nowIso();
+  const hook: Webhook = {
+    __id: newId(),
+    url: input.url,
+    events: [...new Set(input.events)],
+    line: input.line ?? null,
+    __createdAt: now,
+    __createdBy: caller.sub,
+  };
+  const secret = newSecret();
+  const created = { ...hook, secret };
+  await transact(
+    [putNew({ ...webhookKey(hook.__id), ...webhookIndexKeys(hook), entity: 'webhook', ...hook, secret }), ...extra(created)],
+    'the subscription could not be created',
+  );
+  forgetSubscriptions();
+  return created;
+}
+
+async function visibleWebhook(caller: Caller, id: string, read?: Item | null): Promise<Webhook> {
+  const item = read === undefined ? await getItem(webhookKey(id)) : read;
+  if (!item) throw notFound('webhook', id);
+  const hook = view(item);
+  if (!canSeeWebhook(caller, await lineOrUndefined(hook.line))) throw notFound('webhook', id);
+  return hook;
+}
+
+/** `GET /v1/webhooks`: the subscriptions the caller may see, newest first (no secrets). */
+export async function listWebhooks(caller: Caller): Promise<Webhook[]> {
+  requireRole(caller, 'admin', 'supervisor');
+  const out: Webhook[] = [];
+  let lastKey: Record<string, unknown> | undefined;
+  do {
+    const page = await queryPage({
+      IndexName: INDEX.allWebhooks,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': keyAttributesOf(INDEX.allWebhooks).pk },
+      ExpressionAttributeValues: { ':pk': ALL_WEBHOOKS_PARTITION },
+      ScanIndexForward: false,
+      ...(lastKey ? { ExclusiveStartKey: lastKey } : {}),
+    });
+    for (const item of page.items) {
+      const hook = view(item);
+      if (canSeeWebhook(caller, await lineOrUndefined(hook.line))) out.push(hook);
+    }
+    lastKey = page.lastKey;
+  } while (lastKey && out.length < 1_000);
+  return out;
+}
+
+/** `DELETE /v1/webhooks/{id}`: no more deliveries; pending ones fail ("the subscription was deleted"). */
+export async function deleteWebhook(caller: Caller, id: string, extra: (hook: Webhook) => TransactItem[]): Promise<Webhook> {
+  const hook = await visibleWebhook(caller, id);
+  requireWebhookManager(caller, await lineOrUndefined(hook.line));
+  await transact(
+    [{ Delete: { TableName: tableName(), Key: webhookKey(id), ConditionExpression: 'attribute_exists(pk)' } }, ...extra(hook)],
+    'the subscription was deleted concurrently',
+  );
+  forgetEndpoint({ kind: 'webhook', id });
+  forgetSubscriptions();
+  return hook;
+}
+
+/**
+ * `GET /v1/webhooks/{id}/deliveries`: newest first, merged from the shards of the target's
+ * deliveries by their keys; only the page's items are then read (one BatchGetItem).
+ */
+export async function listDeliveries(caller: Caller, id: string, from: number, size: number): Promise<Delivery[]> {
+  await visibleWebhook(caller, id);
+  const { pk: pkName, sk: sortKey } = keyAttributesOf(INDEX.targetDeliveries);
+  const pages = await Promise.all(
+    targetDeliveriesPartitions({ kind: 'webhook', id }).map((pk) =>
+      queryPage({
+        IndexName: INDEX.targetDeliveries,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': pkName },
+        ExpressionAttributeValues: { ':pk': pk },
+        ScanIndexForward: false,
+        Limit: from + size,
+        keysOnly: true,
+      }),
+    ),
+  );
+  const page = pages
+    .flatMap((p) => p.items)
+    .sort((a, b) => String(b[sortKey]).localeCompare(String(a[sortKey])))
+    .slice(from, from + size);
+  const items = await getItems(page.map((k) => ({ pk: String(k.pk), sk: String(k.sk) })));
+  return items.filter((i) => i !== undefined).map(deliveryView);
+}
+
+/** `POST /v1/webhooks/{id}/deliveries/{deliveryId}/retry`: a failed delivery is attempted once more, soon. */
+export async function retryDelivery(caller: Caller, id: string, deliveryId: string): Promise<Delivery> {
+  const key = deliveryKey({ kind: 'webhook', id }, deliveryId);
+  // The subscription and the delivery in one BatchGetItem, then the conditional update: 2 round trips.
+  const [hookItem, current] = await getItems([webhookKey(id), key]);
+  const hook = await visibleWebhook(caller, id, hookItem ?? null);
+  requireWebhookManager(caller, await lineOrUndefined(hook.line));
+  if (!current) throw notFound('delivery', deliveryId);
+  if (current.status !== 'failed') throw conflict(`the delivery is ${String(current.status)}: only a failed delivery can be retried`);
+  const now = nowIso();
+  const due = deliveryDueKeys(key.pk, now);
+  const updated = await updateItem({
+    Key: key,
+    UpdateExpression: 'SET #st = :pending, nextAttemptAt = :now, manual = :true, #dpk = :dpk, #dsk = :dsk',
+    ConditionExpression: '#st = :failed',
+    ExpressionAttributeNames: { '#st': 'status', '#dpk': keyAttributesOf(INDEX.dueDeliveries).pk, '#dsk': keyAttributesOf(INDEX.dueDeliveries).sk },
+    ExpressionAttributeValues: { ':pending': 'pending', ':now': now, ':true': true, ':dpk': due.gsi1pk, ':dsk': due.gsi1sk, ':failed': 'failed' },
+  });
+  if (!updated) throw conflict('the delivery was retried concurrently');
+  return deliveryView(updated);
+}

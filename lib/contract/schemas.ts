@@ -1,0 +1,382 @@
+/**
+ * Zod schemas: the single source of the request, response and item types of chatlines.
+ * The functions validate with them, the store validates what it reads with them, and the
+ * OpenAPI document is generated from them.
+ */
+// Namespace import: the named `z` export keeps every locale in the bundle (~450 KB).
+import * as z from 'zod';
+import {
+  LineChannelState,
+  LineChannelType,
+  LineClientBlockedStatus,
+  LineMessageType,
+  LineSessionPriority,
+  LineSessionState,
+  OperatorStatusType,
+} from './enums.ts';
+
+/** Longest free-text field we accept (names, accounts). */
+export const MAX_NAME_LENGTH = 256;
+/** Longest message body we accept. */
+export const MAX_BODY_LENGTH = 16_384;
+
+export const Id = z.uuid({ error: 'must be a UUID' });
+/** Ids of users, groups, bots: whatever the identity provider issues (`sub`, group names). */
+export const PrincipalId = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9._:@+-]+$/, { error: 'letters, digits and ._:@+- only' });
+export const Timestamp = z.iso.datetime({ offset: true });
+export const Name = z.string().trim().min(1).max(MAX_NAME_LENGTH);
+export const AppCode = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, { error: 'letters, digits, _ and - only' });
+
+export const SessionStateSchema = z.enum(LineSessionState);
+export const SessionPrioritySchema = z.enum(LineSessionPriority);
+export const ChannelStateSchema = z.enum(LineChannelState);
+export const ChannelTypeSchema = z.enum(LineChannelType);
+export const ClientBlockedStatusSchema = z.enum(LineClientBlockedStatus);
+export const MessageTypeSchema = z.enum(LineMessageType);
+export const OperatorStatusSchema = z.enum(OperatorStatusType);
+
+/** Base fields every object carries. */
+export const BaseFields = {
+  __id: Id,
+  __name: z.string(),
+  __createdAt: Timestamp,
+  __createdBy: z.string(),
+  __updatedAt: Timestamp,
+  __updatedBy: z.string(),
+  __deletedAt: Timestamp.nullable(),
+};
+
+/** A link to an app item (`{ code, id }`), as in `_apps` and `_applicationItem`. */
+export const AppItemRef = z.strictObject({ code: AppCode, id: z.string().min(1).max(128) });
+export type AppItemRef = z.infer<typeof AppItemRef>;
+
+/** Largest per-operator capacity a line or an override may set. */
+export const MAX_CAPACITY = 1000;
+export const Capacity = z.number().int().min(1).max(MAX_CAPACITY);
+export const RoutingModeSchema = z.enum(['manual', 'auto']);
+
+/**
+ * A line's routing (issue 14): `manual` (staff assign by hand) or `auto` (lib/routing picks);
+ * `capacity`: how many sessions an operator of the line may hold at once (null: no limit);
+ * `botFirst`: in `auto` mode new sessions go to the line's bot first.
+ */
+export const RoutingSchema = z.object({
+  mode: RoutingModeSchema,
+  capacity: Capacity.nullable(),
+  botFirst: z.boolean(),
+});
+export type Routing = z.infer<typeof RoutingSchema>;
+/** Lines created before routing existed (and lines created without `_routing`). */
+export const DEFAULT_ROUTING: Routing = { mode: 'manual', capacity: null, botFirst: false };
+// --- timers (issue 15): line policies, in seconds (≥ 1; at most 30 days). See lib/timers.
+const PolicySeconds = z
+  .number()
+  .int()
+  .min(1)
+  .max(30 * 86_400);
+/** `_sla`: response and resolution targets; a breach appends a history entry and `session.sla_breached`. */
+export const SlaPolicySchema = z.strictObject({
+  firstResponse: PolicySeconds.optional(),
+  nextResponse: PolicySeconds.optional(),
+  resolution: PolicySeconds.optional(),
+});
+/** `_autoClose`: close a session whose client has been silent this long (`botAfterInactive` while the bot holds it). */
+export const AutoClosePolicySchema = z.strictObject({
+  afterInactive: PolicySeconds.optional(),
+  botAfterInactive: PolicySeconds.optional(),
+});
+/** `_returnToQueue`: an operator who has not replied within `afterNoReply` loses the session to the queue. */
+export const ReturnToQueuePolicySchema = z.strictObject({
+  afterNoReply: PolicySeconds.optional(),
+});
+export type SlaPolicy = z.infer<typeof SlaPolicySchema>;
+export type AutoClosePolicy = z.infer<typeof AutoClosePolicySchema>;
+export type ReturnToQueuePolicy = z.infer<typeof ReturnToQueuePolicySchema>;
+
+export const LineSchema = z.object({
+  ...BaseFields,
+  _operatorGroups: z.array(PrincipalId),
+  _supervisorGroups: z.array(PrincipalId),
+  _botId: PrincipalId.nullable(),
+  _accountApp: AppCode.nullable(),
+  _sessionApps: z.array(AppCode),
+  _routing: RoutingSchema.default(DEFAULT_ROUTING),
+  /** Timer policies (null or absent: none; lines created before timers have none). See lib/timers. */
+  _sla: SlaPolicySchema.nullable().optional(),
+  _autoClose: AutoClosePolicySchema.nullable().optional(),
+  _returnToQueue: ReturnToQueuePolicySchema.nullable().optional(),
+});
+export type Line = z.infer<typeof LineSchema>;
+
+export const ChannelSchema = z.object({
+  ...BaseFields,
+  _line: Id,
+  _type: ChannelTypeSchema,
+  _state: ChannelStateSchema,
+  /** The integration endpoint that delivers replies to the messenger (signed like webhooks); null = none. */
+  _deliveryUrl: z.string().nullable().default(null),
+});
+export type Channel = z.infer<typeof ChannelSchema>;
+
+export const ClientSchema = z.object({
+  ...BaseFields,
+  _line: Id,
+  _channel: Id,
+  _username: z.string(),
+  _applicationItem: AppItemRef.nullable(),
+  _extraData: z.record(z.string(), z.string()),
+  _blockedStatus: ClientBlockedStatusSchema,
+});
+export type Client = z.infer<typeof ClientSchema>;
+
+/** What unmarking spam restores. */
+export const SpamRestoreSchema = z.object({
+  _state: SessionStateSchema,
+  _userId: PrincipalId.nullable(),
+  _userGroupId: PrincipalId.nullable(),
+  _botId: PrincipalId.nullable(),
+  _priority: SessionPrioritySchema.nullable(),
+});
+
+export const SessionSchema = z.object({
+  ...BaseFields,
+  _line: Id,
+  _channel: Id,
+  _clients: z.array(Id),
+  _state: SessionStateSchema,
+  _priority: SessionPrioritySchema.nullable(),
+  _userId: PrincipalId.nullable(),
+  _userGroupId: PrincipalId.nullable(),
+  _botId: PrincipalId.nullable(),
+  _apps: z.array(AppItemRef),
+  _acceptedAt: Timestamp.nullable(),
+  _closedAt: Timestamp.nullable(),
+  _lastActivityAt: Timestamp,
+  _externalChatId: z.string().nullable(),
+  _externalChatName: z.string().nullable(),
+  /** What `unmarkAsSpam` restores: set when marked as spam, cleared when unmarked. */
+  _beforeSpam: SpamRestoreSchema.nullable(),
+  /** Optimistic-concurrency version; every change increments it. */
+  _version: z.number().int(),
+});
+export type Session = z.infer<typeof SessionSchema>;
+
+/** One field change in a history entry. */
+export const SessionFieldChangeSchema = z.object({
+  field: z.string(),
+  old: z.unknown(),
+  new: z.unknown(),
+});
+export type SessionFieldChange = z.infer<typeof SessionFieldChangeSchema>;
+
+/** Structured content of a `payload` history message. */
+export const SessionPayloadSchema = z.object({
+  kind: z.enum(['SessionChanged', 'SessionReassigned', 'SessionCreated']),
+  command: z.string(),
+  by: z.string(),
+  at: Timestamp,
+  changes: z.array(SessionFieldChangeSchema),
+  from: z.object({ operator: z.string().nullable(), group: z.string().nullable(), bot: z.string().nullable() }).optional(),
+  to: z.object({ operator: z.string().nullable(), group: z.string().nullable(), bot: z.string().nullable() }).optional(),
+  silent: z.boolean().optional(),
+  /** `slaBreached`: the policy that was breached. */
+  policy: z.string().optional(),
+  /** `SessionCreated`: the line's SLA targets (seconds) when the session was created; metrics measure `sla_met_share_*` against them. */
+  sla: z.object({ firstResponse: z.number().optional(), nextResponse: z.number().optional(), resolution: z.number().optional() }).optional(),
+});
+export type SessionPayload = z.infer<typeof SessionPayloadSchema>;
+
+export const MessageSchema = z.object({
+  __id: z.string(),
+  __createdAt: Timestamp,
+  session: Id,
+  type: MessageTypeSchema,
+  /** Who wrote it: the client, an operator, the line's bot, or the system (history). */
+  author: z.enum(['client', 'operator', 'bot', 'system']),
+  body: z.string(),
+  client: Id.nullable(),
+  operator: z.string().nullable(),
+  externalId: z.string().nullable(),
+  files: z.array(z.string()),
+  isRead: z.boolean(),
+  payload: SessionPayloadSchema.nullable(),
+  /** A reply's fate in the messenger, as reported by the channel's integration; null until reported. */
+  _deliveryStatus: z.enum(['sent', 'delivered', 'read', 'failed']).nullable().default(null),
+});
+export type Message = z.infer<typeof MessageSchema>;
+
+export const OperatorSchema = z.object({
+  __id: PrincipalId,
+  status: OperatorStatusSchema,
+  groups: z.array(PrincipalId),
+  __updatedAt: Timestamp,
+  /** Capacity override (PUT /v1/operators/{id}); null: the line's `_routing.capacity` applies. */
+  capacity: Capacity.nullable().default(null),
+  /** Sessions the operator holds (AssignedToOperator): changed in the transaction of every change of holder. */
+  activeSessions: z.number().int().default(0),
+  /** Since when the operator has had nothing new: going online or its last change of load (ties in routing). */
+  idleSince: Timestamp.nullable().default(null),
+});
+export type Operator = z.infer<typeof OperatorSchema>;
+
+// ---------------------------------------------------------------- request bodies
+
+export const CreateLineBody = z.strictObject({
+  __name: Name,
+  _operatorGroups: z.array(PrincipalId).max(100).default([]),
+  _supervisorGroups: z.array(PrincipalId).max(100).default([]),
+  _botId: PrincipalId.nullable().optional(),
+  _accountApp: AppCode.nullable().optional(),
+  _sessionApps: z.array(AppCode).max(100).default([]),
+  _routing: z.strictObject({ mode: RoutingModeSchema.optional(), capacity: Capacity.nullable().optional(), botFirst: z.boolean().optional() }).optional(),
+  _sla: SlaPolicySchema.nullable().optional(),
+  _autoClose: AutoClosePolicySchema.nullable().optional(),
+  _returnToQueue: ReturnToQueuePolicySchema.nullable().optional(),
+});
+
+/**
+ * `PATCH /v1/lines/{id}` (admin): any of the line's settings. `_routing` fields given are
+ * changed, the others kept; a timer policy given replaces the line's, `null` removes it.
+ * Unknown fields are 400 naming them.
+ */
+export const UpdateLineBody = z.strictObject({
+  __name: Name.optional(),
+  _routing: z
+    .strictObject({
+      mode: RoutingModeSchema.optional(),
+      capacity: Capacity.nullable().optional(),
+      botFirst: z.boolean().optional(),
+    })
+    .optional(),
+  _sla: SlaPolicySchema.nullable().optional(),
+  _autoClose: AutoClosePolicySchema.nullable().optional(),
+  _returnToQueue: ReturnToQueuePolicySchema.nullable().optional(),
+});
+
+/** `PUT /v1/operators/{id}`: the operator's capacity override (null: the line's applies). */
+export const OperatorCapacityBody = z.strictObject({ capacity: Capacity.nullable() });
+export const OperatorParams = z.strictObject({ id: PrincipalId });
+
+/** `GET /v1/sessions/{id}/queue`: where a Waiting session stands. */
+export const QueuePositionSchema = z.object({
+  /** 1 = next. */
+  position: z.number().int().min(1),
+  ahead: z.number().int().min(0),
+  /** null when nothing allows an estimate (nobody online, no recent assignments). */
+  expectedWaitSeconds: z.number().int().min(0).nullable(),
+  basis: z.string(),
+});
+
+/** A messenger endpoint (`https`; loopback `http` on the local host): checked by lib/adapters/http/urls.ts. */
+export const DeliveryUrl = z.string().min(1).max(2048);
+
+export const CreateChannelBody = z.strictObject({
+  _line: Id,
+  _type: ChannelTypeSchema,
+  __name: Name,
+  _deliveryUrl: DeliveryUrl.nullable().optional(),
+});
+
+/** `PATCH /v1/channels/{id}` (admin): rename, set or clear the delivery endpoint. */
+export const UpdateChannelBody = z.strictObject({
+  __name: Name.optional(),
+  _deliveryUrl: DeliveryUrl.nullable().optional(),
+});
+
+/** A channel as answered by the call that set its endpoint: with the signing secret, shown once. */
+export const ChannelWithSecretSchema = ChannelSchema.extend({ _deliverySecret: z.string().optional() });
+
+export const DeliveryStatusReportSchema = z.enum(['sent', 'delivered', 'read', 'failed']);
+/** `POST /v1/channels/{id}/messages/{messageId}/status`: the integration reports what became of a reply. */
+export const MessageStatusBody = z.strictObject({
+  status: DeliveryStatusReportSchema,
+  error: z.string().min(1).max(1024).optional(),
+});
+export const ChannelMessageParams = z.strictObject({
+  id: Id,
+  messageId: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[0-9]{13}-[0-9]{4}-[0-9a-f]{8}$/, { error: 'not a message id' }),
+});
+
+export const InboundBody = z.strictObject({
+  account: Name,
+  body: z.string().min(1).max(MAX_BODY_LENGTH),
+  externalId: z.string().min(1).max(256).optional(),
+  extraData: z.record(z.string().max(64), z.string().max(1024)).optional(),
+});
+
+export const OperatorStatusBody = z.strictObject({ status: OperatorStatusSchema });
+
+export const CreateSessionBody = z.strictObject({ channel: Id, account: Name });
+
+export const IdParams = z.strictObject({ id: Id });
+
+export const HealthResponse = z.object({ status: z.literal('ok'), time: Timestamp });
+
+export const InboundResponse = z.object({ client: ClientSchema, session: SessionSchema, message: MessageSchema });
+
+/** Problem details (RFC 9457), the body of every error. */
+export const ProblemSchema = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string(),
+  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+});
+export type Problem = z.infer<typeof ProblemSchema>;
+
+// ------------------------------------------------ session, channel and client commands (issue 4)
+
+/** `POST /v1/sessions/{id}/assign`: exactly one of an operator, an operator group or the line's bot. */
+export const AssignSessionBody = z.union([
+  z.strictObject({ operator: PrincipalId }),
+  z.strictObject({ group: PrincipalId }),
+  z.strictObject({ bot: z.literal(true), silent: z.boolean().default(false) }),
+]);
+export type AssignSessionBody = z.output<typeof AssignSessionBody>;
+
+/** `PUT /v1/sessions/{id}/priority`: `null` clears the priority. */
+export const SetPriorityBody = z.strictObject({ priority: SessionPrioritySchema.nullable() });
+
+/** `POST /v1/sessions/{id}/messages`: a text reply (to the client) or a staff-only system note. */
+export const PostMessageBody = z.strictObject({
+  type: z.enum(['text', 'system']),
+  body: z.string().min(1).max(MAX_BODY_LENGTH),
+});
+
+/** `PATCH /v1/sessions/{id}` (the seed's `save()`): only `__name` and `_apps`; any other field is a 400 naming it. */
+export const SaveSessionBody = z.strictObject({
+  __name: Name.optional(),
+  _apps: z.array(AppItemRef).max(100).optional(),
+});
+
+/** `GET /v1/sessions/{id}/messages?from&size`: `from` skips, `size` 1–10,000 (default 10). */
+export const MessagesQuery = z.strictObject({
+  from: z.coerce.number().int().min(0).default(0),
+  size: z.coerce.number().int().min(1).max(10_000).default(10),
+});
+
+/** `PATCH /v1/clients/{id}`: the account link, and (supervisors, admins) the block status. */
+export const UpdateClientBody = z.strictObject({
+  _applicationItem: AppItemRef.nullable().optional(),
+  _blockedStatus: ClientBlockedStatusSchema.optional(),
+});
+
+/** `GET /v1/sessions/{id}/messages`: the messages in order, as a JSON array (the seed's `getAllMessages()`). */
+export const MessagesResponse = z.array(MessageSchema);
+
+/** `GET /v1/lines/{id}/operators`: the line's online operators, each with the capacity that applies to it. */
+export const LineOperatorsSchema = z.object({
+  items: z.array(OperatorSchema.extend({ effectiveCapacity: z.number().int().nullable() })),
+});

@@ -1,0 +1,72 @@
+/**
+ * What a visitor may do and see. Pure: no AWS imports.
+ *
+ * - A visitor writes as the client `account` on one `livechat` channel: its messages are the
+ *   same inbound messages an integration posts, by a caller scoped to that one channel.
+ * - A visitor sees the client-visible messages of its own newest session only: its own
+ *   messages and the operators' and bot's text/file replies — never staff notes (`system`)
+ *   nor history entries (`payload`).
+ * - Queue position: the session's place among its line's `Waiting` sessions in queue order
+ *   (priority High → Medium → Low → none, then oldest first), restricted to the sessions that
+ *   wait in the same queue (the same operator group, or no group).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Channel, Message, Session } from '../../contract/schemas.ts';
+import type { Caller } from '../auth/caller.ts';
+
+export const isLivechat = (channel: Channel) => channel._type === 'livechat';
+
+/** A new visitor's account: random, never chosen by the visitor (so it cannot name another client). */
+export const newVisitorAccount = () => `visitor-${randomUUID()}`;
+
+/** The caller a visitor's inbound message is posted as: an integration of exactly that channel. */
+export function visitorCaller(channelId: string, account: string): Caller {
+  return { sub: `visitor:${account}`.slice(0, 128), roles: ['integration'], groups: [], channels: [channelId] };
+}
+
+export interface VisitorMessage {
+  id: string;
+  at: string;
+  /** `visitor`: the visitor's own; `operator` / `bot`: a reply. */
+  from: 'visitor' | 'operator' | 'bot';
+  body: string;
+}
+
+/** Only what the client may read, in order; staff notes and history are left out. */
+export function clientVisible(messages: readonly Message[]): VisitorMessage[] {
+  return messages
+    .filter((m) => (m.type === 'text' || m.type === 'file') && m.author !== 'system')
+    .map((m) => ({ id: m.__id, at: m.__createdAt, from: m.author === 'client' ? 'visitor' : (m.author as 'operator' | 'bot'), body: m.body }));
+}
+
+const RANK: Record<string, number> = { High: 0, Medium: 1, Low: 2 };
+const rank = (s: Session) => (s._priority ? (RANK[s._priority] ?? 3) : 3);
+
+/** Queue order: priority, then age, then id (total). */
+export function queueOrder(a: Session, b: Session): number {
+  return rank(a) - rank(b) || a.__createdAt.localeCompare(b.__createdAt) || a.__id.localeCompare(b.__id);
+}
+
+export interface QueuePosition {
+  /** 1 = next to be taken. */
+  position: number;
+  ahead: number;
+}
+
+/** The session's position among the waiting sessions of the same queue; undefined when it is not waiting. */
+export function queuePosition(session: Session, waiting: readonly Session[]): QueuePosition | undefined {
+  if (session._state !== 'Waiting') return undefined;
+  const sameQueue = waiting.filter((s) => s._state === 'Waiting' && (s._userGroupId ?? null) === (session._userGroupId ?? null));
+  const ahead = sameQueue.filter((s) => s.__id !== session.__id && queueOrder(s, session) < 0).length;
+  return { position: ahead + 1, ahead };
+}
+
+/**
+ * Expected wait: the line's mean queue wait over the last days (from the metrics rollups),
+ * less what this session has waited already; undefined without history to go on.
+ */
+export function expectedWaitSeconds(meanQueueWaitMs: number | undefined, waitingSince: string, now = Date.now()): number | undefined {
+  if (meanQueueWaitMs === undefined) return undefined;
+  const waited = Math.max(0, now - Date.parse(waitingSince));
+  return Math.max(0, Math.round((meanQueueWaitMs - waited) / 1000));
+}
