@@ -1,0 +1,47 @@
+/**
+ * The docs name files that exist: every repository path (`lib/…`, `functions/…`, `infra/…`,
+ * `test/…`, `bench/…`, `docs/…`) mentioned in README.md or docs/**\/*.md, and every relative
+ * Markdown link. Paths git ignores (build output, screenshots) are left out.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { describe, it } from 'node:test';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const ignored = readFileSync(join(ROOT, '.gitignore'), 'utf8')
+  .split('\n')
+  .map((l) => l.trim())
+  .filter((l) => l.includes('/') && !l.startsWith('#'));
+
+function markdown(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? markdown(join(dir, e.name)) : e.name.endsWith('.md') ? [join(dir, e.name)] : [],
+  );
+}
+const files = [join(ROOT, 'README.md'), ...(existsSync(join(ROOT, 'docs')) ? markdown(join(ROOT, 'docs')) : [])];
+
+/** A path from the repository root, not preceded by a path or URL character. */
+const PATH = /(?<![\w./@-])((?:lib|functions|infra|test|bench|docs)\/[\w./-]*\w)/g;
+/** A Markdown link or image target. */
+const LINK = /\]\(([^)\s]+)\)/g;
+
+describe('paths named in the docs exist', () => {
+  for (const file of files) {
+    const name = relative(ROOT, file);
+    const text = readFileSync(file, 'utf8');
+    it(name, () => {
+      const missing: string[] = [];
+      for (const [, path] of text.matchAll(PATH)) {
+        if (ignored.some((i) => `${path}/`.startsWith(i))) continue;
+        if (!existsSync(join(ROOT, path!))) missing.push(path!);
+      }
+      for (const [, target] of text.matchAll(LINK)) {
+        if (/^[a-z]+:/i.test(target!) || target!.startsWith('#')) continue;
+        const path = target!.split('#')[0]!;
+        if (!existsSync(join(dirname(file), path))) missing.push(`link ${target}`);
+      }
+      assert.deepEqual([...new Set(missing)], [], `${name} names paths that do not exist`);
+    });
+  }
+});
