@@ -78,7 +78,7 @@ export function releaseSlot(operatorId: string, now: string): CapacityCheck {
  *
  * Migration: sessions taken before counting existed were never counted, so a release whose
  * operator record reads 0 (or has no count) is skipped instead of refusing the close; the
- * operator may then briefly be under-counted by its older sessions (see README, Routing).
+ * operator may then briefly be under-counted by its older sessions.
  */
 export function capacityChange(
   before: Session | null,

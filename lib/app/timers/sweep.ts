@@ -4,7 +4,7 @@
  * fires each with one conditional transaction. It never reads a session whose clock is not due,
  * and never Scans: its cost follows the number of clocks due, not the number running.
  *
- * Guarantees (README § Timers):
+ * Guarantees (docs/timers.md):
  * - at most once: the firing transaction deletes the due item and is conditional on the
  *   session's clock attribute still naming that very due item (a clock restarted or stopped
  *   by a later change has another sort key, or none) — a rerun, a second sweeper or a stale item

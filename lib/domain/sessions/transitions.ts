@@ -1,6 +1,6 @@
 /**
  * The session state machine: state × command → next state, or the reason it is refused.
- * This table is the only place that knows which command may run in which state; the README
+ * This table is the only place that knows which command may run in which state; docs/sessions.md
  * shows it as it is (test/unit/transitions.test.ts keeps the two equal).
  */
 import type { LineSessionState } from '../../contract/enums.ts';
@@ -101,7 +101,7 @@ export function transition(command: SessionCommand, state: LineSessionState): Ou
   return TRANSITIONS[command][state];
 }
 
-/** The table as Markdown, for the README. */
+/** The table as Markdown, for docs/sessions.md (`npm run docs`). */
 export function transitionsMarkdown(): string {
   const states = Object.keys(TRANSITIONS.close) as LineSessionState[];
   const head = `| command | ${states.join(' | ')} |\n|---|${states.map(() => '---').join('|')}|`;
