@@ -1,7 +1,7 @@
 /**
  * The docs name files that exist: every repository path (`lib/…`, `functions/…`, `infra/…`,
  * `test/…`, `bench/…`, `docs/…`) mentioned in README.md or docs/**\/*.md, and every relative
- * Markdown link. Paths git ignores (build output, screenshots) are left out.
+ * Markdown link. Paths git ignores (build output, screenshots) are left out. And the README stays short.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -47,4 +47,11 @@ describe('paths named in the docs exist', () => {
       assert.deepEqual([...new Set(missing)], [], `${name} names paths that do not exist`);
     });
   }
+});
+
+describe('README.md', () => {
+  it('stays short: at most 300 lines (details belong in docs/)', () => {
+    const lines = readFileSync(join(ROOT, 'README.md'), 'utf8').split('\n').length;
+    assert.ok(lines <= 300, `README.md has ${lines} lines`);
+  });
 });
