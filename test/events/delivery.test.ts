@@ -113,6 +113,51 @@ describe('at least once, exactly once in effect', () => {
     await unsubscribe(hook.__id);
   });
 
+  test('a retry repeated with its Idempotency-Key gets the first answer and retries nothing', async () => {
+    const r = await receiver();
+    r.answer = 503;
+    const hook = await subscribe(r, ['session.created']);
+    const { session } = await w.openSession('retry-twice');
+    const eventId = `${session.__id}.1`;
+    const deliveryOf = async () => {
+      const list = await host.call('GET', `/v1/webhooks/${hook.__id}/deliveries`, { token: w.admin });
+      return list.body.items.find((d: { eventId: string }) => d.eventId === eventId) as { status: string; attempts: number } | undefined;
+    };
+    const settled = async (attempts: number) => {
+      let d = await deliveryOf();
+      for (let i = 0; i < 100 && !(d?.status === 'failed' && d.attempts === attempts); i++) {
+        await new Promise((res) => setTimeout(res, 100));
+        d = await deliveryOf();
+      }
+      assert.equal(d?.status, 'failed');
+      assert.equal(d?.attempts, attempts);
+    };
+    await settled(6);
+    const path = `/v1/webhooks/${hook.__id}/deliveries/${eventId}/retry`;
+    const headers = { 'idempotency-key': `retry-${session.__id}` };
+    const first = await host.call('POST', path, { token: w.admin, headers });
+    assert.equal(first.status, 202);
+    assert.equal(first.body.status, 'pending');
+    // The manual attempt fails too: the delivery is failed again, with one attempt more.
+    await settled(7);
+    const repeat = await host.call('POST', path, { token: w.admin, headers });
+    assert.equal(repeat.status, 202);
+    assert.equal(repeat.headers.get('idempotent-replayed'), 'true');
+    assert.deepEqual(repeat.body, first.body);
+    // A sweep now would attempt the delivery had the repeat put it back to pending.
+    await host.events!.sweep();
+    const d = await deliveryOf();
+    assert.equal(d?.status, 'failed', 'the repeat did not put the delivery back to pending');
+    assert.equal(d?.attempts, 7, 'no attempt was made for the repeat');
+    assert.equal(r.received.filter((x) => x.id === eventId).length, 7);
+    // A new key is a new retry.
+    r.answer = 200;
+    const fresh = await host.call('POST', path, { token: w.admin, headers: { 'idempotency-key': `retry-2-${session.__id}` } });
+    assert.equal(fresh.status, 202);
+    await r.waitFor(() => r.delivered().some((x) => x.id === eventId), 5_000, 'the second retry');
+    await unsubscribe(hook.__id);
+  });
+
   test('a consumer that fails half-way through a batch (after its effects) and runs again doubles nothing', async () => {
     const r = await receiver();
     const hook = await subscribe(r);
@@ -286,6 +331,13 @@ describe('delivery to the messenger', () => {
       'https://10.0.0.1/x',
       'https://169.254.169.254/latest',
       'https://[::1]/x',
+      'https://[::127.0.0.1]/x',
+      'https://[::ffff:0:127.0.0.1]/x',
+      'https://[64:ff9b:1::7f00:1]/x',
+      'https://[2002:a9fe:a9fe::1]/latest',
+      'https://[fec0::1]/x',
+      'https://[100::1]/x',
+      'https://203.0.113.5/x',
       'not a url',
       'http://127.0.0.1/no-port',
     ];
