@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { handler as streamHandler } from '../../functions/stream/stream-consumer.ts';
 import { startEventWorkers } from '../../infra/local/events.ts';
 import { inProcessBus } from '../../lib/domain/events/bus.ts';
-import { type World, world } from '../support/fixtures.ts';
+import { sameTable, snapshot, type World, world } from '../support/fixtures.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
 import { type Receiver, startReceiver } from '../support/receiver.ts';
 
@@ -322,6 +322,50 @@ describe('delivery to the messenger', () => {
     await host.events!.poller.drain();
     await new Promise((res) => setTimeout(res, 200));
     assert.equal(r.received.length, 1);
+  });
+
+  test('status reports follow one order: applied (200, an event), known already (200, nothing), or refused (409, nothing)', async () => {
+    const op = await w.operator('op-status');
+    const { session } = await w.openSession('status-order');
+    const id = session.__id;
+    assert.equal((await host.call('POST', `/v1/sessions/${id}/assign`, { token: op, body: { operator: 'op-status' } })).status, 200);
+    const reply = async (body: string) => {
+      const r = await host.call('POST', `/v1/sessions/${id}/messages`, { token: op, body: { type: 'text', body } });
+      assert.equal(r.status, 201);
+      return `/v1/channels/${w.channel.__id}/messages/${r.body.__id}/status`;
+    };
+    const report = (path: string, status: string) => host.call('POST', path, { token: w.integration, body: { status } });
+    const events = async () => {
+      await host.events!.poller.drain();
+      return inProcessBus.recent.filter((e) => e.session === id && e.type === 'message.status_changed').map((e) => e.data.status);
+    };
+
+    const one = await reply('first');
+    const delivered = await report(one, 'delivered');
+    assert.equal(delivered.status, 200);
+    assert.equal(delivered.body._deliveryStatus, 'delivered');
+    const repeat = await report(one, 'delivered');
+    assert.equal(repeat.status, 200, 'a repeat is answered');
+    assert.deepEqual(repeat.body, delivered.body, 'and changes nothing');
+    const before = await snapshot(host);
+    const failed = await report(one, 'failed');
+    assert.equal(failed.status, 409, JSON.stringify(failed.body));
+    assert.match(failed.body.detail, /already delivered: it cannot fail/);
+    sameTable(before, await snapshot(host), 'a refused report changed something');
+
+    const two = await reply('second');
+    assert.equal((await report(two, 'sent')).status, 200);
+    const fails = await report(two, 'failed');
+    assert.equal(fails.status, 200);
+    assert.equal(fails.body._deliveryStatus, 'failed');
+    const read = await report(two, 'read');
+    assert.equal(read.status, 409);
+    assert.match(read.body.detail, /failed to reach the client/);
+    assert.equal((await report(two, 'delivered')).status, 409);
+    const last = await host.call('GET', `/v1/sessions/${id}/messages/last`, { token: w.admin });
+    assert.equal(last.body._deliveryStatus, 'failed');
+    assert.equal(last.body.isRead, false);
+    assert.deepEqual(await events(), ['delivered', 'sent', 'failed'], 'one event per applied report, none for the others');
   });
 
   test('endpoint URLs: https only, no private or loopback targets except loopback on the local host', async () => {
