@@ -95,6 +95,30 @@ describe('a replay passes the same authorization as a fresh request', () => {
     }
   });
 
+  test('a session reply replayed by the same operator out of the line: 404 as a fresh request; still in it: the stored answer, one message', async () => {
+    const op = await w.operator('op-replay');
+    const { session } = await w.openSession('replay-client', 'hello');
+    assert.equal((await host.call('POST', `/v1/sessions/${session.__id}/assign`, { token: op, body: { operator: 'op-replay' } })).status, 200);
+    const headers = key('reply');
+    const path = `/v1/sessions/${session.__id}/messages`;
+    const first = await host.call('POST', path, { token: op, headers, body: { type: 'text', body: 'once' } });
+    assert.equal(first.status, 201, JSON.stringify(first.body));
+    const count = async () =>
+      (await host.call('GET', `${path}?size=100`, { token: w.admin })).body.filter((m: { body: string }) => m.body === 'once').length as number;
+
+    const outside = await host.token({ sub: 'op-replay', roles: ['operator'], groups: ['elsewhere'] });
+    const refused = await host.call('POST', path, { token: outside, headers, body: { type: 'text', body: 'once' } });
+    assert.equal(refused.status, 404, JSON.stringify(refused.body));
+    assert.equal(refused.body.__id, undefined);
+
+    const wider = await host.token({ sub: 'op-replay', roles: ['operator'], groups: ['support', 'vip'] });
+    const replayed = await host.call('POST', path, { token: wider, headers, body: { type: 'text', body: 'once' } });
+    assert.equal(replayed.status, 201);
+    assert.equal(replayed.headers.get('idempotent-replayed'), 'true');
+    assert.deepEqual(replayed.body, first.body);
+    assert.equal(await count(), 1);
+  });
+
   test('a key reused with another body is still a 409, whatever the rights', async () => {
     const headers = key('other-body');
     assert.equal((await host.call('POST', '/v1/webhooks', { token: w.admin, headers, body: hookBody() })).status, 201);
