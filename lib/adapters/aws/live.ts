@@ -1,10 +1,11 @@
 /**
  * Live push in AWS: frames go out through API Gateway's management API (`postToConnection`);
- * a connection that answers 410 Gone is removed. The fan-out finds the connections of each
+ * a connection that answers 410 Gone is removed, one whose token expired is removed and closed
+ * (nothing is posted to it). The fan-out finds the connections of each
  * batch's lines (lib/app/live/connections.ts) and applies the same `maySee` as the local host.
  */
-import { ApiGatewayManagementApiClient, GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
-import { connectionsOfLines, removeConnection } from '../../app/live/connections.ts';
+import { ApiGatewayManagementApiClient, DeleteConnectionCommand, GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { connectionsOfLines, removeConnection, tokenExpired } from '../../app/live/connections.ts';
 import type { LivePusher } from '../../app/live/fanout.ts';
 import { maySee } from '../../app/live/visibility.ts';
 import type { ChatlinesEvent } from '../../contract/events.ts';
@@ -39,6 +40,19 @@ export async function postFrames(client: ApiGatewayManagementApiClient, connecti
   return true;
 }
 
+/**
+ * Closes a connection from the server side (its token expired): API Gateway ends the socket and
+ * `$disconnect` runs. One that is already gone is fine.
+ */
+export async function closeConnection(client: ApiGatewayManagementApiClient, connectionId: string): Promise<void> {
+  try {
+    await client.send(new DeleteConnectionCommand({ ConnectionId: connectionId }));
+  } catch (error) {
+    if (error instanceof GoneException || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 410) return;
+    throw error;
+  }
+}
+
 async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   await Promise.all(
@@ -57,7 +71,15 @@ export class ApiGatewayPusher implements LivePusher {
     if (connections.length === 0) return;
     const texts = events.map((e) => JSON.stringify(e));
     const client = managementClient(this.endpoint);
+    const now = Date.now();
     await inParallel(connections, 32, async (connection) => {
+      if (tokenExpired(connection, now)) {
+        // Its token expired: nothing more for it. Out of the partitions first (so no later batch
+        // finds it), then closed; the client reconnects with a new token.
+        await removeConnection(connection.id);
+        await closeConnection(client, connection.id);
+        return;
+      }
       const frames: string[] = [];
       events.forEach((event, i) => {
         const line = lines.get(event.line);

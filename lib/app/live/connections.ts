@@ -3,7 +3,8 @@
  * per connection with the caller, and one per line it may receive events of (or one in the
  * admins' partition), each with a TTL of 2 h 10 min (API Gateway closes a connection after 2 h;
  * TTL sweeps what a lost `$disconnect` leaves). The fan-out reads one partition per line of a
- * batch plus the admins'.
+ * batch plus the admins'. Every item carries the expiry of the connection's token: a connection
+ * whose token expired is closed instead of served (`tokenExpired`).
  */
 
 import { batchWrite, getItem, type Item, queryPage } from '../../adapters/dynamodb/db.ts';
@@ -17,13 +18,33 @@ const KEEP_SECONDS = 2 * 60 * 60 + 10 * 60;
 export interface LiveConnection {
   id: string;
   caller: Caller;
+  /** When the token the connection was opened with expires (epoch seconds); undefined: it never does. */
+  tokenExpiresAt?: number | undefined;
 }
 
-/** Records a new connection for the lines its caller may receive events of. */
-export async function saveConnection(id: string, caller: Caller, now = Date.now()): Promise<void> {
+/**
+ * Has the connection's token expired? Such a connection gets nothing more (no event, no
+ * answer to a frame): it is closed, and the client reconnects with a new token.
+ */
+export const tokenExpired = (connection: Pick<LiveConnection, 'tokenExpiresAt'>, now = Date.now()) =>
+  connection.tokenExpiresAt !== undefined && connection.tokenExpiresAt * 1000 <= now;
+
+const expiryOf = (item: Item) => (typeof item.tokenExpiresAt === 'number' ? item.tokenExpiresAt : undefined);
+
+/**
+ * Records a new connection for the lines its caller may receive events of, with the expiry of
+ * its token (`exp`, epoch seconds) on every item, so that the fan-out reads it with the caller.
+ */
+export async function saveConnection(id: string, caller: Caller, now = Date.now(), tokenExpiresAt?: number): Promise<void> {
   const lines = hasRole(caller, 'admin') ? 'all' : await linesOfCaller(caller);
   const partitions: (string | 'admins')[] = lines === 'all' ? ['admins'] : lines.map((l) => l.__id);
-  const common = { entity: CONNECTION_ENTITY, connection: id, caller: JSON.stringify(caller), expiresAt: Math.floor(now / 1000) + KEEP_SECONDS };
+  const common = {
+    entity: CONNECTION_ENTITY,
+    connection: id,
+    caller: JSON.stringify(caller),
+    expiresAt: Math.floor(now / 1000) + KEEP_SECONDS,
+    ...(tokenExpiresAt !== undefined ? { tokenExpiresAt } : {}),
+  };
   const items: Item[] = [
     { ...liveConnectionKey(id), ...common, partitions, connectedAt: new Date(now).toISOString() },
     ...partitions.map((p) => ({ ...liveLineConnectionKey(p, id), ...common })),
@@ -34,7 +55,13 @@ export async function saveConnection(id: string, caller: Caller, now = Date.now(
 export async function findConnection(id: string): Promise<(LiveConnection & { partitions: string[]; greeted: boolean }) | undefined> {
   const item = await getItem(liveConnectionKey(id));
   if (!item) return undefined;
-  return { id, caller: JSON.parse(String(item.caller)) as Caller, partitions: (item.partitions ?? []) as string[], greeted: item.greeted === true };
+  return {
+    id,
+    caller: JSON.parse(String(item.caller)) as Caller,
+    tokenExpiresAt: expiryOf(item),
+    partitions: (item.partitions ?? []) as string[],
+    greeted: item.greeted === true,
+  };
 }
 
 /** Removes a connection and its line entries (idempotent). */
@@ -57,7 +84,7 @@ export async function connectionsOfLines(lineIds: readonly string[]): Promise<Li
         });
         for (const item of page.items) {
           const id = String(item.connection);
-          if (!byId.has(id)) byId.set(id, { id, caller: JSON.parse(String(item.caller)) as Caller });
+          if (!byId.has(id)) byId.set(id, { id, caller: JSON.parse(String(item.caller)) as Caller, tokenExpiresAt: expiryOf(item) });
         }
         lastKey = page.lastKey;
       } while (lastKey);

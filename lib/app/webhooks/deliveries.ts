@@ -21,7 +21,7 @@ import {
   webhookKey,
 } from '../../adapters/dynamodb/keys.ts';
 import { keyAttributesOf } from '../../adapters/dynamodb/table.ts';
-import { checkTargetUrl } from '../../adapters/http/urls.ts';
+import { type CheckedTarget, postToTarget, resolveTarget } from '../../adapters/http/urls.ts';
 import type { ChatlinesEvent } from '../../contract/events.ts';
 import type { Delivery } from '../../contract/webhooks.ts';
 import { ATTEMPT_TIMEOUT_MS, nextAttemptAfter } from '../../domain/webhooks/schedule.ts';
@@ -177,22 +177,17 @@ async function claim(pk: string, sk: string, now: number): Promise<DeliveryItem 
 }
 
 async function send(url: string, secret: string, id: string, body: string): Promise<{ ok: boolean; code: number | null; error: string | null }> {
+  let target: CheckedTarget;
   try {
-    await checkTargetUrl(url);
+    target = await resolveTarget(url);
   } catch (error) {
     return { ok: false, code: null, error: (error as Error).message };
   }
   try {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: signedHeaders(secret, id, body),
-      body,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS),
-    });
-    await res.body?.cancel().catch(() => undefined);
-    const ok = res.status >= 200 && res.status < 300;
-    return { ok, code: res.status, error: ok ? null : `the receiver answered ${res.status}` };
+    // Connects to the address just checked (no second resolution that DNS could answer otherwise).
+    const status = await postToTarget(target, signedHeaders(secret, id, body), body, ATTEMPT_TIMEOUT_MS);
+    const ok = status >= 200 && status < 300;
+    return { ok, code: status, error: ok ? null : `the receiver answered ${status}` };
   } catch (error) {
     const e = error as Error;
     return { ok: false, code: null, error: e.name === 'TimeoutError' ? `no answer within ${ATTEMPT_TIMEOUT_MS / 1000} s` : `could not connect (${e.message})` };

@@ -4,7 +4,7 @@
  * stream consumer (lib/app/events/consumer.ts) and the sweeper (deliveries.ts).
  */
 import type * as z from 'zod';
-import { getItem, getItems, type Item, putNew, queryPage, type TransactItem, tableName, transact, updateItem } from '../../adapters/dynamodb/db.ts';
+import { getItem, getItems, type Item, putNew, queryPage, type TransactItem, tableName, transact } from '../../adapters/dynamodb/db.ts';
 import {
   ALL_WEBHOOKS_PARTITION,
   deliveryDueKeys,
@@ -149,10 +149,14 @@ export async function listDeliveries(caller: Caller, id: string, from: number, s
   return items.filter((i) => i !== undefined).map(deliveryView);
 }
 
-/** `POST /v1/webhooks/{id}/deliveries/{deliveryId}/retry`: a failed delivery is attempted once more, soon. */
-export async function retryDelivery(caller: Caller, id: string, deliveryId: string): Promise<Delivery> {
+/**
+ * `POST /v1/webhooks/{id}/deliveries/{deliveryId}/retry`: a failed delivery is attempted once
+ * more, soon. The change and `extra` (the request's idempotency record) in one transaction, so a
+ * repeat with the same `Idempotency-Key` gets the first answer and retries nothing.
+ */
+export async function retryDelivery(caller: Caller, id: string, deliveryId: string, extra: (delivery: Delivery) => TransactItem[]): Promise<Delivery> {
   const key = deliveryKey({ kind: 'webhook', id }, deliveryId);
-  // The subscription and the delivery in one BatchGetItem, then the conditional update: 2 round trips.
+  // The subscription and the delivery in one BatchGetItem, then the conditional write: 2 round trips.
   const [hookItem, current] = await getItems([webhookKey(id), key]);
   const hook = await visibleWebhook(caller, id, hookItem ?? null);
   requireWebhookManager(caller, await lineOrUndefined(hook.line));
@@ -160,13 +164,24 @@ export async function retryDelivery(caller: Caller, id: string, deliveryId: stri
   if (current.status !== 'failed') throw conflict(`the delivery is ${String(current.status)}: only a failed delivery can be retried`);
   const now = nowIso();
   const due = deliveryDueKeys(key.pk, now);
-  const updated = await updateItem({
-    Key: key,
-    UpdateExpression: 'SET #st = :pending, nextAttemptAt = :now, manual = :true, #dpk = :dpk, #dsk = :dsk',
-    ConditionExpression: '#st = :failed',
-    ExpressionAttributeNames: { '#st': 'status', '#dpk': keyAttributesOf(INDEX.dueDeliveries).pk, '#dsk': keyAttributesOf(INDEX.dueDeliveries).sk },
-    ExpressionAttributeValues: { ':pending': 'pending', ':now': now, ':true': true, ':dpk': due.gsi1pk, ':dsk': due.gsi1sk, ':failed': 'failed' },
-  });
-  if (!updated) throw conflict('the delivery was retried concurrently');
-  return deliveryView(updated);
+  // A failed delivery is touched by nobody else (attempts claim pending ones only): the item as
+  // read, with this change, is the item as written.
+  const after = deliveryView({ ...current, status: 'pending', nextAttemptAt: now, manual: true });
+  await transact(
+    [
+      {
+        Update: {
+          TableName: tableName(),
+          Key: key,
+          UpdateExpression: 'SET #st = :pending, nextAttemptAt = :now, manual = :true, #dpk = :dpk, #dsk = :dsk',
+          ConditionExpression: '#st = :failed',
+          ExpressionAttributeNames: { '#st': 'status', '#dpk': keyAttributesOf(INDEX.dueDeliveries).pk, '#dsk': keyAttributesOf(INDEX.dueDeliveries).sk },
+          ExpressionAttributeValues: { ':pending': 'pending', ':now': now, ':true': true, ':dpk': due.gsi1pk, ':dsk': due.gsi1sk, ':failed': 'failed' },
+        },
+      },
+      ...extra(after),
+    ],
+    'the delivery was retried concurrently',
+  );
+  return after;
 }
