@@ -12,7 +12,8 @@ import { commitSessionChange, findOperator, findSession, getLineCached } from '.
 import { ChatlinesError } from '../../contract/errors.ts';
 import type { Line, Operator, Session } from '../../contract/schemas.ts';
 import { nowIso } from '../../domain/ids.ts';
-import { eligibleGroups, mayTake, nextSessionFor, queueOrder, rankOperators, room } from '../../domain/routing/decide.ts';
+import { eligibleGroups, mayTake, nextSessionFor, rankOperators, room } from '../../domain/routing/decide.ts';
+import { queueOrder } from '../../domain/routing/queue.ts';
 import { changed, historyMessage } from '../../domain/sessions/session.ts';
 import { timerWrites } from '../timers/writes.ts';
 import { capacityChange } from './capacity.ts';
