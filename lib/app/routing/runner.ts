@@ -14,7 +14,7 @@ import type { Line, Operator, Session } from '../../contract/schemas.ts';
 import { nowIso } from '../../domain/ids.ts';
 import { eligibleGroups, mayTake, nextSessionFor, rankOperators, room } from '../../domain/routing/decide.ts';
 import { queueOrder } from '../../domain/routing/queue.ts';
-import { changed, historyMessage } from '../../domain/sessions/session.ts';
+import { systemChange } from '../../domain/sessions/session.ts';
 import { timerWrites } from '../timers/writes.ts';
 import { capacityChange } from './capacity.ts';
 import { allLines, onlineOperatorsOf, waitingSessions } from './store.ts';
@@ -31,19 +31,20 @@ const isConflict = (e: unknown) => e instanceof ChatlinesError && e.kind === 'co
 /** Assigns a Waiting session (as read) to an operator (as read): one conditional transaction. */
 export async function assignRouted(session: Session, line: Line, operator: Operator): Promise<Session> {
   const now = nowIso();
-  const after = changed(
+  const { after, history } = systemChange(
     session,
-    { _state: 'AssignedToOperator', _userId: operator.__id, _botId: null, _acceptedAt: session._acceptedAt ?? now, _lastActivityAt: now },
+    'routeToOperator',
+    { _userId: operator.__id, _botId: null, _acceptedAt: session._acceptedAt ?? now, _lastActivityAt: now },
     ROUTING_ACTOR,
     now,
   );
   const checks = capacityChange(session, after, line, new Map([[operator.__id, operator]]), now);
-  // Timers (issue 15): the clocks a taken session starts (return to queue, auto-close), in the same transaction.
+  // The clocks a taken session starts (return to queue, auto-close), in the same transaction.
   const timers = timerWrites(line, session, after, { kind: 'command', at: now });
   await commitSessionChange({
     before: session,
     after,
-    messages: [historyMessage(session, after, 'assignToOperator', ROUTING_ACTOR)],
+    messages: [history],
     checks,
     extra: timers.items,
     attributes: timers.attributes,
@@ -51,15 +52,17 @@ export async function assignRouted(session: Session, line: Line, operator: Opera
   return after;
 }
 
-/** `botFirst`: a new session goes to the line's bot (an ordinary assignToBot by routing). */
+/** `botFirst`: a new session goes to the line's bot (recorded as an assignToBot by routing). */
 async function assignToBot(session: Session, line: Line): Promise<void> {
   const now = nowIso();
-  const after = changed(session, { _state: 'AssignedToBot', _botId: line._botId, _userId: null, _lastActivityAt: now }, ROUTING_ACTOR, now);
+  const { after, history } = systemChange(session, 'routeToBot', { _botId: line._botId, _userId: null, _lastActivityAt: now }, ROUTING_ACTOR, now, {
+    silent: false,
+  });
   const timers = timerWrites(line, session, after, { kind: 'command', at: now });
   await commitSessionChange({
     before: session,
     after,
-    messages: [historyMessage(session, after, 'assignToBot', ROUTING_ACTOR, { silent: false })],
+    messages: [history],
     extra: timers.items,
     attributes: timers.attributes,
   });
