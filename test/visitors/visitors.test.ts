@@ -31,17 +31,20 @@ async function visitor(channel = w.channel.__id) {
 }
 
 describe('visitor tokens', () => {
-  it('sign and verify; a changed claim, another secret or expiry is refused', () => {
+  it('sign and verify; a changed claim, another secret or expiry is refused', async () => {
     const now = 1_700_000_000;
-    const t = signVisitorToken('s1', { channel: 'c', account: 'a', exp: now + 60 });
-    assert.deepEqual(verifyVisitorToken('s1', t, now), { channel: 'c', account: 'a', exp: now + 60 });
-    assert.ok('error' in verifyVisitorToken('s2', t, now));
-    assert.ok('error' in verifyVisitorToken('s1', t, now + 61));
+    const t = await signVisitorToken('s1', { channel: 'c', account: 'a', exp: now + 60 });
+    assert.deepEqual(await verifyVisitorToken('s1', t, now), { channel: 'c', account: 'a', exp: now + 60 });
+    assert.ok('error' in (await verifyVisitorToken('s2', t, now)));
+    assert.ok('error' in (await verifyVisitorToken('s1', t, now + 61)));
     const [prefix, payload, sig] = [t.slice(0, 4), ...t.slice(4).split('.')] as [string, string, string];
     const forged = Buffer.from(JSON.stringify({ ch: 'c', acct: 'someone-else', exp: now + 60 })).toString('base64url');
-    assert.ok('error' in verifyVisitorToken('s1', `${prefix}${forged}.${sig}`, now));
-    assert.ok('error' in verifyVisitorToken('s1', `${prefix}${payload}`, now));
-    assert.ok('error' in verifyVisitorToken('s1', 'eyJhbGciOi.x.y', now));
+    assert.ok('error' in (await verifyVisitorToken('s1', `${prefix}${forged}.${sig}`, now)));
+    assert.ok('error' in (await verifyVisitorToken('s1', `${prefix}${payload}`, now)));
+    assert.ok('error' in (await verifyVisitorToken('s1', 'eyJhbGciOi.x.y', now)));
+    // The token is a JWT (header.claims.signature): claims changed under the original signature are refused.
+    const [header, , signature] = t.slice(4).split('.') as [string, string, string];
+    assert.deepEqual(await verifyVisitorToken('s1', `${prefix}${header}.${forged}.${signature}`, now), { error: 'bad visitor token signature' });
   });
 
   it('queue position: priority then age, same queue only', () => {
@@ -64,7 +67,7 @@ describe('visitor routes', () => {
     const v = await visitor();
     assert.match(v.token, /^vt1\./);
     assert.match(v.account, /^visitor-/);
-    const claims = verifyVisitorToken(await visitorSecret(), v.token);
+    const claims = await verifyVisitorToken(await visitorSecret(), v.token);
     assert.ok(!('error' in claims) && claims.channel === w.channel.__id && claims.account === v.account);
 
     const telegram = await host.call('POST', '/v1/channels', { token: w.admin, body: { _line: w.line.__id, _type: 'telegram', __name: 'TG' } });
@@ -131,7 +134,7 @@ describe('visitor routes', () => {
   it('tokens: missing, forged, staff JWTs and tokens of another secret are 401', async () => {
     const v = await visitor();
     const staffJwt = alice;
-    const forged = signVisitorToken('not-the-secret', { channel: w.channel.__id, account: v.account, exp: Math.floor(Date.now() / 1000) + 60 });
+    const forged = await signVisitorToken('not-the-secret', { channel: w.channel.__id, account: v.account, exp: Math.floor(Date.now() / 1000) + 60 });
     for (const token of [undefined, staffJwt, forged, `${v.token}x`]) {
       for (const [method, path, body] of [
         ['GET', '/v1/visitors/messages'],

@@ -31,7 +31,7 @@ export async function startVisitor(secret: string, channelId: string, now = Date
   const exp = Math.floor(now / 1000) + VISITOR_TOKEN_TTL_SECONDS;
   const account = newVisitorAccount();
   return {
-    token: signVisitorToken(secret, { channel: channel.__id, account, exp }),
+    token: await signVisitorToken(secret, { channel: channel.__id, account, exp }),
     channel: channel.__id,
     account,
     expiresAt: new Date(exp * 1000).toISOString(),
