@@ -3,12 +3,14 @@
  * a connection that answers 410 Gone is removed. The fan-out finds the connections of each
  * batch's lines (lib/app/live/connections.ts) and applies the same `maySee` as the local host.
  */
+
 import { ApiGatewayManagementApiClient, GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { connectionsOfLines, removeConnection } from '../../app/live/connections.ts';
 import type { LivePusher } from '../../app/live/fanout.ts';
 import { maySee } from '../../app/live/visibility.ts';
 import type { ChatlinesEvent } from '../../contract/events.ts';
 import type { Line } from '../../contract/schemas.ts';
+import { mapPool } from '../concurrency.ts';
 
 const clients = new Map<string, ApiGatewayManagementApiClient>();
 /** A management API client for `https://<api>.execute-api.<region>.amazonaws.com/<stage>`. */
@@ -39,15 +41,6 @@ export async function postFrames(client: ApiGatewayManagementApiClient, connecti
   return true;
 }
 
-async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) await work(items[next++]!);
-    }),
-  );
-}
-
 /** The fan-out's pusher: per connection its visible events in order, connections 32 at a time. */
 export class ApiGatewayPusher implements LivePusher {
   constructor(private readonly endpoint: string) {}
@@ -57,7 +50,7 @@ export class ApiGatewayPusher implements LivePusher {
     if (connections.length === 0) return;
     const texts = events.map((e) => JSON.stringify(e));
     const client = managementClient(this.endpoint);
-    await inParallel(connections, 32, async (connection) => {
+    await mapPool(connections, 32, async (connection) => {
       const frames: string[] = [];
       events.forEach((event, i) => {
         const line = lines.get(event.line);

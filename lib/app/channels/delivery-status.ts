@@ -6,7 +6,7 @@
  * report of an earlier status changes nothing and makes no event.
  */
 
-import { getItem, type Item, type TransactItem, tableName, transact } from '../../adapters/dynamodb/db.ts';
+import { conditionFailedAt, getItem, type Item, type TransactItem, tableName, transact } from '../../adapters/dynamodb/db.ts';
 import { readMessage } from '../../adapters/dynamodb/items.ts';
 import { messageRefKey, messageSortKey, sessionKey } from '../../adapters/dynamodb/keys.ts';
 import { getChannelWith, getLineCached, writeOnly } from '../../adapters/dynamodb/repository.ts';
@@ -102,7 +102,7 @@ export async function reportMessageStatus(
       'the message status was reported concurrently; report it again',
       (reasons) => {
         // The message refused: its status is already this one or a later one (or it is gone).
-        if (reasons[0] === 'ConditionalCheckFailed') late = true;
+        if (conditionFailedAt(reasons, 0)) late = true;
         return undefined;
       },
     );

@@ -9,7 +9,7 @@
  */
 
 import { commitSessionChange, findOperator, findSession, getLineCached } from '../../adapters/dynamodb/repository.ts';
-import { ChatlinesError } from '../../contract/errors.ts';
+import { isConflict } from '../../contract/errors.ts';
 import type { Line, Operator, Session } from '../../contract/schemas.ts';
 import { nowIso } from '../../domain/ids.ts';
 import { eligibleGroups, mayTake, nextSessionFor, rankOperators, room } from '../../domain/routing/decide.ts';
@@ -25,8 +25,6 @@ export const ROUTING_ACTOR = 'routing';
 export const MAX_PICKS = 8;
 
 export type RouteOutcome = 'assigned' | 'bot' | 'queued' | 'not-waiting' | 'manual' | 'gave-up';
-
-const isConflict = (e: unknown) => e instanceof ChatlinesError && e.kind === 'conflict';
 
 /** Assigns a Waiting session (as read) to an operator (as read): one conditional transaction. */
 export async function assignRouted(session: Session, line: Line, operator: Operator): Promise<Session> {

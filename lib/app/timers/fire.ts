@@ -10,6 +10,7 @@ import { messageItem, readSession } from '../../adapters/dynamodb/items.ts';
 import { changeIndexUpdate, dueItemKey, sessionKey } from '../../adapters/dynamodb/keys.ts';
 import { channelTypeCached, findOperator, getLineCached, openSessionId, releaseOpenGuard, updateSessionAtVersion } from '../../adapters/dynamodb/repository.ts';
 import { CHANNEL_TYPES_WITH_MANY_OPEN_SESSIONS } from '../../contract/enums.ts';
+import { isConflict } from '../../contract/errors.ts';
 import type { Line, Message, Operator, Session } from '../../contract/schemas.ts';
 import { OUTBOX_ENTRIES, OUTBOX_SEQUENCE, outboxFor } from '../../domain/events/outbox.ts';
 import { newMessageId } from '../../domain/ids.ts';
@@ -79,7 +80,7 @@ export async function fireTimer(due: Item, sessionItem?: Item | null, stamp: () 
     }
   } catch (error) {
     // A concurrent change won: the next sweep reads the item again and decides on the new state.
-    if ((error as { kind?: string }).kind === 'conflict') return { kind: 'retry' };
+    if (isConflict(error)) return { kind: 'retry' };
     throw error;
   }
   return { kind: 'fired', at };
