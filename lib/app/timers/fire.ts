@@ -137,7 +137,7 @@ async function commitTimerChange(
   guard: TransactItem[],
 ): Promise<void> {
   const timers = timerWrites(line, before, after, { kind: 'fired', policy, at });
-  // Routing (issue 14): the operator who loses the session frees its slot in this same transaction.
+  // The operator who loses the session frees its slot in this same transaction.
   const holder = holderOf(before);
   const records = new Map<string, Operator | undefined>(holder ? [[holder, await findOperator(holder)]] : []);
   const capacity = capacityChange(before, after, line, records, at);

@@ -1,11 +1,14 @@
 /**
- * Routing decisions, pure (issue 14). The runner (runner.ts) reads, calls these, and tries the
+ * Routing decisions, pure. The runner (runner.ts) reads, calls these, and tries the
  * conditional assignment; a loser picks again.
  */
 
-import { effectiveCapacity } from '../../app/routing/capacity.ts';
 import type { Line, Operator, Session } from '../../contract/schemas.ts';
 import { intersects } from '../auth/policy.ts';
+
+/** The operator's override, else the line's capacity; null = no limit. */
+export const effectiveCapacity = (operator: Pick<Operator, 'capacity'> | undefined, line: Pick<Line, '_routing'>): number | null =>
+  operator?.capacity ?? line._routing.capacity ?? null;
 
 /** The groups whose operators may take the session: its group when it has one, else the line's. */
 export const eligibleGroups = (session: Pick<Session, '_userGroupId'>, line: Line): string[] =>
