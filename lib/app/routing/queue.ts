@@ -1,8 +1,8 @@
 /**
  * `GET /v1/sessions/{id}/queue`: where a Waiting session stands in its queue (the place of
- * lib/domain/routing/queue.ts, the one the visitor route answers too), and an estimate of its wait with the basis it
- * was made on: the line's recent assignment rate (how fast the queue has been moving), the free
- * slots of the online operators who may take it, and how many are ahead.
+ * lib/domain/routing/queue.ts, which the visitor route answers too), and an estimate of its wait
+ * with the basis it was made on: the line's recent assignment rate (how fast the queue has been
+ * moving), the free slots of the online operators who may take it, and how many are ahead.
  */
 
 import { getLineCached, getSession } from '../../adapters/dynamodb/repository.ts';
