@@ -15,6 +15,7 @@ import { nowIso } from '../../domain/ids.ts';
 import { eligibleGroups, mayTake, nextSessionFor, rankOperators, room } from '../../domain/routing/decide.ts';
 import { queueOrder } from '../../domain/routing/queue.ts';
 import { systemChange } from '../../domain/sessions/session.ts';
+import { allows } from '../../domain/sessions/transitions.ts';
 import { timerWrites } from '../timers/writes.ts';
 import { capacityChange } from './capacity.ts';
 import { allLines, onlineOperatorsOf, waitingSessions } from './store.ts';
@@ -74,7 +75,7 @@ async function assignToBot(session: Session, line: Line): Promise<void> {
 export async function routeSession(sessionId: string, options: { created?: boolean } = {}): Promise<RouteOutcome> {
   for (let pick = 0; pick < MAX_PICKS; pick++) {
     const session = await findSession(sessionId);
-    if (session?._state !== 'Waiting') return 'not-waiting';
+    if (!session || !allows('routeToOperator', session._state)) return 'not-waiting';
     const line = await getLineCached(session._line);
     if (line._routing.mode !== 'auto') return 'manual';
     try {
@@ -132,7 +133,7 @@ export async function fillOperator(operatorId: string, lines?: readonly Line[]):
     tried.add(best.session.__id);
     // The queue comes from an index (eventually consistent): decide on the session as it is now.
     const current = await findSession(best.session.__id);
-    if (current?._state !== 'Waiting' || current._line !== best.line.__id || !mayTake(operator, current, best.line)) continue;
+    if (!current || !allows('routeToOperator', current._state) || current._line !== best.line.__id || !mayTake(operator, current, best.line)) continue;
     if (best.line._routing.botFirst && best.line._botId && current._version === 1) continue;
     try {
       await assignRouted(current, best.line, operator);
