@@ -8,8 +8,8 @@ import { ChatlinesError } from '../../lib/contract/errors.ts';
 import type { Line, Operator, Session } from '../../lib/contract/schemas.ts';
 import type { Caller } from '../../lib/domain/auth/caller.ts';
 import { decide, type SessionAction } from '../../lib/domain/sessions/commands.ts';
-import { openSession } from '../../lib/domain/sessions/session.ts';
-import { type SessionCommand, TRANSITIONS, transition, transitionsMarkdown } from '../../lib/domain/sessions/transitions.ts';
+import { openSession, systemChange } from '../../lib/domain/sessions/session.ts';
+import { allows, type SessionCommand, TRANSITIONS, type Transition, transition, transitionsMarkdown } from '../../lib/domain/sessions/transitions.ts';
 
 const STATES = Object.values(LineSessionState);
 const NOW = '2026-01-01T10:00:00.000Z';
@@ -26,6 +26,22 @@ describe('transitions table', () => {
       assert.equal(typeof transition(command, 'Closed') === 'object', command !== 'save', `${command} on Closed`);
       assert.equal(typeof transition(command, 'MarkedAsSpam') === 'object', !['save', 'unmarkAsSpam'].includes(command), `${command} on spam`);
     }
+  });
+
+  it('holds the system changes too: routing takes waiting sessions only, timers act on held ones only', () => {
+    const allowed = (change: Transition) => STATES.filter((s) => allows(change, s));
+    assert.deepEqual(allowed('routeToOperator'), ['Waiting']);
+    assert.deepEqual(allowed('routeToBot'), ['Waiting']);
+    assert.deepEqual(allowed('autoClose'), ['AssignedToBot', 'AssignedToOperator']);
+    assert.deepEqual(allowed('returnToQueue'), ['AssignedToOperator']);
+    const held = { ...queued(), _state: 'AssignedToOperator' as const, _userId: 'alice' };
+    const back = systemChange(held, 'returnToQueue', { _userId: null }, 'system', NOW);
+    assert.equal(back.after._state, 'Waiting');
+    assert.equal(back.history.payload?.command, 'returnToQueue');
+    const routed = systemChange(queued(), 'routeToOperator', { _userId: 'alice' }, 'routing', NOW);
+    assert.equal(routed.after._state, 'AssignedToOperator');
+    assert.equal(routed.history.payload?.command, 'assignToOperator');
+    assert.equal(refusal(() => systemChange(held, 'routeToOperator', {}, 'routing', NOW)).kind, 'conflict');
   });
 
   it('is shown in docs/sessions.md exactly as the code has it (`npm run docs` writes it)', () => {

@@ -10,6 +10,7 @@ import type { LivePusher } from '../../app/live/fanout.ts';
 import { maySee } from '../../app/live/visibility.ts';
 import type { ChatlinesEvent } from '../../contract/events.ts';
 import type { Line } from '../../contract/schemas.ts';
+import { mapPool } from '../concurrency.ts';
 
 const clients = new Map<string, ApiGatewayManagementApiClient>();
 /** A management API client for `https://<api>.execute-api.<region>.amazonaws.com/<stage>`. */
@@ -53,15 +54,6 @@ export async function closeConnection(client: ApiGatewayManagementApiClient, con
   }
 }
 
-async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) await work(items[next++]!);
-    }),
-  );
-}
-
 /** The fan-out's pusher: per connection its visible events in order, connections 32 at a time. */
 export class ApiGatewayPusher implements LivePusher {
   constructor(private readonly endpoint: string) {}
@@ -72,7 +64,7 @@ export class ApiGatewayPusher implements LivePusher {
     const texts = events.map((e) => JSON.stringify(e));
     const client = managementClient(this.endpoint);
     const now = Date.now();
-    await inParallel(connections, 32, async (connection) => {
+    await mapPool(connections, 32, async (connection) => {
       if (tokenExpired(connection, now)) {
         // Its token expired: nothing more for it. Out of the partitions first (so no later batch
         // finds it), then closed; the client reconnects with a new token.

@@ -129,10 +129,6 @@ export const MESSAGE_PREFIX = 'MSG#';
 /** Sort key of a message: its id, which is time-ordered and unique (lib/domain/ids.ts). */
 export const messageSortKey = (messageId: string): string => `${MESSAGE_PREFIX}${messageId}`;
 
-/** Queue order: High first, then Medium, Low, and sessions without priority last. */
-export const PRIORITY_RANK: Record<string, string> = { High: '1', Medium: '2', Low: '3' };
-export const priorityRank = (priority: string | null) => (priority ? (PRIORITY_RANK[priority] ?? '4') : '4');
-
 /**
  * How many shards the hot partitions of a line have (see the table above): the deployment's
  * `LINE_SHARDS` (1 to 64; default 1), read on each call so a host and its tests agree.

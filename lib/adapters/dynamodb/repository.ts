@@ -8,7 +8,7 @@ import { ChatlinesError, notFound } from '../../contract/errors.ts';
 import type { Channel, Client, Line, Message, Operator, Session } from '../../contract/schemas.ts';
 import { OUTBOX_ENTRIES, OUTBOX_SEQUENCE, type OutboxEntry, outboxFor } from '../../domain/events/outbox.ts';
 import { TtlCache } from '../cache.ts';
-import { getItem, getItems, type Item, putNew, queryPage, type TransactItem, tableName, transact } from './db.ts';
+import { conditionFailedAt, getItem, getItems, type Item, putNew, queryPage, type TransactItem, tableName, transact } from './db.ts';
 import {
   channelItem,
   clientItem,
@@ -411,8 +411,8 @@ export async function insertSession(write: OpenSessionWrite): Promise<void> {
   for (const message of write.messages) items.push(putNew(messageItem(message)));
   items.push(...(write.extra ?? []));
   await transact(items, 'the session could not be opened', (reasons) => {
-    const clientTaken = newClient ? reasons[1] === 'ConditionalCheckFailed' : false;
-    const guardTaken = guard === 'exclusive' && reasons[guardIndex] === 'ConditionalCheckFailed';
+    const clientTaken = newClient ? conditionFailedAt(reasons, 1) : false;
+    const guardTaken = guard === 'exclusive' && conditionFailedAt(reasons, guardIndex);
     return clientTaken || guardTaken ? new OpenSessionRace(clientTaken, guardTaken) : undefined;
   });
 }
@@ -571,10 +571,10 @@ export async function commitSessionChange(write: SessionChangeWrite, conflictDet
     conflictDetail,
     (reasons) => {
       if (reasons[0] !== undefined) return undefined;
-      const check = checks.find((_, i) => reasons[checkStart + i] === 'ConditionalCheckFailed');
+      const check = checks.find((_, i) => conditionFailedAt(reasons, checkStart + i));
       if (check) return new ChatlinesError('conflict', check.conflict);
       if (!write.guardConflict) return undefined;
-      const guardFailed = reasons.slice(guardStart, guardStart + guardCount).includes('ConditionalCheckFailed');
+      const guardFailed = Array.from({ length: guardCount }, (_, i) => guardStart + i).some((i) => conditionFailedAt(reasons, i));
       return guardFailed ? new ChatlinesError('conflict', write.guardConflict) : undefined;
     },
   );

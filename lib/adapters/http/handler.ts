@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 // Namespace import: the named `z` export keeps every locale in the bundle (~450 KB).
 import type * as z from 'zod';
-import { ChatlinesError, type FieldError } from '../../contract/errors.ts';
+import { ChatlinesError, type FieldError, isConflict } from '../../contract/errors.ts';
 import { type Parsed, type ParsedBody, type RouteSpec, successStatus } from '../../contract/spec.ts';
 import { type Caller, callerFromClaims } from '../../domain/auth/caller.ts';
 import { logger, recordOutcome, tracer } from '../aws/observability.ts';
@@ -278,7 +278,7 @@ export function route<S extends RouteSpec>(spec: S, run: Run<S>, options: RouteO
       return await runWith(ctx, idempotency);
     } catch (error) {
       // A parallel request with the same key may have won the race: answer with its reply.
-      if (error instanceof ChatlinesError && error.kind === 'conflict') {
+      if (isConflict(error)) {
         const winner = await readIdempotencyRecord(caller.sub, key);
         if (winner) return answer(winner);
       }

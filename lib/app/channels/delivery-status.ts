@@ -7,7 +7,7 @@
  * nothing is answered 200 with the message as it is and makes no event; a refused one is a 409.
  */
 
-import { getItem, type Item, type TransactItem, tableName, transact } from '../../adapters/dynamodb/db.ts';
+import { conditionFailedAt, getItem, type Item, type TransactItem, tableName, transact } from '../../adapters/dynamodb/db.ts';
 import { readMessage } from '../../adapters/dynamodb/items.ts';
 import { messageRefKey, messageSortKey, sessionKey } from '../../adapters/dynamodb/keys.ts';
 import { getChannelWith, getLineCached, writeOnly } from '../../adapters/dynamodb/repository.ts';
@@ -99,7 +99,7 @@ export async function reportMessageStatus(
       'the message status was reported concurrently; report it again',
       (reasons) => {
         // The message refused: its status is one this report may not replace (or it is gone).
-        if (reasons[0] === 'ConditionalCheckFailed') notReplaceable = true;
+        if (conditionFailedAt(reasons, 0)) notReplaceable = true;
         return undefined;
       },
     );

@@ -10,6 +10,7 @@
  * and live push carry the stable event id so receivers drop repeats).
  */
 
+import { mapPool } from '../../adapters/concurrency.ts';
 import { getItems } from '../../adapters/dynamodb/db.ts';
 import { readClient, readMessage } from '../../adapters/dynamodb/items.ts';
 import { clientKey, type DeliveryTarget, deliveryKey, messageSortKey, sessionKey } from '../../adapters/dynamodb/keys.ts';
@@ -17,7 +18,7 @@ import { type ChatlinesEvent, matchesPattern } from '../../contract/events.ts';
 import type { Client, Message } from '../../contract/schemas.ts';
 import type { EventBus } from '../../domain/events/bus.ts';
 import { type ChangeRecord, complete, eventsOfRecord, isOutbound } from '../../domain/events/map.ts';
-import { deliverFirst, endpointsOf, inParallel } from '../webhooks/deliveries.ts';
+import { deliverFirst, endpointsOf } from '../webhooks/deliveries.ts';
 import { subscriptionsOf } from '../webhooks/subscriptions.ts';
 
 /** Something else that reacts to events (live push, routing, timers). It must be idempotent. */
@@ -107,7 +108,7 @@ export async function deliver(events: readonly ChatlinesEvent[]): Promise<void> 
   });
   const lists = [...byTarget.values()];
   const endpoints = await endpointsOf(lists.map((list) => list[0]!.target));
-  await inParallel(
+  await mapPool(
     lists.map((list, i) => ({ list, endpoint: endpoints[i] })),
     16,
     async ({ list, endpoint }) => {

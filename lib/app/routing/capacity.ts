@@ -10,14 +10,11 @@ import { type TransactItem, tableName } from '../../adapters/dynamodb/db.ts';
 import { operatorKey } from '../../adapters/dynamodb/keys.ts';
 import { conflict } from '../../contract/errors.ts';
 import type { Line, Operator, Session } from '../../contract/schemas.ts';
+import { effectiveCapacity } from '../../domain/routing/decide.ts';
 
 /** The operator a session counts against: only while it is AssignedToOperator (not queued, bot, spam or closed). */
 export const holderOf = (session: Pick<Session, '_state' | '_userId'> | null | undefined): string | null =>
   session && session._state === 'AssignedToOperator' ? session._userId : null;
-
-/** The operator's override, else the line's capacity; null = no limit. */
-export const effectiveCapacity = (operator: Pick<Operator, 'capacity'> | undefined, line: Pick<Line, '_routing'>): number | null =>
-  operator?.capacity ?? line._routing.capacity ?? null;
 
 /** True when the operator cannot take one more session of this line. */
 export function isFull(operator: Pick<Operator, 'capacity' | 'activeSessions'>, line: Pick<Line, '_routing'>): boolean {

@@ -18,7 +18,7 @@ import {
 } from '../../adapters/dynamodb/keys.ts';
 import { keyAttributesOf } from '../../adapters/dynamodb/table.ts';
 import type { Line, Operator, Session } from '../../contract/schemas.ts';
-import { queueOrder } from '../../domain/routing/decide.ts';
+import { queueOrder } from '../../domain/routing/queue.ts';
 
 async function queryAll(input: Parameters<typeof queryPage>[0], max = Infinity): Promise<Item[]> {
   const out: Item[] = [];

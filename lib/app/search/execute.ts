@@ -11,6 +11,7 @@
  * a hundred thousand. Otherwise every partition of the plan is read in full, then sorted.
  */
 
+import { mapPool } from '../../adapters/concurrency.ts';
 import { type Item, queryPage } from '../../adapters/dynamodb/db.ts';
 import { type Entity, readChannel, readClient, readLine, readSession } from '../../adapters/dynamodb/items.ts';
 import { INDEX, LINES_PARTITION, lineChannelsPartition } from '../../adapters/dynamodb/keys.ts';
@@ -86,18 +87,7 @@ async function readAll(cost: Cost, q: KeyQuery): Promise<Item[]> {
 }
 
 /** Runs `work` over `inputs` with at most PARALLEL_READS at a time, results in input order. */
-async function inParallel<T, R>(inputs: readonly T[], work: (input: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(inputs.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < inputs.length) {
-      const i = next++;
-      out[i] = await work(inputs[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL_READS, inputs.length) }, worker));
-  return out;
-}
+const inParallel = <T, R>(inputs: readonly T[], work: (input: T) => Promise<R>): Promise<R[]> => mapPool(inputs, PARALLEL_READS, (input) => work(input));
 
 /** Every line (gsi1 `LINES`): small — lines are configuration, not traffic. */
 async function allLines(cost: Cost): Promise<Line[]> {

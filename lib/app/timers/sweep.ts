@@ -16,10 +16,10 @@
  *   is deleted, so it is not read twice).
  */
 
+import { mapPool } from '../../adapters/concurrency.ts';
 import { getItem, getItems, type Item, putItem, queryPage } from '../../adapters/dynamodb/db.ts';
 import { dueBucketPartition, dueUpTo, minuteBucket, sessionKey, timerShards, timerWatermarkKey } from '../../adapters/dynamodb/keys.ts';
 import type { TimerPolicy } from '../../domain/timers/state.ts';
-import { inParallel } from '../webhooks/deliveries.ts';
 import { type FireOutcome, fireTimer } from './fire.ts';
 
 export interface SweepOptions {
@@ -110,7 +110,7 @@ export async function sweepTimers(options: SweepOptions = {}): Promise<SweepRepo
   const upTo = dueUpTo(nowIso);
   const buckets = minutes.flatMap((minute) => Array.from({ length: timerShards() }, (_, shard) => ({ minute, shard })));
   const found: Item[][] = [];
-  await inParallel(buckets, 8, async (b) => {
+  await mapPool(buckets, 8, async (b) => {
     found.push(await readBucket(b.minute, b.shard, upTo, counter));
   });
   const due = found.flat().sort((a, b) => String(a.sk).localeCompare(String(b.sk)));
@@ -145,7 +145,7 @@ export async function sweepTimers(options: SweepOptions = {}): Promise<SweepRepo
 
   let attempts = 0;
   let crashed = false;
-  await inParallel(due, options.concurrency ?? 16, async (item) => {
+  await mapPool(due, options.concurrency ?? 16, async (item) => {
     if (crashed) return;
     if (options.failAfter !== undefined && attempts >= options.failAfter) {
       crashed = true;

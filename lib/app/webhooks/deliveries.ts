@@ -8,6 +8,7 @@
  */
 
 import { TtlCache } from '../../adapters/cache.ts';
+import { mapPool } from '../../adapters/concurrency.ts';
 import { getItems, type Item, putItem, queryPage, updateItem } from '../../adapters/dynamodb/db.ts';
 import {
   channelDeliveryKey,
@@ -239,17 +240,6 @@ export async function attemptDelivery(pk: string, sk = '#DELIVERY'): Promise<'de
 }
 
 /** Runs `work` over `items` with at most `limit` in flight. */
-export async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next++]!;
-      await work(item);
-    }
-  });
-  await Promise.all(runners);
-}
-
 /**
  * Attempts every delivery that has come due (reads only the due index: its cost follows the
  * number of due deliveries, not of deliveries kept). Run every minute in AWS, every second on
@@ -268,7 +258,7 @@ export async function sweepDueDeliveries(now = Date.now(), limitPerShard = 200):
     });
     for (const item of page.items) due.push({ pk: String(item.pk), sk: String(item.sk) });
   }
-  await inParallel(due, 16, (d) => attemptDelivery(d.pk, d.sk));
+  await mapPool(due, 16, (d) => attemptDelivery(d.pk, d.sk));
   return due.length;
 }
 

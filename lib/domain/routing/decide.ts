@@ -1,20 +1,14 @@
 /**
- * Routing decisions, pure (issue 14). The runner (runner.ts) reads, calls these, and tries the
+ * Routing decisions, pure. The runner (runner.ts) reads, calls these, and tries the
  * conditional assignment; a loser picks again.
  */
 
-import { priorityRank } from '../../adapters/dynamodb/keys.ts';
-import { effectiveCapacity } from '../../app/routing/capacity.ts';
 import type { Line, Operator, Session } from '../../contract/schemas.ts';
 import { intersects } from '../auth/policy.ts';
 
-/** Queue order: priority (High, Medium, Low, none), then age, then id. */
-export function queueOrder(a: Session, b: Session): number {
-  const rank = priorityRank(a._priority).localeCompare(priorityRank(b._priority));
-  if (rank !== 0) return rank;
-  if (a.__createdAt !== b.__createdAt) return a.__createdAt < b.__createdAt ? -1 : 1;
-  return a.__id < b.__id ? -1 : a.__id > b.__id ? 1 : 0;
-}
+/** The operator's override, else the line's capacity; null = no limit. */
+export const effectiveCapacity = (operator: Pick<Operator, 'capacity'> | undefined, line: Pick<Line, '_routing'>): number | null =>
+  operator?.capacity ?? line._routing.capacity ?? null;
 
 /** The groups whose operators may take the session: its group when it has one, else the line's. */
 export const eligibleGroups = (session: Pick<Session, '_userGroupId'>, line: Line): string[] =>
