@@ -49,6 +49,15 @@ export const STREAM_CONSUMER_MAPPING: StreamMappingConfig = {
   MaximumRecordAgeInSeconds: 86_400,
 };
 
+/** The live fan-out's mapping as the stack configures it (infra/aws/live.ts). */
+export const LIVE_FANOUT_MAPPING: StreamMappingConfig = {
+  BatchSize: 100,
+  BisectBatchOnFunctionError: true,
+  ReportBatchItemFailures: true,
+  MaximumRetryAttempts: 5,
+  MaximumRecordAgeInSeconds: 3_600,
+};
+
 /** What Lambda sends to a stream mapping's on-failure destination (metadata only, never the records). */
 export interface StreamFailureMessage {
   requestContext: {

@@ -37,6 +37,8 @@ export interface StreamPollerOptions {
   batchSize?: number;
   /** The mapping's settings (default: the stream consumer's in AWS, STREAM_CONSUMER_MAPPING). */
   mapping?: Partial<StreamMappingConfig>;
+  /** The mapping's filter criteria (default: STREAM_FILTER's, evaluated by `passesFilter`). */
+  filter?: (record: StreamRecord) => boolean;
   /** The on-failure destination (default: a `STREAM#DEADLETTER` item per discarded batch). */
   onFailure?: (message: StreamFailureMessage) => Promise<void>;
   /** Wait before retry number `retry` of a failing batch (default 50 ms doubling, at most 1 s). */
@@ -178,7 +180,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
       const out = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: batchSize }));
       const records = out.Records ?? [];
       iterator = out.NextShardIterator;
-      const wanted = records.filter(passesFilter);
+      const wanted = records.filter(options.filter ?? passesFilter);
       if (wanted.length > 0) {
         await handOver(wanted, shardId);
         const last = wanted[wanted.length - 1]!.dynamodb!.SequenceNumber!;
