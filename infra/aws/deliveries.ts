@@ -9,6 +9,7 @@
  */
 import { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { EventSourceMapping } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -76,6 +77,14 @@ export class DeliveryWorker extends Construct {
         reportBatchItemFailures: true,
       }),
     );
+    const mapping = this.function.function.node.children.find((c) => c instanceof EventSourceMapping);
+    if (mapping) {
+      acknowledge(
+        mapping,
+        'Serverless-LambdaEventSourceMappingDestination',
+        "An SQS mapping takes no on-failure destination: the queue's redrive policy sends what keeps failing to its dead-letter queue.",
+      );
+    }
 
     for (const producer of props.producers) {
       this.queue.grantSendMessages(producer.function);

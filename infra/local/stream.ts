@@ -37,6 +37,11 @@ export interface StreamPollerOptions {
   batchSize?: number;
   /** The mapping's settings (default: the stream consumer's in AWS, STREAM_CONSUMER_MAPPING). */
   mapping?: Partial<StreamMappingConfig>;
+  /**
+   * Names this mapping's checkpoints, for a second mapping on the same stream (as the live
+   * fan-out's beside the consumer's in AWS); default: the stream consumer's.
+   */
+  mappingName?: string;
   /** The mapping's filter criteria (default: STREAM_FILTER's, evaluated by `passesFilter`). */
   filter?: (record: StreamRecord) => boolean;
   /** The on-failure destination (default: a `STREAM#DEADLETTER` item per discarded batch). */
@@ -108,6 +113,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
     ...options.mapping,
   };
   const batchSize = mapping.BatchSize;
+  const checkpointKey = (shardId: string) => streamCheckpointKey(options.mappingName ? `${options.mappingName}#${shardId}` : shardId);
   const ddb = localClient(options.endpoint);
   const streams = new DynamoDBStreamsClient({
     endpoint: options.endpoint,
@@ -164,7 +170,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
 
   async function readShard(shard: Shard, latest = false): Promise<void> {
     const shardId = shard.ShardId!;
-    const checkpoint = latest ? undefined : ((await getItem(streamCheckpointKey(shardId)))?.sequenceNumber as string | undefined);
+    const checkpoint = latest ? undefined : ((await getItem(checkpointKey(shardId)))?.sequenceNumber as string | undefined);
     let iterator = (
       await streams.send(
         new GetShardIteratorCommand({
@@ -185,7 +191,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
         await handOver(wanted, shardId);
         const last = wanted[wanted.length - 1]!.dynamodb!.SequenceNumber!;
         // Only after the handler took them: a restart resumes after the last record handed over.
-        await putItem({ ...streamCheckpointKey(shardId), entity: 'checkpoint', sequenceNumber: last });
+        await putItem({ ...checkpointKey(shardId), entity: 'checkpoint', sequenceNumber: last });
       }
       if (records.length > 0) position.set(shardId, records[records.length - 1]!.dynamodb!.SequenceNumber!);
       if (records.length === 0) {

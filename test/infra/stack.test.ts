@@ -156,7 +156,7 @@ describe('functions', () => {
       assert.deepEqual(p.TracingConfig, { Mode: 'Active' }, file);
       const visitor = routes.some((r) => r.function === file && r.visitor);
       const own = [
-        ...(file.startsWith('stream:') ? ['EVENT_BUS_NAME'] : []),
+        ...(file.startsWith('stream:') ? ['DELIVERY_QUEUE_URL', 'EVENT_BUS_NAME'] : []),
         ...(visitor ? ['VISITOR_SECRET_ARN'] : []),
         ...(file === 'live:live-authorizer' ? ['JWT_AUDIENCE', 'JWT_ISSUER'] : file === 'live:live-fanout' ? ['LIVE_ENDPOINT'] : []),
       ];

@@ -99,11 +99,11 @@ export async function targetsOf(events: readonly ChatlinesEvent[]): Promise<{ ta
 /**
  * Records the deliveries these events make (one per target and event, conditionally: an event
  * seen before makes none) and returns the new ones, for the delivery queue. No attempt is made
- * here: a receiver that takes 10 s must not hold back routing and live push.
+ * here: a receiver that takes 10 s must not hold back routing and live push. Each new one is
+ * added to `created` as soon as it is written, so a call that fails half-way still queues those.
  */
-export async function recordDeliveries(events: readonly ChatlinesEvent[]): Promise<DeliveryRef[]> {
+export async function recordDeliveries(events: readonly ChatlinesEvent[], created: DeliveryRef[] = []): Promise<DeliveryRef[]> {
   const pairs = await targetsOf(events);
-  const created: DeliveryRef[] = [];
   await inPool(pairs, 16, async ({ target, event }) => {
     const ref = await recordDelivery(target, event);
     if (ref) created.push(ref);
@@ -156,7 +156,7 @@ export async function consumeRecords(records: readonly ChangeRecord[], bus: Even
   await Promise.all([
     perRecord(withEvents, failures, (indices) => bus.publish(eventsOf(indices))),
     perRecord(withEvents, failures, async (indices) => {
-      created.push(...(await recordDeliveries(eventsOf(indices))));
+      await recordDeliveries(eventsOf(indices), created);
     }),
     ...sinks.map((sink) =>
       perRecord(sink.records ? all : withEvents, failures, (indices) =>
