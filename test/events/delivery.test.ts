@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { handler as streamHandler } from '../../functions/stream/stream-consumer.ts';
-import { startEventWorkers } from '../../infra/local/events.ts';
+import { startDeliveryWorker, startEventWorkers } from '../../infra/local/events.ts';
+import { useLocalDeliveryQueue } from '../../lib/app/webhooks/deliveries.ts';
 import { inProcessBus } from '../../lib/domain/events/bus.ts';
 import { sameTable, snapshot, type World, world } from '../support/fixtures.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
@@ -167,6 +168,9 @@ describe('at least once, exactly once in effect', () => {
     const op = await w.operator('op-crash');
     const ids = [await walk('crash-1', 'op-crash', op), await walk('crash-2', 'op-crash', op)];
     const { startStreamPoller } = await import('../../infra/local/stream.ts');
+    // The delivery worker the consumer hands new deliveries to (the host's stopped with its poller).
+    const worker = startDeliveryWorker();
+    useLocalDeliveryQueue(worker);
     const poller = await startStreamPoller({
       endpoint: host.endpoint,
       tableName: host.tableName,
@@ -187,6 +191,7 @@ describe('at least once, exactly once in effect', () => {
     assert.equal(failures, 2, 'the batch failed twice after its effects');
     assert.equal(r.received.filter(mine).length, ids.length * EVENTS_PER_WALK, 'each event was sent once, not once per run');
     await poller.stop();
+    await worker.stop();
     host.events = await startEventWorkers({ endpoint: host.endpoint, tableName: host.tableName, sweepEveryMs: 100, onError: () => undefined });
     await unsubscribe(hook.__id);
   });

@@ -1,7 +1,8 @@
 /**
  * The delivery machine shared by webhooks and messenger endpoints: one delivery item per
- * (target, event), created conditionally (so an event seen twice is delivered once), attempted
- * under a short lease (so two workers never send the same attempt), retried on the schedule
+ * (target, event), recorded conditionally by the stream consumer (so an event seen twice is
+ * delivered once), attempted by the delivery queue's worker (never on the consumer's path: a slow
+ * receiver delays no routing) under a short lease (so two workers never send the same attempt), retried on the schedule
  * (schedule.ts) through a sparse due index, and kept with its outcome for `GET …/deliveries`.
  * Receivers de-duplicate by `webhook-id` (the event id), as Standard Webhooks expects: at least
  * once is the promise.
@@ -70,45 +71,59 @@ export const deliveryView = (item: Item): Delivery => {
   };
 };
 
+/** A delivery by its item's key: what the delivery queue carries. */
+export interface DeliveryRef {
+  pk: string;
+  sk: string;
+}
+
 /**
- * The first attempt at a new delivery, made before its record is written: a delivery that
- * succeeds at once costs one small write (no body, no due index); one that fails is written
- * `pending` with its body and due time, for the sweeper. The record is conditional on none
- * existing. A crash between the send and the record repeats the send when the batch runs again
- * — at least once, as promised; receivers drop repeats by `webhook-id`.
+ * Where new deliveries go to be attempted, off the stream consumer's path: an SQS queue in AWS
+ * (lib/adapters/aws/queue.ts, read by functions/queue/attempt-deliveries.ts), the local host's
+ * in-process worker running the same handler (infra/local/events.ts).
  */
-export async function deliverFirst(
-  target: DeliveryTarget,
-  event: ChatlinesEvent,
-  endpoint: { url: string; secret: string } | undefined,
-): Promise<'delivered' | 'retry' | 'failed'> {
+export interface DeliveryQueue {
+  enqueue(refs: readonly DeliveryRef[]): Promise<void>;
+}
+
+let localQueue: DeliveryQueue | undefined;
+/** Sets the local host's delivery queue (undefined: none; the sweeper then attempts new deliveries). */
+export function useLocalDeliveryQueue(queue: DeliveryQueue | undefined): void {
+  localQueue = queue;
+}
+/** The local host's delivery queue, if it runs one. */
+export const localDeliveryQueue = (): DeliveryQueue | undefined => localQueue;
+
+/**
+ * Records a new delivery before any attempt: `pending`, due now, with its body. Conditional on
+ * none existing, so an event seen twice (a retried batch) is delivered once: undefined when it
+ * was recorded before. Its attempt comes from the delivery queue; should the queue message be
+ * lost, the sweeper finds it in the due index.
+ */
+export async function recordDelivery(target: DeliveryTarget, event: ChatlinesEvent, now = Date.now()): Promise<DeliveryRef | undefined> {
   const key = deliveryKey(target, event.id);
-  const body = JSON.stringify(event);
-  const outcome = endpoint
-    ? await send(endpoint.url, endpoint.secret, event.id, body)
-    : { ok: false, code: null, error: target.kind === 'webhook' ? 'the subscription was deleted' : 'the channel has no delivery endpoint' };
-  const now = Date.now();
   const nowIso = new Date(now).toISOString();
-  const base = {
-    ...key,
-    ...deliveryListKeys(target, nowIso, event.id),
-    entity: 'delivery',
-    target,
-    eventId: event.id,
-    eventType: event.type,
-    attempts: 1,
-    lastResponseCode: outcome.code,
-    lastError: outcome.error,
-    createdAt: nowIso,
-  };
-  const next = outcome.ok || !endpoint ? undefined : nextAttemptAfter(1, now);
-  const item: Record<string, unknown> = outcome.ok
-    ? { ...base, status: 'delivered', nextAttemptAt: null, deliveredAt: nowIso }
-    : next
-      ? { ...base, ...deliveryDueKeys(key.pk, next), body, status: 'pending', nextAttemptAt: next, deliveredAt: null }
-      : { ...base, body, status: 'failed', nextAttemptAt: null, deliveredAt: null };
-  await putItem(item, { ConditionExpression: 'attribute_not_exists(pk)' });
-  return outcome.ok ? 'delivered' : next ? 'retry' : 'failed';
+  const written = await putItem(
+    {
+      ...key,
+      ...deliveryListKeys(target, nowIso, event.id),
+      ...deliveryDueKeys(key.pk, nowIso),
+      entity: 'delivery',
+      target,
+      eventId: event.id,
+      eventType: event.type,
+      body: JSON.stringify(event),
+      status: 'pending',
+      attempts: 0,
+      lastResponseCode: null,
+      lastError: null,
+      nextAttemptAt: nowIso,
+      createdAt: nowIso,
+      deliveredAt: null,
+    },
+    { ConditionExpression: 'attribute_not_exists(pk)' },
+  );
+  return written ? key : undefined;
 }
 
 /** Where a target receives, and the secret its deliveries are signed with. */
