@@ -33,7 +33,8 @@ function matchesRule(rule: unknown, value: unknown, present: boolean): boolean {
   if ('anything-but' in r) {
     const but = r['anything-but'];
     if (Array.isArray(but)) return !but.includes(value);
-    if (but && typeof but === 'object' && 'prefix' in but) return !(typeof value === 'string' && value.startsWith(String((but as Record<string, unknown>).prefix)));
+    if (but && typeof but === 'object' && 'prefix' in but)
+      return !(typeof value === 'string' && value.startsWith(String((but as Record<string, unknown>).prefix)));
     return value !== but;
   }
   if ('numeric' in r) {
@@ -43,7 +44,17 @@ function matchesRule(rule: unknown, value: unknown, present: boolean): boolean {
       const op = ops[i];
       const bound = Number(ops[i + 1]);
       const ok =
-        op === '=' ? value === bound : op === '<' ? value < bound : op === '<=' ? value <= bound : op === '>' ? value > bound : op === '>=' ? value >= bound : false;
+        op === '='
+          ? value === bound
+          : op === '<'
+            ? value < bound
+            : op === '<='
+              ? value <= bound
+              : op === '>'
+                ? value > bound
+                : op === '>='
+                  ? value >= bound
+                  : false;
       if (!ok) return false;
     }
     return true;

@@ -44,7 +44,14 @@ export class Authorizer {
   }
 
   /** Decides and records the call. */
-  async authorize(principal: string, principalArn: string, policies: readonly PolicyDocument[], action: string, resource: string, detail?: string): Promise<Decision> {
+  async authorize(
+    principal: string,
+    principalArn: string,
+    policies: readonly PolicyDocument[],
+    action: string,
+    resource: string,
+    detail?: string,
+  ): Promise<Decision> {
     const decision = await this.decide(principalArn, policies, action, resource);
     this.calls.push({ principal, action, resource, decision, ...(detail ? { detail } : {}) });
     return decision;

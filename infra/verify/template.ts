@@ -64,6 +64,7 @@ export interface FunctionSpec {
 }
 
 export interface HttpRouteSpec {
+  apiId: string;
   routeKey: string;
   method: string;
   path: string;
@@ -78,7 +79,7 @@ export interface WebSocketRouteSpec {
   apiId: string;
   routeKey: string;
   functionId: string;
-  authorizer?: { functionId: string; identitySource: string[] };
+  authorizer?: { id: string; functionId: string; identitySource: string[] };
 }
 
 export interface StreamMappingSpec {
@@ -197,7 +198,10 @@ export class ResolvedTemplate {
       case 'AWS::SQS::Queue':
         return p.QueueName ? String(this.resolve(p.QueueName)) : logicalId;
       case 'AWS::ApiGatewayV2::Api':
-        return logicalId.toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 10);
+        return logicalId
+          .toLowerCase()
+          .replace(/[^a-z0-9]/g, '')
+          .slice(0, 10);
       case 'AWS::ApiGatewayV2::Stage':
         return String(this.resolve(p.StageName ?? '$default'));
       case 'AWS::Cognito::UserPool':
@@ -364,14 +368,6 @@ export class ResolvedTemplate {
     return out;
   }
 
-  /** Rewrites the WebSocket API's callback URL to the gateway (the management API's stand-in). */
-  private localUrls(value: string): string {
-    return value.replace(
-      new RegExp(`https://([a-z0-9]+)\\.execute-api\\.${REGION}\\.${URL_SUFFIX.replace('.', '\\.')}`, 'g'),
-      `${this.standIns.gatewayUrl}/@api/$1`,
-    );
-  }
-
   // --- the parts of the stack the harness drives ------------------------------------------
 
   private readRoles(): void {
@@ -403,7 +399,7 @@ export class ResolvedTemplate {
       const roleLogicalId = roleRef?.['Fn::GetAtt']?.[0] ?? '';
       const env: Record<string, string> = {};
       const variables = (this.resolve((p.Environment as { Variables?: Json } | undefined)?.Variables ?? {}) ?? {}) as Record<string, Json>;
-      for (const [k, v] of Object.entries(variables)) env[k] = this.localUrls(String(v));
+      for (const [k, v] of Object.entries(variables)) env[k] = String(v);
       const tags = (p.Tags as { Key: string; Value: string }[] | undefined) ?? [];
       const managed = ((this.template.Resources[roleLogicalId]?.Properties?.ManagedPolicyArns as Json[] | undefined) ?? []).map((m) => String(this.resolve(m)));
       const logGroup = (p.LoggingConfig as { LogGroup?: Json } | undefined)?.LogGroup;
@@ -456,14 +452,24 @@ export class ResolvedTemplate {
           routeKey,
           functionId,
           ...(authorizer && authorizerFunction
-            ? { authorizer: { functionId: authorizerFunction, identitySource: (this.resolve(authorizer.Properties?.IdentitySource ?? []) as string[]) ?? [] } }
+            ? {
+                authorizer: {
+                  id: authorizerId!,
+                  functionId: authorizerFunction,
+                  identitySource: (this.resolve(authorizer.Properties?.IdentitySource ?? []) as string[]) ?? [],
+                },
+              }
             : {}),
         });
         continue;
       }
       const [method, path] = routeKey === '$default' ? ['ANY', '$default'] : (routeKey.split(' ') as [string, string]);
-      const jwt = authorizer?.Properties?.AuthorizerType === 'JWT' ? (this.resolve(authorizer.Properties.JwtConfiguration!) as { Issuer: string; Audience: string[] }) : undefined;
+      const jwt =
+        authorizer?.Properties?.AuthorizerType === 'JWT'
+          ? (this.resolve(authorizer.Properties.JwtConfiguration!) as { Issuer: string; Audience: string[] })
+          : undefined;
       this.httpRoutes.push({
+        apiId: this.physicalName(apiId),
         routeKey,
         method,
         path,
@@ -490,7 +496,9 @@ export class ResolvedTemplate {
       const functionName = String(p.FunctionName);
       const functionId = [...this.functions.values()].find((f) => f.arn === functionName || this.physicalName(f.logicalId) === functionName)?.logicalId;
       if (!functionId) throw new Error(`mapping ${id}: unknown function ${functionName}`);
-      const filters = ((p.FilterCriteria as { Filters?: { Pattern: string }[] } | undefined)?.Filters ?? []).map((f) => JSON.parse(f.Pattern) as Record<string, unknown>);
+      const filters = ((p.FilterCriteria as { Filters?: { Pattern: string }[] } | undefined)?.Filters ?? []).map(
+        (f) => JSON.parse(f.Pattern) as Record<string, unknown>,
+      );
       this.streamMappings.push({
         logicalId: id,
         functionId,
@@ -549,7 +557,8 @@ export class ResolvedTemplate {
   private readPermissions(): void {
     for (const [, r] of this.ofType('AWS::Lambda::Permission')) {
       const p = this.resolve(r.Properties as Json) as Record<string, Json>;
-      const functionId = this.functionOfArn(String(p.FunctionName)) ?? [...this.functions.values()].find((f) => this.physicalName(f.logicalId) === p.FunctionName)?.logicalId;
+      const functionId =
+        this.functionOfArn(String(p.FunctionName)) ?? [...this.functions.values()].find((f) => this.physicalName(f.logicalId) === p.FunctionName)?.logicalId;
       if (!functionId) continue;
       this.permissions.push({
         functionId,
@@ -558,6 +567,26 @@ export class ResolvedTemplate {
         ...(p.SourceArn ? { sourceArn: String(p.SourceArn) } : {}),
       });
     }
+  }
+
+  /** The execute-api host names of the APIs (`<api id>.execute-api.<region>.amazonaws.com`). */
+  apiHosts(): string[] {
+    return this.ofType('AWS::ApiGatewayV2::Api').map(([id]) => `${this.physicalName(id)}.execute-api.${REGION}.${URL_SUFFIX}`);
+  }
+
+  /** The stage names of an API (by its stand-in id). */
+  stagesOf(apiId: string): string[] {
+    return this.ofType('AWS::ApiGatewayV2::Stage')
+      .filter(
+        ([, r]) =>
+          (r.Properties?.ApiId as { Ref?: string } | undefined)?.Ref !== undefined && this.physicalName((r.Properties!.ApiId as { Ref: string }).Ref) === apiId,
+      )
+      .map(([id]) => this.physicalName(id));
+  }
+
+  /** The ARN of every Secrets Manager secret the stack makes. */
+  secretArns(): string[] {
+    return this.ofType('AWS::SecretsManager::Secret').map(([id]) => String(this.ref(id)));
   }
 
   /** Does a `lambda:InvokeFunction` permission let `principal` invoke the function from `sourceArn`? */
