@@ -318,6 +318,7 @@ async function main(): Promise<number> {
     if (result.failed.length > 0) problems.push(`${result.failed.length} scenario steps answered otherwise`);
     if (gateway.unemulated.length > 0) problems.push(`${gateway.unemulated.length} calls to services the gateway does not emulate`);
     if (scheduled.size < template.schedules.length) problems.push('a scheduled run failed');
+    if (received.length === 0) problems.push('no webhook delivery reached the receiver');
     if (problems.length) {
       line(`verify:aws FAILED: ${problems.join('; ')}`);
       exitCode = 1;

@@ -28,7 +28,7 @@ export class WebSocketStandIn implements ConnectionSink {
   private server: Server | undefined;
   private readonly wss = new WebSocketServer({
     noServer: true,
-    handleProtocols: (protocols, req) => (req as IncomingMessage & { chosen?: string }).chosen ?? false,
+    handleProtocols: (_protocols, req) => (req as IncomingMessage & { chosen?: string }).chosen ?? false,
   });
   readonly connections = new Map<string, Connection>();
   /** Every frame posted per connection id (kept after the connection closed). */
