@@ -12,7 +12,7 @@
  * A denied call gets AWS's AccessDenied answer, so the function fails as it would in AWS.
  * The gateway also serves the stand-in user pool's JWKS (`/idp/<pool>/.well-known/jwks.json`).
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { matchesPattern } from './event-pattern.ts';
@@ -39,6 +39,20 @@ export interface PublishedEvent {
   entry: Record<string, unknown>;
   /** Rules of the bus whose pattern matched the event. */
   rules: string[];
+}
+
+/** A message of an emulated SQS queue. */
+export interface QueueMessage {
+  messageId: string;
+  body: string;
+  md5OfBody: string;
+  messageAttributes: Record<string, unknown>;
+  sentAt: number;
+  receiveCount: number;
+  firstReceivedAt?: number;
+  /** Hidden until then (the visibility timeout after a receive). */
+  visibleAt: number;
+  sender: string;
 }
 
 export interface UnemulatedCall {
@@ -72,6 +86,8 @@ export class Gateway {
   readonly principals = new Map<string, Principal>();
   readonly secrets = new Map<string, string>();
   readonly published: PublishedEvent[] = [];
+  /** Emulated SQS queues by ARN (the delivery queue, dead-letter queues…). */
+  readonly queues = new Map<string, QueueMessage[]>();
   readonly unemulated: UnemulatedCall[] = [];
   /** Calls per `service:Operation`. */
   readonly operations = new Map<string, number>();
@@ -138,6 +154,12 @@ export class Gateway {
       case 'AWSEvents':
         this.count(`events:${operation}`);
         if (operation === 'PutEvents') return this.putEvents(res, principal, input);
+        break;
+      case 'AmazonSQS':
+        this.count(`sqs:${operation}`);
+        if (operation === 'SendMessage' || operation === 'SendMessageBatch') return this.sendMessages(res, principal, operation, input);
+        if (operation === 'GetQueueUrl')
+          return json(res, 200, { QueueUrl: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${String(input.QueueName)}` }, 'application/x-amz-json-1.0');
         break;
       case 'secretsmanager':
         this.count(`secretsmanager:${operation}`);
@@ -250,6 +272,47 @@ export class Gateway {
       return { EventId: event.id };
     });
     json(res, 200, { FailedEntryCount: 0, Entries: results });
+  }
+
+  /** `https://sqs.<region>.amazonaws.com/<account>/<name>` → the queue's ARN. */
+  static queueArnOfUrl(url: string): string {
+    const [account, name] = new URL(url).pathname.split('/').filter(Boolean);
+    return `arn:aws:sqs:${REGION}:${account}:${name}`;
+  }
+
+  /** Puts a message on an emulated queue (SendMessage, a dead-letter move, a mapping's destination). */
+  enqueue(queueArn: string, body: string, sender: string, messageAttributes: Record<string, unknown> = {}): QueueMessage {
+    const message: QueueMessage = {
+      messageId: randomUUID(),
+      body,
+      md5OfBody: createHash('md5').update(body).digest('hex'),
+      messageAttributes,
+      sentAt: Date.now(),
+      receiveCount: 0,
+      visibleAt: 0,
+      sender,
+    };
+    const queue = this.queues.get(queueArn) ?? [];
+    queue.push(message);
+    this.queues.set(queueArn, queue);
+    return message;
+  }
+
+  private async sendMessages(res: ServerResponse, principal: Principal, operation: string, input: Record<string, unknown>): Promise<void> {
+    const arn = Gateway.queueArnOfUrl(String(input.QueueUrl));
+    // SendMessageBatch is authorized as sqs:SendMessage.
+    if (!(await this.allowed(res, principal, [{ action: 'sqs:SendMessage', resource: arn, detail: operation }], 'sqs'))) return;
+    const type = 'application/x-amz-json-1.0';
+    if (operation === 'SendMessage') {
+      const m = this.enqueue(arn, String(input.MessageBody), principal.id, (input.MessageAttributes as Record<string, unknown>) ?? {});
+      return json(res, 200, { MessageId: m.messageId, MD5OfMessageBody: m.md5OfBody }, type);
+    }
+    const entries = (input.Entries as { Id: string; MessageBody: string; MessageAttributes?: Record<string, unknown> }[]) ?? [];
+    const successful = entries.map((e) => {
+      const m = this.enqueue(arn, e.MessageBody, principal.id, e.MessageAttributes ?? {});
+      return { Id: e.Id, MessageId: m.messageId, MD5OfMessageBody: m.md5OfBody };
+    });
+    json(res, 200, { Successful: successful, Failed: [] }, type);
   }
 
   private async getSecretValue(res: ServerResponse, principal: Principal, input: Record<string, unknown>): Promise<void> {

@@ -24,6 +24,7 @@ import { Gateway } from './gateway.ts';
 import { HttpApiStandIn } from './http-api.ts';
 import { Authorizer } from './iam.ts';
 import { LambdaRunner } from './lambda-runner.ts';
+import { QueueMapping } from './queue-mapping.ts';
 import { runScenario, type ScenarioClaims } from './scenario.ts';
 import { type MappingRunner, StreamMapping } from './stream-mapping.ts';
 import { REGION, ResolvedTemplate } from './template.ts';
@@ -108,6 +109,8 @@ async function main(): Promise<number> {
       [RECEIVER_HOST]: receiverUrl,
       // The management API's calls (`https://<api>.execute-api.<region>.amazonaws.com/<stage>/@connections/…`).
       ...Object.fromEntries(template.apiHosts().map((host) => [host, `${gatewayUrl}/@api/${host.split('.')[0]}`])),
+      // SQS clients may send to the queue URL's own host.
+      [`sqs.${REGION}.amazonaws.com`]: gatewayUrl,
     },
     onLog: (fn, line) => {
       logs.push(`${fn} ${line}`);
@@ -135,6 +138,8 @@ async function main(): Promise<number> {
     (spec) => new StreamMapping({ spec, template, runner, authorizer, gatewayUrl, tableName, dynamoEndpoint: dynamo.endpoint }),
   );
   for (const m of mappings) await m.start();
+  const queueMappings = template.queueMappings.map((spec) => new QueueMapping({ spec, template, runner, authorizer, gateway }));
+  for (const m of queueMappings) await m.start();
 
   const token = (claims: ScenarioClaims) => {
     const { sub, ...rest } = claims;
@@ -151,6 +156,7 @@ async function main(): Promise<number> {
     for (let round = 0; round < 2; round++) {
       await webSocket?.settle();
       for (const m of mappings) await m.drain();
+      for (const m of queueMappings) await m.drain();
     }
   };
   const scheduled = new Set<string>();
@@ -223,7 +229,7 @@ async function main(): Promise<number> {
     const line = (s = '') => console.log(s);
     line();
     line(
-      `verify:aws — ${template.functions.size} functions, ${template.httpRoutes.length} HTTP routes, ${template.webSocketRoutes.length} WebSocket routes, ${template.streamMappings.length} stream mappings, ${template.schedules.length} schedules (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+      `verify:aws — ${template.functions.size} functions, ${template.httpRoutes.length} HTTP routes, ${template.webSocketRoutes.length} WebSocket routes, ${template.streamMappings.length} stream mappings, ${template.queueMappings.length} queue mappings, ${template.schedules.length} schedules (${((Date.now() - started) / 1000).toFixed(1)} s)`,
     );
     line();
     const byAction = new Map<string, number>();
@@ -268,7 +274,13 @@ async function main(): Promise<number> {
     for (const m of mappings) {
       const st = m.stats;
       line(
-        `Stream mapping ${template.functions.get(m.spec.functionId)?.name}: ${st.records} records in ${st.batches} batches, ${st.filteredOut} filtered out, ${st.retries} retries, ${st.bisections} bisections, ${st.onFailure.length} to the on-failure destination`,
+        `Stream mapping ${template.functions.get(m.spec.functionId)?.name}: ${st.records} records taken in ${st.batches} invocations, ${st.filteredOut} filtered out, ${st.onFailure.length} batches to the on-failure destination`,
+      );
+    }
+    for (const m of queueMappings) {
+      const st = m.stats;
+      line(
+        `Queue mapping ${template.functions.get(m.spec.functionId)?.name}: ${st.invocations} invocations, ${st.deleted} messages taken, ${st.deadLettered} moved to the dead-letter queue`,
       );
     }
     line(`Schedules run: ${scheduled.size}/${template.schedules.length}`);
@@ -327,6 +339,7 @@ async function main(): Promise<number> {
     }
   } finally {
     for (const m of mappings) await m.stop();
+    for (const m of queueMappings) await m.stop();
     await webSocket?.stop();
     await httpApi.stop();
     await runner.stop();

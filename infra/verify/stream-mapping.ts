@@ -1,24 +1,19 @@
 /**
- * A DynamoDB stream event source mapping as the template configures it, with the semantics AWS
- * documents: filter criteria drop non-matching records before batching; batches of at most
- * `BatchSize`; with `ReportBatchItemFailures` the batch is checkpointed before the lowest
- * reported sequence number and retried from there (an unknown or empty identifier fails the
- * whole batch); a function error fails the whole batch; `BisectBatchOnFunctionError` splits a
- * failing batch in two; a record that used up `MaximumRetryAttempts` or outlived
- * `MaximumRecordAgeInSeconds` goes (as invocation metadata) to the on-failure destination and the
- * shard moves on. The mapping reads the stream and writes to the destination with the
- * function's execution role, as Lambda does: its stream calls go through the gateway and are
+ * A DynamoDB stream event source mapping as the template configures it: it reads the table's
+ * stream from its starting position, drops records its filter criteria do not match before
+ * batching, cuts batches of at most `BatchSize` and runs each through the mapping's documented
+ * semantics (stream-batch.ts: partial batch responses, bisection, retries, maximum record age,
+ * the on-failure destination). Like Lambda, it reads the stream and writes to the destination
+ * with the function's execution role: its stream calls go through the gateway and are
  * authorized, and so is the destination's `sqs:SendMessage`.
- *
- * Kept behind {@link MappingRunner} so a shared implementation of these semantics can replace it.
  */
-import { randomUUID } from 'node:crypto';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type _Record, DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
-import type { DynamoDBRecord } from 'aws-lambda';
+import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 import { matchesPattern } from './event-pattern.ts';
 import type { Authorizer } from './iam.ts';
-import type { InvokeResult, LambdaRunner } from './lambda-runner.ts';
+import type { LambdaRunner } from './lambda-runner.ts';
+import { runMappingBatch, type StreamFailureMessage } from './stream-batch.ts';
 import { REGION, type ResolvedTemplate, type StreamMappingSpec } from './template.ts';
 
 export interface MappingRunner {
@@ -34,10 +29,8 @@ export interface MappingStats {
   batches: number;
   records: number;
   filteredOut: number;
-  retries: number;
-  bisections: number;
-  /** Messages the on-failure destination received. */
-  onFailure: object[];
+  /** Messages the on-failure destination received (metadata only, as Lambda sends them). */
+  onFailure: StreamFailureMessage[];
 }
 
 export interface MappingOptions {
@@ -79,7 +72,7 @@ function toLambdaRecord(r: _Record, streamArn: string): DynamoDBRecord {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class StreamMapping implements MappingRunner {
-  readonly stats: MappingStats = { batches: 0, records: 0, filteredOut: 0, retries: 0, bisections: 0, onFailure: [] };
+  readonly stats: MappingStats = { batches: 0, records: 0, filteredOut: 0, onFailure: [] };
   private readonly streams: DynamoDBStreamsClient;
   private stopped = false;
   private loop: Promise<void> | undefined;
@@ -165,107 +158,40 @@ export class StreamMapping implements MappingRunner {
     const converted = records.map((r) => toLambdaRecord(r, streamArn));
     const wanted = this.spec.filters.length === 0 ? converted : converted.filter((r) => this.spec.filters.some((f) => matchesPattern(f, r)));
     this.stats.filteredOut += converted.length - wanted.length;
+    const fn = this.options.template.functions.get(this.spec.functionId)!;
     for (let i = 0; i < wanted.length; i += this.spec.batchSize) {
-      await this.process(shardId, wanted.slice(i, i + this.spec.batchSize), new Map());
-    }
-  }
-
-  /** Processes one batch until every record took effect or went to the destination. */
-  private async process(shardId: string, batch: DynamoDBRecord[], attempts: Map<string, number>): Promise<void> {
-    let remaining = batch;
-    while (remaining.length > 0 && !this.stopped) {
-      const now = Date.now() / 1000;
-      const maxAge = this.spec.maximumRecordAgeSeconds;
-      const expired = maxAge > 0 ? remaining.filter((r) => now - (r.dynamodb?.ApproximateCreationDateTime ?? now) > maxAge) : [];
-      if (expired.length > 0) {
-        await this.sendToDestination(shardId, expired, 'RecordAgeExceeded', attempts, undefined);
-        remaining = remaining.filter((r) => !expired.includes(r));
-        continue;
-      }
-      this.stats.batches++;
-      const outcome = await this.options.runner.invoke(this.spec.functionId, { Records: remaining }, { principal: 'lambda.amazonaws.com' });
-      const failedAt = this.failedIndex(remaining, outcome);
-      if (failedAt === -1) {
-        this.stats.records += remaining.length;
-        return;
-      }
-      // The records before the first failure took effect (the checkpoint moves past them).
-      this.stats.records += failedAt;
-      remaining = remaining.slice(failedAt);
-      const first = remaining[0]!.dynamodb!.SequenceNumber!;
-      const tries = (attempts.get(first) ?? 0) + 1;
-      for (const r of remaining) attempts.set(r.dynamodb!.SequenceNumber!, Math.max(attempts.get(r.dynamodb!.SequenceNumber!) ?? 0, tries));
-      const limit = this.spec.maximumRetryAttempts < 0 ? (this.options.retryCap ?? 20) : this.spec.maximumRetryAttempts;
-      if (this.spec.bisectBatchOnFunctionError && remaining.length > 1) {
-        this.stats.bisections++;
-        const half = Math.ceil(remaining.length / 2);
-        await this.process(shardId, remaining.slice(0, half), attempts);
-        await this.process(shardId, remaining.slice(half), attempts);
-        return;
-      }
-      if (tries > limit) {
-        await this.sendToDestination(shardId, remaining, 'RetryAttemptsExhausted', attempts, outcome);
-        return;
-      }
-      this.stats.retries++;
-      await sleep(Math.min(500, 10 * 2 ** tries));
-    }
-  }
-
-  /** Index of the first record to retry, or -1 when the batch succeeded. */
-  private failedIndex(batch: DynamoDBRecord[], outcome: InvokeResult): number {
-    if (!outcome.ok) return 0;
-    if (!this.spec.reportBatchItemFailures) return -1;
-    const failures = (outcome.result as { batchItemFailures?: { itemIdentifier?: unknown }[] } | null)?.batchItemFailures ?? [];
-    if (failures.length === 0) return -1;
-    let lowest = Number.POSITIVE_INFINITY;
-    for (const failure of failures) {
-      const index = batch.findIndex((r) => r.dynamodb?.SequenceNumber === failure.itemIdentifier);
-      // An identifier that is empty or not in the batch fails the whole batch.
-      if (index === -1) return 0;
-      lowest = Math.min(lowest, index);
-    }
-    return lowest;
-  }
-
-  private async sendToDestination(
-    shardId: string,
-    records: DynamoDBRecord[],
-    condition: string,
-    attempts: Map<string, number>,
-    outcome: InvokeResult | undefined,
-  ) {
-    const destination = this.spec.onFailureArn;
-    const spec = this.options.template.functions.get(this.spec.functionId)!;
-    const message = {
-      requestContext: {
-        requestId: randomUUID(),
-        functionArn: spec.arn,
-        condition,
-        approximateInvokeCount: (attempts.get(records[0]!.dynamodb!.SequenceNumber!) ?? 0) + 1,
-      },
-      responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: outcome && !outcome.ok ? 'Unhandled' : '' },
-      version: '1.0',
-      timestamp: new Date().toISOString(),
-      DDBStreamBatchInfo: {
+      const batch = wanted.slice(i, i + this.spec.batchSize);
+      const report = await runMappingBatch(batch, {
+        handler: async (event) => {
+          const outcome = await this.options.runner.invoke(this.spec.functionId, event, { principal: 'lambda.amazonaws.com' });
+          if (!outcome.ok) throw new Error(`${outcome.error.errorType}: ${outcome.error.errorMessage}`);
+          return outcome.result as DynamoDBBatchResponse | null;
+        },
+        config: {
+          BatchSize: this.spec.batchSize,
+          BisectBatchOnFunctionError: this.spec.bisectBatchOnFunctionError,
+          ReportBatchItemFailures: this.spec.reportBatchItemFailures,
+          MaximumRetryAttempts: this.spec.maximumRetryAttempts,
+          MaximumRecordAgeInSeconds: this.spec.maximumRecordAgeSeconds,
+        },
+        onFailure: async (message) => {
+          // Lambda sends to the destination with the function's execution role.
+          const destination = this.spec.onFailureArn;
+          if (destination) {
+            const action = destination.startsWith('arn:aws:sqs') ? 'sqs:SendMessage' : 'sns:Publish';
+            await this.options.authorizer.authorize(fn.logicalId, fn.roleArn, fn.policies, action, destination, 'on-failure destination');
+          }
+          this.stats.onFailure.push(message);
+        },
+        streamArn,
         shardId,
-        startSequenceNumber: records[0]!.dynamodb!.SequenceNumber,
-        endSequenceNumber: records.at(-1)!.dynamodb!.SequenceNumber,
-        batchSize: records.length,
-        streamArn: this.spec.eventSourceArn,
-      },
-    };
-    if (destination) {
-      await this.options.authorizer.authorize(
-        spec.logicalId,
-        spec.roleArn,
-        spec.policies,
-        destination.startsWith('arn:aws:sqs') ? 'sqs:SendMessage' : 'sns:Publish',
-        destination,
-        'on-failure destination',
-      );
+        functionArn: fn.arn,
+        retryDelayMs: (retry) => Math.min(500, 10 * 2 ** retry),
+        retryCap: this.options.retryCap ?? 20,
+      });
+      this.stats.batches += report.invocations;
+      this.stats.records += batch.length - report.discarded;
     }
-    this.stats.onFailure.push(message);
   }
 
   async drain(timeoutMs = 60_000): Promise<void> {

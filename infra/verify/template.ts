@@ -97,6 +97,17 @@ export interface StreamMappingSpec {
   startingPosition: string;
 }
 
+/** An SQS event source mapping (the queue's redrive policy and visibility timeout with it). */
+export interface QueueMappingSpec {
+  logicalId: string;
+  functionId: string;
+  queueArn: string;
+  batchSize: number;
+  reportBatchItemFailures: boolean;
+  visibilityTimeoutSeconds: number;
+  redrive?: { deadLetterTargetArn: string; maxReceiveCount: number };
+}
+
 export interface ScheduleSpec {
   logicalId: string;
   kind: 'scheduler' | 'rule';
@@ -127,6 +138,7 @@ export class ResolvedTemplate {
   readonly httpRoutes: HttpRouteSpec[] = [];
   readonly webSocketRoutes: WebSocketRouteSpec[] = [];
   readonly streamMappings: StreamMappingSpec[] = [];
+  readonly queueMappings: QueueMappingSpec[] = [];
   readonly schedules: ScheduleSpec[] = [];
   readonly eventRules: EventRuleSpec[] = [];
   readonly permissions: LambdaPermissionSpec[] = [];
@@ -496,6 +508,26 @@ export class ResolvedTemplate {
       const functionName = String(p.FunctionName);
       const functionId = [...this.functions.values()].find((f) => f.arn === functionName || this.physicalName(f.logicalId) === functionName)?.logicalId;
       if (!functionId) throw new Error(`mapping ${id}: unknown function ${functionName}`);
+      if (String(p.EventSourceArn).startsWith('arn:aws:sqs:')) {
+        const queueArn = String(p.EventSourceArn);
+        const queue = this.ofType('AWS::SQS::Queue').find(([qid]) => this.arnOf(qid) === queueArn)?.[1];
+        const q = (queue ? this.resolve(queue.Properties ?? {}) : {}) as Record<string, Json>;
+        const redrive = (typeof q.RedrivePolicy === 'string' ? JSON.parse(q.RedrivePolicy) : q.RedrivePolicy) as
+          | { deadLetterTargetArn?: string; maxReceiveCount?: number }
+          | undefined;
+        this.queueMappings.push({
+          logicalId: id,
+          functionId,
+          queueArn,
+          batchSize: Number(p.BatchSize ?? 10),
+          reportBatchItemFailures: ((p.FunctionResponseTypes as string[] | undefined) ?? []).includes('ReportBatchItemFailures'),
+          visibilityTimeoutSeconds: Number(q.VisibilityTimeout ?? 30),
+          ...(redrive?.deadLetterTargetArn
+            ? { redrive: { deadLetterTargetArn: redrive.deadLetterTargetArn, maxReceiveCount: Number(redrive.maxReceiveCount ?? 1) } }
+            : {}),
+        });
+        continue;
+      }
       const filters = ((p.FilterCriteria as { Filters?: { Pattern: string }[] } | undefined)?.Filters ?? []).map(
         (f) => JSON.parse(f.Pattern) as Record<string, unknown>,
       );
