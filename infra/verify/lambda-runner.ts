@@ -88,6 +88,15 @@ export class LambdaRunner {
     this.coldStarts.set(spec.logicalId, (this.coldStarts.get(spec.logicalId) ?? 0) + 1);
     await this.evict();
     const env = this.environmentOf(spec);
+    // Lambda assumes the execution role: its trust policy must name lambda.amazonaws.com.
+    const trusted = this.options.template.trusts(spec.roleArn, 'lambda.amazonaws.com');
+    this.options.authorizer.calls.push({
+      principal: 'lambda.amazonaws.com',
+      action: 'sts:AssumeRole',
+      resource: spec.roleArn,
+      detail: 'execution role trust policy',
+      decision: { allowed: trusted, result: trusted ? 'Allowed (trust policy)' : 'ImplicitlyDenied (the trust policy does not name lambda.amazonaws.com)' },
+    });
     // The runtime writes the function's logs and traces with its execution role.
     const streamArn = `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${spec.logGroupName}:log-stream:${env.AWS_LAMBDA_LOG_STREAM_NAME}`;
     const runtimeCalls: [string, string][] = [
@@ -160,6 +169,14 @@ export class LambdaRunner {
   private async checkInvokePermission(spec: FunctionSpec, source: InvokeSource): Promise<void> {
     const authorizer = this.options.authorizer;
     if (source.roleArn) {
+      const trusted = this.options.template.trusts(source.roleArn, source.principal);
+      authorizer.calls.push({
+        principal: source.principal,
+        action: 'sts:AssumeRole',
+        resource: source.roleArn,
+        detail: 'invoking role trust policy',
+        decision: { allowed: trusted, result: trusted ? 'Allowed (trust policy)' : `ImplicitlyDenied (the trust policy does not name ${source.principal})` },
+      });
       const policies = this.options.template.rolePolicies.get(source.roleArn) ?? [];
       await authorizer.authorize(
         `${source.principal} (${source.roleArn.split('/').pop()})`,

@@ -606,6 +606,21 @@ export class ResolvedTemplate {
     return this.ofType('AWS::ApiGatewayV2::Api').map(([id]) => `${this.physicalName(id)}.execute-api.${REGION}.${URL_SUFFIX}`);
   }
 
+  /**
+   * Does the role's trust policy let `service` assume it (an Allow of `sts:AssumeRole` for that
+   * service principal; an `aws:SourceAccount` condition must name this account)?
+   */
+  trusts(roleArn: string, service: string): boolean {
+    const role = this.ofType('AWS::IAM::Role').find(([id]) => this.arnOf(id) === roleArn)?.[1];
+    const document = role ? (this.resolve(role.Properties?.AssumeRolePolicyDocument ?? null) as { Statement?: Record<string, Json>[] } | null) : null;
+    return (document?.Statement ?? []).some((statement) => {
+      const services = [(statement.Principal as { Service?: Json } | undefined)?.Service].flat();
+      const actions = [statement.Action].flat();
+      const account = JSON.stringify(statement.Condition ?? {}).match(/"aws:SourceAccount":"?([^"}\]]+)/)?.[1];
+      return statement.Effect === 'Allow' && services.includes(service) && actions.includes('sts:AssumeRole') && (!account || account === ACCOUNT);
+    });
+  }
+
   /** The stage names of an API (by its stand-in id). */
   stagesOf(apiId: string): string[] {
     return this.ofType('AWS::ApiGatewayV2::Stage')
