@@ -44,8 +44,11 @@ const option = (name: string) => {
 function synth(cdkOut: string): void {
   const started = Date.now();
   console.log('verify: cdk synth (bundling every function with esbuild)…');
-  const out = spawnSync(join(REPO_ROOT, 'node_modules', '.bin', 'cdk'), ['synth', '--quiet', '--output', cdkOut], {
+  const bin = join(REPO_ROOT, 'node_modules', '.bin');
+  const out = spawnSync(join(bin, 'cdk'), ['synth', '--quiet', '--output', cdkOut], {
     cwd: REPO_ROOT,
+    // The app runs under `node` from the PATH: the project's Node 24 first, as under `npm run`.
+    env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` },
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
   });
