@@ -121,7 +121,13 @@ export class LambdaRunner {
     };
     worker.stdout.on('data', log);
     worker.stderr.on('data', log);
-    worker.on('message', (message: { id: number; result?: unknown; error?: never }) => {
+    let ready: (value: unknown) => void = () => undefined;
+    const initialized = new Promise((resolve) => (ready = resolve));
+    worker.on('message', (message: { id: number; result?: unknown; error?: never; ready?: true; initError?: unknown }) => {
+      if (message.ready) {
+        ready(message.initError);
+        return;
+      }
       environment.pending.get(message.id)?.(message);
       environment.pending.delete(message.id);
     });
@@ -130,9 +136,21 @@ export class LambdaRunner {
       environment.pending.clear();
       if (this.environments.get(spec.logicalId) === environment) this.environments.delete(spec.logicalId);
     };
-    worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`the environment exited (${code})`)));
+    worker.on('error', (error) => {
+      ready(undefined);
+      fail(error);
+    });
+    worker.on('exit', (code) => {
+      ready(undefined);
+      fail(new Error(`the environment exited (${code})`));
+    });
     this.environments.set(spec.logicalId, environment);
+    // Lambda gives the init phase its own 10 s; a loaded CI machine gets more here, so a slow
+    // import never counts against the invocation's timeout.
+    const initTimer = setTimeout(() => ready(undefined), 60_000);
+    const initError = await initialized;
+    clearTimeout(initTimer);
+    if (initError) this.failures.push({ functionId: spec.logicalId, error: `init: ${JSON.stringify(initError)}` });
     return environment;
   }
 
@@ -146,13 +164,27 @@ export class LambdaRunner {
     }
   }
 
+  private readonly starting = new Map<string, Promise<Environment>>();
+
+  /** The warm environment, or one cold start shared by the invocations that arrive during it. */
+  private environmentFor(spec: FunctionSpec): Promise<Environment> {
+    const warm = this.environments.get(spec.logicalId);
+    if (warm) return Promise.resolve(warm);
+    let starting = this.starting.get(spec.logicalId);
+    if (!starting) {
+      starting = this.coldStart(spec).finally(() => this.starting.delete(spec.logicalId));
+      this.starting.set(spec.logicalId, starting);
+    }
+    return starting;
+  }
+
   /** Invokes a function by its logical id with `event`, as `source` would. */
   async invoke(functionId: string, event: unknown, source: InvokeSource): Promise<InvokeResult> {
     const spec = this.options.template.functions.get(functionId);
     if (!spec) throw new Error(`no function ${functionId} in the template`);
     await this.checkInvokePermission(spec, source);
     this.invocations.set(functionId, (this.invocations.get(functionId) ?? 0) + 1);
-    const environment = this.environments.get(functionId) ?? (await this.coldStart(spec));
+    const environment = await this.environmentFor(spec);
     environment.busy++;
     const run = environment.queue.then(() => this.send(spec, environment, event));
     environment.queue = run.catch(() => undefined);

@@ -52,7 +52,11 @@ const [file, exportName] = handler.split('.');
 const candidates = ['.mjs', '.js', '.cjs'].map((ext) => join(assetDir, `${file}${ext}`));
 const entry = candidates.find((c) => existsSync(c));
 const loaded = entry ? import(pathToFileURL(entry).href) : Promise.reject(new Error(`no ${file}.mjs/.js in ${assetDir}`));
-loaded.catch(() => undefined);
+// The init phase ends here: the parent starts the invocation's timeout only after it.
+loaded.then(
+  () => parentPort.postMessage({ ready: true }),
+  (error) => parentPort.postMessage({ ready: true, initError: { errorType: 'Runtime.ImportModuleError', errorMessage: String(error?.message ?? error) } }),
+);
 
 const errorOf = (error) => ({
   errorType: error?.name ?? 'Error',
