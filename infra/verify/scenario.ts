@@ -86,6 +86,7 @@ export async function runScenario(host: ScenarioHost): Promise<ScenarioResult> {
   await call('health', 'GET', '/v1/health', [200]);
   await call('openapi', 'GET', '/v1/openapi.json', [200]);
   await call('no token', 'GET', '/v1/webhooks', [401]);
+  await call('bad token', 'GET', '/v1/webhooks', [401], { token: 'not-a-jwt' });
 
   const line = await call('create line', 'POST', '/v1/lines', [201], {
     token: admin,
@@ -118,6 +119,11 @@ export async function runScenario(host: ScenarioHost): Promise<ScenarioResult> {
 
   // The operator's live socket: connected before the conversation, so its events arrive.
   const liveFrames: unknown[] = [];
+  const refused = await openSocket(host.liveUrl('not-a-jwt'), []);
+  if (refused) {
+    steps.push({ step: 'live refused', method: 'GET', path: 'live', status: 101, expected: [401], ok: false, detail: 'a socket opened with a bad token' });
+    await closeSocket(refused);
+  }
   const socket = await openSocket(host.liveUrl(operator), liveFrames);
   socket?.send(JSON.stringify({ action: 'ping' }));
 
