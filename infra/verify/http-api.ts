@@ -1,7 +1,9 @@
 /**
  * The HTTP API as the template defines it: its routes (route key → integration → function),
- * the JWT authorizer with the issuer and audience the template gives (verified with `jose`
- * against the stand-in user pool's JWKS, RS256 as Cognito signs), public routes without one,
+ * the JWT authorizer with the issuer and audience the template gives, checked as API Gateway
+ * documents (a `kid` of the issuer's JWKS, RSA algorithms only, `iss`, `aud` — or `client_id`
+ * when there is no `aud` —, `exp`, `nbf`, `iat`; verified with `jose` against the stand-in user
+ * pool's JWKS), public routes without one,
  * and the payload format 2.0 event and response mapping API Gateway documents: claims as
  * strings (arrays as `[a b]`), headers lowercased and joined, cookies apart, the most specific
  * route first, `{"message":"Not Found"}` / `{"message":"Unauthorized"}` /
@@ -10,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createLocalJWKSet, type JSONWebKeySet, type JWTPayload, jwtVerify } from 'jose';
+import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, type JWTPayload, jwtVerify } from 'jose';
 import type { LambdaRunner } from './lambda-runner.ts';
 import { ACCOUNT, type HttpRouteSpec, REGION } from './template.ts';
 
@@ -116,10 +118,13 @@ export class HttpApiStandIn {
     if (!raw) return { status: 401 };
     const token = raw.replace(/^Bearer\s+/i, '');
     try {
-      const { payload } = await jwtVerify(token, this.keys, { issuer: jwt.issuer, algorithms: ['RS256'] });
-      const audiences = Array.isArray(payload.aud) ? payload.aud : payload.aud ? [payload.aud] : [];
-      const clientId = typeof payload.client_id === 'string' ? payload.client_id : undefined;
-      if (!jwt.audience.some((a) => audiences.includes(a) || a === clientId)) return { status: 401 };
+      // API Gateway requires a `kid` naming a key of the issuer's JWKS, and only RSA algorithms.
+      if (!decodeProtectedHeader(token).kid) return { status: 401 };
+      const { payload } = await jwtVerify(token, this.keys, { issuer: jwt.issuer, algorithms: ['RS256', 'RS384', 'RS512'] });
+      if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000) return { status: 401 };
+      // `aud` when present, `client_id` only without it (Cognito access tokens).
+      const audiences = payload.aud !== undefined ? [payload.aud].flat() : typeof payload.client_id === 'string' ? [payload.client_id] : [];
+      if (!jwt.audience.some((a) => audiences.includes(a))) return { status: 401 };
       if (route.scopes.length > 0) {
         const scopes = String(payload.scope ?? payload.scp ?? '').split(' ');
         if (!route.scopes.some((s) => scopes.includes(s))) return { status: 403 };

@@ -263,12 +263,17 @@ async function main(): Promise<number> {
     for (const f of uncovered) line(`  NOT INVOKED ${f.name} (${f.logicalId})`);
     for (const f of notRunnable) line(`  not applicable: ${f.logicalId} (${f.runtime}: a CloudFormation custom resource handler, runs only during deployment)`);
     const failures = new Map<string, number>();
-    for (const f of runner.failures) {
+    // A Lambda REQUEST authorizer refuses a token by throwing `Unauthorized`: a refusal, not a failure.
+    const authorizerFunctions = new Set(template.webSocketRoutes.flatMap((r) => (r.authorizer ? [r.authorizer.functionId] : [])));
+    const isRefusal = (f: { functionId: string; error: string }) => authorizerFunctions.has(f.functionId) && /: Unauthorized$/.test(f.error);
+    const refusals = runner.failures.filter(isRefusal).length;
+    if (refusals) line(`Authorizer refusals (a bad token): ${refusals}`);
+    for (const f of runner.failures.filter((x) => !isRefusal(x))) {
       const key = `${template.functions.get(f.functionId)?.name ?? f.functionId}: ${f.error.slice(0, 200)}`;
       failures.set(key, (failures.get(key) ?? 0) + 1);
     }
     if (failures.size) {
-      line(`Function errors: ${runner.failures.length}`);
+      line(`Function errors: ${runner.failures.length - refusals}`);
       for (const [key, n] of failures) line(`  ${key}${n > 1 ? ` ×${n}` : ''}`);
     }
     line();
