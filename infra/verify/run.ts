@@ -314,13 +314,25 @@ async function main(): Promise<number> {
     const unusedLines: string[] = [];
     for (const f of runnable) {
       const granted = new Set<string>();
+      const queryable = new Set<string>();
       for (const policy of f.policies) {
-        for (const statement of policy.Statement as { Effect: string; Action: string | string[] }[]) {
-          if (statement.Effect === 'Allow') for (const a of [statement.Action].flat()) if (!a.includes('*')) granted.add(a);
+        for (const statement of policy.Statement as { Effect: string; Action: string | string[]; Resource?: string | string[] }[]) {
+          if (statement.Effect !== 'Allow') continue;
+          const actions = [statement.Action].flat();
+          for (const a of actions) if (!a.includes('*')) granted.add(a);
+          if (actions.includes('dynamodb:Query')) for (const r of [statement.Resource ?? []].flat()) if (r.includes('/index/')) queryable.add(r);
         }
       }
       const usedActions = used.get(f.logicalId) ?? new Map<string, Set<string>>();
-      const unused = [...granted].filter((a) => !usedActions.has(a)).sort();
+      const queried = usedActions.get('dynamodb:Query') ?? new Set<string>();
+      const unusedIndexes = [...queryable]
+        .filter((r) => !queried.has(r))
+        .map((r) => r.split('/index/')[1]!)
+        .sort();
+      const unused = [
+        ...[...granted].filter((a) => !usedActions.has(a)).sort(),
+        ...(unusedIndexes.length ? [`Query on indexes ${unusedIndexes.join(' ')}`] : []),
+      ];
       trace[f.logicalId] = { function: f.name, used: Object.fromEntries([...usedActions].map(([a, r]) => [a, [...r].sort()])), grantedButUnused: unused };
       if (unused.length) unusedLines.push(`  ${f.name}: ${unused.join(', ')}`);
     }
