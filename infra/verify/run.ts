@@ -9,11 +9,11 @@
  * role without the grant must be denied). Exits non-zero when any of these fails.
  *
  * Flags: `--no-synth` reuses cdk.out (iterating on the harness), `--cdk-out <dir>`,
- * `--verbose` prints every function's log lines.
+ * `--verbose` prints every function's log lines, `--warm <n>` keeps at most n environments warm.
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -61,7 +61,9 @@ function synth(cdkOut: string): void {
 
 async function main(): Promise<number> {
   const cdkOut = option('--cdk-out') ?? join(REPO_ROOT, 'cdk.out');
-  if (!flag('--no-synth') || !existsSync(join(cdkOut, `${STACK}.template.json`))) synth(cdkOut);
+  const templateFile = join(cdkOut, `${STACK}.template.json`);
+  if (!flag('--no-synth') || !existsSync(templateFile)) synth(cdkOut);
+  else console.log(`verify: reusing ${templateFile} (synthesized ${statSync(templateFile).mtime.toISOString()})`);
   const verbose = flag('--verbose');
   const logDir = join(REPO_ROOT, '.chatlines', 'verify');
   mkdirSync(logDir, { recursive: true });
