@@ -2,7 +2,7 @@
  * A DynamoDB stream event source mapping as the template configures it: it reads the table's
  * stream from its starting position, drops records its filter criteria do not match before
  * batching, cuts batches of at most `BatchSize` and runs each through the mapping's documented
- * semantics (stream-batch.ts: partial batch responses, bisection, retries, maximum record age,
+ * semantics (infra/local/stream-mapping.ts, the local poller's too: partial batch responses, bisection, retries, maximum record age,
  * the on-failure destination). Like Lambda, it reads the stream and writes to the destination
  * with the function's execution role: its stream calls go through the gateway and are
  * authorized, and so is the destination's `sqs:SendMessage`.
@@ -10,10 +10,10 @@
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type _Record, DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
+import { runMappingBatch, type StreamFailureMessage } from '../local/stream-mapping.ts';
 import { matchesPattern } from './event-pattern.ts';
 import type { Authorizer } from './iam.ts';
 import type { LambdaRunner } from './lambda-runner.ts';
-import { runMappingBatch, type StreamFailureMessage } from './stream-batch.ts';
 import { REGION, type ResolvedTemplate, type StreamMappingSpec } from './template.ts';
 
 export interface MappingRunner {

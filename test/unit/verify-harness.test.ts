@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { DynamoDBRecord } from 'aws-lambda';
+import { runMappingBatch, type StreamFailureMessage } from '../../infra/local/stream-mapping.ts';
 import { matchesPattern } from '../../infra/verify/event-pattern.ts';
 import { flattenClaims } from '../../infra/verify/http-api.ts';
-import { runMappingBatch, type StreamFailureMessage } from '../../infra/verify/stream-batch.ts';
 import { ACCOUNT, globMatch, REGION, ResolvedTemplate } from '../../infra/verify/template.ts';
 import { STREAM_FILTER } from '../../lib/domain/events/map.ts';
 
