@@ -21,12 +21,18 @@ if (Object.keys(hosts).length > 0) {
   const https = require('node:https');
   const http = require('node:http');
   const realHttpsRequest = https.request;
-  https.request = function request(options, ...rest) {
-    const host = options && typeof options === 'object' && !(options instanceof URL) ? (options.hostname ?? options.host) : undefined;
+  // Both forms: request(options, cb) (the AWS SDK) and request(url, options, cb) (the
+  // deliveries' pinned connection, which also sets its own `lookup`: replaced here).
+  https.request = function request(first, ...rest) {
+    const isUrl = typeof first === 'string' || first instanceof URL;
+    const host = isUrl ? new URL(String(first)).hostname : first && typeof first === 'object' ? (first.hostname ?? first.host) : undefined;
     const local = host ? hosts[host] : undefined;
-    if (!local) return realHttpsRequest.call(this, options, ...rest);
+    if (!local) return realHttpsRequest.call(this, first, ...rest);
     const target = new URL(local);
-    const { agent: _agent, ...plain } = options;
+    const base = isUrl ? new URL(String(first)) : undefined;
+    const extra = isUrl && rest[0] && typeof rest[0] === 'object' ? rest.shift() : {};
+    const options = isUrl ? { ...extra, path: `${base.pathname}${base.search}` } : first;
+    const { agent: _agent, lookup: _lookup, ...plain } = options;
     return http.request(
       { ...plain, protocol: 'http:', hostname: target.hostname, port: target.port, path: `${target.pathname.replace(/\/$/, '')}${options.path ?? '/'}` },
       ...rest,
