@@ -5,6 +5,7 @@
  */
 import { handler as retryDeliveries } from '../../functions/schedule/retry-deliveries.ts';
 import { inBackground } from '../../lib/adapters/dynamodb/db.ts';
+import { asFunction } from './current-function.ts';
 import { type StreamPoller, startStreamPoller } from './stream.ts';
 
 export interface EventWorkers {
@@ -30,7 +31,7 @@ export async function startEventWorkers(options: {
   });
   let sweeping: Promise<unknown> = Promise.resolve();
   const sweep = async () => {
-    sweeping = sweeping.then(() => inBackground(retryDeliveries)).catch((error: unknown) => options.onError?.(error));
+    sweeping = sweeping.then(() => asFunction('retry-deliveries', () => inBackground(retryDeliveries))).catch((error: unknown) => options.onError?.(error));
     await sweeping;
   };
   const timer = setInterval(() => void sweep(), options.sweepEveryMs ?? 1_000);

@@ -20,6 +20,7 @@ import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 
 import { getItem, inBackground, putItem } from '../../lib/adapters/dynamodb/db.ts';
 import { streamCheckpointKey } from '../../lib/adapters/dynamodb/keys.ts';
 import { STREAM_FILTER } from '../../lib/domain/events/map.ts';
+import { asFunction } from './current-function.ts';
 import { localClient } from './dynamodb.ts';
 
 export type StreamHandler = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>;
@@ -29,6 +30,8 @@ export interface StreamPollerOptions {
   tableName: string;
   /** Defaults to functions/stream/stream-consumer.ts's handler. */
   handler?: StreamHandler;
+  /** The function the handler plays (infra/local/current-function.ts); defaults to `stream-consumer`. */
+  functionName?: string;
   /** Pause between polls of an idle shard (ms). */
   idleMs?: number;
   /** Records per GetRecords / per handler call (the mapping's batch size). */
@@ -94,6 +97,7 @@ export async function listShards(streams: DynamoDBStreamsClient, streamArn: stri
 
 export async function startStreamPoller(options: StreamPollerOptions): Promise<StreamPoller> {
   const handler = options.handler ?? (await import('../../functions/stream/stream-consumer.ts')).handler;
+  const functionName = options.functionName ?? 'stream-consumer';
   const idleMs = options.idleMs ?? 50;
   const batchSize = options.batchSize ?? 100;
   const maxAttempts = options.maxAttempts ?? 5;
@@ -125,7 +129,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
     const attempt = async (batch: StreamRecord[], depth: number): Promise<void> => {
       for (let tries = 1; ; tries++) {
         if (stopped) throw new Error('stopped');
-        const result = await handler({ Records: batch.map((r) => toLambdaRecord(r, streamArn!)) }).catch((error: unknown) => {
+        const result = await asFunction(functionName, () => handler({ Records: batch.map((r) => toLambdaRecord(r, streamArn!)) })).catch((error: unknown) => {
           report(error);
           return { batchItemFailures: [{ itemIdentifier: batch[0]!.dynamodb?.SequenceNumber ?? '' }] };
         });
