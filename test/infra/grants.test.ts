@@ -231,6 +231,12 @@ describe('the conversation', () => {
     await ok('POST', '/v1/visitors/messages', undefined, { body: 'anyone?' }, asVisitor);
     await ok('GET', '/v1/visitors/messages', undefined, undefined, asVisitor);
     await ok('GET', '/v1/visitors/queue', undefined, undefined, asVisitor);
+    // A second visitor waiting too: the queue's pages hold several sessions (one batch read, not one read).
+    const second = await ok('POST', '/v1/visitors', undefined, { channel: livechat.__id });
+    await ok('POST', '/v1/visitors/messages', undefined, { body: 'me too' }, { authorization: `Bearer ${second.token}` });
+    await ok('GET', '/v1/visitors/queue', undefined, undefined, asVisitor);
+    await ok('GET', '/v1/visitors/queue', undefined, undefined, { authorization: `Bearer ${second.token}` });
+    await ok('GET', '/v1/visitors/messages', undefined, undefined, { authorization: `Bearer ${second.token}` });
 
     // The stream: events out, deliveries (failing first), then the sweeper and a retry by hand.
     await host.events!.poller.drain();
@@ -241,6 +247,7 @@ describe('the conversation', () => {
       return list.items.some((d: { attempts: number; status: string }) => d.attempts > 1 && d.status === 'delivered');
     });
     const failing = await ok('POST', '/v1/webhooks', admin, { url: receiver.url.replace(/\/?$/, '/never'), events: ['session.*', 'message.*'], line });
+    await ok('GET', '/v1/webhooks', admin);
     receiver.answer = 503;
     for (const account of ['dee', 'dee2', 'dee3']) await w.openSession(account);
     await host.events!.poller.drain();
