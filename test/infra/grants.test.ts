@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
-import { functionFiles, functionGrants, grantOf, iamActionsOf } from '../../infra/grants.ts';
+import { type FunctionGrant, functionFiles, functionGrants, grantOf, iamActionsOf } from '../../infra/grants.ts';
 import { asFunction, currentFunction } from '../../infra/local/current-function.ts';
 import { LOCAL_AUDIENCE } from '../../infra/local/jwt.ts';
 import { type StreamPoller, startStreamPoller } from '../../infra/local/stream.ts';
@@ -310,9 +310,25 @@ describe('the conversation', () => {
   });
 });
 
-describe('grants', () => {
-  const granted = (file: string) => new Set(functionGrants[file] ? iamActionsOf(grantOf(file)) : []);
+/** Calls outside their function's grant (AWS would deny them), as `file: action`. */
+function outsideGrants(calls: ReadonlyMap<string, ReadonlySet<string>>, grants: Readonly<Record<string, FunctionGrant>>): string[] {
+  const found: string[] = [];
+  for (const [file, actions] of calls) {
+    const granted = new Set(grants[file] ? iamActionsOf(grants[file]) : []);
+    for (const action of actions) if (!granted.has(action)) found.push(`${file}: ${action}`);
+  }
+  return found;
+}
+/** Granted actions no call of their function needed, as `file: action`. */
+function unusedGrants(calls: ReadonlyMap<string, ReadonlySet<string>>, grants: Readonly<Record<string, FunctionGrant>>): string[] {
+  return Object.entries(grants).flatMap(([file, grant]) =>
+    iamActionsOf(grant)
+      .filter((action) => !calls.get(file)?.has(action))
+      .map((action) => `${file}: ${action}`),
+  );
+}
 
+describe('grants', () => {
   test('every function of the app has a grant, and every grant a function', () => {
     const files = new Set([...routes.map((r) => r.function), 'stream-consumer', 'live-fanout', 'aggregate-metrics', 'retry-deliveries', 'sweep-timers']);
     for (const file of ['live-authorizer', 'live-connect', 'live-default', 'live-disconnect']) files.add(file);
@@ -324,21 +340,26 @@ describe('grants', () => {
       const learned = Object.fromEntries([...called].sort(([a], [b]) => a.localeCompare(b)).map(([f, s]) => [f, [...s].sort()]));
       console.log(JSON.stringify(learned, null, 1));
     }
-    const outside: string[] = [];
-    for (const [file, actions] of called) {
-      for (const action of actions) if (!granted(file).has(action)) outside.push(`${file}: ${action}`);
-    }
-    assert.deepEqual(outside, [], 'calls AWS would deny: add them to the function in infra/grants.ts');
-    const silent = functionFiles().filter((f) => granted(f).size > 0 && !called.has(f));
+    assert.deepEqual(outsideGrants(called, functionGrants), [], 'calls AWS would deny: add them to the function in infra/grants.ts');
+    const silent = functionFiles().filter((f) => iamActionsOf(grantOf(f)).length > 0 && !called.has(f));
     assert.deepEqual(silent, [], 'functions with a table grant the conversation never ran');
   });
 
   test('no grant holds an action its function never called', () => {
-    const unused: string[] = [];
-    for (const file of functionFiles()) {
-      for (const action of granted(file)) if (!called.get(file)?.has(action)) unused.push(`${file}: ${action}`);
-    }
-    assert.deepEqual(unused, [], 'granted but never called: remove them from infra/grants.ts (or drive the path that needs them)');
+    assert.deepEqual(
+      unusedGrants(called, functionGrants),
+      [],
+      'granted but never called: remove them from infra/grants.ts (or drive the path that needs them)',
+    );
+  });
+
+  test('the comparison catches a grant one action short, and one action too wide', () => {
+    const getLine = grantOf('get-line');
+    assert.ok(called.get('get-line')?.has('dynamodb:GetItem'));
+    const short = { ...functionGrants, 'get-line': { ...getLine, table: getLine.table.filter((a) => a !== 'GetItem') } };
+    assert.deepEqual(outsideGrants(called, short), ['get-line: dynamodb:GetItem']);
+    const wide = { ...functionGrants, 'get-line': { ...getLine, table: [...getLine.table, 'BatchWriteItem' as const], indexes: ['gsi7' as const] } };
+    assert.deepEqual(unusedGrants(called, wide), ['get-line: dynamodb:BatchWriteItem', 'get-line: dynamodb:Query@gsi7']);
   });
 
   test("the host's own calls are only its stream checkpoints", () => {
