@@ -80,7 +80,7 @@ export const functionGrants: Readonly<Record<string, FunctionGrant>> = {
   // The live WebSocket API
   'live-authorizer': none,
   'live-connect': { table: ['BatchGetItem', 'BatchWriteItem'], indexes: ['gsi1'] },
-  'live-default': { table: ['GetItem', 'BatchGetItem', 'UpdateItem'], indexes: ['gsi1'], postToConnection: true },
+  'live-default': { table: ['GetItem', 'BatchGetItem', 'UpdateItem', 'BatchWriteItem'], indexes: ['gsi1'], postToConnection: true },
   'live-disconnect': { table: ['GetItem', 'BatchWriteItem'], indexes: [] },
 };
 
