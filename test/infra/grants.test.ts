@@ -40,6 +40,9 @@ function needs(call: DynamoObservation): string[] {
     const byKind: Record<string, string> = { Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem', ConditionCheck: 'ConditionCheckItem' };
     return (input.TransactItems ?? []).flatMap((item) => Object.keys(item).map((kind) => `dynamodb:${byKind[kind] ?? kind}`));
   }
+  // Every BatchGetItem comes from getItems (db.ts), which asks for a single distinct key with
+  // GetItem: a function that batch-reads reads one item whenever its batch holds one key.
+  if (call.command === 'BatchGetItem') return ['dynamodb:BatchGetItem', 'dynamodb:GetItem'];
   return [`dynamodb:${call.command}`];
 }
 
@@ -123,8 +126,25 @@ after(async () => {
   await host?.close();
 });
 
+let keys = 0;
+/**
+ * A call as a client makes it: a staff caller's mutation carries an Idempotency-Key (the route
+ * then reads and records it), searches and visitor calls none. Answers the reply, any status
+ * below 500 (a refusal runs the function's reads too).
+ */
+async function attempt(method: string, path: string, token: string | undefined, body?: unknown, headers: Record<string, string> = {}) {
+  const keyed = token && method !== 'GET' && !path.endsWith('/search') && !('idempotency-key' in headers);
+  const r = await host.call(method, path, {
+    ...(token ? { token } : {}),
+    ...(body !== undefined ? { body } : {}),
+    headers: keyed ? { ...headers, 'idempotency-key': `k-${++keys}` } : headers,
+  });
+  assert.ok(r.status < 500, `${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
+  return r;
+}
+/** {@link attempt}, which must succeed; answers the body. */
 async function ok(method: string, path: string, token: string | undefined, body?: unknown, headers?: Record<string, string>) {
-  const r = await host.call(method, path, { ...(token ? { token } : {}), ...(body !== undefined ? { body } : {}), ...(headers ? { headers } : {}) });
+  const r = await attempt(method, path, token, body, headers);
   assert.ok(r.status < 300, `${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
   return r.body;
 }
@@ -212,6 +232,45 @@ describe('the conversation', () => {
     await host.events!.poller.drain();
     await ok('PUT', '/v1/operators/me/status', zed, { status: 'offline' });
     await host.events!.poller.drain();
+
+    // Every role on sessions in every state: admins, supervisors, operators, the bot and
+    // integrations take different paths (visibility, the holder, presence, the supervised lines).
+    const roles = { admin, lead, alice, bob, bot, integration: w.integration };
+    const open = async (account: string) =>
+      (await ok('POST', `/v1/channels/${w.channel.__id}/inbound`, w.integration, { account, body: 'hi' })).session.__id as string;
+    const waiting = await open('mx-waiting');
+    const held = await open('mx-held');
+    await ok('POST', `/v1/sessions/${held}/assign`, alice, { operator: 'alice' });
+    const closed = await open('mx-closed');
+    await ok('POST', `/v1/sessions/${closed}/assign`, alice, { operator: 'alice' });
+    await ok('POST', `/v1/sessions/${closed}/close`, alice);
+    const spam = await open('mx-spam');
+    await ok('POST', `/v1/sessions/${spam}/assign`, bob, { operator: 'bob' });
+    await ok('PUT', `/v1/sessions/${spam}/spam`, bob);
+    for (const session of [waiting, held, closed, spam]) {
+      for (const token of Object.values(roles)) {
+        for (const suffix of ['', '/messages', '/messages/last', '/queue']) await attempt('GET', `/v1/sessions/${session}${suffix}`, token);
+      }
+    }
+    for (const [name, token] of Object.entries(roles)) {
+      const session = await open(`mx-${name}`);
+      await attempt('POST', `/v1/sessions/${session}/assign`, admin, { operator: 'alice' });
+      await attempt('PATCH', `/v1/sessions/${session}`, token, { __name: `by ${name}` });
+      await attempt('PUT', `/v1/sessions/${session}/priority`, token, { priority: 'High' });
+      await attempt('POST', `/v1/sessions/${session}/messages`, token, { type: 'text', body: `from ${name}` });
+      await attempt('POST', `/v1/sessions/${session}/messages`, token, { type: 'system', body: `note from ${name}` });
+      await attempt('POST', `/v1/sessions/${session}/assign`, token, { operator: 'bob' });
+      await attempt('PUT', `/v1/sessions/${session}/spam`, token);
+      await attempt('DELETE', `/v1/sessions/${session}/spam`, token);
+      await attempt('POST', `/v1/sessions/${session}/close`, token);
+      await attempt('GET', `/v1/lines/${line}`, token);
+      await attempt('GET', `/v1/lines/${line}/operators`, token);
+      await attempt('PUT', '/v1/operators/bob', token, { capacity: 9 });
+      await attempt('PATCH', `/v1/clients/${first.client.__id}`, token, { _applicationItem: { code: 'contacts', id: `c-${name}` } });
+      await attempt('GET', `/v1/metrics?line=${line}`, token);
+      await attempt('GET', '/v1/webhooks', token);
+      await attempt('POST', '/v1/sessions', token, { channel: w.channel.__id, account: `started-by-${name}` });
+    }
 
     // Channels.
     const extra = await ok('POST', '/v1/channels', admin, { _line: line, _type: 'telegramBot', __name: 'Second' });
