@@ -7,8 +7,11 @@
  * you add its file; change an entry when its code starts (or stops) calling something.
  *
  * TransactWriteItems has no IAM action of its own: each Put, Update, Delete and ConditionCheck
- * in it needs PutItem, UpdateItem, DeleteItem or ConditionCheckItem. No function Scans, reads
- * the stream itself (the event source mappings do) or describes the table.
+ * in it needs PutItem, UpdateItem, DeleteItem or ConditionCheckItem. A function that batch-reads
+ * (BatchGetItem) also reads single items: getItems asks for one distinct key with GetItem.
+ * Every staff mutation may carry an Idempotency-Key, whose record is read (GetItem) and written
+ * (PutItem) by the route itself. No function Scans, reads the stream itself (the event source
+ * mappings do) or describes the table.
  */
 import type { IndexName } from '../lib/adapters/dynamodb/table.ts';
 

@@ -232,6 +232,10 @@ describe('the conversation', () => {
     await host.events!.poller.drain();
     await ok('PUT', '/v1/operators/me/status', zed, { status: 'offline' });
     await host.events!.poller.drain();
+    await ok('PATCH', `/v1/lines/${auto.__id}`, admin, { _routing: { capacity: 3, botFirst: true } });
+    await ok('PUT', '/v1/operators/me/status', zed, { status: 'online' });
+    await ok('POST', `/v1/channels/${autoChannel.__id}/inbound`, autoIntegration, { account: 'r4', body: 'bot first' });
+    await host.events!.poller.drain();
 
     // Every role on sessions in every state: admins, supervisors, operators, the bot and
     // integrations take different paths (visibility, the holder, presence, the supervised lines).
@@ -269,6 +273,9 @@ describe('the conversation', () => {
       await attempt('PATCH', `/v1/clients/${first.client.__id}`, token, { _applicationItem: { code: 'contacts', id: `c-${name}` } });
       await attempt('GET', `/v1/metrics?line=${line}`, token);
       await attempt('GET', '/v1/webhooks', token);
+      await attempt('POST', '/v1/webhooks', token, { url: 'https://hooks.example.com/x', events: ['session.sla_breached'], line });
+      await attempt('PATCH', `/v1/lines/${line}`, token, { __name: 'Support' });
+      await attempt('POST', '/v1/channels', token, { _line: line, _type: 'telegram', __name: `by ${name}` });
       await attempt('POST', '/v1/sessions', token, { channel: w.channel.__id, account: `started-by-${name}` });
     }
 
