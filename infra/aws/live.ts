@@ -3,7 +3,8 @@
  * Lambda REQUEST authorizer verifying the HTTP API's JWTs (same issuer and audience), the
  * `$connect` / `$disconnect` / `$default` handlers, and the fan-out: a second consumer of the
  * table stream that logs each event and posts it to the connections that may see it. One stage
- * (`live`) with JSON access logs and throttling. Its URL is the stack output `LiveUrl`.
+ * (`live`) with throttling, and JSON access logs when the account's API Gateway logging role is
+ * there (infra/aws/context.ts). Its URL is the stack output `LiveUrl`.
  */
 import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { CfnAccount } from 'aws-cdk-lib/aws-apigateway';
@@ -97,16 +98,9 @@ export class LivePush extends Construct {
       this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.ONE_MONTH });
       cfnStage.accessLogSettings = { destinationArn: this.accessLogs.logGroupArn, format: ACCESS_LOG_FORMAT };
     } else {
-      acknowledge(
-        this.stage,
-        'Serverless-APIGWAccessLogging',
-        `WebSocket access logs need the account's API Gateway CloudWatch role, which this stack leaves alone unless deployed with -c ${API_GATEWAY_ACCOUNT_ROLE_CONTEXT}=true (or -c ${LIVE_ACCESS_LOGS_CONTEXT}=true where the account has it); the live functions log every connect, frame and disconnect themselves.`,
-      );
-      acknowledge(
-        this.stage,
-        'AwsSolutions-APIG1',
-        `WebSocket access logs need the account's API Gateway CloudWatch role, which this stack leaves alone unless deployed with -c ${API_GATEWAY_ACCOUNT_ROLE_CONTEXT}=true (or -c ${LIVE_ACCESS_LOGS_CONTEXT}=true where the account has it); the live functions log every connect, frame and disconnect themselves.`,
-      );
+      const why = `WebSocket access logs need the account's API Gateway CloudWatch role, which this stack leaves alone unless deployed with -c ${API_GATEWAY_ACCOUNT_ROLE_CONTEXT}=true (or -c ${LIVE_ACCESS_LOGS_CONTEXT}=true where the account has it); the live functions log every connect, frame and disconnect themselves.`;
+      acknowledge(this.stage, 'AwsSolutions-APIG1', why);
+      acknowledge(this.stage, 'Serverless-APIGWAccessLogging', why);
     }
     if (setsAccountRole) {
       const cloudWatchRole = new Role(this, 'ApiGatewayLogsRole', {
