@@ -7,11 +7,17 @@
  * instance; the calls each function made, as IAM actions and index names, must be exactly its
  * grant in infra/grants.ts, which the CDK stack turns into the function's role: a call outside
  * the grant fails here (AWS would deny it), and so does a granted action no function called.
+ * The other services (EventBridge, Secrets Manager, the WebSocket management API) are never
+ * called locally: their grants are checked against the client modules each bundle reaches.
  */
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
+import { build } from 'esbuild';
+import { REPO_ROOT } from '../../infra/aws/chatlines-function.ts';
+import { functionEntry } from '../../infra/functions.ts';
 import { type FunctionGrant, functionFiles, functionGrants, grantOf, iamActionsOf } from '../../infra/grants.ts';
 import { asFunction, currentFunction } from '../../infra/local/current-function.ts';
 import { LOCAL_AUDIENCE } from '../../infra/local/jwt.ts';
@@ -457,6 +463,46 @@ describe('grants', () => {
       'get-line: dynamodb:BatchWriteItem',
       'get-line: dynamodb:Query@gsi7',
     ]);
+  });
+
+  test("the other services' grants follow the modules each function's code reaches (esbuild's module graph)", async () => {
+    // The local host calls none of them (events stay in process, the secret is a file, sockets
+    // are its own): what a function's bundle contains of each client module says what it calls.
+    const clients: [keyof FunctionGrant, string][] = [
+      ['putEvents', 'lib/adapters/aws/eventbridge.ts'],
+      ['visitorSecret', 'lib/adapters/secrets.ts'],
+      ['postToConnection', 'lib/adapters/aws/live.ts'],
+    ];
+    const files = functionFiles();
+    const { metafile } = await build({
+      entryPoints: Object.fromEntries(files.map((f) => [f, functionEntry(f)])),
+      absWorkingDir: REPO_ROOT,
+      outdir: join(REPO_ROOT, 'cdk.out', 'grants-probe'),
+      bundle: true,
+      write: false,
+      metafile: true,
+      format: 'esm',
+      platform: 'node',
+      external: ['@aws-sdk/*'],
+      logLevel: 'silent',
+    });
+    const reached = new Map<string, string[]>();
+    for (const output of Object.values(metafile.outputs)) {
+      const file = files.find((f) => output.entryPoint && functionEntry(f).endsWith(output.entryPoint));
+      if (!file) continue;
+      reached.set(
+        file,
+        Object.entries(output.inputs)
+          .filter(([, input]) => input.bytesInOutput > 0)
+          .map(([path]) => path),
+      );
+    }
+    assert.equal(reached.size, files.length);
+    for (const file of files) {
+      for (const [flag, module] of clients) {
+        assert.equal(reached.get(file)!.includes(module), grantOf(file)[flag] === true, `${file}: ${flag} (${module})`);
+      }
+    }
   });
 
   test("the host's own calls are only its stream checkpoints", () => {
