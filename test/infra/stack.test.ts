@@ -570,10 +570,11 @@ describe('monitoring', () => {
     assert.ok(notifies(throttles[0]!));
   });
 
-  test('the dashboard shows API 4xx/5xx, latency and CommandOutcome', () => {
+  test("the dashboard shows API 4xx/5xx, latency, CommandOutcome, and each function's errors and throttles", () => {
     const [[, dashboard]] = ofType('AWS::CloudWatch::Dashboard') as [[string, Json]];
     const body = JSON.stringify(dashboard.Properties.DashboardBody);
-    for (const needle of ['4xx', '5xx', 'Latency', 'CommandOutcome', '{chatlines,operation,outcome,service}']) assert.ok(body.includes(needle), needle);
+    for (const needle of ['4xx', '5xx', 'Latency', 'CommandOutcome', '{chatlines,operation,outcome,service}', 'Function errors', 'Function throttles'])
+      assert.ok(body.includes(needle), needle);
   });
 });
 
