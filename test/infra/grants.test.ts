@@ -16,7 +16,6 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { build } from 'esbuild';
-import { REPO_ROOT } from '../../infra/aws/chatlines-function.ts';
 import { functionEntry } from '../../infra/functions.ts';
 import { type FunctionGrant, functionFiles, functionGrants, grantOf, iamActionsOf } from '../../infra/grants.ts';
 import { asFunction, currentFunction } from '../../infra/local/current-function.ts';
@@ -32,6 +31,8 @@ import { startTestHost, type TestHost } from '../support/host.ts';
 import { type Receiver, startReceiver } from '../support/receiver.ts';
 
 process.env.WEBHOOK_RETRY_SECONDS = '0.1,0.1';
+
+const REPO_ROOT = join(import.meta.dirname, '..', '..');
 
 /** Function file → the IAM actions its DynamoDB calls needed (`dynamodb:Query` on an index as `dynamodb:Query@gsi1`). */
 const called = new Map<string, Set<string>>();
