@@ -5,7 +5,7 @@
  * `functions/queue` (an SQS queue) — and are
  * named by their file, which is unique across the groups.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const FUNCTIONS_DIR = join(import.meta.dirname, '..', 'functions');
@@ -18,4 +18,16 @@ export function functionEntry(name: string): string {
     if (existsSync(path)) return path;
   }
   throw new Error(`no function file ${name}.ts under functions/{${TRIGGERS.join(',')}}`);
+}
+
+/** Every function file's name, from the folders themselves. */
+export function allFunctionNames(): string[] {
+  return TRIGGERS.flatMap((trigger) => {
+    const dir = join(FUNCTIONS_DIR, trigger);
+    return existsSync(dir)
+      ? readdirSync(dir)
+          .filter((f) => f.endsWith('.ts'))
+          .map((f) => f.slice(0, -3))
+      : [];
+  }).sort();
 }

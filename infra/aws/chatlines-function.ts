@@ -1,22 +1,24 @@
 /**
  * The one construct that owns every chatlines Lambda's defaults: runtime, architecture,
  * bundling (the local esbuild, never Docker), its own log group with retention, tracing,
- * environment, an execution role with exactly the table access the manifest names.
+ * environment, an execution role with exactly the grant infra/grants.ts names for the function
+ * (all in the role itself: no separate policy resource).
  */
 
 import { join } from 'node:path';
 import { Duration, Tags } from 'aws-cdk-lib';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, LoggingFormat, Runtime, SystemLogLevel, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { TableAccess } from '../../lib/contract/routes.ts';
 import { functionEntry } from '../functions.ts';
+import { grantOf } from '../grants.ts';
 import { acknowledge } from './nag.ts';
+import { InlinePolicyRole } from './role.ts';
 import type { ChatlinesTable } from './table.ts';
 
 /**
@@ -48,8 +50,8 @@ const REQUIRE_SHIM = "import{createRequire as __chatlinesCreateRequire}from'node
 export interface ChatlinesFunctionProps {
   /** The function file's name (`functions/<trigger>/<name>.ts`, infra/functions.ts); it exports `handler`. */
   readonly functionFile: string;
+  /** The table; the function's actions on it and its indexes come from its grant (infra/grants.ts). */
   readonly table: ChatlinesTable;
-  readonly access: TableAccess;
   readonly description: string;
   readonly timeout?: Duration;
   readonly memorySize?: number;
@@ -76,7 +78,7 @@ export function pascalCase(name: string): string {
 export class ChatlinesFunction extends Construct {
   readonly function: NodejsFunction;
   readonly logGroup: LogGroup;
-  readonly role: Role;
+  readonly role: InlinePolicyRole;
 
   constructor(scope: Construct, id: string, props: ChatlinesFunctionProps) {
     super(scope, id);
@@ -85,13 +87,13 @@ export class ChatlinesFunction extends Construct {
     this.logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention ?? RetentionDays.ONE_MONTH });
 
     // An explicit role instead of AWSLambdaBasicExecutionRole: log writes only to this
-    // function's own log group, table actions only as the manifest says.
-    this.role = new Role(this, 'Role', {
+    // function's own log group, table actions only as its grant says.
+    this.role = new InlinePolicyRole(this, 'Role', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description: `chatlines ${props.functionFile}: logs, traces and ${props.access} table access`,
+      description: `chatlines ${props.functionFile}: logs, traces and its table grant (infra/grants.ts)`,
     });
     this.role.addToPolicy(new PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [this.logGroup.logGroupArn] }));
-    for (const statement of props.table.statements(props.access)) this.role.addToPolicy(statement);
+    for (const statement of props.table.statements(grantOf(props.functionFile))) this.role.addToPolicy(statement);
 
     this.function = new NodejsFunction(this, 'Function', {
       entry: functionEntry(props.functionFile),
@@ -144,6 +146,11 @@ export class ChatlinesFunction extends Construct {
       this.role,
       'AwsSolutions-IAM5[Resource::*]',
       'X-Ray trace writes support no resource-level permissions, so their statement must name Resource *.',
+    );
+    acknowledge(
+      this.role,
+      'Serverless-LambdaStarPermissions',
+      "The role's one statement on Resource * is X-Ray's trace writes (and, for a stream consumer, dynamodb:ListStreams), which support no resource-level permissions; every other statement names its resources.",
     );
   }
 }

@@ -9,6 +9,7 @@
  */
 import { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { EventSourceMapping } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -61,7 +62,6 @@ export class DeliveryWorker extends Construct {
     this.function = new ChatlinesFunction(this, 'Function', {
       functionFile: 'attempt-deliveries',
       table: props.table,
-      access: 'write',
       description: 'Webhook and messenger deliveries: attempts the new ones the stream consumer queued (lib/app/webhooks/deliveries.ts).',
       timeout: FUNCTION_TIMEOUT,
     });
@@ -87,7 +87,8 @@ export class DeliveryWorker extends Construct {
     }
 
     for (const producer of props.producers) {
-      this.queue.grantSendMessages(producer.function);
+      // SendMessage only (what lib/adapters/aws/queue.ts calls), inline in the producer's role.
+      producer.role.addToPolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.queue.queueArn] }));
       producer.function.addEnvironment('DELIVERY_QUEUE_URL', this.queue.queueUrl);
     }
 

@@ -17,6 +17,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { StreamFunctionDefinition } from '../../lib/contract/routes.ts';
 import { STREAM_FILTER } from '../../lib/domain/events/map.ts';
+import { grantOf } from '../grants.ts';
 import { ChatlinesFunction } from './chatlines-function.ts';
 import { acknowledge } from './nag.ts';
 import type { ChatlinesTable } from './table.ts';
@@ -55,13 +56,14 @@ export class StreamConsumer extends Construct {
     this.function = new ChatlinesFunction(this, 'Function', {
       functionFile: props.definition.function,
       table: props.table,
-      access: props.definition.access,
       description: props.definition.description,
       // A batch makes deliveries whose receivers may take up to 10 s each.
       timeout: Duration.minutes(2),
       environment: { EVENT_BUS_NAME: props.bus.eventBusName },
     });
-    this.function.role.addToPolicy(new PolicyStatement({ actions: ['events:PutEvents'], resources: [props.bus.eventBusArn] }));
+    if (grantOf(props.definition.function).putEvents) {
+      this.function.role.addToPolicy(new PolicyStatement({ actions: ['events:PutEvents'], resources: [props.bus.eventBusArn] }));
+    }
     acknowledge(
       this.function.function,
       'Serverless-LambdaDLQ',

@@ -1,22 +1,24 @@
 /**
- * The HTTP API: one route per manifest entry, each integrated with its function's Lambda, the
+ * The HTTP API: one route per manifest entry (in a nested stack), each integrated with its function's Lambda, the
  * JWT authorizer on every route the manifest marks `auth`, JSON access logs, default-stage
  * throttling and CORS only for the origins the `CorsAllowedOrigins` parameter names.
  */
-import { Aws, CfnCondition, CfnParameter, Fn, Stack } from 'aws-cdk-lib';
+import { Aws, CfnCondition, CfnParameter, Fn, NestedStack, Stack } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   type CfnApi,
   type CfnRoute,
   type CfnStage,
   HttpApi,
+  HttpAuthorizer,
+  HttpAuthorizerType,
   HttpMethod,
   HttpNoneAuthorizer,
-  type HttpRoute,
+  HttpRoute,
+  HttpRouteKey,
   HttpStage,
   LogGroupLogDestination,
 } from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -56,6 +58,8 @@ export class ChatlinesHttpApi extends Construct {
   readonly stage: HttpStage;
   readonly accessLogs: LogGroup;
   readonly routes: HttpRoute[] = [];
+  /** The nested stack that holds the routes, their integrations and their invoke permissions. */
+  readonly routeStack: NestedStack;
 
   constructor(scope: Construct, id: string, props: ChatlinesHttpApiProps) {
     super(scope, id);
@@ -123,10 +127,24 @@ export class ChatlinesHttpApi extends Construct {
       (this.stage.node.defaultChild as CfnStage).addPropertyOverride('RouteSettings', routeSettings);
     }
 
-    const authorizer = new HttpJwtAuthorizer('JwtAuthorizer', props.jwtIssuer, {
-      jwtAudience: [props.jwtAudience],
+    // The JWT authorizer, in this stack: its issuer and audience are conditional on the stack's
+    // own parameters (identity.ts), which a nested stack could not see.
+    const jwt = new HttpAuthorizer(this, 'JwtAuthorizer', {
+      httpApi: this.api,
+      type: HttpAuthorizerType.JWT,
       identitySource: ['$request.header.Authorization'],
+      jwtIssuer: props.jwtIssuer,
+      jwtAudience: [props.jwtAudience],
     });
+    const authorizer = HttpAuthorizer.fromHttpAuthorizerAttributes(this, 'JwtAuthorizerOfRoutes', {
+      authorizerId: jwt.authorizerId,
+      authorizerType: HttpAuthorizerType.JWT,
+    });
+
+    // The route table (a route, an integration per function, an invoke permission per route:
+    // three resources a route) in a nested stack of its own, so that the stack's other resources
+    // and the routes each stay far under CloudFormation's 500 (docs/decisions/stack-shape.md).
+    this.routeStack = new NestedStack(this, 'Routes', { description: 'chatlines: the HTTP API routes, their Lambda integrations and invoke permissions' });
     const integrations = new Map<string, HttpLambdaIntegration>();
     for (const route of props.routes) {
       const fn = props.functions.get(route.function);
@@ -136,16 +154,16 @@ export class ChatlinesHttpApi extends Construct {
         integration = new HttpLambdaIntegration(`${pascalCase(route.function)}Integration`, fn);
         integrations.set(route.function, integration);
       }
-      const [added] = this.api.addRoutes({
-        path: route.path,
-        methods: [HttpMethod[route.method]],
+      const added = new HttpRoute(this.routeStack, `${route.method}${route.path}`, {
+        httpApi: this.api,
+        routeKey: HttpRouteKey.with(route.path, HttpMethod[route.method]),
         integration,
         authorizer: route.auth ? authorizer : new HttpNoneAuthorizer(),
       });
-      this.routes.push(added!);
+      this.routes.push(added);
       if (!route.auth) {
         acknowledge(
-          added!.node.defaultChild as CfnRoute,
+          added.node.defaultChild as CfnRoute,
           'AwsSolutions-APIG4',
           route.visitor
             ? `${route.method} ${route.path} is a web-chat visitor route: no staff JWT by design; the function verifies the visitor token and the route is throttled.`
@@ -153,6 +171,8 @@ export class ChatlinesHttpApi extends Construct {
         );
       }
     }
+    // The stage's per-route settings name routes: they exist first.
+    this.stage.node.addDependency(this.routeStack);
   }
 
   /** The invoke URL of the default stage. */

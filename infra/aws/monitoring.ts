@@ -1,5 +1,5 @@
 /**
- * Alarms on every function's errors and throttles, on the API's 5xx answers and p99 latency,
+ * Alarms on every function's errors and throttles (ten functions to an alarm), on the API's 5xx answers and p99 latency,
  * and on DynamoDB throttling of the table; and one dashboard: the API's 4xx/5xx,
  * latency, and the `CommandOutcome` metric every function emits (namespace `chatlines`,
  * dimensions operation and outcome, see lib/adapters/aws/observability.ts). Every alarm notifies one SNS
@@ -31,6 +31,17 @@ const PERIOD = Duration.minutes(5);
 export const API_5XX_THRESHOLD = 5;
 /** p99 latency (ms) of the API, three periods in a row: well above every budget, below the 10 s timeout. */
 export const API_P99_LATENCY_MS = 3000;
+/**
+ * Functions per errors alarm and per throttles alarm: a metric math alarm may name at most 10
+ * metrics. Each alarm watches this many functions (docs/decisions/stack-shape.md).
+ */
+export const FUNCTIONS_PER_ALARM = 10;
+
+/** `get-session` → `getSession`: a metric id (lowercase first, letters and digits) that names the function. */
+export function metricId(file: string): string {
+  const pascal = pascalCase(file);
+  return pascal[0]!.toLowerCase() + pascal.slice(1);
+}
 
 export class Monitoring extends Construct {
   readonly alarms: Alarm[] = [];
@@ -47,25 +58,38 @@ export class Monitoring extends Construct {
       'Alarm notifications carry only alarm names and states; CloudWatch cannot publish under the AWS-managed SNS key and a customer key costs a monthly fee.',
     );
 
-    for (const [file, fn] of props.functions) {
-      const name = pascalCase(file);
+    // Errors and throttles of every function, FUNCTIONS_PER_ALARM functions to an alarm (one
+    // alarm per function would be two CloudFormation resources per function): each alarm's
+    // metric math is the largest count of its functions, each metric's id names its function,
+    // and the description lists them; the dashboard graphs each function on its own line.
+    const files = [...props.functions.keys()].sort();
+    for (let start = 0, group = 1; start < files.length; start += FUNCTIONS_PER_ALARM, group++) {
+      const members = files.slice(start, start + FUNCTIONS_PER_ALARM);
+      const metrics = (which: 'Errors' | 'Throttles') =>
+        Object.fromEntries(
+          members.map((file) => {
+            const fn = props.functions.get(file)!;
+            const options = { period: PERIOD, statistic: Stats.SUM, label: file };
+            return [metricId(file), which === 'Errors' ? fn.metricErrors(options) : fn.metricThrottles(options)];
+          }),
+        );
+      const alarm = (which: 'Errors' | 'Throttles', what: string) =>
+        new Alarm(this, `Function${which}${group}`, {
+          alarmDescription: `chatlines functions ${members.join(', ')}: ${what}. The metric of each function is named after it (the alarm's graph and the dashboard's "Function ${which.toLowerCase()}" show which).`,
+          metric: new MathExpression({
+            expression: `MAX([${Object.keys(metrics(which)).join(', ')}])`,
+            usingMetrics: metrics(which),
+            label: `${which.toLowerCase()} of the busiest function`,
+            period: PERIOD,
+          }),
+          threshold: 1,
+          evaluationPeriods: 1,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        });
       this.alarms.push(
-        new Alarm(this, `${name}Errors`, {
-          alarmDescription: `chatlines ${file}: the function failed (unhandled error or timeout).`,
-          metric: fn.metricErrors({ period: PERIOD, statistic: Stats.SUM }),
-          threshold: 1,
-          evaluationPeriods: 1,
-          comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-          treatMissingData: TreatMissingData.NOT_BREACHING,
-        }),
-        new Alarm(this, `${name}Throttles`, {
-          alarmDescription: `chatlines ${file}: invocations were throttled (account or reserved concurrency reached).`,
-          metric: fn.metricThrottles({ period: PERIOD, statistic: Stats.SUM }),
-          threshold: 1,
-          evaluationPeriods: 1,
-          comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-          treatMissingData: TreatMissingData.NOT_BREACHING,
-        }),
+        alarm('Errors', 'one of them failed (unhandled error or timeout)'),
+        alarm('Throttles', 'invocations of one of them were throttled (account or reserved concurrency reached)'),
       );
     }
     const api = props.api;
@@ -108,6 +132,7 @@ export class Monitoring extends Construct {
     for (const alarm of [...this.alarms, ...props.extraAlarms]) alarm.addAlarmAction(notify);
 
     const lambdaErrors: IMetric[] = [...props.functions].map(([file, fn]) => fn.metricErrors({ period: PERIOD, statistic: Stats.SUM, label: file }));
+    const lambdaThrottles: IMetric[] = [...props.functions].map(([file, fn]) => fn.metricThrottles({ period: PERIOD, statistic: Stats.SUM, label: file }));
     this.dashboard = new Dashboard(this, 'Dashboard', {
       defaultInterval: Duration.hours(6),
       widgets: [
@@ -147,6 +172,7 @@ export class Monitoring extends Construct {
           }),
           new GraphWidget({ title: 'Function errors', left: lambdaErrors, width: 12 }),
         ],
+        [new GraphWidget({ title: 'Function throttles', left: lambdaThrottles, width: 12 })],
       ],
     });
   }

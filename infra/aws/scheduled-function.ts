@@ -5,7 +5,7 @@
  */
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -13,6 +13,7 @@ import { Construct } from 'constructs';
 import type { ScheduledFunctionDefinition } from '../../lib/contract/routes.ts';
 import { ChatlinesFunction } from './chatlines-function.ts';
 import { acknowledge } from './nag.ts';
+import { InlinePolicyRole } from './role.ts';
 import type { ChatlinesTable } from './table.ts';
 
 export interface ScheduledChatlinesFunctionProps {
@@ -48,7 +49,6 @@ export class ScheduledChatlinesFunction extends Construct {
     this.function = new ChatlinesFunction(this, 'Function', {
       functionFile: definition.function,
       table: props.table,
-      access: definition.access,
       description: definition.description,
       // A batch job: longer than a request, still well under the shortest schedule rate.
       timeout: Duration.minutes(1),
@@ -58,7 +58,7 @@ export class ScheduledChatlinesFunction extends Construct {
     // Our own role, closed to the target's grants: they would add `lambda:InvokeFunction` on
     // `<function>:*` (every version and alias); this one may invoke the function and write
     // to the dead-letter queue, nothing else.
-    const schedulerRole = new Role(this, 'SchedulerRole', {
+    const schedulerRole = new InlinePolicyRole(this, 'SchedulerRole', {
       assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
         conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
       }),

@@ -15,6 +15,7 @@ import {
   type ScheduledFunctionDefinition,
   type TableAccess,
 } from '../../lib/contract/routes.ts';
+import { grantOf } from '../grants.ts';
 import { ChatlinesFunction, pascalCase } from './chatlines-function.ts';
 import { ChatlinesConsole } from './console.ts';
 import { DeliveryWorker } from './deliveries.ts';
@@ -71,20 +72,19 @@ export class ChatlinesStack extends Stack {
 
     this.table = new ChatlinesTable(this, 'Data');
 
-    for (const [file, { access, routes: served }] of functionsOfRoutes(routes)) {
+    for (const [file, { routes: served }] of functionsOfRoutes(routes)) {
       this.functions.set(
         file,
         new ChatlinesFunction(this, pascalCase(file), {
           functionFile: file,
           table: this.table,
-          access,
           description: `chatlines ${served.map((r) => `${r.method} ${r.path}`).join(', ')}`.slice(0, 256),
         }),
       );
     }
 
     // The visitor routes (web-chat widget) sign and verify their tokens with a key of the stack's.
-    const visitorFiles = new Set(routes.filter((r) => r.visitor).map((r) => r.function));
+    const visitorFiles = new Set([...this.functions.keys()].filter((file) => grantOf(file).visitorSecret));
     if (visitorFiles.size > 0) {
       new VisitorTokenSecret(this, 'VisitorTokens', { functions: [...visitorFiles].map((f) => this.functions.get(f)!.function) });
     }
@@ -95,7 +95,10 @@ export class ChatlinesStack extends Stack {
       this.streamConsumers.push(new StreamConsumer(this, `Stream${pascalCase(definition.function)}`, { definition, table: this.table, bus: this.bus }));
     }
     // The consumer records deliveries and queues them; the delivery function attempts them.
-    this.deliveries = new DeliveryWorker(this, 'Deliveries', { table: this.table, producers: this.streamConsumers.map((c) => c.function) });
+    this.deliveries = new DeliveryWorker(this, 'Deliveries', {
+      table: this.table,
+      producers: this.streamConsumers.filter((c) => grantOf(c.definition.function).queueDeliveries).map((c) => c.function),
+    });
 
     // Only with a scheduled function on the parameter's rate: an unused parameter is a template lint finding.
     const rateMinutes = scheduledFunctions.every((s) => s.everyMinutes !== undefined)
@@ -130,10 +133,11 @@ export class ChatlinesStack extends Stack {
     this.console = new ChatlinesConsole(this, 'Console', { apiEndpoint: this.httpApi.api.apiEndpoint, identity: this.identity, liveUrl: this.live.stage.url });
 
     const allFunctions = new Map<string, IFunction>(routeFunctions);
-    for (const s of this.scheduled) allFunctions.set(`scheduled-${s.definition.function}`, s.function.function);
-    for (const [file, fn] of this.live.functions) allFunctions.set(file, fn);
-    for (const c of this.streamConsumers) allFunctions.set(`stream-${c.definition.function}`, c.function.function);
-    allFunctions.set('queue-attempt-deliveries', this.deliveries.function.function);
+    // By function file (unique across the triggers, infra/functions.ts): alarms and the dashboard name each function by it.
+    for (const s of this.scheduled) allFunctions.set(s.definition.function, s.function.function);
+    for (const [file, fn] of this.live.functions) allFunctions.set(file, fn.function);
+    for (const c of this.streamConsumers) allFunctions.set(c.definition.function, c.function.function);
+    allFunctions.set('attempt-deliveries', this.deliveries.function.function);
     this.monitoring = new Monitoring(this, 'Monitoring', {
       api: this.httpApi.api,
       table: this.table.table,

@@ -1,23 +1,16 @@
 /**
  * The chatlines table in AWS, built from the one table definition in `lib/adapters/dynamodb/table.ts`
  * (the same object the local host creates its DynamoDB Local table from), plus the IAM
- * statements that the route manifest's `access` levels translate to.
+ * statements each function's grant (infra/grants.ts) translates to.
  */
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { tableDefinition } from '../../lib/adapters/dynamodb/table.ts';
-import type { TableAccess } from '../../lib/contract/routes.ts';
+import type { FunctionGrant } from '../grants.ts';
 
-/**
- * Read actions. No stream actions (only the stream consumer's event source mapping reads the stream) and no Scan: every read in a
- * request path goes through a key or an index (search's fallback is a sweep of the
- * collection's own index partitions), so no function may Scan the table.
- */
-export const READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'] as const;
-
-/** Write actions; TransactWriteItems is authorised per contained Put/Update/Delete/ConditionCheck. */
+/** The write actions a grant may hold (infra/grants.ts); TransactWriteItems is authorised per contained Put/Update/Delete. */
 export const WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'] as const;
 
 /**
@@ -53,14 +46,17 @@ export class ChatlinesTable extends Construct {
   }
 
   /**
-   * The statements for one access level, on the table and on each named index (no `index/*`
-   * wildcard: the index names come from the table definition). `none` → no statement.
+   * The statements of one function's grant (infra/grants.ts): its actions on the table, and
+   * `dynamodb:Query` on exactly the indexes it queries (named, never `index/*`). No grant → none.
    */
-  statements(access: TableAccess): PolicyStatement[] {
-    if (access === 'none') return [];
-    const indexArns = tableDefinition.globalSecondaryIndexes.map((index) => `${this.table.tableArn}/index/${index.indexName}`);
-    const statements = [new PolicyStatement({ actions: [...READ_ACTIONS], resources: [this.table.tableArn, ...indexArns] })];
-    if (access === 'write') statements.push(new PolicyStatement({ actions: [...WRITE_ACTIONS], resources: [this.table.tableArn] }));
+  statements(grant: FunctionGrant): PolicyStatement[] {
+    const statements: PolicyStatement[] = [];
+    if (grant.table.length > 0) {
+      statements.push(new PolicyStatement({ actions: grant.table.map((a) => `dynamodb:${a}`), resources: [this.table.tableArn] }));
+    }
+    if (grant.indexes.length > 0) {
+      statements.push(new PolicyStatement({ actions: ['dynamodb:Query'], resources: grant.indexes.map((index) => `${this.table.tableArn}/index/${index}`) }));
+    }
     return statements;
   }
 }

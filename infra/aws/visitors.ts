@@ -3,6 +3,7 @@
  * visitor functions (routes marked `visitor` in the manifest) read it once per cold start
  * (`VISITOR_SECRET_ARN`, lib/adapters/secrets.ts) to sign and verify visitor tokens.
  */
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -23,7 +24,8 @@ export class VisitorTokenSecret extends Construct {
       'Rotating the key would end every open visitor conversation (tokens live 24 h and are verified with one key); rotate by replacing the secret value when needed.',
     );
     for (const fn of props.functions) {
-      this.secret.grantRead(fn);
+      // GetSecretValue only (grantRead adds DescribeSecret, which no function calls).
+      fn.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [this.secret.secretArn] }));
       fn.addEnvironment('VISITOR_SECRET_ARN', this.secret.secretArn);
     }
   }

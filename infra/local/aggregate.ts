@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { asFunction } from './current-function.ts';
 import { configureLocalEnvironment } from './env.ts';
 
 /** Where a running `npm start` records its DynamoDB endpoint and table. */
@@ -51,7 +52,7 @@ export function startAggregationTimer(seconds: number, log: (line: string) => vo
     running = true;
     try {
       const handler = await loadHandler();
-      const report = await handler();
+      const report = await asFunction('aggregate-metrics', handler);
       if (report.updated > 0) log(`metrics: ${report.updated} of ${report.sessions} changed sessions applied (${report.transactions} transactions)`);
     } catch (error) {
       log(`metrics: aggregation failed, retried at the next tick: ${(error as Error).message}`);

@@ -11,6 +11,7 @@ import { handler as attemptDeliveries } from '../../functions/queue/attempt-deli
 import { handler as retryDeliveries } from '../../functions/schedule/retry-deliveries.ts';
 import { inBackground } from '../../lib/adapters/dynamodb/db.ts';
 import { type DeliveryQueue, type DeliveryRef, localDeliveryQueue, useLocalDeliveryQueue } from '../../lib/app/webhooks/deliveries.ts';
+import { asFunction } from './current-function.ts';
 import { type StreamPoller, startStreamPoller } from './stream.ts';
 
 export interface EventWorkers {
@@ -55,7 +56,7 @@ export function startDeliveryWorker(onError: (error: unknown) => void = () => un
       const event = {
         Records: batch.map((ref) => ({ messageId: randomUUID(), body: JSON.stringify(ref), eventSource: 'aws:sqs' }) as SQSRecord),
       } satisfies SQSEvent;
-      void inBackground(() => attemptDeliveries(event))
+      void asFunction('attempt-deliveries', () => inBackground(() => attemptDeliveries(event)))
         .then((out) => {
           if (out.batchItemFailures.length > 0) onError(new Error(`${out.batchItemFailures.length} delivery attempts failed: the sweeper retries them`));
         })
@@ -108,7 +109,7 @@ export async function startEventWorkers(options: {
   });
   let sweeping: Promise<unknown> = Promise.resolve();
   const sweep = async () => {
-    sweeping = sweeping.then(() => inBackground(retryDeliveries)).catch((error: unknown) => options.onError?.(error));
+    sweeping = sweeping.then(() => asFunction('retry-deliveries', () => inBackground(retryDeliveries))).catch((error: unknown) => options.onError?.(error));
     await sweeping;
   };
   const timer = setInterval(() => void sweep(), options.sweepEveryMs ?? 1_000);

@@ -15,6 +15,7 @@ import { problem } from '../../lib/adapters/http/problem.ts';
 import { pathPattern, type RouteDefinition, routes } from '../../lib/contract/routes.ts';
 import { functionEntry } from '../functions.ts';
 import { serveConsole } from './console.ts';
+import { asFunction } from './current-function.ts';
 import { createVerifier, type DevKey } from './jwt.ts';
 import { LiveHub } from './live.ts';
 
@@ -177,7 +178,8 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     const handler = await loadHandler(found.route.function);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), HANDLER_TIMEOUT_MS)));
-    const result = await Promise.race([handler(event, { awsRequestId: requestId, functionName: found.route.function }), timeout]);
+    const run = asFunction(found.route.function, () => handler(event, { awsRequestId: requestId, functionName: found.route.function }));
+    const result = await Promise.race([run, timeout]);
     clearTimeout(timer);
     if (result === 'timeout') return sendProblem(res, 'unavailable', 'the function timed out', { 'retry-after': '5' });
     send(res, result);

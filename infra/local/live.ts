@@ -20,6 +20,7 @@ import type { ChatlinesEvent } from '../../lib/contract/events.ts';
 import type { Line } from '../../lib/contract/schemas.ts';
 import { type Caller, callerFromClaims } from '../../lib/domain/auth/caller.ts';
 import { BEARER_PROTOCOL, type ControlFrame, LIVE_PATH, parseClientFrame, tokenOfUpgrade } from '../../lib/domain/live/frames.ts';
+import { asFunction } from './current-function.ts';
 
 type Verify = (authorization: string | undefined) => Promise<{ claims: Record<string, unknown> } | { error: string }>;
 
@@ -58,7 +59,8 @@ export class LiveHub implements LivePusher {
     if (!sinkRegistered) {
       sinkRegistered = true;
       // Every host in this process shares the stream consumer: one sink, every hub.
-      registerSink({ name: 'live', handle: (events) => publishLive(events, hubs) });
+      // In AWS the live fan-out (functions/stream/live-fanout.ts) does this work, not the consumer.
+      registerSink({ name: 'live', handle: (events) => asFunction('live-fanout', () => publishLive(events, hubs)) });
     }
   }
 
@@ -140,7 +142,7 @@ export class LiveHub implements LivePusher {
     if (s.held) return this.control(s, { type: 'error', message: 'a resume is already running' });
     s.held = [];
     try {
-      const replay = await inBackground(async () => eventsAfter(s.caller, frame.after, await linesOfCaller(s.caller)));
+      const replay = await asFunction('live-default', () => inBackground(async () => eventsAfter(s.caller, frame.after, await linesOfCaller(s.caller))));
       const sent = new Set<string>();
       for (const event of replay.events) {
         sent.add(event.id);

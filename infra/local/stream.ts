@@ -21,6 +21,7 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import { getItem, inBackground, putItem } from '../../lib/adapters/dynamodb/db.ts';
 import { streamCheckpointKey } from '../../lib/adapters/dynamodb/keys.ts';
 import { STREAM_FILTER } from '../../lib/domain/events/map.ts';
+import { asFunction } from './current-function.ts';
 import { localClient } from './dynamodb.ts';
 import { runMappingBatch, STREAM_CONSUMER_MAPPING, type StreamFailureMessage, type StreamHandler, type StreamMappingConfig } from './stream-mapping.ts';
 
@@ -31,6 +32,8 @@ export interface StreamPollerOptions {
   tableName: string;
   /** Defaults to functions/stream/stream-consumer.ts's handler. */
   handler?: StreamHandler;
+  /** The function the handler plays (infra/local/current-function.ts); defaults to `stream-consumer`. */
+  functionName?: string;
   /** Pause between polls of an idle shard (ms). */
   idleMs?: number;
   /** Records per GetRecords / per handler call (the mapping's batch size). */
@@ -106,6 +109,7 @@ export async function listShards(streams: DynamoDBStreamsClient, streamArn: stri
 
 export async function startStreamPoller(options: StreamPollerOptions): Promise<StreamPoller> {
   const handler = options.handler ?? (await import('../../functions/stream/stream-consumer.ts')).handler;
+  const functionName = options.functionName ?? 'stream-consumer';
   const idleMs = options.idleMs ?? 50;
   const mapping: StreamMappingConfig = {
     ...STREAM_CONSUMER_MAPPING,
@@ -155,7 +159,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
     await runMappingBatch(
       records.map((r) => toLambdaRecord(r, streamArn!)),
       {
-        handler,
+        handler: (event) => asFunction(functionName, () => handler(event)),
         config: mapping,
         streamArn: streamArn!,
         shardId,

@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ENDPOINT_FILE } from './aggregate.ts';
+import { asFunction } from './current-function.ts';
 import { configureLocalEnvironment } from './env.ts';
 
 type SweepHandler = () => Promise<{ due: number; fired: number; stale: number; retried: number }>;
@@ -33,7 +34,7 @@ export function startTimerSweeper(seconds: number, log: (line: string) => void =
       try {
         const { inBackground } = await import('../../lib/adapters/dynamodb/db.ts');
         const handler = await loadHandler();
-        const report = await inBackground(handler);
+        const report = await asFunction('sweep-timers', () => inBackground(handler));
         if (report.fired > 0 || report.retried > 0) log(`timers: ${report.fired} fired, ${report.stale} stale, ${report.retried} left for the next sweep`);
       } catch (error) {
         log(`timers: sweep failed, retried at the next tick: ${(error as Error).message}`);

@@ -9,6 +9,16 @@
  * function in one process, so there a change is seen immediately); another instance sees it
  * when its entry expires. What may be a little stale is named where each cache is made.
  */
+let cold = false;
+/**
+ * Every read of every cache misses while on, as in a fresh Lambda instance: the local host runs
+ * every function in one process, so without this one function's reads would fill what another
+ * then finds (test/infra/grants.test.ts learns each function's DynamoDB calls this way).
+ */
+export function coldCaches(on: boolean): void {
+  cold = on;
+}
+
 export class TtlCache<T> {
   readonly #entries = new Map<string, { value: T; at: number }>();
 
@@ -23,6 +33,7 @@ export class TtlCache<T> {
 
   /** The entry, if it was written less than `ttlMs` ago; `undefined` values are entries too (`{ value: undefined }`). */
   get(key: string, now = Date.now()): { value: T } | undefined {
+    if (cold) return undefined;
     const hit = this.#entries.get(key);
     if (!hit) return undefined;
     if (now - hit.at >= this.ttlMs) {

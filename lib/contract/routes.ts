@@ -2,10 +2,11 @@
  * The route manifest: every HTTP route of chatlines as one operation spec (lib/contract/spec.ts):
  * method, path, function file, table access, auth, throttle, the zod schemas of its params,
  * query and body, its success responses and problem statuses. Read by the CDK stack (one
- * Lambda per function file, IAM grants from `access`, the authorizer from `auth`, route
- * throttles), by the local host (serves exactly these routes), by `route()` (each function
- * passes its spec and supplies only `run`) and by the OpenAPI generator. Add a route here (in
- * its area's fragment under lib/contract/routes/) and in its function file, nowhere else.
+ * Lambda per function file, the authorizer from `auth`, route throttles), by the local host
+ * (serves exactly these routes), by `route()` (each function passes its spec and supplies only
+ * `run`) and by the OpenAPI generator. Add a route here (in its area's fragment under
+ * lib/contract/routes/), in its function file and, for a new function file, its grant in
+ * infra/grants.ts (test/infra/grants.test.ts says what it calls).
  *
  * Adding a route, in the fragment of its area:
  *

@@ -23,7 +23,11 @@
 // Namespace import: the named `z` export keeps every locale in the bundle (~450 KB).
 import type * as z from 'zod';
 
-/** `none`: no table access; `read`: read-only grants; `write`: read and write grants. */
+/**
+ * How a route's function uses the table, in short: `none`, `read` (reads only), `write` (it
+ * writes). The exact IAM grant of each function (its actions and indexes) is in
+ * infra/grants.ts; test/infra/grants.test.ts checks that the two agree.
+ */
 export type TableAccess = 'none' | 'read' | 'write';
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 

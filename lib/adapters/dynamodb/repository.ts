@@ -630,14 +630,14 @@ export async function writeOnly(items: TransactItem[]): Promise<void> {
   if (items.length > 0) await transact(items, 'a concurrent request with the same Idempotency-Key won');
 }
 
-const channelTypeCache = new Map<string, Channel['_type']>();
+const channelTypeCache = new TtlCache<Channel['_type']>(Number.POSITIVE_INFINITY, 10_000);
 /**
  * The type of a channel. Types never change, so an instance reads each channel once: the
  * spam rule and the guard mode of close/spam/unspam then cost no read of their own.
  */
 export async function channelTypeCached(id: string): Promise<Channel['_type']> {
   const hit = channelTypeCache.get(id);
-  if (hit) return hit;
+  if (hit) return hit.value;
   const channel = await getChannel(id);
   channelTypeCache.set(id, channel._type);
   return channel._type;
