@@ -29,7 +29,18 @@ console.log(`Node ${process.version}; DynamoDB Local for tests at ${dynamo.endpo
 
 const child = spawn(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`, ...files.map((f) => relative(root, f))],
+  [
+    '--import',
+    'tsx',
+    '--test',
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    // Each file's wall time at the end, slowest first.
+    '--test-reporter=./test/support/timings.ts',
+    '--test-reporter-destination=stdout',
+    `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`,
+    ...files.map((f) => relative(root, f)),
+  ],
   {
     cwd: root,
     stdio: 'inherit',

@@ -21,7 +21,7 @@ let w: World;
 const receivers: Receiver[] = [];
 
 before(async () => {
-  host = await startTestHost({ sweepEveryMs: 100 });
+  host = await startTestHost({ events: true, sweepEveryMs: 100 });
   w = await world(host);
 });
 after(async () => {

@@ -26,7 +26,7 @@ export interface TestHost {
   liveSockets(): number;
   /** Drops every live socket from the server side (as a gateway or network would). */
   dropLiveSockets(): void;
-  /** The stream poller and delivery sweeper (undefined with `events: false`). */
+  /** The stream poller and delivery sweeper (only with `events: true`). */
   events: EventWorkers | undefined;
   close(): Promise<void>;
 }
@@ -39,7 +39,11 @@ export interface Reply {
 }
 
 export interface TestHostOptions {
-  /** Tail the table's stream and sweep deliveries, as `npm start` does (default true). */
+  /**
+   * Tail the table's stream and sweep deliveries, as `npm start` does (default false): only the
+   * suites that test what the stream drives (events, webhooks, live push, routing, timers'
+   * events) start a poller; for the others it would only load DynamoDB Local.
+   */
   events?: boolean;
   /** Sweep due deliveries this often (ms; default 200). */
   sweepEveryMs?: number;
@@ -60,9 +64,7 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
   process.env.VISITOR_SECRET_FILE ??= join(keyDir, 'visitor-secret');
   const host = await startHost({ port: 0, key });
   const events =
-    options.events === false
-      ? undefined
-      : await startEventWorkers({ endpoint, tableName, sweepEveryMs: options.sweepEveryMs ?? 200, onError: () => undefined });
+    options.events !== true ? undefined : await startEventWorkers({ endpoint, tableName, sweepEveryMs: options.sweepEveryMs ?? 200, onError: () => undefined });
   const testHost: TestHost = {
     events,
     url: host.url,
