@@ -22,6 +22,11 @@ export interface TestHost {
   token(claims: TokenClaims, options?: SignOptions): Promise<string>;
   /** fetch against the host, JSON in and out. */
   call(method: string, path: string, options?: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> }): Promise<Reply>;
+  /**
+   * One request answered in process, without HTTP: the host's own route matching, JWT check,
+   * gateway event and handler (`route()`), as a request on its port gets them.
+   */
+  dispatch(method: string, path: string, options?: { headers?: Record<string, string>; body?: string }): Promise<RawReply>;
   /** Open live WebSockets on the host (`GET /v1/live`; test/support/live.ts opens them). */
   liveSockets(): number;
   /** Drops every live socket from the server side (as a gateway or network would). */
@@ -36,6 +41,13 @@ export interface Reply {
   headers: Headers;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   body: any;
+}
+
+export interface RawReply {
+  status: number;
+  /** Header names in lower case. */
+  headers: Record<string, string>;
+  text: string;
 }
 
 export interface TestHostOptions {
@@ -72,6 +84,15 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
     endpoint,
     key,
     token: (claims, options) => signToken(key, claims, options),
+    async dispatch(method, path, options = {}) {
+      const headers: Record<string, string> = { host: new URL(host.url).host };
+      for (const [k, v] of Object.entries(options.headers ?? {})) headers[k.toLowerCase()] = v;
+      const body = Buffer.from(options.body ?? '', 'utf8');
+      const result = await host.answer({ method, url: path, headers, body: async () => body });
+      const replyHeaders: Record<string, string> = {};
+      for (const [k, v] of Object.entries(result.headers ?? {})) replyHeaders[k.toLowerCase()] = String(v);
+      return { status: result.statusCode ?? 200, headers: replyHeaders, text: result.body ?? '' };
+    },
     liveSockets: () => host.live.sockets.size,
     dropLiveSockets: () => {
       for (const s of host.live.sockets) s.ws.terminate();
