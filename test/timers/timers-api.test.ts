@@ -241,15 +241,17 @@ describe('the sweeper', () => {
     assert.equal(raw?.tmClock_firstResponse, undefined, 'the clock is spent');
   });
 
+  /** Timers of the crash test, and how many the sweep takes before it crashes (200 and 80 under CHATLINES_SOAK=1). */
+  const [CRASH_DUE, CRASH_AFTER] = soak([100, 40], [200, 80]);
   test('a crash half-way through a sweep, then a rerun, fires the rest once', async () => {
     const w = await world(host, { lineBody: { _sla: { firstResponse: 6000 } } });
-    const ids = await seed(w.line as Line, w.channel.__id, 200);
-    await assert.rejects(sweepTimers({ now: Date.now() + 6_001_000, failAfter: 80 }), /test crash/);
+    const ids = await seed(w.line as Line, w.channel.__id, CRASH_DUE);
+    await assert.rejects(sweepTimers({ now: Date.now() + 6_001_000, failAfter: CRASH_AFTER }), /test crash/);
     const firedBefore = (await breachCounts(ids)).reduce((a, b) => a + b, 0);
-    // 80 were taken; each either fired or lost a race (then it is simply still due).
-    assert.ok(firedBefore > 0 && firedBefore <= 80, `fired before the crash: ${firedBefore}`);
+    // CRASH_AFTER were taken; each either fired or lost a race (then it is simply still due).
+    assert.ok(firedBefore > 0 && firedBefore <= CRASH_AFTER, `fired before the crash: ${firedBefore}`);
     const rerun = await sweepIn(6002);
-    assert.equal(rerun.fired, 200 - firedBefore);
+    assert.equal(rerun.fired, CRASH_DUE - firedBefore);
     const counts = await breachCounts(ids);
     assert.ok(
       counts.every((c) => c === 1),
