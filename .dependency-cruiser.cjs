@@ -85,6 +85,13 @@ module.exports = {
       to: { path: ['^lib/(?!console/)', '^functions/', '^infra/'] },
     },
     {
+      name: 'not-to-unresolvable',
+      comment: 'Every import resolves, so no import slips past the rules above (aws-lambda is a types-only package: @types/aws-lambda).',
+      severity: 'error',
+      from: { path: '^(functions|lib|infra)/' },
+      to: { couldNotResolve: true, pathNot: '^aws-lambda$' },
+    },
+    {
       name: 'no-circular',
       comment: 'No module cycle: it makes load order matter and hides which module owns what. (Cycles between folders: infra/lint/architecture.ts.)',
       severity: 'error',

@@ -84,6 +84,14 @@ for (const [rule, from, to] of cases) {
   });
 }
 
+test('an import that does not resolve fails (it would slip past every rule)', async () => {
+  const problems = await problemsOf({ ...GOOD, 'lib/domain/things/rules.ts': ['lib/domain/things/missing.ts'] });
+  assert.ok(
+    problems.some((p) => p.startsWith('not-to-unresolvable: lib/domain/things/rules.ts')),
+    problems.join('\n'),
+  );
+});
+
 test('a module cycle fails', async () => {
   const problems = await problemsOf({ ...GOOD, 'lib/app/things/read.ts': [...GOOD['lib/app/things/read.ts']!, 'lib/app/things/write.ts'] });
   assert.ok(
