@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { startDynamoDbLocal } from '../infra/local/dynamodb.ts';
+import { ensureClientBuilt } from './support/client-build.ts';
 
 function collect(path: string): string[] {
   if (statSync(path).isFile()) return path.endsWith('.test.ts') ? [path] : [];
@@ -24,12 +25,26 @@ if (files.length === 0) {
   process.exit(1);
 }
 
+// The client tests share one build of the client (npm ci makes it; a changed source remakes it here).
+if (ensureClientBuilt()) console.log('built @chatlines/client (a source was newer than lib/client/dist)');
+
 const dynamo = await startDynamoDbLocal();
 console.log(`Node ${process.version}; DynamoDB Local for tests at ${dynamo.endpoint}; ${files.length} test files`);
 
 const child = spawn(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`, ...files.map((f) => relative(root, f))],
+  [
+    '--import',
+    'tsx',
+    '--test',
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    // Each file's wall time at the end, slowest first.
+    '--test-reporter=./test/support/timings.ts',
+    '--test-reporter-destination=stdout',
+    `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`,
+    ...files.map((f) => relative(root, f)),
+  ],
   {
     cwd: root,
     stdio: 'inherit',

@@ -7,7 +7,6 @@
 
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { HttpEvent, HttpHandler } from '../../lib/adapters/http/handler.ts';
@@ -41,9 +40,25 @@ function send(res: ServerResponse, result: APIGatewayProxyStructuredResultV2): v
   res.end(result.body ?? '');
 }
 
-function sendProblem(res: ServerResponse, kind: Parameters<typeof problem>[0], detail: string, headers: Record<string, string> = {}) {
+function problemResult(kind: Parameters<typeof problem>[0], detail: string, headers: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 {
   const body = problem(kind, detail);
-  send(res, { statusCode: body.status, headers: { 'content-type': 'application/problem+json', ...headers }, body: JSON.stringify(body) });
+  return { statusCode: body.status, headers: { 'content-type': 'application/problem+json', ...headers }, body: JSON.stringify(body) };
+}
+
+function sendProblem(res: ServerResponse, kind: Parameters<typeof problem>[0], detail: string, headers: Record<string, string> = {}) {
+  send(res, problemResult(kind, detail, headers));
+}
+
+/** One API request as the host takes it: from its HTTP server, or handed in directly (tests). */
+export interface HostRequest {
+  method: string;
+  /** The path and query, as on the request line. */
+  url: string;
+  /** Header names in lower case. */
+  headers: Record<string, string>;
+  /** Reads the body (only once a route matched); `too-large` past the gateway's limit. */
+  body(): Promise<Buffer | 'too-large'>;
+  sourceIp?: string;
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
@@ -70,6 +85,11 @@ export interface HostOptions {
 export interface RunningHost {
   url: string;
   server: Server;
+  /**
+   * Answers one API request without HTTP: the same route matching, JWT check, gateway event
+   * and handler as a request on the port (not the console's files).
+   */
+  answer(request: HostRequest): Promise<APIGatewayProxyStructuredResultV2>;
   /** The live WebSocket's sockets (`GET /v1/live`). */
   live: LiveHub;
   close(): Promise<void>;
@@ -102,32 +122,46 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const method = (req.method ?? 'GET').toUpperCase();
     if (options.console !== false && (await serveConsole(req, res, url, options.key))) return;
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
+    send(
+      res,
+      await answer({
+        method: req.method ?? 'GET',
+        url: req.url ?? '/',
+        headers,
+        body: () => readBody(req),
+        ...(req.socket.remoteAddress ? { sourceIp: req.socket.remoteAddress } : {}),
+      }),
+    );
+  }
+
+  async function answer(request: HostRequest): Promise<APIGatewayProxyStructuredResultV2> {
+    const url = new URL(request.url, 'http://localhost');
+    const method = request.method.toUpperCase();
     const matches = compiled
       .map((c) => ({ ...c, match: c.pattern.exec(url.pathname) }))
       .filter((c) => c.match !== null)
       // Like API Gateway, the most specific route wins: fewer path parameters first.
       .sort((a, b) => a.route.path.split('{').length - b.route.path.split('{').length);
-    if (matches.length === 0) return sendProblem(res, 'not-found', `no route ${url.pathname}`);
+    if (matches.length === 0) return problemResult('not-found', `no route ${url.pathname}`);
     const found = matches.find((c) => c.route.method === method);
     if (!found) {
-      return sendProblem(res, 'not-found', `no route ${method} ${url.pathname}`, {
+      return problemResult('not-found', `no route ${method} ${url.pathname}`, {
         allow: matches.map((c) => c.route.method).join(', '),
       });
     }
 
-    const body = await readBody(req);
-    if (body === 'too-large') return sendProblem(res, 'too-large', 'the body is larger than the gateway accepts');
-
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
+    const body = await request.body();
+    if (body === 'too-large') return problemResult('too-large', 'the body is larger than the gateway accepts');
+    const headers = request.headers;
 
     let claims: Record<string, unknown> = {};
     if (found.route.auth) {
       const verified = await verify(headers.authorization);
       if ('error' in verified) {
-        return sendProblem(res, 'unauthenticated', verified.error, { 'www-authenticate': 'Bearer' });
+        return problemResult('unauthenticated', verified.error, { 'www-authenticate': 'Bearer' });
       }
       claims = verified.claims as Record<string, unknown>;
     }
@@ -144,7 +178,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
         const body = problem('invalid', `the path parameter ${k} is not valid percent-encoding`, [
           { path: `params.${k}`, message: 'malformed percent-encoding' },
         ]);
-        return send(res, { statusCode: 400, headers: { 'content-type': 'application/problem+json' }, body: JSON.stringify(body) });
+        return { statusCode: 400, headers: { 'content-type': 'application/problem+json' }, body: JSON.stringify(body) };
       }
     }
     const now = new Date();
@@ -163,7 +197,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
         apiId: 'local',
         domainName: headers.host ?? 'localhost',
         domainPrefix: 'localhost',
-        http: { method, path: url.pathname, protocol: 'HTTP/1.1', sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+        http: { method, path: url.pathname, protocol: 'HTTP/1.1', sourceIp: request.sourceIp ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
         requestId,
         routeKey,
         stage: '$default',
@@ -181,8 +215,8 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     const run = asFunction(found.route.function, () => handler(event, { awsRequestId: requestId, functionName: found.route.function }));
     const result = await Promise.race([run, timeout]);
     clearTimeout(timer);
-    if (result === 'timeout') return sendProblem(res, 'unavailable', 'the function timed out', { 'retry-after': '5' });
-    send(res, result);
+    if (result === 'timeout') return problemResult('unavailable', 'the function timed out', { 'retry-after': '5' });
+    return result;
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -198,6 +232,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     url: `http://${options.host ?? '127.0.0.1'}:${port}`,
     server,
     live,
+    answer,
     close: () =>
       new Promise<void>((resolve) => {
         live.close();

@@ -5,12 +5,9 @@
  * template writes them, resolved to the harness's stand-in names and ARNs.
  */
 import { runSimulation } from '@cloud-copilot/iam-simulate';
-import { ACCOUNT } from './template.ts';
+import { ACCOUNT, type PolicyDocument } from './template.ts';
 
-export interface PolicyDocument {
-  Version?: string;
-  Statement: unknown[];
-}
+export type { PolicyDocument } from './template.ts';
 
 export interface Decision {
   allowed: boolean;

@@ -8,10 +8,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { PolicyDocument } from './iam.ts';
 
 export const ACCOUNT = '123456789012';
 export const REGION = 'us-east-1';
+
+export interface PolicyDocument {
+  Version?: string;
+  Statement: unknown[];
+}
 export const PARTITION = 'aws';
 export const URL_SUFFIX = 'amazonaws.com';
 

@@ -5,16 +5,17 @@
  * nothing outside lib/client but the enums. test/client/package.test.ts installs its tarball.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
+import { ensureClientBuilt } from '../support/client-build.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const out = join(root, 'lib', 'client', 'dist');
 
+// The one build of the run (test/run.ts, or npm ci's prepare); built here only when stale.
 before(() => {
-  execFileSync('npm', ['run', '-s', 'build:client'], { cwd: root, stdio: 'pipe' });
+  ensureClientBuilt();
 });
 
 describe('the client bundle', () => {

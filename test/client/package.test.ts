@@ -1,6 +1,6 @@
 /**
  * `@chatlines/client` as another project gets it: `npm pack` of the workspace (its `prepack`
- * builds the JS bundle and the `.d.ts`), the tarball installed offline into a fresh temporary
+ * is its build, so the bundle and `.d.ts` the run already built are packed as they are), the tarball installed offline into a fresh temporary
  * project (possible only because the package has no dependencies), a consumer typechecked
  * under `module: NodeNext` + `strict` (library declarations checked too) with this repository's
  * TypeScript, then run against a local test host.
@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { ensureClientBuilt } from '../support/client-build.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -53,7 +54,12 @@ after(async () => {
 
 describe('@chatlines/client from its tarball', () => {
   it('packs, installs offline, typechecks under NodeNext + strict, and talks to the API', async () => {
-    const packed = JSON.parse(run('npm', ['pack', '--json', '--workspace', '@chatlines/client', '--pack-destination', dir], root)) as {
+    // The package's `prepack` is its build: the bundle test/run.ts (or npm ci) already made is
+    // packed as it is, instead of building it a second time here.
+    const manifest = JSON.parse(readFileSync(join(root, 'lib', 'client', 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    assert.equal(manifest.scripts.prepack, manifest.scripts.build, 'npm pack builds the package first');
+    ensureClientBuilt();
+    const packed = JSON.parse(run('npm', ['pack', '--json', '--ignore-scripts', '--workspace', '@chatlines/client', '--pack-destination', dir], root)) as {
       filename: string;
       files: { path: string }[];
     }[];

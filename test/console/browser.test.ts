@@ -46,7 +46,7 @@ describe('the console in Chromium', { skip }, () => {
       assert.equal(built.status, 0, 'npm run build:console');
     }
     mkdirSync(shots, { recursive: true });
-    host = await startTestHost();
+    host = await startTestHost({ events: true });
     admin = await host.token({ sub: 'admin-1', roles: ['admin'] });
     line = (await host.call('POST', '/v1/lines', { token: admin, body: { __name: 'Web shop', _operatorGroups: ['support'], _supervisorGroups: ['leads'] } }))
       .body;

@@ -22,7 +22,7 @@ let w: World;
 const receivers: Receiver[] = [];
 
 before(async () => {
-  host = await startTestHost({ sweepEveryMs: 100 });
+  host = await startTestHost({ events: true, sweepEveryMs: 100 });
   w = await world(host);
 });
 after(async () => {
@@ -186,8 +186,8 @@ describe('at least once, exactly once in effect', () => {
     });
     const mine = (x: { event?: { session?: string } }) => ids.includes(x.event?.session ?? '');
     await r.waitFor(() => r.delivered().filter(mine).length === ids.length * EVENTS_PER_WALK, 15_000, 'every event');
+    // Drained: every record handed over, every first attempt (awaited by the consumer) made; no sweeper runs.
     await poller.drain();
-    await new Promise((res) => setTimeout(res, 300));
     assert.equal(failures, 2, 'the batch failed twice after its effects');
     assert.equal(r.received.filter(mine).length, ids.length * EVENTS_PER_WALK, 'each event was sent once, not once per run');
     await poller.stop();
@@ -286,7 +286,8 @@ describe('delivery to the messenger', () => {
     assert.equal(reply.status, 201);
     await r.waitFor((x) => x.length >= 1);
     await host.events!.poller.drain();
-    await new Promise((res) => setTimeout(res, 200));
+    // Every first attempt made (the consumer awaits it); a sweep now sends anything due again.
+    await host.events!.sweep();
     assert.equal(r.received.length, 1, `only the reply: ${r.received.map((x) => x.event?.data?.message?.body).join(', ')}`);
     const got = r.received[0]!;
     assert.ok(got.verified, 'signed with the channel secret');
@@ -325,7 +326,8 @@ describe('delivery to the messenger', () => {
     assert.equal(cleared.body._deliverySecret, undefined);
     await host.call('POST', `/v1/sessions/${id}/messages`, { token: op, body: { type: 'text', body: 'anyone?' } });
     await host.events!.poller.drain();
-    await new Promise((res) => setTimeout(res, 200));
+    // Every first attempt made (the consumer awaits it); a sweep now sends anything due again.
+    await host.events!.sweep();
     assert.equal(r.received.length, 1);
   });
 

@@ -15,7 +15,7 @@ let w: World;
 let receiver: Receiver;
 
 before(async () => {
-  host = await startTestHost({ sweepEveryMs: 100 });
+  host = await startTestHost({ events: true, sweepEveryMs: 100 });
   w = await world(host);
   receiver = await startReceiver();
 });

@@ -46,7 +46,7 @@ async function post(path: string, token: string, body: unknown) {
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
-  return { status: res.status, retryAfter: res.headers.get('retry-after'), body: await res.json(), ms: Date.now() - started };
+  return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as any, ms: Date.now() - started };
 }
 
 it('answers 503 with Retry-After while DynamoDB is down, hangs never, and leaves whole sessions', async () => {

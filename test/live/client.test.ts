@@ -12,7 +12,7 @@ import { startTestHost, type TestHost } from '../support/host.ts';
 let host: TestHost;
 let w: World;
 before(async () => {
-  host = await startTestHost();
+  host = await startTestHost({ events: true });
   w = await world(host, { channelType: 'telegramBot' });
 });
 after(async () => {

@@ -7,12 +7,12 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { type World, world } from '../support/fixtures.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
-import { type LiveFrame, openLive } from '../support/live.ts';
+import { type LiveFrame, openLive, roundTrip } from '../support/live.ts';
 
 let host: TestHost;
 let w: World;
 before(async () => {
-  host = await startTestHost();
+  host = await startTestHost({ events: true });
   w = await world(host, { channelType: 'telegramBot' });
 });
 after(async () => {
@@ -59,7 +59,9 @@ test('a socket dropped and resumed misses nothing, in order, without repeats', a
   await host.events!.poller.drain();
   await reference.waitFor(() => reference.events().filter((e) => e.session !== session.__id).length >= 2 * 4);
   await second.waitFor(() => second.events().length + seen.length >= reference.events().length);
-  await new Promise((r) => setTimeout(r, 300));
+  // Whatever the server sent before answering a ping (a repeat too) has arrived.
+  await host.events!.poller.drain();
+  await Promise.all([second, reference].map((s) => roundTrip(s.ws)));
 
   const resumed = second.frames.find((f) => f.type === 'resumed')!;
   assert.equal(resumed.complete, true);

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startTestHost, type TestHost } from '../support/host.ts';
-import { isEvent, type LiveFrame, type LiveSocket, openLive } from '../support/live.ts';
+import { isEvent, type LiveFrame, type LiveSocket, openLive, roundTrip } from '../support/live.ts';
 
 let host: TestHost;
 let admin: string;
@@ -32,7 +32,7 @@ const operator = async (sub: string, groups: string[]) => {
 };
 
 before(async () => {
-  host = await startTestHost();
+  host = await startTestHost({ events: true });
   admin = await host.token({ sub: 'root', roles: ['admin'] });
   await makeLine('A');
   await makeLine('B');
@@ -112,8 +112,10 @@ describe('live push: who receives what', () => {
         all().some((e) => e.session === t1 && e.data?.message?.body === 'hi dave') &&
         all().some((e) => e.session === s3 && e.data?.message?.body === 'still there?'),
     );
-    // Quiet for a moment so that late (wrong) deliveries would show.
-    await new Promise((r) => setTimeout(r, 500));
+    // Every record pushed, then every socket answered a ping: whatever the server sent it (a
+    // wrong delivery too) has arrived.
+    await host.events!.poller.drain();
+    await Promise.all(Object.values(sockets).map((s) => roundTrip(s.ws)));
     const everything = all();
     assertOrderedOnce(everything, 'admin');
 
@@ -233,7 +235,7 @@ describe('live push: authentication before the upgrade', () => {
     await refused(await host.token({ sub: 'x', roles: ['admin'] }, { expiresIn: -10 }));
     await refused(await host.token({ sub: 'x', roles: ['admin'] }, { audience: 'someone-else' }));
     await refused(await host.token({ sub: 'x', roles: ['admin'] }, { issuer: 'https://evil.example' }));
-    const other = await startTestHost({ events: false });
+    const other = await startTestHost();
     const foreign = await other.token({ sub: 'x', roles: ['admin'] });
     await other.close();
     await refused(foreign);

@@ -14,6 +14,7 @@ import { configureLocalEnvironment } from '../../infra/local/env.ts';
 import { logger } from '../../lib/adapters/aws/observability.ts';
 import { aggregateMetrics, readWatermark } from '../../lib/app/metrics/aggregate.ts';
 import type { Cells } from '../../lib/domain/metrics/definitions.ts';
+import { soak } from '../support/soak.ts';
 import { historyArb, lateMessage, markSpam, writeHistory } from './simulate.ts';
 import { assertSameFigures, bruteForce, storedRollups } from './support.ts';
 
@@ -58,7 +59,8 @@ describe('incremental aggregation equals brute force', () => {
         assert.ok(report.sessions >= histories.length, 'every changed session was found in the change index');
         assertSameFigures(await figures(), await expected());
       }),
-      { numRuns: 10 },
+      // Five windows still cross a week's and a month's start; CHATLINES_SOAK=1 runs ten.
+      { numRuns: soak(5, 10) },
     );
     const all = await expected();
     assert.ok(Object.keys(all).some((id) => id.includes('|week#')) && Object.keys(all).some((id) => id.includes('|month#2025-04')));

@@ -7,7 +7,7 @@ import { startTestHost, type TestHost } from '../support/host.ts';
 let host: TestHost;
 let w: World;
 before(async () => {
-  host = await startTestHost({ events: false });
+  host = await startTestHost();
   w = await world(host, { lineBody: { _routing: { mode: 'manual', capacity: 2 } } });
 });
 after(() => host.close());

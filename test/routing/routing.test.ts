@@ -13,7 +13,7 @@ let host: TestHost;
 let admin: string;
 
 before(async () => {
-  host = await startTestHost();
+  host = await startTestHost({ events: true });
   admin = await host.token({ sub: 'admin-1', roles: ['admin'] });
 });
 after(() => host.close());

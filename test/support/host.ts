@@ -22,11 +22,16 @@ export interface TestHost {
   token(claims: TokenClaims, options?: SignOptions): Promise<string>;
   /** fetch against the host, JSON in and out. */
   call(method: string, path: string, options?: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> }): Promise<Reply>;
+  /**
+   * One request answered in process, without HTTP: the host's own route matching, JWT check,
+   * gateway event and handler (`route()`), as a request on its port gets them.
+   */
+  dispatch(method: string, path: string, options?: { headers?: Record<string, string>; body?: string }): Promise<RawReply>;
   /** Open live WebSockets on the host (`GET /v1/live`; test/support/live.ts opens them). */
   liveSockets(): number;
   /** Drops every live socket from the server side (as a gateway or network would). */
   dropLiveSockets(): void;
-  /** The stream poller and delivery sweeper (undefined with `events: false`). */
+  /** The stream poller and delivery sweeper (only with `events: true`). */
   events: EventWorkers | undefined;
   close(): Promise<void>;
 }
@@ -38,8 +43,19 @@ export interface Reply {
   body: any;
 }
 
+export interface RawReply {
+  status: number;
+  /** Header names in lower case. */
+  headers: Record<string, string>;
+  text: string;
+}
+
 export interface TestHostOptions {
-  /** Tail the table's stream and sweep deliveries, as `npm start` does (default true). */
+  /**
+   * Tail the table's stream and sweep deliveries, as `npm start` does (default false): only the
+   * suites that test what the stream drives (events, webhooks, live push, routing, timers'
+   * events) start a poller; for the others it would only load DynamoDB Local.
+   */
   events?: boolean;
   /** Sweep due deliveries this often (ms; default 200). */
   sweepEveryMs?: number;
@@ -60,9 +76,7 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
   process.env.VISITOR_SECRET_FILE ??= join(keyDir, 'visitor-secret');
   const host = await startHost({ port: 0, key });
   const events =
-    options.events === false
-      ? undefined
-      : await startEventWorkers({ endpoint, tableName, sweepEveryMs: options.sweepEveryMs ?? 200, onError: () => undefined });
+    options.events !== true ? undefined : await startEventWorkers({ endpoint, tableName, sweepEveryMs: options.sweepEveryMs ?? 200, onError: () => undefined });
   const testHost: TestHost = {
     events,
     url: host.url,
@@ -70,6 +84,15 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
     endpoint,
     key,
     token: (claims, options) => signToken(key, claims, options),
+    async dispatch(method, path, options = {}) {
+      const headers: Record<string, string> = { host: new URL(host.url).host };
+      for (const [k, v] of Object.entries(options.headers ?? {})) headers[k.toLowerCase()] = v;
+      const body = Buffer.from(options.body ?? '', 'utf8');
+      const result = await host.answer({ method, url: path, headers, body: async () => body });
+      const replyHeaders: Record<string, string> = {};
+      for (const [k, v] of Object.entries(result.headers ?? {})) replyHeaders[k.toLowerCase()] = String(v);
+      return { status: result.statusCode ?? 200, headers: replyHeaders, text: result.body ?? '' };
+    },
     liveSockets: () => host.live.sockets.size,
     dropLiveSockets: () => {
       for (const s of host.live.sockets) s.ws.terminate();

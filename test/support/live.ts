@@ -28,6 +28,21 @@ export interface LiveSocket {
 
 export const isEvent = (f: LiveFrame) => f.type.includes('.');
 
+/**
+ * Resolves when the server answered a ping on this socket: every frame it sent before reading
+ * the ping has arrived (one ordered stream), so a late or doubled frame would show by now.
+ */
+export function roundTrip(ws: WebSocket, timeoutMs = 15_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no pong from the live socket')), timeoutMs);
+    ws.once('pong', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    ws.ping();
+  });
+}
+
 /** Opens a socket and resolves once `ready` arrived; rejects with the HTTP status when refused. */
 export function openLive(
   baseUrl: string,

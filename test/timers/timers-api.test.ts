@@ -16,11 +16,12 @@ import type { Line } from '../../lib/contract/schemas.ts';
 import { inProcessBus } from '../../lib/domain/events/bus.ts';
 import { type World, world } from '../support/fixtures.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
+import { soak } from '../support/soak.ts';
 import { seedTimedSessions } from '../support/timers.ts';
 
 let host: TestHost;
 before(async () => {
-  host = await startTestHost();
+  host = await startTestHost({ events: true });
 });
 after(async () => {
   await host.close();
@@ -222,11 +223,13 @@ describe('the sweeper', () => {
     return out;
   };
 
-  test('1,000 timers due in one sweep all fire, once', async () => {
+  /** Timers due in one sweep: 1,000 under CHATLINES_SOAK=1. */
+  const DUE = soak(200, 1000);
+  test(`${DUE.toLocaleString('en')} timers due in one sweep all fire, once`, async () => {
     const w = await world(host, { lineBody: { _sla: { firstResponse: 5000 } } });
-    const ids = await seed(w.line as Line, w.channel.__id, 1000);
+    const ids = await seed(w.line as Line, w.channel.__id, DUE);
     const report = await sweepIn(5001);
-    assert.equal(report.fired, 1000, JSON.stringify({ ...report, lateness: undefined }));
+    assert.equal(report.fired, DUE, JSON.stringify({ ...report, lateness: undefined }));
     assert.equal(report.retried, 0);
     assert.equal((await sweepIn(5002)).fired, 0, 'a rerun finds nothing');
     const counts = await breachCounts(ids.slice(0, 100));
@@ -238,15 +241,17 @@ describe('the sweeper', () => {
     assert.equal(raw?.tmClock_firstResponse, undefined, 'the clock is spent');
   });
 
+  /** Timers of the crash test, and how many the sweep takes before it crashes (200 and 80 under CHATLINES_SOAK=1). */
+  const [CRASH_DUE, CRASH_AFTER] = soak([100, 40], [200, 80]);
   test('a crash half-way through a sweep, then a rerun, fires the rest once', async () => {
     const w = await world(host, { lineBody: { _sla: { firstResponse: 6000 } } });
-    const ids = await seed(w.line as Line, w.channel.__id, 200);
-    await assert.rejects(sweepTimers({ now: Date.now() + 6_001_000, failAfter: 80 }), /test crash/);
+    const ids = await seed(w.line as Line, w.channel.__id, CRASH_DUE);
+    await assert.rejects(sweepTimers({ now: Date.now() + 6_001_000, failAfter: CRASH_AFTER }), /test crash/);
     const firedBefore = (await breachCounts(ids)).reduce((a, b) => a + b, 0);
-    // 80 were taken; each either fired or lost a race (then it is simply still due).
-    assert.ok(firedBefore > 0 && firedBefore <= 80, `fired before the crash: ${firedBefore}`);
+    // CRASH_AFTER were taken; each either fired or lost a race (then it is simply still due).
+    assert.ok(firedBefore > 0 && firedBefore <= CRASH_AFTER, `fired before the crash: ${firedBefore}`);
     const rerun = await sweepIn(6002);
-    assert.equal(rerun.fired, 200 - firedBefore);
+    assert.equal(rerun.fired, CRASH_DUE - firedBefore);
     const counts = await breachCounts(ids);
     assert.ok(
       counts.every((c) => c === 1),
