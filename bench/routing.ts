@@ -7,7 +7,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startEventWorkers } from '../infra/local/events.ts';
-import { findSession } from '../lib/adapters/dynamodb/repository.ts';
+import { findSession } from '../lib/adapters/dynamodb/sessions.ts';
 import { routingUsage } from '../lib/app/routing/sink.ts';
 import { type Env, log, quantile, round } from './support.ts';
 

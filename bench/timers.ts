@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { resetUsage, usage } from '../lib/adapters/dynamodb/db.ts';
-import { insertLine } from '../lib/adapters/dynamodb/repository.ts';
+import { insertLine } from '../lib/adapters/dynamodb/lines.ts';
 import { sweepTimers } from '../lib/app/timers/sweep.ts';
 import { DEFAULT_ROUTING, type Line } from '../lib/contract/schemas.ts';
 import { newBaseFields } from '../lib/domain/ids.ts';

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startTimerSweeper } from '../../infra/local/timers.ts';
 import { getItem } from '../../lib/adapters/dynamodb/db.ts';
 import { sessionKey } from '../../lib/adapters/dynamodb/keys.ts';
-import { listMessages } from '../../lib/adapters/dynamodb/repository.ts';
+import { listMessages } from '../../lib/adapters/dynamodb/sessions.ts';
 import { sweepTimers } from '../../lib/app/timers/sweep.ts';
 import { inParallel } from '../../lib/app/webhooks/deliveries.ts';
 import type { Line } from '../../lib/contract/schemas.ts';

@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { channelItem, sessionItem } from '../../lib/adapters/dynamodb/items.ts';
+import { channelItem } from '../../lib/adapters/dynamodb/items.ts';
+import { sessionItem } from '../../lib/adapters/dynamodb/sessions.ts';
 import { isInternalAddress, parseTargetUrl } from '../../lib/adapters/http/urls.ts';
 import { type ChatlinesEvent, matchesPattern } from '../../lib/contract/events.ts';
 import type { Channel, Session } from '../../lib/contract/schemas.ts';

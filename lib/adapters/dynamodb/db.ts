@@ -8,7 +8,6 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   BatchWriteCommand,
-  DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   type GetCommandInput,
@@ -244,6 +243,32 @@ export async function queryPage(input: Omit<QueryCommandInput, 'TableName'> & { 
   return { ...page, items: items.filter((i) => i !== undefined), consumedRead: page.consumedRead + tally.readCapacity };
 }
 
+export type QueryInput = Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'> & { keysOnly?: boolean };
+
+/**
+ * Every page of a Query, in order: one {@link queryPage} per page, from the first until
+ * DynamoDB has no more. A reader that has enough stops early (`break`): no further page is read.
+ * `limit`, when given, sets each page's `Limit` as the page is asked for (what is still wanted).
+ */
+export async function* queryPages(input: QueryInput, limit?: () => number): AsyncGenerator<QueryPage> {
+  let lastKey: Record<string, unknown> | undefined;
+  do {
+    const page = await queryPage({ ...input, ...(limit ? { Limit: limit() } : {}), ...(lastKey ? { ExclusiveStartKey: lastKey } : {}) });
+    yield page;
+    lastKey = page.lastKey;
+  } while (lastKey);
+}
+
+/** The items of every page of a Query, in order; with `max`, no page is read once `max` items are in hand. */
+export async function queryAll(input: QueryInput, max = Infinity): Promise<Item[]> {
+  const out: Item[] = [];
+  for await (const page of queryPages(input)) {
+    out.push(...page.items);
+    if (out.length >= max) break;
+  }
+  return out;
+}
+
 /**
  * Why a transaction was cancelled: one entry per item, `ConditionalCheckFailed` where a
  * condition did not hold. Undefined when the error was no cancellation.
@@ -291,19 +316,6 @@ export async function transact(
 /** A Put that must not overwrite anything. */
 export function putNew(item: Item): TransactItem {
   return { Put: { TableName: tableName(), Item: item, ConditionExpression: 'attribute_not_exists(pk)' } };
-}
-
-/** A Put that replaces an item only at the version it was read at (optimistic concurrency). */
-export function putAtVersion(item: Item & { _version: number }, readVersion: number): TransactItem {
-  return {
-    Put: {
-      TableName: tableName(),
-      Item: item,
-      ConditionExpression: '#v = :v',
-      ExpressionAttributeNames: { '#v': '_version' },
-      ExpressionAttributeValues: { ':v': readVersion },
-    },
-  };
 }
 
 const conditionFailed = (error: unknown) => (error as { name?: string })?.name === 'ConditionalCheckFailedException';
@@ -376,12 +388,10 @@ export async function batchWrite(puts: readonly Item[], deletes: readonly { pk: 
   await Promise.all(Array.from({ length: Math.min(parallel, chunks.length) }, worker));
 }
 
-/** One DeleteItem (no condition). */
-export async function deleteItem(key: { pk: string; sk: string }): Promise<void> {
-  await run(async () => {
-    const input = { TableName: tableName(), Key: key, ReturnConsumedCapacity: 'TOTAL' as const };
-    const out = await db().send(new DeleteCommand(input));
-    account(out.ConsumedCapacity, 'write');
-    observer?.({ command: 'DeleteItem', input, output: out });
-  });
+/**
+ * Writes only the given items (a command that changes nothing still records its idempotency
+ * record, so a repeat answers the same). No-op without items.
+ */
+export async function writeOnly(items: TransactItem[]): Promise<void> {
+  if (items.length > 0) await transact(items, 'a concurrent request with the same Idempotency-Key won');
 }

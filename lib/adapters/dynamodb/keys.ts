@@ -175,15 +175,6 @@ export const changeIndexKeys = (sessionId: string, changedAt: string) => ({
   gsi5pk: changesPartition(hourBucket(changedAt), changeShard(sessionId)),
   gsi5sk: `${minuteBucket(changedAt)}#${sessionId}`,
 });
-/** The change index keys of a session as an update clause (`SET …, <set>`), with its names and values. */
-export function changeIndexUpdate(sessionId: string, changedAt: string) {
-  const { gsi5pk, gsi5sk } = changeIndexKeys(sessionId, changedAt);
-  return {
-    set: '#g5pk = :g5pk, #g5sk = :g5sk',
-    names: { '#g5pk': 'gsi5pk', '#g5sk': 'gsi5sk' },
-    values: { ':g5pk': gsi5pk, ':g5sk': gsi5sk },
-  };
-}
 /** Pattern 13: the sessions changed in an hour bucket (`yyyy-mm-ddThh`), one shard of it. */
 export function changesPartition(hour: string, shard: number): string {
   return `CHANGES#${hour}#${shard}`;
@@ -392,6 +383,11 @@ export const dueBucketPartition = (minute: string, shard: number) => `DUE#${minu
 export const dueSortKey = (dueAt: string, sessionId: string, policy: string, nonce: string) => `${dueAt}#${sessionId}#${policy}#${nonce}`;
 /** Pattern 33: the due time in a due item's sort key. */
 export const dueAtOfSortKey = (sortKey: string) => sortKey.slice(0, sortKey.indexOf('#'));
+/** Clocks named by their due items' sort keys (`ClockNaming` of lib/domain/timers/clocks.ts); `nonce` makes each start unique. */
+export const dueClockNaming = (nonce: () => string) => ({
+  name: (dueAt: string, sessionId: string, policy: string) => dueSortKey(dueAt, sessionId, policy, nonce()),
+  dueAtOf: dueAtOfSortKey,
+});
 /** Pattern 33: the key of a due item, from its sort key alone (the partition follows from due time and session). */
 export function dueItemKey(sortKey: string): { pk: string; sk: string } {
   const [dueAt = '', sessionId = ''] = sortKey.split('#');

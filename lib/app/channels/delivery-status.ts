@@ -6,10 +6,10 @@
  * report of an earlier status changes nothing and makes no event.
  */
 
-import { getItem, type Item, type TransactItem, tableName, transact } from '../../adapters/dynamodb/db.ts';
+import { getItem, type Item, type TransactItem, tableName, transact, writeOnly } from '../../adapters/dynamodb/db.ts';
 import { readMessage } from '../../adapters/dynamodb/items.ts';
 import { messageRefKey, messageSortKey, sessionKey } from '../../adapters/dynamodb/keys.ts';
-import { getChannelWith, getLineCached, writeOnly } from '../../adapters/dynamodb/repository.ts';
+import { getChannelWith, getLineCached } from '../../adapters/dynamodb/lines.ts';
 import { notFound } from '../../contract/errors.ts';
 import type { Message } from '../../contract/schemas.ts';
 import type { Caller } from '../../domain/auth/caller.ts';

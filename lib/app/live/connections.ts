@@ -6,7 +6,7 @@
  * batch plus the admins'.
  */
 
-import { batchWrite, getItem, type Item, queryPage } from '../../adapters/dynamodb/db.ts';
+import { batchWrite, getItem, type Item, queryAll } from '../../adapters/dynamodb/db.ts';
 import { liveConnectionKey, liveLineConnectionKey, liveLinePartition } from '../../adapters/dynamodb/keys.ts';
 import { type Caller, hasRole } from '../../domain/auth/caller.ts';
 import { linesOfCaller } from './visibility.ts';
@@ -48,19 +48,11 @@ export async function connectionsOfLines(lineIds: readonly string[]): Promise<Li
   const byId = new Map<string, LiveConnection>();
   await Promise.all(
     ['admins', ...new Set(lineIds)].map(async (line) => {
-      let lastKey: Record<string, unknown> | undefined;
-      do {
-        const page = await queryPage({
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': liveLinePartition(line) },
-          ...(lastKey ? { ExclusiveStartKey: lastKey } : {}),
-        });
-        for (const item of page.items) {
-          const id = String(item.connection);
-          if (!byId.has(id)) byId.set(id, { id, caller: JSON.parse(String(item.caller)) as Caller });
-        }
-        lastKey = page.lastKey;
-      } while (lastKey);
+      const items = await queryAll({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': liveLinePartition(line) } });
+      for (const item of items) {
+        const id = String(item.connection);
+        if (!byId.has(id)) byId.set(id, { id, caller: JSON.parse(String(item.caller)) as Caller });
+      }
     }),
   );
   return [...byId.values()];

@@ -6,7 +6,7 @@
 import type { ChatlinesEvent } from '../../contract/events.ts';
 import type { Line } from '../../contract/schemas.ts';
 import { logEvents } from './log.ts';
-import { linesById } from './visibility.ts';
+import { linesOfEvents } from './visibility.ts';
 
 export interface LivePusher {
   /** Sends each event to the sockets that may see it (`maySee`), in the given order. */
@@ -27,7 +27,7 @@ export async function publishLive(events: readonly ChatlinesEvent[], pushers: It
   const list = [...pushers];
   const chunks: ChatlinesEvent[][] = [];
   for (let i = 0; i < events.length; i += CHUNK) chunks.push(events.slice(i, i + CHUNK));
-  const lines = list.length ? linesById(events.map((e) => e.line)) : undefined;
+  const lines = list.length ? linesOfEvents(events.map((e) => e.line)) : undefined;
   lines?.catch(() => undefined); // awaited below; no unhandled rejection meanwhile
   let logging: Promise<void> = logEvents(chunks[0]!);
   for (let i = 0; i < chunks.length; i++) {

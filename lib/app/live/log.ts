@@ -9,12 +9,13 @@
  * BatchWriteItem puts (25 per call) rather than one conditional put per event.
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import { batchWrite, getItem, type Item, queryPage } from '../../adapters/dynamodb/db.ts';
+import { batchWrite, getItem, type Item, queryAll } from '../../adapters/dynamodb/db.ts';
 import { eventLogIndexKeys, eventLogKey, eventLogPartitions, eventLogSortKey, hourBucket, INDEX } from '../../adapters/dynamodb/keys.ts';
+import { allLines } from '../../adapters/dynamodb/lines.ts';
 import type { ChatlinesEvent } from '../../contract/events.ts';
 import type { Line } from '../../contract/schemas.ts';
 import type { Caller } from '../../domain/auth/caller.ts';
-import { allLines, maySee } from './visibility.ts';
+import { maySee } from './visibility.ts';
 
 /** How far back `resume` reaches (the contract: the last hour). */
 export const RESUME_WINDOW_MS = 60 * 60 * 1000;
@@ -60,19 +61,12 @@ const hoursBetween = (fromMs: number, toMs: number): string[] => {
 };
 
 async function readPartition(partition: string, afterSortKey: string): Promise<{ sk: string; event: ChatlinesEvent }[]> {
-  const out: { sk: string; event: ChatlinesEvent }[] = [];
-  let lastKey: Record<string, unknown> | undefined;
-  do {
-    const page = await queryPage({
-      IndexName: INDEX.eventLog,
-      KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk > :after',
-      ExpressionAttributeValues: { ':pk': partition, ':after': afterSortKey },
-      ...(lastKey ? { ExclusiveStartKey: lastKey } : {}),
-    });
-    for (const item of page.items) out.push({ sk: String(item.gsi1sk), event: loggedEvent(item) });
-    lastKey = page.lastKey;
-  } while (lastKey);
-  return out;
+  const items = await queryAll({
+    IndexName: INDEX.eventLog,
+    KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk > :after',
+    ExpressionAttributeValues: { ':pk': partition, ':after': afterSortKey },
+  });
+  return items.map((item) => ({ sk: String(item.gsi1sk), event: loggedEvent(item) }));
 }
 
 export interface Replay {

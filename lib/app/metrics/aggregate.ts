@@ -28,7 +28,7 @@
  *   the invariant still holds between chunks.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { getItem, getItems, type Item, queryPage, type TransactItem, tableName, transact } from '../../adapters/dynamodb/db.ts';
+import { getItem, getItems, type Item, queryPages, type TransactItem, tableName, transact } from '../../adapters/dynamodb/db.ts';
 import {
   changedAtOfSortKey,
   changeShards,
@@ -40,7 +40,7 @@ import {
   metricRollupKey,
   metricWatermarkKey,
 } from '../../adapters/dynamodb/keys.ts';
-import { listMessages } from '../../adapters/dynamodb/repository.ts';
+import { listMessages } from '../../adapters/dynamodb/sessions.ts';
 import { keyAttributesOf } from '../../adapters/dynamodb/table.ts';
 import { ChatlinesError } from '../../contract/errors.ts';
 import type { Message } from '../../contract/schemas.ts';
@@ -124,24 +124,21 @@ async function changedSince(from: Date, to: Date, counter: { itemsRead: number }
   const changeKeys = keyAttributesOf(INDEX.changes);
   for (const hour of hoursBetween(from, to)) {
     for (let shard = 0; shard < shards; shard++) {
-      let lastKey: Record<string, unknown> | undefined;
-      do {
-        const page = await queryPage({
-          IndexName: INDEX.changes,
-          KeyConditionExpression: '#pk = :pk AND #sk >= :from',
-          ExpressionAttributeValues: { ':pk': changesPartition(hour, shard), ':from': fromKey },
-          ProjectionExpression: '#id, #line, #channel, #sk',
-          ExpressionAttributeNames: { '#id': '__id', '#line': '_line', '#channel': '_channel', '#pk': changeKeys.pk, '#sk': changeKeys.sk },
-          ...(lastKey ? { ExclusiveStartKey: lastKey } : {}),
-        });
+      const pages = queryPages({
+        IndexName: INDEX.changes,
+        KeyConditionExpression: '#pk = :pk AND #sk >= :from',
+        ExpressionAttributeValues: { ':pk': changesPartition(hour, shard), ':from': fromKey },
+        ProjectionExpression: '#id, #line, #channel, #sk',
+        ExpressionAttributeNames: { '#id': '__id', '#line': '_line', '#channel': '_channel', '#pk': changeKeys.pk, '#sk': changeKeys.sk },
+      });
+      for await (const page of pages) {
         counter.itemsRead += page.items.length;
         for (const item of page.items) {
           const id = String(item.__id);
           const changedAt = changedAtOfSortKey(String(item[changeKeys.sk]));
           found.set(id, { id, line: String(item._line), channel: String(item._channel), changedAt });
         }
-        lastKey = page.lastKey;
-      } while (lastKey);
+      }
     }
   }
   // Oldest change first, so that a run cut short by its deadline leaves a clean boundary.

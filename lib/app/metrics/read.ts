@@ -4,9 +4,9 @@
  * for the watermark — so a request costs the same with ten sessions or ten million.
  */
 
-import { getItem, type Item, queryPage } from '../../adapters/dynamodb/db.ts';
+import { getItem, type Item, queryAll } from '../../adapters/dynamodb/db.ts';
 import { metricRollupKey } from '../../adapters/dynamodb/keys.ts';
-import { getLineCached } from '../../adapters/dynamodb/repository.ts';
+import { getLineCached } from '../../adapters/dynamodb/lines.ts';
 import { LineMetricType } from '../../contract/enums.ts';
 import { invalid } from '../../contract/errors.ts';
 import { type Granularity, LIVE_STATES, MAX_PERIODS, type MetricsQuery, type MetricsResponse } from '../../contract/metrics.ts';
@@ -61,20 +61,15 @@ export async function readMetrics(caller: Caller, query: MetricsQuery, today = n
 
   const rows = new Map<string, Item>();
   if (wantsPeriods) {
-    let lastKey: Record<string, unknown> | undefined;
-    do {
-      const page = await queryPage({
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :a AND :b',
-        ExpressionAttributeValues: {
-          ':pk': pk,
-          ':a': `${granularity}#${periodOf(granularity, from)}`,
-          ':b': `${granularity}#${periodOf(granularity, to)}`,
-        },
-        ...(lastKey ? { ExclusiveStartKey: lastKey } : {}),
-      });
-      for (const item of page.items) rows.set(String(item.sk).slice(granularity.length + 1), item);
-      lastKey = page.lastKey;
-    } while (lastKey);
+    const items = await queryAll({
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :a AND :b',
+      ExpressionAttributeValues: {
+        ':pk': pk,
+        ':a': `${granularity}#${periodOf(granularity, from)}`,
+        ':b': `${granularity}#${periodOf(granularity, to)}`,
+      },
+    });
+    for (const item of items) rows.set(String(item.sk).slice(granularity.length + 1), item);
   }
   const live = types.includes('sessionsByState') ? await getItem(metricRollupKey(line.__id, series, LIVE_BUCKET), false) : undefined;
   const asOf = (await readWatermark()) ?? null;

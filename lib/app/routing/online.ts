@@ -4,7 +4,7 @@
  * the line's operator groups (the routing index) and their operator records: no Scan.
  */
 
-import { getLineCached } from '../../adapters/dynamodb/repository.ts';
+import { getLineCached } from '../../adapters/dynamodb/lines.ts';
 import { forbidden } from '../../contract/errors.ts';
 import type { Operator } from '../../contract/schemas.ts';
 import { type Caller, hasRole } from '../../domain/auth/caller.ts';

@@ -8,15 +8,18 @@
  * number of times.
  */
 
-import { commitSessionChange, findOperator, findSession, getLineCached } from '../../adapters/dynamodb/repository.ts';
+import { allLines, getLineCached } from '../../adapters/dynamodb/lines.ts';
+import { findOperator } from '../../adapters/dynamodb/operators.ts';
+import { commitSessionChange, findSession } from '../../adapters/dynamodb/sessions.ts';
 import { ChatlinesError } from '../../contract/errors.ts';
 import type { Line, Operator, Session } from '../../contract/schemas.ts';
+import { outboxFor } from '../../domain/events/outbox.ts';
 import { nowIso } from '../../domain/ids.ts';
 import { eligibleGroups, mayTake, nextSessionFor, queueOrder, rankOperators, room } from '../../domain/routing/decide.ts';
 import { changed, historyMessage } from '../../domain/sessions/session.ts';
 import { timerWrites } from '../timers/writes.ts';
 import { capacityChange } from './capacity.ts';
-import { allLines, onlineOperatorsOf, waitingSessions } from './store.ts';
+import { onlineOperatorsOf, waitingSessions } from './store.ts';
 
 /** Who routed assignments are recorded as (history `by`, event `data.by`). */
 export const ROUTING_ACTOR = 'routing';
@@ -37,15 +40,17 @@ export async function assignRouted(session: Session, line: Line, operator: Opera
     now,
   );
   const checks = capacityChange(session, after, line, new Map([[operator.__id, operator]]), now);
-  // Timers (issue 15): the clocks a taken session starts (return to queue, auto-close), in the same transaction.
+  // Timers: the clocks a taken session starts (return to queue, auto-close), in the same transaction.
   const timers = timerWrites(line, session, after, { kind: 'command', at: now });
+  const history = historyMessage(session, after, 'assignToOperator', ROUTING_ACTOR);
   await commitSessionChange({
     before: session,
     after,
-    messages: [historyMessage(session, after, 'assignToOperator', ROUTING_ACTOR)],
+    messages: [history],
     checks,
     extra: timers.items,
-    attributes: timers.attributes,
+    outbox: outboxFor([history]),
+    timers: timers.timers,
   });
   return after;
 }
@@ -55,12 +60,14 @@ async function assignToBot(session: Session, line: Line): Promise<void> {
   const now = nowIso();
   const after = changed(session, { _state: 'AssignedToBot', _botId: line._botId, _userId: null, _lastActivityAt: now }, ROUTING_ACTOR, now);
   const timers = timerWrites(line, session, after, { kind: 'command', at: now });
+  const history = historyMessage(session, after, 'assignToBot', ROUTING_ACTOR, { silent: false });
   await commitSessionChange({
     before: session,
     after,
-    messages: [historyMessage(session, after, 'assignToBot', ROUTING_ACTOR, { silent: false })],
+    messages: [history],
     extra: timers.items,
-    attributes: timers.attributes,
+    outbox: outboxFor([history]),
+    timers: timers.timers,
   });
 }
 

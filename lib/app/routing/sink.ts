@@ -12,13 +12,13 @@
  */
 
 import { backgroundUsage } from '../../adapters/dynamodb/db.ts';
+import { allLines } from '../../adapters/dynamodb/lines.ts';
 import type { ChatlinesEvent } from '../../contract/events.ts';
 import type { Line, Session, SessionFieldChange } from '../../contract/schemas.ts';
 import type { ChangeRecord } from '../../domain/events/map.ts';
 import type { EventSink } from '../events/consumer.ts';
 import { holderOf } from './capacity.ts';
 import { fillOperator, routeSession } from './runner.ts';
-import { allLines } from './store.ts';
 
 export interface RoutingWork {
   /** Sessions to route, in event order; `created` when the trigger is the session's creation. */

@@ -11,10 +11,12 @@
  * a hundred thousand. Otherwise every partition of the plan is read in full, then sorted.
  */
 
-import { type Item, queryPage } from '../../adapters/dynamodb/db.ts';
-import { type Entity, readChannel, readClient, readLine, readSession } from '../../adapters/dynamodb/items.ts';
-import { INDEX, LINES_PARTITION, lineChannelsPartition } from '../../adapters/dynamodb/keys.ts';
+import { type Item, type QueryInput, type QueryPage, queryPage, queryPages } from '../../adapters/dynamodb/db.ts';
+import { type Entity, readChannel, readClient, readLine } from '../../adapters/dynamodb/items.ts';
+import { INDEX, lineChannelsPartition } from '../../adapters/dynamodb/keys.ts';
+import { allLines } from '../../adapters/dynamodb/lines.ts';
 import { type KeyQuery, type Plan, planSearch } from '../../adapters/dynamodb/planner.ts';
+import { readSession } from '../../adapters/dynamodb/sessions.ts';
 import { keyAttributesOf } from '../../adapters/dynamodb/table.ts';
 import type { Collection, ParsedSearch, SearchPlanReport } from '../../contract/filter.ts';
 import type { Line, Session } from '../../contract/schemas.ts';
@@ -50,14 +52,11 @@ class Cost {
   capacity = 0;
 }
 
-async function readPage(
-  cost: Cost,
-  q: KeyQuery,
-  options: { ascending: boolean; limit?: number; startKey?: Record<string, unknown> },
-): Promise<{ items: Item[]; lastKey: Record<string, unknown> | undefined }> {
+/** The Query of a key condition. */
+function keyQuery(q: KeyQuery, options: { ascending: boolean; limit?: number }): QueryInput {
   const attrs = keyAttributesOf(q.index);
   const sk = q.skPrefix !== undefined ? q.skPrefix : q.skEquals;
-  const page = await queryPage({
+  return {
     ...(q.index === 'table' ? { ConsistentRead: true } : { IndexName: q.index }),
     KeyConditionExpression:
       q.skPrefix !== undefined ? '#pk = :pk AND begins_with(#sk, :sk)' : q.skEquals !== undefined ? '#pk = :pk AND #sk = :sk' : '#pk = :pk',
@@ -65,8 +64,11 @@ async function readPage(
     ExpressionAttributeValues: sk !== undefined ? { ':pk': q.pk, ':sk': sk } : { ':pk': q.pk },
     ScanIndexForward: options.ascending,
     ...(options.limit ? { Limit: options.limit } : {}),
-    ...(options.startKey ? { ExclusiveStartKey: options.startKey } : {}),
-  });
+  };
+}
+
+/** Counts one page read in the search's cost. */
+function count(cost: Cost, page: QueryPage): QueryPage {
   cost.queries += 1;
   cost.itemsRead += page.items.length;
   cost.capacity += page.consumedRead;
@@ -76,12 +78,7 @@ async function readPage(
 /** Every item of a partition, page by page. */
 async function readAll(cost: Cost, q: KeyQuery): Promise<Item[]> {
   const out: Item[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await readPage(cost, q, { ascending: false, ...(startKey ? { startKey } : {}) });
-    out.push(...page.items);
-    startKey = page.lastKey;
-  } while (startKey);
+  for await (const page of queryPages(keyQuery(q, { ascending: false }))) out.push(...count(cost, page).items);
   return out;
 }
 
@@ -99,12 +96,6 @@ async function inParallel<T, R>(inputs: readonly T[], work: (input: T) => Promis
   return out;
 }
 
-/** Every line (gsi1 `LINES`): small — lines are configuration, not traffic. */
-async function allLines(cost: Cost): Promise<Line[]> {
-  const items = await readAll(cost, { index: INDEX.linesByName, pk: LINES_PARTITION, ordered: false });
-  return items.filter((i) => i.entity === 'line').map(readLine);
-}
-
 /** One ordered partition read lazily: a page at a time, pages growing as they are used up. */
 class Stream {
   buffer: Model[] = [];
@@ -120,11 +111,8 @@ class Stream {
   /** Fills the buffer until it holds an item or the partition is exhausted. */
   async fill(cost: Cost): Promise<void> {
     while (this.buffer.length === 0 && !this.done) {
-      const page = await readPage(cost, this.query, {
-        ascending: this.ascending,
-        limit: this.pageSize,
-        ...(this.startKey ? { startKey: this.startKey } : {}),
-      });
+      const query = keyQuery(this.query, { ascending: this.ascending, limit: this.pageSize });
+      const page = count(cost, await queryPage({ ...query, ...(this.startKey ? { ExclusiveStartKey: this.startKey } : {}) }));
       for (const item of page.items) {
         const model = this.read(item);
         if (model) this.buffer.push(model);
@@ -155,7 +143,7 @@ export async function runSearch(caller: Caller, search: ParsedSearch): Promise<S
   // Non-admins: the lines they may see, read once per search (no cache, so a line created a
   // moment ago is found at once; lines are few, so this costs a request or two).
   let linesRead: Line[] | undefined;
-  const lines = async () => (linesRead ??= await allLines(cost));
+  const lines = async () => (linesRead ??= await allLines((page) => count(cost, page)));
   const visible = everyLine ? undefined : new Map((await lines()).filter((l) => canSeeLine(caller, l)).map((l) => [l.__id, l]));
 
   const indexOrder = wantsIndexOrder(search);

@@ -5,24 +5,23 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TransactItem } from '../../adapters/dynamodb/db.ts';
+import { clientIdByAccount, getChannelAndAccount, getLineCached } from '../../adapters/dynamodb/lines.ts';
 import {
   appendMessages,
-  clientIdByAccount,
   findSession,
-  getChannelAndAccount,
   getClientAndOpenSession,
   getInboundTarget,
-  getLineCached,
   insertSession,
   latestSessionOfClient,
   OpenSessionRace,
   openSessionId,
-} from '../../adapters/dynamodb/repository.ts';
+} from '../../adapters/dynamodb/sessions.ts';
 import { CHANNEL_TYPES_WITH_MANY_OPEN_SESSIONS, CHANNEL_TYPES_WITHOUT_OPERATOR_CREATE, OPEN_SESSION_STATES } from '../../contract/enums.ts';
 import { ChatlinesError, conflict } from '../../contract/errors.ts';
 import type { Channel, Client, Line, Message, Session } from '../../contract/schemas.ts';
 import type { Caller } from '../../domain/auth/caller.ts';
 import { mayPostInbound, requireInboundPoster, requireOnlineOperator, visibleLine } from '../../domain/auth/policy.ts';
+import { outboxFor } from '../../domain/events/outbox.ts';
 import { newBaseFields, nowIso } from '../../domain/ids.ts';
 import { historyMessage, newMessage, openSession } from '../../domain/sessions/session.ts';
 import { capacityChange } from '../routing/capacity.ts';
@@ -178,7 +177,7 @@ async function receiveOnce(
       const states = target._state === 'MarkedAsSpam' ? ['MarkedAsSpam'] : OPEN_SESSION_STATES;
       // Timers (lib/timers): a client message starts next-response and restarts inactivity.
       const timers = timerWrites(line, target, result.session, { kind: 'clientMessage', at: now });
-      await appendMessages(target, [message], states, [...extra(result), ...timers.items], undefined, timers.attributes);
+      await appendMessages(target, [message], states, { outbox: outboxFor([message]), timers: timers.timers }, [...extra(result), ...timers.items]);
       return result;
     }
   }
@@ -212,7 +211,8 @@ async function receiveOnce(
     staleSpamSession,
     messages: [created, message],
     extra: [...extra(result), ...timers.items],
-    attributes: timers.attributes.set,
+    outbox: outboxFor([created, message]),
+    timers: timers.timers.after,
   });
   return result;
 }
@@ -258,13 +258,15 @@ export async function createSessionByOperator(
     try {
       // Routing (issue 14): the new session counts against the operator, within its capacity.
       const capacity = capacityChange(null, session, line, new Map([[caller.sub, operator]]), now);
+      const history = withSlaTargets(historyMessage(null, session, 'create', caller.sub), line);
       await insertSession({
         session,
         ...(client ? { newClient: client } : {}),
         guard: many ? 'latest' : 'exclusive',
-        messages: [withSlaTargets(historyMessage(null, session, 'create', caller.sub), line)],
+        messages: [history],
         extra: [...capacity.map((c) => c.item), ...extra(session), ...timers.items],
-        attributes: timers.attributes.set,
+        outbox: outboxFor([history]),
+        timers: timers.timers.after,
       });
       return session;
     } catch (error) {

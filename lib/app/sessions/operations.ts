@@ -7,12 +7,12 @@
  */
 
 import type { TransactItem } from '../../adapters/dynamodb/db.ts';
+import { writeOnly } from '../../adapters/dynamodb/db.ts';
+import { channelTypeCached, getLineCached } from '../../adapters/dynamodb/lines.ts';
+import { findOperator } from '../../adapters/dynamodb/operators.ts';
 import {
   appendStaffMessage,
-  channelTypeCached,
   commitSessionChange,
-  findOperator,
-  getLineCached,
   getSessionWithOperators,
   lastMessage,
   latestSessionIdOfClient,
@@ -20,13 +20,13 @@ import {
   openSessionId,
   releaseOpenGuard,
   takeOpenGuard,
-  writeOnly,
-} from '../../adapters/dynamodb/repository.ts';
+} from '../../adapters/dynamodb/sessions.ts';
 import { CHANNEL_TYPES_WITH_MANY_OPEN_SESSIONS } from '../../contract/enums.ts';
 import { conflict, notFound } from '../../contract/errors.ts';
 import type { Line, Message, Operator, Session } from '../../contract/schemas.ts';
 import { type Caller, hasRole } from '../../domain/auth/caller.ts';
 import { authorizeSessionCommand, sessionActor, visibleSession } from '../../domain/auth/policy.ts';
+import { outboxFor } from '../../domain/events/outbox.ts';
 import { nowIso } from '../../domain/ids.ts';
 import { type CommandContext, decide, type SessionAction } from '../../domain/sessions/commands.ts';
 import { historyMessage, newMessage, nextState } from '../../domain/sessions/session.ts';
@@ -139,7 +139,8 @@ export async function runSessionCommand(
     guardConflict: 'the client meanwhile opened another session on this channel; close it before unmarking this one (one open session per client)',
     extra: [...extra(after), ...timers.items],
     checks,
-    attributes: timers.attributes,
+    outbox: outboxFor([history]),
+    timers: timers.timers,
   });
   return after;
 }
@@ -168,7 +169,7 @@ export async function postSessionMessage(
   const ref = input.type === 'text' ? [messageRefItem(message, session._channel)] : [];
   // Timers (lib/timers): a text reply stops the response clocks, in the same transaction.
   const timers = input.type === 'text' ? timerWrites(line, session, session, { kind: 'staffReply', at: message.__createdAt }) : undefined;
-  await appendStaffMessage(session, message, [...ref, ...extra(message), ...(timers?.items ?? [])], undefined, timers?.attributes);
+  await appendStaffMessage(session, message, { outbox: outboxFor([message]), timers: timers?.timers }, [...ref, ...extra(message), ...(timers?.items ?? [])]);
   return message;
 }
 

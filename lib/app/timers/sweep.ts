@@ -16,7 +16,7 @@
  *   is deleted, so it is not read twice).
  */
 
-import { getItem, getItems, type Item, putItem, queryPage } from '../../adapters/dynamodb/db.ts';
+import { getItem, getItems, type Item, putItem, queryPages } from '../../adapters/dynamodb/db.ts';
 import { dueBucketPartition, dueUpTo, minuteBucket, sessionKey, timerShards, timerWatermarkKey } from '../../adapters/dynamodb/keys.ts';
 import type { TimerPolicy } from '../../domain/timers/state.ts';
 import { inParallel } from '../webhooks/deliveries.ts';
@@ -75,18 +75,15 @@ export function minutesBetween(from: string, to: string): string[] {
 /** The due items of one bucket shard, due by `upTo` (all pages). */
 async function readBucket(minute: string, shard: number, upTo: string, counter: { queries: number }): Promise<Item[]> {
   const items: Item[] = [];
-  let lastKey: Record<string, unknown> | undefined;
-  do {
-    const page = await queryPage({
-      KeyConditionExpression: 'pk = :pk AND sk <= :upTo',
-      ExpressionAttributeValues: { ':pk': dueBucketPartition(minute, shard), ':upTo': upTo },
-      ConsistentRead: true,
-      ...(lastKey ? { ExclusiveStartKey: lastKey } : {}),
-    });
+  const pages = queryPages({
+    KeyConditionExpression: 'pk = :pk AND sk <= :upTo',
+    ExpressionAttributeValues: { ':pk': dueBucketPartition(minute, shard), ':upTo': upTo },
+    ConsistentRead: true,
+  });
+  for await (const page of pages) {
     counter.queries += 1;
     items.push(...page.items);
-    lastKey = page.lastKey;
-  } while (lastKey);
+  }
   return items;
 }
 

@@ -4,7 +4,7 @@
  * stream consumer (lib/app/events/consumer.ts) and the sweeper (deliveries.ts).
  */
 import type * as z from 'zod';
-import { getItem, getItems, type Item, putNew, queryPage, type TransactItem, tableName, transact, updateItem } from '../../adapters/dynamodb/db.ts';
+import { getItem, getItems, type Item, putNew, queryPage, queryPages, type TransactItem, tableName, transact, updateItem } from '../../adapters/dynamodb/db.ts';
 import {
   ALL_WEBHOOKS_PARTITION,
   deliveryDueKeys,
@@ -14,7 +14,7 @@ import {
   webhookIndexKeys,
   webhookKey,
 } from '../../adapters/dynamodb/keys.ts';
-import { findLine, getLineCached } from '../../adapters/dynamodb/repository.ts';
+import { findLine, getLineCached } from '../../adapters/dynamodb/lines.ts';
 import { keyAttributesOf } from '../../adapters/dynamodb/table.ts';
 import { checkTargetUrl } from '../../adapters/http/urls.ts';
 import { conflict, notFound } from '../../contract/errors.ts';
@@ -89,22 +89,20 @@ async function visibleWebhook(caller: Caller, id: string, read?: Item | null): P
 export async function listWebhooks(caller: Caller): Promise<Webhook[]> {
   requireRole(caller, 'admin', 'supervisor');
   const out: Webhook[] = [];
-  let lastKey: Record<string, unknown> | undefined;
-  do {
-    const page = await queryPage({
-      IndexName: INDEX.allWebhooks,
-      KeyConditionExpression: '#pk = :pk',
-      ExpressionAttributeNames: { '#pk': keyAttributesOf(INDEX.allWebhooks).pk },
-      ExpressionAttributeValues: { ':pk': ALL_WEBHOOKS_PARTITION },
-      ScanIndexForward: false,
-      ...(lastKey ? { ExclusiveStartKey: lastKey } : {}),
-    });
+  const pages = queryPages({
+    IndexName: INDEX.allWebhooks,
+    KeyConditionExpression: '#pk = :pk',
+    ExpressionAttributeNames: { '#pk': keyAttributesOf(INDEX.allWebhooks).pk },
+    ExpressionAttributeValues: { ':pk': ALL_WEBHOOKS_PARTITION },
+    ScanIndexForward: false,
+  });
+  for await (const page of pages) {
     for (const item of page.items) {
       const hook = view(item);
       if (canSeeWebhook(caller, await lineOrUndefined(hook.line))) out.push(hook);
     }
-    lastKey = page.lastKey;
-  } while (lastKey && out.length < 1_000);
+    if (out.length >= 1_000) break;
+  }
   return out;
 }
 

@@ -8,7 +8,8 @@
  * (see STREAM_FILTER).
  */
 
-import { readChannel, readSession } from '../../adapters/dynamodb/items.ts';
+import { readChannel } from '../../adapters/dynamodb/items.ts';
+import { readSession } from '../../adapters/dynamodb/sessions.ts';
 import type { ChatlinesEvent } from '../../contract/events.ts';
 import type { Channel, Client, Message, Session } from '../../contract/schemas.ts';
 import { diffSession } from '../sessions/session.ts';
