@@ -9,8 +9,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { backgroundUsage, resetUsage, usage } from '../infra/local/dynamodb-calls.ts';
 import { startEventWorkers } from '../infra/local/events.ts';
-import { backgroundUsage, resetUsage, usage } from '../lib/adapters/dynamodb/db.ts';
 import { aggregateMetrics } from '../lib/app/metrics/aggregate.ts';
 import { type Env, round } from './support.ts';
 import { EVENTS_PER_SESSION, type EventTargets, openEventTargets, walkCaller, walkSession } from './walk.ts';

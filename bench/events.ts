@@ -3,8 +3,9 @@
  * second the local host carries, and what each event costs the table. The consumer is the same
  * one the tests and `npm start` run (the local stream poller + functions/stream/stream-consumer.ts).
  */
+
+import { backgroundUsage, resetUsage } from '../infra/local/dynamodb-calls.ts';
 import { startEventWorkers } from '../infra/local/events.ts';
-import { backgroundUsage, resetUsage } from '../lib/adapters/dynamodb/db.ts';
 import { startReceiver } from '../test/support/receiver.ts';
 import { type Env, log, pool, quantile, round } from './support.ts';
 import type { World } from './world.ts';

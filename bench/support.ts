@@ -7,10 +7,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureTable, type RunningDynamoDb, startDynamoDbLocal } from '../infra/local/dynamodb.ts';
+import { resetUsage, usage } from '../infra/local/dynamodb-calls.ts';
 import { configureLocalEnvironment } from '../infra/local/env.ts';
 import { type RunningHost, startHost } from '../infra/local/host.ts';
 import { type DevKey, loadOrCreateDevKey, signToken, type TokenClaims } from '../infra/local/jwt.ts';
-import { db, resetUsage, usage } from '../lib/adapters/dynamodb/db.ts';
+import { db } from '../lib/adapters/dynamodb/db.ts';
 
 export interface BenchOptions {
   quick: boolean;

@@ -6,7 +6,7 @@
  * run in this process so that `usage` counts its DynamoDB calls.
  */
 import { randomUUID } from 'node:crypto';
-import { resetUsage, usage } from '../lib/adapters/dynamodb/db.ts';
+import { resetUsage, usage } from '../infra/local/dynamodb-calls.ts';
 import { insertLine } from '../lib/adapters/dynamodb/lines.ts';
 import { sweepTimers } from '../lib/app/timers/sweep.ts';
 import { DEFAULT_ROUTING, type Line } from '../lib/contract/schemas.ts';

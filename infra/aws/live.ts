@@ -17,7 +17,7 @@ import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources'
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { STREAM_FILTER } from '../../lib/domain/events/map.ts';
+import { STREAM_FILTER } from '../../lib/adapters/dynamodb/stream.ts';
 import { ChatlinesFunction } from './chatlines-function.ts';
 import { acknowledge } from './nag.ts';
 import type { ChatlinesTable } from './table.ts';

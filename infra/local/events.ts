@@ -4,7 +4,7 @@
  * second by default, so retries on the short test schedules happen on time).
  */
 import { handler as retryDeliveries } from '../../functions/schedule/retry-deliveries.ts';
-import { inBackground } from '../../lib/adapters/dynamodb/db.ts';
+import { inBackground } from './dynamodb-calls.ts';
 import { type StreamPoller, startStreamPoller } from './stream.ts';
 
 export interface EventWorkers {

@@ -9,7 +9,6 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
-import { inBackground } from '../../lib/adapters/dynamodb/db.ts';
 import { registerSink } from '../../lib/app/events/consumer.ts';
 import { type LivePusher, publishLive } from '../../lib/app/live/fanout.ts';
 import { eventsAfter } from '../../lib/app/live/log.ts';
@@ -18,6 +17,7 @@ import type { ChatlinesEvent } from '../../lib/contract/events.ts';
 import type { Line } from '../../lib/contract/schemas.ts';
 import { type Caller, callerFromClaims } from '../../lib/domain/auth/caller.ts';
 import { BEARER_PROTOCOL, type ControlFrame, LIVE_PATH, parseClientFrame, tokenOfUpgrade } from '../../lib/domain/live/frames.ts';
+import { inBackground } from './dynamodb-calls.ts';
 
 type Verify = (authorization: string | undefined) => Promise<{ claims: Record<string, unknown> } | { error: string }>;
 

@@ -17,10 +17,11 @@ import {
   type _Record as StreamRecord,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { getItem, inBackground, putItem } from '../../lib/adapters/dynamodb/db.ts';
+import { getItem, putItem } from '../../lib/adapters/dynamodb/db.ts';
 import { streamCheckpointKey } from '../../lib/adapters/dynamodb/keys.ts';
-import { STREAM_FILTER } from '../../lib/domain/events/map.ts';
+import { STREAM_FILTER } from '../../lib/adapters/dynamodb/stream.ts';
 import { localClient } from './dynamodb.ts';
+import { inBackground } from './dynamodb-calls.ts';
 
 export type StreamHandler = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>;
 

@@ -74,7 +74,7 @@ export const RoutingSchema = z.object({
   botFirst: z.boolean(),
 });
 export type Routing = z.infer<typeof RoutingSchema>;
-/** Lines created before routing existed (and lines created without `_routing`). */
+/** The routing of a line created without `_routing`. */
 export const DEFAULT_ROUTING: Routing = { mode: 'manual', capacity: null, botFirst: false };
 // --- timers (issue 15): line policies, in seconds (≥ 1; at most 30 days). See lib/timers.
 const PolicySeconds = z

@@ -468,7 +468,7 @@ describe('clients', () => {
 describe('cost', () => {
   it('take = 1 BatchGetItem (session + operator; line cached) + 1 transaction; GET = 1; a page of messages = 2', async () => {
     // Imported here, after the host set the log level (the store pulls in the logger).
-    const { resetUsage, usage } = await import('../../lib/adapters/dynamodb/db.ts');
+    const { resetUsage, usage } = await import('../../infra/local/dynamodb-calls.ts');
     const { id } = await waiting();
     await call('GET', s(id), alice); // warm the line cache
     resetUsage();

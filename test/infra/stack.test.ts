@@ -16,9 +16,9 @@ import { FUNCTION_TAG, REPO_ROOT } from '../../infra/aws/chatlines-function.ts';
 import { acknowledge } from '../../infra/aws/nag.ts';
 import { functionsOfRoutes } from '../../infra/aws/stack.ts';
 import { WRITE_ACTIONS } from '../../infra/aws/table.ts';
+import { STREAM_FILTER } from '../../lib/adapters/dynamodb/stream.ts';
 import { tableDefinition } from '../../lib/adapters/dynamodb/table.ts';
 import { routes, type ScheduledFunctionDefinition, scheduledFunctions, streamFunctions } from '../../lib/contract/routes.ts';
-import { STREAM_FILTER } from '../../lib/domain/events/map.ts';
 
 type Json = Record<string, any>;
 

@@ -6,8 +6,9 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { before, describe, it } from 'node:test';
 import { ensureTable } from '../../infra/local/dynamodb.ts';
+import { resetUsage, usage } from '../../infra/local/dynamodb-calls.ts';
 import { configureLocalEnvironment } from '../../infra/local/env.ts';
-import { getItem, getItems, putNew, resetUsage, transact, usage } from '../../lib/adapters/dynamodb/db.ts';
+import { getItem, getItems, putNew, transact } from '../../lib/adapters/dynamodb/db.ts';
 import { openSessionGuardKey } from '../../lib/adapters/dynamodb/keys.ts';
 import { clientIdByAccount } from '../../lib/adapters/dynamodb/lines.ts';
 import {

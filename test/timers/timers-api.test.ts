@@ -8,12 +8,13 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startTimerSweeper } from '../../infra/local/timers.ts';
 import { getItem } from '../../lib/adapters/dynamodb/db.ts';
-import { sessionKey } from '../../lib/adapters/dynamodb/keys.ts';
+import { sessionKey, timerWatermarkKey } from '../../lib/adapters/dynamodb/keys.ts';
 import { listMessages } from '../../lib/adapters/dynamodb/sessions.ts';
 import { sweepTimers } from '../../lib/app/timers/sweep.ts';
 import { inParallel } from '../../lib/app/webhooks/deliveries.ts';
 import type { Line } from '../../lib/contract/schemas.ts';
 import { inProcessBus } from '../../lib/domain/events/bus.ts';
+import { failDynamo, transactItems } from '../support/dynamo-faults.ts';
 import { type World, world } from '../support/fixtures.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
 import { seedTimedSessions } from '../support/timers.ts';
@@ -241,7 +242,20 @@ describe('the sweeper', () => {
   test('a crash half-way through a sweep, then a rerun, fires the rest once', async () => {
     const w = await world(host, { lineBody: { _sla: { firstResponse: 6000 } } });
     const ids = await seed(w.line as Line, w.channel.__id, 200);
-    await assert.rejects(sweepTimers({ now: Date.now() + 6_001_000, failAfter: 80 }), /test crash/);
+    // The process dies after 80 firings: every later firing and the watermark are never written.
+    const crash = new Error('sweep stopped after 80 timers (test crash)');
+    let firings = 0;
+    const recover = failDynamo((call) => {
+      const firing = transactItems(call).some((i) => String(i.Delete?.Key?.pk ?? '').startsWith('DUE#'));
+      const watermark = call.command === 'PutItem' && (call.input.Item as { pk?: string }).pk === timerWatermarkKey().pk;
+      if (firing) firings += 1;
+      return (firing && firings > 80) || (watermark && firings > 80) ? crash : undefined;
+    });
+    try {
+      await assert.rejects(sweepTimers({ now: Date.now() + 6_001_000 }), /test crash/);
+    } finally {
+      recover();
+    }
     const firedBefore = (await breachCounts(ids)).reduce((a, b) => a + b, 0);
     // 80 were taken; each either fired or lost a race (then it is simply still due).
     assert.ok(firedBefore > 0 && firedBefore <= 80, `fired before the crash: ${firedBefore}`);

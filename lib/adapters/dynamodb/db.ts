@@ -1,9 +1,10 @@
 /**
  * The DynamoDB document client and the few primitives every repository uses: one place for
- * the table name, timeouts, consumed-capacity accounting and the mapping of DynamoDB failures
- * to chatlines errors (a lost condition → conflict, an unreachable database → unavailable).
+ * the table name, timeouts, paging and the mapping of DynamoDB failures to chatlines errors (a
+ * lost condition → conflict, an unreachable database → unavailable). Every call asks for its
+ * consumed capacity; whoever wants to count calls adds middleware to the client's stack
+ * (infra/local/dynamodb-calls.ts does, for the tests and the benchmark).
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
@@ -28,44 +29,6 @@ export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems'
 export type Item = Record<string, unknown>;
 
 let documentClient: DynamoDBDocumentClient | undefined;
-
-/** Round trips and consumed capacity since the last reset: read by tests and the benchmark. */
-export const usage = { calls: 0, readCapacity: 0, writeCapacity: 0 };
-/** The same, for work done in the background (the stream consumer, sweepers): see {@link inBackground}. */
-export const backgroundUsage = { calls: 0, readCapacity: 0, writeCapacity: 0 };
-export function resetUsage(): void {
-  for (const u of [usage, backgroundUsage]) {
-    u.calls = 0;
-    u.readCapacity = 0;
-    u.writeCapacity = 0;
-  }
-}
-
-const background = new AsyncLocalStorage<true>();
-/**
- * Runs `work` as background work: its round trips count in {@link backgroundUsage}, not in
- * {@link usage}, so that a request's cost stays measurable while the local host's stream
- * consumer runs in the same process.
- */
-export const inBackground = <T>(work: () => Promise<T>): Promise<T> => background.run(true, work);
-const counter = () => (background.getStore() ? backgroundUsage : usage);
-
-/** One DynamoDB call as this module made it: its command, its input and what came back. */
-export interface DynamoObservation {
-  command: 'GetItem' | 'BatchGetItem' | 'Query' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'TransactWriteItems' | 'BatchWriteItem';
-  input: object;
-  /** The answer; absent when a condition did not hold or the transaction was cancelled (`conditionFailed`): nothing written, capacity still spent. */
-  output?: object;
-  conditionFailed?: true;
-}
-let observer: ((call: DynamoObservation) => void) | undefined;
-/**
- * Watches every DynamoDB call of this module (the benchmark's partition simulation reads the
- * keys and the consumed capacity from it); `undefined` stops watching. Nothing is watched by default.
- */
-export function observeDynamo(fn: ((call: DynamoObservation) => void) | undefined): void {
-  observer = fn;
-}
 
 export function tableName(): string {
   const name = process.env.TABLE_NAME;
@@ -102,24 +65,6 @@ export function db(): DynamoDBDocumentClient {
 /** Replace the client (tests that point at a stopped database). */
 export function resetClient(): void {
   documentClient = undefined;
-}
-
-/**
- * Counts one round trip and its consumed capacity. DynamoDB often reports only a total
- * (`CapacityUnits`); `kind` says whether that total was spent reading or writing.
- */
-function account(consumed: unknown, kind: 'read' | 'write'): void {
-  const usage = counter();
-  usage.calls += 1;
-  const list = Array.isArray(consumed) ? consumed : consumed ? [consumed] : [];
-  for (const c of list as { ReadCapacityUnits?: number; WriteCapacityUnits?: number; CapacityUnits?: number }[]) {
-    usage.readCapacity += c.ReadCapacityUnits ?? 0;
-    usage.writeCapacity += c.WriteCapacityUnits ?? 0;
-    if (c.ReadCapacityUnits === undefined && c.WriteCapacityUnits === undefined) {
-      if (kind === 'read') usage.readCapacity += c.CapacityUnits ?? 0;
-      else usage.writeCapacity += c.CapacityUnits ?? 0;
-    }
-  }
 }
 
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);
@@ -163,9 +108,7 @@ export async function getItem(key: { pk: string; sk: string }, consistent = true
       ReturnConsumedCapacity: 'TOTAL',
     };
     const out = await db().send(new GetCommand(input));
-    account(out.ConsumedCapacity, 'read');
     if (tally) tally.readCapacity += out.ConsumedCapacity?.CapacityUnits ?? 0;
-    observer?.({ command: 'GetItem', input, output: out });
     return out.Item;
   });
 }
@@ -200,9 +143,7 @@ async function readBatch(keys: { pk: string; sk: string }[], found: Map<string, 
     if (attempt > 5) throw new ChatlinesError('throttled', 'the database is throttling requests; retry later');
     const input = { RequestItems: { [tableName()]: { Keys: pending, ConsistentRead: true } }, ReturnConsumedCapacity: 'TOTAL' as const };
     const out = await db().send(new BatchGetCommand(input));
-    account(out.ConsumedCapacity, 'read');
     if (tally) for (const c of out.ConsumedCapacity ?? []) tally.readCapacity += c.CapacityUnits ?? 0;
-    observer?.({ command: 'BatchGetItem', input, output: out });
     for (const item of out.Responses?.[tableName()] ?? []) found.set(`${String(item.pk)}\u0000${String(item.sk)}`, item as Item);
     pending = (out.UnprocessedKeys?.[tableName()]?.Keys ?? []) as Record<string, unknown>[];
   }
@@ -226,8 +167,6 @@ export async function queryPage(input: Omit<QueryCommandInput, 'TableName'> & { 
   const page = await run(async () => {
     const full: QueryCommandInput = { TableName: tableName(), ReturnConsumedCapacity: 'TOTAL', ...query };
     const out = await db().send(new QueryCommand(full));
-    account(out.ConsumedCapacity, 'read');
-    observer?.({ command: 'Query', input: full, output: out });
     return {
       items: (out.Items ?? []) as Item[],
       lastKey: out.LastEvaluatedKey,
@@ -290,14 +229,10 @@ export async function transact(
 ): Promise<void> {
   const input: TransactWriteCommandInput = { TransactItems: items, ReturnConsumedCapacity: 'TOTAL' };
   try {
-    const out = await db().send(new TransactWriteCommand(input));
-    account(out.ConsumedCapacity, 'write');
-    observer?.({ command: 'TransactWriteItems', input, output: out });
+    await db().send(new TransactWriteCommand(input));
   } catch (error) {
     const reasons = cancellationReasons(error);
     if (reasons) {
-      counter().calls += 1;
-      observer?.({ command: 'TransactWriteItems', input, conditionFailed: true });
       const explained = onCancel?.(reasons);
       if (explained) throw explained;
       if (reasons.includes('TransactionConflict')) throw new ChatlinesError('conflict', `${conflictDetail} (a concurrent change won)`);
@@ -327,16 +262,10 @@ const conditionFailed = (error: unknown) => (error as { name?: string })?.name =
 export async function putItem(item: Item, condition?: Omit<PutCommandInput, 'TableName' | 'Item'>): Promise<boolean> {
   const input: PutCommandInput = { TableName: tableName(), Item: item, ReturnConsumedCapacity: 'TOTAL', ...condition };
   try {
-    const out = await db().send(new PutCommand(input));
-    account(out.ConsumedCapacity, 'write');
-    observer?.({ command: 'PutItem', input, output: out });
+    await db().send(new PutCommand(input));
     return true;
   } catch (error) {
-    if (conditionFailed(error)) {
-      counter().calls += 1;
-      observer?.({ command: 'PutItem', input, conditionFailed: true });
-      return false;
-    }
+    if (conditionFailed(error)) return false;
     throw translateError(error);
   }
 }
@@ -346,15 +275,9 @@ export async function updateItem(update: Omit<UpdateCommandInput, 'TableName'>):
   const input: UpdateCommandInput = { TableName: tableName(), ReturnConsumedCapacity: 'TOTAL', ReturnValues: 'ALL_NEW', ...update };
   try {
     const out = await db().send(new UpdateCommand(input));
-    account(out.ConsumedCapacity, 'write');
-    observer?.({ command: 'UpdateItem', input, output: out });
     return (out.Attributes ?? {}) as Item;
   } catch (error) {
-    if (conditionFailed(error)) {
-      counter().calls += 1;
-      observer?.({ command: 'UpdateItem', input, conditionFailed: true });
-      return undefined;
-    }
+    if (conditionFailed(error)) return undefined;
     throw translateError(error);
   }
 }
@@ -376,8 +299,6 @@ export async function batchWrite(puts: readonly Item[], deletes: readonly { pk: 
       if (attempt > 8) throw new ChatlinesError('throttled', 'the database did not take a batch of writes; retry later');
       const input = { RequestItems: { [tableName()]: pending as never }, ReturnConsumedCapacity: 'TOTAL' as const };
       const out = await run(() => db().send(new BatchWriteCommand(input)));
-      account(out.ConsumedCapacity, 'write');
-      observer?.({ command: 'BatchWriteItem', input, output: out });
       pending = (out.UnprocessedItems?.[tableName()] ?? []) as Request[];
     }
   };

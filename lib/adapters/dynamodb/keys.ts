@@ -183,12 +183,9 @@ export function changesPartition(hour: string, shard: number): string {
 export const changesFrom = (iso: string) => minuteBucket(iso);
 /**
  * Pattern 13: the change time in a change-index sort key (`<minute>#<id>`) as an ISO instant:
- * the start of that minute (a key written before minutes were used holds the instant itself).
+ * the start of that minute.
  */
-export function changedAtOfSortKey(sortKey: string): string {
-  const at = sortKey.slice(0, sortKey.lastIndexOf('#'));
-  return at.length === 16 ? `${at}:00.000Z` : at;
-}
+export const changedAtOfSortKey = (sortKey: string): string => `${sortKey.slice(0, sortKey.lastIndexOf('#'))}:00.000Z`;
 /** The later of a session's last command and its last message. */
 export const lastChangeAt = (session: Pick<Session, '__updatedAt' | '_lastActivityAt'>) =>
   session._lastActivityAt > session.__updatedAt ? session._lastActivityAt : session.__updatedAt;
@@ -214,9 +211,7 @@ export const channelIndexKeys = (channel: Channel) => ({
 /**
  * Index keys of a client: by username on gsi1 (pattern 6) and by age on gsi2 (pattern 6b), so
  * a page of a channel's clients in the default order (newest first) reads about a page
- * instead of the whole channel. Client items written before gsi2 was added lack the gsi2 keys
- * and are missing from pattern 6b: accepted for a new project (no stored clients to migrate);
- * with existing data, rewrite each client item (`clientItem`) once.
+ * instead of the whole channel.
  */
 export const clientIndexKeys = (client: Client) => ({
   gsi1pk: sharded(channelClientsPartition(client._channel), lineShardOf(client.__id)),

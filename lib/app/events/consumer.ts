@@ -3,7 +3,8 @@
  * local poller in infra/local/stream.ts): records → events (map.ts), then the fan-outs — the bus
  * (EventBridge or in-process), webhook subscriptions and channel delivery endpoints (as
  * deliveries: created once per target and event, attempted at once, retried by the sweeper),
- * and any sinks registered by other parts (live push, routing, timers).
+ * and the sinks its host registers: routing in both hosts, and live push on the local host only
+ * (in AWS live push has a function of its own, functions/stream/live-fanout.ts).
  *
  * At least once: the same records may come again (retries, replays, a restart); every effect is
  * keyed by the event id and written conditionally, or is idempotent for its receiver (the bus
@@ -13,14 +14,15 @@
 import { getItems } from '../../adapters/dynamodb/db.ts';
 import { readClient, readMessage } from '../../adapters/dynamodb/items.ts';
 import { clientKey, type DeliveryTarget, deliveryKey, messageSortKey, sessionKey } from '../../adapters/dynamodb/keys.ts';
+import { type ChangeRecord, readChange } from '../../adapters/dynamodb/stream.ts';
 import { type ChatlinesEvent, matchesPattern } from '../../contract/events.ts';
 import type { Client, Message } from '../../contract/schemas.ts';
 import type { EventBus } from '../../domain/events/bus.ts';
-import { type ChangeRecord, complete, eventsOfRecord, isOutbound } from '../../domain/events/map.ts';
+import { complete, eventsOfChange, isOutbound } from '../../domain/events/map.ts';
 import { deliverFirst, endpointsOf, inParallel } from '../webhooks/deliveries.ts';
 import { subscriptionsOf } from '../webhooks/subscriptions.ts';
 
-/** Something else that reacts to events (live push, routing, timers). It must be idempotent. */
+/** Something else that reacts to events (routing; live push on the local host). It must be idempotent. */
 export interface EventSink {
   readonly name: string;
   /** The batch's events, and its raw records (routing reads operator records, which make no event). */
@@ -37,7 +39,7 @@ export function registerSink(sink: EventSink): void {
 
 /** The events of some stream records, in record order, completed with their messages. */
 export async function eventsOfRecords(records: readonly ChangeRecord[]): Promise<ChatlinesEvent[]> {
-  const drafts = records.flatMap((r) => eventsOfRecord(r));
+  const drafts = records.flatMap((r) => eventsOfChange(readChange(r)));
   const wanted = drafts.filter((d) => d.message).map((d) => d.message!);
   if (wanted.length === 0) return drafts.map((d) => d.event);
   const messageItems = await getItems(wanted.map((m) => ({ pk: sessionKey(m.session).pk, sk: messageSortKey(m.id) })));

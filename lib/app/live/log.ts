@@ -41,10 +41,9 @@ export function logItem(event: ChatlinesEvent): Item {
   };
 }
 
-/** The event of a log item (`event`: items written before the log was deflated). */
+/** The event of a log item (kept deflated in `eventZ`). */
 export function loggedEvent(item: Item): ChatlinesEvent {
-  const text = item.eventZ instanceof Uint8Array ? inflateRawSync(item.eventZ).toString('utf8') : String(item.event);
-  return JSON.parse(text) as ChatlinesEvent;
+  return JSON.parse(inflateRawSync(item.eventZ as Uint8Array).toString('utf8')) as ChatlinesEvent;
 }
 
 /** Writes the events to the log (idempotent). */

@@ -67,13 +67,6 @@ export interface AggregateOptions {
   rollupsPerTransaction?: number;
   /** Sessions that may share one transaction (default 25; 1 = one transaction per session). */
   sessionsPerTransaction?: number;
-  /** Test hooks: throw from one to simulate a crash at that point. */
-  hooks?: {
-    /** After a session has been fully applied (or found unchanged); `done` counts them. */
-    afterSession?(done: number, sessionId: string): void;
-    /** Before each transaction: of one session's chunks (chunk 0, 1, …), or of a group (its first session, chunk 0). */
-    beforeTransaction?(sessionId: string, chunk: number): void;
-  };
 }
 
 export interface AggregateReport {
@@ -236,7 +229,7 @@ const clampRollups = (n: number | undefined) => Math.max(1, Math.min(n ?? 99, 99
  */
 export async function applySession(
   session: ChangedSession,
-  options: Pick<AggregateOptions, 'rollupsPerTransaction' | 'hooks'> & { counter?: { itemsRead: number }; prepared?: Prepared },
+  options: Pick<AggregateOptions, 'rollupsPerTransaction'> & { counter?: { itemsRead: number }; prepared?: Prepared },
 ): Promise<number> {
   const perTransaction = clampRollups(options.rollupsPerTransaction);
   const counter = options.counter ?? { itemsRead: 0 };
@@ -257,13 +250,12 @@ export async function applySession(
       if (moved.length === 0) return transactions;
       let version = stored?.version;
       const applied: Cells = { ...(stored?.cells ?? {}) };
-      for (let start = 0, chunk = 0; start < moved.length; start += perTransaction, chunk++) {
+      for (let start = 0; start < moved.length; start += perTransaction) {
         const ids = moved.slice(start, start + perTransaction);
         for (const id of ids) {
           if (target[id]) applied[id] = target[id];
           else delete applied[id];
         }
-        options.hooks?.beforeTransaction?.(session.id, chunk);
         const at = new Date().toISOString();
         await transact(
           [contributionPut(session, { ...applied }, version, at), ...ids.map((id) => rollupUpdate(id, delta[id]!))],
@@ -286,7 +278,7 @@ export async function applySession(
  * version read, and every rollup they move once, with their deltas summed. Returns false when
  * the transaction was refused (a concurrent run, a conflict): nothing was written.
  */
-async function applyGroup(group: readonly Prepared[], hooks: AggregateOptions['hooks']): Promise<boolean> {
+async function applyGroup(group: readonly Prepared[]): Promise<boolean> {
   const rollups: Cells = {};
   for (const p of group) {
     for (const [id, delta] of Object.entries(p.delta)) {
@@ -294,7 +286,6 @@ async function applyGroup(group: readonly Prepared[], hooks: AggregateOptions['h
       for (const [field, value] of Object.entries(delta)) sum[field] = (sum[field] ?? 0) + value;
     }
   }
-  hooks?.beforeTransaction?.(group[0]!.session.id, 0);
   const at = new Date().toISOString();
   try {
     await transact(
@@ -365,7 +356,6 @@ export async function aggregateMetrics(options: AggregateOptions = {}): Promise<
   const perTransaction = clampRollups(options.rollupsPerTransaction);
   const sessionsPer = Math.max(1, Math.min(options.sessionsPerTransaction ?? 25, perTransaction));
   const concurrency = Math.max(1, options.concurrency ?? 4);
-  let done = 0;
   let updated = 0;
   let transactions = 0;
   const finished = new Set<string>();
@@ -373,9 +363,7 @@ export async function aggregateMetrics(options: AggregateOptions = {}): Promise<
   const applied = (id: string, written: number, moved = written > 0) => {
     transactions += written;
     if (moved) updated += 1;
-    done += 1;
     finished.add(id);
-    options.hooks?.afterSession?.(done, id);
   };
   // Windows of sessions, oldest change first: read together, then written one transaction
   // after another (a run never conflicts with itself on a rollup item).
@@ -405,7 +393,7 @@ export async function aggregateMetrics(options: AggregateOptions = {}): Promise<
       const members = group;
       group = [];
       groupRollups = new Set();
-      if (members.length > 1 && (await applyGroup(members, options.hooks))) {
+      if (members.length > 1 && (await applyGroup(members))) {
         transactions += 1;
         for (const p of members) applied(p.session.id, 0, true);
         return;

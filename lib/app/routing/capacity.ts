@@ -1,32 +1,16 @@
 /**
- * Capacity (issue 14): an operator's `activeSessions` changes in the same transaction as every
+ * Capacity: an operator's `activeSessions` changes in the same transaction as every
  * change of who holds a session — assign, reassign, close, spam, unmark, an operator's own new
  * session, a routed assignment — under a condition, so that no operator ever holds more than its
- * capacity whatever runs in parallel. Pure: builds the conditional items; the use cases add them
- * to their one TransactWriteItems.
+ * capacity whatever runs in parallel. Builds the conditional items (the rules are in
+ * lib/domain/routing/capacity.ts); the use cases add them to their one TransactWriteItems.
  */
 
 import { type TransactItem, tableName } from '../../adapters/dynamodb/db.ts';
 import { operatorKey } from '../../adapters/dynamodb/keys.ts';
 import { conflict } from '../../contract/errors.ts';
 import type { Line, Operator, Session } from '../../contract/schemas.ts';
-
-/** The operator a session counts against: only while it is AssignedToOperator (not queued, bot, spam or closed). */
-export const holderOf = (session: Pick<Session, '_state' | '_userId'> | null | undefined): string | null =>
-  session && session._state === 'AssignedToOperator' ? session._userId : null;
-
-/** The operator's override, else the line's capacity; null = no limit. */
-export const effectiveCapacity = (operator: Pick<Operator, 'capacity'> | undefined, line: Pick<Line, '_routing'>): number | null =>
-  operator?.capacity ?? line._routing.capacity ?? null;
-
-/** True when the operator cannot take one more session of this line. */
-export function isFull(operator: Pick<Operator, 'capacity' | 'activeSessions'>, line: Pick<Line, '_routing'>): boolean {
-  const cap = effectiveCapacity(operator, line);
-  return cap !== null && operator.activeSessions >= cap;
-}
-
-export const fullDetail = (id: string, active: number, cap: number) =>
-  `${id} is at capacity: it holds ${active} active session${active === 1 ? '' : 's'} of ${cap}; close or hand one over first`;
+import { effectiveCapacity, fullDetail, holderOf } from '../../domain/routing/capacity.ts';
 
 /** A conditional item of the session's transaction with the 409 its failure means. */
 export interface CapacityCheck {
@@ -75,10 +59,6 @@ export function releaseSlot(operatorId: string, now: string): CapacityCheck {
 /**
  * The count changes of a change of holder (none when the holder stays). Refuses (409) at once
  * when the new holder's record, as read, is already full; the condition settles any race after.
- *
- * Migration: sessions taken before counting existed were never counted, so a release whose
- * operator record reads 0 (or has no count) is skipped instead of refusing the close; the
- * operator may then briefly be under-counted by its older sessions (see README, Routing).
  */
 export function capacityChange(
   before: Session | null,
@@ -93,7 +73,7 @@ export function capacityChange(
   const out: CapacityCheck[] = [];
   if (from) {
     const record = records.get(from);
-    if (record && record.activeSessions > 0) out.push(releaseSlot(from, now));
+    if (record) out.push(releaseSlot(from, now));
   }
   if (to) {
     const record = records.get(to);

@@ -9,7 +9,7 @@ import { forbidden } from '../../contract/errors.ts';
 import type { Operator } from '../../contract/schemas.ts';
 import { type Caller, hasRole } from '../../domain/auth/caller.ts';
 import { operatesLine, supervisesLine, visibleLine } from '../../domain/auth/policy.ts';
-import { effectiveCapacity } from './capacity.ts';
+import { effectiveCapacity } from '../../domain/routing/capacity.ts';
 import { onlineOperatorsOf } from './store.ts';
 
 export async function lineOperators(caller: Caller, lineId: string): Promise<(Operator & { effectiveCapacity: number | null })[]> {

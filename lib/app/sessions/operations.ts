@@ -28,10 +28,11 @@ import { type Caller, hasRole } from '../../domain/auth/caller.ts';
 import { authorizeSessionCommand, sessionActor, visibleSession } from '../../domain/auth/policy.ts';
 import { outboxFor } from '../../domain/events/outbox.ts';
 import { nowIso } from '../../domain/ids.ts';
+import { holderOf, isFull } from '../../domain/routing/capacity.ts';
 import { type CommandContext, decide, type SessionAction } from '../../domain/sessions/commands.ts';
 import { historyMessage, newMessage, nextState } from '../../domain/sessions/session.ts';
 import { messageRefItem } from '../channels/delivery-status.ts';
-import { capacityChange, holderOf, isFull } from '../routing/capacity.ts';
+import { capacityChange } from '../routing/capacity.ts';
 import { timerWrites } from '../timers/writes.ts';
 
 /** Callers whose presence matters: operators that are neither admins nor (possibly) supervisors. */

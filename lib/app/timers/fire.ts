@@ -23,9 +23,10 @@ import { CHANNEL_TYPES_WITH_MANY_OPEN_SESSIONS } from '../../contract/enums.ts';
 import type { Line, Message, Operator, Session } from '../../contract/schemas.ts';
 import { outboxFor } from '../../domain/events/outbox.ts';
 import { newMessageId } from '../../domain/ids.ts';
+import { holderOf } from '../../domain/routing/capacity.ts';
 import { changed, historyMessage } from '../../domain/sessions/session.ts';
 import { SLA_POLICIES, type TimerPolicy } from '../../domain/timers/state.ts';
-import { capacityChange, holderOf } from '../routing/capacity.ts';
+import { capacityChange } from '../routing/capacity.ts';
 import { timerWrites } from './writes.ts';
 
 /** Who the history and the events name for what a timer did. */

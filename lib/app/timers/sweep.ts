@@ -33,8 +33,6 @@ export interface SweepOptions {
   lookbackMinutes?: number;
   /** Epoch ms after which no further timer is taken (the rest stay for the next sweep; the watermark waits for them). */
   deadline?: number;
-  /** Tests: stop after this many firings (those in flight settle) and throw, as a crash half-way would: the watermark stays. */
-  failAfter?: number;
 }
 
 export interface SweepReport {
@@ -140,15 +138,7 @@ export async function sweepTimers(options: SweepOptions = {}): Promise<SweepRepo
   };
   const positions = new Map(due.map((d, i) => [d, i]));
 
-  let attempts = 0;
-  let crashed = false;
   await inParallel(due, options.concurrency ?? 16, async (item) => {
-    if (crashed) return;
-    if (options.failAfter !== undefined && attempts >= options.failAfter) {
-      crashed = true;
-      return;
-    }
-    attempts += 1;
     let outcome: FireOutcome = { kind: 'retry' };
     if (options.deadline === undefined || Date.now() <= options.deadline) {
       try {
@@ -170,8 +160,6 @@ export async function sweepTimers(options: SweepOptions = {}): Promise<SweepRepo
       if (!unfinished || minute < unfinished) unfinished = minute;
     }
   });
-
-  if (crashed) throw new Error(`sweep stopped after ${options.failAfter} timers (test crash)`);
 
   // The watermark: the current minute (it may still gain items), or the first minute with an item left.
   const next = unfinished && unfinished < current ? unfinished : current;

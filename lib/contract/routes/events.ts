@@ -140,6 +140,6 @@ export const streamFunctions: readonly StreamFunctionDefinition[] = [
   {
     function: 'stream-consumer',
     access: 'write',
-    description: 'The table stream → events: EventBridge, webhook and messenger deliveries, live push, routing, timers (lib/events).',
+    description: 'The table stream → events: EventBridge, webhook and messenger deliveries, routing (lib/app/events/consumer.ts).',
   },
 ];

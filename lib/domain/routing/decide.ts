@@ -4,9 +4,9 @@
  */
 
 import { priorityRank } from '../../adapters/dynamodb/keys.ts';
-import { effectiveCapacity } from '../../app/routing/capacity.ts';
 import type { Line, Operator, Session } from '../../contract/schemas.ts';
 import { intersects } from '../auth/policy.ts';
+import { effectiveCapacity } from './capacity.ts';
 
 /** Queue order: priority (High, Medium, Low, none), then age, then id. */
 export function queueOrder(a: Session, b: Session): number {
