@@ -1,5 +1,5 @@
 /**
- * Events out (issue 12): how long from a change to its webhook's receipt, how many events a
+ * Events out: how long from a change to its webhook's receipt, how many events a
  * second the local host carries, and what each event costs the table. The consumer is the same
  * one the tests and `npm start` run (the local stream poller + functions/stream/stream-consumer.ts).
  */
@@ -107,7 +107,7 @@ export async function benchEvents(env: Env, w: World, quick: boolean): Promise<E
 /** The report's section. */
 export function eventsMarkdown(e: EventsResult, row: (cells: unknown[]) => string): string[] {
   return [
-    '## Events out (issue 12)',
+    '## Events out',
     '',
     "One webhook subscription (`*`) on a loopback receiver; the local stream poller + functions/stream/stream-consumer.ts, as `npm start` runs them. Lag = receipt − the event's `time` (set just before its transaction commits).",
     '',

@@ -35,7 +35,7 @@ export interface Env {
   host: RunningHost;
   token(claims: TokenClaims): Promise<string>;
   call(method: string, path: string, options?: { token?: string; body?: unknown }): Promise<{ status: number; body: any; ms: number }>;
-  /** Switches the host (and lib/store) to another table, created if needed. */
+  /** Switches the host (and the repositories of lib/adapters/dynamodb) to another table, created if needed. */
   useTable(name: string): Promise<void>;
   stop(): Promise<void>;
 }

@@ -1,6 +1,6 @@
 /**
  * Live push in AWS: a second consumer of the table's stream (its own event source mapping, same
- * filter as the stream consumer's): records → events (the same lib/events code), written to the
+ * filter as the stream consumer's): records → events (the same lib/app/events code), written to the
  * event log, then posted to every connection that may see them (lib/adapters/aws/live.ts). A failing
  * batch is reported from its first record, so Lambda retries and bisects it; a repeat re-posts
  * events that clients drop by id.

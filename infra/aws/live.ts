@@ -1,5 +1,5 @@
 /**
- * Live push in AWS (issue 13): an API Gateway WebSocket API whose `$connect` is authorised by a
+ * Live push in AWS: an API Gateway WebSocket API whose `$connect` is authorised by a
  * Lambda REQUEST authorizer verifying the HTTP API's JWTs (same issuer and audience), the
  * `$connect` / `$disconnect` / `$default` handlers, and the fan-out: a second consumer of the
  * table stream that logs each event and posts it to the connections that may see it. One stage

@@ -13,7 +13,7 @@ export class TtlCache<T> {
   readonly #entries = new Map<string, { value: T; at: number }>();
 
   /**
-   * @param ttlMs how long an entry is trusted
+   * @param ttlMs how long an entry is trusted (`Infinity`: what never changes, or a hint checked before use)
    * @param max most entries kept (the oldest written goes first)
    */
   constructor(

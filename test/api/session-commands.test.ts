@@ -1,4 +1,4 @@
-/** Every session, channel and client command of issue 4, over real HTTP and DynamoDB Local. */
+/** Every session, channel and client command, over real HTTP and DynamoDB Local. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { snapshot, type World, world } from '../support/fixtures.ts';
@@ -520,7 +520,7 @@ describe('idempotency', () => {
     assert.deepEqual(await snapshot(host), beforeItems);
   });
 
-  it('holds on every mutating route of issue 4', async () => {
+  it('holds on every mutating session, channel and client route', async () => {
     const { id, client } = await takenByAlice();
     const key = (n: string) => ({ 'idempotency-key': `${n}-${id}` });
     const steps: [string, string, string, unknown?][] = [

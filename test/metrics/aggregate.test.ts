@@ -101,10 +101,10 @@ describe('incremental aggregation equals brute force', () => {
     const base = nextWindow();
     for (const h of fc.sample(historyArb, { numRuns: 6, seed: 7 })) await writeHistory(LINE, CHANNELS, base, h);
     const watermark = await readWatermark();
-    // Two sessions per transaction: the crash comes after the second of three transactions.
-    const recover = crashAtTransaction(3, new Error('crash after 2 transactions'));
+    // Two sessions per transaction: the crash comes after the first transaction.
+    const recover = crashAtTransaction(2, new Error('crash after 1 transaction'));
     try {
-      await assert.rejects(aggregateMetrics({ ...options, now: runAt(base), concurrency: 1, sessionsPerTransaction: 2 }), /crash after 2 transactions/);
+      await assert.rejects(aggregateMetrics({ ...options, now: runAt(base), concurrency: 1, sessionsPerTransaction: 2 }), /crash after 1 transaction/);
     } finally {
       recover();
     }

@@ -442,7 +442,7 @@ describe('plans and cost', () => {
   });
 
   it('refuses integrations (403) and bad filters (400 naming the path)', async () => {
-    // The OpenAPI document (issue 7's file) does not list 403 for search yet: check the status here only.
+    // The OpenAPI document does not list 403 for search yet: check the status here only.
     process.env.CHATLINES_CHECK_RESPONSES = '0';
     const r = await host.call('POST', '/v1/sessions/search', { token: api.integration, body: {} });
     delete process.env.CHATLINES_CHECK_RESPONSES;

@@ -199,7 +199,7 @@ const STAFF_COMMAND = {
 const MATRIX: Row[] = [
   { route: 'GET /v1/health', cases: NONE, expect: all(200), request: async () => ({ path: '/v1/health' }) },
   { route: 'GET /v1/openapi.json', cases: NONE, expect: all(200), request: async () => ({ path: '/v1/openapi.json' }) },
-  // Visitor routes (issue 16) take no staff token: a staff JWT is no visitor token (401), and a
+  // Visitor routes take no staff token: a staff JWT is no visitor token (401), and a
   // visitor starts on livechat channels only (line A's is telegram: 404 to everyone).
   { route: 'POST /v1/visitors', cases: NONE, expect: all(404), request: async () => ({ path: '/v1/visitors', body: { channel: w.channel.__id } }) },
   { route: 'POST /v1/visitors/messages', cases: NONE, expect: all(401), request: async () => ({ path: '/v1/visitors/messages', body: { body: 'hi' } }) },
@@ -415,7 +415,7 @@ const MATRIX: Row[] = [
     expect: { admin: [404, 404], supervisor: [404, 404], operator: [404, 404], offline: [404, 404], bot: [404, 404], integration: [404, 404] },
     request: async (_r, c) => ({ path: `/v1/webhooks/${await webhook(c, false)}/deliveries/nope.1/retry` }),
   },
-  // ---- routing (issue 14)
+  // ---- routing
   {
     route: 'GET /v1/lines/{id}/operators',
     cases: LINES,

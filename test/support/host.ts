@@ -90,7 +90,7 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
       } catch {
         // not JSON: keep the text
       }
-      // Every answer of a route the OpenAPI document covers must match it (issue 7).
+      // Every answer of a route the OpenAPI document covers must match it.
       if (responseCheckEnabled()) checkResponse(method, path, res.status, res.headers.get('content-type'), parsed);
       return { status: res.status, headers: res.headers, body: parsed };
     },

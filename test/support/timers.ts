@@ -1,7 +1,7 @@
 /**
  * Sessions with running clocks, written straight to the table with BatchWriteItem (25 items a
  * call, 8 in flight): the session item with its timer attributes, its creation history and the
- * due items its clocks need — exactly what an inbound first message writes (lib/timers), minus
+ * due items its clocks need — exactly what an inbound first message writes (lib/app/timers), minus
  * the client and guard items. Used by the timer tests and the benchmark.
  */
 import { randomUUID } from 'node:crypto';

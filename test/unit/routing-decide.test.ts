@@ -1,4 +1,4 @@
-/** Routing's pure parts (issue 14): picking, queue order, capacity items, triggers, the wait estimate. */
+/** Routing's pure parts: picking, queue order, capacity items, triggers, the wait estimate. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { capacityChange } from '../../lib/app/routing/capacity.ts';

@@ -70,7 +70,7 @@ export function resetClient(): void {
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);
 
 /** Maps SDK failures that are not the caller's fault to 503 / 429; others pass through. */
-export function translateError(error: unknown): unknown {
+function translateError(error: unknown): unknown {
   if (error instanceof ChatlinesError) return error;
   const e = error as { name?: string; code?: string; $metadata?: unknown; cause?: { code?: string } };
   const code = e?.code ?? e?.cause?.code;
@@ -212,7 +212,7 @@ export async function queryAll(input: QueryInput, max = Infinity): Promise<Item[
  * Why a transaction was cancelled: one entry per item, `ConditionalCheckFailed` where a
  * condition did not hold. Undefined when the error was no cancellation.
  */
-export function cancellationReasons(error: unknown): (string | undefined)[] | undefined {
+function cancellationReasons(error: unknown): (string | undefined)[] | undefined {
   const e = error as { name?: string; CancellationReasons?: { Code?: string }[] };
   if (e?.name !== 'TransactionCanceledException') return undefined;
   return (e.CancellationReasons ?? []).map((r) => (r.Code === 'None' ? undefined : r.Code));

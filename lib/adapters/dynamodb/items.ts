@@ -17,14 +17,14 @@ import {
   OperatorSchema,
 } from '../../contract/schemas.ts';
 import type { Item } from './db.ts';
-import { channelIndexKeys, channelKey, clientIndexKeys, clientKey, lineIndexKeys, lineKey, messageSortKey, operatorKey, sessionKey } from './keys.ts';
+import { channelIndexKeys, channelKey, clientIndexKeys, clientKey, lineIndexKeys, lineKey, messageSortKey, sessionKey } from './keys.ts';
 import { keyAttributeNames } from './table.ts';
 
 export type Entity = 'line' | 'channel' | 'client' | 'session' | 'message' | 'operator';
 
 const KEY_ATTRIBUTES = new Set([...keyAttributeNames(), 'entity', 'expiresAt']);
 
-export function stripKeys(item: Item): Item {
+function stripKeys(item: Item): Item {
   const out: Item = {};
   for (const [k, v] of Object.entries(item)) if (!KEY_ATTRIBUTES.has(k)) out[k] = v;
   return out;
@@ -56,7 +56,6 @@ export const messageItem = (message: Message): Item => ({
   entity: 'message',
   ...message,
 });
-export const operatorItem = (operator: Operator): Item => ({ ...operatorKey(operator.__id), entity: 'operator', ...operator });
 
 export const readLine = (item: Item): Line => read(LineSchema, item, 'line');
 export const readChannel = (item: Item): Channel => read(ChannelSchema, item, 'channel');

@@ -28,7 +28,7 @@ export async function getLine(id: string): Promise<Line> {
  * How long an instance trusts a line it has read (lines change rarely; admins only): session
  * reads then cost one GetItem (the session) instead of two.
  */
-export const LINE_CACHE_MS = 60_000;
+const LINE_CACHE_MS = 60_000;
 /** The one cache of lines of an instance; a line found missing is kept too (`undefined`). */
 const lineCache = new TtlCache<Line | undefined>(LINE_CACHE_MS);
 
@@ -69,7 +69,7 @@ export async function linesById(ids: readonly string[], maxAgeMs = LINE_CACHE_MS
 }
 
 /** Drops a line from this instance's cache (after this instance changed it). */
-export function forgetLine(id: string): void {
+function forgetLine(id: string): void {
   lineCache.delete(id);
 }
 
@@ -131,10 +131,10 @@ export async function getChannel(id: string): Promise<Channel> {
  * once per message. What may be stale: a channel disconnected or moved through another instance
  * keeps taking messages here for up to 10 s (commands on the channel itself always read it).
  */
-export const CHANNEL_CACHE_MS = 10_000;
+const CHANNEL_CACHE_MS = 10_000;
 const channelCache = new TtlCache<Channel>(CHANNEL_CACHE_MS);
 /** Drops a channel from this instance's cache (after this instance changed it). */
-export const forgetChannel = (id: string) => channelCache.delete(id);
+const forgetChannel = (id: string) => channelCache.delete(id);
 
 /** The channel from the cache, or its key to read with the rest; then the channel from what was read. */
 function cachedChannel(channelId: string): { keys: { pk: string; sk: string }[]; take(item: Item | undefined): Channel } {

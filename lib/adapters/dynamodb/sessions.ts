@@ -33,8 +33,8 @@ import { keyAttributesOf } from './table.ts';
 // ------------------------------------------------------------------- hidden attributes
 
 /** Attribute names of the outbox on the session item (not part of the Session object: stripped on read). */
-export const OUTBOX_SEQUENCE = 'evSeq';
-export const OUTBOX_ENTRIES = 'evOut';
+const OUTBOX_SEQUENCE = 'evSeq';
+const OUTBOX_ENTRIES = 'evOut';
 
 /**
  * The timer state of a session as stored: the fields of `TimerState` (lib/domain/timers/state.ts).
@@ -70,7 +70,7 @@ const TIMER_SCALARS = {
 const CLOCK_PREFIX = 'tmClock_';
 const FIRED_PREFIX = 'tmFired_';
 /** The session item attribute holding the due-item sort key of a running clock. */
-export const clockAttribute = (policy: string) => `${CLOCK_PREFIX}${policy}`;
+const clockAttribute = (policy: string) => `${CLOCK_PREFIX}${policy}`;
 
 /** The timer state as session item attributes (absent = null). */
 export function timerAttributes(state: StoredTimers): Record<string, string> {

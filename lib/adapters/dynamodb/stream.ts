@@ -26,7 +26,7 @@ export interface ChangeRecord {
  * the local poller. Operator records make no published event: they only trigger routing
  * (an operator coming online, lib/app/routing/sink.ts), which reads them from the raw records.
  */
-export const EVENT_ENTITIES = ['session', 'channel', 'operator'] as const;
+const EVENT_ENTITIES = ['session', 'channel', 'operator'] as const;
 /** Lambda event-source filter criteria (one pattern), also evaluated by the local stream poller. */
 export const STREAM_FILTER = { dynamodb: { NewImage: { entity: { S: [...EVENT_ENTITIES] } } } };
 

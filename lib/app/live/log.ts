@@ -27,7 +27,7 @@ export const LOG_ENTITY = 'liveevent';
 /**
  * A logged event: its JSON deflated into a binary attribute (`eventZ`): an event with its
  * session is 1–2 KB of JSON and about a third of that deflated, so most log writes cost one
- * write unit instead of two (issue 18).
+ * write unit instead of two.
  */
 export function logItem(event: ChatlinesEvent): Item {
   return {

@@ -12,7 +12,7 @@
  *   The invariant "each rollup = Σ contributions" holds after every transaction, so a repeated
  *   run finds nothing to add, a concurrent run loses the version race and re-reads, and a run
  *   that crashed half way leaves rollups that the rerun completes.
- * - Several sessions share one transaction (hot partitions, issue 18): every session of a line
+ * - Several sessions share one transaction (hot partitions): every session of a line
  *   adds to the same few rollup items (`METRIC#<line>#line:all`, its channel's), so one
  *   transaction per session would write those items once per session — at 1,000 new sessions a
  *   second, 6,000 WCU/s on one partition. A run reads a window of sessions (contributions in one

@@ -1,4 +1,4 @@
-/** Operator presence: online operators act, offline operators only read. Capacity overrides (issue 14). */
+/** Operator presence: online operators act, offline operators only read. Capacity overrides. */
 
 import { type TransactItem, tableName, transact } from '../../adapters/dynamodb/db.ts';
 import { operatorKey } from '../../adapters/dynamodb/keys.ts';

@@ -1,5 +1,5 @@
 /**
- * `GET /v1/sessions/{id}/queue` (issue 14): where a Waiting session stands in its line's queue
+ * `GET /v1/sessions/{id}/queue`: where a Waiting session stands in its line's queue
  * (priority, then age — the order routing serves), and an estimate of its wait with the basis it
  * was made on: the line's recent assignment rate (how fast the queue has been moving), the free
  * slots of the online operators who may take it, and how many are ahead.

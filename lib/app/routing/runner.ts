@@ -1,5 +1,5 @@
 /**
- * The store-backed router (issue 14). Triggered by events (sink.ts), so at least once: every
+ * The store-backed router. Triggered by events (sink.ts), so at least once: every
  * assignment it makes is conditional on the session still being at the version it read (in
  * `Waiting`) and on the operator's room (capacity.ts), in one transaction with the history entry
  * (`by: "routing"`, hence an ordinary `session.assigned` with `data.by: "routing"`). A repeat

@@ -52,7 +52,7 @@ async function load(
   const also = options.also;
   if (options.presence && mayActAsOperator(caller)) ids.add(caller.sub);
   if (also) ids.add(also);
-  // Routing (issue 14): the current holder's record, for its count. Its id comes from the
+  // Routing: the current holder's record, for its count. Its id comes from the
   // session, so it is read in a second round only when it is neither the caller nor the target.
   if (options.holder) {
     const loaded = await getSessionWithOperators(id, [...ids]);
@@ -108,7 +108,7 @@ export async function runSessionCommand(
     const earlier = session._beforeSpam?._userId;
     const [latest, record] = await Promise.all([latestSessionIdOfClient(session._clients[0]!), earlier ? findOperator(earlier) : undefined]);
     ctx.latestOfChain = latest;
-    // Routing (issue 14): an operator at capacity does not get the session back; it goes to the queue.
+    // Routing: an operator at capacity does not get the session back; it goes to the queue.
     ctx.operator = record && isFull(record, line) ? undefined : record;
   }
 
@@ -126,11 +126,11 @@ export async function runSessionCommand(
   }
   if (decision.guard === 'take') guardItems.push(takeOpenGuard(after, many));
   const history = historyMessage(session, after, action.command, caller.sub, decision.silent !== undefined ? { silent: decision.silent } : {});
-  // Routing (issue 14): the holders' session counts change in this same transaction (409 when full).
+  // Routing: the holders' session counts change in this same transaction (409 when full).
   const records = new Map(operators);
   if (ctx.operator) records.set(ctx.operator.__id, ctx.operator);
   const checks = capacityChange(session, after, line, records, ctx.now);
-  // Timers (lib/timers): the clocks this change starts and stops, in the same transaction.
+  // Timers: the clocks this change starts and stops, in the same transaction.
   const timers = timerWrites(line, session, after, { kind: 'command', at: after.__updatedAt });
   await commitSessionChange({
     before: session,
@@ -168,7 +168,7 @@ export async function postSessionMessage(
   });
   // A reply that goes out to the messenger leaves a ref so the integration's status report finds it.
   const ref = input.type === 'text' ? [messageRefItem(message, session._channel)] : [];
-  // Timers (lib/timers): a text reply stops the response clocks, in the same transaction.
+  // Timers: a text reply stops the response clocks, in the same transaction.
   const timers = input.type === 'text' ? timerWrites(line, session, session, { kind: 'staffReply', at: message.__createdAt }) : undefined;
   await appendStaffMessage(session, message, { outbox: outboxFor([message]), timers: timers?.timers }, [...ref, ...extra(message), ...(timers?.items ?? [])]);
   return message;

@@ -37,7 +37,7 @@ export type FireOutcome = { kind: 'fired'; at: string } | { kind: 'stale' } | { 
 const isSla = (p: TimerPolicy) => (SLA_POLICIES as readonly string[]).includes(p);
 
 /** The history entry of an SLA breach: staff-only, `payload.command: slaBreached`, `payload.policy`. */
-export function breachMessage(session: Session, policy: TimerPolicy, seconds: number | undefined, at: string): Message {
+function breachMessage(session: Session, policy: TimerPolicy, seconds: number | undefined, at: string): Message {
   return {
     __id: newMessageId(Date.parse(at)),
     __createdAt: at,

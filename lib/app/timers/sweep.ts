@@ -33,6 +33,11 @@ export interface SweepOptions {
   lookbackMinutes?: number;
   /** Epoch ms after which no further timer is taken (the rest stay for the next sweep; the watermark waits for them). */
   deadline?: number;
+  /**
+   * Stops the sweep: no further timer is taken, those in flight settle, then the sweep throws the
+   * signal's reason and the watermark stays (the next sweep takes the rest).
+   */
+  signal?: AbortSignal;
 }
 
 export interface SweepReport {
@@ -64,7 +69,7 @@ const minuteStart = (minute: string) => Date.parse(`${minute}:00.000Z`);
 const minuteOf = (ms: number) => minuteBucket(new Date(ms).toISOString());
 
 /** Every minute bucket from `from` to `to` (inclusive). */
-export function minutesBetween(from: string, to: string): string[] {
+function minutesBetween(from: string, to: string): string[] {
   const out: string[] = [];
   for (let t = minuteStart(from); t <= minuteStart(to); t += MINUTE) out.push(minuteOf(t));
   return out;
@@ -139,6 +144,7 @@ export async function sweepTimers(options: SweepOptions = {}): Promise<SweepRepo
   const positions = new Map(due.map((d, i) => [d, i]));
 
   await inParallel(due, options.concurrency ?? 16, async (item) => {
+    if (options.signal?.aborted) return;
     let outcome: FireOutcome = { kind: 'retry' };
     if (options.deadline === undefined || Date.now() <= options.deadline) {
       try {
@@ -160,6 +166,8 @@ export async function sweepTimers(options: SweepOptions = {}): Promise<SweepRepo
       if (!unfinished || minute < unfinished) unfinished = minute;
     }
   });
+
+  options.signal?.throwIfAborted();
 
   // The watermark: the current minute (it may still gain items), or the first minute with an item left.
   const next = unfinished && unfinished < current ? unfinished : current;

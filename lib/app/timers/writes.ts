@@ -21,7 +21,7 @@ export interface TimerWrites {
   plan: TimerPlan;
 }
 
-export const randomNonce = () => randomBytes(4).toString('hex');
+const randomNonce = () => randomBytes(4).toString('hex');
 
 /** The due item of a running clock. Entity `timer`: the stream filter lets no event out of it. */
 export function dueItem(clock: DueClock, session: Session): Record<string, unknown> {
@@ -35,7 +35,7 @@ export function dueItem(clock: DueClock, session: Session): Record<string, unkno
   };
 }
 
-export function planItems(plan: TimerPlan, session: Session): TransactItem[] {
+function planItems(plan: TimerPlan, session: Session): TransactItem[] {
   return [
     ...plan.stop.map((sortKey): TransactItem => ({ Delete: { TableName: tableName(), Key: dueItemKey(sortKey) } })),
     ...plan.start.map((clock): TransactItem => ({ Put: { TableName: tableName(), Item: dueItem(clock, session) } })),

@@ -1,4 +1,4 @@
-/** Events out (issue 12): channel delivery endpoints, message status reports, webhook subscriptions and their deliveries. */
+/** Events out: channel delivery endpoints, message status reports, webhook subscriptions and their deliveries. */
 
 import type { ScheduledFunctionDefinition, StreamFunctionDefinition } from '../routes.ts';
 import { ChannelMessageParams, ChannelWithSecretSchema, IdParams, MessageStatusBody, UpdateChannelBody } from '../schemas.ts';

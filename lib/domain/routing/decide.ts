@@ -1,5 +1,5 @@
 /**
- * Routing decisions, pure (issue 14). The runner (runner.ts) reads, calls these, and tries the
+ * Routing decisions, pure. The runner (runner.ts) reads, calls these, and tries the
  * conditional assignment; a loser picks again.
  */
 

@@ -4,7 +4,7 @@
  */
 
 import type { LineSessionState } from '../../contract/enums.ts';
-import { ChatlinesError, conflict } from '../../contract/errors.ts';
+import { conflict } from '../../contract/errors.ts';
 import type { AppItemRef, Message, Session, SessionFieldChange, SessionPayload } from '../../contract/schemas.ts';
 import type { Caller } from '../auth/caller.ts';
 import { newBaseFields, newMessageId } from '../ids.ts';
@@ -67,7 +67,7 @@ export function diffSession(before: Session | null, after: Session): SessionFiel
 export function historyMessage(
   before: Session | null,
   after: Session,
-  /** A command of the transitions table, the creation, or what a timer did (lib/timers). */
+  /** A command of the transitions table, the creation, or what a timer did (lib/app/timers). */
   command: SessionCommand | 'create' | 'autoClose' | 'returnToQueue',
   by: string,
   options: { silent?: boolean } = {},
@@ -154,6 +154,3 @@ export function newMessage(input: {
     _deliveryStatus: null,
   };
 }
-
-/** A refusal with a status other than 409 (ownership rules). */
-export const notYours = (detail: string) => new ChatlinesError('forbidden', detail);

@@ -12,7 +12,6 @@
 export const TIMER_POLICIES = ['firstResponse', 'nextResponse', 'resolution', 'autoClose', 'returnToQueue'] as const;
 export type TimerPolicy = (typeof TIMER_POLICIES)[number];
 export const SLA_POLICIES = ['firstResponse', 'nextResponse', 'resolution'] as const satisfies readonly TimerPolicy[];
-export type SlaPolicyName = (typeof SLA_POLICIES)[number];
 
 export interface TimerState {
   /** The first operator or bot text reply (null: none yet). */
