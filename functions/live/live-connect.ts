@@ -5,7 +5,7 @@
  */
 import type { APIGatewayProxyResult, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import { logger } from '../../lib/adapters/aws/observability.ts';
-import { saveConnection } from '../../lib/app/live/connections.ts';
+import { connect } from '../../lib/app/live/connections.ts';
 import type { Caller } from '../../lib/domain/auth/caller.ts';
 import { BEARER_PROTOCOL } from '../../lib/domain/live/frames.ts';
 
@@ -17,7 +17,7 @@ type ConnectEvent = APIGatewayProxyWebsocketEventV2 & {
 export const handler = async (event: ConnectEvent): Promise<APIGatewayProxyResult> => {
   const raw = event.requestContext.authorizer?.caller;
   if (!raw) return { statusCode: 401, body: '' };
-  await saveConnection(event.requestContext.connectionId, JSON.parse(raw) as Caller);
+  await connect(event.requestContext.connectionId, JSON.parse(raw) as Caller);
   logger.debug('live connected', { connection: event.requestContext.connectionId });
   const offered = (event.headers?.['Sec-WebSocket-Protocol'] ?? event.headers?.['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim().toLowerCase());
   return { statusCode: 200, body: '', ...(offered.includes(BEARER_PROTOCOL) ? { headers: { 'Sec-WebSocket-Protocol': BEARER_PROTOCOL } } : {}) };

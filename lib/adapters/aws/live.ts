@@ -1,14 +1,14 @@
 /**
  * Live push in AWS: frames go out through API Gateway's management API (`postToConnection`);
  * a connection that answers 410 Gone is removed. The fan-out finds the connections of each
- * batch's lines (lib/app/live/connections.ts) and applies the same `maySee` as the local host.
+ * batch's lines (lib/adapters/dynamodb/live.ts) and applies the same `maySee` as the local host.
  */
 import { ApiGatewayManagementApiClient, GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
-import { connectionsOfLines, removeConnection } from '../../app/live/connections.ts';
 import type { LivePusher } from '../../app/live/fanout.ts';
 import { maySee } from '../../app/live/visibility.ts';
 import type { ChatlinesEvent } from '../../contract/events.ts';
 import type { Line } from '../../contract/schemas.ts';
+import { connectionsOfLines, removeConnection } from '../dynamodb/live.ts';
 
 const clients = new Map<string, ApiGatewayManagementApiClient>();
 /** A management API client for `https://<api>.execute-api.<region>.amazonaws.com/<stage>`. */
@@ -53,7 +53,7 @@ export class ApiGatewayPusher implements LivePusher {
   constructor(private readonly endpoint: string) {}
 
   async push(events: readonly ChatlinesEvent[], lines: ReadonlyMap<string, Line>): Promise<void> {
-    const connections = await connectionsOfLines(events.map((e) => e.line));
+    const connections = await connectionsOfLines<Parameters<typeof maySee>[0]>(events.map((e) => e.line));
     if (connections.length === 0) return;
     const texts = events.map((e) => JSON.stringify(e));
     const client = managementClient(this.endpoint);

@@ -3,9 +3,10 @@
  * (so that a socket that saw an event can resume after it), then handed to the host's pushers —
  * the local WebSocket server (infra/local/live.ts) or API Gateway's connections (aws.ts).
  */
+
+import { logEvents } from '../../adapters/dynamodb/live.ts';
 import type { ChatlinesEvent } from '../../contract/events.ts';
 import type { Line } from '../../contract/schemas.ts';
-import { logEvents } from './log.ts';
 import { linesOfEvents } from './visibility.ts';
 
 export interface LivePusher {
