@@ -28,20 +28,19 @@
  *   the invariant still holds between chunks.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { getItem, getItems, type Item, queryPages, type TransactItem, tableName, transact } from '../../adapters/dynamodb/db.ts';
+import { transact } from '../../adapters/dynamodb/db.ts';
 import {
-  changedAtOfSortKey,
-  changeShards,
-  changesFrom,
-  changesPartition,
-  hourBucket,
-  INDEX,
-  metricContributionKey,
-  metricRollupKey,
-  metricWatermarkKey,
-} from '../../adapters/dynamodb/keys.ts';
+  advanceWatermark,
+  type ChangedSession,
+  type Contribution,
+  changedSince,
+  contributionPut,
+  readContribution,
+  readContributions,
+  readWatermark,
+  rollupUpdate,
+} from '../../adapters/dynamodb/metrics.ts';
 import { listMessages } from '../../adapters/dynamodb/sessions.ts';
-import { keyAttributesOf } from '../../adapters/dynamodb/table.ts';
 import { ChatlinesError } from '../../contract/errors.ts';
 import type { Message } from '../../contract/schemas.ts';
 import { type Cells, contributionCells, diffCells, parseCellId, sessionFigures } from '../../domain/metrics/definitions.ts';
@@ -92,114 +91,9 @@ export const DEFAULT_OVERLAP_MS = 5 * 60_000;
 export const DEFAULT_BACKFILL_MS = 48 * 3_600_000;
 const MAX_ATTEMPTS = 20;
 
-interface ChangedSession {
-  id: string;
-  line: string;
-  channel: string;
-  /** The session's last change as the index showed it. */
-  changedAt?: string;
-}
-
-/** Hour buckets from the one holding `from` to the one holding `to`, inclusive. */
-export function hoursBetween(from: Date, to: Date): string[] {
-  const out: string[] = [];
-  const start = Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate(), from.getUTCHours());
-  for (let t = start; t <= to.getTime(); t += 3_600_000) out.push(hourBucket(new Date(t).toISOString()));
-  return out;
-}
-
-/** Sessions whose last change is at or after `from`: hour partitions × shards of gsi5. */
-async function changedSince(from: Date, to: Date, counter: { itemsRead: number }): Promise<ChangedSession[]> {
-  const found = new Map<string, ChangedSession>();
-  // The index keeps the minute of a change: read from the minute `from` falls in.
-  const fromKey = changesFrom(from.toISOString());
-  const shards = changeShards();
-  const changeKeys = keyAttributesOf(INDEX.changes);
-  for (const hour of hoursBetween(from, to)) {
-    for (let shard = 0; shard < shards; shard++) {
-      const pages = queryPages({
-        IndexName: INDEX.changes,
-        KeyConditionExpression: '#pk = :pk AND #sk >= :from',
-        ExpressionAttributeValues: { ':pk': changesPartition(hour, shard), ':from': fromKey },
-        ProjectionExpression: '#id, #line, #channel, #sk',
-        ExpressionAttributeNames: { '#id': '__id', '#line': '_line', '#channel': '_channel', '#pk': changeKeys.pk, '#sk': changeKeys.sk },
-      });
-      for await (const page of pages) {
-        counter.itemsRead += page.items.length;
-        for (const item of page.items) {
-          const id = String(item.__id);
-          const changedAt = changedAtOfSortKey(String(item[changeKeys.sk]));
-          found.set(id, { id, line: String(item._line), channel: String(item._channel), changedAt });
-        }
-      }
-    }
-  }
-  // Oldest change first, so that a run cut short by its deadline leaves a clean boundary.
-  return [...found.values()].sort((a, b) => (a.changedAt ?? '').localeCompare(b.changedAt ?? ''));
-}
-
 /** Every message of a session, in order (consistent reads). */
 async function allMessages(sessionId: string): Promise<Message[]> {
   return listMessages(sessionId, 0, Number.MAX_SAFE_INTEGER);
-}
-
-interface Contribution {
-  version: number;
-  cells: Cells;
-}
-
-/** A stored contribution item as the version and cells it holds. */
-const contributionOf = (item: Item | undefined): Contribution | undefined =>
-  item ? { version: Number(item.version), cells: (item.cells ?? {}) as Cells } : undefined;
-
-async function readContribution(sessionId: string): Promise<Contribution | undefined> {
-  return contributionOf(await getItem(metricContributionKey(sessionId)));
-}
-
-function rollupUpdate(cellId: string, delta: Record<string, number>): TransactItem {
-  const address = parseCellId(cellId);
-  const names: Record<string, string> = { '#e': 'entity' };
-  const values: Record<string, unknown> = { ':e': 'metricRollup' };
-  const adds: string[] = [];
-  Object.entries(delta).forEach(([field, value], i) => {
-    names[`#f${i}`] = field;
-    values[`:d${i}`] = value;
-    adds.push(`#f${i} :d${i}`);
-  });
-  return {
-    Update: {
-      TableName: tableName(),
-      Key: metricRollupKey(address.line, address.dimension, address.bucket),
-      UpdateExpression: `SET #e = :e ADD ${adds.join(', ')}`,
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-    },
-  };
-}
-
-function contributionPut(session: ChangedSession, cells: Cells, readVersion: number | undefined, at: string): TransactItem {
-  const item: Item = {
-    ...metricContributionKey(session.id),
-    entity: 'metricContribution',
-    session: session.id,
-    line: session.line,
-    version: (readVersion ?? 0) + 1,
-    cells,
-    computedAt: at,
-  };
-  return {
-    Put: {
-      TableName: tableName(),
-      Item: item,
-      ...(readVersion === undefined
-        ? { ConditionExpression: 'attribute_not_exists(pk)' }
-        : {
-            ConditionExpression: '#v = :v',
-            ExpressionAttributeNames: { '#v': 'version' },
-            ExpressionAttributeValues: { ':v': readVersion },
-          }),
-    },
-  };
 }
 
 const retriable = (error: unknown) => error instanceof ChatlinesError && (error.kind === 'conflict' || error.kind === 'throttled');
@@ -258,7 +152,7 @@ export async function applySession(
         }
         const at = new Date().toISOString();
         await transact(
-          [contributionPut(session, { ...applied }, version, at), ...ids.map((id) => rollupUpdate(id, delta[id]!))],
+          [contributionPut(session, { ...applied }, version, at), ...ids.map((id) => rollupUpdate(parseCellId(id), delta[id]!))],
           `the metrics of session ${session.id} were applied concurrently`,
         );
         transactions += 1;
@@ -294,42 +188,13 @@ async function applyGroup(group: readonly Prepared[]): Promise<boolean> {
         // A rollup whose summed delta is zero in every field is left alone.
         ...Object.entries(rollups)
           .filter(([, delta]) => Object.values(delta).some((v) => v !== 0))
-          .map(([id, delta]) => rollupUpdate(id, delta)),
+          .map(([id, delta]) => rollupUpdate(parseCellId(id), delta)),
       ],
       'the metrics of these sessions were applied concurrently',
     );
     return true;
   } catch (error) {
     if (retriable(error)) return false;
-    throw error;
-  }
-}
-
-/** The last successful run's start, if any. */
-export async function readWatermark(): Promise<string | undefined> {
-  const item = await getItem(metricWatermarkKey());
-  return item?.at as string | undefined;
-}
-
-async function advanceWatermark(at: string, report: Omit<AggregateReport, 'advanced'>): Promise<boolean> {
-  try {
-    await transact(
-      [
-        {
-          Put: {
-            TableName: tableName(),
-            Item: { ...metricWatermarkKey(), entity: 'metricWatermark', at, lastRun: report },
-            ConditionExpression: 'attribute_not_exists(pk) OR #at < :at',
-            ExpressionAttributeNames: { '#at': 'at' },
-            ExpressionAttributeValues: { ':at': at },
-          },
-        },
-      ],
-      'a later run already advanced the watermark',
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ChatlinesError && error.kind === 'conflict') return false;
     throw error;
   }
 }
@@ -373,16 +238,16 @@ export async function aggregateMetrics(options: AggregateOptions = {}): Promise<
     const window = sessions.slice(start, start + windowSize);
     // Contributions first (one BatchGetItem), then messages: what is written is at least as
     // fresh as the version it is conditioned on.
-    const stored = await getItems(window.map((s) => metricContributionKey(s.id)));
+    const stored = await readContributions(window.map((s) => s.id));
     const prepared: Prepared[] = new Array(window.length);
     let nextRead = 0;
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
         while (nextRead < window.length) {
           const i = nextRead++;
-          const item = stored[i];
-          counter.itemsRead += item ? 1 : 0;
-          prepared[i] = await prepare(window[i]!, contributionOf(item), counter);
+          const contribution = stored[i];
+          counter.itemsRead += contribution ? 1 : 0;
+          prepared[i] = await prepare(window[i]!, contribution, counter);
         }
       }),
     );

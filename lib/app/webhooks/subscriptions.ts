@@ -4,9 +4,7 @@
  * line, from a per-instance cache.
  */
 import { TtlCache } from '../../adapters/cache.ts';
-import { queryAll } from '../../adapters/dynamodb/db.ts';
-import { INDEX, lineWebhooksPartition } from '../../adapters/dynamodb/keys.ts';
-import { keyAttributesOf } from '../../adapters/dynamodb/table.ts';
+import { subscriptionsOfLine } from '../../adapters/dynamodb/webhooks.ts';
 
 export interface Subscription {
   id: string;
@@ -36,13 +34,7 @@ export async function subscriptionsOf(lines: readonly string[]): Promise<Map<str
         out.set(line, cached.value);
         return;
       }
-      const items = await queryAll({
-        IndexName: INDEX.lineWebhooks,
-        KeyConditionExpression: '#pk = :pk',
-        ExpressionAttributeNames: { '#pk': keyAttributesOf(INDEX.lineWebhooks).pk },
-        ExpressionAttributeValues: { ':pk': lineWebhooksPartition(line) },
-      });
-      const subs: Subscription[] = items.map((item) => ({ id: String(item.__id), events: (item.events ?? []) as string[] }));
+      const subs: Subscription[] = await subscriptionsOfLine(line);
       subscriptionsCache.set(line ?? '*', subs);
       out.set(line, subs);
     }),
