@@ -159,7 +159,10 @@ export class SessionUpdate {
 
   constructor(readonly sessionId: string) {}
 
+  /** The placeholder of an attribute name (one per name, however often it is used). */
   name(attribute: string): string {
+    const known = Object.entries(this.#names).find(([, name]) => name === attribute)?.[0];
+    if (known) return known;
     const placeholder = `#a${this.#n++}`;
     this.#names[placeholder] = attribute;
     return placeholder;

@@ -11,7 +11,7 @@
  * a hundred thousand. Otherwise every partition of the plan is read in full, then sorted.
  */
 
-import { type Item, type QueryInput, type QueryPage, queryPage, queryPages } from '../../adapters/dynamodb/db.ts';
+import { type Item, type QueryInput, type QueryPage, queryPages } from '../../adapters/dynamodb/db.ts';
 import { type Entity, readChannel, readClient, readLine } from '../../adapters/dynamodb/items.ts';
 import { INDEX, lineChannelsPartition } from '../../adapters/dynamodb/keys.ts';
 import { allLines } from '../../adapters/dynamodb/lines.ts';
@@ -53,7 +53,7 @@ class Cost {
 }
 
 /** The Query of a key condition. */
-function keyQuery(q: KeyQuery, options: { ascending: boolean; limit?: number }): QueryInput {
+function keyQuery(q: KeyQuery, options: { ascending: boolean }): QueryInput {
   const attrs = keyAttributesOf(q.index);
   const sk = q.skPrefix !== undefined ? q.skPrefix : q.skEquals;
   return {
@@ -63,7 +63,6 @@ function keyQuery(q: KeyQuery, options: { ascending: boolean; limit?: number }):
     ExpressionAttributeNames: sk !== undefined ? { '#pk': attrs.pk, '#sk': attrs.sk } : { '#pk': attrs.pk },
     ExpressionAttributeValues: sk !== undefined ? { ':pk': q.pk, ':sk': sk } : { ':pk': q.pk },
     ScanIndexForward: options.ascending,
-    ...(options.limit ? { Limit: options.limit } : {}),
   };
 }
 
@@ -99,27 +98,35 @@ async function inParallel<T, R>(inputs: readonly T[], work: (input: T) => Promis
 /** One ordered partition read lazily: a page at a time, pages growing as they are used up. */
 class Stream {
   buffer: Model[] = [];
-  startKey: Record<string, unknown> | undefined;
   done = false;
+  readonly #pages: AsyncGenerator<QueryPage>;
   constructor(
     readonly query: KeyQuery,
     private pageSize: number,
-    private readonly ascending: boolean,
+    ascending: boolean,
     private readonly read: (item: Item) => Model | undefined,
-  ) {}
+  ) {
+    this.#pages = queryPages(keyQuery(query, { ascending }), () => {
+      const size = this.pageSize;
+      this.pageSize = Math.min(this.pageSize * 2, MAX_PAGE);
+      return size;
+    });
+  }
 
   /** Fills the buffer until it holds an item or the partition is exhausted. */
   async fill(cost: Cost): Promise<void> {
     while (this.buffer.length === 0 && !this.done) {
-      const query = keyQuery(this.query, { ascending: this.ascending, limit: this.pageSize });
-      const page = count(cost, await queryPage({ ...query, ...(this.startKey ? { ExclusiveStartKey: this.startKey } : {}) }));
+      const next = await this.#pages.next();
+      if (next.done) {
+        this.done = true;
+        return;
+      }
+      const page = count(cost, next.value);
       for (const item of page.items) {
         const model = this.read(item);
         if (model) this.buffer.push(model);
       }
-      this.startKey = page.lastKey;
       this.done = !page.lastKey;
-      this.pageSize = Math.min(this.pageSize * 2, MAX_PAGE);
     }
   }
 }
