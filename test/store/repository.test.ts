@@ -21,6 +21,8 @@ import {
   OpenSessionRace,
   openSessionId,
   releaseOpenGuard,
+  sessionUpdate,
+  timersOf,
 } from '../../lib/adapters/dynamodb/sessions.ts';
 import { ChatlinesError } from '../../lib/contract/errors.ts';
 import type { Client, Session } from '../../lib/contract/schemas.ts';
@@ -174,5 +176,24 @@ describe('batch reads', () => {
       same.map((i) => i?.n),
       [2, 2],
     );
+  });
+});
+
+describe('timer state', () => {
+  it('travels with the session read, in a copy too; a clock condition guards the clock it names', async () => {
+    const { session } = await open('hank');
+    const none = { firstReplyAt: null, lastReplyAt: null, waitingSince: null, clientAt: null, heldSince: null, clocks: {}, fired: {} };
+    const at = nowIso();
+    const timers = { ...none, waitingSince: at, clientAt: at, clocks: { resolution: `${at}#clock` } };
+    const after = changed(session, {}, 'x', nowIso());
+    await commitSessionChange({ before: session, after, messages: [], outbox: [], timers: { before: none, after: timers } });
+    const read = (await findSession(session.__id))!;
+    assert.deepEqual(timersOf({ ...read, __name: 'a copy' }), timers);
+    await assert.rejects(
+      transact([sessionUpdate(session.__id).clockIs('resolution', 'another clock').stopClock('resolution').item()], 'the clock was restarted'),
+      (e: unknown) => e instanceof ChatlinesError && e.kind === 'conflict',
+    );
+    await transact([sessionUpdate(session.__id).clockIs('resolution', `${at}#clock`).stopClock('resolution').item()], 'the clock was restarted');
+    assert.deepEqual(timersOf(await findSession(session.__id)), { ...timers, clocks: {} });
   });
 });
