@@ -59,6 +59,8 @@ export function releaseSlot(operatorId: string, now: string): CapacityCheck {
 /**
  * The count changes of a change of holder (none when the holder stays). Refuses (409) at once
  * when the new holder's record, as read, is already full; the condition settles any race after.
+ * A release whose operator record reads no session (an uncounted one) is skipped rather than
+ * refusing the change: a count never goes below zero.
  */
 export function capacityChange(
   before: Session | null,
@@ -73,7 +75,7 @@ export function capacityChange(
   const out: CapacityCheck[] = [];
   if (from) {
     const record = records.get(from);
-    if (record) out.push(releaseSlot(from, now));
+    if (record && record.activeSessions > 0) out.push(releaseSlot(from, now));
   }
   if (to) {
     const record = records.get(to);
