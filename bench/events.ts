@@ -26,6 +26,7 @@ export async function benchEvents(env: Env, w: World, quick: boolean): Promise<E
     const hook = await env.call('POST', '/v1/webhooks', { token: w.admin, body: { url: receiver.url, events: ['*'], line: w.lineId } });
     if (hook.status !== 201) throw new Error(`webhook: ${hook.status} ${JSON.stringify(hook.body)}`);
     await workers.poller.drain(30_000);
+    await workers.deliveries.idle();
     const arrivals = new Map<string, number>();
     const before = receiver.received.length;
     const seen = () => {
@@ -72,6 +73,7 @@ export async function benchEvents(env: Env, w: World, quick: boolean): Promise<E
     );
     const seconds = (Date.now() - started) / 1000;
     await workers.poller.drain(30_000);
+    await workers.deliveries.idle();
     seen();
     clearInterval(timer);
     const burstLags = receiver.received
@@ -120,7 +122,7 @@ export function eventsMarkdown(e: EventsResult, row: (cells: unknown[]) => strin
     ]),
     row([
       'table cost per event (consumer)',
-      `${e.perEvent.calls} round trips, ${e.perEvent.rcu} RCU, ${e.perEvent.wcu} WCU (one webhook delivery per event: a check, the attempt, one record; plus the live event log)`,
+      `${e.perEvent.calls} round trips, ${e.perEvent.rcu} RCU, ${e.perEvent.wcu} WCU (one webhook delivery per event: recorded by the consumer, then claimed and its outcome written by the delivery worker; plus the live event log)`,
     ]),
     row([
       'stream reads',

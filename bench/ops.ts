@@ -9,7 +9,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getItem } from '../lib/adapters/dynamodb/db.ts';
 import { type DeliveryTarget, deliveryKey, sessionKey } from '../lib/adapters/dynamodb/keys.ts';
-import { attemptDelivery, deliverFirst, endpointOf } from '../lib/app/webhooks/deliveries.ts';
+import { attemptDelivery, recordDelivery } from '../lib/app/webhooks/deliveries.ts';
 import type { ChatlinesEvent } from '../lib/contract/events.ts';
 import { routes } from '../lib/contract/routes.ts';
 import { type CallRecord, callLog, type Env, log, pool, progress, quantile, resetCalls, round, usage } from './support.ts';
@@ -137,14 +137,13 @@ function madeUpEvent(w: World): ChatlinesEvent {
 
 /**
  * A failed delivery to `hookId` (a subscription whose receiver answers 503), made by the code that
- * makes them in production: the consumer's first attempt (`deliverFirst`: 503, so the delivery is
- * written pending and due), then the sweeper's (`attemptDelivery`: 503 again, the schedule is
- * spent, the item is written `failed`). The retry schedule is one step long for this setup only
+ * makes them in production: the consumer records it (`recordDelivery`: pending and due), then the
+ * delivery worker's attempt (`attemptDelivery`: 503, the schedule is spent, the item is written
+ * `failed`). The retry schedule is one step long for this setup only
  * (`WEBHOOK_RETRY_SECONDS`, the knob the delivery tests turn): the default ten steps make the same
  * item with 11 sends and 31 DynamoDB calls instead of 2 and 4, and it differs only in `attempts`.
  * Nothing else delivers during this step (it runs no consumer and no sweeper), so the setting
- * reaches nothing else. Cheaper still would be `deliverFirst` without an endpoint (one write,
- * `failed` at once), but that is the path of a deleted subscription and records that as the cause.
+ * reaches nothing else.
  */
 async function failedDelivery(w: World, hookId: string): Promise<string> {
   const target: DeliveryTarget = { kind: 'webhook', id: hookId };
@@ -152,9 +151,8 @@ async function failedDelivery(w: World, hookId: string): Promise<string> {
   const schedule = process.env.WEBHOOK_RETRY_SECONDS;
   process.env.WEBHOOK_RETRY_SECONDS = '0';
   try {
-    const first = await deliverFirst(target, event, await endpointOf(target));
-    const key = deliveryKey(target, event.id);
-    const outcome = first === 'retry' ? await attemptDelivery(key.pk, key.sk) : first;
+    const key = (await recordDelivery(target, event)) ?? deliveryKey(target, event.id);
+    const outcome = await attemptDelivery(key.pk, key.sk);
     if (outcome !== 'failed') throw new Error(`setup: a delivery to a receiver that answers 503 ended ${outcome}, not failed`);
   } finally {
     if (schedule === undefined) delete process.env.WEBHOOK_RETRY_SECONDS;
@@ -540,13 +538,13 @@ function recipes(): Recipe[] {
       kind: 'read',
       roles: ['admin', 'supervisor'],
       // One subscription's history for every sample: 30 deliveries its receiver took at the first
-      // attempt, written by the consumer's own code (`deliverFirst`).
+      // attempt, written by the consumer's and the delivery worker's own code.
       setup: once(async (w, env) => {
         const id = await subscribe(w, env, '/ok');
         const target: DeliveryTarget = { kind: 'webhook', id };
-        const endpoint = await endpointOf(target);
         for (let n = 0; n < 30; n++) {
-          const outcome = await deliverFirst(target, madeUpEvent(w), endpoint);
+          const ref = await recordDelivery(target, madeUpEvent(w));
+          const outcome = ref ? await attemptDelivery(ref.pk, ref.sk) : 'skipped';
           if (outcome !== 'delivered') throw new Error(`setup: a delivery to a receiver that answers 204 ended ${outcome}`);
         }
         return { id };

@@ -46,7 +46,8 @@ export const handler = async (event: APIGatewayRequestAuthorizerEvent): Promise<
   return {
     principalId: caller.sub,
     policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: event.methodArn }] },
-    // Context values must be strings: the caller as JSON, read by $connect.
-    context: { caller: JSON.stringify(caller) },
+    // Context values must be strings, numbers or booleans: the caller as JSON, and when its token
+    // expires (epoch seconds; the connection is closed then), read by $connect.
+    context: { caller: JSON.stringify(caller), ...(typeof claims.exp === 'number' ? { expiresAt: claims.exp } : {}) },
   };
 };

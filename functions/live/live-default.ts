@@ -2,11 +2,12 @@
  * `$default` of the WebSocket API: the client's frames (lib/domain/live/frames.ts). `ping` → `pong`;
  * `resume` → the caller-visible events after the given id from the log, in order, then
  * `resumed`. The first answer on a connection is preceded by `ready` (API Gateway cannot send
- * before `$connect` returns).
+ * before `$connect` returns). A connection whose token expired gets no answer: it is closed.
  */
 import type { APIGatewayProxyResult, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
-import { managementClient, postFrames } from '../../lib/adapters/aws/live.ts';
+import { closeConnection, managementClient, postFrames } from '../../lib/adapters/aws/live.ts';
 import { findConnection, markGreeted, removeConnection } from '../../lib/adapters/dynamodb/live.ts';
+import { tokenExpired } from '../../lib/app/live/connections.ts';
 import { eventsAfter } from '../../lib/app/live/log.ts';
 import { linesOfCaller } from '../../lib/app/live/visibility.ts';
 import type { Caller } from '../../lib/domain/auth/caller.ts';
@@ -20,6 +21,13 @@ export const handler = async (event: APIGatewayProxyWebsocketEventV2): Promise<A
   if (!connection) {
     await postFrames(client, connectionId, [JSON.stringify({ type: 'error', message: 'unknown connection: reconnect' } satisfies ControlFrame)]);
     return { statusCode: 410, body: '' };
+  }
+  if (tokenExpired(connection)) {
+    // No answer on a token that expired (a resume would replay events): the connection is
+    // closed, and the client reconnects with a new token.
+    await removeConnection(connectionId, connection.partitions);
+    await closeConnection(client, connectionId);
+    return { statusCode: 401, body: '' };
   }
   const frames: string[] = [];
   if (!connection.greeted) {

@@ -1,12 +1,14 @@
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { logger } from '../../lib/adapters/aws/observability.ts';
-import { toChangeRecord } from '../../lib/adapters/dynamodb/stream.ts';
-import { consume, registerSink } from '../../lib/app/events/consumer.ts';
+import { partialBatchResponse, toChangeRecord } from '../../lib/adapters/dynamodb/stream.ts';
+import { consumeRecords, onEnqueueFailure, registerSink } from '../../lib/app/events/consumer.ts';
 import { routingSink } from '../../lib/app/routing/sink.ts';
+import { type DeliveryQueue, localDeliveryQueue } from '../../lib/app/webhooks/deliveries.ts';
 import { type EventBus, inProcessBus } from '../../lib/domain/events/bus.ts';
 
 // Reactions to events, run by both hosts (this handler is the local poller's too).
 registerSink(routingSink);
+onEnqueueFailure((error, count) => logger.error('new deliveries not queued: the sweeper attempts them', { error: error as Error, count }));
 
 let bus: EventBus | undefined;
 /** EventBridge in AWS (EVENT_BUS_NAME set by the stack), the in-process bus on the local host. */
@@ -20,21 +22,33 @@ async function eventBus(): Promise<EventBus> {
   return bus;
 }
 
+let sqs: DeliveryQueue | undefined;
+/** The SQS queue in AWS (DELIVERY_QUEUE_URL set by the stack), the local host's worker (if it runs one). */
+async function deliveryQueue(): Promise<DeliveryQueue | undefined> {
+  const url = process.env.DELIVERY_QUEUE_URL;
+  if (!url) return localDeliveryQueue();
+  if (!sqs) {
+    const { SqsDeliveryQueue } = await import('../../lib/adapters/aws/queue.ts');
+    sqs = new SqsDeliveryQueue(url);
+  }
+  return sqs;
+}
+
 /**
  * The table's stream consumer (an event source mapping in AWS; the local poller calls the same
- * export). A batch that fails is reported from its first record (partial batch response), so
- * the records before it are not repeated by Lambda and the failing ones are retried, bisected
- * and finally sent to the on-failure destination; every effect is idempotent by event id.
+ * export, through the same mapping semantics: infra/local/stream-mapping.ts). It reports exactly
+ * the records whose effects failed (partial batch response), so Lambda checkpoints before the
+ * first of them and retries from there; when the batch's first record failed it throws instead,
+ * so the mapping bisects the batch and a poison record ends alone at the on-failure destination.
+ * Every effect is idempotent by event id: records retried with it take effect once.
  */
 export const handler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
   const records = event.Records ?? [];
   if (records.length === 0) return { batchItemFailures: [] };
-  try {
-    const events = await consume(records.map(toChangeRecord), await eventBus());
-    logger.debug('stream batch', { records: records.length, events: events.length });
-    return { batchItemFailures: [] };
-  } catch (error) {
-    logger.error('stream batch failed', { error: error as Error, records: records.length });
-    return { batchItemFailures: [{ itemIdentifier: records[0]!.dynamodb?.SequenceNumber ?? '' }] };
+  const { events, failures } = await consumeRecords(records.map(toChangeRecord), await eventBus(), await deliveryQueue());
+  logger.debug('stream batch', { records: records.length, events: events.length, failed: failures.size });
+  for (const [i, error] of failures) {
+    logger.error('stream record failed', { error: error as Error, sequenceNumber: records[i]?.dynamodb?.SequenceNumber, keys: records[i]?.dynamodb?.Keys });
   }
+  return partialBatchResponse(records, failures.keys());
 };

@@ -17,6 +17,7 @@ import {
 } from '../../lib/contract/routes.ts';
 import { ChatlinesFunction, pascalCase } from './chatlines-function.ts';
 import { ChatlinesConsole } from './console.ts';
+import { DeliveryWorker } from './deliveries.ts';
 import { EVENT_BUS_NAME, StreamConsumer } from './events.ts';
 import { ChatlinesHttpApi } from './http-api.ts';
 import { ApiIdentity } from './identity.ts';
@@ -56,6 +57,7 @@ export class ChatlinesStack extends Stack {
   readonly scheduled: ScheduledChatlinesFunction[] = [];
   readonly bus: EventBus;
   readonly streamConsumers: StreamConsumer[] = [];
+  readonly deliveries: DeliveryWorker;
   readonly httpApi: ChatlinesHttpApi;
   readonly identity: ApiIdentity;
   readonly monitoring: Monitoring;
@@ -92,6 +94,8 @@ export class ChatlinesStack extends Stack {
     for (const definition of manifestStreamFunctions) {
       this.streamConsumers.push(new StreamConsumer(this, `Stream${pascalCase(definition.function)}`, { definition, table: this.table, bus: this.bus }));
     }
+    // The consumer records deliveries and queues them; the delivery function attempts them.
+    this.deliveries = new DeliveryWorker(this, 'Deliveries', { table: this.table, producers: this.streamConsumers.map((c) => c.function) });
 
     // Only with a scheduled function on the parameter's rate: an unused parameter is a template lint finding.
     const rateMinutes = scheduledFunctions.every((s) => s.everyMinutes !== undefined)
@@ -129,6 +133,7 @@ export class ChatlinesStack extends Stack {
     for (const s of this.scheduled) allFunctions.set(`scheduled-${s.definition.function}`, s.function.function);
     for (const [file, fn] of this.live.functions) allFunctions.set(file, fn);
     for (const c of this.streamConsumers) allFunctions.set(`stream-${c.definition.function}`, c.function.function);
+    allFunctions.set('queue-attempt-deliveries', this.deliveries.function.function);
     this.monitoring = new Monitoring(this, 'Monitoring', {
       api: this.httpApi.api,
       table: this.table.table,
@@ -137,6 +142,7 @@ export class ChatlinesStack extends Stack {
         ...this.scheduled.map((s) => s.deadLetterAlarm),
         ...this.streamConsumers.flatMap((c) => [c.failureAlarm, c.iteratorAgeAlarm]),
         this.live.fanOutDeadLetterAlarm,
+        this.deliveries.deadLetterAlarm,
       ],
     });
 

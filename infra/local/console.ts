@@ -50,13 +50,10 @@ function json(res: ServerResponse, status: number, body: unknown, type = 'applic
   res.end(JSON.stringify(body));
 }
 
+const TITLES: Record<number, string> = { 400: 'Invalid request', 403: 'Forbidden', 404: 'Not found' };
+
 function problem(res: ServerResponse, status: number, detail: string, errors?: { path: string; message: string }[]) {
-  json(
-    res,
-    status,
-    { type: 'about:blank', title: status === 400 ? 'Invalid request' : 'Not found', status, detail, ...(errors ? { errors } : {}) },
-    'application/problem+json',
-  );
+  json(res, status, { type: 'about:blank', title: TITLES[status] ?? 'Error', status, detail, ...(errors ? { errors } : {}) }, 'application/problem+json');
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
@@ -74,8 +71,38 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
+/** The names of this machine's loopback interface, as a `Host` header spells them. */
+const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * Why the development sign-in refuses this request, or undefined. It mints tokens of any role,
+ * so it answers only to the developer's own machine and the host's own pages: `Host` must be a
+ * loopback name or address with the port the host listens on (a page on another site that
+ * rebinds its own name to 127.0.0.1 sends its own name), and `Origin`, when the browser sends
+ * one, must be the host's own origin (another site's page posting to localhost sends its own).
+ */
+export function signInRefusal(req: IncomingMessage): string | undefined {
+  const host = (req.headers.host ?? '').toLowerCase();
+  const port = req.socket.localPort;
+  const match = /^(localhost|127\.0\.0\.1|\[::1\]):(\d{1,5})$/.exec(host);
+  if (!match || !LOOPBACK_NAMES.has(match[1]!) || Number(match[2]) !== port) {
+    return `the development sign-in answers only on loopback: Host must be localhost, 127.0.0.1 or [::1] with port ${port}`;
+  }
+  const origin = req.headers.origin;
+  if (origin !== undefined && origin.toLowerCase() !== `http://${host}`) {
+    return `the development sign-in answers only to the host's own pages: Origin must be http://${host}`;
+  }
+  return undefined;
+}
+
 /** `POST /dev/sign-in {sub, roles, groups}` → `{ token }` signed with the development key. */
 async function devSignIn(req: IncomingMessage, res: ServerResponse, key: DevKey) {
+  const refusal = signInRefusal(req);
+  if (refusal) {
+    // Drain the body unread; the answer says why, and no token is made.
+    req.resume();
+    return problem(res, 403, refusal);
+  }
   const body = (await readJson(req)) as { sub?: unknown; roles?: unknown; groups?: unknown } | undefined;
   const errors: { path: string; message: string }[] = [];
   if (!body || typeof body !== 'object') return problem(res, 400, 'the body must be a JSON object', [{ path: 'body', message: 'malformed JSON' }]);

@@ -1,9 +1,15 @@
 /**
- * The local host's event workers, as in AWS: the stream consumer (through the stream poller)
- * and the delivery sweeper on a timer (EventBridge Scheduler every minute in AWS; here every
- * second by default, so retries on the short test schedules happen on time).
+ * The local host's event workers, as in AWS: the stream consumer (through the stream poller),
+ * the delivery worker (the SQS-fed function in AWS, here fed in process: the same handler gets
+ * the same message shape) and the delivery sweeper on a timer (EventBridge Scheduler every
+ * minute in AWS; here every second by default, so retries on the short test schedules happen on
+ * time).
  */
+import { randomUUID } from 'node:crypto';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { handler as attemptDeliveries } from '../../functions/queue/attempt-deliveries.ts';
 import { handler as retryDeliveries } from '../../functions/schedule/retry-deliveries.ts';
+import { type DeliveryQueue, type DeliveryRef, localDeliveryQueue, useLocalDeliveryQueue } from '../../lib/app/webhooks/deliveries.ts';
 import { inBackground } from './dynamodb-calls.ts';
 import { type StreamPoller, startStreamPoller } from './stream.ts';
 
@@ -11,7 +17,77 @@ export interface EventWorkers {
   poller: StreamPoller;
   /** Runs one delivery sweep now. */
   sweep(): Promise<void>;
+  /** The in-process delivery queue's worker. */
+  deliveries: DeliveryWorker;
   stop(): Promise<void>;
+}
+
+export interface DeliveryWorker extends DeliveryQueue {
+  /** Resolves when nothing is queued or being attempted. */
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Messages per handler call (the SQS mapping's batch size) and handler calls at once. */
+const BATCH = 10;
+const PARALLEL = 4;
+
+/**
+ * The delivery queue of the local host: `enqueue` returns at once (as SendMessageBatch does) and
+ * the worker hands the keys, ten per call, to the delivery function's handler. Messages the
+ * handler reports failed are left to the sweeper: their deliveries stay due.
+ */
+export function startDeliveryWorker(onError: (error: unknown) => void = () => undefined): DeliveryWorker {
+  const queued: DeliveryRef[] = [];
+  let running = 0;
+  let stopped = false;
+  let idleWaiters: (() => void)[] = [];
+  const settle = () => {
+    if (queued.length > 0 || running > 0) return;
+    const waiters = idleWaiters;
+    idleWaiters = [];
+    for (const w of waiters) w();
+  };
+  const pump = () => {
+    while (!stopped && running < PARALLEL && queued.length > 0) {
+      const batch = queued.splice(0, BATCH);
+      running++;
+      const event = {
+        Records: batch.map((ref) => ({ messageId: randomUUID(), body: JSON.stringify(ref), eventSource: 'aws:sqs' }) as SQSRecord),
+      } satisfies SQSEvent;
+      void inBackground(() => attemptDeliveries(event))
+        .then((out) => {
+          if (out.batchItemFailures.length > 0) onError(new Error(`${out.batchItemFailures.length} delivery attempts failed: the sweeper retries them`));
+        })
+        .catch(onError)
+        .finally(() => {
+          running--;
+          pump();
+          settle();
+        });
+    }
+    settle();
+  };
+  return {
+    async enqueue(refs) {
+      if (stopped) return;
+      queued.push(...refs);
+      pump();
+    },
+    idle: () =>
+      new Promise<void>((resolve) => {
+        idleWaiters.push(resolve);
+        settle();
+      }),
+    async stop() {
+      stopped = true;
+      queued.length = 0;
+      await new Promise<void>((resolve) => {
+        idleWaiters.push(resolve);
+        settle();
+      });
+    },
+  };
 }
 
 export async function startEventWorkers(options: {
@@ -22,6 +98,8 @@ export async function startEventWorkers(options: {
   /** The poller starts after what the stream already holds (see StreamPollerOptions.fromNow). */
   fromNow?: boolean;
 }): Promise<EventWorkers> {
+  const deliveries = startDeliveryWorker(options.onError);
+  useLocalDeliveryQueue(deliveries);
   const poller = await startStreamPoller({
     endpoint: options.endpoint,
     tableName: options.tableName,
@@ -38,9 +116,12 @@ export async function startEventWorkers(options: {
   return {
     poller,
     sweep,
+    deliveries,
     async stop() {
       clearInterval(timer);
       await poller.stop();
+      if (localDeliveryQueue() === deliveries) useLocalDeliveryQueue(undefined);
+      await deliveries.stop();
       await sweeping;
     },
   };

@@ -3,7 +3,9 @@
  * the same frames as the stack's WebSocket API (lib/domain/live/frames.ts), the same JWTs (verified
  * before the upgrade completes: a bad or missing token is answered 401 and the socket closed),
  * the same visibility rule (lib/domain/auth/policy.ts `mayReceiveEvent`). Events come from the stream
- * consumer through the `live` sink: logged, then pushed to every socket that may see them.
+ * consumer through the `live` sink: logged, then pushed to every socket that may see them. A
+ * socket lives as long as its token: when the token expires it is closed (1008, `TOKEN_EXPIRED`)
+ * and gets nothing more; the client reconnects with a new token.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -27,7 +29,14 @@ interface Socket {
   caller: Caller;
   /** While a resume replays the log, live events wait here (then de-duplicated by id). */
   held: ChatlinesEvent[] | undefined;
+  /** When the socket's token expires (epoch ms): the socket is closed then. */
+  expiresAt: number | undefined;
 }
+
+/** The close code and reason of a socket whose token expired: the client reconnects with a new token. */
+export const TOKEN_EXPIRED = { code: 1008, reason: 'the token expired: reconnect with a new one' } as const;
+/** setTimeout's longest delay; a later expiry is checked again then. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Connections beyond this many bytes of unsent frames are closed (a client that does not read). */
 const MAX_BUFFERED = 16 * 1024 * 1024;
@@ -77,16 +86,36 @@ export class LiveHub implements LivePusher {
     } catch {
       return refuse(401, 'Unauthorized', 'the token has no subject');
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, caller));
+    const exp = verified.claims.exp;
+    const expiresAt = typeof exp === 'number' ? exp * 1000 : undefined;
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, caller, expiresAt));
   }
 
-  private accept(ws: WebSocket, caller: Caller): void {
-    const s: Socket = { id: randomUUID(), ws, caller, held: undefined };
+  private accept(ws: WebSocket, caller: Caller, expiresAt: number | undefined): void {
+    const s: Socket = { id: randomUUID(), ws, caller, held: undefined, expiresAt };
     this.sockets.add(s);
-    ws.on('close', () => this.sockets.delete(s));
+    let timer: NodeJS.Timeout | undefined;
+    // The socket lives as long as its token: closed when it expires (checked again before each send).
+    const watch = () => {
+      if (this.expired(s)) return;
+      if (expiresAt !== undefined) timer = setTimeout(watch, Math.min(expiresAt - Date.now(), MAX_TIMER_MS)).unref();
+    };
+    ws.on('close', () => {
+      clearTimeout(timer);
+      this.sockets.delete(s);
+    });
     ws.on('error', () => this.sockets.delete(s));
     ws.on('message', (data, isBinary) => void this.onFrame(s, isBinary ? '' : data.toString()));
     this.control(s, { type: 'ready', connection: s.id, sub: caller.sub });
+    watch();
+  }
+
+  /** Closes the socket if its token has expired (true then): it gets nothing more. */
+  private expired(s: Socket): boolean {
+    if (s.expiresAt === undefined || Date.now() < s.expiresAt) return false;
+    this.sockets.delete(s);
+    if (s.ws.readyState === WebSocket.OPEN || s.ws.readyState === WebSocket.CONNECTING) s.ws.close(TOKEN_EXPIRED.code, TOKEN_EXPIRED.reason);
+    return true;
   }
 
   private control(s: Socket, frame: ControlFrame): void {
@@ -94,7 +123,7 @@ export class LiveHub implements LivePusher {
   }
 
   private send(s: Socket, text: string): void {
-    if (s.ws.readyState !== WebSocket.OPEN) return;
+    if (s.ws.readyState !== WebSocket.OPEN || this.expired(s)) return;
     if (s.ws.bufferedAmount > MAX_BUFFERED) {
       s.ws.close(1008, 'too slow: reconnect and resume');
       return;
@@ -103,6 +132,7 @@ export class LiveHub implements LivePusher {
   }
 
   private async onFrame(s: Socket, text: string): Promise<void> {
+    if (this.expired(s)) return;
     const frame = parseClientFrame(text);
     if ('error' in frame) return this.control(s, { type: 'error', message: frame.error });
     if (frame.action === 'ping') return this.control(s, { type: 'pong' });

@@ -97,7 +97,7 @@ try {
   console.log(`  then:    curl -H "Authorization: Bearer $TOKEN" ${host.url}/v1/lines -d '{"__name":"Support"}'`);
   const events = await startEventWorkers({ endpoint, tableName, sweepEveryMs: 1_000 });
   console.log('  events:  the table stream feeds webhooks, messenger deliveries, the in-process bus and live sockets');
-  console.log(`  live:    ${host.url.replace(/^http/, 'ws')}/v1/live?token=$TOKEN  (WebSocket; frames in the README, "Live push")`);
+  console.log(`  live:    ${host.url.replace(/^http/, 'ws')}/v1/live?token=$TOKEN  (WebSocket; frames in docs/live.md)`);
   const removeEndpointFile = writeEndpointFile(endpoint, tableName);
   const stopTimer = startAggregationTimer(aggregateEvery);
   console.log(

@@ -3,9 +3,10 @@
  * Local's stream of the table (DescribeStream, GetShardIterator, GetRecords), applies the same
  * filter criteria as the mapping in AWS, and hands the same `DynamoDBStreamEvent` shape to the
  * same handler (functions/stream/stream-consumer.ts). Like the mapping it keeps a checkpoint per shard
- * (in the table itself, so a restarted host goes on where it stopped), retries a failed batch,
- * splits it to find the failing record, and after the retries are spent records that record as
- * dead-lettered (`STREAM#DEADLETTER` in the table) and goes on.
+ * (in the table itself, so a restarted host goes on where it stopped); each batch goes through the
+ * mapping's documented semantics (stream-mapping.ts: partial batch responses, bisection on a
+ * function error, retries, maximum record age), and what is discarded goes to the on-failure
+ * destination (`STREAM#DEADLETTER` items in the table by default); then it goes on.
  */
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import {
@@ -16,14 +17,15 @@ import {
   type Shard,
   type _Record as StreamRecord,
 } from '@aws-sdk/client-dynamodb-streams';
-import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { DynamoDBRecord } from 'aws-lambda';
 import { getItem, putItem } from '../../lib/adapters/dynamodb/db.ts';
 import { streamCheckpointKey } from '../../lib/adapters/dynamodb/keys.ts';
 import { STREAM_FILTER } from '../../lib/adapters/dynamodb/stream.ts';
 import { localClient } from './dynamodb.ts';
 import { inBackground } from './dynamodb-calls.ts';
+import { runMappingBatch, STREAM_CONSUMER_MAPPING, type StreamFailureMessage, type StreamHandler, type StreamMappingConfig } from './stream-mapping.ts';
 
-export type StreamHandler = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>;
+export type { StreamHandler } from './stream-mapping.ts';
 
 export interface StreamPollerOptions {
   endpoint: string;
@@ -34,8 +36,19 @@ export interface StreamPollerOptions {
   idleMs?: number;
   /** Records per GetRecords / per handler call (the mapping's batch size). */
   batchSize?: number;
-  /** Attempts of a failing record before it is dead-lettered. */
-  maxAttempts?: number;
+  /** The mapping's settings (default: the stream consumer's in AWS, STREAM_CONSUMER_MAPPING). */
+  mapping?: Partial<StreamMappingConfig>;
+  /**
+   * Names this mapping's checkpoints, for a second mapping on the same stream (as the live
+   * fan-out's beside the consumer's in AWS); default: the stream consumer's.
+   */
+  mappingName?: string;
+  /** The mapping's filter criteria (default: STREAM_FILTER's, evaluated by `passesFilter`). */
+  filter?: (record: StreamRecord) => boolean;
+  /** The on-failure destination (default: a `STREAM#DEADLETTER` item per discarded batch). */
+  onFailure?: (message: StreamFailureMessage) => Promise<void>;
+  /** Wait before retry number `retry` of a failing batch (default 50 ms doubling, at most 1 s). */
+  retryDelayMs?: (retry: number) => number;
   onError?: (error: unknown) => void;
   /**
    * Start after what the stream already holds (the shards open at start are read from LATEST,
@@ -55,9 +68,9 @@ export interface StreamPoller {
 
 const entities = new Set<string>(STREAM_FILTER.dynamodb.NewImage.entity.S);
 /** The mapping's filter criteria, evaluated locally. */
-const passesFilter = (r: StreamRecord) => entities.has(String(r.dynamodb?.NewImage?.entity?.S ?? ''));
+export const passesFilter = (r: StreamRecord) => entities.has(String(r.dynamodb?.NewImage?.entity?.S ?? ''));
 
-function toLambdaRecord(r: StreamRecord, streamArn: string): DynamoDBRecord {
+export function toLambdaRecord(r: StreamRecord, streamArn: string): DynamoDBRecord {
   const d = r.dynamodb ?? {};
   return {
     eventID: r.eventID,
@@ -80,7 +93,6 @@ function toLambdaRecord(r: StreamRecord, streamArn: string): DynamoDBRecord {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Starts tailing the table's stream. */
 /** Every shard of a stream, parents before their children (DescribeStream, page by page). */
 export async function listShards(streams: DynamoDBStreamsClient, streamArn: string): Promise<Shard[]> {
   const shards: Shard[] = [];
@@ -96,8 +108,13 @@ export async function listShards(streams: DynamoDBStreamsClient, streamArn: stri
 export async function startStreamPoller(options: StreamPollerOptions): Promise<StreamPoller> {
   const handler = options.handler ?? (await import('../../functions/stream/stream-consumer.ts')).handler;
   const idleMs = options.idleMs ?? 50;
-  const batchSize = options.batchSize ?? 100;
-  const maxAttempts = options.maxAttempts ?? 5;
+  const mapping: StreamMappingConfig = {
+    ...STREAM_CONSUMER_MAPPING,
+    ...(options.batchSize ? { BatchSize: options.batchSize } : {}),
+    ...options.mapping,
+  };
+  const batchSize = mapping.BatchSize;
+  const checkpointKey = (shardId: string) => streamCheckpointKey(options.mappingName ? `${options.mappingName}#${shardId}` : shardId);
   const ddb = localClient(options.endpoint);
   const streams = new DynamoDBStreamsClient({
     endpoint: options.endpoint,
@@ -120,51 +137,41 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
   let idleRounds = 0;
 
   const report = (error: unknown) => (options.onError ?? ((e) => console.error(`chatlines stream: ${(e as Error).message}`)))(error);
+  /** The on-failure destination: the caller's, else a `STREAM#DEADLETTER` item in the table. */
+  const onFailure =
+    options.onFailure ??
+    (async (message: StreamFailureMessage) => {
+      const info = message.DDBStreamBatchInfo;
+      await putItem({
+        pk: 'STREAM#DEADLETTER',
+        sk: `${info.shardId}#${info.startSequenceNumber}`,
+        entity: 'deadletter',
+        message: JSON.stringify(message),
+        at: message.timestamp,
+      }).catch(report);
+      report(new Error(`records ${info.startSequenceNumber}…${info.endSequenceNumber} (${info.batchSize}) discarded: ${message.requestContext.condition}`));
+    });
 
   async function handOver(records: StreamRecord[], shardId: string): Promise<void> {
-    // Retry, then bisect down to the failing record, then dead-letter it (the mapping's behaviour).
-    const attempt = async (batch: StreamRecord[], depth: number): Promise<void> => {
-      for (let tries = 1; ; tries++) {
-        if (stopped) throw new Error('stopped');
-        const result = await handler({ Records: batch.map((r) => toLambdaRecord(r, streamArn!)) }).catch((error: unknown) => {
-          report(error);
-          return { batchItemFailures: [{ itemIdentifier: batch[0]!.dynamodb?.SequenceNumber ?? '' }] };
-        });
-        const failed = result?.batchItemFailures?.[0]?.itemIdentifier;
-        if (!failed) return;
-        const at = Math.max(
-          0,
-          batch.findIndex((r) => r.dynamodb?.SequenceNumber === failed),
-        );
-        batch = batch.slice(at);
-        if (batch.length > 1 && tries >= 2) {
-          const half = Math.ceil(batch.length / 2);
-          await attempt(batch.slice(0, half), depth + 1);
-          await attempt(batch.slice(half), depth + 1);
-          return;
-        }
-        if (batch.length === 1 && tries >= maxAttempts) {
-          const r = batch[0]!;
-          await putItem({
-            pk: 'STREAM#DEADLETTER',
-            sk: `${shardId}#${r.dynamodb?.SequenceNumber}`,
-            entity: 'deadletter',
-            keys: JSON.stringify(r.dynamodb?.Keys ?? {}),
-            at: new Date().toISOString(),
-          }).catch(report);
-          report(new Error(`record ${r.dynamodb?.SequenceNumber} failed ${tries} times: dead-lettered`));
-          return;
-        }
-        await sleep(Math.min(2_000, 50 * 2 ** tries));
-      }
-    };
-    await attempt(records, 0);
+    await runMappingBatch(
+      records.map((r) => toLambdaRecord(r, streamArn!)),
+      {
+        handler,
+        config: mapping,
+        streamArn: streamArn!,
+        shardId,
+        onFailure,
+        onFunctionError: report,
+        retryDelayMs: options.retryDelayMs ?? ((retry) => Math.min(1_000, 25 * 2 ** retry)),
+        stopped: () => stopped,
+      },
+    );
     delivered += records.length;
   }
 
   async function readShard(shard: Shard, latest = false): Promise<void> {
     const shardId = shard.ShardId!;
-    const checkpoint = latest ? undefined : ((await getItem(streamCheckpointKey(shardId)))?.sequenceNumber as string | undefined);
+    const checkpoint = latest ? undefined : ((await getItem(checkpointKey(shardId)))?.sequenceNumber as string | undefined);
     let iterator = (
       await streams.send(
         new GetShardIteratorCommand({
@@ -180,12 +187,12 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
       const out = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: batchSize }));
       const records = out.Records ?? [];
       iterator = out.NextShardIterator;
-      const wanted = records.filter(passesFilter);
+      const wanted = records.filter(options.filter ?? passesFilter);
       if (wanted.length > 0) {
         await handOver(wanted, shardId);
         const last = wanted[wanted.length - 1]!.dynamodb!.SequenceNumber!;
         // Only after the handler took them: a restart resumes after the last record handed over.
-        await putItem({ ...streamCheckpointKey(shardId), entity: 'checkpoint', sequenceNumber: last });
+        await putItem({ ...checkpointKey(shardId), entity: 'checkpoint', sequenceNumber: last });
       }
       if (records.length > 0) position.set(shardId, records[records.length - 1]!.dynamodb!.SequenceNumber!);
       if (records.length === 0) {

@@ -51,7 +51,7 @@ export type LineMessageType = (typeof LineMessageType)[keyof typeof LineMessageT
 export const OperatorStatusType = { online: 'online', offline: 'offline' } as const;
 export type OperatorStatusType = (typeof OperatorStatusType)[keyof typeof OperatorStatusType];
 
-/** Metrics chatlines aggregates (defined in the README, section Metrics). */
+/** Metrics chatlines aggregates (defined in docs/metrics.md). */
 export const LineMetricType = {
   responseTime: 'responseTime',
   waitingTime: 'waitingTime',

@@ -32,3 +32,9 @@ export const invalid = (path: string, message: string) => new ChatlinesError('in
 export const forbidden = (detail: string) => new ChatlinesError('forbidden', detail);
 export const notFound = (what: string, id: string) => new ChatlinesError('not-found', `${what} ${id} does not exist`);
 export const conflict = (detail: string) => new ChatlinesError('conflict', detail);
+
+/**
+ * The one conflict test: a write that lost to a failed condition or a concurrent change (what
+ * lib/adapters/dynamodb/db.ts makes of ConditionalCheckFailed and TransactionConflict), a 409.
+ */
+export const isConflict = (error: unknown): error is ChatlinesError => error instanceof ChatlinesError && error.kind === 'conflict';

@@ -214,7 +214,7 @@ export function openApiDocument(routes: readonly RouteSpec[], options: { version
         },
       },
     },
-    // The live WebSocket (not an HTTP operation, so an extension): lib/domain/live/frames.ts, README "Live push".
+    // The live WebSocket (not an HTTP operation, so an extension): lib/domain/live/frames.ts, docs/live.md.
     'x-live': {
       path: '/v1/live',
       description:

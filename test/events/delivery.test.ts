@@ -7,9 +7,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { handler as streamHandler } from '../../functions/stream/stream-consumer.ts';
-import { startEventWorkers } from '../../infra/local/events.ts';
+import { startDeliveryWorker, startEventWorkers } from '../../infra/local/events.ts';
+import { useLocalDeliveryQueue } from '../../lib/app/webhooks/deliveries.ts';
 import { inProcessBus } from '../../lib/domain/events/bus.ts';
-import { type World, world } from '../support/fixtures.ts';
+import { sameTable, snapshot, type World, world } from '../support/fixtures.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
 import { type Receiver, startReceiver } from '../support/receiver.ts';
 
@@ -113,6 +114,51 @@ describe('at least once, exactly once in effect', () => {
     await unsubscribe(hook.__id);
   });
 
+  test('a retry repeated with its Idempotency-Key gets the first answer and retries nothing', async () => {
+    const r = await receiver();
+    r.answer = 503;
+    const hook = await subscribe(r, ['session.created']);
+    const { session } = await w.openSession('retry-twice');
+    const eventId = `${session.__id}.1`;
+    const deliveryOf = async () => {
+      const list = await host.call('GET', `/v1/webhooks/${hook.__id}/deliveries`, { token: w.admin });
+      return list.body.items.find((d: { eventId: string }) => d.eventId === eventId) as { status: string; attempts: number } | undefined;
+    };
+    const settled = async (attempts: number) => {
+      let d = await deliveryOf();
+      for (let i = 0; i < 100 && !(d?.status === 'failed' && d.attempts === attempts); i++) {
+        await new Promise((res) => setTimeout(res, 100));
+        d = await deliveryOf();
+      }
+      assert.equal(d?.status, 'failed');
+      assert.equal(d?.attempts, attempts);
+    };
+    await settled(6);
+    const path = `/v1/webhooks/${hook.__id}/deliveries/${eventId}/retry`;
+    const headers = { 'idempotency-key': `retry-${session.__id}` };
+    const first = await host.call('POST', path, { token: w.admin, headers });
+    assert.equal(first.status, 202);
+    assert.equal(first.body.status, 'pending');
+    // The manual attempt fails too: the delivery is failed again, with one attempt more.
+    await settled(7);
+    const repeat = await host.call('POST', path, { token: w.admin, headers });
+    assert.equal(repeat.status, 202);
+    assert.equal(repeat.headers.get('idempotent-replayed'), 'true');
+    assert.deepEqual(repeat.body, first.body);
+    // A sweep now would attempt the delivery had the repeat put it back to pending.
+    await host.events!.sweep();
+    const d = await deliveryOf();
+    assert.equal(d?.status, 'failed', 'the repeat did not put the delivery back to pending');
+    assert.equal(d?.attempts, 7, 'no attempt was made for the repeat');
+    assert.equal(r.received.filter((x) => x.id === eventId).length, 7);
+    // A new key is a new retry.
+    r.answer = 200;
+    const fresh = await host.call('POST', path, { token: w.admin, headers: { 'idempotency-key': `retry-2-${session.__id}` } });
+    assert.equal(fresh.status, 202);
+    await r.waitFor(() => r.delivered().some((x) => x.id === eventId), 5_000, 'the second retry');
+    await unsubscribe(hook.__id);
+  });
+
   test('a consumer that fails half-way through a batch (after its effects) and runs again doubles nothing', async () => {
     const r = await receiver();
     const hook = await subscribe(r);
@@ -122,6 +168,9 @@ describe('at least once, exactly once in effect', () => {
     const op = await w.operator('op-crash');
     const ids = [await walk('crash-1', 'op-crash', op), await walk('crash-2', 'op-crash', op)];
     const { startStreamPoller } = await import('../../infra/local/stream.ts');
+    // The delivery worker the consumer hands new deliveries to (the host's stopped with its poller).
+    const worker = startDeliveryWorker();
+    useLocalDeliveryQueue(worker);
     const poller = await startStreamPoller({
       endpoint: host.endpoint,
       tableName: host.tableName,
@@ -142,6 +191,7 @@ describe('at least once, exactly once in effect', () => {
     assert.equal(failures, 2, 'the batch failed twice after its effects');
     assert.equal(r.received.filter(mine).length, ids.length * EVENTS_PER_WALK, 'each event was sent once, not once per run');
     await poller.stop();
+    await worker.stop();
     host.events = await startEventWorkers({ endpoint: host.endpoint, tableName: host.tableName, sweepEveryMs: 100, onError: () => undefined });
     await unsubscribe(hook.__id);
   });
@@ -279,6 +329,50 @@ describe('delivery to the messenger', () => {
     assert.equal(r.received.length, 1);
   });
 
+  test('status reports follow one order: applied (200, an event), known already (200, nothing), or refused (409, nothing)', async () => {
+    const op = await w.operator('op-status');
+    const { session } = await w.openSession('status-order');
+    const id = session.__id;
+    assert.equal((await host.call('POST', `/v1/sessions/${id}/assign`, { token: op, body: { operator: 'op-status' } })).status, 200);
+    const reply = async (body: string) => {
+      const r = await host.call('POST', `/v1/sessions/${id}/messages`, { token: op, body: { type: 'text', body } });
+      assert.equal(r.status, 201);
+      return `/v1/channels/${w.channel.__id}/messages/${r.body.__id}/status`;
+    };
+    const report = (path: string, status: string) => host.call('POST', path, { token: w.integration, body: { status } });
+    const events = async () => {
+      await host.events!.poller.drain();
+      return inProcessBus.recent.filter((e) => e.session === id && e.type === 'message.status_changed').map((e) => e.data.status);
+    };
+
+    const one = await reply('first');
+    const delivered = await report(one, 'delivered');
+    assert.equal(delivered.status, 200);
+    assert.equal(delivered.body._deliveryStatus, 'delivered');
+    const repeat = await report(one, 'delivered');
+    assert.equal(repeat.status, 200, 'a repeat is answered');
+    assert.deepEqual(repeat.body, delivered.body, 'and changes nothing');
+    const before = await snapshot(host);
+    const failed = await report(one, 'failed');
+    assert.equal(failed.status, 409, JSON.stringify(failed.body));
+    assert.match(failed.body.detail, /already delivered: it cannot fail/);
+    sameTable(before, await snapshot(host), 'a refused report changed something');
+
+    const two = await reply('second');
+    assert.equal((await report(two, 'sent')).status, 200);
+    const fails = await report(two, 'failed');
+    assert.equal(fails.status, 200);
+    assert.equal(fails.body._deliveryStatus, 'failed');
+    const read = await report(two, 'read');
+    assert.equal(read.status, 409);
+    assert.match(read.body.detail, /failed to reach the client/);
+    assert.equal((await report(two, 'delivered')).status, 409);
+    const last = await host.call('GET', `/v1/sessions/${id}/messages/last`, { token: w.admin });
+    assert.equal(last.body._deliveryStatus, 'failed');
+    assert.equal(last.body.isRead, false);
+    assert.deepEqual(await events(), ['delivered', 'sent', 'failed'], 'one event per applied report, none for the others');
+  });
+
   test('endpoint URLs: https only, no private or loopback targets except loopback on the local host', async () => {
     const bad = [
       'ftp://example.com/x',
@@ -286,6 +380,13 @@ describe('delivery to the messenger', () => {
       'https://10.0.0.1/x',
       'https://169.254.169.254/latest',
       'https://[::1]/x',
+      'https://[::127.0.0.1]/x',
+      'https://[::ffff:0:127.0.0.1]/x',
+      'https://[64:ff9b:1::7f00:1]/x',
+      'https://[2002:a9fe:a9fe::1]/latest',
+      'https://[fec0::1]/x',
+      'https://[100::1]/x',
+      'https://203.0.113.5/x',
       'not a url',
       'http://127.0.0.1/no-port',
     ];

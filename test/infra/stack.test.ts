@@ -51,7 +51,8 @@ function functionLogicalIds(): Map<string, string> {
   for (const [id, r] of ofType('AWS::Lambda::Function')) {
     const tag = tagOf(r);
     if (!tag) continue;
-    ids.set(id.startsWith('Scheduled') ? `scheduled:${tag}` : id.startsWith('Stream') ? `stream:${tag}` : id.startsWith('Live') ? `live:${tag}` : tag, id);
+    const group = ['Scheduled', 'Stream', 'Live', 'Deliveries'].find((prefix) => id.startsWith(prefix));
+    ids.set(group ? `${group === 'Deliveries' ? 'queue' : group.toLowerCase()}:${tag}` : tag, id);
   }
   return ids;
 }
@@ -138,6 +139,7 @@ describe('functions', () => {
       ...scheduled.map((s) => `scheduled:${s.function}`),
       ...streamFunctions.map((s) => `stream:${s.function}`),
       ...LIVE_FUNCTIONS.map((f) => `live:${f}`),
+      'queue:attempt-deliveries',
     ].sort();
     assert.deepEqual([...functionLogicalIds().keys()].sort(), expected);
     const untagged = ofType('AWS::Lambda::Function').filter(([, r]) => !tagOf(r));
@@ -154,7 +156,7 @@ describe('functions', () => {
       assert.deepEqual(p.TracingConfig, { Mode: 'Active' }, file);
       const visitor = routes.some((r) => r.function === file && r.visitor);
       const own = [
-        ...(file.startsWith('stream:') ? ['EVENT_BUS_NAME'] : []),
+        ...(file.startsWith('stream:') ? ['DELIVERY_QUEUE_URL', 'EVENT_BUS_NAME'] : []),
         ...(visitor ? ['VISITOR_SECRET_ARN'] : []),
         ...(file === 'live:live-authorizer' ? ['JWT_AUDIENCE', 'JWT_ISSUER'] : file === 'live:live-fanout' ? ['LIVE_ENDPOINT'] : []),
       ];
@@ -371,7 +373,8 @@ describe('events out', () => {
     assert.deepEqual(table.Properties.StreamSpecification, { StreamViewType: 'NEW_AND_OLD_IMAGES' });
     // The stream consumer's mappings (the live fan-out has its own, asserted under live push).
     const liveFanOut = functionLogicalIds().get('live:live-fanout');
-    const mappings = ofType('AWS::Lambda::EventSourceMapping').filter(([, m]) => m.Properties.FunctionName?.Ref !== liveFanOut);
+    const deliveries = functionLogicalIds().get('queue:attempt-deliveries');
+    const mappings = ofType('AWS::Lambda::EventSourceMapping').filter(([, m]) => ![liveFanOut, deliveries].includes(m.Properties.FunctionName?.Ref));
     assert.equal(mappings.length, streamFunctions.length);
     const [[, mapping]] = mappings as [[string, Json]];
     const p = mapping.Properties;
@@ -404,6 +407,26 @@ describe('events out', () => {
     }
     const sweeper = ofType('AWS::Scheduler::Schedule').find(([, s]) => s.Properties.Description.includes('retry-deliveries'));
     assert.equal(sweeper?.[1].Properties.ScheduleExpression, 'rate(1 minute)');
+  });
+
+  test('deliveries: the consumer may send to an encrypted queue (with a dead-letter queue and an alarm) that feeds the delivery function with partial batch responses', () => {
+    const consumer = resources[functionLogicalIds().get('stream:stream-consumer')!]!;
+    const worker = functionLogicalIds().get('queue:attempt-deliveries')!;
+    const queueId = consumer.Properties.Environment.Variables.DELIVERY_QUEUE_URL.Ref as string;
+    const queue = resources[queueId]!;
+    assert.equal(queue.Type, 'AWS::SQS::Queue');
+    assert.equal(queue.Properties.SqsManagedSseEnabled, true);
+    const dlqId = queue.Properties.RedrivePolicy.deadLetterTargetArn['Fn::GetAtt'][0] as string;
+    assert.equal(resources[dlqId]!.Properties.SqsManagedSseEnabled, true);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlqId, 'QueueName'] } }],
+    });
+    const [[, mapping]] = ofType('AWS::Lambda::EventSourceMapping').filter(([, m]) => m.Properties.FunctionName?.Ref === worker) as [[string, Json]];
+    assert.deepEqual(mapping.Properties.EventSourceArn, { 'Fn::GetAtt': [queueId, 'Arn'] });
+    assert.deepEqual(mapping.Properties.FunctionResponseTypes, ['ReportBatchItemFailures']);
+    assert.ok(roleActions(consumer.Properties.Role['Fn::GetAtt'][0]).includes('sqs:SendMessage'));
+    assert.ok(!roleActions(resources[worker]!.Properties.Role['Fn::GetAtt'][0]).includes('sqs:SendMessage'), 'the worker only receives');
   });
 });
 

@@ -8,8 +8,11 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { LOCAL_AUDIENCE } from '../../infra/local/jwt.ts';
 import { ApiGatewayPusher } from '../../lib/adapters/aws/live.ts';
+import { getItem } from '../../lib/adapters/dynamodb/db.ts';
+import { sessionKey } from '../../lib/adapters/dynamodb/keys.ts';
 import { connectionsOfLines } from '../../lib/adapters/dynamodb/live.ts';
 import { publishLive } from '../../lib/app/live/fanout.ts';
 import { inProcessBus } from '../../lib/domain/events/bus.ts';
@@ -23,6 +26,8 @@ let base: string;
 /** connection id → frames posted to it */
 const posted = new Map<string, string[]>();
 const gone = new Set<string>();
+/** connection id → the status the management API answers for it (403: a missing grant, 500: a failure) */
+const failing = new Map<string, number>();
 
 before(async () => {
   process.env.AWS_REGION = 'us-east-1';
@@ -43,6 +48,15 @@ before(async () => {
       if (!match || gone.has(id)) {
         res.writeHead(410, { 'content-type': 'application/json', 'x-amzn-errortype': 'GoneException' });
         return res.end('{"message":"Gone"}');
+      }
+      const status = failing.get(id);
+      if (status === 403) {
+        res.writeHead(403, { 'content-type': 'application/json', 'x-amzn-errortype': 'AccessDeniedException' });
+        return res.end('{"message":"User is not authorized to perform: execute-api:ManageConnections"}');
+      }
+      if (status) {
+        res.writeHead(status, { 'content-type': 'application/json', 'x-amzn-errortype': 'InternalServerErrorException' });
+        return res.end('{"message":"Internal server error"}');
       }
       posted.set(id, [...(posted.get(id) ?? []), Buffer.concat(chunks).toString()]);
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -133,5 +147,51 @@ describe('AWS live handlers', () => {
       (await connectionsOfLines([w.line.__id])).map((c) => c.id),
       ['admin'],
     );
+  });
+
+  test('a posting error other than 410 fails the push and is reported; the other connections still get their frames', async () => {
+    const connect = (await import('../../functions/live/live-connect.ts')).handler;
+    const admin = { sub: 'root', roles: ['admin'], groups: [], channels: [] };
+    for (const id of ['ok-1', 'denied', 'broken', 'ok-2']) {
+      assert.equal((await connect({ ...wsEvent(id, { authorizer: { caller: JSON.stringify(admin) } }), headers: {} } as never)).statusCode, 200);
+    }
+    const { session } = await w.openSession('bob', 'hello');
+    await host.events!.poller.drain();
+    const events = inProcessBus.recent.filter((e) => e.session === session.__id);
+    posted.clear();
+    for (const [id, status] of [
+      ['denied', 403],
+      ['broken', 500],
+    ] as const) {
+      failing.clear();
+      failing.set(id, status);
+      const reported: { connection: string; status: number | undefined }[] = [];
+      const pusher = new ApiGatewayPusher(`${base}/live`, (error, connection) =>
+        reported.push({ connection, status: (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode }),
+      );
+      await assert.rejects(publishLive(events, [pusher]), new RegExp(`live push failed for 1 of \\d+ connections: ${status}`));
+      assert.deepEqual(reported, [{ connection: id, status }], 'the failed post is reported');
+      for (const ok of ['ok-1', 'ok-2']) assert.ok(posted.get(ok)?.length, `${ok} got its frames`);
+      posted.clear();
+    }
+    const ids = (await connectionsOfLines([w.line.__id])).map((c) => c.id);
+    assert.ok(ids.includes('denied') && ids.includes('broken'), 'a connection is removed only on 410');
+
+    // The fan-out function: the record whose push failed is reported (a batch of one: reported;
+    // its first record failing a longer batch fails it, so the mapping bisects).
+    const fanOut = (await import('../../functions/stream/live-fanout.ts')).handler;
+    const item = (await getItem(sessionKey(session.__id)))!;
+    const record = {
+      eventName: 'INSERT',
+      eventSource: 'aws:dynamodb',
+      dynamodb: { NewImage: marshall(item, { removeUndefinedValues: true }), Keys: marshall(sessionKey(session.__id)), SequenceNumber: '100' },
+    };
+    failing.clear();
+    failing.set('denied', 403);
+    assert.deepEqual(await fanOut({ Records: [record] } as never), { batchItemFailures: [{ itemIdentifier: '100' }] });
+    await assert.rejects(fanOut({ Records: [record, { ...record, dynamodb: { ...record.dynamodb, SequenceNumber: '101' } }] } as never), /bisected/);
+    failing.clear();
+    assert.deepEqual(await fanOut({ Records: [record] } as never), { batchItemFailures: [] });
+    for (const id of ['denied', 'broken', 'ok-1', 'ok-2']) await (await import('../../functions/live/live-disconnect.ts')).handler(wsEvent(id));
   });
 });

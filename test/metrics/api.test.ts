@@ -3,7 +3,7 @@
  * assign / reassign / bot / replies / spam / unspam / close), aggregated with the same
  * function the scheduler calls, then compared with a brute-force computation over the raw
  * messages; `GET /v1/metrics` answers from the rollups only, and shows each caller what
- * the README says it may see.
+ * docs/metrics.md says it may see.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

@@ -1,4 +1,4 @@
-/** The metric definitions (README § Metrics) on hand-computed histories. Pure: no table. */
+/** The metric definitions (docs/metrics.md) on hand-computed histories. Pure: no table. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Message } from '../../lib/contract/schemas.ts';

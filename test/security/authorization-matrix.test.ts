@@ -1,14 +1,8 @@
 /**
- * Issue 9: who may do what, for EVERY route of the manifest, every role and the ownership
- * cases, as one table (`MATRIX` below; the README's "Who may do what: every route × role"
- * states the same rules in words). A route of `routes` without a row fails the test.
- *
- * Roles: `admin`; `supervisor` of line A; `operator` = alice, online operator of line A;
- * `offline` = carol, operator of line A who is offline; `bot` = line A's bot; `integration`
- * bound to line A's channel. Ownership cases of a session: `queued` (Waiting, line A), `own`
- * (held by the caller: alice's / carol's / the bot's; for the other roles alice's), `other`
- * (held by bob on line A), `foreign` (held by dave on line B). Other objects: `A` / `B` = the
- * line, channel or client of line A / line B.
+ * Who may do what, for EVERY route of the manifest, every role and the ownership cases: the
+ * expected statuses are the table in `./matrix.ts` (docs/routes-by-role.md is generated from
+ * it); this file says how to call each row and checks every cell over HTTP. A route of
+ * `routes` without a row fails the test.
  *
  * Every refused call (and every read) runs against shared fixtures between two snapshots of
  * the whole table, which must be equal; every allowed write runs on a fresh fixture of its own.
@@ -25,26 +19,16 @@ import { loadOrCreateDevKey, signToken } from '../../infra/local/jwt.ts';
 import { routes } from '../../lib/contract/routes.ts';
 import { sameTable, snapshot, type World, world } from '../support/fixtures.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
-
-const ROLES = ['admin', 'supervisor', 'operator', 'offline', 'bot', 'integration'] as const;
-type Role = (typeof ROLES)[number];
-type Case = 'queued' | 'own' | 'other' | 'foreign' | 'A' | 'B' | '-';
-const SESSION: readonly Case[] = ['queued', 'own', 'other', 'foreign'];
-const LINES: readonly Case[] = ['A', 'B'];
-const NONE: readonly Case[] = ['-'];
+import { type Case, EXPECTATIONS, type Expectation, ROLES, type Role, rowKey } from './matrix.ts';
 
 interface Request {
   path: string;
   body?: unknown;
 }
-/** One row of the matrix: a route (and a variant of its body), its cases, the expected status per role and case. */
-interface Row {
-  route: string;
-  variant?: string;
-  cases: readonly Case[];
-  expect: Record<Role, readonly number[]>;
-  /** The request for a role and case; `fresh`: a fixture of its own (an allowed write). */
-  request(role: Role, c: Case, fresh: boolean): Promise<Request>;
+type RequestFn = (role: Role, c: Case, fresh: boolean) => Promise<Request>;
+/** A row of the matrix and how to call it; `fresh`: a fixture of its own (an allowed write). */
+interface Row extends Expectation {
+  request: RequestFn;
 }
 
 let host: TestHost;
@@ -168,303 +152,87 @@ function assignBody(role: Role, c: Case) {
 
 // -------------------------------------------------------------------------------- matrix
 
-const all = (status: number) => ({ admin: [status], supervisor: [status], operator: [status], offline: [status], bot: [status], integration: [status] });
-const search = (collection: string): Row => ({
-  route: `POST /v1/${collection}/search`,
-  cases: NONE,
-  expect: { admin: [200], supervisor: [200], operator: [200], offline: [200], bot: [200], integration: [403] },
-  request: async () => ({ path: `/v1/${collection}/search`, body: { size: 5 } }),
-});
-/** Visibility of a session: everyone who sees its line (the bot: its line's), the rest 404. */
-const SEE_SESSION = {
-  //            queued own  other foreign
-  admin: [200, 200, 200, 200],
-  supervisor: [200, 200, 200, 404],
-  operator: [200, 200, 200, 404],
-  offline: [200, 200, 200, 404],
-  bot: [200, 200, 200, 404],
-  integration: [404, 404, 404, 404],
-};
-/** Commands open to admins, the line's supervisors and the holding operator (not to the bot). */
-const STAFF_COMMAND = {
-  //            queued own  other foreign
-  admin: [200, 200, 200, 200],
-  supervisor: [200, 200, 200, 404],
-  operator: [403, 200, 403, 404],
-  offline: [403, 403, 403, 404],
-  bot: [403, 403, 403, 404],
-  integration: [404, 404, 404, 404],
+/** How to call each row of the matrix (`./matrix.ts`) for a role and case, keyed by `rowKey`. */
+const searchRequest =
+  (collection: string): RequestFn =>
+  async () => ({ path: `/v1/${collection}/search`, body: { size: 5 } });
+const REQUESTS: Record<string, RequestFn> = {
+  'GET /v1/health': async () => ({ path: '/v1/health' }),
+  'GET /v1/openapi.json': async () => ({ path: '/v1/openapi.json' }),
+  'POST /v1/visitors': async () => ({ path: '/v1/visitors', body: { channel: w.channel.__id } }),
+  'POST /v1/visitors/messages': async () => ({ path: '/v1/visitors/messages', body: { body: 'hi' } }),
+  'GET /v1/visitors/messages': async () => ({ path: '/v1/visitors/messages' }),
+  'GET /v1/visitors/queue': async () => ({ path: '/v1/visitors/queue' }),
+  'POST /v1/lines': async () => ({ path: '/v1/lines', body: { __name: 'Mine', _operatorGroups: ['support'] } }),
+  'GET /v1/lines/{id}': async (_r, c) => ({ path: `/v1/lines/${lineOf(c)}` }),
+  'PATCH /v1/lines/{id} (timer policies)': async (_r, c) => ({ path: `/v1/lines/${lineOf(c)}`, body: { _sla: { resolution: 86_400 } } }),
+  'POST /v1/channels': async (_r, c) => ({ path: '/v1/channels', body: { _line: lineOf(c), _type: 'telegram', __name: 'new' } }),
+  'POST /v1/channels/{id}/inbound': async (_r, c) => ({ path: `/v1/channels/${channelOf(c)}/inbound`, body: { account: account(), body: 'hi' } }),
+  'POST /v1/channels/{id}/disconnect': async (_r, c, fresh) => ({ path: `/v1/channels/${await channel(c, false, fresh)}/disconnect` }),
+  'POST /v1/channels/{id}/reconnect': async (_r, c, fresh) => ({ path: `/v1/channels/${await channel(c, true, fresh)}/reconnect` }),
+  'PATCH /v1/clients/{id} (block)': async (_r, c, fresh) => ({ path: `/v1/clients/${await client(c, fresh)}`, body: { _blockedStatus: 'blocked' } }),
+  'PATCH /v1/clients/{id} (account link)': async (_r, c, fresh) => ({
+    path: `/v1/clients/${await client(c, fresh)}`,
+    body: { _applicationItem: { code: 'contacts', id: `c-${account()}` } },
+  }),
+  // Each keeps its status: the matrix's operators stay online / offline.
+  'PUT /v1/operators/me/status': async (role) => ({ path: '/v1/operators/me/status', body: { status: role === 'offline' ? 'offline' : 'online' } }),
+  'POST /v1/sessions': async (_r, c) => ({ path: '/v1/sessions', body: { channel: channelOf(c), account: account() } }),
+  'GET /v1/sessions/{id}': sessionPath(''),
+  'GET /v1/sessions/{id}/messages': sessionPath('/messages'),
+  'GET /v1/sessions/{id}/messages/last': sessionPath('/messages/last'),
+  'PATCH /v1/sessions/{id}': async (role, c, fresh) => ({ ...(await sessionPath('')(role, c, fresh)), body: { __name: `renamed ${account()}` } }),
+  'PUT /v1/sessions/{id}/priority': async (role, c, fresh) => ({ ...(await sessionPath('/priority')(role, c, fresh)), body: { priority: 'High' } }),
+  'PUT /v1/sessions/{id}/spam': sessionPath('/spam'),
+  // Sessions marked as spam (the operator stays on them): the holder may unmark its own.
+  'DELETE /v1/sessions/{id}/spam': sessionPath('/spam', true),
+  'POST /v1/sessions/{id}/assign': async (role, c, fresh) => ({ ...(await sessionPath('/assign')(role, c, fresh)), body: assignBody(role, c) }),
+  'POST /v1/sessions/{id}/close': sessionPath('/close'),
+  'POST /v1/sessions/{id}/messages (reply)': async (role, c, fresh) => ({
+    ...(await sessionPath('/messages')(role, c, fresh)),
+    body: { type: 'text', body: 'hello' },
+  }),
+  'POST /v1/sessions/{id}/messages (system note)': async (role, c, fresh) => ({
+    ...(await sessionPath('/messages')(role, c, fresh)),
+    body: { type: 'system', body: 'note' },
+  }),
+  'POST /v1/lines/search': searchRequest('lines'),
+  'POST /v1/channels/search': searchRequest('channels'),
+  'POST /v1/clients/search': searchRequest('clients'),
+  'POST /v1/sessions/search': searchRequest('sessions'),
+  'GET /v1/metrics': async (_r, c) => ({ path: `/v1/metrics?line=${lineOf(c)}` }),
+  'PATCH /v1/channels/{id}': async (_r, c, fresh) => ({ path: `/v1/channels/${await channel(c, false, fresh)}`, body: { __name: `renamed ${account()}` } }),
+  'POST /v1/channels/{id}/messages/{messageId}/status': async (_r, c, fresh) => ({
+    path: `/v1/channels/${channelOf(c)}/messages/${await reply(c, fresh)}/status`,
+    body: { status: 'delivered' },
+  }),
+  'POST /v1/webhooks': async (_r, c) => ({ path: '/v1/webhooks', body: { url: 'http://127.0.0.1:9/hook', events: ['session.sla_breached'], line: lineOf(c) } }),
+  'GET /v1/webhooks': async () => ({ path: '/v1/webhooks' }),
+  'DELETE /v1/webhooks/{id}': async (_r, c, fresh) => ({ path: `/v1/webhooks/${await webhook(c, fresh)}` }),
+  'GET /v1/webhooks/{id}/deliveries': async (_r, c) => ({ path: `/v1/webhooks/${await webhook(c, false)}/deliveries` }),
+  'POST /v1/webhooks/{id}/deliveries/{deliveryId}/retry': async (_r, c) => ({ path: `/v1/webhooks/${await webhook(c, false)}/deliveries/nope.1/retry` }),
+  'GET /v1/lines/{id}/operators': async (_r, c) => ({ path: `/v1/lines/${lineOf(c)}/operators` }),
+  'PATCH /v1/lines/{id} (routing)': async (_r, c, fresh) => ({
+    path: `/v1/lines/${fresh ? (await ok('POST', '/v1/lines', w.admin, { __name: `Patched ${account()}`, _operatorGroups: [c === 'A' ? 'support' : 'sales'] })).__id : lineOf(c)}`,
+    body: { _routing: { mode: 'auto', capacity: 4 } },
+  }),
+  'PUT /v1/operators/{id}': async (_r, c, fresh) => {
+    let id = c === 'A' ? 'bob' : 'dave';
+    if (fresh) {
+      id = `cap-${account()}`;
+      const token = await host.token({ sub: id, roles: ['operator'], groups: [c === 'A' ? 'support' : 'sales'] });
+      await ok('PUT', '/v1/operators/me/status', token, { status: 'offline' });
+    }
+    return { path: `/v1/operators/${id}`, body: { capacity: 7 } };
+  },
+  'GET /v1/sessions/{id}/queue': sessionPath('/queue'),
 };
 
-const MATRIX: Row[] = [
-  { route: 'GET /v1/health', cases: NONE, expect: all(200), request: async () => ({ path: '/v1/health' }) },
-  { route: 'GET /v1/openapi.json', cases: NONE, expect: all(200), request: async () => ({ path: '/v1/openapi.json' }) },
-  // Visitor routes take no staff token: a staff JWT is no visitor token (401), and a
-  // visitor starts on livechat channels only (line A's is telegram: 404 to everyone).
-  { route: 'POST /v1/visitors', cases: NONE, expect: all(404), request: async () => ({ path: '/v1/visitors', body: { channel: w.channel.__id } }) },
-  { route: 'POST /v1/visitors/messages', cases: NONE, expect: all(401), request: async () => ({ path: '/v1/visitors/messages', body: { body: 'hi' } }) },
-  { route: 'GET /v1/visitors/messages', cases: NONE, expect: all(401), request: async () => ({ path: '/v1/visitors/messages' }) },
-  { route: 'GET /v1/visitors/queue', cases: NONE, expect: all(401), request: async () => ({ path: '/v1/visitors/queue' }) },
-  {
-    route: 'POST /v1/lines',
-    cases: NONE,
-    expect: { admin: [201], supervisor: [403], operator: [403], offline: [403], bot: [403], integration: [403] },
-    request: async () => ({ path: '/v1/lines', body: { __name: 'Mine', _operatorGroups: ['support'] } }),
-  },
-  {
-    route: 'GET /v1/lines/{id}',
-    cases: LINES,
-    //                     A    B
-    expect: { admin: [200, 200], supervisor: [200, 404], operator: [200, 404], offline: [200, 404], bot: [200, 404], integration: [404, 404] },
-    request: async (_r, c) => ({ path: `/v1/lines/${lineOf(c)}` }),
-  },
-  {
-    route: 'PATCH /v1/lines/{id}',
-    variant: 'timer policies',
-    cases: LINES,
-    // Admins only; the line's staff see it (403), other lines' and integrations do not (404).
-    expect: { admin: [200, 200], supervisor: [403, 404], operator: [403, 404], offline: [403, 404], bot: [403, 404], integration: [404, 404] },
-    request: async (_r, c) => ({ path: `/v1/lines/${lineOf(c)}`, body: { _sla: { resolution: 86_400 } } }),
-  },
-  {
-    route: 'POST /v1/channels',
-    cases: LINES,
-    expect: { admin: [201, 201], supervisor: [403, 403], operator: [403, 403], offline: [403, 403], bot: [403, 403], integration: [403, 403] },
-    request: async (_r, c) => ({ path: '/v1/channels', body: { _line: lineOf(c), _type: 'telegram', __name: 'new' } }),
-  },
-  {
-    route: 'POST /v1/channels/{id}/inbound',
-    cases: LINES,
-    // The line's staff see the channel (403); other lines' staff and other channels' integrations do not (404).
-    expect: { admin: [201, 201], supervisor: [403, 404], operator: [403, 404], offline: [403, 404], bot: [403, 404], integration: [201, 404] },
-    request: async (_r, c) => ({ path: `/v1/channels/${channelOf(c)}/inbound`, body: { account: account(), body: 'hi' } }),
-  },
-  {
-    route: 'POST /v1/channels/{id}/disconnect',
-    cases: LINES,
-    expect: { admin: [200, 200], supervisor: [200, 404], operator: [403, 404], offline: [403, 404], bot: [403, 404], integration: [404, 404] },
-    request: async (_r, c, fresh) => ({ path: `/v1/channels/${await channel(c, false, fresh)}/disconnect` }),
-  },
-  {
-    route: 'POST /v1/channels/{id}/reconnect',
-    cases: LINES,
-    expect: { admin: [200, 200], supervisor: [200, 404], operator: [403, 404], offline: [403, 404], bot: [403, 404], integration: [404, 404] },
-    request: async (_r, c, fresh) => ({ path: `/v1/channels/${await channel(c, true, fresh)}/reconnect` }),
-  },
-  {
-    route: 'PATCH /v1/clients/{id}',
-    variant: 'block',
-    cases: LINES,
-    expect: { admin: [200, 200], supervisor: [200, 404], operator: [403, 404], offline: [403, 404], bot: [403, 404], integration: [404, 404] },
-    request: async (_r, c, fresh) => ({ path: `/v1/clients/${await client(c, fresh)}`, body: { _blockedStatus: 'blocked' } }),
-  },
-  {
-    route: 'PATCH /v1/clients/{id}',
-    variant: 'account link',
-    cases: LINES,
-    expect: { admin: [200, 200], supervisor: [200, 404], operator: [200, 404], offline: [403, 404], bot: [403, 404], integration: [404, 404] },
-    request: async (_r, c, fresh) => ({
-      path: `/v1/clients/${await client(c, fresh)}`,
-      body: { _applicationItem: { code: 'contacts', id: `c-${account()}` } },
-    }),
-  },
-  {
-    route: 'PUT /v1/operators/me/status',
-    cases: NONE,
-    expect: { admin: [403], supervisor: [403], operator: [200], offline: [200], bot: [403], integration: [403] },
-    // Each keeps its status: the matrix's operators stay online / offline.
-    request: async (role) => ({ path: '/v1/operators/me/status', body: { status: role === 'offline' ? 'offline' : 'online' } }),
-  },
-  {
-    route: 'POST /v1/sessions',
-    cases: LINES,
-    // Started on behalf of the calling operator: only an online operator of the line.
-    expect: { admin: [403, 403], supervisor: [403, 404], operator: [201, 404], offline: [403, 404], bot: [403, 404], integration: [404, 404] },
-    request: async (_r, c) => ({ path: '/v1/sessions', body: { channel: channelOf(c), account: account() } }),
-  },
-  { route: 'GET /v1/sessions/{id}', cases: SESSION, expect: SEE_SESSION, request: sessionPath('') },
-  { route: 'GET /v1/sessions/{id}/messages', cases: SESSION, expect: SEE_SESSION, request: sessionPath('/messages') },
-  { route: 'GET /v1/sessions/{id}/messages/last', cases: SESSION, expect: SEE_SESSION, request: sessionPath('/messages/last') },
-  {
-    route: 'PATCH /v1/sessions/{id}',
-    cases: SESSION,
-    expect: STAFF_COMMAND,
-    request: async (role, c, fresh) => ({ ...(await sessionPath('')(role, c, fresh)), body: { __name: `renamed ${account()}` } }),
-  },
-  {
-    route: 'PUT /v1/sessions/{id}/priority',
-    cases: SESSION,
-    expect: STAFF_COMMAND,
-    request: async (role, c, fresh) => ({ ...(await sessionPath('/priority')(role, c, fresh)), body: { priority: 'High' } }),
-  },
-  { route: 'PUT /v1/sessions/{id}/spam', cases: SESSION, expect: STAFF_COMMAND, request: sessionPath('/spam') },
-  // Sessions marked as spam (the operator stays on them): the holder may unmark its own.
-  { route: 'DELETE /v1/sessions/{id}/spam', cases: SESSION, expect: STAFF_COMMAND, request: sessionPath('/spam', true) },
-  {
-    route: 'POST /v1/sessions/{id}/assign',
-    cases: SESSION,
-    expect: {
-      //            queued own  other foreign
-      admin: [200, 200, 200, 200],
-      supervisor: [200, 200, 200, 404],
-      // takes the queued one; passes its own to erin; taking bob's: 409 (already taken)
-      operator: [200, 200, 409, 404],
-      offline: [403, 403, 403, 404],
-      // hands its own to erin
-      bot: [403, 200, 403, 404],
-      integration: [404, 404, 404, 404],
-    },
-    request: async (role, c, fresh) => ({ ...(await sessionPath('/assign')(role, c, fresh)), body: assignBody(role, c) }),
-  },
-  {
-    route: 'POST /v1/sessions/{id}/close',
-    cases: SESSION,
-    // A queued session has nobody who could close it (409, the transitions table, before who).
-    expect: {
-      admin: [409, 403, 403, 403],
-      supervisor: [409, 403, 403, 404],
-      operator: [409, 200, 403, 404],
-      offline: [409, 403, 403, 404],
-      bot: [409, 200, 403, 404],
-      integration: [404, 404, 404, 404],
-    },
-    request: sessionPath('/close'),
-  },
-  {
-    route: 'POST /v1/sessions/{id}/messages',
-    variant: 'reply',
-    cases: SESSION,
-    expect: {
-      admin: [409, 403, 403, 403],
-      supervisor: [409, 403, 403, 404],
-      operator: [409, 201, 403, 404],
-      offline: [409, 403, 403, 404],
-      bot: [409, 201, 403, 404],
-      integration: [404, 404, 404, 404],
-    },
-    request: async (role, c, fresh) => ({ ...(await sessionPath('/messages')(role, c, fresh)), body: { type: 'text', body: 'hello' } }),
-  },
-  {
-    route: 'POST /v1/sessions/{id}/messages',
-    variant: 'system note',
-    cases: SESSION,
-    expect: {
-      admin: [201, 201, 201, 201],
-      supervisor: [201, 201, 201, 404],
-      operator: [403, 201, 403, 404],
-      offline: [403, 403, 403, 404],
-      bot: [403, 201, 403, 404],
-      integration: [404, 404, 404, 404],
-    },
-    request: async (role, c, fresh) => ({ ...(await sessionPath('/messages')(role, c, fresh)), body: { type: 'system', body: 'note' } }),
-  },
-  search('lines'),
-  search('channels'),
-  search('clients'),
-  search('sessions'),
-  {
-    route: 'GET /v1/metrics',
-    cases: LINES,
-    // Operators read their own figures (the default for them); the bot sees the line but no metrics.
-    expect: { admin: [200, 200], supervisor: [200, 404], operator: [200, 404], offline: [200, 404], bot: [403, 404], integration: [404, 404] },
-    request: async (_r, c) => ({ path: `/v1/metrics?line=${lineOf(c)}` }),
-  },
-  {
-    route: 'PATCH /v1/channels/{id}',
-    cases: LINES,
-    expect: { admin: [200, 200], supervisor: [403, 404], operator: [403, 404], offline: [403, 404], bot: [403, 404], integration: [404, 404] },
-    request: async (_r, c, fresh) => ({ path: `/v1/channels/${await channel(c, false, fresh)}`, body: { __name: `renamed ${account()}` } }),
-  },
-  {
-    route: 'POST /v1/channels/{id}/messages/{messageId}/status',
-    cases: LINES,
-    // The channel's integration (and admins) report; the line's staff see the channel (403), others do not (404).
-    expect: { admin: [200, 200], supervisor: [403, 404], operator: [403, 404], offline: [403, 404], bot: [403, 404], integration: [200, 404] },
-    request: async (_r, c, fresh) => ({ path: `/v1/channels/${channelOf(c)}/messages/${await reply(c, fresh)}/status`, body: { status: 'delivered' } }),
-  },
-  {
-    route: 'POST /v1/webhooks',
-    cases: LINES,
-    // Admins subscribe to any line, a supervisor to its own; line B is not the supervisor's (404: it does not see it).
-    expect: { admin: [201, 201], supervisor: [201, 404], operator: [403, 403], offline: [403, 403], bot: [403, 403], integration: [403, 403] },
-    request: async (_r, c) => ({ path: '/v1/webhooks', body: { url: 'http://127.0.0.1:9/hook', events: ['session.sla_breached'], line: lineOf(c) } }),
-  },
-  {
-    route: 'GET /v1/webhooks',
-    cases: NONE,
-    expect: { admin: [200], supervisor: [200], operator: [403], offline: [403], bot: [403], integration: [403] },
-    request: async () => ({ path: '/v1/webhooks' }),
-  },
-  {
-    route: 'DELETE /v1/webhooks/{id}',
-    cases: LINES,
-    expect: { admin: [200, 200], supervisor: [200, 404], operator: [404, 404], offline: [404, 404], bot: [404, 404], integration: [404, 404] },
-    request: async (_r, c, fresh) => ({ path: `/v1/webhooks/${await webhook(c, fresh)}` }),
-  },
-  {
-    route: 'GET /v1/webhooks/{id}/deliveries',
-    cases: LINES,
-    expect: { admin: [200, 200], supervisor: [200, 404], operator: [404, 404], offline: [404, 404], bot: [404, 404], integration: [404, 404] },
-    request: async (_r, c) => ({ path: `/v1/webhooks/${await webhook(c, false)}/deliveries` }),
-  },
-  {
-    route: 'POST /v1/webhooks/{id}/deliveries/{deliveryId}/retry',
-    cases: LINES,
-    // No such delivery: 404 to whoever sees the subscription, and to everyone else for the subscription itself
-    // (a failed delivery is retried in test/events/webhooks.test.ts).
-    expect: { admin: [404, 404], supervisor: [404, 404], operator: [404, 404], offline: [404, 404], bot: [404, 404], integration: [404, 404] },
-    request: async (_r, c) => ({ path: `/v1/webhooks/${await webhook(c, false)}/deliveries/nope.1/retry` }),
-  },
-  // ---- routing
-  {
-    route: 'GET /v1/lines/{id}/operators',
-    cases: LINES,
-    // The line's staff; the bot sees the line but not its people (403); other lines' staff and integrations: 404.
-    expect: { admin: [200, 200], supervisor: [200, 404], operator: [200, 404], offline: [200, 404], bot: [403, 404], integration: [404, 404] },
-    request: async (_r, c) => ({ path: `/v1/lines/${lineOf(c)}/operators` }),
-  },
-  {
-    route: 'PATCH /v1/lines/{id}',
-    variant: 'routing',
-    cases: LINES,
-    // The same route as the timer policies': admins only, 404 to whoever does not see the line.
-    expect: { admin: [200, 200], supervisor: [403, 404], operator: [403, 404], offline: [403, 404], bot: [403, 404], integration: [404, 404] },
-    request: async (_r, c, fresh) => ({
-      path: `/v1/lines/${fresh ? (await ok('POST', '/v1/lines', w.admin, { __name: `Patched ${account()}`, _operatorGroups: [c === 'A' ? 'support' : 'sales'] })).__id : lineOf(c)}`,
-      body: { _routing: { mode: 'auto', capacity: 4 } },
-    }),
-  },
-  {
-    route: 'PUT /v1/operators/{id}',
-    cases: LINES,
-    // An operator of line A / of line B: admins, and a supervisor of one of the operator's lines.
-    expect: { admin: [200, 200], supervisor: [200, 404], operator: [403, 403], offline: [403, 403], bot: [403, 403], integration: [403, 403] },
-    request: async (_r, c, fresh) => {
-      let id = c === 'A' ? 'bob' : 'dave';
-      if (fresh) {
-        id = `cap-${account()}`;
-        const token = await host.token({ sub: id, roles: ['operator'], groups: [c === 'A' ? 'support' : 'sales'] });
-        await ok('PUT', '/v1/operators/me/status', token, { status: 'offline' });
-      }
-      return { path: `/v1/operators/${id}`, body: { capacity: 7 } };
-    },
-  },
-  {
-    route: 'GET /v1/sessions/{id}/queue',
-    cases: SESSION,
-    // Waiting sessions only (409 otherwise), to whoever sees the session and to its channel's integration.
-    expect: {
-      //            queued own  other foreign
-      admin: [200, 409, 409, 409],
-      supervisor: [200, 409, 409, 404],
-      operator: [200, 409, 409, 404],
-      offline: [200, 409, 409, 404],
-      bot: [200, 409, 409, 404],
-      integration: [200, 409, 409, 404],
-    },
-    request: sessionPath('/queue'),
-  },
-];
+/** Every expectation with its request; a row without one (or a request without a row) fails the first test. */
+const MATRIX: Row[] = EXPECTATIONS.map((row) => ({ ...row, request: REQUESTS[rowKey(row)] ?? missingRequest(rowKey(row)) }));
+function missingRequest(key: string): RequestFn {
+  return async () => assert.fail(`no request for the matrix row ${key}`);
+}
 
 const routeKey = (r: { method: string; path: string }) => `${r.method} ${r.path}`;
 const manifest = new Map(routes.map((r) => [routeKey(r), r]));
@@ -544,6 +312,17 @@ describe('authorization matrix', () => {
     const unknown = [...covered].filter((k) => !manifest.has(k));
     assert.deepEqual(unknown, [], `matrix rows for unknown routes: ${unknown.join(', ')}`);
     for (const row of MATRIX) for (const role of ROLES) assert.equal(row.expect[role].length, row.cases.length, `${row.route} ${role}`);
+    const keys = new Set(EXPECTATIONS.map(rowKey));
+    assert.deepEqual(
+      EXPECTATIONS.map(rowKey).filter((k) => !(k in REQUESTS)),
+      [],
+      'matrix rows without a request',
+    );
+    assert.deepEqual(
+      Object.keys(REQUESTS).filter((k) => !keys.has(k)),
+      [],
+      'requests without a matrix row',
+    );
   });
 
   it('refused calls and reads answer as the matrix says and write nothing (table snapshot around each route)', async () => {

@@ -552,7 +552,7 @@ before(async () => {
   const opened = await w.openSession('fuzz-target');
   ids = { session: opened.session.__id, client: opened.client.__id, channel: w.channel.__id, line: w.line.__id };
   const alice = await w.operator('alice');
-  visitorToken = signVisitorToken(await visitorSecret(), { channel: ids.channel, account: 'fuzz-visitor', exp: Math.floor(Date.now() / 1000) + 3600 });
+  visitorToken = await signVisitorToken(await visitorSecret(), { channel: ids.channel, account: 'fuzz-visitor', exp: Math.floor(Date.now() / 1000) + 3600 });
   tokens = [
     w.admin,
     alice,

@@ -24,6 +24,10 @@ export interface Receiver {
   /** The status to answer with (default 200), or a function of the request count. */
   answer: number | ((n: number) => number);
   secret: string | undefined;
+  /** How long the receiver takes to answer (ms; default 0). */
+  delayMs: number;
+  /** Requests answered so far. */
+  answered: number;
   close(): Promise<void>;
   /** Waits until `predicate` holds over the received requests. */
   waitFor(predicate: (received: Received[]) => boolean, timeoutMs?: number, what?: string): Promise<void>;
@@ -36,6 +40,8 @@ export async function startReceiver(): Promise<Receiver> {
     received,
     answer: 200,
     secret: undefined,
+    delayMs: 0,
+    answered: 0,
     delivered() {
       const seen = new Set<string>();
       return received.filter((r) => {
@@ -44,7 +50,11 @@ export async function startReceiver(): Promise<Receiver> {
         return true;
       });
     },
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
     async waitFor(predicate, timeoutMs = 10_000, what = 'webhook requests') {
       const deadline = Date.now() + timeoutMs;
       while (!predicate(received)) {
@@ -76,8 +86,13 @@ export async function startReceiver(): Promise<Receiver> {
         event = undefined;
       }
       received.push({ id: headers['webhook-id'] ?? '', headers, body, event, verified, status });
-      res.writeHead(status, { 'content-type': 'text/plain' });
-      res.end(status < 300 ? 'ok' : 'not now');
+      const answer = () => {
+        res.writeHead(status, { 'content-type': 'text/plain' });
+        res.end(status < 300 ? 'ok' : 'not now');
+        receiver.answered++;
+      };
+      if (receiver.delayMs > 0) setTimeout(answer, receiver.delayMs);
+      else answer();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));

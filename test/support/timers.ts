@@ -6,11 +6,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { mapPool } from '../../lib/adapters/concurrency.ts';
 import { db, tableName } from '../../lib/adapters/dynamodb/db.ts';
 import { messageItem } from '../../lib/adapters/dynamodb/items.ts';
 import { sessionItem, timerAttributes } from '../../lib/adapters/dynamodb/sessions.ts';
 import { dueItem, timerWrites, withSlaTargets } from '../../lib/app/timers/writes.ts';
-import { inParallel } from '../../lib/app/webhooks/deliveries.ts';
 import type { Line } from '../../lib/contract/schemas.ts';
 import { historyMessage, openSession } from '../../lib/domain/sessions/session.ts';
 
@@ -28,7 +28,7 @@ export async function seedTimedSessions(line: Line, channel: string, count: numb
   }
   const batches: Record<string, unknown>[][] = [];
   for (let i = 0; i < items.length; i += 25) batches.push(items.slice(i, i + 25));
-  await inParallel(batches, 8, async (batch) => {
+  await mapPool(batches, 8, async (batch) => {
     let pending = batch.map((Item) => ({ PutRequest: { Item } }));
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt > 20) throw new Error('BatchWriteItem kept returning unprocessed items');

@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startTimerSweeper } from '../../infra/local/timers.ts';
+import { mapPool } from '../../lib/adapters/concurrency.ts';
 import { getItem } from '../../lib/adapters/dynamodb/db.ts';
 import { sessionKey } from '../../lib/adapters/dynamodb/keys.ts';
 import { listMessages } from '../../lib/adapters/dynamodb/sessions.ts';
 import { sweepTimers } from '../../lib/app/timers/sweep.ts';
-import { inParallel } from '../../lib/app/webhooks/deliveries.ts';
 import type { Line } from '../../lib/contract/schemas.ts';
 import { inProcessBus } from '../../lib/domain/events/bus.ts';
 import { failDynamo, transactItems } from '../support/dynamo-faults.ts';
@@ -219,7 +219,7 @@ describe('the sweeper', () => {
   const breachCount = async (id: string) => (await listMessages(id, 0, 100)).filter((m) => m.payload?.command === 'slaBreached').length;
   const breachCounts = async (ids: string[]) => {
     const out: number[] = [];
-    await inParallel(ids, 8, async (id) => void out.push(await breachCount(id)));
+    await mapPool(ids, 8, async (id) => void out.push(await breachCount(id)));
     return out;
   };
 

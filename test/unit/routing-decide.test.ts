@@ -7,7 +7,8 @@ import { routingWork } from '../../lib/app/routing/sink.ts';
 import type { ChatlinesEvent } from '../../lib/contract/events.ts';
 import type { Line, Operator, Session } from '../../lib/contract/schemas.ts';
 import { effectiveCapacity, holderOf } from '../../lib/domain/routing/capacity.ts';
-import { nextSessionFor, queueOrder, rankOperators } from '../../lib/domain/routing/decide.ts';
+import { nextSessionFor, rankOperators } from '../../lib/domain/routing/decide.ts';
+import { queueOrder } from '../../lib/domain/routing/queue.ts';
 
 process.env.TABLE_NAME ??= 'unit';
 const NOW = '2026-12-01T10:00:00.000Z';

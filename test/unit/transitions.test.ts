@@ -1,4 +1,4 @@
-/** The transitions table, the README copy of it, and the pure command rules (no database). */
+/** The transitions table, its copy in docs/sessions.md, and the pure command rules (no database). */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,8 +8,8 @@ import { ChatlinesError } from '../../lib/contract/errors.ts';
 import type { Line, Operator, Session } from '../../lib/contract/schemas.ts';
 import type { Caller } from '../../lib/domain/auth/caller.ts';
 import { decide, type SessionAction } from '../../lib/domain/sessions/commands.ts';
-import { openSession } from '../../lib/domain/sessions/session.ts';
-import { type SessionCommand, TRANSITIONS, transition, transitionsMarkdown } from '../../lib/domain/sessions/transitions.ts';
+import { openSession, systemChange } from '../../lib/domain/sessions/session.ts';
+import { allows, type SessionCommand, TRANSITIONS, type Transition, transition, transitionsMarkdown } from '../../lib/domain/sessions/transitions.ts';
 
 const STATES = Object.values(LineSessionState);
 const NOW = '2026-01-01T10:00:00.000Z';
@@ -28,10 +28,26 @@ describe('transitions table', () => {
     }
   });
 
-  it('is shown in the README exactly as the code has it', () => {
-    const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
-    const block = /<!-- transitions:start -->\n([\s\S]*?)\n<!-- transitions:end -->/.exec(readme);
-    assert.ok(block, 'README.md has the transitions block');
+  it('holds the system changes too: routing takes waiting sessions only, timers act on held ones only', () => {
+    const allowed = (change: Transition) => STATES.filter((s) => allows(change, s));
+    assert.deepEqual(allowed('routeToOperator'), ['Waiting']);
+    assert.deepEqual(allowed('routeToBot'), ['Waiting']);
+    assert.deepEqual(allowed('autoClose'), ['AssignedToBot', 'AssignedToOperator']);
+    assert.deepEqual(allowed('returnToQueue'), ['AssignedToOperator']);
+    const held = { ...queued(), _state: 'AssignedToOperator' as const, _userId: 'alice' };
+    const back = systemChange(held, 'returnToQueue', { _userId: null }, 'system', NOW);
+    assert.equal(back.after._state, 'Waiting');
+    assert.equal(back.history.payload?.command, 'returnToQueue');
+    const routed = systemChange(queued(), 'routeToOperator', { _userId: 'alice' }, 'routing', NOW);
+    assert.equal(routed.after._state, 'AssignedToOperator');
+    assert.equal(routed.history.payload?.command, 'assignToOperator');
+    assert.equal(refusal(() => systemChange(held, 'routeToOperator', {}, 'routing', NOW)).kind, 'conflict');
+  });
+
+  it('is shown in docs/sessions.md exactly as the code has it (`npm run docs` writes it)', () => {
+    const page = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'sessions.md'), 'utf8');
+    const block = /<!-- transitions:start -->\n([\s\S]*?)\n<!-- transitions:end -->/.exec(page);
+    assert.ok(block, 'docs/sessions.md has the transitions block');
     assert.equal(block[1], transitionsMarkdown());
   });
 });

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { visitorSecret } from '../../lib/adapters/secrets.ts';
 import { aggregateMetrics } from '../../lib/app/metrics/aggregate.ts';
-import { clientVisible, queuePosition } from '../../lib/domain/visitors/rules.ts';
+import { queuePosition } from '../../lib/domain/routing/queue.ts';
+import { clientVisible } from '../../lib/domain/visitors/rules.ts';
 import { signVisitorToken, verifyVisitorToken } from '../../lib/domain/visitors/token.ts';
 import { type World, world } from '../support/fixtures.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
@@ -30,17 +31,20 @@ async function visitor(channel = w.channel.__id) {
 }
 
 describe('visitor tokens', () => {
-  it('sign and verify; a changed claim, another secret or expiry is refused', () => {
+  it('sign and verify; a changed claim, another secret or expiry is refused', async () => {
     const now = 1_700_000_000;
-    const t = signVisitorToken('s1', { channel: 'c', account: 'a', exp: now + 60 });
-    assert.deepEqual(verifyVisitorToken('s1', t, now), { channel: 'c', account: 'a', exp: now + 60 });
-    assert.ok('error' in verifyVisitorToken('s2', t, now));
-    assert.ok('error' in verifyVisitorToken('s1', t, now + 61));
+    const t = await signVisitorToken('s1', { channel: 'c', account: 'a', exp: now + 60 });
+    assert.deepEqual(await verifyVisitorToken('s1', t, now), { channel: 'c', account: 'a', exp: now + 60 });
+    assert.ok('error' in (await verifyVisitorToken('s2', t, now)));
+    assert.ok('error' in (await verifyVisitorToken('s1', t, now + 61)));
     const [prefix, payload, sig] = [t.slice(0, 4), ...t.slice(4).split('.')] as [string, string, string];
     const forged = Buffer.from(JSON.stringify({ ch: 'c', acct: 'someone-else', exp: now + 60 })).toString('base64url');
-    assert.ok('error' in verifyVisitorToken('s1', `${prefix}${forged}.${sig}`, now));
-    assert.ok('error' in verifyVisitorToken('s1', `${prefix}${payload}`, now));
-    assert.ok('error' in verifyVisitorToken('s1', 'eyJhbGciOi.x.y', now));
+    assert.ok('error' in (await verifyVisitorToken('s1', `${prefix}${forged}.${sig}`, now)));
+    assert.ok('error' in (await verifyVisitorToken('s1', `${prefix}${payload}`, now)));
+    assert.ok('error' in (await verifyVisitorToken('s1', 'eyJhbGciOi.x.y', now)));
+    // The token is a JWT (header.claims.signature): claims changed under the original signature are refused.
+    const [header, , signature] = t.slice(4).split('.') as [string, string, string];
+    assert.deepEqual(await verifyVisitorToken('s1', `${prefix}${header}.${forged}.${signature}`, now), { error: 'bad visitor token signature' });
   });
 
   it('queue position: priority then age, same queue only', () => {
@@ -63,7 +67,7 @@ describe('visitor routes', () => {
     const v = await visitor();
     assert.match(v.token, /^vt1\./);
     assert.match(v.account, /^visitor-/);
-    const claims = verifyVisitorToken(await visitorSecret(), v.token);
+    const claims = await verifyVisitorToken(await visitorSecret(), v.token);
     assert.ok(!('error' in claims) && claims.channel === w.channel.__id && claims.account === v.account);
 
     const telegram = await host.call('POST', '/v1/channels', { token: w.admin, body: { _line: w.line.__id, _type: 'telegram', __name: 'TG' } });
@@ -130,7 +134,7 @@ describe('visitor routes', () => {
   it('tokens: missing, forged, staff JWTs and tokens of another secret are 401', async () => {
     const v = await visitor();
     const staffJwt = alice;
-    const forged = signVisitorToken('not-the-secret', { channel: w.channel.__id, account: v.account, exp: Math.floor(Date.now() / 1000) + 60 });
+    const forged = await signVisitorToken('not-the-secret', { channel: w.channel.__id, account: v.account, exp: Math.floor(Date.now() / 1000) + 60 });
     for (const token of [undefined, staffJwt, forged, `${v.token}x`]) {
       for (const [method, path, body] of [
         ['GET', '/v1/visitors/messages'],
@@ -166,6 +170,40 @@ describe('visitor routes', () => {
     const q = await host.call('GET', '/v1/visitors/queue', { token: a.token });
     assert.equal(q.body.position, 1);
     assert.equal(typeof q.body.expectedWaitSeconds, 'number');
+  });
+
+  it('the visitor route and the staff route place a session alike, in a line with several groups', async () => {
+    const line = await host.call('POST', '/v1/lines', { token: w.admin, body: { __name: 'Groups', _operatorGroups: ['g1', 'g2'] } });
+    const ch = await host.call('POST', '/v1/channels', { token: w.admin, body: { _line: line.body.__id, _type: 'livechat', __name: 'G' } });
+    const visitors = [];
+    const sessions: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const v = await visitor(ch.body.__id);
+      visitors.push(v);
+      sessions.push((await host.call('POST', '/v1/visitors/messages', { token: v.token, body: { body: `hi ${i}` } })).body.session.id);
+    }
+    // Queues: g1 holds 3 (High) then 0; g2 holds 2; the group-less queue 4 (Low: any priority comes before none), then 1 and 5.
+    const setUp: [number, string, Record<string, unknown>][] = [
+      [0, 'assign', { group: 'g1' }],
+      [2, 'assign', { group: 'g2' }],
+      [3, 'assign', { group: 'g1' }],
+      [3, 'priority', { priority: 'High' }],
+      [4, 'priority', { priority: 'Low' }],
+    ];
+    for (const [i, command, body] of setUp) {
+      const r = await host.call(command === 'assign' ? 'POST' : 'PUT', `/v1/sessions/${sessions[i]}/${command}`, { token: w.admin, body });
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+    }
+    const places = [];
+    for (let i = 0; i < sessions.length; i++) {
+      const staff = await host.call('GET', `/v1/sessions/${sessions[i]}/queue`, { token: w.admin });
+      const own = await host.call('GET', '/v1/visitors/queue', { token: visitors[i]!.token });
+      assert.equal(staff.status, 200, JSON.stringify(staff.body));
+      assert.equal(own.status, 200, JSON.stringify(own.body));
+      assert.deepEqual([own.body.position, own.body.ahead], [staff.body.position, staff.body.ahead], `session ${i}`);
+      places.push(staff.body.position);
+    }
+    assert.deepEqual(places, [2, 2, 1, 1, 1, 3]);
   });
 
   it('a disconnected livechat channel refuses new visitors and their messages (409)', async () => {

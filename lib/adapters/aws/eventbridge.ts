@@ -2,6 +2,7 @@
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { ChatlinesEvent } from '../../contract/events.ts';
 import type { EventBus } from '../../domain/events/bus.ts';
+import { sendAll } from '../concurrency.ts';
 
 export class EventBridgeBus implements EventBus {
   private readonly client = new EventBridgeClient({});
@@ -9,7 +10,7 @@ export class EventBridgeBus implements EventBus {
 
   async publish(events: readonly ChatlinesEvent[]): Promise<void> {
     for (let i = 0; i < events.length; i += 10) {
-      let entries: PutEventsRequestEntry[] = events.slice(i, i + 10).map((e) => ({
+      const entries: PutEventsRequestEntry[] = events.slice(i, i + 10).map((e) => ({
         EventBusName: this.busName,
         Source: 'chatlines',
         DetailType: e.type,
@@ -17,12 +18,15 @@ export class EventBridgeBus implements EventBus {
         Time: new Date(e.time),
         Resources: [],
       }));
-      // Entries that failed (throttling, internal errors) are sent again; the rest are not repeated.
-      for (let attempt = 0; entries.length > 0; attempt++) {
-        if (attempt === 3) throw new Error(`EventBridge refused ${entries.length} events`);
-        const out = await this.client.send(new PutEventsCommand({ Entries: entries }));
-        entries = entries.filter((_, k) => out.Entries?.[k]?.ErrorCode);
-      }
+      // Entries that failed (throttling, internal errors) are sent again after a backoff; the rest are not repeated.
+      await sendAll(
+        entries,
+        async (pending) => {
+          const out = await this.client.send(new PutEventsCommand({ Entries: pending }));
+          return pending.filter((_, k) => out.Entries?.[k]?.ErrorCode);
+        },
+        { attempts: 3, baseMs: 50, capMs: 1_000, exhausted: (left) => new Error(`EventBridge refused ${left.length} events`) },
+      );
     }
   }
 }

@@ -23,6 +23,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ChatlinesError } from '../../contract/errors.ts';
 import { tracer } from '../aws/observability.ts';
+import { mapPool, sendAll } from '../concurrency.ts';
 import { indexHoldsKeysOnly } from './table.ts';
 
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -137,16 +138,21 @@ export async function getItems(keys: { pk: string; sk: string }[], tally?: { rea
 /** The most keys one BatchGetItem may name. */
 const BATCH_GET_MAX = 100;
 
+/** How unprocessed keys and items of a batch are sent again. */
+const BATCH_RETRY = { baseMs: 50, capMs: 1_000 };
+
 async function readBatch(keys: { pk: string; sk: string }[], found: Map<string, Item>, tally?: { readCapacity: number }): Promise<void> {
-  let pending: Record<string, unknown>[] = keys;
-  for (let attempt = 0; pending.length > 0; attempt++) {
-    if (attempt > 5) throw new ChatlinesError('throttled', 'the database is throttling requests; retry later');
-    const input = { RequestItems: { [tableName()]: { Keys: pending, ConsistentRead: true } }, ReturnConsumedCapacity: 'TOTAL' as const };
-    const out = await db().send(new BatchGetCommand(input));
-    if (tally) for (const c of out.ConsumedCapacity ?? []) tally.readCapacity += c.CapacityUnits ?? 0;
-    for (const item of out.Responses?.[tableName()] ?? []) found.set(`${String(item.pk)}\u0000${String(item.sk)}`, item as Item);
-    pending = (out.UnprocessedKeys?.[tableName()]?.Keys ?? []) as Record<string, unknown>[];
-  }
+  await sendAll<Record<string, unknown>>(
+    keys,
+    async (pending) => {
+      const input = { RequestItems: { [tableName()]: { Keys: pending, ConsistentRead: true } }, ReturnConsumedCapacity: 'TOTAL' as const };
+      const out = await db().send(new BatchGetCommand(input));
+      if (tally) for (const c of out.ConsumedCapacity ?? []) tally.readCapacity += c.CapacityUnits ?? 0;
+      for (const item of out.Responses?.[tableName()] ?? []) found.set(`${String(item.pk)}\u0000${String(item.sk)}`, item as Item);
+      return (out.UnprocessedKeys?.[tableName()]?.Keys ?? []) as Record<string, unknown>[];
+    },
+    { ...BATCH_RETRY, attempts: 6, exhausted: () => new ChatlinesError('throttled', 'the database is throttling requests; retry later') },
+  );
 }
 
 export interface QueryPage {
@@ -210,13 +216,16 @@ export async function queryAll(input: QueryInput, max = Infinity): Promise<Item[
 
 /**
  * Why a transaction was cancelled: one entry per item, `ConditionalCheckFailed` where a
- * condition did not hold. Undefined when the error was no cancellation.
+ * condition did not hold (see `conditionFailedAt`). Undefined when the error was no cancellation.
  */
 function cancellationReasons(error: unknown): (string | undefined)[] | undefined {
   const e = error as { name?: string; CancellationReasons?: { Code?: string }[] };
   if (e?.name !== 'TransactionCanceledException') return undefined;
   return (e.CancellationReasons ?? []).map((r) => (r.Code === 'None' ? undefined : r.Code));
 }
+
+/** Whether item `index` of a cancelled transaction is one whose condition did not hold. */
+export const conditionFailedAt = (reasons: readonly (string | undefined)[], index: number): boolean => reasons[index] === 'ConditionalCheckFailed';
 
 /**
  * One TransactWriteItems call: all of it or none of it. A failed condition becomes a
@@ -284,7 +293,7 @@ export async function updateItem(update: Omit<UpdateCommandInput, 'TableName'>):
 
 /**
  * Unconditional puts and deletes in BatchWriteItem calls of 25 (`parallel` at a time),
- * unprocessed items retried with a short backoff. Only for writes that are idempotent as they stand (the same item written again,
+ * unprocessed items sent again with a short backoff. Only for writes that are idempotent as they stand (the same item written again,
  * a delete of what may be gone already).
  */
 export async function batchWrite(puts: readonly Item[], deletes: readonly { pk: string; sk: string }[] = [], parallel = 8): Promise<void> {
@@ -292,21 +301,17 @@ export async function batchWrite(puts: readonly Item[], deletes: readonly { pk: 
   const requests: Request[] = [...puts.map((Item) => ({ PutRequest: { Item } })), ...deletes.map((Key) => ({ DeleteRequest: { Key } }))];
   const chunks: Request[][] = [];
   for (let i = 0; i < requests.length; i += 25) chunks.push(requests.slice(i, i + 25));
-  const writeChunk = async (chunk: Request[]) => {
-    let pending = chunk;
-    for (let attempt = 0; pending.length > 0; attempt++) {
-      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1_000, 25 * 2 ** attempt)));
-      if (attempt > 8) throw new ChatlinesError('throttled', 'the database did not take a batch of writes; retry later');
-      const input = { RequestItems: { [tableName()]: pending as never }, ReturnConsumedCapacity: 'TOTAL' as const };
-      const out = await run(() => db().send(new BatchWriteCommand(input)));
-      pending = (out.UnprocessedItems?.[tableName()] ?? []) as Request[];
-    }
-  };
-  let next = 0;
-  const worker = async () => {
-    while (next < chunks.length) await writeChunk(chunks[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(parallel, chunks.length) }, worker));
+  const writeChunk = (chunk: Request[]) =>
+    sendAll(
+      chunk,
+      async (pending) => {
+        const input = { RequestItems: { [tableName()]: pending as never }, ReturnConsumedCapacity: 'TOTAL' as const };
+        const out = await run(() => db().send(new BatchWriteCommand(input)));
+        return (out.UnprocessedItems?.[tableName()] ?? []) as Request[];
+      },
+      { ...BATCH_RETRY, attempts: 9, exhausted: () => new ChatlinesError('throttled', 'the database did not take a batch of writes; retry later') },
+    );
+  await mapPool(chunks, parallel, writeChunk);
 }
 
 /**

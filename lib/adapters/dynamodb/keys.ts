@@ -25,7 +25,7 @@
  * |14 | operator presence and groups                    | table | `USER#user`                             | `#OPERATOR`                               |
  * |15 | idempotency record of a mutating request        | table | `IDEMPOTENCY#<caller>#<key>`            | `#IDEMPOTENCY`                            |
  * |16 | metric rollups: a series, periods in order      | table | `METRIC#<line>#<dim kind>:<dim value>`  | `<day|week|month>#<period start>`, `live#now` |
- * |17 | a session's metric contribution (lib/metrics)   | table | `METRIC#SESSION#<session id>`           | `#CONTRIBUTION`                           |
+ * |17 | a session's metric contribution (metrics)       | table | `METRIC#SESSION#<session id>`           | `#CONTRIBUTION`                           |
  * |18 | the metrics aggregation watermark               | table | `METRIC#WATERMARK`                      | `#WATERMARK`                              |
  * |19 | a webhook subscription                          | table | `WEBHOOK#id`                            | `#META`                                   |
  * |20 | the subscriptions of a line (or of every line)  | gsi1  | `WEBHOOKS#LINE#<line id or *>`          | `<createdAt>#<id>`                        |
@@ -41,7 +41,7 @@
  * |30 | a live connection (AWS WebSocket API)           | table | `LIVE#CONN#<connection id>`             | `#CONN`                                   |
  * |31 | the live connections of a line; admins' in one | table | `LIVE#LINE#<line id>`, `LIVE#ADMINS`    | `<connection id>`                         |
  * |32 | the online operators of a group (routing)       | table | `ONLINE#GROUP#<group>`                  | `<operator id>`                           |
- * |33 | running clocks due in a minute (lib/app/timers) | table | `DUE#<yyyy-mm-ddThh:mm>#<shard>`        | `<due time>#<session>#<policy>#<nonce>`   |
+ * |33 | running clocks due in a minute (timers)         | table | `DUE#<yyyy-mm-ddThh:mm>#<shard>`        | `<due time>#<session>#<policy>#<nonce>`   |
  * |34 | the timer sweeper's watermark                   | table | `DUE#WATERMARK`                         | `#WATERMARK`                              |
  *
  * Hot partitions. One partition takes at most 1,000 write units and 3,000 read units
@@ -128,10 +128,6 @@ export const idempotencyKey = (caller: string, key: string) => ({
 export const MESSAGE_PREFIX = 'MSG#';
 /** Sort key of a message: its id, which is time-ordered and unique (lib/domain/ids.ts). */
 export const messageSortKey = (messageId: string): string => `${MESSAGE_PREFIX}${messageId}`;
-
-/** Queue order: High first, then Medium, Low, and sessions without priority last. */
-export const PRIORITY_RANK: Record<string, string> = { High: '1', Medium: '2', Low: '3' };
-export const priorityRank = (priority: string | null) => (priority ? (PRIORITY_RANK[priority] ?? '4') : '4');
 
 /**
  * How many shards the hot partitions of a line have (see the table above): the deployment's

@@ -5,7 +5,8 @@
  * Connections (patterns 30 and 31 of keys.ts): one item per connection with its caller, and one
  * per line it may receive events of (or one in the admins' partition), each with a TTL of
  * 2 h 10 min (API Gateway closes a connection after 2 h; TTL sweeps what a lost `$disconnect`
- * leaves). The fan-out reads one partition per line of a batch plus the admins'.
+ * leaves). The fan-out reads one partition per line of a batch plus the admins'. Every item
+ * carries the expiry of the connection's token, so the fan-out reads it with the caller.
  *
  * The log: every event the stream consumer sees is written once more as its own item
  * (`EVENT#<id>`), indexed per line and hour in time order on gsi1 (`EVENTS#<line>#<hour>` /
@@ -28,15 +29,23 @@ const KEEP_CONNECTION_SECONDS = 2 * 60 * 60 + 10 * 60;
 export interface LiveConnection<C = unknown> {
   id: string;
   caller: C;
+  /** When the token the connection was opened with expires (epoch seconds); undefined: it never does. */
+  tokenExpiresAt?: number | undefined;
 }
 
-/** Records a new connection in the partitions of the lines it may receive events of (`admins`: every line). */
-export async function saveConnection(id: string, caller: object, partitions: readonly string[], now = Date.now()): Promise<void> {
+const expiryOf = (item: Item) => (typeof item.tokenExpiresAt === 'number' ? item.tokenExpiresAt : undefined);
+
+/**
+ * Records a new connection in the partitions of the lines it may receive events of (`admins`:
+ * every line), with the expiry of its token (`exp`, epoch seconds) on every item.
+ */
+export async function saveConnection(id: string, caller: object, partitions: readonly string[], now = Date.now(), tokenExpiresAt?: number): Promise<void> {
   const common = {
     entity: CONNECTION_ENTITY,
     connection: id,
     caller: JSON.stringify(caller),
     expiresAt: Math.floor(now / 1000) + KEEP_CONNECTION_SECONDS,
+    ...(tokenExpiresAt !== undefined ? { tokenExpiresAt } : {}),
   };
   const items: Item[] = [
     { ...liveConnectionKey(id), ...common, partitions: [...partitions], connectedAt: new Date(now).toISOString() },
@@ -48,7 +57,13 @@ export async function saveConnection(id: string, caller: object, partitions: rea
 export async function findConnection<C>(id: string): Promise<(LiveConnection<C> & { partitions: string[]; greeted: boolean }) | undefined> {
   const item = await getItem(liveConnectionKey(id));
   if (!item) return undefined;
-  return { id, caller: JSON.parse(String(item.caller)) as C, partitions: (item.partitions ?? []) as string[], greeted: item.greeted === true };
+  return {
+    id,
+    caller: JSON.parse(String(item.caller)) as C,
+    tokenExpiresAt: expiryOf(item),
+    partitions: (item.partitions ?? []) as string[],
+    greeted: item.greeted === true,
+  };
 }
 
 /** Marks a connection greeted; true only for the first call (the one that should send `ready`). */
@@ -76,7 +91,7 @@ export async function connectionsOfLines<C>(lineIds: readonly string[]): Promise
       const items = await queryAll({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': liveLinePartition(line) } });
       for (const item of items) {
         const id = String(item.connection);
-        if (!byId.has(id)) byId.set(id, { id, caller: JSON.parse(String(item.caller)) as C });
+        if (!byId.has(id)) byId.set(id, { id, caller: JSON.parse(String(item.caller)) as C, tokenExpiresAt: expiryOf(item) });
       }
     }),
   );

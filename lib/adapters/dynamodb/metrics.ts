@@ -4,7 +4,7 @@
  * What the cells hold is decided by lib/domain/metrics/definitions.ts; this module reads and
  * writes them as it is given them.
  */
-import { ChatlinesError } from '../../contract/errors.ts';
+import { isConflict } from '../../contract/errors.ts';
 import { getItem, getItems, type Item, queryAll, queryPages, type TransactItem, tableName, transact } from './db.ts';
 import {
   changedAtOfSortKey,
@@ -171,7 +171,7 @@ export async function advanceWatermark(at: string, lastRun: object): Promise<boo
     );
     return true;
   } catch (error) {
-    if (error instanceof ChatlinesError && error.kind === 'conflict') return false;
+    if (isConflict(error)) return false;
     throw error;
   }
 }

@@ -35,7 +35,6 @@ import {
   lineUnclosedPartition,
   operatorSessionsPartition,
   operatorUnclosedPartition,
-  priorityRank,
   sessionKey,
 } from './keys.ts';
 import type { IndexName } from './table.ts';
@@ -85,7 +84,6 @@ const SESSION_STATES = Object.values(LineSessionState) as string[];
 const PRIORITIES: (string | null)[] = [...Object.values(LineSessionPriority), null];
 const CHANNEL_STATES = Object.values(LineChannelState) as string[];
 const CHANNEL_TYPES = Object.values(LineChannelType) as string[];
-const ALL_RANKS = ['1', '2', '3', '4'];
 
 /** The members of a top-level `and` (nested `and`s flattened), or the filter itself. */
 export function conjuncts(node: FilterNode | undefined): FilterNode[] {
@@ -204,8 +202,7 @@ function planSessions(parts: FilterNode[], { wantOrdered }: PlanOptions): Plan {
 
   const stateList = strings(states) ?? SESSION_STATES;
   const statesNarrowed = stateList.length < SESSION_STATES.length;
-  const rankList = priorities ? [...new Set([...priorities].map((p) => priorityRank(p as string | null)))].sort() : ALL_RANKS;
-  const ranksNarrowed = rankList.length < ALL_RANKS.length;
+  const prioritiesNarrowed = priorities !== undefined && PRIORITIES.some((p) => !priorities.has(p));
 
   // A client's sessions (gsi3): the most selective key a session has after its id.
   const clients = requiredElements(parts, '_clients');
@@ -246,7 +243,7 @@ function planSessions(parts: FilterNode[], { wantOrdered }: PlanOptions): Plan {
   const lineIndex = unclosedOnly && stateList.length > 1 ? INDEX.lineUnclosedSessions : INDEX.lineSessionsByState;
   const lineList = strings(lines);
   const perLine = unclosedOnly && stateList.length > 1 ? shards : stateList.length * shards;
-  if (lineList && (statesNarrowed || ranksNarrowed) && lineList.length * perLine <= MAX_KEY_QUERIES) {
+  if (lineList && (statesNarrowed || prioritiesNarrowed) && lineList.length * perLine <= MAX_KEY_QUERIES) {
     return keysPlan('query', lineIndex, byLineState(lineList));
   }
   // A channel's sessions (gsi4), in its shards.
@@ -264,7 +261,7 @@ function planSessions(parts: FilterNode[], { wantOrdered }: PlanOptions): Plan {
   // Sessions in some states (or priorities) of every visible line: still read by key, only
   // the partitions of those states.
   return {
-    type: statesNarrowed || ranksNarrowed ? 'query' : 'sweep',
+    type: statesNarrowed || prioritiesNarrowed ? 'query' : 'sweep',
     index: lineIndex,
     source: { over: 'lines', lines: lineList ?? 'visible', queries: byLineState },
   };

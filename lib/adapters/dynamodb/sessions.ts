@@ -11,7 +11,7 @@
 
 import { ChatlinesError, notFound } from '../../contract/errors.ts';
 import { type Channel, type Client, type Message, type Operator, type Session, SessionSchema } from '../../contract/schemas.ts';
-import { getItem, getItems, type Item, putNew, queryPage, queryPages, type TransactItem, tableName, transact } from './db.ts';
+import { conditionFailedAt, getItem, getItems, type Item, putNew, queryPage, queryPages, type TransactItem, tableName, transact } from './db.ts';
 import { clientItem, messageItem, read, readClient, readMessage, readOperator } from './items.ts';
 import {
   accountGuardKey,
@@ -447,8 +447,8 @@ export async function insertSession(write: OpenSessionWrite): Promise<void> {
   for (const message of write.messages) items.push(putNew(messageItem(message)));
   items.push(...(write.extra ?? []));
   await transact(items, 'the session could not be opened', (reasons) => {
-    const clientTaken = newClient ? reasons[1] === 'ConditionalCheckFailed' : false;
-    const guardTaken = guard === 'exclusive' && reasons[guardIndex] === 'ConditionalCheckFailed';
+    const clientTaken = newClient ? conditionFailedAt(reasons, 1) : false;
+    const guardTaken = guard === 'exclusive' && conditionFailedAt(reasons, guardIndex);
     return clientTaken || guardTaken ? new OpenSessionRace(clientTaken, guardTaken) : undefined;
   });
 }
@@ -534,10 +534,10 @@ export async function commitSessionChange(write: SessionChangeWrite, conflictDet
     conflictDetail,
     (reasons) => {
       if (reasons[0] !== undefined) return undefined;
-      const check = checks.find((_, i) => reasons[checkStart + i] === 'ConditionalCheckFailed');
+      const check = checks.find((_, i) => conditionFailedAt(reasons, checkStart + i));
       if (check) return new ChatlinesError('conflict', check.conflict);
       if (!write.guardConflict) return undefined;
-      const guardFailed = reasons.slice(guardStart, guardStart + guardCount).includes('ConditionalCheckFailed');
+      const guardFailed = Array.from({ length: guardCount }, (_, i) => guardStart + i).some((i) => conditionFailedAt(reasons, i));
       return guardFailed ? new ChatlinesError('conflict', write.guardConflict) : undefined;
     },
   );

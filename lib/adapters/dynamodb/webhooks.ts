@@ -4,7 +4,7 @@
  * a subscription's deliveries (list their keys, put a failed one back in the due index).
  */
 import type { Webhook } from '../../contract/webhooks.ts';
-import { getItem, type Item, putNew, type QueryPage, queryAll, queryPage, queryPages, type TransactItem, tableName, transact, updateItem } from './db.ts';
+import { getItem, type Item, putNew, type QueryPage, queryAll, queryPage, queryPages, type TransactItem, tableName, transact } from './db.ts';
 import {
   ALL_WEBHOOKS_PARTITION,
   type DeliveryTarget,
@@ -95,14 +95,26 @@ export async function newestDeliveryKeys(target: DeliveryTarget, limit: number):
     .map((k) => ({ pk: String(k.pk), sk: String(k.sk) }));
 }
 
-/** A failed delivery pending again and due now (manual retry); undefined when it is no longer failed. */
-export async function retryFailedDelivery(key: { pk: string; sk: string }, now: string): Promise<Item | undefined> {
+/**
+ * A failed delivery pending again and due now (manual retry), with `extra` (the request's
+ * idempotency record) in the same transaction; a conflict when it is no longer failed.
+ */
+export async function retryFailedDelivery(key: { pk: string; sk: string }, now: string, extra: TransactItem[] = []): Promise<void> {
   const due = deliveryDueKeys(key.pk, now);
-  return updateItem({
-    Key: key,
-    UpdateExpression: 'SET #st = :pending, nextAttemptAt = :now, manual = :true, #dpk = :dpk, #dsk = :dsk',
-    ConditionExpression: '#st = :failed',
-    ExpressionAttributeNames: { '#st': 'status', '#dpk': keyAttributesOf(INDEX.dueDeliveries).pk, '#dsk': keyAttributesOf(INDEX.dueDeliveries).sk },
-    ExpressionAttributeValues: { ':pending': 'pending', ':now': now, ':true': true, ':dpk': due.gsi1pk, ':dsk': due.gsi1sk, ':failed': 'failed' },
-  });
+  await transact(
+    [
+      {
+        Update: {
+          TableName: tableName(),
+          Key: key,
+          UpdateExpression: 'SET #st = :pending, nextAttemptAt = :now, manual = :true, #dpk = :dpk, #dsk = :dsk',
+          ConditionExpression: '#st = :failed',
+          ExpressionAttributeNames: { '#st': 'status', '#dpk': keyAttributesOf(INDEX.dueDeliveries).pk, '#dsk': keyAttributesOf(INDEX.dueDeliveries).sk },
+          ExpressionAttributeValues: { ':pending': 'pending', ':now': now, ':true': true, ':dpk': due.gsi1pk, ':dsk': due.gsi1sk, ':failed': 'failed' },
+        },
+      },
+      ...extra,
+    ],
+    'the delivery was retried concurrently',
+  );
 }

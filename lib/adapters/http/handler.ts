@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 // Namespace import: the named `z` export keeps every locale in the bundle (~450 KB).
 import type * as z from 'zod';
-import { ChatlinesError, type FieldError } from '../../contract/errors.ts';
+import { ChatlinesError, type FieldError, isConflict } from '../../contract/errors.ts';
 import { type Parsed, type ParsedBody, type RouteSpec, successStatus } from '../../contract/spec.ts';
 import { type Caller, callerFromClaims } from '../../domain/auth/caller.ts';
 import { logger, recordOutcome, tracer } from '../aws/observability.ts';
@@ -135,8 +135,22 @@ function parseIfMatch(value: string | undefined): number | undefined {
 
 interface IdempotencyRecord {
   requestHash: string;
+  /** The rights the first request was made with (`rightsOf`); absent on records written before it. */
+  rights?: string;
   status: number;
   body: string;
+}
+
+/**
+ * What the caller may do, as a digest of every claim authorization reads (roles, groups,
+ * channels): a stored answer is replayed as is only to a caller with the rights of the one it
+ * was made for. The subject is already part of the record's key.
+ */
+function rightsOf(caller: Caller): string {
+  const sorted = (list: readonly string[]) => [...list].sort();
+  return createHash('sha256')
+    .update(JSON.stringify([sorted(caller.roles), sorted(caller.groups), sorted(caller.channels)]))
+    .digest('base64url');
 }
 
 async function readIdempotencyRecord(caller: string, key: string): Promise<IdempotencyRecord | undefined> {
@@ -150,6 +164,13 @@ function replay(record: IdempotencyRecord, requestHash: string): Reply {
   }
   return { status: record.status, body: JSON.parse(record.body), headers: { 'idempotent-replayed': 'true' } };
 }
+
+/**
+ * Thrown from a use case's idempotency writes when a replay is being re-authorized: the use
+ * case got as far as its write, so every check a fresh request meets has passed. Nothing is
+ * written (use cases build their writes before they send them).
+ */
+class ReplayAuthorized extends Error {}
 
 /** Builds the Lambda handler of one route from its operation spec and its use case. */
 export function route<S extends RouteSpec>(spec: S, run: Run<S>, options: RouteOptions = {}): HttpHandler {
@@ -222,25 +243,44 @@ export function route<S extends RouteSpec>(spec: S, run: Run<S>, options: RouteO
     const requestHash = createHash('sha256')
       .update(`${method} ${event.rawPath}\n${text ?? ''}`)
       .digest('base64url');
+    const rights = rightsOf(caller);
+    const ctx = { params, query, body, caller, requestId, receivedAt, ifMatch, principal } as Omit<Ctx, 'idempotency'>;
+    // A stored answer goes only to a caller who may have it: the same rights as the first
+    // request's get the replay at once; other rights (e.g. the same subject with fewer roles)
+    // go through the route's checks as a fresh request does, and get the replay only if the
+    // use case reaches its write — which is then not made.
+    const answer = async (record: IdempotencyRecord): Promise<Reply> => {
+      const replayed = replay(record, requestHash);
+      if (record.rights === rights) return replayed;
+      try {
+        return await runWith(ctx, () => {
+          throw new ReplayAuthorized();
+        });
+      } catch (error) {
+        if (error instanceof ReplayAuthorized) return replayed;
+        throw error;
+      }
+    };
     const existing = await readIdempotencyRecord(caller.sub, key);
-    if (existing) return replay(existing, requestHash);
+    if (existing) return answer(existing);
     const idempotency = (reply: Reply) => [
       putNew({
         ...idempotencyKey(caller.sub, key),
         entity: 'idempotency',
         requestHash,
+        rights,
         status: reply.status,
         body: JSON.stringify(reply.body ?? null),
         expiresAt: Math.floor(Date.now() / 1000) + IDEMPOTENCY_TTL_SECONDS,
       }),
     ];
     try {
-      return await runWith({ params, query, body, caller, requestId, receivedAt, ifMatch, principal } as Omit<Ctx, 'idempotency'>, idempotency);
+      return await runWith(ctx, idempotency);
     } catch (error) {
       // A parallel request with the same key may have won the race: answer with its reply.
-      if (error instanceof ChatlinesError && error.kind === 'conflict') {
+      if (isConflict(error)) {
         const winner = await readIdempotencyRecord(caller.sub, key);
-        if (winner) return replay(winner, requestHash);
+        if (winner) return answer(winner);
       }
       throw error;
     }

@@ -2,26 +2,23 @@
  * `POST /v1/channels/{id}/messages/{messageId}/status`: the channel's integration reports what
  * became of a reply in the messenger. The message's `_deliveryStatus` (and `isRead` on `read`)
  * and a `message.status_changed` event (through the session's outbox) in one transaction.
- * Statuses only move forward (sent → delivered → read; failed from sent or delivered): a late
- * report of an earlier status changes nothing and makes no event.
+ * Which report moves a reply on, changes nothing or is refused: lib/domain/channels/delivery-status.ts
+ * (sent → delivered → read; failed only before delivery, and final). A report that changes
+ * nothing is answered 200 with the message as it is and makes no event; a refused one is a 409.
  */
 
-import { getItem, type Item, type TransactItem, tableName, transact, writeOnly } from '../../adapters/dynamodb/db.ts';
+import { conditionFailedAt, getItem, type Item, type TransactItem, tableName, transact, writeOnly } from '../../adapters/dynamodb/db.ts';
 import { readMessage } from '../../adapters/dynamodb/items.ts';
 import { messageRefKey, messageSortKey, sessionKey } from '../../adapters/dynamodb/keys.ts';
 import { getChannelWith, getLineCached } from '../../adapters/dynamodb/lines.ts';
 import { sessionUpdate } from '../../adapters/dynamodb/sessions.ts';
-import { notFound } from '../../contract/errors.ts';
+import { conflict, notFound } from '../../contract/errors.ts';
 import type { OutboxEntry } from '../../contract/events.ts';
 import type { Message } from '../../contract/schemas.ts';
 import type { Caller } from '../../domain/auth/caller.ts';
 import { mayPostInbound, requireInboundPoster } from '../../domain/auth/policy.ts';
+import { type DeliveryStatus, decideStatusReport, replaceableBy } from '../../domain/channels/delivery-status.ts';
 import { nowIso } from '../../domain/ids.ts';
-
-type Status = 'sent' | 'delivered' | 'read' | 'failed';
-const RANK: Record<Status, number> = { sent: 1, delivered: 2, failed: 2, read: 3 };
-/** The statuses a report of `status` may replace (forward only). */
-const below = (status: Status) => (Object.keys(RANK) as Status[]).filter((s) => RANK[s] < RANK[status]);
 
 /**
  * The ref item written with every reply that goes out (in the reply's transaction), so a status
@@ -35,15 +32,15 @@ export const messageRefItem = (message: Message, channel: string): TransactItem 
 
 /**
  * Round trips: the channel (cached per instance) and the ref in one BatchGetItem, then one
- * transaction that moves the status forward only (the condition says so; nothing is read to
- * decide). A late report (an earlier status than the message has) fails that condition and then
- * reads the message to answer with it: 3 round trips, for the report that changes nothing.
+ * transaction that applies the report only over a status it may replace (the condition says
+ * so; nothing is read to decide). A report that fails that condition then reads the message to
+ * decide between "unchanged" (200, the message as it is) and "refused" (409): 3 round trips.
  */
 export async function reportMessageStatus(
   caller: Caller,
   channelId: string,
   messageId: string,
-  input: { status: Status; error?: string | undefined },
+  input: { status: DeliveryStatus; error?: string | undefined },
   extra: (message: Message) => TransactItem[],
 ): Promise<Message> {
   const {
@@ -60,7 +57,7 @@ export async function reportMessageStatus(
     return readMessage(item);
   };
   const written = readMessage(ref.message as Item);
-  const lower = below(input.status);
+  const replaceable = replaceableBy(input.status);
   const after: Message = { ...written, _deliveryStatus: input.status, isRead: written.isRead || input.status === 'read' };
   const entry: OutboxEntry = {
     t: 'message.status_changed',
@@ -70,8 +67,8 @@ export async function reportMessageStatus(
     status: input.status,
     ...(input.error ? { error: input.error } : {}),
   };
-  const lowerValues = Object.fromEntries(lower.map((s, i) => [`:l${i}`, s]));
-  let late = false;
+  const replaceableValues = Object.fromEntries(replaceable.map((s, i) => [`:l${i}`, s]));
+  let notReplaceable = false;
   try {
     await transact(
       [
@@ -80,10 +77,10 @@ export async function reportMessageStatus(
             TableName: tableName(),
             Key: key,
             UpdateExpression: 'SET #ds = :status, isRead = :read',
-            // Only forward: no status yet, or one the reported status follows.
-            ConditionExpression: `attribute_exists(pk) AND (attribute_not_exists(#ds) OR #ds = :null${lower.length ? ` OR #ds IN (${Object.keys(lowerValues).join(', ')})` : ''})`,
+            // No status yet, or one the reported status may replace.
+            ConditionExpression: `attribute_exists(pk) AND (attribute_not_exists(#ds) OR #ds = :null${replaceable.length ? ` OR #ds IN (${Object.keys(replaceableValues).join(', ')})` : ''})`,
             ExpressionAttributeNames: { '#ds': '_deliveryStatus' },
-            ExpressionAttributeValues: { ':status': input.status, ':read': after.isRead, ':null': null, ...lowerValues },
+            ExpressionAttributeValues: { ':status': input.status, ':read': after.isRead, ':null': null, ...replaceableValues },
           },
         },
         sessionUpdate(session).outbox([entry]).condition('attribute_exists(pk)').item(),
@@ -91,21 +88,22 @@ export async function reportMessageStatus(
       ],
       'the message status was reported concurrently; report it again',
       (reasons) => {
-        // The message refused: its status is already this one or a later one (or it is gone).
-        if (reasons[0] === 'ConditionalCheckFailed') late = true;
+        // The message refused: its status is one this report may not replace (or it is gone).
+        if (conditionFailedAt(reasons, 0)) notReplaceable = true;
         return undefined;
       },
     );
   } catch (error) {
-    if (!late) throw error;
-    // A late report changes nothing and makes no event; the request is still answered (and
-    // its idempotency record written) with the message as it is.
+    if (!notReplaceable) throw error;
     const message = await current();
-    if (message._deliveryStatus && RANK[message._deliveryStatus as Status] >= RANK[input.status]) {
-      await writeOnly(extra(message));
-      return message;
-    }
-    throw error;
+    const decision = decideStatusReport((message._deliveryStatus ?? null) as DeliveryStatus | null, input.status);
+    if (decision.kind === 'refused') throw conflict(decision.reason);
+    // Moved on by another report meanwhile, so that this one now would apply: let it be sent again.
+    if (decision.kind === 'set') throw error;
+    // Known already: nothing changes and no event is made; the request is still answered (and
+    // its idempotency record written) with the message as it is.
+    await writeOnly(extra(message));
+    return message;
   }
   return after;
 }

@@ -2,25 +2,29 @@
  * The stream consumer's work, the same in both hosts (functions/stream/stream-consumer.ts in AWS, the
  * local poller in infra/local/stream.ts): records → events (map.ts), then the fan-outs — the bus
  * (EventBridge or in-process), webhook subscriptions and channel delivery endpoints (as
- * deliveries: created once per target and event, attempted at once, retried by the sweeper),
- * and the sinks its host registers: routing in both hosts, and live push on the local host only
- * (in AWS live push has a function of its own, functions/stream/live-fanout.ts).
+ * deliveries: recorded once per target and event, then handed to the delivery queue, whose
+ * worker attempts them; the sweeper retries them), and the sinks its host registers: routing in
+ * both hosts, and live push on the local host only (in AWS live push has a function of its own,
+ * functions/stream/live-fanout.ts). A failure is pinned on the record whose effects failed, so
+ * the stream handler reports exactly the records that failed and the mapping isolates a poison one.
  *
  * At least once: the same records may come again (retries, replays, a restart); every effect is
  * keyed by the event id and written conditionally, or is idempotent for its receiver (the bus
  * and live push carry the stable event id so receivers drop repeats).
  */
 
+import { mapPool } from '../../adapters/concurrency.ts';
 import { getItems } from '../../adapters/dynamodb/db.ts';
 import { readClient, readMessage } from '../../adapters/dynamodb/items.ts';
-import { clientKey, type DeliveryTarget, deliveryKey, messageSortKey, sessionKey } from '../../adapters/dynamodb/keys.ts';
+import { clientKey, type DeliveryTarget, messageSortKey, sessionKey } from '../../adapters/dynamodb/keys.ts';
 import { type ChangeRecord, readChange } from '../../adapters/dynamodb/stream.ts';
 import { type ChatlinesEvent, matchesPattern } from '../../contract/events.ts';
 import type { Client, Message } from '../../contract/schemas.ts';
 import type { EventBus } from '../../domain/events/bus.ts';
-import { complete, eventsOfChange, isOutbound } from '../../domain/events/map.ts';
-import { deliverFirst, endpointsOf, inParallel } from '../webhooks/deliveries.ts';
+import { complete, type EventDraft, eventsOfChange, isOutbound } from '../../domain/events/map.ts';
+import { type DeliveryQueue, type DeliveryRef, endpointsOf, recordDelivery } from '../webhooks/deliveries.ts';
 import { subscriptionsOf } from '../webhooks/subscriptions.ts';
+import { type Failures, indicesOf, perRecord } from './batch.ts';
 
 /** Something else that reacts to events (routing; live push on the local host). It must be idempotent. */
 export interface EventSink {
@@ -39,7 +43,11 @@ export function registerSink(sink: EventSink): void {
 
 /** The events of some stream records, in record order, completed with their messages. */
 export async function eventsOfRecords(records: readonly ChangeRecord[]): Promise<ChatlinesEvent[]> {
-  const drafts = records.flatMap((r) => eventsOfChange(readChange(r)));
+  return completeDrafts(records.flatMap((r) => eventsOfChange(readChange(r))));
+}
+
+/** Drafts completed with their messages (one BatchGetItem) and, for replies out, their clients' accounts. */
+async function completeDrafts(drafts: readonly EventDraft[]): Promise<ChatlinesEvent[]> {
   const wanted = drafts.filter((d) => d.message).map((d) => d.message!);
   if (wanted.length === 0) return drafts.map((d) => d.event);
   const messageItems = await getItems(wanted.map((m) => ({ pk: sessionKey(m.session).pk, sk: messageSortKey(m.id) })));
@@ -92,39 +100,90 @@ export async function targetsOf(events: readonly ChatlinesEvent[]): Promise<{ ta
 }
 
 /**
- * Delivers these events to their targets: per target in event order, targets in parallel. A
- * delivery already recorded (this event was seen before) is left alone; a new one is attempted
- * at once and then recorded (lib/app/webhooks/deliveries.ts `deliverFirst`). A failed attempt is no
- * error of the batch: the delivery waits in the due index for the sweeper.
+ * Records the deliveries these events make (one per target and event, conditionally: an event
+ * seen before makes none) and returns the new ones, for the delivery queue. No attempt is made
+ * here: a receiver that takes 10 s must not hold back routing and live push. Each new one is
+ * added to `created` as soon as it is written, so a call that fails half-way still queues those.
  */
-export async function deliver(events: readonly ChatlinesEvent[]): Promise<void> {
+export async function recordDeliveries(events: readonly ChatlinesEvent[], created: DeliveryRef[] = []): Promise<DeliveryRef[]> {
   const pairs = await targetsOf(events);
-  if (pairs.length === 0) return;
-  const recorded = await getItems(pairs.map((p) => deliveryKey(p.target, p.event.id)));
-  const byTarget = new Map<string, { target: DeliveryTarget; event: ChatlinesEvent }[]>();
-  pairs.forEach((pair, i) => {
-    if (recorded[i]) return;
-    const k = `${pair.target.kind}:${pair.target.id}`;
-    byTarget.set(k, [...(byTarget.get(k) ?? []), pair]);
+  await mapPool(pairs, 16, async ({ target, event }) => {
+    const ref = await recordDelivery(target, event);
+    if (ref) created.push(ref);
   });
-  const lists = [...byTarget.values()];
-  const endpoints = await endpointsOf(lists.map((list) => list[0]!.target));
-  await inParallel(
-    lists.map((list, i) => ({ list, endpoint: endpoints[i] })),
-    16,
-    async ({ list, endpoint }) => {
-      for (const { target, event } of list) await deliverFirst(target, event, endpoint);
-    },
-  );
+  return created;
 }
 
-/** Everything the consumer does with one batch of records. Throws when the batch must be retried. */
-export async function consume(records: readonly ChangeRecord[], bus: EventBus): Promise<ChatlinesEvent[]> {
-  const events = await eventsOfRecords(records);
-  if (events.length > 0) {
-    await bus.publish(events);
-    await deliver(events);
-  }
-  for (const sink of sinks) if (events.length > 0 || sink.records) await sink.handle(events, records);
+/** What the consumer made of a batch: its events, and the records that failed (index → error). */
+export interface BatchOutcome {
+  events: ChatlinesEvent[];
+  failures: Failures;
+}
+
+/** The events of each record (record order), completed with their messages; failures pinned on records. */
+export async function eventsPerRecord(records: readonly ChangeRecord[], failures: Failures): Promise<ChatlinesEvent[][]> {
+  const drafts = records.map((record, i) => {
+    try {
+      return eventsOfChange(readChange(record));
+    } catch (error) {
+      failures.set(i, error);
+      return [];
+    }
+  });
+  const events: ChatlinesEvent[][] = records.map(() => []);
+  const withEvents = indicesOf(records.length).filter((i) => drafts[i]!.length > 0);
+  await perRecord(withEvents, failures, async (indices) => {
+    const done = await completeDrafts(indices.flatMap((i) => drafts[i]!));
+    let at = 0;
+    for (const i of indices) {
+      events[i] = done.slice(at, at + drafts[i]!.length);
+      at += drafts[i]!.length;
+    }
+  });
+  return events;
+}
+
+/**
+ * Everything the consumer does with one batch of records, each failure pinned on the record
+ * whose effects failed (the stream handler reports exactly those). The fan-outs run side by
+ * side, each batched (see batch.ts): the bus, the recording of deliveries (then their keys go to
+ * the delivery queue: attempts happen there), and the sinks (routing; live push on the local host).
+ */
+export async function consumeRecords(records: readonly ChangeRecord[], bus: EventBus, queue?: DeliveryQueue): Promise<BatchOutcome> {
+  const failures: Failures = new Map();
+  const perRecordEvents = await eventsPerRecord(records, failures);
+  const all = indicesOf(records.length);
+  const withEvents = all.filter((i) => perRecordEvents[i]!.length > 0);
+  const eventsOf = (indices: readonly number[]) => indices.flatMap((i) => perRecordEvents[i]!);
+  const created: DeliveryRef[] = [];
+  await Promise.all([
+    perRecord(withEvents, failures, (indices) => bus.publish(eventsOf(indices))),
+    perRecord(withEvents, failures, async (indices) => {
+      await recordDeliveries(eventsOf(indices), created);
+    }),
+    ...sinks.map((sink) =>
+      perRecord(sink.records ? all : withEvents, failures, (indices) =>
+        sink.handle(
+          eventsOf(indices),
+          indices.map((i) => records[i]!),
+        ),
+      ),
+    ),
+  ]);
+  // Recorded and due: a queue that refuses them delays them to the sweeper's next run, no more.
+  if (queue && created.length > 0) await queue.enqueue(created).catch((error: unknown) => enqueueFailed(error, created.length));
+  return { events: all.flatMap((i) => (failures.has(i) ? [] : perRecordEvents[i]!)), failures };
+}
+
+let enqueueFailed = (_error: unknown, _count: number): void => undefined;
+/** Where a refused enqueue is reported (the AWS handler logs it). */
+export function onEnqueueFailure(report: (error: unknown, count: number) => void): void {
+  enqueueFailed = report;
+}
+
+/** Everything the consumer does with one batch of records. Throws when a record failed. */
+export async function consume(records: readonly ChangeRecord[], bus: EventBus, queue?: DeliveryQueue): Promise<ChatlinesEvent[]> {
+  const { events, failures } = await consumeRecords(records, bus, queue);
+  if (failures.size > 0) throw [...failures.values()][0];
   return events;
 }

@@ -27,7 +27,7 @@
  *   in chunks; each chunk moves exactly its rollups and their recorded contribution together, so
  *   the invariant still holds between chunks.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
+import { mapPool, retry } from '../../adapters/concurrency.ts';
 import { transact } from '../../adapters/dynamodb/db.ts';
 import {
   advanceWatermark,
@@ -41,7 +41,7 @@ import {
   rollupUpdate,
 } from '../../adapters/dynamodb/metrics.ts';
 import { listMessages } from '../../adapters/dynamodb/sessions.ts';
-import { ChatlinesError } from '../../contract/errors.ts';
+import { ChatlinesError, isConflict } from '../../contract/errors.ts';
 import type { Message } from '../../contract/schemas.ts';
 import { type Cells, contributionCells, diffCells, parseCellId, sessionFigures } from '../../domain/metrics/definitions.ts';
 
@@ -96,7 +96,7 @@ async function allMessages(sessionId: string): Promise<Message[]> {
   return listMessages(sessionId, 0, Number.MAX_SAFE_INTEGER);
 }
 
-const retriable = (error: unknown) => error instanceof ChatlinesError && (error.kind === 'conflict' || error.kind === 'throttled');
+const retriable = (error: unknown) => isConflict(error) || (error instanceof ChatlinesError && error.kind === 'throttled');
 
 /** What a session's contribution should become, read and computed, not yet written. */
 interface Prepared {
@@ -129,8 +129,9 @@ export async function applySession(
   const counter = options.counter ?? { itemsRead: 0 };
   let transactions = 0;
   let prepared = options.prepared;
-  for (let attempt = 0; ; attempt++) {
-    try {
+  // Another run applied this session, or touched the same rollups: read again.
+  return retry(
+    async () => {
       if (!prepared) {
         // The contribution is read before the messages: whatever this run writes is then at
         // least as fresh as what the contribution's version stands for.
@@ -159,12 +160,9 @@ export async function applySession(
         version = (version ?? 0) + 1;
       }
       return transactions;
-    } catch (error) {
-      if (!retriable(error) || attempt >= MAX_ATTEMPTS) throw error;
-      // Another run applied this session, or touched the same rollups: read again.
-      await sleep(5 + Math.floor(Math.random() * 15 * (attempt + 1)));
-    }
-  }
+    },
+    { attempts: MAX_ATTEMPTS + 1, baseMs: 10, capMs: 250, retryOn: retriable },
+  );
 }
 
 /**
@@ -239,18 +237,11 @@ export async function aggregateMetrics(options: AggregateOptions = {}): Promise<
     // Contributions first (one BatchGetItem), then messages: what is written is at least as
     // fresh as the version it is conditioned on.
     const stored = await readContributions(window.map((s) => s.id));
-    const prepared: Prepared[] = new Array(window.length);
-    let nextRead = 0;
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (nextRead < window.length) {
-          const i = nextRead++;
-          const contribution = stored[i];
-          counter.itemsRead += contribution ? 1 : 0;
-          prepared[i] = await prepare(window[i]!, contribution, counter);
-        }
-      }),
-    );
+    const prepared = await mapPool(window, concurrency, (session, i) => {
+      const contribution = stored[i];
+      counter.itemsRead += contribution ? 1 : 0;
+      return prepare(session, contribution, counter);
+    });
     let group: Prepared[] = [];
     let groupRollups = new Set<string>();
     const flush = async () => {

@@ -1,8 +1,8 @@
 /**
- * `GET /v1/sessions/{id}/queue`: where a Waiting session stands in its line's queue
- * (priority, then age — the order routing serves), and an estimate of its wait with the basis it
- * was made on: the line's recent assignment rate (how fast the queue has been moving), the free
- * slots of the online operators who may take it, and how many are ahead.
+ * `GET /v1/sessions/{id}/queue`: where a Waiting session stands in its queue (the place of
+ * lib/domain/routing/queue.ts, which the visitor route answers too), and an estimate of its wait
+ * with the basis it was made on: the line's recent assignment rate (how fast the queue has been
+ * moving), the free slots of the online operators who may take it, and how many are ahead.
  */
 
 import { getLineCached } from '../../adapters/dynamodb/lines.ts';
@@ -11,7 +11,8 @@ import { conflict, notFound } from '../../contract/errors.ts';
 import type { Line, Operator, Session } from '../../contract/schemas.ts';
 import { type Caller, hasRole } from '../../domain/auth/caller.ts';
 import { canSeeSession } from '../../domain/auth/policy.ts';
-import { eligibleGroups, mayTake, queueOrder, room } from '../../domain/routing/decide.ts';
+import { eligibleGroups, mayTake, room } from '../../domain/routing/decide.ts';
+import { queuePosition as placeInQueue } from '../../domain/routing/queue.ts';
 import { onlineOperatorsOf, recentlyAssigned, waitingSessions } from './store.ts';
 
 export interface QueuePosition {
@@ -74,9 +75,8 @@ export async function queuePosition(caller: Caller, id: string): Promise<QueuePo
     onlineOperatorsOf(eligibleGroups(session, line)),
     recentlyAssigned(line.__id, RECENT_SAMPLE),
   ]);
-  // The queue is read from an index: place the session as it is now.
-  const ordered = [...queue.filter((s) => s.__id !== session.__id), session].sort(queueOrder);
-  const ahead = ordered.findIndex((s) => s.__id === session.__id);
+  // The queue is read from an index: the session is placed as it is now.
+  const { ahead } = placeInQueue(session, queue)!;
   const eligible = operators.filter((o: Operator) => mayTake(o, session, line));
   const freeSlots = eligible.reduce((n, o) => n + room(o, line), 0);
   const taken = recent.filter((s: Session) => s._acceptedAt !== null);

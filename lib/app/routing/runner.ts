@@ -11,12 +11,14 @@
 import { allLines, getLineCached } from '../../adapters/dynamodb/lines.ts';
 import { findOperator } from '../../adapters/dynamodb/operators.ts';
 import { commitSessionChange, findSession } from '../../adapters/dynamodb/sessions.ts';
-import { ChatlinesError } from '../../contract/errors.ts';
+import { isConflict } from '../../contract/errors.ts';
 import type { Line, Operator, Session } from '../../contract/schemas.ts';
 import { outboxFor } from '../../domain/events/outbox.ts';
 import { nowIso } from '../../domain/ids.ts';
-import { eligibleGroups, mayTake, nextSessionFor, queueOrder, rankOperators, room } from '../../domain/routing/decide.ts';
-import { changed, historyMessage } from '../../domain/sessions/session.ts';
+import { eligibleGroups, mayTake, nextSessionFor, rankOperators, room } from '../../domain/routing/decide.ts';
+import { queueOrder } from '../../domain/routing/queue.ts';
+import { systemChange } from '../../domain/sessions/session.ts';
+import { allows } from '../../domain/sessions/transitions.ts';
 import { timerWrites } from '../timers/writes.ts';
 import { capacityChange } from './capacity.ts';
 import { onlineOperatorsOf, waitingSessions } from './store.ts';
@@ -28,21 +30,19 @@ export const MAX_PICKS = 8;
 
 export type RouteOutcome = 'assigned' | 'bot' | 'queued' | 'not-waiting' | 'manual' | 'gave-up';
 
-const isConflict = (e: unknown) => e instanceof ChatlinesError && e.kind === 'conflict';
-
 /** Assigns a Waiting session (as read) to an operator (as read): one conditional transaction. */
 export async function assignRouted(session: Session, line: Line, operator: Operator): Promise<Session> {
   const now = nowIso();
-  const after = changed(
+  const { after, history } = systemChange(
     session,
-    { _state: 'AssignedToOperator', _userId: operator.__id, _botId: null, _acceptedAt: session._acceptedAt ?? now, _lastActivityAt: now },
+    'routeToOperator',
+    { _userId: operator.__id, _botId: null, _acceptedAt: session._acceptedAt ?? now, _lastActivityAt: now },
     ROUTING_ACTOR,
     now,
   );
   const checks = capacityChange(session, after, line, new Map([[operator.__id, operator]]), now);
-  // Timers: the clocks a taken session starts (return to queue, auto-close), in the same transaction.
+  // The clocks a taken session starts (return to queue, auto-close), in the same transaction.
   const timers = timerWrites(line, session, after, { kind: 'command', at: now });
-  const history = historyMessage(session, after, 'assignToOperator', ROUTING_ACTOR);
   await commitSessionChange({
     before: session,
     after,
@@ -55,12 +55,13 @@ export async function assignRouted(session: Session, line: Line, operator: Opera
   return after;
 }
 
-/** `botFirst`: a new session goes to the line's bot (an ordinary assignToBot by routing). */
+/** `botFirst`: a new session goes to the line's bot (recorded as an assignToBot by routing). */
 async function assignToBot(session: Session, line: Line): Promise<void> {
   const now = nowIso();
-  const after = changed(session, { _state: 'AssignedToBot', _botId: line._botId, _userId: null, _lastActivityAt: now }, ROUTING_ACTOR, now);
+  const { after, history } = systemChange(session, 'routeToBot', { _botId: line._botId, _userId: null, _lastActivityAt: now }, ROUTING_ACTOR, now, {
+    silent: false,
+  });
   const timers = timerWrites(line, session, after, { kind: 'command', at: now });
-  const history = historyMessage(session, after, 'assignToBot', ROUTING_ACTOR, { silent: false });
   await commitSessionChange({
     before: session,
     after,
@@ -79,7 +80,7 @@ async function assignToBot(session: Session, line: Line): Promise<void> {
 export async function routeSession(sessionId: string, options: { created?: boolean } = {}): Promise<RouteOutcome> {
   for (let pick = 0; pick < MAX_PICKS; pick++) {
     const session = await findSession(sessionId);
-    if (session?._state !== 'Waiting') return 'not-waiting';
+    if (!session || !allows('routeToOperator', session._state)) return 'not-waiting';
     const line = await getLineCached(session._line);
     if (line._routing.mode !== 'auto') return 'manual';
     try {
@@ -137,7 +138,7 @@ export async function fillOperator(operatorId: string, lines?: readonly Line[]):
     tried.add(best.session.__id);
     // The queue comes from an index (eventually consistent): decide on the session as it is now.
     const current = await findSession(best.session.__id);
-    if (current?._state !== 'Waiting' || current._line !== best.line.__id || !mayTake(operator, current, best.line)) continue;
+    if (!current || !allows('routeToOperator', current._state) || current._line !== best.line.__id || !mayTake(operator, current, best.line)) continue;
     if (best.line._routing.botFirst && best.line._botId && current._version === 1) continue;
     try {
       await assignRouted(current, best.line, operator);

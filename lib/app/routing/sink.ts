@@ -11,6 +11,7 @@
  * more than the first run did.
  */
 
+import { mapPool } from '../../adapters/concurrency.ts';
 import { allLines } from '../../adapters/dynamodb/lines.ts';
 import type { ChangeRecord } from '../../adapters/dynamodb/stream.ts';
 import type { ChatlinesEvent } from '../../contract/events.ts';
@@ -64,15 +65,6 @@ export function routingWork(events: readonly ChatlinesEvent[], records: readonly
 /** How many routings of one batch run at once (they race safely: every assignment is conditional). */
 export const ROUTING_PARALLELISM = 8;
 
-async function inPool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) await work(items[next++]!);
-    }),
-  );
-}
-
 /**
  * Runs a batch's routing work: fills first (they serve the existing queue in order), then new
  * arrivals, each a few at a time (a batch of 100 arrivals would otherwise take 100 sequential
@@ -81,9 +73,9 @@ async function inPool<T>(items: readonly T[], limit: number, work: (item: T) => 
 export async function runRoutingWork(work: RoutingWork): Promise<void> {
   if (work.operators.size > 0) {
     const lines: Line[] = await allLines();
-    await inPool([...work.operators], ROUTING_PARALLELISM, (operator) => fillOperator(operator, lines));
+    await mapPool([...work.operators], ROUTING_PARALLELISM, (operator) => fillOperator(operator, lines));
   }
-  await inPool([...work.sessions], ROUTING_PARALLELISM, ([session, { created }]) => routeSession(session, { created }));
+  await mapPool([...work.sessions], ROUTING_PARALLELISM, ([session, { created }]) => routeSession(session, { created }));
 }
 
 export const routingSink: EventSink = {

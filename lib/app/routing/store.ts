@@ -11,7 +11,7 @@ import { allShards, INDEX, lineSessionsByStatePartition, lineShards, onlineGroup
 import { readSession } from '../../adapters/dynamodb/sessions.ts';
 import { keyAttributesOf } from '../../adapters/dynamodb/table.ts';
 import type { Operator, Session } from '../../contract/schemas.ts';
-import { queueOrder } from '../../domain/routing/decide.ts';
+import { queueOrder } from '../../domain/routing/queue.ts';
 
 /** The operators online in any of these groups, with their counts (strongly consistent). */
 export async function onlineOperatorsOf(groups: readonly string[]): Promise<Operator[]> {

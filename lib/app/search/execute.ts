@@ -11,6 +11,7 @@
  * a hundred thousand. Otherwise every partition of the plan is read in full, then sorted.
  */
 
+import { mapPool } from '../../adapters/concurrency.ts';
 import { type Item, type QueryInput, type QueryPage, queryPages } from '../../adapters/dynamodb/db.ts';
 import { type Entity, readChannel, readClient, readLine } from '../../adapters/dynamodb/items.ts';
 import { INDEX, lineChannelsPartition } from '../../adapters/dynamodb/keys.ts';
@@ -78,20 +79,6 @@ function count(cost: Cost, page: QueryPage): QueryPage {
 async function readAll(cost: Cost, q: KeyQuery): Promise<Item[]> {
   const out: Item[] = [];
   for await (const page of queryPages(keyQuery(q, { ascending: false }))) out.push(...count(cost, page).items);
-  return out;
-}
-
-/** Runs `work` over `inputs` with at most PARALLEL_READS at a time, results in input order. */
-async function inParallel<T, R>(inputs: readonly T[], work: (input: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(inputs.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < inputs.length) {
-      const i = next++;
-      out[i] = await work(inputs[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL_READS, inputs.length) }, worker));
   return out;
 }
 
@@ -189,7 +176,7 @@ export async function runSearch(caller: Caller, search: ParsedSearch): Promise<S
     // One stream: exactly the page. Several: a share each, plus one to compare heads.
     const firstPage = Math.min(MAX_PAGE, queries.length === 1 ? need : Math.ceil(need / queries.length) + 1);
     const streams = queries.map((q) => new Stream(q, firstPage, indexOrder.ascending, read));
-    await inParallel(streams, (s) => s.fill(cost));
+    await mapPool(streams, PARALLEL_READS, (s) => s.fill(cost));
     const found: Model[] = [];
     while (found.length < need) {
       let best: Stream | undefined;
@@ -202,7 +189,7 @@ export async function runSearch(caller: Caller, search: ParsedSearch): Promise<S
     return report(found.slice(search.from, need));
   }
 
-  const pages = await inParallel(queries, (q) => readAll(cost, q));
+  const pages = await mapPool(queries, PARALLEL_READS, (q) => readAll(cost, q));
   const candidates: Model[] = [];
   for (const page of pages)
     for (const item of page) {
@@ -221,7 +208,7 @@ async function resolveQueries(plan: Plan, cost: Cost, visible: Map<string, Line>
   if (source.lines === 'visible') lineIds = visible ? [...visible.keys()] : (await lines()).map((l) => l.__id);
   else lineIds = visible ? source.lines.filter((id) => visible.has(id)) : source.lines;
   if (source.over === 'lines') return source.queries(lineIds);
-  const channelPages = await inParallel(lineIds, (l) => readAll(cost, { index: INDEX.lineChannels, pk: lineChannelsPartition(l), ordered: true }));
+  const channelPages = await mapPool(lineIds, PARALLEL_READS, (l) => readAll(cost, { index: INDEX.lineChannels, pk: lineChannelsPartition(l), ordered: true }));
   const channelIds = channelPages
     .flat()
     .filter((i) => i.entity === 'channel')

@@ -3,8 +3,8 @@
  * operator's `sessions.create(channel, account)`. Races between parallel first messages are
  * settled by conditional writes on guard items and a bounded retry.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { TtlCache } from '../../adapters/cache.ts';
+import { retry } from '../../adapters/concurrency.ts';
 import type { TransactItem } from '../../adapters/dynamodb/db.ts';
 import { clientIdByAccount, getChannelAndAccount, getLineCached } from '../../adapters/dynamodb/lines.ts';
 import {
@@ -18,7 +18,7 @@ import {
   openSessionId,
 } from '../../adapters/dynamodb/sessions.ts';
 import { CHANNEL_TYPES_WITH_MANY_OPEN_SESSIONS, CHANNEL_TYPES_WITHOUT_OPERATOR_CREATE, OPEN_SESSION_STATES } from '../../contract/enums.ts';
-import { ChatlinesError, conflict } from '../../contract/errors.ts';
+import { conflict, isConflict } from '../../contract/errors.ts';
 import type { Channel, Client, Line, Message, Session } from '../../contract/schemas.ts';
 import type { Caller } from '../../domain/auth/caller.ts';
 import { mayPostInbound, requireInboundPoster, requireOnlineOperator, visibleLine } from '../../domain/auth/policy.ts';
@@ -63,8 +63,6 @@ function requireActive(channel: Channel): void {
   }
 }
 
-const backoff = (attempt: number) => sleep(5 + Math.floor(Math.random() * 20 * (attempt + 1)));
-
 /**
  * Where this instance last put a (channel, account)'s message: its client and session. A hint,
  * never trusted: the next message reads the channel, the client, its open and spam guards and
@@ -106,25 +104,21 @@ export async function receiveInbound(
   const hinted = hint ? await getInboundTarget(channelId, hint.clientId, hint.sessionId) : undefined;
   const first = hinted?.client ? { ...hinted, client: hinted.client } : undefined;
   const { channel, clientId } = first ?? (await getChannelAndAccount(channelId, input.account));
-  let prefetched: Prefetched | undefined = first;
+  const prefetched: Prefetched | undefined = first;
   // The line only matters for a refusal (403 to its staff, 404 to others): read it then.
   requireInboundPoster(caller, channel, mayPostInbound(caller, channel) ? undefined : await getLineCached(channel._line));
   requireActive(channel);
 
-  for (let attempt = 0; ; attempt++) {
-    try {
+  return retry(
+    async (attempt) => {
       // A retry looks the account up again: the race it lost may have created the client.
       const known = attempt === 0 ? (prefetched ? prefetched.client.__id : clientId) : await clientIdByAccount(channel.__id, input.account);
-      const result = await receiveOnce(caller, channel, known, input, extra, prefetched);
+      const result = await receiveOnce(caller, channel, known, input, extra, attempt === 0 ? prefetched : undefined);
       rememberTarget(channel.__id, input.account, result.client.__id, result.session.__id);
       return result;
-    } catch (error) {
-      prefetched = undefined;
-      const retriable = error instanceof ChatlinesError && error.kind === 'conflict' && attempt < MAX_ATTEMPTS;
-      if (!retriable) throw error;
-      await backoff(attempt);
-    }
-  }
+    },
+    { attempts: MAX_ATTEMPTS + 1, baseMs: 10, capMs: 250, retryOn: isConflict },
+  );
 }
 
 async function receiveOnce(
@@ -235,43 +229,46 @@ export async function createSessionByOperator(
   requireActive(channel);
   const many = CHANNEL_TYPES_WITH_MANY_OPEN_SESSIONS.includes(channel._type);
 
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const now = nowIso();
-    const clientId = attempt === 0 ? firstLookup : await clientIdByAccount(channel.__id, input.account);
-    if (clientId && !many) {
-      const openId = await openSessionId(channel.__id, clientId);
-      if (openId) throw conflict(`the client already has an open session on this channel: ${openId}`);
-    }
-    const client = clientId ? undefined : newClient(channel, input.account, caller.sub, now);
-    const session = openSession({
-      line: line.__id,
-      channel: channel.__id,
-      client: clientId ?? client!.__id,
-      state: 'AssignedToOperator',
-      userId: caller.sub,
-      by: caller.sub,
-      now,
-    });
-    const timers = timerWrites(line, null, session, { kind: 'create', at: now, clientMessage: false });
-    try {
-      // Routing: the new session counts against the operator, within its capacity.
-      const capacity = capacityChange(null, session, line, new Map([[caller.sub, operator]]), now);
-      const history = withSlaTargets(historyMessage(null, session, 'create', caller.sub), line);
-      await insertSession({
-        session,
-        ...(client ? { newClient: client } : {}),
-        guard: many ? 'latest' : 'exclusive',
-        messages: [history],
-        extra: [...capacity.map((c) => c.item), ...extra(session), ...timers.items],
-        outbox: outboxFor([history]),
-        timers: timers.timers.after,
-      });
-      return session;
-    } catch (error) {
-      // The client was created by someone else a moment ago: look again, with it.
-      if (error instanceof OpenSessionRace && error.clientTaken && !error.guardTaken) continue;
-      throw error;
-    }
+  // The client was created by someone else a moment ago: look again, with it (a few times, then 409).
+  const lostToNewClient = (error: unknown) => error instanceof OpenSessionRace && error.clientTaken && !error.guardTaken;
+  try {
+    return await retry(
+      async (attempt) => {
+        const now = nowIso();
+        const clientId = attempt === 0 ? firstLookup : await clientIdByAccount(channel.__id, input.account);
+        if (clientId && !many) {
+          const openId = await openSessionId(channel.__id, clientId);
+          if (openId) throw conflict(`the client already has an open session on this channel: ${openId}`);
+        }
+        const client = clientId ? undefined : newClient(channel, input.account, caller.sub, now);
+        const session = openSession({
+          line: line.__id,
+          channel: channel.__id,
+          client: clientId ?? client!.__id,
+          state: 'AssignedToOperator',
+          userId: caller.sub,
+          by: caller.sub,
+          now,
+        });
+        const timers = timerWrites(line, null, session, { kind: 'create', at: now, clientMessage: false });
+        // The new session counts against the operator, within its capacity.
+        const capacity = capacityChange(null, session, line, new Map([[caller.sub, operator]]), now);
+        const history = withSlaTargets(historyMessage(null, session, 'create', caller.sub), line);
+        await insertSession({
+          session,
+          ...(client ? { newClient: client } : {}),
+          guard: many ? 'latest' : 'exclusive',
+          messages: [history],
+          extra: [...capacity.map((c) => c.item), ...extra(session), ...timers.items],
+          outbox: outboxFor([history]),
+          timers: timers.timers.after,
+        });
+        return session;
+      },
+      { attempts: 3, baseMs: 5, capMs: 50, retryOn: lostToNewClient },
+    );
+  } catch (error) {
+    if (lostToNewClient(error)) throw conflict('the client was created concurrently; retry');
+    throw error;
   }
-  throw conflict('the client was created concurrently; retry');
 }

@@ -20,11 +20,13 @@ import {
   updateSessionAtVersion,
 } from '../../adapters/dynamodb/sessions.ts';
 import { CHANNEL_TYPES_WITH_MANY_OPEN_SESSIONS } from '../../contract/enums.ts';
+import { isConflict } from '../../contract/errors.ts';
 import type { Line, Message, Operator, Session } from '../../contract/schemas.ts';
 import { outboxFor } from '../../domain/events/outbox.ts';
 import { newMessageId } from '../../domain/ids.ts';
 import { holderOf } from '../../domain/routing/capacity.ts';
-import { changed, historyMessage } from '../../domain/sessions/session.ts';
+import { systemChange } from '../../domain/sessions/session.ts';
+import { allows } from '../../domain/sessions/transitions.ts';
 import { SLA_POLICIES, type TimerPolicy } from '../../domain/timers/state.ts';
 import { capacityChange } from '../routing/capacity.ts';
 import { timerWrites } from './writes.ts';
@@ -73,16 +75,16 @@ export async function fireTimer(due: Item, sessionItem?: Item | null, stamp: () 
   const at = stamp();
   try {
     if (isSla(policy)) await breach(line, session, policy, sortKey, at);
-    else if (policy === 'autoClose' && (session._state === 'AssignedToBot' || session._state === 'AssignedToOperator'))
-      await autoClose(line, session, sortKey, at);
-    else if (policy === 'returnToQueue' && session._state === 'AssignedToOperator') await returnToQueue(line, session, sortKey, at);
+    // The transitions table decides whether the timer's change applies in the session's state.
+    else if (policy === 'autoClose' && allows('autoClose', session._state)) await autoClose(line, session, sortKey, at);
+    else if (policy === 'returnToQueue' && allows('returnToQueue', session._state)) await returnToQueue(line, session, sortKey, at);
     else {
       await spend(line, session, policy, sortKey, at);
       return { kind: 'stale' };
     }
   } catch (error) {
     // A concurrent change won: the next sweep reads the item again and decides on the new state.
-    if ((error as { kind?: string }).kind === 'conflict') return { kind: 'retry' };
+    if (isConflict(error)) return { kind: 'retry' };
     throw error;
   }
   return { kind: 'fired', at };
@@ -134,18 +136,18 @@ async function commitTimerChange(
 
 /** Auto-close: the ordinary close (state, `_closedAt`, the open-session guard), `data.by: "system"`. */
 async function autoClose(line: Line, session: Session, sortKey: string, at: string): Promise<void> {
-  const after = changed(session, { _state: 'Closed', _closedAt: at, _lastActivityAt: at }, SYSTEM, at);
+  const { after, history } = systemChange(session, 'autoClose', { _closedAt: at, _lastActivityAt: at }, SYSTEM, at);
   const channelType = await channelTypeCached(session._channel);
   const many = CHANNEL_TYPES_WITH_MANY_OPEN_SESSIONS.includes(channelType);
   // As a close by hand: on channels with several open sessions the guard points at the newest only.
   const guard = !many || (await openSessionId(session._channel, session._clients[0]!)) === session.__id ? [releaseOpenGuard(session)] : [];
-  await commitTimerChange(line, session, after, historyMessage(session, after, 'autoClose', SYSTEM), 'autoClose', sortKey, at, guard);
+  await commitTimerChange(line, session, after, history, 'autoClose', sortKey, at, guard);
 }
 
 /** Return to queue: the operator loses the session; it waits in its group's queue (routing takes it from there). */
 async function returnToQueue(line: Line, session: Session, sortKey: string, at: string): Promise<void> {
-  const after = changed(session, { _state: 'Waiting', _userId: null, _botId: null, _lastActivityAt: at }, SYSTEM, at);
-  await commitTimerChange(line, session, after, historyMessage(session, after, 'returnToQueue', SYSTEM), 'returnToQueue', sortKey, at, []);
+  const { after, history } = systemChange(session, 'returnToQueue', { _userId: null, _botId: null, _lastActivityAt: at }, SYSTEM, at);
+  await commitTimerChange(line, session, after, history, 'returnToQueue', sortKey, at, []);
 }
 
 /** A clock whose effect no longer applies (e.g. a state it cannot act on): spent without effect. */

@@ -4,7 +4,7 @@
  * fires each with one conditional transaction. It never reads a session whose clock is not due,
  * and never Scans: its cost follows the number of clocks due, not the number running.
  *
- * Guarantees (README § Timers):
+ * Guarantees (docs/timers.md):
  * - at most once: the firing transaction deletes the due item and is conditional on the
  *   session's clock attribute still naming that very due item (a clock restarted or stopped
  *   by a later change has another sort key, or none) — a rerun, a second sweeper or a stale item
@@ -16,10 +16,10 @@
  *   is deleted, so it is not read twice).
  */
 
+import { mapPool } from '../../adapters/concurrency.ts';
 import { getItem, getItems, type Item, putItem, queryPages } from '../../adapters/dynamodb/db.ts';
 import { dueBucketPartition, dueUpTo, minuteBucket, sessionKey, timerShards, timerWatermarkKey } from '../../adapters/dynamodb/keys.ts';
 import type { TimerPolicy } from '../../domain/timers/state.ts';
-import { inParallel } from '../webhooks/deliveries.ts';
 import { type FireOutcome, fireTimer } from './fire.ts';
 
 export interface SweepOptions {
@@ -110,7 +110,7 @@ export async function sweepTimers(options: SweepOptions = {}): Promise<SweepRepo
   const upTo = dueUpTo(nowIso);
   const buckets = minutes.flatMap((minute) => Array.from({ length: timerShards() }, (_, shard) => ({ minute, shard })));
   const found: Item[][] = [];
-  await inParallel(buckets, 8, async (b) => {
+  await mapPool(buckets, 8, async (b) => {
     found.push(await readBucket(b.minute, b.shard, upTo, counter));
   });
   const due = found.flat().sort((a, b) => String(a.sk).localeCompare(String(b.sk)));
@@ -143,7 +143,7 @@ export async function sweepTimers(options: SweepOptions = {}): Promise<SweepRepo
   };
   const positions = new Map(due.map((d, i) => [d, i]));
 
-  await inParallel(due, options.concurrency ?? 16, async (item) => {
+  await mapPool(due, options.concurrency ?? 16, async (item) => {
     if (options.signal?.aborted) return;
     let outcome: FireOutcome = { kind: 'retry' };
     if (options.deadline === undefined || Date.now() <= options.deadline) {

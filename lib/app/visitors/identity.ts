@@ -5,7 +5,7 @@ import { ChatlinesError } from '../../contract/errors.ts';
 import { bearer, type VisitorClaims, verifyVisitorToken } from '../../domain/visitors/token.ts';
 
 export async function requireVisitor(authorization: string | undefined): Promise<VisitorClaims> {
-  const claims = verifyVisitorToken(await visitorSecret(), bearer(authorization));
+  const claims = await verifyVisitorToken(await visitorSecret(), bearer(authorization));
   if ('error' in claims) throw new ChatlinesError('unauthenticated', claims.error);
   return claims;
 }

@@ -10,15 +10,8 @@ import { latestSessionOfClient, listMessages } from '../../adapters/dynamodb/ses
 import { conflict, notFound } from '../../contract/errors.ts';
 import type { Session } from '../../contract/schemas.ts';
 import type { Caller } from '../../domain/auth/caller.ts';
-import {
-  clientVisible,
-  expectedWaitSeconds,
-  isLivechat,
-  newVisitorAccount,
-  queuePosition,
-  type VisitorMessage,
-  visitorCaller,
-} from '../../domain/visitors/rules.ts';
+import { queuePosition } from '../../domain/routing/queue.ts';
+import { clientVisible, expectedWaitSeconds, isLivechat, newVisitorAccount, type VisitorMessage, visitorCaller } from '../../domain/visitors/rules.ts';
 import { signVisitorToken, VISITOR_TOKEN_TTL_SECONDS, type VisitorClaims } from '../../domain/visitors/token.ts';
 import { readMetrics } from '../metrics/read.ts';
 import { waitingSessions } from '../routing/store.ts';
@@ -39,7 +32,7 @@ export async function startVisitor(secret: string, channelId: string, now = Date
   const exp = Math.floor(now / 1000) + VISITOR_TOKEN_TTL_SECONDS;
   const account = newVisitorAccount();
   return {
-    token: signVisitorToken(secret, { channel: channel.__id, account, exp }),
+    token: await signVisitorToken(secret, { channel: channel.__id, account, exp }),
     channel: channel.__id,
     account,
     expiresAt: new Date(exp * 1000).toISOString(),
@@ -89,7 +82,7 @@ export async function visitorQueue(claims: VisitorClaims, now = new Date()) {
   const none = { state: session ? visibleState(session) : null, position: null, ahead: null, expectedWaitSeconds: null, basis: QUEUE_BASIS };
   if (session?._state !== 'Waiting') return none;
   const [waiting, mean] = await Promise.all([waitingSessions(session._line), meanQueueWaitMs(session._line, now)]);
-  const place = queuePosition(session, waiting.some((s) => s.__id === session.__id) ? waiting : [...waiting, session]);
+  const place = queuePosition(session, waiting);
   return {
     state: session._state,
     position: place?.position ?? null,

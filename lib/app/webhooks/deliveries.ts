@@ -1,13 +1,15 @@
 /**
  * The delivery machine shared by webhooks and messenger endpoints: one delivery item per
- * (target, event), created conditionally (so an event seen twice is delivered once), attempted
- * under a short lease (so two workers never send the same attempt), retried on the schedule
+ * (target, event), recorded conditionally by the stream consumer (so an event seen twice is
+ * delivered once), attempted by the delivery queue's worker (never on the consumer's path: a slow
+ * receiver delays no routing) under a short lease (so two workers never send the same attempt), retried on the schedule
  * (schedule.ts) through a sparse due index, and kept with its outcome for `GET …/deliveries`.
  * Receivers de-duplicate by `webhook-id` (the event id), as Standard Webhooks expects: at least
  * once is the promise.
  */
 
 import { TtlCache } from '../../adapters/cache.ts';
+import { mapPool } from '../../adapters/concurrency.ts';
 import { getItems, type Item, putItem, queryPage, updateItem } from '../../adapters/dynamodb/db.ts';
 import {
   channelDeliveryKey,
@@ -21,7 +23,7 @@ import {
   webhookKey,
 } from '../../adapters/dynamodb/keys.ts';
 import { keyAttributesOf } from '../../adapters/dynamodb/table.ts';
-import { checkTargetUrl } from '../../adapters/http/urls.ts';
+import { type CheckedTarget, postToTarget, resolveTarget } from '../../adapters/http/urls.ts';
 import type { ChatlinesEvent } from '../../contract/events.ts';
 import type { Delivery } from '../../contract/webhooks.ts';
 import { ATTEMPT_TIMEOUT_MS, nextAttemptAfter } from '../../domain/webhooks/schedule.ts';
@@ -69,45 +71,59 @@ export const deliveryView = (item: Item): Delivery => {
   };
 };
 
+/** A delivery by its item's key: what the delivery queue carries. */
+export interface DeliveryRef {
+  pk: string;
+  sk: string;
+}
+
 /**
- * The first attempt at a new delivery, made before its record is written: a delivery that
- * succeeds at once costs one small write (no body, no due index); one that fails is written
- * `pending` with its body and due time, for the sweeper. The record is conditional on none
- * existing. A crash between the send and the record repeats the send when the batch runs again
- * — at least once, as promised; receivers drop repeats by `webhook-id`.
+ * Where new deliveries go to be attempted, off the stream consumer's path: an SQS queue in AWS
+ * (lib/adapters/aws/queue.ts, read by functions/queue/attempt-deliveries.ts), the local host's
+ * in-process worker running the same handler (infra/local/events.ts).
  */
-export async function deliverFirst(
-  target: DeliveryTarget,
-  event: ChatlinesEvent,
-  endpoint: { url: string; secret: string } | undefined,
-): Promise<'delivered' | 'retry' | 'failed'> {
+export interface DeliveryQueue {
+  enqueue(refs: readonly DeliveryRef[]): Promise<void>;
+}
+
+let localQueue: DeliveryQueue | undefined;
+/** Sets the local host's delivery queue (undefined: none; the sweeper then attempts new deliveries). */
+export function useLocalDeliveryQueue(queue: DeliveryQueue | undefined): void {
+  localQueue = queue;
+}
+/** The local host's delivery queue, if it runs one. */
+export const localDeliveryQueue = (): DeliveryQueue | undefined => localQueue;
+
+/**
+ * Records a new delivery before any attempt: `pending`, due now, with its body. Conditional on
+ * none existing, so an event seen twice (a retried batch) is delivered once: undefined when it
+ * was recorded before. Its attempt comes from the delivery queue; should the queue message be
+ * lost, the sweeper finds it in the due index.
+ */
+export async function recordDelivery(target: DeliveryTarget, event: ChatlinesEvent, now = Date.now()): Promise<DeliveryRef | undefined> {
   const key = deliveryKey(target, event.id);
-  const body = JSON.stringify(event);
-  const outcome = endpoint
-    ? await send(endpoint.url, endpoint.secret, event.id, body)
-    : { ok: false, code: null, error: target.kind === 'webhook' ? 'the subscription was deleted' : 'the channel has no delivery endpoint' };
-  const now = Date.now();
   const nowIso = new Date(now).toISOString();
-  const base = {
-    ...key,
-    ...deliveryListKeys(target, nowIso, event.id),
-    entity: 'delivery',
-    target,
-    eventId: event.id,
-    eventType: event.type,
-    attempts: 1,
-    lastResponseCode: outcome.code,
-    lastError: outcome.error,
-    createdAt: nowIso,
-  };
-  const next = outcome.ok || !endpoint ? undefined : nextAttemptAfter(1, now);
-  const item: Record<string, unknown> = outcome.ok
-    ? { ...base, status: 'delivered', nextAttemptAt: null, deliveredAt: nowIso }
-    : next
-      ? { ...base, ...deliveryDueKeys(key.pk, next), body, status: 'pending', nextAttemptAt: next, deliveredAt: null }
-      : { ...base, body, status: 'failed', nextAttemptAt: null, deliveredAt: null };
-  await putItem(item, { ConditionExpression: 'attribute_not_exists(pk)' });
-  return outcome.ok ? 'delivered' : next ? 'retry' : 'failed';
+  const written = await putItem(
+    {
+      ...key,
+      ...deliveryListKeys(target, nowIso, event.id),
+      ...deliveryDueKeys(key.pk, nowIso),
+      entity: 'delivery',
+      target,
+      eventId: event.id,
+      eventType: event.type,
+      body: JSON.stringify(event),
+      status: 'pending',
+      attempts: 0,
+      lastResponseCode: null,
+      lastError: null,
+      nextAttemptAt: nowIso,
+      createdAt: nowIso,
+      deliveredAt: null,
+    },
+    { ConditionExpression: 'attribute_not_exists(pk)' },
+  );
+  return written ? key : undefined;
 }
 
 /** Where a target receives, and the secret its deliveries are signed with. */
@@ -177,22 +193,17 @@ async function claim(pk: string, sk: string, now: number): Promise<DeliveryItem 
 }
 
 async function send(url: string, secret: string, id: string, body: string): Promise<{ ok: boolean; code: number | null; error: string | null }> {
+  let target: CheckedTarget;
   try {
-    await checkTargetUrl(url);
+    target = await resolveTarget(url);
   } catch (error) {
     return { ok: false, code: null, error: (error as Error).message };
   }
   try {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: signedHeaders(secret, id, body),
-      body,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS),
-    });
-    await res.body?.cancel().catch(() => undefined);
-    const ok = res.status >= 200 && res.status < 300;
-    return { ok, code: res.status, error: ok ? null : `the receiver answered ${res.status}` };
+    // Connects to the address just checked (no second resolution that DNS could answer otherwise).
+    const status = await postToTarget(target, signedHeaders(secret, id, body), body, ATTEMPT_TIMEOUT_MS);
+    const ok = status >= 200 && status < 300;
+    return { ok, code: status, error: ok ? null : `the receiver answered ${status}` };
   } catch (error) {
     const e = error as Error;
     return { ok: false, code: null, error: e.name === 'TimeoutError' ? `no answer within ${ATTEMPT_TIMEOUT_MS / 1000} s` : `could not connect (${e.message})` };
@@ -244,17 +255,6 @@ export async function attemptDelivery(pk: string, sk = '#DELIVERY'): Promise<'de
 }
 
 /** Runs `work` over `items` with at most `limit` in flight. */
-export async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next++]!;
-      await work(item);
-    }
-  });
-  await Promise.all(runners);
-}
-
 /**
  * Attempts every delivery that has come due (reads only the due index: its cost follows the
  * number of due deliveries, not of deliveries kept). Run every minute in AWS, every second on
@@ -273,6 +273,6 @@ export async function sweepDueDeliveries(now = Date.now(), limitPerShard = 200):
     });
     for (const item of page.items) due.push({ pk: String(item.pk), sk: String(item.sk) });
   }
-  await inParallel(due, 16, (d) => attemptDelivery(d.pk, d.sk));
+  await mapPool(due, 16, (d) => attemptDelivery(d.pk, d.sk));
   return due.length;
 }

@@ -104,16 +104,23 @@ export async function listDeliveries(caller: Caller, id: string, from: number, s
   return items.filter((i) => i !== undefined).map(deliveryView);
 }
 
-/** `POST /v1/webhooks/{id}/deliveries/{deliveryId}/retry`: a failed delivery is attempted once more, soon. */
-export async function retryDelivery(caller: Caller, id: string, deliveryId: string): Promise<Delivery> {
+/**
+ * `POST /v1/webhooks/{id}/deliveries/{deliveryId}/retry`: a failed delivery is attempted once
+ * more, soon. The change and `extra` (the request's idempotency record) in one transaction, so a
+ * repeat with the same `Idempotency-Key` gets the first answer and retries nothing.
+ */
+export async function retryDelivery(caller: Caller, id: string, deliveryId: string, extra: (delivery: Delivery) => TransactItem[]): Promise<Delivery> {
   const key = deliveryKey({ kind: 'webhook', id }, deliveryId);
-  // The subscription and the delivery in one BatchGetItem, then the conditional update: 2 round trips.
+  // The subscription and the delivery in one BatchGetItem, then the conditional write: 2 round trips.
   const [hookItem, current] = await getItems([webhookKey(id), key]);
   const hook = await visibleWebhook(caller, id, hookItem ?? null);
   requireWebhookManager(caller, await lineOrUndefined(hook.line));
   if (!current) throw notFound('delivery', deliveryId);
   if (current.status !== 'failed') throw conflict(`the delivery is ${String(current.status)}: only a failed delivery can be retried`);
-  const updated = await retryFailedDelivery(key, nowIso());
-  if (!updated) throw conflict('the delivery was retried concurrently');
-  return deliveryView(updated);
+  const now = nowIso();
+  // A failed delivery is touched by nobody else (attempts claim pending ones only): the item as
+  // read, with this change, is the item as written.
+  const after = deliveryView({ ...current, status: 'pending', nextAttemptAt: now, manual: true });
+  await retryFailedDelivery(key, now, extra(after));
+  return after;
 }

@@ -45,7 +45,8 @@ export const reportMessageStatus = {
   params: ChannelMessageParams,
   body: named('MessageStatusBody', MessageStatusBody),
   responses: { 200: { description: 'The message after the report', body: Message } },
-  problems: [403, 404],
+  // 409: a report the message's status refuses (lib/domain/channels/delivery-status.ts).
+  problems: [403, 404, 409],
 } as const satisfies RouteSpec;
 
 export const createWebhook = {

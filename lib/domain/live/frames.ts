@@ -6,7 +6,7 @@
  * - an **event** (lib/contract/events.ts: `id`, `type` such as `session.assigned`, `time`, `line`,
  *   `channel`, `session`, `sequence`, `data`) the caller may see;
  * - `{ "type": "ready", "connection": "<id>", "sub": "<caller>" }` once, after the connection is
- *   authenticated (locally at once; in AWS in answer to the first frame, see the README);
+ *   authenticated (locally at once; in AWS in answer to the first frame, see docs/live.md);
  * - `{ "type": "pong" }` in answer to `{ "action": "ping" }`;
  * - `{ "type": "resumed", "after": "<id>", "count": n, "complete": bool }` after the events a
  *   `resume` re-sent; `complete: false` when `after` is not in the last hour's log (unknown or

@@ -1,6 +1,6 @@
 /**
  * The metric definitions of chatlines, as pure functions over one session's ordered messages.
- * README § Metrics states the same rules in prose; test/metrics/definitions.test.ts pins them
+ * docs/metrics.md states the same rules in prose; test/metrics/definitions.test.ts pins them
  * with hand-computed histories. Nothing here reads the table: lib/app/metrics/aggregate.ts feeds
  * it and stores what it returns.
  *
@@ -75,7 +75,7 @@ const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 
 
 /**
  * Every figure of one session, from its messages in order (by message id, which is time
- * ordered). See README § Metrics for the rules this follows line by line.
+ * ordered). See docs/metrics.md for the rules this follows line by line.
  */
 export function sessionFigures(messages: readonly Message[]): SessionFigures {
   let state: LineSessionState | null = null;
@@ -94,7 +94,7 @@ export function sessionFigures(messages: readonly Message[]): SessionFigures {
   const samples: Sample[] = [];
   const waits: Sample[] = [];
 
-  // SLA (README § Timers): one sample per session and target of the line at its creation —
+  // SLA (docs/timers.md): one sample per session and target of the line at its creation —
   // 0 at the first sign it was missed (a breach entry, a late reply or close), else 1 when met.
   let sla: Partial<Record<SlaTarget, number>> | null = null;
   const slaDone = new Set<SlaTarget>();

@@ -3,18 +3,9 @@
  * conditional assignment; a loser picks again.
  */
 
-import { priorityRank } from '../../adapters/dynamodb/keys.ts';
 import type { Line, Operator, Session } from '../../contract/schemas.ts';
 import { intersects } from '../auth/policy.ts';
 import { effectiveCapacity } from './capacity.ts';
-
-/** Queue order: priority (High, Medium, Low, none), then age, then id. */
-export function queueOrder(a: Session, b: Session): number {
-  const rank = priorityRank(a._priority).localeCompare(priorityRank(b._priority));
-  if (rank !== 0) return rank;
-  if (a.__createdAt !== b.__createdAt) return a.__createdAt < b.__createdAt ? -1 : 1;
-  return a.__id < b.__id ? -1 : a.__id > b.__id ? 1 : 0;
-}
 
 /** The groups whose operators may take the session: its group when it has one, else the line's. */
 export const eligibleGroups = (session: Pick<Session, '_userGroupId'>, line: Line): string[] =>

@@ -8,7 +8,7 @@ import { conflict } from '../../contract/errors.ts';
 import type { AppItemRef, Message, Session, SessionFieldChange, SessionPayload } from '../../contract/schemas.ts';
 import type { Caller } from '../auth/caller.ts';
 import { newBaseFields, newMessageId } from '../ids.ts';
-import { type SessionCommand, transition } from './transitions.ts';
+import { type SessionCommand, SYSTEM_CHANGES, type SystemChange, type Transition, transition } from './transitions.ts';
 
 /** Fields whose changes are recorded in the history. */
 export const TRACKED_FIELDS = ['_state', '_userId', '_userGroupId', '_botId', '_priority', '__name', '_apps'] as const;
@@ -67,8 +67,8 @@ export function diffSession(before: Session | null, after: Session): SessionFiel
 export function historyMessage(
   before: Session | null,
   after: Session,
-  /** A command of the transitions table, the creation, or what a timer did (lib/app/timers). */
-  command: SessionCommand | 'create' | 'autoClose' | 'returnToQueue',
+  /** A command of the transitions table, the creation, or what the system did (as SYSTEM_CHANGES records it). */
+  command: SessionCommand | 'create' | (typeof SYSTEM_CHANGES)[SystemChange]['records'],
   by: string,
   options: { silent?: boolean } = {},
 ): Message {
@@ -102,11 +102,28 @@ export function historyMessage(
   };
 }
 
-/** Throws the table's refusal for a command in the session's state; returns the next state. */
-export function nextState(session: Session, command: SessionCommand): LineSessionState | 'restore' {
-  const outcome = transition(command, session._state);
+/** Throws the table's refusal for a change in the session's state; returns the next state. */
+export function nextState(session: Session, change: Transition): LineSessionState | 'restore' {
+  const outcome = transition(change, session._state);
   if (typeof outcome === 'object') throw conflict(outcome.refused);
   return outcome === 'same' ? session._state : outcome;
+}
+
+/**
+ * A change the system makes (routing, a timer): the table decides the state (its refusal is a
+ * conflict, as a lost race), the caller the rest; with the history entry it records.
+ */
+export function systemChange(
+  session: Session,
+  change: SystemChange,
+  patch: Omit<Partial<Session>, '_state'>,
+  by: string,
+  now: string,
+  options: { silent?: boolean } = {},
+): { after: Session; history: Message } {
+  const state = nextState(session, change);
+  const after = changed(session, { ...patch, _state: state === 'restore' ? session._state : state }, by, now);
+  return { after, history: historyMessage(session, after, SYSTEM_CHANGES[change].records, by, options) };
 }
 
 /** The session after a change: stamps and version bumped. */

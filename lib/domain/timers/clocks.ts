@@ -3,7 +3,7 @@
  * before, its timer state, session after, the kind of change) to the timer state after and
  * the due items to write and delete — in the same transaction as the change itself.
  *
- * Rules (README § Timers):
+ * Rules (docs/timers.md):
  * - firstResponse: creation → the first operator or bot text reply.
  * - nextResponse: after the first reply, a client message that nobody has answered yet → the
  *   next reply. Measured from the FIRST unanswered message: a client who writes again does not

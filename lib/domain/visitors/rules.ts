@@ -6,12 +6,10 @@
  * - A visitor sees the client-visible messages of its own newest session only: its own
  *   messages and the operators' and bot's text/file replies — never staff notes (`system`)
  *   nor history entries (`payload`).
- * - Queue position: the session's place among its line's `Waiting` sessions in queue order
- *   (priority High → Medium → Low → none, then oldest first), restricted to the sessions that
- *   wait in the same queue (the same operator group, or no group).
+ * - Queue position: the one of lib/domain/routing/queue.ts, the same the staff route answers.
  */
 import { randomUUID } from 'node:crypto';
-import type { Channel, Message, Session } from '../../contract/schemas.ts';
+import type { Channel, Message } from '../../contract/schemas.ts';
 import type { Caller } from '../auth/caller.ts';
 
 export const isLivechat = (channel: Channel) => channel._type === 'livechat';
@@ -37,28 +35,6 @@ export function clientVisible(messages: readonly Message[]): VisitorMessage[] {
   return messages
     .filter((m) => (m.type === 'text' || m.type === 'file') && m.author !== 'system')
     .map((m) => ({ id: m.__id, at: m.__createdAt, from: m.author === 'client' ? 'visitor' : (m.author as 'operator' | 'bot'), body: m.body }));
-}
-
-const RANK: Record<string, number> = { High: 0, Medium: 1, Low: 2 };
-const rank = (s: Session) => (s._priority ? (RANK[s._priority] ?? 3) : 3);
-
-/** Queue order: priority, then age, then id (total). */
-export function queueOrder(a: Session, b: Session): number {
-  return rank(a) - rank(b) || a.__createdAt.localeCompare(b.__createdAt) || a.__id.localeCompare(b.__id);
-}
-
-export interface QueuePosition {
-  /** 1 = next to be taken. */
-  position: number;
-  ahead: number;
-}
-
-/** The session's position among the waiting sessions of the same queue; undefined when it is not waiting. */
-export function queuePosition(session: Session, waiting: readonly Session[]): QueuePosition | undefined {
-  if (session._state !== 'Waiting') return undefined;
-  const sameQueue = waiting.filter((s) => s._state === 'Waiting' && (s._userGroupId ?? null) === (session._userGroupId ?? null));
-  const ahead = sameQueue.filter((s) => s.__id !== session.__id && queueOrder(s, session) < 0).length;
-  return { position: ahead + 1, ahead };
 }
 
 /**

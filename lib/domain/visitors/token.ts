@@ -1,10 +1,11 @@
 /**
- * Visitor tokens: what the web-chat widget holds instead of a staff JWT. An HMAC-SHA256 over
- * the claims (base64url JSON) with a secret only chatlines knows; the visitor functions verify
- * it themselves (API Gateway's JWT authorizer is for staff tokens). A token names one channel
- * and one client account and expires. Pure: no AWS imports.
+ * Visitor tokens: what the web-chat widget holds instead of a staff JWT. A JWT signed with
+ * HS256 by a secret only chatlines knows (lib/adapters/secrets.ts), behind a `vt1.` prefix that
+ * tells it from a staff token at a glance; the visitor functions verify it themselves (API
+ * Gateway's JWT authorizer is for staff tokens). A token names one channel (`ch`) and one client
+ * account (`acct`) and expires (`exp`). No AWS imports.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { errors, jwtVerify, SignJWT } from 'jose';
 
 export interface VisitorClaims {
   /** The livechat channel the visitor writes to. */
@@ -18,33 +19,41 @@ export interface VisitorClaims {
 /** How long a visitor token lives: a day (the widget asks for a new one after that). */
 export const VISITOR_TOKEN_TTL_SECONDS = 24 * 60 * 60;
 const PREFIX = 'vt1.';
+const ALGORITHM = 'HS256';
 
-const mac = (secret: string, payload: string) => createHmac('sha256', secret).update(payload).digest('base64url');
+const keyOf = (secret: string) => new TextEncoder().encode(secret);
 
-export function signVisitorToken(secret: string, claims: VisitorClaims): string {
-  const payload = Buffer.from(JSON.stringify({ ch: claims.channel, acct: claims.account, exp: claims.exp })).toString('base64url');
-  return `${PREFIX}${payload}.${mac(secret, payload)}`;
+export async function signVisitorToken(secret: string, claims: VisitorClaims): Promise<string> {
+  const jwt = await new SignJWT({ ch: claims.channel, acct: claims.account })
+    .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
+    .setExpirationTime(claims.exp)
+    .sign(keyOf(secret));
+  return `${PREFIX}${jwt}`;
 }
 
 /** The claims of a valid, unexpired token, or the reason it is refused (for a 401). */
-export function verifyVisitorToken(secret: string, token: string | undefined, nowSeconds = Math.floor(Date.now() / 1000)): VisitorClaims | { error: string } {
+export async function verifyVisitorToken(
+  secret: string,
+  token: string | undefined,
+  nowSeconds = Math.floor(Date.now() / 1000),
+): Promise<VisitorClaims | { error: string }> {
   if (!token) return { error: 'missing visitor token' };
   if (!token.startsWith(PREFIX)) return { error: 'not a visitor token' };
-  const [payload, signature, ...rest] = token.slice(PREFIX.length).split('.');
-  if (!payload || !signature || rest.length > 0) return { error: 'malformed visitor token' };
-  const expected = Buffer.from(mac(secret, payload));
-  const given = Buffer.from(signature);
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { error: 'bad visitor token signature' };
-  let parsed: unknown;
+  let payload: Record<string, unknown>;
   try {
-    parsed = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
-  } catch {
+    ({ payload } = await jwtVerify(token.slice(PREFIX.length), keyOf(secret), {
+      algorithms: [ALGORITHM],
+      requiredClaims: ['exp'],
+      currentDate: new Date(nowSeconds * 1000),
+    }));
+  } catch (error) {
+    if (error instanceof errors.JWTExpired) return { error: 'visitor token expired' };
+    if (error instanceof errors.JWSSignatureVerificationFailed) return { error: 'bad visitor token signature' };
     return { error: 'malformed visitor token' };
   }
-  const p = parsed as { ch?: unknown; acct?: unknown; exp?: unknown };
-  if (typeof p.ch !== 'string' || typeof p.acct !== 'string' || typeof p.exp !== 'number') return { error: 'malformed visitor token' };
-  if (p.exp <= nowSeconds) return { error: 'visitor token expired' };
-  return { channel: p.ch, account: p.acct, exp: p.exp };
+  const { ch, acct, exp } = payload;
+  if (typeof ch !== 'string' || typeof acct !== 'string' || typeof exp !== 'number') return { error: 'malformed visitor token' };
+  return { channel: ch, account: acct, exp };
 }
 
 /** `Authorization: Bearer vt1.…` → the token. */
