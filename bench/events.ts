@@ -6,8 +6,9 @@
 
 import { backgroundUsage, resetUsage } from '../infra/local/dynamodb-calls.ts';
 import { startEventWorkers } from '../infra/local/events.ts';
+import { mapPool } from '../lib/adapters/concurrency.ts';
 import { startReceiver } from '../test/support/receiver.ts';
-import { type Env, log, pool, quantile, round } from './support.ts';
+import { type Env, log, quantile, round } from './support.ts';
 import type { World } from './world.ts';
 
 export interface EventsResult {
@@ -51,7 +52,7 @@ export async function benchEvents(env: Env, w: World, quick: boolean): Promise<E
     resetUsage();
     const mark = receiver.received.length;
     const started = Date.now();
-    const ids = await pool(
+    const ids = await mapPool(
       Array.from({ length: sessions }, (_, i) => i),
       16,
       async () => {
