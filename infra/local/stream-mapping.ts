@@ -95,6 +95,8 @@ export interface StreamMappingContext {
   /** Checked before each invocation: a stopping host gives up the batch (it is read again on restart). */
   stopped?: () => boolean;
   now?: () => number;
+  /** With MaximumRetryAttempts -1, a host that cannot wait for a record to expire stops after this many retries. */
+  retryCap?: number;
 }
 
 /** What the mapping did with one batch (for tests and the harness's report). */
@@ -197,7 +199,8 @@ export async function runMappingBatch(records: readonly DynamoDBRecord[], contex
     // A retry of what is left: from the lowest reported record, or the whole batch.
     const left = outcome.kind === 'partial' ? pending.records.slice(outcome.from) : pending.records;
     const retries = pending.retries + 1;
-    if (config.MaximumRetryAttempts >= 0 && retries > config.MaximumRetryAttempts) {
+    const retryLimit = config.MaximumRetryAttempts >= 0 ? config.MaximumRetryAttempts : context.retryCap;
+    if (retryLimit !== undefined && retries > retryLimit) {
       await discard(left, 'RetryAttemptsExhausted', retries);
       continue;
     }

@@ -1,0 +1,358 @@
+/**
+ * The local stand-in for the AWS endpoints the functions call (`AWS_ENDPOINT_URL` points the
+ * SDK here). Each call is identified (service and action from `X-Amz-Target`, or the
+ * `@connections` path of the WebSocket management API), attributed to the function that made it
+ * (its access key id is the function's logical id), authorized against that function's role
+ * policies by the IAM simulator, and then:
+ * - DynamoDB and DynamoDB Streams: forwarded as they are to DynamoDB Local;
+ * - EventBridge PutEvents: matched against the template's rules on the bus, recorded;
+ * - Secrets Manager GetSecretValue: answered from the values the harness seeded;
+ * - the WebSocket management API: PostToConnection / DeleteConnection / GetConnection handed to
+ *   the WebSocket stand-in (410 for a connection that is gone).
+ * A denied call gets AWS's AccessDenied answer, so the function fails as it would in AWS.
+ * The gateway also serves the stand-in user pool's JWKS (`/idp/<pool>/.well-known/jwks.json`).
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { matchesPattern } from './event-pattern.ts';
+import type { Authorizer, Decision, PolicyDocument } from './iam.ts';
+import { ACCOUNT, REGION, type ResolvedTemplate } from './template.ts';
+
+/** Who may sign calls: a function (its logical id as access key id) and its role. */
+export interface Principal {
+  id: string;
+  roleArn: string;
+  policies: PolicyDocument[];
+}
+
+/** The WebSocket API stand-in's side of the management API. */
+export interface ConnectionSink {
+  post(apiId: string, stage: string, connectionId: string, data: Buffer): boolean;
+  remove(apiId: string, stage: string, connectionId: string): boolean;
+  exists(apiId: string, stage: string, connectionId: string): boolean;
+}
+
+export interface PublishedEvent {
+  principal: string;
+  bus: string;
+  entry: Record<string, unknown>;
+  /** Rules of the bus whose pattern matched the event. */
+  rules: string[];
+}
+
+/** A message of an emulated SQS queue. */
+export interface QueueMessage {
+  messageId: string;
+  body: string;
+  md5OfBody: string;
+  messageAttributes: Record<string, unknown>;
+  sentAt: number;
+  receiveCount: number;
+  firstReceivedAt?: number;
+  /** Hidden until then (the visibility timeout after a receive). */
+  visibleAt: number;
+  sender: string;
+}
+
+export interface UnemulatedCall {
+  principal: string;
+  service: string;
+  operation: string;
+}
+
+export interface GatewayOptions {
+  dynamoEndpoint: string;
+  authorizer: Authorizer;
+  /** JWKS served for every stand-in issuer. */
+  jwks: { keys: object[] };
+}
+
+type Call = { action: string; resource: string; detail?: string };
+
+const json = (res: ServerResponse, status: number, body: unknown, type = 'application/x-amz-json-1.1') => {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(text), 'x-amzn-requestid': randomUUID() });
+  res.end(text);
+};
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+export class Gateway {
+  readonly principals = new Map<string, Principal>();
+  readonly secrets = new Map<string, string>();
+  readonly published: PublishedEvent[] = [];
+  /** Emulated SQS queues by ARN (the delivery queue, dead-letter queues…). */
+  readonly queues = new Map<string, QueueMessage[]>();
+  readonly unemulated: UnemulatedCall[] = [];
+  /** Calls per `service:Operation`. */
+  readonly operations = new Map<string, number>();
+  template: ResolvedTemplate | undefined;
+  connections: ConnectionSink | undefined;
+  private server: Server | undefined;
+  url = '';
+
+  constructor(private readonly options: GatewayOptions) {}
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => {
+      this.serve(req, res).catch((error: unknown) => {
+        if (!res.headersSent) json(res, 500, { __type: 'InternalFailure', message: (error as Error).message });
+        else res.destroy();
+      });
+    });
+    // Many functions keep connections open; none must hang the run's end.
+    this.server.keepAliveTimeout = 1_000;
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.url;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.server?.close(() => resolve());
+      this.server?.closeAllConnections();
+    });
+  }
+
+  private count(operation: string) {
+    this.operations.set(operation, (this.operations.get(operation) ?? 0) + 1);
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://gateway');
+    const body = await readBody(req);
+    if (req.method === 'GET' && /^\/idp\/[^/]+\/\.well-known\/jwks\.json$/.test(url.pathname)) {
+      return json(res, 200, this.options.jwks, 'application/json');
+    }
+
+    const credential = /Credential=([^/]+)\/[^/]+\/[^/]+\/([^/]+)\//.exec(String(req.headers.authorization ?? ''));
+    const principal = credential ? this.principals.get(credential[1]!) : undefined;
+    if (!principal) {
+      return json(res, 403, { __type: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' });
+    }
+
+    const connection = /^\/@api\/([^/]+)\/([^/]+)\/@connections\/([^/]+)$/.exec(url.pathname);
+    if (connection) return this.manageConnection(req, res, principal, connection[1]!, connection[2]!, decodeURIComponent(connection[3]!), body);
+
+    const target = String(req.headers['x-amz-target'] ?? '');
+    const [prefix, operation = ''] = target.split('.');
+    const input = body.length ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {};
+    switch (prefix) {
+      case 'DynamoDB_20120810':
+        this.count(`dynamodb:${operation}`);
+        if (!(await this.allowed(res, principal, this.dynamoCalls(operation, input), 'dynamodb'))) return;
+        return this.forward(req, res, body);
+      case 'DynamoDBStreams_20120810':
+        this.count(`dynamodb-streams:${operation}`);
+        if (!(await this.allowed(res, principal, this.streamCalls(operation, input), 'dynamodb'))) return;
+        return this.forward(req, res, body);
+      case 'AWSEvents':
+        this.count(`events:${operation}`);
+        if (operation === 'PutEvents') return this.putEvents(res, principal, input);
+        break;
+      case 'AmazonSQS':
+        this.count(`sqs:${operation}`);
+        if (operation === 'SendMessage' || operation === 'SendMessageBatch') return this.sendMessages(res, principal, operation, input);
+        if (operation === 'GetQueueUrl')
+          return json(res, 200, { QueueUrl: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${String(input.QueueName)}` }, 'application/x-amz-json-1.0');
+        break;
+      case 'secretsmanager':
+        this.count(`secretsmanager:${operation}`);
+        if (operation === 'GetSecretValue') return this.getSecretValue(res, principal, input);
+        break;
+    }
+    this.unemulated.push({ principal: principal.id, service: credential?.[2] ?? '?', operation: target || `${req.method} ${url.pathname}` });
+    return json(res, 400, { __type: 'UnknownOperationException', message: `the verification gateway does not emulate ${target || url.pathname}` });
+  }
+
+  private tableArn(name: string): string {
+    return name.startsWith('arn:') ? name : `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${name}`;
+  }
+
+  private dynamoCalls(operation: string, input: Record<string, unknown>): Call[] {
+    const table = (name: unknown, index?: unknown) => `${this.tableArn(String(name))}${index ? `/index/${String(index)}` : ''}`;
+    switch (operation) {
+      case 'BatchGetItem':
+      case 'BatchWriteItem':
+        return Object.keys((input.RequestItems as object) ?? {}).map((name) => ({ action: `dynamodb:${operation}`, resource: table(name) }));
+      case 'TransactWriteItems':
+      case 'TransactGetItems': {
+        const kinds: Record<string, string> = {
+          Put: 'PutItem',
+          Update: 'UpdateItem',
+          Delete: 'DeleteItem',
+          ConditionCheck: 'ConditionCheckItem',
+          Get: 'GetItem',
+        };
+        return ((input.TransactItems as Record<string, { TableName: string }>[]) ?? []).flatMap((item) =>
+          Object.entries(item).map(([kind, op]) => ({ action: `dynamodb:${kinds[kind] ?? kind}`, resource: table(op.TableName), detail: operation })),
+        );
+      }
+      case 'ListTables':
+        return [{ action: 'dynamodb:ListTables', resource: '*' }];
+      default:
+        return [{ action: `dynamodb:${operation}`, resource: table(input.TableName, input.IndexName) }];
+    }
+  }
+
+  /** DynamoDB Local's stream ARNs name its own region and account: the template's are asked for. */
+  private streamArn(local: unknown): string {
+    const match = /table\/([^/]+)\/stream\/(.+)$/.exec(String(local ?? ''));
+    if (match) return `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${match[1]}/stream/${match[2]}`;
+    const t = this.template!;
+    return `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${t.standIns.tableName}/stream/${t.standIns.streamLabel}`;
+  }
+
+  private streamCalls(operation: string, input: Record<string, unknown>): Call[] {
+    if (operation === 'ListStreams') return [{ action: 'dynamodb:ListStreams', resource: '*' }];
+    // A shard iterator is opaque: the harness reads one stream, the table's.
+    return [{ action: `dynamodb:${operation}`, resource: this.streamArn(input.StreamArn) }];
+  }
+
+  /** Authorizes every call; on a denial answers AccessDenied and returns false. */
+  private async allowed(res: ServerResponse, principal: Principal, calls: Call[], service: string): Promise<boolean> {
+    const decisions: [Call, Decision][] = [];
+    for (const call of calls) {
+      decisions.push([
+        call,
+        await this.options.authorizer.authorize(principal.id, principal.roleArn, principal.policies, call.action, call.resource, call.detail),
+      ]);
+    }
+    const denied = decisions.find(([, d]) => !d.allowed);
+    if (!denied) return true;
+    const message = `User: ${principal.roleArn} is not authorized to perform: ${denied[0].action} on resource: ${denied[0].resource} because no identity-based policy allows the ${denied[0].action} action`;
+    if (service === 'execute-api') json(res, 403, { message: 'Forbidden' }, 'application/json');
+    else json(res, 400, { __type: 'com.amazon.coral.service#AccessDeniedException', message });
+    return false;
+  }
+
+  private async forward(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
+    const headers: Record<string, string> = {};
+    for (const name of ['content-type', 'x-amz-target', 'authorization', 'x-amz-date', 'x-amz-security-token']) {
+      const value = req.headers[name];
+      if (typeof value === 'string') headers[name] = value;
+    }
+    const answer = await fetch(this.options.dynamoEndpoint, { method: 'POST', headers, body: new Uint8Array(body) });
+    const bytes = Buffer.from(await answer.arrayBuffer());
+    const out: Record<string, string | number> = { 'content-length': bytes.length };
+    for (const name of ['content-type', 'x-amz-crc32', 'x-amzn-requestid']) {
+      const value = answer.headers.get(name);
+      if (value) out[name] = value;
+    }
+    res.writeHead(answer.status, out);
+    res.end(bytes);
+  }
+
+  private async putEvents(res: ServerResponse, principal: Principal, input: Record<string, unknown>): Promise<void> {
+    const entries = (input.Entries as Record<string, unknown>[]) ?? [];
+    const busOf = (e: Record<string, unknown>) => String(e.EventBusName ?? 'default');
+    const arnOf = (bus: string) => (bus.startsWith('arn:') ? bus : `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/${bus}`);
+    const calls = [...new Set(entries.map(busOf))].map((bus) => ({ action: 'events:PutEvents', resource: arnOf(bus) }));
+    if (!(await this.allowed(res, principal, calls, 'events'))) return;
+    const results = entries.map((entry) => {
+      const bus = busOf(entry).split('/').pop()!;
+      const event = {
+        version: '0',
+        id: randomUUID(),
+        'detail-type': entry.DetailType,
+        source: entry.Source,
+        account: ACCOUNT,
+        time: entry.Time ? new Date(Number(entry.Time) * 1000 || String(entry.Time)).toISOString() : new Date().toISOString(),
+        region: REGION,
+        resources: entry.Resources ?? [],
+        detail: JSON.parse(String(entry.Detail ?? '{}')) as unknown,
+      };
+      const rules = (this.template?.eventRules ?? []).filter((r) => r.busName === bus && matchesPattern(r.pattern, event)).map((r) => r.logicalId);
+      this.published.push({ principal: principal.id, bus, entry, rules });
+      return { EventId: event.id };
+    });
+    json(res, 200, { FailedEntryCount: 0, Entries: results });
+  }
+
+  /** `https://sqs.<region>.amazonaws.com/<account>/<name>` → the queue's ARN. */
+  static queueArnOfUrl(url: string): string {
+    const [account, name] = new URL(url).pathname.split('/').filter(Boolean);
+    return `arn:aws:sqs:${REGION}:${account}:${name}`;
+  }
+
+  /** Puts a message on an emulated queue (SendMessage, a dead-letter move, a mapping's destination). */
+  enqueue(queueArn: string, body: string, sender: string, messageAttributes: Record<string, unknown> = {}): QueueMessage {
+    const message: QueueMessage = {
+      messageId: randomUUID(),
+      body,
+      md5OfBody: createHash('md5').update(body).digest('hex'),
+      messageAttributes,
+      sentAt: Date.now(),
+      receiveCount: 0,
+      visibleAt: 0,
+      sender,
+    };
+    const queue = this.queues.get(queueArn) ?? [];
+    queue.push(message);
+    this.queues.set(queueArn, queue);
+    return message;
+  }
+
+  private async sendMessages(res: ServerResponse, principal: Principal, operation: string, input: Record<string, unknown>): Promise<void> {
+    const arn = Gateway.queueArnOfUrl(String(input.QueueUrl));
+    // SendMessageBatch is authorized as sqs:SendMessage.
+    if (!(await this.allowed(res, principal, [{ action: 'sqs:SendMessage', resource: arn, detail: operation }], 'sqs'))) return;
+    const type = 'application/x-amz-json-1.0';
+    if (operation === 'SendMessage') {
+      const m = this.enqueue(arn, String(input.MessageBody), principal.id, (input.MessageAttributes as Record<string, unknown>) ?? {});
+      return json(res, 200, { MessageId: m.messageId, MD5OfMessageBody: m.md5OfBody }, type);
+    }
+    const entries = (input.Entries as { Id: string; MessageBody: string; MessageAttributes?: Record<string, unknown> }[]) ?? [];
+    const successful = entries.map((e) => {
+      const m = this.enqueue(arn, e.MessageBody, principal.id, e.MessageAttributes ?? {});
+      return { Id: e.Id, MessageId: m.messageId, MD5OfMessageBody: m.md5OfBody };
+    });
+    json(res, 200, { Successful: successful, Failed: [] }, type);
+  }
+
+  private async getSecretValue(res: ServerResponse, principal: Principal, input: Record<string, unknown>): Promise<void> {
+    const id = String(input.SecretId ?? '');
+    const arn = [...this.secrets.keys()].find((a) => a === id || a.split(':secret:')[1]?.replace(/-[A-Za-z0-9]{6}$/, '') === id) ?? id;
+    if (!(await this.allowed(res, principal, [{ action: 'secretsmanager:GetSecretValue', resource: arn }], 'secretsmanager'))) return;
+    const value = this.secrets.get(arn);
+    if (value === undefined) return json(res, 400, { __type: 'ResourceNotFoundException', message: "Secrets Manager can't find the specified secret." });
+    json(res, 200, {
+      ARN: arn,
+      Name: arn.split(':secret:')[1]!.replace(/-[A-Za-z0-9]{6}$/, ''),
+      SecretString: value,
+      VersionId: '00000000-0000-0000-0000-000000000001',
+      VersionStages: ['AWSCURRENT'],
+      CreatedDate: Math.floor(Date.now() / 1000),
+    });
+  }
+
+  private async manageConnection(req: IncomingMessage, res: ServerResponse, principal: Principal, apiId: string, stage: string, id: string, body: Buffer) {
+    const method = req.method ?? 'GET';
+    const operation = method === 'POST' ? 'PostToConnection' : method === 'DELETE' ? 'DeleteConnection' : 'GetConnection';
+    this.count(`execute-api:${operation}`);
+    const resource = `arn:aws:execute-api:${REGION}:${ACCOUNT}:${apiId}/${stage}/${method}/@connections/${id}`;
+    if (!(await this.allowed(res, principal, [{ action: 'execute-api:ManageConnections', resource, detail: operation }], 'execute-api'))) return;
+    const sink = this.connections;
+    const gone = () => json(res, 410, { message: 'Gone' }, 'application/json');
+    if (!sink) return gone();
+    if (method === 'POST') {
+      if (!sink.post(apiId, stage, id, body)) return gone();
+      res.writeHead(200, { 'content-length': 0 });
+      res.end();
+      return;
+    }
+    if (method === 'DELETE') {
+      if (!sink.remove(apiId, stage, id)) return gone();
+      res.writeHead(204);
+      res.end();
+      return;
+    }
+    if (!sink.exists(apiId, stage, id)) return gone();
+    json(res, 200, { connectedAt: new Date().toISOString(), identity: { sourceIp: '127.0.0.1' }, lastActiveAt: new Date().toISOString() }, 'application/json');
+  }
+}

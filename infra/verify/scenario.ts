@@ -1,0 +1,213 @@
+/**
+ * One whole conversation through the HTTP API and the live socket, written once and run against
+ * both shapes: the local host (test/verify/scenario.test.ts) and the AWS shape (`npm run
+ * verify:aws`: the real bundles behind the template's routes). Every route of the manifest is
+ * called at least once; each step names the statuses it accepts, so both shapes must answer
+ * alike. The scenario knows nothing of the host: a base URL, a token maker, a live URL and a
+ * way to let the stream catch up are all it is given.
+ */
+import WebSocket from 'ws';
+
+export interface ScenarioClaims {
+  sub: string;
+  roles?: string[];
+  groups?: string[];
+  channels?: string[];
+}
+
+export interface ScenarioHost {
+  baseUrl: string;
+  token(claims: ScenarioClaims): Promise<string>;
+  /** The live WebSocket URL for a token (`…/v1/live?token=` locally, the WebSocket API's stage in AWS). */
+  liveUrl(token: string): string;
+  /** Waits until the stream's consumers have handled every write made so far. */
+  settle(): Promise<void>;
+  /** Runs the scheduled functions once (metrics aggregation, delivery retries, timers). */
+  runSchedules(): Promise<void>;
+  /** A webhook URL this host accepts and whose deliveries arrive. */
+  webhookUrl: string;
+}
+
+export interface StepResult {
+  step: string;
+  method: string;
+  path: string;
+  status: number;
+  expected: number[];
+  ok: boolean;
+  detail?: string;
+}
+
+export interface ScenarioResult {
+  steps: StepResult[];
+  /** Frames the operator's live socket received. */
+  liveFrames: unknown[];
+  failed: StepResult[];
+}
+
+interface Reply {
+  status: number;
+  body: unknown;
+}
+
+/** A field of a JSON answer, `''` when absent: `at(reply.body, 'session', 'id')`. */
+const at = (value: unknown, ...path: string[]): string => {
+  const found = path.reduce<unknown>((o, k) => (o !== null && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), value);
+  return found === undefined || found === null ? '' : String(found);
+};
+
+/** Runs the conversation; never throws for an unexpected answer (it is recorded as failed). */
+export async function runScenario(host: ScenarioHost): Promise<ScenarioResult> {
+  const steps: StepResult[] = [];
+  const call = async (step: string, method: string, path: string, expected: number[], options: { token?: string; body?: unknown } = {}): Promise<Reply> => {
+    const headers: Record<string, string> = {};
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    const res = await fetch(`${host.baseUrl}${path}`, {
+      method,
+      headers,
+      ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+    });
+    const text = await res.text();
+    let body: unknown = text;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON
+    }
+    const ok = expected.includes(res.status);
+    steps.push({ step, method, path, status: res.status, expected, ok, ...(ok ? {} : { detail: text.slice(0, 300) }) });
+    return { status: res.status, body };
+  };
+
+  const admin = await host.token({ sub: 'admin-1', roles: ['admin'] });
+  const operator = await host.token({ sub: 'op-1', roles: ['operator'], groups: ['support'] });
+
+  await call('health', 'GET', '/v1/health', [200]);
+  await call('openapi', 'GET', '/v1/openapi.json', [200]);
+  await call('no token', 'GET', '/v1/webhooks', [401]);
+  await call('bad token', 'GET', '/v1/webhooks', [401], { token: 'not-a-jwt' });
+
+  const line = await call('create line', 'POST', '/v1/lines', [201], {
+    token: admin,
+    body: { __name: 'Support', _operatorGroups: ['support'], _accountApp: 'contacts' },
+  });
+  const lineId = at(line.body, '__id');
+  await call('get line', 'GET', `/v1/lines/${lineId}`, [200], { token: admin });
+  await call('update line', 'PATCH', `/v1/lines/${lineId}`, [200], { token: admin, body: { __name: 'Support desk' } });
+
+  const site = await call('create livechat channel', 'POST', '/v1/channels', [201], {
+    token: admin,
+    body: { _line: lineId, _type: 'livechat', __name: 'Site' },
+  });
+  const siteId = at(site.body, '__id');
+  const custom = await call('create custom channel', 'POST', '/v1/channels', [201], { token: admin, body: { _line: lineId, _type: 'custom', __name: 'Shop' } });
+  const customId = at(custom.body, '__id');
+  await call('update channel', 'PATCH', `/v1/channels/${customId}`, [200], { token: admin, body: { __name: 'Shop app' } });
+  const integration = await host.token({ sub: 'integration-1', roles: ['integration'], channels: [customId] });
+
+  const webhook = await call('create webhook', 'POST', '/v1/webhooks', [201], {
+    token: admin,
+    body: { url: host.webhookUrl, events: ['session.*', 'message.created'] },
+  });
+  const webhookId = at(webhook.body, '__id') || at(webhook.body, 'id');
+  await call('list webhooks', 'GET', '/v1/webhooks', [200], { token: admin });
+
+  await call('operator online', 'PUT', '/v1/operators/me/status', [200], { token: operator, body: { status: 'online' } });
+  await call('operator capacity', 'PUT', '/v1/operators/op-1', [200], { token: admin, body: { capacity: 5 } });
+  await call('line operators', 'GET', `/v1/lines/${lineId}/operators`, [200], { token: admin });
+
+  // The operator's live socket: connected before the conversation, so its events arrive.
+  const liveFrames: unknown[] = [];
+  const refused = await openSocket(host.liveUrl('not-a-jwt'), []);
+  if (refused) {
+    steps.push({ step: 'live refused', method: 'GET', path: 'live', status: 101, expected: [401], ok: false, detail: 'a socket opened with a bad token' });
+    await closeSocket(refused);
+  }
+  const socket = await openSocket(host.liveUrl(operator), liveFrames);
+  socket?.send(JSON.stringify({ action: 'ping' }));
+
+  // A web-chat visitor writes first: a Waiting session in the queue.
+  const visitor = await call('create visitor', 'POST', '/v1/visitors', [201], { body: { channel: siteId } });
+  const visitorToken = at(visitor.body, 'token');
+  const first = await call('visitor message', 'POST', '/v1/visitors/messages', [201], { token: visitorToken, body: { body: 'Hello, anyone there?' } });
+  const visitorSession = at(first.body, 'session', 'id');
+  await call('visitor messages', 'GET', '/v1/visitors/messages', [200], { token: visitorToken });
+  await call('visitor queue', 'GET', '/v1/visitors/queue', [200], { token: visitorToken });
+  await call('session queue', 'GET', `/v1/sessions/${visitorSession}/queue`, [200], { token: admin });
+
+  // A messenger's client writes through the integration.
+  const inbound = await call('inbound message', 'POST', `/v1/channels/${customId}/inbound`, [201], {
+    token: integration,
+    body: { account: 'client-1', body: 'My order is late', externalId: 'ext-1' },
+  });
+  const sessionId = at(inbound.body, 'session', '__id') || at(inbound.body, 'session', 'id');
+  const clientId = at(inbound.body, 'client', '__id') || at(inbound.body, 'client', 'id');
+  await call('update client', 'PATCH', `/v1/clients/${clientId}`, [200], { token: admin, body: { _applicationItem: { code: 'contacts', id: 'contact-1' } } });
+
+  await call('assign', 'POST', `/v1/sessions/${sessionId}/assign`, [200], { token: admin, body: { operator: 'op-1' } });
+  const reply = await call('reply', 'POST', `/v1/sessions/${sessionId}/messages`, [201], { token: operator, body: { type: 'text', body: 'Hi! Let me look.' } });
+  const replyId = at(reply.body, '__id') || at(reply.body, 'id');
+  await call('messages', 'GET', `/v1/sessions/${sessionId}/messages?from=0&size=10`, [200], { token: operator });
+  await call('last message', 'GET', `/v1/sessions/${sessionId}/messages/last`, [200], { token: operator });
+  await call('get session', 'GET', `/v1/sessions/${sessionId}`, [200], { token: operator });
+  await call('save session', 'PATCH', `/v1/sessions/${sessionId}`, [200], { token: operator, body: { __name: 'Late order' } });
+  await call('priority', 'PUT', `/v1/sessions/${sessionId}/priority`, [200], { token: admin, body: { priority: 'High' } });
+  await call('status report', 'POST', `/v1/channels/${customId}/messages/${replyId}/status`, [200], { token: integration, body: { status: 'delivered' } });
+  await call('mark spam', 'PUT', `/v1/sessions/${visitorSession}/spam`, [200], { token: admin });
+  await call('unmark spam', 'DELETE', `/v1/sessions/${visitorSession}/spam`, [200], { token: admin });
+  await call('operator session', 'POST', '/v1/sessions', [201], { token: operator, body: { channel: customId, account: 'client-2' } });
+  for (const collection of ['lines', 'channels', 'clients', 'sessions']) {
+    await call(`search ${collection}`, 'POST', `/v1/${collection}/search`, [200], { token: admin, body: { where: { eq: ['__deletedAt', null] }, size: 10 } });
+  }
+  await call('close', 'POST', `/v1/sessions/${sessionId}/close`, [200], { token: operator });
+
+  // The stream's consumers: events, deliveries, live push.
+  await host.settle();
+  await host.runSchedules();
+  await host.settle();
+  const deliveries = await call('deliveries', 'GET', `/v1/webhooks/${webhookId}/deliveries`, [200], { token: admin });
+  const firstDelivery = (at(deliveries.body, 'items') && (deliveries.body as { items: unknown[] }).items[0]) || {};
+  const deliveryId = at(firstDelivery, 'id') || at(firstDelivery, '__id') || 'none';
+  // Only a failed delivery can be retried: a delivered one answers 409.
+  await call('retry delivery', 'POST', `/v1/webhooks/${webhookId}/deliveries/${deliveryId}/retry`, [202, 409], { token: admin });
+  await call('metrics', 'GET', `/v1/metrics?line=${lineId}&granularity=day`, [200], { token: admin });
+  await call('disconnect channel', 'POST', `/v1/channels/${siteId}/disconnect`, [200], { token: admin });
+  await call('reconnect channel', 'POST', `/v1/channels/${siteId}/reconnect`, [200], { token: admin });
+  await call('delete webhook', 'DELETE', `/v1/webhooks/${webhookId}`, [200], { token: admin });
+
+  if (socket) await closeSocket(socket);
+  if (!socket) steps.push({ step: 'live socket', method: 'GET', path: 'live', status: 0, expected: [101], ok: false, detail: 'the live socket did not open' });
+  else {
+    const types = liveFrames.map((f) => String((f as { type?: string }).type));
+    if (!types.includes('pong'))
+      steps.push({ step: 'live pong', method: 'WS', path: 'live', status: 0, expected: [101], ok: false, detail: `no pong among ${types.join(', ')}` });
+    // Events reach the socket through the stream (the local hub, or the fan-out's PostToConnection in AWS).
+    if (!types.some((t) => t.includes('.')))
+      steps.push({ step: 'live events', method: 'WS', path: 'live', status: 0, expected: [101], ok: false, detail: `no event among ${types.join(', ')}` });
+  }
+  return { steps, liveFrames, failed: steps.filter((s) => !s.ok) };
+}
+
+function openSocket(url: string, frames: unknown[]): Promise<WebSocket | undefined> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url);
+    ws.on('message', (data) => {
+      try {
+        frames.push(JSON.parse(String(data)));
+      } catch {
+        frames.push(String(data));
+      }
+    });
+    ws.once('open', () => resolve(ws));
+    ws.once('error', () => resolve(undefined));
+    ws.once('unexpected-response', () => resolve(undefined));
+  });
+}
+
+function closeSocket(ws: WebSocket): Promise<void> {
+  return new Promise((resolve) => {
+    ws.once('close', () => resolve());
+    ws.close(1000, 'done');
+  });
+}

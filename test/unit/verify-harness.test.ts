@@ -1,0 +1,268 @@
+/**
+ * The pure parts of the verify:aws harness (infra/verify): EventBridge patterns (also the
+ * stream mappings' filter criteria), API Gateway's claim flattening, ARN globbing, the stream
+ * batch semantics (a poison record ends alone at the on-failure destination), and the reading
+ * of a template (no synth needed).
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import type { DynamoDBRecord } from 'aws-lambda';
+import { runMappingBatch, type StreamFailureMessage } from '../../infra/local/stream-mapping.ts';
+import { matchesPattern } from '../../infra/verify/event-pattern.ts';
+import { flattenClaims } from '../../infra/verify/http-api.ts';
+import { ACCOUNT, globMatch, REGION, ResolvedTemplate } from '../../infra/verify/template.ts';
+import { STREAM_FILTER } from '../../lib/adapters/dynamodb/stream.ts';
+
+describe('event patterns', () => {
+  it('match exact values, prefixes, anything-but, exists and numeric ranges', () => {
+    const event = { source: 'chatlines', 'detail-type': 'session.created', detail: { sequence: 3, tags: ['a', 'b'] } };
+    assert.ok(matchesPattern({ source: ['chatlines'] }, event));
+    assert.ok(matchesPattern({ 'detail-type': [{ prefix: 'session.' }] }, event));
+    assert.ok(!matchesPattern({ 'detail-type': [{ 'anything-but': ['session.created'] }] }, event));
+    assert.ok(matchesPattern({ detail: { sequence: [{ numeric: ['>', 1, '<=', 3] }] } }, event));
+    assert.ok(matchesPattern({ detail: { tags: ['b'] } }, event));
+    assert.ok(matchesPattern({ detail: { missing: [{ exists: false }] } }, event));
+    assert.ok(!matchesPattern({ detail: { missing: ['x'] } }, event));
+    assert.ok(matchesPattern({ $or: [{ source: ['other'] }, { source: ['chatlines'] }] }, event));
+  });
+
+  it("apply the stream mappings' filter to the Lambda record shape", () => {
+    const record = (entity: string) => ({ dynamodb: { NewImage: { entity: { S: entity } } } });
+    assert.ok(matchesPattern(STREAM_FILTER as never, record('session')));
+    assert.ok(!matchesPattern(STREAM_FILTER as never, record('message')));
+    assert.ok(!matchesPattern(STREAM_FILTER as never, { dynamodb: { Keys: {} } }));
+  });
+});
+
+describe('API Gateway stand-ins', () => {
+  it('flatten JWT claims to strings as the HTTP API does', () => {
+    assert.deepEqual(flattenClaims({ sub: 'a', roles: ['admin', 'operator'], exp: 5, nested: { x: 1 } }), {
+      sub: 'a',
+      roles: '[admin operator]',
+      exp: '5',
+      nested: '{"x":1}',
+    });
+  });
+
+  it('match source ARNs as Lambda permissions do', () => {
+    assert.ok(globMatch('arn:aws:execute-api:us-east-1:1:api/*/*/v1/lines/{id}', 'arn:aws:execute-api:us-east-1:1:api/$default/GET/v1/lines/{id}'));
+    assert.ok(!globMatch('arn:aws:execute-api:us-east-1:1:api/*/*/v1/lines', 'arn:aws:execute-api:us-east-1:1:api/$default/GET/v1/lines/{id}'));
+  });
+});
+
+describe('stream batch semantics', () => {
+  const records = Array.from(
+    { length: 5 },
+    (_, i): DynamoDBRecord => ({ eventID: String(i), dynamodb: { SequenceNumber: String(100 + i), ApproximateCreationDateTime: Date.now() / 1000 } }),
+  );
+
+  it('isolate a poison record: the first two take effect once, the third alone is discarded, the last two are retried', async () => {
+    const taken = new Map<string, number>();
+    const discarded: StreamFailureMessage[] = [];
+    const report = await runMappingBatch(records, {
+      // Reports exactly the records that failed (the third always does), the others take effect.
+      handler: async ({ Records }) => {
+        const failures = Records.filter((r) => r.dynamodb?.SequenceNumber === '102').map((r) => ({ itemIdentifier: r.dynamodb!.SequenceNumber! }));
+        for (const r of Records) {
+          if (r.dynamodb?.SequenceNumber === '102') break;
+          taken.set(r.dynamodb!.SequenceNumber!, (taken.get(r.dynamodb!.SequenceNumber!) ?? 0) + 1);
+        }
+        if (Records[0]?.dynamodb?.SequenceNumber === '102' && Records.length > 1) throw new Error('the first record failed');
+        return { batchItemFailures: failures };
+      },
+      config: { BatchSize: 5, BisectBatchOnFunctionError: true, ReportBatchItemFailures: true, MaximumRetryAttempts: 2, MaximumRecordAgeInSeconds: -1 },
+      onFailure: async (m) => {
+        discarded.push(m);
+      },
+      streamArn: 'arn:stream',
+      shardId: 'shard-1',
+    });
+    assert.deepEqual(Object.fromEntries(taken), { '100': 1, '101': 1, '103': 1, '104': 1 });
+    assert.equal(discarded.length, 1);
+    assert.equal(discarded[0]!.DDBStreamBatchInfo.startSequenceNumber, '102');
+    assert.equal(discarded[0]!.DDBStreamBatchInfo.batchSize, 1);
+    assert.equal(discarded[0]!.requestContext.condition, 'RetryAttemptsExhausted');
+    assert.equal(report.discarded, 1);
+  });
+
+  it('read an unknown identifier as a failure of the whole batch', async () => {
+    let calls = 0;
+    const discarded: StreamFailureMessage[] = [];
+    await runMappingBatch(records.slice(0, 1), {
+      handler: async () => {
+        calls++;
+        return { batchItemFailures: [{ itemIdentifier: 'not-in-batch' }] };
+      },
+      config: { BatchSize: 5, BisectBatchOnFunctionError: false, ReportBatchItemFailures: true, MaximumRetryAttempts: 1, MaximumRecordAgeInSeconds: -1 },
+      onFailure: async (m) => {
+        discarded.push(m);
+      },
+      streamArn: 'arn:stream',
+      shardId: 'shard-1',
+    });
+    assert.equal(calls, 2);
+    assert.equal(discarded.length, 1);
+  });
+});
+
+describe('the template, resolved', () => {
+  // A small template in the shapes CDK writes: a role with its grants inline, one with a separate
+  // AWS::IAM::Policy, an HTTP route behind a JWT authorizer on a conditional issuer, stream and
+  // SQS mappings, a schedule and a Lambda permission.
+  const fnArn = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
+  const template = {
+    Parameters: { JwtIssuer: { Type: 'String', Default: '' }, Rate: { Type: 'Number', Default: 5 } },
+    Conditions: { CreateUserPool: { 'Fn::Equals': [{ Ref: 'JwtIssuer' }, ''] } },
+    Resources: {
+      Table: { Type: 'AWS::DynamoDB::Table', Properties: {} },
+      Pool: { Type: 'AWS::Cognito::UserPool', Condition: 'CreateUserPool', Properties: {} },
+      PoolClient: { Type: 'AWS::Cognito::UserPoolClient', Condition: 'CreateUserPool', Properties: {} },
+      Queue: { Type: 'AWS::SQS::Queue', Properties: { VisibilityTimeout: 180, RedrivePolicy: { deadLetterTargetArn: fnArn('Dlq'), maxReceiveCount: 5 } } },
+      Dlq: { Type: 'AWS::SQS::Queue', Properties: {} },
+      InlineRole: {
+        Type: 'AWS::IAM::Role',
+        Properties: {
+          AssumeRolePolicyDocument: { Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: 'lambda.amazonaws.com' } }] },
+          Policies: [{ PolicyName: 'grants', PolicyDocument: { Statement: [{ Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: fnArn('Table') }] } }],
+        },
+      },
+      SplitRole: { Type: 'AWS::IAM::Role', Properties: { AssumeRolePolicyDocument: { Statement: [] } } },
+      SplitPolicy: {
+        Type: 'AWS::IAM::Policy',
+        Properties: {
+          Roles: [{ Ref: 'SplitRole' }],
+          PolicyDocument: { Statement: [{ Effect: 'Allow', Action: 'dynamodb:GetRecords', Resource: { 'Fn::GetAtt': ['Table', 'StreamArn'] } }] },
+        },
+      },
+      Reader: {
+        Type: 'AWS::Lambda::Function',
+        Properties: {
+          Runtime: 'nodejs24.x',
+          Handler: 'index.handler',
+          Role: fnArn('InlineRole'),
+          Environment: {
+            Variables: {
+              TABLE_NAME: { Ref: 'Table' },
+              ISSUER: { 'Fn::If': ['CreateUserPool', { 'Fn::GetAtt': ['Pool', 'ProviderURL'] }, { Ref: 'JwtIssuer' }] },
+            },
+          },
+          Tags: [{ Key: 'chatlines:function', Value: 'reader' }],
+        },
+        Metadata: { 'aws:asset:path': 'asset.reader' },
+      },
+      Consumer: {
+        Type: 'AWS::Lambda::Function',
+        Properties: { Runtime: 'nodejs24.x', Role: fnArn('SplitRole') },
+        Metadata: { 'aws:asset:path': 'asset.consumer' },
+      },
+      Api: { Type: 'AWS::ApiGatewayV2::Api', Properties: { ProtocolType: 'HTTP' } },
+      Authorizer: {
+        Type: 'AWS::ApiGatewayV2::Authorizer',
+        Properties: {
+          ApiId: { Ref: 'Api' },
+          AuthorizerType: 'JWT',
+          IdentitySource: ['$request.header.Authorization'],
+          JwtConfiguration: { Audience: [{ Ref: 'PoolClient' }], Issuer: { 'Fn::GetAtt': ['Pool', 'ProviderURL'] } },
+        },
+      },
+      Integration: {
+        Type: 'AWS::ApiGatewayV2::Integration',
+        Properties: { ApiId: { Ref: 'Api' }, IntegrationUri: fnArn('Reader'), PayloadFormatVersion: '2.0' },
+      },
+      Route: {
+        Type: 'AWS::ApiGatewayV2::Route',
+        Properties: {
+          ApiId: { Ref: 'Api' },
+          RouteKey: 'GET /v1/things/{id}',
+          AuthorizationType: 'JWT',
+          AuthorizerId: { Ref: 'Authorizer' },
+          Target: { 'Fn::Join': ['', ['integrations/', { Ref: 'Integration' }]] },
+        },
+      },
+      Permission: {
+        Type: 'AWS::Lambda::Permission',
+        Properties: {
+          Action: 'lambda:InvokeFunction',
+          FunctionName: fnArn('Reader'),
+          Principal: 'apigateway.amazonaws.com',
+          SourceArn: {
+            'Fn::Join': [
+              '',
+              [
+                'arn:',
+                { Ref: 'AWS::Partition' },
+                ':execute-api:',
+                { Ref: 'AWS::Region' },
+                ':',
+                { Ref: 'AWS::AccountId' },
+                ':',
+                { Ref: 'Api' },
+                '/*/*/v1/things/{id}',
+              ],
+            ],
+          },
+        },
+      },
+      StreamMapping: {
+        Type: 'AWS::Lambda::EventSourceMapping',
+        Properties: {
+          FunctionName: { Ref: 'Consumer' },
+          EventSourceArn: { 'Fn::GetAtt': ['Table', 'StreamArn'] },
+          BatchSize: 100,
+          BisectBatchOnFunctionError: true,
+          FunctionResponseTypes: ['ReportBatchItemFailures'],
+          FilterCriteria: { Filters: [{ Pattern: '{"dynamodb":{"NewImage":{"entity":{"S":["session"]}}}}' }] },
+          MaximumRetryAttempts: 10,
+          StartingPosition: 'TRIM_HORIZON',
+        },
+      },
+      QueueMapping: { Type: 'AWS::Lambda::EventSourceMapping', Properties: { FunctionName: { Ref: 'Reader' }, EventSourceArn: fnArn('Queue'), BatchSize: 10 } },
+      Schedule: {
+        Type: 'AWS::Scheduler::Schedule',
+        Properties: {
+          ScheduleExpression: { 'Fn::Join': ['', ['rate(', { Ref: 'Rate' }, ' minutes)']] },
+          Target: { Arn: fnArn('Consumer'), RoleArn: fnArn('SplitRole') },
+        },
+      },
+    },
+  };
+
+  it('reads functions, grants, routes, mappings and schedules with local stand-ins', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'verify-template-'));
+    writeFileSync(join(dir, 'Stack.template.json'), JSON.stringify(template));
+    const t = new ResolvedTemplate(dir, 'Stack', { tableName: 'local-table', streamLabel: 'label', gatewayUrl: 'http://127.0.0.1:1' });
+    const reader = t.functions.get('Reader')!;
+    assert.equal(reader.name, 'reader');
+    assert.equal(reader.environment.TABLE_NAME, 'local-table');
+    assert.match(reader.environment.ISSUER!, /^http:\/\/127\.0\.0\.1:1\/idp\//);
+    assert.deepEqual(reader.policies[0]!.Statement, [
+      { Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/local-table` },
+    ]);
+    assert.deepEqual(t.functions.get('Consumer')!.policies[0]!.Statement, [
+      { Effect: 'Allow', Action: 'dynamodb:GetRecords', Resource: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/local-table/stream/label` },
+    ]);
+    assert.ok(t.trusts(reader.roleArn, 'lambda.amazonaws.com'));
+    assert.ok(!t.trusts(t.functions.get('Consumer')!.roleArn, 'lambda.amazonaws.com'));
+
+    const [route] = t.httpRoutes;
+    assert.equal(route!.functionId, 'Reader');
+    assert.equal(route!.jwt!.issuer, reader.environment.ISSUER);
+    assert.ok(t.mayInvoke('Reader', 'apigateway.amazonaws.com', `arn:aws:execute-api:${REGION}:${ACCOUNT}:${route!.apiId}/$default/GET/v1/things/{id}`));
+    assert.ok(!t.mayInvoke('Consumer', 'apigateway.amazonaws.com', `arn:aws:execute-api:${REGION}:${ACCOUNT}:${route!.apiId}/$default/GET/v1/things/{id}`));
+
+    assert.equal(t.streamMappings.length, 1);
+    assert.equal(t.streamMappings[0]!.functionId, 'Consumer');
+    assert.ok(t.streamMappings[0]!.reportBatchItemFailures && t.streamMappings[0]!.bisectBatchOnFunctionError);
+    assert.deepEqual(
+      t.queueMappings.map((q) => [q.functionId, q.visibilityTimeoutSeconds, q.redrive?.maxReceiveCount]),
+      [['Reader', 180, 5]],
+    );
+    assert.deepEqual(
+      t.schedules.map((s) => [s.functionId, s.expression]),
+      [['Consumer', 'rate(5 minutes)']],
+    );
+  });
+});
