@@ -1,5 +1,5 @@
 /**
- * What a session costs (issue 18, first part): a realistic conversation walked through the API
+ * What a session costs: a realistic conversation walked through the API
  * — a client writes 4 times, an operator takes it, replies 4 times, adds a note, sets its
  * priority and closes it — with its events (one webhook subscription, the messenger endpoint
  * of the channel), and its share of the metrics aggregation. Measured in DynamoDB read and
@@ -9,8 +9,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { backgroundUsage, resetUsage, usage } from '../infra/local/dynamodb-calls.ts';
 import { startEventWorkers } from '../infra/local/events.ts';
-import { backgroundUsage, resetUsage, usage } from '../lib/adapters/dynamodb/db.ts';
 import { aggregateMetrics } from '../lib/app/metrics/aggregate.ts';
 import { type Env, round } from './support.ts';
 import { EVENTS_PER_SESSION, type EventTargets, openEventTargets, walkCaller, walkSession } from './walk.ts';
@@ -53,7 +53,7 @@ export interface CostResult {
   prices: typeof PRICES;
 }
 
-/** The same walk measured on main before issue 18 (every index projecting ALL), kept as the reference. */
+/** The same walk measured on main before the hot-partition work (every index projecting ALL), kept as the reference. */
 export interface CostBaseline {
   commit: string;
   measured: string;
@@ -144,7 +144,7 @@ export function costMarkdown(c: CostResult, row: (cells: unknown[]) => string): 
   const b = costBaseline();
   const bp = b.cost.perSession;
   return [
-    '## Cost of a session (issue 18)',
+    '## Cost of a session',
     '',
     `${c.sessions} sessions, each: 4 client messages, a take, 4 replies, a note, a priority change, a close (${p.apiRequests} API requests), with their ${p.events} events to one webhook subscription and the 4 replies to the messenger endpoint, and their share of a metrics aggregation run. Units as DynamoDB Local reports ReturnConsumedCapacity (a transactional write counts 2 units per KB and item, GSI writes included). Lambda GB-s: 512 MB × the local handler time per request, plus 50 ms per stream batch (an upper bound: one batch per commit).`,
     '',
@@ -154,7 +154,7 @@ export function costMarkdown(c: CostResult, row: (cells: unknown[]) => string): 
     row(['stream consumer (events, deliveries)', p.consumerRcu, p.consumerWcu, bp.consumerRcu, bp.consumerWcu]),
     row(['metrics aggregation (share)', p.aggregationRcu, p.aggregationWcu, bp.aggregationRcu, bp.aggregationWcu]),
     '',
-    `Before and after (issue 18: at most half). Before = the same walk on main at ${b.commit}, every index projecting ALL (\`bench/baseline/\`, measured ${b.measured.slice(0, 10)} on this machine kind); after = this run.`,
+    `Before and after (the budget: at most half). Before = the same walk on main at ${b.commit}, every index projecting ALL (\`bench/baseline/\`, measured ${b.measured.slice(0, 10)} on this machine kind); after = this run.`,
     '',
     row(['Per 1,000 sessions (USD)', 'Before', 'After', 'After ÷ before']),
     row(['---', '---:', '---:', '---:']),

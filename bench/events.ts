@@ -1,12 +1,14 @@
 /**
- * Events out (issue 12): how long from a change to its webhook's receipt, how many events a
+ * Events out: how long from a change to its webhook's receipt, how many events a
  * second the local host carries, and what each event costs the table. The consumer is the same
  * one the tests and `npm start` run (the local stream poller + functions/stream/stream-consumer.ts).
  */
+
+import { backgroundUsage, resetUsage } from '../infra/local/dynamodb-calls.ts';
 import { startEventWorkers } from '../infra/local/events.ts';
-import { backgroundUsage, resetUsage } from '../lib/adapters/dynamodb/db.ts';
+import { mapPool } from '../lib/adapters/concurrency.ts';
 import { startReceiver } from '../test/support/receiver.ts';
-import { type Env, log, pool, quantile, round } from './support.ts';
+import { type Env, log, quantile, round } from './support.ts';
 import type { World } from './world.ts';
 
 export interface EventsResult {
@@ -50,7 +52,7 @@ export async function benchEvents(env: Env, w: World, quick: boolean): Promise<E
     resetUsage();
     const mark = receiver.received.length;
     const started = Date.now();
-    const ids = await pool(
+    const ids = await mapPool(
       Array.from({ length: sessions }, (_, i) => i),
       16,
       async () => {
@@ -108,7 +110,7 @@ export async function benchEvents(env: Env, w: World, quick: boolean): Promise<E
 /** The report's section. */
 export function eventsMarkdown(e: EventsResult, row: (cells: unknown[]) => string): string[] {
   return [
-    '## Events out (issue 12)',
+    '## Events out',
     '',
     "One webhook subscription (`*`) on a loopback receiver; the local stream poller + functions/stream/stream-consumer.ts, as `npm start` runs them. Lag = receipt − the event's `time` (set just before its transaction commits).",
     '',

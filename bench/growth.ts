@@ -9,11 +9,13 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { clientItem, sessionItem } from '../lib/adapters/dynamodb/items.ts';
+import { mapPool } from '../lib/adapters/concurrency.ts';
+import { clientItem } from '../lib/adapters/dynamodb/items.ts';
+import { sessionItem } from '../lib/adapters/dynamodb/sessions.ts';
 import { LineSessionState } from '../lib/contract/enums.ts';
 import { type Client, ClientSchema, type Session, SessionSchema } from '../lib/contract/schemas.ts';
 import { fill, served } from './ops.ts';
-import { callLog, type Env, log, pool, progress, resetCalls, round, usage } from './support.ts';
+import { callLog, type Env, log, progress, resetCalls, round, usage } from './support.ts';
 import type { World } from './world.ts';
 
 const DAY = 86_400_000;
@@ -170,7 +172,7 @@ async function seed(client: DynamoDBDocumentClient, table: string, t: Topology, 
   for (let i = 0; i < items.length; i += 25) batches.push(items.slice(i, i + 25));
   const bar = progress(`seeding sessions ${from.toLocaleString('en')}–${to.toLocaleString('en')} (${items.length.toLocaleString('en')} items)`);
   let done = 0;
-  await pool(batches, 8, async (batch) => {
+  await mapPool(batches, 8, async (batch) => {
     let pending = batch.map((Item) => ({ PutRequest: { Item } }));
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt > 20) throw new Error('BatchWriteItem kept returning unprocessed items');
@@ -333,7 +335,7 @@ export async function benchGrowth(env: Env, makeWorld: () => Promise<World>, siz
       if (aggregate) {
         // 100 changes: 100 client messages that open sessions (each a change in the change index).
         const since = new Date(Date.now() - 1_000);
-        await pool(
+        await mapPool(
           Array.from({ length: 100 }, (_, i) => i),
           10,
           async () => {

@@ -1,5 +1,5 @@
 /**
- * Live push (issue 13): commit → socket latency with 1, 100 and 500 sockets on the local host.
+ * Live push: commit → socket latency with 1, 100 and 500 sockets on the local host.
  * Each sample is one inbound message that opens a session (two events); latency = the frame's
  * arrival on a socket − the event's `time` (taken just before its transaction commits), for
  * every socket. The path measured: DynamoDB Local's stream → the local poller → the consumer →
@@ -89,7 +89,7 @@ export async function benchLive(env: Env, w: World, quick: boolean): Promise<Liv
 
 export function liveMarkdown(r: LiveResult, row: (cells: unknown[]) => string): string[] {
   return [
-    '## Live push (issue 13)',
+    '## Live push',
     '',
     "Commit → socket: one inbound message at a time (a new session: `session.created` + `message.created`), received on every socket (half admins, half supervisors of the line); latency = arrival − the event's `time`. Local host: DynamoDB Local's stream, the local poller, the consumer, the event-log write, the push.",
     '',

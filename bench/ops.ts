@@ -7,12 +7,13 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { mapPool } from '../lib/adapters/concurrency.ts';
 import { getItem } from '../lib/adapters/dynamodb/db.ts';
 import { type DeliveryTarget, deliveryKey, sessionKey } from '../lib/adapters/dynamodb/keys.ts';
 import { attemptDelivery, recordDelivery } from '../lib/app/webhooks/deliveries.ts';
 import type { ChatlinesEvent } from '../lib/contract/events.ts';
 import { routes } from '../lib/contract/routes.ts';
-import { type CallRecord, callLog, type Env, log, pool, progress, quantile, resetCalls, round, usage } from './support.ts';
+import { type CallRecord, callLog, type Env, log, progress, quantile, resetCalls, round, usage } from './support.ts';
 import { expectOk, type World } from './world.ts';
 
 type StaffRole = keyof World['tokens'];
@@ -807,7 +808,7 @@ async function measure(env: Env, w: World, recipe: Recipe, row: OpRow, samples: 
   }
   // 10 in flight: latency only (the counters would mix requests).
   const concCtx = await contexts(samples);
-  const conc = await pool(concCtx, 10, async (ctx, i) => {
+  const conc = await mapPool(concCtx, 10, async (ctx, i) => {
     const r = await send(build(ctx, samples + i + 1), role);
     if (r.status < 200 || r.status > 299) errors++;
     return r.ms;

@@ -1,5 +1,5 @@
 /**
- * The pure accounting of the busiest-partition simulation (issue 18, bench/partitions.ts):
+ * The pure accounting of the busiest-partition simulation (bench/partitions.ts):
  * which partition of the table or of an index each write and read lands on, and how many
  * capacity units it costs there, by DynamoDB's published rules. No I/O: item images and key
  * conditions in, (target, partition, units) out. The key design is not known here: it is read

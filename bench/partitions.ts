@@ -1,5 +1,5 @@
 /**
- * The busiest partition (issue 18): one line at 1,000 new sessions per second — does any
+ * The busiest partition: one line at 1,000 new sessions per second — does any
  * partition of the table or of an index go over DynamoDB's per-partition limits (1,000 WCU/s,
  * 3,000 RCU/s)? Simulated, not timed: N sessions live a realistic life through the API
  * (bench/walk.ts) on a fresh table, with the event workers running (stream consumer, live log,
@@ -14,9 +14,9 @@ import { randomUUID } from 'node:crypto';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand, type _Record as StreamRecord } from '@aws-sdk/client-dynamodb-streams';
 import { localClient } from '../infra/local/dynamodb.ts';
+import { type DynamoObservation, observeDynamo } from '../infra/local/dynamodb-calls.ts';
 import { type EventWorkers, startEventWorkers } from '../infra/local/events.ts';
 import { listShards } from '../infra/local/stream.ts';
-import { type DynamoObservation, observeDynamo } from '../lib/adapters/dynamodb/db.ts';
 import { createTableInput, tableDefinition } from '../lib/adapters/dynamodb/table.ts';
 import { aggregateMetrics } from '../lib/app/metrics/aggregate.ts';
 import { sweepTimers } from '../lib/app/timers/sweep.ts';
@@ -602,7 +602,7 @@ export function partitionsMarkdown(p: PartitionsResult, row: (cells: unknown[]) 
   ];
   const c = p.crossCheck;
   return [
-    '## Busiest partition at 1,000 new sessions per second (issue 18)',
+    '## Busiest partition at 1,000 new sessions per second',
     '',
     `A deployment with \`LINE_SHARDS\` = ${p.lineShards} (stack context \`lineShards\`; the line's hot partitions split in ${p.lineShards}, the event log and deliveries lists in ${8 * p.lineShards}, the change index and due clocks in ${4 * p.lineShards}). ${p.sessions} sessions lived through the API on a fresh table (each: 4 client messages, taken by an operator, 4 replies, a note, a priority change, a close, on a line with SLA targets), with a webhook subscription on the line and the channel's messenger endpoint, the event workers running (stream consumer, live log, deliveries); then one run each of ${p.background.map((b) => b.run).join(', ')}. Every DynamoDB call is watched and the table stream read, so the partitions are those of the keys the code writes and reads — the key design simulated: table \`pk / sk\`; ${p.design.join('; ')}. Units per partition by DynamoDB's rules (bench/partitions-model.ts), then the rate model:`,
     '',

@@ -55,7 +55,7 @@ const mark = (pass: boolean | null | undefined) => (pass === true ? '✅ pass' :
 const cell = (v: unknown) => String(v ?? '—').replace(/\|/g, '\\|');
 const row = (cells: unknown[]) => `| ${cells.map(cell).join(' | ')} |`;
 
-/** The pass/fail summary, one line per budget of issue 8, each failure with its cause. */
+/** The pass/fail summary, one line per budget, each failure with its cause. */
 export function budgets(r: Omit<BenchReport, 'budgets'>): BudgetLine[] {
   const out: BudgetLine[] = [];
   if (r.bundles) {
@@ -119,7 +119,7 @@ export function budgets(r: Omit<BenchReport, 'budgets'>): BudgetLine[] {
     const before = costBaseline().cost.dollarsPer1000.total;
     const after = r.cost.dollarsPer1000.total;
     out.push({
-      budget: 'cost of a session ≤ ½ of the stored baseline (before issue 18)',
+      budget: 'cost of a session ≤ ½ of the stored baseline (before the hot-partition work)',
       result: `$${after} vs $${before} per 1,000 sessions = ${Math.round((after / before) * 100) / 100}×`,
       pass: after <= before / 2,
     });
@@ -179,7 +179,7 @@ export function budgets(r: Omit<BenchReport, 'budgets'>): BudgetLine[] {
       const busiest = p.busiest[kind];
       const over = p.overLimit[kind];
       out.push({
-        budget: `busiest partition ≤ ${limit.toLocaleString('en')} ${unit}/s at ${at} new sessions/s on one line (${kind}s, issue 18)`,
+        budget: `busiest partition ≤ ${limit.toLocaleString('en')} ${unit}/s at ${at} new sessions/s on one line (${kind}s)`,
         result: busiest ? `${busiest.target} \`${busiest.partition}\`: ${busiest.perSecond.toLocaleString('en')} ${unit}/s` : 'no partition',
         pass: over.length === 0,
         ...(over.length
@@ -367,7 +367,7 @@ export function markdown(r: BenchReport): string {
   if (r.routing) {
     const g = r.routing;
     push(
-      '## Routing (issue 14)',
+      '## Routing',
       '',
       `One line in \`auto\` mode, ${g.operators} online operators, capacity ${g.capacity}; new sessions (inbound messages) at a fixed rate, open loop. ${g.note}`,
       '',

@@ -1,14 +1,15 @@
 /**
- * Routing (issue 14): the delay from a session becoming Waiting (its creation by an inbound
+ * Routing: the delay from a session becoming Waiting (its creation by an inbound
  * message) to its routed assignment (`_acceptedAt`), at 1, 10 and 100 new sessions per second on
  * one line in `auto` mode, and what routing costs in DynamoDB per routed session. Open loop: the
  * arrivals are sent on schedule whatever the answers take. The stream poller (infra/local/stream.ts)
- * runs the same consumer as in AWS; the routing sink counts its own calls (routingUsage).
+ * runs the same consumer as in AWS; the routing sink's own calls are counted apart (routingUsage).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { measure } from '../infra/local/dynamodb-calls.ts';
 import { startEventWorkers } from '../infra/local/events.ts';
-import { findSession } from '../lib/adapters/dynamodb/repository.ts';
-import { routingUsage } from '../lib/app/routing/sink.ts';
+import { findSession } from '../lib/adapters/dynamodb/sessions.ts';
+import { routingSink } from '../lib/app/routing/sink.ts';
 import { type Env, log, quantile, round } from './support.ts';
 
 export interface RoutingRateResult {
@@ -34,6 +35,24 @@ export interface RoutingResult {
 }
 
 const TABLE = 'bench-routing';
+
+/** What routing has cost in this process: the routing sink's DynamoDB calls and its time. */
+const routingUsage = { calls: 0, readCapacity: 0, writeCapacity: 0, ms: 0 };
+/** Counts the routing sink's calls and time in `routingUsage` (the consumer calls the sink it registered, this object). */
+function countRouting(): () => void {
+  const handle = routingSink.handle;
+  routingSink.handle = async (events, records) => {
+    const started = performance.now();
+    try {
+      await measure(routingUsage, () => handle.call(routingSink, events, records));
+    } finally {
+      routingUsage.ms += performance.now() - started;
+    }
+  };
+  return () => {
+    routingSink.handle = handle;
+  };
+}
 
 async function arrive(env: Env, channel: string, token: string, account: string): Promise<{ id: string; createdAt: string } | undefined> {
   for (let attempt = 0; attempt < 6; attempt++) {
@@ -64,6 +83,7 @@ export async function benchRouting(env: Env, quick: boolean): Promise<RoutingRes
         { rate: 100, seconds: 5 },
       ];
   const rates: RoutingRateResult[] = [];
+  const uncount = countRouting();
   try {
     const admin = await env.token({ sub: 'bench-admin', roles: ['admin'] });
     for (const { rate, seconds } of plan) {
@@ -125,6 +145,7 @@ export async function benchRouting(env: Env, quick: boolean): Promise<RoutingRes
       rates.push(result);
     }
   } finally {
+    uncount();
     await workers.stop();
   }
   return {

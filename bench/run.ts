@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: what chatlines costs, held to the budgets of issue 8.
+ * `npm run bench`: what chatlines costs, held to its budgets (bench/report.ts).
  *   npm run bench                    full run (≈ 25 min on 2 cores): report in bench/results/
  *   npm run bench -- --quick         development run (sizes 1k/5k, fewer samples, 5 s load):
  *                                    report in bench/results/tmp/ (git-ignored)

@@ -7,10 +7,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureTable, type RunningDynamoDb, startDynamoDbLocal } from '../infra/local/dynamodb.ts';
+import { resetUsage, usage } from '../infra/local/dynamodb-calls.ts';
 import { configureLocalEnvironment } from '../infra/local/env.ts';
 import { type RunningHost, startHost } from '../infra/local/host.ts';
 import { type DevKey, loadOrCreateDevKey, signToken, type TokenClaims } from '../infra/local/jwt.ts';
-import { db, resetUsage, usage } from '../lib/adapters/dynamodb/db.ts';
+import { db } from '../lib/adapters/dynamodb/db.ts';
 
 export interface BenchOptions {
   quick: boolean;
@@ -34,7 +35,7 @@ export interface Env {
   host: RunningHost;
   token(claims: TokenClaims): Promise<string>;
   call(method: string, path: string, options?: { token?: string; body?: unknown }): Promise<{ status: number; body: any; ms: number }>;
-  /** Switches the host (and lib/store) to another table, created if needed. */
+  /** Switches the host (and the repositories of lib/adapters/dynamodb) to another table, created if needed. */
   useTable(name: string): Promise<void>;
   stop(): Promise<void>;
 }
@@ -189,18 +190,3 @@ export function progress(label: string): { tick(done: number, total: number): vo
 }
 
 export const log = (message: string) => process.stderr.write(`${message}\n`);
-
-/** Runs `fn` over `items` with at most `limit` in flight. */
-export async function pool<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    for (;;) {
-      const i = next++;
-      if (i >= items.length) return;
-      results[i] = await fn(items[i]!, i);
-    }
-  });
-  await Promise.all(workers);
-  return results;
-}

@@ -1,13 +1,13 @@
 /**
- * Timers (issue 15): what a sweep costs with 100, 1,000 and 10,000 running clocks of which 100
+ * Timers: what a sweep costs with 100, 1,000 and 10,000 running clocks of which 100
  * are due — it must stay flat in the clocks that are not due — and how late timers fire on a
  * real sweep timer. Sessions and their due items are seeded with BatchWriteItem exactly as an
  * inbound first message writes them (test/support/timers.ts); the sweeper is lib/app/timers/sweep.ts,
  * run in this process so that `usage` counts its DynamoDB calls.
  */
 import { randomUUID } from 'node:crypto';
-import { resetUsage, usage } from '../lib/adapters/dynamodb/db.ts';
-import { insertLine } from '../lib/adapters/dynamodb/repository.ts';
+import { resetUsage, usage } from '../infra/local/dynamodb-calls.ts';
+import { insertLine } from '../lib/adapters/dynamodb/lines.ts';
 import { sweepTimers } from '../lib/app/timers/sweep.ts';
 import { DEFAULT_ROUTING, type Line } from '../lib/contract/schemas.ts';
 import { newBaseFields } from '../lib/domain/ids.ts';
@@ -105,7 +105,7 @@ export async function benchTimers(env: Env, quick: boolean): Promise<TimersResul
 
 export function timersMarkdown(t: TimersResult, row: (cells: unknown[]) => string): string[] {
   return [
-    '## Timers (issue 15)',
+    '## Timers',
     '',
     'One sweep (lib/app/timers/sweep.ts) with N running clocks of which 100 are due (`firstResponse` breaches), the rest due a day later. Reads: Query pages on the due buckets from the watermark − 2 min to now (4 shards per minute) + one BatchGetItem per 100 due sessions + the watermark; writes: one transaction per fired timer (session update, history entry, due item deleted) + the watermark.',
     '',

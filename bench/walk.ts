@@ -1,5 +1,5 @@
 /**
- * The life of one realistic session through the HTTP API (issue 18), shared by the cost step
+ * The life of one realistic session through the HTTP API, shared by the cost step
  * (bench/cost.ts) and the busiest-partition simulation (bench/partitions.ts): a client writes
  * 4 times, an operator takes it (or routing did, on a line that routes automatically), replies
  * 4 times, adds a note, sets its priority and closes it. Also the event targets it is walked

@@ -6,7 +6,7 @@
  */
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { createRemoteJWKSet, type JWTPayload, jwtVerify } from 'jose';
-import { logger } from '../../lib/adapters/aws/observability.ts';
+import { logger } from '../../lib/adapters/observability.ts';
 import { callerFromClaims } from '../../lib/domain/auth/caller.ts';
 import { tokenOfUpgrade } from '../../lib/domain/live/frames.ts';
 

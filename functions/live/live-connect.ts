@@ -4,8 +4,8 @@
  * when the client offered it.
  */
 import type { APIGatewayProxyResult, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
-import { logger } from '../../lib/adapters/aws/observability.ts';
-import { saveConnection } from '../../lib/app/live/connections.ts';
+import { logger } from '../../lib/adapters/observability.ts';
+import { connect } from '../../lib/app/live/connections.ts';
 import type { Caller } from '../../lib/domain/auth/caller.ts';
 import { BEARER_PROTOCOL } from '../../lib/domain/live/frames.ts';
 
@@ -19,7 +19,7 @@ export const handler = async (event: ConnectEvent): Promise<APIGatewayProxyResul
   if (!raw) return { statusCode: 401, body: '' };
   // The token's expiry, kept with the connection: the fan-out closes it then.
   const expiresAt = Number(event.requestContext.authorizer?.expiresAt);
-  await saveConnection(event.requestContext.connectionId, JSON.parse(raw) as Caller, Date.now(), Number.isFinite(expiresAt) ? expiresAt : undefined);
+  await connect(event.requestContext.connectionId, JSON.parse(raw) as Caller, Date.now(), Number.isFinite(expiresAt) ? expiresAt : undefined);
   logger.debug('live connected', { connection: event.requestContext.connectionId });
   const offered = (event.headers?.['Sec-WebSocket-Protocol'] ?? event.headers?.['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim().toLowerCase());
   return { statusCode: 200, body: '', ...(offered.includes(BEARER_PROTOCOL) ? { headers: { 'Sec-WebSocket-Protocol': BEARER_PROTOCOL } } : {}) };

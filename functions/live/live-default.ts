@@ -6,18 +6,18 @@
  */
 import type { APIGatewayProxyResult, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import { closeConnection, managementClient, postFrames } from '../../lib/adapters/aws/live.ts';
-import { updateItem } from '../../lib/adapters/dynamodb/db.ts';
-import { liveConnectionKey } from '../../lib/adapters/dynamodb/keys.ts';
-import { findConnection, removeConnection, tokenExpired } from '../../lib/app/live/connections.ts';
+import { findConnection, markGreeted, removeConnection } from '../../lib/adapters/dynamodb/live.ts';
+import { tokenExpired } from '../../lib/app/live/connections.ts';
 import { eventsAfter } from '../../lib/app/live/log.ts';
 import { linesOfCaller } from '../../lib/app/live/visibility.ts';
+import type { Caller } from '../../lib/domain/auth/caller.ts';
 import { type ControlFrame, parseClientFrame } from '../../lib/domain/live/frames.ts';
 
 export const handler = async (event: APIGatewayProxyWebsocketEventV2): Promise<APIGatewayProxyResult> => {
   const { connectionId, domainName, stage } = event.requestContext;
   // The stage's callback URL; LIVE_ENDPOINT overrides it (tests, a custom domain).
   const client = managementClient(process.env.LIVE_ENDPOINT ?? `https://${domainName}/${stage}`);
-  const connection = await findConnection(connectionId);
+  const connection = await findConnection<Caller>(connectionId);
   if (!connection) {
     await postFrames(client, connectionId, [JSON.stringify({ type: 'error', message: 'unknown connection: reconnect' } satisfies ControlFrame)]);
     return { statusCode: 410, body: '' };
@@ -31,13 +31,8 @@ export const handler = async (event: APIGatewayProxyWebsocketEventV2): Promise<A
   }
   const frames: string[] = [];
   if (!connection.greeted) {
-    const first = await updateItem({
-      Key: liveConnectionKey(connectionId),
-      UpdateExpression: 'SET greeted = :t',
-      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(greeted)',
-      ExpressionAttributeValues: { ':t': true },
-    });
-    if (first) frames.push(JSON.stringify({ type: 'ready', connection: connectionId, sub: connection.caller.sub } satisfies ControlFrame));
+    if (await markGreeted(connectionId))
+      frames.push(JSON.stringify({ type: 'ready', connection: connectionId, sub: connection.caller.sub } satisfies ControlFrame));
   }
   const frame = parseClientFrame(typeof event.body === 'string' ? event.body : '');
   if ('error' in frame) frames.push(JSON.stringify({ type: 'error', message: frame.error } satisfies ControlFrame));

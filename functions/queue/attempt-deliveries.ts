@@ -1,5 +1,5 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { logger } from '../../lib/adapters/aws/observability.ts';
+import { logger } from '../../lib/adapters/observability.ts';
 import { mapPool } from '../../lib/adapters/concurrency.ts';
 import { attemptDelivery } from '../../lib/app/webhooks/deliveries.ts';
 

@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { logger } from '../../lib/adapters/aws/observability.ts';
+import { logger } from '../../lib/adapters/observability.ts';
 import { type AggregateReport, aggregateMetrics } from '../../lib/app/metrics/aggregate.ts';
 
 /**

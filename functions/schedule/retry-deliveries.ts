@@ -1,4 +1,4 @@
-import { logger } from '../../lib/adapters/aws/observability.ts';
+import { logger } from '../../lib/adapters/observability.ts';
 import { sweepDueDeliveries } from '../../lib/app/webhooks/deliveries.ts';
 
 /**

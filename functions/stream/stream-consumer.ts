@@ -1,5 +1,5 @@
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { logger } from '../../lib/adapters/aws/observability.ts';
+import { logger } from '../../lib/adapters/observability.ts';
 import { partialBatchResponse, toChangeRecord } from '../../lib/adapters/dynamodb/stream.ts';
 import { consumeRecords, onEnqueueFailure, registerSink } from '../../lib/app/events/consumer.ts';
 import { routingSink } from '../../lib/app/routing/sink.ts';

@@ -1,5 +1,5 @@
 /**
- * The console in AWS (issue 16): the built assets (`dist/console`: workspace, dashboard,
+ * The console in AWS: the built assets (`dist/console`: workspace, dashboard,
  * widget.js) in a private S3 bucket behind CloudFront with origin access control; CloudFront
  * also forwards `/v1/*` to the HTTP API, so the console calls the API on its own origin (no
  * CORS for staff pages; CSP `connect-src 'self'`). `console/config.json` is written at deploy

@@ -1,7 +1,7 @@
 /**
  * Events out in AWS: the `chatlines` EventBridge bus, and the stream consumer — a Lambda on the
  * table's stream with the event source mapping the design asks for: only the item kinds that
- * make events wake it (filter criteria from lib/domain/events/map.ts, the same filter the local poller
+ * make events wake it (filter criteria from lib/adapters/dynamodb/stream.ts, the same filter the local poller
  * applies), batches that fail are bisected and reported from the failing record (partial
  * batch responses), retries are capped, and what still fails goes to an encrypted SQS
  * on-failure destination with an alarm. Parallelization factor 1: records of one item stay in
@@ -15,8 +15,8 @@ import { FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { STREAM_FILTER } from '../../lib/adapters/dynamodb/stream.ts';
 import type { StreamFunctionDefinition } from '../../lib/contract/routes.ts';
-import { STREAM_FILTER } from '../../lib/domain/events/map.ts';
 import { grantOf } from '../grants.ts';
 import { ChatlinesFunction } from './chatlines-function.ts';
 import { acknowledge } from './nag.ts';

@@ -1,5 +1,5 @@
 /**
- * Live push in AWS (issue 13): an API Gateway WebSocket API whose `$connect` is authorised by a
+ * Live push in AWS: an API Gateway WebSocket API whose `$connect` is authorised by a
  * Lambda REQUEST authorizer verifying the HTTP API's JWTs (same issuer and audience), the
  * `$connect` / `$disconnect` / `$default` handlers, and the fan-out: a second consumer of the
  * table stream that logs each event and posts it to the connections that may see it. One stage
@@ -18,7 +18,7 @@ import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources'
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { STREAM_FILTER } from '../../lib/domain/events/map.ts';
+import { STREAM_FILTER } from '../../lib/adapters/dynamodb/stream.ts';
 import { grantOf } from '../grants.ts';
 import { ChatlinesFunction, pascalCase } from './chatlines-function.ts';
 import { API_GATEWAY_ACCOUNT_ROLE_CONTEXT, contextFlag, LIVE_ACCESS_LOGS_CONTEXT } from './context.ts';

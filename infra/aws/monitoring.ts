@@ -2,7 +2,7 @@
  * Alarms on every function's errors and throttles (ten functions to an alarm), on the API's 5xx answers and p99 latency,
  * and on DynamoDB throttling of the table; and one dashboard: the API's 4xx/5xx,
  * latency, and the `CommandOutcome` metric every function emits (namespace `chatlines`,
- * dimensions operation and outcome, see lib/adapters/aws/observability.ts). Every alarm notifies one SNS
+ * dimensions operation and outcome, see lib/adapters/observability.ts). Every alarm notifies one SNS
  * topic (output `AlarmTopicArn`) that operators subscribe to.
  */
 import { Duration } from 'aws-cdk-lib';

@@ -89,7 +89,7 @@ export class ChatlinesStack extends Stack {
       new VisitorTokenSecret(this, 'VisitorTokens', { functions: [...visitorFiles].map((f) => this.functions.get(f)!.function) });
     }
 
-    // Events out: the bus and the stream's consumer (issue 12).
+    // Events out: the bus and the stream's consumer.
     this.bus = new EventBus(this, 'EventBus', { eventBusName: EVENT_BUS_NAME, description: 'chatlines events (source "chatlines", detail-type = event type)' });
     for (const definition of manifestStreamFunctions) {
       this.streamConsumers.push(new StreamConsumer(this, `Stream${pascalCase(definition.function)}`, { definition, table: this.table, bus: this.bus }));

@@ -1,5 +1,5 @@
 /**
- * The visitor-token secret (issue 16): a Secrets Manager secret the stack generates; the
+ * The visitor-token secret: a Secrets Manager secret the stack generates; the
  * visitor functions (routes marked `visitor` in the manifest) read it once per cold start
  * (`VISITOR_SECRET_ARN`, lib/adapters/secrets.ts) to sign and verify visitor tokens.
  */

@@ -1,5 +1,5 @@
 /**
- * What only the LOCAL host serves besides the API (issue 16): the built console
+ * What only the LOCAL host serves besides the API: the built console
  * (`dist/console`, made by `npm run build:console`) at `/`, `/widget.js`, its
  * `/console/config.json`, and the development sign-in `POST /dev/sign-in` that mints a token
  * with the dev key. None of this is in the route manifest: nothing of it is deployed (in AWS

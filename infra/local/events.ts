@@ -9,9 +9,9 @@ import { randomUUID } from 'node:crypto';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { handler as attemptDeliveries } from '../../functions/queue/attempt-deliveries.ts';
 import { handler as retryDeliveries } from '../../functions/schedule/retry-deliveries.ts';
-import { inBackground } from '../../lib/adapters/dynamodb/db.ts';
 import { type DeliveryQueue, type DeliveryRef, localDeliveryQueue, useLocalDeliveryQueue } from '../../lib/app/webhooks/deliveries.ts';
 import { asFunction } from './current-function.ts';
+import { inBackground } from './dynamodb-calls.ts';
 import { type StreamPoller, startStreamPoller } from './stream.ts';
 
 export interface EventWorkers {

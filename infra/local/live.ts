@@ -11,7 +11,6 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
-import { inBackground } from '../../lib/adapters/dynamodb/db.ts';
 import { registerSink } from '../../lib/app/events/consumer.ts';
 import { type LivePusher, publishLive } from '../../lib/app/live/fanout.ts';
 import { eventsAfter } from '../../lib/app/live/log.ts';
@@ -21,6 +20,7 @@ import type { Line } from '../../lib/contract/schemas.ts';
 import { type Caller, callerFromClaims } from '../../lib/domain/auth/caller.ts';
 import { BEARER_PROTOCOL, type ControlFrame, LIVE_PATH, parseClientFrame, tokenOfUpgrade } from '../../lib/domain/live/frames.ts';
 import { asFunction } from './current-function.ts';
+import { inBackground } from './dynamodb-calls.ts';
 
 type Verify = (authorization: string | undefined) => Promise<{ claims: Record<string, unknown> } | { error: string }>;
 

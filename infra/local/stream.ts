@@ -18,11 +18,12 @@ import {
   type _Record as StreamRecord,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { getItem, inBackground, putItem } from '../../lib/adapters/dynamodb/db.ts';
+import { getItem, putItem } from '../../lib/adapters/dynamodb/db.ts';
 import { streamCheckpointKey } from '../../lib/adapters/dynamodb/keys.ts';
-import { STREAM_FILTER } from '../../lib/domain/events/map.ts';
+import { STREAM_FILTER } from '../../lib/adapters/dynamodb/stream.ts';
 import { asFunction } from './current-function.ts';
 import { localClient } from './dynamodb.ts';
+import { inBackground } from './dynamodb-calls.ts';
 import { runMappingBatch, STREAM_CONSUMER_MAPPING, type StreamFailureMessage, type StreamHandler, type StreamMappingConfig } from './stream-mapping.ts';
 
 export type { StreamHandler } from './stream-mapping.ts';

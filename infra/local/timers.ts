@@ -32,7 +32,7 @@ export function startTimerSweeper(seconds: number, log: (line: string) => void =
     if (running) return;
     running = (async () => {
       try {
-        const { inBackground } = await import('../../lib/adapters/dynamodb/db.ts');
+        const { inBackground } = await import('./dynamodb-calls.ts');
         const handler = await loadHandler();
         const report = await asFunction('sweep-timers', () => inBackground(handler));
         if (report.fired > 0 || report.retried > 0) log(`timers: ${report.fired} fired, ${report.stale} stale, ${report.retried} left for the next sweep`);

@@ -1,5 +1,5 @@
 /**
- * The console's build (issue 16): the operator workspace + supervisor dashboard (index.html)
+ * The console's build: the operator workspace + supervisor dashboard (index.html)
  * and the widget demo page, from lib/console into dist/console (git-ignored). Relative asset
  * paths: the same files serve from the local host's `/` and from the CloudFront root.
  * The widget (widget.js) is a second build: vite.widget.config.ts.

@@ -61,7 +61,7 @@ export const LineMetricType = {
   processedSessions: 'processedSessions',
   queueWait: 'queueWait',
   sessionsByState: 'sessionsByState',
-  /** Timers (issue 15): share of sessions that met each SLA target of their line. */
+  /** Timers: share of sessions that met each SLA target of their line. */
   sla_met_share_firstResponse: 'sla_met_share_firstResponse',
   sla_met_share_nextResponse: 'sla_met_share_nextResponse',
   sla_met_share_resolution: 'sla_met_share_resolution',

@@ -51,3 +51,25 @@ export function matchesPattern(type: string, pattern: string): boolean {
   if (pattern.endsWith('.*')) return type.startsWith(pattern.slice(0, -1));
   return type === pattern;
 }
+
+/**
+ * One event as a write records it in the session item's outbox: just enough to rebuild the event
+ * from the session's stream images (lib/domain/events/outbox.ts makes them, map.ts reads them).
+ */
+export interface OutboxEntry {
+  /** Event type. */
+  t: EventType;
+  /** When it happened (ISO). */
+  at: string;
+  /** Who did it: an operator, the bot, an integration, `system`, `routing`. */
+  by: string;
+  /** The message the event is about (message events). */
+  m?: string;
+  /** `session.assigned` to the bot without telling the client. */
+  silent?: boolean;
+  /** `session.sla_breached`: which policy. */
+  policy?: string;
+  /** `message.status_changed`: the reported status and error. */
+  status?: string;
+  error?: string;
+}

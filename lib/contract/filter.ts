@@ -130,14 +130,6 @@ export const FIELD_CATALOGUE: Record<Collection, Record<string, FieldSpec>> = {
   },
 };
 
-/** The item schema of each collection (what `items` holds). */
-export const ITEM_SCHEMAS = {
-  lines: LineSchema,
-  channels: ChannelSchema,
-  clients: ClientSchema,
-  sessions: SessionSchema,
-} as const;
-
 // --------------------------------------------------------------------- the JSON shape
 
 export type AppRefValue = { code: string; id: string };

@@ -64,7 +64,7 @@ export const Capacity = z.number().int().min(1).max(MAX_CAPACITY);
 export const RoutingModeSchema = z.enum(['manual', 'auto']);
 
 /**
- * A line's routing (issue 14): `manual` (staff assign by hand) or `auto` (lib/routing picks);
+ * A line's routing: `manual` (staff assign by hand) or `auto` (lib/app/routing picks);
  * `capacity`: how many sessions an operator of the line may hold at once (null: no limit);
  * `botFirst`: in `auto` mode new sessions go to the line's bot first.
  */
@@ -74,9 +74,9 @@ export const RoutingSchema = z.object({
   botFirst: z.boolean(),
 });
 export type Routing = z.infer<typeof RoutingSchema>;
-/** Lines created before routing existed (and lines created without `_routing`). */
+/** The routing of a line created without `_routing`. */
 export const DEFAULT_ROUTING: Routing = { mode: 'manual', capacity: null, botFirst: false };
-// --- timers (issue 15): line policies, in seconds (≥ 1; at most 30 days). See lib/timers.
+// --- timers: line policies, in seconds (≥ 1; at most 30 days). See lib/app/timers.
 const PolicySeconds = z
   .number()
   .int()
@@ -109,7 +109,7 @@ export const LineSchema = z.object({
   _accountApp: AppCode.nullable(),
   _sessionApps: z.array(AppCode),
   _routing: RoutingSchema.default(DEFAULT_ROUTING),
-  /** Timer policies (null or absent: none; lines created before timers have none). See lib/timers. */
+  /** Timer policies (null or absent: none). See lib/app/timers. */
   _sla: SlaPolicySchema.nullable().optional(),
   _autoClose: AutoClosePolicySchema.nullable().optional(),
   _returnToQueue: ReturnToQueuePolicySchema.nullable().optional(),
@@ -336,7 +336,7 @@ export const ProblemSchema = z.object({
 });
 export type Problem = z.infer<typeof ProblemSchema>;
 
-// ------------------------------------------------ session, channel and client commands (issue 4)
+// ------------------------------------------------ session, channel and client commands
 
 /** `POST /v1/sessions/{id}/assign`: exactly one of an operator, an operator group or the line's bot. */
 export const AssignSessionBody = z.union([

@@ -1,4 +1,4 @@
-/** Every session, channel and client command of issue 4, over real HTTP and DynamoDB Local. */
+/** Every session, channel and client command, over real HTTP and DynamoDB Local. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { snapshot, type World, world } from '../support/fixtures.ts';
@@ -468,7 +468,7 @@ describe('clients', () => {
 describe('cost', () => {
   it('take = 1 BatchGetItem (session + operator; line cached) + 1 transaction; GET = 1; a page of messages = 2', async () => {
     // Imported here, after the host set the log level (the store pulls in the logger).
-    const { resetUsage, usage } = await import('../../lib/adapters/dynamodb/db.ts');
+    const { resetUsage, usage } = await import('../../infra/local/dynamodb-calls.ts');
     const { id } = await waiting();
     await call('GET', s(id), alice); // warm the line cache
     resetUsage();
@@ -520,7 +520,7 @@ describe('idempotency', () => {
     assert.deepEqual(await snapshot(host), beforeItems);
   });
 
-  it('holds on every mutating route of issue 4', async () => {
+  it('holds on every mutating session, channel and client route', async () => {
     const { id, client } = await takenByAlice();
     const key = (n: string) => ({ 'idempotency-key': `${n}-${id}` });
     const steps: [string, string, string, unknown?][] = [

@@ -1,4 +1,4 @@
-/** The walking skeleton over real HTTP and DynamoDB Local (issue 2's checks). */
+/** The walking skeleton over real HTTP and DynamoDB Local. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { snapshot, type World, world } from '../support/fixtures.ts';

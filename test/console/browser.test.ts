@@ -1,5 +1,5 @@
 /**
- * Issue 16, in a real browser: Debian's Chromium driven by playwright-core against a test host
+ * The console and the widget in a real browser: Debian's Chromium driven by playwright-core against a test host
  * that serves the built console. A visitor writes in the widget → the operator sees it arrive
  * live, takes it, replies (and adds a staff note) → the visitor sees the reply (never the
  * note); a refusal shows the problem's detail; a supervisor sees the queue and the plots.

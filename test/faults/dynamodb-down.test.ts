@@ -16,7 +16,7 @@ import { ensureTable, type RunningDynamoDb, startDynamoDbLocal } from '../../inf
 import { configureLocalEnvironment } from '../../infra/local/env.ts';
 import { HANDLER_TIMEOUT_MS, type RunningHost, startHost } from '../../infra/local/host.ts';
 import { loadOrCreateDevKey, signToken } from '../../infra/local/jwt.ts';
-import { logger } from '../../lib/adapters/aws/observability.ts';
+import { logger } from '../../lib/adapters/observability.ts';
 import { resetClient } from '../../lib/adapters/dynamodb/db.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'chatlines-fault-'));

@@ -23,9 +23,9 @@ import { acknowledge } from '../../infra/aws/nag.ts';
 import { functionsOfRoutes } from '../../infra/aws/stack.ts';
 import { ChatlinesTable, WRITE_ACTIONS } from '../../infra/aws/table.ts';
 import { functionFiles, grantOf } from '../../infra/grants.ts';
+import { STREAM_FILTER } from '../../lib/adapters/dynamodb/stream.ts';
 import { tableDefinition } from '../../lib/adapters/dynamodb/table.ts';
 import { routes, type ScheduledFunctionDefinition, scheduledFunctions, streamFunctions } from '../../lib/contract/routes.ts';
-import { STREAM_FILTER } from '../../lib/domain/events/map.ts';
 
 type Json = Record<string, any>;
 
@@ -310,7 +310,7 @@ describe('HTTP API', () => {
     // OAuth: the authorization code grant only (PKCE, public client), no implicit grant, and
     // only when OAuthCallbackUrls is given; no placeholder URL anywhere.
     template.hasParameter('OAuthCallbackUrls', { Type: 'String', Default: '', AllowedPattern: Match.stringLikeRegexp('https://') });
-    // With the console in the stack (issue 16) the code grant is always on: the console's URL is a
+    // With the console in the stack the code grant is always on: the console's URL is a
     // callback, and OAuthCallbackUrls adds other apps' URLs.
     assert.deepEqual(props.AllowedOAuthFlows, ['code']);
     assert.deepEqual(props.AllowedOAuthFlowsUserPoolClient, true);
@@ -437,7 +437,7 @@ describe('table', () => {
         i.projection.type === 'INCLUDE' ? [...i.projection.attributes] : [],
       ]),
     );
-    // No index copies whole items (issue 18): each projects keys, or a few attributes that never change.
+    // No index copies whole items: each projects keys, or a few attributes that never change.
     assert.ok((p.GlobalSecondaryIndexes as Json[]).every((i) => i.Projection.ProjectionType !== 'ALL'));
   });
 });
@@ -470,7 +470,7 @@ describe('scheduled functions', () => {
   });
 });
 
-describe('events out (issue 12)', () => {
+describe('events out', () => {
   test('the table streams both images; one consumer maps it with filter criteria, bisect, partial failures, capped retries and an on-failure queue with an alarm', () => {
     const [[, table]] = ofType('AWS::DynamoDB::Table') as [[string, Json]];
     assert.deepEqual(table.Properties.StreamSpecification, { StreamViewType: 'NEW_AND_OLD_IMAGES' });
@@ -713,7 +713,7 @@ describe('API limits', () => {
   });
 });
 
-describe('console (issue 16)', () => {
+describe('console', () => {
   const one = (type: string): [string, Json] => {
     const found = ofType(type);
     assert.ok(found.length >= 1, type);

@@ -13,7 +13,7 @@ import { LOCAL_AUDIENCE } from '../../infra/local/jwt.ts';
 import { ApiGatewayPusher } from '../../lib/adapters/aws/live.ts';
 import { getItem } from '../../lib/adapters/dynamodb/db.ts';
 import { sessionKey } from '../../lib/adapters/dynamodb/keys.ts';
-import { connectionsOfLines } from '../../lib/app/live/connections.ts';
+import { connectionsOfLines } from '../../lib/adapters/dynamodb/live.ts';
 import { publishLive } from '../../lib/app/live/fanout.ts';
 import { inProcessBus } from '../../lib/domain/events/bus.ts';
 import { type World, world } from '../support/fixtures.ts';

@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { LOCAL_AUDIENCE } from '../../infra/local/jwt.ts';
 import { TOKEN_EXPIRED } from '../../infra/local/live.ts';
 import { ApiGatewayPusher } from '../../lib/adapters/aws/live.ts';
-import { connectionsOfLines } from '../../lib/app/live/connections.ts';
+import { connectionsOfLines } from '../../lib/adapters/dynamodb/live.ts';
 import { publishLive } from '../../lib/app/live/fanout.ts';
 import { inProcessBus } from '../../lib/domain/events/bus.ts';
 import { type World, world } from '../support/fixtures.ts';

@@ -11,12 +11,24 @@ import { before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { ensureTable } from '../../infra/local/dynamodb.ts';
 import { configureLocalEnvironment } from '../../infra/local/env.ts';
-import { logger } from '../../lib/adapters/aws/observability.ts';
-import { aggregateMetrics, readWatermark } from '../../lib/app/metrics/aggregate.ts';
+import { logger } from '../../lib/adapters/observability.ts';
+import { readWatermark } from '../../lib/adapters/dynamodb/metrics.ts';
+import { aggregateMetrics } from '../../lib/app/metrics/aggregate.ts';
 import type { Cells } from '../../lib/domain/metrics/definitions.ts';
+import { failDynamo, transactItems } from '../support/dynamo-faults.ts';
 import { soak } from '../support/soak.ts';
 import { historyArb, lateMessage, markSpam, writeHistory } from './simulate.ts';
 import { assertSameFigures, bruteForce, storedRollups } from './support.ts';
+
+/** The aggregation's `n`-th transaction (one that writes a contribution) fails with `error`, as a crash there would. */
+function crashAtTransaction(n: number, error: Error): () => void {
+  let seen = 0;
+  return failDynamo((call) => {
+    if (!transactItems(call).some((i) => i.Put?.Item?.entity === 'metricContribution')) return undefined;
+    seen += 1;
+    return seen === n ? error : undefined;
+  });
+}
 
 const HOUR = 3_600_000;
 /** Sunday evening before a Monday that starts a week, two days before a month starts. */
@@ -91,21 +103,13 @@ describe('incremental aggregation equals brute force', () => {
     const base = nextWindow();
     for (const h of fc.sample(historyArb, { numRuns: 6, seed: 7 })) await writeHistory(LINE, CHANNELS, base, h);
     const watermark = await readWatermark();
-    await assert.rejects(
-      aggregateMetrics({
-        ...options,
-        now: runAt(base),
-        concurrency: 1,
-        // Two sessions per transaction: the crash comes after the second of three transactions.
-        sessionsPerTransaction: 2,
-        hooks: {
-          afterSession(done) {
-            if (done === 3) throw new Error('crash after 3 sessions');
-          },
-        },
-      }),
-      /crash after 3 sessions/,
-    );
+    // Two sessions per transaction: the crash comes after the first transaction.
+    const recover = crashAtTransaction(2, new Error('crash after 1 transaction'));
+    try {
+      await assert.rejects(aggregateMetrics({ ...options, now: runAt(base), concurrency: 1, sessionsPerTransaction: 2 }), /crash after 1 transaction/);
+    } finally {
+      recover();
+    }
     assert.equal(await readWatermark(), watermark, 'a failed run does not move the watermark');
     assert.notDeepEqual(await figures(), await expected(), 'the crash left work undone');
     await aggregateMetrics({ ...options, now: runAt(base) });
@@ -126,23 +130,13 @@ describe('incremental aggregation equals brute force', () => {
         { op: 'close', gap: 5 },
       ],
     });
-    let crashed = false;
-    await assert.rejects(
-      aggregateMetrics({
-        ...options,
-        now: runAt(base),
-        rollupsPerTransaction: 3,
-        hooks: {
-          beforeTransaction(_id, chunk) {
-            if (chunk === 2 && !crashed) {
-              crashed = true;
-              throw new Error('crash between transactions');
-            }
-          },
-        },
-      }),
-      /crash between transactions/,
-    );
+    // The session's third transaction never reaches the database.
+    const recover = crashAtTransaction(3, new Error('crash between transactions'));
+    try {
+      await assert.rejects(aggregateMetrics({ ...options, now: runAt(base), rollupsPerTransaction: 3 }), /crash between transactions/);
+    } finally {
+      recover();
+    }
     assert.notDeepEqual(await figures(), await expected());
     const rerun = await aggregateMetrics({ ...options, now: runAt(base), rollupsPerTransaction: 3 });
     assert.ok(rerun.transactions > 1, 'the rest was applied in several transactions');

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { handler as aggregate } from '../../functions/schedule/aggregate-metrics.ts';
-import { resetUsage, usage } from '../../lib/adapters/dynamodb/db.ts';
+import { resetUsage, usage } from '../../infra/local/dynamodb-calls.ts';
 import { aggregateMetrics } from '../../lib/app/metrics/aggregate.ts';
 import { type Cells, countField, dimensionId, sumField } from '../../lib/domain/metrics/definitions.ts';
 import { type World, world } from '../support/fixtures.ts';

@@ -4,8 +4,9 @@
  * and months. The HTTP property test (api.test.ts) plays histories through the API instead.
  */
 import fc from 'fast-check';
-import { appendMessages, commitSessionChange, insertSession } from '../../lib/adapters/dynamodb/repository.ts';
+import { appendMessages, commitSessionChange, insertSession } from '../../lib/adapters/dynamodb/sessions.ts';
 import type { Session } from '../../lib/contract/schemas.ts';
+import { outboxFor } from '../../lib/domain/events/outbox.ts';
 import { newId } from '../../lib/domain/ids.ts';
 import { changed, historyMessage, newMessage, nextState, openSession } from '../../lib/domain/sessions/session.ts';
 import type { SessionCommand } from '../../lib/domain/sessions/transitions.ts';
@@ -53,7 +54,8 @@ async function command(s: Session, cmd: SessionCommand, patch: Partial<Session>,
     return s; // refused in this state: the API would answer 409 and write nothing
   }
   const after = changed(s, { ...patch, _lastActivityAt: now }, 'sim', now);
-  await commitSessionChange({ before: s, after, messages: [historyMessage(s, after, cmd, 'sim')] });
+  const history = [historyMessage(s, after, cmd, 'sim')];
+  await commitSessionChange({ before: s, after, messages: history, outbox: outboxFor(history) });
   return after;
 }
 
@@ -63,24 +65,23 @@ export async function writeHistory(line: string, channels: readonly string[], ba
   const now = () => iso(t);
   let s = openSession({ line, channel: channels[h.channel % channels.length]!, client: newId(), state: 'Waiting', by: 'sim', now: now() });
   const first = newMessage({ session: s.__id, type: 'text', author: 'client', body: 'hello', client: s._clients[0]!, now: now() });
-  await insertSession({ session: s, guard: 'none', messages: [historyMessage(null, s, 'create', 'sim'), first] });
+  const opened = [historyMessage(null, s, 'create', 'sim'), first];
+  await insertSession({ session: s, guard: 'none', messages: opened, outbox: outboxFor(opened) });
   for (const step of h.steps) {
     t += step.gap * 60_000 + 1;
     switch (step.op) {
-      case 'client':
+      case 'client': {
         if (s._state === 'Closed') break;
-        await appendMessages(
-          s,
-          [newMessage({ session: s.__id, type: 'text', author: 'client', body: 'more', client: s._clients[0]!, now: now() })],
-          [s._state],
-        );
+        const more = newMessage({ session: s.__id, type: 'text', author: 'client', body: 'more', client: s._clients[0]!, now: now() });
+        await appendMessages(s, [more], [s._state], { outbox: outboxFor([more]) });
         s = { ...s, _lastActivityAt: now() };
         break;
+      }
       case 'reply': {
         if (s._state !== 'AssignedToOperator' && s._state !== 'AssignedToBot') break;
         const bot = s._state === 'AssignedToBot';
         const m = newMessage({ session: s.__id, type: 'text', author: bot ? 'bot' : 'operator', body: 'answer', operator: bot ? BOT : s._userId, now: now() });
-        await appendMessages(s, [m], [s._state]);
+        await appendMessages(s, [m], [s._state], { outbox: outboxFor([m]) });
         s = { ...s, _lastActivityAt: now() };
         break;
       }
@@ -156,6 +157,6 @@ export async function lateMessage(s: Session, at: number, author: 'client' | 'op
     ...(author === 'client' ? { client: s._clients[0]! } : { operator: s._userId }),
     now,
   });
-  await appendMessages(s, [message], [s._state]);
+  await appendMessages(s, [message], [s._state], { outbox: outboxFor([message]) });
   return { ...s, _lastActivityAt: now };
 }

@@ -1,5 +1,5 @@
 /**
- * Routing (issue 14) with real concurrency on DynamoDB Local: parallel arrivals over HTTP, the
+ * Routing with real concurrency on DynamoDB Local: parallel arrivals over HTTP, the
  * stream consumer routing them, parallel routers racing for one operator.
  */
 import assert from 'node:assert/strict';

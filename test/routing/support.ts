@@ -1,7 +1,7 @@
 /** Helpers of the routing tests: a line with routing, operators, waiting for the router to settle. */
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { findOperator } from '../../lib/adapters/dynamodb/repository.ts';
+import { findOperator } from '../../lib/adapters/dynamodb/operators.ts';
 import type { TestHost } from '../support/host.ts';
 
 /** Waits until the stream consumer (and so the router) has handled everything, including what it wrote itself. */

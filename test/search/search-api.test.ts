@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { putNew, type TransactItem, transact } from '../../lib/adapters/dynamodb/db.ts';
-import { channelItem, clientItem, lineItem, sessionItem } from '../../lib/adapters/dynamodb/items.ts';
+import { channelItem, clientItem, lineItem } from '../../lib/adapters/dynamodb/items.ts';
+import { sessionItem } from '../../lib/adapters/dynamodb/sessions.ts';
 import { type Collection, FIELD_CATALOGUE, type FieldSpec, OPERATORS_BY_KIND, parseSearch, type Scalar, SearchRequestBody } from '../../lib/contract/filter.ts';
 import type { Channel, Client, Line, Session } from '../../lib/contract/schemas.ts';
 import type { Caller } from '../../lib/domain/auth/caller.ts';
@@ -441,7 +442,7 @@ describe('plans and cost', () => {
   });
 
   it('refuses integrations (403) and bad filters (400 naming the path)', async () => {
-    // The OpenAPI document (issue 7's file) does not list 403 for search yet: check the status here only.
+    // The OpenAPI document does not list 403 for search yet: check the status here only.
     process.env.CHATLINES_CHECK_RESPONSES = '0';
     const r = await host.call('POST', '/v1/sessions/search', { token: api.integration, body: {} });
     delete process.env.CHATLINES_CHECK_RESPONSES;

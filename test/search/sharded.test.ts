@@ -1,5 +1,5 @@
 /**
- * A line whose hot partitions are sharded (LINE_SHARDS = 4, issue 18): sessions spread over the
+ * A line whose hot partitions are sharded (LINE_SHARDS = 4): sessions spread over the
  * shards, and every reader — search (queue, open sessions, a channel's sessions, paging in
  * order), the queue position, routing's queue — merges them into the same answers an unsharded
  * line gives; a channel's clients likewise. Real HTTP through the local host over DynamoDB Local.

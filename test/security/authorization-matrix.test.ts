@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadOrCreateDevKey, signToken } from '../../infra/local/jwt.ts';
+import { mapPool } from '../../lib/adapters/concurrency.ts';
 import { routes } from '../../lib/contract/routes.ts';
 import { sameTable, snapshot, type World, world } from '../support/fixtures.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
@@ -249,21 +250,6 @@ interface Cell {
 const cells: Cell[] = MATRIX.flatMap((row) => ROLES.flatMap((role) => row.cases.map((c, i) => ({ row, role, c, status: row.expect[role][i]! }))));
 const label = (x: Cell) => `${x.row.route}${x.row.variant ? ` (${x.row.variant})` : ''} as ${x.role} on ${x.c}`;
 
-/** Runs `work` over `items` with at most `limit` in flight. */
-async function pool<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await work(items[i]!);
-      }
-    }),
-  );
-  return out;
-}
-
 async function run(cell: Cell, fresh: boolean) {
   const { path, body } = await cell.row.request(cell.role, cell.c, fresh);
   const r = await call(methodOf(cell.row), path, tokens[cell.role], body);
@@ -328,13 +314,13 @@ describe('authorization matrix', () => {
   it('refused calls and reads answer as the matrix says and write nothing (table snapshot around each route)', async () => {
     const shared = cells.filter((x) => !writes(x.row, x.status));
     // Build the shared fixtures first, so that the snapshots compare only the calls under test.
-    await pool(shared, 8, (x) => x.row.request(x.role, x.c, false));
+    await mapPool(shared, 8, (x) => x.row.request(x.role, x.c, false));
     const wrong: string[] = [];
     for (const row of MATRIX) {
       const mine = shared.filter((x) => x.row === row);
       if (mine.length === 0) continue;
       const before = await snapshot(host);
-      const results = await pool(mine, 8, (x) => run(x, false));
+      const results = await mapPool(mine, 8, (x) => run(x, false));
       for (const r of results) {
         if (r.status !== r.cell.status) wrong.push(`${label(r.cell)}: ${r.status}, expected ${r.cell.status} (${JSON.stringify(r.body?.detail ?? '')})`);
         if (r.status >= 400) assert.equal(r.body?.status, r.status, `${label(r.cell)}: problem+json`);
@@ -347,7 +333,7 @@ describe('authorization matrix', () => {
   it('allowed writes succeed as the matrix says (each on a fixture of its own)', async () => {
     const allowed = cells.filter((x) => writes(x.row, x.status));
     assert.ok(allowed.length > 30, `only ${allowed.length} allowed writes`);
-    const results = await pool(allowed, 6, (x) => run(x, true));
+    const results = await mapPool(allowed, 6, (x) => run(x, true));
     const wrong = results
       .filter((r) => r.status !== r.cell.status)
       .map((r) => `${label(r.cell)}: ${r.status}, expected ${r.cell.status} (${JSON.stringify(r.body?.detail ?? '')})`);
@@ -429,13 +415,13 @@ describe('identity: every protected route refuses a bad token with 401 and write
     const requests = await Promise.all(protectedRows.map(async (row) => ({ row, req: await row.request('admin', row.cases[0]!, false) })));
     const before = await snapshot(host);
     const calls = requests.flatMap(({ row, req }) => Object.entries(bad).map(([name, token]) => ({ row, req, name, token })));
-    const results = await pool(calls, 8, async (x) => ({ x, r: await call(methodOf(x.row), x.req.path, x.token, x.req.body) }));
+    const results = await mapPool(calls, 8, async (x) => ({ x, r: await call(methodOf(x.row), x.req.path, x.token, x.req.body) }));
     const wrong = results.filter(({ r }) => r.status !== 401 || r.body?.status !== 401).map(({ x, r }) => `${x.row.route} with ${x.name}: ${r.status}`);
     assert.deepEqual(wrong, []);
     for (const { r } of results) assert.match(r.headers.get('content-type') ?? '', /application\/problem\+json/);
     sameTable(before, await snapshot(host));
     // The same requests with the good token pass the gate (so the 401s above came from the token).
-    const good = await pool(requests, 8, async ({ row, req }) => (await call(methodOf(row), req.path, w.admin, req.body)).status);
+    const good = await mapPool(requests, 8, async ({ row, req }) => (await call(methodOf(row), req.path, w.admin, req.body)).status);
     assert.ok(good.every((s) => s !== 401));
   });
 });

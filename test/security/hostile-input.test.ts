@@ -1,5 +1,5 @@
 /**
- * Issue 9: hostile input. fast-check generates malformed requests for every route of the
+ * Hostile input. fast-check generates malformed requests for every route of the
  * manifest — broken JSON, wrong types, unknown fields, huge strings, deep nesting, bodies over
  * the size limit, path ids that are not ids, query parameters out of range, filters reaching
  * for other collections' or internal fields, bad Idempotency-Key headers, bad Authorization

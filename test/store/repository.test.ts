@@ -6,12 +6,13 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { before, describe, it } from 'node:test';
 import { ensureTable } from '../../infra/local/dynamodb.ts';
+import { resetUsage, usage } from '../../infra/local/dynamodb-calls.ts';
 import { configureLocalEnvironment } from '../../infra/local/env.ts';
-import { getItem, getItems, putNew, resetUsage, transact, usage } from '../../lib/adapters/dynamodb/db.ts';
+import { getItem, getItems, putNew, transact } from '../../lib/adapters/dynamodb/db.ts';
 import { openSessionGuardKey } from '../../lib/adapters/dynamodb/keys.ts';
+import { clientIdByAccount } from '../../lib/adapters/dynamodb/lines.ts';
 import {
   appendMessages,
-  clientIdByAccount,
   commitSessionChange,
   findSession,
   insertSession,
@@ -20,9 +21,12 @@ import {
   OpenSessionRace,
   openSessionId,
   releaseOpenGuard,
-} from '../../lib/adapters/dynamodb/repository.ts';
+  sessionUpdate,
+  timersOf,
+} from '../../lib/adapters/dynamodb/sessions.ts';
 import { ChatlinesError } from '../../lib/contract/errors.ts';
 import type { Client, Session } from '../../lib/contract/schemas.ts';
+import { outboxFor } from '../../lib/domain/events/outbox.ts';
 import { nowIso } from '../../lib/domain/ids.ts';
 import { changed, historyMessage, newMessage, openSession } from '../../lib/domain/sessions/session.ts';
 
@@ -59,12 +63,8 @@ function client(account: string): Client {
 async function open(account: string, existing?: Client): Promise<{ session: Session; client: Client }> {
   const c = existing ?? client(account);
   const session = openSession({ line: LINE, channel: CHANNEL, client: c.__id, state: 'Waiting', by: 'test', now: nowIso() });
-  await insertSession({
-    session,
-    ...(existing ? {} : { newClient: c }),
-    guard: 'exclusive',
-    messages: [historyMessage(null, session, 'create', 'test')],
-  });
+  const messages = [historyMessage(null, session, 'create', 'test')];
+  await insertSession({ session, ...(existing ? {} : { newClient: c }), guard: 'exclusive', messages, outbox: outboxFor(messages) });
   return { session, client: c };
 }
 
@@ -81,7 +81,7 @@ describe('opening sessions', () => {
     const { client: c } = await open('bob');
     const second = openSession({ line: LINE, channel: CHANNEL, client: c.__id, state: 'Waiting', by: 'test', now: nowIso() });
     await assert.rejects(
-      insertSession({ session: second, guard: 'exclusive', messages: [historyMessage(null, second, 'create', 'test')] }),
+      insertSession({ session: second, guard: 'exclusive', messages: [historyMessage(null, second, 'create', 'test')], outbox: [] }),
       (e: unknown) => e instanceof OpenSessionRace && e.guardTaken,
     );
     assert.equal(await findSession(second.__id), undefined, 'no half-written session');
@@ -100,10 +100,11 @@ describe('changing sessions', () => {
     const now = nowIso();
     const a = changed(session, { _priority: 'High' }, 'op-a', now);
     const b = changed(session, { _priority: 'Low' }, 'op-b', now);
-    await commitSessionChange({ before: session, after: a, messages: [historyMessage(session, a, 'setPriority', 'op-a')] });
+    const won = historyMessage(session, a, 'setPriority', 'op-a');
+    await commitSessionChange({ before: session, after: a, messages: [won], outbox: outboxFor([won]) });
     const loser = historyMessage(session, b, 'setPriority', 'op-b');
     await assert.rejects(
-      commitSessionChange({ before: session, after: b, messages: [loser] }),
+      commitSessionChange({ before: session, after: b, messages: [loser], outbox: outboxFor([loser]) }),
       (e: unknown) => e instanceof ChatlinesError && e.kind === 'conflict',
     );
     const stored = await findSession(session.__id);
@@ -117,16 +118,12 @@ describe('changing sessions', () => {
   it('closing releases the guard in the same transaction; appending to a closed session is refused', async () => {
     const { session, client: c } = await open('erin');
     const closed = changed(session, { _state: 'Closed', _closedAt: nowIso() }, 'op', nowIso());
-    await commitSessionChange({
-      before: session,
-      after: closed,
-      messages: [historyMessage(session, closed, 'close', 'op')],
-      guardItems: [releaseOpenGuard(session)],
-    });
+    const history = [historyMessage(session, closed, 'close', 'op')];
+    await commitSessionChange({ before: session, after: closed, messages: history, guardItems: [releaseOpenGuard(session)], outbox: outboxFor(history) });
     assert.equal(await getItem(openSessionGuardKey(CHANNEL, c.__id)), undefined);
     const message = newMessage({ session: session.__id, type: 'text', author: 'client', body: 'late', client: c.__id, now: nowIso() });
     await assert.rejects(
-      appendMessages(closed, [message], ['Waiting', 'AssignedToBot', 'AssignedToOperator']),
+      appendMessages(closed, [message], ['Waiting', 'AssignedToBot', 'AssignedToOperator'], { outbox: outboxFor([message]) }),
       (e: unknown) => e instanceof ChatlinesError && e.kind === 'conflict',
     );
   });
@@ -134,10 +131,10 @@ describe('changing sessions', () => {
   it('an extra item whose condition fails cancels the whole change', async () => {
     const { session } = await open('frank');
     const taken = { pk: `TEST#${randomUUID()}`, sk: '#X' };
-    await commitSessionChange({ before: session, after: changed(session, {}, 'x', nowIso()), messages: [], extra: [putNew(taken)] });
+    await commitSessionChange({ before: session, after: changed(session, {}, 'x', nowIso()), messages: [], extra: [putNew(taken)], outbox: [] });
     const after = (await findSession(session.__id))!;
     const next = changed(after, { __name: 'renamed' }, 'x', nowIso());
-    await assert.rejects(commitSessionChange({ before: after, after: next, messages: [], extra: [putNew(taken)] }));
+    await assert.rejects(commitSessionChange({ before: after, after: next, messages: [], extra: [putNew(taken)], outbox: [] }));
     assert.notEqual((await findSession(session.__id))?.__name, 'renamed');
   });
 });
@@ -146,11 +143,8 @@ describe('messages', () => {
   it('come back in order, with from/size, and the last one by one Query', async () => {
     const { session, client: c } = await open('gina');
     for (let i = 0; i < 12; i++) {
-      await appendMessages(
-        session,
-        [newMessage({ session: session.__id, type: 'text', author: 'client', body: `m${i}`, client: c.__id, now: nowIso() })],
-        ['Waiting'],
-      );
+      const message = newMessage({ session: session.__id, type: 'text', author: 'client', body: `m${i}`, client: c.__id, now: nowIso() });
+      await appendMessages(session, [message], ['Waiting'], { outbox: outboxFor([message]) });
     }
     const all = await listMessages(session.__id, 0, 100);
     assert.deepEqual(
@@ -182,5 +176,24 @@ describe('batch reads', () => {
       same.map((i) => i?.n),
       [2, 2],
     );
+  });
+});
+
+describe('timer state', () => {
+  it('travels with the session read, in a copy too; a clock condition guards the clock it names', async () => {
+    const { session } = await open('hank');
+    const none = { firstReplyAt: null, lastReplyAt: null, waitingSince: null, clientAt: null, heldSince: null, clocks: {}, fired: {} };
+    const at = nowIso();
+    const timers = { ...none, waitingSince: at, clientAt: at, clocks: { resolution: `${at}#clock` } };
+    const after = changed(session, {}, 'x', nowIso());
+    await commitSessionChange({ before: session, after, messages: [], outbox: [], timers: { before: none, after: timers } });
+    const read = (await findSession(session.__id))!;
+    assert.deepEqual(timersOf({ ...read, __name: 'a copy' }), timers);
+    await assert.rejects(
+      transact([sessionUpdate(session.__id).clockIs('resolution', 'another clock').stopClock('resolution').item()], 'the clock was restarted'),
+      (e: unknown) => e instanceof ChatlinesError && e.kind === 'conflict',
+    );
+    await transact([sessionUpdate(session.__id).clockIs('resolution', `${at}#clock`).stopClock('resolution').item()], 'the clock was restarted');
+    assert.deepEqual(timersOf(await findSession(session.__id)), { ...timers, clocks: {} });
   });
 });

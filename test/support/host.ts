@@ -11,7 +11,7 @@ import { configureLocalEnvironment } from '../../infra/local/env.ts';
 import { type EventWorkers, startEventWorkers } from '../../infra/local/events.ts';
 import { startHost } from '../../infra/local/host.ts';
 import { type DevKey, loadOrCreateDevKey, type SignOptions, signToken, type TokenClaims } from '../../infra/local/jwt.ts';
-import { logger } from '../../lib/adapters/aws/observability.ts';
+import { logger } from '../../lib/adapters/observability.ts';
 import { checkResponse, responseCheckEnabled } from './openapi-check.ts';
 
 export interface TestHost {
@@ -113,7 +113,7 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
       } catch {
         // not JSON: keep the text
       }
-      // Every answer of a route the OpenAPI document covers must match it (issue 7).
+      // Every answer of a route the OpenAPI document covers must match it.
       if (responseCheckEnabled()) checkResponse(method, path, res.status, res.headers.get('content-type'), parsed);
       return { status: res.status, headers: res.headers, body: parsed };
     },

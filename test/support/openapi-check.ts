@@ -1,6 +1,6 @@
 /**
  * Every answer the API tests receive through `host.call()` is checked against the OpenAPI
- * document (issue 7): the route's declared response schema for that status, or the Problem
+ * document: the route's declared response schema for that status, or the Problem
  * schema for an error; a status the document does not declare for the route fails too. Every
  * route of the manifest is documented (its spec is what the document is made of).
  * `CHATLINES_CHECK_RESPONSES=0` turns the check off.

@@ -1,14 +1,15 @@
 /**
  * Sessions with running clocks, written straight to the table with BatchWriteItem (25 items a
  * call, 8 in flight): the session item with its timer attributes, its creation history and the
- * due items its clocks need — exactly what an inbound first message writes (lib/timers), minus
+ * due items its clocks need — exactly what an inbound first message writes (lib/app/timers), minus
  * the client and guard items. Used by the timer tests and the benchmark.
  */
 import { randomUUID } from 'node:crypto';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mapPool } from '../../lib/adapters/concurrency.ts';
 import { db, tableName } from '../../lib/adapters/dynamodb/db.ts';
-import { messageItem, sessionItem } from '../../lib/adapters/dynamodb/items.ts';
+import { messageItem } from '../../lib/adapters/dynamodb/items.ts';
+import { sessionItem, timerAttributes } from '../../lib/adapters/dynamodb/sessions.ts';
 import { dueItem, timerWrites, withSlaTargets } from '../../lib/app/timers/writes.ts';
 import type { Line } from '../../lib/contract/schemas.ts';
 import { historyMessage, openSession } from '../../lib/domain/sessions/session.ts';
@@ -20,7 +21,7 @@ export async function seedTimedSessions(line: Line, channel: string, count: numb
   for (let i = 0; i < count; i++) {
     const session = openSession({ line: line.__id, channel, client: randomUUID(), state: 'Waiting', by: 'seed', now: at });
     const timers = timerWrites(line, null, session, { kind: 'create', at, clientMessage: true });
-    items.push({ ...timers.attributes.set, ...sessionItem(session), evSeq: 1, evOut: [] });
+    items.push({ ...timerAttributes(timers.timers.after), ...sessionItem(session), evSeq: 1, evOut: [] });
     items.push(messageItem(withSlaTargets(historyMessage(null, session, 'create', 'seed'), line)));
     for (const clock of timers.plan.start) items.push(dueItem(clock, session));
     ids.push(session.__id);

@@ -1,11 +1,12 @@
 /** The pure clock planner (lib/domain/timers/clocks.ts): which clocks each kind of change starts and stops. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { dueAtOfSortKey, dueItemKey, minuteBucket } from '../../lib/adapters/dynamodb/keys.ts';
+import { dueAtOfSortKey, dueClockNaming, dueItemKey, minuteBucket } from '../../lib/adapters/dynamodb/keys.ts';
+import { attributeChanges, timerAttributes, timerStateFromItem } from '../../lib/adapters/dynamodb/sessions.ts';
 import type { Session } from '../../lib/contract/schemas.ts';
 import { openSession } from '../../lib/domain/sessions/session.ts';
 import { desiredClocks, type LinePolicies, planTimers, type TimerChange } from '../../lib/domain/timers/clocks.ts';
-import { attributeChanges, emptyTimerState, type TimerState, timerAttributes, timerStateFromItem } from '../../lib/domain/timers/state.ts';
+import { emptyTimerState, type TimerState } from '../../lib/domain/timers/state.ts';
 
 const T0 = '2026-01-01T10:00:00.000Z';
 const at = (seconds: number) => new Date(Date.parse(T0) + seconds * 1000).toISOString();
@@ -18,7 +19,7 @@ const ALL: LinePolicies = {
 const NONE: LinePolicies = { _sla: null, _autoClose: null, _returnToQueue: null };
 
 let n = 0;
-const nonce = () => `n${n++}`;
+const nonce = dueClockNaming(() => `n${n++}`);
 
 const waiting = (): Session =>
   openSession({

@@ -10,10 +10,11 @@ import { startTimerSweeper } from '../../infra/local/timers.ts';
 import { mapPool } from '../../lib/adapters/concurrency.ts';
 import { getItem } from '../../lib/adapters/dynamodb/db.ts';
 import { sessionKey } from '../../lib/adapters/dynamodb/keys.ts';
-import { listMessages } from '../../lib/adapters/dynamodb/repository.ts';
+import { listMessages } from '../../lib/adapters/dynamodb/sessions.ts';
 import { sweepTimers } from '../../lib/app/timers/sweep.ts';
 import type { Line } from '../../lib/contract/schemas.ts';
 import { inProcessBus } from '../../lib/domain/events/bus.ts';
+import { failDynamo, transactItems } from '../support/dynamo-faults.ts';
 import { type World, world } from '../support/fixtures.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
 import { soak } from '../support/soak.ts';
@@ -246,7 +247,20 @@ describe('the sweeper', () => {
   test('a crash half-way through a sweep, then a rerun, fires the rest once', async () => {
     const w = await world(host, { lineBody: { _sla: { firstResponse: 6000 } } });
     const ids = await seed(w.line as Line, w.channel.__id, CRASH_DUE);
-    await assert.rejects(sweepTimers({ now: Date.now() + 6_001_000, failAfter: CRASH_AFTER }), /test crash/);
+    // The sweep stops after CRASH_AFTER firings, as a crash half-way would: no later firing is written.
+    const crash = new AbortController();
+    let firings = 0;
+    const recover = failDynamo((call) => {
+      if (!transactItems(call).some((i) => String(i.Delete?.Key?.pk ?? '').startsWith('DUE#'))) return undefined;
+      firings += 1;
+      if (firings === CRASH_AFTER) crash.abort(new Error(`sweep stopped after ${CRASH_AFTER} timers (test crash)`));
+      return firings > CRASH_AFTER ? crash.signal.reason : undefined;
+    });
+    try {
+      await assert.rejects(sweepTimers({ now: Date.now() + 6_001_000, signal: crash.signal }), /test crash/);
+    } finally {
+      recover();
+    }
     const firedBefore = (await breachCounts(ids)).reduce((a, b) => a + b, 0);
     // CRASH_AFTER were taken; each either fired or lost a race (then it is simply still due).
     assert.ok(firedBefore > 0 && firedBefore <= CRASH_AFTER, `fired before the crash: ${firedBefore}`);

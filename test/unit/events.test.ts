@@ -2,15 +2,20 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { channelItem, sessionItem } from '../../lib/adapters/dynamodb/items.ts';
+import { channelItem } from '../../lib/adapters/dynamodb/items.ts';
+import { sessionItem } from '../../lib/adapters/dynamodb/sessions.ts';
+import { type ChangeRecord, readChange } from '../../lib/adapters/dynamodb/stream.ts';
 import { isInternalAddress, parseTargetUrl } from '../../lib/adapters/http/urls.ts';
 import { type ChatlinesEvent, matchesPattern } from '../../lib/contract/events.ts';
 import type { Channel, Session } from '../../lib/contract/schemas.ts';
-import { eventsOfRecord, isClientVisible, messageVisibility } from '../../lib/domain/events/map.ts';
+import { eventsOfChange, isClientVisible, messageVisibility } from '../../lib/domain/events/map.ts';
 import { outboxFor } from '../../lib/domain/events/outbox.ts';
 import { historyMessage, newMessage, openSession } from '../../lib/domain/sessions/session.ts';
 import { nextAttemptAfter, retrySchedule } from '../../lib/domain/webhooks/schedule.ts';
 import { sign, signedHeaders } from '../../lib/domain/webhooks/signing.ts';
+
+/** A raw stream record through the store's reader and the event rules, as the consumer runs them. */
+const eventsOfRecord = (record: ChangeRecord) => eventsOfChange(readChange(record));
 
 const LINE = '00000000-0000-4000-8000-00000000000a';
 const CHANNEL = '00000000-0000-4000-8000-00000000000b';

@@ -1,12 +1,13 @@
 /** Routing's pure parts: picking, queue order, capacity items, triggers, the wait estimate. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { capacityChange, holderOf } from '../../lib/app/routing/capacity.ts';
+import { capacityChange } from '../../lib/app/routing/capacity.ts';
 import { estimateWait } from '../../lib/app/routing/queue.ts';
 import { routingWork } from '../../lib/app/routing/sink.ts';
 import type { ChatlinesEvent } from '../../lib/contract/events.ts';
 import type { Line, Operator, Session } from '../../lib/contract/schemas.ts';
-import { effectiveCapacity, nextSessionFor, rankOperators } from '../../lib/domain/routing/decide.ts';
+import { effectiveCapacity, holderOf } from '../../lib/domain/routing/capacity.ts';
+import { nextSessionFor, rankOperators } from '../../lib/domain/routing/decide.ts';
 import { queueOrder } from '../../lib/domain/routing/queue.ts';
 
 process.env.TABLE_NAME ??= 'unit';

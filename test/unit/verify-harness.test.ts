@@ -14,7 +14,7 @@ import { runMappingBatch, type StreamFailureMessage } from '../../infra/local/st
 import { matchesPattern } from '../../infra/verify/event-pattern.ts';
 import { flattenClaims } from '../../infra/verify/http-api.ts';
 import { ACCOUNT, globMatch, REGION, ResolvedTemplate } from '../../infra/verify/template.ts';
-import { STREAM_FILTER } from '../../lib/domain/events/map.ts';
+import { STREAM_FILTER } from '../../lib/adapters/dynamodb/stream.ts';
 
 describe('event patterns', () => {
   it('match exact values, prefixes, anything-but, exists and numeric ranges', () => {

@@ -8,8 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { functionEntry } from '../../infra/functions.ts';
+import { inBackground } from '../../infra/local/dynamodb-calls.ts';
 import { runScenario } from '../../infra/verify/scenario.ts';
-import { inBackground } from '../../lib/adapters/dynamodb/db.ts';
 import { scheduledFunctions } from '../../lib/contract/routes.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
 

@@ -1,5 +1,5 @@
 /**
- * Issue 16: the visitor routes of the web-chat widget, over real HTTP through the test host.
+ * The visitor routes of the web-chat widget, over real HTTP through the test host.
  * A visitor token is scoped to one livechat channel and one client; it never reads another
  * client's session nor staff-only messages; bad input is a 4xx problem naming the field.
  */

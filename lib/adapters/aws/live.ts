@@ -1,16 +1,18 @@
 /**
  * Live push in AWS: frames go out through API Gateway's management API (`postToConnection`);
  * a connection that answers 410 Gone is removed; one whose token expired is removed and closed
- * (nothing is posted to it); any other posting error fails the push. The fan-out finds the connections of each
- * batch's lines (lib/app/live/connections.ts) and applies the same `maySee` as the local host.
+ * (nothing is posted to it); any other posting error fails the push. The fan-out finds the
+ * connections of each batch's lines (lib/adapters/dynamodb/live.ts) and applies the same `maySee`
+ * as the local host.
  */
 import { ApiGatewayManagementApiClient, DeleteConnectionCommand, GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
-import { connectionsOfLines, removeConnection, tokenExpired } from '../../app/live/connections.ts';
+import { tokenExpired } from '../../app/live/connections.ts';
 import type { LivePusher } from '../../app/live/fanout.ts';
 import { maySee } from '../../app/live/visibility.ts';
 import type { ChatlinesEvent } from '../../contract/events.ts';
 import type { Line } from '../../contract/schemas.ts';
 import { mapPool } from '../concurrency.ts';
+import { connectionsOfLines, removeConnection } from '../dynamodb/live.ts';
 
 const clients = new Map<string, ApiGatewayManagementApiClient>();
 /** A management API client for `https://<api>.execute-api.<region>.amazonaws.com/<stage>`. */
@@ -74,7 +76,7 @@ export class ApiGatewayPusher implements LivePusher {
   ) {}
 
   async push(events: readonly ChatlinesEvent[], lines: ReadonlyMap<string, Line>): Promise<void> {
-    const connections = await connectionsOfLines(events.map((e) => e.line));
+    const connections = await connectionsOfLines<Parameters<typeof maySee>[0]>(events.map((e) => e.line));
     if (connections.length === 0) return;
     const texts = events.map((e) => JSON.stringify(e));
     const client = managementClient(this.endpoint);

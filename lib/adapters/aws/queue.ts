@@ -1,9 +1,11 @@
 /**
  * The delivery queue in AWS: the keys of new deliveries go to an SQS queue (SendMessageBatch,
  * ten a call) whose function attempts them (functions/queue/attempt-deliveries.ts). Entries SQS
- * refuses are sent once more, then the call fails (the deliveries stay due for the sweeper).
+ * refuses are sent once more after a short wait, then the call fails (the deliveries stay due for
+ * the sweeper).
  */
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
+import { sendAll } from '../concurrency.ts';
 
 export class SqsDeliveryQueue {
   private readonly client = new SQSClient({});
@@ -15,15 +17,17 @@ export class SqsDeliveryQueue {
       chunks.push(refs.slice(i, i + 10).map((ref, k) => ({ Id: String(k), MessageBody: JSON.stringify({ pk: ref.pk, sk: ref.sk }) })));
     }
     await Promise.all(
-      chunks.map(async (chunk) => {
-        let entries = chunk;
-        for (let attempt = 0; entries.length > 0; attempt++) {
-          if (attempt === 2) throw new Error(`SQS refused ${entries.length} delivery messages`);
-          const out = await this.client.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: entries }));
-          const failed = new Set((out.Failed ?? []).map((f) => f.Id));
-          entries = entries.filter((e) => failed.has(e.Id));
-        }
-      }),
+      chunks.map((chunk) =>
+        sendAll(
+          chunk,
+          async (entries) => {
+            const out = await this.client.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: entries }));
+            const failed = new Set((out.Failed ?? []).map((f) => f.Id));
+            return entries.filter((e) => failed.has(e.Id));
+          },
+          { attempts: 2, baseMs: 50, capMs: 200, exhausted: (left) => new Error(`SQS refused ${left.length} delivery messages`) },
+        ),
+      ),
     );
   }
 }

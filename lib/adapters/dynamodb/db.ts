@@ -1,14 +1,14 @@
 /**
  * The DynamoDB document client and the few primitives every repository uses: one place for
- * the table name, timeouts, consumed-capacity accounting and the mapping of DynamoDB failures
- * to chatlines errors (a lost condition → conflict, an unreachable database → unavailable).
+ * the table name, timeouts, paging and the mapping of DynamoDB failures to chatlines errors (a
+ * lost condition → conflict, an unreachable database → unavailable). Every call asks for its
+ * consumed capacity; whoever wants to count calls adds middleware to the client's stack
+ * (infra/local/dynamodb-calls.ts does, for the tests and the benchmark).
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   BatchWriteCommand,
-  DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   type GetCommandInput,
@@ -22,7 +22,7 @@ import {
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { ChatlinesError } from '../../contract/errors.ts';
-import { tracer } from '../aws/observability.ts';
+import { tracer } from '../observability.ts';
 import { mapPool, sendAll } from '../concurrency.ts';
 import { indexHoldsKeysOnly } from './table.ts';
 
@@ -30,44 +30,6 @@ export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems'
 export type Item = Record<string, unknown>;
 
 let documentClient: DynamoDBDocumentClient | undefined;
-
-/** Round trips and consumed capacity since the last reset: read by tests and the benchmark. */
-export const usage = { calls: 0, readCapacity: 0, writeCapacity: 0 };
-/** The same, for work done in the background (the stream consumer, sweepers): see {@link inBackground}. */
-export const backgroundUsage = { calls: 0, readCapacity: 0, writeCapacity: 0 };
-export function resetUsage(): void {
-  for (const u of [usage, backgroundUsage]) {
-    u.calls = 0;
-    u.readCapacity = 0;
-    u.writeCapacity = 0;
-  }
-}
-
-const background = new AsyncLocalStorage<true>();
-/**
- * Runs `work` as background work: its round trips count in {@link backgroundUsage}, not in
- * {@link usage}, so that a request's cost stays measurable while the local host's stream
- * consumer runs in the same process.
- */
-export const inBackground = <T>(work: () => Promise<T>): Promise<T> => background.run(true, work);
-const counter = () => (background.getStore() ? backgroundUsage : usage);
-
-/** One DynamoDB call as this module made it: its command, its input and what came back. */
-export interface DynamoObservation {
-  command: 'GetItem' | 'BatchGetItem' | 'Query' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'TransactWriteItems' | 'BatchWriteItem';
-  input: object;
-  /** The answer; absent when a condition did not hold or the transaction was cancelled (`conditionFailed`): nothing written, capacity still spent. */
-  output?: object;
-  conditionFailed?: true;
-}
-let observer: ((call: DynamoObservation) => void) | undefined;
-/**
- * Watches every DynamoDB call of this module (the benchmark's partition simulation reads the
- * keys and the consumed capacity from it); `undefined` stops watching. Nothing is watched by default.
- */
-export function observeDynamo(fn: ((call: DynamoObservation) => void) | undefined): void {
-  observer = fn;
-}
 
 export function tableName(): string {
   const name = process.env.TABLE_NAME;
@@ -106,28 +68,10 @@ export function resetClient(): void {
   documentClient = undefined;
 }
 
-/**
- * Counts one round trip and its consumed capacity. DynamoDB often reports only a total
- * (`CapacityUnits`); `kind` says whether that total was spent reading or writing.
- */
-function account(consumed: unknown, kind: 'read' | 'write'): void {
-  const usage = counter();
-  usage.calls += 1;
-  const list = Array.isArray(consumed) ? consumed : consumed ? [consumed] : [];
-  for (const c of list as { ReadCapacityUnits?: number; WriteCapacityUnits?: number; CapacityUnits?: number }[]) {
-    usage.readCapacity += c.ReadCapacityUnits ?? 0;
-    usage.writeCapacity += c.WriteCapacityUnits ?? 0;
-    if (c.ReadCapacityUnits === undefined && c.WriteCapacityUnits === undefined) {
-      if (kind === 'read') usage.readCapacity += c.CapacityUnits ?? 0;
-      else usage.writeCapacity += c.CapacityUnits ?? 0;
-    }
-  }
-}
-
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);
 
 /** Maps SDK failures that are not the caller's fault to 503 / 429; others pass through. */
-export function translateError(error: unknown): unknown {
+function translateError(error: unknown): unknown {
   if (error instanceof ChatlinesError) return error;
   const e = error as { name?: string; code?: string; $metadata?: unknown; cause?: { code?: string } };
   const code = e?.code ?? e?.cause?.code;
@@ -165,9 +109,7 @@ export async function getItem(key: { pk: string; sk: string }, consistent = true
       ReturnConsumedCapacity: 'TOTAL',
     };
     const out = await db().send(new GetCommand(input));
-    account(out.ConsumedCapacity, 'read');
     if (tally) tally.readCapacity += out.ConsumedCapacity?.CapacityUnits ?? 0;
-    observer?.({ command: 'GetItem', input, output: out });
     return out.Item;
   });
 }
@@ -205,9 +147,7 @@ async function readBatch(keys: { pk: string; sk: string }[], found: Map<string, 
     async (pending) => {
       const input = { RequestItems: { [tableName()]: { Keys: pending, ConsistentRead: true } }, ReturnConsumedCapacity: 'TOTAL' as const };
       const out = await db().send(new BatchGetCommand(input));
-      account(out.ConsumedCapacity, 'read');
       if (tally) for (const c of out.ConsumedCapacity ?? []) tally.readCapacity += c.CapacityUnits ?? 0;
-      observer?.({ command: 'BatchGetItem', input, output: out });
       for (const item of out.Responses?.[tableName()] ?? []) found.set(`${String(item.pk)}\u0000${String(item.sk)}`, item as Item);
       return (out.UnprocessedKeys?.[tableName()]?.Keys ?? []) as Record<string, unknown>[];
     },
@@ -233,8 +173,6 @@ export async function queryPage(input: Omit<QueryCommandInput, 'TableName'> & { 
   const page = await run(async () => {
     const full: QueryCommandInput = { TableName: tableName(), ReturnConsumedCapacity: 'TOTAL', ...query };
     const out = await db().send(new QueryCommand(full));
-    account(out.ConsumedCapacity, 'read');
-    observer?.({ command: 'Query', input: full, output: out });
     return {
       items: (out.Items ?? []) as Item[],
       lastKey: out.LastEvaluatedKey,
@@ -250,11 +188,37 @@ export async function queryPage(input: Omit<QueryCommandInput, 'TableName'> & { 
   return { ...page, items: items.filter((i) => i !== undefined), consumedRead: page.consumedRead + tally.readCapacity };
 }
 
+export type QueryInput = Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'> & { keysOnly?: boolean };
+
+/**
+ * Every page of a Query, in order: one {@link queryPage} per page, from the first until
+ * DynamoDB has no more. A reader that has enough stops early (`break`): no further page is read.
+ * `limit`, when given, sets each page's `Limit` as the page is asked for (what is still wanted).
+ */
+export async function* queryPages(input: QueryInput, limit?: () => number): AsyncGenerator<QueryPage> {
+  let lastKey: Record<string, unknown> | undefined;
+  do {
+    const page = await queryPage({ ...input, ...(limit ? { Limit: limit() } : {}), ...(lastKey ? { ExclusiveStartKey: lastKey } : {}) });
+    yield page;
+    lastKey = page.lastKey;
+  } while (lastKey);
+}
+
+/** The items of every page of a Query, in order; with `max`, no page is read once `max` items are in hand. */
+export async function queryAll(input: QueryInput, max = Infinity): Promise<Item[]> {
+  const out: Item[] = [];
+  for await (const page of queryPages(input)) {
+    out.push(...page.items);
+    if (out.length >= max) break;
+  }
+  return out;
+}
+
 /**
  * Why a transaction was cancelled: one entry per item, `ConditionalCheckFailed` where a
  * condition did not hold (see `conditionFailedAt`). Undefined when the error was no cancellation.
  */
-export function cancellationReasons(error: unknown): (string | undefined)[] | undefined {
+function cancellationReasons(error: unknown): (string | undefined)[] | undefined {
   const e = error as { name?: string; CancellationReasons?: { Code?: string }[] };
   if (e?.name !== 'TransactionCanceledException') return undefined;
   return (e.CancellationReasons ?? []).map((r) => (r.Code === 'None' ? undefined : r.Code));
@@ -274,14 +238,10 @@ export async function transact(
 ): Promise<void> {
   const input: TransactWriteCommandInput = { TransactItems: items, ReturnConsumedCapacity: 'TOTAL' };
   try {
-    const out = await db().send(new TransactWriteCommand(input));
-    account(out.ConsumedCapacity, 'write');
-    observer?.({ command: 'TransactWriteItems', input, output: out });
+    await db().send(new TransactWriteCommand(input));
   } catch (error) {
     const reasons = cancellationReasons(error);
     if (reasons) {
-      counter().calls += 1;
-      observer?.({ command: 'TransactWriteItems', input, conditionFailed: true });
       const explained = onCancel?.(reasons);
       if (explained) throw explained;
       if (reasons.includes('TransactionConflict')) throw new ChatlinesError('conflict', `${conflictDetail} (a concurrent change won)`);
@@ -302,19 +262,6 @@ export function putNew(item: Item): TransactItem {
   return { Put: { TableName: tableName(), Item: item, ConditionExpression: 'attribute_not_exists(pk)' } };
 }
 
-/** A Put that replaces an item only at the version it was read at (optimistic concurrency). */
-export function putAtVersion(item: Item & { _version: number }, readVersion: number): TransactItem {
-  return {
-    Put: {
-      TableName: tableName(),
-      Item: item,
-      ConditionExpression: '#v = :v',
-      ExpressionAttributeNames: { '#v': '_version' },
-      ExpressionAttributeValues: { ':v': readVersion },
-    },
-  };
-}
-
 const conditionFailed = (error: unknown) => (error as { name?: string })?.name === 'ConditionalCheckFailedException';
 
 /**
@@ -324,16 +271,10 @@ const conditionFailed = (error: unknown) => (error as { name?: string })?.name =
 export async function putItem(item: Item, condition?: Omit<PutCommandInput, 'TableName' | 'Item'>): Promise<boolean> {
   const input: PutCommandInput = { TableName: tableName(), Item: item, ReturnConsumedCapacity: 'TOTAL', ...condition };
   try {
-    const out = await db().send(new PutCommand(input));
-    account(out.ConsumedCapacity, 'write');
-    observer?.({ command: 'PutItem', input, output: out });
+    await db().send(new PutCommand(input));
     return true;
   } catch (error) {
-    if (conditionFailed(error)) {
-      counter().calls += 1;
-      observer?.({ command: 'PutItem', input, conditionFailed: true });
-      return false;
-    }
+    if (conditionFailed(error)) return false;
     throw translateError(error);
   }
 }
@@ -343,15 +284,9 @@ export async function updateItem(update: Omit<UpdateCommandInput, 'TableName'>):
   const input: UpdateCommandInput = { TableName: tableName(), ReturnConsumedCapacity: 'TOTAL', ReturnValues: 'ALL_NEW', ...update };
   try {
     const out = await db().send(new UpdateCommand(input));
-    account(out.ConsumedCapacity, 'write');
-    observer?.({ command: 'UpdateItem', input, output: out });
     return (out.Attributes ?? {}) as Item;
   } catch (error) {
-    if (conditionFailed(error)) {
-      counter().calls += 1;
-      observer?.({ command: 'UpdateItem', input, conditionFailed: true });
-      return undefined;
-    }
+    if (conditionFailed(error)) return undefined;
     throw translateError(error);
   }
 }
@@ -372,8 +307,6 @@ export async function batchWrite(puts: readonly Item[], deletes: readonly { pk: 
       async (pending) => {
         const input = { RequestItems: { [tableName()]: pending as never }, ReturnConsumedCapacity: 'TOTAL' as const };
         const out = await run(() => db().send(new BatchWriteCommand(input)));
-        account(out.ConsumedCapacity, 'write');
-        observer?.({ command: 'BatchWriteItem', input, output: out });
         return (out.UnprocessedItems?.[tableName()] ?? []) as Request[];
       },
       { ...BATCH_RETRY, attempts: 9, exhausted: () => new ChatlinesError('throttled', 'the database did not take a batch of writes; retry later') },
@@ -381,12 +314,10 @@ export async function batchWrite(puts: readonly Item[], deletes: readonly { pk: 
   await mapPool(chunks, parallel, writeChunk);
 }
 
-/** One DeleteItem (no condition). */
-export async function deleteItem(key: { pk: string; sk: string }): Promise<void> {
-  await run(async () => {
-    const input = { TableName: tableName(), Key: key, ReturnConsumedCapacity: 'TOTAL' as const };
-    const out = await db().send(new DeleteCommand(input));
-    account(out.ConsumedCapacity, 'write');
-    observer?.({ command: 'DeleteItem', input, output: out });
-  });
+/**
+ * Writes only the given items (a command that changes nothing still records its idempotency
+ * record, so a repeat answers the same). No-op without items.
+ */
+export async function writeOnly(items: TransactItem[]): Promise<void> {
+  if (items.length > 0) await transact(items, 'a concurrent request with the same Idempotency-Key won');
 }

@@ -15,36 +15,23 @@ import {
   MessageSchema,
   type Operator,
   OperatorSchema,
-  type Session,
-  SessionSchema,
 } from '../../contract/schemas.ts';
-import { rememberTimerState } from '../../domain/timers/state.ts';
 import type { Item } from './db.ts';
-import {
-  channelIndexKeys,
-  channelKey,
-  clientIndexKeys,
-  clientKey,
-  lineIndexKeys,
-  lineKey,
-  messageSortKey,
-  operatorKey,
-  sessionIndexKeys,
-  sessionKey,
-} from './keys.ts';
+import { channelIndexKeys, channelKey, clientIndexKeys, clientKey, lineIndexKeys, lineKey, messageSortKey, sessionKey } from './keys.ts';
 import { keyAttributeNames } from './table.ts';
 
 export type Entity = 'line' | 'channel' | 'client' | 'session' | 'message' | 'operator';
 
 const KEY_ATTRIBUTES = new Set([...keyAttributeNames(), 'entity', 'expiresAt']);
 
-export function stripKeys(item: Item): Item {
+function stripKeys(item: Item): Item {
   const out: Item = {};
   for (const [k, v] of Object.entries(item)) if (!KEY_ATTRIBUTES.has(k)) out[k] = v;
   return out;
 }
 
-function read<S extends z.ZodType>(schema: S, item: Item, entity: Entity): z.output<S> {
+/** An item as the model: keys stripped, validated by the model's schema. */
+export function read<S extends z.ZodType>(schema: S, item: Item, entity: Entity): z.output<S> {
   const parsed = schema.safeParse(stripKeys(item));
   if (!parsed.success) throw new Error(`stored ${entity} ${String(item.pk)} is malformed: ${parsed.error.message}`);
   return parsed.data;
@@ -63,38 +50,15 @@ export const clientItem = (client: Client): Item => ({
   entity: 'client',
   ...client,
 });
-export const sessionItem = (session: Session): Item & { _version: number } => ({
-  ...sessionKey(session.__id),
-  ...sessionIndexKeys(session),
-  entity: 'session',
-  ...session,
-});
 export const messageItem = (message: Message): Item => ({
   pk: sessionKey(message.session).pk,
   sk: messageSortKey(message.__id),
   entity: 'message',
   ...message,
 });
-export const operatorItem = (operator: Operator): Item => ({ ...operatorKey(operator.__id), entity: 'operator', ...operator });
 
 export const readLine = (item: Item): Line => read(LineSchema, item, 'line');
 export const readChannel = (item: Item): Channel => read(ChannelSchema, item, 'channel');
 export const readClient = (item: Item): Client => read(ClientSchema, item, 'client');
-export const readSession = (item: Item): Session => {
-  const session = read(SessionSchema, item, 'session');
-  // The hidden timer attributes travel beside the object (lib/domain/timers/state.ts).
-  rememberTimerState(session, item);
-  return session;
-};
 export const readMessage = (item: Item): Message => read(MessageSchema, item, 'message');
 export const readOperator = (item: Item): Operator => read(OperatorSchema, item, 'operator');
-
-/** Reader by entity tag, for searches that return mixed pages. */
-export const readers = {
-  line: readLine,
-  channel: readChannel,
-  client: readClient,
-  session: readSession,
-  message: readMessage,
-  operator: readOperator,
-} as const;

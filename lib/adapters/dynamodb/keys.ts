@@ -44,7 +44,7 @@
  * |33 | running clocks due in a minute (timers)         | table | `DUE#<yyyy-mm-ddThh:mm>#<shard>`        | `<due time>#<session>#<policy>#<nonce>`   |
  * |34 | the timer sweeper's watermark                   | table | `DUE#WATERMARK`                         | `#WATERMARK`                              |
  *
- * Hot partitions (issue 18). One partition takes at most 1,000 write units and 3,000 read units
+ * Hot partitions. One partition takes at most 1,000 write units and 3,000 read units
  * a second. The partitions every session of a line passes through — its state partitions (8),
  * its channel's (11), the unclosed index (11b), and its channel's clients (6, 6b: a new client
  * per session at worst) — are split into `lineShards()` shards (the deployment's `LINE_SHARDS`,
@@ -155,7 +155,7 @@ export function idHash(id: string): number {
   return Math.abs(h);
 }
 /** Stable shard of an id among the change index's shards. */
-export const changeShard = (id: string): number => idHash(id) % changeShards();
+const changeShard = (id: string): number => idHash(id) % changeShards();
 /** Stable shard of a session (or of a channel's client) among its line's shards. */
 export const lineShardOf = (id: string): number => idHash(id) % lineShards();
 
@@ -171,15 +171,6 @@ export const changeIndexKeys = (sessionId: string, changedAt: string) => ({
   gsi5pk: changesPartition(hourBucket(changedAt), changeShard(sessionId)),
   gsi5sk: `${minuteBucket(changedAt)}#${sessionId}`,
 });
-/** The change index keys of a session as an update clause (`SET …, <set>`), with its names and values. */
-export function changeIndexUpdate(sessionId: string, changedAt: string) {
-  const { gsi5pk, gsi5sk } = changeIndexKeys(sessionId, changedAt);
-  return {
-    set: '#g5pk = :g5pk, #g5sk = :g5sk',
-    names: { '#g5pk': 'gsi5pk', '#g5sk': 'gsi5sk' },
-    values: { ':g5pk': gsi5pk, ':g5sk': gsi5sk },
-  };
-}
 /** Pattern 13: the sessions changed in an hour bucket (`yyyy-mm-ddThh`), one shard of it. */
 export function changesPartition(hour: string, shard: number): string {
   return `CHANGES#${hour}#${shard}`;
@@ -188,14 +179,11 @@ export function changesPartition(hour: string, shard: number): string {
 export const changesFrom = (iso: string) => minuteBucket(iso);
 /**
  * Pattern 13: the change time in a change-index sort key (`<minute>#<id>`) as an ISO instant:
- * the start of that minute (a key written before minutes were used holds the instant itself).
+ * the start of that minute.
  */
-export function changedAtOfSortKey(sortKey: string): string {
-  const at = sortKey.slice(0, sortKey.lastIndexOf('#'));
-  return at.length === 16 ? `${at}:00.000Z` : at;
-}
+export const changedAtOfSortKey = (sortKey: string): string => `${sortKey.slice(0, sortKey.lastIndexOf('#'))}:00.000Z`;
 /** The later of a session's last command and its last message. */
-export const lastChangeAt = (session: Pick<Session, '__updatedAt' | '_lastActivityAt'>) =>
+const lastChangeAt = (session: Pick<Session, '__updatedAt' | '_lastActivityAt'>) =>
   session._lastActivityAt > session.__updatedAt ? session._lastActivityAt : session.__updatedAt;
 
 /** A rollup of one series (line + dimension) and bucket (`day#2025-03-31`, `live#now`). */
@@ -219,9 +207,7 @@ export const channelIndexKeys = (channel: Channel) => ({
 /**
  * Index keys of a client: by username on gsi1 (pattern 6) and by age on gsi2 (pattern 6b), so
  * a page of a channel's clients in the default order (newest first) reads about a page
- * instead of the whole channel. Client items written before gsi2 was added lack the gsi2 keys
- * and are missing from pattern 6b: accepted for a new project (no stored clients to migrate);
- * with existing data, rewrite each client item (`clientItem`) once.
+ * instead of the whole channel.
  */
 export const clientIndexKeys = (client: Client) => ({
   gsi1pk: sharded(channelClientsPartition(client._channel), lineShardOf(client.__id)),
@@ -322,7 +308,7 @@ export interface DeliveryTarget {
 const targetPrefix = (t: DeliveryTarget) => (t.kind === 'webhook' ? `WEBHOOK#${t.id}` : `CHANNEL#${t.id}`);
 export const deliveryKey = (target: DeliveryTarget, eventId: string) => ({ pk: `${targetPrefix(target)}#DELIVERY#${eventId}`, sk: '#DELIVERY' });
 /** Pattern 23: a target's deliveries, shard 0 (`eventShards()` shards by event id). */
-export const targetDeliveriesPartition = (target: DeliveryTarget) => `${targetPrefix(target)}#DELIVERIES`;
+const targetDeliveriesPartition = (target: DeliveryTarget) => `${targetPrefix(target)}#DELIVERIES`;
 /** Pattern 23: every shard of a target's deliveries. */
 export const targetDeliveriesPartitions = (target: DeliveryTarget) => allShards(targetDeliveriesPartition(target), eventShards());
 export const DELIVERY_SHARDS = 4;
@@ -347,7 +333,7 @@ export const streamCheckpointKey = (shardId: string) => ({ pk: 'STREAM#CHECKPOIN
 /** Pattern 28: a logged event, by its id. */
 export const eventLogKey = (eventId: string) => ({ pk: `EVENT#${eventId}`, sk: '#EVENT' });
 /** Pattern 29: a line's logged events of one hour (`yyyy-mm-ddThh`), shard 0. */
-export const eventLogPartition = (lineId: string, hour: string) => `EVENTS#${lineId}#${hour}`;
+const eventLogPartition = (lineId: string, hour: string) => `EVENTS#${lineId}#${hour}`;
 /** Pattern 29: every shard of a line's logged events of one hour (a session's events share one). */
 export const eventLogPartitions = (lineId: string, hour: string) => allShards(eventLogPartition(lineId, hour), eventShards());
 /**
@@ -374,7 +360,7 @@ export const liveLineConnectionKey = (lineId: string | 'admins', connectionId: s
 export const onlineMemberKey = (group: string, operatorId: string) => ({ pk: onlineGroupPartition(group), sk: operatorId });
 /** Pattern 32: the online operators of a group (a table Query on this partition key). */
 export const onlineGroupPartition = (group: string) => `ONLINE#GROUP#${group}`;
-// Timers (lib/timers): one due item per running clock, in the partition of its due minute.
+// Timers: one due item per running clock, in the partition of its due minute.
 
 /** Shards of a minute's due clocks (`changeShards()`; the sweeper reads them all). */
 export const timerShards = () => changeShards();
@@ -385,9 +371,14 @@ export const minuteBucket = (iso: string) => iso.slice(0, 16);
 /** Pattern 33: the due items of one minute, one shard of it. */
 export const dueBucketPartition = (minute: string, shard: number) => `DUE#${minute}#${shard}`;
 /** Pattern 33: the sort key of a clock's due item; unique per start of a clock (the nonce). */
-export const dueSortKey = (dueAt: string, sessionId: string, policy: string, nonce: string) => `${dueAt}#${sessionId}#${policy}#${nonce}`;
+const dueSortKey = (dueAt: string, sessionId: string, policy: string, nonce: string) => `${dueAt}#${sessionId}#${policy}#${nonce}`;
 /** Pattern 33: the due time in a due item's sort key. */
 export const dueAtOfSortKey = (sortKey: string) => sortKey.slice(0, sortKey.indexOf('#'));
+/** Clocks named by their due items' sort keys (`ClockNaming` of lib/domain/timers/clocks.ts); `nonce` makes each start unique. */
+export const dueClockNaming = (nonce: () => string) => ({
+  name: (dueAt: string, sessionId: string, policy: string) => dueSortKey(dueAt, sessionId, policy, nonce()),
+  dueAtOf: dueAtOfSortKey,
+});
 /** Pattern 33: the key of a due item, from its sort key alone (the partition follows from due time and session). */
 export function dueItemKey(sortKey: string): { pk: string; sk: string } {
   const [dueAt = '', sessionId = ''] = sortKey.split('#');

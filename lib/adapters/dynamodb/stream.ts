@@ -1,8 +1,34 @@
-/** A DynamoDB stream record (as Lambda delivers it) read into the change the event rules map. */
+/**
+ * The table's change stream as the event rules read it: a DynamoDB stream record (as Lambda
+ * delivers it) unmarshalled, then its items read into the objects they hold — a session with its
+ * outbox, a channel. Everything else in the table is filtered out before it reaches a consumer
+ * (see STREAM_FILTER).
+ */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, AttributeValue as LambdaAttributeValue } from 'aws-lambda';
-import type { ChangeRecord } from '../../domain/events/map.ts';
+import type { OutboxEntry } from '../../contract/events.ts';
+import { type Channel, type Session, SessionSchema } from '../../contract/schemas.ts';
+import { read, readChannel } from './items.ts';
+import { outboxOfItem } from './sessions.ts';
+
+type Image = Record<string, unknown>;
+
+/** One stream record, unmarshalled. */
+export interface ChangeRecord {
+  eventName: 'INSERT' | 'MODIFY' | 'REMOVE';
+  oldImage?: Image | undefined;
+  newImage?: Image | undefined;
+}
+
+/**
+ * The item kinds whose records reach the consumer: the filter of the event source mapping, and of
+ * the local poller. Operator records make no published event: they only trigger routing
+ * (an operator coming online, lib/app/routing/sink.ts), which reads them from the raw records.
+ */
+const EVENT_ENTITIES = ['session', 'channel', 'operator'] as const;
+/** Lambda event-source filter criteria (one pattern), also evaluated by the local stream poller. */
+export const STREAM_FILTER = { dynamodb: { NewImage: { entity: { S: [...EVENT_ENTITIES] } } } };
 
 const image = (i: Record<string, LambdaAttributeValue> | undefined) =>
   i ? (unmarshall(i as Record<string, AttributeValue>) as Record<string, unknown>) : undefined;
@@ -12,6 +38,49 @@ export const toChangeRecord = (r: DynamoDBRecord): ChangeRecord => ({
   oldImage: image(r.dynamodb?.OldImage),
   newImage: image(r.dynamodb?.NewImage),
 });
+
+/** A session's stream record read: the session before and after, and the outbox of the write. */
+export interface SessionChange {
+  entity: 'session';
+  eventName: ChangeRecord['eventName'];
+  before: Session | null;
+  after: Session;
+  /** The outbox sequence after the write, and before it (0 for a new session). */
+  sequence: number;
+  previousSequence: number;
+  /** The outbox entries of the write (the last `entries.length` sequence numbers). */
+  entries: OutboxEntry[];
+}
+/** A channel's stream record read. */
+export interface ChannelChange {
+  entity: 'channel';
+  eventName: ChangeRecord['eventName'];
+  before: Channel | null;
+  after: Channel;
+}
+
+const readSessionImage = (item: Image): Session => read(SessionSchema, item, 'session');
+
+/** The objects of a record that makes events (a session or a channel still there); undefined for any other. */
+export function readChange(record: ChangeRecord): SessionChange | ChannelChange | undefined {
+  const { eventName, oldImage, newImage } = record;
+  if (newImage?.entity === 'session') {
+    const outbox = outboxOfItem(newImage);
+    return {
+      entity: 'session',
+      eventName,
+      before: oldImage ? readSessionImage(oldImage) : null,
+      after: readSessionImage(newImage),
+      sequence: outbox.sequence,
+      previousSequence: oldImage ? outboxOfItem(oldImage).sequence : 0,
+      entries: outbox.entries as OutboxEntry[],
+    };
+  }
+  if (newImage?.entity === 'channel') {
+    return { entity: 'channel', eventName, before: oldImage ? readChannel(oldImage) : null, after: readChannel(newImage) };
+  }
+  return undefined;
+}
 
 /**
  * A stream batch's partial response (ReportBatchItemFailures) naming exactly the records that

@@ -2,7 +2,7 @@
 import type * as z from 'zod';
 import { type TransactItem, tableName } from '../../adapters/dynamodb/db.ts';
 import { channelDeliveryKey } from '../../adapters/dynamodb/keys.ts';
-import { getChannel, getLineCached, insertChannel, updateChannel } from '../../adapters/dynamodb/repository.ts';
+import { getChannel, getLineCached, insertChannel, updateChannel } from '../../adapters/dynamodb/lines.ts';
 import { checkTargetUrl } from '../../adapters/http/urls.ts';
 import { notFound } from '../../contract/errors.ts';
 import type { Channel, CreateChannelBody, UpdateChannelBody } from '../../contract/schemas.ts';

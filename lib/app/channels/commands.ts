@@ -5,7 +5,7 @@
  */
 
 import type { TransactItem } from '../../adapters/dynamodb/db.ts';
-import { getChannel, getLineCached, updateChannel } from '../../adapters/dynamodb/repository.ts';
+import { getChannel, getLineCached, updateChannel } from '../../adapters/dynamodb/lines.ts';
 import { type LineChannelState, RECONNECTABLE_CHANNEL_TYPES } from '../../contract/enums.ts';
 import { conflict, notFound } from '../../contract/errors.ts';
 import type { Channel } from '../../contract/schemas.ts';

@@ -7,17 +7,17 @@
  * nothing is answered 200 with the message as it is and makes no event; a refused one is a 409.
  */
 
-import { conditionFailedAt, getItem, type Item, type TransactItem, tableName, transact } from '../../adapters/dynamodb/db.ts';
+import { conditionFailedAt, getItem, type Item, type TransactItem, tableName, transact, writeOnly } from '../../adapters/dynamodb/db.ts';
 import { readMessage } from '../../adapters/dynamodb/items.ts';
 import { messageRefKey, messageSortKey, sessionKey } from '../../adapters/dynamodb/keys.ts';
-import { getChannelWith, getLineCached, writeOnly } from '../../adapters/dynamodb/repository.ts';
+import { getChannelWith, getLineCached } from '../../adapters/dynamodb/lines.ts';
+import { sessionUpdate } from '../../adapters/dynamodb/sessions.ts';
 import { conflict, notFound } from '../../contract/errors.ts';
+import type { OutboxEntry } from '../../contract/events.ts';
 import type { Message } from '../../contract/schemas.ts';
 import type { Caller } from '../../domain/auth/caller.ts';
 import { mayPostInbound, requireInboundPoster } from '../../domain/auth/policy.ts';
 import { type DeliveryStatus, decideStatusReport, replaceableBy } from '../../domain/channels/delivery-status.ts';
-import type { OutboxEntry } from '../../domain/events/outbox.ts';
-import { OUTBOX_ENTRIES, OUTBOX_SEQUENCE } from '../../domain/events/outbox.ts';
 import { nowIso } from '../../domain/ids.ts';
 
 /**
@@ -56,8 +56,7 @@ export async function reportMessageStatus(
     if (!item) throw notFound('message', messageId);
     return readMessage(item);
   };
-  // A ref written before it carried the copy: the message itself is read.
-  const written = ref.message ? readMessage(ref.message as Item) : await current();
+  const written = readMessage(ref.message as Item);
   const replaceable = replaceableBy(input.status);
   const after: Message = { ...written, _deliveryStatus: input.status, isRead: written.isRead || input.status === 'read' };
   const entry: OutboxEntry = {
@@ -84,16 +83,7 @@ export async function reportMessageStatus(
             ExpressionAttributeValues: { ':status': input.status, ':read': after.isRead, ':null': null, ...replaceableValues },
           },
         },
-        {
-          Update: {
-            TableName: tableName(),
-            Key: sessionKey(session),
-            UpdateExpression: 'SET #out = :out ADD #seq :one',
-            ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeNames: { '#out': OUTBOX_ENTRIES, '#seq': OUTBOX_SEQUENCE },
-            ExpressionAttributeValues: { ':out': [entry], ':one': 1 },
-          },
-        },
+        sessionUpdate(session).outbox([entry]).condition('attribute_exists(pk)').item(),
         ...extra(after),
       ],
       'the message status was reported concurrently; report it again',

@@ -5,7 +5,8 @@
  */
 import type * as z from 'zod';
 import type { TransactItem } from '../../adapters/dynamodb/db.ts';
-import { getClientWithOperator, getLineCached, updateClient, writeOnly } from '../../adapters/dynamodb/repository.ts';
+import { writeOnly } from '../../adapters/dynamodb/db.ts';
+import { getClientWithOperator, getLineCached, updateClient } from '../../adapters/dynamodb/lines.ts';
 import { invalid, notFound } from '../../contract/errors.ts';
 import type { Client, UpdateClientBody } from '../../contract/schemas.ts';
 import { type Caller, hasRole } from '../../domain/auth/caller.ts';

@@ -3,9 +3,10 @@
  * local poller in infra/local/stream.ts): records → events (map.ts), then the fan-outs — the bus
  * (EventBridge or in-process), webhook subscriptions and channel delivery endpoints (as
  * deliveries: recorded once per target and event, then handed to the delivery queue, whose
- * worker attempts them; the sweeper retries them), and any sinks registered by other parts
- * (live push, routing, timers). A failure is pinned on the record whose effects failed, so the
- * stream handler reports exactly the records that failed and the mapping isolates a poison one.
+ * worker attempts them; the sweeper retries them), and the sinks its host registers: routing in
+ * both hosts, and live push on the local host only (in AWS live push has a function of its own,
+ * functions/stream/live-fanout.ts). A failure is pinned on the record whose effects failed, so
+ * the stream handler reports exactly the records that failed and the mapping isolates a poison one.
  *
  * At least once: the same records may come again (retries, replays, a restart); every effect is
  * keyed by the event id and written conditionally, or is idempotent for its receiver (the bus
@@ -16,15 +17,16 @@ import { mapPool } from '../../adapters/concurrency.ts';
 import { getItems } from '../../adapters/dynamodb/db.ts';
 import { readClient, readMessage } from '../../adapters/dynamodb/items.ts';
 import { clientKey, type DeliveryTarget, messageSortKey, sessionKey } from '../../adapters/dynamodb/keys.ts';
+import { type ChangeRecord, readChange } from '../../adapters/dynamodb/stream.ts';
 import { type ChatlinesEvent, matchesPattern } from '../../contract/events.ts';
 import type { Client, Message } from '../../contract/schemas.ts';
 import type { EventBus } from '../../domain/events/bus.ts';
-import { type ChangeRecord, complete, type EventDraft, eventsOfRecord, isOutbound } from '../../domain/events/map.ts';
+import { complete, type EventDraft, eventsOfChange, isOutbound } from '../../domain/events/map.ts';
 import { type DeliveryQueue, type DeliveryRef, endpointsOf, recordDelivery } from '../webhooks/deliveries.ts';
 import { subscriptionsOf } from '../webhooks/subscriptions.ts';
 import { type Failures, indicesOf, perRecord } from './batch.ts';
 
-/** Something else that reacts to events (live push, routing, timers). It must be idempotent. */
+/** Something else that reacts to events (routing; live push on the local host). It must be idempotent. */
 export interface EventSink {
   readonly name: string;
   /** The batch's events, and its raw records (routing reads operator records, which make no event). */
@@ -41,7 +43,7 @@ export function registerSink(sink: EventSink): void {
 
 /** The events of some stream records, in record order, completed with their messages. */
 export async function eventsOfRecords(records: readonly ChangeRecord[]): Promise<ChatlinesEvent[]> {
-  return completeDrafts(records.flatMap((r) => eventsOfRecord(r)));
+  return completeDrafts(records.flatMap((r) => eventsOfChange(readChange(r))));
 }
 
 /** Drafts completed with their messages (one BatchGetItem) and, for replies out, their clients' accounts. */
@@ -122,7 +124,7 @@ export interface BatchOutcome {
 export async function eventsPerRecord(records: readonly ChangeRecord[], failures: Failures): Promise<ChatlinesEvent[][]> {
   const drafts = records.map((record, i) => {
     try {
-      return eventsOfRecord(record);
+      return eventsOfChange(readChange(record));
     } catch (error) {
       failures.set(i, error);
       return [];
@@ -145,7 +147,7 @@ export async function eventsPerRecord(records: readonly ChangeRecord[], failures
  * Everything the consumer does with one batch of records, each failure pinned on the record
  * whose effects failed (the stream handler reports exactly those). The fan-outs run side by
  * side, each batched (see batch.ts): the bus, the recording of deliveries (then their keys go to
- * the delivery queue: attempts happen there), and the sinks (live push, routing, timers).
+ * the delivery queue: attempts happen there), and the sinks (routing; live push on the local host).
  */
 export async function consumeRecords(records: readonly ChangeRecord[], bus: EventBus, queue?: DeliveryQueue): Promise<BatchOutcome> {
   const failures: Failures = new Map();

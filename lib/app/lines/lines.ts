@@ -1,7 +1,8 @@
 /** Lines (Live Chats): created by admins, read by whoever works on them. */
 import type * as z from 'zod';
 import type { TransactItem } from '../../adapters/dynamodb/db.ts';
-import { getLine, insertLine, replaceLine, writeOnly } from '../../adapters/dynamodb/repository.ts';
+import { writeOnly } from '../../adapters/dynamodb/db.ts';
+import { getLine, insertLine, replaceLine } from '../../adapters/dynamodb/lines.ts';
 import { type CreateLineBody, DEFAULT_ROUTING, type Line, type UpdateLineBody } from '../../contract/schemas.ts';
 import type { Caller } from '../../domain/auth/caller.ts';
 import { requireAdmin, visibleLine } from '../../domain/auth/policy.ts';

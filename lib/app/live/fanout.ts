@@ -3,10 +3,11 @@
  * (so that a socket that saw an event can resume after it), then handed to the host's pushers —
  * the local WebSocket server (infra/local/live.ts) or API Gateway's connections (aws.ts).
  */
+
+import { logEvents } from '../../adapters/dynamodb/live.ts';
 import type { ChatlinesEvent } from '../../contract/events.ts';
 import type { Line } from '../../contract/schemas.ts';
-import { logEvents } from './log.ts';
-import { linesById } from './visibility.ts';
+import { linesOfEvents } from './visibility.ts';
 
 export interface LivePusher {
   /** Sends each event to the sockets that may see it (`maySee`), in the given order. */
@@ -27,7 +28,7 @@ export async function publishLive(events: readonly ChatlinesEvent[], pushers: It
   const list = [...pushers];
   const chunks: ChatlinesEvent[][] = [];
   for (let i = 0; i < events.length; i += CHUNK) chunks.push(events.slice(i, i + CHUNK));
-  const lines = list.length ? linesById(events.map((e) => e.line)) : undefined;
+  const lines = list.length ? linesOfEvents(events.map((e) => e.line)) : undefined;
   lines?.catch(() => undefined); // awaited below; no unhandled rejection meanwhile
   let logging: Promise<void> = logEvents(chunks[0]!);
   for (let i = 0; i < chunks.length; i++) {

@@ -12,7 +12,7 @@
  *   The invariant "each rollup = Σ contributions" holds after every transaction, so a repeated
  *   run finds nothing to add, a concurrent run loses the version race and re-reads, and a run
  *   that crashed half way leaves rollups that the rerun completes.
- * - Several sessions share one transaction (hot partitions, issue 18): every session of a line
+ * - Several sessions share one transaction (hot partitions): every session of a line
  *   adds to the same few rollup items (`METRIC#<line>#line:all`, its channel's), so one
  *   transaction per session would write those items once per session — at 1,000 new sessions a
  *   second, 6,000 WCU/s on one partition. A run reads a window of sessions (contributions in one
@@ -28,20 +28,19 @@
  *   the invariant still holds between chunks.
  */
 import { mapPool, retry } from '../../adapters/concurrency.ts';
-import { getItem, getItems, type Item, queryPage, type TransactItem, tableName, transact } from '../../adapters/dynamodb/db.ts';
+import { transact } from '../../adapters/dynamodb/db.ts';
 import {
-  changedAtOfSortKey,
-  changeShards,
-  changesFrom,
-  changesPartition,
-  hourBucket,
-  INDEX,
-  metricContributionKey,
-  metricRollupKey,
-  metricWatermarkKey,
-} from '../../adapters/dynamodb/keys.ts';
-import { listMessages } from '../../adapters/dynamodb/repository.ts';
-import { keyAttributesOf } from '../../adapters/dynamodb/table.ts';
+  advanceWatermark,
+  type ChangedSession,
+  type Contribution,
+  changedSince,
+  contributionPut,
+  readContribution,
+  readContributions,
+  readWatermark,
+  rollupUpdate,
+} from '../../adapters/dynamodb/metrics.ts';
+import { listMessages } from '../../adapters/dynamodb/sessions.ts';
 import { ChatlinesError, isConflict } from '../../contract/errors.ts';
 import type { Message } from '../../contract/schemas.ts';
 import { type Cells, contributionCells, diffCells, parseCellId, sessionFigures } from '../../domain/metrics/definitions.ts';
@@ -67,13 +66,6 @@ export interface AggregateOptions {
   rollupsPerTransaction?: number;
   /** Sessions that may share one transaction (default 25; 1 = one transaction per session). */
   sessionsPerTransaction?: number;
-  /** Test hooks: throw from one to simulate a crash at that point. */
-  hooks?: {
-    /** After a session has been fully applied (or found unchanged); `done` counts them. */
-    afterSession?(done: number, sessionId: string): void;
-    /** Before each transaction: of one session's chunks (chunk 0, 1, …), or of a group (its first session, chunk 0). */
-    beforeTransaction?(sessionId: string, chunk: number): void;
-  };
 }
 
 export interface AggregateReport {
@@ -99,117 +91,9 @@ export const DEFAULT_OVERLAP_MS = 5 * 60_000;
 export const DEFAULT_BACKFILL_MS = 48 * 3_600_000;
 const MAX_ATTEMPTS = 20;
 
-interface ChangedSession {
-  id: string;
-  line: string;
-  channel: string;
-  /** The session's last change as the index showed it. */
-  changedAt?: string;
-}
-
-/** Hour buckets from the one holding `from` to the one holding `to`, inclusive. */
-export function hoursBetween(from: Date, to: Date): string[] {
-  const out: string[] = [];
-  const start = Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate(), from.getUTCHours());
-  for (let t = start; t <= to.getTime(); t += 3_600_000) out.push(hourBucket(new Date(t).toISOString()));
-  return out;
-}
-
-/** Sessions whose last change is at or after `from`: hour partitions × shards of gsi5. */
-async function changedSince(from: Date, to: Date, counter: { itemsRead: number }): Promise<ChangedSession[]> {
-  const found = new Map<string, ChangedSession>();
-  // The index keeps the minute of a change: read from the minute `from` falls in.
-  const fromKey = changesFrom(from.toISOString());
-  const shards = changeShards();
-  const changeKeys = keyAttributesOf(INDEX.changes);
-  for (const hour of hoursBetween(from, to)) {
-    for (let shard = 0; shard < shards; shard++) {
-      let lastKey: Record<string, unknown> | undefined;
-      do {
-        const page = await queryPage({
-          IndexName: INDEX.changes,
-          KeyConditionExpression: '#pk = :pk AND #sk >= :from',
-          ExpressionAttributeValues: { ':pk': changesPartition(hour, shard), ':from': fromKey },
-          ProjectionExpression: '#id, #line, #channel, #sk',
-          ExpressionAttributeNames: { '#id': '__id', '#line': '_line', '#channel': '_channel', '#pk': changeKeys.pk, '#sk': changeKeys.sk },
-          ...(lastKey ? { ExclusiveStartKey: lastKey } : {}),
-        });
-        counter.itemsRead += page.items.length;
-        for (const item of page.items) {
-          const id = String(item.__id);
-          const changedAt = changedAtOfSortKey(String(item[changeKeys.sk]));
-          found.set(id, { id, line: String(item._line), channel: String(item._channel), changedAt });
-        }
-        lastKey = page.lastKey;
-      } while (lastKey);
-    }
-  }
-  // Oldest change first, so that a run cut short by its deadline leaves a clean boundary.
-  return [...found.values()].sort((a, b) => (a.changedAt ?? '').localeCompare(b.changedAt ?? ''));
-}
-
 /** Every message of a session, in order (consistent reads). */
 async function allMessages(sessionId: string): Promise<Message[]> {
   return listMessages(sessionId, 0, Number.MAX_SAFE_INTEGER);
-}
-
-interface Contribution {
-  version: number;
-  cells: Cells;
-}
-
-/** A stored contribution item as the version and cells it holds. */
-const contributionOf = (item: Item | undefined): Contribution | undefined =>
-  item ? { version: Number(item.version), cells: (item.cells ?? {}) as Cells } : undefined;
-
-async function readContribution(sessionId: string): Promise<Contribution | undefined> {
-  return contributionOf(await getItem(metricContributionKey(sessionId)));
-}
-
-function rollupUpdate(cellId: string, delta: Record<string, number>): TransactItem {
-  const address = parseCellId(cellId);
-  const names: Record<string, string> = { '#e': 'entity' };
-  const values: Record<string, unknown> = { ':e': 'metricRollup' };
-  const adds: string[] = [];
-  Object.entries(delta).forEach(([field, value], i) => {
-    names[`#f${i}`] = field;
-    values[`:d${i}`] = value;
-    adds.push(`#f${i} :d${i}`);
-  });
-  return {
-    Update: {
-      TableName: tableName(),
-      Key: metricRollupKey(address.line, address.dimension, address.bucket),
-      UpdateExpression: `SET #e = :e ADD ${adds.join(', ')}`,
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-    },
-  };
-}
-
-function contributionPut(session: ChangedSession, cells: Cells, readVersion: number | undefined, at: string): TransactItem {
-  const item: Item = {
-    ...metricContributionKey(session.id),
-    entity: 'metricContribution',
-    session: session.id,
-    line: session.line,
-    version: (readVersion ?? 0) + 1,
-    cells,
-    computedAt: at,
-  };
-  return {
-    Put: {
-      TableName: tableName(),
-      Item: item,
-      ...(readVersion === undefined
-        ? { ConditionExpression: 'attribute_not_exists(pk)' }
-        : {
-            ConditionExpression: '#v = :v',
-            ExpressionAttributeNames: { '#v': 'version' },
-            ExpressionAttributeValues: { ':v': readVersion },
-          }),
-    },
-  };
 }
 
 const retriable = (error: unknown) => isConflict(error) || (error instanceof ChatlinesError && error.kind === 'throttled');
@@ -239,7 +123,7 @@ const clampRollups = (n: number | undefined) => Math.max(1, Math.min(n ?? 99, 99
  */
 export async function applySession(
   session: ChangedSession,
-  options: Pick<AggregateOptions, 'rollupsPerTransaction' | 'hooks'> & { counter?: { itemsRead: number }; prepared?: Prepared },
+  options: Pick<AggregateOptions, 'rollupsPerTransaction'> & { counter?: { itemsRead: number }; prepared?: Prepared },
 ): Promise<number> {
   const perTransaction = clampRollups(options.rollupsPerTransaction);
   const counter = options.counter ?? { itemsRead: 0 };
@@ -261,16 +145,15 @@ export async function applySession(
       if (moved.length === 0) return transactions;
       let version = stored?.version;
       const applied: Cells = { ...(stored?.cells ?? {}) };
-      for (let start = 0, chunk = 0; start < moved.length; start += perTransaction, chunk++) {
+      for (let start = 0; start < moved.length; start += perTransaction) {
         const ids = moved.slice(start, start + perTransaction);
         for (const id of ids) {
           if (target[id]) applied[id] = target[id];
           else delete applied[id];
         }
-        options.hooks?.beforeTransaction?.(session.id, chunk);
         const at = new Date().toISOString();
         await transact(
-          [contributionPut(session, { ...applied }, version, at), ...ids.map((id) => rollupUpdate(id, delta[id]!))],
+          [contributionPut(session, { ...applied }, version, at), ...ids.map((id) => rollupUpdate(parseCellId(id), delta[id]!))],
           `the metrics of session ${session.id} were applied concurrently`,
         );
         transactions += 1;
@@ -287,7 +170,7 @@ export async function applySession(
  * version read, and every rollup they move once, with their deltas summed. Returns false when
  * the transaction was refused (a concurrent run, a conflict): nothing was written.
  */
-async function applyGroup(group: readonly Prepared[], hooks: AggregateOptions['hooks']): Promise<boolean> {
+async function applyGroup(group: readonly Prepared[]): Promise<boolean> {
   const rollups: Cells = {};
   for (const p of group) {
     for (const [id, delta] of Object.entries(p.delta)) {
@@ -295,7 +178,6 @@ async function applyGroup(group: readonly Prepared[], hooks: AggregateOptions['h
       for (const [field, value] of Object.entries(delta)) sum[field] = (sum[field] ?? 0) + value;
     }
   }
-  hooks?.beforeTransaction?.(group[0]!.session.id, 0);
   const at = new Date().toISOString();
   try {
     await transact(
@@ -304,42 +186,13 @@ async function applyGroup(group: readonly Prepared[], hooks: AggregateOptions['h
         // A rollup whose summed delta is zero in every field is left alone.
         ...Object.entries(rollups)
           .filter(([, delta]) => Object.values(delta).some((v) => v !== 0))
-          .map(([id, delta]) => rollupUpdate(id, delta)),
+          .map(([id, delta]) => rollupUpdate(parseCellId(id), delta)),
       ],
       'the metrics of these sessions were applied concurrently',
     );
     return true;
   } catch (error) {
     if (retriable(error)) return false;
-    throw error;
-  }
-}
-
-/** The last successful run's start, if any. */
-export async function readWatermark(): Promise<string | undefined> {
-  const item = await getItem(metricWatermarkKey());
-  return item?.at as string | undefined;
-}
-
-async function advanceWatermark(at: string, report: Omit<AggregateReport, 'advanced'>): Promise<boolean> {
-  try {
-    await transact(
-      [
-        {
-          Put: {
-            TableName: tableName(),
-            Item: { ...metricWatermarkKey(), entity: 'metricWatermark', at, lastRun: report },
-            ConditionExpression: 'attribute_not_exists(pk) OR #at < :at',
-            ExpressionAttributeNames: { '#at': 'at' },
-            ExpressionAttributeValues: { ':at': at },
-          },
-        },
-      ],
-      'a later run already advanced the watermark',
-    );
-    return true;
-  } catch (error) {
-    if (isConflict(error)) return false;
     throw error;
   }
 }
@@ -366,7 +219,6 @@ export async function aggregateMetrics(options: AggregateOptions = {}): Promise<
   const perTransaction = clampRollups(options.rollupsPerTransaction);
   const sessionsPer = Math.max(1, Math.min(options.sessionsPerTransaction ?? 25, perTransaction));
   const concurrency = Math.max(1, options.concurrency ?? 4);
-  let done = 0;
   let updated = 0;
   let transactions = 0;
   const finished = new Set<string>();
@@ -374,9 +226,7 @@ export async function aggregateMetrics(options: AggregateOptions = {}): Promise<
   const applied = (id: string, written: number, moved = written > 0) => {
     transactions += written;
     if (moved) updated += 1;
-    done += 1;
     finished.add(id);
-    options.hooks?.afterSession?.(done, id);
   };
   // Windows of sessions, oldest change first: read together, then written one transaction
   // after another (a run never conflicts with itself on a rollup item).
@@ -386,11 +236,11 @@ export async function aggregateMetrics(options: AggregateOptions = {}): Promise<
     const window = sessions.slice(start, start + windowSize);
     // Contributions first (one BatchGetItem), then messages: what is written is at least as
     // fresh as the version it is conditioned on.
-    const stored = await getItems(window.map((s) => metricContributionKey(s.id)));
+    const stored = await readContributions(window.map((s) => s.id));
     const prepared = await mapPool(window, concurrency, (session, i) => {
-      const item = stored[i];
-      counter.itemsRead += item ? 1 : 0;
-      return prepare(session, contributionOf(item), counter);
+      const contribution = stored[i];
+      counter.itemsRead += contribution ? 1 : 0;
+      return prepare(session, contribution, counter);
     });
     let group: Prepared[] = [];
     let groupRollups = new Set<string>();
@@ -399,7 +249,7 @@ export async function aggregateMetrics(options: AggregateOptions = {}): Promise<
       const members = group;
       group = [];
       groupRollups = new Set();
-      if (members.length > 1 && (await applyGroup(members, options.hooks))) {
+      if (members.length > 1 && (await applyGroup(members))) {
         transactions += 1;
         for (const p of members) applied(p.session.id, 0, true);
         return;

@@ -4,9 +4,9 @@
  * for the watermark — so a request costs the same with ten sessions or ten million.
  */
 
-import { getItem, type Item, queryPage } from '../../adapters/dynamodb/db.ts';
-import { metricRollupKey } from '../../adapters/dynamodb/keys.ts';
-import { getLineCached } from '../../adapters/dynamodb/repository.ts';
+import type { Item } from '../../adapters/dynamodb/db.ts';
+import { getLineCached } from '../../adapters/dynamodb/lines.ts';
+import { readRollup, readWatermark, rollupsBetween } from '../../adapters/dynamodb/metrics.ts';
 import { LineMetricType } from '../../contract/enums.ts';
 import { invalid } from '../../contract/errors.ts';
 import { type Granularity, LIVE_STATES, MAX_PERIODS, type MetricsQuery, type MetricsResponse } from '../../contract/metrics.ts';
@@ -24,7 +24,6 @@ import {
   periodsBetween,
   sumField,
 } from '../../domain/metrics/definitions.ts';
-import { readWatermark } from './aggregate.ts';
 
 const DAY = 86_400_000;
 
@@ -55,28 +54,15 @@ export async function readMetrics(caller: Caller, query: MetricsQuery, today = n
   if (periods.length > MAX_PERIODS) throw invalid('from', `the range holds ${periods.length} ${granularity}s; at most ${MAX_PERIODS}`);
 
   const series = dimensionId(dimension.kind, dimension.value);
-  const { pk } = metricRollupKey(line.__id, series, '');
   const types = query.type ? [query.type] : Object.values(LineMetricType);
   const wantsPeriods = types.some((t) => t !== 'sessionsByState');
 
   const rows = new Map<string, Item>();
   if (wantsPeriods) {
-    let lastKey: Record<string, unknown> | undefined;
-    do {
-      const page = await queryPage({
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :a AND :b',
-        ExpressionAttributeValues: {
-          ':pk': pk,
-          ':a': `${granularity}#${periodOf(granularity, from)}`,
-          ':b': `${granularity}#${periodOf(granularity, to)}`,
-        },
-        ...(lastKey ? { ExclusiveStartKey: lastKey } : {}),
-      });
-      for (const item of page.items) rows.set(String(item.sk).slice(granularity.length + 1), item);
-      lastKey = page.lastKey;
-    } while (lastKey);
+    const found = await rollupsBetween(line.__id, series, `${granularity}#${periodOf(granularity, from)}`, `${granularity}#${periodOf(granularity, to)}`);
+    for (const { bucket, item } of found) rows.set(bucket.slice(granularity.length + 1), item);
   }
-  const live = types.includes('sessionsByState') ? await getItem(metricRollupKey(line.__id, series, LIVE_BUCKET), false) : undefined;
+  const live = types.includes('sessionsByState') ? await readRollup(line.__id, series, LIVE_BUCKET) : undefined;
   const asOf = (await readWatermark()) ?? null;
 
   const num = (item: Item | undefined, field: string) => Number(item?.[field] ?? 0);

@@ -1,8 +1,9 @@
-/** Operator presence: online operators act, offline operators only read. Capacity overrides (issue 14). */
+/** Operator presence: online operators act, offline operators only read. Capacity overrides. */
 
 import { type TransactItem, tableName, transact } from '../../adapters/dynamodb/db.ts';
 import { operatorKey } from '../../adapters/dynamodb/keys.ts';
-import { findOperator, saveOperatorStatus } from '../../adapters/dynamodb/repository.ts';
+import { allLines } from '../../adapters/dynamodb/lines.ts';
+import { findOperator, saveOperatorStatus } from '../../adapters/dynamodb/operators.ts';
 import type { OperatorStatusType } from '../../contract/enums.ts';
 import { forbidden, notFound } from '../../contract/errors.ts';
 import type { Operator } from '../../contract/schemas.ts';
@@ -11,7 +12,6 @@ import { hasRole, requireRole } from '../../domain/auth/caller.ts';
 import { intersects, supervisesLine } from '../../domain/auth/policy.ts';
 import { nowIso } from '../../domain/ids.ts';
 import { presenceItems } from '../routing/presence.ts';
-import { allLines } from '../routing/store.ts';
 
 /**
  * Sets the caller's status. The operator's groups are recorded from the token at the same

@@ -1,29 +1,16 @@
 /**
- * Capacity (issue 14): an operator's `activeSessions` changes in the same transaction as every
+ * Capacity: an operator's `activeSessions` changes in the same transaction as every
  * change of who holds a session — assign, reassign, close, spam, unmark, an operator's own new
  * session, a routed assignment — under a condition, so that no operator ever holds more than its
- * capacity whatever runs in parallel. Pure: builds the conditional items; the use cases add them
- * to their one TransactWriteItems.
+ * capacity whatever runs in parallel. Builds the conditional items (the rules are in
+ * lib/domain/routing/capacity.ts); the use cases add them to their one TransactWriteItems.
  */
 
 import { type TransactItem, tableName } from '../../adapters/dynamodb/db.ts';
 import { operatorKey } from '../../adapters/dynamodb/keys.ts';
 import { conflict } from '../../contract/errors.ts';
 import type { Line, Operator, Session } from '../../contract/schemas.ts';
-import { effectiveCapacity } from '../../domain/routing/decide.ts';
-
-/** The operator a session counts against: only while it is AssignedToOperator (not queued, bot, spam or closed). */
-export const holderOf = (session: Pick<Session, '_state' | '_userId'> | null | undefined): string | null =>
-  session && session._state === 'AssignedToOperator' ? session._userId : null;
-
-/** True when the operator cannot take one more session of this line. */
-export function isFull(operator: Pick<Operator, 'capacity' | 'activeSessions'>, line: Pick<Line, '_routing'>): boolean {
-  const cap = effectiveCapacity(operator, line);
-  return cap !== null && operator.activeSessions >= cap;
-}
-
-export const fullDetail = (id: string, active: number, cap: number) =>
-  `${id} is at capacity: it holds ${active} active session${active === 1 ? '' : 's'} of ${cap}; close or hand one over first`;
+import { effectiveCapacity, fullDetail, holderOf } from '../../domain/routing/capacity.ts';
 
 /** A conditional item of the session's transaction with the 409 its failure means. */
 export interface CapacityCheck {
@@ -72,10 +59,8 @@ export function releaseSlot(operatorId: string, now: string): CapacityCheck {
 /**
  * The count changes of a change of holder (none when the holder stays). Refuses (409) at once
  * when the new holder's record, as read, is already full; the condition settles any race after.
- *
- * Migration: sessions taken before counting existed were never counted, so a release whose
- * operator record reads 0 (or has no count) is skipped instead of refusing the close; the
- * operator may then briefly be under-counted by its older sessions.
+ * A release whose operator record reads no session (an uncounted one) is skipped rather than
+ * refusing the change: a count never goes below zero.
  */
 export function capacityChange(
   before: Session | null,

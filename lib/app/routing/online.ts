@@ -4,12 +4,12 @@
  * the line's operator groups (the routing index) and their operator records: no Scan.
  */
 
-import { getLineCached } from '../../adapters/dynamodb/repository.ts';
+import { getLineCached } from '../../adapters/dynamodb/lines.ts';
 import { forbidden } from '../../contract/errors.ts';
 import type { Operator } from '../../contract/schemas.ts';
 import { type Caller, hasRole } from '../../domain/auth/caller.ts';
 import { operatesLine, supervisesLine, visibleLine } from '../../domain/auth/policy.ts';
-import { effectiveCapacity } from '../../domain/routing/decide.ts';
+import { effectiveCapacity } from '../../domain/routing/capacity.ts';
 import { onlineOperatorsOf } from './store.ts';
 
 export async function lineOperators(caller: Caller, lineId: string): Promise<(Operator & { effectiveCapacity: number | null })[]> {

@@ -5,7 +5,8 @@
  * moving), the free slots of the online operators who may take it, and how many are ahead.
  */
 
-import { getLineCached, getSession } from '../../adapters/dynamodb/repository.ts';
+import { getLineCached } from '../../adapters/dynamodb/lines.ts';
+import { getSession } from '../../adapters/dynamodb/sessions.ts';
 import { conflict, notFound } from '../../contract/errors.ts';
 import type { Line, Operator, Session } from '../../contract/schemas.ts';
 import { type Caller, hasRole } from '../../domain/auth/caller.ts';

@@ -8,9 +8,12 @@
  * number of times.
  */
 
-import { commitSessionChange, findOperator, findSession, getLineCached } from '../../adapters/dynamodb/repository.ts';
+import { allLines, getLineCached } from '../../adapters/dynamodb/lines.ts';
+import { findOperator } from '../../adapters/dynamodb/operators.ts';
+import { commitSessionChange, findSession } from '../../adapters/dynamodb/sessions.ts';
 import { isConflict } from '../../contract/errors.ts';
 import type { Line, Operator, Session } from '../../contract/schemas.ts';
+import { outboxFor } from '../../domain/events/outbox.ts';
 import { nowIso } from '../../domain/ids.ts';
 import { eligibleGroups, mayTake, nextSessionFor, rankOperators, room } from '../../domain/routing/decide.ts';
 import { queueOrder } from '../../domain/routing/queue.ts';
@@ -18,7 +21,7 @@ import { systemChange } from '../../domain/sessions/session.ts';
 import { allows } from '../../domain/sessions/transitions.ts';
 import { timerWrites } from '../timers/writes.ts';
 import { capacityChange } from './capacity.ts';
-import { allLines, onlineOperatorsOf, waitingSessions } from './store.ts';
+import { onlineOperatorsOf, waitingSessions } from './store.ts';
 
 /** Who routed assignments are recorded as (history `by`, event `data.by`). */
 export const ROUTING_ACTOR = 'routing';
@@ -46,7 +49,8 @@ export async function assignRouted(session: Session, line: Line, operator: Opera
     messages: [history],
     checks,
     extra: timers.items,
-    attributes: timers.attributes,
+    outbox: outboxFor([history]),
+    timers: timers.timers,
   });
   return after;
 }
@@ -63,7 +67,8 @@ async function assignToBot(session: Session, line: Line): Promise<void> {
     after,
     messages: [history],
     extra: timers.items,
-    attributes: timers.attributes,
+    outbox: outboxFor([history]),
+    timers: timers.timers,
   });
 }
 

@@ -12,14 +12,13 @@
  */
 
 import { mapPool } from '../../adapters/concurrency.ts';
-import { backgroundUsage } from '../../adapters/dynamodb/db.ts';
+import { allLines } from '../../adapters/dynamodb/lines.ts';
+import type { ChangeRecord } from '../../adapters/dynamodb/stream.ts';
 import type { ChatlinesEvent } from '../../contract/events.ts';
 import type { Line, Session, SessionFieldChange } from '../../contract/schemas.ts';
-import type { ChangeRecord } from '../../domain/events/map.ts';
+import { holderOf } from '../../domain/routing/capacity.ts';
 import type { EventSink } from '../events/consumer.ts';
-import { holderOf } from './capacity.ts';
 import { fillOperator, routeSession } from './runner.ts';
-import { allLines } from './store.ts';
 
 export interface RoutingWork {
   /** Sessions to route, in event order; `created` when the trigger is the session's creation. */
@@ -79,29 +78,12 @@ export async function runRoutingWork(work: RoutingWork): Promise<void> {
   await mapPool([...work.sessions], ROUTING_PARALLELISM, ([session, { created }]) => routeSession(session, { created }));
 }
 
-/**
- * What routing has cost on this host since start (the local host runs the consumer as background
- * work, so its DynamoDB calls count in `backgroundUsage`; the poller runs one batch at a time).
- * Read by the benchmark (bench/routing.ts).
- */
-export const routingUsage = { batches: 0, calls: 0, readCapacity: 0, writeCapacity: 0, ms: 0 };
-
 export const routingSink: EventSink = {
   name: 'routing',
   records: true,
   async handle(events, records) {
     const work = routingWork(events, records);
     if (work.sessions.size === 0 && work.operators.size === 0) return;
-    const before = { ...backgroundUsage };
-    const started = performance.now();
-    try {
-      await runRoutingWork(work);
-    } finally {
-      routingUsage.batches += 1;
-      routingUsage.ms += performance.now() - started;
-      routingUsage.calls += backgroundUsage.calls - before.calls;
-      routingUsage.readCapacity += backgroundUsage.readCapacity - before.readCapacity;
-      routingUsage.writeCapacity += backgroundUsage.writeCapacity - before.writeCapacity;
-    }
+    await runRoutingWork(work);
   },
 };

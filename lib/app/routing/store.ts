@@ -5,31 +5,13 @@
  * line (gsi1 `LINES`, to find an operator's lines), and the line's recent assignments.
  */
 
-import { getItems, type Item, queryPage } from '../../adapters/dynamodb/db.ts';
-import { readLine, readOperator, readSession } from '../../adapters/dynamodb/items.ts';
-import {
-  allShards,
-  INDEX,
-  LINES_PARTITION,
-  lineSessionsByStatePartition,
-  lineShards,
-  onlineGroupPartition,
-  operatorKey,
-} from '../../adapters/dynamodb/keys.ts';
+import { getItems, queryAll, queryPage } from '../../adapters/dynamodb/db.ts';
+import { readOperator } from '../../adapters/dynamodb/items.ts';
+import { allShards, INDEX, lineSessionsByStatePartition, lineShards, onlineGroupPartition, operatorKey } from '../../adapters/dynamodb/keys.ts';
+import { readSession } from '../../adapters/dynamodb/sessions.ts';
 import { keyAttributesOf } from '../../adapters/dynamodb/table.ts';
-import type { Line, Operator, Session } from '../../contract/schemas.ts';
+import type { Operator, Session } from '../../contract/schemas.ts';
 import { queueOrder } from '../../domain/routing/queue.ts';
-
-async function queryAll(input: Parameters<typeof queryPage>[0], max = Infinity): Promise<Item[]> {
-  const out: Item[] = [];
-  let lastKey: Record<string, unknown> | undefined;
-  do {
-    const page = await queryPage({ ...input, ...(lastKey ? { ExclusiveStartKey: lastKey } : {}) });
-    out.push(...page.items);
-    lastKey = page.lastKey;
-  } while (lastKey && out.length < max);
-  return out;
-}
 
 /** The operators online in any of these groups, with their counts (strongly consistent). */
 export async function onlineOperatorsOf(groups: readonly string[]): Promise<Operator[]> {
@@ -91,16 +73,4 @@ export async function recentlyAssigned(lineId: string, limit: number): Promise<S
     .flatMap((page) => page.items.map((item) => readSession(item)))
     .sort((a, b) => b.__createdAt.localeCompare(a.__createdAt))
     .slice(0, limit);
-}
-
-/** Every line (gsi1 `LINES`): an operator's lines are those whose groups it belongs to. */
-export async function allLines(): Promise<Line[]> {
-  const index = INDEX.linesByName;
-  const items = await queryAll({
-    IndexName: index,
-    KeyConditionExpression: '#pk = :pk',
-    ExpressionAttributeNames: { '#pk': keyAttributesOf(index).pk },
-    ExpressionAttributeValues: { ':pk': LINES_PARTITION },
-  });
-  return items.map((i) => readLine(i));
 }

@@ -12,10 +12,12 @@
  */
 
 import { mapPool } from '../../adapters/concurrency.ts';
-import { type Item, queryPage } from '../../adapters/dynamodb/db.ts';
-import { type Entity, readChannel, readClient, readLine, readSession } from '../../adapters/dynamodb/items.ts';
-import { INDEX, LINES_PARTITION, lineChannelsPartition } from '../../adapters/dynamodb/keys.ts';
+import { type Item, type QueryInput, type QueryPage, queryPages } from '../../adapters/dynamodb/db.ts';
+import { type Entity, readChannel, readClient, readLine } from '../../adapters/dynamodb/items.ts';
+import { INDEX, lineChannelsPartition } from '../../adapters/dynamodb/keys.ts';
+import { allLines } from '../../adapters/dynamodb/lines.ts';
 import { type KeyQuery, type Plan, planSearch } from '../../adapters/dynamodb/planner.ts';
+import { readSession } from '../../adapters/dynamodb/sessions.ts';
 import { keyAttributesOf } from '../../adapters/dynamodb/table.ts';
 import type { Collection, ParsedSearch, SearchPlanReport } from '../../contract/filter.ts';
 import type { Line, Session } from '../../contract/schemas.ts';
@@ -51,23 +53,22 @@ class Cost {
   capacity = 0;
 }
 
-async function readPage(
-  cost: Cost,
-  q: KeyQuery,
-  options: { ascending: boolean; limit?: number; startKey?: Record<string, unknown> },
-): Promise<{ items: Item[]; lastKey: Record<string, unknown> | undefined }> {
+/** The Query of a key condition. */
+function keyQuery(q: KeyQuery, options: { ascending: boolean }): QueryInput {
   const attrs = keyAttributesOf(q.index);
   const sk = q.skPrefix !== undefined ? q.skPrefix : q.skEquals;
-  const page = await queryPage({
+  return {
     ...(q.index === 'table' ? { ConsistentRead: true } : { IndexName: q.index }),
     KeyConditionExpression:
       q.skPrefix !== undefined ? '#pk = :pk AND begins_with(#sk, :sk)' : q.skEquals !== undefined ? '#pk = :pk AND #sk = :sk' : '#pk = :pk',
     ExpressionAttributeNames: sk !== undefined ? { '#pk': attrs.pk, '#sk': attrs.sk } : { '#pk': attrs.pk },
     ExpressionAttributeValues: sk !== undefined ? { ':pk': q.pk, ':sk': sk } : { ':pk': q.pk },
     ScanIndexForward: options.ascending,
-    ...(options.limit ? { Limit: options.limit } : {}),
-    ...(options.startKey ? { ExclusiveStartKey: options.startKey } : {}),
-  });
+  };
+}
+
+/** Counts one page read in the search's cost. */
+function count(cost: Cost, page: QueryPage): QueryPage {
   cost.queries += 1;
   cost.itemsRead += page.items.length;
   cost.capacity += page.consumedRead;
@@ -77,51 +78,42 @@ async function readPage(
 /** Every item of a partition, page by page. */
 async function readAll(cost: Cost, q: KeyQuery): Promise<Item[]> {
   const out: Item[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await readPage(cost, q, { ascending: false, ...(startKey ? { startKey } : {}) });
-    out.push(...page.items);
-    startKey = page.lastKey;
-  } while (startKey);
+  for await (const page of queryPages(keyQuery(q, { ascending: false }))) out.push(...count(cost, page).items);
   return out;
-}
-
-/** Runs `work` over `inputs` with at most PARALLEL_READS at a time, results in input order. */
-const inParallel = <T, R>(inputs: readonly T[], work: (input: T) => Promise<R>): Promise<R[]> => mapPool(inputs, PARALLEL_READS, (input) => work(input));
-
-/** Every line (gsi1 `LINES`): small — lines are configuration, not traffic. */
-async function allLines(cost: Cost): Promise<Line[]> {
-  const items = await readAll(cost, { index: INDEX.linesByName, pk: LINES_PARTITION, ordered: false });
-  return items.filter((i) => i.entity === 'line').map(readLine);
 }
 
 /** One ordered partition read lazily: a page at a time, pages growing as they are used up. */
 class Stream {
   buffer: Model[] = [];
-  startKey: Record<string, unknown> | undefined;
   done = false;
+  readonly #pages: AsyncGenerator<QueryPage>;
   constructor(
     readonly query: KeyQuery,
     private pageSize: number,
-    private readonly ascending: boolean,
+    ascending: boolean,
     private readonly read: (item: Item) => Model | undefined,
-  ) {}
+  ) {
+    this.#pages = queryPages(keyQuery(query, { ascending }), () => {
+      const size = this.pageSize;
+      this.pageSize = Math.min(this.pageSize * 2, MAX_PAGE);
+      return size;
+    });
+  }
 
   /** Fills the buffer until it holds an item or the partition is exhausted. */
   async fill(cost: Cost): Promise<void> {
     while (this.buffer.length === 0 && !this.done) {
-      const page = await readPage(cost, this.query, {
-        ascending: this.ascending,
-        limit: this.pageSize,
-        ...(this.startKey ? { startKey: this.startKey } : {}),
-      });
+      const next = await this.#pages.next();
+      if (next.done) {
+        this.done = true;
+        return;
+      }
+      const page = count(cost, next.value);
       for (const item of page.items) {
         const model = this.read(item);
         if (model) this.buffer.push(model);
       }
-      this.startKey = page.lastKey;
       this.done = !page.lastKey;
-      this.pageSize = Math.min(this.pageSize * 2, MAX_PAGE);
     }
   }
 }
@@ -145,7 +137,7 @@ export async function runSearch(caller: Caller, search: ParsedSearch): Promise<S
   // Non-admins: the lines they may see, read once per search (no cache, so a line created a
   // moment ago is found at once; lines are few, so this costs a request or two).
   let linesRead: Line[] | undefined;
-  const lines = async () => (linesRead ??= await allLines(cost));
+  const lines = async () => (linesRead ??= await allLines((page) => count(cost, page)));
   const visible = everyLine ? undefined : new Map((await lines()).filter((l) => canSeeLine(caller, l)).map((l) => [l.__id, l]));
 
   const indexOrder = wantsIndexOrder(search);
@@ -184,7 +176,7 @@ export async function runSearch(caller: Caller, search: ParsedSearch): Promise<S
     // One stream: exactly the page. Several: a share each, plus one to compare heads.
     const firstPage = Math.min(MAX_PAGE, queries.length === 1 ? need : Math.ceil(need / queries.length) + 1);
     const streams = queries.map((q) => new Stream(q, firstPage, indexOrder.ascending, read));
-    await inParallel(streams, (s) => s.fill(cost));
+    await mapPool(streams, PARALLEL_READS, (s) => s.fill(cost));
     const found: Model[] = [];
     while (found.length < need) {
       let best: Stream | undefined;
@@ -197,7 +189,7 @@ export async function runSearch(caller: Caller, search: ParsedSearch): Promise<S
     return report(found.slice(search.from, need));
   }
 
-  const pages = await inParallel(queries, (q) => readAll(cost, q));
+  const pages = await mapPool(queries, PARALLEL_READS, (q) => readAll(cost, q));
   const candidates: Model[] = [];
   for (const page of pages)
     for (const item of page) {
@@ -216,7 +208,7 @@ async function resolveQueries(plan: Plan, cost: Cost, visible: Map<string, Line>
   if (source.lines === 'visible') lineIds = visible ? [...visible.keys()] : (await lines()).map((l) => l.__id);
   else lineIds = visible ? source.lines.filter((id) => visible.has(id)) : source.lines;
   if (source.over === 'lines') return source.queries(lineIds);
-  const channelPages = await inParallel(lineIds, (l) => readAll(cost, { index: INDEX.lineChannels, pk: lineChannelsPartition(l), ordered: true }));
+  const channelPages = await mapPool(lineIds, PARALLEL_READS, (l) => readAll(cost, { index: INDEX.lineChannels, pk: lineChannelsPartition(l), ordered: true }));
   const channelIds = channelPages
     .flat()
     .filter((i) => i.entity === 'channel')

@@ -3,26 +3,26 @@
  * operator's `sessions.create(channel, account)`. Races between parallel first messages are
  * settled by conditional writes on guard items and a bounded retry.
  */
+import { TtlCache } from '../../adapters/cache.ts';
 import { retry } from '../../adapters/concurrency.ts';
 import type { TransactItem } from '../../adapters/dynamodb/db.ts';
+import { clientIdByAccount, getChannelAndAccount, getLineCached } from '../../adapters/dynamodb/lines.ts';
 import {
   appendMessages,
-  clientIdByAccount,
   findSession,
-  getChannelAndAccount,
   getClientAndOpenSession,
   getInboundTarget,
-  getLineCached,
   insertSession,
   latestSessionOfClient,
   OpenSessionRace,
   openSessionId,
-} from '../../adapters/dynamodb/repository.ts';
+} from '../../adapters/dynamodb/sessions.ts';
 import { CHANNEL_TYPES_WITH_MANY_OPEN_SESSIONS, CHANNEL_TYPES_WITHOUT_OPERATOR_CREATE, OPEN_SESSION_STATES } from '../../contract/enums.ts';
 import { conflict, isConflict } from '../../contract/errors.ts';
 import type { Channel, Client, Line, Message, Session } from '../../contract/schemas.ts';
 import type { Caller } from '../../domain/auth/caller.ts';
 import { mayPostInbound, requireInboundPoster, requireOnlineOperator, visibleLine } from '../../domain/auth/policy.ts';
+import { outboxFor } from '../../domain/events/outbox.ts';
 import { newBaseFields, nowIso } from '../../domain/ids.ts';
 import { historyMessage, newMessage, openSession } from '../../domain/sessions/session.ts';
 import { capacityChange } from '../routing/capacity.ts';
@@ -67,16 +67,13 @@ function requireActive(channel: Channel): void {
  * Where this instance last put a (channel, account)'s message: its client and session. A hint,
  * never trusted: the next message reads the channel, the client, its open and spam guards and
  * that session in one BatchGetItem and uses the session only if a guard still points at it —
- * then the message costs 2 round trips (that read, then the transaction) instead of 4.
+ * then the message costs 2 round trips (that read, then the transaction) instead of 4. Checked
+ * before use, a hint never expires; the 10,000 most recently written are kept.
  */
-const recentTargets = new Map<string, { clientId: string; sessionId: string }>();
-const RECENT_TARGETS_MAX = 10_000;
+const recentTargets = new TtlCache<{ clientId: string; sessionId: string }>(Infinity, 10_000);
 const targetKey = (channelId: string, account: string) => `${channelId}\u0000${account}`;
 function rememberTarget(channelId: string, account: string, clientId: string, sessionId: string): void {
-  const key = targetKey(channelId, account);
-  recentTargets.delete(key);
-  recentTargets.set(key, { clientId, sessionId });
-  if (recentTargets.size > RECENT_TARGETS_MAX) recentTargets.delete(recentTargets.keys().next().value!);
+  recentTargets.set(targetKey(channelId, account), { clientId, sessionId });
 }
 /** Forget every remembered target (tests: a cold instance). */
 export const forgetInboundTargets = () => recentTargets.clear();
@@ -103,7 +100,7 @@ export async function receiveInbound(
   // Round trips into an open session: with a hint, one BatchGetItem (channel, client, guards,
   // session) and the transaction; without, channel + account guard (one batch), client + open
   // guard (one batch), the open session, then the transaction.
-  const hint = recentTargets.get(targetKey(channelId, input.account));
+  const hint = recentTargets.get(targetKey(channelId, input.account))?.value;
   const hinted = hint ? await getInboundTarget(channelId, hint.clientId, hint.sessionId) : undefined;
   const first = hinted?.client ? { ...hinted, client: hinted.client } : undefined;
   const { channel, clientId } = first ?? (await getChannelAndAccount(channelId, input.account));
@@ -170,9 +167,9 @@ async function receiveOnce(
       });
       const result: InboundResult = { created: false, client, session: { ...target, _lastActivityAt: now }, message };
       const states = target._state === 'MarkedAsSpam' ? ['MarkedAsSpam'] : OPEN_SESSION_STATES;
-      // Timers (lib/timers): a client message starts next-response and restarts inactivity.
+      // Timers: a client message starts next-response and restarts inactivity.
       const timers = timerWrites(line, target, result.session, { kind: 'clientMessage', at: now });
-      await appendMessages(target, [message], states, [...extra(result), ...timers.items], undefined, timers.attributes);
+      await appendMessages(target, [message], states, { outbox: outboxFor([message]), timers: timers.timers }, [...extra(result), ...timers.items]);
       return result;
     }
   }
@@ -206,7 +203,8 @@ async function receiveOnce(
     staleSpamSession,
     messages: [created, message],
     extra: [...extra(result), ...timers.items],
-    attributes: timers.attributes.set,
+    outbox: outboxFor([created, message]),
+    timers: timers.timers.after,
   });
   return result;
 }
@@ -255,13 +253,15 @@ export async function createSessionByOperator(
         const timers = timerWrites(line, null, session, { kind: 'create', at: now, clientMessage: false });
         // The new session counts against the operator, within its capacity.
         const capacity = capacityChange(null, session, line, new Map([[caller.sub, operator]]), now);
+        const history = withSlaTargets(historyMessage(null, session, 'create', caller.sub), line);
         await insertSession({
           session,
           ...(client ? { newClient: client } : {}),
           guard: many ? 'latest' : 'exclusive',
-          messages: [withSlaTargets(historyMessage(null, session, 'create', caller.sub), line)],
+          messages: [history],
           extra: [...capacity.map((c) => c.item), ...extra(session), ...timers.items],
-          attributes: timers.attributes.set,
+          outbox: outboxFor([history]),
+          timers: timers.timers.after,
         });
         return session;
       },

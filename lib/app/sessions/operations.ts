@@ -7,12 +7,12 @@
  */
 
 import type { TransactItem } from '../../adapters/dynamodb/db.ts';
+import { writeOnly } from '../../adapters/dynamodb/db.ts';
+import { channelTypeCached, getLineCached } from '../../adapters/dynamodb/lines.ts';
+import { findOperator } from '../../adapters/dynamodb/operators.ts';
 import {
   appendStaffMessage,
-  channelTypeCached,
   commitSessionChange,
-  findOperator,
-  getLineCached,
   getSessionWithOperators,
   lastMessage,
   latestSessionIdOfClient,
@@ -20,18 +20,19 @@ import {
   openSessionId,
   releaseOpenGuard,
   takeOpenGuard,
-  writeOnly,
-} from '../../adapters/dynamodb/repository.ts';
+} from '../../adapters/dynamodb/sessions.ts';
 import { CHANNEL_TYPES_WITH_MANY_OPEN_SESSIONS } from '../../contract/enums.ts';
 import { conflict, notFound } from '../../contract/errors.ts';
 import type { Line, Message, Operator, Session } from '../../contract/schemas.ts';
 import { type Caller, hasRole } from '../../domain/auth/caller.ts';
 import { authorizeSessionCommand, sessionActor, visibleSession } from '../../domain/auth/policy.ts';
+import { outboxFor } from '../../domain/events/outbox.ts';
 import { nowIso } from '../../domain/ids.ts';
+import { holderOf, isFull } from '../../domain/routing/capacity.ts';
 import { type CommandContext, decide, type SessionAction } from '../../domain/sessions/commands.ts';
 import { historyMessage, newMessage, nextState } from '../../domain/sessions/session.ts';
 import { messageRefItem } from '../channels/delivery-status.ts';
-import { capacityChange, holderOf, isFull } from '../routing/capacity.ts';
+import { capacityChange } from '../routing/capacity.ts';
 import { timerWrites } from '../timers/writes.ts';
 
 /** Callers whose presence matters: operators that are neither admins nor (possibly) supervisors. */
@@ -51,7 +52,7 @@ async function load(
   const also = options.also;
   if (options.presence && mayActAsOperator(caller)) ids.add(caller.sub);
   if (also) ids.add(also);
-  // Routing (issue 14): the current holder's record, for its count. Its id comes from the
+  // Routing: the current holder's record, for its count. Its id comes from the
   // session, so it is read in a second round only when it is neither the caller nor the target.
   if (options.holder) {
     const loaded = await getSessionWithOperators(id, [...ids]);
@@ -107,7 +108,7 @@ export async function runSessionCommand(
     const earlier = session._beforeSpam?._userId;
     const [latest, record] = await Promise.all([latestSessionIdOfClient(session._clients[0]!), earlier ? findOperator(earlier) : undefined]);
     ctx.latestOfChain = latest;
-    // Routing (issue 14): an operator at capacity does not get the session back; it goes to the queue.
+    // Routing: an operator at capacity does not get the session back; it goes to the queue.
     ctx.operator = record && isFull(record, line) ? undefined : record;
   }
 
@@ -125,11 +126,11 @@ export async function runSessionCommand(
   }
   if (decision.guard === 'take') guardItems.push(takeOpenGuard(after, many));
   const history = historyMessage(session, after, action.command, caller.sub, decision.silent !== undefined ? { silent: decision.silent } : {});
-  // Routing (issue 14): the holders' session counts change in this same transaction (409 when full).
+  // Routing: the holders' session counts change in this same transaction (409 when full).
   const records = new Map(operators);
   if (ctx.operator) records.set(ctx.operator.__id, ctx.operator);
   const checks = capacityChange(session, after, line, records, ctx.now);
-  // Timers (lib/timers): the clocks this change starts and stops, in the same transaction.
+  // Timers: the clocks this change starts and stops, in the same transaction.
   const timers = timerWrites(line, session, after, { kind: 'command', at: after.__updatedAt });
   await commitSessionChange({
     before: session,
@@ -139,7 +140,8 @@ export async function runSessionCommand(
     guardConflict: 'the client meanwhile opened another session on this channel; close it before unmarking this one (one open session per client)',
     extra: [...extra(after), ...timers.items],
     checks,
-    attributes: timers.attributes,
+    outbox: outboxFor([history]),
+    timers: timers.timers,
   });
   return after;
 }
@@ -166,9 +168,9 @@ export async function postSessionMessage(
   });
   // A reply that goes out to the messenger leaves a ref so the integration's status report finds it.
   const ref = input.type === 'text' ? [messageRefItem(message, session._channel)] : [];
-  // Timers (lib/timers): a text reply stops the response clocks, in the same transaction.
+  // Timers: a text reply stops the response clocks, in the same transaction.
   const timers = input.type === 'text' ? timerWrites(line, session, session, { kind: 'staffReply', at: message.__createdAt }) : undefined;
-  await appendStaffMessage(session, message, [...ref, ...extra(message), ...(timers?.items ?? [])], undefined, timers?.attributes);
+  await appendStaffMessage(session, message, { outbox: outboxFor([message]), timers: timers?.timers }, [...ref, ...extra(message), ...(timers?.items ?? [])]);
   return message;
 }
 

@@ -1,6 +1,7 @@
 /** Reading sessions: what the caller may see, or 404. */
 
-import { getLineCached, getSession } from '../../adapters/dynamodb/repository.ts';
+import { getLineCached } from '../../adapters/dynamodb/lines.ts';
+import { getSession } from '../../adapters/dynamodb/sessions.ts';
 import type { Line, Session } from '../../contract/schemas.ts';
 import type { Caller } from '../../domain/auth/caller.ts';
 import { visibleSession } from '../../domain/auth/policy.ts';

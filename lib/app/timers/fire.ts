@@ -6,18 +6,29 @@
  */
 
 import { getItem, type Item, putNew, type TransactItem, tableName, transact } from '../../adapters/dynamodb/db.ts';
-import { messageItem, readSession } from '../../adapters/dynamodb/items.ts';
-import { changeIndexUpdate, dueItemKey, sessionKey } from '../../adapters/dynamodb/keys.ts';
-import { channelTypeCached, findOperator, getLineCached, openSessionId, releaseOpenGuard, updateSessionAtVersion } from '../../adapters/dynamodb/repository.ts';
+import { messageItem } from '../../adapters/dynamodb/items.ts';
+import { dueItemKey, sessionKey } from '../../adapters/dynamodb/keys.ts';
+import { channelTypeCached, getLineCached } from '../../adapters/dynamodb/lines.ts';
+import { findOperator } from '../../adapters/dynamodb/operators.ts';
+import {
+  openSessionId,
+  readSession,
+  releaseOpenGuard,
+  type StoredSession,
+  sessionUpdate,
+  timersOf,
+  updateSessionAtVersion,
+} from '../../adapters/dynamodb/sessions.ts';
 import { CHANNEL_TYPES_WITH_MANY_OPEN_SESSIONS } from '../../contract/enums.ts';
 import { isConflict } from '../../contract/errors.ts';
 import type { Line, Message, Operator, Session } from '../../contract/schemas.ts';
-import { OUTBOX_ENTRIES, OUTBOX_SEQUENCE, outboxFor } from '../../domain/events/outbox.ts';
+import { outboxFor } from '../../domain/events/outbox.ts';
 import { newMessageId } from '../../domain/ids.ts';
+import { holderOf } from '../../domain/routing/capacity.ts';
 import { systemChange } from '../../domain/sessions/session.ts';
 import { allows } from '../../domain/sessions/transitions.ts';
-import { clockAttribute, SLA_POLICIES, type TimerPolicy, timerStateOf } from '../../domain/timers/state.ts';
-import { capacityChange, holderOf } from '../routing/capacity.ts';
+import { SLA_POLICIES, type TimerPolicy } from '../../domain/timers/state.ts';
+import { capacityChange } from '../routing/capacity.ts';
 import { timerWrites } from './writes.ts';
 
 /** Who the history and the events name for what a timer did. */
@@ -28,7 +39,7 @@ export type FireOutcome = { kind: 'fired'; at: string } | { kind: 'stale' } | { 
 const isSla = (p: TimerPolicy) => (SLA_POLICIES as readonly string[]).includes(p);
 
 /** The history entry of an SLA breach: staff-only, `payload.command: slaBreached`, `payload.policy`. */
-export function breachMessage(session: Session, policy: TimerPolicy, seconds: number | undefined, at: string): Message {
+function breachMessage(session: Session, policy: TimerPolicy, seconds: number | undefined, at: string): Message {
   return {
     __id: newMessageId(Date.parse(at)),
     __createdAt: at,
@@ -48,13 +59,6 @@ export function breachMessage(session: Session, policy: TimerPolicy, seconds: nu
 
 const deleteDue = (sortKey: string): TransactItem => ({ Delete: { TableName: tableName(), Key: dueItemKey(sortKey) } });
 
-/** The clock condition: the session's clock attribute still names this due item. */
-const clockCondition = (policy: TimerPolicy, sortKey: string) => ({
-  expression: '#clk = :clk',
-  names: { '#clk': clockAttribute(policy) },
-  values: { ':clk': sortKey },
-});
-
 /** Fires one due item (as read from its bucket). */
 export async function fireTimer(due: Item, sessionItem?: Item | null, stamp: () => string = () => new Date().toISOString()): Promise<FireOutcome> {
   const sortKey = String(due.sk);
@@ -62,7 +66,7 @@ export async function fireTimer(due: Item, sessionItem?: Item | null, stamp: () 
   // The session as the sweep read it (one BatchGetItem per 100 due), or read now.
   const raw = sessionItem === undefined ? await getItem(sessionKey(String(due.session))) : sessionItem;
   const session = raw ? readSession(raw) : undefined;
-  if (!session || timerStateOf(session).clocks[policy] !== sortKey) {
+  if (!session || timersOf(session)?.clocks[policy] !== sortKey) {
     // The session moved on (the clock was restarted or stopped): the item is spent.
     await transact([deleteDue(sortKey)], 'the due item changed');
     return { kind: 'stale' };
@@ -91,44 +95,19 @@ async function breach(line: Line, session: Session, policy: TimerPolicy, sortKey
   const seconds = line._sla?.[policy as 'firstResponse'];
   const message = breachMessage(session, policy, seconds, at);
   const timers = timerWrites(line, session, session, { kind: 'fired', policy, at });
-  const outbox = outboxFor([message]);
-  const change = changeIndexUpdate(session.__id, at);
-  const names: Record<string, string> = { '#out': OUTBOX_ENTRIES, '#seq': OUTBOX_SEQUENCE, '#clk': clockAttribute(policy), ...change.names };
-  const values: Record<string, unknown> = { ':out': outbox, ':n': outbox.length, ':clk': sortKey, ...change.values };
-  const sets = ['#out = :out', change.set];
-  Object.entries(timers.attributes.set).forEach(([attribute, value], i) => {
-    names[`#s${i}`] = attribute;
-    values[`:s${i}`] = value;
-    sets.push(`#s${i} = :s${i}`);
-  });
-  const removes = timers.attributes.remove.map((attribute, i) => {
-    names[`#r${i}`] = attribute;
-    return `#r${i}`;
-  });
-  await transact(
-    [
-      {
-        Update: {
-          TableName: tableName(),
-          Key: sessionKey(session.__id),
-          // The change index follows the breach, so the next metrics run counts it (sla_met_share).
-          UpdateExpression: `SET ${sets.join(', ')} ADD #seq :n${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
-          ConditionExpression: '#clk = :clk',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        },
-      },
-      putNew(messageItem(message)),
-      ...timers.items,
-    ],
-    'the clock was restarted or stopped',
-  );
+  // The change index follows the breach, so the next metrics run counts it (sla_met_share).
+  const update = sessionUpdate(session.__id)
+    .outbox(outboxFor([message]))
+    .changedAt(at)
+    .timers(timers.timers)
+    .clockIs(policy, sortKey);
+  await transact([update.item(), putNew(messageItem(message)), ...timers.items], 'the clock was restarted or stopped');
 }
 
 /** Writes a session change made by a timer, with its history entry and the clocks it stops and starts. */
 async function commitTimerChange(
   line: Line,
-  before: Session,
+  before: StoredSession,
   after: Session,
   history: Message,
   policy: TimerPolicy,
@@ -143,7 +122,9 @@ async function commitTimerChange(
   const capacity = capacityChange(before, after, line, records, at);
   await transact(
     [
-      updateSessionAtVersion(before, after, outboxFor([history]), { ...timers.attributes, condition: clockCondition(policy, sortKey) }),
+      updateSessionAtVersion(before, after, { outbox: outboxFor([history]), timers: timers.timers })
+        .clockIs(policy, sortKey)
+        .item(),
       putNew(messageItem(history)),
       ...guard,
       ...capacity.map((c) => c.item),
@@ -172,20 +153,6 @@ async function returnToQueue(line: Line, session: Session, sortKey: string, at: 
 /** A clock whose effect no longer applies (e.g. a state it cannot act on): spent without effect. */
 async function spend(line: Line, session: Session, policy: TimerPolicy, sortKey: string, at: string): Promise<void> {
   const timers = timerWrites(line, session, session, { kind: 'fired', policy, at });
-  await transact(
-    [
-      {
-        Update: {
-          TableName: tableName(),
-          Key: sessionKey(session.__id),
-          UpdateExpression: 'REMOVE #clk',
-          ConditionExpression: '#clk = :clk',
-          ExpressionAttributeNames: { '#clk': clockAttribute(policy) },
-          ExpressionAttributeValues: { ':clk': sortKey },
-        },
-      },
-      ...timers.items.filter((i) => i.Delete?.Key?.sk === sortKey),
-    ],
-    'the clock was restarted or stopped',
-  );
+  const update = sessionUpdate(session.__id).clockIs(policy, sortKey).stopClock(policy);
+  await transact([update.item(), ...timers.items.filter((i) => i.Delete?.Key?.sk === sortKey)], 'the clock was restarted or stopped');
 }

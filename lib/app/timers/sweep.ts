@@ -17,7 +17,7 @@
  */
 
 import { mapPool } from '../../adapters/concurrency.ts';
-import { getItem, getItems, type Item, putItem, queryPage } from '../../adapters/dynamodb/db.ts';
+import { getItem, getItems, type Item, putItem, queryPages } from '../../adapters/dynamodb/db.ts';
 import { dueBucketPartition, dueUpTo, minuteBucket, sessionKey, timerShards, timerWatermarkKey } from '../../adapters/dynamodb/keys.ts';
 import type { TimerPolicy } from '../../domain/timers/state.ts';
 import { type FireOutcome, fireTimer } from './fire.ts';
@@ -33,8 +33,11 @@ export interface SweepOptions {
   lookbackMinutes?: number;
   /** Epoch ms after which no further timer is taken (the rest stay for the next sweep; the watermark waits for them). */
   deadline?: number;
-  /** Tests: stop after this many firings (those in flight settle) and throw, as a crash half-way would: the watermark stays. */
-  failAfter?: number;
+  /**
+   * Stops the sweep: no further timer is taken, those in flight settle, then the sweep throws the
+   * signal's reason and the watermark stays (the next sweep takes the rest).
+   */
+  signal?: AbortSignal;
 }
 
 export interface SweepReport {
@@ -66,7 +69,7 @@ const minuteStart = (minute: string) => Date.parse(`${minute}:00.000Z`);
 const minuteOf = (ms: number) => minuteBucket(new Date(ms).toISOString());
 
 /** Every minute bucket from `from` to `to` (inclusive). */
-export function minutesBetween(from: string, to: string): string[] {
+function minutesBetween(from: string, to: string): string[] {
   const out: string[] = [];
   for (let t = minuteStart(from); t <= minuteStart(to); t += MINUTE) out.push(minuteOf(t));
   return out;
@@ -75,18 +78,15 @@ export function minutesBetween(from: string, to: string): string[] {
 /** The due items of one bucket shard, due by `upTo` (all pages). */
 async function readBucket(minute: string, shard: number, upTo: string, counter: { queries: number }): Promise<Item[]> {
   const items: Item[] = [];
-  let lastKey: Record<string, unknown> | undefined;
-  do {
-    const page = await queryPage({
-      KeyConditionExpression: 'pk = :pk AND sk <= :upTo',
-      ExpressionAttributeValues: { ':pk': dueBucketPartition(minute, shard), ':upTo': upTo },
-      ConsistentRead: true,
-      ...(lastKey ? { ExclusiveStartKey: lastKey } : {}),
-    });
+  const pages = queryPages({
+    KeyConditionExpression: 'pk = :pk AND sk <= :upTo',
+    ExpressionAttributeValues: { ':pk': dueBucketPartition(minute, shard), ':upTo': upTo },
+    ConsistentRead: true,
+  });
+  for await (const page of pages) {
     counter.queries += 1;
     items.push(...page.items);
-    lastKey = page.lastKey;
-  } while (lastKey);
+  }
   return items;
 }
 
@@ -143,15 +143,8 @@ export async function sweepTimers(options: SweepOptions = {}): Promise<SweepRepo
   };
   const positions = new Map(due.map((d, i) => [d, i]));
 
-  let attempts = 0;
-  let crashed = false;
   await mapPool(due, options.concurrency ?? 16, async (item) => {
-    if (crashed) return;
-    if (options.failAfter !== undefined && attempts >= options.failAfter) {
-      crashed = true;
-      return;
-    }
-    attempts += 1;
+    if (options.signal?.aborted) return;
     let outcome: FireOutcome = { kind: 'retry' };
     if (options.deadline === undefined || Date.now() <= options.deadline) {
       try {
@@ -174,7 +167,7 @@ export async function sweepTimers(options: SweepOptions = {}): Promise<SweepRepo
     }
   });
 
-  if (crashed) throw new Error(`sweep stopped after ${options.failAfter} timers (test crash)`);
+  options.signal?.throwIfAborted();
 
   // The watermark: the current minute (it may still gain items), or the first minute with an item left.
   const next = unfinished && unfinished < current ? unfinished : current;

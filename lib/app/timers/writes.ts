@@ -7,20 +7,21 @@
  */
 import { randomBytes } from 'node:crypto';
 import { type TransactItem, tableName } from '../../adapters/dynamodb/db.ts';
-import { dueItemKey } from '../../adapters/dynamodb/keys.ts';
+import { dueClockNaming, dueItemKey } from '../../adapters/dynamodb/keys.ts';
+import { type StoredSession, type TimersChange, timersOf } from '../../adapters/dynamodb/sessions.ts';
 import type { Line, Message, Session } from '../../contract/schemas.ts';
 import { type DueClock, planTimers, type TimerChange, type TimerPlan } from '../../domain/timers/clocks.ts';
-import { type AttributeChanges, attributeChanges, type TimerState, timerStateOf } from '../../domain/timers/state.ts';
+import { emptyTimerState, type TimerState } from '../../domain/timers/state.ts';
 
 export interface TimerWrites {
   /** Due items to put and delete, in the change's transaction. */
   items: TransactItem[];
-  /** Timer attributes of the session item to SET and REMOVE in the same transaction. */
-  attributes: AttributeChanges;
+  /** The session's timer state before and after, for the session repository to write with the change. */
+  timers: TimersChange;
   plan: TimerPlan;
 }
 
-export const randomNonce = () => randomBytes(4).toString('hex');
+const randomNonce = () => randomBytes(4).toString('hex');
 
 /** The due item of a running clock. Entity `timer`: the stream filter lets no event out of it. */
 export function dueItem(clock: DueClock, session: Session): Record<string, unknown> {
@@ -34,24 +35,24 @@ export function dueItem(clock: DueClock, session: Session): Record<string, unkno
   };
 }
 
-export function planItems(plan: TimerPlan, session: Session): TransactItem[] {
+function planItems(plan: TimerPlan, session: Session): TransactItem[] {
   return [
     ...plan.stop.map((sortKey): TransactItem => ({ Delete: { TableName: tableName(), Key: dueItemKey(sortKey) } })),
     ...plan.start.map((clock): TransactItem => ({ Put: { TableName: tableName(), Item: dueItem(clock, session) } })),
   ];
 }
 
-/** The timer writes of a change. `before` must be the session object as read (its timer state comes with it). */
+/** The timer writes of a change. `before` is the session as read (its timer state comes with it, see `timersOf`). */
 export function timerWrites(
   line: Line,
-  before: Session | null,
+  before: StoredSession | null,
   after: Session,
   change: TimerChange,
   options: { state?: TimerState; nonce?: () => string } = {},
 ): TimerWrites {
-  const stateBefore = options.state ?? timerStateOf(before);
-  const plan = planTimers(line, before, stateBefore, after, change, options.nonce ?? randomNonce);
-  return { items: planItems(plan, after), attributes: attributeChanges(stateBefore, plan.state), plan };
+  const stateBefore: TimerState = options.state ?? timersOf(before) ?? emptyTimerState();
+  const plan = planTimers(line, before, stateBefore, after, change, dueClockNaming(options.nonce ?? randomNonce));
+  return { items: planItems(plan, after), timers: { before: stateBefore, after: plan.state }, plan };
 }
 
 /**

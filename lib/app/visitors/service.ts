@@ -5,7 +5,8 @@
  * these functions (functions/*-visitor*.ts); everything here trusts its claims.
  */
 
-import { clientIdByAccount, findChannel, latestSessionOfClient, listMessages } from '../../adapters/dynamodb/repository.ts';
+import { clientIdByAccount, findChannel } from '../../adapters/dynamodb/lines.ts';
+import { latestSessionOfClient, listMessages } from '../../adapters/dynamodb/sessions.ts';
 import { conflict, notFound } from '../../contract/errors.ts';
 import type { Session } from '../../contract/schemas.ts';
 import type { Caller } from '../../domain/auth/caller.ts';

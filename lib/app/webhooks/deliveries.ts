@@ -276,6 +276,3 @@ export async function sweepDueDeliveries(now = Date.now(), limitPerShard = 200):
   await mapPool(due, 16, (d) => attemptDelivery(d.pk, d.sk));
   return due.length;
 }
-
-/** Delivery items by key (for tests and the retry route). */
-export const getDeliveries = (keys: { pk: string; sk: string }[]) => getItems(keys);

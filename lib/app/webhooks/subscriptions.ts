@@ -4,9 +4,7 @@
  * line, from a per-instance cache.
  */
 import { TtlCache } from '../../adapters/cache.ts';
-import { queryPage } from '../../adapters/dynamodb/db.ts';
-import { INDEX, lineWebhooksPartition } from '../../adapters/dynamodb/keys.ts';
-import { keyAttributesOf } from '../../adapters/dynamodb/table.ts';
+import { subscriptionsOfLine } from '../../adapters/dynamodb/webhooks.ts';
 
 export interface Subscription {
   id: string;
@@ -36,19 +34,7 @@ export async function subscriptionsOf(lines: readonly string[]): Promise<Map<str
         out.set(line, cached.value);
         return;
       }
-      const subs: Subscription[] = [];
-      let lastKey: Record<string, unknown> | undefined;
-      do {
-        const page = await queryPage({
-          IndexName: INDEX.lineWebhooks,
-          KeyConditionExpression: '#pk = :pk',
-          ExpressionAttributeNames: { '#pk': keyAttributesOf(INDEX.lineWebhooks).pk },
-          ExpressionAttributeValues: { ':pk': lineWebhooksPartition(line) },
-          ...(lastKey ? { ExclusiveStartKey: lastKey } : {}),
-        });
-        for (const item of page.items) subs.push({ id: String(item.__id), events: (item.events ?? []) as string[] });
-        lastKey = page.lastKey;
-      } while (lastKey);
+      const subs: Subscription[] = await subscriptionsOfLine(line);
       subscriptionsCache.set(line ?? '*', subs);
       out.set(line, subs);
     }),

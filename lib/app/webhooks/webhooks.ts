@@ -4,18 +4,18 @@
  * stream consumer (lib/app/events/consumer.ts) and the sweeper (deliveries.ts).
  */
 import type * as z from 'zod';
-import { getItem, getItems, type Item, putNew, queryPage, type TransactItem, tableName, transact } from '../../adapters/dynamodb/db.ts';
+import { getItems, type Item, type TransactItem } from '../../adapters/dynamodb/db.ts';
+import { deliveryKey, webhookKey } from '../../adapters/dynamodb/keys.ts';
+import { findLine, getLineCached } from '../../adapters/dynamodb/lines.ts';
 import {
-  ALL_WEBHOOKS_PARTITION,
-  deliveryDueKeys,
-  deliveryKey,
-  INDEX,
-  targetDeliveriesPartitions,
-  webhookIndexKeys,
-  webhookKey,
-} from '../../adapters/dynamodb/keys.ts';
-import { findLine, getLineCached } from '../../adapters/dynamodb/repository.ts';
-import { keyAttributesOf } from '../../adapters/dynamodb/table.ts';
+  allWebhooks,
+  findWebhook,
+  insertWebhook,
+  newestDeliveryKeys,
+  removeWebhook,
+  retryFailedDelivery,
+  webhookOf,
+} from '../../adapters/dynamodb/webhooks.ts';
 import { checkTargetUrl } from '../../adapters/http/urls.ts';
 import { conflict, notFound } from '../../contract/errors.ts';
 import type { Line } from '../../contract/schemas.ts';
@@ -26,15 +26,6 @@ import { newId, nowIso } from '../../domain/ids.ts';
 import { newSecret } from '../../domain/webhooks/signing.ts';
 import { deliveryView, forgetEndpoint } from './deliveries.ts';
 import { forgetSubscriptions } from './subscriptions.ts';
-
-const view = (item: Record<string, unknown>): Webhook => ({
-  __id: String(item.__id),
-  url: String(item.url),
-  events: (item.events ?? []) as string[],
-  line: (item.line ?? null) as string | null,
-  __createdAt: String(item.__createdAt),
-  __createdBy: String(item.__createdBy),
-});
 
 async function lineOrUndefined(id: string | null): Promise<Line | undefined> {
   if (!id) return undefined;
@@ -69,18 +60,14 @@ export async function createWebhook(
   };
   const secret = newSecret();
   const created = { ...hook, secret };
-  await transact(
-    [putNew({ ...webhookKey(hook.__id), ...webhookIndexKeys(hook), entity: 'webhook', ...hook, secret }), ...extra(created)],
-    'the subscription could not be created',
-  );
+  await insertWebhook(hook, secret, extra(created));
   forgetSubscriptions();
   return created;
 }
 
 async function visibleWebhook(caller: Caller, id: string, read?: Item | null): Promise<Webhook> {
-  const item = read === undefined ? await getItem(webhookKey(id)) : read;
-  if (!item) throw notFound('webhook', id);
-  const hook = view(item);
+  const hook = read === undefined ? await findWebhook(id) : read && webhookOf(read);
+  if (!hook) throw notFound('webhook', id);
   if (!canSeeWebhook(caller, await lineOrUndefined(hook.line))) throw notFound('webhook', id);
   return hook;
 }
@@ -89,22 +76,10 @@ async function visibleWebhook(caller: Caller, id: string, read?: Item | null): P
 export async function listWebhooks(caller: Caller): Promise<Webhook[]> {
   requireRole(caller, 'admin', 'supervisor');
   const out: Webhook[] = [];
-  let lastKey: Record<string, unknown> | undefined;
-  do {
-    const page = await queryPage({
-      IndexName: INDEX.allWebhooks,
-      KeyConditionExpression: '#pk = :pk',
-      ExpressionAttributeNames: { '#pk': keyAttributesOf(INDEX.allWebhooks).pk },
-      ExpressionAttributeValues: { ':pk': ALL_WEBHOOKS_PARTITION },
-      ScanIndexForward: false,
-      ...(lastKey ? { ExclusiveStartKey: lastKey } : {}),
-    });
-    for (const item of page.items) {
-      const hook = view(item);
-      if (canSeeWebhook(caller, await lineOrUndefined(hook.line))) out.push(hook);
-    }
-    lastKey = page.lastKey;
-  } while (lastKey && out.length < 1_000);
+  for await (const page of allWebhooks()) {
+    for (const hook of page) if (canSeeWebhook(caller, await lineOrUndefined(hook.line))) out.push(hook);
+    if (out.length >= 1_000) break;
+  }
   return out;
 }
 
@@ -112,10 +87,7 @@ export async function listWebhooks(caller: Caller): Promise<Webhook[]> {
 export async function deleteWebhook(caller: Caller, id: string, extra: (hook: Webhook) => TransactItem[]): Promise<Webhook> {
   const hook = await visibleWebhook(caller, id);
   requireWebhookManager(caller, await lineOrUndefined(hook.line));
-  await transact(
-    [{ Delete: { TableName: tableName(), Key: webhookKey(id), ConditionExpression: 'attribute_exists(pk)' } }, ...extra(hook)],
-    'the subscription was deleted concurrently',
-  );
+  await removeWebhook(id, extra(hook));
   forgetEndpoint({ kind: 'webhook', id });
   forgetSubscriptions();
   return hook;
@@ -127,25 +99,8 @@ export async function deleteWebhook(caller: Caller, id: string, extra: (hook: We
  */
 export async function listDeliveries(caller: Caller, id: string, from: number, size: number): Promise<Delivery[]> {
   await visibleWebhook(caller, id);
-  const { pk: pkName, sk: sortKey } = keyAttributesOf(INDEX.targetDeliveries);
-  const pages = await Promise.all(
-    targetDeliveriesPartitions({ kind: 'webhook', id }).map((pk) =>
-      queryPage({
-        IndexName: INDEX.targetDeliveries,
-        KeyConditionExpression: '#pk = :pk',
-        ExpressionAttributeNames: { '#pk': pkName },
-        ExpressionAttributeValues: { ':pk': pk },
-        ScanIndexForward: false,
-        Limit: from + size,
-        keysOnly: true,
-      }),
-    ),
-  );
-  const page = pages
-    .flatMap((p) => p.items)
-    .sort((a, b) => String(b[sortKey]).localeCompare(String(a[sortKey])))
-    .slice(from, from + size);
-  const items = await getItems(page.map((k) => ({ pk: String(k.pk), sk: String(k.sk) })));
+  const page = (await newestDeliveryKeys({ kind: 'webhook', id }, from + size)).slice(from);
+  const items = await getItems(page);
   return items.filter((i) => i !== undefined).map(deliveryView);
 }
 
@@ -163,25 +118,9 @@ export async function retryDelivery(caller: Caller, id: string, deliveryId: stri
   if (!current) throw notFound('delivery', deliveryId);
   if (current.status !== 'failed') throw conflict(`the delivery is ${String(current.status)}: only a failed delivery can be retried`);
   const now = nowIso();
-  const due = deliveryDueKeys(key.pk, now);
   // A failed delivery is touched by nobody else (attempts claim pending ones only): the item as
   // read, with this change, is the item as written.
   const after = deliveryView({ ...current, status: 'pending', nextAttemptAt: now, manual: true });
-  await transact(
-    [
-      {
-        Update: {
-          TableName: tableName(),
-          Key: key,
-          UpdateExpression: 'SET #st = :pending, nextAttemptAt = :now, manual = :true, #dpk = :dpk, #dsk = :dsk',
-          ConditionExpression: '#st = :failed',
-          ExpressionAttributeNames: { '#st': 'status', '#dpk': keyAttributesOf(INDEX.dueDeliveries).pk, '#dsk': keyAttributesOf(INDEX.dueDeliveries).sk },
-          ExpressionAttributeValues: { ':pending': 'pending', ':now': now, ':true': true, ':dpk': due.gsi1pk, ':dsk': due.gsi1sk, ':failed': 'failed' },
-        },
-      },
-      ...extra(after),
-    ],
-    'the delivery was retried concurrently',
-  );
+  await retryFailedDelivery(key, now, extra(after));
   return after;
 }

@@ -1,4 +1,4 @@
-/** The OpenAPI document (issue 7). */
+/** The OpenAPI document. */
 import { OpenApiDocumentSchema } from '../openapi.ts';
 import { named, type RouteSpec } from '../spec.ts';
 

@@ -1,4 +1,4 @@
-/** Events out (issue 12): channel delivery endpoints, message status reports, webhook subscriptions and their deliveries. */
+/** Events out: channel delivery endpoints, message status reports, webhook subscriptions and their deliveries. */
 
 import type { ScheduledFunctionDefinition, StreamFunctionDefinition } from '../routes.ts';
 import { ChannelMessageParams, ChannelWithSecretSchema, IdParams, MessageStatusBody, UpdateChannelBody } from '../schemas.ts';
@@ -141,6 +141,6 @@ export const streamFunctions: readonly StreamFunctionDefinition[] = [
   {
     function: 'stream-consumer',
     access: 'write',
-    description: 'The table stream → events: EventBridge, webhook and messenger deliveries, live push, routing, timers (lib/events).',
+    description: 'The table stream → events: EventBridge, webhook and messenger deliveries, routing (lib/app/events/consumer.ts).',
   },
 ];

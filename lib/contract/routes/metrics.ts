@@ -1,4 +1,4 @@
-/** The metrics API and the scheduled aggregation (issue 6). */
+/** The metrics API and the scheduled aggregation. */
 
 import { MetricsQuery, MetricsResponse } from '../metrics.ts';
 import type { ScheduledFunctionDefinition } from '../routes.ts';

@@ -1,4 +1,4 @@
-/** Routing (issue 14): line routing settings, operator capacity overrides, a session's place in the queue. */
+/** Routing: line routing settings, operator capacity overrides, a session's place in the queue. */
 
 import { IdParams, LineOperatorsSchema, OperatorCapacityBody, OperatorParams, QueuePositionSchema } from '../schemas.ts';
 import { named, type RouteSpec } from '../spec.ts';

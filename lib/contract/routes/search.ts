@@ -1,4 +1,4 @@
-/** Search over lines, channels, clients and sessions (issue 5): four routes, one function. */
+/** Search over lines, channels, clients and sessions: four routes, one function. */
 
 import { COLLECTIONS, type Collection, SearchRequest, SearchRequestBody, SearchResponse } from '../filter.ts';
 import { named, type RouteSpec } from '../spec.ts';

@@ -1,4 +1,4 @@
-/** Session commands, messages, channel and client commands (issue 4). */
+/** Session commands, messages, channel and client commands. */
 
 import {
   AssignSessionBody,

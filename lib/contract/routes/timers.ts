@@ -1,4 +1,4 @@
-/** The timer sweeper (issue 15): run every minute by its own schedule. The line policies travel in `PATCH /v1/lines/{id}` (core.ts). */
+/** The timer sweeper: run every minute by its own schedule. The line policies travel in `PATCH /v1/lines/{id}` (core.ts). */
 import type { ScheduledFunctionDefinition } from '../routes.ts';
 
 export const scheduledFunctions: readonly ScheduledFunctionDefinition[] = [

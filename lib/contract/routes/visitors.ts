@@ -1,5 +1,5 @@
 /**
- * The visitor routes of the web-chat widget (issue 16): no staff JWT at the gateway; the
+ * The visitor routes of the web-chat widget: no staff JWT at the gateway; the
  * functions verify the visitor token (HMAC, one channel + one client) themselves. Throttled
  * per route, tighter than the stage default: anyone on the internet can reach them.
  */

@@ -72,7 +72,7 @@ export function requireOnlineOperator(caller: Caller, line: Line, operator: Oper
   }
 }
 
-// ------------------------------------------------------------- session commands (issue 4)
+// ------------------------------------------------------------- session commands
 
 /** What the caller is to one session: the basis of every session-command decision. */
 export type SessionActor =
@@ -186,7 +186,7 @@ export function authorizeClientUpdate(caller: Caller, line: Line, operator: Oper
   throw forbidden('you may not change this client');
 }
 
-// ------------------------------------------------------------------------ metrics (issue 6)
+// ------------------------------------------------------------------------ metrics
 
 /** A metrics series: the whole line, or one group, channel or operator of it. */
 export interface MetricsDimension {
@@ -211,7 +211,7 @@ export function metricsDimension(caller: Caller, line: Line, requested: MetricsD
   throw forbidden('only admins, supervisors and operators of the line may read its metrics');
 }
 
-// ------------------------------------------------------------------------ search (issue 5)
+// ------------------------------------------------------------------------ search
 
 /** Roles that may search: everyone who works on lines. Integrations only post inbound messages. */
 export function requireSearcher(caller: Caller): void {
@@ -234,7 +234,7 @@ export function canFindOnLine(caller: Caller, line: Line | undefined, session?: 
   return session ? canSeeSession(caller, line, session) : true;
 }
 
-// ------------------------------------------------------------- webhooks and events (issue 12)
+// ------------------------------------------------------------- webhooks and events
 
 /**
  * Who may subscribe: an admin (to one line or every line), or a supervisor to a line it
@@ -256,7 +256,7 @@ export function canSeeWebhook(caller: Caller, line: Line | undefined): boolean {
   return line !== undefined && supervisesLine(caller, line);
 }
 
-// ------------------------------------------------------------------- live push (issue 13)
+// ------------------------------------------------------------------- live push
 
 /** What the live visibility rule reads of an event (lib/contract/events.ts's shape; pure, no zod). */
 export interface LiveEvent {

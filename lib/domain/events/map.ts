@@ -1,36 +1,38 @@
 /**
- * Stream records → events. Pure: a record's images (plain objects, already unmarshalled) in,
- * event drafts out. A draft of a message event names the message it needs; the consumer reads
- * those (lib/app/events/consumer.ts) and completes the drafts with `complete()`.
+ * Stream records → events. Pure: a record's items read into objects (the session before and
+ * after with its write's outbox entries, or a channel) in, event drafts out. A draft of a message
+ * event names the message it needs; the consumer reads those (lib/app/events/consumer.ts) and
+ * completes the drafts with `complete()`.
  *
  * Only two item kinds make events: sessions (their outbox, see outbox.ts) and channels (a change
- * of `_state`). Everything else in the table is filtered out before it reaches the consumer
- * (see STREAM_FILTER).
+ * of `_state`).
  */
 
-import { readChannel, readSession } from '../../adapters/dynamodb/items.ts';
-import type { ChatlinesEvent } from '../../contract/events.ts';
+import type { ChatlinesEvent, OutboxEntry } from '../../contract/events.ts';
 import type { Channel, Client, Message, Session } from '../../contract/schemas.ts';
 import { diffSession } from '../sessions/session.ts';
-import { OUTBOX_ENTRIES, OUTBOX_SEQUENCE, type OutboxEntry } from './outbox.ts';
 
-type Image = Record<string, unknown>;
+type RecordKind = 'INSERT' | 'MODIFY' | 'REMOVE';
 
-/** One stream record, unmarshalled. */
-export interface ChangeRecord {
-  eventName: 'INSERT' | 'MODIFY' | 'REMOVE';
-  oldImage?: Image | undefined;
-  newImage?: Image | undefined;
+/** A session's change as its stream record carries it. */
+export interface SessionChange {
+  entity: 'session';
+  eventName: RecordKind;
+  before: Session | null;
+  after: Session;
+  /** The outbox sequence after the write, and before it (0 for a new session). */
+  sequence: number;
+  previousSequence: number;
+  /** The outbox entries of the write (the last `entries.length` sequence numbers). */
+  entries: readonly OutboxEntry[];
 }
-
-/**
- * The item kinds whose records reach the consumer: the filter of the event source mapping, and of
- * the local poller. Operator records make no published event: they only trigger routing
- * (an operator coming online, lib/app/routing/sink.ts), which reads them from the raw records.
- */
-export const EVENT_ENTITIES = ['session', 'channel', 'operator'] as const;
-/** Lambda event-source filter criteria (one pattern), also evaluated by the local stream poller. */
-export const STREAM_FILTER = { dynamodb: { NewImage: { entity: { S: [...EVENT_ENTITIES] } } } };
+/** A channel's change as its stream record carries it. */
+export interface ChannelChange {
+  entity: 'channel';
+  eventName: RecordKind;
+  before: Channel | null;
+  after: Channel;
+}
 
 /** An event, possibly waiting for its message. */
 export interface EventDraft {
@@ -48,17 +50,11 @@ export const messageVisibility = (m: Pick<Message, 'author' | 'type'>): 'client'
 /** A message that goes out to the client's messenger (an operator's or the bot's text reply). */
 export const isOutbound = (m: Pick<Message, 'author' | 'type'>) => m.type === 'text' && (m.author === 'operator' || m.author === 'bot');
 
-function sessionEvents(record: ChangeRecord): EventDraft[] {
-  const image = record.newImage;
-  if (!image) return [];
-  const newSeq = Number(image[OUTBOX_SEQUENCE] ?? 0);
-  const oldSeq = Number(record.oldImage?.[OUTBOX_SEQUENCE] ?? 0);
-  const entries = (image[OUTBOX_ENTRIES] ?? []) as OutboxEntry[];
+function sessionEvents(change: SessionChange): EventDraft[] {
+  const { entries, before, after } = change;
   // A write that made no events (or a record seen out of its item's order) makes none.
-  if (newSeq <= oldSeq || entries.length === 0) return [];
-  const after = readSession(image);
-  const before = record.oldImage ? readSession(record.oldImage) : null;
-  const first = newSeq - entries.length + 1;
+  if (change.sequence <= change.previousSequence || entries.length === 0) return [];
+  const first = change.sequence - entries.length + 1;
   return entries.map((entry, i): EventDraft => {
     const sequence = first + i;
     const data: Record<string, unknown> = { session: after, by: entry.by };
@@ -87,10 +83,9 @@ function sessionEvents(record: ChangeRecord): EventDraft[] {
   });
 }
 
-function channelEvents(record: ChangeRecord): EventDraft[] {
-  if (record.eventName !== 'MODIFY' || !record.newImage || !record.oldImage) return [];
-  const after: Channel = readChannel(record.newImage);
-  const before: Channel = readChannel(record.oldImage);
+function channelEvents(change: ChannelChange): EventDraft[] {
+  const { before, after } = change;
+  if (change.eventName !== 'MODIFY' || !before) return [];
   if (before._state === after._state) return [];
   const type = after._state === 'disconnected' ? 'channel.disconnected' : after._state === 'active' ? 'channel.reconnected' : undefined;
   if (!type) return [];
@@ -109,11 +104,10 @@ function channelEvents(record: ChangeRecord): EventDraft[] {
   ];
 }
 
-/** The events one stream record makes (none for items that make none). */
-export function eventsOfRecord(record: ChangeRecord): EventDraft[] {
-  const entity = record.newImage?.entity;
-  if (entity === 'session') return sessionEvents(record);
-  if (entity === 'channel') return channelEvents(record);
+/** The events one stream record makes (none for items that make none: `undefined`). */
+export function eventsOfChange(change: SessionChange | ChannelChange | undefined): EventDraft[] {
+  if (change?.entity === 'session') return sessionEvents(change);
+  if (change?.entity === 'channel') return channelEvents(change);
   return [];
 }
 

@@ -1,37 +1,15 @@
 /**
  * The session item is the outbox. Every transaction that changes a session or adds to it also
- * writes, on the session item, the events that change makes: `evOut` (this write's entries)
- * and `evSeq` (incremented by their number with an atomic ADD). The stream record of that one
+ * writes, on the session item, the events that change makes (the session repository stores them
+ * and counts their sequence, lib/adapters/dynamodb/sessions.ts). The stream record of that one
  * item then carries everything the consumer needs — the session before and after, and which
  * events with which sequence numbers — so no event exists without its change and every change
- * that should make one does (both come from one write). Pure: no AWS imports.
+ * that should make one does (both come from one write). These rules say which entries a write
+ * makes. Pure: no AWS imports.
  */
 
-import type { EventType } from '../../contract/events.ts';
+import type { EventType, OutboxEntry } from '../../contract/events.ts';
 import type { Message } from '../../contract/schemas.ts';
-
-/** Attribute names on the session item (not part of the Session object: stripped on read). */
-export const OUTBOX_SEQUENCE = 'evSeq';
-export const OUTBOX_ENTRIES = 'evOut';
-
-/** One event as recorded in the outbox: just enough to rebuild it from the session's images. */
-export interface OutboxEntry {
-  /** Event type. */
-  t: EventType;
-  /** When it happened (ISO). */
-  at: string;
-  /** Who did it: an operator, the bot, an integration, `system`, `routing`. */
-  by: string;
-  /** The message the event is about (message events). */
-  m?: string;
-  /** `session.assigned` to the bot without telling the client. */
-  silent?: boolean;
-  /** `session.sla_breached`: which policy. */
-  policy?: string;
-  /** `message.status_changed`: the reported status and error. */
-  status?: string;
-  error?: string;
-}
 
 /** The event a session command makes (history `payload.command` → type). */
 const COMMAND_EVENTS: Record<string, EventType> = {

@@ -5,10 +5,7 @@
 
 import type { Line, Operator, Session } from '../../contract/schemas.ts';
 import { intersects } from '../auth/policy.ts';
-
-/** The operator's override, else the line's capacity; null = no limit. */
-export const effectiveCapacity = (operator: Pick<Operator, 'capacity'> | undefined, line: Pick<Line, '_routing'>): number | null =>
-  operator?.capacity ?? line._routing.capacity ?? null;
+import { effectiveCapacity } from './capacity.ts';
 
 /** The groups whose operators may take the session: its group when it has one, else the line's. */
 export const eligibleGroups = (session: Pick<Session, '_userGroupId'>, line: Line): string[] =>

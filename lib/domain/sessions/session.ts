@@ -4,7 +4,7 @@
  */
 
 import type { LineSessionState } from '../../contract/enums.ts';
-import { ChatlinesError, conflict } from '../../contract/errors.ts';
+import { conflict } from '../../contract/errors.ts';
 import type { AppItemRef, Message, Session, SessionFieldChange, SessionPayload } from '../../contract/schemas.ts';
 import type { Caller } from '../auth/caller.ts';
 import { newBaseFields, newMessageId } from '../ids.ts';
@@ -171,6 +171,3 @@ export function newMessage(input: {
     _deliveryStatus: null,
   };
 }
-
-/** A refusal with a status other than 409 (ownership rules). */
-export const notYours = (detail: string) => new ChatlinesError('forbidden', detail);

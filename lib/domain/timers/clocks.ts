@@ -20,7 +20,6 @@
  *   policy and cycle.
  */
 
-import { dueAtOfSortKey, dueSortKey } from '../../adapters/dynamodb/keys.ts';
 import type { Line, Session } from '../../contract/schemas.ts';
 import { TIMER_POLICIES, type TimerPolicy, type TimerState } from './state.ts';
 
@@ -45,6 +44,16 @@ export interface DueClock {
   dueAt: string;
   /** Its due item's sort key: the clock's identity, kept on the session item while it runs. */
   sortKey: string;
+}
+
+/**
+ * How running clocks are named. A clock's name is its due item's key, which the store encodes
+ * (lib/adapters/dynamodb/keys.ts); each start gets a new name (so a restarted clock is a
+ * different clock: the old one can no longer fire), and a name gives back its due time.
+ */
+export interface ClockNaming {
+  name(dueAt: string, sessionId: string, policy: TimerPolicy): string;
+  dueAtOf(name: string): string;
 }
 
 export interface TimerPlan {
@@ -126,8 +135,7 @@ export function desiredClocks(policies: LinePolicies, session: Session, state: T
 }
 
 /**
- * The clocks a change starts and stops. `nonce` makes each start's due item unique (so a
- * restarted clock is a different clock: the old one can no longer fire).
+ * The clocks a change starts and stops; `naming` names each clock started (see {@link ClockNaming}).
  */
 export function planTimers(
   policies: LinePolicies,
@@ -135,7 +143,7 @@ export function planTimers(
   stateBefore: TimerState,
   after: Session,
   change: TimerChange,
-  nonce: () => string,
+  naming: ClockNaming,
 ): TimerPlan {
   const state = nextContext(stateBefore, sessionBefore, after, change);
   if (change.kind === 'fired') {
@@ -154,11 +162,11 @@ export function planTimers(
       // The clock that fired is spent whatever comes next.
       stop.push(running);
       delete state.clocks[policy];
-      if (desired && state.fired[policy] !== desired.cycle) start.push(startClock(policy, desired.dueAt, after, change.at, nonce, state));
+      if (desired && state.fired[policy] !== desired.cycle) start.push(startClock(policy, desired.dueAt, after, change.at, naming, state));
       continue;
     }
     if (running && desired) {
-      const runningDue = dueAtOfSortKey(running);
+      const runningDue = naming.dueAtOf(running);
       // Same due time, or both already due: keep the running clock (no write).
       if (runningDue === desired.dueAt || (runningDue <= change.at && desired.dueAt <= change.at)) continue;
     }
@@ -166,14 +174,14 @@ export function planTimers(
       stop.push(running);
       delete state.clocks[policy];
     }
-    if (desired) start.push(startClock(policy, desired.dueAt, after, change.at, nonce, state));
+    if (desired) start.push(startClock(policy, desired.dueAt, after, change.at, naming, state));
   }
   return { state, start, stop };
 }
 
-function startClock(policy: TimerPolicy, dueAt: string, session: Session, at: string, nonce: () => string, state: TimerState): DueClock {
+function startClock(policy: TimerPolicy, dueAt: string, session: Session, at: string, naming: ClockNaming, state: TimerState): DueClock {
   const due = later(dueAt, at);
-  const sortKey = dueSortKey(due, session.__id, policy, nonce());
+  const sortKey = naming.name(due, session.__id, policy);
   state.clocks[policy] = sortKey;
   return { policy, dueAt: due, sortKey };
 }
