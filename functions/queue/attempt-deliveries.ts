@@ -1,6 +1,6 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { logger } from '../../lib/adapters/observability.ts';
 import { mapPool } from '../../lib/adapters/concurrency.ts';
+import { logger } from '../../lib/adapters/observability.ts';
 import { attemptDelivery } from '../../lib/app/webhooks/deliveries.ts';
 
 /**

@@ -1,6 +1,6 @@
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { logger } from '../../lib/adapters/observability.ts';
 import { partialBatchResponse, toChangeRecord } from '../../lib/adapters/dynamodb/stream.ts';
+import { logger } from '../../lib/adapters/observability.ts';
 import { consumeRecords, onEnqueueFailure, registerSink } from '../../lib/app/events/consumer.ts';
 import { routingSink } from '../../lib/app/routing/sink.ts';
 import { type DeliveryQueue, localDeliveryQueue } from '../../lib/app/webhooks/deliveries.ts';

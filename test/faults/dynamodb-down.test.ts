@@ -16,8 +16,8 @@ import { ensureTable, type RunningDynamoDb, startDynamoDbLocal } from '../../inf
 import { configureLocalEnvironment } from '../../infra/local/env.ts';
 import { HANDLER_TIMEOUT_MS, type RunningHost, startHost } from '../../infra/local/host.ts';
 import { loadOrCreateDevKey, signToken } from '../../infra/local/jwt.ts';
-import { logger } from '../../lib/adapters/observability.ts';
 import { resetClient } from '../../lib/adapters/dynamodb/db.ts';
+import { logger } from '../../lib/adapters/observability.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'chatlines-fault-'));
 let dynamo: RunningDynamoDb;

@@ -22,8 +22,8 @@ import {
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { ChatlinesError } from '../../contract/errors.ts';
-import { tracer } from '../observability.ts';
 import { mapPool, sendAll } from '../concurrency.ts';
+import { tracer } from '../observability.ts';
 import { indexHoldsKeysOnly } from './table.ts';
 
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];

@@ -13,9 +13,9 @@ import type * as z from 'zod';
 import { ChatlinesError, type FieldError, isConflict } from '../../contract/errors.ts';
 import { type Parsed, type ParsedBody, type RouteSpec, successStatus } from '../../contract/spec.ts';
 import { type Caller, callerFromClaims } from '../../domain/auth/caller.ts';
-import { logger, recordOutcome, tracer } from '../observability.ts';
 import { getItem, putNew, type TransactItem } from '../dynamodb/db.ts';
 import { idempotencyKey } from '../dynamodb/keys.ts';
+import { logger, recordOutcome, tracer } from '../observability.ts';
 import { errorResponse, json } from './problem.ts';
 
 /** Largest request body accepted (bytes); larger → 413. */
