@@ -73,7 +73,7 @@ before(async () => {
     called.set(fn, set);
   });
   // The delivery sweeper runs when the conversation says (each wait below), not on a timer: what it finds due is then the same every run.
-  host = await startTestHost({ sweepEveryMs: 3_600_000 });
+  host = await startTestHost({ events: true, sweepEveryMs: 3_600_000 });
   w = await world(host, { channelType: 'telegramBot', lineBody: { _accountApp: 'contacts' } });
   receiver = await startReceiver();
   // API Gateway's management API for the WebSocket handlers and the fan-out: 410 Gone for the

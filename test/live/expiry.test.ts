@@ -28,7 +28,7 @@ before(async () => {
   process.env.AWS_REGION = 'us-east-1';
   process.env.AWS_ACCESS_KEY_ID = 'local';
   process.env.AWS_SECRET_ACCESS_KEY = 'local';
-  host = await startTestHost();
+  host = await startTestHost({ events: true });
   w = await world(host, { channelType: 'telegramBot' });
   server = createServer((req, res) => {
     if (req.url === '/.well-known/jwks.json') {

@@ -17,7 +17,7 @@ let admin: string;
 let receiver: Receiver;
 
 before(async () => {
-  host = await startTestHost();
+  host = await startTestHost({ events: true });
   admin = await host.token({ sub: 'admin-slow', roles: ['admin'] });
   receiver = await startReceiver();
 });
