@@ -1,9 +1,9 @@
 import { type HttpHandler, route } from '../../lib/adapters/http/handler.ts';
 import { json, problem } from '../../lib/adapters/http/problem.ts';
 import { runSearch } from '../../lib/app/search/execute.ts';
+import type { Caller } from '../../lib/contract/caller.ts';
 import { COLLECTIONS, type Collection, collectionOfPath, parseSearch, type SearchRequestBody } from '../../lib/contract/filter.ts';
 import { searchSpecs } from '../../lib/contract/routes/search.ts';
-import type { Caller } from '../../lib/domain/auth/caller.ts';
 
 async function search(collection: Collection, caller: Caller, body: SearchRequestBody) {
   const outcome = await runSearch(caller, parseSearch(collection, body));

@@ -7,7 +7,7 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { createRemoteJWKSet, type JWTPayload, jwtVerify } from 'jose';
 import { logger } from '../../lib/adapters/observability.ts';
-import { callerFromClaims } from '../../lib/domain/auth/caller.ts';
+import { callerFromClaims } from '../../lib/contract/caller.ts';
 import { tokenOfUpgrade } from '../../lib/domain/live/frames.ts';
 
 let jwks: ReturnType<typeof createRemoteJWKSet> | undefined;

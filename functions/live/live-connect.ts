@@ -6,7 +6,7 @@
 import type { APIGatewayProxyResult, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import { logger } from '../../lib/adapters/observability.ts';
 import { connect } from '../../lib/app/live/connections.ts';
-import type { Caller } from '../../lib/domain/auth/caller.ts';
+import type { Caller } from '../../lib/contract/caller.ts';
 import { BEARER_PROTOCOL } from '../../lib/domain/live/frames.ts';
 
 type ConnectEvent = APIGatewayProxyWebsocketEventV2 & {

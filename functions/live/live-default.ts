@@ -10,7 +10,7 @@ import { findConnection, markGreeted, removeConnection } from '../../lib/adapter
 import { tokenExpired } from '../../lib/app/live/connections.ts';
 import { eventsAfter } from '../../lib/app/live/log.ts';
 import { linesOfCaller } from '../../lib/app/live/visibility.ts';
-import type { Caller } from '../../lib/domain/auth/caller.ts';
+import type { Caller } from '../../lib/contract/caller.ts';
 import { type ControlFrame, parseClientFrame } from '../../lib/domain/live/frames.ts';
 
 export const handler = async (event: APIGatewayProxyWebsocketEventV2): Promise<APIGatewayProxyResult> => {

@@ -8,11 +8,12 @@
  * drop by id.
  */
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { ApiGatewayPusher, statusOf } from '../../lib/adapters/aws/live.ts';
+import { statusOf } from '../../lib/adapters/aws/live.ts';
 import { partialBatchResponse, toChangeRecord } from '../../lib/adapters/dynamodb/stream.ts';
 import { logger } from '../../lib/adapters/observability.ts';
 import { type Failures, indicesOf, perRecord } from '../../lib/app/events/batch.ts';
 import { eventsPerRecord } from '../../lib/app/events/consumer.ts';
+import { ApiGatewayPusher } from '../../lib/app/live/aws-pusher.ts';
 import { publishLive } from '../../lib/app/live/fanout.ts';
 
 let pusher: ApiGatewayPusher | undefined;

@@ -1,10 +1,10 @@
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { type EventBus, inProcessBus } from '../../lib/adapters/bus.ts';
 import { partialBatchResponse, toChangeRecord } from '../../lib/adapters/dynamodb/stream.ts';
 import { logger } from '../../lib/adapters/observability.ts';
 import { consumeRecords, onEnqueueFailure, registerSink } from '../../lib/app/events/consumer.ts';
 import { routingSink } from '../../lib/app/routing/sink.ts';
 import { type DeliveryQueue, localDeliveryQueue } from '../../lib/app/webhooks/deliveries.ts';
-import { type EventBus, inProcessBus } from '../../lib/domain/events/bus.ts';
 
 // Reactions to events, run by both hosts (this handler is the local poller's too).
 registerSink(routingSink);

@@ -8,7 +8,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
-import { ROLES } from '../../lib/domain/auth/caller.ts';
+import { ROLES } from '../../lib/contract/caller.ts';
 import { type DevKey, signToken } from './jwt.ts';
 
 export const consoleDir = () => join(import.meta.dirname, '..', '..', 'dist', 'console');

@@ -78,3 +78,16 @@ export const RECONNECTABLE_CHANNEL_TYPES: readonly LineChannelType[] = ['inbox',
 export const CHANNEL_TYPES_WITHOUT_SPAM: readonly LineChannelType[] = ['internal', 'support'];
 /** States in which a session is open (counts against the one-open-session rule). */
 export const OPEN_SESSION_STATES: readonly LineSessionState[] = ['Waiting', 'AssignedToBot', 'AssignedToOperator'];
+
+/** The commands people send to a session (each a route; history entries and events name them). */
+export type SessionCommand =
+  | 'assignToOperator'
+  | 'assignToOperatorGroup'
+  | 'assignToBot'
+  | 'close'
+  | 'markAsSpam'
+  | 'unmarkAsSpam'
+  | 'setPriority'
+  | 'save'
+  | 'reply'
+  | 'sendSystemMessage';

@@ -38,9 +38,9 @@ import { searchRoutes } from './routes/search.ts';
 import { sessionRoutes } from './routes/sessions.ts';
 import { scheduledFunctions as timerScheduledFunctions } from './routes/timers.ts';
 import { visitorRoutes } from './routes/visitors.ts';
-import type { RouteSpec, TableAccess } from './spec.ts';
+import type { RouteSpec, ScheduledFunctionDefinition } from './spec.ts';
 
-export type { HttpMethod, RouteSpec, TableAccess } from './spec.ts';
+export type { HttpMethod, RouteSpec, ScheduledFunctionDefinition, StreamFunctionDefinition, TableAccess } from './spec.ts';
 /** A manifest entry is an operation spec. */
 export type RouteDefinition = RouteSpec;
 
@@ -58,22 +58,6 @@ export const routes: readonly RouteSpec[] = [
   ...docsRoutes,
   ...visitorRoutes,
 ];
-
-/** Functions that are not routes: triggered by a schedule. */
-export interface ScheduledFunctionDefinition {
-  readonly function: string;
-  readonly access: TableAccess;
-  readonly description: string;
-  /** A fixed rate in minutes; absent = the stack's `AggregationRateMinutes` parameter. */
-  readonly everyMinutes?: number;
-}
-
-/** Functions fed by the table's stream (an event source mapping in AWS, the local poller on the local host). */
-export interface StreamFunctionDefinition {
-  readonly function: string;
-  readonly access: TableAccess;
-  readonly description: string;
-}
 
 /** Every scheduled function, by area. */
 export const scheduledFunctions: readonly ScheduledFunctionDefinition[] = [

@@ -126,3 +126,19 @@ export function successStatus(spec: Pick<RouteSpec, 'responses'>): number {
 
 /** `METHOD path`, the key of a route (as API Gateway's route key). */
 export const routeKey = (route: { readonly method: string; readonly path: string }) => `${route.method} ${route.path}`;
+
+/** Functions that are not routes: triggered by a schedule. */
+export interface ScheduledFunctionDefinition {
+  readonly function: string;
+  readonly access: TableAccess;
+  readonly description: string;
+  /** A fixed rate in minutes; absent = the stack's `AggregationRateMinutes` parameter. */
+  readonly everyMinutes?: number;
+}
+
+/** Functions fed by the table's stream (an event source mapping in AWS, the local poller on the local host). */
+export interface StreamFunctionDefinition {
+  readonly function: string;
+  readonly access: TableAccess;
+  readonly description: string;
+}

@@ -10,12 +10,12 @@ import { createServer, type Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { LOCAL_AUDIENCE } from '../../infra/local/jwt.ts';
-import { ApiGatewayPusher } from '../../lib/adapters/aws/live.ts';
+import { inProcessBus } from '../../lib/adapters/bus.ts';
 import { getItem } from '../../lib/adapters/dynamodb/db.ts';
 import { sessionKey } from '../../lib/adapters/dynamodb/keys.ts';
 import { connectionsOfLines } from '../../lib/adapters/dynamodb/live.ts';
+import { ApiGatewayPusher } from '../../lib/app/live/aws-pusher.ts';
 import { publishLive } from '../../lib/app/live/fanout.ts';
-import { inProcessBus } from '../../lib/domain/events/bus.ts';
 import { type World, world } from '../support/fixtures.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
 

@@ -10,7 +10,7 @@ import { mapPool } from '../../lib/adapters/concurrency.ts';
 import { db, tableName } from '../../lib/adapters/dynamodb/db.ts';
 import { messageItem } from '../../lib/adapters/dynamodb/items.ts';
 import { sessionItem, timerAttributes } from '../../lib/adapters/dynamodb/sessions.ts';
-import { dueItem, timerWrites, withSlaTargets } from '../../lib/app/timers/writes.ts';
+import { dueItem, timerWrites, withSlaTargets } from '../../lib/app/writes/timers.ts';
 import type { Line } from '../../lib/contract/schemas.ts';
 import { historyMessage, openSession } from '../../lib/domain/sessions/session.ts';
 

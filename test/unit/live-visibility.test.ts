@@ -5,9 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import type { Caller, Role } from '../../lib/contract/caller.ts';
 import { type ChatlinesEvent, EVENT_TYPES } from '../../lib/contract/events.ts';
 import type { Line } from '../../lib/contract/schemas.ts';
-import type { Caller, Role } from '../../lib/domain/auth/caller.ts';
 import { type LiveEvent, mayReceiveEvent } from '../../lib/domain/auth/policy.ts';
 import { isClientVisible } from '../../lib/domain/events/map.ts';
 

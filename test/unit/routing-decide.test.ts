@@ -1,9 +1,9 @@
 /** Routing's pure parts: picking, queue order, capacity items, triggers, the wait estimate. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { capacityChange } from '../../lib/app/routing/capacity.ts';
 import { estimateWait } from '../../lib/app/routing/queue.ts';
 import { routingWork } from '../../lib/app/routing/sink.ts';
+import { capacityChange } from '../../lib/app/writes/capacity.ts';
 import type { ChatlinesEvent } from '../../lib/contract/events.ts';
 import type { Line, Operator, Session } from '../../lib/contract/schemas.ts';
 import { effectiveCapacity, holderOf } from '../../lib/domain/routing/capacity.ts';

@@ -1,7 +1,7 @@
 /** The EventBridge adapter of the event bus: PutEvents to the `chatlines` bus, 10 entries a call. */
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { ChatlinesEvent } from '../../contract/events.ts';
-import type { EventBus } from '../../domain/events/bus.ts';
+import type { EventBus } from '../bus.ts';
 import { sendAll } from '../concurrency.ts';
 
 export class EventBridgeBus implements EventBus {

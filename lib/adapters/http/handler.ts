@@ -10,9 +10,9 @@ import { createHash } from 'node:crypto';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 // Namespace import: the named `z` export keeps every locale in the bundle (~450 KB).
 import type * as z from 'zod';
+import { type Caller, callerFromClaims } from '../../contract/caller.ts';
 import { ChatlinesError, type FieldError, isConflict } from '../../contract/errors.ts';
 import { type Parsed, type ParsedBody, type RouteSpec, successStatus } from '../../contract/spec.ts';
-import { type Caller, callerFromClaims } from '../../domain/auth/caller.ts';
 import { getItem, putNew, type TransactItem } from '../dynamodb/db.ts';
 import { idempotencyKey } from '../dynamodb/keys.ts';
 import { logger, recordOutcome, tracer } from '../observability.ts';

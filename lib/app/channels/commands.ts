@@ -6,10 +6,10 @@
 
 import type { TransactItem } from '../../adapters/dynamodb/db.ts';
 import { getChannel, getLineCached, updateChannel } from '../../adapters/dynamodb/lines.ts';
+import type { Caller } from '../../contract/caller.ts';
 import { type LineChannelState, RECONNECTABLE_CHANNEL_TYPES } from '../../contract/enums.ts';
 import { conflict, notFound } from '../../contract/errors.ts';
 import type { Channel } from '../../contract/schemas.ts';
-import type { Caller } from '../../domain/auth/caller.ts';
 import { canSeeLine, requireChannelManager } from '../../domain/auth/policy.ts';
 import { nowIso } from '../../domain/ids.ts';
 

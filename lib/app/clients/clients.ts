@@ -7,9 +7,9 @@ import type * as z from 'zod';
 import type { TransactItem } from '../../adapters/dynamodb/db.ts';
 import { writeOnly } from '../../adapters/dynamodb/db.ts';
 import { getClientWithOperator, getLineCached, updateClient } from '../../adapters/dynamodb/lines.ts';
+import { type Caller, hasRole } from '../../contract/caller.ts';
 import { invalid, notFound } from '../../contract/errors.ts';
 import type { Client, UpdateClientBody } from '../../contract/schemas.ts';
-import { type Caller, hasRole } from '../../domain/auth/caller.ts';
 import { authorizeClientUpdate, canSeeLine } from '../../domain/auth/policy.ts';
 import { nowIso } from '../../domain/ids.ts';
 

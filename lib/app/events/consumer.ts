@@ -13,6 +13,7 @@
  * and live push carry the stable event id so receivers drop repeats).
  */
 
+import type { EventBus } from '../../adapters/bus.ts';
 import { mapPool } from '../../adapters/concurrency.ts';
 import { getItems } from '../../adapters/dynamodb/db.ts';
 import { readClient, readMessage } from '../../adapters/dynamodb/items.ts';
@@ -20,7 +21,6 @@ import { clientKey, type DeliveryTarget, messageSortKey, sessionKey } from '../.
 import { type ChangeRecord, readChange } from '../../adapters/dynamodb/stream.ts';
 import { type ChatlinesEvent, matchesPattern } from '../../contract/events.ts';
 import type { Client, Message } from '../../contract/schemas.ts';
-import type { EventBus } from '../../domain/events/bus.ts';
 import { complete, type EventDraft, eventsOfChange, isOutbound } from '../../domain/events/map.ts';
 import { type DeliveryQueue, type DeliveryRef, endpointsOf, recordDelivery } from '../webhooks/deliveries.ts';
 import { subscriptionsOf } from '../webhooks/subscriptions.ts';

@@ -3,8 +3,8 @@ import type * as z from 'zod';
 import type { TransactItem } from '../../adapters/dynamodb/db.ts';
 import { writeOnly } from '../../adapters/dynamodb/db.ts';
 import { getLine, insertLine, replaceLine } from '../../adapters/dynamodb/lines.ts';
+import type { Caller } from '../../contract/caller.ts';
 import { type CreateLineBody, DEFAULT_ROUTING, type Line, type UpdateLineBody } from '../../contract/schemas.ts';
-import type { Caller } from '../../domain/auth/caller.ts';
 import { requireAdmin, visibleLine } from '../../domain/auth/policy.ts';
 import { newBaseFields, nowIso } from '../../domain/ids.ts';
 

@@ -5,7 +5,7 @@
  */
 
 import { type LiveConnection, saveConnection } from '../../adapters/dynamodb/live.ts';
-import { type Caller, hasRole } from '../../domain/auth/caller.ts';
+import { type Caller, hasRole } from '../../contract/caller.ts';
 import { linesOfCaller } from './visibility.ts';
 
 /**

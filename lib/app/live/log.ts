@@ -5,9 +5,9 @@
 import { eventLogPartitions, eventLogSortKey, hourBucket } from '../../adapters/dynamodb/keys.ts';
 import { allLines } from '../../adapters/dynamodb/lines.ts';
 import { logPosition, readLogPartition } from '../../adapters/dynamodb/live.ts';
+import type { Caller } from '../../contract/caller.ts';
 import type { ChatlinesEvent } from '../../contract/events.ts';
 import type { Line } from '../../contract/schemas.ts';
-import type { Caller } from '../../domain/auth/caller.ts';
 import { maySee } from './visibility.ts';
 
 /** How far back `resume` reaches (the contract: the last hour). */

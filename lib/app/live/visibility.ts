@@ -2,9 +2,9 @@ import { getItems } from '../../adapters/dynamodb/db.ts';
 import { readLine } from '../../adapters/dynamodb/items.ts';
 import { channelKey, lineKey } from '../../adapters/dynamodb/keys.ts';
 import { allLines, linesById } from '../../adapters/dynamodb/lines.ts';
+import { type Caller, hasRole } from '../../contract/caller.ts';
 import type { ChatlinesEvent } from '../../contract/events.ts';
 import type { Line } from '../../contract/schemas.ts';
-import { type Caller, hasRole } from '../../domain/auth/caller.ts';
 import { canSeeLine, mayReceiveEvent } from '../../domain/auth/policy.ts';
 import { isClientVisible } from '../../domain/events/map.ts';
 

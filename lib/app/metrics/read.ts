@@ -7,10 +7,10 @@
 import type { Item } from '../../adapters/dynamodb/db.ts';
 import { getLineCached } from '../../adapters/dynamodb/lines.ts';
 import { readRollup, readWatermark, rollupsBetween } from '../../adapters/dynamodb/metrics.ts';
+import type { Caller } from '../../contract/caller.ts';
 import { LineMetricType } from '../../contract/enums.ts';
 import { invalid } from '../../contract/errors.ts';
 import { type Granularity, LIVE_STATES, MAX_PERIODS, type MetricsQuery, type MetricsResponse } from '../../contract/metrics.ts';
-import type { Caller } from '../../domain/auth/caller.ts';
 import { type MetricsDimension, metricsDimension } from '../../domain/auth/policy.ts';
 import {
   countField,

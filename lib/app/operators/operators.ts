@@ -4,11 +4,11 @@ import { type TransactItem, tableName, transact } from '../../adapters/dynamodb/
 import { operatorKey } from '../../adapters/dynamodb/keys.ts';
 import { allLines } from '../../adapters/dynamodb/lines.ts';
 import { findOperator, saveOperatorStatus } from '../../adapters/dynamodb/operators.ts';
+import type { Caller } from '../../contract/caller.ts';
+import { hasRole, requireRole } from '../../contract/caller.ts';
 import type { OperatorStatusType } from '../../contract/enums.ts';
 import { forbidden, notFound } from '../../contract/errors.ts';
 import type { Operator } from '../../contract/schemas.ts';
-import type { Caller } from '../../domain/auth/caller.ts';
-import { hasRole, requireRole } from '../../domain/auth/caller.ts';
 import { intersects, supervisesLine } from '../../domain/auth/policy.ts';
 import { nowIso } from '../../domain/ids.ts';
 import { presenceItems } from '../routing/presence.ts';

@@ -5,9 +5,9 @@
  */
 
 import { getLineCached } from '../../adapters/dynamodb/lines.ts';
+import { type Caller, hasRole } from '../../contract/caller.ts';
 import { forbidden } from '../../contract/errors.ts';
 import type { Operator } from '../../contract/schemas.ts';
-import { type Caller, hasRole } from '../../domain/auth/caller.ts';
 import { operatesLine, supervisesLine, visibleLine } from '../../domain/auth/policy.ts';
 import { effectiveCapacity } from '../../domain/routing/capacity.ts';
 import { onlineOperatorsOf } from './store.ts';

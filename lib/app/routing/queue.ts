@@ -7,9 +7,9 @@
 
 import { getLineCached } from '../../adapters/dynamodb/lines.ts';
 import { getSession } from '../../adapters/dynamodb/sessions.ts';
+import { type Caller, hasRole } from '../../contract/caller.ts';
 import { conflict, notFound } from '../../contract/errors.ts';
 import type { Line, Operator, Session } from '../../contract/schemas.ts';
-import { type Caller, hasRole } from '../../domain/auth/caller.ts';
 import { canSeeSession } from '../../domain/auth/policy.ts';
 import { eligibleGroups, mayTake, room } from '../../domain/routing/decide.ts';
 import { queuePosition as placeInQueue } from '../../domain/routing/queue.ts';

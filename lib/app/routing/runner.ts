@@ -19,8 +19,8 @@ import { eligibleGroups, mayTake, nextSessionFor, rankOperators, room } from '..
 import { queueOrder } from '../../domain/routing/queue.ts';
 import { systemChange } from '../../domain/sessions/session.ts';
 import { allows } from '../../domain/sessions/transitions.ts';
-import { timerWrites } from '../timers/writes.ts';
-import { capacityChange } from './capacity.ts';
+import { capacityChange } from '../writes/capacity.ts';
+import { timerWrites } from '../writes/timers.ts';
 import { onlineOperatorsOf, waitingSessions } from './store.ts';
 
 /** Who routed assignments are recorded as (history `by`, event `data.by`). */

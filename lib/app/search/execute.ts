@@ -19,9 +19,9 @@ import { allLines } from '../../adapters/dynamodb/lines.ts';
 import { type KeyQuery, type Plan, planSearch } from '../../adapters/dynamodb/planner.ts';
 import { readSession } from '../../adapters/dynamodb/sessions.ts';
 import { keyAttributesOf } from '../../adapters/dynamodb/table.ts';
+import type { Caller } from '../../contract/caller.ts';
 import type { Collection, ParsedSearch, SearchPlanReport } from '../../contract/filter.ts';
 import type { Line, Session } from '../../contract/schemas.ts';
-import type { Caller } from '../../domain/auth/caller.ts';
 import { canFindOnLine, canSeeLine, requireSearcher, searchesEveryLine } from '../../domain/auth/policy.ts';
 import { comparator, evaluate, type Model, matches } from '../../domain/search/evaluate.ts';
 

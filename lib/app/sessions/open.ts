@@ -17,16 +17,16 @@ import {
   OpenSessionRace,
   openSessionId,
 } from '../../adapters/dynamodb/sessions.ts';
+import type { Caller } from '../../contract/caller.ts';
 import { CHANNEL_TYPES_WITH_MANY_OPEN_SESSIONS, CHANNEL_TYPES_WITHOUT_OPERATOR_CREATE, OPEN_SESSION_STATES } from '../../contract/enums.ts';
 import { conflict, isConflict } from '../../contract/errors.ts';
 import type { Channel, Client, Line, Message, Session } from '../../contract/schemas.ts';
-import type { Caller } from '../../domain/auth/caller.ts';
 import { mayPostInbound, requireInboundPoster, requireOnlineOperator, visibleLine } from '../../domain/auth/policy.ts';
 import { outboxFor } from '../../domain/events/outbox.ts';
 import { newBaseFields, nowIso } from '../../domain/ids.ts';
 import { historyMessage, newMessage, openSession } from '../../domain/sessions/session.ts';
-import { capacityChange } from '../routing/capacity.ts';
-import { timerWrites, withSlaTargets } from '../timers/writes.ts';
+import { capacityChange } from '../writes/capacity.ts';
+import { timerWrites, withSlaTargets } from '../writes/timers.ts';
 
 /** Attempts before a contended inbound message gives up with 409. */
 const MAX_ATTEMPTS = 12;

@@ -21,10 +21,10 @@ import {
   releaseOpenGuard,
   takeOpenGuard,
 } from '../../adapters/dynamodb/sessions.ts';
+import { type Caller, hasRole } from '../../contract/caller.ts';
 import { CHANNEL_TYPES_WITH_MANY_OPEN_SESSIONS } from '../../contract/enums.ts';
 import { conflict, notFound } from '../../contract/errors.ts';
 import type { Line, Message, Operator, Session } from '../../contract/schemas.ts';
-import { type Caller, hasRole } from '../../domain/auth/caller.ts';
 import { authorizeSessionCommand, sessionActor, visibleSession } from '../../domain/auth/policy.ts';
 import { outboxFor } from '../../domain/events/outbox.ts';
 import { nowIso } from '../../domain/ids.ts';
@@ -32,8 +32,8 @@ import { holderOf, isFull } from '../../domain/routing/capacity.ts';
 import { type CommandContext, decide, type SessionAction } from '../../domain/sessions/commands.ts';
 import { historyMessage, newMessage, nextState } from '../../domain/sessions/session.ts';
 import { messageRefItem } from '../channels/delivery-status.ts';
-import { capacityChange } from '../routing/capacity.ts';
-import { timerWrites } from '../timers/writes.ts';
+import { capacityChange } from '../writes/capacity.ts';
+import { timerWrites } from '../writes/timers.ts';
 
 /** Callers whose presence matters: operators that are neither admins nor (possibly) supervisors. */
 const mayActAsOperator = (caller: Caller) => hasRole(caller, 'operator') && !hasRole(caller, 'admin');

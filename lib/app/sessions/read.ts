@@ -2,8 +2,8 @@
 
 import { getLineCached } from '../../adapters/dynamodb/lines.ts';
 import { getSession } from '../../adapters/dynamodb/sessions.ts';
+import type { Caller } from '../../contract/caller.ts';
 import type { Line, Session } from '../../contract/schemas.ts';
-import type { Caller } from '../../domain/auth/caller.ts';
 import { visibleSession } from '../../domain/auth/policy.ts';
 
 export async function fetchSession(caller: Caller, id: string): Promise<{ session: Session; line: Line }> {

@@ -28,8 +28,8 @@ import { holderOf } from '../../domain/routing/capacity.ts';
 import { systemChange } from '../../domain/sessions/session.ts';
 import { allows } from '../../domain/sessions/transitions.ts';
 import { SLA_POLICIES, type TimerPolicy } from '../../domain/timers/state.ts';
-import { capacityChange } from '../routing/capacity.ts';
-import { timerWrites } from './writes.ts';
+import { capacityChange } from '../writes/capacity.ts';
+import { timerWrites } from '../writes/timers.ts';
 
 /** Who the history and the events name for what a timer did. */
 export const SYSTEM = 'system';

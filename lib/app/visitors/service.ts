@@ -7,9 +7,9 @@
 
 import { clientIdByAccount, findChannel } from '../../adapters/dynamodb/lines.ts';
 import { latestSessionOfClient, listMessages } from '../../adapters/dynamodb/sessions.ts';
+import type { Caller } from '../../contract/caller.ts';
 import { conflict, notFound } from '../../contract/errors.ts';
 import type { Session } from '../../contract/schemas.ts';
-import type { Caller } from '../../domain/auth/caller.ts';
 import { queuePosition } from '../../domain/routing/queue.ts';
 import { clientVisible, expectedWaitSeconds, isLivechat, newVisitorAccount, type VisitorMessage, visitorCaller } from '../../domain/visitors/rules.ts';
 import { signVisitorToken, VISITOR_TOKEN_TTL_SECONDS, type VisitorClaims } from '../../domain/visitors/token.ts';

@@ -17,10 +17,10 @@ import {
   webhookOf,
 } from '../../adapters/dynamodb/webhooks.ts';
 import { checkTargetUrl } from '../../adapters/http/urls.ts';
+import { type Caller, requireRole } from '../../contract/caller.ts';
 import { conflict, notFound } from '../../contract/errors.ts';
 import type { Line } from '../../contract/schemas.ts';
 import type { CreateWebhookBody, Delivery, Webhook } from '../../contract/webhooks.ts';
-import { type Caller, requireRole } from '../../domain/auth/caller.ts';
 import { canSeeWebhook, requireWebhookManager } from '../../domain/auth/policy.ts';
 import { newId, nowIso } from '../../domain/ids.ts';
 import { newSecret } from '../../domain/webhooks/signing.ts';

@@ -1,7 +1,7 @@
 /** Events out: channel delivery endpoints, message status reports, webhook subscriptions and their deliveries. */
 
-import type { ScheduledFunctionDefinition, StreamFunctionDefinition } from '../routes.ts';
 import { ChannelMessageParams, ChannelWithSecretSchema, IdParams, MessageStatusBody, UpdateChannelBody } from '../schemas.ts';
+import type { ScheduledFunctionDefinition, StreamFunctionDefinition } from '../spec.ts';
 import { named, type RouteSpec } from '../spec.ts';
 import {
   CreatedWebhookSchema,

@@ -1,7 +1,7 @@
 /** The metrics API and the scheduled aggregation. */
 
 import { MetricsQuery, MetricsResponse } from '../metrics.ts';
-import type { ScheduledFunctionDefinition } from '../routes.ts';
+import type { ScheduledFunctionDefinition } from '../spec.ts';
 import { named, type RouteSpec } from '../spec.ts';
 
 export const getMetrics = {

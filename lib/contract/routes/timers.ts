@@ -1,5 +1,5 @@
 /** The timer sweeper: run every minute by its own schedule. The line policies travel in `PATCH /v1/lines/{id}` (core.ts). */
-import type { ScheduledFunctionDefinition } from '../routes.ts';
+import type { ScheduledFunctionDefinition } from '../spec.ts';
 
 export const scheduledFunctions: readonly ScheduledFunctionDefinition[] = [
   {

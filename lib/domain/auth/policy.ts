@@ -4,10 +4,10 @@
  * leak; actions on visible objects that the caller may not take are 403.
  */
 
+import { type Caller, hasRole } from '../../contract/caller.ts';
+import type { SessionCommand } from '../../contract/enums.ts';
 import { ChatlinesError, forbidden, notFound } from '../../contract/errors.ts';
 import type { Channel, Line, Operator, Session } from '../../contract/schemas.ts';
-import type { SessionCommand } from '../sessions/transitions.ts';
-import { type Caller, hasRole } from './caller.ts';
 
 /** Do two lists share a member? (groups of a caller vs a line) */
 export const intersects = (a: readonly string[], b: readonly string[]) => a.some((x) => b.includes(x));

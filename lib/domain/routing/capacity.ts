@@ -1,6 +1,6 @@
 /**
  * Capacity rules: whom a session counts against, and how many sessions an operator may hold on a
- * line. Pure; the conditional writes that hold them are in lib/app/routing/capacity.ts.
+ * line. Pure; the conditional writes that hold them are in lib/app/writes/capacity.ts.
  */
 import type { Line, Operator, Session } from '../../contract/schemas.ts';
 

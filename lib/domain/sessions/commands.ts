@@ -8,10 +8,10 @@
  * it (lib/domain/auth/policy.ts, 403), then the command's own rules about its target (409/400).
  */
 
+import type { Caller } from '../../contract/caller.ts';
 import { CHANNEL_TYPES_WITHOUT_SPAM, type LineChannelType, type LineSessionPriority } from '../../contract/enums.ts';
 import { conflict, invalid } from '../../contract/errors.ts';
 import type { AppItemRef, Line, Operator, Session } from '../../contract/schemas.ts';
-import type { Caller } from '../auth/caller.ts';
 import { authorizeSessionCommand, intersects, sessionActor } from '../auth/policy.ts';
 import { changed, nextState, normalizeApps, normalizeIds } from './session.ts';
 import type { SessionCommand } from './transitions.ts';

@@ -3,10 +3,10 @@
  * history message every change leaves behind. Pure functions; the store writes the result.
  */
 
+import type { Caller } from '../../contract/caller.ts';
 import type { LineSessionState } from '../../contract/enums.ts';
 import { conflict } from '../../contract/errors.ts';
 import type { AppItemRef, Message, Session, SessionFieldChange, SessionPayload } from '../../contract/schemas.ts';
-import type { Caller } from '../auth/caller.ts';
 import { newBaseFields, newMessageId } from '../ids.ts';
 import { type SessionCommand, SYSTEM_CHANGES, type SystemChange, type Transition, transition } from './transitions.ts';
 

@@ -4,19 +4,9 @@
  * changes the system makes on its own (routing's assignments, the timers' effects). docs/sessions.md
  * shows it as it is (test/unit/transitions.test.ts keeps the two equal).
  */
-import type { LineSessionState } from '../../contract/enums.ts';
+import type { LineSessionState, SessionCommand } from '../../contract/enums.ts';
 
-export type SessionCommand =
-  | 'assignToOperator'
-  | 'assignToOperatorGroup'
-  | 'assignToBot'
-  | 'close'
-  | 'markAsSpam'
-  | 'unmarkAsSpam'
-  | 'setPriority'
-  | 'save'
-  | 'reply'
-  | 'sendSystemMessage';
+export type { SessionCommand } from '../../contract/enums.ts';
 
 /**
  * Changes no person asks for: routing assigns a waiting session to an operator or, bot first, to

@@ -9,8 +9,8 @@
  * - Queue position: the one of lib/domain/routing/queue.ts, the same the staff route answers.
  */
 import { randomUUID } from 'node:crypto';
+import type { Caller } from '../../contract/caller.ts';
 import type { Channel, Message } from '../../contract/schemas.ts';
-import type { Caller } from '../auth/caller.ts';
 
 export const isLivechat = (channel: Channel) => channel._type === 'livechat';
 

@@ -2,7 +2,7 @@
  * The caller of a request, from the verified JWT's claims (API Gateway's JWT authorizer in
  * AWS, the local host's verifier locally). Pure: no AWS imports.
  */
-import { ChatlinesError } from '../../contract/errors.ts';
+import { ChatlinesError } from './errors.ts';
 
 export const ROLES = ['admin', 'supervisor', 'operator', 'bot', 'integration'] as const;
 export type Role = (typeof ROLES)[number];

@@ -1,9 +1,9 @@
 /**
- * Where events go for users' own rules: the EventBridge bus `chatlines` in AWS (eventbridge.ts),
+ * Where events go for users' own rules: the EventBridge bus `chatlines` in AWS (lib/adapters/aws/eventbridge.ts),
  * and on the local host this in-process bus, which keeps the recent events so that tests and
  * local tools can read them, and lets local subscribers (the live WebSocket) listen.
  */
-import type { ChatlinesEvent } from '../../contract/events.ts';
+import type { ChatlinesEvent } from '../contract/events.ts';
 
 export interface EventBus {
   publish(events: readonly ChatlinesEvent[]): Promise<void>;
