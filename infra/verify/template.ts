@@ -4,9 +4,11 @@
  * `Fn::If` … resolved to a local stand-in (the DynamoDB Local table's name, the gateway's URLs,
  * made-up but well-formed ARNs in one account and region). From it: each function (its asset
  * folder in cdk.out, environment, role policies), the HTTP and WebSocket routes, the stream
- * mappings and the schedules, all read generically from the resource types.
+ * mappings and the schedules, all read generically from the resource types. Nested stacks
+ * (`AWS::CloudFormation::Stack`) are read from their templates in cdk.out with the parameters
+ * their parent passes, and their resources join the same model.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const ACCOUNT = '123456789012';
@@ -30,6 +32,7 @@ interface Template {
   Parameters?: Record<string, { Default?: Json; Type: string }>;
   Conditions?: Record<string, Json>;
   Resources: Record<string, Resource>;
+  Outputs?: Record<string, { Value: Json }>;
 }
 
 /** What the template's names and URLs stand for locally. */
@@ -136,48 +139,33 @@ export interface LambdaPermissionSpec {
   sourceArn?: string;
 }
 
-export class ResolvedTemplate {
-  readonly template: Template;
-  readonly functions = new Map<string, FunctionSpec>();
-  readonly httpRoutes: HttpRouteSpec[] = [];
-  readonly webSocketRoutes: WebSocketRouteSpec[] = [];
-  readonly streamMappings: StreamMappingSpec[] = [];
-  readonly queueMappings: QueueMappingSpec[] = [];
-  readonly schedules: ScheduleSpec[] = [];
-  readonly eventRules: EventRuleSpec[] = [];
-  readonly permissions: LambdaPermissionSpec[] = [];
-  /** Secret ARN → the secret's resource, for seeding values. */
-  readonly secrets = new Map<string, string>();
-  /** Role ARN → its policies (function and scheduler roles alike). */
-  readonly rolePolicies = new Map<string, PolicyDocument[]>();
+/**
+ * One template of the app, the root stack's or a nested stack's, with its own parameters and
+ * conditions: intrinsics resolve against its own resources, and a nested stack's parameters are
+ * the values its parent passes (resolved in the parent), as CloudFormation deploys them.
+ */
+class StackScope {
   readonly conditions = new Map<string, boolean>();
-  private readonly parameters: Record<string, Json>;
+  private readonly parameters: Record<string, Json> = {};
+  private readonly nested = new Map<string, StackScope>();
 
   constructor(
-    readonly cdkOut: string,
-    stackName: string,
-    readonly standIns: StandIns,
+    private readonly owner: ResolvedTemplate,
+    readonly stackName: string,
+    readonly template: Template,
+    given: Record<string, Json>,
   ) {
-    this.template = JSON.parse(readFileSync(join(cdkOut, `${stackName}.template.json`), 'utf8')) as Template;
-    this.parameters = {};
-    for (const [name, p] of Object.entries(this.template.Parameters ?? {})) {
-      const given = standIns.parameters?.[name];
-      this.parameters[name] = given ?? (p.Default === undefined ? '' : String(p.Default));
+    for (const [name, p] of Object.entries(template.Parameters ?? {})) {
+      this.parameters[name] = given[name] ?? (p.Default === undefined ? '' : String(p.Default));
     }
-    for (const name of Object.keys(this.template.Conditions ?? {})) this.condition(name);
-    this.readRoles();
-    this.readFunctions();
-    this.readApis();
-    this.readMappings();
-    this.readSchedulesAndRules();
-    this.readPermissions();
+    for (const name of Object.keys(template.Conditions ?? {})) this.condition(name);
   }
 
-  private get resources(): [string, Resource][] {
+  get resources(): [string, Resource][] {
     return Object.entries(this.template.Resources).filter(([, r]) => !r.Condition || this.condition(r.Condition));
   }
 
-  private ofType(type: string): [string, Resource][] {
+  ofType(type: string): [string, Resource][] {
     return this.resources.filter(([, r]) => r.Type === type);
   }
 
@@ -192,19 +180,45 @@ export class ResolvedTemplate {
     return value;
   }
 
-  // --- names and ARNs of the stand-ins -------------------------------------------------
-
-  private tableName(): string {
-    return this.standIns.tableName;
+  /**
+   * The stack an `AWS::CloudFormation::Stack` resource deploys: its template from cdk.out (the
+   * resource's `aws:asset:path`, or else the asset whose hash names the `TemplateURL`'s file),
+   * its parameters the resource's `Parameters` resolved here.
+   */
+  nestedStack(logicalId: string): StackScope {
+    let scope = this.nested.get(logicalId);
+    if (!scope) {
+      const resource = this.template.Resources[logicalId];
+      if (resource?.Type !== 'AWS::CloudFormation::Stack') throw new Error(`${logicalId} is not a nested stack`);
+      const assetPath = resource.Metadata?.['aws:asset:path'];
+      const file =
+        typeof assetPath === 'string'
+          ? assetPath
+          : assetFileOfHash(
+              this.owner.cdkOut,
+              String(this.resolve(resource.Properties?.TemplateURL ?? ''))
+                .split('/')
+                .pop()!
+                .replace(/\.json$/, ''),
+            );
+      if (!file) throw new Error(`nested stack ${logicalId}: no template in ${this.owner.cdkOut}`);
+      const template = JSON.parse(readFileSync(join(this.owner.cdkOut, file), 'utf8')) as Template;
+      const given = (this.resolve(resource.Properties?.Parameters ?? {}) ?? {}) as Record<string, Json>;
+      scope = new StackScope(this.owner, `${this.stackName}-${logicalId}`, template, given);
+      this.nested.set(logicalId, scope);
+    }
+    return scope;
   }
 
-  private physicalName(logicalId: string): string {
+  // --- names and ARNs of the stand-ins -------------------------------------------------
+
+  physicalName(logicalId: string): string {
     const resource = this.template.Resources[logicalId];
     if (!resource) throw new Error(`no resource ${logicalId}`);
     const p = resource.Properties ?? {};
     switch (resource.Type) {
       case 'AWS::DynamoDB::Table':
-        return this.tableName();
+        return this.owner.standIns.tableName;
       case 'AWS::Events::EventBus':
         return String(this.resolve(p.Name ?? logicalId));
       case 'AWS::Lambda::Function':
@@ -229,7 +243,7 @@ export class ResolvedTemplate {
     }
   }
 
-  private ref(name: string): Json | typeof NO_VALUE {
+  ref(name: string): Json | typeof NO_VALUE {
     switch (name) {
       case 'AWS::Region':
         return REGION;
@@ -240,9 +254,9 @@ export class ResolvedTemplate {
       case 'AWS::URLSuffix':
         return URL_SUFFIX;
       case 'AWS::StackName':
-        return 'Chatlines';
+        return this.stackName;
       case 'AWS::StackId':
-        return `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/Chatlines/verify`;
+        return `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/${this.stackName}/verify`;
       case 'AWS::NoValue':
         return NO_VALUE;
     }
@@ -256,6 +270,8 @@ export class ResolvedTemplate {
         return `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${name}-AbCdEf`;
       case 'AWS::SNS::Topic':
         return `arn:aws:sns:${REGION}:${ACCOUNT}:${name}`;
+      case 'AWS::CloudFormation::Stack':
+        return `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/${this.stackName}-${name}/verify`;
       default:
         return this.physicalName(name);
     }
@@ -265,16 +281,22 @@ export class ResolvedTemplate {
     return String(this.getAtt(logicalId, 'Arn'));
   }
 
-  private getAtt(logicalId: string, attribute: string): Json {
+  getAtt(logicalId: string, attribute: string): Json {
     const resource = this.template.Resources[logicalId];
     if (!resource) throw new Error(`GetAtt of unknown ${logicalId}`);
+    if (resource.Type === 'AWS::CloudFormation::Stack' && attribute.startsWith('Outputs.')) {
+      const nested = this.nestedStack(logicalId);
+      const output = nested.template.Outputs?.[attribute.slice('Outputs.'.length)];
+      if (!output) throw new Error(`GetAtt of unknown output ${logicalId}.${attribute}`);
+      return nested.resolve(output.Value);
+    }
     const name = this.physicalName(logicalId);
     const key = `${resource.Type}.${attribute}`;
     switch (key) {
       case 'AWS::DynamoDB::Table.Arn':
         return `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${name}`;
       case 'AWS::DynamoDB::Table.StreamArn':
-        return `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${name}/stream/${this.standIns.streamLabel}`;
+        return `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${name}/stream/${this.owner.standIns.streamLabel}`;
       case 'AWS::Lambda::Function.Arn':
         return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${name}`;
       case 'AWS::IAM::Role.Arn':
@@ -291,7 +313,7 @@ export class ResolvedTemplate {
         return `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${name}:*`;
       case 'AWS::Cognito::UserPool.ProviderURL':
         // The issuer serves its JWKS from the gateway (`<issuer>/.well-known/jwks.json`).
-        return `${this.standIns.gatewayUrl}/idp/${name}`;
+        return `${this.owner.standIns.gatewayUrl}/idp/${name}`;
       case 'AWS::Cognito::UserPool.Arn':
         return `arn:aws:cognito-idp:${REGION}:${ACCOUNT}:userpool/${name}`;
       case 'AWS::Cognito::UserPool.ProviderName':
@@ -383,42 +405,128 @@ export class ResolvedTemplate {
     }
     return out;
   }
+}
+
+/** The file in cdk.out of the asset with this hash (from the assets manifests), if any. */
+function assetFileOfHash(cdkOut: string, hash: string): string | undefined {
+  for (const name of readdirSync(cdkOut).filter((n) => n.endsWith('.assets.json'))) {
+    const manifest = JSON.parse(readFileSync(join(cdkOut, name), 'utf8')) as { files?: Record<string, { source?: { path?: string } }> };
+    const path = manifest.files?.[hash]?.source?.path;
+    if (path) return path;
+  }
+  return undefined;
+}
+
+/** A resource with the stack it is declared in. */
+type Entry = [logicalId: string, resource: Resource, stack: StackScope];
+
+/**
+ * The app as deployed: the root stack and every nested stack under it, read as one model (the
+ * nested stacks' routes, integrations and permissions beside the root's functions).
+ */
+export class ResolvedTemplate {
+  /** The root stack's template. */
+  readonly template: Template;
+  readonly functions = new Map<string, FunctionSpec>();
+  readonly httpRoutes: HttpRouteSpec[] = [];
+  readonly webSocketRoutes: WebSocketRouteSpec[] = [];
+  readonly streamMappings: StreamMappingSpec[] = [];
+  readonly queueMappings: QueueMappingSpec[] = [];
+  readonly schedules: ScheduleSpec[] = [];
+  readonly eventRules: EventRuleSpec[] = [];
+  readonly permissions: LambdaPermissionSpec[] = [];
+  /** Role ARN → its policies (function and scheduler roles alike). */
+  readonly rolePolicies = new Map<string, PolicyDocument[]>();
+  /** The root stack's conditions, evaluated. */
+  readonly conditions: Map<string, boolean>;
+  /** The root stack first, then its nested stacks (depth first). */
+  readonly stacks: StackScope[] = [];
+  private readonly root: StackScope;
+  /** Role ARN → the role's resource and stack. */
+  private readonly roles = new Map<string, Entry>();
+  /** Function logical id → its physical name (what `FunctionName` may say instead of the ARN). */
+  private readonly functionNames = new Map<string, string>();
+
+  constructor(
+    readonly cdkOut: string,
+    stackName: string,
+    readonly standIns: StandIns,
+  ) {
+    this.template = JSON.parse(readFileSync(join(cdkOut, `${stackName}.template.json`), 'utf8')) as Template;
+    this.root = new StackScope(this, stackName, this.template, standIns.parameters ?? {});
+    this.conditions = this.root.conditions;
+    const visit = (stack: StackScope) => {
+      this.stacks.push(stack);
+      for (const [id] of stack.ofType('AWS::CloudFormation::Stack')) visit(stack.nestedStack(id));
+    };
+    visit(this.root);
+    this.readRoles();
+    this.readFunctions();
+    this.readApis();
+    this.readMappings();
+    this.readSchedulesAndRules();
+    this.readPermissions();
+  }
+
+  /** Every (deployed) resource of `type`, in the root stack and the nested ones. */
+  private ofType(type: string): Entry[] {
+    return this.stacks.flatMap((stack) => stack.ofType(type).map(([id, r]): Entry => [id, r, stack]));
+  }
+
+  condition(name: string): boolean {
+    return this.root.condition(name);
+  }
+
+  /** Resolves every intrinsic function in `value`, in the root stack. */
+  resolve(value: Json): Json {
+    return this.root.resolve(value);
+  }
+
+  /** The ARN of a resource, in the first stack that declares `logicalId`. */
+  arnOf(logicalId: string): string {
+    const stack = this.stacks.find((s) => logicalId in s.template.Resources);
+    if (!stack) throw new Error(`no resource ${logicalId}`);
+    return stack.arnOf(logicalId);
+  }
 
   // --- the parts of the stack the harness drives ------------------------------------------
 
   private readRoles(): void {
-    const byRole = new Map<string, PolicyDocument[]>();
-    const add = (roleLogicalId: string, doc: Json) => {
-      const list = byRole.get(roleLogicalId) ?? [];
-      list.push(this.resolve(doc) as unknown as PolicyDocument);
-      byRole.set(roleLogicalId, list);
-    };
-    for (const [id, r] of this.ofType('AWS::IAM::Role')) {
-      byRole.set(id, byRole.get(id) ?? []);
-      for (const inline of (r.Properties?.Policies as { PolicyDocument: Json }[] | undefined) ?? []) add(id, inline.PolicyDocument);
+    const byName = new Map<string, string>();
+    for (const entry of this.ofType('AWS::IAM::Role')) {
+      const [id, r, stack] = entry;
+      const arn = stack.arnOf(id);
+      this.roles.set(arn, entry);
+      byName.set(String(stack.resolve({ Ref: id })), arn);
+      const list = this.rolePolicies.get(arn) ?? [];
+      this.rolePolicies.set(arn, list);
+      // Inline policies (CDK's `inlinePolicies`, or a policy merged into the role).
+      for (const inline of (r.Properties?.Policies as { PolicyDocument: Json }[] | undefined) ?? []) {
+        list.push(stack.resolve(inline.PolicyDocument) as unknown as PolicyDocument);
+      }
     }
     for (const type of ['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy']) {
-      for (const [, r] of this.ofType(type)) {
+      for (const [, r, stack] of this.ofType(type)) {
         for (const role of (r.Properties?.Roles as Json[] | undefined) ?? []) {
-          const roleRef = (role as { Ref?: string }).Ref;
-          if (roleRef) add(roleRef, r.Properties!.PolicyDocument!);
+          const arn = byName.get(String(stack.resolve(role)));
+          if (arn) this.rolePolicies.get(arn)!.push(stack.resolve(r.Properties!.PolicyDocument!) as unknown as PolicyDocument);
         }
       }
     }
-    for (const [id, policies] of byRole) this.rolePolicies.set(this.arnOf(id), policies);
   }
 
   private readFunctions(): void {
-    for (const [id, r] of this.ofType('AWS::Lambda::Function')) {
+    for (const [id, r, stack] of this.ofType('AWS::Lambda::Function')) {
       const p = r.Properties ?? {};
-      const roleRef = p.Role as { 'Fn::GetAtt'?: [string, string] };
-      const roleLogicalId = roleRef?.['Fn::GetAtt']?.[0] ?? '';
+      const roleArn = p.Role ? String(stack.resolve(p.Role)) : '';
+      const role = this.roles.get(roleArn);
       const env: Record<string, string> = {};
-      const variables = (this.resolve((p.Environment as { Variables?: Json } | undefined)?.Variables ?? {}) ?? {}) as Record<string, Json>;
+      const variables = (stack.resolve((p.Environment as { Variables?: Json } | undefined)?.Variables ?? {}) ?? {}) as Record<string, Json>;
       for (const [k, v] of Object.entries(variables)) env[k] = String(v);
       const tags = (p.Tags as { Key: string; Value: string }[] | undefined) ?? [];
-      const managed = ((this.template.Resources[roleLogicalId]?.Properties?.ManagedPolicyArns as Json[] | undefined) ?? []).map((m) => String(this.resolve(m)));
+      const managed = ((role?.[1].Properties?.ManagedPolicyArns as Json[] | undefined) ?? []).map((m) => String(role![2].resolve(m)));
       const logGroup = (p.LoggingConfig as { LogGroup?: Json } | undefined)?.LogGroup;
+      this.functionNames.set(id, stack.physicalName(id));
       this.functions.set(id, {
         logicalId: id,
         name: tags.find((t) => t.Key === 'chatlines:function')?.Value ?? id,
@@ -428,13 +536,13 @@ export class ResolvedTemplate {
         environment: env,
         timeoutSeconds: Number(p.Timeout ?? 3),
         memoryMb: Number(p.MemorySize ?? 128),
-        roleLogicalId,
-        roleArn: roleLogicalId ? this.arnOf(roleLogicalId) : '',
-        policies: roleLogicalId ? (this.rolePolicies.get(this.arnOf(roleLogicalId)) ?? []) : [],
+        roleLogicalId: role?.[0] ?? '',
+        roleArn: role ? roleArn : '',
+        policies: role ? (this.rolePolicies.get(roleArn) ?? []) : [],
         unknownManagedPolicies: managed,
-        logGroupName: logGroup ? String(this.resolve(logGroup)) : `/aws/lambda/${id}`,
+        logGroupName: logGroup ? String(stack.resolve(logGroup)) : `/aws/lambda/${id}`,
         tracing: (p.TracingConfig as { Mode?: string } | undefined)?.Mode === 'Active',
-        arn: this.arnOf(id),
+        arn: stack.arnOf(id),
       });
     }
   }
@@ -445,26 +553,41 @@ export class ResolvedTemplate {
     return undefined;
   }
 
+  /** The function a `FunctionName` names: its ARN (or a qualified one) or its physical name. */
+  private functionNamed(name: string): string | undefined {
+    return this.functionOfArn(name) ?? [...this.functionNames].find(([, physical]) => physical === name)?.[0];
+  }
+
+  /**
+   * Routes, wherever they are declared: a route names its API, integration and authorizer by
+   * `Ref` (what those resolve to in the route's stack: the resource itself, or a nested stack's
+   * parameter that the parent filled with it), so they are matched by their resolved ids.
+   */
   private readApis(): void {
-    const apis = new Map(this.ofType('AWS::ApiGatewayV2::Api'));
-    const integrations = new Map(this.ofType('AWS::ApiGatewayV2::Integration'));
-    const authorizers = new Map(this.ofType('AWS::ApiGatewayV2::Authorizer'));
-    for (const [, r] of this.ofType('AWS::ApiGatewayV2::Route')) {
+    const byRef = (type: string) => this.ofType(type).map((entry) => ({ ref: String(entry[2].resolve({ Ref: entry[0] })), entry }));
+    const apis = byRef('AWS::ApiGatewayV2::Api');
+    const integrations = byRef('AWS::ApiGatewayV2::Integration');
+    const authorizers = byRef('AWS::ApiGatewayV2::Authorizer');
+    for (const [, r, stack] of this.ofType('AWS::ApiGatewayV2::Route')) {
       const p = r.Properties ?? {};
-      const apiId = (p.ApiId as { Ref: string }).Ref;
-      const api = apis.get(apiId);
-      const target = String(this.resolve(p.Target ?? ''));
-      const integration = integrations.get(target.replace(/^integrations\//, ''));
+      const apiId = String(stack.resolve(p.ApiId ?? ''));
+      const api = apis.find((a) => a.ref === apiId)?.entry;
+      const target = String(stack.resolve(p.Target ?? '')).replace(/^integrations\//, '');
+      // An integration's id is unique only per stack here (the logical id): the route's own stack first.
+      const integration = (integrations.find((i) => i.ref === target && i.entry[2] === stack) ?? integrations.find((i) => i.ref === target))?.entry;
       if (!api || !integration) continue;
-      const functionId = this.functionOfArn(String(this.resolve(integration.Properties?.IntegrationUri ?? '')));
+      const [, integrationResource, integrationStack] = integration;
+      const functionId = this.functionOfArn(String(integrationStack.resolve(integrationResource.Properties?.IntegrationUri ?? '')));
       if (!functionId) throw new Error(`route ${String(p.RouteKey)}: no function behind its integration`);
-      const authorizerId = (p.AuthorizerId as { Ref?: string } | undefined)?.Ref;
-      const authorizer = authorizerId ? authorizers.get(authorizerId) : undefined;
-      const routeKey = String(this.resolve(p.RouteKey!));
-      if (api.Properties?.ProtocolType === 'WEBSOCKET') {
-        const authorizerFunction = authorizer ? this.functionOfArn(String(this.resolve(authorizer.Properties?.AuthorizerUri ?? ''))) : undefined;
+      const authorizerId = p.AuthorizerId ? String(stack.resolve(p.AuthorizerId)) : undefined;
+      const authorizerEntry = authorizerId ? authorizers.find((a) => a.ref === authorizerId)?.entry : undefined;
+      const authorizer = authorizerEntry ? { p: authorizerEntry[1].Properties ?? {}, stack: authorizerEntry[2] } : undefined;
+      const routeKey = String(stack.resolve(p.RouteKey!));
+      const [apiLogicalId, apiResource, apiStack] = api;
+      if (apiResource.Properties?.ProtocolType === 'WEBSOCKET') {
+        const authorizerFunction = authorizer ? this.functionOfArn(String(authorizer.stack.resolve(authorizer.p.AuthorizerUri ?? ''))) : undefined;
         this.webSocketRoutes.push({
-          apiId: this.physicalName(apiId),
+          apiId: apiStack.physicalName(apiLogicalId),
           routeKey,
           functionId,
           ...(authorizer && authorizerFunction
@@ -472,7 +595,7 @@ export class ResolvedTemplate {
                 authorizer: {
                   id: authorizerId!,
                   functionId: authorizerFunction,
-                  identitySource: (this.resolve(authorizer.Properties?.IdentitySource ?? []) as string[]) ?? [],
+                  identitySource: (authorizer.stack.resolve(authorizer.p.IdentitySource ?? []) as string[]) ?? [],
                 },
               }
             : {}),
@@ -481,41 +604,41 @@ export class ResolvedTemplate {
       }
       const [method, path] = routeKey === '$default' ? ['ANY', '$default'] : (routeKey.split(' ') as [string, string]);
       const jwt =
-        authorizer?.Properties?.AuthorizerType === 'JWT'
-          ? (this.resolve(authorizer.Properties.JwtConfiguration!) as { Issuer: string; Audience: string[] })
+        authorizer?.p.AuthorizerType === 'JWT'
+          ? (authorizer.stack.resolve(authorizer.p.JwtConfiguration!) as { Issuer: string; Audience: string[] })
           : undefined;
       this.httpRoutes.push({
-        apiId: this.physicalName(apiId),
+        apiId: apiStack.physicalName(apiLogicalId),
         routeKey,
         method,
         path,
         functionId,
-        payloadFormatVersion: String(integration.Properties?.PayloadFormatVersion ?? '2.0'),
+        payloadFormatVersion: String(integrationResource.Properties?.PayloadFormatVersion ?? '2.0'),
         authorization: String(p.AuthorizationType ?? 'NONE') as HttpRouteSpec['authorization'],
-        ...(jwt
+        ...(jwt && authorizer
           ? {
               jwt: {
                 issuer: jwt.Issuer,
                 audience: jwt.Audience,
-                identitySource: (this.resolve(authorizer!.Properties!.IdentitySource ?? []) as string[]) ?? ['$request.header.Authorization'],
+                identitySource: (authorizer.stack.resolve(authorizer.p.IdentitySource ?? []) as string[]) ?? ['$request.header.Authorization'],
               },
             }
           : {}),
-        scopes: (this.resolve(p.AuthorizationScopes ?? []) as string[]) ?? [],
+        scopes: (stack.resolve(p.AuthorizationScopes ?? []) as string[]) ?? [],
       });
     }
   }
 
   private readMappings(): void {
-    for (const [id, r] of this.ofType('AWS::Lambda::EventSourceMapping')) {
-      const p = this.resolve(r.Properties as Json) as Record<string, Json>;
+    for (const [id, r, stack] of this.ofType('AWS::Lambda::EventSourceMapping')) {
+      const p = stack.resolve(r.Properties as Json) as Record<string, Json>;
       const functionName = String(p.FunctionName);
-      const functionId = [...this.functions.values()].find((f) => f.arn === functionName || this.physicalName(f.logicalId) === functionName)?.logicalId;
+      const functionId = this.functionNamed(functionName);
       if (!functionId) throw new Error(`mapping ${id}: unknown function ${functionName}`);
       if (String(p.EventSourceArn).startsWith('arn:aws:sqs:')) {
         const queueArn = String(p.EventSourceArn);
-        const queue = this.ofType('AWS::SQS::Queue').find(([qid]) => this.arnOf(qid) === queueArn)?.[1];
-        const q = (queue ? this.resolve(queue.Properties ?? {}) : {}) as Record<string, Json>;
+        const queue = this.ofType('AWS::SQS::Queue').find(([qid, , qstack]) => qstack.arnOf(qid) === queueArn);
+        const q = (queue ? queue[2].resolve(queue[1].Properties ?? {}) : {}) as Record<string, Json>;
         const redrive = (typeof q.RedrivePolicy === 'string' ? JSON.parse(q.RedrivePolicy) : q.RedrivePolicy) as
           | { deadLetterTargetArn?: string; maxReceiveCount?: number }
           | undefined;
@@ -555,8 +678,8 @@ export class ResolvedTemplate {
   }
 
   private readSchedulesAndRules(): void {
-    for (const [id, r] of this.ofType('AWS::Scheduler::Schedule')) {
-      const p = this.resolve(r.Properties as Json) as Record<string, Json>;
+    for (const [id, r, stack] of this.ofType('AWS::Scheduler::Schedule')) {
+      const p = stack.resolve(r.Properties as Json) as Record<string, Json>;
       const target = p.Target as { Arn: string; Input?: string; RoleArn?: string };
       const functionId = this.functionOfArn(target.Arn);
       if (!functionId) continue;
@@ -569,8 +692,8 @@ export class ResolvedTemplate {
         ...(target.RoleArn ? { roleArn: target.RoleArn } : {}),
       });
     }
-    for (const [id, r] of this.ofType('AWS::Events::Rule')) {
-      const p = this.resolve(r.Properties as Json) as Record<string, Json>;
+    for (const [id, r, stack] of this.ofType('AWS::Events::Rule')) {
+      const p = stack.resolve(r.Properties as Json) as Record<string, Json>;
       const targets = ((p.Targets as { Arn: string; Input?: string }[] | undefined) ?? []).map((t) => t.Arn);
       if (p.ScheduleExpression) {
         for (const arn of targets) {
@@ -591,10 +714,9 @@ export class ResolvedTemplate {
   }
 
   private readPermissions(): void {
-    for (const [, r] of this.ofType('AWS::Lambda::Permission')) {
-      const p = this.resolve(r.Properties as Json) as Record<string, Json>;
-      const functionId =
-        this.functionOfArn(String(p.FunctionName)) ?? [...this.functions.values()].find((f) => this.physicalName(f.logicalId) === p.FunctionName)?.logicalId;
+    for (const [, r, stack] of this.ofType('AWS::Lambda::Permission')) {
+      const p = stack.resolve(r.Properties as Json) as Record<string, Json>;
+      const functionId = this.functionNamed(String(p.FunctionName));
       if (!functionId) continue;
       this.permissions.push({
         functionId,
@@ -607,7 +729,7 @@ export class ResolvedTemplate {
 
   /** The execute-api host names of the APIs (`<api id>.execute-api.<region>.amazonaws.com`). */
   apiHosts(): string[] {
-    return this.ofType('AWS::ApiGatewayV2::Api').map(([id]) => `${this.physicalName(id)}.execute-api.${REGION}.${URL_SUFFIX}`);
+    return this.ofType('AWS::ApiGatewayV2::Api').map(([id, , stack]) => `${stack.physicalName(id)}.execute-api.${REGION}.${URL_SUFFIX}`);
   }
 
   /**
@@ -615,8 +737,8 @@ export class ResolvedTemplate {
    * service principal; an `aws:SourceAccount` condition must name this account)?
    */
   trusts(roleArn: string, service: string): boolean {
-    const role = this.ofType('AWS::IAM::Role').find(([id]) => this.arnOf(id) === roleArn)?.[1];
-    const document = role ? (this.resolve(role.Properties?.AssumeRolePolicyDocument ?? null) as { Statement?: Record<string, Json>[] } | null) : null;
+    const role = this.roles.get(roleArn);
+    const document = role ? (role[2].resolve(role[1].Properties?.AssumeRolePolicyDocument ?? null) as { Statement?: Record<string, Json>[] } | null) : null;
     return (document?.Statement ?? []).some((statement) => {
       const services = [(statement.Principal as { Service?: Json } | undefined)?.Service].flat();
       const actions = [statement.Action].flat();
@@ -625,19 +747,16 @@ export class ResolvedTemplate {
     });
   }
 
-  /** The stage names of an API (by its stand-in id). */
+  /** The stage names of an API (by its stand-in id), wherever the stages are declared. */
   stagesOf(apiId: string): string[] {
     return this.ofType('AWS::ApiGatewayV2::Stage')
-      .filter(
-        ([, r]) =>
-          (r.Properties?.ApiId as { Ref?: string } | undefined)?.Ref !== undefined && this.physicalName((r.Properties!.ApiId as { Ref: string }).Ref) === apiId,
-      )
-      .map(([id]) => this.physicalName(id));
+      .filter(([, r, stack]) => r.Properties?.ApiId !== undefined && String(stack.resolve(r.Properties.ApiId)) === apiId)
+      .map(([id, , stack]) => stack.physicalName(id));
   }
 
   /** The ARN of every Secrets Manager secret the stack makes. */
   secretArns(): string[] {
-    return this.ofType('AWS::SecretsManager::Secret').map(([id]) => String(this.ref(id)));
+    return this.ofType('AWS::SecretsManager::Secret').map(([id, , stack]) => String(stack.resolve({ Ref: id })));
   }
 
   /** Does a `lambda:InvokeFunction` permission let `principal` invoke the function from `sourceArn`? */

@@ -265,4 +265,86 @@ describe('the template, resolved', () => {
       [['Consumer', 'rate(5 minutes)']],
     );
   });
+
+  it('reads routes, integrations and permissions from nested stacks with the parameters the parent passes', () => {
+    // The parent keeps the API, the authorizer and the functions; one nested stack (found by its
+    // asset path) holds the JWT route, another (found only by its TemplateURL's asset hash) a
+    // public route; each gets the API id, the authorizer id and the function ARN as parameters.
+    const { Integration: _i, Route: _r, Permission: _p, ...parentResources } = template.Resources;
+    const param = (name: string) => ({ Ref: name });
+    const nested = (routeKey: string, authorized: boolean) => ({
+      Parameters: { ApiRef: { Type: 'String' }, AuthorizerRef: { Type: 'String' }, FunctionArn: { Type: 'String' } },
+      Resources: {
+        RouteIntegration: {
+          Type: 'AWS::ApiGatewayV2::Integration',
+          Properties: { ApiId: param('ApiRef'), IntegrationUri: param('FunctionArn'), PayloadFormatVersion: '2.0' },
+        },
+        Route: {
+          Type: 'AWS::ApiGatewayV2::Route',
+          Properties: {
+            ApiId: param('ApiRef'),
+            RouteKey: routeKey,
+            AuthorizationType: authorized ? 'JWT' : 'NONE',
+            ...(authorized ? { AuthorizerId: param('AuthorizerRef') } : {}),
+            Target: { 'Fn::Join': ['', ['integrations/', { Ref: 'RouteIntegration' }]] },
+          },
+        },
+        RoutePermission: {
+          Type: 'AWS::Lambda::Permission',
+          Properties: {
+            Action: 'lambda:InvokeFunction',
+            FunctionName: param('FunctionArn'),
+            Principal: 'apigateway.amazonaws.com',
+            SourceArn: {
+              'Fn::Join': ['', ['arn:aws:execute-api:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':', param('ApiRef'), '/*/*/v1/*']],
+            },
+          },
+        },
+      },
+    });
+    const parameters = (fn: string) => ({ ApiRef: { Ref: 'Api' }, AuthorizerRef: { Ref: 'Authorizer' }, FunctionArn: fnArn(fn) });
+    const parent = {
+      ...template,
+      Resources: {
+        ...parentResources,
+        PrivateRoutes: {
+          Type: 'AWS::CloudFormation::Stack',
+          Properties: { TemplateURL: 'https://s3.example/bucket/aaaa.json', Parameters: parameters('Reader') },
+          Metadata: { 'aws:asset:path': 'StackPrivate.nested.template.json' },
+        },
+        PublicRoutes: {
+          Type: 'AWS::CloudFormation::Stack',
+          Properties: {
+            TemplateURL: { 'Fn::Join': ['', ['https://s3.', { Ref: 'AWS::Region' }, '.amazonaws.com/bucket/bbbb.json']] },
+            Parameters: parameters('Consumer'),
+          },
+        },
+      },
+    };
+    const dir = mkdtempSync(join(tmpdir(), 'verify-nested-'));
+    writeFileSync(join(dir, 'Stack.template.json'), JSON.stringify(parent));
+    writeFileSync(join(dir, 'StackPrivate.nested.template.json'), JSON.stringify(nested('GET /v1/things/{id}', true)));
+    writeFileSync(join(dir, 'StackPublic.nested.template.json'), JSON.stringify(nested('GET /v1/public', false)));
+    writeFileSync(join(dir, 'Stack.assets.json'), JSON.stringify({ files: { bbbb: { source: { path: 'StackPublic.nested.template.json' } } } }));
+    const t = new ResolvedTemplate(dir, 'Stack', { tableName: 'local-table', streamLabel: 'label', gatewayUrl: 'http://127.0.0.1:1' });
+
+    assert.equal(t.stacks.length, 3);
+    const reader = t.functions.get('Reader')!;
+    assert.deepEqual(reader.policies[0]!.Statement, [
+      { Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/local-table` },
+    ]);
+    const routes = new Map(t.httpRoutes.map((r) => [r.routeKey, r]));
+    const thing = routes.get('GET /v1/things/{id}')!;
+    assert.equal(thing.functionId, 'Reader');
+    assert.equal(thing.authorization, 'JWT');
+    assert.equal(thing.jwt!.issuer, reader.environment.ISSUER);
+    const open = routes.get('GET /v1/public')!;
+    assert.equal(open.functionId, 'Consumer');
+    assert.equal(open.jwt, undefined);
+    assert.equal(open.apiId, thing.apiId);
+    const source = (path: string) => `arn:aws:execute-api:${REGION}:${ACCOUNT}:${thing.apiId}/$default/GET${path}`;
+    assert.ok(t.mayInvoke('Reader', 'apigateway.amazonaws.com', source('/v1/things/{id}')));
+    assert.ok(t.mayInvoke('Consumer', 'apigateway.amazonaws.com', source('/v1/public')));
+    assert.ok(!t.mayInvoke('Reader', 'apigateway.amazonaws.com', `arn:aws:execute-api:${REGION}:${ACCOUNT}:other/$default/GET/v1/public`));
+  });
 });
