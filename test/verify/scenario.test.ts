@@ -19,7 +19,7 @@ describe('the shared scenario on the local host', () => {
   let received = 0;
 
   before(async () => {
-    host = await startTestHost();
+    host = await startTestHost({ events: true });
     receiver = createServer((req, res) => {
       req.resume();
       req.on('end', () => {
