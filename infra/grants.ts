@@ -27,7 +27,10 @@ export interface FunctionGrant {
   readonly putEvents?: true;
   /** `secretsmanager:GetSecretValue` on the visitor-token secret (the web-chat visitor routes). */
   readonly visitorSecret?: true;
-  /** `execute-api:ManageConnections` for `POST @connections/{id}` on the live WebSocket stage. */
+  /**
+   * `execute-api:ManageConnections` for `POST @connections/{id}` (frames) and `DELETE
+   * @connections/{id}` (closing a connection whose token expired) on the live WebSocket stage.
+   */
   readonly postToConnection?: true;
   /** `sqs:SendMessage` on the delivery queue (the stream consumer hands new deliveries to it). */
   readonly queueDeliveries?: true;

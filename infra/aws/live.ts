@@ -170,20 +170,21 @@ export class LivePush extends Construct {
         filters: [FilterCriteria.filter(STREAM_FILTER as never)],
       }),
     );
-    // Posting to a connection (`POST @connections/{id}`) only: no function reads (GET) or closes (DELETE) one.
-    const connections = Stack.of(this).formatArn({
-      service: 'execute-api',
-      resource: this.api.apiId,
-      resourceName: `${this.stage.stageName}/POST/@connections/*`,
-    });
+    // Posting to a connection (`POST @connections/{id}`) and closing one whose token expired
+    // (`DELETE @connections/{id}`): no function reads (GET) a connection.
+    const apiLogicalId = Stack.of(this).getLogicalId(this.api.node.defaultChild as never);
+    const connections = (method: 'POST' | 'DELETE') =>
+      Stack.of(this).formatArn({ service: 'execute-api', resource: this.api.apiId, resourceName: `${this.stage.stageName}/${method}/@connections/*` });
     for (const [file, made] of this.functions) {
       if (!grantOf(file).postToConnection) continue;
-      made.role.addToPolicy(new PolicyStatement({ actions: ['execute-api:ManageConnections'], resources: [connections] }));
-      acknowledge(
-        made.role,
-        `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${Stack.of(this).getLogicalId(this.api.node.defaultChild as never)}>/live/POST/@connections/*]`,
-        "postToConnection names connection ids that exist only at run time; the grant is limited to POST on this API's stage.",
-      );
+      made.role.addToPolicy(new PolicyStatement({ actions: ['execute-api:ManageConnections'], resources: [connections('POST'), connections('DELETE')] }));
+      for (const method of ['POST', 'DELETE'] as const) {
+        acknowledge(
+          made.role,
+          `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${apiLogicalId}>/live/${method}/@connections/*]`,
+          `${method === 'POST' ? 'postToConnection' : 'DeleteConnection'} names connection ids that exist only at run time; the grant is limited to ${method} on this API's stage.`,
+        );
+      }
     }
     this.fanOutDeadLetterAlarm = new Alarm(this, 'FanOutDeadLetterAlarm', {
       alarmDescription: 'Live fan-out batches failed after their retries (their stream positions are in the queue).',

@@ -648,8 +648,13 @@ describe('live push (WebSocket API)', () => {
       const roleId = resources[id]!.Properties.Role['Fn::GetAtt'][0] as string;
       const manages = roleStatements(roleId).filter((st) => actionsOf(st).includes('execute-api:ManageConnections'));
       assert.equal(manages.length > 0, ['live:live-fanout', 'live:live-default'].includes(file), `${file} posts to connections`);
-      // POST @connections/{id} only: nothing reads (GET) or closes (DELETE) a connection.
-      for (const st of manages) assert.match(JSON.stringify(st.Resource), /\/live\/POST\/@connections\/\*"/, file);
+      // POST (frames) and DELETE (an expired token's connection) @connections/{id} only: nothing reads (GET) one.
+      for (const st of manages) {
+        const resources = JSON.stringify(st.Resource);
+        assert.match(resources, /\/live\/POST\/@connections\/\*"/, file);
+        assert.match(resources, /\/live\/DELETE\/@connections\/\*"/, file);
+        assert.doesNotMatch(resources, /\/GET\/|\/\*\/@connections/, file);
+      }
     }
   });
 
