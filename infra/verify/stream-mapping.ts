@@ -9,7 +9,8 @@
  */
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type _Record, DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
-import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
+import type { DynamoDBBatchResponse } from 'aws-lambda';
+import { toLambdaRecord } from '../local/stream.ts';
 import { runMappingBatch, type StreamFailureMessage } from '../local/stream-mapping.ts';
 import { matchesPattern } from './event-pattern.ts';
 import type { Authorizer } from './iam.ts';
@@ -46,27 +47,6 @@ export interface MappingOptions {
   pollMs?: number;
   /** Safety cap for mappings with infinite retries (-1). */
   retryCap?: number;
-}
-
-function toLambdaRecord(r: _Record, streamArn: string): DynamoDBRecord {
-  const d = r.dynamodb ?? {};
-  return {
-    eventID: r.eventID,
-    eventName: r.eventName as DynamoDBRecord['eventName'],
-    eventVersion: r.eventVersion ?? '1.1',
-    eventSource: 'aws:dynamodb',
-    awsRegion: REGION,
-    eventSourceARN: streamArn,
-    dynamodb: {
-      ...(d.ApproximateCreationDateTime ? { ApproximateCreationDateTime: Math.floor(new Date(d.ApproximateCreationDateTime).getTime() / 1000) } : {}),
-      Keys: d.Keys as never,
-      ...(d.NewImage ? { NewImage: d.NewImage as never } : {}),
-      ...(d.OldImage ? { OldImage: d.OldImage as never } : {}),
-      SequenceNumber: d.SequenceNumber,
-      SizeBytes: d.SizeBytes,
-      StreamViewType: d.StreamViewType as never,
-    },
-  };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

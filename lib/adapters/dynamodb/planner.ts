@@ -182,7 +182,7 @@ export function planSearch(search: ParsedSearch, options: PlanOptions): Plan {
   }
   switch (search.collection) {
     case 'sessions':
-      return planSessions(parts, options);
+      return planSessions(parts);
     case 'channels':
       return planChannels(parts);
     case 'clients':
@@ -192,7 +192,7 @@ export function planSearch(search: ParsedSearch, options: PlanOptions): Plan {
   }
 }
 
-function planSessions(parts: FilterNode[], { wantOrdered }: PlanOptions): Plan {
+function planSessions(parts: FilterNode[]): Plan {
   const states = allowedValues(parts, '_state', SESSION_STATES);
   const priorities = allowedValues(parts, '_priority', PRIORITIES);
   const lines = allowedValues(parts, '_line');
