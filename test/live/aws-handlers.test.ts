@@ -6,10 +6,8 @@
  * JWKS served on loopback.
  */
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { LOCAL_AUDIENCE } from '../../infra/local/jwt.ts';
 import { inProcessBus } from '../../lib/adapters/bus.ts';
 import { getItem } from '../../lib/adapters/dynamodb/db.ts';
 import { sessionKey } from '../../lib/adapters/dynamodb/keys.ts';
@@ -18,10 +16,11 @@ import { ApiGatewayPusher } from '../../lib/app/live/aws-pusher.ts';
 import { publishLive } from '../../lib/app/live/fanout.ts';
 import { type World, world } from '../support/fixtures.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
+import { type ManagementApi, startManagementApi } from '../support/management-api.ts';
 
 let host: TestHost;
 let w: World;
-let server: Server;
+let api: ManagementApi;
 let base: string;
 /** connection id → frames posted to it */
 const posted = new Map<string, string[]>();
@@ -30,47 +29,22 @@ const gone = new Set<string>();
 const failing = new Map<string, number>();
 
 before(async () => {
-  process.env.AWS_REGION = 'us-east-1';
-  process.env.AWS_ACCESS_KEY_ID = 'local';
-  process.env.AWS_SECRET_ACCESS_KEY = 'local';
   host = await startTestHost({ events: true });
   w = await world(host, { channelType: 'telegramBot' });
-  server = createServer((req, res) => {
-    if (req.url === '/.well-known/jwks.json') {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      return res.end(JSON.stringify({ keys: [{ ...host.key.publicJwk, alg: 'ES256', use: 'sig' }] }));
+  api = await startManagementApi(host, ({ id, body }) => {
+    if (gone.has(id)) return { status: 410, errorType: 'GoneException', body: '{"message":"Gone"}' };
+    const status = failing.get(id);
+    if (status === 403) {
+      return { status: 403, errorType: 'AccessDeniedException', body: '{"message":"User is not authorized to perform: execute-api:ManageConnections"}' };
     }
-    const match = /^\/live\/@connections\/([^/?]+)/.exec(req.url ?? '');
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const id = decodeURIComponent(match?.[1] ?? '');
-      if (!match || gone.has(id)) {
-        res.writeHead(410, { 'content-type': 'application/json', 'x-amzn-errortype': 'GoneException' });
-        return res.end('{"message":"Gone"}');
-      }
-      const status = failing.get(id);
-      if (status === 403) {
-        res.writeHead(403, { 'content-type': 'application/json', 'x-amzn-errortype': 'AccessDeniedException' });
-        return res.end('{"message":"User is not authorized to perform: execute-api:ManageConnections"}');
-      }
-      if (status) {
-        res.writeHead(status, { 'content-type': 'application/json', 'x-amzn-errortype': 'InternalServerErrorException' });
-        return res.end('{"message":"Internal server error"}');
-      }
-      posted.set(id, [...(posted.get(id) ?? []), Buffer.concat(chunks).toString()]);
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{}');
-    });
+    if (status) return { status, errorType: 'InternalServerErrorException', body: '{"message":"Internal server error"}' };
+    posted.set(id, [...(posted.get(id) ?? []), body]);
+    return { status: 200, body: '{}' };
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  process.env.JWT_ISSUER = base;
-  process.env.JWT_AUDIENCE = LOCAL_AUDIENCE;
-  process.env.LIVE_ENDPOINT = `${base}/live`;
+  base = api.base;
 });
 after(async () => {
-  server.close();
+  await api.close();
   await host.close();
 });
 

@@ -5,9 +5,7 @@
  * connection (DeleteConnection) instead of posting to it.
  */
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import { LOCAL_AUDIENCE } from '../../infra/local/jwt.ts';
 import { TOKEN_EXPIRED } from '../../infra/local/live.ts';
 import { inProcessBus } from '../../lib/adapters/bus.ts';
 import { connectionsOfLines } from '../../lib/adapters/dynamodb/live.ts';
@@ -16,42 +14,26 @@ import { publishLive } from '../../lib/app/live/fanout.ts';
 import { type World, world } from '../support/fixtures.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
 import { openLive } from '../support/live.ts';
+import { type ManagementApi, startManagementApi } from '../support/management-api.ts';
 
 let host: TestHost;
 let w: World;
-let server: Server;
+let api: ManagementApi;
 let base: string;
 /** What the stand-in management API was asked: `POST <id>` with the frame, or `DELETE <id>`. */
 const calls: { method: string; id: string; body: string }[] = [];
 
 before(async () => {
-  process.env.AWS_REGION = 'us-east-1';
-  process.env.AWS_ACCESS_KEY_ID = 'local';
-  process.env.AWS_SECRET_ACCESS_KEY = 'local';
   host = await startTestHost({ events: true });
   w = await world(host, { channelType: 'telegramBot' });
-  server = createServer((req, res) => {
-    if (req.url === '/.well-known/jwks.json') {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      return res.end(JSON.stringify({ keys: [{ ...host.key.publicJwk, alg: 'ES256', use: 'sig' }] }));
-    }
-    const match = /^\/live\/@connections\/([^/?]+)/.exec(req.url ?? '');
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      calls.push({ method: req.method ?? '', id: decodeURIComponent(match?.[1] ?? ''), body: Buffer.concat(chunks).toString() });
-      res.writeHead(match ? (req.method === 'DELETE' ? 204 : 200) : 404, { 'content-type': 'application/json' });
-      res.end(req.method === 'DELETE' ? '' : '{}');
-    });
+  api = await startManagementApi(host, (call) => {
+    calls.push(call);
+    return call.method === 'DELETE' ? { status: 204 } : { status: 200, body: '{}' };
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  process.env.JWT_ISSUER = base;
-  process.env.JWT_AUDIENCE = LOCAL_AUDIENCE;
-  process.env.LIVE_ENDPOINT = `${base}/live`;
+  base = api.base;
 });
 after(async () => {
-  server.close();
+  await api.close();
   await host.close();
 });
 
