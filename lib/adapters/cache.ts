@@ -9,15 +9,12 @@
  * function in one process, so there a change is seen immediately); another instance sees it
  * when its entry expires. What may be a little stale is named where each cache is made.
  */
-let cold = false;
 /**
- * Every read of every cache misses while on, as in a fresh Lambda instance: the local host runs
- * every function in one process, so without this one function's reads would fill what another
- * then finds (test/infra/grants.test.ts learns each function's DynamoDB calls this way).
+ * `CHATLINES_CACHES=off`: every read misses, as in a fresh instance each time (to rule the
+ * caches out when chasing staleness; the grants test runs so, since the local host serves every
+ * function from one process and one function's reads would otherwise fill what another finds).
  */
-export function coldCaches(on: boolean): void {
-  cold = on;
-}
+const cachesOff = (): boolean => process.env.CHATLINES_CACHES === 'off';
 
 export class TtlCache<T> {
   readonly #entries = new Map<string, { value: T; at: number }>();
@@ -37,7 +34,7 @@ export class TtlCache<T> {
    * than `maxAgeMs` (an older one is left for the others).
    */
   get(key: string, now = Date.now(), maxAgeMs = this.ttlMs): { value: T } | undefined {
-    if (cold) return undefined;
+    if (cachesOff()) return undefined;
     const hit = this.#entries.get(key);
     if (!hit) return undefined;
     if (now - hit.at >= this.ttlMs) {

@@ -22,7 +22,6 @@ import { asFunction, currentFunction } from '../../infra/local/current-function.
 import { type DynamoObservation, observeDynamo } from '../../infra/local/dynamodb-calls.ts';
 import { LOCAL_AUDIENCE } from '../../infra/local/jwt.ts';
 import { type StreamPoller, startStreamPoller } from '../../infra/local/stream.ts';
-import { coldCaches } from '../../lib/adapters/cache.ts';
 import { sweepTimers as sweepTimersAt } from '../../lib/app/timers/sweep.ts';
 import { sweepDueDeliveries } from '../../lib/app/webhooks/deliveries.ts';
 import { routes } from '../../lib/contract/routes.ts';
@@ -64,7 +63,7 @@ before(async () => {
   process.env.AWS_REGION = 'us-east-1';
   process.env.AWS_ACCESS_KEY_ID = 'local';
   process.env.AWS_SECRET_ACCESS_KEY = 'local';
-  coldCaches(true);
+  process.env.CHATLINES_CACHES = 'off';
   observeDynamo((call) => {
     const fn = currentFunction();
     if (!fn) return void untagged.push(call);
@@ -126,7 +125,7 @@ async function fanOutNow(): Promise<void> {
 }
 after(async () => {
   observeDynamo(undefined);
-  coldCaches(false);
+  delete process.env.CHATLINES_CACHES;
   await fanOut?.stop();
   await receiver?.close();
   management?.close();
