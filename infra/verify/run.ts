@@ -9,7 +9,9 @@
  * role without the grant must be denied). Exits non-zero when any of these fails.
  *
  * Flags: `--no-synth` reuses cdk.out (iterating on the harness), `--cdk-out <dir>`,
- * `--verbose` prints every function's log lines, `--warm <n>` keeps at most n environments warm.
+ * `--verbose` prints every function's log lines, `--warm <n>` keeps at most n environments warm,
+ * `--deny-delete-connection` strips the roles' DeleteConnection grant (ManageConnections on
+ * `DELETE @connections/*`) to show the check bites: the run must then fail.
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -27,7 +29,7 @@ import { LambdaRunner } from './lambda-runner.ts';
 import { QueueMapping } from './queue-mapping.ts';
 import { runScenario, type ScenarioClaims } from './scenario.ts';
 import { type MappingRunner, StreamMapping } from './stream-mapping.ts';
-import { REGION, ResolvedTemplate } from './template.ts';
+import { type PolicyDocument, REGION, ResolvedTemplate, withoutDeleteConnection } from './template.ts';
 import { WebSocketStandIn } from './websocket.ts';
 
 const STACK = 'Chatlines';
@@ -89,7 +91,8 @@ async function main(): Promise<number> {
   const functions = [...template.functions.values()];
   const runnable = functions.filter((f) => f.runtime.startsWith('nodejs'));
   const notRunnable = functions.filter((f) => !f.runtime.startsWith('nodejs'));
-  for (const f of functions) gateway.principals.set(f.logicalId, { id: f.logicalId, roleArn: f.roleArn, policies: f.policies });
+  const policiesOf = (policies: PolicyDocument[]) => (flag('--deny-delete-connection') ? withoutDeleteConnection(policies) : policies);
+  for (const f of functions) gateway.principals.set(f.logicalId, { id: f.logicalId, roleArn: f.roleArn, policies: policiesOf(f.policies) });
   for (const arn of template.secretArns()) gateway.secrets.set(arn, randomBytes(48).toString('base64url'));
 
   // Webhook deliveries reach this receiver (the functions resolve its name through the stand-in DNS).
@@ -146,7 +149,7 @@ async function main(): Promise<number> {
   const queueMappings = template.queueMappings.map((spec) => new QueueMapping({ spec, template, runner, authorizer, gateway }));
   for (const m of queueMappings) await m.start();
 
-  const token = (claims: ScenarioClaims) => {
+  const token = (claims: ScenarioClaims, lifetimeSeconds?: number) => {
     const { sub, ...rest } = claims;
     return new SignJWT({ ...rest, token_use: 'id' })
       .setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' })
@@ -154,7 +157,7 @@ async function main(): Promise<number> {
       .setIssuer(issuer)
       .setAudience(audience[0]!)
       .setIssuedAt()
-      .setExpirationTime('1h')
+      .setExpirationTime(lifetimeSeconds ? `${lifetimeSeconds}s` : '1h')
       .sign(privateKey);
   };
   const settle = async () => {
@@ -298,6 +301,21 @@ async function main(): Promise<number> {
     line(
       `Live: ${result.liveFrames.length} frames on the operator's socket; ${[...(webSocket?.posted.values() ?? [])].reduce((n, p) => n + p.length, 0)} PostToConnection calls delivered`,
     );
+    // Sockets whose token expired: the fan-out and `$default` close them with DeleteConnection.
+    const closers = new Map<string, number>();
+    for (const c of calls)
+      if (c.detail === 'DeleteConnection' && c.decision.allowed) {
+        const name = template.functions.get(c.principal)?.name ?? c.principal;
+        closers.set(name, (closers.get(name) ?? 0) + 1);
+      }
+    line(
+      `Live, expired tokens: ${result.expired.map((e) => `met by ${e.met === 'event' ? 'an event' : 'a ping'} → ${e.closeCode === undefined ? 'NOT CLOSED' : `closed (${e.closeCode})`}`).join(', ') || 'none'}; DeleteConnection by ${[...closers].map(([n, k]) => `${n} ×${k}`).join(', ') || 'no function'}`,
+    );
+    // Every function that posts to connections closes one in the scenario (an expired token's).
+    const posters = new Set(
+      calls.filter((c) => c.detail === 'PostToConnection' && c.decision.allowed).map((c) => template.functions.get(c.principal)?.name ?? c.principal),
+    );
+    const notClosing = [...posters].filter((n) => !closers.has(n));
     line(`Webhook deliveries received: ${received.length}`);
     line();
     line(`Negative control: ${controlText}: ${controlDenied ? 'denied (as it must be)' : 'NOT DENIED'}`);
@@ -353,6 +371,7 @@ async function main(): Promise<number> {
     if (gateway.unemulated.length > 0) problems.push(`${gateway.unemulated.length} calls to services the gateway does not emulate`);
     if (scheduled.size < template.schedules.length) problems.push('a scheduled run failed');
     if (received.length === 0) problems.push('no webhook delivery reached the receiver');
+    if (notClosing.length > 0) problems.push(`no DeleteConnection allowed for ${notClosing.join(', ')} (an expired token's socket stays open)`);
     if (problems.length) {
       line(`verify:aws FAILED: ${problems.join('; ')}`);
       exitCode = 1;

@@ -6,6 +6,7 @@
  * alike. The scenario knows nothing of the host: a base URL, a token maker, a live URL and a
  * way to let the stream catch up are all it is given.
  */
+import { decodeJwt } from 'jose';
 import WebSocket from 'ws';
 
 export interface ScenarioClaims {
@@ -17,7 +18,8 @@ export interface ScenarioClaims {
 
 export interface ScenarioHost {
   baseUrl: string;
-  token(claims: ScenarioClaims): Promise<string>;
+  /** A user token; `lifetimeSeconds` makes it expire that soon (the live expiry steps). */
+  token(claims: ScenarioClaims, lifetimeSeconds?: number): Promise<string>;
   /** The live WebSocket URL for a token (`…/v1/live?token=` locally, the WebSocket API's stage in AWS). */
   liveUrl(token: string): string;
   /** Waits until the stream's consumers have handled every write made so far. */
@@ -42,8 +44,21 @@ export interface ScenarioResult {
   steps: StepResult[];
   /** Frames the operator's live socket received. */
   liveFrames: unknown[];
+  /** The sockets whose token expired: how each was closed and what it received. */
+  expired: ExpiredSocket[];
   failed: StepResult[];
 }
+
+export interface ExpiredSocket {
+  /** `event`: met by the fan-out of an event on its line; `ping`: sent a ping (`$default`). */
+  met: 'event' | 'ping';
+  /** The close code from the server, or undefined when it stayed open. */
+  closeCode: number | undefined;
+  frames: unknown[];
+}
+
+/** How long the expiring sockets' token lives: long enough to connect, short for the run. */
+const SHORT_TOKEN_SECONDS = 4;
 
 interface Reply {
   status: number;
@@ -172,7 +187,57 @@ export async function runScenario(host: ScenarioHost): Promise<ScenarioResult> {
   // Only a failed delivery can be retried: a delivered one answers 409.
   await call('retry delivery', 'POST', `/v1/webhooks/${webhookId}/deliveries/${deliveryId}/retry`, [202, 409], { token: admin });
   await call('metrics', 'GET', `/v1/metrics?line=${lineId}&granularity=day`, [200], { token: admin });
+
+  // Sockets whose token expires: once it has, the server closes them and they get nothing more.
+  // The local host closes them at expiry; in AWS the fan-out meets one when an event comes on its
+  // line, and `$default` the other when it sends a frame: each closes it with DeleteConnection.
+  // The stream is settled, so nothing reaches them before the steps below.
+  const shortToken = await host.token({ sub: 'op-1', roles: ['operator'], groups: ['support'] }, SHORT_TOKEN_SECONDS);
+  const expiresAt = Number(decodeJwt(shortToken).exp) * 1000;
+  const toEvent = await watchedSocket(host.liveUrl(shortToken));
+  const toPing = await watchedSocket(host.liveUrl(shortToken));
+  if (!toEvent || !toPing)
+    steps.push({
+      step: 'live short token',
+      method: 'GET',
+      path: 'live',
+      status: 0,
+      expected: [101],
+      ok: false,
+      detail: 'a socket with a short-lived token did not open',
+    });
+  // Past the expiry (bounded: the token's lifetime and a margin).
+  await waitFor(() => Date.now() > expiresAt + 250, (SHORT_TOKEN_SECONDS + 5) * 1000);
+  // A ping first, closed by `$default` before any event can meet it.
+  if (toPing?.ws.readyState === WebSocket.OPEN) toPing.ws.send(JSON.stringify({ action: 'ping' }));
+  await toPing?.closed(10_000);
+  await host.settle();
+  // An event on its line (channel.disconnected): the fan-out meets the expired connection.
   await call('disconnect channel', 'POST', `/v1/channels/${siteId}/disconnect`, [200], { token: admin });
+  await host.settle();
+  const expired: ExpiredSocket[] = [];
+  for (const [met, watched] of [
+    ['event', toEvent],
+    ['ping', toPing],
+  ] as const) {
+    if (!watched) continue;
+    const closeCode = await watched.closed(10_000);
+    expired.push({ met, closeCode, frames: watched.frames });
+    const types = watched.frames.map((f) => String((f as { type?: string }).type));
+    const wrong = types.filter((t) => t.includes('.') || t === 'pong');
+    if (closeCode === undefined || wrong.length > 0)
+      steps.push({
+        step: `live expired token (${met})`,
+        method: 'WS',
+        path: 'live',
+        status: closeCode ?? 0,
+        expected: [1000, 1008],
+        ok: false,
+        detail: closeCode === undefined ? 'the socket stayed open after its token expired' : `it received ${wrong.join(', ')} after its token expired`,
+      });
+    else steps.push({ step: `live expired token (${met})`, method: 'WS', path: 'live', status: closeCode, expected: [closeCode], ok: true });
+    if (closeCode === undefined) watched.ws.terminate();
+  }
   await call('reconnect channel', 'POST', `/v1/channels/${siteId}/reconnect`, [200], { token: admin });
   await call('delete webhook', 'DELETE', `/v1/webhooks/${webhookId}`, [200], { token: admin });
 
@@ -186,7 +251,7 @@ export async function runScenario(host: ScenarioHost): Promise<ScenarioResult> {
     if (!types.some((t) => t.includes('.')))
       steps.push({ step: 'live events', method: 'WS', path: 'live', status: 0, expected: [101], ok: false, detail: `no event among ${types.join(', ')}` });
   }
-  return { steps, liveFrames, failed: steps.filter((s) => !s.ok) };
+  return { steps, liveFrames, expired, failed: steps.filter((s) => !s.ok) };
 }
 
 function openSocket(url: string, frames: unknown[]): Promise<WebSocket | undefined> {
@@ -210,4 +275,56 @@ function closeSocket(ws: WebSocket): Promise<void> {
     ws.once('close', () => resolve());
     ws.close(1000, 'done');
   });
+}
+
+interface WatchedSocket {
+  ws: WebSocket;
+  frames: unknown[];
+  /** The server's close code once closed, or undefined if still open after `timeoutMs`. */
+  closed(timeoutMs: number): Promise<number | undefined>;
+}
+
+/** Opens a socket that records its frames and its close, from its first moment. */
+async function watchedSocket(url: string): Promise<WatchedSocket | undefined> {
+  const frames: unknown[] = [];
+  let code: number | undefined;
+  let onClose: (() => void) | undefined;
+  const ws = new WebSocket(url);
+  ws.on('message', (data) => {
+    try {
+      frames.push(JSON.parse(String(data)));
+    } catch {
+      frames.push(String(data));
+    }
+  });
+  ws.on('close', (c) => {
+    code = c;
+    onClose?.();
+  });
+  const opened = await new Promise<boolean>((resolve) => {
+    ws.once('open', () => resolve(true));
+    ws.once('error', () => resolve(false));
+    ws.once('unexpected-response', () => resolve(false));
+  });
+  if (!opened) return undefined;
+  return {
+    ws,
+    frames,
+    closed: (timeoutMs) =>
+      code !== undefined
+        ? Promise.resolve(code)
+        : new Promise((resolve) => {
+            const timer = setTimeout(() => resolve(code), timeoutMs);
+            onClose = () => {
+              clearTimeout(timer);
+              resolve(code);
+            };
+          }),
+  };
+}
+
+/** Waits until `condition` holds, at most `timeoutMs`. */
+async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
 }

@@ -779,3 +779,20 @@ export function globMatch(pattern: string, value: string): boolean {
     .join('');
   return new RegExp(`^${source}$`).test(value);
 }
+
+/**
+ * The policies without their DeleteConnection grant (`execute-api:ManageConnections` on a
+ * `…/DELETE/@connections/…` resource): what the roles were before they could close an expired
+ * token's socket, to show the IAM check denies the call then (`--deny-delete-connection`).
+ */
+export function withoutDeleteConnection(policies: readonly PolicyDocument[]): PolicyDocument[] {
+  return policies.map((policy) => ({
+    ...policy,
+    Statement: policy.Statement.flatMap((statement) => {
+      const s = statement as { Action?: string | string[]; Resource?: string | string[] };
+      if (![s.Action ?? []].flat().includes('execute-api:ManageConnections')) return [statement];
+      const kept = [s.Resource ?? []].flat().filter((r) => !r.includes('/DELETE/@connections/'));
+      return kept.length > 0 ? [{ ...s, Resource: kept }] : [];
+    }),
+  }));
+}

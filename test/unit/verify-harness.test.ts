@@ -1,19 +1,26 @@
 /**
  * The pure parts of the verify:aws harness (infra/verify): EventBridge patterns (also the
  * stream mappings' filter criteria), API Gateway's claim flattening, ARN globbing, the stream
- * batch semantics (a poison record ends alone at the on-failure destination), and the reading
- * of a template (no synth needed).
+ * batch semantics (a poison record ends alone at the on-failure destination), the reading
+ * of a template (no synth needed), and the management API's calls authorized per method
+ * (DeleteConnection needs its own grant).
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { ApiGatewayManagementApiClient, DeleteConnectionCommand, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { DynamoDBRecord } from 'aws-lambda';
+import WebSocket from 'ws';
 import { runMappingBatch, type StreamFailureMessage } from '../../infra/local/stream-mapping.ts';
 import { matchesPattern } from '../../infra/verify/event-pattern.ts';
+import { Gateway } from '../../infra/verify/gateway.ts';
 import { flattenClaims } from '../../infra/verify/http-api.ts';
-import { ACCOUNT, globMatch, REGION, ResolvedTemplate } from '../../infra/verify/template.ts';
+import { Authorizer } from '../../infra/verify/iam.ts';
+import type { LambdaRunner } from '../../infra/verify/lambda-runner.ts';
+import { ACCOUNT, globMatch, type PolicyDocument, REGION, ResolvedTemplate, withoutDeleteConnection } from '../../infra/verify/template.ts';
+import { WebSocketStandIn } from '../../infra/verify/websocket.ts';
 import { STREAM_FILTER } from '../../lib/adapters/dynamodb/stream.ts';
 
 describe('event patterns', () => {
@@ -346,5 +353,98 @@ describe('the template, resolved', () => {
     assert.ok(t.mayInvoke('Reader', 'apigateway.amazonaws.com', source('/v1/things/{id}')));
     assert.ok(t.mayInvoke('Consumer', 'apigateway.amazonaws.com', source('/v1/public')));
     assert.ok(!t.mayInvoke('Reader', 'apigateway.amazonaws.com', `arn:aws:execute-api:${REGION}:${ACCOUNT}:other/$default/GET/v1/public`));
+  });
+});
+
+describe('the management API through the gateway', () => {
+  // The live functions' grant as infra/aws/live.ts writes it, resolved: ManageConnections on
+  // POST (post frames) and DELETE (close an expired token's socket) of the stage's connections.
+  const stage = 'live';
+  const connections = (apiId: string, method: string) => `arn:aws:execute-api:${REGION}:${ACCOUNT}:${apiId}/${stage}/${method}/@connections/*`;
+  const grants = (apiId: string): PolicyDocument[] => [
+    {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 'execute-api:ManageConnections', Resource: [connections(apiId, 'POST'), connections(apiId, 'DELETE')] }],
+    },
+  ];
+
+  /** A gateway whose one principal (`LiveFanout`) has `policies`, before the WebSocket stand-in (no routes: any upgrade is accepted). */
+  async function start(policies: (apiId: string) => PolicyDocument[]) {
+    const authorizer = new Authorizer();
+    const gateway = new Gateway({ dynamoEndpoint: 'http://127.0.0.1:1', authorizer, jwks: { keys: [] } });
+    await gateway.start();
+    const webSocket = new WebSocketStandIn([], {} as LambdaRunner, stage);
+    const url = await webSocket.start();
+    gateway.connections = webSocket;
+    gateway.principals.set('LiveFanout', { id: 'LiveFanout', roleArn: `arn:aws:iam::${ACCOUNT}:role/live-fanout`, policies: policies(webSocket.apiId) });
+    const socket = new WebSocket(url);
+    const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+    const [id] = webSocket.connections.keys();
+    const client = new ApiGatewayManagementApiClient({
+      endpoint: `${gateway.url}/@api/${webSocket.apiId}/${stage}`,
+      region: REGION,
+      credentials: { accessKeyId: 'LiveFanout', secretAccessKey: 'x' },
+      maxAttempts: 1,
+    });
+    const stop = async () => {
+      client.destroy();
+      socket.terminate();
+      await webSocket.stop();
+      await gateway.stop();
+    };
+    return { authorizer, webSocket, socket, closed, id: id!, client, stop };
+  }
+
+  it('close the emulated socket on DeleteConnection, authorized on the DELETE method of the connection', async () => {
+    const t = await start(grants);
+    try {
+      await t.client.send(new PostToConnectionCommand({ ConnectionId: t.id, Data: new TextEncoder().encode('{"type":"pong"}') }));
+      await t.client.send(new DeleteConnectionCommand({ ConnectionId: t.id }));
+      assert.equal(await t.closed, 1000);
+      assert.deepEqual(
+        t.authorizer.calls.map((c) => [c.action, c.resource, c.detail, c.decision.allowed]),
+        [
+          [
+            'execute-api:ManageConnections',
+            `arn:aws:execute-api:${REGION}:${ACCOUNT}:${t.webSocket.apiId}/${stage}/POST/@connections/${t.id}`,
+            'PostToConnection',
+            true,
+          ],
+          [
+            'execute-api:ManageConnections',
+            `arn:aws:execute-api:${REGION}:${ACCOUNT}:${t.webSocket.apiId}/${stage}/DELETE/@connections/${t.id}`,
+            'DeleteConnection',
+            true,
+          ],
+        ],
+      );
+      // Gone after: a second close answers 410, as API Gateway does.
+      await assert.rejects(t.client.send(new DeleteConnectionCommand({ ConnectionId: t.id })), (e: { $metadata?: { httpStatusCode?: number } }) => {
+        assert.equal(e.$metadata?.httpStatusCode, 410);
+        return true;
+      });
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it('deny DeleteConnection to a role that may only post (the grant before it was fixed): the socket stays open', async () => {
+    const t = await start((apiId) => withoutDeleteConnection(grants(apiId)));
+    try {
+      await t.client.send(new PostToConnectionCommand({ ConnectionId: t.id, Data: new TextEncoder().encode('{"type":"pong"}') }));
+      await assert.rejects(t.client.send(new DeleteConnectionCommand({ ConnectionId: t.id })), (e: { $metadata?: { httpStatusCode?: number } }) => {
+        assert.equal(e.$metadata?.httpStatusCode, 403);
+        return true;
+      });
+      assert.deepEqual(
+        t.authorizer.denied.map((c) => [c.resource, c.detail, c.decision.result]),
+        [[`arn:aws:execute-api:${REGION}:${ACCOUNT}:${t.webSocket.apiId}/${stage}/DELETE/@connections/${t.id}`, 'DeleteConnection', 'ImplicitlyDenied']],
+      );
+      assert.ok(t.webSocket.exists(t.webSocket.apiId, stage, t.id), 'the connection is still open');
+      assert.equal(t.socket.readyState, WebSocket.OPEN);
+    } finally {
+      await t.stop();
+    }
   });
 });

@@ -39,7 +39,7 @@ describe('the shared scenario on the local host', () => {
   it('answers every step as the AWS shape must', async () => {
     const result = await runScenario({
       baseUrl: host.url,
-      token: (claims) => host.token(claims),
+      token: (claims, lifetimeSeconds) => host.token(claims, lifetimeSeconds ? { expiresIn: `${lifetimeSeconds}s` } : {}),
       liveUrl: (token) => `${host.url.replace(/^http/, 'ws')}/v1/live?token=${encodeURIComponent(token)}`,
       settle: async () => {
         await host.events?.poller.drain(30_000);
@@ -63,5 +63,13 @@ describe('the shared scenario on the local host', () => {
       'the operator received events on its live socket',
     );
     assert.ok(received > 0, 'webhook deliveries arrived');
+    // The sockets whose token expired were closed by the host (at expiry) and got no event.
+    assert.deepEqual(
+      result.expired.map((e) => [e.met, e.closeCode]),
+      [
+        ['event', 1008],
+        ['ping', 1008],
+      ],
+    );
   });
 });
