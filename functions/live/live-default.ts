@@ -25,8 +25,9 @@ export const handler = async (event: APIGatewayProxyWebsocketEventV2): Promise<A
   if (tokenExpired(connection)) {
     // No answer on a token that expired (a resume would replay events): the connection is
     // closed, and the client reconnects with a new token.
-    await removeConnection(connectionId, connection.partitions);
+    // Closed before its record goes, so a failed close leaves something to retry from.
     await closeConnection(client, connectionId);
+    await removeConnection(connectionId, connection.partitions);
     return { statusCode: 401, body: '' };
   }
   const frames: string[] = [];

@@ -36,10 +36,11 @@ export class ApiGatewayPusher implements LivePusher {
     const now = Date.now();
     await mapPool(connections, 32, async (connection) => {
       if (tokenExpired(connection, now)) {
-        // Its token expired: nothing more for it. Out of the partitions first (so no later batch
-        // finds it), then closed; the client reconnects with a new token.
-        await removeConnection(connection.id);
+        // Its token expired: nothing more for it. Closed first, then out of the partitions: a close
+        // that fails leaves the record, so the retried batch closes it (a second close of a gone
+        // connection is fine); the client reconnects with a new token.
         await closeConnection(client, connection.id);
+        await removeConnection(connection.id);
         return;
       }
       const frames: string[] = [];
