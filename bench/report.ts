@@ -118,12 +118,19 @@ export function budgets(r: Omit<BenchReport, 'budgets'>): BudgetLine[] {
     }
   }
   if (r.cost) {
-    const before = costBaseline().cost.dollarsPer1000.total;
+    const baseline = costBaseline().cost;
+    const before = baseline.dollarsPer1000.total;
     const after = r.cost.dollarsPer1000.total;
+    const [p, b] = [r.cost.perSession, baseline.perSession];
     out.push({
       budget: 'cost of a session ≤ ½ of the stored baseline (before the hot-partition work)',
       result: `$${after} vs $${before} per 1,000 sessions = ${Math.round((after / before) * 100) / 100}×`,
       pass: after <= before / 2,
+      ...(after <= before / 2
+        ? {}
+        : {
+            cause: `write units per session (baseline in brackets): API requests ${p.requestWcu} (${b.requestWcu}), stream consumer with its deliveries ${p.consumerWcu} (${b.consumerWcu}), aggregation ${p.aggregationWcu} (${b.aggregationWcu}); DynamoDB $${r.cost.dollarsPer1000.dynamodb} of the $${after}`,
+          }),
     });
   }
   if (r.growth) {
