@@ -50,7 +50,8 @@
  * per session at worst) — are split into `lineShards()` shards (the deployment's `LINE_SHARDS`,
  * default 1: one shard sustains about 250 new sessions a second on one line); a session's or a
  * client's shard follows from its id. The partitions every event or change passes
- * through get more: the event log (29) and the deliveries of a target (23) `8 × lineShards()`,
+ * through get more: the event log (29), the deliveries of a target (23) and the due deliveries
+ * (24) `8 × lineShards()`,
  * the change index (13) and the due clocks (33) `4 × lineShards()`. Shard 0 keeps the
  * unsuffixed name. Readers read shards 0 … n−1 and merge by the sort key, so the count may
  * only grow (an item rewritten after a change moves to its new shard; one not rewritten is still
@@ -311,10 +312,15 @@ export const deliveryKey = (target: DeliveryTarget, eventId: string) => ({ pk: `
 const targetDeliveriesPartition = (target: DeliveryTarget) => `${targetPrefix(target)}#DELIVERIES`;
 /** Pattern 23: every shard of a target's deliveries. */
 export const targetDeliveriesPartitions = (target: DeliveryTarget) => allShards(targetDeliveriesPartition(target), eventShards());
-export const DELIVERY_SHARDS = 4;
+/**
+ * Shards of the due deliveries (pattern 24): every delivery enters the index when recorded and
+ * leaves it with its outcome, so it carries every event's deliveries and is sharded like the
+ * partitions every event passes through (it had 4 shards: the count only grows).
+ */
+export const deliveryShards = () => eventShards();
 /** Pattern 24: the due index of a pending delivery (removed once delivered or failed). */
 export const deliveryDueKeys = (pk: string, nextAttemptAt: string) => ({
-  gsi1pk: deliveryDuePartition(idHash(pk) % DELIVERY_SHARDS),
+  gsi1pk: deliveryDuePartition(idHash(pk) % deliveryShards()),
   gsi1sk: `${nextAttemptAt}#${pk}`,
 });
 export const deliveryDuePartition = (shard: number) => `DELIVERIES#DUE#${shard}`;
