@@ -32,7 +32,7 @@
  * |21 | every subscription (GET /v1/webhooks)           | gsi2  | `WEBHOOKS`                              | `<createdAt>#<id>`                        |
  * |22 | a delivery of one event to one target          | table | `WEBHOOK#id#DELIVERY#<event id>`, `CHANNEL#id#DELIVERY#<event id>` | `#DELIVERY`    |
  * |23 | a target's deliveries, newest first             | gsi2  | `WEBHOOK#id#DELIVERIES[#<shard>]`, `CHANNEL#id#DELIVERIES[#<shard>]` | `<createdAt>#<event id>` |
- * |24 | deliveries due for an attempt (sparse)          | gsi1  | `DELIVERIES#DUE#<shard 0-3>`            | `<next attempt at>#<pk>`                  |
+ * |24 | deliveries due for an attempt (sparse)          | gsi1  | `DELIVERIES#DUE#<shard>`                | `<next attempt at>#<pk>`                  |
  * |25 | a channel's delivery endpoint and its secret    | table | `CHANNEL#id`                            | `#DELIVERY`                               |
  * |26 | a delivered message's session (status reports)  | table | `MESSAGE#<message id>`                  | `#REF`                                    |
  * |27 | the local stream poller's checkpoint per shard  | table | `STREAM#CHECKPOINT`                     | `<shard id>`                              |
