@@ -86,6 +86,8 @@ export async function benchCost(env: Env, w: World, quick: boolean): Promise<Cos
     const events = sessions * EVENTS_PER_SESSION;
     await delivered();
     await workers.poller.drain(30_000);
+    // A receipt comes before the attempt's outcome is written: wait for the delivery worker too.
+    await workers.deliveries.idle();
     const consumerRcu = backgroundUsage.readCapacity;
     const consumerWcu = backgroundUsage.writeCapacity;
     resetUsage();

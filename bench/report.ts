@@ -50,6 +50,8 @@ export interface BudgetLine {
   cause?: string;
 }
 
+/** The steps of a full run, in the order bench/run.ts runs them; a report of fewer says which it holds. */
+export const STEPS = ['bundles', 'ops', 'load', 'events', 'live', 'cost', 'partitions', 'timers', 'growth', 'routing'] as const;
 const kb = (n: number) => `${(n / 1024).toFixed(0)} KB`;
 const mark = (pass: boolean | null | undefined) => (pass === true ? '✅ pass' : pass === false ? '❌ fail' : '—');
 const cell = (v: unknown) => String(v ?? '—').replace(/\|/g, '\\|');
@@ -116,12 +118,19 @@ export function budgets(r: Omit<BenchReport, 'budgets'>): BudgetLine[] {
     }
   }
   if (r.cost) {
-    const before = costBaseline().cost.dollarsPer1000.total;
+    const baseline = costBaseline().cost;
+    const before = baseline.dollarsPer1000.total;
     const after = r.cost.dollarsPer1000.total;
+    const [p, b] = [r.cost.perSession, baseline.perSession];
     out.push({
       budget: 'cost of a session ≤ ½ of the stored baseline (before the hot-partition work)',
       result: `$${after} vs $${before} per 1,000 sessions = ${Math.round((after / before) * 100) / 100}×`,
       pass: after <= before / 2,
+      ...(after <= before / 2
+        ? {}
+        : {
+            cause: `write units per session (baseline in brackets): API requests ${p.requestWcu} (${b.requestWcu}), stream consumer with its deliveries ${p.consumerWcu} (${b.consumerWcu}), aggregation ${p.aggregationWcu} (${b.aggregationWcu}); DynamoDB $${r.cost.dollarsPer1000.dynamodb} of the $${after}`,
+          }),
     });
   }
   if (r.growth) {
@@ -197,7 +206,7 @@ export function markdown(r: BenchReport): string {
   push(
     `# chatlines benchmarks — ${r.mode === 'quick' ? 'QUICK run (development, not for publishing)' : 'full run'}`,
     '',
-    `Measured ${r.date} by \`npm run bench${r.mode === 'quick' ? ' -- --quick' : ''}\` in ${Math.round(r.durationSeconds / 60)} min on ${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memoryGb} GB RAM, ${r.machine.os}, Node ${r.machine.node}, ${r.machine.java}; DynamoDB Local in memory, started by the bench. Latencies are of this shared machine: compare the ratios, not the milliseconds.`,
+    `Measured ${r.date} by \`npm run bench${r.mode === 'quick' ? ' -- --quick' : ''}\` in ${Math.round(r.durationSeconds / 60)} min${r.steps.length < STEPS.length ? ` (steps: ${r.steps.join(', ')}; the other steps' figures are in the last full run's report)` : ''} on ${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memoryGb} GB RAM, ${r.machine.os}, Node ${r.machine.node}, ${r.machine.java}; DynamoDB Local in memory, started by the bench. Latencies are of this shared machine: compare the ratios, not the milliseconds.`,
     '',
     '## Budgets',
     '',

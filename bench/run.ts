@@ -23,13 +23,11 @@ import { benchLive } from './live.ts';
 import { benchLoad } from './load.ts';
 import { benchOps } from './ops.ts';
 import { benchPartitions } from './partitions.ts';
-import { type BenchReport, budgets, type Machine, markdown } from './report.ts';
+import { type BenchReport, budgets, type Machine, markdown, STEPS } from './report.ts';
 import { benchRouting } from './routing.ts';
 import { type Env, log, startEnv } from './support.ts';
 import { benchTimers } from './timers.ts';
 import { buildWorld } from './world.ts';
-
-const STEPS = ['bundles', 'ops', 'load', 'events', 'live', 'cost', 'partitions', 'timers', 'growth', 'routing'] as const;
 
 const { values } = parseArgs({
   options: {

@@ -32,7 +32,7 @@
  * |21 | every subscription (GET /v1/webhooks)           | gsi2  | `WEBHOOKS`                              | `<createdAt>#<id>`                        |
  * |22 | a delivery of one event to one target          | table | `WEBHOOK#id#DELIVERY#<event id>`, `CHANNEL#id#DELIVERY#<event id>` | `#DELIVERY`    |
  * |23 | a target's deliveries, newest first             | gsi2  | `WEBHOOK#id#DELIVERIES[#<shard>]`, `CHANNEL#id#DELIVERIES[#<shard>]` | `<createdAt>#<event id>` |
- * |24 | deliveries due for an attempt (sparse)          | gsi1  | `DELIVERIES#DUE#<shard 0-3>`            | `<next attempt at>#<pk>`                  |
+ * |24 | deliveries due for an attempt (sparse)          | gsi1  | `DELIVERIES#DUE#<shard>`                | `<next attempt at>#<pk>`                  |
  * |25 | a channel's delivery endpoint and its secret    | table | `CHANNEL#id`                            | `#DELIVERY`                               |
  * |26 | a delivered message's session (status reports)  | table | `MESSAGE#<message id>`                  | `#REF`                                    |
  * |27 | the local stream poller's checkpoint per shard  | table | `STREAM#CHECKPOINT`                     | `<shard id>`                              |
@@ -50,7 +50,8 @@
  * per session at worst) — are split into `lineShards()` shards (the deployment's `LINE_SHARDS`,
  * default 1: one shard sustains about 250 new sessions a second on one line); a session's or a
  * client's shard follows from its id. The partitions every event or change passes
- * through get more: the event log (29) and the deliveries of a target (23) `8 × lineShards()`,
+ * through get more: the event log (29), the deliveries of a target (23) and the due deliveries
+ * (24) `8 × lineShards()`,
  * the change index (13) and the due clocks (33) `4 × lineShards()`. Shard 0 keeps the
  * unsuffixed name. Readers read shards 0 … n−1 and merge by the sort key, so the count may
  * only grow (an item rewritten after a change moves to its new shard; one not rewritten is still
@@ -311,10 +312,15 @@ export const deliveryKey = (target: DeliveryTarget, eventId: string) => ({ pk: `
 const targetDeliveriesPartition = (target: DeliveryTarget) => `${targetPrefix(target)}#DELIVERIES`;
 /** Pattern 23: every shard of a target's deliveries. */
 export const targetDeliveriesPartitions = (target: DeliveryTarget) => allShards(targetDeliveriesPartition(target), eventShards());
-export const DELIVERY_SHARDS = 4;
+/**
+ * Shards of the due deliveries (pattern 24): every delivery enters the index when recorded and
+ * leaves it with its outcome, so it carries every event's deliveries and is sharded like the
+ * partitions every event passes through (it had 4 shards: the count only grows).
+ */
+export const deliveryShards = () => eventShards();
 /** Pattern 24: the due index of a pending delivery (removed once delivered or failed). */
 export const deliveryDueKeys = (pk: string, nextAttemptAt: string) => ({
-  gsi1pk: deliveryDuePartition(idHash(pk) % DELIVERY_SHARDS),
+  gsi1pk: deliveryDuePartition(idHash(pk) % deliveryShards()),
   gsi1sk: `${nextAttemptAt}#${pk}`,
 });
 export const deliveryDuePartition = (shard: number) => `DELIVERIES#DUE#${shard}`;

@@ -13,12 +13,12 @@ import { mapPool } from '../../adapters/concurrency.ts';
 import { getItems, type Item, putItem, queryPage, updateItem } from '../../adapters/dynamodb/db.ts';
 import {
   channelDeliveryKey,
-  DELIVERY_SHARDS,
   type DeliveryTarget,
   deliveryDueKeys,
   deliveryDuePartition,
   deliveryKey,
   deliveryListKeys,
+  deliveryShards,
   INDEX,
   webhookKey,
 } from '../../adapters/dynamodb/keys.ts';
@@ -263,7 +263,8 @@ export async function attemptDelivery(pk: string, sk = '#DELIVERY'): Promise<'de
 export async function sweepDueDeliveries(now = Date.now(), limitPerShard = 200): Promise<number> {
   const upTo = `${new Date(now).toISOString()}#\uffff`;
   const due: { pk: string; sk: string }[] = [];
-  for (let shard = 0; shard < DELIVERY_SHARDS; shard++) {
+  const shards = Array.from({ length: deliveryShards() }, (_, shard) => shard);
+  await mapPool(shards, 8, async (shard) => {
     const page = await queryPage({
       IndexName: INDEX.dueDeliveries,
       KeyConditionExpression: '#dpk = :pk AND #dsk <= :upTo',
@@ -272,7 +273,7 @@ export async function sweepDueDeliveries(now = Date.now(), limitPerShard = 200):
       Limit: limitPerShard,
     });
     for (const item of page.items) due.push({ pk: String(item.pk), sk: String(item.sk) });
-  }
+  });
   await mapPool(due, 16, (d) => attemptDelivery(d.pk, d.sk));
   return due.length;
 }
