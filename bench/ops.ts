@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { mapPool } from '../lib/adapters/concurrency.ts';
 import { getItem } from '../lib/adapters/dynamodb/db.ts';
 import { type DeliveryTarget, deliveryKey, sessionKey } from '../lib/adapters/dynamodb/keys.ts';
-import { attemptDelivery, recordDelivery } from '../lib/app/webhooks/deliveries.ts';
+import { attemptDelivery, deliverNew } from '../lib/app/webhooks/deliveries.ts';
 import type { ChatlinesEvent } from '../lib/contract/events.ts';
 import { routes } from '../lib/contract/routes.ts';
 import { type CallRecord, callLog, type Env, log, progress, quantile, resetCalls, round, usage } from './support.ts';
@@ -138,9 +138,9 @@ function madeUpEvent(w: World): ChatlinesEvent {
 
 /**
  * A failed delivery to `hookId` (a subscription whose receiver answers 503), made by the code that
- * makes them in production: the consumer records it (`recordDelivery`: pending and due), the
- * delivery worker's attempt (`attemptDelivery`: 503, due again after the schedule's one step),
- * then the sweeper's (503 again, the schedule is spent, the item is written `failed`). The retry
+ * makes them in production: the delivery worker's first attempt (`deliverNew`: 503, recorded
+ * pending and due again after the schedule's one step), then the sweeper's (`attemptDelivery`: 503
+ * again, the schedule is spent, the item is written `failed`). The retry
  * schedule is one step (0 s) long for this setup only (`WEBHOOK_RETRY_SECONDS`, the knob the
  * delivery tests turn): the default ten steps make the same item with 11 sends instead of 2, and
  * it differs only in `attempts`.
@@ -153,9 +153,9 @@ async function failedDelivery(w: World, hookId: string): Promise<string> {
   const schedule = process.env.WEBHOOK_RETRY_SECONDS;
   process.env.WEBHOOK_RETRY_SECONDS = '0';
   try {
-    const key = (await recordDelivery(target, event)) ?? deliveryKey(target, event.id);
+    const key = deliveryKey(target, event.id);
     // The first attempt (the delivery worker's) leaves it due again at once; the second (the sweeper's) spends the schedule.
-    let outcome = await attemptDelivery(key.pk, key.sk);
+    let [outcome] = await deliverNew([{ target, event }]);
     if (outcome === 'retry') outcome = await attemptDelivery(key.pk, key.sk);
     if (outcome !== 'failed') throw new Error(`setup: a delivery to a receiver that answers 503 ended ${outcome}, not failed`);
   } finally {
@@ -547,8 +547,7 @@ function recipes(): Recipe[] {
         const id = await subscribe(w, env, '/ok');
         const target: DeliveryTarget = { kind: 'webhook', id };
         for (let n = 0; n < 30; n++) {
-          const ref = await recordDelivery(target, madeUpEvent(w));
-          const outcome = ref ? await attemptDelivery(ref.pk, ref.sk) : 'skipped';
+          const [outcome] = await deliverNew([{ target, event: madeUpEvent(w) }]);
           if (outcome !== 'delivered') throw new Error(`setup: a delivery to a receiver that answers 204 ended ${outcome}`);
         }
         return { id };

@@ -1,28 +1,54 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { mapPool } from '../../lib/adapters/concurrency.ts';
 import { logger } from '../../lib/adapters/observability.ts';
-import { attemptDelivery } from '../../lib/app/webhooks/deliveries.ts';
+import { type DeliveryMessage, deliverNew } from '../../lib/app/webhooks/deliveries.ts';
 
 /**
- * The delivery worker: each message names a delivery the stream consumer recorded (its item's
- * key); one attempt each, ten at a time (lib/app/webhooks/deliveries.ts `attemptDelivery`: a
- * delivery that is no longer pending, or that another worker holds, is skipped). A failed attempt
- * is no failure here: the delivery waits in the due index for the sweeper. A message fails (and
- * is reported alone, partial batch response) only when its attempt could not be recorded — SQS
- * then retries it, and after its receives it goes to the dead-letter queue. The local host runs
- * this handler too (infra/local/events.ts), fed in process.
+ * The delivery worker: each message is a new delivery (a target and its event) that the stream
+ * consumer queued; the batch's first attempts run together (lib/app/webhooks/deliveries.ts
+ * `deliverNew`: per target in event order; a delivery recorded before is skipped), each then
+ * recorded once. A failed attempt is no failure here: the delivery waits in the due index for the
+ * sweeper. A message fails (reported alone, partial batch response) only when it is malformed or
+ * its delivery could not be attempted and recorded — SQS then retries it, and after its receives
+ * it goes to the dead-letter queue. The local host runs this handler too (infra/local/events.ts).
  */
 export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
   const failed: { itemIdentifier: string }[] = [];
-  await mapPool(event.Records ?? [], 10, async (record) => {
-    try {
-      const { pk, sk } = JSON.parse(record.body) as { pk?: unknown; sk?: unknown };
-      if (typeof pk !== 'string' || typeof sk !== 'string') throw new Error('a delivery message names no delivery key');
-      await attemptDelivery(pk, sk);
-    } catch (error) {
-      logger.error('delivery attempt failed', { error: error as Error, messageId: record.messageId });
+  const messages: { id: string; message: DeliveryMessage }[] = [];
+  for (const record of event.Records ?? []) {
+    const message = parseMessage(record.body);
+    if (message) messages.push({ id: record.messageId, message });
+    else {
+      logger.error('a delivery message names no delivery', { messageId: record.messageId });
       failed.push({ itemIdentifier: record.messageId });
     }
-  });
+  }
+  try {
+    await deliverNew(messages.map((m) => m.message));
+  } catch (error) {
+    // The batch's writes failed as a whole: each message alone, so only the failing ones return.
+    logger.warn('delivery batch failed; attempting its messages one by one', { error: error as Error });
+    await mapPool(messages, 10, async ({ id, message }) => {
+      try {
+        await deliverNew([message]);
+      } catch (alone) {
+        logger.error('delivery attempt failed', { error: alone as Error, messageId: id });
+        failed.push({ itemIdentifier: id });
+      }
+    });
+  }
   return { batchItemFailures: failed };
 };
+
+function parseMessage(body: string): DeliveryMessage | undefined {
+  try {
+    const m = JSON.parse(body) as Partial<DeliveryMessage>;
+    const t = m.target;
+    const e = m.event;
+    if (!t || (t.kind !== 'webhook' && t.kind !== 'channel') || typeof t.id !== 'string') return undefined;
+    if (!e || typeof e.id !== 'string' || typeof e.type !== 'string') return undefined;
+    return m as DeliveryMessage;
+  } catch {
+    return undefined;
+  }
+}

@@ -2,13 +2,12 @@ import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { type EventBus, inProcessBus } from '../../lib/adapters/bus.ts';
 import { partialBatchResponse, toChangeRecord } from '../../lib/adapters/dynamodb/stream.ts';
 import { logger } from '../../lib/adapters/observability.ts';
-import { consumeRecords, onEnqueueFailure, registerSink } from '../../lib/app/events/consumer.ts';
+import { consumeRecords, registerSink } from '../../lib/app/events/consumer.ts';
 import { routingSink } from '../../lib/app/routing/sink.ts';
-import { type DeliveryQueue, localDeliveryQueue } from '../../lib/app/webhooks/deliveries.ts';
+import { type DeliveryQueue, inlineDeliveryQueue, localDeliveryQueue } from '../../lib/app/webhooks/deliveries.ts';
 
 // Reactions to events, run by both hosts (this handler is the local poller's too).
 registerSink(routingSink);
-onEnqueueFailure((error, count) => logger.error('new deliveries not queued: the sweeper attempts them', { error: error as Error, count }));
 
 let bus: EventBus | undefined;
 /** EventBridge in AWS (EVENT_BUS_NAME set by the stack), the in-process bus on the local host. */
@@ -23,10 +22,10 @@ async function eventBus(): Promise<EventBus> {
 }
 
 let sqs: DeliveryQueue | undefined;
-/** The SQS queue in AWS (DELIVERY_QUEUE_URL set by the stack), the local host's worker (if it runs one). */
-async function deliveryQueue(): Promise<DeliveryQueue | undefined> {
+/** The SQS queue in AWS (DELIVERY_QUEUE_URL set by the stack), the local host's worker, else attempts inline. */
+async function deliveryQueue(): Promise<DeliveryQueue> {
   const url = process.env.DELIVERY_QUEUE_URL;
-  if (!url) return localDeliveryQueue();
+  if (!url) return localDeliveryQueue() ?? inlineDeliveryQueue;
   if (!sqs) {
     const { SqsDeliveryQueue } = await import('../../lib/adapters/aws/queue.ts');
     sqs = new SqsDeliveryQueue(url);

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { handler as attemptDeliveries } from '../../functions/queue/attempt-deliveries.ts';
 import { handler as retryDeliveries } from '../../functions/schedule/retry-deliveries.ts';
-import { type DeliveryQueue, type DeliveryRef, localDeliveryQueue, useLocalDeliveryQueue } from '../../lib/app/webhooks/deliveries.ts';
+import { type DeliveryMessage, type DeliveryQueue, localDeliveryQueue, useLocalDeliveryQueue } from '../../lib/app/webhooks/deliveries.ts';
 import { asFunction } from './current-function.ts';
 import { inBackground } from './dynamodb-calls.ts';
 import { type StreamPoller, startStreamPoller } from './stream.ts';
@@ -35,11 +35,11 @@ const PARALLEL = 4;
 
 /**
  * The delivery queue of the local host: `enqueue` returns at once (as SendMessageBatch does) and
- * the worker hands the keys, ten per call, to the delivery function's handler. Messages the
+ * the worker hands the messages, ten per call, to the delivery function's handler. Messages the
  * handler reports failed are left to the sweeper: their deliveries stay due.
  */
 export function startDeliveryWorker(onError: (error: unknown) => void = () => undefined): DeliveryWorker {
-  const queued: DeliveryRef[] = [];
+  const queued: DeliveryMessage[] = [];
   let running = 0;
   let stopped = false;
   let idleWaiters: (() => void)[] = [];
@@ -54,7 +54,7 @@ export function startDeliveryWorker(onError: (error: unknown) => void = () => un
       const batch = queued.splice(0, BATCH);
       running++;
       const event = {
-        Records: batch.map((ref) => ({ messageId: randomUUID(), body: JSON.stringify(ref), eventSource: 'aws:sqs' }) as SQSRecord),
+        Records: batch.map((message) => ({ messageId: randomUUID(), body: JSON.stringify(message), eventSource: 'aws:sqs' }) as SQSRecord),
       } satisfies SQSEvent;
       void asFunction('attempt-deliveries', () => inBackground(() => attemptDeliveries(event)))
         .then((out) => {
@@ -70,9 +70,9 @@ export function startDeliveryWorker(onError: (error: unknown) => void = () => un
     settle();
   };
   return {
-    async enqueue(refs) {
+    async enqueue(messages) {
       if (stopped) return;
-      queued.push(...refs);
+      queued.push(...messages);
       pump();
     },
     idle: () =>

@@ -1,6 +1,6 @@
 /**
  * The delivery queue's two ends without an account: the consumer's side (SendMessageBatch of
- * new deliveries' keys, lib/adapters/aws/queue.ts) against a local stand-in for SQS's JSON API
+ * new deliveries — a target and its event each — lib/adapters/aws/queue.ts) against a local stand-in for SQS's JSON API
  * that refuses an entry once, and the delivery function (functions/queue/attempt-deliveries.ts)
  * given an SQS batch with a good message and a malformed one: it attempts the good one and
  * reports only the malformed one (partial batch response).
@@ -11,7 +11,7 @@ import { createServer, type Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { handler as attemptDeliveries } from '../../functions/queue/attempt-deliveries.ts';
 import { SqsDeliveryQueue } from '../../lib/adapters/aws/queue.ts';
-import { recordDelivery } from '../../lib/app/webhooks/deliveries.ts';
+import type { DeliveryMessage } from '../../lib/app/webhooks/deliveries.ts';
 import type { ChatlinesEvent } from '../../lib/contract/events.ts';
 import { type World, world } from '../support/fixtures.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
@@ -75,8 +75,8 @@ const event = (n: number): ChatlinesEvent => ({
 
 describe('the delivery queue', () => {
   test('SendMessageBatch ten at a time; an entry SQS refuses is sent once more, the rest are not repeated', async () => {
-    const refs = Array.from({ length: 12 }, (_, i) => ({ pk: `WEBHOOK#x#DELIVERY#e.${i}`, sk: '#DELIVERY' }));
-    await new SqsDeliveryQueue(`${process.env.AWS_ENDPOINT_URL_SQS}/000000000000/deliveries`).enqueue(refs);
+    const messages: DeliveryMessage[] = Array.from({ length: 12 }, (_, i) => ({ target: { kind: 'webhook', id: 'x' }, event: event(100 + i) }));
+    await new SqsDeliveryQueue(`${process.env.AWS_ENDPOINT_URL_SQS}/000000000000/deliveries`).enqueue(messages);
     // The two batches go out side by side; the first to arrive has its last entry refused.
     assert.deepEqual(
       calls
@@ -87,26 +87,30 @@ describe('the delivery queue', () => {
     );
     assert.equal(calls.length, 3);
     assert.deepEqual(calls[2], [calls[0]!.at(-1)], 'then the refused entry alone');
-    const sent = calls.flat().map((b) => JSON.parse(b) as { pk: string; sk: string });
+    const sent = calls.flat().map((b) => JSON.parse(b) as DeliveryMessage);
     assert.equal(sent.length, 13);
-    assert.deepEqual(new Set(sent.map((s) => s.pk)).size, 12);
+    assert.deepEqual(new Set(sent.map((s) => s.event.id)).size, 12);
+    assert.ok(
+      sent.every((s) => s.target.kind === 'webhook' && s.target.id === 'x'),
+      'each message carries its target and its event',
+    );
   });
 
   test('the delivery function attempts each message; only a malformed one is reported failed', async () => {
     const hook = await host.call('POST', '/v1/webhooks', { token: w.admin, body: { url: receiver.url, events: ['session.*'], line: w.line.__id } });
     assert.equal(hook.status, 201);
     receiver.secret = hook.body.secret;
-    const ref = await recordDelivery({ kind: 'webhook', id: hook.body.__id }, event(1));
-    assert.ok(ref);
-    assert.equal(await recordDelivery({ kind: 'webhook', id: hook.body.__id }, event(1)), undefined, 'recorded once per target and event');
+    const message: DeliveryMessage = { target: { kind: 'webhook', id: hook.body.__id }, event: event(1) };
     const out = await attemptDeliveries({
       Records: [
-        { messageId: 'good', body: JSON.stringify(ref) },
+        { messageId: 'good', body: JSON.stringify(message) },
         { messageId: 'bad', body: '{"pk": 1}' },
-        { messageId: 'again', body: JSON.stringify(ref) },
+        { messageId: 'again', body: JSON.stringify(message) },
       ],
     } as never);
     assert.deepEqual(out, { batchItemFailures: [{ itemIdentifier: 'bad' }] });
+    // The same message again later (SQS delivers at least once): recorded, so not sent again.
+    assert.deepEqual(await attemptDeliveries({ Records: [{ messageId: 'later', body: JSON.stringify(message) }] } as never), { batchItemFailures: [] });
     assert.equal(receiver.received.filter((x) => x.id === 'queue-test.1').length, 1, 'a message repeated does not send again');
     assert.ok(receiver.received[0]!.verified);
     const list = await host.call('GET', `/v1/webhooks/${hook.body.__id}/deliveries`, { token: w.admin });

@@ -1,8 +1,8 @@
 /**
- * The delivery queue in AWS: the keys of new deliveries go to an SQS queue (SendMessageBatch,
- * ten a call) whose function attempts them (functions/queue/attempt-deliveries.ts). Entries SQS
- * refuses are sent once more after a short wait, then the call fails (the deliveries stay due for
- * the sweeper).
+ * The delivery queue in AWS: new deliveries (each a target and its event) go to an SQS queue
+ * (SendMessageBatch, ten a call) whose function attempts them (functions/queue/attempt-deliveries.ts).
+ * Entries SQS refuses are sent once more after a short wait, then the call fails, and with it the
+ * stream records they came from (retried: a delivery already recorded is not attempted twice).
  */
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
 import { sendAll } from '../concurrency.ts';
@@ -11,10 +11,10 @@ export class SqsDeliveryQueue {
   private readonly client = new SQSClient({});
   constructor(private readonly queueUrl: string) {}
 
-  async enqueue(refs: readonly { pk: string; sk: string }[]): Promise<void> {
+  async enqueue(messages: readonly unknown[]): Promise<void> {
     const chunks: SendMessageBatchRequestEntry[][] = [];
-    for (let i = 0; i < refs.length; i += 10) {
-      chunks.push(refs.slice(i, i + 10).map((ref, k) => ({ Id: String(k), MessageBody: JSON.stringify({ pk: ref.pk, sk: ref.sk }) })));
+    for (let i = 0; i < messages.length; i += 10) {
+      chunks.push(messages.slice(i, i + 10).map((message, k) => ({ Id: String(k), MessageBody: JSON.stringify(message) })));
     }
     await Promise.all(
       chunks.map((chunk) =>

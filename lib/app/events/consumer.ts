@@ -14,15 +14,14 @@
  */
 
 import type { EventBus } from '../../adapters/bus.ts';
-import { mapPool } from '../../adapters/concurrency.ts';
 import { getItems } from '../../adapters/dynamodb/db.ts';
 import { readClient, readMessage } from '../../adapters/dynamodb/items.ts';
-import { clientKey, type DeliveryTarget, messageSortKey, sessionKey } from '../../adapters/dynamodb/keys.ts';
+import { clientKey, messageSortKey, sessionKey } from '../../adapters/dynamodb/keys.ts';
 import { type ChangeRecord, readChange } from '../../adapters/dynamodb/stream.ts';
 import { type ChatlinesEvent, matchesPattern } from '../../contract/events.ts';
 import type { Client, Message } from '../../contract/schemas.ts';
 import { complete, type EventDraft, eventsOfChange, isOutbound } from '../../domain/events/map.ts';
-import { type DeliveryQueue, type DeliveryRef, endpointsOf, recordDelivery } from '../webhooks/deliveries.ts';
+import { type DeliveryMessage, type DeliveryQueue, endpointsOf, inlineDeliveryQueue } from '../webhooks/deliveries.ts';
 import { subscriptionsOf } from '../webhooks/subscriptions.ts';
 import { type Failures, indicesOf, perRecord } from './batch.ts';
 
@@ -71,7 +70,7 @@ async function completeDrafts(drafts: readonly EventDraft[]): Promise<ChatlinesE
 }
 
 /** The targets each event goes to: matching subscriptions, and for outbound replies the channel's endpoint. */
-export async function targetsOf(events: readonly ChatlinesEvent[]): Promise<{ target: DeliveryTarget; event: ChatlinesEvent }[]> {
+export async function targetsOf(events: readonly ChatlinesEvent[]): Promise<DeliveryMessage[]> {
   if (events.length === 0) return [];
   const subscriptions = await subscriptionsOf([...new Set(events.map((e) => e.line))]);
   const outboundChannels = [
@@ -87,7 +86,7 @@ export async function targetsOf(events: readonly ChatlinesEvent[]): Promise<{ ta
   outboundChannels.forEach((c, i) => {
     if (found[i]) endpoints.add(c);
   });
-  const out: { target: DeliveryTarget; event: ChatlinesEvent }[] = [];
+  const out: DeliveryMessage[] = [];
   for (const event of events) {
     for (const sub of [...(subscriptions.get(null) ?? []), ...(subscriptions.get(event.line) ?? [])]) {
       if (sub.events.some((p) => matchesPattern(event.type, p))) out.push({ target: { kind: 'webhook', id: sub.id }, event });
@@ -97,21 +96,6 @@ export async function targetsOf(events: readonly ChatlinesEvent[]): Promise<{ ta
     }
   }
   return out;
-}
-
-/**
- * Records the deliveries these events make (one per target and event, conditionally: an event
- * seen before makes none) and returns the new ones, for the delivery queue. No attempt is made
- * here: a receiver that takes 10 s must not hold back routing and live push. Each new one is
- * added to `created` as soon as it is written, so a call that fails half-way still queues those.
- */
-export async function recordDeliveries(events: readonly ChatlinesEvent[], created: DeliveryRef[] = []): Promise<DeliveryRef[]> {
-  const pairs = await targetsOf(events);
-  await mapPool(pairs, 16, async ({ target, event }) => {
-    const ref = await recordDelivery(target, event);
-    if (ref) created.push(ref);
-  });
-  return created;
 }
 
 /** What the consumer made of a batch: its events, and the records that failed (index → error). */
@@ -146,20 +130,21 @@ export async function eventsPerRecord(records: readonly ChangeRecord[], failures
 /**
  * Everything the consumer does with one batch of records, each failure pinned on the record
  * whose effects failed (the stream handler reports exactly those). The fan-outs run side by
- * side, each batched (see batch.ts): the bus, the recording of deliveries (then their keys go to
- * the delivery queue: attempts happen there), and the sinks (routing; live push on the local host).
+ * side, each batched (see batch.ts): the bus, the handing of new deliveries to the delivery queue
+ * (attempts happen there; a record whose deliveries the queue refused fails, so it is retried),
+ * and the sinks (routing; live push on the local host).
  */
-export async function consumeRecords(records: readonly ChangeRecord[], bus: EventBus, queue?: DeliveryQueue): Promise<BatchOutcome> {
+export async function consumeRecords(records: readonly ChangeRecord[], bus: EventBus, queue: DeliveryQueue = inlineDeliveryQueue): Promise<BatchOutcome> {
   const failures: Failures = new Map();
   const perRecordEvents = await eventsPerRecord(records, failures);
   const all = indicesOf(records.length);
   const withEvents = all.filter((i) => perRecordEvents[i]!.length > 0);
   const eventsOf = (indices: readonly number[]) => indices.flatMap((i) => perRecordEvents[i]!);
-  const created: DeliveryRef[] = [];
   await Promise.all([
     perRecord(withEvents, failures, (indices) => bus.publish(eventsOf(indices))),
     perRecord(withEvents, failures, async (indices) => {
-      await recordDeliveries(eventsOf(indices), created);
+      const messages = await targetsOf(eventsOf(indices));
+      if (messages.length > 0) await queue.enqueue(messages);
     }),
     ...sinks.map((sink) =>
       perRecord(sink.records ? all : withEvents, failures, (indices) =>
@@ -170,15 +155,7 @@ export async function consumeRecords(records: readonly ChangeRecord[], bus: Even
       ),
     ),
   ]);
-  // Recorded and due: a queue that refuses them delays them to the sweeper's next run, no more.
-  if (queue && created.length > 0) await queue.enqueue(created).catch((error: unknown) => enqueueFailed(error, created.length));
   return { events: all.flatMap((i) => (failures.has(i) ? [] : perRecordEvents[i]!)), failures };
-}
-
-let enqueueFailed = (_error: unknown, _count: number): void => undefined;
-/** Where a refused enqueue is reported (the AWS handler logs it). */
-export function onEnqueueFailure(report: (error: unknown, count: number) => void): void {
-  enqueueFailed = report;
 }
 
 /** Everything the consumer does with one batch of records. Throws when a record failed. */

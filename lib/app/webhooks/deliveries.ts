@@ -71,23 +71,32 @@ export const deliveryView = (item: Item): Delivery => {
   };
 };
 
-/** A delivery by its item's key: what the delivery queue carries. */
-export interface DeliveryRef {
-  pk: string;
-  sk: string;
+/** A new delivery: a target and the event it gets. The delivery queue carries it whole. */
+export interface DeliveryMessage {
+  target: DeliveryTarget;
+  event: ChatlinesEvent;
 }
 
 /**
  * Where new deliveries go to be attempted, off the stream consumer's path: an SQS queue in AWS
  * (lib/adapters/aws/queue.ts, read by functions/queue/attempt-deliveries.ts), the local host's
- * in-process worker running the same handler (infra/local/events.ts).
+ * in-process worker running the same handler (infra/local/events.ts). Nothing is written before
+ * the first attempt: the queue holds the delivery until then (a refused enqueue fails the stream
+ * record, which is retried), so a delivery costs one write when its first attempt succeeds.
  */
 export interface DeliveryQueue {
-  enqueue(refs: readonly DeliveryRef[]): Promise<void>;
+  enqueue(messages: readonly DeliveryMessage[]): Promise<void>;
 }
 
+/** Attempts in the caller's own process: for a consumer without a queue (tests that call the handler). */
+export const inlineDeliveryQueue: DeliveryQueue = {
+  async enqueue(messages) {
+    await deliverNew(messages);
+  },
+};
+
 let localQueue: DeliveryQueue | undefined;
-/** Sets the local host's delivery queue (undefined: none; the sweeper then attempts new deliveries). */
+/** Sets the local host's delivery queue (undefined: none; the consumer then attempts inline). */
 export function useLocalDeliveryQueue(queue: DeliveryQueue | undefined): void {
   localQueue = queue;
 }
@@ -95,35 +104,63 @@ export function useLocalDeliveryQueue(queue: DeliveryQueue | undefined): void {
 export const localDeliveryQueue = (): DeliveryQueue | undefined => localQueue;
 
 /**
- * Records a new delivery before any attempt: `pending`, due now, with its body. Conditional on
- * none existing, so an event seen twice (a retried batch) is delivered once: undefined when it
- * was recorded before. Its attempt comes from the delivery queue; should the queue message be
- * lost, the sweeper finds it in the due index.
+ * The first attempt of new deliveries, then one write each: delivered; pending with its next
+ * attempt in the due index (the sweeper's); or failed when the target is gone. Deliveries
+ * recorded before (a message or a stream record seen twice) are skipped, and the write is
+ * conditional on none existing, so two workers racing on one message record it once. Per target
+ * in event order, targets side by side.
  */
-export async function recordDelivery(target: DeliveryTarget, event: ChatlinesEvent, now = Date.now()): Promise<DeliveryRef | undefined> {
+export async function deliverNew(messages: readonly DeliveryMessage[]): Promise<('delivered' | 'retry' | 'failed' | 'skipped')[]> {
+  const outcomes: ('delivered' | 'retry' | 'failed' | 'skipped')[] = messages.map(() => 'skipped');
+  if (messages.length === 0) return outcomes;
+  const recorded = await getItems(messages.map((m) => deliveryKey(m.target, m.event.id)));
+  const byTarget = new Map<string, number[]>();
+  const seen = new Set<string>();
+  messages.forEach((m, i) => {
+    const once = `${targetId(m.target)}|${m.event.id}`;
+    if (recorded[i] || seen.has(once)) return;
+    seen.add(once);
+    const id = targetId(m.target);
+    byTarget.set(id, [...(byTarget.get(id) ?? []), i]);
+  });
+  const lists = [...byTarget.values()];
+  const endpoints = await endpointsOf(lists.map((list) => messages[list[0]!]!.target));
+  await mapPool(lists, 16, async (list, k) => {
+    for (const i of list) outcomes[i] = await firstAttempt(messages[i]!, endpoints[k]);
+  });
+  return outcomes;
+}
+
+async function firstAttempt({ target, event }: DeliveryMessage, endpoint: Endpoint | undefined): Promise<'delivered' | 'retry' | 'failed' | 'skipped'> {
   const key = deliveryKey(target, event.id);
+  const body = JSON.stringify(event);
+  const outcome = endpoint
+    ? await send(endpoint.url, endpoint.secret, event.id, body)
+    : { ok: false, code: null, error: target.kind === 'webhook' ? 'the subscription was deleted' : 'the channel has no delivery endpoint' };
+  const now = Date.now();
   const nowIso = new Date(now).toISOString();
-  const written = await putItem(
-    {
-      ...key,
-      ...deliveryListKeys(target, nowIso, event.id),
-      ...deliveryDueKeys(key.pk, nowIso),
-      entity: 'delivery',
-      target,
-      eventId: event.id,
-      eventType: event.type,
-      body: JSON.stringify(event),
-      status: 'pending',
-      attempts: 0,
-      lastResponseCode: null,
-      lastError: null,
-      nextAttemptAt: nowIso,
-      createdAt: nowIso,
-      deliveredAt: null,
-    },
-    { ConditionExpression: 'attribute_not_exists(pk)' },
-  );
-  return written ? key : undefined;
+  const base = {
+    ...key,
+    ...deliveryListKeys(target, nowIso, event.id),
+    entity: 'delivery',
+    target,
+    eventId: event.id,
+    eventType: event.type,
+    attempts: 1,
+    lastResponseCode: outcome.code,
+    lastError: outcome.error,
+    createdAt: nowIso,
+  };
+  const next = outcome.ok || !endpoint ? undefined : nextAttemptAfter(1, now);
+  // A delivered one keeps no body (nothing will send it again): a smaller item, one write unit.
+  const item: Item = outcome.ok
+    ? { ...base, status: 'delivered', nextAttemptAt: null, deliveredAt: nowIso }
+    : next
+      ? { ...base, ...deliveryDueKeys(key.pk, next), body, status: 'pending', nextAttemptAt: next, deliveredAt: null }
+      : { ...base, body, status: 'failed', nextAttemptAt: null, deliveredAt: null };
+  const written = await putItem(item, { ConditionExpression: 'attribute_not_exists(pk)' });
+  if (!written) return 'skipped';
+  return outcome.ok ? 'delivered' : next ? 'retry' : 'failed';
 }
 
 /** Where a target receives, and the secret its deliveries are signed with. */
