@@ -26,13 +26,27 @@ export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
   try {
     await deliverNew(messages.map((m) => m.message));
   } catch (error) {
-    // The batch's writes failed as a whole: each message alone, so only the failing ones return.
+    // The batch's reads or writes failed as a whole: each target's messages again one by one,
+    // in order; after a failure the rest of that target's messages fail too (a FIFO queue hands
+    // them out again only in order).
     logger.warn('delivery batch failed; attempting its messages one by one', { error: error as Error });
-    await mapPool(messages, 10, async ({ id, message }) => {
-      try {
-        await deliverNew([message]);
-      } catch (alone) {
-        logger.error('delivery attempt failed', { error: alone as Error, messageId: id });
+    const groups = new Map<string, typeof messages>();
+    for (const m of messages) {
+      const group = `${m.message.target.kind}:${m.message.target.id}`;
+      groups.set(group, [...(groups.get(group) ?? []), m]);
+    }
+    await mapPool([...groups.values()], 10, async (list) => {
+      let broken = false;
+      for (const { id, message } of list) {
+        if (!broken) {
+          try {
+            await deliverNew([message]);
+            continue;
+          } catch (alone) {
+            logger.error('delivery attempt failed', { error: alone as Error, messageId: id });
+            broken = true;
+          }
+        }
         failed.push({ itemIdentifier: id });
       }
     });

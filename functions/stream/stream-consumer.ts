@@ -4,7 +4,7 @@ import { partialBatchResponse, toChangeRecord } from '../../lib/adapters/dynamod
 import { logger } from '../../lib/adapters/observability.ts';
 import { consumeRecords, registerSink } from '../../lib/app/events/consumer.ts';
 import { routingSink } from '../../lib/app/routing/sink.ts';
-import { type DeliveryQueue, inlineDeliveryQueue, localDeliveryQueue } from '../../lib/app/webhooks/deliveries.ts';
+import { type DeliveryQueue, fifoMessage, inlineDeliveryQueue, localDeliveryQueue } from '../../lib/app/webhooks/deliveries.ts';
 
 // Reactions to events, run by both hosts (this handler is the local poller's too).
 registerSink(routingSink);
@@ -28,7 +28,8 @@ async function deliveryQueue(): Promise<DeliveryQueue> {
   if (!url) return localDeliveryQueue() ?? inlineDeliveryQueue;
   if (!sqs) {
     const { SqsDeliveryQueue } = await import('../../lib/adapters/aws/queue.ts');
-    sqs = new SqsDeliveryQueue(url);
+    const queue = new SqsDeliveryQueue(url);
+    sqs = { enqueue: (messages) => queue.enqueue(messages.map(fifoMessage)) };
   }
   return sqs;
 }

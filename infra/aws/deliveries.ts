@@ -12,7 +12,7 @@ import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-clo
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { EventSourceMapping } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { DeduplicationScope, FifoThroughputLimit, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ChatlinesFunction } from './chatlines-function.ts';
 import { acknowledge } from './nag.ts';
@@ -35,7 +35,10 @@ export class DeliveryWorker extends Construct {
 
   constructor(scope: Construct, id: string, props: DeliveryWorkerProps) {
     super(scope, id);
+    // FIFO: a delivery queued twice (a stream record retried) is dropped by SQS (its deduplication
+    // id is the delivery's key), and each target's deliveries keep their order (its message group).
     this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+      fifo: true,
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
@@ -51,6 +54,10 @@ export class DeliveryWorker extends Construct {
       'This queue is itself the dead-letter queue of the delivery queue; a redrive policy would need yet another queue.',
     );
     this.queue = new Queue(this, 'Queue', {
+      fifo: true,
+      // High throughput: the limits apply per target (message group), not to the queue.
+      deduplicationScope: DeduplicationScope.MESSAGE_GROUP,
+      fifoThroughputLimit: FifoThroughputLimit.PER_MESSAGE_GROUP_ID,
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       // Six times the function's timeout, as Lambda advises for an SQS event source.
@@ -73,7 +80,6 @@ export class DeliveryWorker extends Construct {
     this.function.function.addEventSource(
       new SqsEventSource(this.queue, {
         batchSize: 10,
-        maxBatchingWindow: Duration.millis(0),
         reportBatchItemFailures: true,
       }),
     );

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { handler as attemptDeliveries } from '../../functions/queue/attempt-deliveries.ts';
 import { handler as retryDeliveries } from '../../functions/schedule/retry-deliveries.ts';
-import { type DeliveryMessage, type DeliveryQueue, localDeliveryQueue, useLocalDeliveryQueue } from '../../lib/app/webhooks/deliveries.ts';
+import { type DeliveryMessage, type DeliveryQueue, fifoMessage, localDeliveryQueue, useLocalDeliveryQueue } from '../../lib/app/webhooks/deliveries.ts';
 import { asFunction } from './current-function.ts';
 import { inBackground } from './dynamodb-calls.ts';
 import { type StreamPoller, startStreamPoller } from './stream.ts';
@@ -33,13 +33,21 @@ export interface DeliveryWorker extends DeliveryQueue {
 const BATCH = 10;
 const PARALLEL = 4;
 
+/** How long SQS remembers a FIFO message's deduplication id. */
+const DEDUPLICATION_MS = 5 * 60_000;
+
 /**
- * The delivery queue of the local host: `enqueue` returns at once (as SendMessageBatch does) and
- * the worker hands the messages, ten per call, to the delivery function's handler. Messages the
- * handler reports failed are left to the sweeper: their deliveries stay due.
+ * The delivery queue of the local host, with the FIFO queue's semantics: `enqueue` returns at
+ * once (as SendMessageBatch does) and drops a delivery queued again within five minutes (the
+ * deduplication id); the worker hands the messages, ten per call, to the delivery function's
+ * handler, and never two calls with the same target (message group) at once, so each target's
+ * deliveries keep their order. Messages the handler reports failed are reported to `onError`.
  */
 export function startDeliveryWorker(onError: (error: unknown) => void = () => undefined): DeliveryWorker {
-  const queued: DeliveryMessage[] = [];
+  const queued: { message: DeliveryMessage; group: string }[] = [];
+  /** Deduplication id → until when a repeat is dropped. */
+  const seen = new Map<string, number>();
+  const busyGroups = new Set<string>();
   let running = 0;
   let stopped = false;
   let idleWaiters: (() => void)[] = [];
@@ -49,20 +57,39 @@ export function startDeliveryWorker(onError: (error: unknown) => void = () => un
     idleWaiters = [];
     for (const w of waiters) w();
   };
+  /** Up to ten messages in queue order, of groups no call has in flight. */
+  const take = () => {
+    const batch: typeof queued = [];
+    const groups = new Set<string>();
+    for (let i = 0; i < queued.length && batch.length < BATCH; ) {
+      const q = queued[i]!;
+      if (busyGroups.has(q.group)) {
+        i++;
+        continue;
+      }
+      batch.push(...queued.splice(i, 1));
+      groups.add(q.group);
+    }
+    // A group taken here is skipped by later batches until this one ends, so its order holds.
+    for (const g of groups) busyGroups.add(g);
+    return { batch, groups };
+  };
   const pump = () => {
     while (!stopped && running < PARALLEL && queued.length > 0) {
-      const batch = queued.splice(0, BATCH);
+      const { batch, groups } = take();
+      if (batch.length === 0) break;
       running++;
       const event = {
-        Records: batch.map((message) => ({ messageId: randomUUID(), body: JSON.stringify(message), eventSource: 'aws:sqs' }) as SQSRecord),
+        Records: batch.map(({ message }) => ({ messageId: randomUUID(), body: JSON.stringify(message), eventSource: 'aws:sqs' }) as SQSRecord),
       } satisfies SQSEvent;
       void asFunction('attempt-deliveries', () => inBackground(() => attemptDeliveries(event)))
         .then((out) => {
-          if (out.batchItemFailures.length > 0) onError(new Error(`${out.batchItemFailures.length} delivery attempts failed: the sweeper retries them`));
+          if (out.batchItemFailures.length > 0) onError(new Error(`${out.batchItemFailures.length} delivery messages failed`));
         })
         .catch(onError)
         .finally(() => {
           running--;
+          for (const g of groups) busyGroups.delete(g);
           pump();
           settle();
         });
@@ -72,7 +99,18 @@ export function startDeliveryWorker(onError: (error: unknown) => void = () => un
   return {
     async enqueue(messages) {
       if (stopped) return;
-      queued.push(...messages);
+      const now = Date.now();
+      // Ids are kept in the order they came, so the expired ones are the oldest.
+      for (const [once, until] of seen) {
+        if (until > now) break;
+        seen.delete(once);
+      }
+      for (const message of messages) {
+        const { group, once } = fifoMessage(message);
+        if ((seen.get(once) ?? 0) > now) continue;
+        seen.set(once, now + DEDUPLICATION_MS);
+        queued.push({ message, group });
+      }
       pump();
     },
     idle: () =>

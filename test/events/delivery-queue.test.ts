@@ -11,7 +11,7 @@ import { createServer, type Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { handler as attemptDeliveries } from '../../functions/queue/attempt-deliveries.ts';
 import { SqsDeliveryQueue } from '../../lib/adapters/aws/queue.ts';
-import type { DeliveryMessage } from '../../lib/app/webhooks/deliveries.ts';
+import { type DeliveryMessage, fifoMessage } from '../../lib/app/webhooks/deliveries.ts';
 import type { ChatlinesEvent } from '../../lib/contract/events.ts';
 import { type World, world } from '../support/fixtures.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
@@ -24,6 +24,8 @@ let sqs: Server;
 /** SendMessageBatch calls the stand-in received: their entries' bodies. */
 const calls: string[][] = [];
 let refuseOnce = true;
+/** Each entry's message group and deduplication id. */
+const fifo: [string?, string?][] = [];
 
 before(async () => {
   host = await startTestHost({ events: false });
@@ -34,8 +36,11 @@ before(async () => {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       assert.equal(req.headers['x-amz-target'], 'AmazonSQS.SendMessageBatch');
-      const input = JSON.parse(Buffer.concat(chunks).toString()) as { Entries: { Id: string; MessageBody: string }[] };
+      const input = JSON.parse(Buffer.concat(chunks).toString()) as {
+        Entries: { Id: string; MessageBody: string; MessageGroupId?: string; MessageDeduplicationId?: string }[];
+      };
       calls.push(input.Entries.map((e) => e.MessageBody));
+      fifo.push(...input.Entries.map((e) => [e.MessageGroupId, e.MessageDeduplicationId] as [string?, string?]));
       const refused = refuseOnce ? input.Entries.slice(-1) : [];
       refuseOnce = false;
       const out = {
@@ -76,7 +81,7 @@ const event = (n: number): ChatlinesEvent => ({
 describe('the delivery queue', () => {
   test('SendMessageBatch ten at a time; an entry SQS refuses is sent once more, the rest are not repeated', async () => {
     const messages: DeliveryMessage[] = Array.from({ length: 12 }, (_, i) => ({ target: { kind: 'webhook', id: 'x' }, event: event(100 + i) }));
-    await new SqsDeliveryQueue(`${process.env.AWS_ENDPOINT_URL_SQS}/000000000000/deliveries`).enqueue(messages);
+    await new SqsDeliveryQueue(`${process.env.AWS_ENDPOINT_URL_SQS}/000000000000/deliveries.fifo`).enqueue(messages.map(fifoMessage));
     // The two batches go out side by side; the first to arrive has its last entry refused.
     assert.deepEqual(
       calls

@@ -1,5 +1,5 @@
 /**
- * The delivery queue in AWS: new deliveries (each a target and its event) go to an SQS queue
+ * The delivery queue in AWS: new deliveries (each a target and its event) go to an SQS FIFO queue
  * (SendMessageBatch, ten a call) whose function attempts them (functions/queue/attempt-deliveries.ts).
  * Entries SQS refuses are sent once more after a short wait, then the call fails, and with it the
  * stream records they came from (retried: a delivery already recorded is not attempted twice).
@@ -11,10 +11,15 @@ export class SqsDeliveryQueue {
   private readonly client = new SQSClient({});
   constructor(private readonly queueUrl: string) {}
 
-  async enqueue(messages: readonly unknown[]): Promise<void> {
+  /** Each message with its group (its order is kept within it) and its deduplication id (a repeat within 5 minutes is dropped). */
+  async enqueue(messages: readonly { body: unknown; group: string; once: string }[]): Promise<void> {
     const chunks: SendMessageBatchRequestEntry[][] = [];
     for (let i = 0; i < messages.length; i += 10) {
-      chunks.push(messages.slice(i, i + 10).map((message, k) => ({ Id: String(k), MessageBody: JSON.stringify(message) })));
+      chunks.push(
+        messages
+          .slice(i, i + 10)
+          .map((m, k) => ({ Id: String(k), MessageBody: JSON.stringify(m.body), MessageGroupId: m.group, MessageDeduplicationId: m.once })),
+      );
     }
     await Promise.all(
       chunks.map((chunk) =>

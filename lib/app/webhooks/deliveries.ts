@@ -88,6 +88,12 @@ export interface DeliveryQueue {
   enqueue(messages: readonly DeliveryMessage[]): Promise<void>;
 }
 
+/**
+ * A delivery as a FIFO message: grouped by its target (its deliveries keep their order) and
+ * deduplicated by its key (a delivery queued twice within five minutes is sent once).
+ */
+export const fifoMessage = (m: DeliveryMessage) => ({ body: m, group: targetId(m.target), once: deliveryKey(m.target, m.event.id).pk });
+
 /** Attempts in the caller's own process: for a consumer without a queue (tests that call the handler). */
 export const inlineDeliveryQueue: DeliveryQueue = {
   async enqueue(messages) {
