@@ -82,7 +82,7 @@ export const functionGrants: Readonly<Record<string, FunctionGrant>> = {
   'live-fanout': { table: ['GetItem', 'BatchGetItem', 'Query', 'BatchWriteItem'], indexes: [], postToConnection: true },
   'stream-consumer': { table: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem'], indexes: ['gsi1'], putEvents: true, queueDeliveries: true },
   // The delivery queue (SQS event source)
-  'attempt-deliveries': { table: ['GetItem', 'UpdateItem'], indexes: [] },
+  'attempt-deliveries': { table: ['GetItem', 'BatchGetItem', 'PutItem'], indexes: [] },
   // EventBridge Scheduler
   'aggregate-metrics': { table: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem'], indexes: ['gsi5'] },
   'retry-deliveries': { table: ['GetItem', 'BatchGetItem', 'UpdateItem'], indexes: ['gsi1'] },
