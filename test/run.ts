@@ -42,7 +42,7 @@ const child = spawn(
     // Each file's wall time at the end, slowest first.
     '--test-reporter=./test/support/timings.ts',
     '--test-reporter-destination=stdout',
-    `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`,
+    `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 3}`,
     ...files.map((f) => relative(root, f)),
   ],
   {

@@ -16,6 +16,7 @@ import type { Channel, Client, Line, Session } from '../../lib/contract/schemas.
 import { canFindOnLine, canSeeLine } from '../../lib/domain/auth/policy.ts';
 import { evaluate, type Model } from '../../lib/domain/search/evaluate.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
+import { soak } from '../support/soak.ts';
 
 let host: TestHost;
 const data: Record<Collection, Model[]> = { lines: [], channels: [], clients: [], sessions: [] };
@@ -330,7 +331,8 @@ function bodyArb(collection: Collection): fc.Arbitrary<Record<string, unknown>> 
 }
 
 describe('random filters over random data: DynamoDB answers like the in-memory reference', () => {
-  const runs: Record<Collection, number> = { sessions: 80, channels: 30, clients: 30, lines: 20 };
+  // Random cases per collection (twice as many under CHATLINES_SOAK=1).
+  const runs: Record<Collection, number> = soak({ sessions: 40, channels: 15, clients: 15, lines: 10 }, { sessions: 80, channels: 30, clients: 30, lines: 20 });
   for (const collection of ['sessions', 'channels', 'clients', 'lines'] as const) {
     it(`${collection}: same items, same order, same total`, async () => {
       await fc.assert(

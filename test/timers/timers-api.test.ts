@@ -225,7 +225,7 @@ describe('the sweeper', () => {
   };
 
   /** Timers due in one sweep: 1,000 under CHATLINES_SOAK=1. */
-  const DUE = soak(200, 1000);
+  const DUE = soak(100, 1000);
   test(`${DUE.toLocaleString('en')} timers due in one sweep all fire, once`, async () => {
     const w = await world(host, { lineBody: { _sla: { firstResponse: 5000 } } });
     const ids = await seed(w.line as Line, w.channel.__id, DUE);
