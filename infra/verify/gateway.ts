@@ -14,9 +14,9 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { matchesPattern } from './event-pattern.ts';
 import type { Authorizer, Decision, PolicyDocument } from './iam.ts';
+import { closeServer, listenLoopback } from './loopback.ts';
 import { ACCOUNT, REGION, type ResolvedTemplate } from './template.ts';
 
 /** Who may sign calls: a function (its logical id as access key id) and its role. */
@@ -107,16 +107,12 @@ export class Gateway {
     });
     // Many functions keep connections open; none must hang the run's end.
     this.server.keepAliveTimeout = 1_000;
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = `http://127.0.0.1:${await listenLoopback(this.server)}`;
     return this.url;
   }
 
   async stop(): Promise<void> {
-    await new Promise<void>((resolve) => {
-      this.server?.close(() => resolve());
-      this.server?.closeAllConnections();
-    });
+    await closeServer(this.server);
   }
 
   private count(operation: string) {

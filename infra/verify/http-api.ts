@@ -11,9 +11,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, type JWTPayload, jwtVerify } from 'jose';
 import type { LambdaRunner } from './lambda-runner.ts';
+import { closeServer, listenLoopback } from './loopback.ts';
 import { ACCOUNT, type HttpRouteSpec, REGION } from './template.ts';
 
 interface CompiledRoute {
@@ -76,16 +76,12 @@ export class HttpApiStandIn {
         if (!res.headersSent) this.reply(res, 500, { message: 'Internal Server Error' });
       });
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = `http://127.0.0.1:${await listenLoopback(this.server)}`;
     return this.url;
   }
 
   async stop(): Promise<void> {
-    await new Promise<void>((resolve) => {
-      this.server?.close(() => resolve());
-      this.server?.closeAllConnections();
-    });
+    await closeServer(this.server);
   }
 
   private reply(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {

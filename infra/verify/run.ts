@@ -17,7 +17,6 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { DescribeTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
@@ -26,6 +25,7 @@ import { Gateway } from './gateway.ts';
 import { HttpApiStandIn } from './http-api.ts';
 import { Authorizer } from './iam.ts';
 import { LambdaRunner } from './lambda-runner.ts';
+import { listenLoopback } from './loopback.ts';
 import { QueueMapping } from './queue-mapping.ts';
 import { runScenario, type ScenarioClaims } from './scenario.ts';
 import { type MappingRunner, StreamMapping } from './stream-mapping.ts';
@@ -105,8 +105,7 @@ async function main(): Promise<number> {
       res.end();
     });
   });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+  const receiverUrl = `http://127.0.0.1:${await listenLoopback(receiver)}`;
 
   const runner = new LambdaRunner({
     template,

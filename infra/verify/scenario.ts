@@ -254,16 +254,21 @@ export async function runScenario(host: ScenarioHost): Promise<ScenarioResult> {
   return { steps, liveFrames, expired, failed: steps.filter((s) => !s.ok) };
 }
 
+/** Keeps every frame the socket receives, parsed when it is JSON. */
+function recordFrames(ws: WebSocket, frames: unknown[]): void {
+  ws.on('message', (data) => {
+    try {
+      frames.push(JSON.parse(String(data)));
+    } catch {
+      frames.push(String(data));
+    }
+  });
+}
+
 function openSocket(url: string, frames: unknown[]): Promise<WebSocket | undefined> {
   return new Promise((resolve) => {
     const ws = new WebSocket(url);
-    ws.on('message', (data) => {
-      try {
-        frames.push(JSON.parse(String(data)));
-      } catch {
-        frames.push(String(data));
-      }
-    });
+    recordFrames(ws, frames);
     ws.once('open', () => resolve(ws));
     ws.once('error', () => resolve(undefined));
     ws.once('unexpected-response', () => resolve(undefined));
@@ -290,13 +295,7 @@ async function watchedSocket(url: string): Promise<WatchedSocket | undefined> {
   let code: number | undefined;
   let onClose: (() => void) | undefined;
   const ws = new WebSocket(url);
-  ws.on('message', (data) => {
-    try {
-      frames.push(JSON.parse(String(data)));
-    } catch {
-      frames.push(String(data));
-    }
-  });
+  recordFrames(ws, frames);
   ws.on('close', (c) => {
     code = c;
     onClose?.();

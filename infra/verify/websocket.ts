@@ -8,11 +8,11 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { ConnectionSink } from './gateway.ts';
 import type { LambdaRunner } from './lambda-runner.ts';
+import { closeServer, listenLoopback } from './loopback.ts';
 import { ACCOUNT, globMatch, REGION, type WebSocketRouteSpec } from './template.ts';
 
 interface Connection {
@@ -56,17 +56,13 @@ export class WebSocketStandIn implements ConnectionSink {
       socket.on('error', () => socket.destroy());
       this.upgrade(req, socket, head).catch(() => this.refuse(socket, 500, 'Internal Server Error'));
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `ws://127.0.0.1:${(this.server.address() as AddressInfo).port}/${this.stage}`;
+    this.url = `ws://127.0.0.1:${await listenLoopback(this.server)}/${this.stage}`;
     return this.url;
   }
 
   async stop(): Promise<void> {
     for (const c of this.connections.values()) c.socket.terminate();
-    await new Promise<void>((resolve) => {
-      this.server?.close(() => resolve());
-      this.server?.closeAllConnections();
-    });
+    await closeServer(this.server);
   }
 
   private route(key: string) {
