@@ -1,0 +1,124 @@
+/**
+ * The messenger port: one adapter per messenger (telegram.ts, whatsapp.ts, viber.ts,
+ * instagram.ts, email.ts beside this file), each only the messenger's dialect. What is shared —
+ * the hook routes, credentials storage, deduplication by the messenger's own id, the session
+ * rules, the delivery queue, retries and status handling — lives in lib/app and never here.
+ *
+ * An adapter:
+ * - verifies the messenger's own proof on a hook request before anything in it is read;
+ * - parses a verified request into inbound events (messages, status reports);
+ * - sends a reply (text, files) with the messenger's API and says what came of it;
+ * - registers and removes its webhook where the messenger has an API for that.
+ *
+ * Base URLs come from the environment with the real service as default (TELEGRAM_API_URL,
+ * WHATSAPP_API_URL, INSTAGRAM_API_URL, VIBER_API_URL), so tests run against local fakes.
+ */
+import type { LineChannelType } from '../../contract/enums.ts';
+
+/** A hook request as the messenger sent it. Signatures are over `rawBody`, byte for byte. */
+export interface HookRequest {
+  readonly method: 'GET' | 'POST';
+  /** Header names in lower case. */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  readonly query: Readonly<Record<string, string | undefined>>;
+  readonly rawBody: string;
+}
+
+/** What a hook answers when the adapter answers itself (Meta's `hub.challenge` handshake). */
+export interface HookAnswer {
+  readonly status: number;
+  readonly body: string;
+  readonly contentType: string;
+}
+
+/** The outcome of checking a hook request's proof. */
+export type Verdict = { readonly ok: true } | { readonly ok: false; readonly reason: string } | { readonly answer: HookAnswer };
+
+/** A file a client sent, as the messenger refers to it; fetched into storage by the shared code. */
+export interface InboundAttachment {
+  /** The messenger's reference: a Telegram file_id, a Meta media id, a Viber or e-mail URL. */
+  readonly ref: string;
+  readonly name?: string | undefined;
+  readonly contentType?: string | undefined;
+  readonly size?: number | undefined;
+}
+
+/** What a verified hook request says. */
+export type InboundEvent =
+  | {
+      readonly kind: 'message';
+      /** The messenger's own id of the message (update_id/message_id, wamid, message_token, mid): the dedup key. */
+      readonly externalId: string;
+      /** The client's account in the messenger (chat id, phone number, Viber user id, IGSID). */
+      readonly account: string;
+      readonly displayName?: string | undefined;
+      readonly username?: string | undefined;
+      readonly text: string;
+      readonly attachments: readonly InboundAttachment[];
+      readonly at?: string | undefined;
+    }
+  | {
+      /** What became of one of our replies, named by the id the messenger gave it when it was sent. */
+      readonly kind: 'status';
+      readonly externalId: string;
+      readonly status: 'delivered' | 'read' | 'failed';
+      readonly error?: string | undefined;
+      readonly at?: string | undefined;
+    }
+  | {
+      /** The client read everything sent to it up to a moment (Instagram's and Viber's read watermarks). */
+      readonly kind: 'readUpTo';
+      readonly account: string;
+      readonly at: string;
+    };
+
+/** A file of a reply, for the messenger's media call. */
+export interface OutboundFile {
+  readonly name: string;
+  readonly contentType: string;
+  readonly size: number;
+  /** A short-lived URL the messenger (or our own code) can download the bytes from. */
+  readonly url: string;
+  /** The bytes, for messengers that take an upload rather than a URL. */
+  readonly bytes?: () => Promise<Uint8Array>;
+}
+
+/** A reply to send to a client. */
+export interface OutboundReply {
+  /** Our message id (idempotency keys, logs). */
+  readonly messageId: string;
+  readonly account: string;
+  readonly text: string;
+  readonly files: readonly OutboundFile[];
+}
+
+/** What came of a send. */
+export type SendResult =
+  | { readonly ok: true; readonly externalId: string }
+  | {
+      readonly ok: false;
+      readonly error: string;
+      /** Worth another attempt (429, 5xx, network); `retryAfterMs` when the messenger said so. */
+      readonly retry: boolean;
+      readonly retryAfterMs?: number | undefined;
+      /** The messenger refused the credentials (401, invalid token): the channel goes to `error`. */
+      readonly credentialsRefused?: boolean | undefined;
+    };
+
+/** One messenger's dialect. `C` is its credentials (validated by the adapter's own schema). */
+export interface Messenger<C> {
+  readonly type: LineChannelType;
+  /** Checks the messenger's proof; `hookSecret` is the secret chatlines generated for this channel's hook. */
+  verify(request: HookRequest, credentials: C, hookSecret: string): Verdict;
+  /** The events of a verified request. */
+  parse(request: HookRequest): InboundEvent[];
+  send(reply: OutboundReply, credentials: C): Promise<SendResult>;
+  /** Registers the webhook at `hookUrl` (where the messenger has an API for it). */
+  connect?(hookUrl: string, credentials: C, hookSecret: string): Promise<void>;
+  /** Removes the webhook (where the messenger has an API for it). */
+  disconnect?(credentials: C): Promise<void>;
+  /** Downloads an inbound attachment's bytes. */
+  fetchAttachment?(attachment: InboundAttachment, credentials: C): Promise<{ bytes: Uint8Array; contentType?: string; name?: string }>;
+  /** Shows the client that an operator is typing (where the messenger has it). */
+  typing?(account: string, credentials: C): Promise<void>;
+}
