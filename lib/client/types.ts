@@ -197,7 +197,7 @@ export interface LineMetricPoint {
 /** One metric's series (LineMetricData). */
 export interface LineMetricSeries {
   type: LineMetricType;
-  unit: 'ms' | 'ratio' | 'count';
+  unit: 'ms' | 'ratio' | 'count' | 'score';
   series: LineMetricPoint[];
   /** sessionsByState only: open sessions per state as of the last aggregation run. */
   states?: Partial<Record<'Waiting' | 'AssignedToBot' | 'AssignedToOperator', number>> | undefined;
@@ -266,6 +266,7 @@ export type LiveEventType =
   | 'session.unmarked_spam'
   | 'session.returned_to_queue'
   | 'session.sla_breached'
+  | 'session.rated'
   | 'message.created'
   | 'message.status_changed'
   | 'channel.disconnected'

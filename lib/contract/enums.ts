@@ -65,6 +65,8 @@ export const LineMetricType = {
   sla_met_share_firstResponse: 'sla_met_share_firstResponse',
   sla_met_share_nextResponse: 'sla_met_share_nextResponse',
   sla_met_share_resolution: 'sla_met_share_resolution',
+  /** Satisfaction: the mean of the clients' ratings (1–5) given in the period, and their count. */
+  csat: 'csat',
 } as const;
 export type LineMetricType = (typeof LineMetricType)[keyof typeof LineMetricType];
 

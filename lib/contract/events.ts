@@ -15,6 +15,7 @@ export const EVENT_TYPES = [
   'session.unmarked_spam',
   'session.returned_to_queue',
   'session.sla_breached',
+  'session.rated',
   'message.created',
   'message.status_changed',
   'channel.disconnected',

@@ -61,7 +61,7 @@ export const MetricPoint = z.object({
 
 export const MetricSeries = z.object({
   type: z.enum(LineMetricType),
-  unit: z.enum(['ms', 'ratio', 'count']),
+  unit: z.enum(['ms', 'ratio', 'count', 'score']),
   /** One point per period in [from, to], oldest first (empty for sessionsByState). */
   series: z.array(MetricPoint),
   /** sessionsByState only: open sessions per state as of the last aggregation run. */

@@ -14,6 +14,7 @@ import {
   LineSessionState,
   OperatorStatusType,
 } from './enums.ts';
+import { CsatSettingsSchema, OfflineMessageSchema, RatingSchema, ScheduleSchema } from './schedule.ts';
 
 /** Longest free-text field we accept (names, accounts). */
 export const MAX_NAME_LENGTH = 256;
@@ -113,6 +114,15 @@ export const LineSchema = z.object({
   _sla: SlaPolicySchema.nullable().optional(),
   _autoClose: AutoClosePolicySchema.nullable().optional(),
   _returnToQueue: ReturnToQueuePolicySchema.nullable().optional(),
+  /** Business hours (null or absent: open around the clock). See lib/domain/schedule. */
+  _schedule: ScheduleSchema.nullable().optional(),
+  /** The one reply a session opened while the line is closed gets (null: a default text). */
+  _offlineMessage: OfflineMessageSchema.nullable().optional(),
+  /** The satisfaction survey after a close (null or absent: off). */
+  _csat: CsatSettingsSchema.nullable().optional(),
+  /** Computed when read (`GET /v1/lines/{id}`), never stored: open now per `_schedule`, and when that changes (null: never). */
+  _openNow: z.boolean().optional(),
+  _nextChangeAt: Timestamp.nullable().optional(),
 });
 export type Line = z.infer<typeof LineSchema>;
 
@@ -164,6 +174,10 @@ export const SessionSchema = z.object({
   _externalChatName: z.string().nullable(),
   /** What `unmarkAsSpam` restores: set when marked as spam, cleared when unmarked. */
   _beforeSpam: SpamRestoreSchema.nullable(),
+  /** When the rating request went out (the close, on a line with `_csat` on); null: none. */
+  _csatRequestedAt: Timestamp.nullable().optional(),
+  /** The client's rating (once). */
+  _rating: RatingSchema.nullable().optional(),
   /** Optimistic-concurrency version; every change increments it. */
   _version: z.number().int(),
 });
@@ -240,6 +254,9 @@ export const CreateLineBody = z.strictObject({
   _sla: SlaPolicySchema.nullable().optional(),
   _autoClose: AutoClosePolicySchema.nullable().optional(),
   _returnToQueue: ReturnToQueuePolicySchema.nullable().optional(),
+  _schedule: ScheduleSchema.nullable().optional(),
+  _offlineMessage: OfflineMessageSchema.nullable().optional(),
+  _csat: CsatSettingsSchema.nullable().optional(),
 });
 
 /**
@@ -259,6 +276,9 @@ export const UpdateLineBody = z.strictObject({
   _sla: SlaPolicySchema.nullable().optional(),
   _autoClose: AutoClosePolicySchema.nullable().optional(),
   _returnToQueue: ReturnToQueuePolicySchema.nullable().optional(),
+  _schedule: ScheduleSchema.nullable().optional(),
+  _offlineMessage: OfflineMessageSchema.nullable().optional(),
+  _csat: CsatSettingsSchema.nullable().optional(),
 });
 
 /** `PUT /v1/operators/{id}`: the operator's capacity override (null: the line's applies). */

@@ -19,16 +19,29 @@ export const VisitorMessageBody = z.strictObject({ body: z.string().trim().min(1
 export const VisitorMessageSchema = z.object({
   id: z.string(),
   at: Timestamp,
-  from: z.enum(['visitor', 'operator', 'bot']),
+  from: z.enum(['visitor', 'operator', 'bot', 'system']),
   body: z.string(),
 });
 
-export const VisitorSessionSchema = z.object({ id: Id, state: SessionStateSchema }).nullable();
+export const VisitorSessionSchema = z
+  .object({
+    id: Id,
+    state: SessionStateSchema,
+    /** The satisfaction survey: `requested` (closed, may rate now: `POST /v1/visitors/rating`), `rated`, or null. */
+    rating: z.enum(['requested', 'rated']).nullable(),
+  })
+  .nullable();
+
+/** The line's business hours as the visitor sees them: open now, and when that changes (null: never). */
+export const VisitorHoursSchema = z.object({ openNow: z.boolean(), nextChangeAt: Timestamp.nullable() });
 
 export const PostVisitorMessageResponse = z.object({ session: VisitorSessionSchema, message: VisitorMessageSchema });
 
 /** `GET /v1/visitors/messages`: the visitor's newest session, client-visible messages only. */
-export const VisitorMessagesResponse = z.object({ session: VisitorSessionSchema, messages: z.array(VisitorMessageSchema) });
+export const VisitorMessagesResponse = z.object({ session: VisitorSessionSchema, messages: z.array(VisitorMessageSchema), hours: VisitorHoursSchema });
+
+/** `POST /v1/visitors/rating`: the rating as stored on the session. */
+export const VisitorRatingResponse = z.object({ session: Id, score: z.number().int(), comment: z.string().nullable(), at: Timestamp });
 
 /** `GET /v1/visitors/queue`. */
 export const VisitorQueueResponse = z.object({

@@ -328,6 +328,14 @@ describe('the conversation', () => {
     await ok('GET', '/v1/visitors/queue', undefined, undefined, asVisitor);
     await ok('GET', '/v1/visitors/queue', undefined, undefined, { authorization: `Bearer ${second.token}` });
     await ok('GET', '/v1/visitors/messages', undefined, undefined, { authorization: `Bearer ${second.token}` });
+    // Satisfaction: the close asks for a rating; one visitor rates in the widget, the other answers "4".
+    await ok('PATCH', `/v1/lines/${line}`, admin, { _csat: { enabled: true } });
+    const [firstVisit, secondVisit] = await Promise.all(
+      [asVisitor, { authorization: `Bearer ${second.token}` }].map((auth) => ok('GET', '/v1/visitors/messages', undefined, undefined, auth)),
+    );
+    for (const visit of [firstVisit, secondVisit]) await ok('POST', `/v1/sessions/${visit.session.id}/close`, admin);
+    await ok('POST', '/v1/visitors/rating', undefined, { score: 5, comment: 'quick' }, asVisitor);
+    await ok('POST', '/v1/visitors/messages', undefined, { body: '4' }, { authorization: `Bearer ${second.token}` });
 
     // The stream: events out, deliveries (failing first), then the sweeper and a retry by hand.
     await fanOutNow();

@@ -74,6 +74,7 @@ export const EXPECTATIONS: Expectation[] = [
   { route: 'POST /v1/visitors/messages', cases: NONE, expect: all(401), note: 'A staff JWT is no visitor token.' },
   { route: 'GET /v1/visitors/messages', cases: NONE, expect: all(401), note: 'A staff JWT is no visitor token.' },
   { route: 'GET /v1/visitors/queue', cases: NONE, expect: all(401), note: 'A staff JWT is no visitor token.' },
+  { route: 'POST /v1/visitors/rating', cases: NONE, expect: all(401), note: 'A staff JWT is no visitor token.' },
   {
     route: 'POST /v1/lines',
     cases: NONE,

@@ -7,6 +7,7 @@ import type { Caller } from '../../contract/caller.ts';
 import { type CreateLineBody, DEFAULT_ROUTING, type Line, type UpdateLineBody } from '../../contract/schemas.ts';
 import { requireAdmin, visibleLine } from '../../domain/auth/policy.ts';
 import { newBaseFields, nowIso } from '../../domain/ids.ts';
+import { openState } from '../../domain/schedule/schedule.ts';
 
 export async function createLine(caller: Caller, body: z.output<typeof CreateLineBody>, extra: (line: Line) => TransactItem[]): Promise<Line> {
   requireAdmin(caller);
@@ -22,6 +23,9 @@ export async function createLine(caller: Caller, body: z.output<typeof CreateLin
     _sla: emptyToNull(body._sla),
     _autoClose: emptyToNull(body._autoClose),
     _returnToQueue: emptyToNull(body._returnToQueue),
+    _schedule: body._schedule ?? null,
+    _offlineMessage: body._offlineMessage ?? null,
+    _csat: body._csat ?? null,
   };
   await insertLine(line, extra(line));
   return line;
@@ -48,6 +52,9 @@ export async function updateLine(caller: Caller, id: string, body: z.output<type
   if (body._sla !== undefined) patch._sla = emptyToNull(body._sla);
   if (body._autoClose !== undefined) patch._autoClose = emptyToNull(body._autoClose);
   if (body._returnToQueue !== undefined) patch._returnToQueue = emptyToNull(body._returnToQueue);
+  if (body._schedule !== undefined) patch._schedule = body._schedule;
+  if (body._offlineMessage !== undefined) patch._offlineMessage = body._offlineMessage;
+  if (body._csat !== undefined) patch._csat = body._csat;
   const unchanged = Object.entries(patch).every(([k, v]) => JSON.stringify(v) === JSON.stringify(before[k as keyof Line]));
   if (unchanged) {
     await writeOnly(extra(before));
@@ -59,6 +66,9 @@ export async function updateLine(caller: Caller, id: string, body: z.output<type
   return after;
 }
 
-export async function fetchLine(caller: Caller, id: string): Promise<Line> {
-  return visibleLine(caller, await getLine(id));
+/** The line, with whether it is open now and when that changes (computed, see lib/domain/schedule). */
+export async function fetchLine(caller: Caller, id: string, now = Date.now()): Promise<Line> {
+  const line = visibleLine(caller, await getLine(id));
+  const state = openState(line._schedule, now);
+  return { ...line, _openNow: state.openNow, _nextChangeAt: state.nextChangeAt };
 }

@@ -20,13 +20,18 @@ import {
 import type { Caller } from '../../contract/caller.ts';
 import { CHANNEL_TYPES_WITH_MANY_OPEN_SESSIONS, CHANNEL_TYPES_WITHOUT_OPERATOR_CREATE, OPEN_SESSION_STATES } from '../../contract/enums.ts';
 import { conflict, isConflict } from '../../contract/errors.ts';
+import { DEFAULT_OFFLINE_MESSAGE } from '../../contract/schedule.ts';
 import type { Channel, Client, Line, Message, Session } from '../../contract/schemas.ts';
 import { mayPostInbound, requireInboundPoster, requireOnlineOperator, visibleLine } from '../../domain/auth/policy.ts';
 import { outboxFor } from '../../domain/events/outbox.ts';
 import { newBaseFields, nowIso } from '../../domain/ids.ts';
+import { isOpenAt } from '../../domain/schedule/schedule.ts';
+import { ratingAnswer, ratingState } from '../../domain/sessions/rating.ts';
 import { historyMessage, newMessage, openSession } from '../../domain/sessions/session.ts';
+import { messageRefItem } from '../channels/delivery-status.ts';
 import { capacityChange } from '../writes/capacity.ts';
 import { timerWrites, withSlaTargets } from '../writes/timers.ts';
+import { rateSession } from './rating.ts';
 
 /** Attempts before a contended inbound message gives up with 409. */
 const MAX_ATTEMPTS = 12;
@@ -174,6 +179,27 @@ async function receiveOnce(
     }
   }
 
+  // A messenger's "1".."5" while nothing is open answers the rating request of its last session.
+  const score = client && client._blockedStatus !== 'blocked' ? ratingAnswer(input.body) : undefined;
+  if (client && score !== undefined) {
+    const latest = await latestSessionOfClient(client.__id);
+    if (latest && latest._channel === channel.__id && ratingState(latest, Date.parse(now)) === 'requested') {
+      const answer = newMessage({
+        session: latest.__id,
+        type: 'text',
+        author: 'client',
+        body: input.body,
+        client: client.__id,
+        externalId: input.externalId ?? null,
+        now,
+      });
+      const result: InboundResult = { created: false, client, session: latest, message: answer };
+      // A lost race (the other answer rated it) is a conflict: the retry reads again and opens a session.
+      const after = await rateSession(latest, { score, comment: null, at: now, via: 'message' }, caller.sub, answer, extra(result));
+      return { ...result, session: after };
+    }
+  }
+
   const theClient = client ?? newClient(channel, input.account, caller.sub, now, input.extraData);
   const blocked = theClient._blockedStatus === 'blocked';
   const session = openSession({
@@ -196,17 +222,39 @@ async function receiveOnce(
   });
   const result: InboundResult = { created: true, client: theClient, session, message };
   const timers = timerWrites(line, null, session, { kind: 'create', at: now, clientMessage: true });
+  // A line outside its business hours answers the new session once, in the opening transaction
+  // (parallel first messages open one session: the others append to it).
+  const offline = !blocked ? offlineReply(line, session, now) : undefined;
+  const written = offline ? [created, message, offline] : [created, message];
   await insertSession({
     session,
     ...(client ? {} : { newClient: theClient }),
     guard: blocked ? 'spam' : 'exclusive',
     staleSpamSession,
-    messages: [created, message],
-    extra: [...extra(result), ...timers.items],
-    outbox: outboxFor([created, message]),
+    messages: written,
+    extra: [...extra(result), ...timers.items, ...(offline ? [messageRefItem(offline, channel.__id)] : [])],
+    outbox: outboxFor(written),
     timers: timers.timers.after,
   });
   return result;
+}
+
+/**
+ * The line's automatic reply to a session opened while it is closed (`_schedule`): a
+ * client-visible text by `system`, delivered like a reply; none while open or without a schedule.
+ */
+function offlineReply(line: Line, session: Session, now: string): Message | undefined {
+  if (!line._schedule || isOpenAt(line._schedule, Date.parse(now))) return undefined;
+  // A millisecond after the client's message, so that it sorts after it.
+  const at = new Date(Date.parse(now) + 1).toISOString();
+  return newMessage({
+    session: session.__id,
+    type: 'text',
+    author: 'system',
+    body: line._offlineMessage ?? DEFAULT_OFFLINE_MESSAGE,
+    operator: 'system',
+    now: at,
+  });
 }
 
 /**

@@ -30,6 +30,7 @@ import { outboxFor } from '../../domain/events/outbox.ts';
 import { nowIso } from '../../domain/ids.ts';
 import { holderOf, isFull } from '../../domain/routing/capacity.ts';
 import { type CommandContext, decide, type SessionAction } from '../../domain/sessions/commands.ts';
+import { ratingRequest } from '../../domain/sessions/rating.ts';
 import { historyMessage, newMessage, nextState } from '../../domain/sessions/session.ts';
 import { messageRefItem } from '../channels/delivery-status.ts';
 import { capacityChange } from '../writes/capacity.ts';
@@ -117,7 +118,12 @@ export async function runSessionCommand(
     await writeOnly(extra(session));
     return session;
   }
-  const { after } = decision;
+  // The close of a line that asks for ratings sends the request, in the close's transaction.
+  const request =
+    decision.after._state === 'Closed' && session._state !== 'Closed'
+      ? ratingRequest(line, decision.after, channelType, decision.after.__updatedAt)
+      : undefined;
+  const after = request ? { ...decision.after, _csatRequestedAt: request.__createdAt } : decision.after;
   const many = channelType !== undefined && CHANNEL_TYPES_WITH_MANY_OPEN_SESSIONS.includes(channelType);
   const guardItems: TransactItem[] = [];
   if (decision.guard === 'release') {
@@ -132,15 +138,16 @@ export async function runSessionCommand(
   const checks = capacityChange(session, after, line, records, ctx.now);
   // Timers: the clocks this change starts and stops, in the same transaction.
   const timers = timerWrites(line, session, after, { kind: 'command', at: after.__updatedAt });
+  const written = request ? [history, request] : [history];
   await commitSessionChange({
     before: session,
     after,
-    messages: [history],
+    messages: written,
     guardItems,
     guardConflict: 'the client meanwhile opened another session on this channel; close it before unmarking this one (one open session per client)',
-    extra: [...extra(after), ...timers.items],
+    extra: [...extra(after), ...timers.items, ...(request ? [messageRefItem(request, session._channel)] : [])],
     checks,
-    outbox: outboxFor([history]),
+    outbox: outboxFor(written),
     timers: timers.timers,
   });
   return after;

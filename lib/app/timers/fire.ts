@@ -25,9 +25,11 @@ import type { Line, Message, Operator, Session } from '../../contract/schemas.ts
 import { outboxFor } from '../../domain/events/outbox.ts';
 import { newMessageId } from '../../domain/ids.ts';
 import { holderOf } from '../../domain/routing/capacity.ts';
+import { ratingRequest } from '../../domain/sessions/rating.ts';
 import { systemChange } from '../../domain/sessions/session.ts';
 import { allows } from '../../domain/sessions/transitions.ts';
 import { SLA_POLICIES, type TimerPolicy } from '../../domain/timers/state.ts';
+import { messageRefItem } from '../channels/delivery-status.ts';
 import { capacityChange } from '../writes/capacity.ts';
 import { timerWrites } from '../writes/timers.ts';
 
@@ -114,6 +116,8 @@ async function commitTimerChange(
   sortKey: string,
   at: string,
   guard: TransactItem[],
+  also: Message[] = [],
+  alsoItems: TransactItem[] = [],
 ): Promise<void> {
   const timers = timerWrites(line, before, after, { kind: 'fired', policy, at });
   // The operator who loses the session frees its slot in this same transaction.
@@ -122,10 +126,12 @@ async function commitTimerChange(
   const capacity = capacityChange(before, after, line, records, at);
   await transact(
     [
-      updateSessionAtVersion(before, after, { outbox: outboxFor([history]), timers: timers.timers })
+      updateSessionAtVersion(before, after, { outbox: outboxFor([history, ...also]), timers: timers.timers })
         .clockIs(policy, sortKey)
         .item(),
       putNew(messageItem(history)),
+      ...also.map((m) => putNew(messageItem(m))),
+      ...alsoItems,
       ...guard,
       ...capacity.map((c) => c.item),
       ...timers.items,
@@ -136,12 +142,26 @@ async function commitTimerChange(
 
 /** Auto-close: the ordinary close (state, `_closedAt`, the open-session guard), `data.by: "system"`. */
 async function autoClose(line: Line, session: Session, sortKey: string, at: string): Promise<void> {
-  const { after, history } = systemChange(session, 'autoClose', { _closedAt: at, _lastActivityAt: at }, SYSTEM, at);
+  const closed = systemChange(session, 'autoClose', { _closedAt: at, _lastActivityAt: at }, SYSTEM, at);
   const channelType = await channelTypeCached(session._channel);
+  // As a close by hand: a line that asks for ratings sends the request with the close.
+  const request = ratingRequest(line, closed.after, channelType, at);
+  const after = request ? { ...closed.after, _csatRequestedAt: at } : closed.after;
   const many = CHANNEL_TYPES_WITH_MANY_OPEN_SESSIONS.includes(channelType);
   // As a close by hand: on channels with several open sessions the guard points at the newest only.
   const guard = !many || (await openSessionId(session._channel, session._clients[0]!)) === session.__id ? [releaseOpenGuard(session)] : [];
-  await commitTimerChange(line, session, after, history, 'autoClose', sortKey, at, guard);
+  await commitTimerChange(
+    line,
+    session,
+    after,
+    closed.history,
+    'autoClose',
+    sortKey,
+    at,
+    guard,
+    request ? [request] : [],
+    request ? [messageRefItem(request, session._channel)] : [],
+  );
 }
 
 /** Return to queue: the operator loses the session; it waits in its group's queue (routing takes it from there). */

@@ -5,24 +5,28 @@
  * these functions (functions/*-visitor*.ts); everything here trusts its claims.
  */
 
-import { clientIdByAccount, findChannel } from '../../adapters/dynamodb/lines.ts';
+import { clientIdByAccount, findChannel, getLineCached } from '../../adapters/dynamodb/lines.ts';
 import { latestSessionOfClient, listMessages } from '../../adapters/dynamodb/sessions.ts';
 import type { Caller } from '../../contract/caller.ts';
 import { conflict, notFound } from '../../contract/errors.ts';
 import type { Session } from '../../contract/schemas.ts';
+import { nowIso } from '../../domain/ids.ts';
 import { queuePosition } from '../../domain/routing/queue.ts';
+import { openState } from '../../domain/schedule/schedule.ts';
+import { ratingState } from '../../domain/sessions/rating.ts';
 import { clientVisible, expectedWaitSeconds, isLivechat, newVisitorAccount, type VisitorMessage, visitorCaller } from '../../domain/visitors/rules.ts';
 import { signVisitorToken, VISITOR_TOKEN_TTL_SECONDS, type VisitorClaims } from '../../domain/visitors/token.ts';
 import { readMetrics } from '../metrics/read.ts';
 import { waitingSessions } from '../routing/store.ts';
 import { receiveInbound } from '../sessions/open.ts';
+import { rateSession } from '../sessions/rating.ts';
 
 /** How many messages a visitor's page reads at most (the widget shows a conversation, not an archive). */
 export const VISITOR_MESSAGES_LIMIT = 500;
 
 /** A visitor never learns that its session was marked as spam: to it the conversation ended. */
 const visibleState = (s: Session) => (s._state === 'MarkedAsSpam' ? 'Closed' : s._state);
-const sessionView = (s: Session | undefined) => (s ? { id: s.__id, state: visibleState(s) } : null);
+const sessionView = (s: Session | undefined, now = Date.now()) => (s ? { id: s.__id, state: visibleState(s), rating: ratingState(s, now) } : null);
 
 export async function startVisitor(secret: string, channelId: string, now = Date.now()) {
   const channel = await findChannel(channelId);
@@ -52,10 +56,33 @@ async function currentSession(claims: VisitorClaims): Promise<Session | undefine
   return session && session._channel === claims.channel ? session : undefined;
 }
 
-export async function visitorMessages(claims: VisitorClaims): Promise<{ session: ReturnType<typeof sessionView>; messages: VisitorMessage[] }> {
+/** The line's business hours as the widget shows them (the line from the instance cache). */
+async function visitorHours(claims: VisitorClaims, now: number) {
+  const channel = await findChannel(claims.channel);
+  if (!channel) throw notFound('livechat channel', claims.channel);
+  return openState((await getLineCached(channel._line))._schedule, now);
+}
+
+export async function visitorMessages(
+  claims: VisitorClaims,
+  now = Date.now(),
+): Promise<{ session: ReturnType<typeof sessionView>; messages: VisitorMessage[]; hours: { openNow: boolean; nextChangeAt: string | null } }> {
+  const [session, hours] = await Promise.all([currentSession(claims), visitorHours(claims, now)]);
+  if (!session) return { session: null, messages: [], hours };
+  return { session: sessionView(session, now), messages: clientVisible(await listMessages(session.__id, 0, VISITOR_MESSAGES_LIMIT)), hours };
+}
+
+/**
+ * `POST /v1/visitors/rating`: the visitor rates its newest session (closed, with a rating
+ * request of the last 24 h). Once: a second rating is 409, the first one stands.
+ */
+export async function rateVisitorSession(claims: VisitorClaims, input: { score: number; comment?: string | undefined }) {
   const session = await currentSession(claims);
-  if (!session) return { session: null, messages: [] };
-  return { session: sessionView(session), messages: clientVisible(await listMessages(session.__id, 0, VISITOR_MESSAGES_LIMIT)) };
+  if (!session) throw notFound('session of visitor', claims.account);
+  const at = nowIso();
+  const comment = input.comment ? input.comment : null;
+  const after = await rateSession(session, { score: input.score, comment, at, via: 'widget' }, `visitor:${claims.account}`.slice(0, 128));
+  return { session: after.__id, score: input.score, comment, at };
 }
 
 /** The metrics reader's own rules decide what a caller sees; the queue estimate reads the line's series as the system. */

@@ -11,7 +11,7 @@ import { duration, h, mount } from './dom.ts';
 import { watch } from './live.ts';
 
 interface MetricsResponse {
-  metrics: { type: string; unit: 'ms' | 'ratio' | 'count'; series?: { period: string; value: number | null; sum?: number; count?: number }[] }[];
+  metrics: { type: string; unit: 'ms' | 'ratio' | 'count' | 'score'; series?: { period: string; value: number | null; sum?: number; count?: number }[] }[];
   asOf: string | null;
 }
 
@@ -26,6 +26,7 @@ const TITLES: Record<string, string> = {
   sla_met_share_firstResponse: 'SLA met: first response',
   sla_met_share_nextResponse: 'SLA met: next response',
   sla_met_share_resolution: 'SLA met: resolution',
+  csat: 'Satisfaction (CSAT)',
 };
 /** SLA metrics appear when the API has them (timers); the dashboard plots whatever `sla*` series it gets. */
 const isPlotted = (type: string) => type in TITLES || type.toLowerCase().startsWith('sla');
@@ -35,6 +36,7 @@ function fmt(unit: string, v: number | null | undefined): string {
   if (v === null || v === undefined) return '—';
   if (unit === 'ms') return duration(v);
   if (unit === 'ratio') return `${Math.round(v * 100)} %`;
+  if (unit === 'score') return `${(Math.round(v * 10) / 10).toFixed(1)} / 5`;
   return String(Math.round(v * 100) / 100);
 }
 
@@ -45,7 +47,7 @@ function chart(target: HTMLElement, metric: MetricsResponse['metrics'][number]):
   const seconds = metric.unit === 'ms' && series.every((p) => p.value === null || p.value < 120_000);
   const scale = metric.unit === 'ms' ? (seconds ? 1 / 1000 : 1 / 60_000) : metric.unit === 'ratio' ? 100 : 1;
   const ys = series.map((p) => (p.value === null ? null : p.value * scale));
-  const label = metric.unit === 'ms' ? (seconds ? 'seconds' : 'minutes') : metric.unit === 'ratio' ? '%' : 'count';
+  const label = metric.unit === 'ms' ? (seconds ? 'seconds' : 'minutes') : metric.unit === 'ratio' ? '%' : metric.unit === 'score' ? 'score 1–5' : 'count';
   const width = Math.max(260, Math.min(420, target.clientWidth || 360));
   return new uPlot(
     {
@@ -215,7 +217,9 @@ export function dashboard(root: HTMLElement, _me: Identity): () => void {
         figures.map((m) => {
           const box = h('figure', { class: 'plot', 'data-metric': m.type });
           const last = [...(m.series ?? [])].reverse().find((p) => p.value !== null);
-          box.append(h('figcaption', {}, `${titleOf(m.type)} `, h('span', { class: 'muted' }, `latest ${fmt(m.unit, last?.value)}`)));
+          // CSAT also says how many ratings the figure rests on (its period's count).
+          const basis = m.unit === 'score' && last ? ` (${last.count ?? 0} rating${last.count === 1 ? '' : 's'})` : '';
+          box.append(h('figcaption', {}, `${titleOf(m.type)} `, h('span', { class: 'muted' }, `latest ${fmt(m.unit, last?.value)}${basis}`)));
           return box;
         }),
         h('p', { class: 'muted small' }, `Aggregated ${report.asOf ? new Date(report.asOf).toLocaleString() : 'not yet'}.`),

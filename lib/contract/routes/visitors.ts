@@ -3,6 +3,8 @@
  * functions verify the visitor token (HMAC, one channel + one client) themselves. Throttled
  * per route, tighter than the stage default: anyone on the internet can reach them.
  */
+
+import { RateBody } from '../schedule.ts';
 import { named, type RouteSpec } from '../spec.ts';
 import {
   CreateVisitorBody,
@@ -10,6 +12,7 @@ import {
   VisitorMessageBody,
   VisitorMessagesResponse,
   VisitorQueueResponse,
+  VisitorRatingResponse,
   VisitorTokenResponse,
 } from '../visitors.ts';
 
@@ -76,4 +79,20 @@ export const getVisitorQueue = {
   problems: [],
 } as const satisfies RouteSpec;
 
-export const visitorRoutes: readonly RouteSpec[] = [createVisitor, postVisitorMessage, listVisitorMessages, getVisitorQueue];
+export const rateVisitorSession = {
+  method: 'POST',
+  path: '/v1/visitors/rating',
+  function: 'rate-visitor-session',
+  access: 'write',
+  auth: false,
+  visitor: 'token',
+  throttle: { rate: 5, burst: 10 },
+  summary:
+    'The visitor rates its newest session (closed, with a rating request of the last 24 h): `score` 1–5 and an optional `comment`. Once: a second rating is 409.',
+  tag: 'visitors',
+  body: named('RateBody', RateBody),
+  responses: { 201: { description: 'The rating, as stored on the session (`_rating`)', body: named('VisitorRatingResponse', VisitorRatingResponse) } },
+  problems: [404, 409],
+} as const satisfies RouteSpec;
+
+export const visitorRoutes: readonly RouteSpec[] = [createVisitor, postVisitorMessage, listVisitorMessages, getVisitorQueue, rateVisitorSession];

@@ -43,12 +43,16 @@ export interface EventDraft {
 
 const who = (s: Session) => ({ operator: s._userId, group: s._userGroupId, bot: s._botId });
 
-/** Who may see a message: client-visible (client's own and staff text replies) or staff-only (notes). */
-export const messageVisibility = (m: Pick<Message, 'author' | 'type'>): 'client' | 'staff' =>
-  m.author === 'client' || (m.type === 'text' && (m.author === 'operator' || m.author === 'bot')) ? 'client' : 'staff';
+/**
+ * A message that goes out to the client's messenger: an operator's or the bot's text reply, or
+ * the line's automatic reply (`author: 'system'`, `type: 'text'`: the offline reply, the rating
+ * request). History entries (`payload`) and staff notes (`system`) never do.
+ */
+export const isOutbound = (m: Pick<Message, 'author' | 'type'>) =>
+  m.type === 'text' && (m.author === 'operator' || m.author === 'bot' || m.author === 'system');
 
-/** A message that goes out to the client's messenger (an operator's or the bot's text reply). */
-export const isOutbound = (m: Pick<Message, 'author' | 'type'>) => m.type === 'text' && (m.author === 'operator' || m.author === 'bot');
+/** Who may see a message: client-visible (the client's own, replies out) or staff-only (notes, history). */
+export const messageVisibility = (m: Pick<Message, 'author' | 'type'>): 'client' | 'staff' => (m.author === 'client' || isOutbound(m) ? 'client' : 'staff');
 
 function sessionEvents(change: SessionChange): EventDraft[] {
   const { entries, before, after } = change;

@@ -25,6 +25,7 @@ const COMMAND_EVENTS: Record<string, EventType> = {
   save: 'session.updated',
   returnToQueue: 'session.returned_to_queue',
   slaBreached: 'session.sla_breached',
+  rate: 'session.rated',
 };
 
 export const commandEventType = (command: string): EventType => COMMAND_EVENTS[command] ?? 'session.updated';

@@ -25,11 +25,12 @@ export const PERIOD_METRICS = [
   'sla_met_share_firstResponse',
   'sla_met_share_nextResponse',
   'sla_met_share_resolution',
+  'csat',
 ] as const;
 export type PeriodMetric = (typeof PERIOD_METRICS)[number];
 
 /** How a period figure is read from its rollup's `sum` and `count`. */
-export const METRIC_UNITS: Record<PeriodMetric | 'sessionsByState', 'ms' | 'ratio' | 'count'> = {
+export const METRIC_UNITS: Record<PeriodMetric | 'sessionsByState', 'ms' | 'ratio' | 'count' | 'score'> = {
   responseTime: 'ms',
   waitingTime: 'ms',
   sessionDuration: 'ms',
@@ -41,6 +42,7 @@ export const METRIC_UNITS: Record<PeriodMetric | 'sessionsByState', 'ms' | 'rati
   sla_met_share_firstResponse: 'ratio',
   sla_met_share_nextResponse: 'ratio',
   sla_met_share_resolution: 'ratio',
+  csat: 'score',
 };
 
 type SlaTarget = 'firstResponse' | 'nextResponse' | 'resolution';
@@ -50,7 +52,7 @@ export interface Sample {
   metric: PeriodMetric;
   /** ISO time of the end event: decides the period. */
   at: string;
-  /** Milliseconds, or 1/0 (bot answer share), or 1 (processed sessions). */
+  /** Milliseconds, or 1/0 (bot answer share), or 1 (processed sessions), or 1–5 (csat). */
   value: number;
   /** The operator the figure belongs to (none for bot answers and bot-only sessions). */
   operator: string | null;
@@ -113,6 +115,11 @@ export function sessionFigures(messages: readonly Message[]): SessionFigures {
       createdAt ??= m.payload.kind === 'SessionCreated' ? at : null;
       if (m.payload.kind === 'SessionCreated' && m.payload.sla) sla = m.payload.sla;
       if (m.payload.command === 'slaBreached' && m.payload.policy) slaSample(m.payload.policy as SlaTarget, at, false, operator ?? lastOperator);
+      if (m.payload.command === 'rate') {
+        // CSAT: the client's score (1–5), when it was given, to the operator who last held the session.
+        const score = (m.payload.changes.find((c) => c.field === '_rating')?.new as { score?: unknown } | null)?.score;
+        if (typeof score === 'number') samples.push({ metric: 'csat', at, value: score, operator: lastOperator, group });
+      }
       const before: { state: LineSessionState | null; operator: string | null; group: string | null } = { state, operator, group };
       for (const change of m.payload.changes) {
         if (change.field === '_state') state = (str(change.new) as LineSessionState | null) ?? state;

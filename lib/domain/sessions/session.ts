@@ -11,7 +11,7 @@ import { newBaseFields, newMessageId } from '../ids.ts';
 import { type SessionCommand, SYSTEM_CHANGES, type SystemChange, type Transition, transition } from './transitions.ts';
 
 /** Fields whose changes are recorded in the history. */
-export const TRACKED_FIELDS = ['_state', '_userId', '_userGroupId', '_botId', '_priority', '__name', '_apps'] as const;
+export const TRACKED_FIELDS = ['_state', '_userId', '_userGroupId', '_botId', '_priority', '__name', '_apps', '_rating'] as const;
 
 export interface OpenSessionInput {
   line: string;

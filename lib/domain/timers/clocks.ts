@@ -18,12 +18,17 @@
  *   sweep, unless that cycle fired already).
  * - A clock whose cycle fired (`fired`) is not started again for the same cycle: once per
  *   policy and cycle.
+ * - Business hours (`_schedule`): the SLA clocks count open time only (their due time is the
+ *   cycle start plus that much open time, lib/domain/schedule); autoClose and returnToQueue
+ *   keep wall time (the client's silence and the operator's neglect are real time). A schedule
+ *   that does not open within its horizon leaves the SLA on wall time.
  */
 
 import type { Line, Session } from '../../contract/schemas.ts';
-import { TIMER_POLICIES, type TimerPolicy, type TimerState } from './state.ts';
+import { addOpenTime } from '../schedule/schedule.ts';
+import { SLA_POLICIES, TIMER_POLICIES, type TimerPolicy, type TimerState } from './state.ts';
 
-export type LinePolicies = Pick<Line, '_sla' | '_autoClose' | '_returnToQueue'>;
+export type LinePolicies = Pick<Line, '_sla' | '_autoClose' | '_returnToQueue'> & Partial<Pick<Line, '_schedule'>>;
 
 /** What happened to the session in the write the clocks are planned for. */
 export type TimerChange =
@@ -108,9 +113,11 @@ export function desiredClocks(policies: LinePolicies, session: Session, state: T
   if (!OPEN_STATES.has(session._state)) return out;
   const created = session.__createdAt;
   const sla = policies._sla;
+  const schedule = policies._schedule;
   const put = (policy: TimerPolicy, cycle: string, seconds: number | undefined) => {
     if (seconds === undefined || state.fired[policy] === cycle) return;
-    out[policy] = { cycle, dueAt: plus(cycle, seconds) };
+    const open = schedule && (SLA_POLICIES as readonly string[]).includes(policy) ? addOpenTime(schedule, Date.parse(cycle), seconds) : null;
+    out[policy] = { cycle, dueAt: open === null ? plus(cycle, seconds) : new Date(open).toISOString() };
   };
   if (state.firstReplyAt === null) put('firstResponse', created, sla?.firstResponse);
   put('resolution', created, sla?.resolution);

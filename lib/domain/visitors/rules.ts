@@ -4,8 +4,8 @@
  * - A visitor writes as the client `account` on one `livechat` channel: its messages are the
  *   same inbound messages an integration posts, by a caller scoped to that one channel.
  * - A visitor sees the client-visible messages of its own newest session only: its own
- *   messages and the operators' and bot's text/file replies — never staff notes (`system`)
- *   nor history entries (`payload`).
+ *   messages, the operators' and bot's text/file replies and the line's automatic text replies
+ *   — never staff notes (`system`) nor history entries (`payload`).
  * - Queue position: the one of lib/domain/routing/queue.ts, the same the staff route answers.
  */
 import { randomUUID } from 'node:crypto';
@@ -25,16 +25,17 @@ export function visitorCaller(channelId: string, account: string): Caller {
 export interface VisitorMessage {
   id: string;
   at: string;
-  /** `visitor`: the visitor's own; `operator` / `bot`: a reply. */
-  from: 'visitor' | 'operator' | 'bot';
+  /** `visitor`: the visitor's own; `operator` / `bot`: a reply; `system`: the line's automatic reply (offline, rating request). */
+  from: 'visitor' | 'operator' | 'bot' | 'system';
   body: string;
 }
 
 /** Only what the client may read, in order; staff notes and history are left out. */
 export function clientVisible(messages: readonly Message[]): VisitorMessage[] {
   return messages
-    .filter((m) => (m.type === 'text' || m.type === 'file') && m.author !== 'system')
-    .map((m) => ({ id: m.__id, at: m.__createdAt, from: m.author === 'client' ? 'visitor' : (m.author as 'operator' | 'bot'), body: m.body }));
+    .filter((m) => m.type === 'file' || m.type === 'text')
+    .filter((m) => m.author !== 'system' || m.type === 'text')
+    .map((m) => ({ id: m.__id, at: m.__createdAt, from: m.author === 'client' ? 'visitor' : m.author, body: m.body }));
 }
 
 /**
