@@ -333,7 +333,10 @@ describe('the conversation', () => {
     const [firstVisit, secondVisit] = await Promise.all(
       [asVisitor, { authorization: `Bearer ${second.token}` }].map((auth) => ok('GET', '/v1/visitors/messages', undefined, undefined, auth)),
     );
-    for (const visit of [firstVisit, secondVisit]) await ok('POST', `/v1/sessions/${visit.session.id}/close`, admin);
+    for (const visit of [firstVisit, secondVisit]) {
+      await ok('POST', `/v1/sessions/${visit.session.id}/assign`, admin, { operator: 'alice' });
+      await ok('POST', `/v1/sessions/${visit.session.id}/close`, alice);
+    }
     await ok('POST', '/v1/visitors/rating', undefined, { score: 5, comment: 'quick' }, asVisitor);
     await ok('POST', '/v1/visitors/messages', undefined, { body: '4' }, { authorization: `Bearer ${second.token}` });
 
