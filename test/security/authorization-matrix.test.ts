@@ -164,6 +164,7 @@ const REQUESTS: Record<string, RequestFn> = {
   'POST /v1/visitors/messages': async () => ({ path: '/v1/visitors/messages', body: { body: 'hi' } }),
   'GET /v1/visitors/messages': async () => ({ path: '/v1/visitors/messages' }),
   'GET /v1/visitors/queue': async () => ({ path: '/v1/visitors/queue' }),
+  'POST /v1/visitors/rating': async () => ({ path: '/v1/visitors/rating', body: { score: 5 } }),
   'POST /v1/lines': async () => ({ path: '/v1/lines', body: { __name: 'Mine', _operatorGroups: ['support'] } }),
   'GET /v1/lines/{id}': async (_r, c) => ({ path: `/v1/lines/${lineOf(c)}` }),
   'PATCH /v1/lines/{id} (timer policies)': async (_r, c) => ({ path: `/v1/lines/${lineOf(c)}`, body: { _sla: { resolution: 86_400 } } }),
