@@ -84,7 +84,7 @@ describe('visitor routes', () => {
   it('a visitor writes, staff answer; the visitor reads replies but never notes or history', async () => {
     const v = await visitor();
     const empty = await host.call('GET', '/v1/visitors/messages', { token: v.token });
-    assert.deepEqual(empty.body, { session: null, messages: [] });
+    assert.deepEqual(empty.body, { session: null, messages: [], hours: { openNow: true, nextChangeAt: null } });
 
     const first = await host.call('POST', '/v1/visitors/messages', { token: v.token, body: { body: 'Hello, anyone?' } });
     assert.equal(first.status, 201, JSON.stringify(first.body));
@@ -128,7 +128,7 @@ describe('visitor routes', () => {
     // Another visitor never sees this conversation.
     const other = await visitor();
     const theirs = await host.call('GET', '/v1/visitors/messages', { token: other.token });
-    assert.deepEqual(theirs.body, { session: null, messages: [] });
+    assert.deepEqual(theirs.body, { session: null, messages: [], hours: { openNow: true, nextChangeAt: null } });
   });
 
   it('tokens: missing, forged, staff JWTs and tokens of another secret are 401', async () => {
