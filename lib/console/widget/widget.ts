@@ -9,12 +9,15 @@
 interface VisitorMessage {
   id: string;
   at: string;
-  from: 'visitor' | 'operator' | 'bot';
+  /** `system`: the line's automatic reply (closed, rating request). */
+  from: 'visitor' | 'operator' | 'bot' | 'system';
   body: string;
 }
 interface Conversation {
-  session: { id: string; state: string } | null;
+  session: { id: string; state: string; rating?: 'requested' | 'rated' | null } | null;
   messages: VisitorMessage[];
+  /** The line's business hours (absent from an older API). */
+  hours?: { openNow: boolean; nextChangeAt: string | null };
 }
 interface Queue {
   state: string | null;
@@ -41,6 +44,18 @@ ol { list-style: none; margin: 0; padding: 10px; flex: 1; overflow-y: auto; disp
 li { max-width: 80%; padding: 6px 10px; border-radius: 10px; white-space: pre-wrap; word-wrap: break-word; }
 li.visitor { align-self: flex-end; background: #2563eb; color: #fff; }
 li.operator, li.bot { align-self: flex-start; background: #f1f5f9; }
+li.system { align-self: flex-start; background: #eef2ff; color: #312e81; }
+.rating { padding: 8px 12px; border-top: 1px solid #e5e7eb; display: flex; flex-direction: column; gap: 6px; }
+.rating[hidden] { display: none; }
+.rating p { margin: 0; font-size: 14px; font-weight: 600; }
+.stars { display: flex; gap: 2px; }
+.stars button { background: none; border: 0; padding: 0 2px; font-size: 28px; line-height: 1; color: #cbd5e1; cursor: pointer; }
+.stars button.on { color: #f59e0b; }
+.rating textarea { min-height: 2.5em; }
+.rating .send { align-self: flex-end; border: 0; border-radius: 8px; background: #2563eb; color: #fff; font: inherit; padding: 4px 14px; cursor: pointer; }
+.rating .send:disabled { background: #94a3b8; cursor: default; }
+.thanks { margin: 0; padding: 8px 12px; font-size: 14px; color: #166534; background: #f0fdf4; }
+.thanks[hidden] { display: none; }
 li .who { display: block; font-size: 11px; opacity: .75; }
 .hint { color: #5f6b7a; font-size: 13px; align-self: center; background: none; }
 form { display: flex; gap: 6px; padding: 8px; border-top: 1px solid #e5e7eb; }
@@ -90,7 +105,22 @@ function start(): void {
   const text = el('textarea', { id: 'chatlines-text', rows: '2', placeholder: 'Type your message…' });
   const send = el('button', { type: 'submit' }, 'Send');
   form.append(label, text, send);
-  panel.append(head, status, log, error, form);
+
+  // The satisfaction survey: five stars and a comment, shown while the closed session may be rated.
+  const rating = el('section', { class: 'rating', 'aria-label': 'Rate this conversation', hidden: '' });
+  const stars = el('div', { class: 'stars', role: 'radiogroup', 'aria-label': 'Your rating' });
+  const starButtons = [1, 2, 3, 4, 5].map((n) => {
+    const b = el('button', { type: 'button', role: 'radio', 'aria-checked': 'false', 'aria-label': `${n} star${n === 1 ? '' : 's'}`, title: `${n} of 5` }, '★');
+    b.addEventListener('click', () => choose(n));
+    return b;
+  });
+  stars.append(...starButtons);
+  const commentLabel = el('label', { class: 'sr', for: 'chatlines-comment' }, 'Comment (optional)');
+  const comment = el('textarea', { id: 'chatlines-comment', rows: '2', placeholder: 'Anything to add? (optional)' });
+  const rate = el('button', { type: 'button', class: 'send', disabled: '' }, 'Send rating');
+  rating.append(el('p', {}, 'Rate this conversation'), stars, commentLabel, comment, rate);
+  const thanks = el('p', { class: 'thanks', role: 'status', hidden: '' }, 'Thank you for your rating!');
+  panel.append(head, status, log, error, rating, thanks, form);
   root.append(launcher, panel);
 
   let base: Promise<string> | undefined;
@@ -99,6 +129,24 @@ function start(): void {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let state: string | null = null;
   let queueCheckedAt = 0;
+  let score = 0;
+  /** While the line is closed, that (and when it opens) says more than a queue position. */
+  let closedNote = '';
+  const choose = (n: number) => {
+    score = n;
+    starButtons.forEach((b, i) => {
+      b.classList.toggle('on', i < n);
+      b.setAttribute('aria-checked', String(i === n - 1));
+    });
+    rate.disabled = false;
+  };
+  const opensAt = (iso: string) =>
+    new Date(iso).toLocaleString(undefined, {
+      weekday: 'long',
+      hour: '2-digit',
+      minute: '2-digit',
+      ...(Date.parse(iso) - Date.now() > 6 * 86_400_000 ? { day: 'numeric', month: 'long' } : {}),
+    });
 
   try {
     const saved = JSON.parse(localStorage.getItem(STORE) ?? 'null') as { token: string; expiresAt: string } | null;
@@ -136,7 +184,8 @@ function start(): void {
         ...(c.messages.length ? [] : [el('li', { class: 'hint' }, 'Ask us anything — an operator will answer here.')]),
         ...c.messages.map((m) => {
           const li = el('li', { class: m.from });
-          li.append(el('span', { class: 'who' }, m.from === 'visitor' ? 'You' : m.from === 'bot' ? 'Bot' : 'Operator'), document.createTextNode(m.body));
+          const who = m.from === 'visitor' ? 'You' : m.from === 'bot' ? 'Bot' : m.from === 'system' ? 'Automatic reply' : 'Operator';
+          li.append(el('span', { class: 'who' }, who), document.createTextNode(m.body));
           return li;
         }),
       );
@@ -144,13 +193,23 @@ function start(): void {
       shown = ids;
     }
     state = c.session?.state ?? null;
+    const closedLine = c.hours && !c.hours.openNow;
+    const opening = closedLine ? (c.hours?.nextChangeAt ? ` We open ${opensAt(c.hours.nextChangeAt)}.` : '') : '';
+    closedNote = closedLine ? `We are closed right now.${opening} Leave a message and we will answer then.` : '';
     if (state === 'Closed') status.textContent = 'This conversation has ended. Write again to start a new one.';
+    else if (closedNote) status.textContent = closedNote;
     else if (state !== 'Waiting') status.textContent = '';
+    const asking = c.session?.rating === 'requested';
+    const changed = rating.hidden === asking || thanks.hidden === (c.session?.rating === 'rated');
+    rating.hidden = !asking;
+    thanks.hidden = c.session?.rating !== 'rated';
+    // The survey takes room from the log: keep its newest message (the request) in view.
+    if (changed) log.scrollTop = log.scrollHeight;
   };
 
   const refreshQueue = async () => {
     const q = await call<Queue>('GET', '/v1/visitors/queue');
-    if (q.state !== 'Waiting' || q.position === null) return;
+    if (q.state !== 'Waiting' || q.position === null || closedNote) return;
     const wait = q.expectedWaitSeconds === null ? '' : ` Expected wait: about ${Math.max(1, Math.round(q.expectedWaitSeconds / 60))} min.`;
     status.textContent = `You are number ${q.position} in the queue.${wait}`;
   };
@@ -180,12 +239,28 @@ function start(): void {
     if (yes) {
       if (!token) render({ session: null, messages: [] });
       text.focus();
-      void poll();
+      // A token at once (it writes nothing), so the widget can say whether the line is open before the visitor writes.
+      void ensureToken()
+        .then(poll)
+        .catch((err: Error) => (error.textContent = err.message));
     } else {
       clearTimeout(timer);
       launcher.focus();
     }
   };
+
+  rate.addEventListener('click', async () => {
+    if (!score) return;
+    rate.disabled = true;
+    try {
+      await call('POST', '/v1/visitors/rating', { score, ...(comment.value.trim() ? { comment: comment.value.trim() } : {}) });
+      error.textContent = '';
+      await poll();
+    } catch (err) {
+      error.textContent = (err as Error).message;
+      rate.disabled = false;
+    }
+  });
 
   launcher.addEventListener('click', () => open(panel.hasAttribute('hidden')));
   close.addEventListener('click', () => open(false));
