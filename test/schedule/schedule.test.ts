@@ -2,7 +2,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type Schedule, ScheduleSchema } from '../../lib/contract/schedule.ts';
+import type { Session } from '../../lib/contract/schemas.ts';
+import { sessionFigures } from '../../lib/domain/metrics/definitions.ts';
 import { addOpenTime, instantOf, isOpenAt, nextChangeAt, openState } from '../../lib/domain/schedule/schedule.ts';
+import { rate } from '../../lib/domain/sessions/rating.ts';
+import { changed, historyMessage, openSession } from '../../lib/domain/sessions/session.ts';
+import { desiredClocks } from '../../lib/domain/timers/clocks.ts';
+import { emptyTimerState } from '../../lib/domain/timers/state.ts';
 
 const ms = (iso: string) => Date.parse(iso);
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
@@ -113,4 +119,58 @@ describe('business hours', () => {
       ],
     });
   });
+});
+
+describe('SLA clocks on business hours (lib/domain/timers/clocks.ts)', () => {
+  const session = (createdAt: string) =>
+    ({ ...openSession({ line: 'l', channel: 'c', client: 'k', state: 'Waiting', by: 'x', now: createdAt }), __createdAt: createdAt }) as Session;
+  const ny = schedule({ timeZone: 'America/New_York', weekly: weekdays('09:00', '18:00') });
+
+  it('SLA targets count open time; autoClose and returnToQueue keep wall time', () => {
+    // Friday 17:50 EST (22:50Z): first response in 15 min → 10 min on Friday + 5 min on Monday from 09:00 → 09:05 EST.
+    const s = session('2026-12-04T22:50:00.000Z');
+    const state = { ...emptyTimerState(), waitingSince: s.__createdAt, clientAt: s.__createdAt };
+    const clocks = desiredClocks({ _sla: { firstResponse: 900, resolution: 3600 }, _autoClose: null, _returnToQueue: null, _schedule: ny }, s, state);
+    assert.equal(clocks.firstResponse?.dueAt, '2026-12-07T14:05:00.000Z');
+    assert.equal(clocks.resolution?.dueAt, '2026-12-07T14:50:00.000Z');
+    const held = { ...s, _state: 'AssignedToOperator', _userId: 'op' } as Session;
+    const wall = desiredClocks({ _sla: null, _autoClose: { afterInactive: 600 }, _returnToQueue: { afterNoReply: 300 }, _schedule: ny }, held, {
+      ...state,
+      heldSince: s.__createdAt,
+    });
+    assert.equal(wall.autoClose?.dueAt, '2026-12-04T23:00:00.000Z');
+    assert.equal(wall.returnToQueue?.dueAt, '2026-12-04T22:55:00.000Z');
+    // Without a schedule: wall time, as always.
+    assert.equal(
+      desiredClocks({ _sla: { firstResponse: 900 }, _autoClose: null, _returnToQueue: null }, s, state).firstResponse?.dueAt,
+      '2026-12-04T23:05:00.000Z',
+    );
+  });
+});
+
+describe('the csat metric (lib/domain/metrics/definitions.ts)', () => {
+  it('a rating is one sample at the rating, to the operator who last held the session', () => {
+    const s = session2();
+    const closed = changed({ ...s, _state: 'AssignedToOperator', _userId: 'op-1' }, {}, 'op-1', '2026-12-04T10:05:00.000Z');
+    const end = changed({ ...closed, _state: 'Closed', _userId: null, _csatRequestedAt: '2026-12-04T10:10:00.000Z' }, {}, 'op-1', '2026-12-04T10:10:00.000Z');
+    const { history } = rate(end, { score: 4, comment: 'fine', at: '2026-12-05T08:00:00.000Z', via: 'widget' }, 'visitor:v');
+    const messages = [
+      historyMessage(null, s, 'create', 'x'),
+      historyMessage(s, closed, 'assignToOperator', 'op-1'),
+      historyMessage(closed, end, 'close', 'op-1'),
+      history,
+    ];
+    const csat = sessionFigures(messages).samples.filter((x) => x.metric === 'csat');
+    assert.deepEqual(csat, [{ metric: 'csat', at: '2026-12-05T08:00:00.000Z', value: 4, operator: 'op-1', group: null }]);
+    assert.throws(
+      () =>
+        rate(
+          { ...end, _rating: { score: 4, comment: null, at: '2026-12-05T08:00:00.000Z', via: 'widget' } },
+          { score: 5, comment: null, at: '2026-12-05T08:01:00.000Z', via: 'widget' },
+          'v',
+        ),
+      /rated already/,
+    );
+  });
+  const session2 = () => openSession({ line: 'l', channel: 'c', client: 'k', state: 'Waiting', by: 'x', now: '2026-12-04T10:00:00.000Z' });
 });
