@@ -10,6 +10,7 @@ import { inProcessBus } from '../../lib/adapters/bus.ts';
 import { updateItem } from '../../lib/adapters/dynamodb/db.ts';
 import { sessionKey } from '../../lib/adapters/dynamodb/keys.ts';
 import { aggregateMetrics } from '../../lib/app/metrics/aggregate.ts';
+import { sweepTimers } from '../../lib/app/timers/sweep.ts';
 import { DEFAULT_CSAT_MESSAGE } from '../../lib/contract/schedule.ts';
 import { type World, world } from '../support/fixtures.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
@@ -170,5 +171,21 @@ describe('CSAT in a messenger', () => {
     );
     assert.equal(ratings(await messagesOf(w, s.__id)).length, 1);
     assert.equal((await ratedEvents(s.__id)).length, 1);
+  });
+
+  test('an auto-close asks too, once', async () => {
+    const w = await world(host, { lineBody: { ...CSAT, _autoClose: { afterInactive: 60 } } });
+    const { session: s } = await w.openSession('+500');
+    const op = await w.operator('auto-op');
+    assert.equal((await host.call('POST', `/v1/sessions/${s.__id}/assign`, { token: op, body: { operator: 'auto-op' } })).status, 200);
+    await sweepTimers({ now: Date.now() + 120_000 });
+    await sweepTimers({ now: Date.now() + 180_000 });
+    const closed = await session(w, s.__id);
+    assert.equal(closed._state, 'Closed');
+    assert.ok(closed._csatRequestedAt);
+    assert.equal((await messagesOf(w, s.__id)).filter((m) => m.author === 'system' && m.type === 'text').length, 1);
+    const answer = await host.call('POST', `/v1/channels/${w.channel.__id}/inbound`, { token: w.integration, body: { account: '+500', body: '2' } });
+    assert.equal(answer.status, 200);
+    assert.equal(answer.body.session._rating.score, 2);
   });
 });
