@@ -44,6 +44,47 @@ export interface LineData extends BaseData {
   _sla?: SlaPolicy | null | undefined;
   _autoClose?: AutoClosePolicy | null | undefined;
   _returnToQueue?: ReturnToQueuePolicy | null | undefined;
+  /** Business hours (null or absent: open around the clock). */
+  _schedule?: LineSchedule | null | undefined;
+  /** The one reply a session opened while the line is closed gets (null: a default text). */
+  _offlineMessage?: string | null | undefined;
+  /** The satisfaction survey after a close. */
+  _csat?: CsatSettings | null | undefined;
+  /** `GET /v1/lines/{id}` only, computed: open now, and when that changes. */
+  _openNow?: boolean | undefined;
+  _nextChangeAt?: string | null | undefined;
+}
+
+/** One opening interval, local `HH:MM` (`to` ≤ `from`: ends the next day; `24:00`: end of day). */
+export interface OpeningInterval {
+  from: string;
+  to: string;
+}
+/** A line's business hours: an IANA zone, weekly intervals, dated exceptions (`hours: []` closed). */
+export interface LineSchedule {
+  timeZone: string;
+  weekly: {
+    mon?: OpeningInterval[] | undefined;
+    tue?: OpeningInterval[] | undefined;
+    wed?: OpeningInterval[] | undefined;
+    thu?: OpeningInterval[] | undefined;
+    fri?: OpeningInterval[] | undefined;
+    sat?: OpeningInterval[] | undefined;
+    sun?: OpeningInterval[] | undefined;
+  };
+  exceptions: { date: string; hours: OpeningInterval[]; name?: string | undefined }[];
+}
+/** `_csat` of a line. */
+export interface CsatSettings {
+  enabled: boolean;
+  message?: string | undefined;
+}
+/** A client's rating of a closed session (`_rating`). */
+export interface SessionRating {
+  score: number;
+  comment: string | null;
+  at: string;
+  via: 'widget' | 'message';
 }
 
 /** A line's routing: manual or automatic assignment, per-operator capacity, bot first. */
@@ -122,6 +163,10 @@ export interface LineSessionData extends BaseData {
   _externalChatId: string | null;
   _externalChatName: string | null;
   _beforeSpam: LineSessionSpamRestore | null;
+  /** When the rating request went out (a close on a line with `_csat` on). */
+  _csatRequestedAt?: string | null | undefined;
+  /** The client's rating (once). */
+  _rating?: SessionRating | null | undefined;
   _version: number;
 }
 
@@ -236,6 +281,9 @@ export interface CreateLineInput {
   _sla?: SlaPolicy | null;
   _autoClose?: AutoClosePolicy | null;
   _returnToQueue?: ReturnToQueuePolicy | null;
+  _schedule?: (Omit<LineSchedule, 'exceptions'> & { exceptions?: LineSchedule['exceptions'] }) | null;
+  _offlineMessage?: string | null;
+  _csat?: CsatSettings | null;
 }
 
 /** Body of `PATCH /v1/lines/{id}` (admin): `_routing` fields given change, the rest is kept; a policy given replaces the line's, `null` removes it. */
@@ -245,6 +293,9 @@ export interface UpdateLineInput {
   _sla?: SlaPolicy | null;
   _autoClose?: AutoClosePolicy | null;
   _returnToQueue?: ReturnToQueuePolicy | null;
+  _schedule?: (Omit<LineSchedule, 'exceptions'> & { exceptions?: LineSchedule['exceptions'] }) | null;
+  _offlineMessage?: string | null;
+  _csat?: CsatSettings | null;
 }
 
 /** Body of `POST /v1/channels` (the line may be given as an item or a ref). */
