@@ -171,6 +171,11 @@ export async function runScenario(host: ScenarioHost): Promise<ScenarioResult> {
   await call('status report', 'POST', `/v1/channels/${customId}/messages/${replyId}/status`, [200], { token: integration, body: { status: 'delivered' } });
   await call('mark spam', 'PUT', `/v1/sessions/${visitorSession}/spam`, [200], { token: admin });
   await call('unmark spam', 'DELETE', `/v1/sessions/${visitorSession}/spam`, [200], { token: admin });
+  // Satisfaction: the close asks, the visitor rates (the rating function's grant in AWS shape).
+  await call('line csat on', 'PATCH', `/v1/lines/${lineId}`, [200], { token: admin, body: { _csat: { enabled: true } } });
+  await call('assign visitor session', 'POST', `/v1/sessions/${visitorSession}/assign`, [200], { token: admin, body: { operator: 'op-1' } });
+  await call('close visitor session', 'POST', `/v1/sessions/${visitorSession}/close`, [200], { token: operator });
+  await call('visitor rating', 'POST', '/v1/visitors/rating', [201], { token: visitorToken, body: { score: 5, comment: 'thanks' } });
   await call('operator session', 'POST', '/v1/sessions', [201], { token: operator, body: { channel: customId, account: 'client-2' } });
   for (const collection of ['lines', 'channels', 'clients', 'sessions']) {
     await call(`search ${collection}`, 'POST', `/v1/${collection}/search`, [200], { token: admin, body: { where: { eq: ['__deletedAt', null] }, size: 10 } });
