@@ -205,6 +205,8 @@ export const SessionPayloadSchema = z.object({
   policy: z.string().optional(),
   /** `SessionCreated`: the line's SLA targets (seconds) when the session was created; metrics measure `sla_met_share_*` against them. */
   sla: z.object({ firstResponse: z.number().optional(), nextResponse: z.number().optional(), resolution: z.number().optional() }).optional(),
+  /** `SessionCreated` on a line with SLA targets and business hours: the schedule the targets count open time by. */
+  schedule: ScheduleSchema.optional(),
 });
 export type SessionPayload = z.infer<typeof SessionPayloadSchema>;
 

@@ -6,7 +6,7 @@ import type { Session } from '../../lib/contract/schemas.ts';
 import { sessionFigures } from '../../lib/domain/metrics/definitions.ts';
 import { addOpenTime, instantOf, isOpenAt, nextChangeAt, openState } from '../../lib/domain/schedule/schedule.ts';
 import { rate } from '../../lib/domain/sessions/rating.ts';
-import { changed, historyMessage, openSession } from '../../lib/domain/sessions/session.ts';
+import { changed, historyMessage, newMessage, openSession } from '../../lib/domain/sessions/session.ts';
 import { desiredClocks } from '../../lib/domain/timers/clocks.ts';
 import { emptyTimerState } from '../../lib/domain/timers/state.ts';
 
@@ -173,4 +173,20 @@ describe('the csat metric (lib/domain/metrics/definitions.ts)', () => {
     );
   });
   const session2 = () => openSession({ line: 'l', channel: 'c', client: 'k', state: 'Waiting', by: 'x', now: '2026-12-04T10:00:00.000Z' });
+});
+
+describe('sla_met_share in open time (lib/domain/metrics/definitions.ts)', () => {
+  const ny = schedule({ timeZone: 'America/New_York', weekly: weekdays('09:00', '18:00') });
+  const firstResponseMet = (replyAt: string, withSchedule = true) => {
+    const s = openSession({ line: 'l', channel: 'c', client: 'k', state: 'Waiting', by: 'x', now: '2026-12-05T17:00:00.000Z' }); // Saturday
+    const created = historyMessage(null, s, 'create', 'x');
+    const payload = { ...created.payload!, sla: { firstResponse: 600 }, ...(withSchedule ? { schedule: ny } : {}) };
+    const reply = newMessage({ session: s.__id, type: 'text', author: 'operator', operator: 'op', body: 'hi', now: replyAt });
+    return sessionFigures([{ ...created, payload }, reply]).samples.find((x) => x.metric === 'sla_met_share_firstResponse')?.value;
+  };
+  it('a reply at 09:05 on Monday to a Saturday session met a 10-minute target; at 09:11 it missed', () => {
+    assert.equal(firstResponseMet('2026-12-07T14:05:00.000Z'), 1);
+    assert.equal(firstResponseMet('2026-12-07T14:11:00.000Z'), 0);
+    assert.equal(firstResponseMet('2026-12-07T14:05:00.000Z', false), 0, 'without hours: wall time');
+  });
 });

@@ -56,11 +56,13 @@ export function timerWrites(
 }
 
 /**
- * The creation history entry with the line's SLA targets (`payload.sla`): the metrics measure
- * `sla_met_share_*` against the targets a session was created under, whatever the line says later.
+ * The creation history entry with the line's SLA targets (`payload.sla`) and, with them, its
+ * business hours (`payload.schedule`): the metrics measure `sla_met_share_*` against the targets
+ * (in open time) a session was created under, whatever the line says later.
  */
-export function withSlaTargets(created: Message, line: Pick<Line, '_sla'>): Message {
+export function withSlaTargets(created: Message, line: Pick<Line, '_sla' | '_schedule'>): Message {
   const sla = line._sla;
   if (!sla || !created.payload) return created;
-  return { ...created, payload: { ...created.payload, sla: { ...sla } } };
+  // With business hours the targets count open time: the metrics need the schedule too.
+  return { ...created, payload: { ...created.payload, sla: { ...sla }, ...(line._schedule ? { schedule: line._schedule } : {}) } };
 }

@@ -11,7 +11,9 @@
  */
 import type { LineSessionState } from '../../contract/enums.ts';
 import { GRANULARITIES, type Granularity, type LiveState } from '../../contract/metrics.ts';
+import type { Schedule } from '../../contract/schedule.ts';
 import type { Message } from '../../contract/schemas.ts';
+import { openMsBetween } from '../schedule/schedule.ts';
 
 /** Metrics that are figures over periods (everything except the live counts). */
 export const PERIOD_METRICS = [
@@ -107,13 +109,19 @@ export function sessionFigures(messages: readonly Message[]): SessionFigures {
     slaDone.add(target);
     samples.push({ metric: `sla_met_share_${target}`, at, value: met ? 1 : 0, operator: by, group });
   };
-  const within = (target: SlaTarget, from: string | null, to: string) => from !== null && ms(from, to) <= (sla?.[target] ?? 0) * 1000;
+  // Business hours: the targets count open time only, as the clocks do (lib/domain/timers/clocks.ts).
+  let schedule: Schedule | undefined;
+  const took = (from: string, to: string) => (schedule ? openMsBetween(schedule, Date.parse(from), Date.parse(to)) : ms(from, to));
+  const within = (target: SlaTarget, from: string | null, to: string) => from !== null && took(from, to) <= (sla?.[target] ?? 0) * 1000;
 
   for (const m of messages) {
     const at = m.__createdAt;
     if (m.type === 'payload' && m.payload) {
       createdAt ??= m.payload.kind === 'SessionCreated' ? at : null;
-      if (m.payload.kind === 'SessionCreated' && m.payload.sla) sla = m.payload.sla;
+      if (m.payload.kind === 'SessionCreated' && m.payload.sla) {
+        sla = m.payload.sla;
+        schedule = m.payload.schedule;
+      }
       if (m.payload.command === 'slaBreached' && m.payload.policy) slaSample(m.payload.policy as SlaTarget, at, false, operator ?? lastOperator);
       if (m.payload.command === 'rate') {
         // CSAT: the client's score (1–5), when it was given, to the operator who last held the session.

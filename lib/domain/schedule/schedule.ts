@@ -132,6 +132,16 @@ export function addOpenTime(schedule: Schedule, t: number, seconds: number): num
   return null;
 }
 
+/** How much open time (ms) lies between two instants. */
+export function openMsBetween(schedule: Schedule, from: number, to: number): number {
+  let total = 0;
+  for (const [s, e] of openingsFrom(schedule, from)) {
+    if (s >= to) break;
+    total += Math.min(e, to) - Math.max(s, from);
+  }
+  return total;
+}
+
 /** Open now and when that changes, as `GET /v1/lines/{id}` answers it (no schedule: always open). */
 export function openState(schedule: Schedule | null | undefined, t: number): { openNow: boolean; nextChangeAt: string | null } {
   if (!schedule) return { openNow: true, nextChangeAt: null };
