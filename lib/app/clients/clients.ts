@@ -21,6 +21,8 @@ export async function updateClientFields(
 ): Promise<Client> {
   const presence = hasRole(caller, 'operator') && !hasRole(caller, 'admin');
   const { client, operator } = await getClientWithOperator(id, presence ? caller.sub : undefined);
+  // An erased client is a tombstone: nothing about it may be changed (or learnt) any more.
+  if (client.__deletedAt) throw notFound('client', id);
   const line = await getLineCached(client._line);
   if (!canSeeLine(caller, line)) throw notFound('client', id);
   authorizeClientUpdate(caller, line, operator, { blockedStatus: body._blockedStatus !== undefined });
