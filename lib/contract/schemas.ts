@@ -379,8 +379,9 @@ export const MessagesQuery = z.strictObject({
   size: z.coerce.number().int().min(1).max(10_000).default(10),
 });
 
-/** `PATCH /v1/clients/{id}`: the account link, and (supervisors, admins) the block status. */
+/** `PATCH /v1/clients/{id}`: the display name and account link, and (supervisors, admins) the block status. */
 export const UpdateClientBody = z.strictObject({
+  __name: Name.optional(),
   _applicationItem: AppItemRef.nullable().optional(),
   _blockedStatus: ClientBlockedStatusSchema.optional(),
 });

@@ -14,7 +14,7 @@
  * Every step is idempotent, so a call interrupted anywhere is finished by calling again.
  */
 import { isConflict } from '../../contract/errors.ts';
-import { type Client, ClientErasureSchema, type ClientErasure, type Message } from '../../contract/schemas.ts';
+import { type Client, type ClientErasure, ClientErasureSchema, type Message } from '../../contract/schemas.ts';
 import { batchWrite, getItem, type Item, putNew, queryPage, type TransactItem, tableName, transact } from './db.ts';
 import { readMessage } from './items.ts';
 import { accountGuardKey, clientKey, clientSessionsPartition, erasureKey, eventLogKey, INDEX, MESSAGE_PREFIX, sessionKey } from './keys.ts';

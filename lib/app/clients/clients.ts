@@ -34,6 +34,7 @@ export async function updateClientFields(
     }
   }
   const patch: Partial<Client> = {};
+  if (body.__name !== undefined && body.__name !== client.__name) patch.__name = body.__name;
   if (link !== undefined && JSON.stringify(link) !== JSON.stringify(client._applicationItem)) patch._applicationItem = link;
   if (body._blockedStatus !== undefined && body._blockedStatus !== client._blockedStatus) patch._blockedStatus = body._blockedStatus;
   if (Object.keys(patch).length === 0) {

@@ -10,7 +10,7 @@
  * copies. See lib/adapters/dynamodb/clients.ts for its steps; each is idempotent, so an
  * interrupted erasure is finished by calling again, and the client is hidden from the first.
  */
-import type { TransactItem } from '../../adapters/dynamodb/db.ts';
+
 import {
   beginErasure,
   clearMessages,
@@ -21,6 +21,7 @@ import {
   markSessionClientErased,
   messagesPage,
 } from '../../adapters/dynamodb/clients.ts';
+import type { TransactItem } from '../../adapters/dynamodb/db.ts';
 import { findClient, getLineCached } from '../../adapters/dynamodb/lines.ts';
 import { type Caller, hasRole } from '../../contract/caller.ts';
 import { notFound } from '../../contract/errors.ts';

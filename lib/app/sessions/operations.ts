@@ -10,7 +10,6 @@ import type { TransactItem } from '../../adapters/dynamodb/db.ts';
 import { writeOnly } from '../../adapters/dynamodb/db.ts';
 import { channelTypeCached, findClient, getLineCached } from '../../adapters/dynamodb/lines.ts';
 import { findOperator } from '../../adapters/dynamodb/operators.ts';
-import { findTemplate } from '../../adapters/dynamodb/templates.ts';
 import {
   appendStaffMessage,
   commitSessionChange,
@@ -22,6 +21,7 @@ import {
   releaseOpenGuard,
   takeOpenGuard,
 } from '../../adapters/dynamodb/sessions.ts';
+import { findTemplate } from '../../adapters/dynamodb/templates.ts';
 import { type Caller, hasRole } from '../../contract/caller.ts';
 import { CHANNEL_TYPES_WITH_MANY_OPEN_SESSIONS } from '../../contract/enums.ts';
 import { conflict, invalid, notFound } from '../../contract/errors.ts';
@@ -170,12 +170,7 @@ function transferNote(after: Session, caller: Caller, line: Line, comment: strin
  * `{ template }`: a text reply whose body is the line's template filled now (a template of
  * another line is 404, as one that does not exist).
  */
-export async function postSessionMessage(
-  caller: Caller,
-  id: string,
-  input: PostMessageBody,
-  extra: (message: Message) => TransactItem[],
-): Promise<Message> {
+export async function postSessionMessage(caller: Caller, id: string, input: PostMessageBody, extra: (message: Message) => TransactItem[]): Promise<Message> {
   const [{ session, line, operators }, template] = await Promise.all([
     load(caller, id, { presence: true }),
     'template' in input ? findTemplate(input.template) : undefined,

@@ -60,7 +60,8 @@ export async function updateTemplate(
   if (body._text !== undefined) checkTemplateText(body._text, '_text');
   if (body._shortcut !== undefined && body._shortcut !== template._shortcut) {
     const others = await lineTemplates(template._line);
-    if (others.some((t) => t._shortcut === body._shortcut && t.__id !== id)) throw conflict(`the line already has a template with the shortcut ${body._shortcut}`);
+    if (others.some((t) => t._shortcut === body._shortcut && t.__id !== id))
+      throw conflict(`the line already has a template with the shortcut ${body._shortcut}`);
   }
   const patch: Partial<Template> = {};
   if (body.__name !== undefined && body.__name !== template.__name) patch.__name = body.__name;

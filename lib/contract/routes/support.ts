@@ -1,14 +1,6 @@
 /** Support operations: a line's response templates, a client's data on request (export, erasure). */
 
-import {
-  ClientErasureSchema,
-  ClientExportSchema,
-  CreateTemplateBody,
-  IdParams,
-  TemplateListSchema,
-  TemplateSchema,
-  UpdateTemplateBody,
-} from '../schemas.ts';
+import { ClientErasureSchema, ClientExportSchema, CreateTemplateBody, IdParams, TemplateListSchema, TemplateSchema, UpdateTemplateBody } from '../schemas.ts';
 import { named, type RouteSpec } from '../spec.ts';
 
 const Template = named('Template', TemplateSchema);
