@@ -3,4 +3,4 @@ import { exportClient } from '../../lib/app/clients/privacy.ts';
 import { exportClient as spec } from '../../lib/contract/routes/support.ts';
 
 /** `GET /v1/clients/{id}/export`: an admin exports everything held about a client. */
-export const handler = route(spec, async ({ caller, params }) => ({ body: await exportClient(caller, params.id) }));
+export const handler = route(spec, async ({ caller, params, query }) => ({ body: await exportClient(caller, params.id, query.from) }));

@@ -448,14 +448,20 @@ export const ClientExportSchema = z.object({
       messagesTruncated: z.boolean(),
     }),
   ),
-  /** More sessions than one export carries (MAX_EXPORT_SESSIONS). */
+  /** More sessions than this page carries (MAX_EXPORT_SESSIONS, or EXPORT_MAX_BYTES of JSON): ask `?from=<next>`. */
   sessionsTruncated: z.boolean(),
+  /** The `from` of the next page of sessions; null when this page has the last one. */
+  next: z.number().int().nullable(),
   files: z.array(ExportFileSchema),
   ratings: z.array(ExportRatingSchema),
 });
 export type ClientExport = z.infer<typeof ClientExportSchema>;
 export const MAX_EXPORT_SESSIONS = 500;
 export const MAX_EXPORT_MESSAGES = 2_000;
+/** About how much JSON one export page carries before it stops at a session (a Lambda answer holds 6 MB). */
+export const EXPORT_MAX_BYTES = 4_000_000;
+/** `GET /v1/clients/{id}/export?from`: sessions of the client's chain to skip (oldest first). */
+export const ExportQuery = z.strictObject({ from: z.coerce.number().int().min(0).max(1_000_000).default(0) });
 
 /** `DELETE /v1/clients/{id}`: where the erasure stands (`running`: call again to finish it). */
 export const ClientErasureSchema = z.object({

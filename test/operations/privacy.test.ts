@@ -78,6 +78,15 @@ describe('export', () => {
     assert.deepEqual(r.body.ratings, []);
     assert.deepEqual(r.body.files, []);
     assert.equal(r.body.sessionsTruncated, false);
+    assert.equal(r.body.next, null);
+    // Paged by sessions, oldest first: `from` skips.
+    const second = await host.call('GET', `/v1/clients/${client}/export?from=1`, { token: w.admin });
+    assert.deepEqual(
+      second.body.sessions.map((s: { __id: string }) => s.__id),
+      [r.body.sessions[1].__id],
+    );
+    assert.deepEqual((await host.call('GET', `/v1/clients/${client}/export?from=5`, { token: w.admin })).body.sessions, []);
+    assert.equal((await host.call('GET', `/v1/clients/${client}/export?from=-1`, { token: w.admin })).status, 400);
     assert.equal((await host.call('GET', `/v1/clients/${client}/export`, { token: supervisor })).status, 403);
     assert.equal((await host.call('GET', `/v1/clients/${client}/export`, { token: alice })).status, 403);
     const stranger = await host.token({ sub: 'sup-x', roles: ['supervisor'], groups: ['elsewhere'] });

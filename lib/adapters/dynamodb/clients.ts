@@ -40,16 +40,32 @@ export async function clientSessionsPage(
   limit: number,
   after?: Record<string, unknown>,
 ): Promise<{ sessions: { session: StoredSession; item: Item }[]; next: Record<string, unknown> | undefined }> {
-  const page = await queryPage({
-    IndexName: INDEX.clientSessions,
-    KeyConditionExpression: '#pk = :pk',
-    ExpressionAttributeNames: { '#pk': keyAttributesOf(INDEX.clientSessions).pk },
-    ExpressionAttributeValues: { ':pk': clientSessionsPartition(clientId) },
-    Limit: limit,
-    ...(after ? { ExclusiveStartKey: after } : {}),
-  });
+  const page = await queryPage(chainQuery(clientId, limit, after, false));
   return { sessions: page.items.map((item) => ({ session: readSession(item), item })), next: page.lastKey };
 }
+
+/** Skips `count` sessions of a client's chain reading keys only; where the chain goes on after them (undefined: from its start, or `done`). */
+export async function skipClientSessions(clientId: string, count: number): Promise<{ after: Record<string, unknown> | undefined; done: boolean }> {
+  let after: Record<string, unknown> | undefined;
+  let left = count;
+  while (left > 0) {
+    const page = await queryPage(chainQuery(clientId, Math.min(left, 1_000), after, true));
+    left -= page.items.length;
+    after = page.lastKey;
+    if (!after) return { after: undefined, done: true };
+  }
+  return { after, done: false };
+}
+
+const chainQuery = (clientId: string, limit: number, after: Record<string, unknown> | undefined, keysOnly: boolean) => ({
+  IndexName: INDEX.clientSessions,
+  KeyConditionExpression: '#pk = :pk',
+  ExpressionAttributeNames: { '#pk': keyAttributesOf(INDEX.clientSessions).pk },
+  ExpressionAttributeValues: { ':pk': clientSessionsPartition(clientId) },
+  Limit: limit,
+  keysOnly,
+  ...(after ? { ExclusiveStartKey: after } : {}),
+});
 
 /** A page of a session's messages in order; `after` continues a page. */
 export async function messagesPage(

@@ -20,6 +20,7 @@ import {
   finishErasure,
   markSessionClientErased,
   messagesPage,
+  skipClientSessions,
 } from '../../adapters/dynamodb/clients.ts';
 import type { TransactItem } from '../../adapters/dynamodb/db.ts';
 import { findClient, getLineCached } from '../../adapters/dynamodb/lines.ts';
@@ -29,6 +30,7 @@ import {
   type Client,
   type ClientErasure,
   type ClientExport,
+  EXPORT_MAX_BYTES,
   MAX_EXPORT_MESSAGES,
   MAX_EXPORT_SESSIONS,
   type Message,
@@ -79,24 +81,34 @@ export function ratingsOf(sessions: readonly Session[]): ClientExport['ratings']
   return out;
 }
 
-/** `GET /v1/clients/{id}/export`: the client, its sessions with their messages, files and ratings (bounded). */
-export async function exportClient(caller: Caller, id: string): Promise<ClientExport> {
+/**
+ * `GET /v1/clients/{id}/export?from`: the client, its sessions (oldest first, from the `from`-th)
+ * with their messages, files and ratings. A page stops after MAX_EXPORT_SESSIONS sessions or
+ * once it holds about EXPORT_MAX_BYTES of JSON; `next` is then the `from` of the next page.
+ */
+export async function exportClient(caller: Caller, id: string, from = 0): Promise<ClientExport> {
   const client = await clientForAdmin(caller, id);
   const sessions: ClientExport['sessions'] = [];
-  let next: Record<string, unknown> | undefined;
-  let sessionsTruncated = false;
-  do {
-    const page = await clientSessionsPage(id, Math.min(SESSION_PAGE, MAX_EXPORT_SESSIONS - sessions.length + 1), next);
-    for (const { session } of page.sessions) {
-      if (sessions.length >= MAX_EXPORT_SESSIONS) {
-        sessionsTruncated = true;
-        break;
+  const skipped = from > 0 ? await skipClientSessions(id, from) : { after: undefined, done: false };
+  let next: Record<string, unknown> | undefined = skipped.after;
+  let bytes = JSON.stringify(client).length;
+  let more = false;
+  if (!skipped.done) {
+    do {
+      const page = await clientSessionsPage(id, Math.min(SESSION_PAGE, MAX_EXPORT_SESSIONS - sessions.length + 1), next);
+      for (const { session } of page.sessions) {
+        if (sessions.length >= MAX_EXPORT_SESSIONS || bytes > EXPORT_MAX_BYTES) {
+          more = true;
+          break;
+        }
+        const { messages, truncated } = await sessionMessages(session.__id);
+        const entry = { ...session, messages, messagesTruncated: truncated };
+        bytes += JSON.stringify(entry).length;
+        sessions.push(entry);
       }
-      const { messages, truncated } = await sessionMessages(session.__id);
-      sessions.push({ ...session, messages, messagesTruncated: truncated });
-    }
-    next = page.next;
-  } while (next && !sessionsTruncated);
+      next = page.next;
+    } while (next && !more);
+  }
   const fileIds = [...new Set(sessions.flatMap((s) => s.messages.flatMap((m) => m.files)))];
   const links = await fileDownloadLinks(fileIds);
   return {
@@ -104,7 +116,8 @@ export async function exportClient(caller: Caller, id: string): Promise<ClientEx
     client,
     erased: client.__deletedAt !== null,
     sessions,
-    sessionsTruncated,
+    sessionsTruncated: more,
+    next: more ? from + sessions.length : null,
     files: fileIds.map((f) => ({ id: f, url: links.get(f) ?? null })),
     ratings: ratingsOf(sessions),
   };

@@ -1,6 +1,15 @@
 /** Support operations: a line's response templates, a client's data on request (export, erasure). */
 
-import { ClientErasureSchema, ClientExportSchema, CreateTemplateBody, IdParams, TemplateListSchema, TemplateSchema, UpdateTemplateBody } from '../schemas.ts';
+import {
+  ClientErasureSchema,
+  ClientExportSchema,
+  CreateTemplateBody,
+  ExportQuery,
+  IdParams,
+  TemplateListSchema,
+  TemplateSchema,
+  UpdateTemplateBody,
+} from '../schemas.ts';
 import { named, type RouteSpec } from '../spec.ts';
 
 const Template = named('Template', TemplateSchema);
@@ -71,9 +80,10 @@ export const exportClient = {
   access: 'read',
   auth: true,
   throttle: CONFIGURATION,
-  summary: 'Everything held about a client — its sessions, messages, files and ratings — as one JSON document (admins).',
+  summary: 'Everything held about a client — its sessions, messages, files and ratings — as one JSON document, paged by sessions (`from`; admins).',
   tag: 'clients',
   params: IdParams,
+  query: ExportQuery,
   responses: { 200: { description: 'The export', body: named('ClientExport', ClientExportSchema) } },
   problems: [403, 404],
 } as const satisfies RouteSpec;
