@@ -412,18 +412,38 @@ export const TemplateSchema = z.object({
 });
 export type Template = z.infer<typeof TemplateSchema>;
 
-/** `POST /v1/lines/{id}/templates`. */
-export const CreateTemplateBody = z.strictObject({
-  __name: Name,
-  _shortcut: TemplateShortcut,
-  _text: z.string().min(1).max(MAX_BODY_LENGTH),
-});
-/** `PATCH /v1/templates/{id}`: any of the fields. */
-export const UpdateTemplateBody = z.strictObject({
+const TemplateText = z.string().min(1).max(MAX_BODY_LENGTH);
+/** A template's fields in the seed's style (`__name`, `_shortcut`, `_text`) or plainly (`name`, `shortcut`, `text`). */
+const TemplateFields = z.strictObject({
   __name: Name.optional(),
   _shortcut: TemplateShortcut.optional(),
-  _text: z.string().min(1).max(MAX_BODY_LENGTH).optional(),
+  _text: TemplateText.optional(),
+  name: Name.optional(),
+  shortcut: TemplateShortcut.optional(),
+  text: TemplateText.optional(),
 });
+type TemplateFields = z.output<typeof TemplateFields>;
+const bothStyles = (b: TemplateFields, ctx: z.RefinementCtx) => {
+  for (const [seed, plain] of [
+    ['__name', 'name'],
+    ['_shortcut', 'shortcut'],
+    ['_text', 'text'],
+  ] as const) {
+    if (b[seed] !== undefined && b[plain] !== undefined) ctx.addIssue({ code: 'custom', path: [plain], message: `give ${seed} or ${plain}, not both` });
+  }
+};
+const canonical = (b: TemplateFields) => ({ __name: b.__name ?? b.name, _shortcut: b._shortcut ?? b.shortcut, _text: b._text ?? b.text });
+/**
+ * `POST /v1/lines/{id}/templates`: a name and a text, and a shortcut (derived from the name when
+ * absent), in the seed's field style or plainly.
+ */
+export const CreateTemplateBody = TemplateFields.superRefine((b, ctx) => {
+  bothStyles(b, ctx);
+  if (b.__name === undefined && b.name === undefined) ctx.addIssue({ code: 'custom', path: ['__name'], message: 'required' });
+  if (b._text === undefined && b.text === undefined) ctx.addIssue({ code: 'custom', path: ['_text'], message: 'required' });
+}).transform((b) => canonical(b) as { __name: string; _shortcut: string | undefined; _text: string });
+/** `PATCH /v1/templates/{id}`: any of the fields, in either style. */
+export const UpdateTemplateBody = TemplateFields.superRefine(bothStyles).transform(canonical);
 /** The most templates a line may hold (one bounded read lists them all). */
 export const MAX_TEMPLATES_PER_LINE = 500;
 export const TemplateListSchema = z.object({ items: z.array(TemplateSchema) });

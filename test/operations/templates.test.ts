@@ -74,12 +74,31 @@ describe('templates over HTTP', () => {
     assert.deepEqual((await host.call('GET', `/v1/lines/${w.line.__id}/templates`, { token: operator })).body.items, []);
   });
 
+  test('plain field names are taken too, and a shortcut is derived from the name when absent', async () => {
+    const plain = await create(w.admin, { name: 'Shipping times', text: 'Orders ship in 2 days, {{client.name}}.' });
+    assert.equal(plain.status, 201, JSON.stringify(plain.body));
+    assert.deepEqual(
+      [plain.body.__name, plain.body._shortcut, plain.body._text],
+      ['Shipping times', 'shipping-times', 'Orders ship in 2 days, {{client.name}}.'],
+    );
+    const again = await create(w.admin, { name: 'Shipping times', text: 'again' });
+    assert.match(again.body._shortcut, /^shipping-times-[0-9a-f]{6}$/);
+    const mixed = await create(w.admin, { name: 'x', __name: 'y', text: 'z' });
+    assert.equal(mixed.status, 400);
+    assert.equal((await create(w.admin, { name: 'no text' })).status, 400);
+    const patched = await host.call('PATCH', `/v1/templates/${plain.body.__id}`, { token: w.admin, body: { text: 'Two days.' } });
+    assert.equal(patched.body._text, 'Two days.');
+    for (const t of [plain, again]) assert.equal((await host.call('DELETE', `/v1/templates/${t.body.__id}`, { token: w.admin })).status, 200);
+  });
+
   test('an unknown variable, a bad shortcut or a taken shortcut is a 4xx that writes nothing', async () => {
     const unknown = await create(w.admin, { __name: 'Typo', _shortcut: 'typo', _text: 'Hi {{clinet.name}}' });
     assert.equal(unknown.status, 400);
     assert.match(unknown.body.detail, /unknown variable \{\{clinet\.name\}\}/);
     assert.equal(unknown.body.errors[0].path, '_text');
-    assert.equal((await create(w.admin, { __name: 'Bad', _shortcut: 'Has Space', _text: 'x' })).status, 400);
+    const bad = await create(w.admin, { __name: 'Bad', _shortcut: 'Has Space', _text: 'x' });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.errors[0].path, '_shortcut');
     const first = await create(w.admin, { __name: 'One', _shortcut: 'dup', _text: 'one' });
     assert.equal(first.status, 201);
     assert.equal((await create(w.admin, { __name: 'Two', _shortcut: 'dup', _text: 'two' })).status, 409);

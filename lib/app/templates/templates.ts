@@ -34,10 +34,25 @@ export async function createTemplate(
   checkTemplateText(body._text, '_text');
   const existing = await lineTemplates(line.__id);
   if (existing.length >= MAX_TEMPLATES_PER_LINE) throw conflict(`a line holds at most ${MAX_TEMPLATES_PER_LINE} templates; delete one first`);
-  if (existing.some((t) => t._shortcut === body._shortcut)) throw conflict(`the line already has a template with the shortcut ${body._shortcut}`);
-  const template: Template = { ...newBaseFields(body.__name, caller.sub, nowIso()), _line: line.__id, _shortcut: body._shortcut, _text: body._text };
+  const taken = new Set(existing.map((t) => t._shortcut));
+  if (body._shortcut !== undefined && taken.has(body._shortcut)) throw conflict(`the line already has a template with the shortcut ${body._shortcut}`);
+  const base = newBaseFields(body.__name, caller.sub, nowIso());
+  const shortcut = body._shortcut ?? shortcutOf(body.__name, base.__id, taken);
+  const template: Template = { ...base, _line: line.__id, _shortcut: shortcut, _text: body._text };
   await insertTemplate(template, extra(template));
   return template;
+}
+
+/** A shortcut from a name (`Shipping times` → `shipping-times`), made unique on the line with a piece of the id. */
+export function shortcutOf(name: string, id: string, taken: ReadonlySet<string>): string {
+  const slug =
+    name
+      .toLowerCase()
+      .normalize('NFKD')
+      .replace(/[^a-z0-9_-]+/g, '-')
+      .replace(/^[-_]+|-+$/g, '')
+      .slice(0, 24) || 't';
+  return taken.has(slug) ? `${slug}-${id.slice(0, 6)}` : slug;
 }
 
 /** A template the caller sees (404 otherwise), with its line. */
