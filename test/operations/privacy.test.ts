@@ -168,6 +168,19 @@ describe('erasure', () => {
     assert.equal(receiver.delivered().filter((x) => x.event.data.client === client).length, 1);
   });
 
+  test('two erasures at once: both succeed, one event', async () => {
+    const { client } = await history('gdpr-4');
+    const both = await Promise.all([1, 2, 3].map(() => host.call('DELETE', `/v1/clients/${client}`, { token: w.admin })));
+    assert.deepEqual(
+      both.map((r) => r.status),
+      [200, 200, 200],
+      JSON.stringify(both.map((r) => r.body)),
+    );
+    await receiver.waitFor((r) => r.some((x) => x.event?.data?.client === client));
+    await host.events!.poller.drain();
+    assert.equal(receiver.delivered().filter((x) => x.event.data.client === client).length, 1);
+  });
+
   test('interrupted: hidden from the first step; calling again finishes it', async () => {
     const { client, sessions } = await history('gdpr-2');
     const admin = { sub: 'admin-1', roles: ['admin'] as const, groups: [], channels: [] };

@@ -25,7 +25,7 @@ import {
 import type { TransactItem } from '../../adapters/dynamodb/db.ts';
 import { findClient, getLineCached } from '../../adapters/dynamodb/lines.ts';
 import { type Caller, hasRole } from '../../contract/caller.ts';
-import { notFound } from '../../contract/errors.ts';
+import { isConflict, notFound } from '../../contract/errors.ts';
 import {
   type Client,
   type ClientErasure,
@@ -171,7 +171,14 @@ export async function eraseClient(
   if (!erasure) {
     erasure = { client: id, state: 'running', startedAt: now, doneAt: null, sessions: 0, messages: 0 };
     // Step 1: from here on the client is hidden and its account free; nothing personal is left on it.
-    await beginErasure(client, tombstoneOf(client, caller.sub, now), { ...erasure, by: caller.sub } as ClientErasure, extra(erasure));
+    try {
+      await beginErasure(client, tombstoneOf(client, caller.sub, now), { ...erasure, by: caller.sub } as ClientErasure, extra(erasure));
+    } catch (error) {
+      // Two erasures at once: the one that lost goes on with the winner's (every later step is idempotent).
+      const winner = isConflict(error) ? await findErasure(id) : undefined;
+      if (!winner) throw error;
+      erasure = winner;
+    }
   }
   // Step 2: every session of the chain, every message; already cleared ones are only read.
   let sessions = 0;
@@ -200,6 +207,10 @@ export async function eraseClient(
   } while (next);
   // Step 3: done; the stream makes `client.erased` of it.
   const doneAt = nowIso();
-  await finishErasure(id, doneAt, { sessions, messages });
+  if (!(await finishErasure(id, doneAt, { sessions, messages }))) {
+    // Another call finished it first: answer its record.
+    const done = await findErasure(id);
+    if (done) return { erasure: done, finished: true };
+  }
   return { erasure: { ...erasure, state: 'done', doneAt, sessions, messages }, finished: true };
 }
