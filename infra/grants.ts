@@ -79,6 +79,13 @@ export const functionGrants: Readonly<Record<string, FunctionGrant>> = {
   'update-channel': { table: ['GetItem', 'PutItem'], indexes: [] },
   'update-client': { table: ['GetItem', 'BatchGetItem', 'PutItem'], indexes: [] },
   'update-line': { table: ['GetItem', 'PutItem'], indexes: [] },
+  // Support operations (lib/contract/routes/support.ts)
+  'list-line-templates': { table: ['GetItem', 'BatchGetItem'], indexes: ['gsi2'] },
+  'create-template': { table: ['GetItem', 'BatchGetItem', 'PutItem'], indexes: ['gsi2'] },
+  'update-template': { table: ['GetItem', 'BatchGetItem', 'PutItem'], indexes: ['gsi2'] },
+  'delete-template': { table: ['GetItem', 'PutItem', 'DeleteItem'], indexes: [] },
+  'export-client': { table: ['GetItem', 'BatchGetItem', 'Query'], indexes: ['gsi3'] },
+  'erase-client': { table: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'], indexes: ['gsi3'] },
   // The table stream (event source mappings)
   'live-fanout': { table: ['GetItem', 'BatchGetItem', 'Query', 'BatchWriteItem'], indexes: [], postToConnection: true },
   'stream-consumer': { table: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem'], indexes: ['gsi1'], putEvents: true, queueDeliveries: true },

@@ -160,7 +160,7 @@ export async function runScenario(host: ScenarioHost): Promise<ScenarioResult> {
   const clientId = at(inbound.body, 'client', '__id') || at(inbound.body, 'client', 'id');
   await call('update client', 'PATCH', `/v1/clients/${clientId}`, [200], { token: admin, body: { _applicationItem: { code: 'contacts', id: 'contact-1' } } });
 
-  await call('assign', 'POST', `/v1/sessions/${sessionId}/assign`, [200], { token: admin, body: { operator: 'op-1' } });
+  await call('assign', 'POST', `/v1/sessions/${sessionId}/assign`, [200], { token: admin, body: { operator: 'op-1', comment: 'Order 1234, late twice' } });
   const reply = await call('reply', 'POST', `/v1/sessions/${sessionId}/messages`, [201], { token: operator, body: { type: 'text', body: 'Hi! Let me look.' } });
   const replyId = at(reply.body, '__id') || at(reply.body, 'id');
   await call('messages', 'GET', `/v1/sessions/${sessionId}/messages?from=0&size=10`, [200], { token: operator });
@@ -177,6 +177,27 @@ export async function runScenario(host: ScenarioHost): Promise<ScenarioResult> {
   await call('close visitor session', 'POST', `/v1/sessions/${visitorSession}/close`, [200], { token: operator });
   await call('visitor rating', 'POST', '/v1/visitors/rating', [201], { token: visitorToken, body: { score: 5, comment: 'thanks' } });
   await call('operator session', 'POST', '/v1/sessions', [201], { token: operator, body: { channel: customId, account: 'client-2' } });
+  // Response templates: written by an admin, read by the operator, sent filled by the server.
+  const template = await call('create template', 'POST', `/v1/lines/${lineId}/templates`, [201], {
+    token: admin,
+    body: { __name: 'Greeting', _shortcut: 'hi', _text: 'Hello {{client.name}}' },
+  });
+  const templateId = at(template.body, '__id');
+  await call('templates', 'GET', `/v1/lines/${lineId}/templates`, [200], { token: operator });
+  await call('update template', 'PATCH', `/v1/templates/${templateId}`, [200], {
+    token: admin,
+    body: { _text: 'Hello {{client.name}}, {{operator.name}} here' },
+  });
+  await call('template reply', 'POST', `/v1/sessions/${sessionId}/messages`, [201], { token: operator, body: { template: templateId } });
+  await call('delete template', 'DELETE', `/v1/templates/${templateId}`, [200], { token: admin });
+  // A client's data on request: exported, then erased.
+  const doomed = await call('inbound to erase', 'POST', `/v1/channels/${customId}/inbound`, [201], {
+    token: integration,
+    body: { account: 'client-3', body: 'Please forget me' },
+  });
+  const doomedId = at(doomed.body, 'client', '__id') || at(doomed.body, 'client', 'id');
+  await call('export client', 'GET', `/v1/clients/${doomedId}/export`, [200], { token: admin });
+  await call('erase client', 'DELETE', `/v1/clients/${doomedId}`, [200], { token: admin });
   for (const collection of ['lines', 'channels', 'clients', 'sessions']) {
     await call(`search ${collection}`, 'POST', `/v1/${collection}/search`, [200], { token: admin, body: { where: { eq: ['__deletedAt', null] }, size: 10 } });
   }

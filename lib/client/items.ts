@@ -216,14 +216,14 @@ export class LineSessionItemRef {
     return this.command('POST', '/assign', { bot: true, silent: silent ?? false });
   }
 
-  /** Assigns an operator (an online one). */
-  assignToOperator(operator: PrincipalRef): Promise<void> {
-    return this.command('POST', '/assign', { operator: idOf(operator) });
+  /** Assigns an operator (an online one); `comment` becomes a staff-only note for it, written with the transfer. */
+  assignToOperator(operator: PrincipalRef, options?: { comment?: string }): Promise<void> {
+    return this.command('POST', '/assign', { operator: idOf(operator), ...(options?.comment ? { comment: options.comment } : {}) });
   }
 
-  /** Puts the session in the queue of one of the line's operator groups. */
-  assignToOperatorGroup(userGroup: PrincipalRef): Promise<void> {
-    return this.command('POST', '/assign', { group: idOf(userGroup) });
+  /** Puts the session in the queue of one of the line's operator groups; `comment`: a staff-only note for whoever takes it. */
+  assignToOperatorGroup(userGroup: PrincipalRef, options?: { comment?: string }): Promise<void> {
+    return this.command('POST', '/assign', { group: idOf(userGroup), ...(options?.comment ? { comment: options.comment } : {}) });
   }
 
   /** Closes the session; only the operator or bot assigned may. */
@@ -254,6 +254,11 @@ export class LineSessionItemRef {
   /** Replies to the client as the assigned operator or bot; returns the message. */
   async sendMessage(text: string): Promise<LineMessageItem> {
     return new LineMessageItem(await this.transport.request<LineMessageData>('POST', this.path('/messages'), { body: { type: 'text', body: text } }));
+  }
+
+  /** Replies with one of the line's response templates, filled by the server; returns the message. */
+  async sendTemplate(templateId: string): Promise<LineMessageItem> {
+    return new LineMessageItem(await this.transport.request<LineMessageData>('POST', this.path('/messages'), { body: { template: templateId } }));
   }
 
   /** The session's messages in order: skips `from`, at most `size` (default 10). */

@@ -321,7 +321,8 @@ export type LiveEventType =
   | 'message.created'
   | 'message.status_changed'
   | 'channel.disconnected'
-  | 'channel.reconnected';
+  | 'channel.reconnected'
+  | 'client.erased';
 
 /** One event, as webhooks, the bus and the live socket carry it. */
 export interface LiveEventData {

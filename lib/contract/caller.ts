@@ -15,6 +15,8 @@ export interface Caller {
   readonly groups: readonly string[];
   /** Channels an integration may post inbound messages to (`channels` claim). */
   readonly channels: readonly string[];
+  /** The display name (`name` claim), when the token carries one: what `{{operator.name}}` fills. */
+  readonly name?: string;
 }
 
 /**
@@ -39,7 +41,8 @@ export function callerFromClaims(claims: Record<string, unknown> | undefined): C
   const roles = claimList(claims?.roles ?? claims?.['custom:roles']).filter((r): r is Role => (ROLES as readonly string[]).includes(r));
   const groups = claimList(claims?.groups ?? claims?.['cognito:groups']);
   const channels = claimList(claims?.channels);
-  return { sub, roles, groups, channels };
+  const name = typeof claims?.name === 'string' && claims.name.trim() !== '' ? claims.name.trim().slice(0, 256) : undefined;
+  return { sub, roles, groups, channels, ...(name ? { name } : {}) };
 }
 
 export const hasRole = (caller: Caller, ...roles: Role[]) => roles.some((r) => caller.roles.includes(r));

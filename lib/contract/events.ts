@@ -20,6 +20,7 @@ export const EVENT_TYPES = [
   'message.status_changed',
   'channel.disconnected',
   'channel.reconnected',
+  'client.erased',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 export const EventTypeSchema = z.enum(EVENT_TYPES);

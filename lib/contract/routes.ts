@@ -36,6 +36,7 @@ import { metricsRoutes, scheduledFunctions as metricsScheduledFunctions } from '
 import { routingRoutes } from './routes/routing.ts';
 import { searchRoutes } from './routes/search.ts';
 import { sessionRoutes } from './routes/sessions.ts';
+import { supportRoutes } from './routes/support.ts';
 import { scheduledFunctions as timerScheduledFunctions } from './routes/timers.ts';
 import { visitorRoutes } from './routes/visitors.ts';
 import type { RouteSpec, ScheduledFunctionDefinition } from './spec.ts';
@@ -57,6 +58,7 @@ export const routes: readonly RouteSpec[] = [
   ...routingRoutes,
   ...docsRoutes,
   ...visitorRoutes,
+  ...supportRoutes,
 ];
 
 /** Every scheduled function, by area. */

@@ -360,22 +360,34 @@ export type Problem = z.infer<typeof ProblemSchema>;
 
 // ------------------------------------------------ session, channel and client commands
 
+/** Longest transfer comment: a note for the receiving operator, not a conversation. */
+export const MAX_TRANSFER_COMMENT_LENGTH = 2_000;
+/** A transfer's comment: a staff-only note written with the transfer. */
+export const TransferComment = z.string().trim().min(1).max(MAX_TRANSFER_COMMENT_LENGTH);
+
 /** `POST /v1/sessions/{id}/assign`: exactly one of an operator, an operator group or the line's bot. */
 export const AssignSessionBody = z.union([
-  z.strictObject({ operator: PrincipalId }),
-  z.strictObject({ group: PrincipalId }),
-  z.strictObject({ bot: z.literal(true), silent: z.boolean().default(false) }),
+  z.strictObject({ operator: PrincipalId, comment: TransferComment.optional() }),
+  z.strictObject({ group: PrincipalId, comment: TransferComment.optional() }),
+  z.strictObject({ bot: z.literal(true), silent: z.boolean().default(false), comment: TransferComment.optional() }),
 ]);
 export type AssignSessionBody = z.output<typeof AssignSessionBody>;
 
 /** `PUT /v1/sessions/{id}/priority`: `null` clears the priority. */
 export const SetPriorityBody = z.strictObject({ priority: SessionPrioritySchema.nullable() });
 
-/** `POST /v1/sessions/{id}/messages`: a text reply (to the client) or a staff-only system note. */
-export const PostMessageBody = z.strictObject({
-  type: z.enum(['text', 'system']),
-  body: z.string().min(1).max(MAX_BODY_LENGTH),
-});
+/**
+ * `POST /v1/sessions/{id}/messages`: a text reply (to the client) or a staff-only system note;
+ * or `{ template }`: a text reply whose body is the line's template, filled by the server.
+ */
+export const PostMessageBody = z.union([
+  z.strictObject({
+    type: z.enum(['text', 'system']),
+    body: z.string().min(1).max(MAX_BODY_LENGTH),
+  }),
+  z.strictObject({ template: Id, type: z.literal('text').default('text') }),
+]);
+export type PostMessageBody = z.output<typeof PostMessageBody>;
 
 /** `PATCH /v1/sessions/{id}` (the seed's `save()`): only `__name` and `_apps`; any other field is a 400 naming it. */
 export const SaveSessionBody = z.strictObject({
@@ -389,8 +401,9 @@ export const MessagesQuery = z.strictObject({
   size: z.coerce.number().int().min(1).max(10_000).default(10),
 });
 
-/** `PATCH /v1/clients/{id}`: the account link, and (supervisors, admins) the block status. */
+/** `PATCH /v1/clients/{id}`: the display name and account link, and (supervisors, admins) the block status. */
 export const UpdateClientBody = z.strictObject({
+  __name: Name.optional(),
   _applicationItem: AppItemRef.nullable().optional(),
   _blockedStatus: ClientBlockedStatusSchema.optional(),
 });
@@ -402,3 +415,103 @@ export const MessagesResponse = z.array(MessageSchema);
 export const LineOperatorsSchema = z.object({
   items: z.array(OperatorSchema.extend({ effectiveCapacity: z.number().int().nullable() })),
 });
+
+// ---------------------------------------------------------------- response templates
+
+/** Longest template shortcut (what the console matches after `/`). */
+export const TemplateShortcut = z
+  .string()
+  .min(1)
+  .max(32)
+  .regex(/^[a-z0-9][a-z0-9_-]*$/, { error: 'lowercase letters, digits, _ and - only (starting with a letter or digit)' });
+
+/** A line's response template: `_text` names variables (`{{client.name}}` …) the server fills when it is sent. */
+export const TemplateSchema = z.object({
+  ...BaseFields,
+  _line: Id,
+  _shortcut: TemplateShortcut,
+  _text: z.string().min(1).max(MAX_BODY_LENGTH),
+});
+export type Template = z.infer<typeof TemplateSchema>;
+
+const TemplateText = z.string().min(1).max(MAX_BODY_LENGTH);
+/** A template's fields in the seed's style (`__name`, `_shortcut`, `_text`) or plainly (`name`, `shortcut`, `text`). */
+const TemplateFields = z.strictObject({
+  __name: Name.optional(),
+  _shortcut: TemplateShortcut.optional(),
+  _text: TemplateText.optional(),
+  name: Name.optional(),
+  shortcut: TemplateShortcut.optional(),
+  text: TemplateText.optional(),
+});
+type TemplateFields = z.output<typeof TemplateFields>;
+const bothStyles = (b: TemplateFields, ctx: z.RefinementCtx) => {
+  for (const [seed, plain] of [
+    ['__name', 'name'],
+    ['_shortcut', 'shortcut'],
+    ['_text', 'text'],
+  ] as const) {
+    if (b[seed] !== undefined && b[plain] !== undefined) ctx.addIssue({ code: 'custom', path: [plain], message: `give ${seed} or ${plain}, not both` });
+  }
+};
+const canonical = (b: TemplateFields) => ({ __name: b.__name ?? b.name, _shortcut: b._shortcut ?? b.shortcut, _text: b._text ?? b.text });
+/**
+ * `POST /v1/lines/{id}/templates`: a name and a text, and a shortcut (derived from the name when
+ * absent), in the seed's field style or plainly.
+ */
+export const CreateTemplateBody = TemplateFields.superRefine((b, ctx) => {
+  bothStyles(b, ctx);
+  if (b.__name === undefined && b.name === undefined) ctx.addIssue({ code: 'custom', path: ['__name'], message: 'required' });
+  if (b._text === undefined && b.text === undefined) ctx.addIssue({ code: 'custom', path: ['_text'], message: 'required' });
+}).transform((b) => canonical(b) as { __name: string; _shortcut: string | undefined; _text: string });
+/** `PATCH /v1/templates/{id}`: any of the fields, in either style. */
+export const UpdateTemplateBody = TemplateFields.superRefine(bothStyles).transform(canonical);
+/** The most templates a line may hold (one bounded read lists them all). */
+export const MAX_TEMPLATES_PER_LINE = 500;
+export const TemplateListSchema = z.object({ items: z.array(TemplateSchema) });
+
+// ---------------------------------------------------------------- a client's data on request
+
+/** A session's rating as the export carries it (the CSAT capability fills it; none before). */
+export const ExportRatingSchema = z.object({ session: Id, score: z.number().nullable(), comment: z.string().nullable(), at: Timestamp.nullable() });
+/** A file a message names, with a download link when a files capability serves it. */
+export const ExportFileSchema = z.object({ id: z.string(), url: z.string().nullable() });
+
+/** `GET /v1/clients/{id}/export`: everything chatlines holds about one client. */
+export const ClientExportSchema = z.object({
+  exportedAt: Timestamp,
+  client: ClientSchema,
+  /** Whether the client's personal data was erased (`DELETE /v1/clients/{id}`). */
+  erased: z.boolean(),
+  sessions: z.array(
+    SessionSchema.extend({
+      messages: z.array(MessageSchema),
+      /** More messages than one export carries (MAX_EXPORT_MESSAGES per session). */
+      messagesTruncated: z.boolean(),
+    }),
+  ),
+  /** More sessions than this page carries (MAX_EXPORT_SESSIONS, or EXPORT_MAX_BYTES of JSON): ask `?from=<next>`. */
+  sessionsTruncated: z.boolean(),
+  /** The `from` of the next page of sessions; null when this page has the last one. */
+  next: z.number().int().nullable(),
+  files: z.array(ExportFileSchema),
+  ratings: z.array(ExportRatingSchema),
+});
+export type ClientExport = z.infer<typeof ClientExportSchema>;
+export const MAX_EXPORT_SESSIONS = 500;
+export const MAX_EXPORT_MESSAGES = 2_000;
+/** About how much JSON one export page carries before it stops at a session (a Lambda answer holds 6 MB). */
+export const EXPORT_MAX_BYTES = 4_000_000;
+/** `GET /v1/clients/{id}/export?from`: sessions of the client's chain to skip (oldest first). */
+export const ExportQuery = z.strictObject({ from: z.coerce.number().int().min(0).max(1_000_000).default(0) });
+
+/** `DELETE /v1/clients/{id}`: where the erasure stands (`running`: call again to finish it). */
+export const ClientErasureSchema = z.object({
+  client: Id,
+  state: z.enum(['running', 'done']),
+  startedAt: Timestamp,
+  doneAt: Timestamp.nullable(),
+  sessions: z.number().int(),
+  messages: z.number().int(),
+});
+export type ClientErasure = z.infer<typeof ClientErasureSchema>;

@@ -166,4 +166,55 @@ describe('the console in Chromium', { skip }, () => {
     await page.locator('figure[data-metric=responseTime] canvas').waitFor();
     await page.screenshot({ path: join(shots, '4-supervisor-dashboard.png'), fullPage: true });
   });
+
+  it('`/` in the composer offers the line’s templates; one is sent filled; a transfer’s comment is a highlighted note', { timeout: 120_000 }, async () => {
+    const supervisor = await host.token({ sub: 'sup-1', roles: ['supervisor'], groups: ['leads'] });
+    for (const [shortcut, name, text] of [
+      ['greet', 'Greeting', 'Hello {{client.name}}, this is {{operator.name}} from {{line.name}}.'],
+      ['ship', 'Shipping times', 'Orders ship within 2 days.'],
+    ]) {
+      const made = await host.call('POST', `/v1/lines/${line.__id}/templates`, { token: supervisor, body: { __name: name, _shortcut: shortcut, _text: text } });
+      assert.equal(made.status, 201, JSON.stringify(made.body));
+    }
+    // A visitor's session, taken by carol through the API; then carol works in the console.
+    const v = (await host.call('POST', '/v1/visitors', { body: { channel: channel.__id } })).body;
+    const id = (await host.call('POST', '/v1/visitors/messages', { token: v.token, body: { body: 'Do you ship abroad?' } })).body.session.id;
+    const carolToken = await host.token({ sub: 'carol', roles: ['operator'], groups: ['support'] });
+    assert.equal((await host.call('PUT', '/v1/operators/me/status', { token: carolToken, body: { status: 'online' } })).status, 200);
+    assert.equal((await host.call('POST', `/v1/sessions/${id}/assign`, { token: carolToken, body: { operator: 'carol' } })).status, 200);
+
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+    await signIn(page, 'carol', ['operator'], 'support');
+    await page.goto(`${host.url}/#/s/${id}`);
+    const log = page.getByRole('log', { name: 'Conversation' });
+    await log.getByText('Do you ship abroad?').waitFor();
+
+    const composer = page.getByLabel('Message', { exact: true });
+    await composer.fill('');
+    await composer.pressSequentially('/');
+    const picker = page.getByRole('listbox', { name: 'Templates' });
+    await picker.getByRole('option').nth(1).waitFor();
+    assert.deepEqual(await picker.getByRole('option').locator('strong').allTextContents(), ['/greet', '/ship']);
+    await composer.pressSequentially('gr');
+    await page.getByRole('option', { name: /greet/ }).waitFor();
+    assert.equal(await picker.getByRole('option').count(), 1);
+    await page.screenshot({ path: join(shots, '5-template-picker.png'), fullPage: true });
+    await composer.press('Enter');
+    assert.equal(await composer.inputValue(), 'Hello {{client.name}}, this is {{operator.name}} from {{line.name}}.');
+    assert.equal(await picker.isHidden(), true);
+    await page.getByRole('button', { name: 'Send reply' }).click();
+    const sent = log.locator('[data-kind=reply]').filter({ hasText: 'this is carol from Web shop.' });
+    await sent.waitFor();
+    assert.doesNotMatch((await sent.textContent()) ?? '', /\{\{/, 'filled by the server');
+
+    // A transfer with a comment: the next operator reads why, highlighted right under the transfer.
+    await page.getByLabel('Transfer comment (staff only)').fill('Asks about shipping to Norway; template sent.');
+    await page.getByLabel('Transfer to group').selectOption('support');
+    await page.getByRole('button', { name: 'Send to group' }).click();
+    const note = log.locator('[data-kind=transfer-note]');
+    await note.getByText('Asks about shipping to Norway').waitFor();
+    assert.match((await note.locator('.tag').textContent()) ?? '', /Transfer note from carol/);
+    assert.equal(await note.evaluate((el) => el.previousElementSibling?.getAttribute('data-kind')), 'history');
+    await page.screenshot({ path: join(shots, '6-transfer-note.png'), fullPage: true });
+  });
 });

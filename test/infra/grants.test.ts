@@ -222,6 +222,19 @@ describe('the conversation', () => {
     const botSession = (await ok('POST', `/v1/channels/${w.channel.__id}/inbound`, w.integration, { account: 'cy', body: 'hi bot' })).session.__id;
     await ok('POST', `/v1/sessions/${botSession}/assign`, admin, { bot: true });
     await ok('POST', `/v1/sessions/${botSession}/messages`, bot, { type: 'text', body: 'beep' });
+    // Response templates: three (so that a line's list is a batch read), listed, changed, sent by the bot, one deleted.
+    const templates = [];
+    for (const shortcut of ['hi', 'bye', 'wait']) {
+      templates.push(await ok('POST', `/v1/lines/${line}/templates`, lead, { __name: shortcut, _shortcut: shortcut, _text: `${shortcut} {{client.name}}` }));
+    }
+    await ok('GET', `/v1/lines/${line}/templates`, alice);
+    await ok('PATCH', `/v1/templates/${templates[0].__id}`, lead, { _shortcut: 'hello' });
+    await ok('POST', `/v1/sessions/${botSession}/messages`, bot, { template: templates[0].__id });
+    await ok('DELETE', `/v1/templates/${templates[2].__id}`, lead);
+    // A client's data on request: amy (two sessions) exported, then erased, with a transfer comment before.
+    await ok('POST', `/v1/sessions/${botSession}/assign`, bot, { operator: 'alice', comment: 'over to you' });
+    await ok('GET', `/v1/clients/${first.client.__id}/export`, admin);
+    await ok('DELETE', `/v1/clients/${first.client.__id}`, admin);
 
     // A line that routes by itself: the consumer assigns new sessions up to the operator's capacity, then the next as one closes.
     const auto = await ok('POST', '/v1/lines', admin, { __name: 'Auto', _operatorGroups: ['auto'], _routing: { mode: 'auto', capacity: 2 } });

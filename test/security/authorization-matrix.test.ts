@@ -142,6 +142,18 @@ function webhook(c: Case, fresh: boolean): Promise<string> {
   return sharedWebhooks.get(c)!;
 }
 
+/** A response template of line A or B. */
+async function newTemplate(c: Case): Promise<string> {
+  const made = await ok('POST', `/v1/lines/${lineOf(c)}/templates`, w.admin, { __name: 'T', _shortcut: `t-${account()}`, _text: 'Hello {{client.name}}' });
+  return made.__id;
+}
+const sharedTemplates = new Map<Case, Promise<string>>();
+function template(c: Case, fresh: boolean): Promise<string> {
+  if (fresh) return newTemplate(c);
+  if (!sharedTemplates.has(c)) sharedTemplates.set(c, newTemplate(c));
+  return sharedTemplates.get(c)!;
+}
+
 const lineOf = (c: Case) => (c === 'A' ? w.line.__id : lineB);
 const channelOf = (c: Case) => (c === 'A' ? w.channel.__id : channelB);
 /** Who an assignment names: operators take a session (or pass their own on); everyone else hands it to erin (line B: the group sales). */
@@ -228,6 +240,19 @@ const REQUESTS: Record<string, RequestFn> = {
     return { path: `/v1/operators/${id}`, body: { capacity: 7 } };
   },
   'GET /v1/sessions/{id}/queue': sessionPath('/queue'),
+  'GET /v1/lines/{id}/templates': async (_r, c) => ({ path: `/v1/lines/${lineOf(c)}/templates` }),
+  'POST /v1/lines/{id}/templates': async (_r, c) => ({
+    path: `/v1/lines/${lineOf(c)}/templates`,
+    body: { __name: 'Greeting', _shortcut: `hi-${account()}`, _text: 'Hello {{client.name}}' },
+  }),
+  'PATCH /v1/templates/{id}': async (_r, c, fresh) => ({ path: `/v1/templates/${await template(c, fresh)}`, body: { __name: `renamed ${account()}` } }),
+  'DELETE /v1/templates/{id}': async (_r, c, fresh) => ({ path: `/v1/templates/${await template(c, fresh)}` }),
+  'POST /v1/sessions/{id}/messages (template)': async (role, c, fresh) => ({
+    ...(await sessionPath('/messages')(role, c, fresh)),
+    body: { template: await template('A', false) },
+  }),
+  'GET /v1/clients/{id}/export': async (_r, c, fresh) => ({ path: `/v1/clients/${await client(c, fresh)}/export` }),
+  'DELETE /v1/clients/{id}': async (_r, c, fresh) => ({ path: `/v1/clients/${await client(c, fresh)}` }),
 };
 
 /** Every expectation with its request; a row without one (or a request without a row) fails the first test. */

@@ -20,7 +20,7 @@ import type { Item } from './db.ts';
 import { channelIndexKeys, channelKey, clientIndexKeys, clientKey, lineIndexKeys, lineKey, messageSortKey, sessionKey } from './keys.ts';
 import { keyAttributeNames } from './table.ts';
 
-export type Entity = 'line' | 'channel' | 'client' | 'session' | 'message' | 'operator';
+export type Entity = 'line' | 'channel' | 'client' | 'session' | 'message' | 'operator' | 'template';
 
 const KEY_ATTRIBUTES = new Set([...keyAttributeNames(), 'entity', 'expiresAt']);
 

@@ -43,6 +43,9 @@
  * |32 | the online operators of a group (routing)       | table | `ONLINE#GROUP#<group>`                  | `<operator id>`                           |
  * |33 | running clocks due in a minute (timers)         | table | `DUE#<yyyy-mm-ddThh:mm>#<shard>`        | `<due time>#<session>#<policy>#<nonce>`   |
  * |34 | the timer sweeper's watermark                   | table | `DUE#WATERMARK`                         | `#WATERMARK`                              |
+ * |35 | a response template by id                       | table | `TEMPLATE#<id>`                         | `#META`                                   |
+ * |36 | a line's response templates, by shortcut        | gsi2  | `LINE#line#TEMPLATES`                   | `<shortcut>#<id>`                         |
+ * |37 | a client's erasure (its progress, its event)    | table | `ERASURE#<client id>`                   | `#ERASURE`                                |
  *
  * Hot partitions. One partition takes at most 1,000 write units and 3,000 read units
  * a second. The partitions every session of a line passes through — its state partitions (8),
@@ -96,6 +99,8 @@ export const INDEX = {
   dueDeliveries: 'gsi1',
   /** Pattern 29. */
   eventLog: 'gsi1',
+  /** Pattern 36. */
+  lineTemplates: 'gsi2',
 } as const satisfies Record<string, IndexName>;
 
 export const META = '#META';
@@ -394,3 +399,15 @@ export function dueItemKey(sortKey: string): { pk: string; sk: string } {
 export const dueUpTo = (iso: string) => `${iso}#\uffff`;
 /** Pattern 34. */
 export const timerWatermarkKey = () => ({ pk: 'DUE#WATERMARK', sk: '#WATERMARK' });
+// Support operations: response templates, a client's erasure.
+
+/** Pattern 35. */
+export const templateKey = (id: string) => ({ pk: `TEMPLATE#${id}`, sk: META });
+/** Pattern 36: a line's templates (gsi2), by shortcut. */
+export const lineTemplatesPartition = (lineId: string) => `LINE#${lineId}#TEMPLATES`;
+export const templateIndexKeys = (template: { __id: string; _line: string; _shortcut: string }) => ({
+  gsi2pk: lineTemplatesPartition(template._line),
+  gsi2sk: `${template._shortcut}#${template.__id}`,
+});
+/** Pattern 37. */
+export const erasureKey = (clientId: string) => ({ pk: `ERASURE#${clientId}`, sk: '#ERASURE' });

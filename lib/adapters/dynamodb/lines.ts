@@ -243,6 +243,12 @@ export async function getClientWithOperator(id: string, operatorId: string | und
   return { client: readClient(client), operator: operator ? readOperator(operator) : undefined };
 }
 
+/** A client by id (erased ones too: `__deletedAt` set), undefined when there is none. */
+export async function findClient(id: string): Promise<Client | undefined> {
+  const item = await getItem(clientKey(id));
+  return item && readClient(item);
+}
+
 /** The client id registered for an account on a channel, if any. */
 export async function clientIdByAccount(channelId: string, username: string): Promise<string | undefined> {
   const guard = await getItem(accountGuardKey(channelId, username));

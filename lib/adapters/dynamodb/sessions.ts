@@ -463,7 +463,7 @@ export interface SessionSideWrites {
 
 /**
  * Appends messages to an open session and stamps its activity, atomically; refused (conflict)
- * when the session is no longer in one of `states`.
+ * when the session is no longer in one of `states`, or its client was erased.
  */
 export async function appendMessages(
   session: Session,
@@ -476,6 +476,8 @@ export async function appendMessages(
   const update = sessionUpdate(session.__id).set('_lastActivityAt', now).changedAt(now).outbox(side.outbox).timers(side.timers);
   const state = update.name('_state');
   update.condition(`${state} IN (${states.map((s) => update.value(s)).join(', ')})`);
+  // A session whose client was erased takes no more of its messages (lib/adapters/dynamodb/clients.ts).
+  update.condition(`attribute_not_exists(${update.name('clientErased')})`);
   await transact([update.item(), ...messages.map((m) => putNew(messageItem(m))), ...extra], 'the session is no longer open');
 }
 

@@ -26,7 +26,7 @@ export interface ChangeRecord {
  * the local poller. Operator records make no published event: they only trigger routing
  * (an operator coming online, lib/app/routing/sink.ts), which reads them from the raw records.
  */
-const EVENT_ENTITIES = ['session', 'channel', 'operator'] as const;
+const EVENT_ENTITIES = ['session', 'channel', 'operator', 'erasure'] as const;
 /** Lambda event-source filter criteria (one pattern), also evaluated by the local stream poller. */
 export const STREAM_FILTER = { dynamodb: { NewImage: { entity: { S: [...EVENT_ENTITIES] } } } };
 
@@ -59,10 +59,25 @@ export interface ChannelChange {
   after: Channel;
 }
 
+/** A client erasure's stream record read (lib/adapters/dynamodb/clients.ts): its state before and after. */
+export interface ErasureChange {
+  entity: 'erasure';
+  eventName: ChangeRecord['eventName'];
+  client: string;
+  line: string;
+  channel: string;
+  before: string | null;
+  after: string;
+  by: string;
+  at: string;
+  sessions: number;
+  messages: number;
+}
+
 const readSessionImage = (item: Image): Session => read(SessionSchema, item, 'session');
 
 /** The objects of a record that makes events (a session or a channel still there); undefined for any other. */
-export function readChange(record: ChangeRecord): SessionChange | ChannelChange | undefined {
+export function readChange(record: ChangeRecord): SessionChange | ChannelChange | ErasureChange | undefined {
   const { eventName, oldImage, newImage } = record;
   if (newImage?.entity === 'session') {
     const outbox = outboxOfItem(newImage);
@@ -78,6 +93,21 @@ export function readChange(record: ChangeRecord): SessionChange | ChannelChange 
   }
   if (newImage?.entity === 'channel') {
     return { entity: 'channel', eventName, before: oldImage ? readChannel(oldImage) : null, after: readChannel(newImage) };
+  }
+  if (newImage?.entity === 'erasure') {
+    return {
+      entity: 'erasure',
+      eventName,
+      client: String(newImage.client),
+      line: String(newImage.line),
+      channel: String(newImage.channel),
+      before: oldImage ? String(oldImage.state) : null,
+      after: String(newImage.state),
+      by: String(newImage.by ?? 'system'),
+      at: String(newImage.doneAt ?? newImage.startedAt),
+      sessions: Number(newImage.sessions ?? 0),
+      messages: Number(newImage.messages ?? 0),
+    };
   }
   return undefined;
 }

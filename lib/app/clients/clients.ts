@@ -21,6 +21,8 @@ export async function updateClientFields(
 ): Promise<Client> {
   const presence = hasRole(caller, 'operator') && !hasRole(caller, 'admin');
   const { client, operator } = await getClientWithOperator(id, presence ? caller.sub : undefined);
+  // An erased client is a tombstone: nothing about it may be changed (or learnt) any more.
+  if (client.__deletedAt) throw notFound('client', id);
   const line = await getLineCached(client._line);
   if (!canSeeLine(caller, line)) throw notFound('client', id);
   authorizeClientUpdate(caller, line, operator, { blockedStatus: body._blockedStatus !== undefined });
@@ -32,6 +34,7 @@ export async function updateClientFields(
     }
   }
   const patch: Partial<Client> = {};
+  if (body.__name !== undefined && body.__name !== client.__name) patch.__name = body.__name;
   if (link !== undefined && JSON.stringify(link) !== JSON.stringify(client._applicationItem)) patch._applicationItem = link;
   if (body._blockedStatus !== undefined && body._blockedStatus !== client._blockedStatus) patch._blockedStatus = body._blockedStatus;
   if (Object.keys(patch).length === 0) {

@@ -163,6 +163,8 @@ export async function runSearch(caller: Caller, search: ParsedSearch): Promise<S
   const read = (item: Item): Model | undefined => {
     if (item.entity !== entity) return undefined;
     const model = READ[search.collection](item);
+    // An erased client is a tombstone: no search finds it, whatever it asks (by id included).
+    if (search.collection === 'clients' && model.__deletedAt) return undefined;
     const id = model.__id as string;
     if (seen.has(id)) return undefined; // overlapping prefixes (`in` over usernames) read an item twice
     seen.add(id);

@@ -140,6 +140,9 @@ async function receiveOnce(
     prefetched ?? (clientId ? getClientAndOpenSession(clientId, channel.__id) : undefined),
     getLineCached(channel._line),
   ]);
+  // An erased client is a tombstone: a message of its old account lost a race with the erasure
+  // (which released the account), so the retry looks the account up again and makes a new client.
+  if (known?.client.__deletedAt) throw conflict('the client was erased meanwhile');
   const client = known?.client;
   let staleSpamSession: string | undefined;
   const read = (id: string) => (prefetched?.session?.__id === id ? Promise.resolve(prefetched.session) : findSession(id));

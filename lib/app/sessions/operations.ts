@@ -8,7 +8,7 @@
 
 import type { TransactItem } from '../../adapters/dynamodb/db.ts';
 import { writeOnly } from '../../adapters/dynamodb/db.ts';
-import { channelTypeCached, getLineCached } from '../../adapters/dynamodb/lines.ts';
+import { channelTypeCached, findClient, getLineCached } from '../../adapters/dynamodb/lines.ts';
 import { findOperator } from '../../adapters/dynamodb/operators.ts';
 import {
   appendStaffMessage,
@@ -21,10 +21,11 @@ import {
   releaseOpenGuard,
   takeOpenGuard,
 } from '../../adapters/dynamodb/sessions.ts';
+import { findTemplate } from '../../adapters/dynamodb/templates.ts';
 import { type Caller, hasRole } from '../../contract/caller.ts';
 import { CHANNEL_TYPES_WITH_MANY_OPEN_SESSIONS } from '../../contract/enums.ts';
-import { conflict, notFound } from '../../contract/errors.ts';
-import type { Line, Message, Operator, Session } from '../../contract/schemas.ts';
+import { conflict, invalid, notFound } from '../../contract/errors.ts';
+import { type Line, MAX_BODY_LENGTH, type Message, type Operator, type PostMessageBody, type Session, type Template } from '../../contract/schemas.ts';
 import { authorizeSessionCommand, sessionActor, visibleSession } from '../../domain/auth/policy.ts';
 import { outboxFor } from '../../domain/events/outbox.ts';
 import { nowIso } from '../../domain/ids.ts';
@@ -32,6 +33,7 @@ import { holderOf, isFull } from '../../domain/routing/capacity.ts';
 import { type CommandContext, decide, type SessionAction } from '../../domain/sessions/commands.ts';
 import { ratingRequest } from '../../domain/sessions/rating.ts';
 import { historyMessage, newMessage, nextState } from '../../domain/sessions/session.ts';
+import { renderTemplate } from '../../domain/templates/render.ts';
 import { messageRefItem } from '../channels/delivery-status.ts';
 import { capacityChange } from '../writes/capacity.ts';
 import { timerWrites } from '../writes/timers.ts';
@@ -80,9 +82,9 @@ export async function runSessionCommand(
   id: string,
   action: SessionAction,
   extra: (session: Session) => TransactItem[],
-  precondition: { receivedAt?: number; expectedVersion?: number | undefined } = {},
+  precondition: { receivedAt?: number; expectedVersion?: number | undefined; comment?: string | undefined } = {},
 ): Promise<Session> {
-  const { receivedAt, expectedVersion } = precondition;
+  const { receivedAt, expectedVersion, comment } = precondition;
   const target = action.command === 'assignToOperator' ? action.operator : undefined;
   const { session, line, operators } = await load(caller, id, { presence: true, also: target, holder: true });
   // A command decides on the session as it was when the request arrived: if another command
@@ -132,13 +134,17 @@ export async function runSessionCommand(
   }
   if (decision.guard === 'take') guardItems.push(takeOpenGuard(after, many));
   const history = historyMessage(session, after, action.command, caller.sub, decision.silent !== undefined ? { silent: decision.silent } : {});
+  // A transfer's comment: a staff-only note written in this same transaction, ordered right
+  // after the history entry (same instant, next id), so the receiving operator reads it first.
+  const note = comment ? transferNote(after, caller, line, comment, operators) : undefined;
+  const messages = note ? [history, note] : [history];
   // Routing: the holders' session counts change in this same transaction (409 when full).
   const records = new Map(operators);
   if (ctx.operator) records.set(ctx.operator.__id, ctx.operator);
   const checks = capacityChange(session, after, line, records, ctx.now);
   // Timers: the clocks this change starts and stops, in the same transaction.
   const timers = timerWrites(line, session, after, { kind: 'command', at: after.__updatedAt });
-  const written = request ? [history, request] : [history];
+  const written = [...messages, ...(request ? [request] : [])];
   await commitSessionChange({
     before: session,
     after,
@@ -153,23 +159,43 @@ export async function runSessionCommand(
   return after;
 }
 
-/** `POST /v1/sessions/{id}/messages`: a text reply to the client, or a staff-only system note. */
-export async function postSessionMessage(
-  caller: Caller,
-  id: string,
-  input: { type: 'text' | 'system'; body: string },
-  extra: (message: Message) => TransactItem[],
-): Promise<Message> {
-  const { session, line, operators } = await load(caller, id, { presence: true });
+/** The staff-only note a transfer's comment becomes (`system`: never sent to the client). */
+function transferNote(after: Session, caller: Caller, line: Line, comment: string, operators: Map<string, Operator>): Message {
+  const actor = sessionActor(caller, line, after, operators.get(caller.sub));
+  return newMessage({
+    session: after.__id,
+    type: 'system',
+    author: actor.kind === 'bot' ? 'bot' : 'operator',
+    body: comment,
+    operator: caller.sub,
+    now: after.__updatedAt,
+  });
+}
+
+/**
+ * `POST /v1/sessions/{id}/messages`: a text reply to the client, or a staff-only system note;
+ * `{ template }`: a text reply whose body is the line's template filled now (a template of
+ * another line is 404, as one that does not exist).
+ */
+export async function postSessionMessage(caller: Caller, id: string, input: PostMessageBody, extra: (message: Message) => TransactItem[]): Promise<Message> {
+  const [{ session, line, operators }, template] = await Promise.all([
+    load(caller, id, { presence: true }),
+    'template' in input ? findTemplate(input.template) : undefined,
+  ]);
   const command = input.type === 'text' ? 'reply' : 'sendSystemMessage';
   nextState(session, command);
   const actor = sessionActor(caller, line, session, operators.get(caller.sub));
   authorizeSessionCommand(actor, command, session, { caller: caller.sub, groups: caller.groups });
+  let body: string;
+  if ('template' in input) {
+    if (!template || template._line !== session._line) throw notFound('template of this line', input.template);
+    body = await filledTemplate(template, caller, line, session);
+  } else body = input.body;
   const message = newMessage({
     session: session.__id,
     type: input.type,
     author: actor.kind === 'bot' ? 'bot' : 'operator',
-    body: input.body,
+    body,
     operator: caller.sub,
     now: nowIso(),
   });
@@ -179,6 +205,20 @@ export async function postSessionMessage(
   const timers = input.type === 'text' ? timerWrites(line, session, session, { kind: 'staffReply', at: message.__createdAt }) : undefined;
   await appendStaffMessage(session, message, { outbox: outboxFor([message]), timers: timers?.timers }, [...ref, ...extra(message), ...(timers?.items ?? [])]);
   return message;
+}
+
+/** A template's text with the session's, its line's, its client's and the sender's names filled (as they are now). */
+async function filledTemplate(template: Template, caller: Caller, line: Line, session: Session): Promise<string> {
+  const clientId = session._clients[0];
+  const client = clientId ? await findClient(clientId) : undefined;
+  const body = renderTemplate(template._text, {
+    'client.name': client && client.__deletedAt === null ? client.__name : '',
+    'operator.name': caller.name ?? caller.sub,
+    'line.name': line.__name,
+    'session.name': session.__name,
+  });
+  if (body.trim() === '') throw invalid('template', 'the template is empty once filled');
+  return body.slice(0, MAX_BODY_LENGTH);
 }
 
 /** `GET /v1/sessions/{id}/messages`: the session (visibility) and one Query, in parallel. */

@@ -68,4 +68,12 @@ export interface Message {
   payload: { kind: string; command: string; by: string; changes: { field: string; old: unknown; new: unknown }[] } | null;
 }
 
+export interface Template {
+  __id: string;
+  __name: string;
+  _line: string;
+  _shortcut: string;
+  _text: string;
+}
+
 export const search = <T>(collection: string, body: unknown) => api<{ items: T[]; total?: number }>('POST', `/v1/${collection}/search`, body);

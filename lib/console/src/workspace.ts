@@ -1,9 +1,11 @@
 /**
  * The operator workspace: presence, the queue(s) and own sessions (live), one open session with
  * its history (client messages, replies, staff notes and history entries each look different)
- * and every command the API offers on it. Every refusal shows the problem's `detail`.
+ * and every command the API offers on it. Every refusal shows the problem's `detail`. Typing `/`
+ * in the composer offers the line's response templates (the server fills their variables when
+ * one is sent); a transfer may carry a comment, shown to the next operator as a highlighted note.
  */
-import { ApiError, api, type Line, type Message, type Session, search } from './api.ts';
+import { ApiError, api, type Line, type Message, type Session, search, type Template } from './api.ts';
 import type { Identity } from './auth.ts';
 import { duration, h, mount, time } from './dom.ts';
 import { watch } from './live.ts';
@@ -128,8 +130,91 @@ export function workspace(root: HTMLElement, me: Identity): () => void {
   let current: { id: string; session?: Session; messages: Message[] } | undefined;
   const head = h('div', { class: 'session-head' });
   const log = h('ol', { class: 'log', role: 'log', 'aria-live': 'polite', 'aria-label': 'Conversation' });
-  const text = h('textarea', { id: 'composer', rows: 3, placeholder: 'Write to the client, or a note for staff' });
+  const text = h('textarea', {
+    id: 'composer',
+    rows: 3,
+    placeholder: 'Write to the client, or a note for staff — type / for templates',
+    'aria-controls': 'template-picker',
+    'aria-autocomplete': 'list',
+  });
   const actions = h('div', { class: 'actions', role: 'group', 'aria-label': 'Session actions' });
+
+  // ------------------------------------------------ response templates: `/` in the composer
+  const templatesByLine = new Map<string, Promise<Template[]>>();
+  const templatesOf = (lineId: string) => {
+    if (!templatesByLine.has(lineId)) {
+      const loading = api<{ items: Template[] }>('GET', `/v1/lines/${lineId}/templates`).then((r) => r.items);
+      // A failed read is not kept: the next `/` asks again.
+      loading.catch(() => templatesByLine.delete(lineId));
+      templatesByLine.set(lineId, loading);
+    }
+    return templatesByLine.get(lineId)!;
+  };
+  const picker = h('ul', { id: 'template-picker', class: 'picker', role: 'listbox', 'aria-label': 'Templates', hidden: true });
+  const templateHint = h('p', { class: 'hint', 'aria-live': 'polite' });
+  let offered: Template[] = [];
+  let active = 0;
+  /** The template the composer holds, as chosen (sent by id while its text is unchanged). */
+  let chosen: Template | undefined;
+  const closePicker = () => {
+    picker.hidden = true;
+    offered = [];
+    text.removeAttribute('aria-activedescendant');
+  };
+  const renderPicker = () => {
+    mount(
+      picker,
+      offered.map((t, i) =>
+        h(
+          'li',
+          {
+            id: `template-${t.__id}`,
+            role: 'option',
+            class: 'option',
+            'aria-selected': String(i === active),
+            'data-template': t._shortcut,
+            onmousedown: (e: Event) => {
+              e.preventDefault();
+              choose(t);
+            },
+          },
+          h('strong', {}, `/${t._shortcut}`),
+          ` ${t.__name}`,
+          h('span', { class: 'preview' }, t._text),
+        ),
+      ),
+    );
+    picker.hidden = offered.length === 0;
+    const highlighted = offered[active];
+    if (highlighted) text.setAttribute('aria-activedescendant', `template-${highlighted.__id}`);
+  };
+  const choose = (t: Template) => {
+    chosen = t;
+    text.value = t._text;
+    templateHint.textContent = `Template /${t._shortcut}: the names in {{…}} are filled when it is sent.`;
+    closePicker();
+    text.focus();
+  };
+  const offerTemplates = async () => {
+    const typed = /^\/(\S*)$/.exec(text.value);
+    if (chosen && text.value !== chosen._text) {
+      chosen = undefined;
+      templateHint.textContent = '';
+    }
+    const lineId = current?.session?._line;
+    if (!typed || !lineId) return closePicker();
+    const query = typed[1]!.toLowerCase();
+    try {
+      const all = await templatesOf(lineId);
+      offered = all.filter((t) => t._shortcut.startsWith(query) || t.__name.toLowerCase().includes(query)).slice(0, 8);
+      active = 0;
+      renderPicker();
+    } catch (err) {
+      fail(err);
+    }
+  };
+  text.addEventListener('input', () => void offerTemplates());
+  text.addEventListener('blur', () => closePicker());
 
   const command = async (label: string, method: string, suffix: string, body?: unknown) => {
     if (!current) return;
@@ -151,16 +236,38 @@ export function workspace(root: HTMLElement, me: Identity): () => void {
       return;
     }
     if (!current) return;
+    // A chosen template goes by id (the server fills it); edited, it is the text as written.
+    const template = type === 'text' && chosen && text.value === chosen._text ? chosen : undefined;
     try {
-      await api('POST', `/v1/sessions/${current.id}/messages`, { type, body });
+      await api('POST', `/v1/sessions/${current.id}/messages`, template ? { template: template.__id } : { type, body });
       text.value = '';
-      ok(type === 'text' ? 'Reply sent.' : 'Note added.');
+      chosen = undefined;
+      templateHint.textContent = '';
+      ok(template ? `Template /${template._shortcut} sent.` : type === 'text' ? 'Reply sent.' : 'Note added.');
       await refreshSession();
     } catch (err) {
       fail(err);
     }
   };
   text.addEventListener('keydown', (e) => {
+    if (!picker.hidden && offered.length > 0) {
+      if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+        e.preventDefault();
+        active = (active + (e.key === 'ArrowDown' ? 1 : offered.length - 1)) % offered.length;
+        renderPicker();
+        return;
+      }
+      if (e.key === 'Enter' || e.key === 'Tab') {
+        e.preventDefault();
+        choose(offered[active]!);
+        return;
+      }
+      if (e.key === 'Escape') {
+        e.preventDefault();
+        closePicker();
+        return;
+      }
+    }
     if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) void send('text');
   });
 
@@ -177,6 +284,13 @@ export function workspace(root: HTMLElement, me: Identity): () => void {
       { id: 'transfer-group', 'aria-label': 'Transfer to group' },
       ...(line?._operatorGroups ?? []).map((g) => h('option', { value: g }, g)),
     );
+    const comment = h('input', {
+      id: 'transfer-comment',
+      class: 'wide',
+      placeholder: 'why, for the next operator',
+      'aria-label': 'Transfer comment (staff only)',
+    });
+    const withComment = (body: Record<string, unknown>) => (comment.value.trim() ? { ...body, comment: comment.value.trim() } : body);
     const spam = s._state === 'MarkedAsSpam';
     mount(
       actions,
@@ -195,15 +309,16 @@ export function workspace(root: HTMLElement, me: Identity): () => void {
         { class: 'field' },
         h('label', { for: 'transfer-operator' }, 'Operator'),
         target,
-        h('button', { onclick: () => command('Transferred', 'POST', '/assign', { operator: target.value.trim() }) }, 'Transfer'),
+        h('button', { onclick: () => command('Transferred', 'POST', '/assign', withComment({ operator: target.value.trim() })) }, 'Transfer'),
       ),
       h(
         'span',
         { class: 'field' },
         h('label', { for: 'transfer-group' }, 'Group'),
         group,
-        h('button', { onclick: () => command('Sent to the group', 'POST', '/assign', { group: group.value }) }, 'Send to group'),
+        h('button', { onclick: () => command('Sent to the group', 'POST', '/assign', withComment({ group: group.value })) }, 'Send to group'),
       ),
+      h('span', { class: 'field' }, h('label', { for: 'transfer-comment' }, 'Comment'), comment),
       h('button', { onclick: () => command('Handed to the bot', 'POST', '/assign', { bot: true }) }, 'Hand to bot'),
       spam
         ? h('button', { onclick: () => command('Unmarked', 'DELETE', '/spam') }, 'Not spam')
@@ -212,7 +327,19 @@ export function workspace(root: HTMLElement, me: Identity): () => void {
     );
   }
 
-  function renderMessage(m: Message) {
+  /** A transfer's comment: the note written with a reassignment, at its instant, right after it. */
+  const isTransferNote = (m: Message, previous: Message | undefined) =>
+    m.type === 'system' && previous?.payload?.kind === 'SessionReassigned' && previous.__createdAt === m.__createdAt;
+
+  function renderMessage(m: Message, i: number, all: Message[]) {
+    if (isTransferNote(m, all[i - 1])) {
+      return h(
+        'li',
+        { class: 'msg note transfer', 'data-kind': 'transfer-note' },
+        h('span', { class: 'tag' }, `Transfer note from ${m.operator ?? ''} (staff only) · ${time(m.__createdAt)}`),
+        h('p', {}, m.body),
+      );
+    }
     if (m.type === 'payload') {
       return h('li', { class: 'msg history', 'data-kind': 'history' }, h('span', { class: 'sr' }, 'History: '), `${time(m.__createdAt)} · ${historyText(m)}`);
     }
@@ -248,6 +375,8 @@ export function workspace(root: HTMLElement, me: Identity): () => void {
           { class: 'composer' },
           h('label', { for: 'composer' }, 'Message'),
           text,
+          picker,
+          templateHint,
           h(
             'div',
             { class: 'row' },

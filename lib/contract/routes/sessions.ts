@@ -147,7 +147,7 @@ export const updateClient = {
   function: 'update-client',
   access: 'write',
   auth: true,
-  summary: "Save a client's account link (`_applicationItem`) and block status.",
+  summary: "Save a client's display name (`__name`), account link (`_applicationItem`) and block status.",
   tag: 'clients',
   params: IdParams,
   body: named('UpdateClientBody', UpdateClientBody),

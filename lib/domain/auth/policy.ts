@@ -330,3 +330,20 @@ export function mayReceiveEvent(caller: Caller, line: Line, event: LiveEvent, is
   }
   return false;
 }
+
+// ------------------------------------------------------------- support operations
+
+/**
+ * A line's response templates: whoever sees the line reads them (its operators use them); its
+ * supervisors and admins write them. Others: 404 (they do not see the line).
+ */
+export function requireTemplateWriter(caller: Caller, line: Line): void {
+  visibleLine(caller, line);
+  if (hasRole(caller, 'admin') || supervisesLine(caller, line)) return;
+  throw forbidden('only an admin or a supervisor of the line may change its response templates');
+}
+
+/** A client's data on request (export, erasure): admins only. */
+export function requireClientDataAdmin(caller: Caller): void {
+  if (!hasRole(caller, 'admin')) throw forbidden("only an admin may export or erase a client's personal data");
+}

@@ -34,6 +34,21 @@ export interface ChannelChange {
   after: Channel;
 }
 
+/** A client erasure's change as its stream record carries it (only its `done` makes an event). */
+export interface ErasureChange {
+  entity: 'erasure';
+  eventName: RecordKind;
+  client: string;
+  line: string;
+  channel: string;
+  before: string | null;
+  after: string;
+  by: string;
+  at: string;
+  sessions: number;
+  messages: number;
+}
+
 /** An event, possibly waiting for its message. */
 export interface EventDraft {
   event: ChatlinesEvent;
@@ -108,10 +123,32 @@ function channelEvents(change: ChannelChange): EventDraft[] {
   ];
 }
 
+/**
+ * `client.erased`, once: when an erasure becomes `done`. Its id is the client's, so a replayed
+ * record makes the same event. It names only ids and counts: nothing personal is left to name.
+ */
+function erasureEvents(change: ErasureChange): EventDraft[] {
+  if (change.after !== 'done' || change.before === 'done') return [];
+  return [
+    {
+      event: {
+        id: `${change.client}.erased`,
+        type: 'client.erased',
+        time: change.at,
+        line: change.line,
+        channel: change.channel,
+        session: null,
+        data: { client: change.client, by: change.by, sessions: change.sessions, messages: change.messages },
+      },
+    },
+  ];
+}
+
 /** The events one stream record makes (none for items that make none: `undefined`). */
-export function eventsOfChange(change: SessionChange | ChannelChange | undefined): EventDraft[] {
+export function eventsOfChange(change: SessionChange | ChannelChange | ErasureChange | undefined): EventDraft[] {
   if (change?.entity === 'session') return sessionEvents(change);
   if (change?.entity === 'channel') return channelEvents(change);
+  if (change?.entity === 'erasure') return erasureEvents(change);
   return [];
 }
 
