@@ -93,6 +93,9 @@ try {
   console.log(`chatlines API on ${host.url}  (Node ${process.version}; table ${tableName} ${table}; ${storage})`);
   console.log(`  console: ${host.url}/  (development sign-in; widget demo: ${host.url}/demo.html?channel=<livechat channel id>)`);
   console.log(`  health:  curl ${host.url}/v1/health`);
+  console.log(
+    `  hooks:   ${process.env.PUBLIC_URL}/v1/hooks/<telegram|whatsapp|viber|instagram>/<channel id>  (PUBLIC_URL: a tunnel's URL for real messengers; docs/messengers.md)`,
+  );
   console.log(`  token:   TOKEN=$(npm run -s token -- --sub alice --roles admin)`);
   console.log(`  then:    curl -H "Authorization: Bearer $TOKEN" ${host.url}/v1/lines -d '{"__name":"Support"}'`);
   const events = await startEventWorkers({ endpoint, tableName, sweepEveryMs: 1_000 });

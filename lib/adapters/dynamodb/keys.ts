@@ -43,9 +43,12 @@
  * |32 | the online operators of a group (routing)       | table | `ONLINE#GROUP#<group>`                  | `<operator id>`                           |
  * |33 | running clocks due in a minute (timers)         | table | `DUE#<yyyy-mm-ddThh:mm>#<shard>`        | `<due time>#<session>#<policy>#<nonce>`   |
  * |34 | the timer sweeper's watermark                   | table | `DUE#WATERMARK`                         | `#WATERMARK`                              |
- * |35 | a response template by id                       | table | `TEMPLATE#<id>`                         | `#META`                                   |
- * |36 | a line's response templates, by shortcut        | gsi2  | `LINE#line#TEMPLATES`                   | `<shortcut>#<id>`                         |
- * |37 | a client's erasure (its progress, its event)    | table | `ERASURE#<client id>`                   | `#ERASURE`                                |
+ * |35 | an inbound message by the messenger's own id (dedup) | table | `CHANNEL#ch#EXT#<external id>`   | `#GUARD`                                  |
+ * |36 | a channel's messenger credentials (encrypted)   | table | `CHANNEL#id`                            | `#CREDENTIALS`                            |
+ * |37 | a reply by the id the messenger gave it (statuses) | table | `CHANNEL#ch#OUT#<external id>`       | `#REF`                                    |
+ * |39 | a response template by id                       | table | `TEMPLATE#<id>`                         | `#META`                                   |
+ * |40 | a line's response templates, by shortcut        | gsi2  | `LINE#line#TEMPLATES`                   | `<shortcut>#<id>`                         |
+ * |41 | a client's erasure (its progress, its event)    | table | `ERASURE#<client id>`                   | `#ERASURE`                                |
  *
  * Hot partitions. One partition takes at most 1,000 write units and 3,000 read units
  * a second. The partitions every session of a line passes through — its state partitions (8),
@@ -99,7 +102,7 @@ export const INDEX = {
   dueDeliveries: 'gsi1',
   /** Pattern 29. */
   eventLog: 'gsi1',
-  /** Pattern 36. */
+  /** Pattern 40. */
   lineTemplates: 'gsi2',
 } as const satisfies Record<string, IndexName>;
 
@@ -336,6 +339,12 @@ export const deliveryListKeys = (target: DeliveryTarget, createdAt: string, even
 
 export const channelDeliveryKey = (channelId: string) => ({ pk: `CHANNEL#${channelId}`, sk: '#DELIVERY' });
 export const messageRefKey = (messageId: string) => ({ pk: `MESSAGE#${messageId}`, sk: '#REF' });
+/** An inbound message by the messenger's own id on a channel (pattern 35): written with the message, so a repeat adds nothing. */
+export const externalIdGuardKey = (channelId: string, externalId: string) => ({ pk: `CHANNEL#${channelId}#EXT#${externalId}`, sk: GUARD });
+/** A channel's messenger credentials and hook secret, encrypted (pattern 36). */
+export const channelCredentialsKey = (channelId: string) => ({ pk: `CHANNEL#${channelId}`, sk: '#CREDENTIALS' });
+/** A reply by the id the messenger gave it when it was sent (pattern 37): status callbacks name that id. */
+export const outboundRefKey = (channelId: string, externalId: string) => ({ pk: `CHANNEL#${channelId}#OUT#${externalId}`, sk: '#REF' });
 export const streamCheckpointKey = (shardId: string) => ({ pk: 'STREAM#CHECKPOINT', sk: shardId });
 
 // ------------------------------------------------------------------------------------------
@@ -401,13 +410,13 @@ export const dueUpTo = (iso: string) => `${iso}#\uffff`;
 export const timerWatermarkKey = () => ({ pk: 'DUE#WATERMARK', sk: '#WATERMARK' });
 // Support operations: response templates, a client's erasure.
 
-/** Pattern 35. */
+/** Pattern 39. */
 export const templateKey = (id: string) => ({ pk: `TEMPLATE#${id}`, sk: META });
-/** Pattern 36: a line's templates (gsi2), by shortcut. */
+/** Pattern 40: a line's templates (gsi2), by shortcut. */
 export const lineTemplatesPartition = (lineId: string) => `LINE#${lineId}#TEMPLATES`;
 export const templateIndexKeys = (template: { __id: string; _line: string; _shortcut: string }) => ({
   gsi2pk: lineTemplatesPartition(template._line),
   gsi2sk: `${template._shortcut}#${template.__id}`,
 });
-/** Pattern 37. */
+/** Pattern 41. */
 export const erasureKey = (clientId: string) => ({ pk: `ERASURE#${clientId}`, sk: '#ERASURE' });

@@ -1,6 +1,6 @@
 /**
- * The response-template repository: one item per template (pattern 35), indexed under its line
- * by shortcut (pattern 36, gsi2). A line's templates are one bounded Query of that partition.
+ * The response-template repository: one item per template (pattern 39), indexed under its line
+ * by shortcut (pattern 40, gsi2). A line's templates are one bounded Query of that partition.
  */
 import { notFound } from '../../contract/errors.ts';
 import { MAX_TEMPLATES_PER_LINE, type Template, TemplateSchema } from '../../contract/schemas.ts';
