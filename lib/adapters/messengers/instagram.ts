@@ -15,7 +15,8 @@
  * Instagram reports no delivery, only reads. Its notifications carry no name: a client is known
  * by its Instagram-scoped id until an operator names it.
  */
-import { z } from 'zod';
+// Namespace import: the named `z` export keeps every locale in the bundle.
+import * as z from 'zod';
 import { bearer, graphFailure, verifyMeta } from './meta.ts';
 import type { InboundAttachment, InboundEvent, Messenger, OutboundFile, OutboundReply, SendResult } from './port.ts';
 import { apiBase, call, download, isoFromEpoch, networkFailure, parseJson, splitText } from './wire.ts';

@@ -13,7 +13,8 @@
  * `{ error: { message, type, code, error_subcode?, error_data?: { details } } }`; what to do
  * follows from `code` more than from the HTTP status.
  */
-import { z } from 'zod';
+// Namespace import: the named `z` export keeps every locale in the bundle.
+import * as z from 'zod';
 import type { HookRequest, SendResult, Verdict } from './port.ts';
 import { type ApiAnswer, hmacSha256Hex, retryAfterMs, safeEqual } from './wire.ts';
 

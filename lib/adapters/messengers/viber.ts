@@ -13,7 +13,8 @@
  *   with `{ status, status_message }`, where `status` 0 is success and the rest are its error codes.
  * - `message_token` is a 64-bit integer in JSON: it is read from the source digits (wire.ts).
  */
-import { z } from 'zod';
+// Namespace import: the named `z` export keeps every locale in the bundle.
+import * as z from 'zod';
 import { TtlCache } from '../cache.ts';
 import type { InboundAttachment, InboundEvent, Messenger, OutboundFile, OutboundReply, SendResult } from './port.ts';
 import { apiBase, call, download, hmacSha256Hex, isoFromEpoch, keepDigits, networkFailure, parseJson, retryAfterMs, safeEqual, splitText } from './wire.ts';

@@ -15,7 +15,8 @@
  *
  * No webhook registration call: the callback URL and verify token are entered in the Meta app.
  */
-import { z } from 'zod';
+// Namespace import: the named `z` export keeps every locale in the bundle.
+import * as z from 'zod';
 import { bearer, graphFailure, verifyMeta } from './meta.ts';
 import type { InboundAttachment, InboundEvent, Messenger, OutboundFile, OutboundReply, SendResult } from './port.ts';
 import { apiBase, call, download, isoFromEpoch, networkFailure, parseJson, splitText } from './wire.ts';
