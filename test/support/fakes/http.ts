@@ -13,6 +13,8 @@ export interface Recorded {
   readonly body: string;
   /** The body as JSON, when it is. */
   readonly json: any;
+  /** What the fake answered (set once it has). */
+  answer?: { status: number; body: string };
 }
 
 export interface Canned {
@@ -80,6 +82,7 @@ export async function startFakeServer(handle: (request: Recorded, url: string) =
           answer = { status: 500, body: String(error) };
         }
       }
+      recorded.answer = { status: answer.status, body: typeof answer.body === 'string' ? answer.body : `<${answer.body.byteLength} bytes>` };
       res.writeHead(answer.status, { 'content-type': answer.contentType ?? 'application/json', ...answer.headers });
       res.end(answer.body);
     });

@@ -18,6 +18,8 @@ export interface MetaFake extends FakeServer {
   readonly media: Map<string, { bytes: Uint8Array; mimeType: string }>;
   /** Recorded send calls of one account (`/{id}/messages`). */
   sends(id: string): Recorded[];
+  /** The message id the fake gave in its answer to a send (a wamid, or an Instagram mid). */
+  answered(request: Recorded): string;
 }
 
 export interface MetaFakeOptions {
@@ -143,6 +145,12 @@ export async function startMetaFake(options: MetaFakeOptions): Promise<MetaFake>
     accessToken: options.accessToken,
     media: new Map<string, { bytes: Uint8Array; mimeType: string }>(),
     sends: (id: string) => server.requests.filter((r) => r.method === 'POST' && r.path.endsWith(`/${id}/messages`)),
+    answered(request: Recorded) {
+      const body = JSON.parse(request.answer?.body ?? '{}');
+      const id = body.messages?.[0]?.id ?? body.message_id;
+      if (typeof id !== 'string') throw new Error(`the fake answered no message id: ${request.answer?.body}`);
+      return id;
+    },
   });
   return fake;
 }
