@@ -1,7 +1,11 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { mapPool } from '../../lib/adapters/concurrency.ts';
 import { logger } from '../../lib/adapters/observability.ts';
-import { type DeliveryMessage, deliverNew } from '../../lib/app/webhooks/deliveries.ts';
+import { messengerSender } from '../../lib/app/messengers/outbound.ts';
+import { type DeliveryMessage, deliverNew, useNativeSender } from '../../lib/app/webhooks/deliveries.ts';
+
+// Replies to natively connected messengers go out through their APIs.
+useNativeSender(messengerSender);
 
 /**
  * The delivery worker: each message is a new delivery (a target and its event) that the stream

@@ -1,5 +1,9 @@
 import { logger } from '../../lib/adapters/observability.ts';
-import { sweepDueDeliveries } from '../../lib/app/webhooks/deliveries.ts';
+import { messengerSender } from '../../lib/app/messengers/outbound.ts';
+import { sweepDueDeliveries, useNativeSender } from '../../lib/app/webhooks/deliveries.ts';
+
+// Replies to natively connected messengers go out through their APIs.
+useNativeSender(messengerSender);
 
 /**
  * Scheduled (EventBridge Scheduler every minute in AWS, a one-second timer on the local host):

@@ -14,6 +14,7 @@ import {
   LineSessionState,
   OperatorStatusType,
 } from './enums.ts';
+import { CredentialsInput, credentialIssues } from './messengers.ts';
 
 /** Longest free-text field we accept (names, accounts). */
 export const MAX_NAME_LENGTH = 256;
@@ -123,6 +124,8 @@ export const ChannelSchema = z.object({
   _state: ChannelStateSchema,
   /** The integration endpoint that delivers replies to the messenger (signed like webhooks); null = none. */
   _deliveryUrl: z.string().nullable().default(null),
+  /** Why the channel went to `error` (a natively connected messenger refused its credentials); null = none. */
+  _lastError: z.string().nullable().optional(),
 });
 export type Channel = z.infer<typeof ChannelSchema>;
 
@@ -278,17 +281,28 @@ export const QueuePositionSchema = z.object({
 /** A messenger endpoint (`https`; loopback `http` on the local host): checked by lib/adapters/http/urls.ts. */
 export const DeliveryUrl = z.string().min(1).max(2048);
 
-export const CreateChannelBody = z.strictObject({
-  _line: Id,
-  _type: ChannelTypeSchema,
-  __name: Name,
-  _deliveryUrl: DeliveryUrl.nullable().optional(),
-});
+export const CreateChannelBody = z
+  .strictObject({
+    _line: Id,
+    _type: ChannelTypeSchema,
+    __name: Name,
+    _deliveryUrl: DeliveryUrl.nullable().optional(),
+    /** A natively connected messenger's credentials (lib/contract/messengers.ts), checked against `_type`. */
+    _credentials: CredentialsInput.optional(),
+  })
+  .superRefine((body, ctx) => {
+    if (body._credentials === undefined) return;
+    for (const issue of credentialIssues(body._type, body._credentials)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+    if (body._deliveryUrl)
+      ctx.addIssue({ code: 'custom', path: ['_deliveryUrl'], message: 'a natively connected channel delivers by itself: no _deliveryUrl' });
+  });
 
-/** `PATCH /v1/channels/{id}` (admin): rename, set or clear the delivery endpoint. */
+/** `PATCH /v1/channels/{id}` (admin): rename, set or clear the delivery endpoint, replace a native channel's credentials. */
 export const UpdateChannelBody = z.strictObject({
   __name: Name.optional(),
   _deliveryUrl: DeliveryUrl.nullable().optional(),
+  /** New credentials of a natively connected messenger (checked against the channel's type). */
+  _credentials: CredentialsInput.optional(),
 });
 
 /** A channel as answered by the call that set its endpoint: with the signing secret, shown once. */
@@ -324,7 +338,13 @@ export const IdParams = z.strictObject({ id: Id });
 
 export const HealthResponse = z.object({ status: z.literal('ok'), time: Timestamp });
 
-export const InboundResponse = z.object({ client: ClientSchema, session: SessionSchema, message: MessageSchema });
+export const InboundResponse = z.object({
+  client: ClientSchema,
+  session: SessionSchema,
+  message: MessageSchema,
+  /** true when the channel had taken a message with this `externalId` already: the original is answered, nothing added. */
+  duplicate: z.boolean().optional(),
+});
 
 /** Problem details (RFC 9457), the body of every error. */
 export const ProblemSchema = z.object({

@@ -5,12 +5,13 @@ import { channelDeliveryKey } from '../../adapters/dynamodb/keys.ts';
 import { getChannel, getLineCached, insertChannel, updateChannel } from '../../adapters/dynamodb/lines.ts';
 import { checkTargetUrl } from '../../adapters/http/urls.ts';
 import type { Caller } from '../../contract/caller.ts';
-import { notFound } from '../../contract/errors.ts';
+import { invalid, notFound } from '../../contract/errors.ts';
 import type { Channel, CreateChannelBody, UpdateChannelBody } from '../../contract/schemas.ts';
 import { canSeeLine, requireAdmin } from '../../domain/auth/policy.ts';
 import { newBaseFields, nowIso } from '../../domain/ids.ts';
 import { newSecret } from '../../domain/webhooks/signing.ts';
 import { forgetEndpoint } from '../webhooks/deliveries.ts';
+import { connectNative, restoreHook } from './native.ts';
 
 /** A channel as answered by the call that set its endpoint: the secret is shown this once. */
 export type ChannelWithSecret = Channel & { _deliverySecret?: string };
@@ -37,13 +38,26 @@ export async function createChannel(
     _state: 'active',
     _deliveryUrl: body._deliveryUrl ?? null,
   };
+  // A native channel registers its hook before anything is written (a refusal leaves nothing):
+  // the line must exist first, or the messenger would post to a channel that never comes.
+  if (body._credentials !== undefined) await getLineCached(body._line);
+  const native = body._credentials !== undefined ? await connectNative(body._type, channel.__id, body._credentials, true) : undefined;
   const endpoint = body._deliveryUrl ? deliveryEndpointWrite(channel.__id, body._deliveryUrl) : undefined;
   const answer: ChannelWithSecret = endpoint?.secret ? { ...channel, _deliverySecret: endpoint.secret } : channel;
-  await insertChannel(channel, [...(endpoint ? [endpoint.item] : []), ...extra(answer)]);
+  try {
+    await insertChannel(channel, [...(endpoint ? [endpoint.item] : []), ...(native?.writes ?? []), ...extra(answer)]);
+  } catch (error) {
+    await native?.undo();
+    throw error;
+  }
   return answer;
 }
 
-/** `PATCH /v1/channels/{id}` (admin): rename; set (a new secret, shown once) or clear the delivery endpoint. */
+/**
+ * `PATCH /v1/channels/{id}` (admin): rename; set (a new secret, shown once) or clear the delivery
+ * endpoint; or replace a native channel's credentials (registered again with a new hook secret
+ * while the channel is not disconnected; accepted credentials take a channel out of `error`).
+ */
 export async function patchChannel(
   caller: Caller,
   id: string,
@@ -53,17 +67,27 @@ export async function patchChannel(
   const channel = await getChannel(id);
   if (!canSeeLine(caller, await getLineCached(channel._line))) throw notFound('channel', id);
   requireAdmin(caller);
+  if (body._credentials !== undefined && body._deliveryUrl) throw invalid('_deliveryUrl', 'a natively connected channel delivers by itself: no _deliveryUrl');
   if (body._deliveryUrl) await checkTargetUrl(body._deliveryUrl, '_deliveryUrl');
+  const register = channel._state !== 'disconnected';
+  const native = body._credentials !== undefined ? await connectNative(channel._type, id, body._credentials, register) : undefined;
   const after: Channel = {
     ...channel,
     ...(body.__name !== undefined ? { __name: body.__name } : {}),
     ...(body._deliveryUrl !== undefined ? { _deliveryUrl: body._deliveryUrl } : {}),
+    ...(native ? { _deliveryUrl: null, ...(channel._state === 'error' ? { _state: 'active' as const, _lastError: null } : {}) } : {}),
     __updatedAt: nowIso(),
     __updatedBy: caller.sub,
   };
-  const endpoint = body._deliveryUrl !== undefined ? deliveryEndpointWrite(id, body._deliveryUrl) : undefined;
+  const endpoint = body._deliveryUrl !== undefined && !native ? deliveryEndpointWrite(id, body._deliveryUrl) : undefined;
   const answer: ChannelWithSecret = endpoint?.secret ? { ...after, _deliverySecret: endpoint.secret } : after;
-  await updateChannel(channel, after, [...(endpoint ? [endpoint.item] : []), ...extra(answer)]);
-  if (endpoint) forgetEndpoint({ kind: 'channel', id });
+  try {
+    await updateChannel(channel, after, [...(endpoint ? [endpoint.item] : []), ...(native?.writes ?? []), ...extra(answer)]);
+  } catch (error) {
+    // The hook now carries a secret that was not stored: register the stored one again.
+    if (native && register) await restoreHook(channel._type, id);
+    throw error;
+  }
+  if (endpoint || native) forgetEndpoint({ kind: 'channel', id });
   return answer;
 }

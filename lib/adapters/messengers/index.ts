@@ -1,0 +1,23 @@
+/**
+ * The messenger registry: which adapter speaks for each natively connected channel type. One line
+ * per adapter; a type listed in lib/contract/messengers.ts without a line here cannot be
+ * connected yet (409).
+ */
+import type { LineChannelType } from '../../contract/enums.ts';
+import type { Messenger } from './port.ts';
+import { telegram } from './telegram.ts';
+
+// biome-ignore lint/suspicious/noExplicitAny: each adapter takes its own credentials type; the shared code parsed them with that type's schema.
+const messengers: Partial<Record<LineChannelType, Messenger<any>>> = {
+  telegramBot: telegram,
+};
+
+/** The adapter of a channel type, if it is connected natively. */
+export function messengerFor(type: LineChannelType): Messenger<Record<string, string>> | undefined {
+  return messengers[type];
+}
+
+/** The adapter whose hook path is `path` (`/v1/hooks/<path>/{channelId}`). */
+export function messengerByHookPath(path: string): Messenger<Record<string, string>> | undefined {
+  return Object.values(messengers).find((m) => m?.hookPath === path);
+}
