@@ -1,11 +1,12 @@
 /** The Instagram messaging adapter (lib/adapters/messengers/instagram.ts) against the Graph API fake on loopback. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type InstagramCredentials, instagram, instagramCredentials } from '../../lib/adapters/messengers/instagram.ts';
+import { instagram } from '../../lib/adapters/messengers/instagram.ts';
 import type { HookRequest, OutboundReply } from '../../lib/adapters/messengers/port.ts';
+import { InstagramCredentials as instagramCredentials } from '../../lib/contract/messengers.ts';
 import { instagramNotification, instagramRead, instagramText, type MetaFake, metaFailures, metaSignature, startMetaFake } from '../support/fakes/meta.ts';
 
-const credentials: InstagramCredentials = instagramCredentials.parse({
+const credentials = instagramCredentials.parse({
   accountId: '17841405822304914',
   accessToken: 'IGAA-token',
   appSecret: 'ig-app-secret',

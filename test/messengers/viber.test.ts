@@ -3,10 +3,11 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import type { HookRequest, OutboundReply } from '../../lib/adapters/messengers/port.ts';
-import { type ViberCredentials, viber, viberCredentials } from '../../lib/adapters/messengers/viber.ts';
+import { viber } from '../../lib/adapters/messengers/viber.ts';
+import { ViberCredentials as viberCredentials } from '../../lib/contract/messengers.ts';
 import { rawJson, startViberFake, type ViberFake, viberFailures, viberReceipt, viberSignature, viberText } from '../support/fakes/viber.ts';
 
-const credentials: ViberCredentials = viberCredentials.parse({ authToken: '4453b6ac12345678-e02c5f12174805f9-daec9cbb5448c51f' });
+const credentials = viberCredentials.parse({ authToken: '4453b6ac12345678-e02c5f12174805f9-daec9cbb5448c51f' });
 
 const post = (body: string, signature?: string): HookRequest => ({
   method: 'POST',

@@ -4,14 +4,8 @@ import { after, before, describe, it } from 'node:test';
 import type { PostData, ServerMessage, ServerStatusPayload } from 'whatsapp-api-js/types';
 import type { z } from 'zod';
 import type { HookRequest, OutboundReply } from '../../lib/adapters/messengers/port.ts';
-import {
-  type WhatsAppCredentials,
-  type WhatsAppMessage,
-  type WhatsAppNotification,
-  type WhatsAppStatus,
-  whatsapp,
-  whatsappCredentials,
-} from '../../lib/adapters/messengers/whatsapp.ts';
+import { type WhatsAppMessage, type WhatsAppNotification, type WhatsAppStatus, whatsapp } from '../../lib/adapters/messengers/whatsapp.ts';
+import { WhatsappCredentials as whatsappCredentials } from '../../lib/contract/messengers.ts';
 import { type MetaFake, metaFailures, metaSignature, startMetaFake, whatsappNotification, whatsappStatus, whatsappText } from '../support/fakes/meta.ts';
 
 /**
@@ -25,7 +19,7 @@ export type WhatsAppShapesFollowTheTypings = [
   Accepts<z.input<typeof WhatsAppStatus>, ServerStatusPayload>,
 ];
 
-const credentials: WhatsAppCredentials = whatsappCredentials.parse({
+const credentials = whatsappCredentials.parse({
   phoneNumberId: '106540352242922',
   accessToken: 'EAAG-system-user-token',
   appSecret: 'app-secret-1',

@@ -338,6 +338,8 @@ export const messageRefKey = (messageId: string) => ({ pk: `MESSAGE#${messageId}
 export const externalIdGuardKey = (channelId: string, externalId: string) => ({ pk: `CHANNEL#${channelId}#EXT#${externalId}`, sk: GUARD });
 /** A channel's messenger credentials and hook secret, encrypted (pattern 36). */
 export const channelCredentialsKey = (channelId: string) => ({ pk: `CHANNEL#${channelId}`, sk: '#CREDENTIALS' });
+/** Credentials being connected, kept for the messenger's check of the hook while it registers it (expires by itself). */
+export const channelPendingCredentialsKey = (channelId: string) => ({ pk: `CHANNEL#${channelId}`, sk: '#CREDENTIALS#PENDING' });
 /** A reply by the id the messenger gave it when it was sent (pattern 37): status callbacks name that id. */
 export const outboundRefKey = (channelId: string, externalId: string) => ({ pk: `CHANNEL#${channelId}#OUT#${externalId}`, sk: '#REF' });
 export const streamCheckpointKey = (shardId: string) => ({ pk: 'STREAM#CHECKPOINT', sk: shardId });

@@ -17,19 +17,18 @@
  */
 // Namespace import: the named `z` export keeps every locale in the bundle.
 import * as z from 'zod';
+import type { InstagramCredentials } from '../../contract/messengers.ts';
 import { bearer, graphFailure, verifyMeta } from './meta.ts';
-import type { InboundAttachment, InboundEvent, Messenger, OutboundFile, OutboundReply, SendResult } from './port.ts';
+import {
+  type InboundAttachment,
+  type InboundEvent,
+  type Messenger,
+  MessengerCallError,
+  type OutboundFile,
+  type OutboundReply,
+  type SendResult,
+} from './port.ts';
 import { apiBase, call, download, isoFromEpoch, networkFailure, parseJson, splitText } from './wire.ts';
-
-export const instagramCredentials = z.strictObject({
-  /** The Instagram professional account's id (IG user id, or the linked Page's id with Facebook Login). */
-  accountId: z.string().regex(/^\d{1,32}$/, 'the Instagram professional account id: digits'),
-  /** A token with instagram_business_manage_messages (or instagram_manage_messages). */
-  accessToken: z.string().min(1).max(4096),
-  appSecret: z.string().min(1).max(256),
-  verifyToken: z.string().min(1).max(256),
-});
-export type InstagramCredentials = z.infer<typeof instagramCredentials>;
 
 const apiUrl = () => apiBase('INSTAGRAM_API_URL', 'https://graph.facebook.com/v23.0');
 
@@ -163,7 +162,10 @@ async function typing(account: string, credentials: InstagramCredentials): Promi
     headers: bearer(credentials.accessToken),
     json: { recipient: { id: account }, sender_action: 'typing_on' },
   });
-  if (answer.status < 200 || answer.status >= 300) throw new Error(`Instagram typing: ${graphFailure(answer).error}`);
+  if (answer.status < 200 || answer.status >= 300) {
+    const failure = graphFailure(answer);
+    throw new MessengerCallError(`Instagram typing: ${failure.error}`, answer.status, failure.credentialsRefused === true);
+  }
 }
 
 /** The attachment URL of a notification is a signed CDN link: it needs no token (and is given none). */
@@ -174,6 +176,7 @@ async function fetchAttachment(attachment: InboundAttachment) {
 
 export const instagram: Messenger<InstagramCredentials> = {
   type: 'instagram',
+  hookPath: 'instagram',
   verify: (request, credentials) => verifyMeta(request, credentials),
   parse: (request) => (request.method === 'POST' ? parseInstagram(request.rawBody) : []),
   send,

@@ -15,17 +15,18 @@
  */
 // Namespace import: the named `z` export keeps every locale in the bundle.
 import * as z from 'zod';
+import type { ViberCredentials } from '../../contract/messengers.ts';
 import { TtlCache } from '../cache.ts';
-import type { InboundAttachment, InboundEvent, Messenger, OutboundFile, OutboundReply, SendResult } from './port.ts';
+import {
+  type InboundAttachment,
+  type InboundEvent,
+  type Messenger,
+  MessengerCallError,
+  type OutboundFile,
+  type OutboundReply,
+  type SendResult,
+} from './port.ts';
 import { apiBase, call, download, hmacSha256Hex, isoFromEpoch, keepDigits, networkFailure, parseJson, retryAfterMs, safeEqual, splitText } from './wire.ts';
-
-export const viberCredentials = z.strictObject({
-  /** The bot's token from partners.viber.com (or the bot's Edit Info screen). */
-  authToken: z.string().min(1).max(256),
-  /** The name shown on replies (Viber's limit: 28 characters); by default the bot's own name. */
-  senderName: z.string().min(1).max(28).optional(),
-});
-export type ViberCredentials = z.infer<typeof viberCredentials>;
 
 const apiUrl = () => apiBase('VIBER_API_URL', 'https://chatapi.viber.com');
 
@@ -154,15 +155,26 @@ async function viberRequest(method: string, authToken: string, json: unknown): P
 /** The bot's own name per token, for the `sender` of replies when the credentials name none. */
 const botNames = new TtlCache<string>(10 * 60_000, 100);
 
+/** The bot's account by its token: the token's check, and the bot's name for replies. */
+async function accountInfo(authToken: string): Promise<{ ok: true; name: string } | Failure> {
+  const info = await viberRequest('get_account_info', authToken, {});
+  if (!info.ok) return info;
+  const name = (info.answer.name ?? 'Support').slice(0, 28);
+  botNames.set(authToken, name);
+  return { ok: true, name };
+}
+
+async function checkCredentials(credentials: ViberCredentials): Promise<void> {
+  const info = await accountInfo(credentials.authToken);
+  if (!info.ok) throw new MessengerCallError(info.error, undefined, info.credentialsRefused === true);
+}
+
 async function senderName(credentials: ViberCredentials): Promise<string | Failure> {
   if (credentials.senderName) return credentials.senderName;
   const cached = botNames.get(credentials.authToken);
   if (cached) return cached.value;
-  const info = await viberRequest('get_account_info', credentials.authToken, {});
-  if (!info.ok) return info;
-  const name = (info.answer.name ?? 'Support').slice(0, 28);
-  botNames.set(credentials.authToken, name);
-  return name;
+  const info = await accountInfo(credentials.authToken);
+  return info.ok ? info.name : info;
 }
 
 /** Viber's longest text message, and the largest picture it shows inline (bigger ones go as files). */
@@ -202,7 +214,7 @@ async function send(reply: OutboundReply, credentials: ViberCredentials): Promis
 async function setWebhook(url: string, credentials: ViberCredentials): Promise<void> {
   const body = url ? { url, event_types: VIBER_EVENT_TYPES, send_name: true, send_photo: false } : { url: '' };
   const answer = await viberRequest('set_webhook', credentials.authToken, body);
-  if (!answer.ok) throw Object.assign(new Error(answer.error), { credentialsRefused: answer.credentialsRefused === true, retry: answer.retry });
+  if (!answer.ok) throw new MessengerCallError(answer.error, undefined, answer.credentialsRefused === true);
 }
 
 async function fetchAttachment(attachment: InboundAttachment) {
@@ -213,6 +225,9 @@ async function fetchAttachment(attachment: InboundAttachment) {
 
 export const viber: Messenger<ViberCredentials> = {
   type: 'viberbot',
+  hookPath: 'viber',
+  callsHookOnConnect: true,
+  checkCredentials,
   verify: (request, credentials) =>
     request.method === 'POST'
       ? verifyViber(request.rawBody, request.headers['x-viber-content-signature'], credentials.authToken)

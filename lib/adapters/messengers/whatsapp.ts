@@ -17,21 +17,18 @@
  */
 // Namespace import: the named `z` export keeps every locale in the bundle.
 import * as z from 'zod';
+import type { WhatsappCredentials as WhatsAppCredentials } from '../../contract/messengers.ts';
 import { bearer, graphFailure, verifyMeta } from './meta.ts';
-import type { InboundAttachment, InboundEvent, Messenger, OutboundFile, OutboundReply, SendResult } from './port.ts';
+import {
+  type InboundAttachment,
+  type InboundEvent,
+  type Messenger,
+  MessengerCallError,
+  type OutboundFile,
+  type OutboundReply,
+  type SendResult,
+} from './port.ts';
 import { apiBase, call, download, isoFromEpoch, networkFailure, parseJson, splitText } from './wire.ts';
-
-export const whatsappCredentials = z.strictObject({
-  /** The WhatsApp Business phone number's id (not the number itself). */
-  phoneNumberId: z.string().regex(/^\d{1,32}$/, 'the phone number id: digits, as shown in the app’s WhatsApp API setup'),
-  /** A system user's permanent token with whatsapp_business_messaging. */
-  accessToken: z.string().min(1).max(4096),
-  /** The Meta app's secret: signs every notification. */
-  appSecret: z.string().min(1).max(256),
-  /** Any string, entered in the app's webhook settings too: proves the handshake. */
-  verifyToken: z.string().min(1).max(256),
-});
-export type WhatsAppCredentials = z.infer<typeof whatsappCredentials>;
 
 const apiUrl = () => apiBase('WHATSAPP_API_URL', 'https://graph.facebook.com/v23.0');
 
@@ -250,9 +247,12 @@ async function fetchAttachment(attachment: InboundAttachment, credentials: Whats
     method: 'GET',
     headers: auth,
   });
-  if (answer.status !== 200) throw new Error(`WhatsApp media ${attachment.ref}: ${graphFailure(answer).error}`);
+  if (answer.status !== 200) {
+    const failure = graphFailure(answer);
+    throw new MessengerCallError(`WhatsApp media ${attachment.ref}: ${failure.error}`, answer.status, failure.credentialsRefused === true);
+  }
   const info = MediaInfo.safeParse(answer.json);
-  if (!info.success) throw new Error(`WhatsApp media ${attachment.ref}: the answer has no url`);
+  if (!info.success) throw new MessengerCallError(`WhatsApp media ${attachment.ref}: the answer has no url`, answer.status);
   const { bytes, contentType } = await download(info.data.url, auth);
   const type = attachment.contentType ?? info.data.mime_type ?? contentType;
   return { bytes, ...(type ? { contentType: type } : {}), ...(attachment.name ? { name: attachment.name } : {}) };
@@ -260,6 +260,7 @@ async function fetchAttachment(attachment: InboundAttachment, credentials: Whats
 
 export const whatsapp: Messenger<WhatsAppCredentials> = {
   type: 'whatsapp',
+  hookPath: 'whatsapp',
   verify: (request, credentials) => verifyMeta(request, credentials),
   parse: (request) => (request.method === 'POST' ? parseWhatsApp(request.rawBody) : []),
   send,

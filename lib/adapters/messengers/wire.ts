@@ -5,7 +5,7 @@
  * must survive byte for byte.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import type { SendResult } from './port.ts';
+import { MessengerCallError, type SendResult } from './port.ts';
 
 /** A messenger API's base URL: `process.env[name]` (read at each call, so tests can point it at a fake) or the real service. */
 export function apiBase(name: string, fallback: string): string {
@@ -36,8 +36,11 @@ export interface ApiAnswer {
 }
 
 /** The call never got an answer (refused, reset, timed out): always worth another attempt. */
-export class NetworkError extends Error {
-  override readonly name = 'NetworkError';
+export class NetworkError extends MessengerCallError {
+  constructor(message: string) {
+    super(message, undefined);
+    this.name = 'NetworkError';
+  }
 }
 
 /** A send that never got an answer is worth another attempt; any other throw is a bug to surface. */
@@ -104,21 +107,27 @@ export async function download(
   headers: Record<string, string> = {},
   maxBytes = MAX_DOWNLOAD_BYTES,
 ): Promise<{ bytes: Uint8Array; contentType?: string }> {
-  const response = await fetch(url, { headers, signal: AbortSignal.timeout(6 * CALL_TIMEOUT_MS) });
+  const origin = new URL(url).origin;
+  let response: Response;
+  try {
+    response = await fetch(url, { headers, signal: AbortSignal.timeout(6 * CALL_TIMEOUT_MS) });
+  } catch (error) {
+    throw new NetworkError(`no answer from ${origin}: ${(error as Error).message}`);
+  }
   if (!response.ok || !response.body) {
     await response.body?.cancel();
-    throw new Error(`download failed: ${response.status} from ${new URL(url).origin}`);
+    throw new MessengerCallError(`download failed: ${response.status} from ${origin}`, response.status, response.status === 401);
   }
   const declared = Number(response.headers.get('content-length') ?? 0);
   if (declared > maxBytes) {
     await response.body.cancel();
-    throw new Error(`download refused: ${declared} bytes is over ${maxBytes}`);
+    throw new MessengerCallError(`download refused: ${declared} bytes is over ${maxBytes}`, response.status);
   }
   const parts: Uint8Array[] = [];
   let size = 0;
   for await (const part of response.body) {
     size += part.byteLength;
-    if (size > maxBytes) throw new Error(`download refused: over ${maxBytes} bytes`);
+    if (size > maxBytes) throw new MessengerCallError(`download refused: over ${maxBytes} bytes`, response.status);
     parts.push(part);
   }
   const bytes = new Uint8Array(size);
