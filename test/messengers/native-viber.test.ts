@@ -158,4 +158,24 @@ describe('a Viber bot, natively', () => {
     assert.equal((await fake.callback(viberText(JOHN, 'John McClane', 'back', 5098034272017991099n))).status, 200);
     assert.ok((await kit.messagesOf(sessionId)).some((m) => m.body === 'back'));
   });
+
+  test('a new token by PATCH: Viber checks the hook signed with it before it is stored, then only it is taken', async () => {
+    const NEW = '5553b6ac87654321-f02c5f12174805f9-eaec9cbb5448c51f';
+    fake.authToken = NEW;
+    const before = fake.requests.filter((r) => r.path === '/pa/set_webhook').length;
+    const r = await host.call('PATCH', `/v1/channels/${channelId}`, { token: w.admin, body: { _credentials: { authToken: NEW, senderName: 'Acme Desk' } } });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    const calls = fake.requests.filter((q) => q.path === '/pa/set_webhook').slice(before);
+    assert.equal(calls.at(-1)!.headers['x-viber-auth-token'], NEW);
+    assert.equal(fake.webhook, `${host.url}/v1/hooks/viber/${channelId}`);
+    const stored = await kit.everyItemText();
+    assert.ok(!stored.includes(NEW), 'the new token is in the table in clear');
+    assert.equal((await fake.callback(viberText(JOHN, 'John McClane', 'with the new token', 5098034272017991200n))).status, 200);
+    assert.ok((await kit.messagesOf(sessionId)).some((m) => m.body === 'with the new token'));
+    const old = viberText(JOHN, 'John McClane', 'with the old token', 5098034272017991201n);
+    assert.equal((await fake.callback(old, viberSignature(rawJson(old), AUTH_TOKEN))).status, 401);
+    const reply = await kit.reply(sessionId, alice, 'signed anew');
+    await kit.statusIs(sessionId, reply, 'sent');
+    assert.deepEqual(sendsOf('signed anew')[0]!.json.sender, { name: 'Acme Desk' });
+  });
 });
