@@ -139,6 +139,9 @@ describe('a WhatsApp number, natively', () => {
     // The right signature on a channel that does not exist, or is of another type: the same 401.
     assert.equal((await notify(text('elsewhere', 'wamid.x'), { channel: '00000000-0000-4000-8000-000000000000' })).status, 401);
     assert.equal((await notify(text('elsewhere', 'wamid.y'), { channel: w.channel.__id })).status, 401);
+    // Signed by the same app, but about another of its numbers: taken by no one here.
+    const otherNumber = whatsappNotification('999999999999999', whatsappText(SHEENA, 'Sheena Nelson', 'to the other number', 'wamid.other'));
+    assert.equal((await notify(otherNumber)).status, 200);
     const garbage = await kit.hook('POST', `/v1/hooks/whatsapp/${channelId}`, { body: '{not json', headers: { 'x-hub-signature-256': 'sha256=00' } });
     assert.equal(garbage.status, 401);
     sameTable(before, await snapshot(host));

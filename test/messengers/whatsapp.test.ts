@@ -232,6 +232,12 @@ describe('WhatsApp: parse', () => {
       ],
     );
     assert.deepEqual(parse({ object: 'instagram', entry: [] }), []);
+    // One Meta app, several numbers: given the channel's credentials, another number's changes are left out.
+    const other = JSON.stringify(whatsappNotification('999999999999999', whatsappText('1', 'Bo', 'to another number')));
+    assert.equal(whatsapp.parse(post(other)).length, 1);
+    assert.deepEqual(whatsapp.parse(post(other), credentials), []);
+    const own = JSON.stringify(whatsappNotification(credentials.phoneNumberId, whatsappText('1', 'Bo', 'to this number')));
+    assert.equal(whatsapp.parse(post(own), credentials).length, 1);
     assert.deepEqual(whatsapp.parse(post('not json')), []);
   });
 });

@@ -139,8 +139,8 @@ export interface Messenger<C> {
   checkCredentials?(credentials: C): Promise<void>;
   /** Checks the messenger's proof; `hookSecret` is the secret chatlines generated for this channel's hook. */
   verify(request: HookRequest, credentials: C, hookSecret: string): Verdict;
-  /** The events of a verified request. */
-  parse(request: HookRequest): InboundEvent[];
+  /** The events of a verified request; given the channel's credentials, only those about its own account (one Meta app serves many numbers). */
+  parse(request: HookRequest, credentials?: C): InboundEvent[];
   send(reply: OutboundReply, credentials: C): Promise<SendResult>;
   /** Registers the webhook at `hookUrl` (where the messenger has an API for it). */
   connect?(hookUrl: string, credentials: C, hookSecret: string): Promise<void>;

@@ -104,6 +104,7 @@ export const WhatsAppNotification = z.looseObject({
         z.looseObject({
           field: z.string(),
           value: z.looseObject({
+            metadata: z.looseObject({ phone_number_id: z.string().optional() }).optional(),
             contacts: z.array(WhatsAppContact).optional(),
             messages: z.array(z.unknown()).optional(),
             statuses: z.array(z.unknown()).optional(),
@@ -165,13 +166,20 @@ function statusEvent(status: z.infer<typeof WhatsAppStatus>): InboundEvent | und
   return { kind: 'status', externalId: status.id, status: 'failed', error, at };
 }
 
-export function parseWhatsApp(rawBody: string): InboundEvent[] {
+/**
+ * The events of a notification. A Meta app has one callback URL for all its numbers: given the
+ * channel's phone number id, changes about another number are left out (they belong to another
+ * channel, and a reply from this one would come from the wrong number).
+ */
+export function parseWhatsApp(rawBody: string, phoneNumberId?: string): InboundEvent[] {
   const notification = WhatsAppNotification.safeParse(parseJson(rawBody));
   if (!notification.success || notification.data.object !== 'whatsapp_business_account') return [];
   const events: InboundEvent[] = [];
   for (const entry of notification.data.entry) {
     for (const change of entry.changes) {
       if (change.field !== 'messages') continue;
+      const metadata = change.value.metadata;
+      if (phoneNumberId && metadata?.phone_number_id && metadata.phone_number_id !== phoneNumberId) continue;
       const contacts = change.value.contacts ?? [];
       for (const item of change.value.messages ?? []) {
         const message = WhatsAppMessage.safeParse(item);
@@ -262,7 +270,7 @@ export const whatsapp: Messenger<WhatsAppCredentials> = {
   type: 'whatsapp',
   hookPath: 'whatsapp',
   verify: (request, credentials) => verifyMeta(request, credentials),
-  parse: (request) => (request.method === 'POST' ? parseWhatsApp(request.rawBody) : []),
+  parse: (request, credentials) => (request.method === 'POST' ? parseWhatsApp(request.rawBody, credentials?.phoneNumberId) : []),
   send,
   fetchAttachment,
 };

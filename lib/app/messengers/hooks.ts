@@ -70,7 +70,7 @@ export async function receiveHook(hookPath: string, channelId: string, request: 
 
   let events: InboundEvent[];
   try {
-    events = messenger.parse(request);
+    events = messenger.parse(request, secrets!.credentials);
   } catch (error) {
     throw new ChatlinesError('invalid', `the ${messenger.type} update could not be read: ${(error as Error).message}`);
   }
@@ -124,7 +124,7 @@ async function pendingOnly(
     logger.warn('a hook request failed its proof', { channel: channelId, messenger: messenger.type, reason });
     throw refused();
   }
-  if (messenger.parse(request).length > 0) throw new ChatlinesError('unavailable', 'the channel is being connected: send it again');
+  if (messenger.parse(request, pending!.credentials).length > 0) throw new ChatlinesError('unavailable', 'the channel is being connected: send it again');
   return { status: 200, body: { ok: true } };
 }
 
