@@ -32,8 +32,8 @@ export const WhatsappCredentials = z.strictObject({
 });
 export type WhatsappCredentials = z.output<typeof WhatsappCredentials>;
 
-/** Viber bot: the authentication token from the Viber Admin Panel. */
-export const ViberCredentials = z.strictObject({ authToken: Secret });
+/** Viber bot: the authentication token from the Viber Admin Panel; the name shown on replies (Viber's limit: 28), by default the bot's own. */
+export const ViberCredentials = z.strictObject({ authToken: Secret, senderName: z.string().trim().min(1).max(28).optional() });
 export type ViberCredentials = z.output<typeof ViberCredentials>;
 
 /** Instagram messaging: the professional account's id, its access token, the app secret, the verify token. */
@@ -71,7 +71,7 @@ export const isNativeChannelType = (type: string): type is NativeChannelType => 
  */
 export const CredentialsInput = z.record(z.string().max(64), z.string().max(4096)).meta({
   description:
-    'Write-only credentials of a natively connected messenger, by `_type`: telegramBot `{ botToken }`; whatsapp `{ phoneNumberId, accessToken, appSecret, verifyToken }`; viberbot `{ authToken }`; instagram `{ accountId, accessToken, appSecret, verifyToken }`. Stored encrypted, never answered.',
+    'Write-only credentials of a natively connected messenger, by `_type`: telegramBot `{ botToken }`; whatsapp `{ phoneNumberId, accessToken, appSecret, verifyToken }`; viberbot `{ authToken, senderName? }`; instagram `{ accountId, accessToken, appSecret, verifyToken }`. Stored encrypted, never answered.',
 });
 
 /** What is wrong with `_credentials` for a channel type (zod issues, paths under `_credentials`); empty when fine. */

@@ -7,7 +7,7 @@
 import { type Sealed, seal, unseal } from '../sealing.ts';
 import type { Item, TransactItem } from './db.ts';
 import { tableName } from './db.ts';
-import { channelCredentialsKey } from './keys.ts';
+import { channelCredentialsKey, channelPendingCredentialsKey } from './keys.ts';
 
 export interface ChannelSecrets {
   /** The channel type they were stored for. */
@@ -21,6 +21,16 @@ export interface ChannelSecrets {
 export async function secretsWrite(channelId: string, secrets: ChannelSecrets): Promise<TransactItem> {
   const sealed = await seal(JSON.stringify({ credentials: secrets.credentials, hookSecret: secrets.hookSecret }), channelId);
   return { Put: { TableName: tableName(), Item: { ...channelCredentialsKey(channelId), entity: 'credentials', type: secrets.type, sealed } } };
+}
+
+/**
+ * The item of secrets being connected, beside the channel (which may not exist yet), expiring by
+ * itself (DynamoDB's TTL): the hook verifies with them what the messenger sends while it
+ * registers the hook (lib/app/channels/native.ts).
+ */
+export async function pendingSecretsItem(channelId: string, secrets: ChannelSecrets, expiresAt: number): Promise<Item> {
+  const sealed = await seal(JSON.stringify({ credentials: secrets.credentials, hookSecret: secrets.hookSecret }), channelId);
+  return { ...channelPendingCredentialsKey(channelId), entity: 'credentials', type: secrets.type, sealed, expiresAt };
 }
 
 /** The secrets of a credentials item read with something else (undefined: none stored). */

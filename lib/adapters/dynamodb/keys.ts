@@ -46,6 +46,7 @@
  * |35 | an inbound message by the messenger's own id (dedup) | table | `CHANNEL#ch#EXT#<external id>`   | `#GUARD`                                  |
  * |36 | a channel's messenger credentials (encrypted)   | table | `CHANNEL#id`                            | `#CREDENTIALS`                            |
  * |37 | a reply by the id the messenger gave it (statuses) | table | `CHANNEL#ch#OUT#<external id>`       | `#REF`                                    |
+ * |38 | credentials being connected (Viber checks the hook first; expire in 10 min) | table | `CHANNEL#id` | `#CREDENTIALS#PENDING`       |
  * |39 | a response template by id                       | table | `TEMPLATE#<id>`                         | `#META`                                   |
  * |40 | a line's response templates, by shortcut        | gsi2  | `LINE#line#TEMPLATES`                   | `<shortcut>#<id>`                         |
  * |41 | a client's erasure (its progress, its event)    | table | `ERASURE#<client id>`                   | `#ERASURE`                                |
@@ -343,6 +344,8 @@ export const messageRefKey = (messageId: string) => ({ pk: `MESSAGE#${messageId}
 export const externalIdGuardKey = (channelId: string, externalId: string) => ({ pk: `CHANNEL#${channelId}#EXT#${externalId}`, sk: GUARD });
 /** A channel's messenger credentials and hook secret, encrypted (pattern 36). */
 export const channelCredentialsKey = (channelId: string) => ({ pk: `CHANNEL#${channelId}`, sk: '#CREDENTIALS' });
+/** Credentials being connected, kept for the messenger's check of the hook while it registers it (pattern 38; expires by itself). */
+export const channelPendingCredentialsKey = (channelId: string) => ({ pk: `CHANNEL#${channelId}`, sk: '#CREDENTIALS#PENDING' });
 /** A reply by the id the messenger gave it when it was sent (pattern 37): status callbacks name that id. */
 export const outboundRefKey = (channelId: string, externalId: string) => ({ pk: `CHANNEL#${channelId}#OUT#${externalId}`, sk: '#REF' });
 export const streamCheckpointKey = (shardId: string) => ({ pk: 'STREAM#CHECKPOINT', sk: shardId });

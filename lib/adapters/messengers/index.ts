@@ -4,12 +4,18 @@
  * connected yet (409).
  */
 import type { LineChannelType } from '../../contract/enums.ts';
+import { instagram } from './instagram.ts';
 import type { Messenger } from './port.ts';
 import { telegram } from './telegram.ts';
+import { viber } from './viber.ts';
+import { whatsapp } from './whatsapp.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: each adapter takes its own credentials type; the shared code parsed them with that type's schema.
 const messengers: Partial<Record<LineChannelType, Messenger<any>>> = {
   telegramBot: telegram,
+  whatsapp,
+  viberbot: viber,
+  instagram,
 };
 
 /** The adapter of a channel type, if it is connected natively. */

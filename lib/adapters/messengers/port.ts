@@ -127,10 +127,20 @@ export interface Messenger<C> {
   readonly type: LineChannelType;
   /** The hook path segment: `/v1/hooks/<hookPath>/{channelId}` (lib/contract/routes/hooks.ts). */
   readonly hookPath: string;
+  /**
+   * The messenger calls the hook, signed with the credentials being connected, before `connect`
+   * returns (Viber's `set_webhook` answers only after its own signed `webhook` callback got 200):
+   * the shared code checks those credentials first (`checkCredentials`) and keeps them, sealed and
+   * for a few minutes, where the hook finds them before the channel is written
+   * (lib/app/channels/native.ts, lib/app/messengers/hooks.ts).
+   */
+  readonly callsHookOnConnect?: boolean;
+  /** Asks the messenger whether it takes the credentials, changing nothing there; throws MessengerCallError when not. */
+  checkCredentials?(credentials: C): Promise<void>;
   /** Checks the messenger's proof; `hookSecret` is the secret chatlines generated for this channel's hook. */
   verify(request: HookRequest, credentials: C, hookSecret: string): Verdict;
-  /** The events of a verified request. */
-  parse(request: HookRequest): InboundEvent[];
+  /** The events of a verified request; given the channel's credentials, only those about its own account (one Meta app serves many numbers). */
+  parse(request: HookRequest, credentials?: C): InboundEvent[];
   send(reply: OutboundReply, credentials: C): Promise<SendResult>;
   /** Registers the webhook at `hookUrl` (where the messenger has an API for it). */
   connect?(hookUrl: string, credentials: C, hookSecret: string): Promise<void>;

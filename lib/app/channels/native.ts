@@ -7,8 +7,8 @@
  * messenger failed or could not be reached) — and nothing is written.
  */
 import { randomBytes } from 'node:crypto';
-import { type ChannelSecrets, openSecrets, secretsWrite } from '../../adapters/dynamodb/credentials.ts';
-import { getItem, type TransactItem, tableName } from '../../adapters/dynamodb/db.ts';
+import { type ChannelSecrets, openSecrets, pendingSecretsItem, secretsWrite } from '../../adapters/dynamodb/credentials.ts';
+import { getItem, putItem, type TransactItem, tableName } from '../../adapters/dynamodb/db.ts';
 import { channelCredentialsKey, channelDeliveryKey } from '../../adapters/dynamodb/keys.ts';
 import { messengerFor } from '../../adapters/messengers/index.ts';
 import { type Messenger, MessengerCallError } from '../../adapters/messengers/port.ts';
@@ -64,11 +64,19 @@ function asProblem(type: LineChannelType, error: unknown): Error {
   return error as Error;
 }
 
+/** How long credentials being connected stay where the hook finds them (the messenger checks the hook within its own call). */
+const PENDING_SECONDS = 600;
+
 /** Registers the channel's webhook with its messenger (where the adapter can); the messenger's refusal as a problem. */
 export async function registerHook(type: LineChannelType, channelId: string, secrets: ChannelSecrets): Promise<void> {
   const messenger = requireMessenger(type);
   if (!messenger.connect) return;
   try {
+    if (messenger.callsHookOnConnect) {
+      // Refused credentials are refused before anything is written.
+      await messenger.checkCredentials?.(secrets.credentials);
+      await putItem(await pendingSecretsItem(channelId, secrets, Math.floor(Date.now() / 1000) + PENDING_SECONDS));
+    }
     await messenger.connect(hookUrlOf(messenger, channelId), secrets.credentials, secrets.hookSecret);
   } catch (error) {
     throw asProblem(type, error);

@@ -16,11 +16,11 @@
 import { openSecrets } from '../../adapters/dynamodb/credentials.ts';
 import { getItem, queryPage } from '../../adapters/dynamodb/db.ts';
 import { readMessage } from '../../adapters/dynamodb/items.ts';
-import { channelCredentialsKey, MESSAGE_PREFIX, outboundRefKey, sessionKey } from '../../adapters/dynamodb/keys.ts';
+import { channelCredentialsKey, channelPendingCredentialsKey, MESSAGE_PREFIX, outboundRefKey, sessionKey } from '../../adapters/dynamodb/keys.ts';
 import { clientIdByAccount, getChannelWith } from '../../adapters/dynamodb/lines.ts';
 import { latestSessionIdOfClient } from '../../adapters/dynamodb/sessions.ts';
 import { messengerByHookPath } from '../../adapters/messengers/index.ts';
-import type { HookRequest, InboundAttachment, InboundEvent } from '../../adapters/messengers/port.ts';
+import type { HookRequest, InboundAttachment, InboundEvent, Messenger } from '../../adapters/messengers/port.ts';
 import { logger } from '../../adapters/observability.ts';
 import { ChatlinesError } from '../../contract/errors.ts';
 import type { Channel } from '../../contract/schemas.ts';
@@ -58,22 +58,19 @@ export async function receiveHook(hookPath: string, channelId: string, request: 
       items: [item],
     } = await getChannelWith(channelId, [channelCredentialsKey(channelId)]));
   } catch (error) {
-    if (error instanceof ChatlinesError && error.kind === 'not-found') throw refused();
+    if (error instanceof ChatlinesError && error.kind === 'not-found') return pendingOnly(messenger, channelId, request);
     throw error;
   }
   if (channel._type !== messenger.type) throw refused();
   const secrets = await openSecrets(channelId, item);
-  if (!secrets || secrets.type !== messenger.type) throw refused();
-  const verdict = messenger.verify(request, secrets.credentials, secrets.hookSecret);
-  if ('answer' in verdict) return { status: verdict.answer.status, text: verdict.answer.body, headers: { 'content-type': verdict.answer.contentType } };
-  if (!verdict.ok) {
-    logger.warn('a hook request failed its proof', { channel: channelId, messenger: messenger.type, reason: verdict.reason });
-    throw refused();
-  }
+  const verdict = secrets && secrets.type === messenger.type ? messenger.verify(request, secrets.credentials, secrets.hookSecret) : undefined;
+  if (verdict && 'answer' in verdict)
+    return { status: verdict.answer.status, text: verdict.answer.body, headers: { 'content-type': verdict.answer.contentType } };
+  if (!verdict?.ok) return pendingOnly(messenger, channelId, request, verdict?.reason);
 
   let events: InboundEvent[];
   try {
-    events = messenger.parse(request);
+    events = messenger.parse(request, secrets!.credentials);
   } catch (error) {
     throw new ChatlinesError('invalid', `the ${messenger.type} update could not be read: ${(error as Error).message}`);
   }
@@ -106,6 +103,28 @@ export async function receiveHook(hookPath: string, channelId: string, request: 
       await applyReadUpTo(channel, event.account, event.at);
     }
   }
+  return { status: 200, body: { ok: true } };
+}
+
+/**
+ * A request the channel's stored secrets do not verify (or for a channel not written yet). For a
+ * messenger that calls the hook while it registers it, verified with the credentials being
+ * connected, it is that check: 200 and nothing taken — and anything it carries 503, so that the
+ * messenger sends it again once the channel is written. Anything else is the usual 401.
+ */
+async function pendingOnly(
+  messenger: Messenger<Record<string, string>>,
+  channelId: string,
+  request: HookRequest,
+  reason = 'not connected',
+): Promise<HookReply> {
+  const pending = messenger.callsHookOnConnect ? await openSecrets(channelId, await getItem(channelPendingCredentialsKey(channelId))) : undefined;
+  const verdict = pending?.type === messenger.type ? messenger.verify(request, pending.credentials, pending.hookSecret) : undefined;
+  if (!verdict || !('ok' in verdict) || !verdict.ok) {
+    logger.warn('a hook request failed its proof', { channel: channelId, messenger: messenger.type, reason });
+    throw refused();
+  }
+  if (messenger.parse(request, pending!.credentials).length > 0) throw new ChatlinesError('unavailable', 'the channel is being connected: send it again');
   return { status: 200, body: { ok: true } };
 }
 
