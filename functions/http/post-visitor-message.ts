@@ -8,7 +8,7 @@ import type { VisitorClaims } from '../../lib/domain/visitors/token.ts';
 export const handler = route(
   postVisitorMessage,
   async ({ body, principal }) => {
-    const { created, ...answer } = await post(principal as VisitorClaims, body.body);
+    const { created, ...answer } = await post(principal as VisitorClaims, body.body, body.files);
     return { status: created ? 201 : 200, body: answer };
   },
   { authenticate: (header) => requireVisitor(header('authorization')) },

@@ -22,6 +22,7 @@ export async function createLine(caller: Caller, body: z.output<typeof CreateLin
     _sla: emptyToNull(body._sla),
     _autoClose: emptyToNull(body._autoClose),
     _returnToQueue: emptyToNull(body._returnToQueue),
+    _maxFileSize: body._maxFileSize ?? null,
   };
   await insertLine(line, extra(line));
   return line;
@@ -48,6 +49,7 @@ export async function updateLine(caller: Caller, id: string, body: z.output<type
   if (body._sla !== undefined) patch._sla = emptyToNull(body._sla);
   if (body._autoClose !== undefined) patch._autoClose = emptyToNull(body._autoClose);
   if (body._returnToQueue !== undefined) patch._returnToQueue = emptyToNull(body._returnToQueue);
+  if (body._maxFileSize !== undefined) patch._maxFileSize = body._maxFileSize;
   const unchanged = Object.entries(patch).every(([k, v]) => JSON.stringify(v) === JSON.stringify(before[k as keyof Line]));
   if (unchanged) {
     await writeOnly(extra(before));

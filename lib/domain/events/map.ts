@@ -43,12 +43,12 @@ export interface EventDraft {
 
 const who = (s: Session) => ({ operator: s._userId, group: s._userGroupId, bot: s._botId });
 
-/** Who may see a message: client-visible (client's own and staff text replies) or staff-only (notes). */
+/** Who may see a message: client-visible (client's own and staff text and file replies) or staff-only (notes). */
 export const messageVisibility = (m: Pick<Message, 'author' | 'type'>): 'client' | 'staff' =>
-  m.author === 'client' || (m.type === 'text' && (m.author === 'operator' || m.author === 'bot')) ? 'client' : 'staff';
+  m.author === 'client' || ((m.type === 'text' || m.type === 'file') && (m.author === 'operator' || m.author === 'bot')) ? 'client' : 'staff';
 
-/** A message that goes out to the client's messenger (an operator's or the bot's text reply). */
-export const isOutbound = (m: Pick<Message, 'author' | 'type'>) => m.type === 'text' && (m.author === 'operator' || m.author === 'bot');
+/** A message that goes out to the client's messenger (an operator's or the bot's text or file reply). */
+export const isOutbound = (m: Pick<Message, 'author' | 'type'>) => (m.type === 'text' || m.type === 'file') && (m.author === 'operator' || m.author === 'bot');
 
 function sessionEvents(change: SessionChange): EventDraft[] {
   const { entries, before, after } = change;

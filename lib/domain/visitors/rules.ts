@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Caller } from '../../contract/caller.ts';
-import type { Channel, Message } from '../../contract/schemas.ts';
+import type { Channel, FileRef, Message } from '../../contract/schemas.ts';
 
 export const isLivechat = (channel: Channel) => channel._type === 'livechat';
 
@@ -28,13 +28,20 @@ export interface VisitorMessage {
   /** `visitor`: the visitor's own; `operator` / `bot`: a reply. */
   from: 'visitor' | 'operator' | 'bot';
   body: string;
+  files: FileRef[];
 }
 
 /** Only what the client may read, in order; staff notes and history are left out. */
 export function clientVisible(messages: readonly Message[]): VisitorMessage[] {
   return messages
     .filter((m) => (m.type === 'text' || m.type === 'file') && m.author !== 'system')
-    .map((m) => ({ id: m.__id, at: m.__createdAt, from: m.author === 'client' ? 'visitor' : (m.author as 'operator' | 'bot'), body: m.body }));
+    .map((m) => ({
+      id: m.__id,
+      at: m.__createdAt,
+      from: m.author === 'client' ? 'visitor' : (m.author as 'operator' | 'bot'),
+      body: m.body,
+      files: m.attachments,
+    }));
 }
 
 /**
