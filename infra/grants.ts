@@ -18,6 +18,13 @@ import type { IndexName } from '../lib/adapters/dynamodb/table.ts';
 /** DynamoDB actions on the table (the IAM action without its `dynamodb:` prefix). */
 export type TableAction = 'GetItem' | 'BatchGetItem' | 'Query' | 'ConditionCheckItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'BatchWriteItem';
 
+/**
+ * S3 actions on the file bucket's objects (`files/*`), without the `s3:` prefix. Signing a URL
+ * needs the action the URL performs: a pre-signed upload `PutObject` (and `PutObjectTagging`, its
+ * pending tag), a pre-signed download `GetObject`. HeadObject and ranged GETs are `GetObject`.
+ */
+export type FileAction = 'PutObject' | 'PutObjectTagging' | 'GetObject' | 'GetObjectTagging' | 'DeleteObject' | 'DeleteObjectTagging';
+
 export interface FunctionGrant {
   /** Actions on the table's own key (`Query` here: a Query without an index). */
   readonly table: readonly TableAction[];
@@ -34,7 +41,16 @@ export interface FunctionGrant {
   readonly postToConnection?: true;
   /** `sqs:SendMessage` on the delivery queue (the stream consumer hands new deliveries to it). */
   readonly queueDeliveries?: true;
+  /** S3 actions on the file bucket's objects (lib/adapters/files/s3.ts). */
+  readonly files?: readonly FileAction[];
 }
+
+/** Signs uploads (the PUT carries the pending tag). */
+const SIGN_UPLOAD: readonly FileAction[] = ['PutObject', 'PutObjectTagging'];
+/** Signs downloads. */
+const SIGN_DOWNLOAD: readonly FileAction[] = ['GetObject'];
+/** Checks files a message sends: head and first bytes, the scan's tag, then keeps (untags) or deletes the object. */
+const CHECK: readonly FileAction[] = ['GetObject', 'GetObjectTagging', 'DeleteObject', 'DeleteObjectTagging'];
 
 const none: FunctionGrant = { table: [], indexes: [] };
 
@@ -45,10 +61,13 @@ export const functionGrants: Readonly<Record<string, FunctionGrant>> = {
   'create-channel': { table: ['GetItem', 'ConditionCheckItem', 'PutItem'], indexes: [] },
   'create-line': { table: ['GetItem', 'PutItem'], indexes: [] },
   'create-session': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], indexes: [] },
+  'create-session-file': { table: ['GetItem', 'PutItem'], indexes: [], files: SIGN_UPLOAD },
+  'create-visitor-file': { table: ['GetItem', 'PutItem'], indexes: [], visitorSecret: true, files: SIGN_UPLOAD },
   'create-visitor': { table: ['GetItem'], indexes: [], visitorSecret: true },
   'create-webhook': { table: ['GetItem', 'PutItem'], indexes: [] },
   'delete-webhook': { table: ['GetItem', 'PutItem', 'DeleteItem'], indexes: [] },
   'disconnect-channel': { table: ['GetItem', 'PutItem'], indexes: [] },
+  'get-file': { table: ['GetItem'], indexes: [], files: SIGN_DOWNLOAD },
   'get-health': none,
   'get-last-session-message': { table: ['GetItem', 'Query'], indexes: [] },
   'get-line': { table: ['GetItem'], indexes: [] },
@@ -56,6 +75,7 @@ export const functionGrants: Readonly<Record<string, FunctionGrant>> = {
   'get-openapi': none,
   'get-session-queue': { table: ['GetItem', 'BatchGetItem', 'Query'], indexes: ['gsi1'] },
   'get-session': { table: ['GetItem'], indexes: [] },
+  'get-visitor-file': { table: ['GetItem'], indexes: [], visitorSecret: true, files: SIGN_DOWNLOAD },
   'get-visitor-queue': { table: ['GetItem', 'BatchGetItem', 'Query'], indexes: ['gsi1', 'gsi3'], visitorSecret: true },
   'list-line-operators': { table: ['GetItem', 'BatchGetItem', 'Query'], indexes: [] },
   'list-session-messages': { table: ['GetItem', 'Query'], indexes: [] },
@@ -63,8 +83,8 @@ export const functionGrants: Readonly<Record<string, FunctionGrant>> = {
   'list-webhook-deliveries': { table: ['GetItem', 'BatchGetItem'], indexes: ['gsi2'] },
   'list-webhooks': { table: ['GetItem', 'BatchGetItem'], indexes: ['gsi2'] },
   'mark-session-spam': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], indexes: [] },
-  'post-session-message': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], indexes: [] },
-  'post-visitor-message': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], indexes: [], visitorSecret: true },
+  'post-session-message': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], indexes: [], files: CHECK },
+  'post-visitor-message': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], indexes: [], visitorSecret: true, files: CHECK },
   'receive-inbound-message': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], indexes: ['gsi3'] },
   'reconnect-channel': { table: ['GetItem', 'PutItem'], indexes: [] },
   'report-message-status': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], indexes: [] },

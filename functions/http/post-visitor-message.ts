@@ -1,6 +1,6 @@
 import { route } from '../../lib/adapters/http/handler.ts';
 import { requireVisitor } from '../../lib/app/visitors/identity.ts';
-import { postVisitorMessage as post } from '../../lib/app/visitors/service.ts';
+import { postVisitorMessage as post } from '../../lib/app/visitors/post.ts';
 import { postVisitorMessage } from '../../lib/contract/routes/visitors.ts';
 import type { VisitorClaims } from '../../lib/domain/visitors/token.ts';
 

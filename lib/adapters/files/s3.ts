@@ -157,9 +157,15 @@ export async function keepObject(key: string): Promise<void> {
   await s3().send(new DeleteObjectTaggingCommand({ Bucket: filesBucket(), Key: key }));
 }
 
+/**
+ * No such object. Without `s3:ListBucket` (not granted: the functions never list) S3 answers a
+ * HeadObject of a missing key with 403, not 404: with GetObject granted on the key, that 403
+ * means the object is not there.
+ */
 function isMissing(error: unknown): boolean {
   const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return e?.name === 'NotFound' || e?.name === 'NoSuchKey' || e?.$metadata?.httpStatusCode === 404;
+  const status = e?.$metadata?.httpStatusCode;
+  return e?.name === 'NotFound' || e?.name === 'NoSuchKey' || status === 404 || status === 403;
 }
 
 /** Replace the client (tests). */

@@ -111,12 +111,12 @@ function newRecord(body: UploadBody, by: string, channel: string, session: strin
   };
 }
 
-/** May the caller write to the session at all: reply to the client or add a note? Throws the reply's refusal. */
+/** May the caller write to the session at all: add a note or reply to the client? Throws the note's refusal. */
 function requireWriter(caller: Caller, line: Line, session: Session, operator: Parameters<typeof sessionActor>[3]): void {
   const actor = sessionActor(caller, line, session, operator);
   const take = { caller: caller.sub, groups: caller.groups };
   let refusal: unknown;
-  for (const command of ['reply', 'sendSystemMessage'] as const) {
+  for (const command of ['sendSystemMessage', 'reply'] as const) {
     try {
       nextState(session, command);
       authorizeSessionCommand(actor, command, session, take);

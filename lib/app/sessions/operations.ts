@@ -32,7 +32,6 @@ import { holderOf, isFull } from '../../domain/routing/capacity.ts';
 import { type CommandContext, decide, type SessionAction } from '../../domain/sessions/commands.ts';
 import { historyMessage, newMessage, nextState } from '../../domain/sessions/session.ts';
 import { messageRefItem } from '../channels/delivery-status.ts';
-import { checkFilesForSend } from '../files/files.ts';
 import { capacityChange } from '../writes/capacity.ts';
 import { timerWrites } from '../writes/timers.ts';
 
@@ -44,7 +43,7 @@ const mayActAsOperator = (caller: Caller) => hasRole(caller, 'operator') && !has
  * the session, one for the operator record when the caller is an operator; the line is cached).
  * Also reads the extra operator `also` in the same round.
  */
-async function load(
+export async function load(
   caller: Caller,
   id: string,
   options: { presence: boolean; also?: string | undefined; holder?: boolean },
@@ -145,47 +144,6 @@ export async function runSessionCommand(
     timers: timers.timers,
   });
   return after;
-}
-
-/**
- * `POST /v1/sessions/{id}/messages`: a text or file reply to the client, or a staff-only note
- * (with or without files). Files are checked before anything is written (lib/app/files/files.ts)
- * and bound to the message in its transaction.
- */
-export async function postSessionMessage(
-  caller: Caller,
-  id: string,
-  input: { type: 'text' | 'file' | 'system'; body?: string | undefined; files?: string[] | undefined },
-  extra: (message: Message) => TransactItem[],
-): Promise<Message> {
-  const { session, line, operators } = await load(caller, id, { presence: true });
-  const command = input.type === 'system' ? 'sendSystemMessage' : 'reply';
-  nextState(session, command);
-  const actor = sessionActor(caller, line, session, operators.get(caller.sub));
-  authorizeSessionCommand(actor, command, session, { caller: caller.sub, groups: caller.groups });
-  const files = await checkFilesForSend(input.files ?? [], { kind: 'staff', session: session.__id }, line);
-  const message = newMessage({
-    session: session.__id,
-    type: input.type === 'system' ? 'system' : files.length > 0 ? 'file' : 'text',
-    author: actor.kind === 'bot' ? 'bot' : 'operator',
-    body: input.body ?? '',
-    operator: caller.sub,
-    files: files.map((f) => f.ref),
-    now: nowIso(),
-  });
-  const toClient = command === 'reply';
-  const bound = files.map((f) => f.write(session.__id, message.__id, toClient ? 'client' : 'staff'));
-  // A reply that goes out to the messenger leaves a ref so the integration's status report finds it.
-  const ref = toClient ? [messageRefItem(message, session._channel)] : [];
-  // Timers: a reply stops the response clocks, in the same transaction.
-  const timers = toClient ? timerWrites(line, session, session, { kind: 'staffReply', at: message.__createdAt }) : undefined;
-  await appendStaffMessage(session, message, { outbox: outboxFor([message]), timers: timers?.timers }, [
-    ...ref,
-    ...bound,
-    ...extra(message),
-    ...(timers?.items ?? []),
-  ]);
-  return message;
 }
 
 /** `GET /v1/sessions/{id}/messages`: the session (visibility) and one Query, in parallel. */

@@ -13,7 +13,6 @@ import type { Session } from '../../contract/schemas.ts';
 import { queuePosition } from '../../domain/routing/queue.ts';
 import { clientVisible, expectedWaitSeconds, isLivechat, newVisitorAccount, type VisitorMessage, visitorCaller } from '../../domain/visitors/rules.ts';
 import { signVisitorToken, VISITOR_TOKEN_TTL_SECONDS, type VisitorClaims } from '../../domain/visitors/token.ts';
-import { checkFilesForSend } from '../files/files.ts';
 import { readMetrics } from '../metrics/read.ts';
 import { waitingSessions } from '../routing/store.ts';
 import { receiveInbound } from '../sessions/open.ts';
@@ -23,7 +22,7 @@ export const VISITOR_MESSAGES_LIMIT = 500;
 
 /** A visitor never learns that its session was marked as spam: to it the conversation ended. */
 const visibleState = (s: Session) => (s._state === 'MarkedAsSpam' ? 'Closed' : s._state);
-const sessionView = (s: Session | undefined) => (s ? { id: s.__id, state: visibleState(s) } : null);
+export const sessionView = (s: Session | undefined) => (s ? { id: s.__id, state: visibleState(s) } : null);
 
 export async function startVisitor(secret: string, channelId: string, now = Date.now()) {
   const channel = await findChannel(channelId);
@@ -38,21 +37,6 @@ export async function startVisitor(secret: string, channelId: string, now = Date
     account,
     expiresAt: new Date(exp * 1000).toISOString(),
   };
-}
-
-export async function postVisitorMessage(claims: VisitorClaims, body: string, fileIds: readonly string[] = []) {
-  const files = fileIds.length > 0 ? await visitorFiles(claims, fileIds) : [];
-  const input = { account: claims.account, body, files };
-  const result = await receiveInbound(visitorCaller(claims.channel, claims.account), claims.channel, input, () => []);
-  return { created: result.created, session: sessionView(result.session), message: clientVisible([result.message])[0]! };
-}
-
-/** The visitor's own uploads, checked for sending (its channel's line sets the size limit). */
-async function visitorFiles(claims: VisitorClaims, ids: readonly string[]) {
-  const channel = await findChannel(claims.channel);
-  if (!channel || !isLivechat(channel)) throw notFound('livechat channel', claims.channel);
-  const line = await getLineCached(channel._line);
-  return checkFilesForSend(ids, { kind: 'client', channel: channel.__id, account: claims.account }, line);
 }
 
 /** The visitor's newest session on its channel, if it has written yet. */
