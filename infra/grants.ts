@@ -47,7 +47,7 @@ export interface FunctionGrant {
 
 /** Signs uploads (the PUT carries the pending tag). */
 const SIGN_UPLOAD: readonly FileAction[] = ['PutObject', 'PutObjectTagging'];
-/** Signs downloads. */
+/** Signs downloads (the file routes; the delivery functions, for the URLs a channel endpoint gets). */
 const SIGN_DOWNLOAD: readonly FileAction[] = ['GetObject'];
 /** Checks files a message sends: head and first bytes, the scan's tag, then keeps (untags) or deletes the object. */
 const CHECK: readonly FileAction[] = ['GetObject', 'GetObjectTagging', 'DeleteObject', 'DeleteObjectTagging'];
@@ -102,10 +102,10 @@ export const functionGrants: Readonly<Record<string, FunctionGrant>> = {
   'live-fanout': { table: ['GetItem', 'BatchGetItem', 'Query', 'BatchWriteItem'], indexes: [], postToConnection: true },
   'stream-consumer': { table: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem'], indexes: ['gsi1'], putEvents: true, queueDeliveries: true },
   // The delivery queue (SQS event source)
-  'attempt-deliveries': { table: ['GetItem', 'BatchGetItem', 'PutItem'], indexes: [] },
+  'attempt-deliveries': { table: ['GetItem', 'BatchGetItem', 'PutItem'], indexes: [], files: SIGN_DOWNLOAD },
   // EventBridge Scheduler
   'aggregate-metrics': { table: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem'], indexes: ['gsi5'] },
-  'retry-deliveries': { table: ['GetItem', 'BatchGetItem', 'UpdateItem'], indexes: ['gsi1'] },
+  'retry-deliveries': { table: ['GetItem', 'BatchGetItem', 'UpdateItem'], indexes: ['gsi1'], files: SIGN_DOWNLOAD },
   'sweep-timers': { table: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'], indexes: [] },
   // The live WebSocket API
   'live-authorizer': none,

@@ -1,7 +1,11 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { mapPool } from '../../lib/adapters/concurrency.ts';
 import { logger } from '../../lib/adapters/observability.ts';
-import { type DeliveryMessage, deliverNew } from '../../lib/app/webhooks/deliveries.ts';
+import { withFileLinks } from '../../lib/app/files/files.ts';
+import { type DeliveryMessage, deliverNew, prepareDeliveryBodies } from '../../lib/app/webhooks/deliveries.ts';
+
+// Channel endpoints get the download URLs of a message's files, signed at each attempt.
+prepareDeliveryBodies(withFileLinks);
 
 /**
  * The delivery worker: each message is a new delivery (a target and its event) that the stream

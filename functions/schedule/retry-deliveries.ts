@@ -1,5 +1,9 @@
 import { logger } from '../../lib/adapters/observability.ts';
-import { sweepDueDeliveries } from '../../lib/app/webhooks/deliveries.ts';
+import { withFileLinks } from '../../lib/app/files/files.ts';
+import { prepareDeliveryBodies, sweepDueDeliveries } from '../../lib/app/webhooks/deliveries.ts';
+
+// Channel endpoints get the download URLs of a message's files, signed at each attempt.
+prepareDeliveryBodies(withFileLinks);
 
 /**
  * Scheduled (EventBridge Scheduler every minute in AWS, a one-second timer on the local host):

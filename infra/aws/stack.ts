@@ -141,7 +141,12 @@ export class ChatlinesStack extends Stack {
     });
 
     // Files: one bucket; the functions that sign, check or serve files get their S3 actions on it.
-    const fileFunctions = [...this.functions].filter(([file]) => (grantOf(file).files?.length ?? 0) > 0);
+    const everyFunction: [string, ChatlinesFunction][] = [
+      ...this.functions,
+      ...this.scheduled.map((s): [string, ChatlinesFunction] => [s.definition.function, s.function]),
+      ['attempt-deliveries', this.deliveries.function],
+    ];
+    const fileFunctions = everyFunction.filter(([file]) => (grantOf(file).files?.length ?? 0) > 0);
     this.files =
       fileFunctions.length === 0
         ? undefined

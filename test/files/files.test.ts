@@ -6,6 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { deflateSync } from 'node:zlib';
+import { storeInboundFile } from '../../lib/app/files/files.ts';
+import { receiveInbound } from '../../lib/app/sessions/open.ts';
 import { MAX_FILE_SIZE } from '../../lib/contract/files.ts';
 import { type World, world } from '../support/fixtures.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
@@ -254,5 +256,28 @@ describe('files', () => {
     const theirs = await upload('/v1/visitors/files', other.body.token, 'x.png', 'image/png', bytes);
     const stolen = await host.call('POST', '/v1/visitors/messages', { headers: { authorization: `Bearer ${token}` }, body: { files: [theirs.__id] } });
     assert.equal(stolen.status, 400);
+  });
+
+  it('a messenger’s inbound photo: stored, checked the same way, written with the message; a disguised one kept as rejected and never served', async () => {
+    const integration = { sub: 'integration-1', roles: ['integration' as const], groups: [], channels: [w.channel.__id] };
+    const photo = await storeInboundFile({ channel: w.channel.__id, name: 'photo.jpg', contentType: 'image/jpeg', bytes: png() });
+    // The messenger's name and type are not what decides: the content is a PNG.
+    assert.equal(photo.ref.type, 'image/png');
+    assert.equal(photo.ref.state, 'ready');
+    const fake = await storeInboundFile({ channel: w.channel.__id, name: 'doc.pdf', bytes: Buffer.from('MZ\u0090\u0000not a pdf at all') });
+    assert.equal(fake.ref.state, 'rejected');
+    const result = await receiveInbound(integration as never, w.channel.__id, { account: 'tg-photo', body: '', files: [photo, fake] }, () => []);
+    assert.equal(result.message.type, 'file');
+    assert.deepEqual(
+      result.message.attachments.map((f) => [f.name, f.state]),
+      [
+        ['photo.jpg', 'ready'],
+        ['doc.pdf', 'rejected'],
+      ],
+    );
+    const assigned = await host.call('POST', `/v1/sessions/${result.session.__id}/assign`, { token: alice, body: { operator: 'alice' } });
+    assert.equal(assigned.status, 200);
+    assert.ok((await download(`/v1/files/${photo.ref.id}`, alice)).bytes!.equals(png()));
+    assert.equal((await download(`/v1/files/${fake.ref.id}`, alice)).status, 404);
   });
 });

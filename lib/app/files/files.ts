@@ -316,32 +316,45 @@ export async function storeInboundFile(input: InboundFileInput): Promise<Message
   };
 }
 
+/** A pre-signed GET of a file a message carries (the object's key follows from its id). */
+const urlOf = (file: FileRef, seconds: number) =>
+  presignGet(objectKey(file.id), { seconds, contentType: file.type, attachment: isImage(file.type) ? undefined : file.name });
+
 /**
- * A message's files for a messenger's media call: each ready file's name, type, size, a
- * pre-signed URL (valid `seconds`) and its bytes on demand. Rejected files are left out.
+ * A message's files for a messenger's media call (lib/adapters/messengers/port.ts `OutboundFile`):
+ * each ready file's name, type, size, a pre-signed URL valid `seconds`, and its bytes on demand.
+ * Rejected files are left out. Reads nothing: the message's `attachments` say it all.
  */
 export async function filesOf(message: Pick<Message, 'attachments'>, seconds = DOWNLOAD_SECONDS): Promise<(OutboundFile & { id: string })[]> {
+  requireStore();
   const ready = message.attachments.filter((f) => f.state === 'ready');
-  if (ready.length === 0) return [];
-  const records = await findFiles(ready.map((f) => f.id));
-  const out: (OutboundFile & { id: string })[] = [];
-  for (const file of records) {
-    if (file?.state !== 'ready') continue;
-    const type = file.type ?? file.contentType;
-    out.push({
-      id: file.__id,
-      name: file.name,
-      contentType: type,
-      size: file.size,
-      url: await presignGet(file.key, { seconds, contentType: type, attachment: isImage(type) ? undefined : file.name }),
-      bytes: () => objectBytes(file.key),
-    });
-  }
-  return out;
+  return Promise.all(
+    ready.map(async (f) => ({
+      id: f.id,
+      name: f.name,
+      contentType: f.type,
+      size: f.size,
+      url: await urlOf(f, seconds),
+      bytes: () => objectBytes(objectKey(f.id)),
+    })),
+  );
 }
 
-/** The download URLs of a message's ready files (the generic signed delivery to `_deliveryUrl` endpoints). */
-export async function fileLinks(message: Pick<Message, 'attachments'>, seconds = 60 * 60): Promise<(FileRef & { url: string })[]> {
-  const urls = new Map((await filesOf(message, seconds)).map((f) => [f.id, f.url]));
-  return message.attachments.filter((f) => urls.has(f.id)).map((f) => ({ ...f, url: urls.get(f.id)! }));
+/** How long the download URLs in a delivery are valid (seconds). */
+export const DELIVERY_LINK_SECONDS = 60 * 60;
+
+/**
+ * The generic signed delivery to a channel's `_deliveryUrl`: a `message.created` event whose
+ * message carries files gets `data.files`, each ready file with a `url` (a pre-signed GET valid
+ * an hour), signed for this attempt. Webhooks get the event as it is (file ids; staff download
+ * with `GET /v1/files/{id}`).
+ */
+export async function withFileLinks(target: { kind: 'webhook' | 'channel' }, body: string): Promise<string> {
+  if (target.kind !== 'channel' || !filesConfigured() || !body.includes('"attachments"')) return body;
+  const event = JSON.parse(body) as { type?: string; data?: { message?: Pick<Message, 'attachments'>; files?: unknown } };
+  const attachments = event.data?.message?.attachments ?? [];
+  if (event.type !== 'message.created' || !attachments.some((f) => f.state === 'ready')) return body;
+  const files = await filesOf({ attachments }, DELIVERY_LINK_SECONDS);
+  event.data!.files = files.map(({ bytes: _bytes, ...f }) => ({ ...attachments.find((a) => a.id === f.id)!, url: f.url }));
+  return JSON.stringify(event);
 }

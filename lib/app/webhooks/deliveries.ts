@@ -137,11 +137,21 @@ export async function deliverNew(messages: readonly DeliveryMessage[]): Promise<
   return outcomes;
 }
 
+/**
+ * Turns a stored body into the one sent: the functions that send deliveries set it (the channel
+ * endpoints' message events get their files' download URLs, signed for each attempt: see
+ * lib/app/files/files.ts `withFileLinks`). The stored body never holds a URL, which would expire.
+ */
+let prepareBody: (target: DeliveryTarget, body: string) => Promise<string> = async (_target, body) => body;
+export function prepareDeliveryBodies(prepare: (target: DeliveryTarget, body: string) => Promise<string>): void {
+  prepareBody = prepare;
+}
+
 async function firstAttempt({ target, event }: DeliveryMessage, endpoint: Endpoint | undefined): Promise<'delivered' | 'retry' | 'failed' | 'skipped'> {
   const key = deliveryKey(target, event.id);
   const body = JSON.stringify(event);
   const outcome = endpoint
-    ? await send(endpoint.url, endpoint.secret, event.id, body)
+    ? await send(endpoint.url, endpoint.secret, event.id, await prepareBody(target, body))
     : { ok: false, code: null, error: target.kind === 'webhook' ? 'the subscription was deleted' : 'the channel has no delivery endpoint' };
   const now = Date.now();
   const nowIso = new Date(now).toISOString();
@@ -263,7 +273,7 @@ export async function attemptDelivery(pk: string, sk = '#DELIVERY'): Promise<'de
   if (!d) return 'skipped';
   const endpoint = await endpointOf(d.target);
   const outcome = endpoint
-    ? await send(endpoint.url, endpoint.secret, d.eventId, d.body)
+    ? await send(endpoint.url, endpoint.secret, d.eventId, await prepareBody(d.target, d.body))
     : { ok: false, code: null, error: d.target.kind === 'webhook' ? 'the subscription was deleted' : 'the channel has no delivery endpoint' };
   const now = Date.now();
   const nowIso = new Date(now).toISOString();
