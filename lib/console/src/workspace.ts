@@ -3,7 +3,7 @@
  * its history (client messages, replies, staff notes and history entries each look different)
  * and every command the API offers on it. Every refusal shows the problem's `detail`.
  */
-import { ApiError, api, type Line, type Message, type Session, search } from './api.ts';
+import { ApiError, api, type FileRef, fileLink, type Line, type Message, type Session, search, uploadFile } from './api.ts';
 import type { Identity } from './auth.ts';
 import { duration, h, mount, time } from './dom.ts';
 import { watch } from './live.ts';
@@ -129,6 +129,7 @@ export function workspace(root: HTMLElement, me: Identity): () => void {
   const head = h('div', { class: 'session-head' });
   const log = h('ol', { class: 'log', role: 'log', 'aria-live': 'polite', 'aria-label': 'Conversation' });
   const text = h('textarea', { id: 'composer', rows: 3, placeholder: 'Write to the client, or a note for staff' });
+  const attach = h('input', { type: 'file', id: 'attach', multiple: true, 'aria-label': 'Attach files' });
   const actions = h('div', { class: 'actions', role: 'group', 'aria-label': 'Session actions' });
 
   const command = async (label: string, method: string, suffix: string, body?: unknown) => {
@@ -145,16 +146,25 @@ export function workspace(root: HTMLElement, me: Identity): () => void {
 
   const send = async (type: 'text' | 'system') => {
     const body = text.value.trim();
-    if (!body) {
-      alert.textContent = 'Write something first.';
+    const chosen = [...(attach.files ?? [])];
+    if (!body && chosen.length === 0) {
+      alert.textContent = 'Write something or attach a file first.';
       text.focus();
       return;
     }
     if (!current) return;
     try {
-      await api('POST', `/v1/sessions/${current.id}/messages`, { type, body });
+      // Files first, straight to storage; then one message that carries them (checked by the API).
+      const files: string[] = [];
+      for (const file of chosen) {
+        status.textContent = `Uploading ${file.name}…`;
+        files.push(await uploadFile(current.id, file));
+      }
+      const kind = files.length > 0 && type === 'text' ? 'file' : type;
+      await api('POST', `/v1/sessions/${current.id}/messages`, { type: kind, ...(body ? { body } : {}), ...(files.length ? { files } : {}) });
       text.value = '';
-      ok(type === 'text' ? 'Reply sent.' : 'Note added.');
+      attach.value = '';
+      ok(type === 'text' ? (files.length ? 'Sent with files.' : 'Reply sent.') : 'Note added.');
       await refreshSession();
     } catch (err) {
       fail(err);
@@ -212,6 +222,40 @@ export function workspace(root: HTMLElement, me: Identity): () => void {
     );
   }
 
+  /** A message's files: images inline, anything else a download link; refused ones say why. */
+  function renderFiles(files: FileRef[] | undefined) {
+    if (!files?.length) return null;
+    return h(
+      'ul',
+      { class: 'files', 'aria-label': 'Files' },
+      files.map((f) => {
+        const size = f.size < 1024 * 1024 ? `${Math.ceil(f.size / 1024)} KB` : `${(f.size / 1024 / 1024).toFixed(1)} MB`;
+        if (f.state !== 'ready')
+          return h('li', { class: 'file refused' }, `${f.name} — ${f.state === 'rejected' ? `refused (${f.reason ?? 'check'})` : 'not ready'}`);
+        if (f.type.startsWith('image/')) {
+          const img = h('img', { alt: f.name, class: 'file-image', 'data-file': f.id });
+          void fileLink(f.id)
+            .then((l) => {
+              img.src = l.url;
+            })
+            .catch(() => undefined);
+          return h('li', { class: 'file' }, img);
+        }
+        // A fresh link at each click: the signed URL lives minutes.
+        const link = h('a', { href: '#', class: 'file-link', 'data-file': f.id }, `${f.name} (${size})`);
+        link.addEventListener('click', async (e) => {
+          e.preventDefault();
+          try {
+            location.assign((await fileLink(f.id)).url);
+          } catch (err) {
+            fail(err);
+          }
+        });
+        return h('li', { class: 'file' }, link);
+      }),
+    );
+  }
+
   function renderMessage(m: Message) {
     if (m.type === 'payload') {
       return h('li', { class: 'msg history', 'data-kind': 'history' }, h('span', { class: 'sr' }, 'History: '), `${time(m.__createdAt)} · ${historyText(m)}`);
@@ -221,7 +265,8 @@ export function workspace(root: HTMLElement, me: Identity): () => void {
         'li',
         { class: 'msg note', 'data-kind': 'note' },
         h('span', { class: 'tag' }, `Note (staff only) · ${m.operator ?? ''} · ${time(m.__createdAt)}`),
-        h('p', {}, m.body),
+        m.body ? h('p', {}, m.body) : null,
+        renderFiles(m.attachments),
       );
     }
     const mine = m.author !== 'client';
@@ -229,7 +274,8 @@ export function workspace(root: HTMLElement, me: Identity): () => void {
       'li',
       { class: `msg ${mine ? 'reply' : 'client'}`, 'data-kind': mine ? 'reply' : 'client' },
       h('span', { class: 'tag' }, `${mine ? (m.author === 'bot' ? 'Bot' : (m.operator ?? 'Operator')) : 'Client'} · ${time(m.__createdAt)}`),
-      h('p', {}, m.body),
+      m.body ? h('p', {}, m.body) : null,
+      renderFiles(m.attachments),
     );
   }
 
@@ -251,6 +297,8 @@ export function workspace(root: HTMLElement, me: Identity): () => void {
           h(
             'div',
             { class: 'row' },
+            h('label', { for: 'attach', class: 'attach' }, 'Attach'),
+            attach,
             h('button', { onclick: () => send('text') }, 'Send reply'),
             h('button', { class: 'secondary', onclick: () => send('system') }, 'Add note (staff only)'),
           ),
