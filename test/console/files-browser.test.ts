@@ -81,10 +81,10 @@ describe('files in the console and the widget (Chromium)', { skip }, () => {
     const log = operator.getByRole('log', { name: 'Conversation' });
     const picture = log.getByRole('img', { name: 'broken-parcel.png' });
     await picture.waitFor();
-    await operator.waitForFunction(() => {
-      const img = document.querySelector('img.file-image') as HTMLImageElement | null;
-      return !!img && img.complete && img.naturalWidth === 160;
-    });
+    // Loaded and decoded: the picture's own width (160 px), not a broken image.
+    await operator.waitForFunction(
+      "(() => { const img = document.querySelector('img.file-image'); return !!img && img.complete && img.naturalWidth === 160; })()",
+    );
     await operator.getByRole('button', { name: 'Take', exact: true }).click();
     await operator.locator('.session-head').getByText('With an operator').waitFor();
 
