@@ -99,7 +99,8 @@ try {
   console.log(`chatlines API on ${host.url}  (Node ${process.version}; table ${tableName} ${table}; ${storage})`);
   console.log(`  console: ${host.url}/  (development sign-in; widget demo: ${host.url}/demo.html?channel=<livechat channel id>)`);
   console.log(`  health:  curl ${host.url}/v1/health`);
-  console.log(`  files:   ${files ? `s3rver on ${files.endpoint}, bucket ${files.bucket} (data in .chatlines/files)` : `bucket ${process.env.FILES_BUCKET}`}`);
+  const fileData = values['in-memory'] ? 'a temporary folder' : '.chatlines/files';
+  console.log(`  files:   ${files ? `s3rver on ${files.endpoint}, bucket ${files.bucket} (data in ${fileData})` : `bucket ${process.env.FILES_BUCKET}`}`);
   console.log(`  token:   TOKEN=$(npm run -s token -- --sub alice --roles admin)`);
   console.log(`  then:    curl -H "Authorization: Bearer $TOKEN" ${host.url}/v1/lines -d '{"__name":"Support"}'`);
   const events = await startEventWorkers({ endpoint, tableName, sweepEveryMs: 1_000 });
