@@ -168,6 +168,15 @@ export interface LineFileData {
   reason: 'size' | 'type' | 'malware' | 'missing' | null;
 }
 
+/** `createUpload`: PUT the bytes to `uploadUrl` with `headers` before `expiresAt`, then send the file by its id. */
+export interface LineFileUploadData {
+  __id: string;
+  uploadUrl: string;
+  method: 'PUT';
+  headers: Record<string, string>;
+  expiresAt: string;
+}
+
 /** A message of a session; immutable once written. */
 export interface LineMessageData {
   __id: string;

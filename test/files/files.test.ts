@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { storeInboundFile } from '../../lib/app/files/files.ts';
 import { receiveInbound } from '../../lib/app/sessions/open.ts';
+import { createLinesClient } from '../../lib/client/index.ts';
 import { MAX_FILE_SIZE } from '../../lib/contract/files.ts';
 import { type World, world } from '../support/fixtures.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
@@ -245,5 +246,17 @@ describe('files', () => {
     assert.equal(assigned.status, 200);
     assert.ok((await download(`/v1/files/${photo.ref.id}`, alice)).bytes!.equals(png()));
     assert.equal((await download(`/v1/files/${fake.ref.id}`, alice)).status, 404);
+  });
+
+  it('the typed client: createUpload, PUT, sendFiles', async () => {
+    const id = await heldSession('client-sdk');
+    const lines = createLinesClient({ baseUrl: host.url, token: alice });
+    const session = lines.sessions.ref(id);
+    const bytes = png(4, 4);
+    const upload = await session.createUpload({ name: 'sdk.png', contentType: 'image/png', size: bytes.length });
+    assert.equal((await fetch(upload.uploadUrl, { method: 'PUT', headers: upload.headers, body: bytes })).status, 200);
+    const message = await session.sendFiles([upload.__id], 'from the SDK');
+    assert.equal(message.data.type, 'file');
+    assert.equal(message.data.attachments[0]!.state, 'ready');
   });
 });
