@@ -18,6 +18,13 @@ import type { IndexName } from '../lib/adapters/dynamodb/table.ts';
 /** DynamoDB actions on the table (the IAM action without its `dynamodb:` prefix). */
 export type TableAction = 'GetItem' | 'BatchGetItem' | 'Query' | 'ConditionCheckItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'BatchWriteItem';
 
+/**
+ * S3 actions on the file bucket's objects (`files/*`), without the `s3:` prefix. Signing a URL
+ * needs the action the URL performs: a pre-signed upload `PutObject` (and `PutObjectTagging`, its
+ * pending tag), a pre-signed download `GetObject`. HeadObject and ranged GETs are `GetObject`.
+ */
+export type FileAction = 'PutObject' | 'PutObjectTagging' | 'GetObject' | 'GetObjectTagging' | 'DeleteObject' | 'DeleteObjectTagging';
+
 export interface FunctionGrant {
   /** Actions on the table's own key (`Query` here: a Query without an index). */
   readonly table: readonly TableAction[];
@@ -39,7 +46,16 @@ export interface FunctionGrant {
    * lib/adapters/sealing.ts), and `PUBLIC_URL`: the functions that connect, receive and send.
    */
   readonly credentialsKey?: true;
+  /** S3 actions on the file bucket's objects (lib/adapters/files/s3.ts). */
+  readonly files?: readonly FileAction[];
 }
+
+/** Signs uploads (the PUT carries the pending tag). */
+const SIGN_UPLOAD: readonly FileAction[] = ['PutObject', 'PutObjectTagging'];
+/** Signs downloads (the file routes; the delivery functions, for the URLs a channel endpoint gets). */
+const SIGN_DOWNLOAD: readonly FileAction[] = ['GetObject'];
+/** Checks files a message sends: head and first bytes, the scan's tag, then keeps (untags) or deletes the object. */
+const CHECK: readonly FileAction[] = ['GetObject', 'GetObjectTagging', 'DeleteObject', 'DeleteObjectTagging'];
 
 const none: FunctionGrant = { table: [], indexes: [] };
 
@@ -50,10 +66,13 @@ export const functionGrants: Readonly<Record<string, FunctionGrant>> = {
   'create-channel': { table: ['GetItem', 'ConditionCheckItem', 'PutItem'], indexes: [], credentialsKey: true },
   'create-line': { table: ['GetItem', 'PutItem'], indexes: [] },
   'create-session': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], indexes: [] },
+  'create-session-file': { table: ['GetItem', 'PutItem'], indexes: [], files: SIGN_UPLOAD },
+  'create-visitor-file': { table: ['GetItem', 'PutItem'], indexes: [], visitorSecret: true, files: SIGN_UPLOAD },
   'create-visitor': { table: ['GetItem'], indexes: [], visitorSecret: true },
   'create-webhook': { table: ['GetItem', 'PutItem'], indexes: [] },
   'delete-webhook': { table: ['GetItem', 'PutItem', 'DeleteItem'], indexes: [] },
   'disconnect-channel': { table: ['GetItem', 'PutItem'], indexes: [], credentialsKey: true },
+  'get-file': { table: ['GetItem'], indexes: [], files: SIGN_DOWNLOAD },
   'get-health': none,
   'get-last-session-message': { table: ['GetItem', 'Query'], indexes: [] },
   'get-line': { table: ['GetItem'], indexes: [] },
@@ -61,6 +80,7 @@ export const functionGrants: Readonly<Record<string, FunctionGrant>> = {
   'get-openapi': none,
   'get-session-queue': { table: ['GetItem', 'BatchGetItem', 'Query'], indexes: ['gsi1'] },
   'get-session': { table: ['GetItem'], indexes: [] },
+  'get-visitor-file': { table: ['GetItem'], indexes: [], visitorSecret: true, files: SIGN_DOWNLOAD },
   'get-visitor-queue': { table: ['GetItem', 'BatchGetItem', 'Query'], indexes: ['gsi1', 'gsi3'], visitorSecret: true },
   'list-line-operators': { table: ['GetItem', 'BatchGetItem', 'Query'], indexes: [] },
   'list-session-messages': { table: ['GetItem', 'Query'], indexes: [] },
@@ -68,8 +88,8 @@ export const functionGrants: Readonly<Record<string, FunctionGrant>> = {
   'list-webhook-deliveries': { table: ['GetItem', 'BatchGetItem'], indexes: ['gsi2'] },
   'list-webhooks': { table: ['GetItem', 'BatchGetItem'], indexes: ['gsi2'] },
   'mark-session-spam': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], indexes: [] },
-  'post-session-message': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], indexes: [] },
-  'post-visitor-message': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], indexes: ['gsi3'], visitorSecret: true },
+  'post-session-message': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], indexes: [], files: CHECK },
+  'post-visitor-message': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], indexes: ['gsi3'], visitorSecret: true, files: CHECK },
   'rate-visitor-session': { table: ['GetItem', 'PutItem', 'UpdateItem'], indexes: ['gsi3'], visitorSecret: true },
   'receive-messenger-hook': { table: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem'], indexes: ['gsi3'], credentialsKey: true },
   'receive-inbound-message': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], indexes: ['gsi3'] },
@@ -96,10 +116,10 @@ export const functionGrants: Readonly<Record<string, FunctionGrant>> = {
   'live-fanout': { table: ['GetItem', 'BatchGetItem', 'Query', 'BatchWriteItem'], indexes: [], postToConnection: true },
   'stream-consumer': { table: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem'], indexes: ['gsi1'], putEvents: true, queueDeliveries: true },
   // The delivery queue (SQS event source)
-  'attempt-deliveries': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], indexes: [], credentialsKey: true },
+  'attempt-deliveries': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], indexes: [], credentialsKey: true, files: SIGN_DOWNLOAD },
   // EventBridge Scheduler
   'aggregate-metrics': { table: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem'], indexes: ['gsi5'] },
-  'retry-deliveries': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], indexes: ['gsi1'], credentialsKey: true },
+  'retry-deliveries': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], indexes: ['gsi1'], credentialsKey: true, files: SIGN_DOWNLOAD },
   'sweep-timers': { table: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'], indexes: [] },
   // The live WebSocket API
   'live-authorizer': none,

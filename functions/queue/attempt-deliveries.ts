@@ -1,11 +1,14 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { mapPool } from '../../lib/adapters/concurrency.ts';
 import { logger } from '../../lib/adapters/observability.ts';
+import { withFileLinks } from '../../lib/app/files/files.ts';
 import { messengerSender } from '../../lib/app/messengers/outbound.ts';
-import { type DeliveryMessage, deliverNew, useNativeSender } from '../../lib/app/webhooks/deliveries.ts';
+import { type DeliveryMessage, deliverNew, prepareDeliveryBodies, useNativeSender } from '../../lib/app/webhooks/deliveries.ts';
 
 // Replies to natively connected messengers go out through their APIs.
 useNativeSender(messengerSender);
+// Channel endpoints get the download URLs of a message's files, signed at each attempt.
+prepareDeliveryBodies(withFileLinks);
 
 /**
  * The delivery worker: each message is a new delivery (a target and its event) that the stream

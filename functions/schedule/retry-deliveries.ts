@@ -1,9 +1,12 @@
 import { logger } from '../../lib/adapters/observability.ts';
+import { withFileLinks } from '../../lib/app/files/files.ts';
 import { messengerSender } from '../../lib/app/messengers/outbound.ts';
-import { sweepDueDeliveries, useNativeSender } from '../../lib/app/webhooks/deliveries.ts';
+import { prepareDeliveryBodies, sweepDueDeliveries, useNativeSender } from '../../lib/app/webhooks/deliveries.ts';
 
 // Replies to natively connected messengers go out through their APIs.
 useNativeSender(messengerSender);
+// Channel endpoints get the download URLs of a message's files, signed at each attempt.
+prepareDeliveryBodies(withFileLinks);
 
 /**
  * Scheduled (EventBridge Scheduler every minute in AWS, a one-second timer on the local host):

@@ -35,18 +35,24 @@ import { acknowledge } from './nag.ts';
 
 export const CONSOLE_DIR = join(REPO_ROOT, 'dist', 'console');
 
-/** The console pages' Content-Security-Policy (the local host sends the same: infra/local/console.ts). */
-export const CONSOLE_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "connect-src 'self' wss: https://*.amazoncognito.com",
-  "frame-ancestors 'none'",
-  "base-uri 'self'",
-  "object-src 'none'",
-  "form-action 'self' https://*.amazoncognito.com",
-].join('; ');
+/**
+ * The console pages' Content-Security-Policy (the local host sends the same: infra/local/console.ts).
+ * `files`: the file bucket's origin, where images are shown from and files uploaded to.
+ */
+export const consoleCsp = (files?: string) =>
+  [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    `img-src 'self' data: blob:${files ? ` ${files}` : ''}`,
+    `connect-src 'self' wss: https://*.amazoncognito.com${files ? ` ${files}` : ''}`,
+    "frame-ancestors 'none'",
+    "base-uri 'self'",
+    "object-src 'none'",
+    "form-action 'self' https://*.amazoncognito.com",
+  ].join('; ');
+/** The CSP without a file bucket. */
+export const CONSOLE_CSP = consoleCsp();
 
 export interface ChatlinesConsoleProps {
   /** `https://<id>.execute-api.<region>.amazonaws.com` (the HTTP API's endpoint, no stage path). */
@@ -56,6 +62,11 @@ export interface ChatlinesConsoleProps {
   readonly identity: ApiIdentity;
   /** Tests: a directory of built assets other than dist/console. */
   readonly assetsDir?: string;
+  /**
+   * Where files are shown from and uploaded to, allowed by the CSP: `https://*.s3.<region>.amazonaws.com`
+   * (the bucket's own name would make a cycle: the bucket's CORS names the distribution).
+   */
+  readonly filesOrigin?: string;
 }
 
 export class ChatlinesConsole extends Construct {
@@ -95,7 +106,7 @@ export class ChatlinesConsole extends Construct {
     const headers = new ResponseHeadersPolicy(this, 'SecurityHeaders', {
       comment: 'chatlines console: CSP, HSTS, nosniff, no framing',
       securityHeadersBehavior: {
-        contentSecurityPolicy: { contentSecurityPolicy: CONSOLE_CSP, override: true },
+        contentSecurityPolicy: { contentSecurityPolicy: consoleCsp(props.filesOrigin), override: true },
         contentTypeOptions: { override: true },
         frameOptions: { frameOption: HeadersFrameOption.DENY, override: true },
         referrerPolicy: { referrerPolicy: HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN, override: true },

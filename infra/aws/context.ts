@@ -11,6 +11,8 @@
  *   the account setting, for an account whose API Gateway CloudWatch role is set already (the
  *   stage fails to deploy without one).
  * - `lineShards` (infra/aws/chatlines-function.ts): shards of a line's hot partitions.
+ * - `filesMalwareScan` (default false; infra/aws/files.ts): GuardDuty Malware Protection for S3
+ *   on the file bucket; a file is sent only with a clean verdict (charged per GB scanned).
  */
 import type { Construct } from 'constructs';
 

@@ -3,7 +3,7 @@
  * scheduled function), the HTTP API with its JWT authorizer, alarms and a dashboard. Every
  * route, function and grant is derived from `lib/contract/routes.ts`; nothing here names a route.
  */
-import { CfnOutput, CfnParameter, Stack, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, CfnParameter, Stack, type StackProps } from 'aws-cdk-lib';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
@@ -18,9 +18,11 @@ import {
 import { grantOf } from '../grants.ts';
 import { ChatlinesFunction, pascalCase } from './chatlines-function.ts';
 import { ChatlinesConsole } from './console.ts';
+import { contextFlag } from './context.ts';
 import { CredentialsKey } from './credentials.ts';
 import { DeliveryWorker } from './deliveries.ts';
 import { EVENT_BUS_NAME, StreamConsumer } from './events.ts';
+import { FILES_MALWARE_SCAN_CONTEXT, FileBucket } from './files.ts';
 import { ChatlinesHttpApi } from './http-api.ts';
 import { ApiIdentity } from './identity.ts';
 import { LivePush } from './live.ts';
@@ -65,6 +67,7 @@ export class ChatlinesStack extends Stack {
   readonly monitoring: Monitoring;
   readonly live: LivePush;
   readonly console: ChatlinesConsole;
+  readonly files: FileBucket | undefined;
 
   constructor(scope: Construct, id: string, props: ChatlinesStackProps = {}) {
     super(scope, id, { description: 'chatlines: Live Chat support sessions (HTTP API, Lambda, DynamoDB)', ...props });
@@ -131,7 +134,28 @@ export class ChatlinesStack extends Stack {
     });
 
     this.live = new LivePush(this, 'Live', { table: this.table, jwtIssuer: this.identity.issuer, jwtAudience: this.identity.audience });
-    this.console = new ChatlinesConsole(this, 'Console', { apiEndpoint: this.httpApi.api.apiEndpoint, identity: this.identity, liveUrl: this.live.stage.url });
+    this.console = new ChatlinesConsole(this, 'Console', {
+      apiEndpoint: this.httpApi.api.apiEndpoint,
+      identity: this.identity,
+      liveUrl: this.live.stage.url,
+      filesOrigin: `https://*.s3.${Aws.REGION}.amazonaws.com`,
+    });
+
+    // Files: one bucket; the functions that sign, check or serve files get their S3 actions on it.
+    const everyFunction: [string, ChatlinesFunction][] = [
+      ...this.functions,
+      ...this.scheduled.map((s): [string, ChatlinesFunction] => [s.definition.function, s.function]),
+      ['attempt-deliveries', this.deliveries.function],
+    ];
+    const fileFunctions = everyFunction.filter(([file]) => (grantOf(file).files?.length ?? 0) > 0);
+    this.files =
+      fileFunctions.length === 0
+        ? undefined
+        : new FileBucket(this, 'Files', {
+            functions: fileFunctions.map(([file, fn]) => ({ fn: fn.function, actions: grantOf(file).files! })),
+            consoleOrigin: this.console.url,
+            malwareScan: contextFlag(this, FILES_MALWARE_SCAN_CONTEXT),
+          });
 
     // Messenger credentials: sealed under a key of the stack, opened only by the functions that connect, receive and send.
     const withCredentials = [
@@ -163,6 +187,7 @@ export class ChatlinesStack extends Stack {
 
     new CfnOutput(this, 'ApiUrl', { value: this.httpApi.url, description: 'Base URL of the HTTP API (append /v1/...).' });
     new CfnOutput(this, 'EventBusName', { value: this.bus.eventBusName, description: 'The EventBridge bus chatlines publishes its events to.' });
+    if (this.files) new CfnOutput(this, 'FilesBucketName', { value: this.files.bucket.bucketName, description: 'The S3 bucket of the conversations’ files.' });
     new CfnOutput(this, 'TableName', { value: this.table.table.tableName, description: 'The DynamoDB table.' });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn, description: 'Subscribe to receive alarm notifications.' });
     new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName, description: 'The CloudWatch dashboard.' });

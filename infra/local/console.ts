@@ -26,6 +26,8 @@ const TYPES: Record<string, string> = {
 
 /** The headers CloudFront's response headers policy sets in AWS (infra/aws/console.ts), locally the same. */
 export function securityHeaders(connect: string[]): Record<string, string> {
+  // The file store (s3rver): images shown inline and files fetched straight from it, as from the bucket in AWS.
+  const files = process.env.S3_ENDPOINT ? ` ${process.env.S3_ENDPOINT}` : '';
   return {
     'x-content-type-options': 'nosniff',
     'referrer-policy': 'strict-origin-when-cross-origin',
@@ -34,8 +36,8 @@ export function securityHeaders(connect: string[]): Record<string, string> {
       "default-src 'self'",
       "script-src 'self'",
       "style-src 'self' 'unsafe-inline'",
-      "img-src 'self' data:",
-      `connect-src 'self' ${connect.join(' ')}`.trim(),
+      `img-src 'self' data: blob:${files}`,
+      `connect-src 'self' ${connect.join(' ')}${files}`.trim(),
       "frame-ancestors 'none'",
       "base-uri 'self'",
       "object-src 'none'",

@@ -7,6 +7,7 @@
  *   npm start -- --aggregate-every 10   metrics aggregation every 10 s (default 60; 0 turns it off)
  *   npm start -- --timers-every 5       timer sweep every 5 s (default 60; 0 turns it off)
  *   npm start -- --line-shards 4        shards of each line's hot partitions (default 1; only grows)
+ *   FILES_BUCKET=… S3_ENDPOINT=…     use that bucket instead of starting the local file store (s3rver)
  * Ctrl-C stops everything it started.
  */
 import './node-version.ts';
@@ -19,6 +20,7 @@ import { consoleDir } from './console.ts';
 import { ensureTable, type RunningDynamoDb, startDynamoDbLocal } from './dynamodb.ts';
 import { configureLocalEnvironment } from './env.ts';
 import { startEventWorkers } from './events.ts';
+import { type RunningFileStore, startFileStore } from './files.ts';
 import { startHost } from './host.ts';
 import { loadOrCreateDevKey } from './jwt.ts';
 import { startTimerSweeper } from './timers.ts';
@@ -69,7 +71,9 @@ if (!endpoint) {
   endpoint = dynamo.endpoint;
 }
 
+let files: RunningFileStore | undefined;
 const stopAll = async (code: number) => {
+  await files?.stop();
   await dynamo?.stop();
   process.exit(code);
 };
@@ -78,6 +82,8 @@ try {
   const table = await ensureTable(endpoint, tableName);
   configureLocalEnvironment(tableName, endpoint);
   const key = await loadOrCreateDevKey();
+  // Files: an S3-compatible server of our own unless FILES_BUCKET/S3_ENDPOINT point elsewhere.
+  if (!process.env.FILES_BUCKET) files = await startFileStore(values['in-memory'] ? {} : { dataDir: join(process.cwd(), '.chatlines', 'files') });
   const host = await startHost({
     port,
     key,
@@ -96,6 +102,8 @@ try {
   console.log(
     `  hooks:   ${process.env.PUBLIC_URL}/v1/hooks/<telegram|whatsapp|viber|instagram>/<channel id>  (PUBLIC_URL: a tunnel's URL for real messengers; docs/messengers.md)`,
   );
+  const fileData = values['in-memory'] ? 'a temporary folder' : '.chatlines/files';
+  console.log(`  files:   ${files ? `s3rver on ${files.endpoint}, bucket ${files.bucket} (data in ${fileData})` : `bucket ${process.env.FILES_BUCKET}`}`);
   console.log(`  token:   TOKEN=$(npm run -s token -- --sub alice --roles admin)`);
   console.log(`  then:    curl -H "Authorization: Bearer $TOKEN" ${host.url}/v1/lines -d '{"__name":"Support"}'`);
   const events = await startEventWorkers({ endpoint, tableName, sweepEveryMs: 1_000 });

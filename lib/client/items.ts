@@ -7,7 +7,16 @@
 import type { LineSessionPriority } from '../contract/enums.ts';
 import type { RefTo } from './filter.ts';
 import { ChatlinesApiError, type Transport } from './transport.ts';
-import type { AppItemRef, LineChannelData, LineClientData, LineData, LineMessageData, LineSessionData, QueuePositionData } from './types.ts';
+import type {
+  AppItemRef,
+  LineChannelData,
+  LineClientData,
+  LineData,
+  LineFileUploadData,
+  LineMessageData,
+  LineSessionData,
+  QueuePositionData,
+} from './types.ts';
 
 /** A user, operator group or other principal: its id, or anything carrying it as `id`. */
 export type PrincipalRef = string | { readonly id: string };
@@ -259,6 +268,20 @@ export class LineSessionItemRef {
   /** Replies with one of the line's response templates, filled by the server; returns the message. */
   async sendTemplate(templateId: string): Promise<LineMessageItem> {
     return new LineMessageItem(await this.transport.request<LineMessageData>('POST', this.path('/messages'), { body: { template: templateId } }));
+  }
+
+  /**
+   * Asks for an upload to the session: a pre-signed PUT bound to the declared size and type.
+   * PUT the bytes there, then send the file with {@link sendFiles} (its content is checked then).
+   */
+  createUpload(file: { name: string; contentType: string; size: number }): Promise<LineFileUploadData> {
+    return this.transport.request<LineFileUploadData>('POST', this.path('/files'), { body: file });
+  }
+
+  /** Replies to the client with uploaded files (ids from {@link createUpload}) and an optional caption; returns the message. */
+  async sendFiles(files: readonly string[], caption?: string): Promise<LineMessageItem> {
+    const body = { type: 'file', files: [...files], ...(caption ? { body: caption } : {}) };
+    return new LineMessageItem(await this.transport.request<LineMessageData>('POST', this.path('/messages'), { body }));
   }
 
   /** The session's messages in order: skips `from`, at most `size` (default 10). */

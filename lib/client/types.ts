@@ -44,6 +44,8 @@ export interface LineData extends BaseData {
   _sla?: SlaPolicy | null | undefined;
   _autoClose?: AutoClosePolicy | null | undefined;
   _returnToQueue?: ReturnToQueuePolicy | null | undefined;
+  /** The largest file a message on this line may carry (bytes; null or absent: 20 MB). */
+  _maxFileSize?: number | null | undefined;
   /** Business hours (null or absent: open around the clock). */
   _schedule?: LineSchedule | null | undefined;
   /** The one reply a session opened while the line is closed gets (null: a default text). */
@@ -202,6 +204,26 @@ export interface SessionPayload {
   sla?: { firstResponse?: number | undefined; nextResponse?: number | undefined; resolution?: number | undefined } | undefined;
 }
 
+/** A file of a message. */
+export interface LineFileData {
+  id: string;
+  name: string;
+  type: string;
+  size: number;
+  state: 'pending' | 'ready' | 'rejected';
+  /** Why it was refused (`rejected` only). */
+  reason: 'size' | 'type' | 'malware' | 'missing' | null;
+}
+
+/** `createUpload`: PUT the bytes to `uploadUrl` with `headers` before `expiresAt`, then send the file by its id. */
+export interface LineFileUploadData {
+  __id: string;
+  uploadUrl: string;
+  method: 'PUT';
+  headers: Record<string, string>;
+  expiresAt: string;
+}
+
 /** A message of a session; immutable once written. */
 export interface LineMessageData {
   __id: string;
@@ -213,7 +235,10 @@ export interface LineMessageData {
   client: string | null;
   operator: string | null;
   externalId: string | null;
+  /** The ids of its files. */
   files: string[];
+  /** Each file: id, name, type (by content), size, state; download with `GET /v1/files/{id}`. */
+  attachments: LineFileData[];
   isRead: boolean;
   payload: SessionPayload | null;
   /** A reply's fate in the messenger, as reported by the channel's integration. */

@@ -32,6 +32,7 @@
 import { coreRoutes } from './routes/core.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { eventRoutes, eventScheduledFunctions } from './routes/events.ts';
+import { fileRoutes } from './routes/files.ts';
 import { hookRoutes } from './routes/hooks.ts';
 import { metricsRoutes, scheduledFunctions as metricsScheduledFunctions } from './routes/metrics.ts';
 import { routingRoutes } from './routes/routing.ts';
@@ -61,6 +62,7 @@ export const routes: readonly RouteSpec[] = [
   ...visitorRoutes,
   ...supportRoutes,
   ...hookRoutes,
+  ...fileRoutes,
 ];
 
 /** Every scheduled function, by area. */

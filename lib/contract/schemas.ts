@@ -14,13 +14,17 @@ import {
   LineSessionState,
   OperatorStatusType,
 } from './enums.ts';
-import { CsatSettingsSchema, OfflineMessageSchema, RatingSchema, ScheduleSchema } from './schedule.ts';
 import { CredentialsInput, credentialIssues } from './messengers.ts';
+import { CsatSettingsSchema, OfflineMessageSchema, RatingSchema, ScheduleSchema } from './schedule.ts';
 
 /** Longest free-text field we accept (names, accounts). */
 export const MAX_NAME_LENGTH = 256;
 /** Longest message body we accept. */
 export const MAX_BODY_LENGTH = 16_384;
+/** The largest file chatlines takes (bytes); a line's `_maxFileSize` may lower it. */
+export const MAX_FILE_SIZE = 20 * 1024 * 1024;
+/** A line's own file limit: 1 byte to 20 MB. */
+const MaxFileSize = z.number().int().min(1).max(MAX_FILE_SIZE, { error: 'at most 20 MB (20971520 bytes)' });
 
 export const Id = z.uuid({ error: 'must be a UUID' });
 /** Ids of users, groups, bots: whatever the identity provider issues (`sub`, group names). */
@@ -124,6 +128,8 @@ export const LineSchema = z.object({
   /** Computed when read (`GET /v1/lines/{id}`), never stored: open now per `_schedule`, and when that changes (null: never). */
   _openNow: z.boolean().optional(),
   _nextChangeAt: Timestamp.nullable().optional(),
+  /** The largest file a message on this line may carry (bytes; null or absent: 20 MB). */
+  _maxFileSize: z.number().int().nullable().optional(),
 });
 export type Line = z.infer<typeof LineSchema>;
 
@@ -213,6 +219,24 @@ export const SessionPayloadSchema = z.object({
 });
 export type SessionPayload = z.infer<typeof SessionPayloadSchema>;
 
+/** A file's state: `pending` until a message sends it and it passes the check, then `ready` or `rejected`. */
+export const FileStateSchema = z.enum(['pending', 'ready', 'rejected']);
+/** Why a file was refused. */
+export const FileRejectionSchema = z.enum(['size', 'type', 'malware', 'missing']);
+
+/** A file as a message carries it (`attachments` of a message, its events and webhooks). */
+export const FileRefSchema = z.object({
+  id: Id,
+  name: z.string(),
+  /** The type decided from the content once checked. */
+  type: z.string(),
+  size: z.number().int(),
+  state: FileStateSchema,
+  /** Why it was refused (`rejected` only). */
+  reason: FileRejectionSchema.nullable().default(null),
+});
+export type FileRef = z.infer<typeof FileRefSchema>;
+
 export const MessageSchema = z.object({
   __id: z.string(),
   __createdAt: Timestamp,
@@ -224,7 +248,10 @@ export const MessageSchema = z.object({
   client: Id.nullable(),
   operator: z.string().nullable(),
   externalId: z.string().nullable(),
+  /** The ids of its files (as before files had records; `attachments` says what each is). */
   files: z.array(z.string()),
+  /** Each file of the message: id, name, type, size, state (in the order of `files`). */
+  attachments: z.array(FileRefSchema).default([]),
   isRead: z.boolean(),
   payload: SessionPayloadSchema.nullable(),
   /** A reply's fate in the messenger, as reported by the channel's integration; null until reported. */
@@ -262,6 +289,7 @@ export const CreateLineBody = z.strictObject({
   _schedule: ScheduleSchema.nullable().optional(),
   _offlineMessage: OfflineMessageSchema.nullable().optional(),
   _csat: CsatSettingsSchema.nullable().optional(),
+  _maxFileSize: MaxFileSize.nullable().optional(),
 });
 
 /**
@@ -284,6 +312,7 @@ export const UpdateLineBody = z.strictObject({
   _schedule: ScheduleSchema.nullable().optional(),
   _offlineMessage: OfflineMessageSchema.nullable().optional(),
   _csat: CsatSettingsSchema.nullable().optional(),
+  _maxFileSize: MaxFileSize.nullable().optional(),
 });
 
 /** `PUT /v1/operators/{id}`: the operator's capacity override (null: the line's applies). */
@@ -396,15 +425,26 @@ export type AssignSessionBody = z.output<typeof AssignSessionBody>;
 /** `PUT /v1/sessions/{id}/priority`: `null` clears the priority. */
 export const SetPriorityBody = z.strictObject({ priority: SessionPrioritySchema.nullable() });
 
+/** Files one message may carry. */
+export const MAX_FILES_PER_MESSAGE = 10;
+
 /**
- * `POST /v1/sessions/{id}/messages`: a text reply (to the client) or a staff-only system note;
- * or `{ template }`: a text reply whose body is the line's template, filled by the server.
+ * `POST /v1/sessions/{id}/messages`: a text reply (to the client), a file reply (`files`: ids of
+ * uploads of this session, with an optional caption) or a staff-only system note (a note may
+ * carry files too; the client never sees them).
  */
 export const PostMessageBody = z.union([
-  z.strictObject({
-    type: z.enum(['text', 'system']),
-    body: z.string().min(1).max(MAX_BODY_LENGTH),
-  }),
+  z
+    .strictObject({
+      type: z.enum(['text', 'file', 'system']),
+      body: z.string().max(MAX_BODY_LENGTH).optional(),
+      files: z.array(Id).min(1).max(MAX_FILES_PER_MESSAGE).optional(),
+    })
+    .superRefine((m, ctx) => {
+      if (m.type === 'file' && !m.files) ctx.addIssue({ code: 'custom', path: ['files'], message: 'a file message needs files' });
+      if (m.type === 'text' && m.files) ctx.addIssue({ code: 'custom', path: ['files'], message: 'a message with files has type "file"' });
+      if (m.type !== 'file' && !m.body && !m.files) ctx.addIssue({ code: 'custom', path: ['body'], message: 'must not be empty' });
+    }),
   z.strictObject({ template: Id, type: z.literal('text').default('text') }),
 ]);
 export type PostMessageBody = z.output<typeof PostMessageBody>;

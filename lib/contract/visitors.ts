@@ -1,7 +1,7 @@
 /** Zod schemas of the visitor routes (`/v1/visitors…`), used by the functions and the OpenAPI document. */
 // Namespace import: the named `z` export keeps every locale in the bundle (~450 KB).
 import * as z from 'zod';
-import { Id, MAX_BODY_LENGTH, SessionStateSchema, Timestamp } from './schemas.ts';
+import { FileRefSchema, Id, MAX_BODY_LENGTH, MAX_FILES_PER_MESSAGE, SessionStateSchema, Timestamp } from './schemas.ts';
 
 /** `POST /v1/visitors`: a visitor starts on a livechat channel. */
 export const CreateVisitorBody = z.strictObject({ channel: Id });
@@ -13,14 +13,21 @@ export const VisitorTokenResponse = z.object({
   expiresAt: Timestamp,
 });
 
-/** `POST /v1/visitors/messages`: the visitor writes. */
-export const VisitorMessageBody = z.strictObject({ body: z.string().trim().min(1).max(MAX_BODY_LENGTH) });
+/** `POST /v1/visitors/messages`: the visitor writes: text, files it uploaded (`POST /v1/visitors/files`), or both. */
+export const VisitorMessageBody = z
+  .strictObject({
+    body: z.string().trim().max(MAX_BODY_LENGTH).default(''),
+    files: z.array(Id).min(1).max(MAX_FILES_PER_MESSAGE).optional(),
+  })
+  .refine((m) => m.body.length > 0 || m.files, { path: ['body'], message: 'must not be empty (or send files)' });
 
 export const VisitorMessageSchema = z.object({
   id: z.string(),
   at: Timestamp,
   from: z.enum(['visitor', 'operator', 'bot', 'system']),
   body: z.string(),
+  /** Its files; download each with `GET /v1/visitors/files/{id}`. */
+  files: z.array(FileRefSchema).default([]),
 });
 
 export const VisitorSessionSchema = z

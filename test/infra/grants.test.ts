@@ -79,7 +79,7 @@ before(async () => {
   telegram.tokens.add(BOT_TOKEN);
   process.env.TELEGRAM_API_URL = telegram.url;
   // The delivery sweeper runs when the conversation says (each wait below), not on a timer: what it finds due is then the same every run.
-  host = await startTestHost({ events: true, sweepEveryMs: 3_600_000 });
+  host = await startTestHost({ events: true, sweepEveryMs: 3_600_000, files: true });
   w = await world(host, { channelType: 'telegramBot', lineBody: { _accountApp: 'contacts' } });
   receiver = await startReceiver();
   // API Gateway's management API for the WebSocket handlers and the fan-out: 410 Gone for the
@@ -429,6 +429,21 @@ describe('the conversation', () => {
     await ok('POST', '/v1/visitors/rating', undefined, { score: 5, comment: 'quick' }, asVisitor);
     await ok('POST', '/v1/visitors/messages', undefined, { body: '4' }, { authorization: `Bearer ${second.token}` });
 
+    // Files: uploads signed for staff and a visitor, sent (the check reads the objects), downloads signed.
+    const text = Buffer.from('a few words\n');
+    const putFile = async (path: string, token: string | undefined, name: string, headers: Record<string, string> = {}) => {
+      const u = await ok('POST', path, token, { name, contentType: 'text/plain', size: text.length }, headers);
+      assert.equal((await fetch(u.uploadUrl, { method: 'PUT', headers: u.headers, body: text })).status, 200);
+      return u.__id as string;
+    };
+    const visitorFile = await putFile('/v1/visitors/files', undefined, 'v.txt', asVisitor);
+    const fromVisitor = await ok('POST', '/v1/visitors/messages', undefined, { files: [visitorFile] }, asVisitor);
+    await ok('POST', `/v1/sessions/${fromVisitor.session.id}/assign`, alice, { operator: 'alice' });
+    const staffFile = await putFile(`/v1/sessions/${fromVisitor.session.id}/files`, alice, 'a.txt');
+    await ok('POST', `/v1/sessions/${fromVisitor.session.id}/messages`, alice, { type: 'file', files: [staffFile] });
+    await ok('GET', `/v1/files/${staffFile}?redirect=false`, alice);
+    await ok('GET', `/v1/visitors/files/${staffFile}?redirect=false`, undefined, undefined, asVisitor);
+
     // The stream: events out, deliveries (failing first), then the sweeper and a retry by hand.
     await fanOutNow();
     await until('a failed delivery retried by the sweeper', async () => {
@@ -571,6 +586,7 @@ describe('grants', () => {
       ['visitorSecret', 'lib/adapters/secrets.ts'],
       ['postToConnection', 'lib/adapters/aws/live.ts'],
       ['credentialsKey', 'lib/adapters/aws/kms.ts'],
+      ['files', 'lib/adapters/files/s3.ts'],
     ];
     const files = functionFiles();
     const { metafile } = await build({
@@ -599,7 +615,8 @@ describe('grants', () => {
     assert.equal(reached.size, files.length);
     for (const file of files) {
       for (const [flag, module] of clients) {
-        assert.equal(reached.get(file)!.includes(module), grantOf(file)[flag] === true, `${file}: ${flag} (${module})`);
+        const granted = flag === 'files' ? (grantOf(file).files?.length ?? 0) > 0 : grantOf(file)[flag] === true;
+        assert.equal(reached.get(file)!.includes(module), granted, `${file}: ${flag} (${module})`);
       }
     }
   });

@@ -195,6 +195,7 @@ describe('functions', () => {
         ...(visitor ? ['VISITOR_SECRET_ARN'] : []),
         // The functions that connect, receive and send on messenger channels: the credentials key and the hook URLs' base.
         ...(grantOf(file.replace(/^[a-z]+:/, '')).credentialsKey ? ['CREDENTIALS_KEY_ID', 'PUBLIC_URL'] : []),
+        ...((grantOf(file.replace(/^\w+:/, '')).files?.length ?? 0) > 0 ? ['FILES_BUCKET'] : []),
         ...(file === 'live:live-authorizer' ? ['JWT_AUDIENCE', 'JWT_ISSUER'] : file === 'live:live-fanout' ? ['LIVE_ENDPOINT'] : []),
       ];
       assert.deepEqual(
@@ -731,8 +732,8 @@ describe('console', () => {
   };
   const buckets = () => ofType('AWS::S3::Bucket');
 
-  test('assets and logs buckets: public access blocked, encrypted, SSL enforced; the assets bucket logs its access', () => {
-    assert.equal(buckets().length, 2);
+  test('assets, logs and files buckets: public access blocked, encrypted, SSL enforced; the assets bucket logs its access', () => {
+    assert.equal(buckets().length, 3);
     for (const [id, b] of buckets()) {
       assert.deepEqual(
         b.Properties.PublicAccessBlockConfiguration,
@@ -774,7 +775,11 @@ describe('console', () => {
     assert.deepEqual(configBehavior?.ResponseHeadersPolicyId, widget.ResponseHeadersPolicyId, 'config.json too (the widget reads it)');
     const policies = ofType('AWS::CloudFront::ResponseHeadersPolicy').map(([, p]) => p.Properties.ResponseHeadersPolicyConfig);
     const pages = policies.find((p) => p.SecurityHeadersConfig?.ContentSecurityPolicy)!;
-    assert.match(pages.SecurityHeadersConfig.ContentSecurityPolicy.ContentSecurityPolicy, /default-src 'self'.*frame-ancestors 'none'/);
+    // The CSP names the region's S3 endpoints (files shown and uploaded): a deploy-time join.
+    assert.match(
+      JSON.stringify(pages.SecurityHeadersConfig.ContentSecurityPolicy.ContentSecurityPolicy),
+      /default-src 'self'.*https:\/\/\*\.s3\..*frame-ancestors 'none'/,
+    );
     assert.ok(pages.SecurityHeadersConfig.StrictTransportSecurity);
     assert.equal(pages.SecurityHeadersConfig.FrameOptions.FrameOption, 'DENY');
     // Only CloudFront (this distribution) may read the bucket.
@@ -815,6 +820,59 @@ describe('console', () => {
       assert.ok(!roleActions(role).includes('secretsmanager:DescribeSecret'), `${file}: no DescribeSecret (unused)`);
       assert.equal(reads, visitorFiles.has(file.replace(/^scheduled:/, '')) && !file.startsWith('scheduled:'), `${file} reads the secret: ${reads}`);
       if (reads) assert.deepEqual(resources[id]!.Properties.Environment.Variables.VISITOR_SECRET_ARN, { Ref: secretId });
+    }
+  });
+});
+
+describe('files', () => {
+  test('one bucket: public access blocked, SSE, TLS only, lifecycle for abandoned uploads, CORS for the console and the API origins only', () => {
+    const [[id, bucket]] = ofType('AWS::S3::Bucket').filter(([key]) => key.startsWith('Files')) as [[string, Json]];
+    const p = bucket.Properties;
+    assert.deepEqual(p.PublicAccessBlockConfiguration, { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    assert.equal(p.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm, 'AES256');
+    const rules = p.LifecycleConfiguration.Rules as Json[];
+    assert.ok(rules.some((r) => r.AbortIncompleteMultipartUpload?.DaysAfterInitiation === 1));
+    assert.ok(rules.some((r) => r.ExpirationInDays === 2 && JSON.stringify(r.TagFilters).includes('chatlines-state')));
+    const cors = JSON.stringify(p.CorsConfiguration);
+    assert.doesNotMatch(cors, /"\*"/, 'no wildcard origin');
+    assert.match(cors, /CorsAllowedOrigins/);
+    assert.match(cors, /ConsoleCdn/);
+    const policy = ofType('AWS::S3::BucketPolicy').find(([, b]) => b.Properties.Bucket.Ref === id)![1];
+    assert.ok(
+      (policy.Properties.PolicyDocument.Statement as Json[]).some((st) => st.Effect === 'Deny' && st.Condition?.Bool?.['aws:SecureTransport'] === 'false'),
+    );
+    assert.equal(ofType('AWS::GuardDuty::MalwareProtectionPlan').length, 0, 'the malware scan is off by default');
+  });
+
+  test('each function gets exactly the S3 actions of its grant, on files/* only', () => {
+    for (const [file, fnId] of functionLogicalIds()) {
+      const roleId = resources[fnId]!.Properties.Role['Fn::GetAtt'][0] as string;
+      const s3 = roleStatements(roleId).filter((st) => actionsOf(st).some((a) => a.startsWith('s3:')));
+      const expected = (grantOf(file.replace(/^\w+:/, '')).files ?? []).map((a) => `s3:${a}`).sort();
+      assert.deepEqual(s3.flatMap(actionsOf).sort(), expected, file);
+      for (const st of s3) assert.match(JSON.stringify(st.Resource), /\/files\/\*"/, file);
+    }
+  });
+});
+
+describe('files: the malware scan', () => {
+  test('-c filesMalwareScan=true: a GuardDuty Malware Protection plan on files/, the checking functions told, and no unacknowledged finding', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chatlines-scan-'));
+    try {
+      const context = JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')).context as Record<string, unknown>;
+      const { app, stack } = buildApp({}, new App({ outdir: dir, context: { ...context, filesMalwareScan: 'true', 'aws:cdk:bundling-stacks': [] } }));
+      app.synth();
+      const scanned = Template.fromStack(stack).toJSON().Resources as Record<string, Json>;
+      const plans = Object.values(scanned).filter((r) => r.Type === 'AWS::GuardDuty::MalwareProtectionPlan');
+      assert.equal(plans.length, 1);
+      assert.deepEqual(plans[0]!.Properties.ProtectedResource.S3Bucket.ObjectPrefixes, ['files/']);
+      assert.equal(plans[0]!.Properties.Actions.Tagging.Status, 'ENABLED');
+      const told = Object.values(scanned).filter(
+        (r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Environment?.Variables?.FILES_MALWARE_SCAN === 'true',
+      );
+      assert.ok(told.length >= 2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -22,6 +22,7 @@ function base(minutes: number): Omit<Message, 'type' | 'author' | 'payload' | '_
     externalId: null,
     _deliveryStatus: null,
     files: [],
+    attachments: [],
     isRead: false,
   };
 }

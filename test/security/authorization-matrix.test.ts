@@ -117,6 +117,20 @@ function client(c: Case, fresh: boolean): Promise<string> {
   return sharedClients.get(c)!;
 }
 
+/** A file sent with an admin's note on the session (one per session): uploaded to the pre-signed URL, then sent. */
+const sharedNoteFiles = new Map<string, Promise<string>>();
+function noteFile(sessionId: string): Promise<string> {
+  if (!sharedNoteFiles.has(sessionId)) sharedNoteFiles.set(sessionId, newNoteFile(sessionId));
+  return sharedNoteFiles.get(sessionId)!;
+}
+async function newNoteFile(sessionId: string): Promise<string> {
+  const upload = await ok('POST', `/v1/sessions/${sessionId}/files`, w.admin, { name: 'n.txt', contentType: 'text/plain', size: 3 });
+  const put = await fetch(upload.uploadUrl, { method: 'PUT', headers: upload.headers, body: 'abc' });
+  assert.equal(put.status, 200);
+  await ok('POST', `/v1/sessions/${sessionId}/messages`, w.admin, { type: 'system', body: 'see file', files: [upload.__id] });
+  return upload.__id;
+}
+
 /** A reply by the holder of a session on line A (alice) or line B (dave): what a status report names. */
 async function newReply(c: Case): Promise<string> {
   const id = await newSession(c === 'A' ? 'alice' : 'dave', false);
@@ -187,6 +201,13 @@ const REQUESTS: Record<string, RequestFn> = {
       return [`${method} /v1/hooks/${messenger}/{channelId}`, request];
     }),
   ),
+  'POST /v1/visitors/files': async () => ({ path: '/v1/visitors/files', body: { name: 'a.txt', contentType: 'text/plain', size: 3 } }),
+  'GET /v1/visitors/files/{id}': async () => ({ path: '/v1/visitors/files/00000000-0000-4000-8000-000000000000' }),
+  'POST /v1/sessions/{id}/files': async (role, c, fresh) => ({
+    ...(await sessionPath('/files')(role, c, fresh)),
+    body: { name: 'a.txt', contentType: 'text/plain', size: 3 },
+  }),
+  'GET /v1/files/{id}': async (role, c, fresh) => ({ path: `/v1/files/${await noteFile(await session(holderOf(role, c), false, fresh))}?redirect=false` }),
   'POST /v1/lines': async () => ({ path: '/v1/lines', body: { __name: 'Mine', _operatorGroups: ['support'] } }),
   'GET /v1/lines/{id}': async (_r, c) => ({ path: `/v1/lines/${lineOf(c)}` }),
   'PATCH /v1/lines/{id} (timer policies)': async (_r, c) => ({ path: `/v1/lines/${lineOf(c)}`, body: { _sla: { resolution: 86_400 } } }),
@@ -295,7 +316,7 @@ async function run(cell: Cell, fresh: boolean) {
 // --------------------------------------------------------------------------------- setup
 
 before(async () => {
-  host = await startTestHost();
+  host = await startTestHost({ files: true });
   w = await world(host, { lineBody: { _accountApp: 'contacts' } });
   tokens.admin = w.admin;
   tokens.integration = w.integration;

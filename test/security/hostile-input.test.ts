@@ -83,6 +83,9 @@ function validBody(r: RouteDefinition): Record<string, Json> | undefined {
       return { channel: ids.channel };
     case 'POST /v1/visitors/messages':
       return { body: 'hello' };
+    case 'POST /v1/sessions/{id}/files':
+    case 'POST /v1/visitors/files':
+      return { name: 'photo.png', contentType: 'image/png', size: 1024 };
     case 'PATCH /v1/channels/{id}':
       return { __name: 'renamed' };
     case 'PATCH /v1/lines/{id}':
@@ -562,7 +565,7 @@ const describeFuzz = (f: Fuzz) =>
 // ------------------------------------------------------------------------------- tests
 
 before(async () => {
-  host = await startTestHost();
+  host = await startTestHost({ files: true });
   w = await world(host);
   const opened = await w.openSession('fuzz-target');
   ids = { session: opened.session.__id, client: opened.client.__id, channel: w.channel.__id, line: w.line.__id };

@@ -94,6 +94,27 @@ export const EXPECTATIONS: Expectation[] = [
       note: 'Public: the messenger’s own proof, never a staff JWT; a channel not connected natively (or missing) is 401, the same as a forged proof.',
     }),
   ),
+  { route: 'POST /v1/visitors/files', cases: NONE, expect: all(401), note: 'A staff JWT is no visitor token.' },
+  { route: 'GET /v1/visitors/files/{id}', cases: NONE, expect: all(401), note: 'A staff JWT is no visitor token.' },
+  {
+    route: 'POST /v1/sessions/{id}/files',
+    cases: SESSION,
+    expect: {
+      admin: [201, 201, 201, 201],
+      supervisor: [201, 201, 201, 404],
+      operator: [403, 201, 403, 404],
+      offline: [403, 403, 403, 404],
+      bot: [403, 201, 403, 404],
+      integration: [404, 404, 404, 404],
+    },
+    note: 'Whoever may write to the session: reply (the holder) or add a note (admins, the line’s supervisors, the holder).',
+  },
+  {
+    route: 'GET /v1/files/{id}',
+    cases: SESSION,
+    expect: SEE_SESSION,
+    note: 'A file of a session (here a note’s, `?redirect=false`): whoever sees the session; everyone else 404.',
+  },
   {
     route: 'POST /v1/lines',
     cases: NONE,

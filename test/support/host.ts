@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { ensureTable } from '../../infra/local/dynamodb.ts';
 import { configureLocalEnvironment } from '../../infra/local/env.ts';
 import { type EventWorkers, startEventWorkers } from '../../infra/local/events.ts';
+import { type RunningFileStore, startFileStore } from '../../infra/local/files.ts';
 import { startHost } from '../../infra/local/host.ts';
 import { type DevKey, loadOrCreateDevKey, type SignOptions, signToken, type TokenClaims } from '../../infra/local/jwt.ts';
 import { logger } from '../../lib/adapters/observability.ts';
@@ -33,6 +34,8 @@ export interface TestHost {
   dropLiveSockets(): void;
   /** The stream poller and delivery sweeper (only with `events: true`). */
   events: EventWorkers | undefined;
+  /** The local file store (only with `files: true`). */
+  files: RunningFileStore | undefined;
   close(): Promise<void>;
 }
 
@@ -59,6 +62,8 @@ export interface TestHostOptions {
   events?: boolean;
   /** Sweep due deliveries this often (ms; default 200). */
   sweepEveryMs?: number;
+  /** Start a local S3-compatible file store (s3rver) for the file routes (default false). */
+  files?: boolean;
 }
 
 export async function startTestHost(options: TestHostOptions = {}): Promise<TestHost> {
@@ -76,11 +81,13 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
   process.env.VISITOR_SECRET_FILE ??= join(keyDir, 'visitor-secret');
   // The key that wraps messenger credentials (lib/adapters/sealing.ts), beside it too.
   process.env.CREDENTIALS_KEY_FILE ??= join(keyDir, 'credentials-key');
+  const files = options.files === true ? await startFileStore() : undefined;
   const host = await startHost({ port: 0, key });
   const events =
     options.events !== true ? undefined : await startEventWorkers({ endpoint, tableName, sweepEveryMs: options.sweepEveryMs ?? 200, onError: () => undefined });
   const testHost: TestHost = {
     events,
+    files,
     url: host.url,
     tableName,
     endpoint,
@@ -122,6 +129,7 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
     async close() {
       await testHost.events?.stop();
       await host.close();
+      await files?.stop();
     },
   };
   return testHost;

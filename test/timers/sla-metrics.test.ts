@@ -19,6 +19,7 @@ function base(s: number) {
     operator: null,
     externalId: null,
     files: [],
+    attachments: [],
     isRead: false,
     _deliveryStatus: null,
   };

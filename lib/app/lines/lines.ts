@@ -26,6 +26,7 @@ export async function createLine(caller: Caller, body: z.output<typeof CreateLin
     _schedule: body._schedule ?? null,
     _offlineMessage: body._offlineMessage ?? null,
     _csat: body._csat ?? null,
+    _maxFileSize: body._maxFileSize ?? null,
   };
   await insertLine(line, extra(line));
   return line;
@@ -55,6 +56,7 @@ export async function updateLine(caller: Caller, id: string, body: z.output<type
   if (body._schedule !== undefined) patch._schedule = body._schedule;
   if (body._offlineMessage !== undefined) patch._offlineMessage = body._offlineMessage;
   if (body._csat !== undefined) patch._csat = body._csat;
+  if (body._maxFileSize !== undefined) patch._maxFileSize = body._maxFileSize;
   const unchanged = Object.entries(patch).every(([k, v]) => JSON.stringify(v) === JSON.stringify(before[k as keyof Line]));
   if (unchanged) {
     await writeOnly(extra(before));

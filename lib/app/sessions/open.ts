@@ -33,6 +33,7 @@ import { isOpenAt } from '../../domain/schedule/schedule.ts';
 import { ratingAnswer, ratingState } from '../../domain/sessions/rating.ts';
 import { historyMessage, newMessage, openSession } from '../../domain/sessions/session.ts';
 import { messageRefItem } from '../channels/delivery-status.ts';
+import type { MessageFile } from '../files/files.ts';
 import { capacityChange } from '../writes/capacity.ts';
 import { timerWrites, withSlaTargets } from '../writes/timers.ts';
 import { rateSession } from './rating.ts';
@@ -51,7 +52,14 @@ export interface InboundResult {
 
 export interface InboundInput {
   account: string;
+  /** The text ('' for a message of files only). */
   body: string;
+  /**
+   * Its files (a `file` message): uploads checked by `checkFilesForSend` or stored by
+   * `storeInboundFile` (lib/app/files/files.ts). Their records are written in the message's
+   * transaction, bound to its session and message.
+   */
+  files?: readonly MessageFile[] | undefined;
   /** The messenger's own id of the message: a second message with it on the channel adds nothing. */
   externalId?: string | undefined;
   extraData?: Record<string, string> | undefined;
@@ -100,6 +108,10 @@ interface Prefetched {
   /** The session the hint named, if a guard still points at it. */
   session: Session | undefined;
 }
+
+/** The file records an inbound message writes, bound to its session and message (a client's files are client-visible). */
+const fileWrites = (input: InboundInput, result: InboundResult): TransactItem[] =>
+  (input.files ?? []).map((f) => f.write(result.session.__id, result.message.__id, 'client'));
 
 /**
  * A client's message arrives on a channel: finds or creates the client, appends to its open
@@ -203,18 +215,23 @@ async function receiveOnce(
     if (target) {
       const message = newMessage({
         session: target.__id,
-        type: 'text',
+        type: input.files?.length ? 'file' : 'text',
         author: 'client',
         body: input.body,
         client: client.__id,
         externalId: input.externalId ?? null,
+        files: input.files?.map((f) => f.ref),
         now,
       });
       const result: InboundResult = { created: false, client, session: { ...target, _lastActivityAt: now }, message };
       const states = target._state === 'MarkedAsSpam' ? ['MarkedAsSpam'] : OPEN_SESSION_STATES;
       // Timers: a client message starts next-response and restarts inactivity.
       const timers = timerWrites(line, target, result.session, { kind: 'clientMessage', at: now });
-      await appendMessages(target, [message], states, { outbox: outboxFor([message]), timers: timers.timers }, [...extra(result), ...timers.items]);
+      await appendMessages(target, [message], states, { outbox: outboxFor([message]), timers: timers.timers }, [
+        ...extra(result),
+        ...timers.items,
+        ...fileWrites(input, result),
+      ]);
       return result;
     }
   }
@@ -253,11 +270,12 @@ async function receiveOnce(
   const created = withSlaTargets(historyMessage(null, session, 'create', caller.sub), line);
   const message = newMessage({
     session: session.__id,
-    type: 'text',
+    type: input.files?.length ? 'file' : 'text',
     author: 'client',
     body: input.body,
     client: theClient.__id,
     externalId: input.externalId ?? null,
+    files: input.files?.map((f) => f.ref),
     now,
   });
   const result: InboundResult = { created: true, client: theClient, session, message };
@@ -272,7 +290,7 @@ async function receiveOnce(
     guard: blocked ? 'spam' : 'exclusive',
     staleSpamSession,
     messages: written,
-    extra: [...extra(result), ...timers.items, ...(offline ? [messageRefItem(offline, channel.__id)] : [])],
+    extra: [...extra(result), ...timers.items, ...(offline ? [messageRefItem(offline, channel.__id)] : []), ...fileWrites(input, result)],
     outbox: outboxFor(written),
     timers: timers.timers.after,
   });

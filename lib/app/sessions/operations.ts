@@ -8,10 +8,9 @@
 
 import type { TransactItem } from '../../adapters/dynamodb/db.ts';
 import { writeOnly } from '../../adapters/dynamodb/db.ts';
-import { channelTypeCached, findClient, getLineCached } from '../../adapters/dynamodb/lines.ts';
+import { channelTypeCached, getLineCached } from '../../adapters/dynamodb/lines.ts';
 import { findOperator } from '../../adapters/dynamodb/operators.ts';
 import {
-  appendStaffMessage,
   commitSessionChange,
   getSessionWithOperators,
   lastMessage,
@@ -21,19 +20,17 @@ import {
   releaseOpenGuard,
   takeOpenGuard,
 } from '../../adapters/dynamodb/sessions.ts';
-import { findTemplate } from '../../adapters/dynamodb/templates.ts';
 import { type Caller, hasRole } from '../../contract/caller.ts';
 import { CHANNEL_TYPES_WITH_MANY_OPEN_SESSIONS } from '../../contract/enums.ts';
-import { conflict, invalid, notFound } from '../../contract/errors.ts';
-import { type Line, MAX_BODY_LENGTH, type Message, type Operator, type PostMessageBody, type Session, type Template } from '../../contract/schemas.ts';
-import { authorizeSessionCommand, sessionActor, visibleSession } from '../../domain/auth/policy.ts';
+import { conflict, notFound } from '../../contract/errors.ts';
+import type { Line, Message, Operator, Session } from '../../contract/schemas.ts';
+import { sessionActor, visibleSession } from '../../domain/auth/policy.ts';
 import { outboxFor } from '../../domain/events/outbox.ts';
 import { nowIso } from '../../domain/ids.ts';
 import { holderOf, isFull } from '../../domain/routing/capacity.ts';
 import { type CommandContext, decide, type SessionAction } from '../../domain/sessions/commands.ts';
 import { ratingRequest } from '../../domain/sessions/rating.ts';
-import { historyMessage, newMessage, nextState } from '../../domain/sessions/session.ts';
-import { renderTemplate } from '../../domain/templates/render.ts';
+import { historyMessage, newMessage } from '../../domain/sessions/session.ts';
 import { messageRefItem } from '../channels/delivery-status.ts';
 import { capacityChange } from '../writes/capacity.ts';
 import { timerWrites } from '../writes/timers.ts';
@@ -46,7 +43,7 @@ const mayActAsOperator = (caller: Caller) => hasRole(caller, 'operator') && !has
  * the session, one for the operator record when the caller is an operator; the line is cached).
  * Also reads the extra operator `also` in the same round.
  */
-async function load(
+export async function load(
   caller: Caller,
   id: string,
   options: { presence: boolean; also?: string | undefined; holder?: boolean },
@@ -170,55 +167,6 @@ function transferNote(after: Session, caller: Caller, line: Line, comment: strin
     operator: caller.sub,
     now: after.__updatedAt,
   });
-}
-
-/**
- * `POST /v1/sessions/{id}/messages`: a text reply to the client, or a staff-only system note;
- * `{ template }`: a text reply whose body is the line's template filled now (a template of
- * another line is 404, as one that does not exist).
- */
-export async function postSessionMessage(caller: Caller, id: string, input: PostMessageBody, extra: (message: Message) => TransactItem[]): Promise<Message> {
-  const [{ session, line, operators }, template] = await Promise.all([
-    load(caller, id, { presence: true }),
-    'template' in input ? findTemplate(input.template) : undefined,
-  ]);
-  const command = input.type === 'text' ? 'reply' : 'sendSystemMessage';
-  nextState(session, command);
-  const actor = sessionActor(caller, line, session, operators.get(caller.sub));
-  authorizeSessionCommand(actor, command, session, { caller: caller.sub, groups: caller.groups });
-  let body: string;
-  if ('template' in input) {
-    if (!template || template._line !== session._line) throw notFound('template of this line', input.template);
-    body = await filledTemplate(template, caller, line, session);
-  } else body = input.body;
-  const message = newMessage({
-    session: session.__id,
-    type: input.type,
-    author: actor.kind === 'bot' ? 'bot' : 'operator',
-    body,
-    operator: caller.sub,
-    now: nowIso(),
-  });
-  // A reply that goes out to the messenger leaves a ref so the integration's status report finds it.
-  const ref = input.type === 'text' ? [messageRefItem(message, session._channel)] : [];
-  // Timers: a text reply stops the response clocks, in the same transaction.
-  const timers = input.type === 'text' ? timerWrites(line, session, session, { kind: 'staffReply', at: message.__createdAt }) : undefined;
-  await appendStaffMessage(session, message, { outbox: outboxFor([message]), timers: timers?.timers }, [...ref, ...extra(message), ...(timers?.items ?? [])]);
-  return message;
-}
-
-/** A template's text with the session's, its line's, its client's and the sender's names filled (as they are now). */
-async function filledTemplate(template: Template, caller: Caller, line: Line, session: Session): Promise<string> {
-  const clientId = session._clients[0];
-  const client = clientId ? await findClient(clientId) : undefined;
-  const body = renderTemplate(template._text, {
-    'client.name': client && client.__deletedAt === null ? client.__name : '',
-    'operator.name': caller.name ?? caller.sub,
-    'line.name': line.__name,
-    'session.name': session.__name,
-  });
-  if (body.trim() === '') throw invalid('template', 'the template is empty once filled');
-  return body.slice(0, MAX_BODY_LENGTH);
 }
 
 /** `GET /v1/sessions/{id}/messages`: the session (visibility) and one Query, in parallel. */

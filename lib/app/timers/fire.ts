@@ -53,6 +53,7 @@ function breachMessage(session: Session, policy: TimerPolicy, seconds: number | 
     operator: SYSTEM,
     externalId: null,
     files: [],
+    attachments: [],
     isRead: true,
     payload: { kind: 'SessionChanged', command: 'slaBreached', by: SYSTEM, at, changes: [], policy },
     _deliveryStatus: null,

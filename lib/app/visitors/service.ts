@@ -14,11 +14,10 @@ import { nowIso } from '../../domain/ids.ts';
 import { queuePosition } from '../../domain/routing/queue.ts';
 import { openState } from '../../domain/schedule/schedule.ts';
 import { ratingState } from '../../domain/sessions/rating.ts';
-import { clientVisible, expectedWaitSeconds, isLivechat, newVisitorAccount, type VisitorMessage, visitorCaller } from '../../domain/visitors/rules.ts';
+import { clientVisible, expectedWaitSeconds, isLivechat, newVisitorAccount, type VisitorMessage } from '../../domain/visitors/rules.ts';
 import { signVisitorToken, VISITOR_TOKEN_TTL_SECONDS, type VisitorClaims } from '../../domain/visitors/token.ts';
 import { readMetrics } from '../metrics/read.ts';
 import { waitingSessions } from '../routing/store.ts';
-import { receiveInbound } from '../sessions/open.ts';
 import { rateSession } from '../sessions/rating.ts';
 
 /** How many messages a visitor's page reads at most (the widget shows a conversation, not an archive). */
@@ -26,7 +25,7 @@ export const VISITOR_MESSAGES_LIMIT = 500;
 
 /** A visitor never learns that its session was marked as spam: to it the conversation ended. */
 const visibleState = (s: Session) => (s._state === 'MarkedAsSpam' ? 'Closed' : s._state);
-const sessionView = (s: Session | undefined, now = Date.now()) => (s ? { id: s.__id, state: visibleState(s), rating: ratingState(s, now) } : null);
+export const sessionView = (s: Session | undefined, now = Date.now()) => (s ? { id: s.__id, state: visibleState(s), rating: ratingState(s, now) } : null);
 
 export async function startVisitor(secret: string, channelId: string, now = Date.now()) {
   const channel = await findChannel(channelId);
@@ -41,11 +40,6 @@ export async function startVisitor(secret: string, channelId: string, now = Date
     account,
     expiresAt: new Date(exp * 1000).toISOString(),
   };
-}
-
-export async function postVisitorMessage(claims: VisitorClaims, body: string) {
-  const result = await receiveInbound(visitorCaller(claims.channel, claims.account), claims.channel, { account: claims.account, body }, () => []);
-  return { created: result.created, session: sessionView(result.session), message: clientVisible([result.message])[0]! };
 }
 
 /** The visitor's newest session on its channel, if it has written yet. */

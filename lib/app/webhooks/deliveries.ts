@@ -137,6 +137,16 @@ export async function deliverNew(messages: readonly DeliveryMessage[]): Promise<
   return outcomes;
 }
 
+/**
+ * Turns a stored body into the one sent: the functions that send deliveries set it (the channel
+ * endpoints' message events get their files' download URLs, signed for each attempt: see
+ * lib/app/files/files.ts `withFileLinks`). The stored body never holds a URL, which would expire.
+ */
+let prepareBody: (target: DeliveryTarget, body: string) => Promise<string> = async (_target, body) => body;
+export function prepareDeliveryBodies(prepare: (target: DeliveryTarget, body: string) => Promise<string>): void {
+  prepareBody = prepare;
+}
+
 async function firstAttempt({ target, event }: DeliveryMessage, endpoint: Endpoint | undefined): Promise<'delivered' | 'retry' | 'failed' | 'skipped'> {
   const key = deliveryKey(target, event.id);
   const body = JSON.stringify(event);
@@ -208,7 +218,7 @@ async function attemptOn(target: DeliveryTarget, endpoint: Endpoint | undefined,
       return { ok: false, code: null, error: `the reply could not be sent (${(error as Error).message})` };
     }
   }
-  return send(endpoint.url, endpoint.secret, eventId, body);
+  return send(endpoint.url, endpoint.secret, eventId, await prepareBody(target, body));
 }
 
 /** When to attempt again: the receiver's `retry_after` while the schedule allows another attempt; never after a final failure. */

@@ -58,6 +58,14 @@ export interface Line {
   _botId: string | null;
   [k: string]: unknown;
 }
+export interface FileRef {
+  id: string;
+  name: string;
+  type: string;
+  size: number;
+  state: 'pending' | 'ready' | 'rejected';
+  reason: string | null;
+}
 export interface Message {
   __id: string;
   __createdAt: string;
@@ -65,6 +73,7 @@ export interface Message {
   author: 'client' | 'operator' | 'bot' | 'system';
   body: string;
   operator: string | null;
+  attachments?: FileRef[];
   payload: { kind: string; command: string; by: string; changes: { field: string; old: unknown; new: unknown }[] } | null;
 }
 
@@ -77,3 +86,27 @@ export interface Template {
 }
 
 export const search = <T>(collection: string, body: unknown) => api<{ items: T[]; total?: number }>('POST', `/v1/${collection}/search`, body);
+
+/**
+ * Uploads a file for a session in the two steps of the API: a pre-signed PUT is asked for
+ * (declared name, type and size), then the bytes go straight to storage. Answers the file's id,
+ * to send with a `file` message (or a note).
+ */
+export async function uploadFile(sessionId: string, file: File): Promise<string> {
+  const u = await api<{ __id: string; uploadUrl: string; headers: Record<string, string> }>('POST', `/v1/sessions/${sessionId}/files`, {
+    name: file.name,
+    contentType: file.type || 'application/octet-stream',
+    size: file.size,
+  });
+  let put: Response;
+  try {
+    put = await fetch(u.uploadUrl, { method: 'PUT', headers: u.headers, body: file });
+  } catch {
+    throw new ApiError(0, `${file.name} could not be uploaded (storage unreachable)`);
+  }
+  if (!put.ok) throw new ApiError(put.status, `${file.name} was refused by the storage (HTTP ${put.status})`);
+  return u.__id;
+}
+
+/** A short-lived download URL of a sent file (`GET /v1/files/{id}?redirect=false`). */
+export const fileLink = (id: string) => api<{ url: string; type: string; name: string }>('GET', `/v1/files/${id}?redirect=false`);

@@ -5,7 +5,7 @@
  * in the composer offers the line's response templates (the server fills their variables when
  * one is sent); a transfer may carry a comment, shown to the next operator as a highlighted note.
  */
-import { ApiError, api, type Line, type Message, type Session, search, type Template } from './api.ts';
+import { ApiError, api, type FileRef, fileLink, type Line, type Message, type Session, search, type Template, uploadFile } from './api.ts';
 import type { Identity } from './auth.ts';
 import { duration, h, mount, time } from './dom.ts';
 import { watch } from './live.ts';
@@ -137,6 +137,7 @@ export function workspace(root: HTMLElement, me: Identity): () => void {
     'aria-controls': 'template-picker',
     'aria-autocomplete': 'list',
   });
+  const attach = h('input', { type: 'file', id: 'attach', multiple: true, 'aria-label': 'Attach files' });
   const actions = h('div', { class: 'actions', role: 'group', 'aria-label': 'Session actions' });
 
   // ------------------------------------------------ response templates: `/` in the composer
@@ -230,8 +231,9 @@ export function workspace(root: HTMLElement, me: Identity): () => void {
 
   const send = async (type: 'text' | 'system') => {
     const body = text.value.trim();
-    if (!body) {
-      alert.textContent = 'Write something first.';
+    const picked = [...(attach.files ?? [])];
+    if (!body && picked.length === 0) {
+      alert.textContent = 'Write something or attach a file first.';
       text.focus();
       return;
     }
@@ -239,11 +241,31 @@ export function workspace(root: HTMLElement, me: Identity): () => void {
     // A chosen template goes by id (the server fills it); edited, it is the text as written.
     const template = type === 'text' && chosen && text.value === chosen._text ? chosen : undefined;
     try {
-      await api('POST', `/v1/sessions/${current.id}/messages`, template ? { template: template.__id } : { type, body });
+      // Files first, straight to storage; then one message that carries them (checked by the API).
+      const files: string[] = [];
+      for (const file of picked) {
+        status.textContent = `Uploading ${file.name}…`;
+        files.push(await uploadFile(current.id, file));
+      }
+      const kind = files.length > 0 && type === 'text' ? 'file' : type;
+      await api(
+        'POST',
+        `/v1/sessions/${current.id}/messages`,
+        template && files.length === 0 ? { template: template.__id } : { type: kind, ...(body ? { body } : {}), ...(files.length ? { files } : {}) },
+      );
       text.value = '';
+      attach.value = '';
       chosen = undefined;
       templateHint.textContent = '';
-      ok(template ? `Template /${template._shortcut} sent.` : type === 'text' ? 'Reply sent.' : 'Note added.');
+      ok(
+        template && files.length === 0
+          ? `Template /${template._shortcut} sent.`
+          : type === 'text'
+            ? files.length
+              ? 'Sent with files.'
+              : 'Reply sent.'
+            : 'Note added.',
+      );
       await refreshSession();
     } catch (err) {
       fail(err);
@@ -327,6 +349,40 @@ export function workspace(root: HTMLElement, me: Identity): () => void {
     );
   }
 
+  /** A message's files: images inline, anything else a download link; refused ones say why. */
+  function renderFiles(files: FileRef[] | undefined) {
+    if (!files?.length) return null;
+    return h(
+      'ul',
+      { class: 'files', 'aria-label': 'Files' },
+      files.map((f) => {
+        const size = f.size < 1024 * 1024 ? `${Math.ceil(f.size / 1024)} KB` : `${(f.size / 1024 / 1024).toFixed(1)} MB`;
+        if (f.state !== 'ready')
+          return h('li', { class: 'file refused' }, `${f.name} — ${f.state === 'rejected' ? `refused (${f.reason ?? 'check'})` : 'not ready'}`);
+        if (f.type.startsWith('image/')) {
+          const img = h('img', { alt: f.name, class: 'file-image', 'data-file': f.id });
+          void fileLink(f.id)
+            .then((l) => {
+              img.src = l.url;
+            })
+            .catch(() => undefined);
+          return h('li', { class: 'file' }, img);
+        }
+        // A fresh link at each click: the signed URL lives minutes.
+        const link = h('a', { href: '#', class: 'file-link', 'data-file': f.id }, `${f.name} (${size})`);
+        link.addEventListener('click', async (e) => {
+          e.preventDefault();
+          try {
+            location.assign((await fileLink(f.id)).url);
+          } catch (err) {
+            fail(err);
+          }
+        });
+        return h('li', { class: 'file' }, link);
+      }),
+    );
+  }
+
   /** A transfer's comment: the note written with a reassignment, at its instant, right after it. */
   const isTransferNote = (m: Message, previous: Message | undefined) =>
     m.type === 'system' && previous?.payload?.kind === 'SessionReassigned' && previous.__createdAt === m.__createdAt;
@@ -348,7 +404,8 @@ export function workspace(root: HTMLElement, me: Identity): () => void {
         'li',
         { class: 'msg note', 'data-kind': 'note' },
         h('span', { class: 'tag' }, `Note (staff only) · ${m.operator ?? ''} · ${time(m.__createdAt)}`),
-        h('p', {}, m.body),
+        m.body ? h('p', {}, m.body) : null,
+        renderFiles(m.attachments),
       );
     }
     const mine = m.author !== 'client';
@@ -356,7 +413,8 @@ export function workspace(root: HTMLElement, me: Identity): () => void {
       'li',
       { class: `msg ${mine ? 'reply' : 'client'}`, 'data-kind': mine ? 'reply' : 'client' },
       h('span', { class: 'tag' }, `${mine ? (m.author === 'bot' ? 'Bot' : (m.operator ?? 'Operator')) : 'Client'} · ${time(m.__createdAt)}`),
-      h('p', {}, m.body),
+      m.body ? h('p', {}, m.body) : null,
+      renderFiles(m.attachments),
     );
   }
 
@@ -380,6 +438,8 @@ export function workspace(root: HTMLElement, me: Identity): () => void {
           h(
             'div',
             { class: 'row' },
+            h('label', { for: 'attach', class: 'attach' }, 'Attach'),
+            attach,
             h('button', { onclick: () => send('text') }, 'Send reply'),
             h('button', { class: 'secondary', onclick: () => send('system') }, 'Add note (staff only)'),
           ),

@@ -6,12 +6,20 @@
  * — never a staff token. Replies arrive by polling its own route (live push is for staff).
  * Self-contained: no dependencies, styles inside a shadow root.
  */
+interface VisitorFile {
+  id: string;
+  name: string;
+  type: string;
+  size: number;
+  state: 'pending' | 'ready' | 'rejected';
+}
 interface VisitorMessage {
   id: string;
   at: string;
   /** `system`: the line's automatic reply (closed, rating request). */
   from: 'visitor' | 'operator' | 'bot' | 'system';
   body: string;
+  files?: VisitorFile[];
 }
 interface Conversation {
   session: { id: string; state: string; rating?: 'requested' | 'rated' | null } | null;
@@ -61,10 +69,17 @@ li .who { display: block; font-size: 11px; opacity: .75; }
 form { display: flex; gap: 6px; padding: 8px; border-top: 1px solid #e5e7eb; }
 label.sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
 textarea { flex: 1; resize: none; font: inherit; border: 1px solid #d9dee5; border-radius: 8px; padding: 6px 8px; }
+.files { display: block; margin-top: 4px; }
+.files img { display: block; max-width: 100%; max-height: 160px; border-radius: 6px; margin-top: 4px; }
+.files a { color: inherit; text-decoration: underline; display: block; }
+.attach { display: flex; align-items: center; cursor: pointer; padding: 0 10px; border: 1px solid #d9dee5; border-radius: 8px; font-size: 20px; color: #2563eb; }
+.attach input { position: absolute; width: 1px; height: 1px; opacity: 0; }
+.chosen { font-size: 12px; color: #5f6b7a; padding: 0 10px; }
+.chosen:empty { display: none; }
 form button { border: 0; border-radius: 8px; background: #2563eb; color: #fff; font: inherit; padding: 0 14px; cursor: pointer; }
 .error { color: #b42318; font-size: 13px; padding: 0 10px 6px; }
 .error:empty { display: none; }
-button:focus-visible, textarea:focus-visible { outline: 3px solid #f59e0b; outline-offset: 2px; }
+button:focus-visible, textarea:focus-visible, .attach:focus-within { outline: 3px solid #f59e0b; outline-offset: 2px; }
 `;
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] {
@@ -104,7 +119,15 @@ function start(): void {
   const label = el('label', { class: 'sr', for: 'chatlines-text' }, 'Your message');
   const text = el('textarea', { id: 'chatlines-text', rows: '2', placeholder: 'Type your message…' });
   const send = el('button', { type: 'submit' }, 'Send');
-  form.append(label, text, send);
+  // Attach: the files go straight to storage (pre-signed PUT), then with the message.
+  const attachLabel = el('label', { class: 'attach', title: 'Attach a file' });
+  const attach = el('input', { type: 'file', multiple: '', 'aria-label': 'Attach a file' });
+  attachLabel.append(document.createTextNode('+'), attach);
+  const chosen = el('p', { class: 'chosen', 'aria-live': 'polite' });
+  attach.addEventListener('change', () => {
+    chosen.textContent = [...(attach.files ?? [])].map((f) => f.name).join(', ');
+  });
+  form.append(attachLabel, label, text, send);
 
   // The satisfaction survey: five stars and a comment, shown while the closed session may be rated.
   const rating = el('section', { class: 'rating', 'aria-label': 'Rate this conversation', hidden: '' });
@@ -120,7 +143,7 @@ function start(): void {
   const rate = el('button', { type: 'button', class: 'send', disabled: '' }, 'Send rating');
   rating.append(el('p', {}, 'Rate this conversation'), stars, commentLabel, comment, rate);
   const thanks = el('p', { class: 'thanks', role: 'status', hidden: '' }, 'Thank you for your rating!');
-  panel.append(head, status, log, error, rating, thanks, form);
+  panel.append(head, status, log, error, rating, thanks, chosen, form);
   root.append(launcher, panel);
 
   let base: Promise<string> | undefined;
@@ -186,6 +209,8 @@ function start(): void {
           const li = el('li', { class: m.from });
           const who = m.from === 'visitor' ? 'You' : m.from === 'bot' ? 'Bot' : m.from === 'system' ? 'Automatic reply' : 'Operator';
           li.append(el('span', { class: 'who' }, who), document.createTextNode(m.body));
+          const files = (m.files ?? []).filter((f) => f.state === 'ready');
+          if (files.length) li.append(renderFiles(files));
           return li;
         }),
       );
@@ -205,6 +230,48 @@ function start(): void {
     thanks.hidden = c.session?.rating !== 'rated';
     // The survey takes room from the log: keep its newest message (the request) in view.
     if (changed) log.scrollTop = log.scrollHeight;
+  };
+
+  /** Images inline, other files as links; each URL asked for when shown (it lives minutes). */
+  const renderFiles = (files: VisitorFile[]) => {
+    const box = el('span', { class: 'files' });
+    for (const f of files) {
+      if (f.type.startsWith('image/')) {
+        const img = el('img', { alt: f.name });
+        void link(f.id).then((url) => {
+          if (url) img.src = url;
+        });
+        box.append(img);
+      } else {
+        const a = el('a', { href: '#', 'data-file': f.id }, `↓ ${f.name}`);
+        a.addEventListener('click', async (e) => {
+          e.preventDefault();
+          const url = await link(f.id);
+          if (url) window.open(url, '_blank', 'noopener');
+        });
+        box.append(a);
+      }
+    }
+    return box;
+  };
+  const link = async (id: string) => {
+    try {
+      return (await call<{ url: string }>('GET', `/v1/visitors/files/${id}?redirect=false`)).url;
+    } catch (err) {
+      error.textContent = (err as Error).message;
+      return undefined;
+    }
+  };
+
+  const upload = async (file: File): Promise<string> => {
+    const u = await call<{ __id: string; uploadUrl: string; headers: Record<string, string> }>('POST', '/v1/visitors/files', {
+      name: file.name,
+      contentType: file.type || 'application/octet-stream',
+      size: file.size,
+    });
+    const put = await fetch(u.uploadUrl, { method: 'PUT', headers: u.headers, body: file });
+    if (!put.ok) throw new Error(`${file.name} could not be uploaded`);
+    return u.__id;
   };
 
   const refreshQueue = async () => {
@@ -276,12 +343,17 @@ function start(): void {
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const body = text.value.trim();
-    if (!body) return;
+    const picked = [...(attach.files ?? [])];
+    if (!body && picked.length === 0) return;
     send.disabled = true;
     try {
       await ensureToken();
-      await call('POST', '/v1/visitors/messages', { body });
+      const files: string[] = [];
+      for (const file of picked) files.push(await upload(file));
+      await call('POST', '/v1/visitors/messages', { ...(body ? { body } : {}), ...(files.length ? { files } : {}) });
       text.value = '';
+      attach.value = '';
+      chosen.textContent = '';
       queueCheckedAt = 0;
       await poll();
     } catch (err) {

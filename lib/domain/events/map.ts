@@ -59,12 +59,12 @@ export interface EventDraft {
 const who = (s: Session) => ({ operator: s._userId, group: s._userGroupId, bot: s._botId });
 
 /**
- * A message that goes out to the client's messenger: an operator's or the bot's text reply, or
- * the line's automatic reply (`author: 'system'`, `type: 'text'`: the offline reply, the rating
- * request). History entries (`payload`) and staff notes (`system`) never do.
+ * A message that goes out to the client's messenger: an operator's or the bot's text or file
+ * reply, or the line's automatic reply (`author: 'system'`, `type: 'text'`: the offline reply,
+ * the rating request). History entries (`payload`) and staff notes (`system`) never do.
  */
 export const isOutbound = (m: Pick<Message, 'author' | 'type'>) =>
-  m.type === 'text' && (m.author === 'operator' || m.author === 'bot' || m.author === 'system');
+  ((m.type === 'text' || m.type === 'file') && (m.author === 'operator' || m.author === 'bot')) || (m.type === 'text' && m.author === 'system');
 
 /** Who may see a message: client-visible (the client's own, replies out) or staff-only (notes, history). */
 export const messageVisibility = (m: Pick<Message, 'author' | 'type'>): 'client' | 'staff' => (m.author === 'client' || isOutbound(m) ? 'client' : 'staff');

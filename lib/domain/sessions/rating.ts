@@ -59,6 +59,7 @@ export function rate(session: Session, rating: Rating, by: string): { after: Ses
     operator: by,
     externalId: null,
     files: [],
+    attachments: [],
     isRead: true,
     payload: { kind: 'SessionChanged', command: 'rate', by, at: rating.at, changes: diffSession(session, after) },
     _deliveryStatus: null,

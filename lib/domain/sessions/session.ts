@@ -6,7 +6,7 @@
 import type { Caller } from '../../contract/caller.ts';
 import type { LineSessionState } from '../../contract/enums.ts';
 import { conflict } from '../../contract/errors.ts';
-import type { AppItemRef, Message, Session, SessionFieldChange, SessionPayload } from '../../contract/schemas.ts';
+import type { AppItemRef, FileRef, Message, Session, SessionFieldChange, SessionPayload } from '../../contract/schemas.ts';
 import { newBaseFields, newMessageId } from '../ids.ts';
 import { type SessionCommand, SYSTEM_CHANGES, type SystemChange, type Transition, transition } from './transitions.ts';
 
@@ -96,6 +96,7 @@ export function historyMessage(
     operator: by,
     externalId: null,
     files: [],
+    attachments: [],
     isRead: true,
     payload,
     _deliveryStatus: null,
@@ -153,6 +154,8 @@ export function newMessage(input: {
   client?: string | null;
   operator?: string | null;
   externalId?: string | null;
+  /** Its files, as checked (a `file` message). */
+  files?: readonly FileRef[];
   now: string;
 }): Message {
   return {
@@ -165,7 +168,8 @@ export function newMessage(input: {
     client: input.client ?? null,
     operator: input.operator ?? null,
     externalId: input.externalId ?? null,
-    files: [],
+    files: (input.files ?? []).map((f) => f.id),
+    attachments: [...(input.files ?? [])],
     isRead: false,
     payload: null,
     _deliveryStatus: null,

@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Caller } from '../../contract/caller.ts';
-import type { Channel, Message } from '../../contract/schemas.ts';
+import type { Channel, FileRef, Message } from '../../contract/schemas.ts';
 
 export const isLivechat = (channel: Channel) => channel._type === 'livechat';
 
@@ -28,14 +28,20 @@ export interface VisitorMessage {
   /** `visitor`: the visitor's own; `operator` / `bot`: a reply; `system`: the line's automatic reply (offline, rating request). */
   from: 'visitor' | 'operator' | 'bot' | 'system';
   body: string;
+  files: FileRef[];
 }
 
 /** Only what the client may read, in order; staff notes and history are left out. */
 export function clientVisible(messages: readonly Message[]): VisitorMessage[] {
   return messages
-    .filter((m) => m.type === 'file' || m.type === 'text')
-    .filter((m) => m.author !== 'system' || m.type === 'text')
-    .map((m) => ({ id: m.__id, at: m.__createdAt, from: m.author === 'client' ? 'visitor' : m.author, body: m.body }));
+    .filter((m) => (m.type === 'text' || m.type === 'file') && (m.author !== 'system' || m.type === 'text'))
+    .map((m) => ({
+      id: m.__id,
+      at: m.__createdAt,
+      from: m.author === 'client' ? 'visitor' : (m.author as 'operator' | 'bot' | 'system'),
+      body: m.body,
+      files: m.attachments,
+    }));
 }
 
 /**

@@ -1,0 +1,121 @@
+/**
+ * Files in a real browser (Debian's Chromium, playwright-core) against a test host with its own
+ * S3-compatible store: the visitor attaches a picture in the widget, the operator sees it inline
+ * in the console, replies with a PDF (a link there) and the visitor sees it as a link; a staff
+ * note's file never reaches the widget. Screenshots: test/console/screenshots/ (git-ignored).
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { consoleDir } from '../../infra/local/console.ts';
+import { startTestHost, type TestHost } from '../support/host.ts';
+import { png } from '../support/png.ts';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const present = existsSync(CHROMIUM);
+const skip = !present && !process.env.CI ? `Chromium is not installed at ${CHROMIUM} (apt-get install -y chromium); browser tests skipped` : false;
+const shots = join(import.meta.dirname, 'screenshots');
+
+let host: TestHost;
+let browser: Browser;
+let channel: { __id: string };
+
+async function signIn(page: Page, sub: string, groups: string) {
+  await page.goto(`${host.url}/`);
+  await page.getByLabel('User id').fill(sub);
+  for (const role of ['operator', 'supervisor', 'admin']) await page.getByRole('checkbox', { name: role }).setChecked(role === 'operator');
+  await page.getByLabel('Groups', { exact: true }).fill(groups);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).waitFor();
+}
+
+describe('files in the console and the widget (Chromium)', { skip }, () => {
+  before(async () => {
+    if (!existsSync(join(consoleDir(), 'index.html'))) {
+      const built = spawnSync('npm', ['run', '-s', 'build:console'], { stdio: 'inherit' });
+      assert.equal(built.status, 0, 'npm run build:console');
+    }
+    mkdirSync(shots, { recursive: true });
+    host = await startTestHost({ files: true });
+    const admin = await host.token({ sub: 'admin-1', roles: ['admin'] });
+    const line = (await host.call('POST', '/v1/lines', { token: admin, body: { __name: 'Web shop', _operatorGroups: ['support'] } })).body;
+    channel = (await host.call('POST', '/v1/channels', { token: admin, body: { _line: line.__id, _type: 'livechat', __name: 'Shop site' } })).body;
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  });
+  after(async () => {
+    await browser?.close();
+    await host?.close();
+  });
+
+  it('the visitor attaches a picture; the operator sees it inline, replies with a PDF and a note’s file; the visitor sees the PDF, never the note’s', {
+    timeout: 120_000,
+  }, async () => {
+    const visitor = await (await browser.newContext({ viewport: { width: 900, height: 760 } })).newPage();
+    const operator = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+    const problems: string[] = [];
+    for (const page of [visitor, operator]) {
+      // Failed loads are counted by their responses (the browser's own favicon request is none of ours).
+      page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && problems.push(m.text()));
+      page.on('response', (r) => r.status() >= 400 && problems.push(`${r.status()} ${r.url()}`));
+    }
+
+    await signIn(operator, 'alice', 'support');
+    await operator.getByRole('button', { name: /go online/ }).click();
+    await operator.getByRole('status').filter({ hasText: 'You are online.' }).waitFor();
+
+    // The visitor writes with a picture attached.
+    await visitor.goto(`${host.url}/demo.html?channel=${channel.__id}`);
+    await visitor.getByLabel('Attach a file').setInputFiles({ name: 'broken-parcel.png', mimeType: 'image/png', buffer: png(160, 100) });
+    await visitor.getByLabel('Your message').fill('The parcel arrived like this');
+    await visitor.getByRole('button', { name: 'Send' }).click();
+    const widgetLog = visitor.getByRole('log', { name: 'Messages' });
+    await widgetLog.getByRole('img', { name: 'broken-parcel.png' }).waitFor({ timeout: 15_000 });
+
+    // The operator takes it and sees the picture inline (loaded from storage).
+    const queued = operator.getByRole('list', { name: 'Queue' }).getByRole('link');
+    await queued.first().waitFor({ timeout: 15_000 });
+    await queued.first().click();
+    const log = operator.getByRole('log', { name: 'Conversation' });
+    const picture = log.getByRole('img', { name: 'broken-parcel.png' });
+    await picture.waitFor();
+    // Loaded and decoded: the picture's own width (160 px), not a broken image.
+    await operator.waitForFunction(
+      "(() => { const img = document.querySelector('img.file-image'); return !!img && img.complete && img.naturalWidth === 160; })()",
+    );
+    await operator.getByRole('button', { name: 'Take', exact: true }).click();
+    await operator.locator('.session-head').getByText('With an operator').waitFor();
+
+    // A reply with a PDF, then a staff note with a file.
+    await operator
+      .getByLabel('Attach files')
+      .setInputFiles({ name: 'return-label.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n1 0 obj\n<<>>\nendobj\n%%EOF\n') });
+    await operator.getByLabel('Message', { exact: true }).fill('Sorry! Here is a return label.');
+    await operator.getByRole('button', { name: 'Send reply' }).click();
+    await log
+      .locator('[data-kind=reply]')
+      .getByRole('link', { name: /return-label\.pdf/ })
+      .waitFor();
+    await operator.getByLabel('Attach files').setInputFiles({ name: 'internal.txt', mimeType: 'text/plain', buffer: Buffer.from('courier claim #77\n') });
+    await operator.getByLabel('Message', { exact: true }).fill('Claim filed with the courier');
+    await operator.getByRole('button', { name: 'Add note (staff only)' }).click();
+    await log
+      .locator('[data-kind=note]')
+      .getByRole('link', { name: /internal\.txt/ })
+      .waitFor();
+    await operator.screenshot({ path: join(shots, 'files-1-operator.png'), fullPage: true });
+
+    // The visitor sees the PDF as a link (its URL answers the bytes), never the note's file.
+    const pdf = widgetLog.getByRole('link', { name: /return-label\.pdf/ });
+    await pdf.waitFor({ timeout: 15_000 });
+    assert.equal(await widgetLog.getByText('internal.txt').count(), 0, 'a staff note’s file reached the visitor');
+    await visitor.screenshot({ path: join(shots, 'files-2-visitor.png') });
+    assert.deepEqual(
+      problems.filter((p) => !p.includes('favicon')),
+      [],
+      'no errors in the pages (CSP, CORS)',
+    );
+  });
+});
