@@ -1,7 +1,11 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { mapPool } from '../../lib/adapters/concurrency.ts';
 import { logger } from '../../lib/adapters/observability.ts';
+import { registerMailSender } from '../../lib/app/mail/outbound.ts';
 import { type DeliveryMessage, deliverNew } from '../../lib/app/webhooks/deliveries.ts';
+
+// Inbox channels' replies (`mailto:` endpoints) go out as mail.
+registerMailSender();
 
 /**
  * The delivery worker: each message is a new delivery (a target and its event) that the stream

@@ -1,5 +1,9 @@
 import { logger } from '../../lib/adapters/observability.ts';
+import { registerMailSender } from '../../lib/app/mail/outbound.ts';
 import { sweepDueDeliveries } from '../../lib/app/webhooks/deliveries.ts';
+
+// Inbox channels' replies (`mailto:` endpoints) go out as mail.
+registerMailSender();
 
 /**
  * Scheduled (EventBridge Scheduler every minute in AWS, a one-second timer on the local host):

@@ -123,6 +123,8 @@ export const ChannelSchema = z.object({
   _state: ChannelStateSchema,
   /** The integration endpoint that delivers replies to the messenger (signed like webhooks); null = none. */
   _deliveryUrl: z.string().nullable().default(null),
+  /** An `inbox` channel's mail address (lower case, unique across channels): mail to it opens or continues sessions; replies go out from it. */
+  _address: z.string().nullable().optional(),
 });
 export type Channel = z.infer<typeof ChannelSchema>;
 
@@ -194,6 +196,11 @@ export const SessionPayloadSchema = z.object({
 });
 export type SessionPayload = z.infer<typeof SessionPayloadSchema>;
 
+/** A verdict of a mail authentication check (SES's receipt verdicts; `Authentication-Results` locally; `none` when nothing said). */
+export const MailVerdictSchema = z.enum(['pass', 'fail', 'softfail', 'neutral', 'temperror', 'permerror', 'none']);
+export const MailAuthSchema = z.object({ spf: MailVerdictSchema, dkim: MailVerdictSchema, dmarc: MailVerdictSchema });
+export type MailAuth = z.infer<typeof MailAuthSchema>;
+
 export const MessageSchema = z.object({
   __id: z.string(),
   __createdAt: Timestamp,
@@ -210,6 +217,8 @@ export const MessageSchema = z.object({
   payload: SessionPayloadSchema.nullable(),
   /** A reply's fate in the messenger, as reported by the channel's integration; null until reported. */
   _deliveryStatus: z.enum(['sent', 'delivered', 'read', 'failed']).nullable().default(null),
+  /** A client's mail (inbox channels): the sender's SPF, DKIM and DMARC verdicts as the receiving side saw them. */
+  _mailAuth: MailAuthSchema.optional(),
 });
 export type Message = z.infer<typeof MessageSchema>;
 
@@ -278,17 +287,27 @@ export const QueuePositionSchema = z.object({
 /** A messenger endpoint (`https`; loopback `http` on the local host): checked by lib/adapters/http/urls.ts. */
 export const DeliveryUrl = z.string().min(1).max(2048);
 
+/** A mail address (`inbox` channels), kept in lower case: addresses compare case-insensitively. */
+export const MailAddress = z
+  .email()
+  .max(254)
+  .transform((a) => a.toLowerCase());
+
 export const CreateChannelBody = z.strictObject({
   _line: Id,
   _type: ChannelTypeSchema,
   __name: Name,
   _deliveryUrl: DeliveryUrl.nullable().optional(),
+  /** `inbox` only: the channel's mail address (409 when another channel has it). */
+  _address: MailAddress.nullable().optional(),
 });
 
 /** `PATCH /v1/channels/{id}` (admin): rename, set or clear the delivery endpoint. */
 export const UpdateChannelBody = z.strictObject({
   __name: Name.optional(),
   _deliveryUrl: DeliveryUrl.nullable().optional(),
+  /** `inbox` only: set, change or clear (null) the channel's mail address. */
+  _address: MailAddress.nullable().optional(),
 });
 
 /** A channel as answered by the call that set its endpoint: with the signing secret, shown once. */

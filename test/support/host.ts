@@ -11,11 +11,14 @@ import { configureLocalEnvironment } from '../../infra/local/env.ts';
 import { type EventWorkers, startEventWorkers } from '../../infra/local/events.ts';
 import { startHost } from '../../infra/local/host.ts';
 import { type DevKey, loadOrCreateDevKey, type SignOptions, signToken, type TokenClaims } from '../../infra/local/jwt.ts';
+import { startSmtpListener } from '../../infra/local/smtp.ts';
 import { logger } from '../../lib/adapters/observability.ts';
 import { checkResponse, responseCheckEnabled } from './openapi-check.ts';
 
 export interface TestHost {
   url: string;
+  /** The inbound SMTP listener's port (with `smtp: true`). */
+  smtpPort: number | undefined;
   tableName: string;
   endpoint: string;
   key: DevKey;
@@ -59,6 +62,8 @@ export interface TestHostOptions {
   events?: boolean;
   /** Sweep due deliveries this often (ms; default 200). */
   sweepEveryMs?: number;
+  /** Listen for inbound mail (SMTP on a free loopback port: `smtpPort`). */
+  smtp?: boolean;
 }
 
 export async function startTestHost(options: TestHostOptions = {}): Promise<TestHost> {
@@ -77,8 +82,10 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
   const host = await startHost({ port: 0, key });
   const events =
     options.events !== true ? undefined : await startEventWorkers({ endpoint, tableName, sweepEveryMs: options.sweepEveryMs ?? 200, onError: () => undefined });
+  const smtp = options.smtp ? await startSmtpListener({ port: 0 }) : undefined;
   const testHost: TestHost = {
     events,
+    smtpPort: smtp?.port,
     url: host.url,
     tableName,
     endpoint,
@@ -118,6 +125,7 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
       return { status: res.status, headers: res.headers, body: parsed };
     },
     async close() {
+      await smtp?.close();
       await testHost.events?.stop();
       await host.close();
     },

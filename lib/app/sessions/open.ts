@@ -20,7 +20,7 @@ import {
 import type { Caller } from '../../contract/caller.ts';
 import { CHANNEL_TYPES_WITH_MANY_OPEN_SESSIONS, CHANNEL_TYPES_WITHOUT_OPERATOR_CREATE, OPEN_SESSION_STATES } from '../../contract/enums.ts';
 import { conflict, isConflict } from '../../contract/errors.ts';
-import type { Channel, Client, Line, Message, Session } from '../../contract/schemas.ts';
+import type { Channel, Client, Line, MailAuth, Message, Session } from '../../contract/schemas.ts';
 import { mayPostInbound, requireInboundPoster, requireOnlineOperator, visibleLine } from '../../domain/auth/policy.ts';
 import { outboxFor } from '../../domain/events/outbox.ts';
 import { newBaseFields, nowIso } from '../../domain/ids.ts';
@@ -43,6 +43,25 @@ export interface InboundInput {
   body: string;
   externalId?: string | undefined;
   extraData?: Record<string, string> | undefined;
+  /** The name of a session this message opens (a mail's subject); the default name otherwise. */
+  sessionName?: string | undefined;
+  /**
+   * An open session of this client on this channel the message belongs to (a mail's
+   * `In-Reply-To`/`References`): taken when it still is open, else the usual open session.
+   */
+  session?: string | undefined;
+  /** A mail's SPF/DKIM/DMARC verdicts, kept on the message. */
+  mailAuth?: MailAuth | undefined;
+  /** The client's display name, kept in the new client's `_extraData.displayName`. */
+  displayName?: string | undefined;
+  /** Files the message carries (ids of stored files). */
+  files?: string[] | undefined;
+}
+
+/** The client's message as written: the text, and for mail its authentication verdicts. */
+function clientMessage(session: string, client: string, input: InboundInput, now: string): Message {
+  const message = newMessage({ session, type: 'text', author: 'client', body: input.body, client, externalId: input.externalId ?? null, now });
+  return { ...message, ...(input.files?.length ? { files: input.files } : {}), ...(input.mailAuth ? { _mailAuth: input.mailAuth } : {}) };
 }
 
 function newClient(channel: Channel, account: string, by: string, now: string, extraData: Record<string, string> = {}): Client {
@@ -141,8 +160,13 @@ async function receiveOnce(
 
   if (client) {
     let target: Session | undefined;
+    if (input.session && CHANNEL_TYPES_WITH_MANY_OPEN_SESSIONS.includes(channel._type)) {
+      // The session the message names, if it is still open and this client's on this channel.
+      const named = await read(input.session);
+      if (named && named._channel === channel.__id && named._clients.includes(client.__id) && OPEN_SESSION_STATES.includes(named._state)) target = named;
+    }
     const openId = known.openSessionId;
-    if (openId) target = await read(openId);
+    if (!target && openId) target = await read(openId);
     if (!target && client._blockedStatus === 'blocked') {
       // A blocked client's further messages go to its spam session instead of opening more:
       // the one its spam guard points at (parallel first messages race on that guard).
@@ -156,15 +180,7 @@ async function receiveOnce(
       }
     }
     if (target) {
-      const message = newMessage({
-        session: target.__id,
-        type: 'text',
-        author: 'client',
-        body: input.body,
-        client: client.__id,
-        externalId: input.externalId ?? null,
-        now,
-      });
+      const message = clientMessage(target.__id, client.__id, input, now);
       const result: InboundResult = { created: false, client, session: { ...target, _lastActivityAt: now }, message };
       const states = target._state === 'MarkedAsSpam' ? ['MarkedAsSpam'] : OPEN_SESSION_STATES;
       // Timers: a client message starts next-response and restarts inactivity.
@@ -174,7 +190,8 @@ async function receiveOnce(
     }
   }
 
-  const theClient = client ?? newClient(channel, input.account, caller.sub, now, input.extraData);
+  const extraData = input.displayName ? { displayName: input.displayName, ...input.extraData } : input.extraData;
+  const theClient = client ?? newClient(channel, input.account, caller.sub, now, extraData);
   const blocked = theClient._blockedStatus === 'blocked';
   const session = openSession({
     line: channel._line,
@@ -183,17 +200,10 @@ async function receiveOnce(
     state: blocked ? 'MarkedAsSpam' : 'Waiting',
     by: caller.sub,
     now,
+    ...(input.sessionName ? { name: input.sessionName } : {}),
   });
   const created = withSlaTargets(historyMessage(null, session, 'create', caller.sub), line);
-  const message = newMessage({
-    session: session.__id,
-    type: 'text',
-    author: 'client',
-    body: input.body,
-    client: theClient.__id,
-    externalId: input.externalId ?? null,
-    now,
-  });
+  const message = clientMessage(session.__id, theClient.__id, input, now);
   const result: InboundResult = { created: true, client: theClient, session, message };
   const timers = timerWrites(line, null, session, { kind: 'create', at: now, clientMessage: true });
   await insertSession({

@@ -157,7 +157,7 @@ async function firstAttempt({ target, event }: DeliveryMessage, endpoint: Endpoi
     lastError: outcome.error,
     createdAt: nowIso,
   };
-  const next = outcome.ok || !endpoint ? undefined : nextAttemptAfter(1, now);
+  const next = outcome.ok || !endpoint || ('final' in outcome && outcome.final) ? undefined : nextAttemptAfter(1, now);
   // A delivered one keeps no body (nothing will send it again): a smaller item, one write unit.
   const item: Item = outcome.ok
     ? { ...base, status: 'delivered', nextAttemptAt: null, deliveredAt: nowIso }
@@ -235,7 +235,36 @@ async function claim(pk: string, sk: string, now: number): Promise<DeliveryItem 
   return item as DeliveryItem | undefined;
 }
 
-async function send(url: string, secret: string, id: string, body: string): Promise<{ ok: boolean; code: number | null; error: string | null }> {
+/** What an attempt came to. `final`: another attempt would not change it (a mail server refused the address). */
+export interface AttemptOutcome {
+  ok: boolean;
+  code: number | null;
+  error: string | null;
+  final?: boolean;
+}
+
+/**
+ * Endpoints that are not HTTP, by URL scheme (`mailto:`: an inbox channel's replies go out as
+ * mail, lib/app/mail/outbound.ts), sent by the capability that registered the scheme; the rest
+ * of the machine (recording, retries, the due index) is the same as for HTTP endpoints.
+ */
+export type EndpointSender = (url: string, body: string) => Promise<AttemptOutcome>;
+const endpointSenders = new Map<string, EndpointSender>();
+export function registerEndpointSender(scheme: string, sender: EndpointSender): void {
+  endpointSenders.set(scheme, sender);
+}
+
+async function send(url: string, secret: string, id: string, body: string): Promise<AttemptOutcome> {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
+  if (scheme && scheme !== 'http' && scheme !== 'https') {
+    const sender = endpointSenders.get(scheme);
+    if (!sender) return { ok: false, code: null, error: `nothing sends to ${scheme}: endpoints in this function` };
+    try {
+      return await sender(url, body);
+    } catch (error) {
+      return { ok: false, code: null, error: (error as Error).message };
+    }
+  }
   let target: CheckedTarget;
   try {
     target = await resolveTarget(url);
@@ -277,7 +306,7 @@ export async function attemptDelivery(pk: string, sk = '#DELIVERY'): Promise<'de
     });
     return 'delivered';
   }
-  const next = endpoint && !d.manual ? nextAttemptAfter(d.attempts, now) : undefined;
+  const next = endpoint && !d.manual && !('final' in outcome && outcome.final) ? nextAttemptAfter(d.attempts, now) : undefined;
   if (next) {
     const due = deliveryDueKeys(pk, next);
     await updateItem({
