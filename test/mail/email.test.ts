@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import nodemailer from 'nodemailer';
+import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
 import PostalMime, { type Email } from 'postal-mime';
 import { SMTPServer } from 'smtp-server';
 import { type World, world } from '../support/fixtures.ts';
@@ -51,7 +51,7 @@ let host: TestHost;
 let w: World;
 let sink: Awaited<ReturnType<typeof startSink>>;
 let inbox: { __id: string; _address: string };
-let smtp: nodemailer.Transporter;
+let smtp: Transporter;
 
 const ADDRESS = 'Support@Example.com';
 
@@ -84,7 +84,7 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T 
   }
 }
 
-const mail = (options: nodemailer.SendMailOptions) => smtp.sendMail({ to: ADDRESS, ...options });
+const mail = (options: SendMailOptions) => smtp.sendMail({ to: ADDRESS, ...options });
 
 async function sessionsOfChannel(): Promise<{ __id: string; __name: string; _state: string }[]> {
   const res = await host.call('POST', '/v1/sessions/search', { token: w.admin, body: { where: { eq: ['_channel', inbox.__id] }, size: 100 } });
