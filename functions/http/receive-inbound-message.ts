@@ -4,7 +4,7 @@ import { receiveInboundMessage } from '../../lib/contract/routes/core.ts';
 
 const reply = (r: InboundResult) => ({
   status: r.created ? 201 : 200,
-  body: { client: r.client, session: r.session, message: r.message },
+  body: { client: r.client, session: r.session, message: r.message, ...(r.duplicate ? { duplicate: true } : {}) },
 });
 
 /** `POST /v1/channels/{id}/inbound`: a client's message arrives (integration). */

@@ -343,7 +343,13 @@ export const IdParams = z.strictObject({ id: Id });
 
 export const HealthResponse = z.object({ status: z.literal('ok'), time: Timestamp });
 
-export const InboundResponse = z.object({ client: ClientSchema, session: SessionSchema, message: MessageSchema });
+export const InboundResponse = z.object({
+  client: ClientSchema,
+  session: SessionSchema,
+  message: MessageSchema,
+  /** true when the channel had taken a message with this `externalId` already: the original is answered, nothing added. */
+  duplicate: z.boolean().optional(),
+});
 
 /** Problem details (RFC 9457), the body of every error. */
 export const ProblemSchema = z.object({

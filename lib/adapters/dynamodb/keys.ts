@@ -43,9 +43,11 @@
  * |32 | the online operators of a group (routing)       | table | `ONLINE#GROUP#<group>`                  | `<operator id>`                           |
  * |33 | running clocks due in a minute (timers)         | table | `DUE#<yyyy-mm-ddThh:mm>#<shard>`        | `<due time>#<session>#<policy>#<nonce>`   |
  * |34 | the timer sweeper's watermark                   | table | `DUE#WATERMARK`                         | `#WATERMARK`                              |
- * |35 | an inbox channel by its mail address (unique)   | table | `MAILADDRESS#<address, lower case>`     | `#GUARD`                                  |
- * |36 | a mail received on a channel, by its Message-ID (dedup; threading) | table | `MAIL#<channel>#<message-id>` | `#REF`                        |
- * |37 | a session's mail thread (the client's last mail) | table | `MAILTHREAD#<session>`                 | `#MAILTHREAD`                             |
+ * |35 | an inbound message by the messenger's own id (dedup) | table | `CHANNEL#ch#EXT#<external id>`   | `#GUARD`                                  |
+ * |36 | a channel's messenger credentials (encrypted)   | table | `CHANNEL#id`                            | `#CREDENTIALS`                            |
+ * |37 | a reply by the id the messenger gave it (statuses) | table | `CHANNEL#ch#OUT#<external id>`       | `#REF`                                    |
+ * |38 | an inbox channel by its mail address (unique)   | table | `MAILADDRESS#<address, lower case>`     | `#GUARD`                                  |
+ * |39 | a session's mail thread (the client's last mail) | table | `MAILTHREAD#<session>`                 | `#MAILTHREAD`                             |
  *
  * Hot partitions. One partition takes at most 1,000 write units and 3,000 read units
  * a second. The partitions every session of a line passes through — its state partitions (8),
@@ -334,11 +336,15 @@ export const deliveryListKeys = (target: DeliveryTarget, createdAt: string, even
 
 export const channelDeliveryKey = (channelId: string) => ({ pk: `CHANNEL#${channelId}`, sk: '#DELIVERY' });
 export const messageRefKey = (messageId: string) => ({ pk: `MESSAGE#${messageId}`, sk: '#REF' });
-/** Pattern 35: the channel that has a mail address. */
+/** An inbound message by the messenger's own id on a channel (pattern 35): written with the message, so a repeat adds nothing. */
+export const externalIdGuardKey = (channelId: string, externalId: string) => ({ pk: `CHANNEL#${channelId}#EXT#${externalId}`, sk: GUARD });
+/** A channel's messenger credentials and hook secret, encrypted (pattern 36). */
+export const channelCredentialsKey = (channelId: string) => ({ pk: `CHANNEL#${channelId}`, sk: '#CREDENTIALS' });
+/** A reply by the id the messenger gave it when it was sent (pattern 37): status callbacks name that id. */
+export const outboundRefKey = (channelId: string, externalId: string) => ({ pk: `CHANNEL#${channelId}#OUT#${externalId}`, sk: '#REF' });
+/** Pattern 38: the channel that has a mail address. */
 export const mailAddressKey = (address: string) => ({ pk: `MAILADDRESS#${address.toLowerCase()}`, sk: GUARD });
-/** Pattern 36: a mail a channel received, by its Message-ID (without the angle brackets). */
-export const mailRefKey = (channelId: string, messageId: string) => ({ pk: `MAIL#${channelId}#${messageId}`, sk: '#REF' });
-/** Pattern 37: a session's mail thread: the client's last Message-ID and its References. */
+/** Pattern 39: a session's mail thread: the client's last Message-ID and its References. */
 export const mailThreadKey = (sessionId: string) => ({ pk: `MAILTHREAD#${sessionId}`, sk: '#MAILTHREAD' });
 export const streamCheckpointKey = (shardId: string) => ({ pk: 'STREAM#CHECKPOINT', sk: shardId });
 

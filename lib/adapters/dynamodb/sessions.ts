@@ -18,8 +18,10 @@ import {
   changeIndexKeys,
   clientKey,
   clientSessionsPartition,
+  externalIdGuardKey,
   INDEX,
   MESSAGE_PREFIX,
+  messageSortKey,
   openSessionGuardKey,
   operatorKey,
   sessionIdOfKey,
@@ -571,4 +573,38 @@ export function releaseOpenGuard(session: Session): TransactItem {
 export function takeOpenGuard(session: Session, latest: boolean): TransactItem {
   const item = { ...openSessionGuardKey(session._channel, session._clients[0]!), entity: 'guard', sessionId: session.__id };
   return latest ? { Put: { TableName: tableName(), Item: item } } : putNew(item);
+}
+
+// ------------------------------------------------------------ inbound dedup by the messenger's id
+
+/** What a channel's message with a given messenger id became: written with the message itself. */
+export interface ExternalIdRef {
+  sessionId: string;
+  messageId: string;
+  clientId: string;
+}
+
+/**
+ * The guard of an inbound message's messenger id, in the message's own transaction: a retried or
+ * raced duplicate fails its condition, so it adds nothing, and finds the original through it.
+ */
+export const externalIdGuard = (channelId: string, externalId: string, ref: ExternalIdRef): TransactItem =>
+  putNew({ ...externalIdGuardKey(channelId, externalId), entity: 'guard', ...ref });
+
+/** The message a channel already took with this messenger id, if any (a strongly consistent read). */
+export async function findExternalId(channelId: string, externalId: string): Promise<ExternalIdRef | undefined> {
+  const item = await getItem(externalIdGuardKey(channelId, externalId));
+  if (!item) return undefined;
+  return { sessionId: String(item.sessionId), messageId: String(item.messageId), clientId: String(item.clientId) };
+}
+
+/** The session, client and message a guard names, in one BatchGetItem; undefined if one is gone. */
+export async function readExternalIdRef(ref: ExternalIdRef): Promise<{ session: StoredSession; client: Client; message: Message } | undefined> {
+  const [session, client, message] = await getItems([
+    sessionKey(ref.sessionId),
+    clientKey(ref.clientId),
+    { pk: sessionKey(ref.sessionId).pk, sk: messageSortKey(ref.messageId) },
+  ]);
+  if (!session || !client || !message) return undefined;
+  return { session: readSession(session), client: readClient(client), message: readMessage(message) };
 }

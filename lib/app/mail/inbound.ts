@@ -3,20 +3,18 @@
  * same in both hosts: the local SMTP listener (infra/local/smtp.ts) and SES's receipt function
  * (functions/mail/receive-mail.ts) both call `receiveMail` with the raw MIME.
  *
- * Exactly once per (channel, Message-ID): the mail's ref item is claimed before anything else
- * (a conditional put with a lease), and the message's transaction turns the claim into the ref
- * only while this claim holds it — so a mail delivered twice, or twice at once, adds one
- * message. A failed receipt releases its claim, so the sender's retry can take it.
+ * Exactly once per (channel, Message-ID): the Message-ID is the message's `externalId`, which
+ * receiveInbound deduplicates (a guard item in the message's own transaction), so a mail
+ * delivered twice, or twice at once, adds one message.
  *
  * Threading: a mail whose `In-Reply-To`/`References` names a mail of a session (one we received
  * or one of our replies: every Message-ID we send or receive has a ref item naming its session)
  * continues that session while it is open; otherwise the client's open session on the channel
  * continues, or a new one opens named by the subject (lib/app/sessions/open.ts).
  */
-import { randomUUID } from 'node:crypto';
 import { TtlCache } from '../../adapters/cache.ts';
-import { getItem, getItems, putItem, type TransactItem, tableName, writeOnly } from '../../adapters/dynamodb/db.ts';
-import { mailAddressKey, mailRefKey, mailThreadKey, messageRefKey } from '../../adapters/dynamodb/keys.ts';
+import { getItem, getItems, type TransactItem, tableName } from '../../adapters/dynamodb/db.ts';
+import { externalIdGuardKey, mailAddressKey, mailThreadKey, messageRefKey, outboundRefKey } from '../../adapters/dynamodb/keys.ts';
 import { findChannel } from '../../adapters/dynamodb/lines.ts';
 import { parseMail } from '../../adapters/mail/parse.ts';
 import { logger } from '../../adapters/observability.ts';
@@ -25,9 +23,6 @@ import type { MailAttachment, ParsedMail } from '../../contract/mail.ts';
 import type { Channel, MailAuth } from '../../contract/schemas.ts';
 import { authFromHeader, decideMail, MAX_MAIL_BYTES } from '../../domain/mail/rules.ts';
 import { type InboundResult, receiveInbound } from '../sessions/open.ts';
-
-/** How long a claim on a mail holds before another delivery of it may take over (a crashed receipt). */
-const CLAIM_MS = 60_000;
 
 /** What became of a mail for one recipient. */
 export type MailOutcome =
@@ -100,81 +95,46 @@ async function receiveForChannel(channel: Channel, recipient: string, mail: Pars
     logger.info('mail dropped', { channel: channel.__id, messageId: mail.messageId, reason: decision.reason });
     return { recipient, outcome: 'dropped', reason: decision.reason };
   }
-  const ref = mailRefKey(channel.__id, decision.externalId);
-  const token = randomUUID();
-  const now = Date.now();
-  const claimed = await putItem(
-    { ...ref, entity: 'mailref', state: 'claimed', token, leaseUntil: now + CLAIM_MS },
-    {
-      ConditionExpression: 'attribute_not_exists(pk) OR (#st = :claimed AND leaseUntil < :now)',
-      ExpressionAttributeNames: { '#st': 'state' },
-      ExpressionAttributeValues: { ':claimed': 'claimed', ':now': now },
-    },
-  );
-  if (!claimed) {
+  const seen = await getItem(externalIdGuardKey(channel.__id, decision.externalId));
+  if (seen) {
     logger.info('mail seen before', { channel: channel.__id, messageId: decision.externalId });
     return { recipient, outcome: 'duplicate', reason: 'a mail with this Message-ID was received already' };
   }
-  try {
-    const session = await threadSession(channel.__id, decision.threadIds);
-    const files =
-      attachmentStore && decision.attachments.length > 0
-        ? await attachmentStore({ channel, externalId: decision.externalId, attachments: decision.attachments })
-        : [];
-    if (!attachmentStore && decision.attachments.length > 0) {
-      logger.info('mail attachments not kept (no file storage plugged in)', { channel: channel.__id, count: decision.attachments.length });
-    }
-    const thread = { last: decision.externalId, references: [...mail.references.slice(-19)] };
-    const result = await receiveInbound(
-      mailCaller(channel),
-      channel.__id,
-      {
-        account: decision.account,
-        body: decision.body,
-        externalId: decision.externalId,
-        sessionName: decision.sessionName,
-        session,
-        mailAuth: decision.auth,
-        displayName: decision.displayName,
-        ...(files.length > 0 ? { files } : {}),
-      },
-      (r: InboundResult): TransactItem[] => [
-        {
-          // The claim becomes the ref — only while this receipt still holds it.
-          Put: {
-            TableName: tableName(),
-            Item: { ...ref, entity: 'mailref', state: 'done', session: r.session.__id, client: r.client.__id, message: r.message.__id },
-            ConditionExpression: '#tok = :tok',
-            ExpressionAttributeNames: { '#tok': 'token' },
-            ExpressionAttributeValues: { ':tok': token },
-          },
-        },
-        // The client's last mail in the session: what our next reply threads under.
-        { Put: { TableName: tableName(), Item: { ...mailThreadKey(r.session.__id), entity: 'mailthread', ...thread } } },
-      ],
-    );
-    return { recipient, outcome: 'received', session: result.session.__id, message: result.message.__id, created: result.created };
-  } catch (error) {
-    // Let a later delivery of the mail (the sender's retry) take it.
-    await writeOnly([
-      {
-        Delete: {
-          TableName: tableName(),
-          Key: ref,
-          ConditionExpression: '#tok = :tok',
-          ExpressionAttributeNames: { '#tok': 'token' },
-          ExpressionAttributeValues: { ':tok': token },
-        },
-      },
-    ]).catch(() => undefined);
-    throw error;
+  const session = await threadSession(channel.__id, decision.threadIds);
+  // Stored by the mail's Message-ID, so a copy racing this one stores the same files.
+  const files =
+    attachmentStore && decision.attachments.length > 0
+      ? await attachmentStore({ channel, externalId: decision.externalId, attachments: decision.attachments })
+      : [];
+  if (!attachmentStore && decision.attachments.length > 0) {
+    logger.info('mail attachments not kept (no file storage plugged in)', { channel: channel.__id, count: decision.attachments.length });
   }
+  const thread = { last: decision.externalId, references: [...mail.references.slice(-19)] };
+  const result = await receiveInbound(
+    mailCaller(channel),
+    channel.__id,
+    {
+      account: decision.account,
+      body: decision.body,
+      externalId: decision.externalId,
+      sessionName: decision.sessionName,
+      session,
+      mailAuth: decision.auth,
+      displayName: decision.displayName,
+      ...(files.length > 0 ? { files } : {}),
+    },
+    // The client's last mail in the session: what our next reply threads under (not for a repeat).
+    (r: InboundResult): TransactItem[] =>
+      r.duplicate ? [] : [{ Put: { TableName: tableName(), Item: { ...mailThreadKey(r.session.__id), entity: 'mailthread', ...thread } } }],
+  );
+  if (result.duplicate) return { recipient, outcome: 'duplicate', reason: 'a mail with this Message-ID was received already' };
+  return { recipient, outcome: 'received', session: result.session.__id, message: result.message.__id, created: result.created };
 }
 
 /**
  * The session the mail's thread ids name, most specific first: a mail received on this channel
- * (its ref), or one of our replies (our Message-ID's local part is the message id, whose ref
- * names the session; SES's own Message-IDs have a ref of their own, written when sent).
+ * (its dedup guard names the session), or one of our replies (the ref of the Message-ID it was
+ * sent with; and our own Message-IDs' local part is the message id, whose ref names the session).
  * Whether that session is still open (and this client's) is checked by receiveInbound.
  */
 async function threadSession(channelId: string, ids: readonly string[]): Promise<string | undefined> {
@@ -182,8 +142,8 @@ async function threadSession(channelId: string, ids: readonly string[]): Promise
   const keys: { pk: string; sk: string }[] = [];
   const owners: number[] = [];
   ids.forEach((id, i) => {
-    keys.push(mailRefKey(channelId, id));
-    owners.push(i);
+    keys.push(externalIdGuardKey(channelId, id), outboundRefKey(channelId, id));
+    owners.push(i, i);
     const local = id.split('@')[0] ?? '';
     if (/^\d{13}-\d{4}-[0-9a-f]{8}$/.test(local)) {
       keys.push(messageRefKey(local));
@@ -193,11 +153,11 @@ async function threadSession(channelId: string, ids: readonly string[]): Promise
   const items = await getItems(keys);
   let best: { rank: number; session: string } | undefined;
   items.forEach((item, k) => {
-    if (!item || typeof item.session !== 'string') return;
+    const session = item?.sessionId ?? item?.session;
+    if (!item || typeof session !== 'string') return;
     if (item.channel !== undefined && item.channel !== channelId) return;
-    if (item.state !== undefined && item.state !== 'done') return;
     const rank = owners[k]!;
-    if (!best || rank < best.rank) best = { rank, session: item.session };
+    if (!best || rank < best.rank) best = { rank, session };
   });
   return (best as { session: string } | undefined)?.session;
 }

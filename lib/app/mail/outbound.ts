@@ -11,7 +11,7 @@
  * deliveries of nothing else): staff notes and history never leave.
  */
 import { getItem, putItem } from '../../adapters/dynamodb/db.ts';
-import { mailRefKey, mailThreadKey } from '../../adapters/dynamodb/keys.ts';
+import { mailThreadKey, outboundRefKey } from '../../adapters/dynamodb/keys.ts';
 import { findChannel } from '../../adapters/dynamodb/lines.ts';
 import { emailMessenger } from '../../adapters/messengers/email.ts';
 import { logger } from '../../adapters/observability.ts';
@@ -60,11 +60,10 @@ export async function sendMailDelivery(url: string, body: string): Promise<Attem
   if (result.ok) {
     // The client's answer names this Message-ID (SES puts its own in place of ours): its ref finds the session.
     await putItem({
-      ...mailRefKey(event.channel, result.externalId),
-      entity: 'mailref',
-      state: 'done',
-      session: session.__id,
-      message: message.__id,
+      ...outboundRefKey(event.channel, result.externalId),
+      entity: 'ref',
+      sessionId: session.__id,
+      messageId: message.__id,
       channel: event.channel,
     });
     await reportMessageStatus(mailCaller(event.channel), event.channel, message.__id, { status: 'sent' }, () => []).catch((error: unknown) => {

@@ -5,10 +5,13 @@
  */
 import { TtlCache } from '../../adapters/cache.ts';
 import { retry } from '../../adapters/concurrency.ts';
-import type { TransactItem } from '../../adapters/dynamodb/db.ts';
+import { type TransactItem, writeOnly } from '../../adapters/dynamodb/db.ts';
 import { clientIdByAccount, getChannelAndAccount, getLineCached } from '../../adapters/dynamodb/lines.ts';
 import {
   appendMessages,
+  type ExternalIdRef,
+  externalIdGuard,
+  findExternalId,
   findSession,
   getClientAndOpenSession,
   getInboundTarget,
@@ -16,6 +19,7 @@ import {
   latestSessionOfClient,
   OpenSessionRace,
   openSessionId,
+  readExternalIdRef,
 } from '../../adapters/dynamodb/sessions.ts';
 import type { Caller } from '../../contract/caller.ts';
 import { CHANNEL_TYPES_WITH_MANY_OPEN_SESSIONS, CHANNEL_TYPES_WITHOUT_OPERATOR_CREATE, OPEN_SESSION_STATES } from '../../contract/enums.ts';
@@ -36,11 +40,14 @@ export interface InboundResult {
   client: Client;
   session: Session;
   message: Message;
+  /** The channel had taken a message with this `externalId` already: nothing was added, the original is answered. */
+  duplicate?: true;
 }
 
 export interface InboundInput {
   account: string;
   body: string;
+  /** The messenger's own id of the message: a second message with it on the channel adds nothing. */
   externalId?: string | undefined;
   extraData?: Record<string, string> | undefined;
   /** The name of a session this message opens (a mail's subject); the default name otherwise. */
@@ -52,7 +59,7 @@ export interface InboundInput {
   session?: string | undefined;
   /** A mail's SPF/DKIM/DMARC verdicts, kept on the message. */
   mailAuth?: MailAuth | undefined;
-  /** The client's display name, kept in the new client's `_extraData.displayName`. */
+  /** The name a new client gets (the messenger's display name); else the account. */
   displayName?: string | undefined;
   /** Files the message carries (ids of stored files). */
   files?: string[] | undefined;
@@ -64,9 +71,9 @@ function clientMessage(session: string, client: string, input: InboundInput, now
   return { ...message, ...(input.files?.length ? { files: input.files } : {}), ...(input.mailAuth ? { _mailAuth: input.mailAuth } : {}) };
 }
 
-function newClient(channel: Channel, account: string, by: string, now: string, extraData: Record<string, string> = {}): Client {
+function newClient(channel: Channel, account: string, by: string, now: string, extraData: Record<string, string> = {}, displayName?: string): Client {
   return {
-    ...newBaseFields(account, by, now),
+    ...newBaseFields(displayName ?? account, by, now),
     _line: channel._line,
     _channel: channel.__id,
     _username: account,
@@ -126,18 +133,43 @@ export async function receiveInbound(
   const prefetched: Prefetched | undefined = first;
   // The line only matters for a refusal (403 to its staff, 404 to others): read it then.
   requireInboundPoster(caller, channel, mayPostInbound(caller, channel) ? undefined : await getLineCached(channel._line));
+  const externalId = input.externalId;
+  // A repeat is answered with the original even once the channel went offline: it was taken while active.
+  const seen = externalId ? await findExternalId(channel.__id, externalId) : undefined;
+  if (seen) return duplicateOf(seen, extra);
   requireActive(channel);
+  // The guard of the messenger's id goes into the message's own transaction: of two racing
+  // copies one writes, the other fails its condition, retries and finds the original.
+  const guarded = (result: InboundResult): TransactItem[] => [
+    ...(externalId
+      ? [externalIdGuard(channel.__id, externalId, { sessionId: result.session.__id, messageId: result.message.__id, clientId: result.client.__id })]
+      : []),
+    ...extra(result),
+  ];
 
   return retry(
     async (attempt) => {
+      if (attempt > 0 && externalId) {
+        const raced = await findExternalId(channel.__id, externalId);
+        if (raced) return duplicateOf(raced, extra);
+      }
       // A retry looks the account up again: the race it lost may have created the client.
       const known = attempt === 0 ? (prefetched ? prefetched.client.__id : clientId) : await clientIdByAccount(channel.__id, input.account);
-      const result = await receiveOnce(caller, channel, known, input, extra, attempt === 0 ? prefetched : undefined);
+      const result = await receiveOnce(caller, channel, known, input, guarded, attempt === 0 ? prefetched : undefined);
       rememberTarget(channel.__id, input.account, result.client.__id, result.session.__id);
       return result;
     },
     { attempts: MAX_ATTEMPTS + 1, baseMs: 10, capMs: 250, retryOn: isConflict },
   );
+}
+
+/** The answer to a repeat of a message the channel took already: the original, nothing added (bar the caller's idempotency record). */
+async function duplicateOf(ref: ExternalIdRef, extra: (result: InboundResult) => TransactItem[]): Promise<InboundResult> {
+  const found = await readExternalIdRef(ref);
+  if (!found) throw conflict('the message with this externalId is being written; retry');
+  const result: InboundResult = { created: false, duplicate: true, ...found };
+  await writeOnly(extra(result));
+  return result;
 }
 
 async function receiveOnce(
@@ -190,8 +222,7 @@ async function receiveOnce(
     }
   }
 
-  const extraData = input.displayName ? { displayName: input.displayName, ...input.extraData } : input.extraData;
-  const theClient = client ?? newClient(channel, input.account, caller.sub, now, extraData);
+  const theClient = client ?? newClient(channel, input.account, caller.sub, now, input.extraData, input.displayName);
   const blocked = theClient._blockedStatus === 'blocked';
   const session = openSession({
     line: channel._line,
