@@ -3,12 +3,8 @@ import { type EventBus, inProcessBus } from '../../lib/adapters/bus.ts';
 import { partialBatchResponse, toChangeRecord } from '../../lib/adapters/dynamodb/stream.ts';
 import { logger } from '../../lib/adapters/observability.ts';
 import { consumeRecords, registerSink } from '../../lib/app/events/consumer.ts';
-import { registerMailSender } from '../../lib/app/mail/outbound.ts';
 import { routingSink } from '../../lib/app/routing/sink.ts';
 import { type DeliveryQueue, fifoMessage, inlineDeliveryQueue, localDeliveryQueue } from '../../lib/app/webhooks/deliveries.ts';
-
-// Inbox channels' replies (`mailto:` endpoints) go out as mail.
-registerMailSender();
 
 // Reactions to events, run by both hosts (this handler is the local poller's too).
 registerSink(routingSink);
