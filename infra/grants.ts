@@ -34,6 +34,13 @@ export interface FunctionGrant {
   readonly postToConnection?: true;
   /** `sqs:SendMessage` on the delivery queue (the stream consumer hands new deliveries to it). */
   readonly queueDeliveries?: true;
+  /**
+   * `ses:SendEmail`/`ses:SendRawEmail` from the mail domain's identity through its configuration
+   * set (inbox channels' replies; infra/aws/mail.ts, only with the `mailDomain` context).
+   */
+  readonly sendMail?: true;
+  /** `s3:GetObject` on the mail bucket's `inbound/` objects (the mails SES received). */
+  readonly readMail?: true;
 }
 
 const none: FunctionGrant = { table: [], indexes: [] };
@@ -75,17 +82,20 @@ export const functionGrants: Readonly<Record<string, FunctionGrant>> = {
   'set-operator-status': { table: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], indexes: [] },
   'set-session-priority': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], indexes: [] },
   'unmark-session-spam': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], indexes: ['gsi3'] },
-  'update-channel': { table: ['GetItem', 'PutItem'], indexes: [] },
+  'update-channel': { table: ['GetItem', 'PutItem', 'DeleteItem'], indexes: [] },
   'update-client': { table: ['GetItem', 'BatchGetItem', 'PutItem'], indexes: [] },
   'update-line': { table: ['GetItem', 'PutItem'], indexes: [] },
   // The table stream (event source mappings)
   'live-fanout': { table: ['GetItem', 'BatchGetItem', 'Query', 'BatchWriteItem'], indexes: [], postToConnection: true },
   'stream-consumer': { table: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem'], indexes: ['gsi1'], putEvents: true, queueDeliveries: true },
   // The delivery queue (SQS event source)
-  'attempt-deliveries': { table: ['GetItem', 'BatchGetItem', 'PutItem'], indexes: [] },
+  'attempt-deliveries': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], indexes: [], sendMail: true },
+  // SES (infra/aws/mail.ts): received mail, sending events
+  'receive-mail': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], indexes: [], readMail: true },
+  'mail-events': { table: ['GetItem', 'BatchGetItem', 'UpdateItem'], indexes: [] },
   // EventBridge Scheduler
   'aggregate-metrics': { table: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem'], indexes: ['gsi5'] },
-  'retry-deliveries': { table: ['GetItem', 'BatchGetItem', 'UpdateItem'], indexes: ['gsi1'] },
+  'retry-deliveries': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], indexes: ['gsi1'], sendMail: true },
   'sweep-timers': { table: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'], indexes: [] },
   // The live WebSocket API
   'live-authorizer': none,
