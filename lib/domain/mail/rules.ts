@@ -115,7 +115,7 @@ export function htmlToText(html: string): string {
     })
     .replace(/<br\s*\/?>/gi, '\n')
     .replace(/<li[^>]*>/gi, '\n- ')
-    .replace(/<\/(p|div|h[1-6]|tr|li|ul|ol|table|section|article|header|footer)\s*>/gi, '\n')
+    .replace(/<\/(p|div|h[1-6]|tr|ul|ol|table|section|article|header|footer)\s*>/gi, '\n')
     .replace(/<(p|div|h[1-6]|tr|table|ul|ol)[^>]*>/gi, '\n')
     .replace(/<[^>]+>/g, '')
     .replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (m, e: string) => {
