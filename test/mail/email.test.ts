@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
 import PostalMime, { type Email } from 'postal-mime';
 import { SMTPServer } from 'smtp-server';
+import { applySesEvent, receiveSesMail } from '../../lib/app/mail/ses.ts';
 import { type World, world } from '../support/fixtures.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
 
@@ -52,6 +53,8 @@ let w: World;
 let sink: Awaited<ReturnType<typeof startSink>>;
 let inbox: { __id: string; _address: string };
 let smtp: Transporter;
+/** The first conversation (the first test), for the threading and status tests after it. */
+let thread: { session: string; reply: string; replyMessageId: string; operator: string };
 
 const ADDRESS = 'Support@Example.com';
 
@@ -160,6 +163,7 @@ describe('mail both ways', () => {
     const replyId: string = reply.body.__id ?? reply.body.message?.__id;
 
     const sent = await waitFor('the reply at the sink', () => sink.mails.find((m) => m.mail.text?.includes('Please unplug it.')));
+    thread = { session: sessionId, reply: replyId, replyMessageId: sent.mail.messageId!, operator: op };
     assert.deepEqual(sent.to, ['ann@client.example']);
     assert.equal(sent.mail.from && 'address' in sent.mail.from ? sent.mail.from.address : undefined, 'support@example.com');
     assert.equal(sent.mail.subject, 'Re: Printer is on fire');
@@ -244,5 +248,52 @@ describe('mail both ways', () => {
     const sessionId = await waitFor('the session', () => sessionWithMessage('html-1@client.example'));
     const m = (await messagesOf(sessionId)).find((x) => x.externalId === 'html-1@client.example')!;
     assert.equal(m.body, 'Hello there\n\nLine two & more');
+  });
+});
+
+describe('threading with several open sessions, SES', () => {
+  test('an answer naming a reply goes to that reply’s session even when a newer one is open; a mail naming none goes to the newest', async () => {
+    const started = await host.call('POST', '/v1/sessions', { token: thread.operator, body: { channel: inbox.__id, account: 'ann@client.example' } });
+    assert.equal(started.status, 201, JSON.stringify(started.body));
+    const newer: string = started.body.__id;
+    await mail({
+      from: 'ann@client.example',
+      subject: 'Re: Printer is on fire',
+      messageId: '<answer-2@client.example>',
+      inReplyTo: thread.replyMessageId,
+      references: ['first-1@client.example', thread.replyMessageId].map((id) => (id.startsWith('<') ? id : `<${id}>`)),
+      text: 'One more thing.',
+    });
+    assert.equal(await waitFor('the threaded answer', () => sessionWithMessage('answer-2@client.example')), thread.session);
+    await mail({ from: 'ann@client.example', subject: 'Another matter', messageId: '<plain-2@client.example>', text: 'Something else.' });
+    assert.equal(await waitFor('the unthreaded mail', () => sessionWithMessage('plain-2@client.example')), newer);
+  });
+
+  test('SES: the receipt’s verdicts go on the message; a hard bounce makes the reply failed with the reason', async () => {
+    const raw = ['From: eve@client.example', 'To: support@example.com', 'Subject: Via SES', 'Message-ID: <ses-1@client.example>', '', 'Hello from SES'].join(
+      '\r\n',
+    );
+    const [outcome] = await receiveSesMail({ messageId: 'abc', recipients: ['support@example.com'], spf: 'PASS', dkim: 'PASS', dmarc: 'FAIL' }, async () =>
+      Buffer.from(raw),
+    );
+    assert.equal(outcome?.outcome, 'received');
+    const m = (await messagesOf((outcome as { session: string }).session)).find((x) => x.externalId === 'ses-1@client.example');
+    assert.deepEqual(m?._mailAuth, { spf: 'pass', dkim: 'pass', dmarc: 'fail' });
+    const tooLarge = await receiveSesMail({ messageId: 'big', recipients: ['support@example.com'] }, async () => 'too-large');
+    assert.equal(tooLarge[0]?.outcome, 'dropped');
+
+    const applied = await applySesEvent({
+      eventType: 'Bounce',
+      mail: { messageId: 'ses-out-1', tags: { 'chatlines-message': [thread.reply] } },
+      bounce: {
+        bounceType: 'Permanent',
+        bounceSubType: 'General',
+        bouncedRecipients: [{ emailAddress: 'ann@client.example', diagnosticCode: 'smtp; 550 5.1.1 no such user' }],
+      },
+    });
+    assert.equal(applied, 'applied');
+    const reply = (await messagesOf(thread.session)).find((x) => x.__id === thread.reply) as { _deliveryStatus?: string } | undefined;
+    assert.equal(reply?._deliveryStatus, 'failed');
+    assert.equal(await applySesEvent({ eventType: 'Delivery', mail: { tags: { 'chatlines-message': ['0000000000000-0000-00000000'] } } }), 'ignored');
   });
 });
