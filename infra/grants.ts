@@ -91,7 +91,7 @@ export const functionGrants: Readonly<Record<string, FunctionGrant>> = {
   // The delivery queue (SQS event source)
   'attempt-deliveries': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], indexes: [], sendMail: true },
   // SES (infra/aws/mail.ts): received mail, sending events
-  'receive-mail': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], indexes: [], readMail: true },
+  'receive-mail': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], indexes: ['gsi3'], readMail: true },
   'mail-events': { table: ['GetItem', 'BatchGetItem', 'UpdateItem'], indexes: [] },
   // EventBridge Scheduler
   'aggregate-metrics': { table: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem'], indexes: ['gsi5'] },

@@ -1,7 +1,8 @@
 /**
  * The local host's inbound mail: an SMTP listener (`smtp-server`) that routes each mail to the
  * inbox channels its envelope recipients name and runs the same receipt as SES's function
- * (lib/app/mail/inbound.ts). RCPT TO an address no inbox channel has is refused (550); mail over
+ * (lib/app/mail/inbound.ts). RCPT TO an address no inbox channel has, or a disconnected
+ * channel's, is refused (550); mail over
  * 10 MB is refused (552, also announced by SIZE); a receipt that fails is a temporary failure
  * (451), so the sending server tries again.
  */
@@ -26,7 +27,14 @@ export async function startSmtpListener(options: { port: number; host?: string; 
     logger: false,
     onRcptTo(address, _session, callback) {
       channelForAddress(address.address).then(
-        (channel) => callback(channel ? undefined : smtpError(`5.1.1 <${address.address}>: no such mailbox`, 550)),
+        (channel) =>
+          callback(
+            !channel
+              ? smtpError(`5.1.1 <${address.address}>: no such mailbox`, 550)
+              : channel._state !== 'active'
+                ? smtpError(`5.2.1 <${address.address}>: mailbox disabled (the channel is ${channel._state})`, 550)
+                : undefined,
+          ),
         (error: unknown) => {
           options.onError?.(error);
           callback(smtpError('4.3.0 try again later', 451));

@@ -361,6 +361,11 @@ describe('the conversation', () => {
     const mailEvents = (await import('../../functions/mail/mail-events.ts')).handler;
     const sesEvent = (message: Record<string, unknown>) => ({ Records: [{ Sns: { MessageId: 'sns-1', Message: JSON.stringify(message) } }] }) as never;
     await asFunction('mail-events', () => mailEvents(sesEvent({ eventType: 'Delivery', mail: { tags: { 'chatlines-message': [firstReply.__id] } } })));
+    // A blocked sender with no open session: its mail goes to its last session if marked as spam (found by the client's sessions index).
+    await ok('POST', `/v1/sessions/${mailSession}/close`, alice);
+    await ok('PATCH', `/v1/clients/${(await ok('GET', `/v1/sessions/${mailSession}`, admin))._clients[0]}`, admin, { _blockedStatus: 'blocked' });
+    const [blockedMail] = await receiveMail(mailText('<m3@client.example>', 'Again'));
+    assert.equal(blockedMail?.outcome, 'received');
     await sink.close();
 
     // Searches: each collection, a key lookup, an index plan, a count and a sweep.

@@ -90,6 +90,11 @@ export async function receiveMail(raw: Uint8Array | string, recipients: readonly
 }
 
 async function receiveForChannel(channel: Channel, recipient: string, mail: ParsedMail, auth: MailAuth | undefined): Promise<MailOutcome> {
+  // A disconnected channel takes no messages: its mail is dropped rather than retried for days.
+  if (channel._state !== 'active') {
+    logger.info('mail dropped: the channel is not active', { channel: channel.__id, state: channel._state, messageId: mail.messageId });
+    return { recipient, outcome: 'dropped', reason: `the channel is ${channel._state}` };
+  }
   const decision = decideMail(mail, auth ?? authFromHeader(mail.headers['authentication-results']));
   if (decision.kind === 'drop') {
     logger.info('mail dropped', { channel: channel.__id, messageId: mail.messageId, reason: decision.reason });
