@@ -35,6 +35,11 @@ export interface FunctionGrant {
   /** `sqs:SendMessage` on the delivery queue (the stream consumer hands new deliveries to it). */
   readonly queueDeliveries?: true;
   /**
+   * `kms:Encrypt` and `kms:Decrypt` with the stack's credentials key (messenger credentials,
+   * lib/adapters/sealing.ts), and `PUBLIC_URL`: the functions that connect, receive and send.
+   */
+  readonly credentialsKey?: true;
+  /**
    * `ses:SendEmail`/`ses:SendRawEmail` from the mail domain's identity through its configuration
    * set (inbox channels' replies; infra/aws/mail.ts, only with the `mailDomain` context).
    */
@@ -49,13 +54,13 @@ export const functionGrants: Readonly<Record<string, FunctionGrant>> = {
   // HTTP routes (lib/contract/routes/*.ts)
   'assign-session': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], indexes: [] },
   'close-session': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], indexes: [] },
-  'create-channel': { table: ['GetItem', 'ConditionCheckItem', 'PutItem'], indexes: [] },
+  'create-channel': { table: ['GetItem', 'ConditionCheckItem', 'PutItem'], indexes: [], credentialsKey: true },
   'create-line': { table: ['GetItem', 'PutItem'], indexes: [] },
   'create-session': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], indexes: [] },
   'create-visitor': { table: ['GetItem'], indexes: [], visitorSecret: true },
   'create-webhook': { table: ['GetItem', 'PutItem'], indexes: [] },
   'delete-webhook': { table: ['GetItem', 'PutItem', 'DeleteItem'], indexes: [] },
-  'disconnect-channel': { table: ['GetItem', 'PutItem'], indexes: [] },
+  'disconnect-channel': { table: ['GetItem', 'PutItem'], indexes: [], credentialsKey: true },
   'get-health': none,
   'get-last-session-message': { table: ['GetItem', 'Query'], indexes: [] },
   'get-line': { table: ['GetItem'], indexes: [] },
@@ -72,8 +77,9 @@ export const functionGrants: Readonly<Record<string, FunctionGrant>> = {
   'mark-session-spam': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], indexes: [] },
   'post-session-message': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], indexes: [] },
   'post-visitor-message': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], indexes: [], visitorSecret: true },
+  'receive-messenger-hook': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], indexes: [], credentialsKey: true },
   'receive-inbound-message': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], indexes: ['gsi3'] },
-  'reconnect-channel': { table: ['GetItem', 'PutItem'], indexes: [] },
+  'reconnect-channel': { table: ['GetItem', 'PutItem'], indexes: [], credentialsKey: true },
   'report-message-status': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], indexes: [] },
   'retry-webhook-delivery': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], indexes: [] },
   'save-session': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], indexes: [] },
@@ -82,20 +88,20 @@ export const functionGrants: Readonly<Record<string, FunctionGrant>> = {
   'set-operator-status': { table: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], indexes: [] },
   'set-session-priority': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], indexes: [] },
   'unmark-session-spam': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], indexes: ['gsi3'] },
-  'update-channel': { table: ['GetItem', 'PutItem', 'DeleteItem'], indexes: [] },
+  'update-channel': { table: ['GetItem', 'PutItem', 'DeleteItem'], indexes: [], credentialsKey: true },
   'update-client': { table: ['GetItem', 'BatchGetItem', 'PutItem'], indexes: [] },
   'update-line': { table: ['GetItem', 'PutItem'], indexes: [] },
   // The table stream (event source mappings)
   'live-fanout': { table: ['GetItem', 'BatchGetItem', 'Query', 'BatchWriteItem'], indexes: [], postToConnection: true },
   'stream-consumer': { table: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem'], indexes: ['gsi1'], putEvents: true, queueDeliveries: true },
   // The delivery queue (SQS event source)
-  'attempt-deliveries': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], indexes: [], sendMail: true },
+  'attempt-deliveries': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], indexes: [], credentialsKey: true, sendMail: true },
   // SES (infra/aws/mail.ts): received mail, sending events
   'receive-mail': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], indexes: ['gsi3'], readMail: true },
   'mail-events': { table: ['GetItem', 'BatchGetItem', 'UpdateItem'], indexes: [] },
   // EventBridge Scheduler
   'aggregate-metrics': { table: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem'], indexes: ['gsi5'] },
-  'retry-deliveries': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], indexes: ['gsi1'], sendMail: true },
+  'retry-deliveries': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], indexes: ['gsi1'], credentialsKey: true, sendMail: true },
   'sweep-timers': { table: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'], indexes: [] },
   // The live WebSocket API
   'live-authorizer': none,

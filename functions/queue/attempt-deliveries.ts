@@ -2,7 +2,11 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { mapPool } from '../../lib/adapters/concurrency.ts';
 import { logger } from '../../lib/adapters/observability.ts';
 import { registerMailSender } from '../../lib/app/mail/outbound.ts';
-import { type DeliveryMessage, deliverNew } from '../../lib/app/webhooks/deliveries.ts';
+import { messengerSender } from '../../lib/app/messengers/outbound.ts';
+import { type DeliveryMessage, deliverNew, useNativeSender } from '../../lib/app/webhooks/deliveries.ts';
+
+// Replies to natively connected messengers go out through their APIs.
+useNativeSender(messengerSender);
 
 // Inbox channels' replies (`mailto:` endpoints) go out as mail.
 registerMailSender();

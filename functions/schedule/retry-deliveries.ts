@@ -1,6 +1,10 @@
 import { logger } from '../../lib/adapters/observability.ts';
 import { registerMailSender } from '../../lib/app/mail/outbound.ts';
-import { sweepDueDeliveries } from '../../lib/app/webhooks/deliveries.ts';
+import { messengerSender } from '../../lib/app/messengers/outbound.ts';
+import { sweepDueDeliveries, useNativeSender } from '../../lib/app/webhooks/deliveries.ts';
+
+// Replies to natively connected messengers go out through their APIs.
+useNativeSender(messengerSender);
 
 // Inbox channels' replies (`mailto:` endpoints) go out as mail.
 registerMailSender();

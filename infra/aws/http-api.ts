@@ -167,7 +167,9 @@ export class ChatlinesHttpApi extends Construct {
           'AwsSolutions-APIG4',
           route.visitor
             ? `${route.method} ${route.path} is a web-chat visitor route: no staff JWT by design; the function verifies the visitor token and the route is throttled.`
-            : `${route.method} ${route.path} is public by contract (health and the OpenAPI document need no token).`,
+            : route.raw
+              ? `${route.method} ${route.path} is a messenger's webhook: no staff JWT by design; the function verifies the messenger's own proof before it reads anything, and the route is throttled.`
+              : `${route.method} ${route.path} is public by contract (health and the OpenAPI document need no token).`,
         );
       }
     }

@@ -18,6 +18,7 @@ import {
 import { grantOf } from '../grants.ts';
 import { ChatlinesFunction, pascalCase } from './chatlines-function.ts';
 import { ChatlinesConsole } from './console.ts';
+import { CredentialsKey } from './credentials.ts';
 import { DeliveryWorker } from './deliveries.ts';
 import { EVENT_BUS_NAME, StreamConsumer } from './events.ts';
 import { ChatlinesHttpApi } from './http-api.ts';
@@ -144,6 +145,16 @@ export class ChatlinesStack extends Stack {
 
     this.live = new LivePush(this, 'Live', { table: this.table, jwtIssuer: this.identity.issuer, jwtAudience: this.identity.audience });
     this.console = new ChatlinesConsole(this, 'Console', { apiEndpoint: this.httpApi.api.apiEndpoint, identity: this.identity, liveUrl: this.live.stage.url });
+
+    // Messenger credentials: sealed under a key of the stack, opened only by the functions that connect, receive and send.
+    const withCredentials = [
+      ...[...this.functions].map(([file, fn]) => [file, fn.function] as const),
+      ...this.scheduled.map((s) => [s.definition.function, s.function.function] as const),
+      ['attempt-deliveries', this.deliveries.function.function] as const,
+    ].filter(([file]) => grantOf(file).credentialsKey);
+    if (withCredentials.length > 0) {
+      new CredentialsKey(this, 'MessengerCredentials', { functions: withCredentials.map(([, fn]) => fn), publicUrl: this.httpApi.api.apiEndpoint });
+    }
 
     const allFunctions = new Map<string, IFunction>(routeFunctions);
     // By function file (unique across the triggers, infra/functions.ts): alarms and the dashboard name each function by it.

@@ -5,6 +5,7 @@
  * that Lambda runs.
  */
 
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { pathToFileURL } from 'node:url';
@@ -205,8 +206,9 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
         timeEpoch: now.getTime(),
         authorizer: { jwt: { claims, scopes: [] }, principalId: '', integrationLatency: 0 },
       },
-      ...(body.length ? { body: body.toString('utf8') } : {}),
-      isBase64Encoded: false,
+      // Text as API Gateway passes it; bytes that are not UTF-8 as base64, so a signature over them still holds.
+      ...(body.length ? { body: isUtf8(body) ? body.toString('utf8') : body.toString('base64') } : {}),
+      isBase64Encoded: body.length > 0 && !isUtf8(body),
     } as unknown as HttpEvent;
 
     const handler = await loadHandler(found.route.function);
@@ -228,8 +230,11 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
+  const url = `http://${options.host ?? '127.0.0.1'}:${port}`;
+  // Messenger webhooks registered from here point at this host unless PUBLIC_URL says otherwise (a tunnel).
+  process.env.PUBLIC_URL ??= url;
   return {
-    url: `http://${options.host ?? '127.0.0.1'}:${port}`,
+    url,
     server,
     live,
     answer,

@@ -84,6 +84,8 @@ export interface LineChannelData extends BaseData {
   _state: LineChannelState;
   /** The messenger endpoint replies are delivered to (null: none). */
   _deliveryUrl: string | null;
+  /** Why the channel went to `error` (its messenger refused the credentials). */
+  _lastError?: string | null | undefined;
 }
 
 /** A client: someone who writes in through a channel. */
@@ -253,6 +255,8 @@ export interface CreateChannelInput {
   _type: LineChannelType;
   __name: string;
   _deliveryUrl?: string | null;
+  /** A natively connected messenger's credentials (write-only), e.g. `{ botToken }` for telegramBot. */
+  _credentials?: Record<string, string>;
 }
 
 /** Event types (contract: "Events"). */

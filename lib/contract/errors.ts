@@ -10,7 +10,8 @@ export type ErrorKind =
   | 'conflict' // 409: the state does not allow it, or a lost race
   | 'too-large' // 413
   | 'throttled' // 429
-  | 'unavailable'; // 503: the database could not be reached; nothing was written
+  | 'unavailable' // 503: the database could not be reached; nothing was written
+  | 'upstream'; // 502: a messenger's API failed or could not be reached; nothing was written
 
 export interface FieldError {
   path: string;
@@ -32,6 +33,7 @@ export const invalid = (path: string, message: string) => new ChatlinesError('in
 export const forbidden = (detail: string) => new ChatlinesError('forbidden', detail);
 export const notFound = (what: string, id: string) => new ChatlinesError('not-found', `${what} ${id} does not exist`);
 export const conflict = (detail: string) => new ChatlinesError('conflict', detail);
+export const upstream = (detail: string) => new ChatlinesError('upstream', detail);
 
 /**
  * The one conflict test: a write that lost to a failed condition or a concurrent change (what

@@ -121,7 +121,12 @@ export function openApiDocument(routes: readonly RouteSpec[], options: { version
   const perFunction = new Map<string, number>();
   for (const route of routes) perFunction.set(route.function, (perFunction.get(route.function) ?? 0) + 1);
   const idOf = (route: RouteSpec) =>
-    perFunction.get(route.function)! > 1 ? operationId(`${route.function}-${route.path.split('/')[2] ?? ''}`) : operationId(route.function);
+    // Hooks share one function and one path prefix: each is named by its operation.
+    route.raw && route.operation
+      ? operationId(route.operation)
+      : perFunction.get(route.function)! > 1
+        ? operationId(`${route.function}-${route.path.split('/')[2] ?? ''}`)
+        : operationId(route.function);
 
   const paths: Record<string, Record<string, JsonSchema>> = {};
   for (const spec of routes) {

@@ -32,6 +32,7 @@
 import { coreRoutes } from './routes/core.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { eventRoutes, eventScheduledFunctions } from './routes/events.ts';
+import { hookRoutes } from './routes/hooks.ts';
 import { metricsRoutes, scheduledFunctions as metricsScheduledFunctions } from './routes/metrics.ts';
 import { routingRoutes } from './routes/routing.ts';
 import { searchRoutes } from './routes/search.ts';
@@ -57,6 +58,7 @@ export const routes: readonly RouteSpec[] = [
   ...routingRoutes,
   ...docsRoutes,
   ...visitorRoutes,
+  ...hookRoutes,
 ];
 
 /** Every scheduled function, by area. */

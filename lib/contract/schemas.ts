@@ -14,6 +14,7 @@ import {
   LineSessionState,
   OperatorStatusType,
 } from './enums.ts';
+import { CredentialsInput, credentialIssues } from './messengers.ts';
 
 /** Longest free-text field we accept (names, accounts). */
 export const MAX_NAME_LENGTH = 256;
@@ -125,6 +126,8 @@ export const ChannelSchema = z.object({
   _deliveryUrl: z.string().nullable().default(null),
   /** An `inbox` channel's mail address (lower case, unique across channels): mail to it opens or continues sessions; replies go out from it. */
   _address: z.string().nullable().optional(),
+  /** Why the channel went to `error` (a natively connected messenger refused its credentials); null = none. */
+  _lastError: z.string().nullable().optional(),
 });
 export type Channel = z.infer<typeof ChannelSchema>;
 
@@ -293,19 +296,30 @@ export const MailAddress = z
   .max(254)
   .transform((a) => a.toLowerCase());
 
-export const CreateChannelBody = z.strictObject({
-  _line: Id,
-  _type: ChannelTypeSchema,
-  __name: Name,
-  _deliveryUrl: DeliveryUrl.nullable().optional(),
-  /** `inbox` only: the channel's mail address (409 when another channel has it). */
-  _address: MailAddress.nullable().optional(),
-});
+export const CreateChannelBody = z
+  .strictObject({
+    _line: Id,
+    _type: ChannelTypeSchema,
+    __name: Name,
+    _deliveryUrl: DeliveryUrl.nullable().optional(),
+    /** A natively connected messenger's credentials (lib/contract/messengers.ts), checked against `_type`. */
+    _credentials: CredentialsInput.optional(),
+    /** `inbox` only: the channel's mail address (409 when another channel has it). */
+    _address: MailAddress.nullable().optional(),
+  })
+  .superRefine((body, ctx) => {
+    if (body._credentials === undefined) return;
+    for (const issue of credentialIssues(body._type, body._credentials)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+    if (body._deliveryUrl)
+      ctx.addIssue({ code: 'custom', path: ['_deliveryUrl'], message: 'a natively connected channel delivers by itself: no _deliveryUrl' });
+  });
 
-/** `PATCH /v1/channels/{id}` (admin): rename, set or clear the delivery endpoint. */
+/** `PATCH /v1/channels/{id}` (admin): rename, set or clear the delivery endpoint, replace a native channel's credentials, an inbox channel's address. */
 export const UpdateChannelBody = z.strictObject({
   __name: Name.optional(),
   _deliveryUrl: DeliveryUrl.nullable().optional(),
+  /** New credentials of a natively connected messenger (checked against the channel's type). */
+  _credentials: CredentialsInput.optional(),
   /** `inbox` only: set, change or clear (null) the channel's mail address. */
   _address: MailAddress.nullable().optional(),
 });

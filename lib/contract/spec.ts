@@ -55,7 +55,8 @@ export type OperationTag =
   | 'search'
   | 'metrics'
   | 'webhooks'
-  | 'visitors';
+  | 'visitors'
+  | 'hooks';
 
 export interface RouteSpec {
   readonly method: HttpMethod;
@@ -104,6 +105,13 @@ export interface RouteSpec {
   readonly ifMatch?: boolean;
   /** A POST that changes nothing (search): no `Idempotency-Key`. */
   readonly readOnly?: boolean;
+  /**
+   * A messenger's hook (with `auth: false`): the request is handed to `run` as received
+   * (`ctx.raw`: method, lower-case headers, query, the body byte for byte as UTF-8 text), its
+   * query and body never parsed — the function checks the messenger's proof over the raw body
+   * before it reads anything. `body` then only documents what the messenger sends.
+   */
+  readonly raw?: true;
 }
 
 /** Output type of an optional schema slot of a spec (`undefined` when the route takes none). */

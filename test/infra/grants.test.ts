@@ -27,6 +27,7 @@ import { receiveSesMail } from '../../lib/app/mail/ses.ts';
 import { sweepTimers as sweepTimersAt } from '../../lib/app/timers/sweep.ts';
 import { sweepDueDeliveries } from '../../lib/app/webhooks/deliveries.ts';
 import { routes } from '../../lib/contract/routes.ts';
+import { type FakeTelegram, startFakeTelegram, textUpdate } from '../support/fakes/telegram.ts';
 import { type World, world } from '../support/fixtures.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
 import { type Receiver, startReceiver } from '../support/receiver.ts';
@@ -60,6 +61,8 @@ let receiver: Receiver;
 let management: Server;
 let base: string;
 let fanOut: StreamPoller;
+let telegram: FakeTelegram;
+const BOT_TOKEN = '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1';
 
 before(async () => {
   process.env.AWS_REGION = 'us-east-1';
@@ -73,6 +76,9 @@ before(async () => {
     for (const action of needs(call)) set.add(action);
     called.set(fn, set);
   });
+  telegram = await startFakeTelegram();
+  telegram.tokens.add(BOT_TOKEN);
+  process.env.TELEGRAM_API_URL = telegram.url;
   // The delivery sweeper runs when the conversation says (each wait below), not on a timer: what it finds due is then the same every run.
   host = await startTestHost({ events: true, sweepEveryMs: 3_600_000 });
   w = await world(host, { channelType: 'telegramBot', lineBody: { _accountApp: 'contacts' } });
@@ -130,6 +136,7 @@ after(async () => {
   delete process.env.CHATLINES_CACHES;
   await fanOut?.stop();
   await receiver?.close();
+  await telegram?.close();
   management?.close();
   await host?.close();
 });
@@ -368,6 +375,52 @@ describe('the conversation', () => {
     assert.equal(blockedMail?.outcome, 'received');
     await sink.close();
 
+    // A Telegram bot connected natively: its webhook, signed updates (a repeat, a forgery), replies
+    // out through the Bot API — one retried after 429 by the sweeper, one refused for good there,
+    // one with the token refused (the channel goes to error) — new credentials, disconnect, reconnect.
+    await attempt('POST', '/v1/channels', admin, {
+      _line: line,
+      _type: 'telegramBot',
+      __name: 'Refused',
+      _credentials: { botToken: BOT_TOKEN.replace('1', '2') },
+    });
+    const native = await ok('POST', '/v1/channels', admin, { _line: line, _type: 'telegramBot', __name: 'Native bot', _credentials: { botToken: BOT_TOKEN } });
+    const tg = { id: 4242, first_name: 'Tess', username: 'tess' };
+    assert.equal((await telegram.post(BOT_TOKEN, textUpdate(1, 1, tg, 'hi bot'))).status, 200);
+    assert.equal((await telegram.post(BOT_TOKEN, textUpdate(1, 1, tg, 'hi bot'))).status, 200);
+    assert.equal((await telegram.post(BOT_TOKEN, textUpdate(2, 2, tg, 'forged'), { secret: 'forged' })).status, 401);
+    assert.equal((await telegram.post(BOT_TOKEN, textUpdate(3, 3, tg, 'still there?'))).status, 200);
+    const tgSession = (await ok('POST', '/v1/sessions/search', admin, { where: { eq: ['_channel', native.__id] }, size: 1 })).items[0].__id as string;
+    await ok('POST', `/v1/sessions/${tgSession}/assign`, alice, { operator: 'alice' });
+    const sentTo = (text: string) => telegram.callsOf('sendMessage').filter((c) => c.body.text === text).length;
+    const statusOf = async (id: string) =>
+      ((await ok('GET', `/v1/sessions/${tgSession}/messages?size=100`, alice)) as { __id: string; _deliveryStatus: string }[]).find((m) => m.__id === id)
+        ?._deliveryStatus;
+    const tgReply = async (text: string) => (await ok('POST', `/v1/sessions/${tgSession}/messages`, alice, { type: 'text', body: text })).__id as string;
+    const hello = await tgReply('hello from chatlines');
+    await until('the reply sent', async () => (await statusOf(hello)) === 'sent');
+    telegram.failNext('sendMessage', 429, 'Too Many Requests: retry after 0', 0);
+    const later = await tgReply('after the flood');
+    await until('the reply sent by the sweeper', async () => {
+      await host.events!.sweep();
+      return (await statusOf(later)) === 'sent';
+    });
+    telegram.failNext('sendMessage', 502, 'Bad Gateway');
+    telegram.blocked.add(String(tg.id));
+    const refused = await tgReply('to a blocked chat');
+    await until('the reply failed in the sweeper', async () => {
+      await host.events!.sweep();
+      return (await statusOf(refused)) === 'failed';
+    });
+    telegram.blocked.delete(String(tg.id));
+    telegram.failNext('sendMessage', 401, 'Unauthorized');
+    const revoked = await tgReply('with a revoked token');
+    await until('the reply failed', async () => (await statusOf(revoked)) === 'failed');
+    assert.ok(sentTo('hello from chatlines') === 1);
+    await ok('PATCH', `/v1/channels/${native.__id}`, admin, { _credentials: { botToken: BOT_TOKEN } });
+    await ok('POST', `/v1/channels/${native.__id}/disconnect`, admin);
+    await ok('POST', `/v1/channels/${native.__id}/reconnect`, admin);
+
     // Searches: each collection, a key lookup, an index plan, a count and a sweep.
     const del = { eq: ['__deletedAt', null] };
     for (const [collection, body] of [
@@ -549,6 +602,7 @@ describe('grants', () => {
       ['postToConnection', 'lib/adapters/aws/live.ts'],
       ['sendMail', 'lib/adapters/messengers/email.ts'],
       ['readMail', 'lib/adapters/aws/mail-objects.ts'],
+      ['credentialsKey', 'lib/adapters/aws/kms.ts'],
     ];
     const files = functionFiles();
     const { metafile } = await build({

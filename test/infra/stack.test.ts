@@ -194,6 +194,8 @@ describe('functions', () => {
       const own = [
         ...(file.startsWith('stream:') ? ['DELIVERY_QUEUE_URL', 'EVENT_BUS_NAME'] : []),
         ...(visitor ? ['VISITOR_SECRET_ARN'] : []),
+        // The functions that connect, receive and send on messenger channels: the credentials key and the hook URLs' base.
+        ...(grantOf(file.replace(/^[a-z]+:/, '')).credentialsKey ? ['CREDENTIALS_KEY_ID', 'PUBLIC_URL'] : []),
         ...(file === 'live:live-authorizer' ? ['JWT_AUDIENCE', 'JWT_ISSUER'] : file === 'live:live-fanout' ? ['LIVE_ENDPOINT'] : []),
       ];
       assert.deepEqual(
@@ -267,7 +269,10 @@ describe('HTTP API', () => {
     assert.equal(authorizer.Properties.AuthorizerType, 'JWT');
     const visitorRoutes = routes.filter((r) => r.visitor);
     assert.ok(visitorRoutes.length >= 4 && visitorRoutes.every((r) => !r.auth && r.path.startsWith('/v1/visitors') && r.throttle), 'visitor routes');
-    const publicRoutes = routes.filter((r) => !r.auth && !r.visitor).map((r) => `${r.method} ${r.path}`);
+    // Messenger hooks: public, each checks the messenger's own proof (lib/contract/routes/hooks.ts), throttled.
+    const hookRoutes = routes.filter((r) => r.raw);
+    assert.ok(hookRoutes.length >= 6 && hookRoutes.every((r) => !r.auth && r.path.startsWith('/v1/hooks/') && r.throttle), 'hook routes');
+    const publicRoutes = routes.filter((r) => !r.auth && !r.visitor && !r.raw).map((r) => `${r.method} ${r.path}`);
     assert.ok(
       publicRoutes.every((key) => key === 'GET /v1/health' || key === 'GET /v1/openapi.json'),
       `public: ${publicRoutes.join(', ')}`,

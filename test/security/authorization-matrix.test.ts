@@ -164,6 +164,16 @@ const REQUESTS: Record<string, RequestFn> = {
   'POST /v1/visitors/messages': async () => ({ path: '/v1/visitors/messages', body: { body: 'hi' } }),
   'GET /v1/visitors/messages': async () => ({ path: '/v1/visitors/messages' }),
   'GET /v1/visitors/queue': async () => ({ path: '/v1/visitors/queue' }),
+  ...Object.fromEntries(
+    ['POST telegram', 'GET whatsapp', 'POST whatsapp', 'POST viber', 'GET instagram', 'POST instagram'].map((key) => {
+      const [method, messenger] = key.split(' ') as [string, string];
+      const request: RequestFn = async (_r, c) => ({
+        path: `/v1/hooks/${messenger}/${channelOf(c)}${method === 'GET' ? '?hub.mode=subscribe&hub.verify_token=x&hub.challenge=1' : ''}`,
+        ...(method === 'POST' ? { body: { update_id: 1 } } : {}),
+      });
+      return [`${method} /v1/hooks/${messenger}/{channelId}`, request];
+    }),
+  ),
   'POST /v1/lines': async () => ({ path: '/v1/lines', body: { __name: 'Mine', _operatorGroups: ['support'] } }),
   'GET /v1/lines/{id}': async (_r, c) => ({ path: `/v1/lines/${lineOf(c)}` }),
   'PATCH /v1/lines/{id} (timer policies)': async (_r, c) => ({ path: `/v1/lines/${lineOf(c)}`, body: { _sla: { resolution: 86_400 } } }),

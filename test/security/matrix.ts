@@ -74,6 +74,25 @@ export const EXPECTATIONS: Expectation[] = [
   { route: 'POST /v1/visitors/messages', cases: NONE, expect: all(401), note: 'A staff JWT is no visitor token.' },
   { route: 'GET /v1/visitors/messages', cases: NONE, expect: all(401), note: 'A staff JWT is no visitor token.' },
   { route: 'GET /v1/visitors/queue', cases: NONE, expect: all(401), note: 'A staff JWT is no visitor token.' },
+  // Messenger hooks take no staff token: only the messenger's own proof, checked against the
+  // channel's stored secrets; line A's channel is not connected natively, so 401 for everyone.
+  ...(
+    [
+      ['POST', 'telegram'],
+      ['GET', 'whatsapp'],
+      ['POST', 'whatsapp'],
+      ['POST', 'viber'],
+      ['GET', 'instagram'],
+      ['POST', 'instagram'],
+    ] as const
+  ).map(
+    ([method, messenger]): Expectation => ({
+      route: `${method} /v1/hooks/${messenger}/{channelId}`,
+      cases: LINES,
+      expect: { admin: [401, 401], supervisor: [401, 401], operator: [401, 401], offline: [401, 401], bot: [401, 401], integration: [401, 401] },
+      note: 'Public: the messenger’s own proof, never a staff JWT; a channel not connected natively (or missing) is 401, the same as a forged proof.',
+    }),
+  ),
   {
     route: 'POST /v1/lines',
     cases: NONE,

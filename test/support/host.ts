@@ -79,6 +79,8 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
   const key = await loadOrCreateDevKey(join(keyDir, 'dev-key.json'));
   // The visitor-token secret of this host (lib/adapters/secrets.ts), beside its development key.
   process.env.VISITOR_SECRET_FILE ??= join(keyDir, 'visitor-secret');
+  // The key that wraps messenger credentials (lib/adapters/sealing.ts), beside it too.
+  process.env.CREDENTIALS_KEY_FILE ??= join(keyDir, 'credentials-key');
   const host = await startHost({ port: 0, key });
   const events =
     options.events !== true ? undefined : await startEventWorkers({ endpoint, tableName, sweepEveryMs: options.sweepEveryMs ?? 200, onError: () => undefined });

@@ -27,6 +27,7 @@ export interface Reply {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  text?: string;
 }
 
 /** What `run` answers: the status defaults to the spec's (first) success status. */
@@ -34,6 +35,8 @@ export interface RunReply {
   status?: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** A plain-text answer instead of JSON (a messenger's handshake echo). */
+  text?: string;
 }
 
 /**
@@ -56,6 +59,20 @@ export interface RouteContext<P, Q, B> {
   idempotency: IdempotencyWrites;
   /** What the route's own `authenticate` returned (the visitor routes: the visitor's claims); else undefined. */
   principal: unknown;
+  /** The request as received, on `raw` routes (messenger hooks); else undefined. */
+  raw: RawRequest | undefined;
+}
+
+/** A request as received (`raw` routes): what a messenger's signature is computed over. */
+export interface RawRequest {
+  readonly method: 'GET' | 'POST';
+  /** The path as requested (`/v1/hooks/telegram/<id>`). */
+  readonly path: string;
+  /** Header names in lower case. */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  readonly query: Readonly<Record<string, string | undefined>>;
+  /** The body exactly as received, as UTF-8 text ('' when none). */
+  readonly body: string;
 }
 
 export interface RouteOptions {
@@ -223,6 +240,22 @@ export function route<S extends RouteSpec>(spec: S, run: Run<S>, options: RouteO
     const caller = needsAuth ? callerFromClaims(event.requestContext?.authorizer?.jwt?.claims) : (undefined as unknown as Caller);
     const principal = options.authenticate ? await options.authenticate((n) => header(event, n)) : undefined;
     const params = parsePart(spec.params, event.pathParameters ?? {}, 'params');
+    if (spec.raw) {
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(event.headers ?? {})) if (v !== undefined) headers[k.toLowerCase()] = v;
+      const raw: RawRequest = {
+        method: method === 'GET' ? 'GET' : 'POST',
+        path: event.rawPath ?? '',
+        headers,
+        query: { ...(event.queryStringParameters ?? {}) },
+        body: text ?? '',
+      };
+      const ctx = { params, query: undefined, body: undefined, caller, requestId, receivedAt, ifMatch, principal, raw } as Omit<
+        Parameters<Run<S>>[0],
+        'idempotency'
+      >;
+      return runWith(ctx, () => []);
+    }
     const query = parsePart(spec.query, event.queryStringParameters ?? {}, 'query');
     const body = bodySchema ? parsePart(bodySchema, parseJson(text), '') : undefined;
     if (!bodySchema && text !== undefined && text.trim() !== '' && text.trim() !== '{}') {
@@ -238,13 +271,13 @@ export function route<S extends RouteSpec>(spec: S, run: Run<S>, options: RouteO
       ]);
     }
     if (key === undefined || !needsAuth) {
-      return runWith({ params, query, body, caller, requestId, receivedAt, ifMatch, principal } as Omit<Ctx, 'idempotency'>, () => []);
+      return runWith({ params, query, body, caller, requestId, receivedAt, ifMatch, principal, raw: undefined } as Omit<Ctx, 'idempotency'>, () => []);
     }
     const requestHash = createHash('sha256')
       .update(`${method} ${event.rawPath}\n${text ?? ''}`)
       .digest('base64url');
     const rights = rightsOf(caller);
-    const ctx = { params, query, body, caller, requestId, receivedAt, ifMatch, principal } as Omit<Ctx, 'idempotency'>;
+    const ctx = { params, query, body, caller, requestId, receivedAt, ifMatch, principal, raw: undefined } as Omit<Ctx, 'idempotency'>;
     // A stored answer goes only to a caller who may have it: the same rights as the first
     // request's get the replay at once; other rights (e.g. the same subject with fewer roles)
     // go through the route's checks as a fresh request does, and get the replay only if the
@@ -288,5 +321,12 @@ export function route<S extends RouteSpec>(spec: S, run: Run<S>, options: RouteO
 }
 
 function toResult(reply: Reply, requestId: string): APIGatewayProxyStructuredResultV2 {
+  if (reply.text !== undefined) {
+    return {
+      statusCode: reply.status,
+      headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', 'x-request-id': requestId, ...reply.headers },
+      body: reply.text,
+    };
+  }
   return json(reply.status, reply.body, { 'x-request-id': requestId, ...reply.headers });
 }

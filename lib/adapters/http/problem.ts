@@ -16,6 +16,7 @@ const STATUS: Record<ErrorKind, { status: number; title: string }> = {
   'too-large': { status: 413, title: 'Payload too large' },
   throttled: { status: 429, title: 'Too many requests' },
   unavailable: { status: 503, title: 'Service unavailable' },
+  upstream: { status: 502, title: 'Bad gateway' },
 };
 
 export const PROBLEM_TYPE_BASE = 'https://chatlines.dev/problems/';

@@ -40,6 +40,8 @@ export const replyMessageId = (messageId: string, from: string) => `${messageId}
 
 export const emailMessenger: Messenger<EmailCredentials> = {
   type: 'inbox',
+  // Mail has no hook route (lib/contract/routes/hooks.ts names none for it): it arrives by SMTP or SES.
+  hookPath: 'email',
   verify: () => ({ ok: false, reason: 'e-mail has no hook: mail arrives by SMTP or SES' }),
   parse: () => [],
   async send(reply: OutboundReply, credentials: EmailCredentials): Promise<SendResult> {

@@ -118,9 +118,28 @@ export type SendResult =
       readonly credentialsRefused?: boolean | undefined;
     };
 
-/** One messenger's dialect. `C` is its credentials (validated by the adapter's own schema). */
+/**
+ * A messenger's API refused or failed a call that is not a send (registering or removing the
+ * webhook, a file download). Never carries a credential: adapters build the message themselves.
+ */
+export class MessengerCallError extends Error {
+  constructor(
+    message: string,
+    /** The messenger's HTTP status; undefined when it could not be reached. */
+    readonly status: number | undefined,
+    /** The messenger refused the credentials (401, invalid token). */
+    readonly credentialsRefused = false,
+  ) {
+    super(message);
+    this.name = 'MessengerCallError';
+  }
+}
+
+/** One messenger's dialect. `C` is its credentials (lib/contract/messengers.ts, validated before an adapter sees them). */
 export interface Messenger<C> {
   readonly type: LineChannelType;
+  /** The hook path segment: `/v1/hooks/<hookPath>/{channelId}` (lib/contract/routes/hooks.ts). */
+  readonly hookPath: string;
   /** Checks the messenger's proof; `hookSecret` is the secret chatlines generated for this channel's hook. */
   verify(request: HookRequest, credentials: C, hookSecret: string): Verdict;
   /** The events of a verified request. */

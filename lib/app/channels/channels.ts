@@ -11,6 +11,7 @@ import { canSeeLine, requireAdmin } from '../../domain/auth/policy.ts';
 import { newBaseFields, nowIso } from '../../domain/ids.ts';
 import { newSecret } from '../../domain/webhooks/signing.ts';
 import { forgetEndpoint } from '../webhooks/deliveries.ts';
+import { connectNative, restoreHook } from './native.ts';
 
 /** A channel as answered by the call that set its endpoint: the secret is shown this once. */
 export type ChannelWithSecret = Channel & { _deliverySecret?: string };
@@ -76,21 +77,28 @@ export async function createChannel(
     _deliveryUrl: body._deliveryUrl ?? null,
     ...(body._address ? { _address: body._address } : {}),
   };
+  // A native channel registers its hook before anything is written (a refusal leaves nothing):
+  // the line must exist first, or the messenger would post to a channel that never comes.
+  if (body._credentials !== undefined) await getLineCached(body._line);
+  const native = body._credentials !== undefined ? await connectNative(body._type, channel.__id, body._credentials, true) : undefined;
   const endpoint = body._deliveryUrl ? deliveryEndpointWrite(channel.__id, body._deliveryUrl) : undefined;
   const answer: ChannelWithSecret = endpoint?.secret ? { ...channel, _deliverySecret: endpoint.secret } : channel;
   const mail = body._address ? [addressClaim(channel.__id, body._address), ...(endpoint ? [] : [mailEndpointWrite(channel.__id, body._address)])] : [];
-  // The claim is the transaction's last item but the caller's extras: its refusal names the address.
-  const items = [...(endpoint ? [endpoint.item] : []), ...mail];
   try {
-    await insertChannel(channel, [...items, ...extra(answer)]);
+    await insertChannel(channel, [...(endpoint ? [endpoint.item] : []), ...mail, ...(native?.writes ?? []), ...extra(answer)]);
   } catch (error) {
+    await native?.undo();
     if (body._address && isConflict(error) && !(await addressFree(channel.__id, body._address))) throw addressTaken(body._address);
     throw error;
   }
   return answer;
 }
 
-/** `PATCH /v1/channels/{id}` (admin): rename; set (a new secret, shown once) or clear the delivery endpoint. */
+/**
+ * `PATCH /v1/channels/{id}` (admin): rename; set (a new secret, shown once) or clear the delivery
+ * endpoint; or replace a native channel's credentials (registered again with a new hook secret
+ * while the channel is not disconnected; accepted credentials take a channel out of `error`).
+ */
 export async function patchChannel(
   caller: Caller,
   id: string,
@@ -101,31 +109,37 @@ export async function patchChannel(
   if (!canSeeLine(caller, await getLineCached(channel._line))) throw notFound('channel', id);
   requireAdmin(caller);
   requireInboxAddress(channel._type, body._address);
+  if (body._credentials !== undefined && body._deliveryUrl) throw invalid('_deliveryUrl', 'a natively connected channel delivers by itself: no _deliveryUrl');
   if (body._deliveryUrl) await checkTargetUrl(body._deliveryUrl, '_deliveryUrl');
+  const register = channel._state !== 'disconnected';
+  const native = body._credentials !== undefined ? await connectNative(channel._type, id, body._credentials, register) : undefined;
   const after: Channel = {
     ...channel,
     ...(body.__name !== undefined ? { __name: body.__name } : {}),
     ...(body._deliveryUrl !== undefined ? { _deliveryUrl: body._deliveryUrl } : {}),
     ...(body._address !== undefined ? { _address: body._address } : {}),
+    ...(native ? { _deliveryUrl: null, ...(channel._state === 'error' ? { _state: 'active' as const, _lastError: null } : {}) } : {}),
     __updatedAt: nowIso(),
     __updatedBy: caller.sub,
   };
   const before = channel._address ?? null;
   const address = after._address ?? null;
   const addressChanged = body._address !== undefined && address !== before;
-  let endpoint = body._deliveryUrl !== undefined ? deliveryEndpointWrite(id, body._deliveryUrl) : undefined;
+  let endpoint = body._deliveryUrl !== undefined && !native ? deliveryEndpointWrite(id, body._deliveryUrl) : undefined;
   // Without an integration endpoint an inbox channel's replies go out as mail from its address.
-  if ((addressChanged || body._deliveryUrl === null) && !after._deliveryUrl) {
+  if ((addressChanged || body._deliveryUrl === null) && !after._deliveryUrl && !native) {
     endpoint = address ? { item: mailEndpointWrite(id, address) } : { item: { Delete: { TableName: tableName(), Key: channelDeliveryKey(id) } } };
   }
   const mail = addressChanged ? [...(before ? [addressRelease(id, before)] : []), ...(address ? [addressClaim(id, address)] : [])] : [];
   const answer: ChannelWithSecret = endpoint?.secret ? { ...after, _deliverySecret: endpoint.secret } : after;
   try {
-    await updateChannel(channel, after, [...(endpoint ? [endpoint.item] : []), ...mail, ...extra(answer)]);
+    await updateChannel(channel, after, [...(endpoint ? [endpoint.item] : []), ...mail, ...(native?.writes ?? []), ...extra(answer)]);
   } catch (error) {
+    // The hook now carries a secret that was not stored: register the stored one again.
+    if (native && register) await restoreHook(channel._type, id);
     if (addressChanged && address && isConflict(error) && !(await addressFree(id, address))) throw addressTaken(address);
     throw error;
   }
-  if (endpoint) forgetEndpoint({ kind: 'channel', id });
+  if (endpoint || native) forgetEndpoint({ kind: 'channel', id });
   return answer;
 }

@@ -9,9 +9,11 @@ import { getChannel, getLineCached, updateChannel } from '../../adapters/dynamod
 import type { Caller } from '../../contract/caller.ts';
 import { type LineChannelState, RECONNECTABLE_CHANNEL_TYPES } from '../../contract/enums.ts';
 import { conflict, notFound } from '../../contract/errors.ts';
+import { isNativeChannelType } from '../../contract/messengers.ts';
 import type { Channel } from '../../contract/schemas.ts';
 import { canSeeLine, requireChannelManager } from '../../domain/auth/policy.ts';
 import { nowIso } from '../../domain/ids.ts';
+import { registerHook, secretsOf, unregisterHook } from './native.ts';
 
 export type ChannelCommand = 'disconnect' | 'reconnect';
 
@@ -44,7 +46,12 @@ export async function runChannelCommand(caller: Caller, id: string, command: Cha
   const next = CHANNEL_TRANSITIONS[command][channel._state];
   if (typeof next === 'object') throw conflict(next.refused);
   const now = nowIso();
-  const after: Channel = { ...channel, _state: next, __updatedAt: now, __updatedBy: caller.sub };
+  const after: Channel = { ...channel, _state: next, ...(next === 'active' ? { _lastError: null } : {}), __updatedAt: now, __updatedBy: caller.sub };
+  // A native channel's webhook: registered again before a reconnect is written (a refusal
+  // leaves the channel as it was), removed after a disconnect is.
+  const secrets = isNativeChannelType(channel._type) ? await secretsOf(id) : undefined;
+  if (secrets && command === 'reconnect') await registerHook(channel._type, id, secrets);
   await updateChannel(channel, after, extra(after));
+  if (secrets && command === 'disconnect') await unregisterHook(channel._type, id, secrets);
   return after;
 }

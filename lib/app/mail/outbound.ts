@@ -13,7 +13,8 @@
 import { getItem, putItem } from '../../adapters/dynamodb/db.ts';
 import { mailThreadKey, outboundRefKey } from '../../adapters/dynamodb/keys.ts';
 import { findChannel } from '../../adapters/dynamodb/lines.ts';
-import { emailMessenger } from '../../adapters/messengers/email.ts';
+import { type EmailCredentials, emailMessenger } from '../../adapters/messengers/email.ts';
+import { messengerFor, registerMessenger } from '../../adapters/messengers/index.ts';
 import { logger } from '../../adapters/observability.ts';
 import type { Caller } from '../../contract/caller.ts';
 import type { ChatlinesEvent } from '../../contract/events.ts';
@@ -27,6 +28,7 @@ const mailCaller = (channel: string): Caller => ({ sub: 'mail', roles: ['integra
 
 /** Makes this process send `mailto:` deliveries (the delivery worker, the sweeper, an inline consumer). */
 export function registerMailSender(): void {
+  registerMessenger(emailMessenger);
   registerEndpointSender('mailto', sendMailDelivery);
 }
 
@@ -47,7 +49,10 @@ export async function sendMailDelivery(url: string, body: string): Promise<Attem
       ? { last: thread.last, references: Array.isArray(thread.references) ? thread.references.map(String) : [] }
       : undefined,
   );
-  const result = await emailMessenger.send(
+  const email = messengerFor('inbox');
+  if (!email) return { ok: false, code: null, error: 'no e-mail adapter is registered', final: true };
+  const credentials: EmailCredentials = { address, name: channel?.__name };
+  const result = await email.send(
     {
       messageId: message.__id,
       account: to,
@@ -55,7 +60,7 @@ export async function sendMailDelivery(url: string, body: string): Promise<Attem
       files: [],
       thread: { subject: replySubject(session.__name), ...threading, automatic: message.author === 'bot' },
     },
-    { address, name: channel?.__name },
+    credentials as unknown as Record<string, string>,
   );
   if (result.ok) {
     // The client's answer names this Message-ID (SES puts its own in place of ours): its ref finds the session.

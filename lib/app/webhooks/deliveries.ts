@@ -140,9 +140,7 @@ export async function deliverNew(messages: readonly DeliveryMessage[]): Promise<
 async function firstAttempt({ target, event }: DeliveryMessage, endpoint: Endpoint | undefined): Promise<'delivered' | 'retry' | 'failed' | 'skipped'> {
   const key = deliveryKey(target, event.id);
   const body = JSON.stringify(event);
-  const outcome = endpoint
-    ? await send(endpoint.url, endpoint.secret, event.id, body)
-    : { ok: false, code: null, error: target.kind === 'webhook' ? 'the subscription was deleted' : 'the channel has no delivery endpoint' };
+  const outcome = await attemptOn(target, endpoint, event.id, body);
   const now = Date.now();
   const nowIso = new Date(now).toISOString();
   const base = {
@@ -157,7 +155,7 @@ async function firstAttempt({ target, event }: DeliveryMessage, endpoint: Endpoi
     lastError: outcome.error,
     createdAt: nowIso,
   };
-  const next = outcome.ok || !endpoint || ('final' in outcome && outcome.final) ? undefined : nextAttemptAfter(1, now);
+  const next = outcome.ok || !endpoint ? undefined : nextAfter(outcome, 1, now);
   // A delivered one keeps no body (nothing will send it again): a smaller item, one write unit.
   const item: Item = outcome.ok
     ? { ...base, status: 'delivered', nextAttemptAt: null, deliveredAt: nowIso }
@@ -166,14 +164,69 @@ async function firstAttempt({ target, event }: DeliveryMessage, endpoint: Endpoi
       : { ...base, body, status: 'failed', nextAttemptAt: null, deliveredAt: null };
   const written = await putItem(item, { ConditionExpression: 'attribute_not_exists(pk)' });
   if (!written) return 'skipped';
+  if (!outcome.ok && !next && endpoint) await gaveUp(target, body, outcome.error);
   return outcome.ok ? 'delivered' : next ? 'retry' : 'failed';
 }
 
-/** Where a target receives, and the secret its deliveries are signed with. */
-export interface Endpoint {
-  url: string;
-  secret: string;
+/**
+ * What sends a reply to a natively connected messenger (lib/app/messengers/outbound.ts): set by
+ * the functions that attempt deliveries (functions/queue/attempt-deliveries.ts,
+ * functions/schedule/retry-deliveries.ts; the local host runs both), so that the stream consumer,
+ * which only queues deliveries, carries no messenger code or key access.
+ */
+export interface NativeSender {
+  /** One attempt at sending the reply of `event` on the channel; `final`: no attempt will do better. */
+  send(channelId: string, event: ChatlinesEvent): Promise<AttemptOutcome>;
+  /** The delivery failed for good: the reply is marked `failed` with the reason. */
+  gaveUp(channelId: string, event: ChatlinesEvent, error: string): Promise<void>;
 }
+let nativeSender: NativeSender | undefined;
+/** Sets the sender of native channels' replies (once per process). */
+export const useNativeSender = (sender: NativeSender) => {
+  nativeSender = sender;
+};
+
+/** What came of one attempt. */
+export interface AttemptOutcome {
+  ok: boolean;
+  code: number | null;
+  error: string | null;
+  /** The receiver said when to try again (a messenger's `retry_after`). */
+  retryAfterMs?: number | undefined;
+  /** Trying again will not help (blocked by the user, credentials refused). */
+  final?: boolean | undefined;
+}
+
+/** One attempt at a target: a signed POST to an endpoint URL, or the messenger's own API for a native channel. */
+async function attemptOn(target: DeliveryTarget, endpoint: Endpoint | undefined, eventId: string, body: string): Promise<AttemptOutcome> {
+  if (!endpoint) return { ok: false, code: null, error: target.kind === 'webhook' ? 'the subscription was deleted' : 'the channel has no delivery endpoint' };
+  if ('native' in endpoint) {
+    if (!nativeSender) return { ok: false, code: null, error: 'this function sends no messenger replies' };
+    try {
+      return await nativeSender.send(target.id, JSON.parse(body) as ChatlinesEvent);
+    } catch (error) {
+      return { ok: false, code: null, error: `the reply could not be sent (${(error as Error).message})` };
+    }
+  }
+  return send(endpoint.url, endpoint.secret, eventId, body);
+}
+
+/** When to attempt again: the receiver's `retry_after` while the schedule allows another attempt; never after a final failure. */
+function nextAfter(outcome: AttemptOutcome, attempts: number, now: number): string | undefined {
+  if (outcome.final) return undefined;
+  const scheduled = nextAttemptAfter(attempts, now);
+  if (!scheduled || outcome.retryAfterMs === undefined) return scheduled;
+  return new Date(now + outcome.retryAfterMs).toISOString();
+}
+
+/** A native channel's delivery that ended failed marks its reply failed. */
+async function gaveUp(target: DeliveryTarget, body: string, error: string | null): Promise<void> {
+  if (target.kind !== 'channel' || !nativeSender) return;
+  await nativeSender.gaveUp(target.id, JSON.parse(body) as ChatlinesEvent, error ?? 'the reply could not be delivered');
+}
+
+/** Where a target receives, and the secret its deliveries are signed with; or a natively connected messenger channel. */
+export type Endpoint = { url: string; secret: string } | { native: string };
 
 /**
  * How long an instance trusts a target's endpoint (url and secret) it has read. Every reply
@@ -211,7 +264,12 @@ export async function endpointsOf(targets: readonly DeliveryTarget[]): Promise<(
   const items = await getItems(missing.map(endpointKey));
   missing.forEach((t, i) => {
     const item = items[i];
-    const endpoint = item && typeof item.url === 'string' && typeof item.secret === 'string' ? { url: item.url, secret: item.secret } : undefined;
+    const endpoint: Endpoint | undefined =
+      item && typeof item.native === 'string'
+        ? { native: item.native }
+        : item && typeof item.url === 'string' && typeof item.secret === 'string'
+          ? { url: item.url, secret: item.secret }
+          : undefined;
     endpointCache.set(targetId(t), endpoint);
     known.set(targetId(t), endpoint);
   });
@@ -233,14 +291,6 @@ async function claim(pk: string, sk: string, now: number): Promise<DeliveryItem 
     ExpressionAttributeValues: { ':lease': now + LEASE_MS, ':one': 1, ':pending': 'pending', ':now': now },
   });
   return item as DeliveryItem | undefined;
-}
-
-/** What an attempt came to. `final`: another attempt would not change it (a mail server refused the address). */
-export interface AttemptOutcome {
-  ok: boolean;
-  code: number | null;
-  error: string | null;
-  final?: boolean;
 }
 
 /**
@@ -291,9 +341,7 @@ export async function attemptDelivery(pk: string, sk = '#DELIVERY'): Promise<'de
   const d = await claim(pk, sk, startedAt);
   if (!d) return 'skipped';
   const endpoint = await endpointOf(d.target);
-  const outcome = endpoint
-    ? await send(endpoint.url, endpoint.secret, d.eventId, d.body)
-    : { ok: false, code: null, error: d.target.kind === 'webhook' ? 'the subscription was deleted' : 'the channel has no delivery endpoint' };
+  const outcome = await attemptOn(d.target, endpoint, d.eventId, d.body);
   const now = Date.now();
   const nowIso = new Date(now).toISOString();
   if (outcome.ok) {
@@ -306,7 +354,7 @@ export async function attemptDelivery(pk: string, sk = '#DELIVERY'): Promise<'de
     });
     return 'delivered';
   }
-  const next = endpoint && !d.manual && !('final' in outcome && outcome.final) ? nextAttemptAfter(d.attempts, now) : undefined;
+  const next = endpoint && !d.manual ? nextAfter(outcome, d.attempts, now) : undefined;
   if (next) {
     const due = deliveryDueKeys(pk, next);
     await updateItem({
@@ -323,6 +371,7 @@ export async function attemptDelivery(pk: string, sk = '#DELIVERY'): Promise<'de
     ExpressionAttributeNames: { '#st': 'status', ...DUE_NAMES },
     ExpressionAttributeValues: { ':failed': 'failed', ':code': outcome.code, ':error': outcome.error, ':null': null },
   });
+  if (endpoint) await gaveUp(d.target, d.body, outcome.error);
   return 'failed';
 }
 

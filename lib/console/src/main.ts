@@ -9,6 +9,9 @@ const main = document.getElementById('main')!;
 let stopPage: (() => void) | undefined;
 
 const isSupervisor = (id: Identity) => id.roles.includes('supervisor') || id.roles.includes('admin');
+const isAdmin = (id: Identity) => id.roles.includes('admin');
+/** The page a hash names. */
+const pageOf = (hash: string) => (hash.startsWith('#/dashboard') ? 'dashboard' : hash.startsWith('#/channels') ? 'channels' : 'workspace');
 
 function signInForm(cfg: ConsoleConfig) {
   const error = h('p', { class: 'error', role: 'alert' });
@@ -61,12 +64,18 @@ function signInForm(cfg: ConsoleConfig) {
 
 function header(id: Identity | undefined) {
   if (!id) return mount(top, h('span', { class: 'brand' }, 'chatlines'));
-  const onDashboard = location.hash.startsWith('#/dashboard');
-  const link = (href: string, text: string) => h('a', { href, ...((href === '#/dashboard') === onDashboard ? { 'aria-current': 'page' } : {}) }, text);
+  const page = pageOf(location.hash);
+  const link = (href: string, text: string) => h('a', { href, ...(pageOf(href) === page ? { 'aria-current': 'page' } : {}) }, text);
   mount(
     top,
     h('span', { class: 'brand' }, 'chatlines'),
-    h('nav', { 'aria-label': 'Main' }, link('#/', 'Workspace'), isSupervisor(id) ? link('#/dashboard', 'Dashboard') : null),
+    h(
+      'nav',
+      { 'aria-label': 'Main' },
+      link('#/', 'Workspace'),
+      isSupervisor(id) ? link('#/dashboard', 'Dashboard') : null,
+      isAdmin(id) ? link('#/channels', 'Channels') : null,
+    ),
     h('span', { class: 'who' }, `${id.sub} · ${id.roles.join(', ') || 'no roles'}`),
     h(
       'button',
@@ -102,6 +111,9 @@ async function route() {
   if (location.hash.startsWith('#/dashboard') && isSupervisor(id)) {
     const { dashboard } = await import('./dashboard.ts');
     stopPage = dashboard(main, id);
+  } else if (location.hash.startsWith('#/channels') && isAdmin(id)) {
+    const { channels } = await import('./channels.ts');
+    stopPage = channels(main, id);
   } else {
     const { workspace } = await import('./workspace.ts');
     stopPage = workspace(main, id);
@@ -111,11 +123,11 @@ async function route() {
 let lastPage = '';
 window.addEventListener('hashchange', () => {
   // Opening a session stays on the workspace page (it handles #/s/<id> itself).
-  const page = location.hash.startsWith('#/dashboard') ? 'dashboard' : 'workspace';
+  const page = pageOf(location.hash);
   if (page !== lastPage) {
     lastPage = page;
     void route();
   }
 });
-lastPage = location.hash.startsWith('#/dashboard') ? 'dashboard' : 'workspace';
+lastPage = pageOf(location.hash);
 void route();

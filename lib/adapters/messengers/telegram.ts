@@ -1,0 +1,174 @@
+/**
+ * Telegram bots (channel type `telegramBot`), through the Bot API
+ * (https://core.telegram.org/bots/api): `setWebhook` with a `secret_token` chatlines generates,
+ * which Telegram sends back on every update in `X-Telegram-Bot-Api-Secret-Token`; `sendMessage`
+ * and `sendDocument` to reply; `sendChatAction` for typing; `getFile` and the file URL for
+ * attachments. Shapes from `@grammyjs/types` (types only: nothing of it is in a bundle).
+ * `TELEGRAM_API_URL` points it elsewhere (tests: a fake on loopback).
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { ApiMethods, ApiResponse, File, Message, Update } from '@grammyjs/types';
+import type { TelegramCredentials } from '../../contract/messengers.ts';
+import { type HookRequest, type InboundAttachment, type InboundEvent, type Messenger, MessengerCallError, type SendResult, type Verdict } from './port.ts';
+
+type Methods = ApiMethods<never>;
+type Args<M extends keyof Methods> = Parameters<Methods[M]>[0];
+type Result<M extends keyof Methods> = ReturnType<Methods[M]>;
+
+const TIMEOUT_MS = 10_000;
+export const SECRET_HEADER = 'x-telegram-bot-api-secret-token';
+
+const apiUrl = () => (process.env.TELEGRAM_API_URL ?? 'https://api.telegram.org').replace(/\/+$/, '');
+
+/** What one Bot API call came to: its result, or Telegram's error (status, description, retry_after). */
+type Outcome<T> = { ok: true; result: T } | { ok: false; status: number | undefined; description: string; retryAfter?: number | undefined };
+
+/** One Bot API method, JSON in and out. The token is in the URL: no error text here ever includes the URL. */
+async function call<M extends keyof Methods>(token: string, method: M, args: Args<M>): Promise<Outcome<Result<M>>> {
+  let response: Response;
+  try {
+    response = await fetch(`${apiUrl()}/bot${token}/${method}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(args ?? {}),
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
+  } catch (error) {
+    const timedOut = (error as Error).name === 'TimeoutError';
+    return { ok: false, status: undefined, description: timedOut ? `Telegram did not answer within ${TIMEOUT_MS / 1000} s` : 'Telegram could not be reached' };
+  }
+  let body: ApiResponse<Result<M>> | undefined;
+  try {
+    body = (await response.json()) as ApiResponse<Result<M>>;
+  } catch {
+    body = undefined;
+  }
+  if (body?.ok === true) return { ok: true, result: body.result };
+  return {
+    ok: false,
+    status: body?.error_code ?? response.status,
+    description: body?.description ?? `Telegram answered ${response.status}`,
+    retryAfter: body?.parameters?.retry_after,
+  };
+}
+
+/** Telegram refuses a bot token with 401 (revoked, wrong) or 404 (no such bot). */
+const tokenRefused = (status: number | undefined) => status === 401 || status === 404;
+
+function sendFailure(outcome: Extract<Outcome<unknown>, { ok: false }>): SendResult {
+  const { status, description } = outcome;
+  if (status === 429) return { ok: false, error: description, retry: true, retryAfterMs: (outcome.retryAfter ?? 1) * 1000 };
+  if (tokenRefused(status)) return { ok: false, error: description, retry: false, credentialsRefused: true };
+  // Unreachable or Telegram's own trouble: worth another attempt. 400 (chat not found) and 403
+  // (blocked by the user, kicked) will not change by trying again.
+  if (status === undefined || status >= 500) return { ok: false, error: description, retry: true };
+  return { ok: false, error: description, retry: false };
+}
+
+/** The largest photo size Telegram made, or the file itself. */
+function attachmentsOf(message: Message): InboundAttachment[] {
+  const out: InboundAttachment[] = [];
+  if (message.photo?.length) {
+    const largest = message.photo[message.photo.length - 1]!;
+    out.push({ ref: largest.file_id, name: `photo-${largest.file_unique_id}.jpg`, contentType: 'image/jpeg', size: largest.file_size });
+  }
+  const files = [message.document, message.video, message.audio, message.voice].filter((f) => f !== undefined);
+  for (const f of files) {
+    out.push({
+      ref: f.file_id,
+      name: 'file_name' in f ? f.file_name : undefined,
+      contentType: f.mime_type,
+      size: f.file_size,
+    });
+  }
+  return out;
+}
+
+function displayNameOf(message: Message): string | undefined {
+  const from = message.from;
+  if (!from) return message.chat.title;
+  return [from.first_name, from.last_name].filter(Boolean).join(' ') || undefined;
+}
+
+export const telegram: Messenger<TelegramCredentials> = {
+  type: 'telegramBot',
+  hookPath: 'telegram',
+
+  verify(request: HookRequest, _credentials, hookSecret): Verdict {
+    if (request.method !== 'POST') return { ok: false, reason: 'Telegram posts its updates' };
+    const given = request.headers[SECRET_HEADER];
+    if (!given) return { ok: false, reason: `no ${SECRET_HEADER}` };
+    const a = Buffer.from(given, 'utf8');
+    const b = Buffer.from(hookSecret, 'utf8');
+    if (a.length !== b.length || !timingSafeEqual(a, b)) return { ok: false, reason: `wrong ${SECRET_HEADER}` };
+    return { ok: true };
+  },
+
+  parse(request: HookRequest): InboundEvent[] {
+    const update = JSON.parse(request.rawBody) as Update;
+    const message = update.message;
+    if (!message) return [];
+    const attachments = attachmentsOf(message);
+    return [
+      {
+        kind: 'message',
+        // Unique per chat, and the same in every retry of the update that carries it.
+        externalId: `${message.chat.id}:${message.message_id}`,
+        account: String(message.chat.id),
+        displayName: displayNameOf(message),
+        username: message.from?.username ?? message.chat.username,
+        text: message.text ?? message.caption ?? '',
+        attachments,
+        at: new Date(message.date * 1000).toISOString(),
+      },
+    ];
+  },
+
+  async send(reply, { botToken }): Promise<SendResult> {
+    let first: string | undefined;
+    if (reply.text.trim() !== '' || reply.files.length === 0) {
+      const sent = await call(botToken, 'sendMessage', { chat_id: reply.account, text: reply.text });
+      if (!sent.ok) return sendFailure(sent);
+      first = `${sent.result.chat.id}:${sent.result.message_id}`;
+    }
+    for (const file of reply.files) {
+      const sent = await call(botToken, 'sendDocument', { chat_id: reply.account, document: file.url });
+      if (!sent.ok) return sendFailure(sent);
+      first ??= `${sent.result.chat.id}:${sent.result.message_id}`;
+    }
+    return { ok: true, externalId: first! };
+  },
+
+  async connect(hookUrl, { botToken }, hookSecret) {
+    const set = await call(botToken, 'setWebhook', { url: hookUrl, secret_token: hookSecret, allowed_updates: ['message'] });
+    if (!set.ok) throw new MessengerCallError(`Telegram refused setWebhook: ${set.description}`, set.status, tokenRefused(set.status));
+  },
+
+  async disconnect({ botToken }) {
+    const done = await call(botToken, 'deleteWebhook', {});
+    if (!done.ok) throw new MessengerCallError(`Telegram refused deleteWebhook: ${done.description}`, done.status, tokenRefused(done.status));
+  },
+
+  async typing(account, { botToken }) {
+    await call(botToken, 'sendChatAction', { chat_id: account, action: 'typing' });
+  },
+
+  async fetchAttachment(attachment, { botToken }) {
+    const found = await call(botToken, 'getFile', { file_id: attachment.ref });
+    if (!found.ok) throw new MessengerCallError(`Telegram refused getFile: ${found.description}`, found.status, tokenRefused(found.status));
+    const file: File = found.result;
+    if (!file.file_path) throw new MessengerCallError('Telegram gave no file path (the file is over 20 MB?)', 400);
+    let response: Response;
+    try {
+      response = await fetch(`${apiUrl()}/file/bot${botToken}/${file.file_path}`, { signal: AbortSignal.timeout(TIMEOUT_MS * 3) });
+    } catch {
+      throw new MessengerCallError('the Telegram file could not be downloaded', undefined);
+    }
+    if (!response.ok) throw new MessengerCallError(`the Telegram file download answered ${response.status}`, response.status);
+    return {
+      bytes: new Uint8Array(await response.arrayBuffer()),
+      ...(attachment.contentType ? { contentType: attachment.contentType } : {}),
+      ...(attachment.name ? { name: attachment.name } : {}),
+    };
+  },
+};

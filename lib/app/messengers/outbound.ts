@@ -1,0 +1,87 @@
+/**
+ * Replies out to natively connected messengers: the delivery machine (lib/app/webhooks/deliveries.ts)
+ * attempts a native channel's delivery through this sender instead of a signed POST, with its
+ * retries (the messenger's `retry_after` when it gives one) and its record of each attempt.
+ *
+ * - Accepted: the messenger's id of the reply is recorded (a ref item keyed by channel + that id,
+ *   which status callbacks name) and the reply becomes `sent`.
+ * - Refused for good (blocked by the user, a bad chat) or retries spent: the reply becomes `failed`
+ *   with the messenger's reason.
+ * - Credentials refused (401): the reply fails and the channel goes to `error` with `_lastError`.
+ *
+ * Status changes go through the same rules as the integrations' reports
+ * (lib/app/channels/delivery-status.ts). Only the delivery path calls a messenger's send.
+ */
+import { openSecrets } from '../../adapters/dynamodb/credentials.ts';
+import { putItem } from '../../adapters/dynamodb/db.ts';
+import { channelCredentialsKey, outboundRefKey } from '../../adapters/dynamodb/keys.ts';
+import { getChannel, getChannelWith, updateChannel } from '../../adapters/dynamodb/lines.ts';
+import { messengerFor } from '../../adapters/messengers/index.ts';
+import { logger } from '../../adapters/observability.ts';
+import type { Caller } from '../../contract/caller.ts';
+import { ChatlinesError } from '../../contract/errors.ts';
+import type { ChatlinesEvent } from '../../contract/events.ts';
+import type { Channel, Message } from '../../contract/schemas.ts';
+import { nowIso } from '../../domain/ids.ts';
+import { reportMessageStatus } from '../channels/delivery-status.ts';
+import type { AttemptOutcome, NativeSender } from '../webhooks/deliveries.ts';
+
+/** Who changes a reply's status on a messenger's word: the channel's own integration. */
+export const messengerCaller = (channel: Pick<Channel, '__id' | '_type'>): Caller => ({
+  sub: `messenger:${channel._type}`,
+  roles: ['integration'],
+  groups: [],
+  channels: [channel.__id],
+});
+
+/** Applies a status to a reply; a report the rules refuse or a reply gone is logged, not thrown. */
+export async function applyStatus(channel: Channel, messageId: string, status: 'sent' | 'delivered' | 'read' | 'failed', error?: string): Promise<void> {
+  try {
+    await reportMessageStatus(messengerCaller(channel), channel.__id, messageId, { status, ...(error ? { error } : {}) }, () => []);
+  } catch (e) {
+    if (!(e instanceof ChatlinesError) || (e.kind !== 'conflict' && e.kind !== 'not-found')) throw e;
+    logger.info('a messenger status changed nothing', { channel: channel.__id, message: messageId, status, reason: e.message });
+  }
+}
+
+/** The channel goes to `error` with the reason (only from `active`; a lost race leaves it to the winner). */
+async function markChannelError(channelId: string, reason: string): Promise<void> {
+  const channel = await getChannel(channelId);
+  if (channel._state !== 'active') return;
+  try {
+    await updateChannel(channel, { ...channel, _state: 'error', _lastError: reason, __updatedAt: nowIso(), __updatedBy: messengerCaller(channel).sub });
+  } catch (error) {
+    if (!(error instanceof ChatlinesError) || error.kind !== 'conflict') throw error;
+  }
+}
+
+const replyOf = (event: ChatlinesEvent) => ({ message: event.data.message as Message | undefined, account: event.data.to as string | undefined });
+
+export const messengerSender: NativeSender = {
+  async send(channelId, event): Promise<AttemptOutcome> {
+    const { message, account } = replyOf(event);
+    if (!message || !account) return { ok: false, code: null, error: 'the reply names no client account', final: true };
+    const {
+      channel,
+      items: [item],
+    } = await getChannelWith(channelId, [channelCredentialsKey(channelId)]);
+    const secrets = await openSecrets(channelId, item);
+    const messenger = messengerFor(channel._type);
+    if (!secrets || !messenger) return { ok: false, code: null, error: 'the channel is not connected to its messenger', final: true };
+    if (channel._state !== 'active') return { ok: false, code: null, error: `the channel is ${channel._state}`, final: true };
+    const result = await messenger.send({ messageId: message.__id, account, text: message.body, files: [] }, secrets.credentials);
+    if (result.ok) {
+      await putItem({ ...outboundRefKey(channelId, result.externalId), entity: 'ref', messageId: message.__id, session: message.session });
+      await applyStatus(channel, message.__id, 'sent');
+      return { ok: true, code: 200, error: null };
+    }
+    if (result.credentialsRefused) await markChannelError(channelId, `${channel._type} refused the credentials: ${result.error}`);
+    return { ok: false, code: null, error: result.error, retryAfterMs: result.retryAfterMs, final: !result.retry };
+  },
+
+  async gaveUp(channelId, event, error) {
+    const { message } = replyOf(event);
+    if (!message) return;
+    await applyStatus(await getChannel(channelId), message.__id, 'failed', error.slice(0, 1024));
+  },
+};
