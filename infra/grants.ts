@@ -77,7 +77,7 @@ export const functionGrants: Readonly<Record<string, FunctionGrant>> = {
   'mark-session-spam': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], indexes: [] },
   'post-session-message': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], indexes: [] },
   'post-visitor-message': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], indexes: [], visitorSecret: true },
-  'receive-messenger-hook': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], indexes: [], credentialsKey: true },
+  'receive-messenger-hook': { table: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem'], indexes: ['gsi3'], credentialsKey: true },
   'receive-inbound-message': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], indexes: ['gsi3'] },
   'reconnect-channel': { table: ['GetItem', 'PutItem'], indexes: [], credentialsKey: true },
   'report-message-status': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], indexes: [] },

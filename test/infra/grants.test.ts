@@ -27,6 +27,7 @@ import { receiveSesMail } from '../../lib/app/mail/ses.ts';
 import { sweepTimers as sweepTimersAt } from '../../lib/app/timers/sweep.ts';
 import { sweepDueDeliveries } from '../../lib/app/webhooks/deliveries.ts';
 import { routes } from '../../lib/contract/routes.ts';
+import { standInMessenger } from '../support/fakes/messenger.ts';
 import { type FakeTelegram, startFakeTelegram, textUpdate } from '../support/fakes/telegram.ts';
 import { type World, world } from '../support/fixtures.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
@@ -420,6 +421,28 @@ describe('the conversation', () => {
     await ok('PATCH', `/v1/channels/${native.__id}`, admin, { _credentials: { botToken: BOT_TOKEN } });
     await ok('POST', `/v1/channels/${native.__id}/disconnect`, admin);
     await ok('POST', `/v1/channels/${native.__id}/reconnect`, admin);
+    // What the messenger reports of our replies (statuses, read watermarks), through a stand-in
+    // adapter: the hook finds a reply by the id the messenger gave it, and a client's latest session.
+    const viber = standInMessenger('viberbot', 'viber');
+    try {
+      const vb = await ok('POST', '/v1/channels', admin, { _line: line, _type: 'viberbot', __name: 'Viber', _credentials: { authToken: 'vb' } });
+      const proof = viber.proof('vb', viber.hooks.at(-1)!.secret);
+      const vbHook = (events: unknown[]) =>
+        fetch(`${host.url}/v1/hooks/viber/${vb.__id}`, { method: 'POST', headers: { 'x-stand-in-proof': proof }, body: JSON.stringify(events) });
+      assert.equal((await vbHook([{ kind: 'message', externalId: 'v1', account: 'vic', text: 'hi', attachments: [] }])).status, 200);
+      const vbSession = (await ok('POST', '/v1/sessions/search', admin, { where: { eq: ['_channel', vb.__id] }, size: 1 })).items[0].__id as string;
+      await ok('POST', `/v1/sessions/${vbSession}/assign`, alice, { operator: 'alice' });
+      const vbReply = (await ok('POST', `/v1/sessions/${vbSession}/messages`, alice, { type: 'text', body: 'hello viber' })).__id as string;
+      const vbStatus = async () =>
+        ((await ok('GET', `/v1/sessions/${vbSession}/messages?size=100`, alice)) as { __id: string; _deliveryStatus: string }[]).find((m) => m.__id === vbReply)
+          ?._deliveryStatus;
+      await until('the viber reply sent', async () => (await vbStatus()) === 'sent');
+      assert.equal((await vbHook([{ kind: 'status', externalId: `ext-${viber.sent.length}`, status: 'delivered' }])).status, 200);
+      assert.equal((await vbHook([{ kind: 'readUpTo', account: 'vic', at: new Date(Date.now() + 1000).toISOString() }])).status, 200);
+      assert.equal(await vbStatus(), 'read');
+    } finally {
+      viber.restore();
+    }
 
     // Searches: each collection, a key lookup, an index plan, a count and a sweep.
     const del = { eq: ['__deletedAt', null] };

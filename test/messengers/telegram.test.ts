@@ -244,6 +244,9 @@ describe('a Telegram bot, natively', () => {
     assert.notEqual(hook.secret_token, oldSecret);
     assert.equal((await fake.post(TOKEN, textUpdate(5, 14, ann, 'old secret'))).status, 401);
     assert.equal((await fake.post(OTHER, textUpdate(6, 15, ann, 'new secret'))).status, 200);
+    // Its replies stay with the messenger: no _deliveryUrl on a native channel.
+    const url = await host.call('PATCH', `/v1/channels/${channelId}`, { token: w.admin, body: { _deliveryUrl: 'https://example.com/x' } });
+    assert.equal(url.status, 409);
   });
 });
 

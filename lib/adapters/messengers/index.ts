@@ -27,6 +27,20 @@ export function messengerFor(type: LineChannelType): Messenger<Record<string, st
   return messengers[type];
 }
 
+/**
+ * Puts an adapter in for its type in this process (tests: a stand-in for a messenger whose
+ * adapter is not here yet, to drive the shared paths it would take). Answers what was there.
+ */
+export function replaceMessenger(
+  messenger: Messenger<Record<string, string>> | undefined,
+  type: LineChannelType,
+): Messenger<Record<string, string>> | undefined {
+  const before = messengers[type];
+  if (messenger) messengers[type] = messenger;
+  else delete messengers[type];
+  return before;
+}
+
 /** The adapter whose hook path is `path` (`/v1/hooks/<path>/{channelId}`). */
 export function messengerByHookPath(path: string): Messenger<Record<string, string>> | undefined {
   return Object.values(messengers).find((m) => m?.hookPath === path);

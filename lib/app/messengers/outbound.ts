@@ -71,8 +71,17 @@ export const messengerSender: NativeSender = {
     if (channel._state !== 'active') return { ok: false, code: null, error: `the channel is ${channel._state}`, final: true };
     const result = await messenger.send({ messageId: message.__id, account, text: message.body, files: [] }, secrets.credentials);
     if (result.ok) {
-      await putItem({ ...outboundRefKey(channelId, result.externalId), entity: 'ref', messageId: message.__id, session: message.session });
-      await applyStatus(channel, message.__id, 'sent');
+      // Sent is sent: a failure to record it must not make the delivery send it again.
+      try {
+        await putItem({ ...outboundRefKey(channelId, result.externalId), entity: 'ref', messageId: message.__id, session: message.session });
+        await applyStatus(channel, message.__id, 'sent');
+      } catch (error) {
+        logger.error('a reply was sent but its messenger id or status could not be recorded', {
+          channel: channelId,
+          message: message.__id,
+          error: error as Error,
+        });
+      }
       return { ok: true, code: 200, error: null };
     }
     if (result.credentialsRefused) await markChannelError(channelId, `${channel._type} refused the credentials: ${result.error}`);

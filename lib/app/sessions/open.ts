@@ -126,6 +126,10 @@ export async function receiveInbound(
   // Round trips into an open session: with a hint, one BatchGetItem (channel, client, guards,
   // session) and the transaction; without, channel + account guard (one batch), client + open
   // guard (one batch), the open session, then the transaction.
+  // A message with the messenger's id: whether the channel took it already, read alongside.
+  const externalId = input.externalId;
+  const seenRead = externalId ? findExternalId(channelId, externalId) : undefined;
+  seenRead?.catch(() => undefined); // awaited below unless the caller is refused first
   const hint = recentTargets.get(targetKey(channelId, input.account))?.value;
   const hinted = hint ? await getInboundTarget(channelId, hint.clientId, hint.sessionId) : undefined;
   const first = hinted?.client ? { ...hinted, client: hinted.client } : undefined;
@@ -133,9 +137,8 @@ export async function receiveInbound(
   const prefetched: Prefetched | undefined = first;
   // The line only matters for a refusal (403 to its staff, 404 to others): read it then.
   requireInboundPoster(caller, channel, mayPostInbound(caller, channel) ? undefined : await getLineCached(channel._line));
-  const externalId = input.externalId;
   // A repeat is answered with the original even once the channel went offline: it was taken while active.
-  const seen = externalId ? await findExternalId(channel.__id, externalId) : undefined;
+  const seen = await seenRead;
   if (seen) return duplicateOf(seen, extra);
   requireActive(channel);
   // The guard of the messenger's id goes into the message's own transaction: of two racing
