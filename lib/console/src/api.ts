@@ -66,6 +66,8 @@ export interface Message {
   body: string;
   operator: string | null;
   payload: { kind: string; command: string; by: string; changes: { field: string; old: unknown; new: unknown }[] } | null;
+  /** A client's mail: the sender's SPF/DKIM/DMARC verdicts (docs/email.md). */
+  _mailAuth?: { spf: string; dkim: string; dmarc: string };
 }
 
 export const search = <T>(collection: string, body: unknown) => api<{ items: T[]; total?: number }>('POST', `/v1/${collection}/search`, body);
