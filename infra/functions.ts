@@ -2,14 +2,14 @@
  * Where a function's entry file lives. Handlers are grouped by what triggers them —
  * `functions/http` (a route of the manifest), `functions/stream` (the table's stream),
  * `functions/schedule` (EventBridge Scheduler), `functions/live` (the WebSocket API),
- * `functions/queue` (an SQS queue) — and are
+ * `functions/queue` (an SQS queue), `functions/mail` (SES: received mail, sending events) — and are
  * named by their file, which is unique across the groups.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const FUNCTIONS_DIR = join(import.meta.dirname, '..', 'functions');
-export const TRIGGERS = ['http', 'stream', 'schedule', 'live', 'queue'] as const;
+export const TRIGGERS = ['http', 'stream', 'schedule', 'live', 'queue', 'mail'] as const;
 
 /** The absolute path of `functions/<trigger>/<name>.ts`; throws when no group has it. */
 export function functionEntry(name: string): string {

@@ -48,6 +48,13 @@ export interface FunctionGrant {
   readonly credentialsKey?: true;
   /** S3 actions on the file bucket's objects (lib/adapters/files/s3.ts). */
   readonly files?: readonly FileAction[];
+  /**
+   * `ses:SendEmail`/`ses:SendRawEmail` from the mail domain's identity through its configuration
+   * set (inbox channels' replies; infra/aws/mail.ts, only with the `mailDomain` context).
+   */
+  readonly sendMail?: true;
+  /** `s3:GetObject` on the mail bucket's `inbound/` objects (the mails SES received). */
+  readonly readMail?: true;
 }
 
 /** Signs uploads (the PUT carries the pending tag). */
@@ -102,7 +109,7 @@ export const functionGrants: Readonly<Record<string, FunctionGrant>> = {
   'set-operator-status': { table: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], indexes: [] },
   'set-session-priority': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], indexes: [] },
   'unmark-session-spam': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], indexes: ['gsi3'] },
-  'update-channel': { table: ['GetItem', 'PutItem'], indexes: [], credentialsKey: true },
+  'update-channel': { table: ['GetItem', 'PutItem', 'DeleteItem'], indexes: [], credentialsKey: true },
   'update-client': { table: ['GetItem', 'BatchGetItem', 'PutItem'], indexes: [] },
   'update-line': { table: ['GetItem', 'PutItem'], indexes: [] },
   // Support operations (lib/contract/routes/support.ts)
@@ -116,10 +123,25 @@ export const functionGrants: Readonly<Record<string, FunctionGrant>> = {
   'live-fanout': { table: ['GetItem', 'BatchGetItem', 'Query', 'BatchWriteItem'], indexes: [], postToConnection: true },
   'stream-consumer': { table: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem'], indexes: ['gsi1'], putEvents: true, queueDeliveries: true },
   // The delivery queue (SQS event source)
-  'attempt-deliveries': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], indexes: [], credentialsKey: true, files: SIGN_DOWNLOAD },
+  'attempt-deliveries': {
+    table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'],
+    indexes: [],
+    credentialsKey: true,
+    files: SIGN_DOWNLOAD,
+    sendMail: true,
+  },
+  // SES (infra/aws/mail.ts): received mail, sending events
+  'receive-mail': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], indexes: ['gsi3'], readMail: true, files: ['PutObject'] },
+  'mail-events': { table: ['GetItem', 'BatchGetItem', 'UpdateItem'], indexes: [] },
   // EventBridge Scheduler
   'aggregate-metrics': { table: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem'], indexes: ['gsi5'] },
-  'retry-deliveries': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], indexes: ['gsi1'], credentialsKey: true, files: SIGN_DOWNLOAD },
+  'retry-deliveries': {
+    table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'],
+    indexes: ['gsi1'],
+    credentialsKey: true,
+    files: SIGN_DOWNLOAD,
+    sendMail: true,
+  },
   'sweep-timers': { table: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'], indexes: [] },
   // The live WebSocket API
   'live-authorizer': none,

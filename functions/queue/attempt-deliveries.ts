@@ -2,6 +2,7 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { mapPool } from '../../lib/adapters/concurrency.ts';
 import { logger } from '../../lib/adapters/observability.ts';
 import { withFileLinks } from '../../lib/app/files/files.ts';
+import { registerMailSender } from '../../lib/app/mail/outbound.ts';
 import { messengerSender } from '../../lib/app/messengers/outbound.ts';
 import { type DeliveryMessage, deliverNew, prepareDeliveryBodies, useNativeSender } from '../../lib/app/webhooks/deliveries.ts';
 
@@ -9,6 +10,9 @@ import { type DeliveryMessage, deliverNew, prepareDeliveryBodies, useNativeSende
 useNativeSender(messengerSender);
 // Channel endpoints get the download URLs of a message's files, signed at each attempt.
 prepareDeliveryBodies(withFileLinks);
+
+// Inbox channels' replies (`mailto:` endpoints) go out as mail.
+registerMailSender();
 
 /**
  * The delivery worker: each message is a new delivery (a target and its event) that the stream

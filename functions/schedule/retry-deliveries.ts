@@ -1,5 +1,6 @@
 import { logger } from '../../lib/adapters/observability.ts';
 import { withFileLinks } from '../../lib/app/files/files.ts';
+import { registerMailSender } from '../../lib/app/mail/outbound.ts';
 import { messengerSender } from '../../lib/app/messengers/outbound.ts';
 import { prepareDeliveryBodies, sweepDueDeliveries, useNativeSender } from '../../lib/app/webhooks/deliveries.ts';
 
@@ -7,6 +8,9 @@ import { prepareDeliveryBodies, sweepDueDeliveries, useNativeSender } from '../.
 useNativeSender(messengerSender);
 // Channel endpoints get the download URLs of a message's files, signed at each attempt.
 prepareDeliveryBodies(withFileLinks);
+
+// Inbox channels' replies (`mailto:` endpoints) go out as mail.
+registerMailSender();
 
 /**
  * Scheduled (EventBridge Scheduler every minute in AWS, a one-second timer on the local host):

@@ -79,9 +79,12 @@ export class ChatlinesFunction extends Construct {
   readonly function: NodejsFunction;
   readonly logGroup: LogGroup;
   readonly role: InlinePolicyRole;
+  /** The function file it runs (infra/functions.ts). */
+  readonly functionFile: string;
 
   constructor(scope: Construct, id: string, props: ChatlinesFunctionProps) {
     super(scope, id);
+    this.functionFile = props.functionFile;
     const table: Table = props.table.table;
 
     this.logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention ?? RetentionDays.ONE_MONTH });

@@ -26,6 +26,7 @@ import { FILES_MALWARE_SCAN_CONTEXT, FileBucket } from './files.ts';
 import { ChatlinesHttpApi } from './http-api.ts';
 import { ApiIdentity } from './identity.ts';
 import { LivePush } from './live.ts';
+import { ChatlinesMail, mailDomainContext } from './mail.ts';
 import { Monitoring } from './monitoring.ts';
 import { ScheduledChatlinesFunction } from './scheduled-function.ts';
 import { ChatlinesTable } from './table.ts';
@@ -68,6 +69,8 @@ export class ChatlinesStack extends Stack {
   readonly live: LivePush;
   readonly console: ChatlinesConsole;
   readonly files: FileBucket | undefined;
+  /** Inbox channels' mail through SES: only with the `mailDomain` context (infra/aws/mail.ts). */
+  readonly mail: ChatlinesMail | undefined;
 
   constructor(scope: Construct, id: string, props: ChatlinesStackProps = {}) {
     super(scope, id, { description: 'chatlines: Live Chat support sessions (HTTP API, Lambda, DynamoDB)', ...props });
@@ -124,6 +127,16 @@ export class ChatlinesStack extends Stack {
       );
     }
 
+    const mailDomain = mailDomainContext(this);
+    const delivering = [this.deliveries.function, ...this.scheduled.map((s) => s.function)];
+    this.mail = mailDomain
+      ? new ChatlinesMail(this, 'Mail', {
+          domain: mailDomain,
+          table: this.table,
+          senders: delivering.filter((f) => grantOf(f.functionFile).sendMail),
+        })
+      : undefined;
+
     this.identity = new ApiIdentity(this, 'Identity');
     const routeFunctions = new Map<string, IFunction>([...this.functions].map(([file, fn]) => [file, fn.function]));
     this.httpApi = new ChatlinesHttpApi(this, 'Http', {
@@ -173,6 +186,10 @@ export class ChatlinesStack extends Stack {
     for (const [file, fn] of this.live.functions) allFunctions.set(file, fn.function);
     for (const c of this.streamConsumers) allFunctions.set(c.definition.function, c.function.function);
     allFunctions.set('attempt-deliveries', this.deliveries.function.function);
+    if (this.mail) {
+      allFunctions.set('receive-mail', this.mail.receive.function);
+      allFunctions.set('mail-events', this.mail.events.function);
+    }
     this.monitoring = new Monitoring(this, 'Monitoring', {
       api: this.httpApi.api,
       table: this.table.table,
@@ -182,6 +199,7 @@ export class ChatlinesStack extends Stack {
         ...this.streamConsumers.flatMap((c) => [c.failureAlarm, c.iteratorAgeAlarm]),
         this.live.fanOutDeadLetterAlarm,
         this.deliveries.deadLetterAlarm,
+        ...(this.mail ? [this.mail.deadLetterAlarm] : []),
       ],
     });
 

@@ -8,6 +8,8 @@
  *   npm start -- --timers-every 5       timer sweep every 5 s (default 60; 0 turns it off)
  *   npm start -- --line-shards 4        shards of each line's hot partitions (default 1; only grows)
  *   FILES_BUCKET=… S3_ENDPOINT=…     use that bucket instead of starting the local file store (s3rver)
+ *   CHATLINES_SMTP_PORT=2525       inbound mail for inbox channels (default 2525; 0 turns it off)
+ *   SMTP_URL=smtp://127.0.0.1:1025 where inbox channels' replies are sent (docs/email.md)
  * Ctrl-C stops everything it started.
  */
 import './node-version.ts';
@@ -23,6 +25,7 @@ import { startEventWorkers } from './events.ts';
 import { type RunningFileStore, startFileStore } from './files.ts';
 import { startHost } from './host.ts';
 import { loadOrCreateDevKey } from './jwt.ts';
+import { type RunningSmtp, startSmtpListener } from './smtp.ts';
 import { startTimerSweeper } from './timers.ts';
 
 const { values } = parseArgs({
@@ -109,6 +112,21 @@ try {
   const events = await startEventWorkers({ endpoint, tableName, sweepEveryMs: 1_000 });
   console.log('  events:  the table stream feeds webhooks, messenger deliveries, the in-process bus and live sockets');
   console.log(`  live:    ${host.url.replace(/^http/, 'ws')}/v1/live?token=$TOKEN  (WebSocket; frames in docs/live.md)`);
+  const smtpPort = Number(process.env.CHATLINES_SMTP_PORT ?? 2525);
+  let smtp: RunningSmtp | undefined;
+  if (smtpPort > 0) {
+    smtp = await startSmtpListener({ port: smtpPort, onError: (error) => console.error(`chatlines: mail: ${(error as Error).message}`) }).catch(
+      (error: NodeJS.ErrnoException) => {
+        console.error(`chatlines: SMTP port ${smtpPort} is not available (${error.code ?? error.message}); set CHATLINES_SMTP_PORT (0: no inbound mail).`);
+        return undefined;
+      },
+    );
+  }
+  console.log(
+    smtp
+      ? `  mail:    SMTP on 127.0.0.1:${smtp.port} for inbox channels; replies through ${process.env.SMTP_URL ?? '(SMTP_URL not set: none)'}`
+      : '  mail:    no inbound SMTP (CHATLINES_SMTP_PORT=0 or taken)',
+  );
   const removeEndpointFile = writeEndpointFile(endpoint, tableName);
   const stopTimer = startAggregationTimer(aggregateEvery);
   console.log(
@@ -128,6 +146,7 @@ try {
     stopTimer();
     await stopTimers();
     await events.stop();
+    await smtp?.close();
     removeEndpointFile();
     await host.close();
     await stopAll(0);

@@ -140,6 +140,8 @@ export const ChannelSchema = z.object({
   _state: ChannelStateSchema,
   /** The integration endpoint that delivers replies to the messenger (signed like webhooks); null = none. */
   _deliveryUrl: z.string().nullable().default(null),
+  /** An `inbox` channel's mail address (lower case, unique across channels): mail to it opens or continues sessions; replies go out from it. */
+  _address: z.string().nullable().optional(),
   /** Why the channel went to `error` (a natively connected messenger refused its credentials); null = none. */
   _lastError: z.string().nullable().optional(),
 });
@@ -236,6 +238,10 @@ export const FileRefSchema = z.object({
   reason: FileRejectionSchema.nullable().default(null),
 });
 export type FileRef = z.infer<typeof FileRefSchema>;
+/** A verdict of a mail authentication check (SES's receipt verdicts; `Authentication-Results` locally; `none` when nothing said). */
+export const MailVerdictSchema = z.enum(['pass', 'fail', 'softfail', 'neutral', 'temperror', 'permerror', 'none']);
+export const MailAuthSchema = z.object({ spf: MailVerdictSchema, dkim: MailVerdictSchema, dmarc: MailVerdictSchema });
+export type MailAuth = z.infer<typeof MailAuthSchema>;
 
 export const MessageSchema = z.object({
   __id: z.string(),
@@ -256,6 +262,8 @@ export const MessageSchema = z.object({
   payload: SessionPayloadSchema.nullable(),
   /** A reply's fate in the messenger, as reported by the channel's integration; null until reported. */
   _deliveryStatus: z.enum(['sent', 'delivered', 'read', 'failed']).nullable().default(null),
+  /** A client's mail (inbox channels): the sender's SPF, DKIM and DMARC verdicts as the receiving side saw them. */
+  _mailAuth: MailAuthSchema.optional(),
 });
 export type Message = z.infer<typeof MessageSchema>;
 
@@ -332,6 +340,12 @@ export const QueuePositionSchema = z.object({
 /** A messenger endpoint (`https`; loopback `http` on the local host): checked by lib/adapters/http/urls.ts. */
 export const DeliveryUrl = z.string().min(1).max(2048);
 
+/** A mail address (`inbox` channels), kept in lower case: addresses compare case-insensitively. */
+export const MailAddress = z
+  .email()
+  .max(254)
+  .transform((a) => a.toLowerCase());
+
 export const CreateChannelBody = z
   .strictObject({
     _line: Id,
@@ -340,6 +354,8 @@ export const CreateChannelBody = z
     _deliveryUrl: DeliveryUrl.nullable().optional(),
     /** A natively connected messenger's credentials (lib/contract/messengers.ts), checked against `_type`. */
     _credentials: CredentialsInput.optional(),
+    /** `inbox` only: the channel's mail address (409 when another channel has it). */
+    _address: MailAddress.nullable().optional(),
   })
   .superRefine((body, ctx) => {
     if (body._credentials === undefined) return;
@@ -348,12 +364,14 @@ export const CreateChannelBody = z
       ctx.addIssue({ code: 'custom', path: ['_deliveryUrl'], message: 'a natively connected channel delivers by itself: no _deliveryUrl' });
   });
 
-/** `PATCH /v1/channels/{id}` (admin): rename, set or clear the delivery endpoint, replace a native channel's credentials. */
+/** `PATCH /v1/channels/{id}` (admin): rename, set or clear the delivery endpoint, replace a native channel's credentials, an inbox channel's address. */
 export const UpdateChannelBody = z.strictObject({
   __name: Name.optional(),
   _deliveryUrl: DeliveryUrl.nullable().optional(),
   /** New credentials of a natively connected messenger (checked against the channel's type). */
   _credentials: CredentialsInput.optional(),
+  /** `inbox` only: set, change or clear (null) the channel's mail address. */
+  _address: MailAddress.nullable().optional(),
 });
 
 /** A channel as answered by the call that set its endpoint: with the signing secret, shown once. */

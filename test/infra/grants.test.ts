@@ -16,12 +16,14 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { build } from 'esbuild';
+import { SMTPServer } from 'smtp-server';
 import { allFunctionNames, functionEntry } from '../../infra/functions.ts';
 import { type FunctionGrant, functionFiles, functionGrants, grantOf, iamActionsOf } from '../../infra/grants.ts';
 import { asFunction, currentFunction } from '../../infra/local/current-function.ts';
 import { type DynamoObservation, observeDynamo } from '../../infra/local/dynamodb-calls.ts';
 import { LOCAL_AUDIENCE } from '../../infra/local/jwt.ts';
 import { type StreamPoller, startStreamPoller } from '../../infra/local/stream.ts';
+import { receiveSesMail } from '../../lib/app/mail/ses.ts';
 import { sweepTimers as sweepTimersAt } from '../../lib/app/timers/sweep.ts';
 import { sweepDueDeliveries } from '../../lib/app/webhooks/deliveries.ts';
 import { routes } from '../../lib/contract/routes.ts';
@@ -170,6 +172,46 @@ const until = async (what: string, check: () => Promise<boolean>) => {
   assert.fail(`timed out waiting for ${what}`);
 };
 
+/** A client's mail to the inbox channel. */
+const mailText = (messageId: string, subject: string, inReplyTo?: string) =>
+  [
+    'From: Ann <ann@client.example>',
+    'To: support@example.com',
+    `Subject: ${subject}`,
+    `Message-ID: ${messageId}`,
+    ...(inReplyTo ? [`In-Reply-To: ${inReplyTo}`, `References: <m1@client.example> ${inReplyTo}`] : []),
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    'It does not print.',
+    '',
+  ].join('\r\n');
+
+/** The SMTP server replies go to: refuses the first mail for now (451), keeps the others. */
+async function startMailSink(): Promise<{ url: string; mails: string[]; refused: number; close(): Promise<void> }> {
+  const sink = { url: '', mails: [] as string[], refused: 0, close: async () => undefined };
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['AUTH', 'STARTTLS'],
+    logger: false,
+    onData(stream, _session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        if (sink.refused === 0) {
+          sink.refused++;
+          return callback(Object.assign(new Error('try later'), { responseCode: 451 }));
+        }
+        sink.mails.push(Buffer.concat(chunks).toString('utf8'));
+        callback(null);
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  sink.url = `smtp://127.0.0.1:${(server.server.address() as { port: number }).port}`;
+  sink.close = () => new Promise<undefined>((resolve) => server.close(() => resolve(undefined)));
+  return sink;
+}
+
 describe('the conversation', () => {
   test('every route, the stream, the schedules and the WebSocket handlers run', async () => {
     const admin = w.admin;
@@ -311,6 +353,48 @@ describe('the conversation', () => {
     await ok('PATCH', `/v1/channels/${extra.__id}`, admin, { __name: 'Second (renamed)' });
     await ok('POST', `/v1/channels/${extra.__id}/disconnect`, admin);
     await ok('POST', `/v1/channels/${extra.__id}/reconnect`, admin);
+
+    // Mail: an inbox channel with an address (changed once), a mail in (as SES's receipt function
+    // runs it), two replies out through an SMTP sink that refuses the first for now (so the
+    // sweeper sends it), the client's answer threaded in, and SES's sending events.
+    const sink = await startMailSink();
+    process.env.SMTP_URL = sink.url;
+    // On a line of its own: its events stay out of the webhook's list the steps below read.
+    const mailLine = await ok('POST', '/v1/lines', admin, {
+      __name: 'Mail',
+      _operatorGroups: ['support'],
+      _sla: { firstResponse: 60, nextResponse: 60, resolution: 3600 },
+      _autoClose: { afterInactive: 300, botAfterInactive: 300 },
+    });
+    const inbox = await ok('POST', '/v1/channels', admin, { _line: mailLine.__id, _type: 'inbox', __name: 'Mail', _address: 'help@example.com' });
+    await ok('PATCH', `/v1/channels/${inbox.__id}`, admin, { _address: 'support@example.com' });
+    const receiveMail = (raw: string, recipient = 'support@example.com') =>
+      asFunction('receive-mail', () =>
+        receiveSesMail({ messageId: 'ses-1', recipients: [recipient], spf: 'PASS', dkim: 'PASS', dmarc: 'FAIL' }, async () => Buffer.from(raw)),
+      );
+    const [received] = await receiveMail(mailText('<m1@client.example>', 'Broken printer'));
+    assert.equal(received?.outcome, 'received');
+    const mailSession = (received as { session: string }).session;
+    await ok('POST', `/v1/sessions/${mailSession}/assign`, alice, { operator: 'alice' });
+    const firstReply = await ok('POST', `/v1/sessions/${mailSession}/messages`, alice, { type: 'text', body: 'Unplug it.' });
+    await host.events!.poller.drain();
+    await until('the first reply refused by the sink', async () => sink.refused > 0);
+    await ok('POST', `/v1/sessions/${mailSession}/messages`, alice, { type: 'text', body: 'And plug it in again.' });
+    await host.events!.poller.drain();
+    await until('the second reply mailed', async () => sink.mails.some((m) => m.includes('plug it in again')));
+    await asFunction('retry-deliveries', () => sweepDueDeliveries(Date.now() + 60_000));
+    await until('the first reply mailed by the sweeper', async () => sink.mails.some((m) => m.includes('Unplug it.')));
+    const [answered] = await receiveMail(mailText('<m2@client.example>', 'Re: Broken printer', `<${firstReply.__id}@example.com>`));
+    assert.equal((answered as { session?: string }).session, mailSession);
+    const mailEvents = (await import('../../functions/mail/mail-events.ts')).handler;
+    const sesEvent = (message: Record<string, unknown>) => ({ Records: [{ Sns: { MessageId: 'sns-1', Message: JSON.stringify(message) } }] }) as never;
+    await asFunction('mail-events', () => mailEvents(sesEvent({ eventType: 'Delivery', mail: { tags: { 'chatlines-message': [firstReply.__id] } } })));
+    // A blocked sender with no open session: its mail goes to its last session if marked as spam (found by the client's sessions index).
+    await ok('POST', `/v1/sessions/${mailSession}/close`, alice);
+    await ok('PATCH', `/v1/clients/${(await ok('GET', `/v1/sessions/${mailSession}`, admin))._clients[0]}`, admin, { _blockedStatus: 'blocked' });
+    const [blockedMail] = await receiveMail(mailText('<m3@client.example>', 'Again'));
+    assert.equal(blockedMail?.outcome, 'received');
+    await sink.close();
 
     // A Telegram bot connected natively: its webhook, signed updates (a repeat, a forgery), replies
     // out through the Bot API — one retried after 429 by the sweeper, one refused for good there,
@@ -585,6 +669,8 @@ describe('grants', () => {
       ['putEvents', 'lib/adapters/aws/eventbridge.ts'],
       ['visitorSecret', 'lib/adapters/secrets.ts'],
       ['postToConnection', 'lib/adapters/aws/live.ts'],
+      ['sendMail', 'lib/adapters/messengers/email.ts'],
+      ['readMail', 'lib/adapters/aws/mail-objects.ts'],
       ['credentialsKey', 'lib/adapters/aws/kms.ts'],
       ['files', 'lib/adapters/files/s3.ts'],
     ];

@@ -12,11 +12,14 @@ import { type EventWorkers, startEventWorkers } from '../../infra/local/events.t
 import { type RunningFileStore, startFileStore } from '../../infra/local/files.ts';
 import { startHost } from '../../infra/local/host.ts';
 import { type DevKey, loadOrCreateDevKey, type SignOptions, signToken, type TokenClaims } from '../../infra/local/jwt.ts';
+import { startSmtpListener } from '../../infra/local/smtp.ts';
 import { logger } from '../../lib/adapters/observability.ts';
 import { checkResponse, responseCheckEnabled } from './openapi-check.ts';
 
 export interface TestHost {
   url: string;
+  /** The inbound SMTP listener's port (with `smtp: true`). */
+  smtpPort: number | undefined;
   tableName: string;
   endpoint: string;
   key: DevKey;
@@ -64,6 +67,8 @@ export interface TestHostOptions {
   sweepEveryMs?: number;
   /** Start a local S3-compatible file store (s3rver) for the file routes (default false). */
   files?: boolean;
+  /** Listen for inbound mail (SMTP on a free loopback port: `smtpPort`). */
+  smtp?: boolean;
 }
 
 export async function startTestHost(options: TestHostOptions = {}): Promise<TestHost> {
@@ -85,9 +90,11 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
   const host = await startHost({ port: 0, key });
   const events =
     options.events !== true ? undefined : await startEventWorkers({ endpoint, tableName, sweepEveryMs: options.sweepEveryMs ?? 200, onError: () => undefined });
+  const smtp = options.smtp ? await startSmtpListener({ port: 0 }) : undefined;
   const testHost: TestHost = {
     events,
     files,
+    smtpPort: smtp?.port,
     url: host.url,
     tableName,
     endpoint,
@@ -127,6 +134,7 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
       return { status: res.status, headers: res.headers, body: parsed };
     },
     async close() {
+      await smtp?.close();
       await testHost.events?.stop();
       await host.close();
       await files?.stop();

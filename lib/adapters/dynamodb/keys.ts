@@ -50,6 +50,8 @@
  * |39 | a response template by id                       | table | `TEMPLATE#<id>`                         | `#META`                                   |
  * |40 | a line's response templates, by shortcut        | gsi2  | `LINE#line#TEMPLATES`                   | `<shortcut>#<id>`                         |
  * |41 | a client's erasure (its progress, its event)    | table | `ERASURE#<client id>`                   | `#ERASURE`                                |
+ * |42 | an inbox channel by its mail address (unique)   | table | `MAILADDRESS#<address, lower case>`     | `#GUARD`                                  |
+ * |43 | a session's mail thread (the client's last mail) | table | `MAILTHREAD#<session>`                 | `#MAILTHREAD`                             |
  *
  * Hot partitions. One partition takes at most 1,000 write units and 3,000 read units
  * a second. The partitions every session of a line passes through — its state partitions (8),
@@ -348,6 +350,10 @@ export const channelCredentialsKey = (channelId: string) => ({ pk: `CHANNEL#${ch
 export const channelPendingCredentialsKey = (channelId: string) => ({ pk: `CHANNEL#${channelId}`, sk: '#CREDENTIALS#PENDING' });
 /** A reply by the id the messenger gave it when it was sent (pattern 37): status callbacks name that id. */
 export const outboundRefKey = (channelId: string, externalId: string) => ({ pk: `CHANNEL#${channelId}#OUT#${externalId}`, sk: '#REF' });
+/** Pattern 42: the channel that has a mail address. */
+export const mailAddressKey = (address: string) => ({ pk: `MAILADDRESS#${address.toLowerCase()}`, sk: GUARD });
+/** Pattern 43: a session's mail thread: the client's last Message-ID and its References. */
+export const mailThreadKey = (sessionId: string) => ({ pk: `MAILTHREAD#${sessionId}`, sk: '#MAILTHREAD' });
 export const streamCheckpointKey = (shardId: string) => ({ pk: 'STREAM#CHECKPOINT', sk: shardId });
 
 // ------------------------------------------------------------------------------------------

@@ -18,6 +18,16 @@ const messengers: Partial<Record<LineChannelType, Messenger<any>>> = {
   instagram,
 };
 
+/**
+ * Adds an adapter at run time: e-mail's (`inbox`) is registered by the functions that send
+ * replies (lib/app/mail/outbound.ts `registerMailSender`), so nodemailer stays out of every
+ * other bundle (the channel routes, the hooks) that reads this registry.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: as above, each adapter takes its own credentials type.
+export function registerMessenger(messenger: Messenger<any>): void {
+  messengers[messenger.type] = messenger;
+}
+
 /** The adapter of a channel type, if it is connected natively. */
 export function messengerFor(type: LineChannelType): Messenger<Record<string, string>> | undefined {
   return messengers[type];

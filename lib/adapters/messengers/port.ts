@@ -83,6 +83,18 @@ export interface OutboundFile {
   readonly bytes?: () => Promise<Uint8Array>;
 }
 
+/** Where a reply belongs, for messengers that thread by headers (e-mail). */
+export interface OutboundThread {
+  /** The subject line (`Re: <session name>`). */
+  readonly subject: string;
+  /** The Message-ID of the client's mail this answers (no angle brackets). */
+  readonly inReplyTo?: string | undefined;
+  /** The thread's Message-IDs, oldest first (no angle brackets). */
+  readonly references?: readonly string[] | undefined;
+  /** An automatic answer (the bot's): marked so, so auto-responders do not answer it. */
+  readonly automatic?: boolean | undefined;
+}
+
 /** A reply to send to a client. */
 export interface OutboundReply {
   /** Our message id (idempotency keys, logs). */
@@ -90,6 +102,7 @@ export interface OutboundReply {
   readonly account: string;
   readonly text: string;
   readonly files: readonly OutboundFile[];
+  readonly thread?: OutboundThread | undefined;
 }
 
 /** What came of a send. */

@@ -1,11 +1,11 @@
 /** Channels: messenger accounts connected to a line, and the endpoint that delivers replies to each. */
 import type * as z from 'zod';
-import { type TransactItem, tableName } from '../../adapters/dynamodb/db.ts';
-import { channelDeliveryKey } from '../../adapters/dynamodb/keys.ts';
+import { getItem, type TransactItem, tableName } from '../../adapters/dynamodb/db.ts';
+import { channelDeliveryKey, mailAddressKey } from '../../adapters/dynamodb/keys.ts';
 import { getChannel, getLineCached, insertChannel, updateChannel } from '../../adapters/dynamodb/lines.ts';
 import { checkTargetUrl } from '../../adapters/http/urls.ts';
 import type { Caller } from '../../contract/caller.ts';
-import { conflict, invalid, notFound } from '../../contract/errors.ts';
+import { conflict, invalid, isConflict, notFound } from '../../contract/errors.ts';
 import { isNativeChannelType } from '../../contract/messengers.ts';
 import type { Channel, CreateChannelBody, UpdateChannelBody } from '../../contract/schemas.ts';
 import { canSeeLine, requireAdmin } from '../../domain/auth/policy.ts';
@@ -24,12 +24,50 @@ function deliveryEndpointWrite(channelId: string, url: string | null): { item: T
   return { item: { Put: { TableName: tableName(), Item: { ...channelDeliveryKey(channelId), entity: 'endpoint', url, secret } } }, secret };
 }
 
+/**
+ * The endpoint of an inbox channel with an address and no integration endpoint: `mailto:`, which
+ * the delivery machine sends as mail (lib/app/mail/outbound.ts) instead of posting. An integration
+ * endpoint, when set, takes the channel's replies instead.
+ */
+function mailEndpointWrite(channelId: string, address: string): TransactItem {
+  return { Put: { TableName: tableName(), Item: { ...channelDeliveryKey(channelId), entity: 'endpoint', url: `mailto:${address}`, secret: newSecret() } } };
+}
+
+/** Claims a mail address for a channel: fails (409, named by `addressTaken`) when another channel has it. */
+function addressClaim(channelId: string, address: string): TransactItem {
+  return {
+    Put: {
+      TableName: tableName(),
+      Item: { ...mailAddressKey(address), entity: 'guard', channel: channelId },
+      ConditionExpression: 'attribute_not_exists(pk) OR channel = :c',
+      ExpressionAttributeValues: { ':c': channelId },
+    },
+  };
+}
+function addressRelease(channelId: string, address: string): TransactItem {
+  return {
+    Delete: { TableName: tableName(), Key: mailAddressKey(address), ConditionExpression: 'channel = :c', ExpressionAttributeValues: { ':c': channelId } },
+  };
+}
+const addressTaken = (address: string) => conflict(`the address ${address} belongs to another channel`);
+
+function requireInboxAddress(type: Channel['_type'], address: string | null | undefined): void {
+  if (address && type !== 'inbox') throw invalid('_address', `only inbox channels have a mail address, not ${type}`);
+}
+
+/** Is a mail address free for (or already held by) this channel? */
+async function addressFree(channelId: string, address: string): Promise<boolean> {
+  const guard = await getItem(mailAddressKey(address));
+  return !guard || guard.channel === channelId;
+}
+
 export async function createChannel(
   caller: Caller,
   body: z.output<typeof CreateChannelBody>,
   extra: (channel: ChannelWithSecret) => TransactItem[],
 ): Promise<ChannelWithSecret> {
   requireAdmin(caller);
+  requireInboxAddress(body._type, body._address);
   if (body._deliveryUrl) await checkTargetUrl(body._deliveryUrl, '_deliveryUrl');
   const now = nowIso();
   const channel: Channel = {
@@ -38,6 +76,7 @@ export async function createChannel(
     _type: body._type,
     _state: 'active',
     _deliveryUrl: body._deliveryUrl ?? null,
+    ...(body._address ? { _address: body._address } : {}),
   };
   // A native channel registers its hook before anything is written (a refusal leaves nothing):
   // the line must exist first, or the messenger would post to a channel that never comes.
@@ -45,10 +84,12 @@ export async function createChannel(
   const native = body._credentials !== undefined ? await connectNative(body._type, channel.__id, body._credentials, true) : undefined;
   const endpoint = body._deliveryUrl ? deliveryEndpointWrite(channel.__id, body._deliveryUrl) : undefined;
   const answer: ChannelWithSecret = endpoint?.secret ? { ...channel, _deliverySecret: endpoint.secret } : channel;
+  const mail = body._address ? [addressClaim(channel.__id, body._address), ...(endpoint ? [] : [mailEndpointWrite(channel.__id, body._address)])] : [];
   try {
-    await insertChannel(channel, [...(endpoint ? [endpoint.item] : []), ...(native?.writes ?? []), ...extra(answer)]);
+    await insertChannel(channel, [...(endpoint ? [endpoint.item] : []), ...mail, ...(native?.writes ?? []), ...extra(answer)]);
   } catch (error) {
     await native?.undo();
+    if (body._address && isConflict(error) && !(await addressFree(channel.__id, body._address))) throw addressTaken(body._address);
     throw error;
   }
   return answer;
@@ -68,6 +109,7 @@ export async function patchChannel(
   const channel = await getChannel(id);
   if (!canSeeLine(caller, await getLineCached(channel._line))) throw notFound('channel', id);
   requireAdmin(caller);
+  requireInboxAddress(channel._type, body._address);
   if (body._credentials !== undefined && body._deliveryUrl) throw invalid('_deliveryUrl', 'a natively connected channel delivers by itself: no _deliveryUrl');
   // A native channel's endpoint is its messenger: a URL would silently take its replies away.
   if (body._deliveryUrl !== undefined && body._credentials === undefined && isNativeChannelType(channel._type) && (await secretsOf(id))) {
@@ -80,17 +122,27 @@ export async function patchChannel(
     ...channel,
     ...(body.__name !== undefined ? { __name: body.__name } : {}),
     ...(body._deliveryUrl !== undefined ? { _deliveryUrl: body._deliveryUrl } : {}),
+    ...(body._address !== undefined ? { _address: body._address } : {}),
     ...(native ? { _deliveryUrl: null, ...(channel._state === 'error' ? { _state: 'active' as const, _lastError: null } : {}) } : {}),
     __updatedAt: nowIso(),
     __updatedBy: caller.sub,
   };
-  const endpoint = body._deliveryUrl !== undefined && !native ? deliveryEndpointWrite(id, body._deliveryUrl) : undefined;
+  const before = channel._address ?? null;
+  const address = after._address ?? null;
+  const addressChanged = body._address !== undefined && address !== before;
+  let endpoint = body._deliveryUrl !== undefined && !native ? deliveryEndpointWrite(id, body._deliveryUrl) : undefined;
+  // Without an integration endpoint an inbox channel's replies go out as mail from its address.
+  if ((addressChanged || body._deliveryUrl === null) && !after._deliveryUrl && !native) {
+    endpoint = address ? { item: mailEndpointWrite(id, address) } : { item: { Delete: { TableName: tableName(), Key: channelDeliveryKey(id) } } };
+  }
+  const mail = addressChanged ? [...(before ? [addressRelease(id, before)] : []), ...(address ? [addressClaim(id, address)] : [])] : [];
   const answer: ChannelWithSecret = endpoint?.secret ? { ...after, _deliverySecret: endpoint.secret } : after;
   try {
-    await updateChannel(channel, after, [...(endpoint ? [endpoint.item] : []), ...(native?.writes ?? []), ...extra(answer)]);
+    await updateChannel(channel, after, [...(endpoint ? [endpoint.item] : []), ...mail, ...(native?.writes ?? []), ...extra(answer)]);
   } catch (error) {
     // The hook now carries a secret that was not stored: register the stored one again.
     if (native && register) await restoreHook(channel._type, id);
+    if (addressChanged && address && isConflict(error) && !(await addressFree(id, address))) throw addressTaken(address);
     throw error;
   }
   if (endpoint || native) forgetEndpoint({ kind: 'channel', id });

@@ -25,7 +25,7 @@ import type { Caller } from '../../contract/caller.ts';
 import { CHANNEL_TYPES_WITH_MANY_OPEN_SESSIONS, CHANNEL_TYPES_WITHOUT_OPERATOR_CREATE, OPEN_SESSION_STATES } from '../../contract/enums.ts';
 import { conflict, isConflict } from '../../contract/errors.ts';
 import { DEFAULT_OFFLINE_MESSAGE } from '../../contract/schedule.ts';
-import type { Channel, Client, Line, Message, Session } from '../../contract/schemas.ts';
+import type { Channel, Client, Line, MailAuth, Message, Session } from '../../contract/schemas.ts';
 import { mayPostInbound, requireInboundPoster, requireOnlineOperator, visibleLine } from '../../domain/auth/policy.ts';
 import { outboxFor } from '../../domain/events/outbox.ts';
 import { newBaseFields, nowIso } from '../../domain/ids.ts';
@@ -63,8 +63,32 @@ export interface InboundInput {
   /** The messenger's own id of the message: a second message with it on the channel adds nothing. */
   externalId?: string | undefined;
   extraData?: Record<string, string> | undefined;
+  /** The name of a session this message opens (a mail's subject); the default name otherwise. */
+  sessionName?: string | undefined;
+  /**
+   * An open session of this client on this channel the message belongs to (a mail's
+   * `In-Reply-To`/`References`): taken when it still is open, else the usual open session.
+   */
+  session?: string | undefined;
+  /** A mail's SPF/DKIM/DMARC verdicts, kept on the message. */
+  mailAuth?: MailAuth | undefined;
   /** The name a new client gets (the messenger's display name); else the account. */
   displayName?: string | undefined;
+}
+
+/** The client's message as written: the text, and for mail its authentication verdicts. */
+function clientMessage(session: string, client: string, input: InboundInput, now: string): Message {
+  const message = newMessage({
+    session,
+    type: input.files?.length ? 'file' : 'text',
+    author: 'client',
+    body: input.body,
+    client,
+    externalId: input.externalId ?? null,
+    files: input.files?.map((f) => f.ref),
+    now,
+  });
+  return input.mailAuth ? { ...message, _mailAuth: input.mailAuth } : message;
 }
 
 function newClient(channel: Channel, account: string, by: string, now: string, extraData: Record<string, string> = {}, displayName?: string): Client {
@@ -198,8 +222,13 @@ async function receiveOnce(
 
   if (client) {
     let target: Session | undefined;
+    if (input.session && CHANNEL_TYPES_WITH_MANY_OPEN_SESSIONS.includes(channel._type)) {
+      // The session the message names, if it is still open and this client's on this channel.
+      const named = await read(input.session);
+      if (named && named._channel === channel.__id && named._clients.includes(client.__id) && OPEN_SESSION_STATES.includes(named._state)) target = named;
+    }
     const openId = known.openSessionId;
-    if (openId) target = await read(openId);
+    if (!target && openId) target = await read(openId);
     if (!target && client._blockedStatus === 'blocked') {
       // A blocked client's further messages go to its spam session instead of opening more:
       // the one its spam guard points at (parallel first messages race on that guard).
@@ -213,16 +242,7 @@ async function receiveOnce(
       }
     }
     if (target) {
-      const message = newMessage({
-        session: target.__id,
-        type: input.files?.length ? 'file' : 'text',
-        author: 'client',
-        body: input.body,
-        client: client.__id,
-        externalId: input.externalId ?? null,
-        files: input.files?.map((f) => f.ref),
-        now,
-      });
+      const message = clientMessage(target.__id, client.__id, input, now);
       const result: InboundResult = { created: false, client, session: { ...target, _lastActivityAt: now }, message };
       const states = target._state === 'MarkedAsSpam' ? ['MarkedAsSpam'] : OPEN_SESSION_STATES;
       // Timers: a client message starts next-response and restarts inactivity.
@@ -266,18 +286,10 @@ async function receiveOnce(
     state: blocked ? 'MarkedAsSpam' : 'Waiting',
     by: caller.sub,
     now,
+    ...(input.sessionName ? { name: input.sessionName } : {}),
   });
   const created = withSlaTargets(historyMessage(null, session, 'create', caller.sub), line);
-  const message = newMessage({
-    session: session.__id,
-    type: input.files?.length ? 'file' : 'text',
-    author: 'client',
-    body: input.body,
-    client: theClient.__id,
-    externalId: input.externalId ?? null,
-    files: input.files?.map((f) => f.ref),
-    now,
-  });
+  const message = clientMessage(session.__id, theClient.__id, input, now);
   const result: InboundResult = { created: true, client: theClient, session, message };
   const timers = timerWrites(line, null, session, { kind: 'create', at: now, clientMessage: true });
   // A line outside its business hours answers the new session once, in the opening transaction

@@ -303,7 +303,28 @@ async function claim(pk: string, sk: string, now: number): Promise<DeliveryItem 
   return item as DeliveryItem | undefined;
 }
 
+/**
+ * Endpoints that are not HTTP, by URL scheme (`mailto:`: an inbox channel's replies go out as
+ * mail, lib/app/mail/outbound.ts), sent by the capability that registered the scheme; the rest
+ * of the machine (recording, retries, the due index) is the same as for HTTP endpoints.
+ */
+export type EndpointSender = (url: string, body: string) => Promise<AttemptOutcome>;
+const endpointSenders = new Map<string, EndpointSender>();
+export function registerEndpointSender(scheme: string, sender: EndpointSender): void {
+  endpointSenders.set(scheme, sender);
+}
+
 async function send(url: string, secret: string, id: string, body: string): Promise<AttemptOutcome> {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
+  if (scheme && scheme !== 'http' && scheme !== 'https') {
+    const sender = endpointSenders.get(scheme);
+    if (!sender) return { ok: false, code: null, error: `nothing sends to ${scheme}: endpoints in this function` };
+    try {
+      return await sender(url, body);
+    } catch (error) {
+      return { ok: false, code: null, error: (error as Error).message };
+    }
+  }
   let target: CheckedTarget;
   try {
     target = await resolveTarget(url);

@@ -75,6 +75,8 @@ export interface Message {
   operator: string | null;
   attachments?: FileRef[];
   payload: { kind: string; command: string; by: string; changes: { field: string; old: unknown; new: unknown }[] } | null;
+  /** A client's mail: the sender's SPF/DKIM/DMARC verdicts (docs/email.md). */
+  _mailAuth?: { spf: string; dkim: string; dmarc: string };
 }
 
 export interface Template {

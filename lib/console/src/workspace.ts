@@ -409,10 +409,13 @@ export function workspace(root: HTMLElement, me: Identity): () => void {
       );
     }
     const mine = m.author !== 'client';
+    // A mail whose sender failed DMARC may not be from who it says: the operator sees so.
+    const spoofed = m._mailAuth?.dmarc === 'fail';
     return h(
       'li',
       { class: `msg ${mine ? 'reply' : 'client'}`, 'data-kind': mine ? 'reply' : 'client' },
       h('span', { class: 'tag' }, `${mine ? (m.author === 'bot' ? 'Bot' : (m.operator ?? 'Operator')) : 'Client'} · ${time(m.__createdAt)}`),
+      ...(spoofed ? [h('span', { class: 'tag warn', title: 'The sender failed DMARC: the mail may not come from this address' }, 'DMARC failed')] : []),
       m.body ? h('p', {}, m.body) : null,
       renderFiles(m.attachments),
     );
