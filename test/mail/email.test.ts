@@ -9,7 +9,8 @@ import { after, before, describe, test } from 'node:test';
 import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
 import PostalMime, { type Email } from 'postal-mime';
 import { SMTPServer } from 'smtp-server';
-import { applySesEvent, receiveSesMail } from '../../lib/app/mail/ses.ts';
+import { receiveSesMail } from '../../lib/app/mail/ses.ts';
+import { applySesEvent } from '../../lib/app/mail/ses-events.ts';
 import { type World, world } from '../support/fixtures.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
 

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseMail } from '../../lib/adapters/mail/parse.ts';
-import { statusOfSesEvent } from '../../lib/app/mail/ses.ts';
+import { statusOfSesEvent } from '../../lib/app/mail/ses-events.ts';
 import {
   authFromHeader,
   authFromSes,
