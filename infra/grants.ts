@@ -88,9 +88,9 @@ export const functionGrants: Readonly<Record<string, FunctionGrant>> = {
   'retry-deliveries': { table: ['GetItem', 'BatchGetItem', 'UpdateItem'], indexes: ['gsi1'] },
   'sweep-timers': { table: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'], indexes: [] },
   // The live WebSocket API
-  'live-authorizer': none,
+  'live-authorizer': { table: [], indexes: [], visitorSecret: true },
   'live-connect': { table: ['GetItem', 'BatchGetItem', 'BatchWriteItem'], indexes: ['gsi1'] },
-  'live-default': { table: ['GetItem', 'BatchGetItem', 'UpdateItem', 'BatchWriteItem'], indexes: ['gsi1'], postToConnection: true },
+  'live-default': { table: ['GetItem', 'BatchGetItem', 'Query', 'UpdateItem', 'BatchWriteItem'], indexes: ['gsi1'], postToConnection: true },
   'live-disconnect': { table: ['GetItem', 'BatchWriteItem'], indexes: [] },
 };
 

@@ -268,6 +268,7 @@ export type LiveEventType =
   | 'session.sla_breached'
   | 'message.created'
   | 'message.status_changed'
+  | 'message.read'
   | 'channel.disconnected'
   | 'channel.reconnected';
 

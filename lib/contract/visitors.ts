@@ -21,6 +21,8 @@ export const VisitorMessageSchema = z.object({
   at: Timestamp,
   from: z.enum(['visitor', 'operator', 'bot']),
   body: z.string(),
+  /** Read by the other side (the widget's ✓✓): the visitor's message by an operator, a reply by the visitor. */
+  read: z.boolean(),
 });
 
 export const VisitorSessionSchema = z.object({ id: Id, state: SessionStateSchema }).nullable();

@@ -11,7 +11,7 @@ import type { Caller } from '../../contract/caller.ts';
 import { conflict, notFound } from '../../contract/errors.ts';
 import type { Session } from '../../contract/schemas.ts';
 import { queuePosition } from '../../domain/routing/queue.ts';
-import { clientVisible, expectedWaitSeconds, isLivechat, newVisitorAccount, type VisitorMessage, visitorCaller } from '../../domain/visitors/rules.ts';
+import { clientVisible, expectedWaitSeconds, isLivechat, newVisitorAccount, type VisitorMessage, visitorCaller, visitorState } from '../../domain/visitors/rules.ts';
 import { signVisitorToken, VISITOR_TOKEN_TTL_SECONDS, type VisitorClaims } from '../../domain/visitors/token.ts';
 import { readMetrics } from '../metrics/read.ts';
 import { waitingSessions } from '../routing/store.ts';
@@ -20,8 +20,7 @@ import { receiveInbound } from '../sessions/open.ts';
 /** How many messages a visitor's page reads at most (the widget shows a conversation, not an archive). */
 export const VISITOR_MESSAGES_LIMIT = 500;
 
-/** A visitor never learns that its session was marked as spam: to it the conversation ended. */
-const visibleState = (s: Session) => (s._state === 'MarkedAsSpam' ? 'Closed' : s._state);
+const visibleState = (s: Session) => visitorState(s._state);
 const sessionView = (s: Session | undefined) => (s ? { id: s.__id, state: visibleState(s) } : null);
 
 export async function startVisitor(secret: string, channelId: string, now = Date.now()) {
