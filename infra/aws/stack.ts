@@ -83,7 +83,6 @@ export class ChatlinesStack extends Stack {
       );
     }
 
-
     // Events out: the bus and the stream's consumer.
     this.bus = new EventBus(this, 'EventBus', { eventBusName: EVENT_BUS_NAME, description: 'chatlines events (source "chatlines", detail-type = event type)' });
     for (const definition of manifestStreamFunctions) {

@@ -20,14 +20,7 @@ import { verifyVisitor } from '../../lib/app/visitors/identity.ts';
 import { callerFromClaims } from '../../lib/contract/caller.ts';
 import type { ChatlinesEvent } from '../../lib/contract/events.ts';
 import type { Line } from '../../lib/contract/schemas.ts';
-import {
-  BEARER_PROTOCOL,
-  type ControlFrame,
-  LIVE_PATH,
-  parseClientFrame,
-  TypingThrottle,
-  tokenOfUpgrade,
-} from '../../lib/domain/live/frames.ts';
+import { BEARER_PROTOCOL, type ControlFrame, LIVE_PATH, parseClientFrame, TypingThrottle, tokenOfUpgrade } from '../../lib/domain/live/frames.ts';
 import { asFunction } from './current-function.ts';
 import { inBackground } from './dynamodb-calls.ts';
 

@@ -17,7 +17,9 @@ import { frameOf, type LiveCaller, maySee, visitorPartition } from './visibility
 
 /** The visitor partitions a batch may reach: the clients of its sessions (one Query each, beside the lines'). */
 const clientPartitions = (events: readonly ChatlinesEvent[]) =>
-  events.flatMap((e) => (e.session === null ? [] : (((e.data.session as { _clients?: string[] } | undefined)?._clients ?? []) as string[]).map(visitorPartition)));
+  events.flatMap((e) =>
+    e.session === null ? [] : (((e.data.session as { _clients?: string[] } | undefined)?._clients ?? []) as string[]).map(visitorPartition),
+  );
 
 /**
  * The fan-out's pusher: per connection its visible events in order, connections 32 at a time. A

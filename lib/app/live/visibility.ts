@@ -37,7 +37,13 @@ export const visitorPartition = (clientId: string) => `visitor#${clientId}`;
  */
 export async function visitorLiveCaller(claims: VisitorClaims): Promise<LiveCaller> {
   const client = (await clientIdByAccount(claims.channel, claims.account)) ?? null;
-  return { sub: `visitor:${claims.account}`.slice(0, 128), roles: [], groups: [], channels: [], visitor: { channel: claims.channel, account: claims.account, client } };
+  return {
+    sub: `visitor:${claims.account}`.slice(0, 128),
+    roles: [],
+    groups: [],
+    channels: [],
+    visitor: { channel: claims.channel, account: claims.account, client },
+  };
 }
 
 /**

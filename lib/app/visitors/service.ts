@@ -11,7 +11,15 @@ import type { Caller } from '../../contract/caller.ts';
 import { conflict, notFound } from '../../contract/errors.ts';
 import type { Session } from '../../contract/schemas.ts';
 import { queuePosition } from '../../domain/routing/queue.ts';
-import { clientVisible, expectedWaitSeconds, isLivechat, newVisitorAccount, type VisitorMessage, visitorCaller, visitorState } from '../../domain/visitors/rules.ts';
+import {
+  clientVisible,
+  expectedWaitSeconds,
+  isLivechat,
+  newVisitorAccount,
+  type VisitorMessage,
+  visitorCaller,
+  visitorState,
+} from '../../domain/visitors/rules.ts';
 import { signVisitorToken, VISITOR_TOKEN_TTL_SECONDS, type VisitorClaims } from '../../domain/visitors/token.ts';
 import { readMetrics } from '../metrics/read.ts';
 import { waitingSessions } from '../routing/store.ts';
