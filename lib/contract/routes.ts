@@ -33,6 +33,7 @@ import { coreRoutes } from './routes/core.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { eventRoutes, eventScheduledFunctions } from './routes/events.ts';
 import { metricsRoutes, scheduledFunctions as metricsScheduledFunctions } from './routes/metrics.ts';
+import { readRoutes } from './routes/reads.ts';
 import { routingRoutes } from './routes/routing.ts';
 import { searchRoutes } from './routes/search.ts';
 import { sessionRoutes } from './routes/sessions.ts';
@@ -57,6 +58,7 @@ export const routes: readonly RouteSpec[] = [
   ...routingRoutes,
   ...docsRoutes,
   ...visitorRoutes,
+  ...readRoutes,
 ];
 
 /** Every scheduled function, by area. */
