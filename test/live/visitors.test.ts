@@ -12,6 +12,7 @@ import { signVisitorToken } from '../../lib/domain/visitors/token.ts';
 import { sameTable, snapshot, type World, world } from '../support/fixtures.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
 import { isEvent, type LiveFrame, openLive, roundTrip } from '../support/live.ts';
+import { type Receiver, startReceiver } from '../support/receiver.ts';
 
 let host: TestHost;
 let w: World;
@@ -183,5 +184,117 @@ describe('typing', () => {
     await host.events!.poller.drain();
     sameTable(before, await snapshot(host), 'typing stored something');
     for (const s of [visitorSocket, aliceSocket, bobSocket, strangerSocket]) await s.close();
+  });
+});
+
+describe('read receipts', () => {
+  let receiver: Receiver;
+  before(async () => {
+    receiver = await startReceiver();
+    const hook = await host.call('POST', '/v1/webhooks', { token: w.admin, body: { url: receiver.url, events: ['message.read'], line: w.line.__id } });
+    assert.equal(hook.status, 201, JSON.stringify(hook.body));
+    receiver.secret = hook.body.secret;
+  });
+  after(() => receiver?.close());
+
+  test("the operator's receipt marks the client's messages read and reaches the operator's socket, the visitor's and the webhook; a repeat or an older one changes nothing", async () => {
+    const v = await visitor();
+    const session = await write(v.token, 'one');
+    await write(v.token, 'two');
+    assert.equal((await staff(alice, 'POST', `/v1/sessions/${session}/assign`, { operator: 'alice' })).status, 200);
+    const reply = await staff(alice, 'POST', `/v1/sessions/${session}/messages`, { type: 'text', body: 'hello!' });
+    const three = await host.call('POST', '/v1/visitors/messages', { token: v.token, body: { body: 'three' } });
+    const messages = (await staff(alice, 'GET', `/v1/sessions/${session}/messages?size=100`)).body as { __id: string; author: string; body: string }[];
+    const mine = messages.filter((m) => m.author === 'client');
+    assert.equal(mine.length, 3);
+    const aliceSocket = await openLive(host.url, alice);
+    const visitorSocket = await openLive(host.url, v.token);
+
+    // Up to the second: the first two are marked.
+    const first = await staff(alice, 'POST', `/v1/sessions/${session}/read`, { upTo: mine[1]!.__id });
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    assert.deepEqual(first.body, { session, readUpTo: mine[1]!.__id, marked: [mine[0]!.__id, mine[1]!.__id], more: false });
+    await aliceSocket.waitFor((f) => f.some((x) => x.type === 'message.read'), 2_000);
+    const event = aliceSocket.events().find((e) => e.type === 'message.read')!;
+    assert.equal(event.session, session);
+    assert.equal(event.data.reader, 'operator');
+    assert.deepEqual(event.data.messages, [mine[0]!.__id, mine[1]!.__id]);
+    await visitorSocket.waitFor((f) => f.some((x) => x.type === 'message.read'));
+    assert.deepEqual(visitorSocket.events().find((e) => e.type === 'message.read')!.data.read, {
+      of: 'visitor',
+      upTo: mine[1]!.__id,
+      messages: [mine[0]!.__id, mine[1]!.__id],
+    });
+    await receiver.waitFor((r) => r.some((x) => x.event.type === 'message.read' && x.event.session === session), 10_000, 'message.read on the webhook');
+    assert.ok(receiver.received.filter((x) => x.event.session === session).every((x) => x.verified));
+
+    // A repeat and an older one: nothing marked, no event.
+    await host.events!.poller.drain();
+    const before = await snapshot(host);
+    for (const upTo of [mine[1]!.__id, mine[0]!.__id]) {
+      const again = await staff(alice, 'POST', `/v1/sessions/${session}/read`, { upTo });
+      assert.equal(again.status, 200);
+      assert.deepEqual(again.body, { session, readUpTo: mine[1]!.__id, marked: [], more: false });
+    }
+    await host.events!.poller.drain();
+    sameTable(before, await snapshot(host), 'a known receipt wrote');
+    await roundTrip(aliceSocket.ws);
+    assert.equal(aliceSocket.events().filter((e) => e.type === 'message.read').length, 1, 'no second event');
+
+    // The staff read state shows on the messages; the visitor sees ✓✓ on its own and reads the reply.
+    const after = (await staff(alice, 'GET', `/v1/sessions/${session}/messages?size=100`)).body as { __id: string; isRead: boolean }[];
+    assert.deepEqual(
+      after.filter((m) => mine.some((x) => x.__id === m.__id)).map((m) => m.isRead),
+      [true, true, false],
+    );
+    const read = await host.call('POST', '/v1/visitors/read', { token: v.token, body: { upTo: reply.body.__id } });
+    assert.equal(read.status, 200, JSON.stringify(read.body));
+    assert.deepEqual(read.body.marked, [reply.body.__id]);
+    await aliceSocket.waitFor((f) => f.some((x) => x.type === 'message.read' && x.data.reader === 'client'), 2_000);
+    const conversation = await host.call('GET', '/v1/visitors/messages', { token: v.token });
+    assert.deepEqual(
+      conversation.body.messages.map((m: { body: string; read: boolean }) => [m.body, m.read]),
+      [
+        ['one', true],
+        ['two', true],
+        ['hello!', true],
+        ['three', false],
+      ],
+    );
+    assert.equal(three.status, 200);
+
+    // Refused: an operator who does not hold it (403), a message of another session (404), a bad id (400).
+    const bob = await w.operator('bob');
+    assert.equal((await staff(bob, 'POST', `/v1/sessions/${session}/read`, { upTo: mine[2]!.__id })).status, 403);
+    assert.equal((await staff(alice, 'POST', `/v1/sessions/${session}/read`, { upTo: '1700000000000-0000-00000000' })).status, 404);
+    assert.equal((await staff(alice, 'POST', `/v1/sessions/${session}/read`, { upTo: 'nope' })).status, 400);
+    await aliceSocket.close();
+    await visitorSocket.close();
+  });
+
+  test('concurrent receipts mark each message once and make one event per advance; a long backlog is marked 50 at a time', async () => {
+    const v = await visitor();
+    const session = await write(v.token, 'm0');
+    for (let i = 1; i < 60; i++) await write(v.token, `m${i}`);
+    assert.equal((await staff(alice, 'POST', `/v1/sessions/${session}/assign`, { operator: 'alice' })).status, 200);
+    const items = (await staff(alice, 'GET', `/v1/sessions/${session}/messages?size=100`)).body as { __id: string; author: string }[];
+    const mine = items.filter((m) => m.author === 'client');
+    assert.equal(mine.length, 60);
+    const last = mine[59]!.__id;
+    const answers = await Promise.all(Array.from({ length: 4 }, () => staff(alice, 'POST', `/v1/sessions/${session}/read`, { upTo: last })));
+    for (const a of answers) assert.ok(a.status === 200 || a.status === 409, JSON.stringify(a.body));
+    let marked = answers.flatMap((a) => (a.status === 200 ? (a.body.marked as string[]) : []));
+    assert.equal(new Set(marked).size, marked.length, 'no message marked twice');
+    // Send again until it says no more.
+    for (let i = 0; i < 4; i++) {
+      const r = await staff(alice, 'POST', `/v1/sessions/${session}/read`, { upTo: last });
+      assert.equal(r.status, 200);
+      assert.ok(r.body.marked.length <= 50);
+      marked = [...marked, ...r.body.marked];
+      if (!r.body.more && r.body.readUpTo === last) break;
+    }
+    assert.deepEqual([...marked].sort(), mine.map((m) => m.__id).sort(), 'every message marked exactly once');
+    const after = (await staff(alice, 'GET', `/v1/sessions/${session}/messages?size=100`)).body as { author: string; isRead: boolean }[];
+    assert.ok(after.filter((m) => m.author === 'client').every((m) => m.isRead));
   });
 });
