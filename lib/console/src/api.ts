@@ -65,6 +65,8 @@ export interface Message {
   author: 'client' | 'operator' | 'bot' | 'system';
   body: string;
   operator: string | null;
+  /** Read by the other side (a client message by staff, a reply by the client). */
+  isRead: boolean;
   payload: { kind: string; command: string; by: string; changes: { field: string; old: unknown; new: unknown }[] } | null;
 }
 

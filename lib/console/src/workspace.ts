@@ -6,7 +6,7 @@
 import { ApiError, api, type Line, type Message, type Session, search } from './api.ts';
 import type { Identity } from './auth.ts';
 import { duration, h, mount, time } from './dom.ts';
-import { watch } from './live.ts';
+import { onTyping, sendTyping, watch } from './live.ts';
 
 const RANK: Record<string, number> = { High: 0, Medium: 1, Low: 2 };
 const rank = (s: Session) => (s._priority ? (RANK[s._priority] ?? 3) : 3);
@@ -130,6 +130,31 @@ export function workspace(root: HTMLElement, me: Identity): () => void {
   const log = h('ol', { class: 'log', role: 'log', 'aria-live': 'polite', 'aria-label': 'Conversation' });
   const text = h('textarea', { id: 'composer', rows: 3, placeholder: 'Write to the client, or a note for staff' });
   const actions = h('div', { class: 'actions', role: 'group', 'aria-label': 'Session actions' });
+  const typingLine = h('p', { class: 'typing muted', 'aria-live': 'polite' });
+  let typingTimer: ReturnType<typeof setTimeout> | undefined;
+  const stopTyping = onTyping((frame) => {
+    if (frame.from !== 'client' || frame.session !== current?.id) return;
+    clearTimeout(typingTimer);
+    typingLine.textContent = 'Client is typing…';
+    typingTimer = setTimeout(() => (typingLine.textContent = ''), 4000);
+  });
+  text.addEventListener('input', () => {
+    if (current?.session?._userId === me.sub && current.session._state === 'AssignedToOperator') sendTyping(current.id);
+  });
+  /** The newest client message this console has marked read. */
+  let readSent = '';
+  /** The holder has the conversation open: the client's messages up to the newest are read. */
+  const markRead = async (session: Session, messages: Message[]) => {
+    if (session._userId !== me.sub || session._state !== 'AssignedToOperator' || document.visibilityState === 'hidden') return;
+    const newest = [...messages].reverse().find((m) => m.author === 'client');
+    if (!newest || newest.isRead || newest.__id <= readSent) return;
+    readSent = newest.__id;
+    try {
+      await api('POST', `/v1/sessions/${session.__id}/read`, { upTo: newest.__id });
+    } catch {
+      readSent = '';
+    }
+  };
 
   const command = async (label: string, method: string, suffix: string, body?: unknown) => {
     if (!current) return;
@@ -225,11 +250,14 @@ export function workspace(root: HTMLElement, me: Identity): () => void {
       );
     }
     const mine = m.author !== 'client';
+    // Read state: a reply read by the client (✓✓) or only sent (✓); a client message read by staff or not yet.
+    const readState = mine ? (m.isRead ? '✓✓ Read' : '✓ Sent') : m.isRead ? 'Read' : 'Unread';
     return h(
       'li',
-      { class: `msg ${mine ? 'reply' : 'client'}`, 'data-kind': mine ? 'reply' : 'client' },
+      { class: `msg ${mine ? 'reply' : 'client'}`, 'data-kind': mine ? 'reply' : 'client', 'data-read': String(m.isRead) },
       h('span', { class: 'tag' }, `${mine ? (m.author === 'bot' ? 'Bot' : (m.operator ?? 'Operator')) : 'Client'} · ${time(m.__createdAt)}`),
       h('p', {}, m.body),
+      h('span', { class: 'read-state', 'aria-label': m.isRead ? 'Read' : mine ? 'Sent' : 'Unread' }, readState),
     );
   }
 
@@ -243,6 +271,7 @@ export function workspace(root: HTMLElement, me: Identity): () => void {
         head,
         actions,
         log,
+        typingLine,
         h(
           'div',
           { class: 'composer' },
@@ -264,7 +293,13 @@ export function workspace(root: HTMLElement, me: Identity): () => void {
       api<Message[]>('GET', `/v1/sessions/${id}/messages?from=0&size=1000`),
     ]);
     if (current.id !== id) return;
-    const changed = current.session?.__updatedAt !== session.__updatedAt || current.messages.length !== messages.length || !current.session;
+    const readKey = (list: Message[]) => list.map((m) => (m.isRead ? '1' : '0')).join('');
+    void markRead(session, messages);
+    const changed =
+      current.session?.__updatedAt !== session.__updatedAt ||
+      current.messages.length !== messages.length ||
+      readKey(current.messages) !== readKey(messages) ||
+      !current.session;
     current.session = session;
     if (!changed) return;
     const line = lines.get(session._line);
@@ -281,7 +316,11 @@ export function workspace(root: HTMLElement, me: Identity): () => void {
     );
     renderActions(session);
     const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
-    if (messages.length !== current.messages.length || messages.some((m, i) => m.__id !== current!.messages[i]?.__id)) {
+    if (
+      messages.length !== current.messages.length ||
+      readKey(messages) !== readKey(current.messages) ||
+      messages.some((m, i) => m.__id !== current!.messages[i]?.__id)
+    ) {
       mount(log, messages.map(renderMessage));
       if (atBottom || current.messages.length === 0) log.scrollTop = log.scrollHeight;
     }
@@ -329,6 +368,7 @@ export function workspace(root: HTMLElement, me: Identity): () => void {
   return () => {
     lists.stop();
     sessionWatch.stop();
+    stopTyping();
     window.removeEventListener('hashchange', onHash);
   };
 }
