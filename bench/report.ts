@@ -7,12 +7,12 @@ import { type CostResult, costBaseline, costMarkdown } from './cost.ts';
 import { type EventsResult, eventsMarkdown } from './events.ts';
 import type { GrowthResult } from './growth.ts';
 import { type LiveResult, liveMarkdown } from './live.ts';
-import { SCREEN_BUDGETS_MS, type ScreenResult, screenMarkdown } from './screen.ts';
 import type { LoadResult } from './load.ts';
 import type { OpsResult } from './ops.ts';
 import { COMMAND_FLOORS } from './ops.ts';
 import { type PartitionsResult, partitionsMarkdown } from './partitions.ts';
 import type { RoutingResult } from './routing.ts';
+import { SCREEN_BUDGETS_MS, type ScreenResult, screenMarkdown } from './screen.ts';
 import { type TimersResult, timersMarkdown } from './timers.ts';
 
 export interface Machine {

@@ -19,6 +19,9 @@ export interface ScreenRow {
   p50: number;
   p99: number;
   max: number;
+  /** The sending request's own time (p50), and the arrival after its answer (p50; negative: before it). */
+  requestP50: number;
+  afterAnswerP50: number;
 }
 export interface ScreenResult {
   rows: ScreenRow[];
@@ -63,7 +66,13 @@ function socket(url: string, token: string) {
 }
 
 export async function benchScreen(env: Env, w: World, quick: boolean): Promise<ScreenResult> {
-  const workers = await startEventWorkers({ endpoint: env.endpoint, tableName: process.env.TABLE_NAME!, sweepEveryMs: 1_000, onError: () => undefined, fromNow: true });
+  const workers = await startEventWorkers({
+    endpoint: env.endpoint,
+    tableName: process.env.TABLE_NAME!,
+    sweepEveryMs: 1_000,
+    onError: () => undefined,
+    fromNow: true,
+  });
   try {
     await workers.poller.drain(30_000);
     const v = await env.call('POST', '/v1/visitors', { body: { channel: w.livechatChannelId } });
@@ -78,41 +87,61 @@ export async function benchScreen(env: Env, w: World, quick: boolean): Promise<S
     const console = socket(env.host.url, w.operator);
     await Promise.all([widget.ready, console.ready]);
 
-    const reply = async (body: string) => {
-      const arrival = widget.arrival(body);
+    type Sample = { total: number; request: number; afterAnswer: number };
+    const timed = async (arrival: Promise<number>, send: () => Promise<{ status: number; body: unknown }>): Promise<Sample> => {
       const sent = Date.now();
-      expectOk('reply', await env.call('POST', `/v1/sessions/${session}/messages`, { token: w.operator, body: { type: 'text', body } }));
-      return (await arrival) - sent;
+      const answer = await send();
+      const answered = Date.now();
+      expectOk('send', answer);
+      const at = await arrival;
+      return { total: at - sent, request: answered - sent, afterAnswer: at - answered };
     };
-    const write = async (body: string) => {
-      const arrival = console.arrival(body);
-      const sent = Date.now();
-      expectOk('visitor message', await env.call('POST', '/v1/visitors/messages', { token: visitorToken, body: { body } }));
-      return (await arrival) - sent;
-    };
+    const reply = (body: string) =>
+      timed(widget.arrival(body), () => env.call('POST', `/v1/sessions/${session}/messages`, { token: w.operator, body: { type: 'text', body } }));
+    const write = (body: string) => timed(console.arrival(body), () => env.call('POST', '/v1/visitors/messages', { token: visitorToken, body: { body } }));
     // Warm-up (not measured): JIT, connections, caches.
     for (let i = 0; i < 5; i++) {
       await reply(`warm reply ${i}`);
       await write(`warm message ${i}`);
     }
     const samples = quick ? 20 : 60;
-    const replies: number[] = [];
-    const messages: number[] = [];
+    const replies: Sample[] = [];
+    const messages: Sample[] = [];
     for (let i = 0; i < samples; i++) {
       replies.push(await reply(`reply ${i}`));
       messages.push(await write(`message ${i}`));
     }
     widget.ws.terminate();
     console.ws.terminate();
-    const rowOf = (path: ScreenRow['path'], lags: number[]): ScreenRow => ({
-      path,
-      samples: lags.length,
-      p50: round(quantile(lags, 0.5), 0),
-      p99: round(quantile(lags, 0.99), 0),
-      max: Math.max(...lags),
-    });
+    const rowOf = (path: ScreenRow['path'], samples: Sample[]): ScreenRow => {
+      const lags = samples.map((x) => x.total);
+      return {
+        path,
+        samples: lags.length,
+        p50: round(quantile(lags, 0.5), 0),
+        p99: round(quantile(lags, 0.99), 0),
+        max: Math.max(...lags),
+        requestP50: round(
+          quantile(
+            samples.map((x) => x.request),
+            0.5,
+          ),
+          0,
+        ),
+        afterAnswerP50: round(
+          quantile(
+            samples.map((x) => x.afterAnswer),
+            0.5,
+          ),
+          0,
+        ),
+      };
+    };
     const rows = [rowOf('reply → widget', replies), rowOf('client message → console', messages)];
-    for (const r of rows) log(`  screen: ${r.path}: p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms (${r.samples})`);
+    for (const r of rows)
+      log(
+        `  screen: ${r.path}: p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms (${r.samples}); request p50 ${r.requestP50} ms, then p50 ${r.afterAnswerP50} ms`,
+      );
     return { rows };
   } finally {
     await workers.stop();
@@ -125,9 +154,9 @@ export function screenMarkdown(r: ScreenResult, row: (cells: unknown[]) => strin
     '',
     "Send → the other side's socket, one message at a time through the local host: an operator's reply to the visitor's widget (a visitor token's socket), a visitor's message to the operator console (an operator's socket). Latency = the frame's arrival − the moment the sending request left: the HTTP request and its commit, DynamoDB Local's stream and the local poller, the consumer, the push (the event log is written beside the push, not before it). `npm run bench -- --only=screen`.",
     '',
-    row(['Path', 'Samples', 'p50', 'p99', 'max']),
-    row(['---', '---:', '---:', '---:', '---:']),
-    ...r.rows.map((x) => row([x.path, x.samples, `${x.p50} ms`, `${x.p99} ms`, `${x.max} ms`])),
+    row(['Path', 'Samples', 'p50', 'p99', 'max', 'the request (p50)', 'after its answer (p50)']),
+    row(['---', '---:', '---:', '---:', '---:', '---:', '---:']),
+    ...r.rows.map((x) => row([x.path, x.samples, `${x.p50} ms`, `${x.p99} ms`, `${x.max} ms`, `${x.requestP50} ms`, `${x.afterAnswerP50} ms`])),
     '',
   ];
 }
