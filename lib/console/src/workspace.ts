@@ -295,26 +295,25 @@ export function workspace(root: HTMLElement, me: Identity): () => void {
     if (current.id !== id) return;
     const readKey = (list: Message[]) => list.map((m) => (m.isRead ? '1' : '0')).join('');
     void markRead(session, messages);
-    const changed =
-      current.session?.__updatedAt !== session.__updatedAt ||
-      current.messages.length !== messages.length ||
-      readKey(current.messages) !== readKey(messages) ||
-      !current.session;
+    // The head and the actions only when the session changed: a new message or a read receipt
+    // leaves what the operator is typing into the action fields alone.
+    const sessionChanged = current.session?.__updatedAt !== session.__updatedAt || !current.session;
     current.session = session;
-    if (!changed) return;
-    const line = lines.get(session._line);
-    mount(
-      head,
-      h('h2', { id: 'session-title' }, session.__name),
-      h(
-        'p',
-        { class: 'meta' },
-        h('span', { class: `badge s-${session._state}` }, STATE_LABEL[session._state]),
-        session._priority ? h('span', { class: `badge p-${session._priority}` }, session._priority) : null,
-        ` ${line?.__name ?? ''} · operator ${show(session._userId)} · group ${show(session._userGroupId)}`,
-      ),
-    );
-    renderActions(session);
+    if (sessionChanged) {
+      const line = lines.get(session._line);
+      mount(
+        head,
+        h('h2', { id: 'session-title' }, session.__name),
+        h(
+          'p',
+          { class: 'meta' },
+          h('span', { class: `badge s-${session._state}` }, STATE_LABEL[session._state]),
+          session._priority ? h('span', { class: `badge p-${session._priority}` }, session._priority) : null,
+          ` ${line?.__name ?? ''} · operator ${show(session._userId)} · group ${show(session._userGroupId)}`,
+        ),
+      );
+      renderActions(session);
+    }
     const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
     if (
       messages.length !== current.messages.length ||
