@@ -151,11 +151,15 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
   });
   const pause = (ms: number) =>
     new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      wakeIdle.push(() => {
+      const wake = () => {
         clearTimeout(timer);
         resolve();
-      });
+      };
+      const timer = setTimeout(() => {
+        wakeIdle = wakeIdle.filter((w) => w !== wake);
+        resolve();
+      }, ms);
+      wakeIdle.push(wake);
     });
 
   const report = (error: unknown) => (options.onError ?? ((e) => console.error(`chatlines stream: ${(e as Error).message}`)))(error);

@@ -5,6 +5,7 @@
  * the push's critical path: a frame reaches its socket without waiting for the log write.
  */
 
+import { retry } from '../../adapters/concurrency.ts';
 import { logEvents } from '../../adapters/dynamodb/live.ts';
 import type { ChatlinesEvent } from '../../contract/events.ts';
 import type { Line } from '../../contract/schemas.ts';
@@ -32,7 +33,9 @@ export async function logWritesSettled(): Promise<void> {
 export async function publishLive(events: readonly ChatlinesEvent[], pushers: Iterable<LivePusher>): Promise<void> {
   if (events.length === 0) return;
   const list = [...pushers];
-  const write = logEvents(events);
+  // The frames are out already when a log write fails: it is retried here first, so that a
+  // passing failure does not fail the batch and push every frame of it again.
+  const write = retry(() => logEvents(events), { attempts: 4, baseMs: 100, capMs: 1_000 });
   logging.add(write);
   const logged = write.finally(() => logging.delete(write));
   logged.catch(() => undefined); // awaited below; no unhandled rejection meanwhile
