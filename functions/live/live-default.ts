@@ -8,10 +8,10 @@ import type { APIGatewayProxyResult, APIGatewayProxyWebsocketEventV2 } from 'aws
 import { closeConnection, managementClient, postFrames } from '../../lib/adapters/aws/live.ts';
 import { claimTypingSlot, findConnection, markGreeted, removeConnection } from '../../lib/adapters/dynamodb/live.ts';
 import { pushTyping } from '../../lib/app/live/aws-pusher.ts';
-import { tokenExpired } from '../../lib/app/live/connections.ts';
+import { connect, tokenExpired } from '../../lib/app/live/connections.ts';
 import { eventsAfter } from '../../lib/app/live/log.ts';
 import { decideTyping } from '../../lib/app/live/typing.ts';
-import { frameOf, type LiveCaller, linesOfCaller } from '../../lib/app/live/visibility.ts';
+import { frameOf, type LiveCaller, linesOfCaller, resolveVisitorClient } from '../../lib/app/live/visibility.ts';
 import { type ControlFrame, parseClientFrame, TYPING_INTERVAL_MS } from '../../lib/domain/live/frames.ts';
 
 export const handler = async (event: APIGatewayProxyWebsocketEventV2): Promise<APIGatewayProxyResult> => {
@@ -30,6 +30,15 @@ export const handler = async (event: APIGatewayProxyWebsocketEventV2): Promise<A
     await closeConnection(client, connectionId);
     await removeConnection(connectionId, connection.partitions);
     return { statusCode: 401, body: '' };
+  }
+  if (connection.caller.visitor?.client === null) {
+    // A visitor connected before its first message: filed under its client once it has one.
+    const resolved = await resolveVisitorClient(connection.caller);
+    if (resolved.visitor?.client) {
+      await connect(connectionId, resolved, Date.now(), connection.tokenExpiresAt);
+      connection.caller = resolved;
+      connection.greeted = false;
+    }
   }
   const frames: string[] = [];
   if (!connection.greeted) {

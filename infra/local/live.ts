@@ -15,7 +15,7 @@ import { registerSink } from '../../lib/app/events/consumer.ts';
 import { type LivePusher, logWritesSettled, publishLive } from '../../lib/app/live/fanout.ts';
 import { eventsAfter } from '../../lib/app/live/log.ts';
 import { decideTyping, forwardOperatorTyping, hearsTyping } from '../../lib/app/live/typing.ts';
-import { frameOf, type LiveCaller, linesOfCaller, maySee, visitorLiveCaller } from '../../lib/app/live/visibility.ts';
+import { frameOf, type LiveCaller, linesOfCaller, maySee, resolveVisitorClient, visitorLiveCaller } from '../../lib/app/live/visibility.ts';
 import { verifyVisitor } from '../../lib/app/visitors/identity.ts';
 import { callerFromClaims } from '../../lib/contract/caller.ts';
 import type { ChatlinesEvent } from '../../lib/contract/events.ts';
@@ -181,7 +181,12 @@ export class LiveHub implements LivePusher {
     if (!this.typing.allow(s.caller.sub, session)) return;
     let typing: Awaited<ReturnType<typeof decideTyping>>;
     try {
-      typing = await asFunction('live-default', () => inBackground(() => decideTyping(s.caller, session)));
+      typing = await asFunction('live-default', () =>
+        inBackground(async () => {
+          s.caller = await resolveVisitorClient(s.caller);
+          return decideTyping(s.caller, session);
+        }),
+      );
     } catch {
       return this.control(s, { type: 'error', message: 'typing failed: try again' });
     }
@@ -197,6 +202,7 @@ export class LiveHub implements LivePusher {
    * per frame).
    */
   async push(events: readonly ChatlinesEvent[], lines: ReadonlyMap<string, Line>): Promise<void> {
+    await this.resolveVisitors(events);
     const texts = new Array<string | undefined>(events.length);
     const visitorTexts = new Array<string | undefined>(events.length);
     const text = (i: number, s: Socket) =>
@@ -219,6 +225,22 @@ export class LiveHub implements LivePusher {
       }
       corked?.uncork();
     }
+  }
+
+  /**
+   * Visitor sockets opened before the visitor's first message follow no client yet: when a new
+   * session starts on their channel, their client is looked up again (one GetItem each), so the
+   * first session's events reach them too.
+   */
+  private async resolveVisitors(events: readonly ChatlinesEvent[]): Promise<void> {
+    const created = new Set(events.filter((e) => e.type === 'session.created').map((e) => e.channel));
+    if (created.size === 0) return;
+    const pending = [...this.sockets].filter((s) => s.caller.visitor?.client === null && created.has(s.caller.visitor.channel));
+    await Promise.all(
+      pending.map(async (s) => {
+        s.caller = await resolveVisitorClient(s.caller);
+      }),
+    );
   }
 
   close(): void {

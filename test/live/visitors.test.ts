@@ -105,6 +105,18 @@ describe('a visitor socket', () => {
     await admin.close();
   });
 
+  test('opened before the first message, it follows the session that message starts', async () => {
+    const v = await visitor();
+    const socket = await openLive(host.url, v.token);
+    const session = await write(v.token, 'first words');
+    await socket.waitFor((f) => f.some((x) => x.type === 'message.created' && x.data?.message?.body === 'first words'), 5_000);
+    assert.equal((await staff(alice, 'POST', `/v1/sessions/${session}/assign`, { operator: 'alice' })).status, 200);
+    assert.equal((await staff(alice, 'POST', `/v1/sessions/${session}/messages`, { type: 'text', body: 'welcome' })).status, 201);
+    await socket.waitFor((f) => f.some((x) => x.data?.message?.body === 'welcome'), 2_000);
+    assert.ok(socket.events().every((e) => e.session === session));
+    await socket.close();
+  });
+
   test('a visitor token of another channel kind, forged or expired is refused before the upgrade', async () => {
     const secret = await visitorSecret();
     const expired = await signVisitorToken(secret, { channel: w.channel.__id, account: 'x', exp: Math.floor(Date.now() / 1000) - 5 });

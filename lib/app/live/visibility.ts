@@ -27,6 +27,17 @@ export const maySee = (caller: LiveCaller, line: Line, event: ChatlinesEvent): b
 /** The frame a caller receives for an event it may see: the event itself, or a visitor's view of it. */
 export const frameOf = (caller: LiveCaller, event: ChatlinesEvent): object => (caller.visitor ? visitorEvent(event) : event);
 
+/**
+ * A visitor's caller whose client was not known yet (its socket opened before its first
+ * message), looked up again (one GetItem); the same caller when it is known or still missing.
+ */
+export async function resolveVisitorClient(caller: LiveCaller): Promise<LiveCaller> {
+  const v = caller.visitor;
+  if (!v || v.client !== null) return caller;
+  const client = (await clientIdByAccount(v.channel, v.account)) ?? null;
+  return client ? { ...caller, visitor: { ...v, client } } : caller;
+}
+
 /** Where a visitor's connections are kept (AWS): a partition of their own per client, beside the lines'. */
 export const visitorPartition = (clientId: string) => `visitor#${clientId}`;
 
