@@ -76,11 +76,15 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string,
   return e;
 }
 
+/** The live socket's URL from the console's config (the stack's WebSocket stage in AWS), when it has one. */
+let configuredLive: string | null | undefined;
+
 async function apiBase(): Promise<string> {
   if (script?.dataset.api) return script.dataset.api.replace(/\/+$/, '');
   const url = new URL('console/config.json', script?.src ?? location.href);
   const r = await fetch(url.toString(), { cache: 'no-store' });
-  const cfg = (await r.json()) as { apiUrl: string };
+  const cfg = (await r.json()) as { apiUrl: string; liveUrl?: string | null };
+  configuredLive = cfg.liveUrl ?? null;
   return cfg.apiUrl.replace(/\/+$/, '');
 }
 
@@ -223,10 +227,12 @@ function start(): void {
     render({ session: { id: e.session, state: e.data.state }, messages });
   };
 
+  /** `data-live`, else the config's `liveUrl` (AWS: the WebSocket stage), else `/v1/live` on the API's host. */
   const wsUrl = async () => {
     base ??= apiBase();
-    const live = script?.dataset.live ?? (await base).replace(/^http/, 'ws');
-    return `${live.replace(/\/+$/, '')}${script?.dataset.live ? '' : '/v1/live'}?token=${encodeURIComponent(token ?? '')}`;
+    const api = await base;
+    const live = script?.dataset.live ?? configuredLive ?? `${api.replace(/^http/, 'ws')}/v1/live`;
+    return `${live.replace(/\/+$/, '')}?token=${encodeURIComponent(token ?? '')}`;
   };
 
   /** Opens the live socket (once the visitor has a session); while it is down the widget polls. */
