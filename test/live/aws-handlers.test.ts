@@ -242,4 +242,31 @@ describe('AWS live handlers', () => {
     assert.deepEqual(closed, ['vis-old']);
     for (const id of ['vis', 'al']) await disconnect(wsEvent(id));
   });
+
+  test('a visitor connected before its first message is filed under its client at its next frame', async () => {
+    const authorize = (await import('../../functions/live/live-authorizer.ts')).handler;
+    const connect = (await import('../../functions/live/live-connect.ts')).handler;
+    const frames = (await import('../../functions/live/live-default.ts')).handler;
+    const livechat = await host.call('POST', '/v1/channels', { token: w.admin, body: { _line: w.line.__id, _type: 'livechat', __name: 'Early' } });
+    const visitor = (await host.call('POST', '/v1/visitors', { body: { channel: livechat.body.__id } })).body as { token: string };
+    const allowed = await authorize({
+      methodArn: 'arn:aws:execute-api:us-east-1:1:api/live/$connect',
+      queryStringParameters: { token: visitor.token },
+    } as never);
+    assert.equal((await connect({ ...wsEvent('early', { authorizer: allowed.context }), headers: {} } as never)).statusCode, 200);
+    const first = await host.call('POST', '/v1/visitors/messages', { token: visitor.token, body: { body: 'now I write' } });
+    const client = (await host.call('GET', `/v1/sessions/${first.body.session.id}`, { token: w.admin })).body._clients[0] as string;
+    assert.ok(!(await connectionsOfLines([visitorPartition(client)])).some((c) => c.id === 'early'));
+    posted.clear();
+    await frames({ ...wsEvent('early'), body: '{"action":"ping"}' } as never);
+    assert.ok(
+      (await connectionsOfLines([visitorPartition(client)])).some((c) => c.id === 'early'),
+      'filed under its client',
+    );
+    assert.deepEqual(
+      (posted.get('early') ?? []).map((f) => JSON.parse(f).type),
+      ['ready', 'pong'],
+    );
+    await (await import('../../functions/live/live-disconnect.ts')).handler(wsEvent('early'));
+  });
 });
