@@ -12,6 +12,7 @@ import type { OpsResult } from './ops.ts';
 import { COMMAND_FLOORS } from './ops.ts';
 import { type PartitionsResult, partitionsMarkdown } from './partitions.ts';
 import type { RoutingResult } from './routing.ts';
+import { SCREEN_BUDGETS_MS, type ScreenResult, screenMarkdown } from './screen.ts';
 import { type TimersResult, timersMarkdown } from './timers.ts';
 
 export interface Machine {
@@ -35,6 +36,7 @@ export interface BenchReport {
   load?: LoadResult;
   events?: EventsResult;
   live?: LiveResult;
+  screen?: ScreenResult;
   routing?: RoutingResult;
   timers?: TimersResult;
   cost?: CostResult;
@@ -51,7 +53,7 @@ export interface BudgetLine {
 }
 
 /** The steps of a full run, in the order bench/run.ts runs them; a report of fewer says which it holds. */
-export const STEPS = ['bundles', 'ops', 'load', 'events', 'live', 'cost', 'partitions', 'timers', 'growth', 'routing'] as const;
+export const STEPS = ['bundles', 'ops', 'load', 'events', 'live', 'screen', 'cost', 'partitions', 'timers', 'growth', 'routing'] as const;
 const kb = (n: number) => `${(n / 1024).toFixed(0)} KB`;
 const mark = (pass: boolean | null | undefined) => (pass === true ? '✅ pass' : pass === false ? '❌ fail' : '—');
 const cell = (v: unknown) => String(v ?? '—').replace(/\|/g, '\\|');
@@ -166,6 +168,16 @@ export function budgets(r: Omit<BenchReport, 'budgets'>): BudgetLine[] {
               .join('; '),
           }),
     });
+  }
+  if (r.screen) {
+    for (const limit of SCREEN_BUDGETS_MS)
+      for (const x of r.screen.rows)
+        out.push({
+          budget: `message to screen: ${x.path} p99 ≤ ${limit} ms (local host, one at a time)`,
+          result: `p50 ${x.p50} ms, p99 ${x.p99} ms (${x.samples} samples)`,
+          pass: x.p99 <= limit,
+          ...(x.p99 <= limit ? {} : { cause: 'the path: request and commit, the local stream poll, the consumer (message read), the push' }),
+        });
   }
   for (const [step, error] of Object.entries(r.errors)) out.push({ budget: `step ${step}`, result: `failed: ${error}`, pass: false });
   if (r.timers) {
@@ -373,6 +385,7 @@ export function markdown(r: BenchReport): string {
   for (const [step, error] of Object.entries(r.errors)) push(`**Step ${step} failed:** ${error}`, '');
   if (r.events) push(...eventsMarkdown(r.events, row));
   if (r.live) push(...liveMarkdown(r.live, row));
+  if (r.screen) push(...screenMarkdown(r.screen, row));
   if (r.routing) {
     const g = r.routing;
     push(

@@ -3,7 +3,7 @@
  *   npm run bench                    full run (≈ 25 min on 2 cores): report in bench/results/
  *   npm run bench -- --quick         development run (sizes 1k/5k, fewer samples, 5 s load):
  *                                    report in bench/results/tmp/ (git-ignored)
- *   npm run bench -- --only=ops,load steps: bundles, ops, load, events, live, cost, partitions, timers, growth, routing
+ *   npm run bench -- --only=ops,load steps: bundles, ops, load, events, live, screen, cost, partitions, timers, growth, routing
  *   npm run bench -- --sizes=1000,20000
  * Starts its own DynamoDB Local (in memory) and the local host in this process, and stops both.
  */
@@ -25,6 +25,7 @@ import { benchOps } from './ops.ts';
 import { benchPartitions } from './partitions.ts';
 import { type BenchReport, budgets, type Machine, markdown, STEPS } from './report.ts';
 import { benchRouting } from './routing.ts';
+import { benchScreen } from './screen.ts';
 import { type Env, log, startEnv } from './support.ts';
 import { benchTimers } from './timers.ts';
 import { buildWorld } from './world.ts';
@@ -114,7 +115,7 @@ try {
     const timers = await step('timers', () => benchTimers(running, quick));
     if (timers) report.timers = timers;
   }
-  if (['ops', 'load', 'events', 'live'].some((s) => steps.includes(s))) {
+  if (['ops', 'load', 'events', 'live', 'screen'].some((s) => steps.includes(s))) {
     const running = await fresh();
     let world: Awaited<ReturnType<typeof buildWorld>> | undefined;
     try {
@@ -132,6 +133,8 @@ try {
       if (events) report.events = events;
       const live = await step('live', () => benchLive(running, w, quick));
       if (live) report.live = live;
+      const screen = await step('screen', () => benchScreen(running, w, quick));
+      if (screen) report.screen = screen;
     }
   }
   // On a table of its own: its stream consumer and aggregation run count every change of the

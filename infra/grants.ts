@@ -95,8 +95,10 @@ export const functionGrants: Readonly<Record<string, FunctionGrant>> = {
   'list-webhook-deliveries': { table: ['GetItem', 'BatchGetItem'], indexes: ['gsi2'] },
   'list-webhooks': { table: ['GetItem', 'BatchGetItem'], indexes: ['gsi2'] },
   'mark-session-spam': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], indexes: [] },
+  'mark-session-read': { table: ['GetItem', 'Query', 'PutItem', 'UpdateItem'], indexes: [] },
+  'mark-visitor-read': { table: ['GetItem', 'Query', 'UpdateItem'], indexes: ['gsi3'], visitorSecret: true },
   'post-session-message': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], indexes: [], files: CHECK },
-  'post-visitor-message': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], indexes: ['gsi3'], visitorSecret: true, files: CHECK },
+  'post-visitor-message': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], indexes: ['gsi3'], visitorSecret: true, files: CHECK },
   'rate-visitor-session': { table: ['GetItem', 'PutItem', 'UpdateItem'], indexes: ['gsi3'], visitorSecret: true },
   'receive-messenger-hook': { table: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem'], indexes: ['gsi3'], credentialsKey: true },
   'receive-inbound-message': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], indexes: ['gsi3'] },
@@ -144,9 +146,9 @@ export const functionGrants: Readonly<Record<string, FunctionGrant>> = {
   },
   'sweep-timers': { table: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'], indexes: [] },
   // The live WebSocket API
-  'live-authorizer': none,
+  'live-authorizer': { table: [], indexes: [], visitorSecret: true },
   'live-connect': { table: ['GetItem', 'BatchGetItem', 'BatchWriteItem'], indexes: ['gsi1'] },
-  'live-default': { table: ['GetItem', 'BatchGetItem', 'UpdateItem', 'BatchWriteItem'], indexes: ['gsi1'], postToConnection: true },
+  'live-default': { table: ['GetItem', 'BatchGetItem', 'Query', 'UpdateItem', 'BatchWriteItem'], indexes: ['gsi1'], postToConnection: true },
   'live-disconnect': { table: ['GetItem', 'BatchWriteItem'], indexes: [] },
 };
 

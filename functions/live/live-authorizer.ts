@@ -7,6 +7,7 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { createRemoteJWKSet, type JWTPayload, jwtVerify } from 'jose';
 import { logger } from '../../lib/adapters/observability.ts';
+import { verifyVisitor } from '../../lib/app/visitors/identity.ts';
 import { callerFromClaims } from '../../lib/contract/caller.ts';
 import { tokenOfUpgrade } from '../../lib/domain/live/frames.ts';
 
@@ -28,10 +29,24 @@ export async function verifyToken(token: string | undefined): Promise<JWTPayload
   }
 }
 
+const allow = (event: APIGatewayRequestAuthorizerEvent, principalId: string, context: APIGatewayAuthorizerResult['context']): APIGatewayAuthorizerResult => ({
+  principalId,
+  policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: event.methodArn }] },
+  context,
+});
+
 export const handler = async (event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
-  const claims = await verifyToken(
-    tokenOfUpgrade(event.queryStringParameters ?? {}, event.headers?.['Sec-WebSocket-Protocol'] ?? event.headers?.['sec-websocket-protocol']),
-  );
+  const token = tokenOfUpgrade(event.queryStringParameters ?? {}, event.headers?.['Sec-WebSocket-Protocol'] ?? event.headers?.['sec-websocket-protocol']);
+  if (token?.startsWith('vt1.')) {
+    // A visitor token (the web-chat widget), signed with the visitor secret: $connect scopes it to its client.
+    const visitor = await verifyVisitor(token);
+    if ('error' in visitor) {
+      logger.info('live visitor connection refused');
+      throw new Error('Unauthorized');
+    }
+    return allow(event, `visitor:${visitor.account}`.slice(0, 128), { visitor: JSON.stringify(visitor), expiresAt: visitor.exp });
+  }
+  const claims = await verifyToken(token);
   if (!claims) {
     logger.info('live connection refused');
     // API Gateway answers 401 to this error and never completes the upgrade.
@@ -43,11 +58,7 @@ export const handler = async (event: APIGatewayRequestAuthorizerEvent): Promise<
   } catch {
     throw new Error('Unauthorized'); // a token without a subject
   }
-  return {
-    principalId: caller.sub,
-    policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: event.methodArn }] },
-    // Context values must be strings, numbers or booleans: the caller as JSON, and when its token
-    // expires (epoch seconds; the connection is closed then), read by $connect.
-    context: { caller: JSON.stringify(caller), ...(typeof claims.exp === 'number' ? { expiresAt: claims.exp } : {}) },
-  };
+  // Context values must be strings, numbers or booleans: the caller as JSON, and when its token
+  // expires (epoch seconds; the connection is closed then), read by $connect.
+  return allow(event, caller.sub, { caller: JSON.stringify(caller), ...(typeof claims.exp === 'number' ? { expiresAt: claims.exp } : {}) });
 };

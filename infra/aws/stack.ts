@@ -90,12 +90,6 @@ export class ChatlinesStack extends Stack {
       );
     }
 
-    // The visitor routes (web-chat widget) sign and verify their tokens with a key of the stack's.
-    const visitorFiles = new Set([...this.functions.keys()].filter((file) => grantOf(file).visitorSecret));
-    if (visitorFiles.size > 0) {
-      new VisitorTokenSecret(this, 'VisitorTokens', { functions: [...visitorFiles].map((f) => this.functions.get(f)!.function) });
-    }
-
     // Events out: the bus and the stream's consumer.
     this.bus = new EventBus(this, 'EventBus', { eventBusName: EVENT_BUS_NAME, description: 'chatlines events (source "chatlines", detail-type = event type)' });
     for (const definition of manifestStreamFunctions) {
@@ -147,6 +141,11 @@ export class ChatlinesStack extends Stack {
     });
 
     this.live = new LivePush(this, 'Live', { table: this.table, jwtIssuer: this.identity.issuer, jwtAudience: this.identity.audience });
+
+    // The visitor routes (web-chat widget) and the live authorizer (visitor sockets) sign and
+    // verify visitor tokens with a key of the stack's.
+    const visitorFunctions = [...this.functions, ...this.live.functions].filter(([file]) => grantOf(file).visitorSecret).map(([, fn]) => fn.function);
+    if (visitorFunctions.length > 0) new VisitorTokenSecret(this, 'VisitorTokens', { functions: visitorFunctions });
     this.console = new ChatlinesConsole(this, 'Console', {
       apiEndpoint: this.httpApi.api.apiEndpoint,
       identity: this.identity,

@@ -72,6 +72,18 @@ export function observeDynamo(fn: ((call: DynamoObservation) => void) | undefine
 }
 
 const READS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan']);
+
+const requestWriteListeners = new Set<() => void>();
+/**
+ * Calls `listener` after every write a request (not background work) made: the local stream
+ * poller reads the stream at once then, instead of after its idle pause (message to screen).
+ * Returns the unsubscribe.
+ */
+export function onRequestWrite(listener: () => void): () => void {
+  watchDynamo();
+  requestWriteListeners.add(listener);
+  return () => requestWriteListeners.delete(listener);
+}
 /** Failures that still made a round trip that DynamoDB answered: a condition that did not hold. */
 const CONDITION_FAILED = new Set(['ConditionalCheckFailedException', 'TransactionCanceledException']);
 
@@ -112,6 +124,7 @@ export function watchDynamo(client: DynamoDBDocumentClient = db()): void {
         const output = out.output as { ConsumedCapacity?: unknown };
         account(output.ConsumedCapacity, READS.has(command) ? 'read' : 'write');
         observer?.({ command, input, output });
+        if (!READS.has(command) && !scope.getStore()?.background) for (const listener of requestWriteListeners) listener();
         return out;
       } catch (error) {
         if (CONDITION_FAILED.has((error as { name?: string })?.name ?? '')) {

@@ -12,13 +12,15 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { registerSink } from '../../lib/app/events/consumer.ts';
-import { type LivePusher, publishLive } from '../../lib/app/live/fanout.ts';
+import { type LivePusher, logWritesSettled, publishLive } from '../../lib/app/live/fanout.ts';
 import { eventsAfter } from '../../lib/app/live/log.ts';
-import { linesOfCaller, maySee } from '../../lib/app/live/visibility.ts';
-import { type Caller, callerFromClaims } from '../../lib/contract/caller.ts';
+import { decideTyping, forwardOperatorTyping, hearsTyping } from '../../lib/app/live/typing.ts';
+import { frameOf, type LiveCaller, linesOfCaller, maySee, resolveVisitorClient, visitorLiveCaller } from '../../lib/app/live/visibility.ts';
+import { verifyVisitor } from '../../lib/app/visitors/identity.ts';
+import { callerFromClaims } from '../../lib/contract/caller.ts';
 import type { ChatlinesEvent } from '../../lib/contract/events.ts';
 import type { Line } from '../../lib/contract/schemas.ts';
-import { BEARER_PROTOCOL, type ControlFrame, LIVE_PATH, parseClientFrame, tokenOfUpgrade } from '../../lib/domain/live/frames.ts';
+import { BEARER_PROTOCOL, type ControlFrame, LIVE_PATH, parseClientFrame, TypingThrottle, tokenOfUpgrade } from '../../lib/domain/live/frames.ts';
 import { asFunction } from './current-function.ts';
 import { inBackground } from './dynamodb-calls.ts';
 
@@ -27,7 +29,8 @@ type Verify = (authorization: string | undefined) => Promise<{ claims: Record<st
 interface Socket {
   id: string;
   ws: WebSocket;
-  caller: Caller;
+  /** Staff or an integration (its JWT), or a visitor (its visitor token: only its own sessions, in its shape). */
+  caller: LiveCaller;
   /** While a resume replays the log, live events wait here (then de-duplicated by id). */
   held: ChatlinesEvent[] | undefined;
   /** When the socket's token expires (epoch ms): the socket is closed then. */
@@ -48,6 +51,7 @@ let sinkRegistered = false;
 /** One host's sockets. */
 export class LiveHub implements LivePusher {
   readonly sockets = new Set<Socket>();
+  private readonly typing = new TypingThrottle();
   private readonly wss = new WebSocketServer({
     noServer: true,
     maxPayload: 64 * 1024,
@@ -80,9 +84,17 @@ export class LiveHub implements LivePusher {
     };
     if ((req.method ?? 'GET').toUpperCase() !== 'GET') return refuse(405, 'Method Not Allowed', 'the live socket is GET /v1/live');
     const token = tokenOfUpgrade(url.searchParams, req.headers['sec-websocket-protocol']);
+    if (token?.startsWith('vt1.')) {
+      // A visitor token (the web-chat widget): verified with the visitor secret, scoped to its client.
+      const claims = await verifyVisitor(token);
+      if ('error' in claims) return refuse(401, 'Unauthorized', claims.error);
+      const visitor = await asFunction('live-connect', () => inBackground(() => visitorLiveCaller(claims)));
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, visitor, claims.exp * 1000));
+      return;
+    }
     const verified = await this.verify(token ? `Bearer ${token}` : undefined);
     if ('error' in verified) return refuse(401, 'Unauthorized', verified.error);
-    let caller: Caller;
+    let caller: LiveCaller;
     try {
       caller = callerFromClaims(verified.claims);
     } catch {
@@ -93,7 +105,7 @@ export class LiveHub implements LivePusher {
     this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, caller, expiresAt));
   }
 
-  private accept(ws: WebSocket, caller: Caller, expiresAt: number | undefined): void {
+  private accept(ws: WebSocket, caller: LiveCaller, expiresAt: number | undefined): void {
     const s: Socket = { id: randomUUID(), ws, caller, held: undefined, expiresAt };
     this.sockets.add(s);
     let timer: NodeJS.Timeout | undefined;
@@ -124,7 +136,7 @@ export class LiveHub implements LivePusher {
     this.send(s, JSON.stringify(frame));
   }
 
-  private send(s: Socket, text: string): void {
+  send(s: Socket, text: string): void {
     if (s.ws.readyState !== WebSocket.OPEN || this.expired(s)) return;
     if (s.ws.bufferedAmount > MAX_BUFFERED) {
       s.ws.close(1008, 'too slow: reconnect and resume');
@@ -133,31 +145,55 @@ export class LiveHub implements LivePusher {
     s.ws.send(text);
   }
 
-  private async onFrame(s: Socket, text: string): Promise<void> {
+  private async onFrame(s: Socket, data: string): Promise<void> {
     if (this.expired(s)) return;
-    const frame = parseClientFrame(text);
+    const frame = parseClientFrame(data);
     if ('error' in frame) return this.control(s, { type: 'error', message: frame.error });
     if (frame.action === 'ping') return this.control(s, { type: 'pong' });
+    if (frame.action === 'typing') return this.onTyping(s, frame.session);
     // resume: hold live events, replay the log, then release what is not a repeat.
     if (s.held) return this.control(s, { type: 'error', message: 'a resume is already running' });
     s.held = [];
+    const text = (event: ChatlinesEvent) => JSON.stringify(frameOf(s.caller, event));
     try {
+      // The push does not wait for the log: a replay waits for the writes in flight instead.
+      await logWritesSettled();
       const replay = await asFunction('live-default', () => inBackground(async () => eventsAfter(s.caller, frame.after, await linesOfCaller(s.caller))));
       const sent = new Set<string>();
       for (const event of replay.events) {
         sent.add(event.id);
-        this.send(s, JSON.stringify(event));
+        this.send(s, text(event));
       }
       const held = s.held;
       s.held = undefined;
-      for (const event of held) if (!sent.has(event.id)) this.send(s, JSON.stringify(event));
+      for (const event of held) if (!sent.has(event.id)) this.send(s, text(event));
       this.control(s, { type: 'resumed', after: frame.after, count: replay.events.length, complete: replay.complete });
     } catch {
       const held = s.held ?? [];
       s.held = undefined;
-      for (const event of held) this.send(s, JSON.stringify(event));
+      for (const event of held) this.send(s, text(event));
       this.control(s, { type: 'error', message: 'resume failed: try again' });
     }
+  }
+
+  /** A typing frame: throttled per sender and session, checked, then pushed to the other side's sockets; nothing stored. */
+  private async onTyping(s: Socket, session: string): Promise<void> {
+    if (!this.typing.allow(s.caller.sub, session)) return;
+    let typing: Awaited<ReturnType<typeof decideTyping>>;
+    try {
+      typing = await asFunction('live-default', () =>
+        inBackground(async () => {
+          s.caller = await resolveVisitorClient(s.caller);
+          return decideTyping(s.caller, session);
+        }),
+      );
+    } catch {
+      return this.control(s, { type: 'error', message: 'typing failed: try again' });
+    }
+    if ('error' in typing) return this.control(s, { type: 'error', message: typing.error });
+    const text = JSON.stringify(typing.frame);
+    for (const hub of hubs) for (const other of hub.sockets) if (other !== s && hearsTyping(other.caller, typing)) hub.send(other, text);
+    if (typing.frame.from === 'operator') await forwardOperatorTyping(typing);
   }
 
   /**
@@ -166,8 +202,11 @@ export class LiveHub implements LivePusher {
    * per frame).
    */
   async push(events: readonly ChatlinesEvent[], lines: ReadonlyMap<string, Line>): Promise<void> {
+    await this.resolveVisitors(events);
     const texts = new Array<string | undefined>(events.length);
-    const text = (i: number) => (texts[i] ??= JSON.stringify(events[i]));
+    const visitorTexts = new Array<string | undefined>(events.length);
+    const text = (i: number, s: Socket) =>
+      s.caller.visitor ? (visitorTexts[i] ??= JSON.stringify(frameOf(s.caller, events[i]!))) : (texts[i] ??= JSON.stringify(events[i]));
     for (const s of this.sockets) {
       let corked: { cork(): void; uncork(): void } | undefined;
       for (let i = 0; i < events.length; i++) {
@@ -182,10 +221,26 @@ export class LiveHub implements LivePusher {
           corked = (s.ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
           corked?.cork();
         }
-        this.send(s, text(i));
+        this.send(s, text(i, s));
       }
       corked?.uncork();
     }
+  }
+
+  /**
+   * Visitor sockets opened before the visitor's first message follow no client yet: when a new
+   * session starts on their channel, their client is looked up again (one GetItem each), so the
+   * first session's events reach them too.
+   */
+  private async resolveVisitors(events: readonly ChatlinesEvent[]): Promise<void> {
+    const created = new Set(events.filter((e) => e.type === 'session.created').map((e) => e.channel));
+    if (created.size === 0) return;
+    const pending = [...this.sockets].filter((s) => s.caller.visitor?.client === null && created.has(s.caller.visitor.channel));
+    await Promise.all(
+      pending.map(async (s) => {
+        s.caller = await resolveVisitorClient(s.caller);
+      }),
+    );
   }
 
   close(): void {

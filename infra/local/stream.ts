@@ -23,7 +23,7 @@ import { streamCheckpointKey } from '../../lib/adapters/dynamodb/keys.ts';
 import { STREAM_FILTER } from '../../lib/adapters/dynamodb/stream.ts';
 import { asFunction } from './current-function.ts';
 import { localClient } from './dynamodb.ts';
-import { inBackground } from './dynamodb-calls.ts';
+import { inBackground, onRequestWrite } from './dynamodb-calls.ts';
 import { runMappingBatch, STREAM_CONSUMER_MAPPING, type StreamFailureMessage, type StreamHandler, type StreamMappingConfig } from './stream-mapping.ts';
 
 export type { StreamHandler } from './stream-mapping.ts';
@@ -139,6 +139,28 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
   /** Per shard: the newest sequence number seen in the stream (to know when a drain is done). */
   let drainWaiters: (() => void)[] = [];
   let idleRounds = 0;
+  /**
+   * An idle shard's pause ends early when a request writes to the table: the stream is read at
+   * once, so a message reaches the consumer (and the live sockets) without waiting out the pause.
+   */
+  let wakeIdle: (() => void)[] = [];
+  const stopWaking = onRequestWrite(() => {
+    const waiting = wakeIdle;
+    wakeIdle = [];
+    for (const wake of waiting) wake();
+  });
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        wakeIdle = wakeIdle.filter((w) => w !== wake);
+        resolve();
+      }, ms);
+      wakeIdle.push(wake);
+    });
 
   const report = (error: unknown) => (options.onError ?? ((e) => console.error(`chatlines stream: ${(e as Error).message}`)))(error);
   /** The on-failure destination: the caller's, else a `STREAM#DEADLETTER` item in the table. */
@@ -203,7 +225,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
         if (!iterator) break;
         idleRounds++;
         flushDrains();
-        await sleep(idleMs);
+        await pause(idleMs);
       }
     }
     if (!iterator) finished.add(shardId);
@@ -268,6 +290,8 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
     },
     async stop() {
       stopped = true;
+      stopWaking();
+      for (const wake of wakeIdle.splice(0)) wake();
       flushDrains();
       await Promise.allSettled([...running.values()]);
       await discovering;

@@ -149,6 +149,16 @@ export async function runScenario(host: ScenarioHost): Promise<ScenarioResult> {
   const visitorSession = at(first.body, 'session', 'id');
   await call('visitor messages', 'GET', '/v1/visitors/messages', [200], { token: visitorToken });
   await call('visitor queue', 'GET', '/v1/visitors/queue', [200], { token: visitorToken });
+  // Its read receipt (up to its own message: nothing to mark, the watermark moves).
+  await call('visitor read', 'POST', '/v1/visitors/read', [200], { token: visitorToken, body: { upTo: at(first.body, 'message', 'id') } });
+  // The visitor's live socket (a visitor token: the authorizer verifies it with the visitor
+  // secret), and a typing frame for its own session.
+  const visitorFrames: unknown[] = [];
+  const visitorSocket = await openSocket(host.liveUrl(visitorToken), visitorFrames);
+  if (!visitorSocket)
+    steps.push({ step: 'visitor live socket', method: 'GET', path: 'live', status: 0, expected: [101], ok: false, detail: 'a visitor token opened no socket' });
+  visitorSocket?.send(JSON.stringify({ type: 'typing', session: visitorSession }));
+  visitorSocket?.send(JSON.stringify({ action: 'ping' }));
   await call('session queue', 'GET', `/v1/sessions/${visitorSession}/queue`, [200], { token: admin });
 
   // A messenger's client writes through the integration.
@@ -163,6 +173,7 @@ export async function runScenario(host: ScenarioHost): Promise<ScenarioResult> {
   await call('assign', 'POST', `/v1/sessions/${sessionId}/assign`, [200], { token: admin, body: { operator: 'op-1', comment: 'Order 1234, late twice' } });
   const reply = await call('reply', 'POST', `/v1/sessions/${sessionId}/messages`, [201], { token: operator, body: { type: 'text', body: 'Hi! Let me look.' } });
   const replyId = at(reply.body, '__id') || at(reply.body, 'id');
+  await call('session read', 'POST', `/v1/sessions/${sessionId}/read`, [200], { token: operator, body: { upTo: replyId } });
   await call('messages', 'GET', `/v1/sessions/${sessionId}/messages?from=0&size=10`, [200], { token: operator });
   await call('last message', 'GET', `/v1/sessions/${sessionId}/messages/last`, [200], { token: operator });
   await call('get session', 'GET', `/v1/sessions/${sessionId}`, [200], { token: operator });
@@ -267,6 +278,22 @@ export async function runScenario(host: ScenarioHost): Promise<ScenarioResult> {
   await call('reconnect channel', 'POST', `/v1/channels/${siteId}/reconnect`, [200], { token: admin });
   await call('delete webhook', 'DELETE', `/v1/webhooks/${webhookId}`, [200], { token: admin });
 
+  if (visitorSocket) {
+    await waitFor(() => visitorFrames.some((f) => (f as { type?: string }).type === 'pong'), 10_000);
+    await closeSocket(visitorSocket);
+    const types = visitorFrames.map((f) => String((f as { type?: string }).type));
+    const foreign = visitorFrames.filter((f) => String((f as { type?: string }).type).includes('.') && (f as { session?: string }).session !== visitorSession);
+    if (!types.includes('pong') || types.includes('error') || foreign.length > 0)
+      steps.push({
+        step: 'visitor live frames',
+        method: 'WS',
+        path: 'live',
+        status: 0,
+        expected: [101],
+        ok: false,
+        detail: `frames ${types.join(', ')}${foreign.length ? `; ${foreign.length} of another session` : ''}`,
+      });
+  }
   if (socket) await closeSocket(socket);
   if (!socket) steps.push({ step: 'live socket', method: 'GET', path: 'live', status: 0, expected: [101], ok: false, detail: 'the live socket did not open' });
   else {

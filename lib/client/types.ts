@@ -349,6 +349,7 @@ export type LiveEventType =
   | 'session.rated'
   | 'message.created'
   | 'message.status_changed'
+  | 'message.read'
   | 'channel.disconnected'
   | 'channel.reconnected'
   | 'client.erased';

@@ -18,6 +18,7 @@ export const EVENT_TYPES = [
   'session.rated',
   'message.created',
   'message.status_changed',
+  'message.read',
   'channel.disconnected',
   'channel.reconnected',
   'client.erased',
@@ -74,4 +75,8 @@ export interface OutboxEntry {
   /** `message.status_changed`: the reported status and error. */
   status?: string;
   error?: string;
+  /** `message.read`: who read (`operator`: the client's messages; `client`: the staff replies), up to which message, which were marked. */
+  reader?: 'operator' | 'client';
+  upTo?: string;
+  ids?: string[];
 }

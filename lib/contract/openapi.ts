@@ -223,13 +223,14 @@ export function openApiDocument(routes: readonly RouteSpec[], options: { version
     'x-live': {
       path: '/v1/live',
       description:
-        'GET /v1/live upgraded to a WebSocket (locally on the API port; in AWS the stack output LiveUrl). The JWT goes in `?token=` (locally also as the subprotocol pair `bearer, <jwt>`); a bad or missing token is refused with 401 before the upgrade. One JSON object per text frame. The server sends each event the caller may see (the Event schema; per session in `sequence` order), `{"type":"ready","connection","sub"}` once, `{"type":"pong"}` for `{"action":"ping"}`, and for `{"action":"resume","after":"<event id>"}` the caller-visible events after that one from the last hour, then `{"type":"resumed","after","count","complete"}` (`complete: false`: the id was not in the last hour; everything of the hour was sent). Unknown frames get `{"type":"error","message"}`. Event types contain a dot; control frames\' types never do.',
+        'GET /v1/live upgraded to a WebSocket (locally on the API port; in AWS the stack output LiveUrl). The JWT goes in `?token=` (locally also as the subprotocol pair `bearer, <jwt>`); a bad or missing token is refused with 401 before the upgrade. One JSON object per text frame. The server sends each event the caller may see (the Event schema; per session in `sequence` order), `{"type":"ready","connection","sub"}` once, `{"type":"pong"}` for `{"action":"ping"}`, and for `{"action":"resume","after":"<event id>"}` the caller-visible events after that one from the last hour, then `{"type":"resumed","after","count","complete"}` (`complete: false`: the id was not in the last hour; everything of the hour was sent). Unknown frames get `{"type":"error","message"}`. `{"type":"typing","session":"<id>"}` (a visitor for its own session, staff for a session it holds) reaches the other side as `{"type":"typing","session","from":"client"|"operator","at"}`, at most once per 2 s per sender, never stored. A visitor token (`vt1.…`) opens the socket too: only its own sessions\' client-visible events and read receipts, in the visitor\'s shape `{"id","type","time","channel","session","sequence","data":{"state","message"?,"read"?}}`. Event types contain a dot; control frames\' types never do.',
       event: ref('Event'),
       clientFrames: [
         { type: 'object', required: ['action'], properties: { action: { const: 'ping' } } },
         { type: 'object', required: ['action', 'after'], properties: { action: { const: 'resume' }, after: { type: 'string' } } },
+        { type: 'object', required: ['type', 'session'], properties: { type: { const: 'typing' }, session: { type: 'string' } } },
       ],
-      controlFrames: ['ready', 'pong', 'resumed', 'error'],
+      controlFrames: ['ready', 'pong', 'resumed', 'error', 'typing'],
     },
     components: {
       schemas: { ...inputSchemas, ...outputSchemas },

@@ -35,6 +35,7 @@ import { eventRoutes, eventScheduledFunctions } from './routes/events.ts';
 import { fileRoutes } from './routes/files.ts';
 import { hookRoutes } from './routes/hooks.ts';
 import { metricsRoutes, scheduledFunctions as metricsScheduledFunctions } from './routes/metrics.ts';
+import { readRoutes } from './routes/reads.ts';
 import { routingRoutes } from './routes/routing.ts';
 import { searchRoutes } from './routes/search.ts';
 import { sessionRoutes } from './routes/sessions.ts';
@@ -63,6 +64,7 @@ export const routes: readonly RouteSpec[] = [
   ...supportRoutes,
   ...hookRoutes,
   ...fileRoutes,
+  ...readRoutes,
 ];
 
 /** Every scheduled function, by area. */

@@ -28,6 +28,8 @@ export const VisitorMessageSchema = z.object({
   body: z.string(),
   /** Its files; download each with `GET /v1/visitors/files/{id}`. */
   files: z.array(FileRefSchema).default([]),
+  /** Read by the other side (the widget's ✓✓): the visitor's message by an operator, a reply by the visitor. */
+  read: z.boolean(),
 });
 
 export const VisitorSessionSchema = z

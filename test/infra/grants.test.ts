@@ -527,6 +527,13 @@ describe('the conversation', () => {
     await ok('POST', `/v1/sessions/${fromVisitor.session.id}/messages`, alice, { type: 'file', files: [staffFile] });
     await ok('GET', `/v1/files/${staffFile}?redirect=false`, alice);
     await ok('GET', `/v1/visitors/files/${staffFile}?redirect=false`, undefined, undefined, asVisitor);
+    // Read receipts both ways on the first visitor's session.
+    const visitorSession = (await ok('GET', '/v1/visitors/messages', undefined, undefined, asVisitor)).session.id as string;
+    await ok('POST', `/v1/sessions/${visitorSession}/assign`, alice, { operator: 'alice' });
+    const staffReply = await ok('POST', `/v1/sessions/${visitorSession}/messages`, alice, { type: 'text', body: 'hi there' });
+    const visitorLast = await ok('POST', '/v1/visitors/messages', undefined, { body: 'thanks' }, asVisitor);
+    await ok('POST', `/v1/sessions/${visitorSession}/read`, alice, { upTo: visitorLast.message.id });
+    await ok('POST', '/v1/visitors/read', undefined, { upTo: staffReply.__id }, asVisitor);
 
     // The stream: events out, deliveries (failing first), then the sweeper and a retry by hand.
     await fanOutNow();
@@ -608,7 +615,14 @@ describe('the conversation', () => {
     await asFunction('live-default', () => frames({ ...ws('gone-2'), body: '{"action":"ping"}' } as never));
     for (const connection of ['c3', 'c4'])
       await asFunction('live-default', () => frames({ ...ws(connection), body: '{"action":"resume","after":"0"}' } as never));
-    for (const connection of ['c1', 'c2', 'c3', 'c4']) await asFunction('live-disconnect', () => disconnect(ws(connection) as never));
+    // A visitor's connection, and typing both ways on its session (alice holds it).
+    const visitorAllowed = await asFunction('live-authorizer', () =>
+      authorize({ methodArn: 'arn:aws:execute-api:us-east-1:1:api/live/$connect', queryStringParameters: { token: visitor.token } } as never),
+    );
+    await asFunction('live-connect', () => connect({ ...ws('v1', { authorizer: visitorAllowed.context }), headers: {} } as never));
+    await asFunction('live-default', () => frames({ ...ws('v1'), body: JSON.stringify({ type: 'typing', session: visitorSession }) } as never));
+    await asFunction('live-default', () => frames({ ...ws('c2'), body: JSON.stringify({ type: 'typing', session: visitorSession }) } as never));
+    for (const connection of ['c1', 'c2', 'c3', 'c4', 'v1']) await asFunction('live-disconnect', () => disconnect(ws(connection) as never));
   });
 });
 

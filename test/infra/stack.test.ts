@@ -190,7 +190,8 @@ describe('functions', () => {
       assert.deepEqual(p.Architectures, ['arm64'], file);
       assert.equal(p.Handler, 'index.handler', file);
       assert.deepEqual(p.TracingConfig, { Mode: 'Active' }, file);
-      const visitor = routes.some((r) => r.function === file && r.visitor);
+      // The visitor routes, and the live authorizer (visitor tokens on the socket).
+      const visitor = routes.some((r) => r.function === file && r.visitor) || file === 'live:live-authorizer';
       const own = [
         ...(file.startsWith('stream:') ? ['DELIVERY_QUEUE_URL', 'EVENT_BUS_NAME'] : []),
         ...(visitor ? ['VISITOR_SECRET_ARN'] : []),
@@ -818,7 +819,8 @@ describe('console', () => {
   test('the visitor-token secret: generated, readable by the visitor functions only', () => {
     const [secretId] = one('AWS::SecretsManager::Secret');
     const ids = functionLogicalIds();
-    const visitorFiles = new Set(routes.filter((r) => r.visitor).map((r) => r.function));
+    // The visitor routes, and the live authorizer (it verifies visitor tokens on the socket).
+    const visitorFiles = new Set([...routes.filter((r) => r.visitor).map((r) => r.function), 'live:live-authorizer']);
     for (const [file, id] of ids) {
       const role = resources[id]!.Properties.Role['Fn::GetAtt'][0] as string;
       const reads = roleActions(role).includes('secretsmanager:GetSecretValue');

@@ -14,6 +14,7 @@ import { sessionKey } from '../../lib/adapters/dynamodb/keys.ts';
 import { connectionsOfLines } from '../../lib/adapters/dynamodb/live.ts';
 import { ApiGatewayPusher } from '../../lib/app/live/aws-pusher.ts';
 import { publishLive } from '../../lib/app/live/fanout.ts';
+import { visitorPartition } from '../../lib/app/live/visibility.ts';
 import { type World, world } from '../support/fixtures.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
 import { type ManagementApi, startManagementApi } from '../support/management-api.ts';
@@ -24,6 +25,8 @@ let api: ManagementApi;
 let base: string;
 /** connection id → frames posted to it */
 const posted = new Map<string, string[]>();
+/** connections the stand-in management API was asked to close */
+const closed: string[] = [];
 const gone = new Set<string>();
 /** connection id → the status the management API answers for it (403: a missing grant, 500: a failure) */
 const failing = new Map<string, number>();
@@ -31,7 +34,11 @@ const failing = new Map<string, number>();
 before(async () => {
   host = await startTestHost({ events: true });
   w = await world(host, { channelType: 'telegramBot' });
-  api = await startManagementApi(host, ({ id, body }) => {
+  api = await startManagementApi(host, ({ method, id, body }) => {
+    if (method === 'DELETE') {
+      closed.push(id);
+      return { status: 204 };
+    }
     if (gone.has(id)) return { status: 410, errorType: 'GoneException', body: '{"message":"Gone"}' };
     const status = failing.get(id);
     if (status === 403) {
@@ -167,5 +174,99 @@ describe('AWS live handlers', () => {
     failing.clear();
     assert.deepEqual(await fanOut({ Records: [record] } as never), { batchItemFailures: [] });
     for (const id of ['denied', 'broken', 'ok-1', 'ok-2']) await (await import('../../functions/live/live-disconnect.ts')).handler(wsEvent(id));
+  });
+
+  test('visitors: the authorizer takes a visitor token, $connect files it under its client, the fan-out posts only its own client-visible events in its shape, typing crosses both ways through $default', async () => {
+    const authorize = (await import('../../functions/live/live-authorizer.ts')).handler;
+    const connect = (await import('../../functions/live/live-connect.ts')).handler;
+    const frames = (await import('../../functions/live/live-default.ts')).handler;
+    const disconnect = (await import('../../functions/live/live-disconnect.ts')).handler;
+    const livechat = await host.call('POST', '/v1/channels', { token: w.admin, body: { _line: w.line.__id, _type: 'livechat', __name: 'Web' } });
+    const visitor = (await host.call('POST', '/v1/visitors', { body: { channel: livechat.body.__id } })).body as { token: string };
+    const other = (await host.call('POST', '/v1/visitors', { body: { channel: livechat.body.__id } })).body as { token: string };
+    const first = await host.call('POST', '/v1/visitors/messages', { token: visitor.token, body: { body: 'hello from the web' } });
+    await host.call('POST', '/v1/visitors/messages', { token: other.token, body: { body: 'someone else' } });
+    const session = first.body.session.id as string;
+
+    const arn = 'arn:aws:execute-api:us-east-1:1:api/live/$connect';
+    const allowed = await authorize({ methodArn: arn, queryStringParameters: { token: visitor.token } } as never);
+    assert.equal(typeof allowed.context!.expiresAt, 'number');
+    await assert.rejects(authorize({ methodArn: arn, queryStringParameters: { token: `${visitor.token}x` } } as never), /Unauthorized/);
+    const alice = await w.operator('alice');
+    const aliceCaller = { sub: 'alice', roles: ['operator'], groups: ['support'], channels: [] };
+    assert.equal((await connect({ ...wsEvent('vis', { authorizer: allowed.context }), headers: {} } as never)).statusCode, 200);
+    assert.equal((await connect({ ...wsEvent('al', { authorizer: { caller: JSON.stringify(aliceCaller) } }), headers: {} } as never)).statusCode, 200);
+    const client = (await host.call('GET', `/v1/sessions/${session}`, { token: w.admin })).body._clients[0] as string;
+    assert.ok(
+      (await connectionsOfLines([visitorPartition(client)])).some((c) => c.id === 'vis'),
+      "the visitor's connection is filed under its client, not under the line",
+    );
+    assert.ok(!(await connectionsOfLines([w.line.__id])).some((c) => c.id === 'vis'));
+
+    assert.equal((await host.call('POST', `/v1/sessions/${session}/assign`, { token: alice, body: { operator: 'alice' } })).status, 200);
+    await host.call('POST', `/v1/sessions/${session}/messages`, { token: alice, body: { type: 'system', body: 'STAFF ONLY' } });
+    await host.call('POST', `/v1/sessions/${session}/messages`, { token: alice, body: { type: 'text', body: 'how can I help?' } });
+    await host.events!.poller.drain();
+    const events = inProcessBus.recent.filter((e) => e.channel === livechat.body.__id);
+    posted.clear();
+    await publishLive(events, [new ApiGatewayPusher(`${base}/live`)]);
+    const got = (posted.get('vis') ?? []).map((f) => JSON.parse(f));
+    assert.deepEqual(
+      got.map((f) => f.type),
+      ['session.created', 'message.created', 'session.assigned', 'message.created'],
+    );
+    assert.ok(got.every((f) => f.session === session && !('line' in f) && !('session' in f.data)));
+    assert.equal(got[3].data.message.body, 'how can I help?');
+    assert.ok(!JSON.stringify(got).includes('STAFF ONLY') && !JSON.stringify(got).includes('someone else'));
+
+    // Typing: the visitor's reaches alice's connection, alice's the visitor's; a second within 2 s is dropped.
+    posted.clear();
+    const typing = JSON.stringify({ type: 'typing', session });
+    await frames({ ...wsEvent('vis'), body: typing } as never);
+    await frames({ ...wsEvent('vis'), body: typing } as never);
+    await frames({ ...wsEvent('al'), body: typing } as never);
+    const typingOf = (id: string) => (posted.get(id) ?? []).map((f) => JSON.parse(f)).filter((f) => f.type === 'typing');
+    assert.deepEqual(
+      typingOf('al').map((f) => [f.session, f.from]),
+      [[session, 'client']],
+    );
+    assert.deepEqual(
+      typingOf('vis').map((f) => [f.session, f.from]),
+      [[session, 'operator']],
+    );
+
+    // A visitor connection whose token expired is closed at its next frame.
+    await connect({ ...wsEvent('vis-old', { authorizer: { ...allowed.context, expiresAt: Math.floor(Date.now() / 1000) - 1 } }), headers: {} } as never);
+    closed.length = 0;
+    assert.equal((await frames({ ...wsEvent('vis-old'), body: '{"action":"ping"}' } as never)).statusCode, 401);
+    assert.deepEqual(closed, ['vis-old']);
+    for (const id of ['vis', 'al']) await disconnect(wsEvent(id));
+  });
+
+  test('a visitor connected before its first message is filed under its client at its next frame', async () => {
+    const authorize = (await import('../../functions/live/live-authorizer.ts')).handler;
+    const connect = (await import('../../functions/live/live-connect.ts')).handler;
+    const frames = (await import('../../functions/live/live-default.ts')).handler;
+    const livechat = await host.call('POST', '/v1/channels', { token: w.admin, body: { _line: w.line.__id, _type: 'livechat', __name: 'Early' } });
+    const visitor = (await host.call('POST', '/v1/visitors', { body: { channel: livechat.body.__id } })).body as { token: string };
+    const allowed = await authorize({
+      methodArn: 'arn:aws:execute-api:us-east-1:1:api/live/$connect',
+      queryStringParameters: { token: visitor.token },
+    } as never);
+    assert.equal((await connect({ ...wsEvent('early', { authorizer: allowed.context }), headers: {} } as never)).statusCode, 200);
+    const first = await host.call('POST', '/v1/visitors/messages', { token: visitor.token, body: { body: 'now I write' } });
+    const client = (await host.call('GET', `/v1/sessions/${first.body.session.id}`, { token: w.admin })).body._clients[0] as string;
+    assert.ok(!(await connectionsOfLines([visitorPartition(client)])).some((c) => c.id === 'early'));
+    posted.clear();
+    await frames({ ...wsEvent('early'), body: '{"action":"ping"}' } as never);
+    assert.ok(
+      (await connectionsOfLines([visitorPartition(client)])).some((c) => c.id === 'early'),
+      'filed under its client',
+    );
+    assert.deepEqual(
+      (posted.get('early') ?? []).map((f) => JSON.parse(f).type),
+      ['ready', 'pong'],
+    );
+    await (await import('../../functions/live/live-disconnect.ts')).handler(wsEvent('early'));
   });
 });

@@ -208,6 +208,7 @@ const REQUESTS: Record<string, RequestFn> = {
     body: { name: 'a.txt', contentType: 'text/plain', size: 3 },
   }),
   'GET /v1/files/{id}': async (role, c, fresh) => ({ path: `/v1/files/${await noteFile(await session(holderOf(role, c), false, fresh))}?redirect=false` }),
+  'POST /v1/visitors/read': async () => ({ path: '/v1/visitors/read', body: { upTo: '0000000000000-0000-00000000' } }),
   'POST /v1/lines': async () => ({ path: '/v1/lines', body: { __name: 'Mine', _operatorGroups: ['support'] } }),
   'GET /v1/lines/{id}': async (_r, c) => ({ path: `/v1/lines/${lineOf(c)}` }),
   'PATCH /v1/lines/{id} (timer policies)': async (_r, c) => ({ path: `/v1/lines/${lineOf(c)}`, body: { _sla: { resolution: 86_400 } } }),
@@ -241,6 +242,12 @@ const REQUESTS: Record<string, RequestFn> = {
     ...(await sessionPath('/messages')(role, c, fresh)),
     body: { type: 'system', body: 'note' },
   }),
+  // Up to the session's newest message (the client's first one).
+  'POST /v1/sessions/{id}/read': async (role, c, fresh) => {
+    const { path } = await sessionPath('/read')(role, c, fresh);
+    const last = await ok('GET', path.replace(/\/read$/, '/messages/last'), w.admin);
+    return { path, body: { upTo: last.__id } };
+  },
   'POST /v1/lines/search': searchRequest('lines'),
   'POST /v1/channels/search': searchRequest('channels'),
   'POST /v1/clients/search': searchRequest('clients'),

@@ -115,6 +115,7 @@ export const EXPECTATIONS: Expectation[] = [
     expect: SEE_SESSION,
     note: 'A file of a session (here a note’s, `?redirect=false`): whoever sees the session; everyone else 404.',
   },
+  { route: 'POST /v1/visitors/read', cases: NONE, expect: all(401), note: 'A staff JWT is no visitor token.' },
   {
     route: 'POST /v1/lines',
     cases: NONE,
@@ -253,6 +254,19 @@ export const EXPECTATIONS: Expectation[] = [
       integration: [404, 404, 404, 404],
     },
     note: 'A staff note: admins, the line’s supervisors, the holder.',
+  },
+  {
+    route: 'POST /v1/sessions/{id}/read',
+    cases: SESSION,
+    expect: {
+      admin: [403, 403, 403, 403],
+      supervisor: [403, 403, 403, 404],
+      operator: [403, 200, 403, 404],
+      offline: [403, 403, 403, 404],
+      bot: [403, 200, 403, 404],
+      integration: [404, 404, 404, 404],
+    },
+    note: 'A read receipt for the client’s messages: only the holder of the session (online, or the bot).',
   },
   search('lines'),
   search('channels'),

@@ -77,6 +77,21 @@ export async function markGreeted(id: string): Promise<boolean> {
   return updated !== undefined;
 }
 
+/**
+ * Claims a connection's typing slot for a session: true when its last typing frame for that
+ * session went out at least `intervalMs` ago (one conditional UpdateItem on the connection item;
+ * only the throttle's clock is kept, never what was typed).
+ */
+export async function claimTypingSlot(id: string, session: string, now: number, intervalMs: number): Promise<boolean> {
+  const updated = await updateItem({
+    Key: liveConnectionKey(id),
+    UpdateExpression: 'SET typingAt = :now, typingSession = :s',
+    ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(typingAt) OR typingAt <= :cutoff OR typingSession <> :s)',
+    ExpressionAttributeValues: { ':now': now, ':s': session, ':cutoff': now - intervalMs },
+  });
+  return updated !== undefined;
+}
+
 /** Removes a connection and its line entries (idempotent). */
 export async function removeConnection(id: string, partitions?: readonly string[]): Promise<void> {
   const known = partitions ?? (await findConnection(id))?.partitions ?? [];

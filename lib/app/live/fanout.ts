@@ -1,9 +1,11 @@
 /**
- * Live push, the part both hosts share: each batch of events is first written to the event log
- * (so that a socket that saw an event can resume after it), then handed to the host's pushers —
- * the local WebSocket server (infra/local/live.ts) or API Gateway's connections (aws.ts).
+ * Live push, the part both hosts share: each batch of events is pushed to the host's pushers —
+ * the local WebSocket server (infra/local/live.ts) or API Gateway's connections (aws-pusher.ts) —
+ * while it is written to the event log (so that a socket can resume after it). The log is off
+ * the push's critical path: a frame reaches its socket without waiting for the log write.
  */
 
+import { retry } from '../../adapters/concurrency.ts';
 import { logEvents } from '../../adapters/dynamodb/live.ts';
 import type { ChatlinesEvent } from '../../contract/events.ts';
 import type { Line } from '../../contract/schemas.ts';
@@ -14,32 +16,33 @@ export interface LivePusher {
   push(events: readonly ChatlinesEvent[], lines: ReadonlyMap<string, Line>): Promise<void>;
 }
 
-/** Events per step of the log → push pipeline. */
-const CHUNK = 100;
+/** The log writes still running in this instance (a local resume waits for them). */
+const logging = new Set<Promise<unknown>>();
+
+/** Resolves when the log writes started before the call have ended (failed or not). */
+export async function logWritesSettled(): Promise<void> {
+  await Promise.allSettled([...logging]);
+}
 
 /**
- * Log, then push — per chunk of 100 events, in order, the next chunk's log write running while
- * the current one is pushed (so a large batch starts reaching sockets after one chunk's write,
- * not after all of them). Throws when a log write fails (the batch is retried; clients drop
- * repeated pushes by id).
+ * Push and log at once: the push does not wait for the log write. A socket that drops right
+ * after a frame and resumes before that frame's log write ended gets `complete: false` (in AWS;
+ * the local host's resume waits for the writes in flight). Throws when the log write or a push
+ * fails, after both ended (the batch is retried; clients drop repeated pushes by id).
  */
 export async function publishLive(events: readonly ChatlinesEvent[], pushers: Iterable<LivePusher>): Promise<void> {
   if (events.length === 0) return;
   const list = [...pushers];
-  const chunks: ChatlinesEvent[][] = [];
-  for (let i = 0; i < events.length; i += CHUNK) chunks.push(events.slice(i, i + CHUNK));
-  const lines = list.length ? linesOfEvents(events.map((e) => e.line)) : undefined;
-  lines?.catch(() => undefined); // awaited below; no unhandled rejection meanwhile
-  let logging: Promise<void> = logEvents(chunks[0]!);
-  for (let i = 0; i < chunks.length; i++) {
-    await logging;
-    if (i + 1 < chunks.length) {
-      logging = logEvents(chunks[i + 1]!);
-      logging.catch(() => undefined); // awaited on the next round
-    }
-    if (lines) {
-      const byId = await lines;
-      await Promise.all(list.map((p) => p.push(chunks[i]!, byId)));
-    }
-  }
+  // The frames are out already when a log write fails: it is retried here first, so that a
+  // passing failure does not fail the batch and push every frame of it again.
+  const write = retry(() => logEvents(events), { attempts: 4, baseMs: 100, capMs: 1_000 });
+  logging.add(write);
+  const logged = write.finally(() => logging.delete(write));
+  logged.catch(() => undefined); // awaited below; no unhandled rejection meanwhile
+  const pushed = list.length
+    ? linesOfEvents(events.map((e) => e.line)).then((lines) => Promise.all(list.map((p) => p.push(events, lines))))
+    : Promise.resolve([]);
+  const [log, push] = await Promise.allSettled([logged, pushed]);
+  if (log.status === 'rejected') throw log.reason;
+  if (push.status === 'rejected') throw push.reason;
 }

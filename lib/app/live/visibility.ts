@@ -1,21 +1,71 @@
+/**
+ * Who receives which live frame: staff and integrations by `mayReceiveEvent` (lib/domain/auth/policy.ts),
+ * visitors by `visitorMayReceive` (lib/domain/visitors/rules.ts, the same rules the visitor routes
+ * read with) and in the visitor's shape (`visitorEvent`).
+ */
 import { getItems } from '../../adapters/dynamodb/db.ts';
 import { readLine } from '../../adapters/dynamodb/items.ts';
 import { channelKey, lineKey } from '../../adapters/dynamodb/keys.ts';
-import { allLines, linesById } from '../../adapters/dynamodb/lines.ts';
+import { allLines, clientIdByAccount, findChannel, getLineCached, linesById } from '../../adapters/dynamodb/lines.ts';
 import { type Caller, hasRole } from '../../contract/caller.ts';
 import type { ChatlinesEvent } from '../../contract/events.ts';
 import type { Line } from '../../contract/schemas.ts';
 import { canSeeLine, mayReceiveEvent } from '../../domain/auth/policy.ts';
 import { isClientVisible } from '../../domain/events/map.ts';
+import { type VisitorScope, visitorEvent, visitorMayReceive } from '../../domain/visitors/rules.ts';
+import type { VisitorClaims } from '../../domain/visitors/token.ts';
 
-export const maySee = (caller: Caller, line: Line, event: ChatlinesEvent): boolean =>
-  mayReceiveEvent(caller, line, event, (e) => isClientVisible(e as ChatlinesEvent));
+/**
+ * A live socket's caller: staff or an integration (a `Caller` from its JWT), or a visitor (no
+ * roles, and the scope of its visitor token). Kept as JSON on AWS connection items.
+ */
+export type LiveCaller = Caller & { readonly visitor?: VisitorScope | undefined };
+
+export const maySee = (caller: LiveCaller, line: Line, event: ChatlinesEvent): boolean =>
+  caller.visitor ? visitorMayReceive(caller.visitor, event) : mayReceiveEvent(caller, line, event, (e) => isClientVisible(e as ChatlinesEvent));
+
+/** The frame a caller receives for an event it may see: the event itself, or a visitor's view of it. */
+export const frameOf = (caller: LiveCaller, event: ChatlinesEvent): object => (caller.visitor ? visitorEvent(event) : event);
+
+/**
+ * A visitor's caller whose client was not known yet (its socket opened before its first
+ * message), looked up again (one GetItem); the same caller when it is known or still missing.
+ */
+export async function resolveVisitorClient(caller: LiveCaller): Promise<LiveCaller> {
+  const v = caller.visitor;
+  if (!v || v.client !== null) return caller;
+  const client = (await clientIdByAccount(v.channel, v.account)) ?? null;
+  return client ? { ...caller, visitor: { ...v, client } } : caller;
+}
+
+/** Where a visitor's connections are kept (AWS): a partition of their own per client, beside the lines'. */
+export const visitorPartition = (clientId: string) => `visitor#${clientId}`;
+
+/**
+ * The live caller of a visitor token: no roles, its channel and account, and its client (one
+ * GetItem; `null` before the visitor's first message: such a socket receives nothing and the
+ * widget opens it after its first message).
+ */
+export async function visitorLiveCaller(claims: VisitorClaims): Promise<LiveCaller> {
+  const client = (await clientIdByAccount(claims.channel, claims.account)) ?? null;
+  return {
+    sub: `visitor:${claims.account}`.slice(0, 128),
+    roles: [],
+    groups: [],
+    channels: [],
+    visitor: { channel: claims.channel, account: claims.account, client },
+  };
+}
 
 /**
  * The lines whose events may reach this caller: every line for an admin (`'all'`), the lines
  * of its channels for an integration, the lines it sees (`canSeeLine`) for staff.
  */
-export async function linesOfCaller(caller: Caller): Promise<'all' | Line[]> {
+export async function linesOfCaller(caller: LiveCaller): Promise<'all' | Line[]> {
+  if (caller.visitor) {
+    const channel = await findChannel(caller.visitor.channel);
+    return channel ? [await getLineCached(channel._line)] : [];
+  }
   if (hasRole(caller, 'admin')) return 'all';
   const lines = new Map<string, Line>();
   if (hasRole(caller, 'supervisor', 'operator', 'bot')) for (const line of await allLines()) if (canSeeLine(caller, line)) lines.set(line.__id, line);

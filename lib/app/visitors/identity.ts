@@ -9,3 +9,8 @@ export async function requireVisitor(authorization: string | undefined): Promise
   if ('error' in claims) throw new ChatlinesError('unauthenticated', claims.error);
   return claims;
 }
+
+/** The claims of a visitor token, or why it is refused (the live socket answers 401 with it). */
+export async function verifyVisitor(token: string | undefined): Promise<VisitorClaims | { error: string }> {
+  return verifyVisitorToken(await visitorSecret(), token);
+}

@@ -14,7 +14,7 @@ import { nowIso } from '../../domain/ids.ts';
 import { queuePosition } from '../../domain/routing/queue.ts';
 import { openState } from '../../domain/schedule/schedule.ts';
 import { ratingState } from '../../domain/sessions/rating.ts';
-import { clientVisible, expectedWaitSeconds, isLivechat, newVisitorAccount, type VisitorMessage } from '../../domain/visitors/rules.ts';
+import { clientVisible, expectedWaitSeconds, isLivechat, newVisitorAccount, type VisitorMessage, visitorState } from '../../domain/visitors/rules.ts';
 import { signVisitorToken, VISITOR_TOKEN_TTL_SECONDS, type VisitorClaims } from '../../domain/visitors/token.ts';
 import { readMetrics } from '../metrics/read.ts';
 import { waitingSessions } from '../routing/store.ts';
@@ -23,8 +23,7 @@ import { rateSession } from '../sessions/rating.ts';
 /** How many messages a visitor's page reads at most (the widget shows a conversation, not an archive). */
 export const VISITOR_MESSAGES_LIMIT = 500;
 
-/** A visitor never learns that its session was marked as spam: to it the conversation ended. */
-const visibleState = (s: Session) => (s._state === 'MarkedAsSpam' ? 'Closed' : s._state);
+const visibleState = (s: Session) => visitorState(s._state);
 export const sessionView = (s: Session | undefined, now = Date.now()) => (s ? { id: s.__id, state: visibleState(s), rating: ratingState(s, now) } : null);
 
 export async function startVisitor(secret: string, channelId: string, now = Date.now()) {

@@ -74,6 +74,8 @@ export interface Message {
   body: string;
   operator: string | null;
   attachments?: FileRef[];
+  /** Read by the other side (a client message by staff, a reply by the client). */
+  isRead: boolean;
   payload: { kind: string; command: string; by: string; changes: { field: string; old: unknown; new: unknown }[] } | null;
   /** A client's mail: the sender's SPF/DKIM/DMARC verdicts (docs/email.md). */
   _mailAuth?: { spf: string; dkim: string; dmarc: string };

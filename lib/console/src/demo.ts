@@ -7,6 +7,9 @@ if (channel) {
   s.src = new URL('widget.js', document.baseURI).href;
   s.dataset.channel = channel;
   s.dataset.open = 'true';
+  // `?pollMs=`: the widget's fallback poll interval (a test proves replies come over the socket, not the poll).
+  const pollMs = new URLSearchParams(location.search).get('pollMs');
+  if (pollMs) s.dataset.pollMs = pollMs;
   document.body.append(s);
 } else {
   const p = document.createElement('p');

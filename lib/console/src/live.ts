@@ -17,6 +17,22 @@ export interface Watch {
 const SAFETY_POLL_MS = 15_000;
 
 const listeners = new Set<() => void>();
+/** Typing frames (`{ type: 'typing', session, from, at }`): shown, never stored. */
+const typingListeners = new Set<(frame: { session: string; from: string }) => void>();
+
+/** Calls `listener` with every typing frame the socket receives; returns the unsubscribe. */
+export function onTyping(listener: (frame: { session: string; from: string }) => void): () => void {
+  typingListeners.add(listener);
+  return () => typingListeners.delete(listener);
+}
+
+let typingSentAt = 0;
+/** Tells the client of a session the operator is typing (at most one frame per 2 s, as the server allows). */
+export function sendTyping(session: string): void {
+  if (!connected || !socket || Date.now() - typingSentAt < 2000) return;
+  typingSentAt = Date.now();
+  socket.send(JSON.stringify({ type: 'typing', session }));
+}
 let socket: WebSocket | undefined;
 let connected = false;
 let attempts = 0;
@@ -36,10 +52,14 @@ async function ensureSocket(): Promise<void> {
       attempts = 0;
     };
     ws.onmessage = (m) => {
-      let frame: { type?: string; id?: string } | undefined;
+      let frame: { type?: string; id?: string; session?: string; from?: string } | undefined;
       try {
         frame = JSON.parse(String(m.data)) as { type?: string; id?: string };
       } catch {
+        return;
+      }
+      if (frame?.type === 'typing' && frame.session && frame.from) {
+        for (const l of typingListeners) l({ session: frame.session, from: frame.from });
         return;
       }
       // Events carry an id; control frames (ready, pong, errors) do not.

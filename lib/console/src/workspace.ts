@@ -8,7 +8,7 @@
 import { ApiError, api, type FileRef, fileLink, type Line, type Message, type Session, search, type Template, uploadFile } from './api.ts';
 import type { Identity } from './auth.ts';
 import { duration, h, mount, time } from './dom.ts';
-import { watch } from './live.ts';
+import { onTyping, sendTyping, watch } from './live.ts';
 
 const RANK: Record<string, number> = { High: 0, Medium: 1, Low: 2 };
 const rank = (s: Session) => (s._priority ? (RANK[s._priority] ?? 3) : 3);
@@ -139,6 +139,31 @@ export function workspace(root: HTMLElement, me: Identity): () => void {
   });
   const attach = h('input', { type: 'file', id: 'attach', multiple: true, 'aria-label': 'Attach files' });
   const actions = h('div', { class: 'actions', role: 'group', 'aria-label': 'Session actions' });
+  const typingLine = h('p', { class: 'typing muted', 'aria-live': 'polite' });
+  let typingTimer: ReturnType<typeof setTimeout> | undefined;
+  const stopTyping = onTyping((frame) => {
+    if (frame.from !== 'client' || frame.session !== current?.id) return;
+    clearTimeout(typingTimer);
+    typingLine.textContent = 'Client is typing…';
+    typingTimer = setTimeout(() => (typingLine.textContent = ''), 4000);
+  });
+  text.addEventListener('input', () => {
+    if (current?.session?._userId === me.sub && current.session._state === 'AssignedToOperator') sendTyping(current.id);
+  });
+  /** The newest client message this console has marked read. */
+  let readSent = '';
+  /** The holder has the conversation open: the client's messages up to the newest are read. */
+  const markRead = async (session: Session, messages: Message[]) => {
+    if (session._userId !== me.sub || session._state !== 'AssignedToOperator' || document.visibilityState === 'hidden') return;
+    const newest = [...messages].reverse().find((m) => m.author === 'client');
+    if (!newest || newest.isRead || newest.__id <= readSent) return;
+    readSent = newest.__id;
+    try {
+      await api('POST', `/v1/sessions/${session.__id}/read`, { upTo: newest.__id });
+    } catch {
+      readSent = '';
+    }
+  };
 
   // ------------------------------------------------ response templates: `/` in the composer
   const templatesByLine = new Map<string, Promise<Template[]>>();
@@ -411,13 +436,16 @@ export function workspace(root: HTMLElement, me: Identity): () => void {
     const mine = m.author !== 'client';
     // A mail whose sender failed DMARC may not be from who it says: the operator sees so.
     const spoofed = m._mailAuth?.dmarc === 'fail';
+    // Read state: a reply read by the client (✓✓) or only sent (✓); a client message read by staff or not yet.
+    const readState = mine ? (m.isRead ? '✓✓ Read' : '✓ Sent') : m.isRead ? 'Read' : 'Unread';
     return h(
       'li',
-      { class: `msg ${mine ? 'reply' : 'client'}`, 'data-kind': mine ? 'reply' : 'client' },
+      { class: `msg ${mine ? 'reply' : 'client'}`, 'data-kind': mine ? 'reply' : 'client', 'data-read': String(m.isRead) },
       h('span', { class: 'tag' }, `${mine ? (m.author === 'bot' ? 'Bot' : (m.operator ?? 'Operator')) : 'Client'} · ${time(m.__createdAt)}`),
       ...(spoofed ? [h('span', { class: 'tag warn', title: 'The sender failed DMARC: the mail may not come from this address' }, 'DMARC failed')] : []),
       m.body ? h('p', {}, m.body) : null,
       renderFiles(m.attachments),
+      h('span', { class: 'read-state', 'aria-label': m.isRead ? 'Read' : mine ? 'Sent' : 'Unread' }, readState),
     );
   }
 
@@ -431,6 +459,7 @@ export function workspace(root: HTMLElement, me: Identity): () => void {
         head,
         actions,
         log,
+        typingLine,
         h(
           'div',
           { class: 'composer' },
@@ -456,24 +485,33 @@ export function workspace(root: HTMLElement, me: Identity): () => void {
       api<Message[]>('GET', `/v1/sessions/${id}/messages?from=0&size=1000`),
     ]);
     if (current.id !== id) return;
-    const changed = current.session?.__updatedAt !== session.__updatedAt || current.messages.length !== messages.length || !current.session;
+    const readKey = (list: Message[]) => list.map((m) => (m.isRead ? '1' : '0')).join('');
+    void markRead(session, messages);
+    // The head and the actions only when the session changed: a new message or a read receipt
+    // leaves what the operator is typing into the action fields alone.
+    const sessionChanged = current.session?.__updatedAt !== session.__updatedAt || !current.session;
     current.session = session;
-    if (!changed) return;
-    const line = lines.get(session._line);
-    mount(
-      head,
-      h('h2', { id: 'session-title' }, session.__name),
-      h(
-        'p',
-        { class: 'meta' },
-        h('span', { class: `badge s-${session._state}` }, STATE_LABEL[session._state]),
-        session._priority ? h('span', { class: `badge p-${session._priority}` }, session._priority) : null,
-        ` ${line?.__name ?? ''} · operator ${show(session._userId)} · group ${show(session._userGroupId)}`,
-      ),
-    );
-    renderActions(session);
+    if (sessionChanged) {
+      const line = lines.get(session._line);
+      mount(
+        head,
+        h('h2', { id: 'session-title' }, session.__name),
+        h(
+          'p',
+          { class: 'meta' },
+          h('span', { class: `badge s-${session._state}` }, STATE_LABEL[session._state]),
+          session._priority ? h('span', { class: `badge p-${session._priority}` }, session._priority) : null,
+          ` ${line?.__name ?? ''} · operator ${show(session._userId)} · group ${show(session._userGroupId)}`,
+        ),
+      );
+      renderActions(session);
+    }
     const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
-    if (messages.length !== current.messages.length || messages.some((m, i) => m.__id !== current!.messages[i]?.__id)) {
+    if (
+      messages.length !== current.messages.length ||
+      readKey(messages) !== readKey(current.messages) ||
+      messages.some((m, i) => m.__id !== current!.messages[i]?.__id)
+    ) {
       mount(log, messages.map(renderMessage));
       if (atBottom || current.messages.length === 0) log.scrollTop = log.scrollHeight;
     }
@@ -521,6 +559,7 @@ export function workspace(root: HTMLElement, me: Identity): () => void {
   return () => {
     lists.stop();
     sessionWatch.stop();
+    stopTyping();
     window.removeEventListener('hashchange', onHash);
   };
 }

@@ -3,8 +3,12 @@
  *   <script src="https://<console>/widget.js" data-channel="<livechat channel id>" async></script>
  * and its visitors write to the line's operators. It talks to chatlines only through the visitor
  * routes (`/v1/visitors…`) with an anonymous visitor token scoped to that channel and one client
- * — never a staff token. Replies arrive by polling its own route (live push is for staff).
- * Self-contained: no dependencies, styles inside a shadow root.
+ * — never a staff token. Replies, state changes, read receipts and "typing…" arrive over the live
+ * socket (`GET /v1/live?token=<visitor token>`, scoped to the visitor's own session); while the
+ * socket is down the widget polls its messages route instead, and reconnects with backoff
+ * (resuming after the last event it saw). It sends typing frames while the visitor types
+ * (at most one per 2 s) and a read receipt for the replies it shows. Self-contained: no
+ * dependencies, styles inside a shadow root.
  */
 interface VisitorFile {
   id: string;
@@ -20,6 +24,15 @@ interface VisitorMessage {
   from: 'visitor' | 'operator' | 'bot' | 'system';
   body: string;
   files?: VisitorFile[];
+  /** Read by the other side: ✓✓ on the visitor's own messages. */
+  read: boolean;
+}
+/** An event as the visitor's socket receives it (the server's `visitorEvent`). */
+interface VisitorEvent {
+  id: string;
+  type: string;
+  session: string;
+  data: { state: string; message?: VisitorMessage; read?: { of: 'visitor' | 'operator'; upTo: string; messages: string[] } };
 }
 interface Conversation {
   session: { id: string; state: string; rating?: 'requested' | 'rated' | null } | null;
@@ -36,6 +49,8 @@ interface Queue {
 const script = document.currentScript as HTMLScriptElement | null;
 const channel = script?.dataset.channel ?? '';
 const POLL_MS = Number(script?.dataset.pollMs ?? 2000);
+/** How long "typing…" shows after the last typing frame (the server sends at most one per 2 s). */
+const TYPING_SHOWN_MS = 4000;
 const STORE = `chatlines.visitor.${channel}`;
 
 const CSS = `
@@ -65,6 +80,8 @@ li.system { align-self: flex-start; background: #eef2ff; color: #312e81; }
 .thanks { margin: 0; padding: 8px 12px; font-size: 14px; color: #166534; background: #f0fdf4; }
 .thanks[hidden] { display: none; }
 li .who { display: block; font-size: 11px; opacity: .75; }
+li .ticks { display: block; text-align: right; font-size: 11px; opacity: .85; }
+.typing { padding: 0 14px 4px; font-size: 13px; color: #5f6b7a; font-style: italic; min-height: 1.2em; }
 .hint { color: #5f6b7a; font-size: 13px; align-self: center; background: none; }
 form { display: flex; gap: 6px; padding: 8px; border-top: 1px solid #e5e7eb; }
 label.sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
@@ -89,11 +106,15 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string,
   return e;
 }
 
+/** The live socket's URL from the console's config (the stack's WebSocket stage in AWS), when it has one. */
+let configuredLive: string | null | undefined;
+
 async function apiBase(): Promise<string> {
   if (script?.dataset.api) return script.dataset.api.replace(/\/+$/, '');
   const url = new URL('console/config.json', script?.src ?? location.href);
   const r = await fetch(url.toString(), { cache: 'no-store' });
-  const cfg = (await r.json()) as { apiUrl: string };
+  const cfg = (await r.json()) as { apiUrl: string; liveUrl?: string | null };
+  configuredLive = cfg.liveUrl ?? null;
   return cfg.apiUrl.replace(/\/+$/, '');
 }
 
@@ -115,6 +136,7 @@ function start(): void {
   const status = el('p', { class: 'status', role: 'status', 'aria-live': 'polite' });
   const log = el('ol', { role: 'log', 'aria-live': 'polite', 'aria-label': 'Messages' });
   const error = el('p', { class: 'error', role: 'alert' });
+  const typingLine = el('p', { class: 'typing', 'aria-live': 'polite' });
   const form = el('form');
   const label = el('label', { class: 'sr', for: 'chatlines-text' }, 'Your message');
   const text = el('textarea', { id: 'chatlines-text', rows: '2', placeholder: 'Type your message…' });
@@ -143,12 +165,12 @@ function start(): void {
   const rate = el('button', { type: 'button', class: 'send', disabled: '' }, 'Send rating');
   rating.append(el('p', {}, 'Rate this conversation'), stars, commentLabel, comment, rate);
   const thanks = el('p', { class: 'thanks', role: 'status', hidden: '' }, 'Thank you for your rating!');
-  panel.append(head, status, log, error, rating, thanks, chosen, form);
+  panel.append(head, status, log, typingLine, error, rating, thanks, chosen, form);
   root.append(launcher, panel);
 
   let base: Promise<string> | undefined;
   let token: string | undefined;
-  let shown: string[] = [];
+  let shown = '';
   let timer: ReturnType<typeof setTimeout> | undefined;
   let state: string | null = null;
   let queueCheckedAt = 0;
@@ -170,6 +192,18 @@ function start(): void {
       minute: '2-digit',
       ...(Date.parse(iso) - Date.now() > 6 * 86_400_000 ? { day: 'numeric', month: 'long' } : {}),
     });
+  /** The conversation as last rendered: the poll replaces it, socket events update it. */
+  let conversation: Conversation = { session: null, messages: [] };
+  /** The live socket while it is open (then the widget does not poll). */
+  let socket: WebSocket | undefined;
+  let socketUp = false;
+  let connecting = false;
+  let retryMs = 1000;
+  let lastEventId: string | undefined;
+  let typingSentAt = 0;
+  let typingTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The newest reply the widget has told the server it read. */
+  let readSent = '';
 
   try {
     const saved = JSON.parse(localStorage.getItem(STORE) ?? 'null') as { token: string; expiresAt: string } | null;
@@ -201,21 +235,25 @@ function start(): void {
   };
 
   const render = (c: Conversation) => {
-    const ids = c.messages.map((m) => m.id);
-    if (ids.join() !== shown.join()) {
+    conversation = c;
+    const key = c.messages.map((m) => `${m.id}:${m.read}`).join();
+    if (key !== shown) {
       log.replaceChildren(
         ...(c.messages.length ? [] : [el('li', { class: 'hint' }, 'Ask us anything — an operator will answer here.')]),
         ...c.messages.map((m) => {
-          const li = el('li', { class: m.from });
+          const li = el('li', { class: m.from, 'data-id': m.id });
           const who = m.from === 'visitor' ? 'You' : m.from === 'bot' ? 'Bot' : m.from === 'system' ? 'Automatic reply' : 'Operator';
           li.append(el('span', { class: 'who' }, who), document.createTextNode(m.body));
           const files = (m.files ?? []).filter((f) => f.state === 'ready');
           if (files.length) li.append(renderFiles(files));
+          // ✓ sent, ✓✓ read by an operator.
+          if (m.from === 'visitor')
+            li.append(el('span', { class: 'ticks', 'aria-label': m.read ? 'Read' : 'Sent', 'data-read': String(m.read) }, m.read ? '✓✓' : '✓'));
           return li;
         }),
       );
       log.scrollTop = log.scrollHeight;
-      shown = ids;
+      shown = key;
     }
     state = c.session?.state ?? null;
     const closedLine = c.hours && !c.hours.openNow;
@@ -230,6 +268,8 @@ function start(): void {
     thanks.hidden = c.session?.rating !== 'rated';
     // The survey takes room from the log: keep its newest message (the request) in view.
     if (changed) log.scrollTop = log.scrollHeight;
+    if (c.session) connect();
+    void markRead();
   };
 
   /** Images inline, other files as links; each URL asked for when shown (it lives minutes). */
@@ -274,6 +314,98 @@ function start(): void {
     return u.__id;
   };
 
+  /** Tells the server the visitor has read the replies shown (once per newest reply, while the panel is open). */
+  const markRead = async () => {
+    if (!token || panel.hasAttribute('hidden')) return;
+    const replies = conversation.messages.filter((m) => m.from !== 'visitor');
+    const newest = replies[replies.length - 1];
+    if (!newest || newest.read || newest.id <= readSent) return;
+    readSent = newest.id;
+    try {
+      await call('POST', '/v1/visitors/read', { upTo: newest.id });
+      for (const m of replies) m.read = true;
+    } catch {
+      readSent = ''; // told again on the next render
+    }
+  };
+
+  const showTyping = () => {
+    clearTimeout(typingTimer);
+    typingLine.textContent = 'Operator is typing…';
+    typingTimer = setTimeout(() => (typingLine.textContent = ''), TYPING_SHOWN_MS);
+  };
+
+  /** One event of the visitor's own session: the conversation follows it without a poll. */
+  const apply = (e: VisitorEvent) => {
+    lastEventId = e.id;
+    const current = conversation.session?.id;
+    if (current && e.session !== current && e.type !== 'session.created') return;
+    // A new session after a closed one: a new conversation.
+    const messages = current && e.session !== current ? [] : [...conversation.messages];
+    if (e.type === 'message.created' && e.data.message && !messages.some((m) => m.id === e.data.message!.id)) {
+      messages.push(e.data.message);
+      if (e.data.message.from !== 'visitor') typingLine.textContent = '';
+    }
+    if (e.type === 'message.read' && e.data.read) {
+      const read = new Set(e.data.read.messages);
+      for (const m of messages) if (read.has(m.id) || ((m.from === 'visitor') === (e.data.read.of === 'visitor') && m.id <= e.data.read.upTo)) m.read = true;
+    }
+    render({ session: { id: e.session, state: e.data.state }, messages });
+  };
+
+  /** `data-live`, else the config's `liveUrl` (AWS: the WebSocket stage), else `/v1/live` on the API's host. */
+  const wsUrl = async () => {
+    base ??= apiBase();
+    const api = await base;
+    const live = script?.dataset.live ?? configuredLive ?? `${api.replace(/^http/, 'ws')}/v1/live`;
+    return `${live.replace(/\/+$/, '')}?token=${encodeURIComponent(token ?? '')}`;
+  };
+
+  /** Opens the live socket (once the visitor has a session); while it is down the widget polls. */
+  const connect = () => {
+    if (socket || connecting || !token || typeof WebSocket === 'undefined') return;
+    connecting = true;
+    void wsUrl().then((url) => {
+      const ws = new WebSocket(url);
+      socket = ws;
+      ws.addEventListener('message', (m) => {
+        let frame: { type?: string; from?: string; session?: string };
+        try {
+          frame = JSON.parse(String(m.data));
+        } catch {
+          return;
+        }
+        if (frame.type === 'ready') {
+          connecting = false;
+          socketUp = true;
+          retryMs = 1000;
+          clearTimeout(timer); // the socket carries what the poll fetched
+          if (lastEventId) ws.send(JSON.stringify({ action: 'resume', after: lastEventId }));
+          else void poll(); // one read to catch up with what happened before the socket
+        } else if (frame.type === 'typing' && frame.from === 'operator') showTyping();
+        else if (frame.type?.includes('.')) apply(frame as VisitorEvent);
+      });
+      ws.addEventListener('close', () => {
+        const wasUp = socketUp;
+        socket = undefined;
+        socketUp = false;
+        connecting = false;
+        // Back to polling while the socket is down; reconnect with backoff.
+        if (!panel.hasAttribute('hidden')) void poll();
+        setTimeout(connect, wasUp ? 500 : retryMs);
+        retryMs = Math.min(retryMs * 2, 30_000);
+      });
+    });
+  };
+
+  /** A typing frame while the visitor types (at most one per 2 s, as the server allows). */
+  const typing = () => {
+    const session = conversation.session;
+    if (!socketUp || !socket || !session || Date.now() - typingSentAt < 2000) return;
+    typingSentAt = Date.now();
+    socket.send(JSON.stringify({ type: 'typing', session: session.id }));
+  };
+
   const refreshQueue = async () => {
     const q = await call<Queue>('GET', '/v1/visitors/queue');
     if (q.state !== 'Waiting' || q.position === null || closedNote) return;
@@ -281,11 +413,16 @@ function start(): void {
     status.textContent = `You are number ${q.position} in the queue.${wait}`;
   };
 
+  /** Reads the conversation; again after POLL_MS only while the socket is down. */
   const poll = async () => {
     clearTimeout(timer);
     if (!token || panel.hasAttribute('hidden')) return;
     try {
-      render(await call<Conversation>('GET', '/v1/visitors/messages'));
+      const polled = await call<Conversation>('GET', '/v1/visitors/messages');
+      // A message the socket brought while this read was on its way stays.
+      const newest = polled.messages[polled.messages.length - 1]?.id ?? '';
+      const later = polled.session?.id === conversation.session?.id ? conversation.messages.filter((m) => m.id > newest) : [];
+      render({ session: polled.session, messages: [...polled.messages, ...later] });
       if (state === 'Waiting' && Date.now() - queueCheckedAt > 4000) {
         queueCheckedAt = Date.now();
         await refreshQueue();
@@ -295,9 +432,12 @@ function start(): void {
       if ((err as { status?: number }).status === 401) {
         token = undefined; // expired: a new one on the next message
         localStorage.removeItem(STORE);
+        socket?.close();
       } else error.textContent = (err as Error).message;
     }
-    timer = setTimeout(() => void poll(), POLL_MS);
+    // Messages come over the socket while it is up; the queue position still needs asking while waiting.
+    if (!socketUp) timer = setTimeout(() => void poll(), POLL_MS);
+    else if (state === 'Waiting') timer = setTimeout(() => void poll(), POLL_MS * 2);
   };
 
   const open = (yes: boolean) => {
@@ -334,6 +474,7 @@ function start(): void {
   panel.addEventListener('keydown', (e) => {
     if (e.key === 'Escape') open(false);
   });
+  text.addEventListener('input', typing);
   text.addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && !e.shiftKey) {
       e.preventDefault();
@@ -350,12 +491,18 @@ function start(): void {
       await ensureToken();
       const files: string[] = [];
       for (const file of picked) files.push(await upload(file));
-      await call('POST', '/v1/visitors/messages', { ...(body ? { body } : {}), ...(files.length ? { files } : {}) });
+      const sent = await call<{ session: { id: string; state: string }; message: VisitorMessage }>('POST', '/v1/visitors/messages', {
+        ...(body ? { body } : {}),
+        ...(files.length ? { files } : {}),
+      });
       text.value = '';
       attach.value = '';
       chosen.textContent = '';
       queueCheckedAt = 0;
-      await poll();
+      if (socketUp && conversation.session?.id === sent.session.id) {
+        // The socket brings the rest; show the message at once.
+        if (!conversation.messages.some((m) => m.id === sent.message.id)) render({ session: sent.session, messages: [...conversation.messages, sent.message] });
+      } else await poll();
     } catch (err) {
       error.textContent = (err as Error).message;
     } finally {

@@ -347,3 +347,12 @@ export function requireTemplateWriter(caller: Caller, line: Line): void {
 export function requireClientDataAdmin(caller: Caller): void {
   if (!hasRole(caller, 'admin')) throw forbidden("only an admin may export or erase a client's personal data");
 }
+/**
+ * Does the caller hold this session — the operator of the line it is assigned to, or the
+ * line's bot while it holds it? Who may tell the client it is typing, and mark the client's
+ * messages read.
+ */
+export const holdsSession = (caller: Caller, line: Line, session: Session): boolean =>
+  session._line === line.__id &&
+  ((operatesLine(caller, line) && session._state === 'AssignedToOperator' && session._userId === caller.sub) ||
+    (isLineBot(caller, line) && session._state === 'AssignedToBot' && session._botId === caller.sub));

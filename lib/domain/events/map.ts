@@ -84,6 +84,11 @@ function sessionEvents(change: SessionChange): EventDraft[] {
       data.silent = entry.silent ?? false;
     }
     if (entry.t === 'session.sla_breached') data.policy = entry.policy;
+    if (entry.t === 'message.read') {
+      data.reader = entry.reader;
+      data.upTo = entry.upTo;
+      data.messages = entry.ids ?? [];
+    }
     if (entry.t === 'message.status_changed') {
       data.status = entry.status;
       if (entry.error) data.error = entry.error;
@@ -173,6 +178,7 @@ export function isClientVisible(event: ChatlinesEvent): boolean {
     case 'message.created':
       return event.data.visibility === 'client';
     case 'message.status_changed':
+    case 'message.read':
     case 'session.created':
     case 'session.closed':
     case 'session.returned_to_queue':
