@@ -85,7 +85,7 @@ export interface StoredObject {
   tags: Record<string, string>;
 }
 
-type Call = { action: string; resource: string; detail?: string };
+type Call = { action: string; resource: string; detail?: string; resourcePolicy?: PolicyDocument };
 
 const json = (res: ServerResponse, status: number, body: unknown, type = 'application/x-amz-json-1.1') => {
   const text = JSON.stringify(body);
@@ -111,6 +111,7 @@ export class Gateway {
   /** The stand-in S3: objects by `bucket/key`. */
   readonly objects = new Map<string, StoredObject>();
   readonly kms = new StandInKms();
+  private keyPolicies: Map<string, PolicyDocument> | undefined;
   template: ResolvedTemplate | undefined;
   connections: ConnectionSink | undefined;
   private server: Server | undefined;
@@ -243,7 +244,15 @@ export class Gateway {
     for (const call of calls) {
       decisions.push([
         call,
-        await this.options.authorizer.authorize(principal.id, principal.roleArn, principal.policies, call.action, call.resource, call.detail),
+        await this.options.authorizer.authorize(
+          principal.id,
+          principal.roleArn,
+          principal.policies,
+          call.action,
+          call.resource,
+          call.detail,
+          call.resourcePolicy,
+        ),
       ]);
     }
     const denied = decisions.find(([, d]) => !d.allowed);
@@ -359,7 +368,10 @@ export class Gateway {
     const named = input.KeyId === undefined ? undefined : StandInKms.keyArn(input.KeyId, REGION, ACCOUNT);
     // Decrypt without a KeyId is authorized on the key that made the ciphertext, as KMS does.
     const key = named ?? StandInKms.keyOfBlob(input.CiphertextBlob) ?? '*';
-    if (!(await this.allowed(res, principal, [{ action: `kms:${operation}`, resource: key }], 'kms'))) return;
+    // The key policy counts too (KMS has no access by IAM policies alone); a key the template does not have has none.
+    this.keyPolicies ??= this.template?.keyPolicies() ?? new Map();
+    const keyPolicy = this.keyPolicies.get(key) ?? { Version: '2012-10-17', Statement: [] };
+    if (!(await this.allowed(res, principal, [{ action: `kms:${operation}`, resource: key, resourcePolicy: keyPolicy }], 'kms'))) return;
     const answer = this.kms.answer(operation, input, key);
     json(res, answer.status, answer.body);
   }

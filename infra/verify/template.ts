@@ -765,6 +765,16 @@ export class ResolvedTemplate {
   }
 
   /** The ARN of every Secrets Manager secret the stack makes. */
+  /** Each KMS key's ARN → its key policy (KMS authorizes against it as well as the role's policies). */
+  keyPolicies(): Map<string, PolicyDocument> {
+    return new Map(
+      this.ofType('AWS::KMS::Key').map(([id, resource, stack]) => [
+        stack.arnOf(id),
+        stack.resolve(resource.Properties?.KeyPolicy ?? null) as unknown as PolicyDocument,
+      ]),
+    );
+  }
+
   secretArns(): string[] {
     return this.ofType('AWS::SecretsManager::Secret').map(([id, , stack]) => String(stack.resolve({ Ref: id })));
   }
