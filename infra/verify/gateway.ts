@@ -7,6 +7,13 @@
  * - DynamoDB and DynamoDB Streams: forwarded as they are to DynamoDB Local;
  * - EventBridge PutEvents: matched against the template's rules on the bus, recorded;
  * - Secrets Manager GetSecretValue: answered from the values the harness seeded;
+ * - KMS Encrypt / Decrypt / GenerateDataKey: the stand-in key of ./kms.ts (authorized on the
+ *   key's ARN: the call's `KeyId`, or for Decrypt the key that made the ciphertext);
+ * - S3 (path-style REST, as the SDK speaks it to an endpoint on an IP address): PutObject,
+ *   GetObject (ranges), HeadObject, DeleteObject, Get/Put/DeleteObjectTagging, kept in memory.
+ *   A pre-signed URL (`X-Amz-Credential` in the query) acts as the function that signed it, with
+ *   its role's grants at the time of use, and is refused once `X-Amz-Expires` has passed, as S3
+ *   does; the signature itself is not recomputed;
  * - the WebSocket management API: PostToConnection / DeleteConnection / GetConnection handed to
  *   the WebSocket stand-in (410 for a connection that is gone).
  * A denied call gets AWS's AccessDenied answer, so the function fails as it would in AWS.
@@ -16,6 +23,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { matchesPattern } from './event-pattern.ts';
 import type { Authorizer, Decision, PolicyDocument } from './iam.ts';
+import { StandInKms } from './kms.ts';
 import { closeServer, listenLoopback } from './loopback.ts';
 import { ACCOUNT, REGION, type ResolvedTemplate } from './template.ts';
 
@@ -68,7 +76,16 @@ export interface GatewayOptions {
   jwks: { keys: object[] };
 }
 
-type Call = { action: string; resource: string; detail?: string };
+/** An object of the stand-in S3. */
+export interface StoredObject {
+  bytes: Buffer;
+  contentType: string;
+  etag: string;
+  lastModified: Date;
+  tags: Record<string, string>;
+}
+
+type Call = { action: string; resource: string; detail?: string; resourcePolicy?: PolicyDocument };
 
 const json = (res: ServerResponse, status: number, body: unknown, type = 'application/x-amz-json-1.1') => {
   const text = JSON.stringify(body);
@@ -91,6 +108,10 @@ export class Gateway {
   readonly unemulated: UnemulatedCall[] = [];
   /** Calls per `service:Operation`. */
   readonly operations = new Map<string, number>();
+  /** The stand-in S3: objects by `bucket/key`. */
+  readonly objects = new Map<string, StoredObject>();
+  readonly kms = new StandInKms();
+  private keyPolicies: Map<string, PolicyDocument> | undefined;
   template: ResolvedTemplate | undefined;
   connections: ConnectionSink | undefined;
   private server: Server | undefined;
@@ -126,7 +147,9 @@ export class Gateway {
       return json(res, 200, this.options.jwks, 'application/json');
     }
 
-    const credential = /Credential=([^/]+)\/[^/]+\/[^/]+\/([^/]+)\//.exec(String(req.headers.authorization ?? ''));
+    // A pre-signed URL carries its credential in the query (`X-Amz-Credential`), a call in `Authorization`.
+    const presigned = url.searchParams.get('X-Amz-Credential');
+    const credential = /Credential=([^/]+)\/[^/]+\/[^/]+\/([^/]+)\//.exec(presigned ? `Credential=${presigned}` : String(req.headers.authorization ?? ''));
     const principal = credential ? this.principals.get(credential[1]!) : undefined;
     if (!principal) {
       return json(res, 403, { __type: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' });
@@ -134,6 +157,8 @@ export class Gateway {
 
     const connection = /^\/@api\/([^/]+)\/([^/]+)\/@connections\/([^/]+)$/.exec(url.pathname);
     if (connection) return this.manageConnection(req, res, principal, connection[1]!, connection[2]!, decodeURIComponent(connection[3]!), body);
+
+    if (credential?.[2] === 's3') return this.s3(req, res, principal, url, body, presigned !== null);
 
     const target = String(req.headers['x-amz-target'] ?? '');
     const [prefix, operation = ''] = target.split('.');
@@ -157,6 +182,9 @@ export class Gateway {
         if (operation === 'GetQueueUrl')
           return json(res, 200, { QueueUrl: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${String(input.QueueName)}` }, 'application/x-amz-json-1.0');
         break;
+      case 'TrentService':
+        this.count(`kms:${operation}`);
+        return this.kmsCall(res, principal, operation, input);
       case 'secretsmanager':
         this.count(`secretsmanager:${operation}`);
         if (operation === 'GetSecretValue') return this.getSecretValue(res, principal, input);
@@ -216,13 +244,22 @@ export class Gateway {
     for (const call of calls) {
       decisions.push([
         call,
-        await this.options.authorizer.authorize(principal.id, principal.roleArn, principal.policies, call.action, call.resource, call.detail),
+        await this.options.authorizer.authorize(
+          principal.id,
+          principal.roleArn,
+          principal.policies,
+          call.action,
+          call.resource,
+          call.detail,
+          call.resourcePolicy,
+        ),
       ]);
     }
     const denied = decisions.find(([, d]) => !d.allowed);
     if (!denied) return true;
     const message = `User: ${principal.roleArn} is not authorized to perform: ${denied[0].action} on resource: ${denied[0].resource} because no identity-based policy allows the ${denied[0].action} action`;
     if (service === 'execute-api') json(res, 403, { message: 'Forbidden' }, 'application/json');
+    else if (service === 's3') s3Error(res, 403, 'AccessDenied', message);
     else json(res, 400, { __type: 'com.amazon.coral.service#AccessDeniedException', message });
     return false;
   }
@@ -327,6 +364,116 @@ export class Gateway {
     });
   }
 
+  private async kmsCall(res: ServerResponse, principal: Principal, operation: string, input: Record<string, unknown>): Promise<void> {
+    const named = input.KeyId === undefined ? undefined : StandInKms.keyArn(input.KeyId, REGION, ACCOUNT);
+    // Decrypt without a KeyId is authorized on the key that made the ciphertext, as KMS does.
+    const key = named ?? StandInKms.keyOfBlob(input.CiphertextBlob) ?? '*';
+    // The key policy counts too (KMS has no access by IAM policies alone); a key the template does not have has none.
+    this.keyPolicies ??= this.template?.keyPolicies() ?? new Map();
+    const keyPolicy = this.keyPolicies.get(key) ?? { Version: '2012-10-17', Statement: [] };
+    if (!(await this.allowed(res, principal, [{ action: `kms:${operation}`, resource: key, resourcePolicy: keyPolicy }], 'kms'))) return;
+    const answer = this.kms.answer(operation, input, key);
+    json(res, answer.status, answer.body);
+  }
+
+  /** The stand-in S3 (path-style: `/<bucket>/<key>`). */
+  private async s3(req: IncomingMessage, res: ServerResponse, principal: Principal, url: URL, body: Buffer, presigned: boolean): Promise<void> {
+    const method = req.method ?? 'GET';
+    const [, bucket = '', ...rest] = url.pathname.split('/');
+    const key = rest.map((part) => decodeURIComponent(part)).join('/');
+    const tagging = url.searchParams.has('tagging');
+    const operation = tagging
+      ? ({ GET: 'GetObjectTagging', PUT: 'PutObjectTagging', DELETE: 'DeleteObjectTagging' } as Record<string, string>)[method]
+      : ({ GET: 'GetObject', HEAD: 'HeadObject', PUT: 'PutObject', DELETE: 'DeleteObject' } as Record<string, string>)[method];
+    if (!bucket || !key || !operation) {
+      this.unemulated.push({ principal: principal.id, service: 's3', operation: `${method} ${url.pathname}${url.search}` });
+      return s3Error(res, 501, 'NotImplemented', `the verification gateway does not emulate ${method} ${url.pathname}${url.search}`);
+    }
+    this.count(`s3:${operation}`);
+    if (presigned) {
+      const date = url.searchParams.get('X-Amz-Date') ?? '';
+      const signedAt = Date.parse(date.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'));
+      const expires = Number(url.searchParams.get('X-Amz-Expires'));
+      if (!Number.isFinite(signedAt) || !(expires > 0) || Date.now() > signedAt + expires * 1000)
+        return s3Error(res, 403, 'AccessDenied', 'Request has expired');
+    }
+    const resource = `arn:aws:s3:::${bucket}/${key}`;
+    // HeadObject is authorized as s3:GetObject; a PUT that sets tags also needs s3:PutObjectTagging.
+    const calls: Call[] = [{ action: `s3:${operation === 'HeadObject' ? 'GetObject' : operation}`, resource, detail: operation }];
+    if (operation === 'PutObject' && req.headers['x-amz-tagging']) calls.push({ action: 's3:PutObjectTagging', resource, detail: operation });
+    if (!(await this.allowed(res, principal, calls, 's3'))) return;
+
+    const id = `${bucket}/${key}`;
+    const object = this.objects.get(id);
+    const headers = (o: StoredObject): Record<string, string | number> => ({
+      etag: o.etag,
+      'last-modified': o.lastModified.toUTCString(),
+      'content-type': url.searchParams.get('response-content-type') ?? o.contentType,
+      'accept-ranges': 'bytes',
+      ...(url.searchParams.get('response-content-disposition') ? { 'content-disposition': url.searchParams.get('response-content-disposition')! } : {}),
+      ...(Object.keys(o.tags).length ? { 'x-amz-tagging-count': Object.keys(o.tags).length } : {}),
+    });
+    switch (operation) {
+      case 'PutObject': {
+        const stored: StoredObject = {
+          bytes: body,
+          contentType: String(req.headers['content-type'] ?? 'binary/octet-stream'),
+          etag: `"${createHash('md5').update(body).digest('hex')}"`,
+          lastModified: new Date(),
+          tags: Object.fromEntries(new URLSearchParams(String(req.headers['x-amz-tagging'] ?? ''))),
+        };
+        this.objects.set(id, stored);
+        res.writeHead(200, { etag: stored.etag, 'content-length': 0 });
+        return void res.end();
+      }
+      case 'DeleteObject':
+        this.objects.delete(id);
+        res.writeHead(204);
+        return void res.end();
+    }
+    if (!object) {
+      if (method === 'HEAD') {
+        res.writeHead(404);
+        return void res.end();
+      }
+      return s3Error(res, 404, 'NoSuchKey', 'The specified key does not exist.');
+    }
+    switch (operation) {
+      case 'HeadObject':
+        res.writeHead(200, { ...headers(object), 'content-length': object.bytes.length });
+        return void res.end();
+      case 'GetObject': {
+        const range = /^bytes=(\d+)-(\d*)$/.exec(String(req.headers.range ?? ''));
+        if (!range) {
+          res.writeHead(200, { ...headers(object), 'content-length': object.bytes.length });
+          return void res.end(object.bytes);
+        }
+        const start = Number(range[1]);
+        const end = Math.min(range[2] ? Number(range[2]) : object.bytes.length - 1, object.bytes.length - 1);
+        if (start >= object.bytes.length) return s3Error(res, 416, 'InvalidRange', 'The requested range is not satisfiable');
+        const part = object.bytes.subarray(start, end + 1);
+        res.writeHead(206, { ...headers(object), 'content-length': part.length, 'content-range': `bytes ${start}-${end}/${object.bytes.length}` });
+        return void res.end(part);
+      }
+      case 'GetObjectTagging': {
+        const tags = Object.entries(object.tags)
+          .map(([k, v]) => `<Tag><Key>${xmlEscape(k)}</Key><Value>${xmlEscape(v)}</Value></Tag>`)
+          .join('');
+        return xml(res, 200, `<Tagging xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><TagSet>${tags}</TagSet></Tagging>`);
+      }
+      case 'PutObjectTagging': {
+        const pairs = [...body.toString('utf8').matchAll(/<Tag>\s*<Key>([^<]*)<\/Key>\s*<Value>([^<]*)<\/Value>\s*<\/Tag>/g)];
+        object.tags = Object.fromEntries(pairs.map((m) => [xmlUnescape(m[1]!), xmlUnescape(m[2]!)]));
+        res.writeHead(200, { 'content-length': 0 });
+        return void res.end();
+      }
+      case 'DeleteObjectTagging':
+        object.tags = {};
+        res.writeHead(204);
+        return void res.end();
+    }
+  }
+
   private async manageConnection(req: IncomingMessage, res: ServerResponse, principal: Principal, apiId: string, stage: string, id: string, body: Buffer) {
     const method = req.method ?? 'GET';
     const operation = method === 'POST' ? 'PostToConnection' : method === 'DELETE' ? 'DeleteConnection' : 'GetConnection';
@@ -351,4 +498,23 @@ export class Gateway {
     if (!sink.exists(apiId, stage, id)) return gone();
     json(res, 200, { connectedAt: new Date().toISOString(), identity: { sourceIp: '127.0.0.1' }, lastActiveAt: new Date().toISOString() }, 'application/json');
   }
+}
+
+const xmlEscape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const xmlUnescape = (text: string) =>
+  text
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&');
+
+function xml(res: ServerResponse, status: number, body: string): void {
+  const text = `<?xml version="1.0" encoding="UTF-8"?>\n${body}`;
+  res.writeHead(status, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(text), 'x-amz-request-id': randomUUID() });
+  res.end(text);
+}
+
+/** S3's error answer (XML), as the SDK parses it. */
+function s3Error(res: ServerResponse, status: number, code: string, message: string): void {
+  xml(res, status, `<Error><Code>${code}</Code><Message>${xmlEscape(message)}</Message><RequestId>${randomUUID()}</RequestId></Error>`);
 }

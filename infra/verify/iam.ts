@@ -30,11 +30,17 @@ export class Authorizer {
   private readonly cache = new Map<string, Promise<Decision>>();
 
   /** Decides without recording (the negative control). */
-  async decide(principalArn: string, policies: readonly PolicyDocument[], action: string, resource: string): Promise<Decision> {
-    const key = JSON.stringify([principalArn, action, resource]);
+  async decide(
+    principalArn: string,
+    policies: readonly PolicyDocument[],
+    action: string,
+    resource: string,
+    resourcePolicy?: PolicyDocument,
+  ): Promise<Decision> {
+    const key = JSON.stringify([principalArn, action, resource, resourcePolicy ?? null]);
     let decision = this.cache.get(key);
     if (!decision) {
-      decision = simulate(principalArn, policies, action, resource);
+      decision = simulate(principalArn, policies, action, resource, resourcePolicy);
       this.cache.set(key, decision);
     }
     return decision;
@@ -48,8 +54,9 @@ export class Authorizer {
     action: string,
     resource: string,
     detail?: string,
+    resourcePolicy?: PolicyDocument,
   ): Promise<Decision> {
-    const decision = await this.decide(principalArn, policies, action, resource);
+    const decision = await this.decide(principalArn, policies, action, resource, resourcePolicy);
     this.calls.push({ principal, action, resource, decision, ...(detail ? { detail } : {}) });
     return decision;
   }
@@ -59,13 +66,25 @@ export class Authorizer {
   }
 }
 
-async function simulate(principalArn: string, policies: readonly PolicyDocument[], action: string, resource: string): Promise<Decision> {
+/**
+ * `resourcePolicy`: the resource's own policy where the service has one that counts (a KMS key's
+ * key policy: without one that lets the account's IAM policies grant access, KMS refuses every
+ * call whatever the role allows, and the simulator follows it).
+ */
+async function simulate(
+  principalArn: string,
+  policies: readonly PolicyDocument[],
+  action: string,
+  resource: string,
+  resourcePolicy?: PolicyDocument,
+): Promise<Decision> {
   const response = await runSimulation(
     {
       request: { principal: principalArn, action, resource: { resource, accountId: ACCOUNT }, contextVariables: {} },
       identityPolicies: policies.map((policy, i) => ({ name: `policy${i}`, policy })),
       serviceControlPolicies: [],
       resourceControlPolicies: [],
+      ...(resourcePolicy ? { resourcePolicy } : {}),
     },
     {},
   );

@@ -28,7 +28,17 @@ export interface ScenarioHost {
   runSchedules(): Promise<void>;
   /** A webhook URL this host accepts and whose deliveries arrive. */
   webhookUrl: string;
+  /** A fake Telegram Bot API the host's functions reach (test/support/fakes/telegram.ts). */
+  telegram: ScenarioTelegram;
 }
+
+/** What the scenario needs of the fake Telegram: a bot token it accepts, and the webhook a token registered. */
+export interface ScenarioTelegram {
+  tokens: Set<string>;
+  webhooks: Map<string, { url: string; secret_token?: string }>;
+}
+
+const TELEGRAM_SECRET_HEADER = 'x-telegram-bot-api-secret-token';
 
 export interface StepResult {
   step: string;
@@ -95,6 +105,43 @@ export async function runScenario(host: ScenarioHost): Promise<ScenarioResult> {
     return { status: res.status, body };
   };
 
+  /** A step outside the JSON API: the PUT to a pre-signed URL, a download without following its redirect. */
+  const raw = async (step: string, method: string, url: string, expected: number[], init: RequestInit = {}): Promise<Response | undefined> => {
+    const path = url.startsWith(host.baseUrl) ? url.slice(host.baseUrl.length) : new URL(url).pathname;
+    try {
+      const res = await fetch(url, { method, redirect: 'manual', ...init });
+      const text = await res.text();
+      const ok = expected.includes(res.status);
+      steps.push({ step, method, path, status: res.status, expected, ok, ...(ok ? {} : { detail: text.slice(0, 300) }) });
+      return Object.assign(res, { text: async () => text });
+    } catch (error) {
+      steps.push({ step, method, path, status: 0, expected, ok: false, detail: String((error as Error).message) });
+      return undefined;
+    }
+  };
+  /** Asks for an upload, PUTs the bytes to the pre-signed URL with its headers; answers the file id. */
+  const upload = async (who: string, path: string, token: string, text: string): Promise<string> => {
+    const bytes = Buffer.from(text, 'utf8');
+    const asked = await call(`${who} upload request`, 'POST', path, [201], {
+      token,
+      body: { name: `${who}-note.txt`, contentType: 'text/plain', size: bytes.length },
+    });
+    const headers = (asked.body as { headers?: Record<string, string> } | undefined)?.headers ?? {};
+    const uploadUrl = at(asked.body, 'uploadUrl');
+    if (uploadUrl) await raw(`${who} upload`, 'PUT', uploadUrl, [200], { headers, body: bytes });
+    return at(asked.body, '__id');
+  };
+  /** A download: 302 to a pre-signed GET, which must answer the uploaded bytes. */
+  const download = async (who: string, path: string, token: string, text: string): Promise<void> => {
+    const res = await raw(`${who} download`, 'GET', `${host.baseUrl}${path}`, [302], { headers: { authorization: `Bearer ${token}` } });
+    const location = res?.headers.get('location');
+    if (!location) return;
+    const got = await raw(`${who} downloaded bytes`, 'GET', location, [200]);
+    const body = got ? await got.text() : '';
+    const last = steps.at(-1)!;
+    if (got && body !== text) Object.assign(last, { ok: false, detail: `the download answered ${JSON.stringify(body.slice(0, 80))}` });
+  };
+
   const admin = await host.token({ sub: 'admin-1', roles: ['admin'] });
   const operator = await host.token({ sub: 'op-1', roles: ['operator'], groups: ['support'] });
 
@@ -120,6 +167,47 @@ export async function runScenario(host: ScenarioHost): Promise<ScenarioResult> {
   const customId = at(custom.body, '__id');
   await call('update channel', 'PATCH', `/v1/channels/${customId}`, [200], { token: admin, body: { __name: 'Shop app' } });
   const integration = await host.token({ sub: 'integration-1', roles: ['integration'], channels: [customId] });
+
+  // A native messenger: a Telegram bot channel (its token sealed with the credentials key, its
+  // webhook registered at the fake Telegram), then an update Telegram signs with the secret.
+  const botToken = '123456789:AAH-verify-scenario-bot-token';
+  host.telegram.tokens.add(botToken);
+  const bot = await call('create telegram channel', 'POST', '/v1/channels', [201], {
+    token: admin,
+    body: { _line: lineId, _type: 'telegramBot', __name: 'Bot', _credentials: { botToken } },
+  });
+  const botId = at(bot.body, '__id');
+  const registered = host.telegram.webhooks.get(botToken);
+  const hookPath = `/v1/hooks/telegram/${botId}`;
+  const registeredOk = Boolean(registered?.url.endsWith(hookPath) && registered.secret_token);
+  steps.push({
+    step: 'telegram webhook registered',
+    method: 'setWebhook',
+    path: hookPath,
+    status: registeredOk ? 200 : 0,
+    expected: [200],
+    ok: registeredOk,
+    ...(registeredOk ? {} : { detail: `the fake Telegram holds ${JSON.stringify(registered ?? null)}` }),
+  });
+  const update = (id: number, text: string) =>
+    JSON.stringify({
+      update_id: id,
+      message: {
+        message_id: id,
+        date: Math.floor(Date.now() / 1000),
+        chat: { id: 555001, type: 'private', first_name: 'Ann' },
+        from: { id: 555001, is_bot: false, first_name: 'Ann' },
+        text,
+      },
+    });
+  await raw('telegram update, forged secret', 'POST', `${host.baseUrl}${hookPath}`, [401], {
+    headers: { 'content-type': 'application/json', [TELEGRAM_SECRET_HEADER]: 'not-the-secret' },
+    body: update(1, 'forged'),
+  });
+  await raw('telegram update', 'POST', `${host.baseUrl}${hookPath}`, [200], {
+    headers: { 'content-type': 'application/json', [TELEGRAM_SECRET_HEADER]: registered?.secret_token ?? '' },
+    body: update(2, 'Hello from Telegram'),
+  });
 
   const webhook = await call('create webhook', 'POST', '/v1/webhooks', [201], {
     token: admin,
@@ -160,6 +248,11 @@ export async function runScenario(host: ScenarioHost): Promise<ScenarioResult> {
   visitorSocket?.send(JSON.stringify({ type: 'typing', session: visitorSession }));
   visitorSocket?.send(JSON.stringify({ action: 'ping' }));
   await call('session queue', 'GET', `/v1/sessions/${visitorSession}/queue`, [200], { token: admin });
+  // The visitor sends a file (the widget's upload) and downloads it back.
+  const visitorText = 'A photo of the receipt, as text.';
+  const visitorFile = await upload('visitor', '/v1/visitors/files', visitorToken, visitorText);
+  await call('visitor file message', 'POST', '/v1/visitors/messages', [200], { token: visitorToken, body: { body: 'Receipt attached', files: [visitorFile] } });
+  await download('visitor', `/v1/visitors/files/${visitorFile}`, visitorToken, visitorText);
 
   // A messenger's client writes through the integration.
   const inbound = await call('inbound message', 'POST', `/v1/channels/${customId}/inbound`, [201], {
@@ -174,6 +267,11 @@ export async function runScenario(host: ScenarioHost): Promise<ScenarioResult> {
   const reply = await call('reply', 'POST', `/v1/sessions/${sessionId}/messages`, [201], { token: operator, body: { type: 'text', body: 'Hi! Let me look.' } });
   const replyId = at(reply.body, '__id') || at(reply.body, 'id');
   await call('session read', 'POST', `/v1/sessions/${sessionId}/read`, [200], { token: operator, body: { upTo: replyId } });
+  // The operator sends a file: upload, send it as a file message, download it.
+  const operatorText = 'Order 1234: shipped on Monday.';
+  const operatorFile = await upload('operator', `/v1/sessions/${sessionId}/files`, operator, operatorText);
+  await call('file reply', 'POST', `/v1/sessions/${sessionId}/messages`, [201], { token: operator, body: { type: 'file', files: [operatorFile] } });
+  await download('operator', `/v1/files/${operatorFile}`, operator, operatorText);
   await call('messages', 'GET', `/v1/sessions/${sessionId}/messages?from=0&size=10`, [200], { token: operator });
   await call('last message', 'GET', `/v1/sessions/${sessionId}/messages/last`, [200], { token: operator });
   await call('get session', 'GET', `/v1/sessions/${sessionId}`, [200], { token: operator });

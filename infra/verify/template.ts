@@ -234,6 +234,9 @@ class StackScope {
           .slice(0, 10);
       case 'AWS::ApiGatewayV2::Stage':
         return String(this.resolve(p.StageName ?? '$default'));
+      case 'AWS::S3::Bucket':
+        // Bucket names are lower case (the objects' ARNs and the path-style URLs name it).
+        return p.BucketName ? String(this.resolve(p.BucketName)) : logicalId.toLowerCase();
       case 'AWS::Cognito::UserPool':
         return `${REGION}_${logicalId.replace(/[^A-Za-z0-9]/g, '').slice(0, 9)}`;
       case 'AWS::Cognito::UserPoolClient':
@@ -326,6 +329,13 @@ class StackScope {
         return name;
       case 'AWS::SNS::Topic.TopicArn':
         return `arn:aws:sns:${REGION}:${ACCOUNT}:${logicalId}`;
+      case 'AWS::S3::Bucket.Arn':
+        return `arn:aws:s3:::${name}`;
+      case 'AWS::S3::Bucket.DomainName':
+      case 'AWS::S3::Bucket.RegionalDomainName':
+        return `${name}.s3.${REGION}.${URL_SUFFIX}`;
+      case 'AWS::KMS::Key.Arn':
+        return `arn:aws:kms:${REGION}:${ACCOUNT}:key/${logicalId}`;
       case 'AWS::SecretsManager::Secret.Id':
         return String(this.ref(logicalId));
       default:
@@ -755,6 +765,16 @@ export class ResolvedTemplate {
   }
 
   /** The ARN of every Secrets Manager secret the stack makes. */
+  /** Each KMS key's ARN → its key policy (KMS authorizes against it as well as the role's policies). */
+  keyPolicies(): Map<string, PolicyDocument> {
+    return new Map(
+      this.ofType('AWS::KMS::Key').map(([id, resource, stack]) => [
+        stack.arnOf(id),
+        stack.resolve(resource.Properties?.KeyPolicy ?? null) as unknown as PolicyDocument,
+      ]),
+    );
+  }
+
   secretArns(): string[] {
     return this.ofType('AWS::SecretsManager::Secret').map(([id, , stack]) => String(stack.resolve({ Ref: id })));
   }

@@ -1,16 +1,17 @@
 /**
  * Sealing with KMS (lib/adapters/sealing.ts with `CREDENTIALS_KEY_ID`): the data key goes to KMS
  * `Encrypt` and comes back from `Decrypt` with the channel id as encryption context, through the
- * real AWS SDK against a stand-in KMS on loopback (`AWS_ENDPOINT_URL_KMS`) that answers the
- * TrentService JSON protocol and refuses a context that differs — as KMS does.
+ * real AWS SDK against the stand-in KMS of infra/verify/kms.ts (the one `npm run verify:aws`
+ * uses) on loopback (`AWS_ENDPOINT_URL_KMS`): the TrentService JSON protocol, refusing a context
+ * that differs — as KMS does.
  */
 import assert from 'node:assert/strict';
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
+import { StandInKms } from '../../infra/verify/kms.ts';
 
 const KEY_ID = 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555';
-const master = randomBytes(32);
+const kms = new StandInKms();
 const calls: { operation: string; context: unknown }[] = [];
 let server: Server;
 
@@ -22,29 +23,9 @@ before(async () => {
       const operation = String(req.headers['x-amz-target'] ?? '').replace('TrentService.', '');
       const input = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
       calls.push({ operation, context: input.EncryptionContext });
-      const aad = Buffer.from(JSON.stringify(input.EncryptionContext ?? {}));
-      const send = (status: number, body: unknown) => {
-        res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
-        res.end(JSON.stringify(body));
-      };
-      if (operation === 'Encrypt') {
-        const iv = randomBytes(12);
-        const cipher = createCipheriv('aes-256-gcm', master, iv).setAAD(aad);
-        const data = Buffer.concat([cipher.update(Buffer.from(String(input.Plaintext), 'base64')), cipher.final()]);
-        return send(200, { KeyId: KEY_ID, CiphertextBlob: Buffer.concat([iv, cipher.getAuthTag(), data]).toString('base64') });
-      }
-      if (operation === 'Decrypt') {
-        const blob = Buffer.from(String(input.CiphertextBlob), 'base64');
-        try {
-          const decipher = createDecipheriv('aes-256-gcm', master, blob.subarray(0, 12)).setAAD(aad);
-          decipher.setAuthTag(blob.subarray(12, 28));
-          const plain = Buffer.concat([decipher.update(blob.subarray(28)), decipher.final()]);
-          return send(200, { KeyId: KEY_ID, Plaintext: plain.toString('base64') });
-        } catch {
-          return send(400, { __type: 'InvalidCiphertextException', message: 'bad ciphertext or context' });
-        }
-      }
-      send(400, { __type: 'UnsupportedOperationException', message: operation });
+      const answer = kms.answer(operation, input, KEY_ID);
+      res.writeHead(answer.status, { 'content-type': 'application/x-amz-json-1.1' });
+      res.end(JSON.stringify(answer.body));
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));

@@ -2,8 +2,8 @@
  * The pure parts of the verify:aws harness (infra/verify): EventBridge patterns (also the
  * stream mappings' filter criteria), API Gateway's claim flattening, ARN globbing, the stream
  * batch semantics (a poison record ends alone at the on-failure destination), the reading
- * of a template (no synth needed), and the management API's calls authorized per method
- * (DeleteConnection needs its own grant).
+ * of a template (no synth needed), the management API's calls authorized per method
+ * (DeleteConnection needs its own grant), and the S3 and KMS stand-ins through the real SDK.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -11,6 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ApiGatewayManagementApiClient, DeleteConnectionCommand, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { DecryptCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
+import { DeleteObjectCommand, GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { DynamoDBRecord } from 'aws-lambda';
 import WebSocket from 'ws';
 import { runMappingBatch, type StreamFailureMessage } from '../../infra/local/stream-mapping.ts';
@@ -443,6 +446,123 @@ describe('the management API through the gateway', () => {
       );
       assert.ok(t.webSocket.exists(t.webSocket.apiId, stage, t.id), 'the connection is still open');
       assert.equal(t.socket.readyState, WebSocket.OPEN);
+    } finally {
+      await t.stop();
+    }
+  });
+});
+
+describe('S3 and KMS through the gateway', () => {
+  const bucket = 'filesbucket';
+  const keyArn = `arn:aws:kms:${REGION}:${ACCOUNT}:key/CredentialsKey`;
+  // A file function's grant as infra/grants.ts writes it (sign an upload, read, check the tags), and the key's.
+  const policies: PolicyDocument[] = [
+    {
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Action: ['s3:PutObject', 's3:PutObjectTagging', 's3:GetObject', 's3:GetObjectTagging'], Resource: `arn:aws:s3:::${bucket}/files/*` },
+        { Effect: 'Allow', Action: ['kms:Encrypt', 'kms:Decrypt'], Resource: keyArn },
+      ],
+    },
+  ];
+  // CDK's default key policy: the account's IAM policies may grant the key.
+  const keyPolicy: PolicyDocument = {
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }] as PolicyDocument['Statement'],
+  };
+
+  async function start() {
+    const authorizer = new Authorizer();
+    const gateway = new Gateway({ dynamoEndpoint: 'http://127.0.0.1:1', authorizer, jwks: { keys: [] } });
+    await gateway.start();
+    gateway.template = { keyPolicies: () => new Map([[keyArn, keyPolicy]]) } as unknown as ResolvedTemplate;
+    gateway.principals.set('FilesFunction', { id: 'FilesFunction', roleArn: `arn:aws:iam::${ACCOUNT}:role/files`, policies });
+    // As in Lambda: only the endpoint is given (no path-style option), the SDK picks path-style for an IP address.
+    const config = { endpoint: gateway.url, region: REGION, credentials: { accessKeyId: 'FilesFunction', secretAccessKey: 'x' }, maxAttempts: 1 };
+    const s3 = new S3Client({ ...config, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
+    const kms = new KMSClient(config);
+    const stop = async () => {
+      s3.destroy();
+      kms.destroy();
+      await gateway.stop();
+    };
+    return { authorizer, gateway, s3, stop, kms };
+  }
+
+  it('take a pre-signed PUT as the signing role, then answer head, a ranged GET and the tags; refuse what the role lacks and an expired URL', async () => {
+    const t = await start();
+    try {
+      const bytes = new TextEncoder().encode('hello, file');
+      const put = new PutObjectCommand({
+        Bucket: bucket,
+        Key: 'files/a',
+        ContentType: 'text/plain',
+        ContentLength: bytes.length,
+        Tagging: 'chatlines-state=pending',
+      });
+      const url = await getSignedUrl(t.s3, put, {
+        expiresIn: 60,
+        signableHeaders: new Set(['content-type', 'content-length', 'x-amz-tagging']),
+        unhoistableHeaders: new Set(['x-amz-tagging']),
+      });
+      assert.ok(url.startsWith(`${t.gateway.url}/${bucket}/files/a?`), url);
+      const uploaded = await fetch(url, { method: 'PUT', headers: { 'content-type': 'text/plain', 'x-amz-tagging': 'chatlines-state=pending' }, body: bytes });
+      assert.equal(uploaded.status, 200);
+
+      const head = await t.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'files/a' }));
+      assert.deepEqual([head.ContentLength, head.ContentType], [bytes.length, 'text/plain']);
+      const first = await t.s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'files/a', Range: 'bytes=0-4' }));
+      assert.equal(await first.Body!.transformToString(), 'hello');
+      assert.equal(first.ContentRange, `bytes 0-4/${bytes.length}`);
+      const tags = await t.s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: 'files/a' }));
+      assert.deepEqual(tags.TagSet, [{ Key: 'chatlines-state', Value: 'pending' }]);
+      await assert.rejects(t.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'files/missing' })), (e: { name?: string }) => e.name === 'NotFound');
+
+      // Not granted: DeleteObject, and any key outside files/.
+      await assert.rejects(t.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'files/a' })), (e: { name?: string }) => e.name === 'AccessDenied');
+      await assert.rejects(t.s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'other/a' })), (e: { name?: string }) => e.name === 'AccessDenied');
+      assert.deepEqual(
+        t.authorizer.denied.map((c) => [c.action, c.resource]),
+        [
+          ['s3:DeleteObject', `arn:aws:s3:::${bucket}/files/a`],
+          ['s3:GetObject', `arn:aws:s3:::${bucket}/other/a`],
+        ],
+      );
+      // An expired pre-signed URL: 403 before anything is read.
+      const expired = new URL(await getSignedUrl(t.s3, new GetObjectCommand({ Bucket: bucket, Key: 'files/a' }), { expiresIn: 1 }));
+      expired.searchParams.set('X-Amz-Date', '20200101T000000Z');
+      assert.equal((await fetch(expired)).status, 403);
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it('wrap and unwrap under the key with its encryption context, authorized with the key policy', async () => {
+    const t = await start();
+    try {
+      const plaintext = new Uint8Array(32).fill(7);
+      const sealed = await t.kms.send(new EncryptCommand({ KeyId: keyArn, Plaintext: plaintext, EncryptionContext: { chatlines: 'c1' } }));
+      const opened = await t.kms.send(new DecryptCommand({ KeyId: keyArn, CiphertextBlob: sealed.CiphertextBlob, EncryptionContext: { chatlines: 'c1' } }));
+      assert.deepEqual(opened.Plaintext, plaintext);
+      await assert.rejects(
+        t.kms.send(new DecryptCommand({ CiphertextBlob: sealed.CiphertextBlob, EncryptionContext: { chatlines: 'c2' } })),
+        (e: { name?: string }) => e.name === 'InvalidCiphertextException',
+      );
+      // A key whose policy the template does not hold: KMS grants nothing by IAM policies alone.
+      const other = `arn:aws:kms:${REGION}:${ACCOUNT}:key/Other`;
+      await assert.rejects(
+        t.kms.send(new EncryptCommand({ KeyId: other, Plaintext: plaintext })),
+        (e: { name?: string }) => e.name === 'AccessDeniedException',
+      );
+      assert.deepEqual(
+        t.authorizer.calls.map((c) => [c.action, c.resource, c.decision.allowed]),
+        [
+          ['kms:Encrypt', keyArn, true],
+          ['kms:Decrypt', keyArn, true],
+          ['kms:Decrypt', keyArn, true],
+          ['kms:Encrypt', other, false],
+        ],
+      );
     } finally {
       await t.stop();
     }

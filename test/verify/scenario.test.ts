@@ -11,15 +11,20 @@ import { functionEntry } from '../../infra/functions.ts';
 import { inBackground } from '../../infra/local/dynamodb-calls.ts';
 import { runScenario } from '../../infra/verify/scenario.ts';
 import { scheduledFunctions } from '../../lib/contract/routes.ts';
+import { type FakeTelegram, startFakeTelegram } from '../support/fakes/telegram.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
 
 describe('the shared scenario on the local host', () => {
   let host: TestHost;
   let receiver: Server;
   let received = 0;
+  let telegram: FakeTelegram;
+  const telegramApiUrl = process.env.TELEGRAM_API_URL;
 
   before(async () => {
-    host = await startTestHost({ events: true });
+    telegram = await startFakeTelegram();
+    process.env.TELEGRAM_API_URL = telegram.url;
+    host = await startTestHost({ events: true, files: true });
     receiver = createServer((req, res) => {
       req.resume();
       req.on('end', () => {
@@ -34,6 +39,9 @@ describe('the shared scenario on the local host', () => {
   after(async () => {
     await host.close();
     receiver.close();
+    await telegram.close();
+    if (telegramApiUrl === undefined) delete process.env.TELEGRAM_API_URL;
+    else process.env.TELEGRAM_API_URL = telegramApiUrl;
   });
 
   it('answers every step as the AWS shape must', async () => {
@@ -52,6 +60,7 @@ describe('the shared scenario on the local host', () => {
         }
       },
       webhookUrl: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/chatlines`,
+      telegram,
     });
     assert.deepEqual(
       result.failed.map((s) => `${s.step}: ${s.method} ${s.path} → ${s.status} ${s.detail ?? ''}`),
