@@ -316,6 +316,15 @@ export async function storeInboundFile(input: InboundFileInput): Promise<Message
   };
 }
 
+/**
+ * Deletes the stored bytes of inbound files whose message was never written (a duplicate that
+ * lost the race to its original, or a message that failed): no record names them, so nothing
+ * else would. Best effort: a failure is left to the caller to log.
+ */
+export async function discardInboundFiles(files: readonly MessageFile[]): Promise<void> {
+  await Promise.all(files.filter((f) => f.ref.state === 'ready').map((f) => deleteObject(objectKey(f.ref.id))));
+}
+
 /** A pre-signed GET of a file a message carries (the object's key follows from its id). */
 const urlOf = (file: FileRef, seconds: number) =>
   presignGet(objectKey(file.id), { seconds, contentType: file.type, attachment: isImage(file.type) ? undefined : file.name });
