@@ -118,8 +118,12 @@ export const functionGrants: Readonly<Record<string, FunctionGrant>> = {
   'create-template': { table: ['GetItem', 'BatchGetItem', 'PutItem'], indexes: ['gsi2'] },
   'update-template': { table: ['GetItem', 'BatchGetItem', 'PutItem'], indexes: ['gsi2'] },
   'delete-template': { table: ['GetItem', 'PutItem', 'DeleteItem'], indexes: [] },
-  'export-client': { table: ['GetItem', 'BatchGetItem', 'Query'], indexes: ['gsi3'] },
-  'erase-client': { table: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'], indexes: ['gsi3'] },
+  'export-client': { table: ['GetItem', 'BatchGetItem', 'Query'], indexes: ['gsi3'], files: SIGN_DOWNLOAD },
+  'erase-client': {
+    table: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'],
+    indexes: ['gsi3'],
+    files: ['DeleteObject'],
+  },
   // The table stream (event source mappings)
   'live-fanout': { table: ['GetItem', 'BatchGetItem', 'Query', 'BatchWriteItem'], indexes: [], postToConnection: true },
   'stream-consumer': { table: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem'], indexes: ['gsi1'], putEvents: true, queueDeliveries: true },
