@@ -448,8 +448,12 @@ describe('the conversation', () => {
     await fanOutNow();
     await until('a failed delivery retried by the sweeper', async () => {
       await host.events!.sweep();
-      const list = await ok('GET', `/v1/webhooks/${hook.__id}/deliveries?size=100`, admin);
-      return list.items.some((d: { attempts: number; status: string }) => d.attempts > 1 && d.status === 'delivered');
+      // Every page: the conversation makes more than a page of deliveries, and the retried ones are the oldest.
+      for (let from = 0; ; from += 100) {
+        const list = await ok('GET', `/v1/webhooks/${hook.__id}/deliveries?size=100&from=${from}`, admin);
+        if (list.items.some((d: { attempts: number; status: string }) => d.attempts > 1 && d.status === 'delivered')) return true;
+        if (list.items.length < 100) return false;
+      }
     });
     const failing = await ok('POST', '/v1/webhooks', admin, { url: receiver.url.replace(/\/?$/, '/never'), events: ['session.*', 'message.*'], line });
     await ok('GET', '/v1/webhooks', admin);
