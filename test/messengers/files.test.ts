@@ -4,13 +4,14 @@
  * `GET /v1/files/{id}`; a repeat fetches nothing; a fetch that fails still delivers the text;
  * content that is not what it claims arrives `rejected`. Out: an operator's image goes with
  * `sendPhoto`, a PDF with `sendDocument` (both uploaded as multipart), and a WhatsApp document
- * message carries a link that downloads the same bytes.
+ * message carries a link that downloads the same bytes; a Viber picture both ways by media URL.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Update } from '@grammyjs/types';
 import { type MetaFake, metaSignature, startMetaFake, whatsappNotification } from '../support/fakes/meta.ts';
 import { type FakeTelegram, startFakeTelegram } from '../support/fakes/telegram.ts';
+import { startViberFake, type ViberFake, viberText } from '../support/fakes/viber.ts';
 import { type World, world } from '../support/fixtures.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
 import { type NativeKit, nativeKit } from '../support/native.ts';
@@ -26,6 +27,8 @@ const wa = {
   verifyToken: 'whatsapp-verify-token-0123456789',
 };
 const SHEENA = '16505551234';
+const VIBER_TOKEN = '445da6az1s345z78-dazcczb2542zv51a-e0vc5fva17480im9';
+const JOHN = '01234567890A=';
 const ann = { id: 555001, first_name: 'Ann' };
 
 /** A JPEG as far as any sniffer can tell (SOI, APP0 JFIF), then noise. */
@@ -34,6 +37,7 @@ const pdf = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\n%%EOF\n');
 
 let tg: FakeTelegram;
 let meta: MetaFake;
+let viber: ViberFake;
 let host: TestHost;
 let w: World;
 let kit: NativeKit;
@@ -47,6 +51,8 @@ before(async () => {
   process.env.TELEGRAM_API_URL = tg.url;
   meta = await startMetaFake({ accessToken: wa.accessToken, phoneNumberIds: [wa.phoneNumberId] });
   process.env.WHATSAPP_API_URL = meta.apiUrl;
+  viber = await startViberFake({ authToken: VIBER_TOKEN, accountName: 'Acme' });
+  process.env.VIBER_API_URL = viber.apiUrl;
   host = await startTestHost({ events: true, files: true, sweepEveryMs: 100 });
   w = await world(host);
   kit = nativeKit(host, w);
@@ -56,6 +62,7 @@ after(async () => {
   await host?.close();
   await tg?.close();
   await meta?.close();
+  await viber?.close();
 });
 
 function photoUpdate(updateId: number, messageId: number, fileId: string, caption?: string): Update {
@@ -209,5 +216,32 @@ describe('files through the messengers', () => {
     const got = await fetch(send.json.document.link);
     assert.equal(got.status, 200);
     assert.ok(Buffer.from(await got.arrayBuffer()).equals(pdf));
+  });
+
+  test('Viber: a picture by media URL arrives as a file; an image reply goes as a picture whose media is the same bytes', async () => {
+    const c = await host.call('POST', '/v1/channels', {
+      token: w.admin,
+      body: { _line: w.line.__id, _type: 'viberbot', __name: 'Viber', _credentials: { authToken: VIBER_TOKEN } },
+    });
+    assert.equal(c.status, 201, JSON.stringify(c.body));
+    const image = png(6, 6);
+    viber.media.set('pic-1.png', { bytes: image, mimeType: 'image/png' });
+    const picture = viberText(JOHN, 'John', '', 5098034272017992001n);
+    picture.message = { type: 'picture', text: 'a dent', media: `${viber.url}/media/pic-1.png` } as never;
+    assert.equal((await viber.callback(picture)).status, 200);
+    const [session] = await kit.sessionsOf(c.body.__id);
+    const [m] = (await messages(session.__id)).filter((x) => x.author === 'client');
+    assert.equal(m!.type, 'file');
+    assert.equal(m!.body, 'a dent');
+    assert.ok((await download(m!.attachments[0]!.id)).equals(image));
+
+    assert.equal((await host.call('POST', `/v1/sessions/${session.__id}/assign`, { token: alice, body: { operator: 'alice' } })).status, 200);
+    const id = await fileReply(session.__id, 'fixed.png', 'image/png', image, '');
+    await kit.statusIs(session.__id, id, 'sent');
+    const send = viber.requests.find((r) => r.path === '/pa/send_message' && r.json?.type === 'picture')!;
+    assert.ok(send, 'a picture message was sent');
+    assert.equal(send.json.receiver, JOHN);
+    const got = await fetch(send.json.media);
+    assert.ok(Buffer.from(await got.arrayBuffer()).equals(image));
   });
 });
