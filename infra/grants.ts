@@ -64,6 +64,9 @@ const SIGN_DOWNLOAD: readonly FileAction[] = ['GetObject'];
 /** Checks files a message sends: head and first bytes, the scan's tag, then keeps (untags) or deletes the object. */
 const CHECK: readonly FileAction[] = ['GetObject', 'GetObjectTagging', 'DeleteObject', 'DeleteObjectTagging'];
 
+/** Stores a messenger's inbound files, and deletes those of a message that was not written (a duplicate). */
+const STORE_INBOUND: readonly FileAction[] = ['PutObject', 'DeleteObject'];
+
 const none: FunctionGrant = { table: [], indexes: [] };
 
 export const functionGrants: Readonly<Record<string, FunctionGrant>> = {
@@ -100,7 +103,12 @@ export const functionGrants: Readonly<Record<string, FunctionGrant>> = {
   'post-session-message': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], indexes: [], files: CHECK },
   'post-visitor-message': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], indexes: ['gsi3'], visitorSecret: true, files: CHECK },
   'rate-visitor-session': { table: ['GetItem', 'PutItem', 'UpdateItem'], indexes: ['gsi3'], visitorSecret: true },
-  'receive-messenger-hook': { table: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem'], indexes: ['gsi3'], credentialsKey: true },
+  'receive-messenger-hook': {
+    table: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem'],
+    indexes: ['gsi3'],
+    credentialsKey: true,
+    files: STORE_INBOUND,
+  },
   'receive-inbound-message': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], indexes: ['gsi3'] },
   'reconnect-channel': { table: ['GetItem', 'PutItem'], indexes: [], credentialsKey: true },
   'report-message-status': { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], indexes: [] },
@@ -119,8 +127,12 @@ export const functionGrants: Readonly<Record<string, FunctionGrant>> = {
   'create-template': { table: ['GetItem', 'BatchGetItem', 'PutItem'], indexes: ['gsi2'] },
   'update-template': { table: ['GetItem', 'BatchGetItem', 'PutItem'], indexes: ['gsi2'] },
   'delete-template': { table: ['GetItem', 'PutItem', 'DeleteItem'], indexes: [] },
-  'export-client': { table: ['GetItem', 'BatchGetItem', 'Query'], indexes: ['gsi3'] },
-  'erase-client': { table: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'], indexes: ['gsi3'] },
+  'export-client': { table: ['GetItem', 'BatchGetItem', 'Query'], indexes: ['gsi3'], files: SIGN_DOWNLOAD },
+  'erase-client': {
+    table: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'],
+    indexes: ['gsi3'],
+    files: ['DeleteObject'],
+  },
   // The table stream (event source mappings)
   'live-fanout': { table: ['GetItem', 'BatchGetItem', 'Query', 'BatchWriteItem'], indexes: [], postToConnection: true },
   'stream-consumer': { table: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem'], indexes: ['gsi1'], putEvents: true, queueDeliveries: true },

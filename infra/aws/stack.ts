@@ -3,7 +3,7 @@
  * scheduled function), the HTTP API with its JWT authorizer, alarms and a dashboard. Every
  * route, function and grant is derived from `lib/contract/routes.ts`; nothing here names a route.
  */
-import { Aws, CfnOutput, CfnParameter, Stack, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, CfnParameter, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
@@ -56,6 +56,9 @@ export function functionsOfRoutes(routes: readonly RouteDefinition[]): Map<strin
   return functions;
 }
 
+/** The function behind the messengers' hooks (lib/contract/routes/hooks.ts). */
+const HOOK_FUNCTION = 'receive-messenger-hook';
+
 export class ChatlinesStack extends Stack {
   readonly table: ChatlinesTable;
   readonly functions = new Map<string, ChatlinesFunction>();
@@ -86,6 +89,9 @@ export class ChatlinesStack extends Stack {
           functionFile: file,
           table: this.table,
           description: `chatlines ${served.map((r) => `${r.method} ${r.path}`).join(', ')}`.slice(0, 256),
+          // A messenger's hook downloads the message's attachments (up to 20 MB each) before it
+          // answers: up to the HTTP API's own 30 s limit rather than an API call's 10 s.
+          ...(file === HOOK_FUNCTION ? { timeout: Duration.seconds(29) } : {}),
         }),
       );
     }

@@ -10,6 +10,7 @@ import { handler as aggregate } from '../../functions/schedule/aggregate-metrics
 import { eraseClient } from '../../lib/app/clients/privacy.ts';
 import { type World, world } from '../support/fixtures.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
+import { png } from '../support/png.ts';
 import { type Receiver, startReceiver } from '../support/receiver.ts';
 
 let host: TestHost;
@@ -19,7 +20,7 @@ let supervisor: string;
 let receiver: Receiver;
 
 before(async () => {
-  host = await startTestHost({ events: true, sweepEveryMs: 100 });
+  host = await startTestHost({ events: true, files: true, sweepEveryMs: 100 });
   w = await world(host);
   alice = await w.operator('alice');
   supervisor = await host.token({ sub: 'sup-1', roles: ['supervisor'], groups: ['leads'] });
@@ -218,5 +219,53 @@ describe('erasure', () => {
     for (const a of moved) assert.ok(!sessions.includes(a.body.session.__id));
     const next = await inbound('gdpr-3', 'after');
     assert.notEqual(next.body.client.__id, client);
+  });
+
+  test("files and a rating's comment: the export links the files; the erasure deletes their bytes and records and the comment, the score stays", async () => {
+    const lw = await world(host, { channelType: 'livechat', lineBody: { _csat: { enabled: true } } });
+    const op = await lw.operator('files-op');
+    const v = await host.call('POST', '/v1/visitors', { body: { channel: lw.channel.__id } });
+    const auth = { authorization: `Bearer ${v.body.token}` };
+    const image = png(5, 5);
+    const u = await host.call('POST', '/v1/visitors/files', { headers: auth, body: { name: 'passport.png', contentType: 'image/png', size: image.length } });
+    assert.equal(u.status, 201, JSON.stringify(u.body));
+    assert.equal((await fetch(u.body.uploadUrl, { method: 'PUT', headers: u.body.headers, body: image })).status, 200);
+    const sent = await host.call('POST', '/v1/visitors/messages', { headers: auth, body: { body: 'secret scan', files: [u.body.__id] } });
+    assert.equal(sent.status, 201, JSON.stringify(sent.body));
+    const sessionId = sent.body.session.id as string;
+    assert.equal((await host.call('POST', `/v1/sessions/${sessionId}/assign`, { token: lw.admin, body: { operator: 'files-op' } })).status, 200);
+    assert.equal((await host.call('POST', `/v1/sessions/${sessionId}/close`, { token: op })).status, 200);
+    const rated = await host.call('POST', '/v1/visitors/rating', { headers: auth, body: { score: 4, comment: 'secret comment' } });
+    assert.ok([200, 201].includes(rated.status), JSON.stringify(rated.body));
+    const session = (await host.call('GET', `/v1/sessions/${sessionId}`, { token: lw.admin })).body;
+    const client = session._clients[0] as string;
+
+    const exported = await host.call('GET', `/v1/clients/${client}/export`, { token: lw.admin });
+    assert.equal(exported.status, 200, JSON.stringify(exported.body));
+    const [file] = exported.body.files as { id: string; url: string | null }[];
+    assert.equal(file!.id, u.body.__id);
+    const got = await fetch(file!.url!);
+    assert.equal(got.status, 200);
+    assert.ok(Buffer.from(await got.arrayBuffer()).equals(image));
+    assert.deepEqual(
+      exported.body.ratings.map((r: { score: number; comment: string }) => [r.score, r.comment]),
+      [[4, 'secret comment']],
+    );
+
+    const erased = await host.call('DELETE', `/v1/clients/${client}`, { token: lw.admin });
+    assert.equal(erased.status, 200, JSON.stringify(erased.body));
+    // The bytes are gone from storage (the link signed before fails), the file from the API.
+    assert.equal((await fetch(file!.url!)).status, 404);
+    assert.equal((await host.call('GET', `/v1/files/${file!.id}?redirect=false`, { token: lw.admin })).status, 404);
+    const after = (await host.call('GET', `/v1/sessions/${sessionId}`, { token: lw.admin })).body;
+    assert.equal(after._rating.score, 4);
+    assert.equal(after._rating.comment, null);
+    const list = await messages(sessionId);
+    assert.ok(!JSON.stringify(list).includes('secret'), JSON.stringify(list));
+    assert.ok(!JSON.stringify(list).includes('passport'), JSON.stringify(list.filter((m: { body: string }) => JSON.stringify(m).includes('passport'))));
+    const rate = list.find((m: { payload: { command: string } | null }) => m.payload?.command === 'rate');
+    assert.equal(rate.body, `rate by ${rate.payload.by}: 4`);
+    const again = await host.call('GET', `/v1/clients/${client}/export`, { token: lw.admin });
+    assert.ok(!JSON.stringify(again.body).includes('secret'));
   });
 });

@@ -121,17 +121,18 @@ export async function beginErasure(before: Client, tombstone: Client, erasure: C
 }
 
 /** Step 2a: marks a session whose client is erased (idempotent; makes no event: its outbox is untouched). */
-export async function markSessionClientErased(sessionId: string): Promise<void> {
+export async function markSessionClientErased(sessionId: string, clearRatingComment = false): Promise<void> {
   await transact(
     [
       {
         Update: {
           TableName: tableName(),
           Key: sessionKey(sessionId),
-          UpdateExpression: 'SET #e = :t',
+          // The rating's comment is the client's words; the score stays (metrics).
+          UpdateExpression: clearRatingComment ? 'SET #e = :t, #r.#c = :null' : 'SET #e = :t',
           ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeNames: { '#e': CLIENT_ERASED },
-          ExpressionAttributeValues: { ':t': true },
+          ExpressionAttributeNames: { '#e': CLIENT_ERASED, ...(clearRatingComment ? { '#r': '_rating', '#c': 'comment' } : {}) },
+          ExpressionAttributeValues: { ':t': true, ...(clearRatingComment ? { ':null': null } : {}) },
         },
       },
     ],
@@ -139,7 +140,7 @@ export async function markSessionClientErased(sessionId: string): Promise<void> 
   );
 }
 
-/** Step 2b: clears the bodies, files and external ids of these messages, 100 per transaction. */
+/** Step 2b: clears the bodies, files (ids and attachments) and external ids of these messages, 100 per transaction. */
 export async function clearMessages(messages: readonly Message[]): Promise<void> {
   for (let start = 0; start < messages.length; start += 100) {
     const chunk = messages.slice(start, start + 100);
@@ -149,10 +150,31 @@ export async function clearMessages(messages: readonly Message[]): Promise<void>
           Update: {
             TableName: tableName(),
             Key: { pk: sessionKey(m.session).pk, sk: `${MESSAGE_PREFIX}${m.__id}` },
-            UpdateExpression: 'SET #b = :empty, #f = :none, #x = :null',
+            UpdateExpression: 'SET #b = :empty, #f = :none, #a = :none, #x = :null',
             ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeNames: { '#b': 'body', '#f': 'files', '#x': 'externalId' },
+            ExpressionAttributeNames: { '#b': 'body', '#f': 'files', '#a': 'attachments', '#x': 'externalId' },
             ExpressionAttributeValues: { ':empty': '', ':none': [], ':null': null },
+          },
+        }),
+      ),
+      'a message was removed concurrently; call again',
+    );
+  }
+}
+
+/** Step 2b: rewrites history entries (a rating's, without its comment), 100 per transaction. */
+export async function rewriteHistory(entries: readonly { message: Message; body: string; payload: Message['payload'] }[]): Promise<void> {
+  for (let start = 0; start < entries.length; start += 100) {
+    await transact(
+      entries.slice(start, start + 100).map(
+        ({ message, body, payload }): TransactItem => ({
+          Update: {
+            TableName: tableName(),
+            Key: { pk: sessionKey(message.session).pk, sk: `${MESSAGE_PREFIX}${message.__id}` },
+            UpdateExpression: 'SET #b = :b, #p = :p',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeNames: { '#b': 'body', '#p': 'payload' },
+            ExpressionAttributeValues: { ':b': body, ':p': payload },
           },
         }),
       ),

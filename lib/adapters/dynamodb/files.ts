@@ -5,7 +5,7 @@
  * visibility, the verdict), once: a file is sent by one message only.
  */
 import { type FileRecord, FileRecordSchema } from '../../contract/files.ts';
-import { getItem, getItems, type Item, putItem, type TransactItem, tableName, updateItem } from './db.ts';
+import { batchWrite, getItem, getItems, type Item, putItem, type TransactItem, tableName, updateItem } from './db.ts';
 
 export const fileKey = (id: string) => ({ pk: `FILE#${id}`, sk: '#FILE' });
 
@@ -95,4 +95,9 @@ export async function rejectFile(file: FileRecord, reason: FileRecord['reason'],
     ExpressionAttributeValues: { ':rejected': 'rejected', ':reason': reason, ':type': type, ':null': null },
   });
   return out !== undefined;
+}
+
+/** Deletes file records (a client's erasure); a record already gone is no error. */
+export async function deleteFiles(ids: readonly string[]): Promise<void> {
+  await batchWrite([], ids.map(fileKey));
 }

@@ -2,14 +2,26 @@
  * Telegram bots (channel type `telegramBot`), through the Bot API
  * (https://core.telegram.org/bots/api): `setWebhook` with a `secret_token` chatlines generates,
  * which Telegram sends back on every update in `X-Telegram-Bot-Api-Secret-Token`; `sendMessage`
- * and `sendDocument` to reply; `sendChatAction` for typing; `getFile` and the file URL for
+ * to reply, `sendPhoto` (JPEG, PNG, WebP up to 10 MB) or `sendDocument` (anything else) for each
+ * file, uploaded as multipart/form-data from our storage — not by URL: Telegram fetches URLs
+ * only up to 5 MB for photos and 20 MB otherwise, names the file after the URL's last segment
+ * and cannot reach a storage that is not public (the local S3 on loopback); `sendChatAction` for typing; `getFile` and the file URL for
  * attachments. Shapes from `@grammyjs/types` (types only: nothing of it is in a bundle).
  * `TELEGRAM_API_URL` points it elsewhere (tests: a fake on loopback).
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { ApiMethods, ApiResponse, File, Message, Update } from '@grammyjs/types';
 import type { TelegramCredentials } from '../../contract/messengers.ts';
-import { type HookRequest, type InboundAttachment, type InboundEvent, type Messenger, MessengerCallError, type SendResult, type Verdict } from './port.ts';
+import {
+  type HookRequest,
+  type InboundAttachment,
+  type InboundEvent,
+  type Messenger,
+  MessengerCallError,
+  type OutboundFile,
+  type SendResult,
+  type Verdict,
+} from './port.ts';
 
 type Methods = ApiMethods<never>;
 type Args<M extends keyof Methods> = Parameters<Methods[M]>[0];
@@ -50,6 +62,58 @@ async function call<M extends keyof Methods>(token: string, method: M, args: Arg
     description: body?.description ?? `Telegram answered ${response.status}`,
     retryAfter: body?.parameters?.retry_after,
   };
+}
+
+/** A file sent by upload: `multipart/form-data` with the file as the `field` part. */
+async function upload(
+  token: string,
+  method: 'sendPhoto' | 'sendDocument',
+  field: 'photo' | 'document',
+  fields: Record<string, string>,
+  file: { name: string; contentType: string; bytes: Uint8Array },
+): Promise<Outcome<Message>> {
+  const form = new FormData();
+  for (const [k, v] of Object.entries(fields)) form.set(k, v);
+  form.set(field, new Blob([file.bytes as Uint8Array<ArrayBuffer>], { type: file.contentType }), file.name);
+  let response: Response;
+  try {
+    response = await fetch(`${apiUrl()}/bot${token}/${method}`, { method: 'POST', body: form, signal: AbortSignal.timeout(TIMEOUT_MS * 6) });
+  } catch (error) {
+    const timedOut = (error as Error).name === 'TimeoutError';
+    return {
+      ok: false,
+      status: undefined,
+      description: timedOut ? `Telegram did not answer within ${(TIMEOUT_MS * 6) / 1000} s` : 'Telegram could not be reached',
+    };
+  }
+  let body: ApiResponse<Message> | undefined;
+  try {
+    body = (await response.json()) as ApiResponse<Message>;
+  } catch {
+    body = undefined;
+  }
+  if (body?.ok === true) return { ok: true, result: body.result };
+  return {
+    ok: false,
+    status: body?.error_code ?? response.status,
+    description: body?.description ?? `Telegram answered ${response.status}`,
+    retryAfter: body?.parameters?.retry_after,
+  };
+}
+
+/** What Telegram shows as a photo (sendPhoto takes at most 10 MB); anything else goes as a document. */
+const PHOTO_TYPES = new Set(['image/jpeg', 'image/png', 'image/webp']);
+const MAX_PHOTO_BYTES = 10 * 1024 * 1024;
+/** A caption's longest text; a longer reply text goes as its own message. */
+const MAX_CAPTION = 1024;
+
+/** One file of a reply: by upload when its bytes can be read, else by URL. */
+async function sendFile(token: string, chatId: string, file: OutboundFile, caption: string | undefined): Promise<Outcome<Message>> {
+  const photo = PHOTO_TYPES.has(file.contentType.toLowerCase()) && file.size <= MAX_PHOTO_BYTES;
+  const [method, field] = photo ? (['sendPhoto', 'photo'] as const) : (['sendDocument', 'document'] as const);
+  const fields = { chat_id: chatId, ...(caption ? { caption } : {}) };
+  if (file.bytes) return upload(token, method, field, fields, { name: file.name, contentType: file.contentType, bytes: await file.bytes() });
+  return photo ? call(token, 'sendPhoto', { ...fields, photo: file.url }) : call(token, 'sendDocument', { ...fields, document: file.url });
 }
 
 /** Telegram refuses a bot token with 401 (revoked, wrong) or 404 (no such bot). */
@@ -126,13 +190,22 @@ export const telegram: Messenger<TelegramCredentials> = {
 
   async send(reply, { botToken }): Promise<SendResult> {
     let first: string | undefined;
-    if (reply.text.trim() !== '' || reply.files.length === 0) {
+    const hasText = reply.text.trim() !== '';
+    // The text rides as the first file's caption when it fits, else as a message of its own.
+    const captioned = hasText && reply.files.length > 0 && reply.text.length <= MAX_CAPTION;
+    if ((hasText && !captioned) || reply.files.length === 0) {
       const sent = await call(botToken, 'sendMessage', { chat_id: reply.account, text: reply.text });
       if (!sent.ok) return sendFailure(sent);
       first = `${sent.result.chat.id}:${sent.result.message_id}`;
     }
-    for (const file of reply.files) {
-      const sent = await call(botToken, 'sendDocument', { chat_id: reply.account, document: file.url });
+    for (const [i, file] of reply.files.entries()) {
+      let sent: Outcome<Message>;
+      try {
+        sent = await sendFile(botToken, reply.account, file, captioned && i === 0 ? reply.text : undefined);
+      } catch (error) {
+        // Our storage did not give the bytes: worth another attempt.
+        return { ok: false, error: `the file ${file.name} could not be read: ${(error as Error).message}`, retry: true };
+      }
       if (!sent.ok) return sendFailure(sent);
       first ??= `${sent.result.chat.id}:${sent.result.message_id}`;
     }

@@ -6,7 +6,8 @@
  *
  * The erasure keeps what is not personal — the sessions, the messages' existence and history,
  * so every count and metric stays as it was — and removes what is: the client's name, account
- * and links (a tombstone), every message's body, files and external id, the live event log's
+ * and links (a tombstone), every message's body, files (the stored bytes and their records) and
+ * external id, a rating's comment (on the session and in its history entry), the live event log's
  * copies. See lib/adapters/dynamodb/clients.ts for its steps; each is idempotent, so an
  * interrupted erasure is finished by calling again, and the client is hidden from the first.
  */
@@ -20,6 +21,7 @@ import {
   finishErasure,
   markSessionClientErased,
   messagesPage,
+  rewriteHistory,
   skipClientSessions,
 } from '../../adapters/dynamodb/clients.ts';
 import type { TransactItem } from '../../adapters/dynamodb/db.ts';
@@ -38,6 +40,7 @@ import {
 } from '../../contract/schemas.ts';
 import { canSeeLine, requireClientDataAdmin } from '../../domain/auth/policy.ts';
 import { nowIso } from '../../domain/ids.ts';
+import { eraseFiles, exportFileLinks } from '../files/files.ts';
 
 /** Sessions read per page of the chain. */
 const SESSION_PAGE = 100;
@@ -61,11 +64,11 @@ async function clientForAdmin(caller: Caller, id: string): Promise<Client> {
 // ------------------------------------------------------------------------------ export
 
 /**
- * Where a files capability plugs in: the download link of a file a message names. chatlines
- * stores no files yet, so every link is null; when files exist this returns a signed URL.
+ * The download link of each file a message names: a pre-signed GET valid an hour for a file that
+ * was sent and passed its check; null for one refused or gone (lib/app/files/files.ts).
  */
 export async function fileDownloadLinks(fileIds: readonly string[]): Promise<Map<string, string | null>> {
-  return new Map(fileIds.map((id) => [id, null]));
+  return exportFileLinks(fileIds);
 }
 
 /**
@@ -150,8 +153,22 @@ export function tombstoneOf(client: Client, by: string, now: string): Client {
   };
 }
 
-/** A message holds something personal (body, files, external id); history entries (`payload`) hold none of the client's. */
-const personal = (m: Message) => m.payload === null && (m.body !== '' || m.files.length > 0 || m.externalId !== null);
+/** A message holds something personal (body, files, external id); history entries (`payload`) hold none of the client's, bar a rating's comment. */
+const personal = (m: Message) => m.payload === null && (m.body !== '' || m.files.length > 0 || m.attachments.length > 0 || m.externalId !== null);
+
+type RatingChange = { score?: number | null; comment?: string | null } | null;
+
+/** A rating's history entry (`rate`) whose body and change still carry the client's comment. */
+const commentedRating = (m: Message) =>
+  m.payload?.command === 'rate' && m.payload.changes.some((c) => c.field === '_rating' && Boolean((c.new as RatingChange)?.comment));
+
+/** The rating's entry without the comment: the score stays (metrics), the words go. */
+function withoutComment(m: Message): { message: Message; body: string; payload: Message['payload'] } {
+  const payload = m.payload!;
+  const changes = payload.changes.map((c) => (c.field === '_rating' && c.new ? { ...c, new: { ...(c.new as object), comment: null } } : c));
+  const score = (changes.find((c) => c.field === '_rating')?.new as RatingChange)?.score;
+  return { message: m, body: `rate by ${payload.by}: ${score ?? ''}`, payload: { ...payload, changes } };
+}
 
 /**
  * `DELETE /v1/clients/{id}`: erases the client's personal data, or goes on with an erasure that
@@ -188,12 +205,16 @@ export async function eraseClient(
   do {
     const page = await clientSessionsPage(id, SESSION_PAGE, next);
     for (const { session, item } of page.sessions) {
-      await markSessionClientErased(session.__id);
+      await markSessionClientErased(session.__id, Boolean(session._rating?.comment));
       let after: Record<string, unknown> | undefined;
       do {
         const batch = await messagesPage(session.__id, MESSAGE_PAGE, after);
         const todo = batch.messages.filter(personal);
+        // The stored files go before the messages naming them are cleared: a call interrupted in
+        // between finds them named still and deletes again (deleting what is gone is no error).
+        await eraseFiles([...new Set(todo.flatMap((m) => [...m.files, ...m.attachments.map((a) => a.id)]))]);
         await clearMessages(todo);
+        await rewriteHistory(batch.messages.filter(commentedRating).map(withoutComment));
         cleared += todo.length;
         messages += batch.messages.filter((m) => m.payload === null).length;
         after = batch.next;

@@ -19,7 +19,7 @@
 import { randomUUID } from 'node:crypto';
 import type * as z from 'zod';
 import type { TransactItem } from '../../adapters/dynamodb/db.ts';
-import { bindFileWrite, findFile, findFiles, insertFile, newFileWrite, rejectFile } from '../../adapters/dynamodb/files.ts';
+import { bindFileWrite, deleteFiles, findFile, findFiles, insertFile, newFileWrite, rejectFile } from '../../adapters/dynamodb/files.ts';
 import { clientIdByAccount, findChannel, getLineCached } from '../../adapters/dynamodb/lines.ts';
 import { findOperator } from '../../adapters/dynamodb/operators.ts';
 import { findSession } from '../../adapters/dynamodb/sessions.ts';
@@ -316,6 +316,15 @@ export async function storeInboundFile(input: InboundFileInput): Promise<Message
   };
 }
 
+/**
+ * Deletes the stored bytes of inbound files whose message was never written (a duplicate that
+ * lost the race to its original, or a message that failed): no record names them, so nothing
+ * else would. Best effort: a failure is left to the caller to log.
+ */
+export async function discardInboundFiles(files: readonly MessageFile[]): Promise<void> {
+  await Promise.all(files.filter((f) => f.ref.state === 'ready').map((f) => deleteObject(objectKey(f.ref.id))));
+}
+
 /** A pre-signed GET of a file a message carries (the object's key follows from its id). */
 const urlOf = (file: FileRef, seconds: number) =>
   presignGet(objectKey(file.id), { seconds, contentType: file.type, attachment: isImage(file.type) ? undefined : file.name });
@@ -357,4 +366,42 @@ export async function withFileLinks(target: { kind: 'webhook' | 'channel' }, bod
   const files = await filesOf({ attachments }, DELIVERY_LINK_SECONDS);
   event.data!.files = files.map(({ bytes: _bytes, ...f }) => ({ ...attachments.find((a) => a.id === f.id)!, url: f.url }));
   return JSON.stringify(event);
+}
+
+// ------------------------------------------------------------ a client's data
+
+/** How long the download links of a client's export are valid (seconds). */
+export const EXPORT_LINK_SECONDS = 60 * 60;
+
+/**
+ * The download links of a client's export: each ready file a message names, a pre-signed GET
+ * valid an hour; null for a file refused, never sent or gone (and for all without storage).
+ */
+export async function exportFileLinks(ids: readonly string[]): Promise<Map<string, string | null>> {
+  const links = new Map<string, string | null>(ids.map((id) => [id, null]));
+  if (ids.length === 0 || !filesConfigured()) return links;
+  for (let start = 0; start < ids.length; start += 100) {
+    const records = await findFiles(ids.slice(start, start + 100));
+    await Promise.all(
+      records.map(async (file) => {
+        if (file?.state !== 'ready' || !file.message) return;
+        const type = file.type ?? file.contentType;
+        links.set(
+          file.__id,
+          await presignGet(file.key, { seconds: EXPORT_LINK_SECONDS, contentType: type, attachment: isImage(type) ? undefined : file.name }),
+        );
+      }),
+    );
+  }
+  return links;
+}
+
+/**
+ * A client's erasure: the stored bytes and the records of these files go (each step idempotent:
+ * deleting what is gone already is no error, so an interrupted erasure deletes again).
+ */
+export async function eraseFiles(ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  if (filesConfigured()) await Promise.all(ids.map((id) => deleteObject(objectKey(id))));
+  await deleteFiles(ids);
 }

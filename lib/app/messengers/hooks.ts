@@ -7,6 +7,7 @@
  *
  * - a message → the inbound use case (lib/app/sessions/open.ts): the client by the messenger's
  *   user id (display name and username kept on a new client), deduplicated by the messenger's id;
+ *   its attachments fetched from the messenger into storage first (`inboundFiles`);
  * - a status → the reply it names (the ref written when it was sent) moves on by the status rules;
  * - a read watermark → every reply to that client up to then becomes `read`.
  *
@@ -18,13 +19,15 @@ import { getItem, queryPage } from '../../adapters/dynamodb/db.ts';
 import { readMessage } from '../../adapters/dynamodb/items.ts';
 import { channelCredentialsKey, channelPendingCredentialsKey, MESSAGE_PREFIX, outboundRefKey, sessionKey } from '../../adapters/dynamodb/keys.ts';
 import { clientIdByAccount, getChannelWith } from '../../adapters/dynamodb/lines.ts';
-import { latestSessionIdOfClient } from '../../adapters/dynamodb/sessions.ts';
+import { findExternalId, latestSessionIdOfClient } from '../../adapters/dynamodb/sessions.ts';
+import { filesConfigured } from '../../adapters/files/s3.ts';
 import { messengerByHookPath } from '../../adapters/messengers/index.ts';
 import type { HookRequest, InboundAttachment, InboundEvent, Messenger } from '../../adapters/messengers/port.ts';
 import { logger } from '../../adapters/observability.ts';
 import { ChatlinesError } from '../../contract/errors.ts';
 import type { Channel } from '../../contract/schemas.ts';
 import { MAX_BODY_LENGTH } from '../../contract/schemas.ts';
+import { discardInboundFiles, type MessageFile, storeInboundFile } from '../files/files.ts';
 import { receiveInbound } from '../sessions/open.ts';
 import { applyStatus, messengerCaller } from './outbound.ts';
 
@@ -81,21 +84,32 @@ export async function receiveHook(hookPath: string, channelId: string, request: 
   const caller = messengerCaller(channel);
   for (const event of events) {
     if (event.kind === 'message') {
-      await receiveInbound(
-        caller,
-        channelId,
-        {
-          account: event.account,
-          body: bodyOf(event.text, event.attachments),
-          externalId: event.externalId,
-          displayName: event.displayName,
-          extraData: {
-            ...(event.username ? { username: event.username } : {}),
-            ...(event.displayName ? { displayName: event.displayName } : {}),
+      const { files, missed } = await inboundFiles(messenger, secrets!.credentials, channelId, event, caller.sub);
+      let written = false;
+      try {
+        const result = await receiveInbound(
+          caller,
+          channelId,
+          {
+            account: event.account,
+            // Stored files are the message's own; only those that could not be fetched are named in its text.
+            body: files.length > 0 && missed.length === 0 ? event.text.slice(0, MAX_BODY_LENGTH) : bodyOf(event.text, missed),
+            files,
+            externalId: event.externalId,
+            displayName: event.displayName,
+            extraData: {
+              ...(event.username ? { username: event.username } : {}),
+              ...(event.displayName ? { displayName: event.displayName } : {}),
+            },
           },
-        },
-        () => [],
-      );
+          () => [],
+        );
+        written = result.duplicate !== true;
+      } finally {
+        // Not written (a copy that lost the race to its original, or a failure the messenger will
+        // retry): no record names the stored bytes, so they go now.
+        if (files.length > 0 && !written) await discard(channelId, files);
+      }
     } else if (event.kind === 'status') {
       const ref = await getItem(outboundRefKey(channelId, event.externalId));
       if (ref) await applyStatus(channel, String(ref.messageId), event.status, event.error);
@@ -104,6 +118,67 @@ export async function receiveHook(hookPath: string, channelId: string, request: 
     }
   }
   return { status: 200, body: { ok: true } };
+}
+
+type MessageEvent = Extract<InboundEvent, { kind: 'message' }>;
+
+/**
+ * A message's attachments, fetched from the messenger and stored (lib/app/files/files.ts
+ * `storeInboundFile`: checked by content; a file that fails is kept `rejected` and never served).
+ *
+ * - A repeat of a message the channel took already fetches nothing (one read of its guard); two
+ *   copies racing past that read both fetch, the loser's bytes are discarded once the message's
+ *   own guard turns it away — so a message and its files are written once.
+ * - A fetch or store that fails loses the file, never the message: the text arrives with the
+ *   file named in it (`[photo.jpg]`) and the failure is logged. Without file storage on the host,
+ *   every attachment is named that way.
+ */
+async function inboundFiles(
+  messenger: Messenger<Record<string, string>>,
+  credentials: Record<string, string>,
+  channelId: string,
+  event: MessageEvent,
+  by: string,
+): Promise<{ files: MessageFile[]; missed: InboundAttachment[] }> {
+  const attachments = event.attachments;
+  if (attachments.length === 0) return { files: [], missed: [] };
+  if (!filesConfigured() || !messenger.fetchAttachment || (await findExternalId(channelId, event.externalId))) return { files: [], missed: [...attachments] };
+  const fetchAttachment = messenger.fetchAttachment.bind(messenger);
+  const outcomes = await Promise.all(
+    attachments.map(async (attachment) => {
+      try {
+        const got = await fetchAttachment(attachment, credentials);
+        const file = await storeInboundFile({
+          channel: channelId,
+          name: got.name ?? attachment.name ?? `${messenger.hookPath}-file`,
+          contentType: got.contentType ?? attachment.contentType,
+          bytes: got.bytes,
+          by,
+        });
+        return { attachment, file };
+      } catch (error) {
+        logger.warn('an attachment of a messenger message could not be fetched: the text arrives without it', {
+          channel: channelId,
+          messenger: messenger.type,
+          message: event.externalId,
+          error: error as Error,
+        });
+        return { attachment, file: undefined };
+      }
+    }),
+  );
+  return {
+    files: outcomes.flatMap((o) => (o.file ? [o.file] : [])),
+    missed: outcomes.flatMap((o) => (o.file ? [] : [o.attachment])),
+  };
+}
+
+async function discard(channelId: string, files: readonly MessageFile[]): Promise<void> {
+  try {
+    await discardInboundFiles(files);
+  } catch (error) {
+    logger.warn('the stored bytes of an unwritten inbound message could not be deleted', { channel: channelId, error: error as Error });
+  }
 }
 
 /**

@@ -3,6 +3,9 @@
  * attempts a native channel's delivery through this sender instead of a signed POST, with its
  * retries (the messenger's `retry_after` when it gives one) and its record of each attempt.
  *
+ * - Files: each ready file of the reply goes to the adapter as an `OutboundFile` (`filesOf`: a
+ *   pre-signed URL valid an hour and the bytes on demand); the adapter picks the messenger's media
+ *   call and whether it sends by URL or by upload.
  * - Accepted: the messenger's id of the reply is recorded (a ref item keyed by channel + that id,
  *   which status callbacks name) and the reply becomes `sent`.
  * - Refused for good (blocked by the user, a bad chat) or retries spent: the reply becomes `failed`
@@ -24,6 +27,7 @@ import type { ChatlinesEvent } from '../../contract/events.ts';
 import type { Channel, Message } from '../../contract/schemas.ts';
 import { nowIso } from '../../domain/ids.ts';
 import { reportMessageStatus } from '../channels/delivery-status.ts';
+import { DELIVERY_LINK_SECONDS, filesOf } from '../files/files.ts';
 import type { AttemptOutcome, NativeSender } from '../webhooks/deliveries.ts';
 
 /** Who changes a reply's status on a messenger's word: the channel's own integration. */
@@ -69,7 +73,9 @@ export const messengerSender: NativeSender = {
     const messenger = messengerFor(channel._type);
     if (!secrets || !messenger) return { ok: false, code: null, error: 'the channel is not connected to its messenger', final: true };
     if (channel._state !== 'active') return { ok: false, code: null, error: `the channel is ${channel._state}`, final: true };
-    const result = await messenger.send({ messageId: message.__id, account, text: message.body, files: [] }, secrets.credentials);
+    // Signed at each attempt, valid an hour: a messenger that takes a URL (WhatsApp, Viber, Instagram) may fetch it a while later.
+    const files = (message.attachments ?? []).some((f) => f.state === 'ready') ? await filesOf(message, DELIVERY_LINK_SECONDS) : [];
+    const result = await messenger.send({ messageId: message.__id, account, text: message.body, files }, secrets.credentials);
     if (result.ok) {
       // Sent is sent: a failure to record it must not make the delivery send it again.
       try {

@@ -14,7 +14,9 @@
  *   "chat not found" when `knownChats` is used.
  * - Failures on demand: `failNext(method, status, description, retryAfter?)` makes the next
  *   call of a method fail (429 carries `parameters.retry_after`, as flood control does).
- * - `sendChatAction` → true; `getFile` → a File with `file_path`; `sendDocument` → a Message.
+ * - `sendChatAction` → true; `getFile` → a File with `file_path` (the bytes of `files` by file_id,
+ *   else 5 bytes); `sendPhoto`/`sendDocument` → a Message, taking the file as a file_id or URL
+ *   (JSON) or uploaded as multipart/form-data (kept in `uploads`, as Telegram would store it).
  * - `post(update)` sends an update to the registered webhook with the registered secret in
  *   `X-Telegram-Bot-Api-Secret-Token` (or another secret, to forge one), as Telegram does.
  */
@@ -35,6 +37,10 @@ export interface FakeTelegram {
   tokens: Set<string>;
   /** Chats that blocked the bot (sendMessage: 403). */
   blocked: Set<string>;
+  /** Files clients sent, by file_id (getFile and the download serve them). */
+  files: Map<string, Uint8Array>;
+  /** Files uploaded with sendPhoto/sendDocument (multipart), in order. */
+  uploads: { method: string; field: string; name: string; type: string; bytes: Buffer; fields: Record<string, string> }[];
   /** The webhook each token registered. */
   webhooks: Map<string, { url: string; secret_token?: string; allowed_updates?: string[] }>;
   failNext(method: string, status: number, description: string, retryAfter?: number): void;
@@ -73,6 +79,8 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
     calls: [],
     tokens: new Set(),
     blocked: new Set(),
+    files: new Map(),
+    uploads: [],
     webhooks: new Map(),
     failNext(method, status, description, retryAfter) {
       const list = failures.get(method.toLowerCase()) ?? [];
@@ -108,7 +116,7 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
     ...(retryAfter !== undefined ? { parameters: { retry_after: retryAfter } } : {}),
   });
 
-  function answer(token: string, method: string, body: Record<string, unknown>): { status: number; payload: unknown } {
+  function answer(token: string, method: string, body: Record<string, unknown>, uploaded = false): { status: number; payload: unknown } {
     if (!fake.tokens.has(token)) return { status: 401, payload: error(401, 'Unauthorized') };
     const failure = failures.get(method)?.shift();
     if (failure) return { status: failure.status, payload: error(failure.status, failure.description, failure.retryAfter) };
@@ -134,11 +142,16 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
         return ok(true, had ? 'Webhook was deleted' : 'Webhook is already deleted');
       }
       case 'sendmessage':
+      case 'sendphoto':
       case 'senddocument': {
         const chat = body.chat_id;
         if (chat === undefined || chat === '') return { status: 400, payload: error(400, 'Bad Request: chat_id is empty') };
         if (method === 'sendmessage' && (typeof body.text !== 'string' || body.text.trim() === '')) {
           return { status: 400, payload: error(400, 'Bad Request: message text is empty') };
+        }
+        const field = method === 'sendphoto' ? 'photo' : 'document';
+        if (method !== 'sendmessage' && typeof body[field] !== 'string' && !uploaded) {
+          return { status: 400, payload: error(400, `Bad Request: there is no ${field} in the request`) };
         }
         if (fake.blocked.has(String(chat))) return { status: 403, payload: error(403, 'Forbidden: bot was blocked by the user') };
         const message = {
@@ -146,7 +159,12 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
           date: Math.floor(Date.now() / 1000),
           chat: { id: Number(chat), type: 'private' as const, first_name: 'Client' },
           from: BOT,
-          ...(method === 'sendmessage' ? { text: body.text as string } : { document: { file_id: 'doc-1', file_unique_id: 'doc-u-1' } }),
+          ...(method === 'sendmessage'
+            ? { text: body.text as string }
+            : method === 'sendphoto'
+              ? { photo: [{ file_id: 'photo-1', file_unique_id: 'photo-u-1', width: 1, height: 1 }] }
+              : { document: { file_id: 'doc-1', file_unique_id: 'doc-u-1' } }),
+          ...(typeof body.caption === 'string' ? { caption: body.caption } : {}),
         } as Message;
         return ok(message);
       }
@@ -154,7 +172,8 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
         return ok(true);
       case 'getfile': {
         if (typeof body.file_id !== 'string') return { status: 400, payload: error(400, 'Bad Request: file_id is empty') };
-        const file: File = { file_id: body.file_id, file_unique_id: `u-${body.file_id}`, file_size: 5, file_path: `photos/${body.file_id}.jpg` };
+        const size = fake.files.get(body.file_id)?.byteLength ?? 5;
+        const file: File = { file_id: body.file_id, file_unique_id: `u-${body.file_id}`, file_size: size, file_path: `photos/${body.file_id}.jpg` };
         return ok(file);
       }
       case 'getme':
@@ -167,7 +186,7 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
+    req.on('end', async () => {
       const url = new URL(req.url ?? '/', 'http://localhost');
       const file = /^\/file\/bot([^/]+)\/(.+)$/.exec(url.pathname);
       if (file && req.method === 'GET') {
@@ -175,7 +194,8 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
           res.writeHead(401).end();
           return;
         }
-        res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(Buffer.from('bytes'));
+        const id = /^photos\/(.+)\.jpg$/.exec(decodeURIComponent(file[2]!))?.[1];
+        res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(Buffer.from((id && fake.files.get(id)) || Buffer.from('bytes')));
         return;
       }
       const call = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(url.pathname);
@@ -186,15 +206,32 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
       const token = decodeURIComponent(call[1]!);
       const method = call[2]!.toLowerCase();
       let body: Record<string, unknown> = {};
+      let uploaded = false;
       try {
-        const text = Buffer.concat(chunks).toString('utf8');
-        body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+        const contentType = req.headers['content-type'] ?? '';
+        if (contentType.startsWith('multipart/form-data')) {
+          const form = await new Response(Buffer.concat(chunks), { headers: { 'content-type': contentType } }).formData();
+          const fields: Record<string, string> = {};
+          const files: { field: string; file: globalThis.File }[] = [];
+          for (const [k, v] of form.entries()) {
+            if (typeof v === 'string') fields[k] = v;
+            else files.push({ field: k, file: v });
+          }
+          body = { ...fields };
+          for (const { field, file } of files) {
+            uploaded = true;
+            fake.uploads.push({ method, field, name: file.name, type: file.type, bytes: Buffer.from(await file.arrayBuffer()), fields });
+          }
+        } else {
+          const text = Buffer.concat(chunks).toString('utf8');
+          body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+        }
       } catch {
         res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify(error(400, "Bad Request: can't parse JSON object")));
         return;
       }
       fake.calls.push({ token, method, body, at: Date.now() });
-      const { status, payload } = answer(token, method, body);
+      const { status, payload } = answer(token, method, body, uploaded);
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(payload));
     });
   });
