@@ -350,7 +350,8 @@ function start(): void {
       const read = new Set(e.data.read.messages);
       for (const m of messages) if (read.has(m.id) || ((m.from === 'visitor') === (e.data.read.of === 'visitor') && m.id <= e.data.read.upTo)) m.read = true;
     }
-    render({ session: { id: e.session, state: e.data.state }, messages });
+    const same = conversation.session?.id === e.session ? conversation.session : null;
+    render({ ...conversation, session: { ...same, id: e.session, state: e.data.state }, messages });
   };
 
   /** `data-live`, else the config's `liveUrl` (AWS: the WebSocket stage), else `/v1/live` on the API's host. */
@@ -422,7 +423,7 @@ function start(): void {
       // A message the socket brought while this read was on its way stays.
       const newest = polled.messages[polled.messages.length - 1]?.id ?? '';
       const later = polled.session?.id === conversation.session?.id ? conversation.messages.filter((m) => m.id > newest) : [];
-      render({ session: polled.session, messages: [...polled.messages, ...later] });
+      render({ ...polled, messages: [...polled.messages, ...later] });
       if (state === 'Waiting' && Date.now() - queueCheckedAt > 4000) {
         queueCheckedAt = Date.now();
         await refreshQueue();
@@ -501,7 +502,8 @@ function start(): void {
       queueCheckedAt = 0;
       if (socketUp && conversation.session?.id === sent.session.id) {
         // The socket brings the rest; show the message at once.
-        if (!conversation.messages.some((m) => m.id === sent.message.id)) render({ session: sent.session, messages: [...conversation.messages, sent.message] });
+        if (!conversation.messages.some((m) => m.id === sent.message.id))
+          render({ ...conversation, session: sent.session, messages: [...conversation.messages, sent.message] });
       } else await poll();
     } catch (err) {
       error.textContent = (err as Error).message;
