@@ -88,6 +88,15 @@ function validBody(r: RouteDefinition): Record<string, Json> | undefined {
       return { name: 'photo.png', contentType: 'image/png', size: 1024 };
     case 'PATCH /v1/channels/{id}':
       return { __name: 'renamed' };
+    case 'POST /v1/sessions/{id}/read':
+    case 'POST /v1/visitors/read':
+      return { upTo: '1764745200000-0000-0a0b0c0d' };
+    case 'POST /v1/visitors/rating':
+      return { score: 5 };
+    case 'POST /v1/lines/{id}/templates':
+      return { __name: 'Greeting', _text: 'Hello {{client.name}}' };
+    case 'PATCH /v1/templates/{id}':
+      return { __name: 'Greeting' };
     case 'PATCH /v1/lines/{id}':
       return {
         _routing: { mode: 'auto', capacity: 3, botFirst: false },
@@ -361,6 +370,19 @@ function fuzzFor(r: RouteDefinition): fc.Arbitrary<Omit<Fuzz, 'headers' | 'route
   const m = r.method;
   const path = pathOf(r, undefined, validQuery(r));
   const canSendBody = m !== 'GET';
+  if (!r.auth && !r.visitor && r.params) {
+    // A messenger's hook: public, but it answers only the messenger's own proof. Without one
+    // (or for a channel id that is no id), a clear refusal — never a 5xx, never a write.
+    out.push(
+      fc.tuple(fc.oneof(fc.uuid(), fc.string({ maxLength: 40 })), fc.string({ maxLength: 200 })).map(([id, junk]) => ({
+        kind: 'hook-without-proof',
+        method: m,
+        path: r.path.replace(/\{[^}]+\}/, encodeURIComponent(id)),
+        ...(canSendBody ? { body: junk } : {}),
+      })),
+    );
+    return out;
+  }
   if (!r.auth && !r.visitor) {
     // Nothing to refuse on the public routes: junk query and headers must not break them.
     out.push(
@@ -521,6 +543,10 @@ async function send(f: Fuzz, overHttp: boolean): Promise<Answer> {
 /** Why an answer is wrong, or undefined. */
 function problemWith(f: Fuzz, a: Answer): string | undefined {
   if (a.status >= 500) return `5xx`;
+  if (f.kind === 'hook-without-proof') {
+    if (a.status < 400) return `a hook without the messenger's proof was accepted (${a.status})`;
+    return a.contentType.startsWith('application/problem+json') ? undefined : `content-type ${a.contentType}`;
+  }
   if (!f.route.auth && !f.route.visitor) return a.status === 200 ? undefined : `public route answered ${a.status}`;
   if (a.status < 400) return `accepted (${a.status}): a malformed request must be refused`;
   if (!a.contentType.startsWith('application/problem+json')) return `content-type ${a.contentType}`;

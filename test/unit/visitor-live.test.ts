@@ -51,7 +51,7 @@ describe('a visitor socket hears', () => {
       channel: 'ch',
       session: 's1',
       sequence: 3,
-      data: { state: 'AssignedToOperator', message: { id: 'm1', at: '2026-12-07T10:00:00.000Z', from: 'operator', body: 'hi', read: false } },
+      data: { state: 'AssignedToOperator', message: { id: 'm1', at: '2026-12-07T10:00:00.000Z', from: 'operator', body: 'hi', files: [], read: false } },
     });
     assert.equal(visitorEvent(event('session.closed', { session: { ...session, _state: 'MarkedAsSpam' } })).data.state, 'Closed');
     assert.deepEqual(visitorEvent(event('message.read', { reader: 'operator', upTo: 'm1', messages: ['m1'] })).data.read, {

@@ -45,7 +45,7 @@ export function clientVisible(messages: readonly Message[]): VisitorMessage[] {
     at: m.__createdAt,
     from: m.author === 'client' ? 'visitor' : (m.author as 'operator' | 'bot' | 'system'),
     body: m.body,
-    files: m.attachments,
+    files: m.attachments ?? [],
     read: m.isRead === true,
   }));
 }
