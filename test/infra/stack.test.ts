@@ -223,6 +223,12 @@ describe('functions', () => {
       const code = readFileSync(bundle, 'utf8');
       assert.match(code, /export\s*\{/, 'an ES module');
       assert.doesNotMatch(code, /@smithy\/smithy-client|SmithyClient/, 'the AWS SDK is not bundled');
+      // Tracing costs nothing when off: the tracer and the X-Ray SDK sit beside index.mjs and
+      // are imported only when tracing is on (lib/adapters/observability.ts).
+      assert.doesNotMatch(code, /aws-xray-sdk|AWSXRay|cls-hooked/, 'the X-Ray SDK is not in index.mjs');
+      const tracing = join(bundle, '..', 'tracing.mjs');
+      assert.ok(existsSync(tracing), `the tracer bundle ${tracing}`);
+      assert.match(readFileSync(tracing, 'utf8'), /captureAWSv3Client/, 'tracing.mjs holds the Powertools tracer');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
