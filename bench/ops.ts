@@ -70,6 +70,12 @@ export interface OpRow {
   budget?: string;
   pass?: boolean;
   errors?: number;
+  /**
+   * The request's own DynamoDB time (the sum of its calls' times, sequential requests): p50 and
+   * p99 over the samples, and the request's p99 over that p99 (what the host, the handler and
+   * the HTTP round trip add).
+   */
+  dynamo?: { p50: number; p99: number; ratio: number };
 }
 
 export interface OpsResult {
@@ -795,6 +801,7 @@ async function measure(env: Env, w: World, recipe: Recipe, row: OpRow, samples: 
   const rcu: number[] = [];
   const wcu: number[] = [];
   const logs: CallRecord[][] = [];
+  const dynamoMs: number[] = [];
   for (let i = 0; i < samples; i++) {
     const req = build(seqCtx[i]!, i + 1);
     resetCalls();
@@ -807,6 +814,7 @@ async function measure(env: Env, w: World, recipe: Recipe, row: OpRow, samples: 
     rcu.push(callLog.reduce((t, c) => t + c.rcu, 0));
     wcu.push(callLog.reduce((t, c) => t + c.wcu, 0));
     logs.push([...callLog]);
+    dynamoMs.push(callLog.reduce((t, c) => t + (c.ms ?? 0), 0));
   }
   // 10 in flight: latency only (the counters would mix requests).
   const concCtx = await contexts(samples);
@@ -819,6 +827,8 @@ async function measure(env: Env, w: World, recipe: Recipe, row: OpRow, samples: 
   row.samples = samples;
   row.seq = { p50: round(quantile(seq, 0.5), 2), p99: round(quantile(seq, 0.99), 2) };
   row.conc = { p50: round(quantile(conc, 0.5), 2), p99: round(quantile(conc, 0.99), 2) };
+  const dynamoP99 = quantile(dynamoMs, 0.99);
+  row.dynamo = { p50: round(quantile(dynamoMs, 0.5), 2), p99: round(dynamoP99, 2), ratio: dynamoP99 > 0 ? round(row.seq.p99 / dynamoP99, 2) : NaN };
   row.calls = quantile(calls, 0.5);
   row.pattern = mostCommon(logs.map(pattern));
   const worst = logs.reduce((a, b) => (b.length > a.length ? b : a), [] as CallRecord[]);

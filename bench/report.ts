@@ -11,7 +11,7 @@ import type { LoadResult } from './load.ts';
 import type { OpsResult } from './ops.ts';
 import { COMMAND_FLOORS } from './ops.ts';
 import { type PartitionsResult, partitionsMarkdown } from './partitions.ts';
-import type { RoutingResult } from './routing.ts';
+import { ROUTING_P99_MS, ROUTING_RATE, type RoutingResult } from './routing.ts';
 import { type TimersResult, timersMarkdown } from './timers.ts';
 
 export interface Machine {
@@ -53,6 +53,9 @@ export interface BudgetLine {
 /** The steps of a full run, in the order bench/run.ts runs them; a report of fewer says which it holds. */
 export const STEPS = ['bundles', 'ops', 'load', 'events', 'live', 'cost', 'partitions', 'timers', 'growth', 'routing'] as const;
 const kb = (n: number) => `${(n / 1024).toFixed(0)} KB`;
+/** A command through the host may take at most this many times its own DynamoDB time (p99 against p99). */
+export const COMMAND_HOST_RATIO = 2;
+
 const mark = (pass: boolean | null | undefined) => (pass === true ? '✅ pass' : pass === false ? '❌ fail' : '—');
 const cell = (v: unknown) => String(v ?? '—').replace(/\|/g, '\\|');
 const row = (cells: unknown[]) => `| ${cells.map(cell).join(' | ')} |`;
@@ -100,6 +103,17 @@ export function budgets(r: Omit<BenchReport, 'budgets'>): BudgetLine[] {
         result: `${rows.length - failed.length}/${rows.length} within${floors.length ? ` (${floors.map((x) => `${x.label} at its stated floor of ${COMMAND_FLOORS[x.routeKey]!.calls} calls`).join('; ')})` : ''}`,
         pass: failed.length === 0,
         ...(failed.length ? { cause: failed.map((x) => `${x.label}: ${x.pattern}${x.worstPattern ? `; at worst ${x.worstPattern}` : ''}`).join('; ') } : {}),
+      });
+    }
+    const commands = measured.filter((x) => x.kind === 'command' && x.dynamo && Number.isFinite(x.dynamo.ratio));
+    if (commands.length) {
+      const over = commands.filter((x) => x.dynamo!.ratio > COMMAND_HOST_RATIO);
+      const worst = commands.reduce((a, b) => (b.dynamo!.ratio > a.dynamo!.ratio ? b : a));
+      out.push({
+        budget: `a command's p99 through the local host ≤ ${COMMAND_HOST_RATIO} × the p99 of its own DynamoDB calls`,
+        result: `${commands.length - over.length}/${commands.length} within; worst ${worst.label} ${worst.seq!.p99} ms vs ${worst.dynamo!.p99} ms = ${worst.dynamo!.ratio}×`,
+        pass: over.length === 0,
+        ...(over.length ? { cause: over.map((x) => `${x.label}: ${x.seq!.p99} ms vs ${x.dynamo!.p99} ms (${x.dynamo!.ratio}×)`).join('; ') } : {}),
       });
     }
     if (r.ops.fetchRatio) {
@@ -172,6 +186,28 @@ export function budgets(r: Omit<BenchReport, 'budgets'>): BudgetLine[] {
     });
   }
   for (const [step, error] of Object.entries(r.errors)) out.push({ budget: `step ${step}`, result: `failed: ${error}`, pass: false });
+  if (r.routing) {
+    const top = r.routing.rates.find((x) => x.rate === ROUTING_RATE);
+    if (top) {
+      const pass = top.routed === top.sessions && top.p99Ms <= ROUTING_P99_MS && top.refused === 0;
+      out.push({
+        budget: `the local host routes ${ROUTING_RATE} new sessions/s: routing delay p99 ≤ ${ROUTING_P99_MS / 1000} s, no arrival refused (503/429)`,
+        result: `${top.routed}/${top.sessions} routed; p50 ${top.p50Ms} ms, p99 ${top.p99Ms} ms; ${top.refused} refused; ${top.callsPerSession} calls per routed session`,
+        pass,
+        ...(pass
+          ? {}
+          : {
+              cause: [
+                top.routed < top.sessions ? `${top.sessions - top.routed} not routed within two minutes` : '',
+                top.p99Ms > ROUTING_P99_MS ? 'the delay grows while arrivals come faster than the stream consumer routes them' : '',
+                top.refused > 0 ? 'DynamoDB Local answered too slowly (the SDK timed out): 503' : '',
+              ]
+                .filter(Boolean)
+                .join('; '),
+            }),
+      });
+    }
+  }
   if (r.timers) {
     const t = r.timers;
     const first = t.sweeps[0]!;
@@ -288,6 +324,8 @@ export function markdown(r: BenchReport): string {
         'Seq p99',
         '10× p50',
         '10× p99',
+        'Own DynamoDB p99',
+        'Seq p99 ÷ own DynamoDB p99',
         'Calls',
         'Pattern',
         'RCU/req',
@@ -298,11 +336,11 @@ export function markdown(r: BenchReport): string {
         'Budget',
         'Pass',
       ]),
-      row(['---', '---', '---', '---:', '---:', '---:', '---:', '---:', '---', '---:', '---:', '---:', '---:', '---:', '---', '---']),
+      row(['---', '---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---', '---:', '---:', '---:', '---:', '---:', '---', '---']),
     );
     for (const x of o.rows) {
       if (x.status !== 'measured') {
-        push(row([x.label, x.kind, '', x.status, '', '', '', '', x.note ?? '', '', '', '', '', '', '', '']));
+        push(row([x.label, x.kind, '', x.status, '', '', '', '', '', '', x.note ?? '', '', '', '', '', '', '', '']));
         continue;
       }
       push(
@@ -314,6 +352,8 @@ export function markdown(r: BenchReport): string {
           `${x.seq!.p99} ms`,
           `${x.conc!.p50} ms`,
           `${x.conc!.p99} ms`,
+          x.dynamo ? `${x.dynamo.p99} ms` : '—',
+          x.dynamo ? `${x.dynamo.ratio}×` : '—',
           x.callsMax !== undefined && x.callsMax !== x.calls ? `${x.calls} (max ${x.callsMax})` : x.calls,
           x.worstPattern ? `${x.pattern}; at worst ${x.worstPattern}` : x.pattern,
           x.rcuPerRequest,
@@ -401,10 +441,23 @@ export function markdown(r: BenchReport): string {
         'RCU / routed session',
         'WCU / routed session',
         'routing work (ms) / routed session',
+        'arrivals refused (503/429)',
       ]),
-      row(['---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
+      row(['---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
       ...g.rates.map((x) =>
-        row([x.rate, x.sessions, x.routed, x.p50Ms, x.p99Ms, x.maxMs, x.callsPerSession, x.rcuPerSession, x.wcuPerSession, x.routingMsPerSession]),
+        row([
+          x.rate,
+          x.sessions,
+          x.routed,
+          x.p50Ms,
+          x.p99Ms,
+          x.maxMs,
+          x.callsPerSession,
+          x.rcuPerSession,
+          x.wcuPerSession,
+          x.routingMsPerSession,
+          x.refused ?? '—',
+        ]),
       ),
       '',
     );
