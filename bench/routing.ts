@@ -6,9 +6,11 @@
  * runs the same consumer as in AWS; the routing sink's own calls are counted apart (routingUsage).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { measure } from '../infra/local/dynamodb-calls.ts';
+import { backgroundUsage, measure, usage } from '../infra/local/dynamodb-calls.ts';
 import { startEventWorkers } from '../infra/local/events.ts';
-import { findSession } from '../lib/adapters/dynamodb/sessions.ts';
+import { getItems } from '../lib/adapters/dynamodb/db.ts';
+import { sessionKey } from '../lib/adapters/dynamodb/keys.ts';
+import { readSession } from '../lib/adapters/dynamodb/sessions.ts';
 import { routingSink } from '../lib/app/routing/sink.ts';
 import { type Env, log, quantile, round } from './support.ts';
 
@@ -27,6 +29,9 @@ export interface RoutingRateResult {
   routingMsPerSession: number;
   /** Answers 503 or 429 to an arrival (each retried by the sender, as a messenger would). */
   refused: number;
+  /** All DynamoDB calls per arrival: of the requests (inbound messages), and of the background work (stream consumer with every sink, delivery worker, checkpoints). */
+  requestCallsPerSession?: number;
+  backgroundCallsPerSession?: number;
 }
 
 export interface RoutingResult {
@@ -115,6 +120,7 @@ export async function benchRouting(env: Env, quick: boolean): Promise<RoutingRes
       }
       await workers.poller.drain(120_000);
       const before = { ...routingUsage };
+      const callsBefore = { requests: usage.calls, background: backgroundUsage.calls };
       const total = rate * seconds;
       const started = performance.now();
       const pending: Promise<{ id: string; createdAt: string } | undefined>[] = [];
@@ -126,14 +132,17 @@ export async function benchRouting(env: Env, quick: boolean): Promise<RoutingRes
         pending.push(arrive(env, channelId, integration, `bench-${rate}-${i}`, refused));
       }
       const arrived = (await Promise.all(pending)).filter((x) => x !== undefined);
+      // The requests' calls end here: the polling below is the bench's own.
+      const requestCalls = usage.calls - callsBefore.requests;
       // Wait until every arrival is routed (or two minutes pass).
       const deadline = Date.now() + 120_000;
       const delays = new Map<string, number>();
       while (delays.size < arrived.length && Date.now() < deadline) {
-        for (const a of arrived) {
-          if (delays.has(a.id)) continue;
-          const s = await findSession(a.id);
-          if (s?._acceptedAt) delays.set(a.id, Date.parse(s._acceptedAt) - Date.parse(s.__createdAt));
+        const open = arrived.filter((a) => !delays.has(a.id));
+        const items = await getItems(open.map((a) => sessionKey(a.id)));
+        for (const item of items) {
+          const s = item && readSession(item);
+          if (s?._acceptedAt) delays.set(s.__id, Date.parse(s._acceptedAt) - Date.parse(s.__createdAt));
         }
         if (delays.size < arrived.length) await sleep(250);
       }
@@ -153,9 +162,11 @@ export async function benchRouting(env: Env, quick: boolean): Promise<RoutingRes
         wcuPerSession: per(routingUsage.writeCapacity - before.writeCapacity),
         routingMsPerSession: per(routingUsage.ms - before.ms),
         refused: refused.count,
+        requestCallsPerSession: arrived.length ? round(requestCalls / arrived.length, 2) : NaN,
+        backgroundCallsPerSession: arrived.length ? round((backgroundUsage.calls - callsBefore.background) / arrived.length, 2) : NaN,
       };
       log(
-        `  ${rate}/s: ${routed}/${arrived.length} routed, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms; per session ${result.callsPerSession} calls, ${result.routingMsPerSession} ms of routing, ${result.rcuPerSession} RCU, ${result.wcuPerSession} WCU; ${result.refused} arrivals refused (503/429)`,
+        `  ${rate}/s: ${routed}/${arrived.length} routed, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms; per session ${result.callsPerSession} calls, ${result.routingMsPerSession} ms of routing, ${result.rcuPerSession} RCU, ${result.wcuPerSession} WCU; ${result.refused} arrivals refused (503/429); all calls per arrival: ${result.requestCallsPerSession} by requests, ${result.backgroundCallsPerSession} in the background`,
       );
       rates.push(result);
     }

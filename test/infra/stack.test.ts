@@ -23,6 +23,7 @@ import { acknowledge } from '../../infra/aws/nag.ts';
 import { functionsOfRoutes } from '../../infra/aws/stack.ts';
 import { ChatlinesTable, WRITE_ACTIONS } from '../../infra/aws/table.ts';
 import { functionFiles, grantOf } from '../../infra/grants.ts';
+import { STREAM_CONSUMER_MAPPING } from '../../infra/local/stream-mapping.ts';
 import { STREAM_FILTER } from '../../lib/adapters/dynamodb/stream.ts';
 import { tableDefinition } from '../../lib/adapters/dynamodb/table.ts';
 import { routes, type ScheduledFunctionDefinition, scheduledFunctions, streamFunctions } from '../../lib/contract/routes.ts';
@@ -491,7 +492,9 @@ describe('events out', () => {
     assert.equal(p.BisectBatchOnFunctionError, true);
     assert.deepEqual(p.FunctionResponseTypes, ['ReportBatchItemFailures']);
     assert.equal(p.MaximumRetryAttempts, 10);
-    assert.equal(p.ParallelizationFactor, 1);
+    // The local poller follows the same mapping (infra/local/stream-mapping.ts).
+    assert.equal(p.ParallelizationFactor, STREAM_CONSUMER_MAPPING.ParallelizationFactor);
+    assert.equal(p.BatchSize, STREAM_CONSUMER_MAPPING.BatchSize);
     assert.equal(p.StartingPosition, 'TRIM_HORIZON');
     assert.deepEqual(JSON.parse(p.FilterCriteria.Filters[0].Pattern), STREAM_FILTER);
     const queueId = p.DestinationConfig.OnFailure.Destination['Fn::GetAtt'][0] as string;
