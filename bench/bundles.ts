@@ -48,6 +48,32 @@ export const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
 export const handler = async () => ({ statusCode: 200 });
 `;
 
+/**
+ * The schema kinds chatlines' contract uses (strict and loose objects, strings with limits and
+ * patterns, enums, nullable/optional, arrays, records, unions, ISO dates, defaults, refine),
+ * written for zod/mini, with the English locale, plus the error tree a problem+json carries.
+ */
+const ZOD_MINI_PROBE = `import * as z from 'zod/mini';
+import { en } from 'zod/locales';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+z.config(en());
+const Item = z.strictObject({ d: z.int().check(z.nonnegative()), e: z.nullable(z.string()) });
+const S = z.strictObject({
+  a: z.string().check(z.minLength(1), z.maxLength(100), z.regex(/^[a-z]+$/)),
+  b: z.enum(['x', 'y']),
+  c: z.optional(z.array(Item).check(z.maxLength(50))),
+  e: z.iso.datetime(),
+  f: z.union([z.literal('a'), z.null()]),
+  g: z.record(z.string(), z.string()),
+  h: z._default(z.boolean(), false),
+  i: z.looseObject({ j: z.uuid() }),
+  k: z.number().check(z.refine((n) => n % 2 === 0, 'even')),
+});
+export const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+export const handler = (x) => { const r = S.safeParse(x); return r.success ? r.data : r.error.issues; };
+`;
+
 /** Bench-only what-if: resolves matching imports to an empty module, to size what they cost. */
 function leaveOut(name: string, filter: RegExp, importer?: string): Plugin {
   return {
@@ -88,10 +114,12 @@ export interface BundleResult {
   options: string;
   /** Sizes of the largest deployed bundle with a dependency left out (not runnable; for findings). */
   whatIf: WhatIf[];
+  /** tracing.mjs (lib/adapters/tracing.ts), beside every bundle, imported only when tracing is on. */
+  tracingBytes?: number;
 }
 
-const SIZE_BUDGET = 350 * 1024;
-const COLD_BUDGET = 1.3;
+export const SIZE_BUDGET = 120 * 1024;
+export const COLD_BUDGET = 1.15;
 
 function heaviest(meta: Metafile, outFile: string): { input: string; bytes: number }[] {
   const output = Object.entries(meta.outputs).find(([name]) => join(ROOT, name) === outFile || name.endsWith(outFile.slice(ROOT.length + 1)));
@@ -191,36 +219,38 @@ export async function benchBundles(quick: boolean): Promise<BundleResult> {
         heaviest: t.heaviest,
       };
     });
-  // What the two heaviest dependencies cost: zod's locale bundle (the classic `z` namespace
-  // re-exports every locale, so esbuild cannot drop them) and Powertools tracer's X-Ray SDK.
+  // What zod costs (the classic `z` namespace keeps every schema kind, method and locale), and
+  // what zod/mini would cost instead: a probe of the same kinds of schemas written for zod/mini
+  // with the English locale (the problem+json messages), bundled alone.
   const largest = rows.filter((r) => r.variant === 'deployed').sort((a, b) => b.bytes - a.bytes)[0];
   const whatIf: WhatIf[] = [];
+  const sizeOf = async (more: BuildOptions) => {
+    const r = await build({ ...options('deployed'), metafile: false, write: false, absWorkingDir: ROOT, outdir: OUT, ...more });
+    return r.outputFiles?.[0]?.contents.length ?? 0;
+  };
   if (largest) {
-    const sizeWith = async (plugins: Plugin[]) => {
-      const r = await build({
-        ...options('deployed'),
-        metafile: false,
-        write: false,
-        plugins,
-        entryPoints: [functionEntry(largest.function)],
-        absWorkingDir: ROOT,
-        outdir: OUT,
-      });
-      return r.outputFiles[0]!.contents.length;
-    };
-    const locales = leaveOut('zod-locales', /\/locales\/index\.js$/, 'zod');
-    const xray = leaveOut('aws-xray-sdk-core', /^aws-xray-sdk-core$/);
+    const zod = leaveOut('zod', /^zod(\/.*)?$/);
+    const withoutZod = await sizeOf({ plugins: [zod], entryPoints: [functionEntry(largest.function)] });
+    const probe = join(OUT, 'zod-mini-probe.mjs');
+    writeFileSync(probe, ZOD_MINI_PROBE);
+    const mini = (await sizeOf({ entryPoints: [probe] })) - (await sizeOf({ entryPoints: [floorEntry] }));
     whatIf.push({ function: largest.function, change: 'as built', bytes: largest.bytes });
-    whatIf.push({ function: largest.function, change: "without zod's non-English locales", bytes: await sizeWith([locales]) });
-    whatIf.push({ function: largest.function, change: 'without aws-xray-sdk-core (Powertools tracer)', bytes: await sizeWith([xray]) });
-    whatIf.push({ function: largest.function, change: 'without both', bytes: await sizeWith([locales, xray]) });
+    whatIf.push({ function: largest.function, change: 'without zod', bytes: withoutZod });
+    whatIf.push({
+      function: largest.function,
+      change: 'with zod/mini instead (estimate: without zod + a zod/mini probe of the same schema kinds)',
+      bytes: withoutZod + mini,
+    });
   }
+  const tracingEntry = join(ROOT, 'lib', 'adapters', 'tracing.ts');
+  const tracingBytes = await sizeOf({ entryPoints: [tracingEntry] });
   log(`  bundles: ${rows.length} function bundles measured`);
   return {
     runs,
     floor,
     rows,
     whatIf,
+    tracingBytes,
     options:
       'esbuild bundle, platform node, format esm, target node24, minify, mainFields module/main, createRequire banner (as infra/aws/chatlines-function.ts); deployed = @aws-sdk/* external (the Lambda runtime provides it), sdkBundled = SDK inside the bundle',
   };

@@ -70,6 +70,12 @@ export interface OpRow {
   budget?: string;
   pass?: boolean;
   errors?: number;
+  /**
+   * The request's own DynamoDB time (the sum of its calls' times, sequential requests): p50 and
+   * p99 over the samples, and the request's p99 over that p99 (what the host, the handler and
+   * the HTTP round trip add).
+   */
+  dynamo?: { p50: number; p99: number; ratio: number };
 }
 
 export interface OpsResult {
@@ -670,19 +676,23 @@ function tokenFor(w: World, role: Role, req: Request): string | undefined {
 }
 
 /** Measures every recipe whose route exists; the rest are listed as not available yet. */
-export async function benchOps(env: Env, w: World, quick: boolean): Promise<OpsResult> {
+export async function benchOps(env: Env, w: World, quick: boolean, kinds?: ReadonlySet<string>): Promise<OpsResult> {
   const samples = quick ? 30 : 120;
   const values = { line: w.lineId, operator: w.operatorId, channel: w.channelId, lineName: '' };
   const lineName = await env.call('GET', `/v1/lines/${w.lineId}`, { token: w.admin });
   values.lineName = lineName.body?.__name ?? '';
   const rows: OpRow[] = [];
   const covered = new Set<string>();
+  for (const r of recipes().filter((x) => kinds && !kinds.has(x.kind))) covered.add(r.routeKey);
   // Searches and the queue reads first, over a small known population (20 waiting, 10 assigned
   // sessions): the other recipes leave thousands of sessions and clients behind, and unbounded
   // partitions (clients of a channel, a line's queue) would then dominate the run. Growth is
   // measured in step 3.
   const first = (r: Recipe) => r.kind === 'search' || r.early === true;
-  const all = [...recipes()].sort((a, b) => Number(first(b)) - Number(first(a)));
+  // `--kinds=command`: only those recipes; the other routes count as covered (not measured this run).
+  const all = recipes()
+    .filter((r) => !kinds || kinds.has(r.kind))
+    .sort((a, b) => Number(first(b)) - Number(first(a)));
   if (all.some((r) => r.kind === 'search' && served('POST', `/v1/${r.routeKey.split('/')[2]}/search`))) {
     for (let i = 0; i < 20; i++) await w.newSession();
     if (served('POST', '/v1/sessions/x/assign')) for (let i = 0; i < 10; i++) await w.assignedSession();
@@ -795,6 +805,7 @@ async function measure(env: Env, w: World, recipe: Recipe, row: OpRow, samples: 
   const rcu: number[] = [];
   const wcu: number[] = [];
   const logs: CallRecord[][] = [];
+  const dynamoMs: number[] = [];
   for (let i = 0; i < samples; i++) {
     const req = build(seqCtx[i]!, i + 1);
     resetCalls();
@@ -807,6 +818,7 @@ async function measure(env: Env, w: World, recipe: Recipe, row: OpRow, samples: 
     rcu.push(callLog.reduce((t, c) => t + c.rcu, 0));
     wcu.push(callLog.reduce((t, c) => t + c.wcu, 0));
     logs.push([...callLog]);
+    dynamoMs.push(callLog.reduce((t, c) => t + (c.ms ?? 0), 0));
   }
   // 10 in flight: latency only (the counters would mix requests).
   const concCtx = await contexts(samples);
@@ -819,6 +831,8 @@ async function measure(env: Env, w: World, recipe: Recipe, row: OpRow, samples: 
   row.samples = samples;
   row.seq = { p50: round(quantile(seq, 0.5), 2), p99: round(quantile(seq, 0.99), 2) };
   row.conc = { p50: round(quantile(conc, 0.5), 2), p99: round(quantile(conc, 0.99), 2) };
+  const dynamoP99 = quantile(dynamoMs, 0.99);
+  row.dynamo = { p50: round(quantile(dynamoMs, 0.5), 2), p99: round(dynamoP99, 2), ratio: dynamoP99 > 0 ? round(row.seq.p99 / dynamoP99, 2) : NaN };
   row.calls = quantile(calls, 0.5);
   row.pattern = mostCommon(logs.map(pattern));
   const worst = logs.reduce((a, b) => (b.length > a.length ? b : a), [] as CallRecord[]);

@@ -2,7 +2,7 @@
  * The report of `npm run bench`: one JSON file with every figure and a Markdown file with a
  * table per step, pass/fail per budget, and the cause next to every failure.
  */
-import type { BundleResult } from './bundles.ts';
+import { type BundleResult, COLD_BUDGET, SIZE_BUDGET } from './bundles.ts';
 import { type CostResult, costBaseline, costMarkdown } from './cost.ts';
 import { type EventsResult, eventsMarkdown } from './events.ts';
 import type { GrowthResult } from './growth.ts';
@@ -11,7 +11,7 @@ import type { LoadResult } from './load.ts';
 import type { OpsResult } from './ops.ts';
 import { COMMAND_FLOORS } from './ops.ts';
 import { type PartitionsResult, partitionsMarkdown } from './partitions.ts';
-import type { RoutingResult } from './routing.ts';
+import { ROUTING_P99_MS, ROUTING_RATE, type RoutingResult } from './routing.ts';
 import { SCREEN_BUDGETS_MS, type ScreenResult, screenMarkdown } from './screen.ts';
 import { type TimersResult, timersMarkdown } from './timers.ts';
 
@@ -55,6 +55,9 @@ export interface BudgetLine {
 /** The steps of a full run, in the order bench/run.ts runs them; a report of fewer says which it holds. */
 export const STEPS = ['bundles', 'ops', 'load', 'events', 'live', 'screen', 'cost', 'partitions', 'timers', 'growth', 'routing'] as const;
 const kb = (n: number) => `${(n / 1024).toFixed(0)} KB`;
+/** A command through the host may take at most this many times its own DynamoDB time (p99 against p99). */
+export const COMMAND_HOST_RATIO = 2;
+
 const mark = (pass: boolean | null | undefined) => (pass === true ? '✅ pass' : pass === false ? '❌ fail' : '—');
 const cell = (v: unknown) => String(v ?? '—').replace(/\|/g, '\\|');
 const row = (cells: unknown[]) => `| ${cells.map(cell).join(' | ')} |`;
@@ -67,14 +70,18 @@ export function budgets(r: Omit<BenchReport, 'budgets'>): BudgetLine[] {
     const big = deployed.filter((x) => !x.sizePass);
     const heavy = big[0]?.heaviest.map((h) => `${h.input} ${kb(h.bytes)}`).join(', ');
     out.push({
-      budget: 'bundle ≤ 350 KB minified per function',
+      budget: `bundle ≤ ${kb(SIZE_BUDGET)} minified per function (SDK external; the tracer apart, loaded only when tracing is on)`,
       result: `${deployed.length - big.length}/${deployed.length} within; largest ${kb(Math.max(...deployed.map((x) => x.bytes)))}`,
       pass: big.length === 0,
-      ...(big.length ? { cause: `over: ${big.map((x) => x.function).join(', ')}; heaviest inputs of ${big[0]!.function}: ${heavy}` } : {}),
+      ...(big.length
+        ? {
+            cause: `over: ${big.length} bundles; heaviest inputs of ${big[0]!.function}: ${heavy}${r.bundles.whatIf.length ? `; ${r.bundles.whatIf.map((w) => `${w.change} ${kb(w.bytes)}`).join(' · ')}` : ''}`,
+          }
+        : {}),
     });
     const slow = deployed.filter((x) => !x.coldPass);
     out.push({
-      budget: 'cold load ≤ 1.3 × floor (median, process start → import done)',
+      budget: `cold load ≤ ${COLD_BUDGET} × floor (median, process start → import done)`,
       result: `${deployed.length - slow.length}/${deployed.length} within; worst ${Math.max(...deployed.map((x) => x.ratioTotal))}× (floor ${r.bundles.floor.deployed.coldTotalMs} ms); import alone: median ${[...deployed.map((x) => x.ratioImport)].sort((a, b) => a - b)[Math.floor(deployed.length / 2)]}×, worst ${Math.max(...deployed.map((x) => x.ratioImport))}×`,
       pass: slow.length === 0,
       ...(slow.length ? { cause: `over: ${slow.map((x) => `${x.function} ${x.ratioTotal}×`).join(', ')}` } : {}),
@@ -98,6 +105,17 @@ export function budgets(r: Omit<BenchReport, 'budgets'>): BudgetLine[] {
         result: `${rows.length - failed.length}/${rows.length} within${floors.length ? ` (${floors.map((x) => `${x.label} at its stated floor of ${COMMAND_FLOORS[x.routeKey]!.calls} calls`).join('; ')})` : ''}`,
         pass: failed.length === 0,
         ...(failed.length ? { cause: failed.map((x) => `${x.label}: ${x.pattern}${x.worstPattern ? `; at worst ${x.worstPattern}` : ''}`).join('; ') } : {}),
+      });
+    }
+    const commands = measured.filter((x) => x.kind === 'command' && x.dynamo && Number.isFinite(x.dynamo.ratio));
+    if (commands.length) {
+      const over = commands.filter((x) => x.dynamo!.ratio > COMMAND_HOST_RATIO);
+      const worst = commands.reduce((a, b) => (b.dynamo!.ratio > a.dynamo!.ratio ? b : a));
+      out.push({
+        budget: `a command's p99 through the local host ≤ ${COMMAND_HOST_RATIO} × the p99 of its own DynamoDB calls`,
+        result: `${commands.length - over.length}/${commands.length} within; worst ${worst.label} ${worst.seq!.p99} ms vs ${worst.dynamo!.p99} ms = ${worst.dynamo!.ratio}×`,
+        pass: over.length === 0,
+        ...(over.length ? { cause: over.map((x) => `${x.label}: ${x.seq!.p99} ms vs ${x.dynamo!.p99} ms (${x.dynamo!.ratio}×)`).join('; ') } : {}),
       });
     }
     if (r.ops.fetchRatio) {
@@ -180,6 +198,28 @@ export function budgets(r: Omit<BenchReport, 'budgets'>): BudgetLine[] {
         });
   }
   for (const [step, error] of Object.entries(r.errors)) out.push({ budget: `step ${step}`, result: `failed: ${error}`, pass: false });
+  if (r.routing) {
+    const top = r.routing.rates.find((x) => x.rate === ROUTING_RATE);
+    if (top) {
+      const pass = top.routed === top.sessions && top.p99Ms <= ROUTING_P99_MS && top.refused === 0;
+      out.push({
+        budget: `the local host routes ${ROUTING_RATE} new sessions/s: routing delay p99 ≤ ${ROUTING_P99_MS / 1000} s, no arrival refused (503/429)`,
+        result: `${top.routed}/${top.sessions} routed; p50 ${top.p50Ms} ms, p99 ${top.p99Ms} ms; ${top.refused} refused; ${top.callsPerSession} calls per routed session`,
+        pass,
+        ...(pass
+          ? {}
+          : {
+              cause: [
+                top.routed < top.sessions ? `${top.sessions - top.routed} not routed within two minutes` : '',
+                top.p99Ms > ROUTING_P99_MS ? 'the delay grows while arrivals come faster than the stream consumer routes them' : '',
+                top.refused > 0 ? 'DynamoDB Local answered too slowly (the SDK timed out): 503' : '',
+              ]
+                .filter(Boolean)
+                .join('; '),
+            }),
+      });
+    }
+  }
   if (r.timers) {
     const t = r.timers;
     const first = t.sweeps[0]!;
@@ -238,11 +278,11 @@ export function markdown(r: BenchReport): string {
       row([
         'Function',
         'Size (deployed)',
-        '≤ 350 KB',
+        `≤ ${kb(SIZE_BUDGET)}`,
         'Cold start→import',
         '× floor',
         'Import only × floor',
-        '≤ 1.3×',
+        `≤ ${COLD_BUDGET}×`,
         'Size with SDK',
         'Cold with SDK × floor',
         'Heaviest inputs (deployed)',
@@ -267,9 +307,15 @@ export function markdown(r: BenchReport): string {
       );
     }
     push('');
+    if (b.tracingBytes !== undefined) {
+      push(
+        `The tracer (lib/adapters/tracing.ts: Powertools tracer, aws-xray-sdk-core, semver) is bundled beside each function as tracing.mjs, ${kb(b.tracingBytes)}, and imported only when tracing is on (in Lambda, unless POWERTOOLS_TRACE_ENABLED=false); the cold loads above are with tracing off.`,
+        '',
+      );
+    }
     if (b.whatIf.length) {
       push(
-        `What the heaviest dependencies cost (bench-only esbuild plugin that leaves them out; not runnable, for sizing): ${b.whatIf.map((w) => `${w.change} ${kb(w.bytes)}`).join(' · ')} (${b.whatIf[0]!.function}).`,
+        `What zod costs (bench-only esbuild plugin that leaves it out, and a zod/mini probe of the same schema kinds; not runnable, for sizing): ${b.whatIf.map((w) => `${w.change} ${kb(w.bytes)}`).join(' · ')} (${b.whatIf[0]!.function}).`,
         '',
       );
     }
@@ -290,6 +336,8 @@ export function markdown(r: BenchReport): string {
         'Seq p99',
         '10× p50',
         '10× p99',
+        'Own DynamoDB p99',
+        'Seq p99 ÷ own DynamoDB p99',
         'Calls',
         'Pattern',
         'RCU/req',
@@ -300,11 +348,11 @@ export function markdown(r: BenchReport): string {
         'Budget',
         'Pass',
       ]),
-      row(['---', '---', '---', '---:', '---:', '---:', '---:', '---:', '---', '---:', '---:', '---:', '---:', '---:', '---', '---']),
+      row(['---', '---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---', '---:', '---:', '---:', '---:', '---:', '---', '---']),
     );
     for (const x of o.rows) {
       if (x.status !== 'measured') {
-        push(row([x.label, x.kind, '', x.status, '', '', '', '', x.note ?? '', '', '', '', '', '', '', '']));
+        push(row([x.label, x.kind, '', x.status, '', '', '', '', '', '', x.note ?? '', '', '', '', '', '', '', '']));
         continue;
       }
       push(
@@ -316,6 +364,8 @@ export function markdown(r: BenchReport): string {
           `${x.seq!.p99} ms`,
           `${x.conc!.p50} ms`,
           `${x.conc!.p99} ms`,
+          x.dynamo ? `${x.dynamo.p99} ms` : '—',
+          x.dynamo ? `${x.dynamo.ratio}×` : '—',
           x.callsMax !== undefined && x.callsMax !== x.calls ? `${x.calls} (max ${x.callsMax})` : x.calls,
           x.worstPattern ? `${x.pattern}; at worst ${x.worstPattern}` : x.pattern,
           x.rcuPerRequest,
@@ -404,10 +454,23 @@ export function markdown(r: BenchReport): string {
         'RCU / routed session',
         'WCU / routed session',
         'routing work (ms) / routed session',
+        'arrivals refused (503/429)',
       ]),
-      row(['---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
+      row(['---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
       ...g.rates.map((x) =>
-        row([x.rate, x.sessions, x.routed, x.p50Ms, x.p99Ms, x.maxMs, x.callsPerSession, x.rcuPerSession, x.wcuPerSession, x.routingMsPerSession]),
+        row([
+          x.rate,
+          x.sessions,
+          x.routed,
+          x.p50Ms,
+          x.p99Ms,
+          x.maxMs,
+          x.callsPerSession,
+          x.rcuPerSession,
+          x.wcuPerSession,
+          x.routingMsPerSession,
+          x.refused ?? '—',
+        ]),
       ),
       '',
     );

@@ -6,9 +6,11 @@
  * runs the same consumer as in AWS; the routing sink's own calls are counted apart (routingUsage).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { measure } from '../infra/local/dynamodb-calls.ts';
+import { backgroundUsage, measure, usage } from '../infra/local/dynamodb-calls.ts';
 import { startEventWorkers } from '../infra/local/events.ts';
-import { findSession } from '../lib/adapters/dynamodb/sessions.ts';
+import { getItems } from '../lib/adapters/dynamodb/db.ts';
+import { sessionKey } from '../lib/adapters/dynamodb/keys.ts';
+import { readSession } from '../lib/adapters/dynamodb/sessions.ts';
 import { routingSink } from '../lib/app/routing/sink.ts';
 import { type Env, log, quantile, round } from './support.ts';
 
@@ -25,6 +27,11 @@ export interface RoutingRateResult {
   wcuPerSession: number;
   /** Time the routing sink itself spent, per routed session (the rest of the delay is the stream and the consumer's other work). */
   routingMsPerSession: number;
+  /** Answers 503 or 429 to an arrival (each retried by the sender, as a messenger would). */
+  refused: number;
+  /** All DynamoDB calls per arrival: of the requests (inbound messages), and of the background work (stream consumer with every sink, delivery worker, checkpoints). */
+  requestCallsPerSession?: number;
+  backgroundCallsPerSession?: number;
 }
 
 export interface RoutingResult {
@@ -35,6 +42,10 @@ export interface RoutingResult {
 }
 
 const TABLE = 'bench-routing';
+/** The budget: the local host keeps up with this many new sessions per second… */
+export const ROUTING_RATE = 100;
+/** …with at most this routing delay at p99, and no arrival refused. */
+export const ROUTING_P99_MS = 2_000;
 
 /** What routing has cost in this process: the routing sink's DynamoDB calls and its time. */
 const routingUsage = { calls: 0, readCapacity: 0, writeCapacity: 0, ms: 0 };
@@ -54,7 +65,13 @@ function countRouting(): () => void {
   };
 }
 
-async function arrive(env: Env, channel: string, token: string, account: string): Promise<{ id: string; createdAt: string } | undefined> {
+async function arrive(
+  env: Env,
+  channel: string,
+  token: string,
+  account: string,
+  refused: { count: number },
+): Promise<{ id: string; createdAt: string } | undefined> {
   for (let attempt = 0; attempt < 6; attempt++) {
     const r = await env.call('POST', `/v1/channels/${channel}/inbound`, { token, body: { account, body: 'hello' } });
     if (r.status === 201 || r.status === 200) {
@@ -62,6 +79,7 @@ async function arrive(env: Env, channel: string, token: string, account: string)
       return { id: s.__id, createdAt: s.__createdAt };
     }
     if (r.status !== 503 && r.status !== 429) return undefined;
+    refused.count++;
     await sleep(100 * 2 ** attempt);
   }
   return undefined;
@@ -75,12 +93,12 @@ export async function benchRouting(env: Env, quick: boolean): Promise<RoutingRes
     ? [
         { rate: 1, seconds: 5 },
         { rate: 10, seconds: 3 },
-        { rate: 100, seconds: 2 },
+        { rate: ROUTING_RATE, seconds: 3 },
       ]
     : [
         { rate: 1, seconds: 30 },
         { rate: 10, seconds: 15 },
-        { rate: 100, seconds: 5 },
+        { rate: ROUTING_RATE, seconds: 10 },
       ];
   const rates: RoutingRateResult[] = [];
   const uncount = countRouting();
@@ -102,24 +120,29 @@ export async function benchRouting(env: Env, quick: boolean): Promise<RoutingRes
       }
       await workers.poller.drain(120_000);
       const before = { ...routingUsage };
+      const callsBefore = { requests: usage.calls, background: backgroundUsage.calls };
       const total = rate * seconds;
       const started = performance.now();
       const pending: Promise<{ id: string; createdAt: string } | undefined>[] = [];
+      const refused = { count: 0 };
       for (let i = 0; i < total; i++) {
         const due = started + (i * 1000) / rate;
         const wait = due - performance.now();
         if (wait > 0) await sleep(wait);
-        pending.push(arrive(env, channelId, integration, `bench-${rate}-${i}`));
+        pending.push(arrive(env, channelId, integration, `bench-${rate}-${i}`, refused));
       }
       const arrived = (await Promise.all(pending)).filter((x) => x !== undefined);
+      // The requests' calls end here: the polling below is the bench's own.
+      const requestCalls = usage.calls - callsBefore.requests;
       // Wait until every arrival is routed (or two minutes pass).
       const deadline = Date.now() + 120_000;
       const delays = new Map<string, number>();
       while (delays.size < arrived.length && Date.now() < deadline) {
-        for (const a of arrived) {
-          if (delays.has(a.id)) continue;
-          const s = await findSession(a.id);
-          if (s?._acceptedAt) delays.set(a.id, Date.parse(s._acceptedAt) - Date.parse(s.__createdAt));
+        const open = arrived.filter((a) => !delays.has(a.id));
+        const items = await getItems(open.map((a) => sessionKey(a.id)));
+        for (const item of items) {
+          const s = item && readSession(item);
+          if (s?._acceptedAt) delays.set(s.__id, Date.parse(s._acceptedAt) - Date.parse(s.__createdAt));
         }
         if (delays.size < arrived.length) await sleep(250);
       }
@@ -138,9 +161,12 @@ export async function benchRouting(env: Env, quick: boolean): Promise<RoutingRes
         rcuPerSession: per(routingUsage.readCapacity - before.readCapacity),
         wcuPerSession: per(routingUsage.writeCapacity - before.writeCapacity),
         routingMsPerSession: per(routingUsage.ms - before.ms),
+        refused: refused.count,
+        requestCallsPerSession: arrived.length ? round(requestCalls / arrived.length, 2) : NaN,
+        backgroundCallsPerSession: arrived.length ? round((backgroundUsage.calls - callsBefore.background) / arrived.length, 2) : NaN,
       };
       log(
-        `  ${rate}/s: ${routed}/${arrived.length} routed, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms; per session ${result.callsPerSession} calls, ${result.routingMsPerSession} ms of routing, ${result.rcuPerSession} RCU, ${result.wcuPerSession} WCU`,
+        `  ${rate}/s: ${routed}/${arrived.length} routed, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms; per session ${result.callsPerSession} calls, ${result.routingMsPerSession} ms of routing, ${result.rcuPerSession} RCU, ${result.wcuPerSession} WCU; ${result.refused} arrivals refused (503/429); all calls per arrival: ${result.requestCallsPerSession} by requests, ${result.backgroundCallsPerSession} in the background`,
       );
       rates.push(result);
     }

@@ -5,6 +5,7 @@
  *                                    report in bench/results/tmp/ (git-ignored)
  *   npm run bench -- --only=ops,load steps: bundles, ops, load, events, live, screen, cost, partitions, timers, growth, routing
  *   npm run bench -- --sizes=1000,20000
+ *   npm run bench -- --only=ops --kinds=command   the ops step for some kinds of route only (command, fetch, search, other)
  * Starts its own DynamoDB Local (in memory) and the local host in this process, and stops both.
  */
 import '../infra/local/node-version.ts';
@@ -35,12 +36,14 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     only: { type: 'string' },
     sizes: { type: 'string' },
+    kinds: { type: 'string' },
     out: { type: 'string' },
   },
 });
 const quick = values.quick ?? false;
 const steps = values.only ? values.only.split(',').map((s) => s.trim()) : [...STEPS];
 for (const s of steps) if (!(STEPS as readonly string[]).includes(s)) throw new Error(`unknown step ${s}; steps: ${STEPS.join(', ')}`);
+const kinds = values.kinds ? new Set(values.kinds.split(',').map((s) => s.trim())) : undefined;
 const sizes = values.sizes ? values.sizes.split(',').map(Number) : quick ? [1_000, 5_000] : [1_000, 10_000, 100_000];
 const outDir = values.out ?? join(import.meta.dirname, 'results', ...(quick ? ['tmp'] : []));
 const baseName = quick ? 'report-quick' : 'report';
@@ -125,7 +128,7 @@ try {
     }
     if (world) {
       const w = world;
-      const ops = await step('ops', () => benchOps(running, w, quick));
+      const ops = await step('ops', () => benchOps(running, w, quick, kinds));
       if (ops) report.ops = ops;
       const load = await step('load', () => benchLoad(running, w, quick));
       if (load) report.load = load;

@@ -27,6 +27,8 @@ export interface CallRecord {
   wcu: number;
   /** Items the call read (Query/Scan ScannedCount; 1 for a GetItem that found its item). */
   read: number;
+  /** The call's time as the SDK client saw it (from the first middleware step to the answer). */
+  ms?: number;
 }
 
 export interface Env {
@@ -81,8 +83,10 @@ function instrument(): void {
             .filter((part) => /^[A-Z]+$/.test(part))
             .join('·') || undefined
         : undefined;
+      const started = performance.now();
       try {
         const out = await next(args);
+        const ms = performance.now() - started;
         const o = out.output as { ConsumedCapacity?: unknown; ScannedCount?: number; Item?: unknown; Responses?: unknown[] };
         let { rcu, wcu } = capacity(o.ConsumedCapacity);
         const list = Array.isArray(o.ConsumedCapacity) ? o.ConsumedCapacity : o.ConsumedCapacity ? [o.ConsumedCapacity] : [];
@@ -92,10 +96,10 @@ function instrument(): void {
           else wcu = units;
         }
         const read = o.ScannedCount ?? (op === 'GetItem' ? (o.Item ? 1 : 0) : 0);
-        callLog.push({ op, ...(input?.IndexName ? { index: input.IndexName } : entity ? { index: entity } : {}), rcu, wcu, read });
+        callLog.push({ op, ...(input?.IndexName ? { index: input.IndexName } : entity ? { index: entity } : {}), rcu, wcu, read, ms });
         return out;
       } catch (error) {
-        callLog.push({ op: `${op}(failed)`, rcu: 0, wcu: 0, read: 0 });
+        callLog.push({ op: `${op}(failed)`, rcu: 0, wcu: 0, read: 0, ms: performance.now() - started });
         throw error;
       }
     },

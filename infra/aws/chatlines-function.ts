@@ -47,6 +47,31 @@ export const RUNTIME = Runtime.NODEJS_24_X;
  */
 const REQUIRE_SHIM = "import{createRequire as __chatlinesCreateRequire}from'node:module';const require=__chatlinesCreateRequire(import.meta.url);";
 
+/** The tracer's own module (lib/adapters/tracing.ts), loaded by observability.ts only when tracing is on. */
+export const TRACING_ENTRY = join('lib', 'adapters', 'tracing.ts');
+
+/**
+ * The shell command that bundles the tracer beside a function's index.mjs as tracing.mjs, with
+ * the same options as the function. The function's own bundle leaves it out (its import
+ * specifier is computed), so a cold start without tracing never parses the X-Ray SDK.
+ */
+export function tracingBundleCommand(inputDir: string, outputDir: string): string {
+  const args = [
+    join(inputDir, TRACING_ENTRY),
+    '--bundle',
+    '--platform=node',
+    '--format=esm',
+    '--target=node24',
+    '--minify',
+    '--main-fields=module,main',
+    '--external:@aws-sdk/*',
+    `--banner:js=${REQUIRE_SHIM}`,
+    '--log-level=warning',
+    `--outfile=${join(outputDir, 'tracing.mjs')}`,
+  ];
+  return [join(inputDir, 'node_modules', '.bin', 'esbuild'), ...args].map((a) => `"${a}"`).join(' ');
+}
+
 export interface ChatlinesFunctionProps {
   /** The function file's name (`functions/<trigger>/<name>.ts`, infra/functions.ts); it exports `handler`. */
   readonly functionFile: string;
@@ -133,6 +158,11 @@ export class ChatlinesFunction extends Construct {
         externalModules: ['@aws-sdk/*'],
         banner: REQUIRE_SHIM,
         logLevel: LogLevel.WARNING,
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (inputDir, outputDir) => [tracingBundleCommand(inputDir, outputDir)],
+        },
       },
     });
     Tags.of(this.function).add(FUNCTION_TAG, props.functionFile);

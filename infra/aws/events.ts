@@ -4,8 +4,10 @@
  * make events wake it (filter criteria from lib/adapters/dynamodb/stream.ts, the same filter the local poller
  * applies), batches that fail are bisected and reported from the failing record (partial
  * batch responses), retries are capped, and what still fails goes to an encrypted SQS
- * on-failure destination with an alarm. Parallelization factor 1: records of one item stay in
- * order (events carry `sequence` anyway). A second alarm watches the stream's iterator age.
+ * on-failure destination with an alarm. Parallelization factor 4: up to four batches of a shard
+ * at once, spread by partition key, so the records of one partition key (a session with its
+ * messages and history; a line; an operator; a channel) stay in order, while arrivals of many
+ * sessions are routed side by side (docs/routing.md). A second alarm watches the stream's iterator age.
  */
 import { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
@@ -75,7 +77,8 @@ export class StreamConsumer extends Construct {
         startingPosition: StartingPosition.TRIM_HORIZON,
         batchSize: 100,
         maxBatchingWindow: Duration.seconds(1),
-        parallelizationFactor: 1,
+        // As STREAM_CONSUMER_MAPPING (infra/local/stream-mapping.ts), which the local poller follows.
+        parallelizationFactor: 4,
         bisectBatchOnError: true,
         reportBatchItemFailures: true,
         retryAttempts: 10,

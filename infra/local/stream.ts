@@ -8,6 +8,7 @@
  * function error, retries, maximum record age), and what is discarded goes to the on-failure
  * destination (`STREAM#DEADLETTER` items in the table by default); then it goes on.
  */
+import { createHash } from 'node:crypto';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import {
   DescribeStreamCommand,
@@ -96,6 +97,21 @@ export function toLambdaRecord(r: StreamRecord, streamArn: string): DynamoDBReco
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The partition key of a stream record (its `pk`), as a string. */
+const partitionKeyOf = (r: StreamRecord) => String(r.dynamodb?.Keys?.pk?.S ?? '');
+
+/**
+ * Spreads records over `n` batchers by a hash of their partition key (Lambda's parallelization
+ * factor): one key always goes to the same batcher, so its records keep their stream order.
+ * Batchers with nothing are left out.
+ */
+export function byPartitionKey(records: readonly StreamRecord[], n: number): StreamRecord[][] {
+  if (n <= 1) return records.length ? [[...records]] : [];
+  const slots: StreamRecord[][] = Array.from({ length: n }, () => []);
+  for (const r of records) slots[createHash('sha1').update(partitionKeyOf(r)).digest().readUInt32BE(0) % n]!.push(r);
+  return slots.filter((s) => s.length > 0);
+}
+
 /** Every shard of a stream, parents before their children (DescribeStream, page by page). */
 export async function listShards(streams: DynamoDBStreamsClient, streamArn: string): Promise<Shard[]> {
   const shards: Shard[] = [];
@@ -118,6 +134,9 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
     ...options.mapping,
   };
   const batchSize = mapping.BatchSize;
+  const parallel = Math.max(1, Math.min(10, mapping.ParallelizationFactor ?? 1));
+  // GetRecords answers at most 1,000 records: enough for every batcher to fill a batch.
+  const readLimit = Math.min(1_000, batchSize * parallel);
   const checkpointKey = (shardId: string) => streamCheckpointKey(options.mappingName ? `${options.mappingName}#${shardId}` : shardId);
   const ddb = localClient(options.endpoint);
   const streams = new DynamoDBStreamsClient({
@@ -210,12 +229,18 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
       )
     ).ShardIterator;
     while (!stopped && iterator) {
-      const out = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: batchSize }));
+      const out = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: readLimit }));
       const records = out.Records ?? [];
       iterator = out.NextShardIterator;
       const wanted = records.filter(options.filter ?? passesFilter);
       if (wanted.length > 0) {
-        await handOver(wanted, shardId);
+        // The mapping's batchers: each takes the records of its partition keys in stream order,
+        // in batches of at most BatchSize, one after the other; the batchers run side by side.
+        await Promise.all(
+          byPartitionKey(wanted, parallel).map(async (mine) => {
+            for (let at = 0; at < mine.length; at += batchSize) await handOver(mine.slice(at, at + batchSize), shardId);
+          }),
+        );
         const last = wanted[wanted.length - 1]!.dynamodb!.SequenceNumber!;
         // Only after the handler took them: a restart resumes after the last record handed over.
         await putItem({ ...checkpointKey(shardId), entity: 'checkpoint', sequenceNumber: last });

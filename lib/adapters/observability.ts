@@ -4,13 +4,41 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
+import type { Tracer } from '@aws-lambda-powertools/tracer';
 
 const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'chatlines';
 
 export const logger = new Logger({ serviceName });
 export const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'chatlines', serviceName });
-export const tracer = new Tracer({ serviceName, captureHTTPsRequests: false });
+
+/**
+ * Powertools' own rule for "tracing on" (Tracer#setTracingEnabled): inside a Lambda execution
+ * environment, not SAM or Amplify's mock, and POWERTOOLS_TRACE_ENABLED not `false`.
+ */
+export function tracingWanted(env: NodeJS.ProcessEnv = process.env): boolean {
+  const executionEnv = env.AWS_EXECUTION_ENV ?? '';
+  return (
+    executionEnv !== '' &&
+    executionEnv !== 'AWS_Lambda_amplify-mock' &&
+    (env.AWS_SAM_LOCAL ?? '') === '' &&
+    (env.POWERTOOLS_TRACE_ENABLED ?? '').toLowerCase() !== 'false'
+  );
+}
+
+/**
+ * The tracer when tracing is on, else undefined. The tracer and the X-Ray SDK under it are
+ * ~110 KB of every bundle, so they live in tracing.ts and are imported only when wanted: the
+ * specifier is computed so that esbuild leaves the import alone (no inlining); the stack bundles
+ * tracing.ts beside index.mjs as tracing.mjs, and unbundled (tsx) the .ts file is next to this one.
+ */
+async function loadTracer(): Promise<Tracer | undefined> {
+  if (!tracingWanted()) return undefined;
+  const file = import.meta.url.endsWith('.ts') ? './tracing.ts' : './tracing.mjs';
+  const module = (await import(new URL(file, import.meta.url).href)) as { tracer: Tracer };
+  return module.tracer;
+}
+
+export const tracer: Tracer | undefined = await loadTracer();
 
 /** One metric per command outcome: `CommandOutcome` with dimensions operation and outcome. */
 export function recordOutcome(operation: string, outcome: string): void {

@@ -24,6 +24,7 @@ import { acknowledge } from '../../infra/aws/nag.ts';
 import { functionsOfRoutes } from '../../infra/aws/stack.ts';
 import { ChatlinesTable, WRITE_ACTIONS } from '../../infra/aws/table.ts';
 import { functionFiles, grantOf } from '../../infra/grants.ts';
+import { STREAM_CONSUMER_MAPPING } from '../../infra/local/stream-mapping.ts';
 import { STREAM_FILTER } from '../../lib/adapters/dynamodb/stream.ts';
 import { tableDefinition } from '../../lib/adapters/dynamodb/table.ts';
 import { routes, type ScheduledFunctionDefinition, scheduledFunctions, streamFunctions } from '../../lib/contract/routes.ts';
@@ -228,6 +229,12 @@ describe('functions', () => {
       const code = readFileSync(bundle, 'utf8');
       assert.match(code, /export\s*\{/, 'an ES module');
       assert.doesNotMatch(code, /@smithy\/smithy-client|SmithyClient/, 'the AWS SDK is not bundled');
+      // Tracing costs nothing when off: the tracer and the X-Ray SDK sit beside index.mjs and
+      // are imported only when tracing is on (lib/adapters/observability.ts).
+      assert.doesNotMatch(code, /aws-xray-sdk|AWSXRay|cls-hooked/, 'the X-Ray SDK is not in index.mjs');
+      const tracing = join(bundle, '..', 'tracing.mjs');
+      assert.ok(existsSync(tracing), `the tracer bundle ${tracing}`);
+      assert.match(readFileSync(tracing, 'utf8'), /captureAWSv3Client/, 'tracing.mjs holds the Powertools tracer');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -497,7 +504,9 @@ describe('events out', () => {
     assert.equal(p.BisectBatchOnFunctionError, true);
     assert.deepEqual(p.FunctionResponseTypes, ['ReportBatchItemFailures']);
     assert.equal(p.MaximumRetryAttempts, 10);
-    assert.equal(p.ParallelizationFactor, 1);
+    // The local poller follows the same mapping (infra/local/stream-mapping.ts).
+    assert.equal(p.ParallelizationFactor, STREAM_CONSUMER_MAPPING.ParallelizationFactor);
+    assert.equal(p.BatchSize, STREAM_CONSUMER_MAPPING.BatchSize);
     assert.equal(p.StartingPosition, 'TRIM_HORIZON');
     assert.deepEqual(JSON.parse(p.FilterCriteria.Filters[0].Pattern), STREAM_FILTER);
     const queueId = p.DestinationConfig.OnFailure.Destination['Fn::GetAtt'][0] as string;

@@ -4,6 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { measure, type Usage } from '../../infra/local/dynamodb-calls.ts';
+import { routeSessions } from '../../lib/app/routing/batch.ts';
 import { fillOperator, routeSession } from '../../lib/app/routing/runner.ts';
 import { createLinesClient } from '../../lib/client/index.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
@@ -158,6 +160,31 @@ describe('races and manual commands', () => {
     const all = await sessionsOf(host, admin, line.id);
     assert.equal(all.filter((s) => s._state === 'AssignedToOperator').length, 2);
     assert.equal(await activeOf('solo-op'), 2);
+  });
+
+  it('a batch of 12 arrivals is routed in one pass: fewest-first over 4 operators, one transaction per session, no lost race', async () => {
+    // Queued in manual mode (nothing routes them), then routed as one stream batch would be.
+    const line = await routingLine(host, admin, { mode: 'manual', capacity: null }, { groups: ['batch'], name: 'Batch' });
+    const sessions: { __id: string }[] = [];
+    for (let i = 0; i < 12; i++) sessions.push(await arrive(host, line, `batch-client-${i}`));
+    const subs = ['batch-op-0', 'batch-op-1', 'batch-op-2', 'batch-op-3'];
+    for (const sub of subs) await setStatus(host, await operatorToken(host, sub, ['batch']), 'online');
+    await settle(host);
+    assert.equal((await host.call('PATCH', `/v1/lines/${line.id}`, { token: admin, body: { _routing: { mode: 'auto' } } })).status, 200);
+    const calls: Usage = { calls: 0, readCapacity: 0, writeCapacity: 0 };
+    const report = await measure(calls, () => routeSessions(sessions.map((s) => [s.__id, { created: false }] as const)));
+    assert.deepEqual(report, { assigned: 12, oneByOne: 0 });
+    // One BatchGetItem of the sessions, the line (unless cached), the group's Query and
+    // BatchGetItem, then 12 transactions: no lost race, so no read again.
+    assert.ok(calls.calls <= 4 + 12, `${calls.calls} calls`);
+    for (const sub of subs) assert.equal(await activeOf(sub), 3, `${sub} counts 3`);
+    // A repeat (the same records again) finds nothing waiting and writes nothing.
+    const again: Usage = { calls: 0, readCapacity: 0, writeCapacity: 0 };
+    assert.deepEqual(await measure(again, () => routeSessions(sessions.map((s) => [s.__id, { created: true }] as const))), { assigned: 0, oneByOne: 0 });
+    assert.equal(again.calls, 1);
+    await settle(host);
+    const all = await sessionsOf(host, admin, line.id);
+    assert.equal(all.filter((s) => s._state === 'AssignedToOperator').length, 12);
   });
 
   it('manual assignment respects capacity: 409 with the reason; close frees the slot', async () => {

@@ -56,7 +56,7 @@ export function db(): DynamoDBDocumentClient {
     maxAttempts: 3,
     requestHandler: { connectionTimeout: 1_000, requestTimeout: 5_000 },
   });
-  if (tracer.isTracingEnabled()) tracer.captureAWSv3Client(client);
+  if (tracer?.isTracingEnabled()) tracer.captureAWSv3Client(client);
   documentClient = DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });

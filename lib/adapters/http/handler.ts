@@ -203,9 +203,9 @@ export function route<S extends RouteSpec>(spec: S, run: Run<S>, options: RouteO
     const started = Date.now();
     const requestId = context?.awsRequestId ?? event.requestContext?.requestId ?? 'local';
     logger.appendKeys({ requestId, operation });
-    const parent = tracer.isTracingEnabled() ? tracer.getSegment() : undefined;
+    const parent = tracer?.isTracingEnabled() ? tracer.getSegment() : undefined;
     const segment = parent?.addNewSubsegment(`## ${operation}`);
-    if (segment) {
+    if (tracer && segment) {
       tracer.setSegment(segment);
       tracer.annotateColdStart();
       tracer.addServiceNameAnnotation();
@@ -217,7 +217,7 @@ export function route<S extends RouteSpec>(spec: S, run: Run<S>, options: RouteO
       reply = errorResponse(error, requestId);
       if (reply.status >= 500) logger.error('request failed', { error: error as Error });
     } finally {
-      if (segment && parent) {
+      if (tracer && segment && parent) {
         segment.close();
         tracer.setSegment(parent);
       }

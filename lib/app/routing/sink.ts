@@ -18,7 +18,8 @@ import type { ChatlinesEvent } from '../../contract/events.ts';
 import type { Line, Session, SessionFieldChange } from '../../contract/schemas.ts';
 import { holderOf } from '../../domain/routing/capacity.ts';
 import type { EventSink } from '../events/consumer.ts';
-import { fillOperator, routeSession } from './runner.ts';
+import { routeSessions } from './batch.ts';
+import { fillOperator } from './runner.ts';
 
 export interface RoutingWork {
   /** Sessions to route, in event order; `created` when the trigger is the session's creation. */
@@ -67,15 +68,15 @@ export const ROUTING_PARALLELISM = 8;
 
 /**
  * Runs a batch's routing work: fills first (they serve the existing queue in order), then new
- * arrivals, each a few at a time (a batch of 100 arrivals would otherwise take 100 sequential
- * routings: the delay grows with the rate).
+ * arrivals, all together (batch.ts: one read of the sessions and of the operators, the
+ * assignments decided in memory and written per operator).
  */
 export async function runRoutingWork(work: RoutingWork): Promise<void> {
   if (work.operators.size > 0) {
     const lines: Line[] = await allLines();
     await mapPool([...work.operators], ROUTING_PARALLELISM, (operator) => fillOperator(operator, lines));
   }
-  await mapPool([...work.sessions], ROUTING_PARALLELISM, ([session, { created }]) => routeSession(session, { created }));
+  await routeSessions([...work.sessions]);
 }
 
 export const routingSink: EventSink = {
