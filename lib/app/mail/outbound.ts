@@ -13,6 +13,7 @@
 import { getItem, putItem } from '../../adapters/dynamodb/db.ts';
 import { mailThreadKey, outboundRefKey } from '../../adapters/dynamodb/keys.ts';
 import { findChannel } from '../../adapters/dynamodb/lines.ts';
+import { filesConfigured } from '../../adapters/files/s3.ts';
 import { type EmailCredentials, emailMessenger } from '../../adapters/messengers/email.ts';
 import { messengerFor, registerMessenger } from '../../adapters/messengers/index.ts';
 import { logger } from '../../adapters/observability.ts';
@@ -22,6 +23,7 @@ import type { Message, Session } from '../../contract/schemas.ts';
 import { isOutbound } from '../../domain/events/map.ts';
 import { replySubject, replyThreading } from '../../domain/mail/rules.ts';
 import { reportMessageStatus } from '../channels/delivery-status.ts';
+import { filesOf } from '../files/files.ts';
 import { type AttemptOutcome, registerEndpointSender } from '../webhooks/deliveries.ts';
 
 const mailCaller = (channel: string): Caller => ({ sub: 'mail', roles: ['integration'], groups: [], channels: [channel] });
@@ -57,7 +59,8 @@ export async function sendMailDelivery(url: string, body: string): Promise<Attem
       messageId: message.__id,
       account: to,
       text: message.body,
-      files: [],
+      // A reply's files go as attachments (their bytes read from storage when the mail is built).
+      files: message.attachments?.length && filesConfigured() ? await filesOf(message) : [],
       thread: { subject: replySubject(session.__name), ...threading, automatic: message.author === 'bot' },
     },
     credentials as unknown as Record<string, string>,
