@@ -160,7 +160,12 @@ export const functionGrants: Readonly<Record<string, FunctionGrant>> = {
   // The live WebSocket API
   'live-authorizer': { table: [], indexes: [], visitorSecret: true },
   'live-connect': { table: ['GetItem', 'BatchGetItem', 'BatchWriteItem'], indexes: ['gsi1'] },
-  'live-default': { table: ['GetItem', 'BatchGetItem', 'Query', 'UpdateItem', 'BatchWriteItem'], indexes: ['gsi1'], postToConnection: true },
+  'live-default': {
+    table: ['GetItem', 'BatchGetItem', 'Query', 'UpdateItem', 'BatchWriteItem'],
+    indexes: ['gsi1'],
+    postToConnection: true,
+    credentialsKey: true,
+  },
   'live-disconnect': { table: ['GetItem', 'BatchWriteItem'], indexes: [] },
 };
 

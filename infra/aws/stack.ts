@@ -175,11 +175,12 @@ export class ChatlinesStack extends Stack {
             malwareScan: contextFlag(this, FILES_MALWARE_SCAN_CONTEXT),
           });
 
-    // Messenger credentials: sealed under a key of the stack, opened only by the functions that connect, receive and send.
+    // Messenger credentials: sealed under a key of the stack, opened only by the functions that connect, receive and send (and pass an operator's typing on).
     const withCredentials = [
       ...[...this.functions].map(([file, fn]) => [file, fn.function] as const),
       ...this.scheduled.map((s) => [s.definition.function, s.function.function] as const),
       ['attempt-deliveries', this.deliveries.function.function] as const,
+      ...[...this.live.functions].map(([file, fn]) => [file, fn.function] as const),
     ].filter(([file]) => grantOf(file).credentialsKey);
     if (withCredentials.length > 0) {
       new CredentialsKey(this, 'MessengerCredentials', { functions: withCredentials.map(([, fn]) => fn), publicUrl: this.httpApi.api.apiEndpoint });

@@ -13,6 +13,7 @@ import { telegram } from '../../lib/adapters/messengers/telegram.ts';
 import { type FakeTelegram, startFakeTelegram, textUpdate } from '../support/fakes/telegram.ts';
 import { sameTable, snapshot, type World, world } from '../support/fixtures.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
+import { openLive, roundTrip } from '../support/live.ts';
 
 // Short retry delays so that retries happen within the test.
 process.env.WEBHOOK_RETRY_SECONDS = '0.2,0.3,0.3,0.5,0.5';
@@ -183,6 +184,21 @@ describe('a Telegram bot, natively', () => {
     assert.equal(String(call.body.chat_id), String(ann.id));
     await until('the reply sent', async () => (await messagesOf(sessionId)).find((m) => m.__id === reply.body.__id)?._deliveryStatus === 'sent');
     assert.ok(!fake.callsOf('sendMessage').some((c) => c.body.text === 'VIP client'));
+  });
+
+  test("the operator's typing is passed on with sendChatAction, once while the throttle holds", async () => {
+    const socket = await openLive(host.url, alice);
+    try {
+      const before = fake.callsOf('sendChatAction').length;
+      for (let i = 0; i < 3; i++) socket.send({ type: 'typing', session: sessionId });
+      await until('sendChatAction', async () => fake.callsOf('sendChatAction').length > before);
+      const call = fake.callsOf('sendChatAction')[before]!;
+      assert.deepEqual({ chat: String(call.body.chat_id), action: call.body.action }, { chat: String(ann.id), action: 'typing' });
+      await roundTrip(socket.ws);
+      assert.equal(fake.callsOf('sendChatAction').length, before + 1, 'three frames at once: one action');
+    } finally {
+      socket.ws.close();
+    }
   });
 
   test('429 is retried after retry_after', async () => {

@@ -8,8 +8,14 @@
  * - staff (`from: operator`) type in a session they hold (`holdsSession`: the holding operator,
  *   or the line's bot while it holds it); the session's visitor sockets hear it.
  */
-import { getLineCached } from '../../adapters/dynamodb/lines.ts';
+import { TtlCache } from '../../adapters/cache.ts';
+import { openSecrets } from '../../adapters/dynamodb/credentials.ts';
+import { readClient } from '../../adapters/dynamodb/items.ts';
+import { channelCredentialsKey, clientKey } from '../../adapters/dynamodb/keys.ts';
+import { getChannelWith, getLineCached } from '../../adapters/dynamodb/lines.ts';
 import { findSession } from '../../adapters/dynamodb/sessions.ts';
+import { messengerFor } from '../../adapters/messengers/index.ts';
+import { logger } from '../../adapters/observability.ts';
 import { hasRole } from '../../contract/caller.ts';
 import type { ChatlinesEvent } from '../../contract/events.ts';
 import type { Line, Session } from '../../contract/schemas.ts';
@@ -58,11 +64,31 @@ export function hearsTyping(caller: LiveCaller, typing: Typing): boolean {
   return maySee(caller, typing.line, probe);
 }
 
+/** Telegram shows "typing…" for 5 s: one action per session every 4 s keeps it on while the operator types. */
+const FORWARD_EVERY_MS = 4_000;
+const forwarded = new TtlCache<true>(FORWARD_EVERY_MS, 10_000);
+
 /**
- * THE SEAM for messengers: an operator typing in a session of a messenger channel (Telegram's
- * `sendChatAction` `typing`, the messenger port's optional `typing(account, credentials)` in
- * lib/adapters/messengers/port.ts) would be passed on here. Not wired yet: it needs the
- * session's client account and the channel's credentials, and a throttle of its own (Telegram's
- * action lasts 5 s). Both hosts call it for every operator typing frame that went out.
+ * An operator typing in a session of a messenger channel is passed on where the messenger has it
+ * (the port's optional `typing`: Telegram's `sendChatAction`). Both hosts call this for every
+ * operator typing frame that went out; it reads the channel, its sealed credentials and the
+ * client in one BatchGetItem, and never fails the frame (a messenger's refusal is logged).
  */
-export async function forwardOperatorTyping(_typing: Typing): Promise<void> {}
+export async function forwardOperatorTyping(typing: Typing): Promise<void> {
+  const { session } = typing;
+  const clientId = session._clients[0];
+  if (!clientId || forwarded.get(session.__id)) return;
+  forwarded.set(session.__id, true);
+  try {
+    const {
+      channel,
+      items: [sealed, clientItem],
+    } = await getChannelWith(session._channel, [channelCredentialsKey(session._channel), clientKey(clientId)]);
+    const messenger = messengerFor(channel._type);
+    if (!messenger?.typing || channel._state !== 'active' || !sealed || !clientItem) return;
+    const secrets = await openSecrets(channel.__id, sealed);
+    if (secrets) await messenger.typing(readClient(clientItem)._username, secrets.credentials);
+  } catch (error) {
+    logger.warn('typing not passed on to the messenger', { session: session.__id, error: error as Error });
+  }
+}
