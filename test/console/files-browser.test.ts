@@ -82,9 +82,16 @@ describe('files in the console and the widget (Chromium)', { skip }, () => {
     const picture = log.getByRole('img', { name: 'broken-parcel.png' });
     await picture.waitFor();
     // Loaded and decoded: the picture's own width (160 px), not a broken image.
-    await operator.waitForFunction(
-      "(() => { const img = document.querySelector('img.file-image'); return !!img && img.complete && img.naturalWidth === 160; })()",
-    );
+    // Polled from here: a predicate polled inside the page would be evaluated there, which the console's CSP forbids.
+    for (const end = Date.now() + 15_000; ; ) {
+      const width = await picture.evaluate((img) => {
+        const image = img as unknown as { complete: boolean; naturalWidth: number };
+        return image.complete ? image.naturalWidth : 0;
+      });
+      if (width === 160) break;
+      assert.ok(Date.now() < end, `the picture loaded (naturalWidth ${width})`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
     await operator.getByRole('button', { name: 'Take', exact: true }).click();
     await operator.locator('.session-head').getByText('With an operator').waitFor();
 

@@ -150,14 +150,15 @@ describe('typing', () => {
     const session = await write(v.token, 'typing test');
     assert.equal((await staff(alice, 'POST', `/v1/sessions/${session}/assign`, { operator: 'alice' })).status, 200);
     const bob = await w.operator('bob');
+    const stranger = await visitor();
+    await write(stranger.token, 'another visitor');
+    // Every event of the writes above is pushed before the sockets open: any event a socket gets later came from typing.
+    await host.events!.poller.drain();
     const visitorSocket = await openLive(host.url, v.token);
     const aliceSocket = await openLive(host.url, alice);
     const bobSocket = await openLive(host.url, bob);
-    const stranger = await visitor();
-    await write(stranger.token, 'another visitor');
     const strangerSocket = await openLive(host.url, stranger.token);
     const typing = (s: { frames: LiveFrame[] }) => s.frames.filter((f) => f.type === 'typing');
-    await host.events!.poller.drain();
     const before = await snapshot(host);
 
     const t0 = Date.now();
