@@ -651,7 +651,8 @@ describe('hostile input', () => {
       'bad-filter',
       'bad-idempotency-key',
     ]) {
-      assert.ok((perKind.get(k) ?? 0) > 20, `too few ${k} requests: ${perKind.get(k) ?? 0}`);
+      // Some kinds apply to a few routes only (bad-filter: the four searches of 60 routes): a floor, not a share.
+      assert.ok((perKind.get(k) ?? 0) >= 10, `too few ${k} requests: ${perKind.get(k) ?? 0}`);
     }
   });
 });
