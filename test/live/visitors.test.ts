@@ -54,6 +54,8 @@ describe('a visitor socket', () => {
     const other = await visitor();
     const session = await write(v.token, 'Hello?');
     const otherSession = await write(other.token, 'Me too');
+    // The writes' own events are pushed before the socket opens: it hears only what follows.
+    await host.events!.poller.drain();
     const socket = await openLive(host.url, v.token);
     const admin = await openLive(host.url, w.admin);
     assert.equal((await staff(alice, 'POST', `/v1/sessions/${session}/assign`, { operator: 'alice' })).status, 200);
