@@ -9,19 +9,15 @@
  * fails (`.ci/run` installs it).
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { consoleDir } from '../../infra/local/console.ts';
+import type { Browser, Page } from 'playwright-core';
 import { aggregateMetrics } from '../../lib/app/metrics/aggregate.ts';
+import { browserSkip, launchChromium, prepareConsole, screenshots } from '../support/browser.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const present = existsSync(CHROMIUM);
-const skip = !present && !process.env.CI ? `Chromium is not installed at ${CHROMIUM} (apt-get install -y chromium); browser tests skipped` : false;
-const shots = join(import.meta.dirname, 'screenshots');
+const skip = browserSkip;
+const shots = screenshots;
 
 let host: TestHost;
 let browser: Browser;
@@ -41,20 +37,13 @@ async function signIn(page: Page, sub: string, roles: string[], groups: string) 
 
 describe('the console in Chromium', { skip }, () => {
   before(async () => {
-    if (!existsSync(join(consoleDir(), 'index.html'))) {
-      const built = spawnSync('npm', ['run', '-s', 'build:console'], { stdio: 'inherit' });
-      assert.equal(built.status, 0, 'npm run build:console');
-    }
-    mkdirSync(shots, { recursive: true });
+    prepareConsole();
     host = await startTestHost({ events: true });
     admin = await host.token({ sub: 'admin-1', roles: ['admin'] });
     line = (await host.call('POST', '/v1/lines', { token: admin, body: { __name: 'Web shop', _operatorGroups: ['support'], _supervisorGroups: ['leads'] } }))
       .body;
     channel = (await host.call('POST', '/v1/channels', { token: admin, body: { _line: line.__id, _type: 'livechat', __name: 'Shop site' } })).body;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();

@@ -6,19 +6,15 @@
  * Screenshots: test/console/screenshots/ (git-ignored).
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Browser, chromium } from 'playwright-core';
-import { consoleDir } from '../../infra/local/console.ts';
+import type { Browser } from 'playwright-core';
+import { browserSkip, launchChromium, prepareConsole, screenshots } from '../support/browser.ts';
 import { type FakeTelegram, startFakeTelegram } from '../support/fakes/telegram.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const present = existsSync(CHROMIUM);
-const skip = !present && !process.env.CI ? `Chromium is not installed at ${CHROMIUM} (apt-get install -y chromium); browser tests skipped` : false;
-const shots = join(import.meta.dirname, 'screenshots');
+const skip = browserSkip;
+const shots = screenshots;
 const TOKEN = '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1';
 
 let host: TestHost;
@@ -29,11 +25,7 @@ let line: { __id: string };
 
 describe('the channels page in Chromium', { skip }, () => {
   before(async () => {
-    if (!existsSync(join(consoleDir(), 'index.html'))) {
-      const built = spawnSync('npm', ['run', '-s', 'build:console'], { stdio: 'inherit' });
-      assert.equal(built.status, 0, 'npm run build:console');
-    }
-    mkdirSync(shots, { recursive: true });
+    prepareConsole();
     fake = await startFakeTelegram();
     fake.tokens.add(TOKEN);
     process.env.TELEGRAM_API_URL = fake.url;
@@ -41,7 +33,7 @@ describe('the channels page in Chromium', { skip }, () => {
     admin = await host.token({ sub: 'admin-1', roles: ['admin'] });
     line = (await host.call('POST', '/v1/lines', { token: admin, body: { __name: 'Web shop', _operatorGroups: ['support'] } })).body;
     await host.call('POST', '/v1/channels', { token: admin, body: { _line: line.__id, _type: 'livechat', __name: 'Shop site' } });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();

@@ -5,16 +5,14 @@
  * comment, and the rating lands on the session. Screenshots: test/console/screenshots/.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { browserSkip, launchChromium, prepareConsole, screenshots } from '../support/browser.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const skip = !existsSync(CHROMIUM) && !process.env.CI ? `Chromium is not installed at ${CHROMIUM}; browser tests skipped` : false;
-const shots = join(import.meta.dirname, 'screenshots');
+const skip = browserSkip;
+const shots = screenshots;
 
 let host: TestHost;
 let browser: Browser;
@@ -22,11 +20,9 @@ let browser: Browser;
 describe('the widget: business hours and CSAT in Chromium', { skip }, () => {
   before(async () => {
     // Always build: this test is about the widget's current source.
-    const built = spawnSync('npm', ['run', '-s', 'build:console'], { stdio: 'inherit' });
-    assert.equal(built.status, 0, 'npm run build:console');
-    mkdirSync(shots, { recursive: true });
+    prepareConsole({ always: true });
     host = await startTestHost({ events: true });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();

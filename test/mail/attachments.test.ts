@@ -10,12 +10,10 @@ import PostalMime, { type Email } from 'postal-mime';
 import { SMTPServer } from 'smtp-server';
 import { type World, world } from '../support/fixtures.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
+import { png } from '../support/png.ts';
 
-/** A 1×1 PNG: its signature is what the content check reads. */
-const PNG = Buffer.from(
-  '89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082',
-  'hex',
-);
+/** A real PNG: its signature is what the content check reads. */
+const PNG = png(1, 1);
 
 let host: TestHost;
 let w: World;
