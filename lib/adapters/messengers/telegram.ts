@@ -9,7 +9,6 @@
  * attachments. Shapes from `@grammyjs/types` (types only: nothing of it is in a bundle).
  * `TELEGRAM_API_URL` points it elsewhere (tests: a fake on loopback).
  */
-import { timingSafeEqual } from 'node:crypto';
 import type { ApiMethods, ApiResponse, File, Message, Update } from '@grammyjs/types';
 import type { TelegramCredentials } from '../../contract/messengers.ts';
 import {
@@ -22,6 +21,7 @@ import {
   type SendResult,
   type Verdict,
 } from './port.ts';
+import { safeEqual } from './wire.ts';
 
 type Methods = ApiMethods<never>;
 type Args<M extends keyof Methods> = Parameters<Methods[M]>[0];
@@ -162,9 +162,7 @@ export const telegram: Messenger<TelegramCredentials> = {
     if (request.method !== 'POST') return { ok: false, reason: 'Telegram posts its updates' };
     const given = request.headers[SECRET_HEADER];
     if (!given) return { ok: false, reason: `no ${SECRET_HEADER}` };
-    const a = Buffer.from(given, 'utf8');
-    const b = Buffer.from(hookSecret, 'utf8');
-    if (a.length !== b.length || !timingSafeEqual(a, b)) return { ok: false, reason: `wrong ${SECRET_HEADER}` };
+    if (!safeEqual(given, hookSecret)) return { ok: false, reason: `wrong ${SECRET_HEADER}` };
     return { ok: true };
   },
 

@@ -19,10 +19,9 @@ import { findChannel } from '../../adapters/dynamodb/lines.ts';
 import { filesConfigured } from '../../adapters/files/s3.ts';
 import { parseMail } from '../../adapters/mail/parse.ts';
 import { logger } from '../../adapters/observability.ts';
-import type { Caller } from '../../contract/caller.ts';
 import type { MailAttachment, ParsedMail } from '../../contract/mail.ts';
 import type { Channel, MailAuth } from '../../contract/schemas.ts';
-import { authFromHeader, decideMail, MAX_MAIL_BYTES } from '../../domain/mail/rules.ts';
+import { authFromHeader, decideMail, MAX_MAIL_BYTES, mailCaller } from '../../domain/mail/rules.ts';
 import { type MessageFile, storeInboundFile } from '../files/files.ts';
 import { type InboundResult, receiveInbound } from '../sessions/open.ts';
 
@@ -65,7 +64,6 @@ export async function channelForAddress(address: string): Promise<Channel | unde
 }
 
 /** The caller a mail acts as: an integration of its channel. */
-const mailCaller = (channel: Channel): Caller => ({ sub: 'mail', roles: ['integration'], groups: [], channels: [channel.__id] });
 
 /**
  * Receives one mail for its recipients (the envelope's, which name the channels; the headers'
@@ -111,7 +109,7 @@ async function receiveForChannel(channel: Channel, recipient: string, mail: Pars
   const files = await storeAttachments(channel, decision.attachments);
   const thread = { last: decision.externalId, references: [...mail.references.slice(-19)] };
   const result = await receiveInbound(
-    mailCaller(channel),
+    mailCaller(channel.__id),
     channel.__id,
     {
       account: decision.account,

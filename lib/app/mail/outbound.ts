@@ -17,16 +17,13 @@ import { filesConfigured } from '../../adapters/files/s3.ts';
 import { type EmailCredentials, emailMessenger } from '../../adapters/messengers/email.ts';
 import { messengerFor, registerMessenger } from '../../adapters/messengers/index.ts';
 import { logger } from '../../adapters/observability.ts';
-import type { Caller } from '../../contract/caller.ts';
 import type { ChatlinesEvent } from '../../contract/events.ts';
 import type { Message, Session } from '../../contract/schemas.ts';
 import { isOutbound } from '../../domain/events/map.ts';
-import { replySubject, replyThreading } from '../../domain/mail/rules.ts';
+import { mailCaller, replySubject, replyThreading } from '../../domain/mail/rules.ts';
 import { reportMessageStatus } from '../channels/delivery-status.ts';
 import { filesOf } from '../files/files.ts';
 import { type AttemptOutcome, registerEndpointSender } from '../webhooks/deliveries.ts';
-
-const mailCaller = (channel: string): Caller => ({ sub: 'mail', roles: ['integration'], groups: [], channels: [channel] });
 
 /** Makes this process send `mailto:` deliveries (the delivery worker, the sweeper, an inline consumer). */
 export function registerMailSender(): void {

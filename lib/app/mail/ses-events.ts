@@ -7,6 +7,7 @@ import { getItem } from '../../adapters/dynamodb/db.ts';
 import { messageRefKey } from '../../adapters/dynamodb/keys.ts';
 import { logger } from '../../adapters/observability.ts';
 import { isConflict } from '../../contract/errors.ts';
+import { mailCaller } from '../../domain/mail/rules.ts';
 import { reportMessageStatus } from '../channels/delivery-status.ts';
 
 /** The tag our replies carry (lib/adapters/messengers/email.ts): the reply's message id. */
@@ -50,7 +51,7 @@ export async function applySesEvent(event: SesSendingEvent): Promise<'applied' |
     logger.warn('an SES event names no reply we know', { message: messageId });
     return 'ignored';
   }
-  const caller = { sub: 'mail', roles: ['integration' as const], groups: [], channels: [ref.channel] };
+  const caller = mailCaller(String(ref.channel));
   try {
     await reportMessageStatus(caller, ref.channel, messageId, change, () => []);
     return 'applied';

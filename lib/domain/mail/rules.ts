@@ -3,10 +3,15 @@
  * what a parsed mail becomes (a client's message, or nothing), and the headers our replies carry.
  * Pure: the MIME parsing is lib/adapters/mail/parse.ts, the effects lib/app/mail.
  */
+
+import type { Caller } from '../../contract/caller.ts';
 import type { MailAttachment, ParsedMail } from '../../contract/mail.ts';
 import type { MailAuth } from '../../contract/schemas.ts';
 
 export type { MailAttachment, ParsedMail };
+
+/** Who mail acts as, on one inbox channel: its integration (receipts, sending events, replies' statuses). */
+export const mailCaller = (channelId: string): Caller => ({ sub: 'mail', roles: ['integration'], groups: [], channels: [channelId] });
 
 /** Larger mail is refused: SMTP 552 locally; in AWS SES refuses over its own 40 MB, the function drops over this with a log. */
 export const MAX_MAIL_BYTES = 10 * 1024 * 1024;
