@@ -335,8 +335,10 @@ const urlOf = (file: FileRef, seconds: number) =>
  * Rejected files are left out. Reads nothing: the message's `attachments` say it all.
  */
 export async function filesOf(message: Pick<Message, 'attachments'>, seconds = DOWNLOAD_SECONDS): Promise<(OutboundFile & { id: string })[]> {
+  // A message without ready files needs no storage: hosts without one send its text alone.
+  const ready = (message.attachments ?? []).filter((f) => f.state === 'ready');
+  if (ready.length === 0) return [];
   requireStore();
-  const ready = message.attachments.filter((f) => f.state === 'ready');
   return Promise.all(
     ready.map(async (f) => ({
       id: f.id,

@@ -13,7 +13,6 @@
 import { getItem, putItem } from '../../adapters/dynamodb/db.ts';
 import { mailThreadKey, outboundRefKey } from '../../adapters/dynamodb/keys.ts';
 import { findChannel } from '../../adapters/dynamodb/lines.ts';
-import { filesConfigured } from '../../adapters/files/s3.ts';
 import { type EmailCredentials, emailMessenger } from '../../adapters/messengers/email.ts';
 import { messengerFor, registerMessenger } from '../../adapters/messengers/index.ts';
 import { logger } from '../../adapters/observability.ts';
@@ -57,7 +56,7 @@ export async function sendMailDelivery(url: string, body: string): Promise<Attem
       account: to,
       text: message.body,
       // A reply's files go as attachments (their bytes read from storage when the mail is built).
-      files: message.attachments?.length && filesConfigured() ? await filesOf(message) : [],
+      files: await filesOf(message),
       thread: { subject: replySubject(session.__name), ...threading, automatic: message.author === 'bot' },
     },
     credentials as unknown as Record<string, string>,

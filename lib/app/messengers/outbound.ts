@@ -74,7 +74,7 @@ export const messengerSender: NativeSender = {
     if (!secrets || !messenger) return { ok: false, code: null, error: 'the channel is not connected to its messenger', final: true };
     if (channel._state !== 'active') return { ok: false, code: null, error: `the channel is ${channel._state}`, final: true };
     // Signed at each attempt, valid an hour: a messenger that takes a URL (WhatsApp, Viber, Instagram) may fetch it a while later.
-    const files = (message.attachments ?? []).some((f) => f.state === 'ready') ? await filesOf(message, DELIVERY_LINK_SECONDS) : [];
+    const files = await filesOf(message, DELIVERY_LINK_SECONDS);
     const result = await messenger.send({ messageId: message.__id, account, text: message.body, files }, secrets.credentials);
     if (result.ok) {
       // Sent is sent: a failure to record it must not make the delivery send it again.
