@@ -318,8 +318,11 @@ export function workspace(root: HTMLElement, me: Identity): () => void {
     if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) void send('text');
   });
 
+  /** Whether the actions were drawn with their line known (its groups fill the transfer list). */
+  let actionsHadLine = false;
   function renderActions(s: Session) {
     const line = lines.get(s._line);
+    actionsHadLine = line !== undefined;
     const priority = h(
       'select',
       { id: 'priority', 'aria-label': 'Priority' },
@@ -491,7 +494,8 @@ export function workspace(root: HTMLElement, me: Identity): () => void {
     // leaves what the operator is typing into the action fields alone.
     const sessionChanged = current.session?.__updatedAt !== session.__updatedAt || !current.session;
     current.session = session;
-    if (sessionChanged) {
+    // Also once the lines have loaded, if the actions were drawn before them (an empty group list).
+    if (sessionChanged || (!actionsHadLine && lines.has(session._line))) {
       const line = lines.get(session._line);
       mount(
         head,
