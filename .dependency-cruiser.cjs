@@ -22,6 +22,14 @@ const IO_MODULES = [
 module.exports = {
   forbidden: [
     {
+      name: 'runtime-zod-mini-only',
+      comment:
+        "Runtime code validates with zod/mini through lib/contract/zod.ts: one import of classic 'zod' puts its ~97 KB (every schema class, method and locale) back in every bundle that reaches it.",
+      severity: 'error',
+      from: { path: '^(functions|lib/(contract|domain|app|adapters))/' },
+      to: { path: '^node_modules/zod/(index|v4/classic/|v4/index)' },
+    },
+    {
       name: 'runtime-not-to-infra',
       comment: 'Runtime code (functions/, lib/) never imports infra/: the stack and the local host wrap the runtime, not the other way round.',
       severity: 'error',

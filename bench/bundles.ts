@@ -9,7 +9,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type BuildOptions, build, type Metafile, type Plugin } from 'esbuild';
+import { type BuildOptions, build, type Metafile } from 'esbuild';
+import { LAZY_DIR, lazyModules } from '../infra/aws/chatlines-function.ts';
 import { functionEntry } from '../infra/functions.ts';
 import { routes, scheduledFunctions } from '../lib/contract/routes.ts';
 import { log, median, progress, round } from './support.ts';
@@ -48,43 +49,6 @@ export const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
 export const handler = async () => ({ statusCode: 200 });
 `;
 
-/**
- * The schema kinds chatlines' contract uses (strict and loose objects, strings with limits and
- * patterns, enums, nullable/optional, arrays, records, unions, ISO dates, defaults, refine),
- * written for zod/mini, with the English locale, plus the error tree a problem+json carries.
- */
-const ZOD_MINI_PROBE = `import * as z from 'zod/mini';
-import { en } from 'zod/locales';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-z.config(en());
-const Item = z.strictObject({ d: z.int().check(z.nonnegative()), e: z.nullable(z.string()) });
-const S = z.strictObject({
-  a: z.string().check(z.minLength(1), z.maxLength(100), z.regex(/^[a-z]+$/)),
-  b: z.enum(['x', 'y']),
-  c: z.optional(z.array(Item).check(z.maxLength(50))),
-  e: z.iso.datetime(),
-  f: z.union([z.literal('a'), z.null()]),
-  g: z.record(z.string(), z.string()),
-  h: z._default(z.boolean(), false),
-  i: z.looseObject({ j: z.uuid() }),
-  k: z.number().check(z.refine((n) => n % 2 === 0, 'even')),
-});
-export const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
-export const handler = (x) => { const r = S.safeParse(x); return r.success ? r.data : r.error.issues; };
-`;
-
-/** Bench-only what-if: resolves matching imports to an empty module, to size what they cost. */
-function leaveOut(name: string, filter: RegExp, importer?: string): Plugin {
-  return {
-    name: `leave-out-${name}`,
-    setup(b) {
-      b.onResolve({ filter }, (args) => (!importer || args.importer.includes(importer) ? { path: name, namespace: 'left-out' } : undefined));
-      b.onLoad({ filter: /.*/, namespace: 'left-out' }, () => ({ contents: 'export default {}', loader: 'js' }));
-    },
-  };
-}
-
 export interface WhatIf {
   function: string;
   change: string;
@@ -114,8 +78,8 @@ export interface BundleResult {
   options: string;
   /** Sizes of the largest deployed bundle with a dependency left out (not runnable; for findings). */
   whatIf: WhatIf[];
-  /** tracing.mjs (lib/adapters/tracing.ts), beside every bundle, imported only when tracing is on. */
-  tracingBytes?: number;
+  /** The lazy modules (lib/adapters/lazy/<name>.ts), each bundled beside the functions that name it and imported on first use: name → bytes. */
+  lazyBytes?: Record<string, number>;
 }
 
 export const SIZE_BUDGET = 120 * 1024;
@@ -219,9 +183,8 @@ export async function benchBundles(quick: boolean): Promise<BundleResult> {
         heaviest: t.heaviest,
       };
     });
-  // What zod costs (the classic `z` namespace keeps every schema kind, method and locale), and
-  // what zod/mini would cost instead: a probe of the same kinds of schemas written for zod/mini
-  // with the English locale (the problem+json messages), bundled alone.
+  // What the validator costs in the largest bundle: zod/mini with the English locale
+  // (lib/contract/zod.ts), and the bundle without it (not runnable; for findings).
   const largest = rows.filter((r) => r.variant === 'deployed').sort((a, b) => b.bytes - a.bytes)[0];
   const whatIf: WhatIf[] = [];
   const sizeOf = async (more: BuildOptions) => {
@@ -229,28 +192,19 @@ export async function benchBundles(quick: boolean): Promise<BundleResult> {
     return r.outputFiles?.[0]?.contents.length ?? 0;
   };
   if (largest) {
-    const zod = leaveOut('zod', /^zod(\/.*)?$/);
-    const withoutZod = await sizeOf({ plugins: [zod], entryPoints: [functionEntry(largest.function)] });
-    const probe = join(OUT, 'zod-mini-probe.mjs');
-    writeFileSync(probe, ZOD_MINI_PROBE);
-    const mini = (await sizeOf({ entryPoints: [probe] })) - (await sizeOf({ entryPoints: [floorEntry] }));
     whatIf.push({ function: largest.function, change: 'as built', bytes: largest.bytes });
-    whatIf.push({ function: largest.function, change: 'without zod', bytes: withoutZod });
-    whatIf.push({
-      function: largest.function,
-      change: 'with zod/mini instead (estimate: without zod + a zod/mini probe of the same schema kinds)',
-      bytes: withoutZod + mini,
-    });
+    const zod = largest.heaviest.find((h) => h.input === 'zod');
+    if (zod) whatIf.push({ function: largest.function, change: 'of which zod (zod/mini, English locale)', bytes: zod.bytes });
   }
-  const tracingEntry = join(ROOT, 'lib', 'adapters', 'tracing.ts');
-  const tracingBytes = await sizeOf({ entryPoints: [tracingEntry] });
+  const lazyBytes: Record<string, number> = {};
+  for (const name of lazyModules()) lazyBytes[name] = await sizeOf({ entryPoints: [join(ROOT, LAZY_DIR, `${name}.ts`)] });
   log(`  bundles: ${rows.length} function bundles measured`);
   return {
     runs,
     floor,
     rows,
     whatIf,
-    tracingBytes,
+    lazyBytes,
     options:
       'esbuild bundle, platform node, format esm, target node24, minify, mainFields module/main, createRequire banner (as infra/aws/chatlines-function.ts); deployed = @aws-sdk/* external (the Lambda runtime provides it), sdkBundled = SDK inside the bundle',
   };

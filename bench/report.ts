@@ -70,7 +70,7 @@ export function budgets(r: Omit<BenchReport, 'budgets'>): BudgetLine[] {
     const big = deployed.filter((x) => !x.sizePass);
     const heavy = big[0]?.heaviest.map((h) => `${h.input} ${kb(h.bytes)}`).join(', ');
     out.push({
-      budget: `bundle ≤ ${kb(SIZE_BUDGET)} minified per function (SDK external; the tracer apart, loaded only when tracing is on)`,
+      budget: `bundle ≤ ${kb(SIZE_BUDGET)} minified per function (SDK external; the lazy modules apart: the tracer, nodemailer, file-type)`,
       result: `${deployed.length - big.length}/${deployed.length} within; largest ${kb(Math.max(...deployed.map((x) => x.bytes)))}`,
       pass: big.length === 0,
       ...(big.length
@@ -307,17 +307,20 @@ export function markdown(r: BenchReport): string {
       );
     }
     push('');
-    if (b.tracingBytes !== undefined) {
+    if (b.lazyBytes) {
       push(
-        `The tracer (lib/adapters/tracing.ts: Powertools tracer, aws-xray-sdk-core, semver) is bundled beside each function as tracing.mjs, ${kb(b.tracingBytes)}, and imported only when tracing is on (in Lambda, unless POWERTOOLS_TRACE_ENABLED=false); the cold loads above are with tracing off.`,
+        `Lazy modules (lib/adapters/lazy.ts), each bundled beside the functions that import it as \`<name>.mjs\` and loaded on first use, not counted above: ${Object.entries(
+          b.lazyBytes,
+        )
+          .map(([name, bytes]) => `${name} ${kb(bytes)}`)
+          .join(
+            ', ',
+          )}. The tracer (Powertools tracer, aws-xray-sdk-core, semver) is imported only when tracing is on (in Lambda, unless POWERTOOLS_TRACE_ENABLED=false); the cold loads above are with tracing off.`,
         '',
       );
     }
     if (b.whatIf.length) {
-      push(
-        `What zod costs (bench-only esbuild plugin that leaves it out, and a zod/mini probe of the same schema kinds; not runnable, for sizing): ${b.whatIf.map((w) => `${w.change} ${kb(w.bytes)}`).join(' · ')} (${b.whatIf[0]!.function}).`,
-        '',
-      );
+      push(`The validator in the largest bundle: ${b.whatIf.map((w) => `${w.change} ${kb(w.bytes)}`).join(' · ')} (${b.whatIf[0]!.function}).`, '');
     }
   }
 

@@ -5,6 +5,7 @@
  * (all in the role itself: no separate policy resource).
  */
 
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Duration, Tags } from 'aws-cdk-lib';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
@@ -47,17 +48,27 @@ export const RUNTIME = Runtime.NODEJS_24_X;
  */
 const REQUIRE_SHIM = "import{createRequire as __chatlinesCreateRequire}from'node:module';const require=__chatlinesCreateRequire(import.meta.url);";
 
-/** The tracer's own module (lib/adapters/tracing.ts), loaded by observability.ts only when tracing is on. */
-export const TRACING_ENTRY = join('lib', 'adapters', 'tracing.ts');
+/** The lazy modules (lib/adapters/lazy.ts): each file of this folder, `<name>.ts`. */
+export const LAZY_DIR = join('lib', 'adapters', 'lazy');
+
+/** The names of the lazy modules (`tracing`, `file-type`, `mail-transport`). */
+export function lazyModules(): string[] {
+  return readdirSync(join(REPO_ROOT, LAZY_DIR))
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => f.slice(0, -3));
+}
 
 /**
- * The shell command that bundles the tracer beside a function's index.mjs as tracing.mjs, with
- * the same options as the function. The function's own bundle leaves it out (its import
- * specifier is computed), so a cold start without tracing never parses the X-Ray SDK.
+ * The shell command that bundles a lazy module beside a function's index.mjs as `<name>.mjs`,
+ * with the same options as the function, when the function's bundle names it
+ * (`importLazy('<name>')` leaves the string in index.mjs; every bundle names `tracing`). The
+ * function's own bundle leaves the module out (its import specifier is computed), so a cold start
+ * never parses it: the X-Ray SDK without tracing, nodemailer before a mail is sent, file-type
+ * before a file is checked.
  */
-export function tracingBundleCommand(inputDir: string, outputDir: string): string {
+export function lazyBundleCommand(inputDir: string, outputDir: string, name: string): string {
   const args = [
-    join(inputDir, TRACING_ENTRY),
+    join(inputDir, LAZY_DIR, `${name}.ts`),
     '--bundle',
     '--platform=node',
     '--format=esm',
@@ -67,9 +78,10 @@ export function tracingBundleCommand(inputDir: string, outputDir: string): strin
     '--external:@aws-sdk/*',
     `--banner:js=${REQUIRE_SHIM}`,
     '--log-level=warning',
-    `--outfile=${join(outputDir, 'tracing.mjs')}`,
+    `--outfile=${join(outputDir, `${name}.mjs`)}`,
   ];
-  return [join(inputDir, 'node_modules', '.bin', 'esbuild'), ...args].map((a) => `"${a}"`).join(' ');
+  const build = [join(inputDir, 'node_modules', '.bin', 'esbuild'), ...args].map((a) => `"${a}"`).join(' ');
+  return `if grep -qF '"${name}"' "${join(outputDir, 'index.mjs')}"; then ${build}; fi`;
 }
 
 export interface ChatlinesFunctionProps {
@@ -161,7 +173,7 @@ export class ChatlinesFunction extends Construct {
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
-          afterBundling: (inputDir, outputDir) => [tracingBundleCommand(inputDir, outputDir)],
+          afterBundling: (inputDir, outputDir) => lazyModules().map((name) => lazyBundleCommand(inputDir, outputDir, name)),
         },
       },
     });

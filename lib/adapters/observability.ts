@@ -5,6 +5,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
+import { importLazy } from './lazy.ts';
 
 const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'chatlines';
 
@@ -26,16 +27,13 @@ export function tracingWanted(env: NodeJS.ProcessEnv = process.env): boolean {
 }
 
 /**
- * The tracer when tracing is on, else undefined. The tracer and the X-Ray SDK under it are
- * ~110 KB of every bundle, so they live in tracing.ts and are imported only when wanted: the
- * specifier is computed so that esbuild leaves the import alone (no inlining); the stack bundles
- * tracing.ts beside index.mjs as tracing.mjs, and unbundled (tsx) the .ts file is next to this one.
+ * The tracer when tracing is on, else undefined. The tracer and the X-Ray SDK under it would be
+ * ~110 KB of every bundle, so they are a lazy module (lib/adapters/lazy/tracing.ts), imported
+ * only when wanted.
  */
 async function loadTracer(): Promise<Tracer | undefined> {
   if (!tracingWanted()) return undefined;
-  const file = import.meta.url.endsWith('.ts') ? './tracing.ts' : './tracing.mjs';
-  const module = (await import(new URL(file, import.meta.url).href)) as { tracer: Tracer };
-  return module.tracer;
+  return (await importLazy<typeof import('./lazy/tracing.ts')>('tracing')).tracer;
 }
 
 export const tracer: Tracer | undefined = await loadTracer();

@@ -3,7 +3,7 @@
  * webhooks, to the EventBridge bus (as `detail`) and to live WebSocket subscribers.
  * Pure: no AWS imports.
  */
-import * as z from 'zod';
+import * as z from './zod.ts';
 
 export const EVENT_TYPES = [
   'session.created',
@@ -27,12 +27,12 @@ export type EventType = (typeof EVENT_TYPES)[number];
 export const EventTypeSchema = z.enum(EVENT_TYPES);
 
 /** `session.*`, `message.created`, `*`: an exact type or a prefix ending in `.*`. */
-export const EventPatternSchema = z
-  .string()
-  .max(64)
-  .refine((p) => p === '*' || (EVENT_TYPES as readonly string[]).includes(p) || /^[a-z]+\.\*$/.test(p), {
+export const EventPatternSchema = z.string().check(
+  z.maxLength(64),
+  z.refine((p) => p === '*' || (EVENT_TYPES as readonly string[]).includes(p) || /^[a-z]+\.\*$/.test(p), {
     error: 'an event type (e.g. session.closed) or a prefix ending in .* (e.g. session.*)',
-  });
+  }),
+);
 
 export const ChatlinesEventSchema = z.object({
   /** Unique and stable across retries: `<session id>.<sequence>` or `<channel id>.<version>`. */
@@ -41,9 +41,9 @@ export const ChatlinesEventSchema = z.object({
   time: z.iso.datetime({ offset: true }),
   line: z.string(),
   channel: z.string(),
-  session: z.string().nullable(),
+  session: z.nullable(z.string()),
   /** Per session, +1 with every event of that session; absent on channel events. */
-  sequence: z.number().int().positive().optional(),
+  sequence: z.optional(z.number().check(z.int(), z.positive())),
   data: z.record(z.string(), z.unknown()),
 });
 export type ChatlinesEvent = z.infer<typeof ChatlinesEventSchema>;

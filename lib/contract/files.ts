@@ -4,26 +4,27 @@
  * its content when a message sends it (lib/app/files/), and served by a short-lived pre-signed GET.
  */
 // Namespace import: the named `z` export keeps every locale in the bundle (~450 KB).
-import * as z from 'zod';
+
 import { FileRejectionSchema, FileStateSchema, Id, MAX_FILE_SIZE, Name, Timestamp } from './schemas.ts';
+import * as z from './zod.ts';
 
 export { FileRejectionSchema, FileStateSchema, MAX_FILE_SIZE, MAX_FILES_PER_MESSAGE } from './schemas.ts';
 export type FileState = z.infer<typeof FileStateSchema>;
 export type FileRejection = z.infer<typeof FileRejectionSchema>;
 
 /** A MIME type as `type/subtype` (parameters such as `; charset=utf-8` are not taken). */
-export const ContentType = z
-  .string()
-  .min(3)
-  .max(255)
-  .regex(/^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/i, { error: 'a MIME type such as image/png' })
-  .transform((s) => s.toLowerCase());
+export const ContentType = z.pipe(
+  z
+    .string()
+    .check(z.minLength(3), z.maxLength(255), z.regex(/^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/i, { error: 'a MIME type such as image/png' })),
+  z.transform((s) => s.toLowerCase()),
+);
 
 /** Slashes, backslashes and control characters: never in a file's name. */
 const unsafeInName = (c: string) => c === '/' || c === '\\' || c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f;
 
 /** A file's name as shown to people: no path separators, no control characters. */
-export const FileName = Name.refine((s) => ![...s].some(unsafeInName), { error: 'no slashes or control characters' });
+export const FileName = Name.check(z.refine((s) => ![...s].some(unsafeInName), { error: 'no slashes or control characters' }));
 
 /** A name from elsewhere (a messenger, an e-mail) made safe: unsafe characters become `_`. */
 export const cleanFileName = (name: string) =>
@@ -40,11 +41,7 @@ export const FileId = Id;
 export const CreateFileBody = z.strictObject({
   name: FileName,
   contentType: ContentType,
-  size: z
-    .number()
-    .int()
-    .min(1)
-    .max(MAX_FILE_SIZE, { error: `at most ${MAX_FILE_SIZE} bytes (20 MB)` }),
+  size: z.number().check(z.int(), z.gte(1), z.lte(MAX_FILE_SIZE, { error: `at most ${MAX_FILE_SIZE} bytes (20 MB)` })),
 });
 
 /** The pre-signed upload: PUT the bytes to `uploadUrl` with exactly these headers before `expiresAt`. */
@@ -69,27 +66,27 @@ export const FileRecordSchema = z.object({
   /** The declared type (the upload was signed for it). */
   contentType: z.string(),
   /** The declared size (the upload was signed for it). */
-  size: z.number().int(),
+  size: z.number().check(z.int()),
   /** The type the content's signature says (set when checked). */
-  type: z.string().nullable(),
+  type: z.nullable(z.string()),
   state: FileStateSchema,
-  reason: FileRejectionSchema.nullable(),
+  reason: z.nullable(FileRejectionSchema),
   channel: Id,
   /** The session it belongs to: set at upload by staff, when its message is written otherwise. */
-  session: Id.nullable(),
+  session: z.nullable(Id),
   /** A visitor's or integration's upload: the client account that may send it (null: staff). */
-  account: z.string().nullable(),
+  account: z.nullable(z.string()),
   /** The message that sent it (a file is sent once). */
-  message: z.string().nullable(),
+  message: z.nullable(z.string()),
   /** Who may download it: `client` (a client-visible message) or `staff` (a note). Null until sent. */
-  visibility: z.enum(['client', 'staff']).nullable(),
+  visibility: z.nullable(z.enum(['client', 'staff'])),
 });
 export type FileRecord = z.infer<typeof FileRecordSchema>;
 
 export const FileParams = z.strictObject({ id: FileId });
 
 /** `GET /v1/files/{id}?redirect=false`: the pre-signed URL as JSON instead of a 302 (for pages that set `img src`). */
-export const FileQuery = z.strictObject({ redirect: z.enum(['true', 'false']).default('true') });
+export const FileQuery = z.strictObject({ redirect: z._default(z.enum(['true', 'false']), 'true') });
 
 /** `GET /v1/files/{id}`: where the bytes are (also the 302's body). */
-export const FileLinkResponse = z.object({ url: z.string(), expiresAt: Timestamp, name: z.string(), type: z.string(), size: z.number().int() });
+export const FileLinkResponse = z.object({ url: z.string(), expiresAt: Timestamp, name: z.string(), type: z.string(), size: z.number().check(z.int()) });

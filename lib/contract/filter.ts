@@ -10,10 +10,11 @@
  * (`where.and.1.eq.0`), so a bad filter is a 400 that names what is wrong.
  */
 // Namespace import: the named `z` export keeps every locale in the bundle (~450 KB).
-import * as z from 'zod';
+
 import { LineChannelState, LineChannelType, LineClientBlockedStatus, LineSessionPriority, LineSessionState } from './enums.ts';
 import { ChatlinesError, type FieldError } from './errors.ts';
 import { AppItemRef, ChannelSchema, ClientSchema, LineSchema, SessionSchema } from './schemas.ts';
+import * as z from './zod.ts';
 
 // ------------------------------------------------------------------------------- limits
 
@@ -149,14 +150,14 @@ export type Filter =
   | { not: Filter };
 
 const ScalarSchema = z.union([z.string(), z.number(), z.null(), AppItemRef]);
-const condition = <K extends Operator>(op: K, value: z.ZodType) =>
-  z.strictObject({ [op]: z.tuple([z.string().describe('field name'), value]) } as unknown as Record<K, z.ZodType>);
+const condition = <K extends Operator>(op: K, value: z.ZodMiniType) =>
+  z.strictObject({ [op]: z.tuple([z.string().check(z.describe('field name')), value]) } as unknown as Record<K, z.ZodMiniType>);
 
 /**
  * The filter language as a zod schema (structure only: which fields, operators and values fit
  * a collection is checked by `parseSearch` against `FIELD_CATALOGUE`).
  */
-export const FilterSchema: z.ZodType<Filter> = z.lazy(() =>
+export const FilterSchema: z.ZodMiniType<Filter> = z.lazy(() =>
   z.union([
     condition('eq', ScalarSchema),
     condition('neq', ScalarSchema),
@@ -170,21 +171,21 @@ export const FilterSchema: z.ZodType<Filter> = z.lazy(() =>
     z.strictObject({ or: z.array(FilterSchema) }),
     z.strictObject({ not: FilterSchema }),
   ]),
-) as z.ZodType<Filter>;
+) as z.ZodMiniType<Filter>;
 
 export const SortKeySchema = z.strictObject({
-  field: z.string().min(1),
-  ascending: z.boolean().default(true),
+  field: z.string().check(z.minLength(1)),
+  ascending: z._default(z.boolean(), true),
 });
 export type SortKey = { field: string; ascending: boolean };
 
-const searchEnvelope = <W extends z.ZodType>(where: W) =>
+const searchEnvelope = <W extends z.ZodMiniType>(where: W) =>
   z.strictObject({
-    where: where.optional(),
-    from: z.number().int().min(0).max(MAX_FROM).default(0),
-    size: z.number().int().min(0).max(MAX_SIZE).default(DEFAULT_SIZE),
-    sort: z.array(SortKeySchema).max(MAX_SORT_KEYS).default([]),
-    count: z.boolean().default(false),
+    where: z.optional(where),
+    from: z._default(z.number().check(z.int(), z.gte(0), z.lte(MAX_FROM)), 0),
+    size: z._default(z.number().check(z.int(), z.gte(0), z.lte(MAX_SIZE)), DEFAULT_SIZE),
+    sort: z._default(z.array(SortKeySchema).check(z.maxLength(MAX_SORT_KEYS)), []),
+    count: z._default(z.boolean(), false),
   });
 
 /** `POST /v1/{collection}/search` body, as documented. */
@@ -204,20 +205,20 @@ export const SearchPlanSchema = z.object({
   /** `get`: by id; `query`: an index's key narrows the read; `sweep`: the collection's own partitions, read in full; `empty`: nothing can match. */
   type: z.enum(PLAN_TYPES),
   /** `table`, `gsi1`…`gsi5`, or null for `empty`. */
-  index: z.string().nullable(),
+  index: z.nullable(z.string()),
   /** DynamoDB requests made (Query pages and key lookups, including the caller's visible lines). */
-  queries: z.number().int(),
+  queries: z.number().check(z.int()),
   /** Items DynamoDB returned before the in-memory filter. */
-  itemsRead: z.number().int(),
+  itemsRead: z.number().check(z.int()),
 });
 export type SearchPlanReport = z.infer<typeof SearchPlanSchema>;
 
 /** The response of a search over items of `item`. */
-export const searchResponseSchema = <S extends z.ZodType>(item: S) =>
+export const searchResponseSchema = <S extends z.ZodMiniType>(item: S) =>
   z.object({
     items: z.array(item),
     /** Present when `count: true`: every matching item, ignoring `from` and `size`. */
-    total: z.number().int().optional(),
+    total: z.optional(z.number().check(z.int())),
     plan: SearchPlanSchema,
     /** DynamoDB's ReturnConsumedCapacity total for this search, in read capacity units. */
     consumedReadCapacity: z.number(),

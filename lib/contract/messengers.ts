@@ -6,26 +6,21 @@
  * takes its type's output.
  */
 // Namespace import: the named `z` export keeps every locale in the bundle (~450 KB).
-import * as z from 'zod';
-import type { LineChannelType } from './enums.ts';
 
-const Secret = z.string().trim().min(1).max(1024);
+import type { LineChannelType } from './enums.ts';
+import * as z from './zod.ts';
+
+const Secret = z.string().check(z.trim(), z.minLength(1), z.maxLength(1024));
 
 /** @BotFather's token: `<bot id>:<secret>`. */
 export const TelegramCredentials = z.strictObject({
-  botToken: z
-    .string()
-    .trim()
-    .regex(/^[0-9]{1,20}:[A-Za-z0-9_-]{20,100}$/, { error: 'not a bot token from @BotFather (<digits>:<secret>)' }),
+  botToken: z.string().check(z.trim(), z.regex(/^[0-9]{1,20}:[A-Za-z0-9_-]{20,100}$/, { error: 'not a bot token from @BotFather (<digits>:<secret>)' })),
 });
 export type TelegramCredentials = z.output<typeof TelegramCredentials>;
 
 /** WhatsApp Cloud API: the business phone number's id, a system user's access token, the app secret (signatures), the verify token (handshake). */
 export const WhatsappCredentials = z.strictObject({
-  phoneNumberId: z
-    .string()
-    .trim()
-    .regex(/^[0-9]{1,32}$/, { error: 'the phone number id (digits) from the WhatsApp Manager' }),
+  phoneNumberId: z.string().check(z.trim(), z.regex(/^[0-9]{1,32}$/, { error: 'the phone number id (digits) from the WhatsApp Manager' })),
   accessToken: Secret,
   appSecret: Secret,
   verifyToken: Secret,
@@ -33,15 +28,12 @@ export const WhatsappCredentials = z.strictObject({
 export type WhatsappCredentials = z.output<typeof WhatsappCredentials>;
 
 /** Viber bot: the authentication token from the Viber Admin Panel; the name shown on replies (Viber's limit: 28), by default the bot's own. */
-export const ViberCredentials = z.strictObject({ authToken: Secret, senderName: z.string().trim().min(1).max(28).optional() });
+export const ViberCredentials = z.strictObject({ authToken: Secret, senderName: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(28))) });
 export type ViberCredentials = z.output<typeof ViberCredentials>;
 
 /** Instagram messaging: the professional account's id, its access token, the app secret, the verify token. */
 export const InstagramCredentials = z.strictObject({
-  accountId: z
-    .string()
-    .trim()
-    .regex(/^[0-9]{1,32}$/, { error: "the Instagram account's id (digits)" }),
+  accountId: z.string().check(z.trim(), z.regex(/^[0-9]{1,32}$/, { error: "the Instagram account's id (digits)" })),
   accessToken: Secret,
   appSecret: Secret,
   verifyToken: Secret,
@@ -57,7 +49,7 @@ export const CREDENTIALS_BY_TYPE = {
   whatsapp: WhatsappCredentials,
   viberbot: ViberCredentials,
   instagram: InstagramCredentials,
-} as const satisfies Partial<Record<LineChannelType, z.ZodType>>;
+} as const satisfies Partial<Record<LineChannelType, z.ZodMiniType>>;
 
 export type NativeChannelType = keyof typeof CREDENTIALS_BY_TYPE;
 export type CredentialsOf<T extends NativeChannelType> = z.output<(typeof CREDENTIALS_BY_TYPE)[T]>;
@@ -69,10 +61,12 @@ export const isNativeChannelType = (type: string): type is NativeChannelType => 
  * `_credentials` as the request body takes it: string fields, checked against the channel's type
  * (the body's `_type`, or the channel's on PATCH) by {@link credentialIssues}.
  */
-export const CredentialsInput = z.record(z.string().max(64), z.string().max(4096)).meta({
-  description:
-    'Write-only credentials of a natively connected messenger, by `_type`: telegramBot `{ botToken }`; whatsapp `{ phoneNumberId, accessToken, appSecret, verifyToken }`; viberbot `{ authToken, senderName? }`; instagram `{ accountId, accessToken, appSecret, verifyToken }`. Stored encrypted, never answered.',
-});
+export const CredentialsInput = z.record(z.string().check(z.maxLength(64)), z.string().check(z.maxLength(4096))).check(
+  z.meta({
+    description:
+      'Write-only credentials of a natively connected messenger, by `_type`: telegramBot `{ botToken }`; whatsapp `{ phoneNumberId, accessToken, appSecret, verifyToken }`; viberbot `{ authToken, senderName? }`; instagram `{ accountId, accessToken, appSecret, verifyToken }`. Stored encrypted, never answered.',
+  }),
+);
 
 /** What is wrong with `_credentials` for a channel type (zod issues, paths under `_credentials`); empty when fine. */
 export function credentialIssues(type: string, credentials: unknown): { path: (string | number)[]; message: string }[] {

@@ -7,11 +7,12 @@
  * of the manifest is in the document because its spec says what it takes and answers.
  */
 // Namespace import: the named `z` export keeps every locale in the bundle (~450 KB).
-import * as z from 'zod';
+
 import { ChatlinesEventSchema } from './events.ts';
 import { FilterSchema } from './filter.ts';
 import { ProblemSchema } from './schemas.ts';
 import { type Named, named, type RouteSpec, routeKey } from './spec.ts';
+import * as z from './zod.ts';
 
 /** The document itself, as far as it can be said in a schema. */
 export const OpenApiDocumentSchema = z.looseObject({ openapi: z.string(), info: z.looseObject({}), paths: z.record(z.string(), z.unknown()) });
@@ -67,7 +68,7 @@ function components(list: readonly Named[], io: 'input' | 'output'): Record<stri
 }
 
 /** Path or query parameters from an object schema: one parameter per property. */
-function parameters(schema: z.ZodType | undefined, where: 'path' | 'query'): JsonSchema[] {
+function parameters(schema: z.ZodMiniType | undefined, where: 'path' | 'query'): JsonSchema[] {
   if (!schema) return [];
   const json = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }) as JsonSchema;
   const properties = (json.properties ?? {}) as Record<string, JsonSchema>;

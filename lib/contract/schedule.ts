@@ -3,11 +3,11 @@
  * satisfaction survey (`_csat`). The rules that read them are in lib/domain/schedule/.
  */
 // Namespace import: the named `z` export keeps every locale in the bundle (~450 KB).
-import * as z from 'zod';
+import * as z from './zod.ts';
 
 /** `HH:MM`, 00:00–23:59; `24:00` only as an interval's end. */
-const Clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'a time HH:MM (00:00–23:59)' });
-const EndClock = z.string().regex(/^(([01]\d|2[0-3]):[0-5]\d|24:00)$/, { error: 'a time HH:MM (00:00–24:00)' });
+const Clock = z.string().check(z.regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'a time HH:MM (00:00–23:59)' }));
+const EndClock = z.string().check(z.regex(/^(([01]\d|2[0-3]):[0-5]\d|24:00)$/, { error: 'a time HH:MM (00:00–24:00)' }));
 
 /**
  * One opening interval of a day, local time. `to` at or before `from` crosses midnight (ends
@@ -15,20 +15,19 @@ const EndClock = z.string().regex(/^(([01]\d|2[0-3]):[0-5]\d|24:00)$/, { error: 
  */
 export const OpeningIntervalSchema = z
   .strictObject({ from: Clock, to: EndClock })
-  .refine((i) => i.from !== i.to, { error: 'from and to must differ (00:00–24:00 is the whole day)' });
+  .check(z.refine((i) => i.from !== i.to, { error: 'from and to must differ (00:00–24:00 is the whole day)' }));
 export type OpeningInterval = z.infer<typeof OpeningIntervalSchema>;
 
-const DayHours = z.array(OpeningIntervalSchema).max(12);
+const DayHours = z.array(OpeningIntervalSchema).check(z.maxLength(12));
 
 export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
 
 /** An IANA time zone the runtime knows (`Europe/Berlin`, `UTC`). */
-export const TimeZoneSchema = z
-  .string()
-  .min(1)
-  .max(64)
-  .refine(
+export const TimeZoneSchema = z.string().check(
+  z.minLength(1),
+  z.maxLength(64),
+  z.refine(
     (tz) => {
       try {
         new Intl.DateTimeFormat('en-US', { timeZone: tz });
@@ -38,18 +37,19 @@ export const TimeZoneSchema = z
       }
     },
     { error: 'not an IANA time zone (e.g. Europe/Berlin)' },
-  );
+  ),
+);
 
-const CalendarDate = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'a date yyyy-mm-dd' })
-  .refine((s) => new Date(`${s}T00:00:00Z`).toISOString().slice(0, 10) === s, { error: 'not a real date' });
+const CalendarDate = z.string().check(
+  z.regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'a date yyyy-mm-dd' }),
+  z.refine((s) => new Date(`${s}T00:00:00Z`).toISOString().slice(0, 10) === s, { error: 'not a real date' }),
+);
 
 /** A dated exception: `hours: []` closed all day (a holiday), else these hours instead of the week's. */
 export const ScheduleExceptionSchema = z.strictObject({
   date: CalendarDate,
   hours: DayHours,
-  name: z.string().max(128).optional(),
+  name: z.optional(z.string().check(z.maxLength(128))),
 });
 
 export const ScheduleSchema = z
@@ -57,34 +57,36 @@ export const ScheduleSchema = z
     timeZone: TimeZoneSchema,
     /** Opening hours per weekday (absent or `[]`: closed that day). */
     weekly: z.strictObject({
-      mon: DayHours.optional(),
-      tue: DayHours.optional(),
-      wed: DayHours.optional(),
-      thu: DayHours.optional(),
-      fri: DayHours.optional(),
-      sat: DayHours.optional(),
-      sun: DayHours.optional(),
+      mon: z.optional(DayHours),
+      tue: z.optional(DayHours),
+      wed: z.optional(DayHours),
+      thu: z.optional(DayHours),
+      fri: z.optional(DayHours),
+      sat: z.optional(DayHours),
+      sun: z.optional(DayHours),
     }),
-    exceptions: z.array(ScheduleExceptionSchema).max(400).default([]),
+    exceptions: z._default(z.array(ScheduleExceptionSchema).check(z.maxLength(400)), []),
   })
-  .superRefine((s, ctx) => {
-    const seen = new Set<string>();
-    s.exceptions.forEach((e, i) => {
-      if (seen.has(e.date)) ctx.addIssue({ code: 'custom', path: ['exceptions', i, 'date'], message: `${e.date} is given twice` });
-      seen.add(e.date);
-    });
-  });
+  .check(
+    z.superRefine((s, ctx) => {
+      const seen = new Set<string>();
+      s.exceptions.forEach((e, i) => {
+        if (seen.has(e.date)) ctx.addIssue({ code: 'custom', path: ['exceptions', i, 'date'], message: `${e.date} is given twice` });
+        seen.add(e.date);
+      });
+    }),
+  );
 export type Schedule = z.output<typeof ScheduleSchema>;
 
 /** What a closed line answers a new session with. */
-export const OfflineMessageSchema = z.string().trim().min(1).max(2000);
+export const OfflineMessageSchema = z.string().check(z.trim(), z.minLength(1), z.maxLength(2000));
 export const DEFAULT_OFFLINE_MESSAGE = 'We are closed right now. We will answer as soon as we open.';
 
 /** `_csat`: after a close, ask the client to rate the conversation (1–5). */
 export const CsatSettingsSchema = z.strictObject({
   enabled: z.boolean(),
   /** The request text (messengers get it with "reply with a number from 1 to 5"). */
-  message: z.string().trim().min(1).max(2000).optional(),
+  message: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(2000))),
 });
 export type CsatSettings = z.infer<typeof CsatSettingsSchema>;
 export const DEFAULT_CSAT_MESSAGE = 'How did we do? Please rate this conversation from 1 (bad) to 5 (excellent).';
@@ -93,8 +95,8 @@ export const CSAT_WINDOW_SECONDS = 24 * 3600;
 
 /** A client's rating of a closed session. */
 export const RatingSchema = z.object({
-  score: z.number().int().min(1).max(5),
-  comment: z.string().nullable(),
+  score: z.number().check(z.int(), z.gte(1), z.lte(5)),
+  comment: z.nullable(z.string()),
   at: z.iso.datetime({ offset: true }),
   /** `widget` (the visitor route) or `message` (an inbound "1".."5"). */
   via: z.enum(['widget', 'message']),
@@ -103,6 +105,6 @@ export type Rating = z.infer<typeof RatingSchema>;
 
 /** `POST /v1/visitors/rating`. */
 export const RateBody = z.strictObject({
-  score: z.number().int().min(1).max(5),
-  comment: z.string().trim().max(2000).optional(),
+  score: z.number().check(z.int(), z.gte(1), z.lte(5)),
+  comment: z.optional(z.string().check(z.trim(), z.maxLength(2000))),
 });

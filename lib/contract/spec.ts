@@ -21,7 +21,7 @@
  * No AWS imports here: the stack, the host and every function bundle read this.
  */
 // Namespace import: the named `z` export keeps every locale in the bundle (~450 KB).
-import type * as z from 'zod';
+import type * as z from './zod.ts';
 
 /**
  * How a route's function uses the table, in short: `none`, `read` (reads only), `write` (it
@@ -32,14 +32,14 @@ export type TableAccess = 'none' | 'read' | 'write';
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** A schema with the name it has under `components.schemas` of the OpenAPI document. */
-export interface Named<S extends z.ZodType = z.ZodType> {
+export interface Named<S extends z.ZodMiniType = z.ZodMiniType> {
   readonly name: string;
   readonly schema: S;
 }
 
 /** Gives a schema its component name (pure: kept out of bundles that do not use it). */
 /* @__NO_SIDE_EFFECTS__ */
-export function named<S extends z.ZodType>(name: string, schema: S): Named<S> {
+export function named<S extends z.ZodMiniType>(name: string, schema: S): Named<S> {
   return { name, schema };
 }
 
@@ -84,15 +84,15 @@ export interface RouteSpec {
   readonly summary: string;
   readonly tag: OperationTag;
   /** Path parameters, query and JSON body, as zod schemas (strict objects); absent = none taken. */
-  readonly params?: z.ZodType;
-  readonly query?: z.ZodType;
+  readonly params?: z.ZodMiniType;
+  readonly query?: z.ZodMiniType;
   readonly body?: Named;
   /**
    * The schema `route()` parses the body with, when it is looser than the documented one: the
    * searches take the envelope here and parse the filter themselves (lib/contract/filter.ts), so
    * that a bad filter is a 400 naming the exact path (`where.and.1.eq.0`).
    */
-  readonly parseBodyWith?: z.ZodType;
+  readonly parseBodyWith?: z.ZodMiniType;
   /** Success statuses and their bodies. The first is what `run` answers unless it says otherwise. */
   readonly responses: Readonly<Record<number, { readonly description: string; readonly body: Named }>>;
   /**
@@ -115,9 +115,9 @@ export interface RouteSpec {
 }
 
 /** Output type of an optional schema slot of a spec (`undefined` when the route takes none). */
-export type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
+export type Parsed<S> = S extends z.ZodMiniType ? z.output<S> : undefined;
 /** Output type of a spec's body: `parseBodyWith` when set, else the documented body. */
-export type ParsedBody<S extends RouteSpec> = S['parseBodyWith'] extends z.ZodType
+export type ParsedBody<S extends RouteSpec> = S['parseBodyWith'] extends z.ZodMiniType
   ? z.output<S['parseBodyWith']>
   : S['body'] extends Named<infer B>
     ? z.output<B>

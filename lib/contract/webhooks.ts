@@ -1,27 +1,28 @@
 /** Webhook subscriptions and deliveries: request and response shapes (the OpenAPI document reads them). */
-import * as z from 'zod';
+
 import { EventPatternSchema } from './events.ts';
 import { Id, Timestamp } from './schemas.ts';
+import * as z from './zod.ts';
 
 export const CreateWebhookBody = z.strictObject({
-  url: z.string().min(1).max(2048),
-  events: z.array(EventPatternSchema).min(1).max(50),
+  url: z.string().check(z.minLength(1), z.maxLength(2048)),
+  events: z.array(EventPatternSchema).check(z.minLength(1), z.maxLength(50)),
   /** Only this line's events; absent = every line (admins only). */
-  line: Id.optional(),
+  line: z.optional(Id),
 });
 
 export const WebhookSchema = z.object({
   __id: Id,
   url: z.string(),
   events: z.array(z.string()),
-  line: Id.nullable(),
+  line: z.nullable(Id),
   __createdAt: Timestamp,
   __createdBy: z.string(),
 });
 export type Webhook = z.infer<typeof WebhookSchema>;
 
 /** The answer to `POST /v1/webhooks`: the subscription with its signing secret, shown this once. */
-export const CreatedWebhookSchema = WebhookSchema.extend({ secret: z.string() });
+export const CreatedWebhookSchema = z.extend(WebhookSchema, { secret: z.string() });
 export const WebhookListSchema = z.object({ items: z.array(WebhookSchema) });
 
 export const DeliveryStatusSchema = z.enum(['pending', 'delivered', 'failed']);
@@ -31,12 +32,12 @@ export const DeliverySchema = z.object({
   eventId: z.string(),
   eventType: z.string(),
   status: DeliveryStatusSchema,
-  attempts: z.number().int(),
-  lastResponseCode: z.number().int().nullable(),
-  lastError: z.string().nullable(),
-  nextAttemptAt: Timestamp.nullable(),
+  attempts: z.number().check(z.int()),
+  lastResponseCode: z.nullable(z.number().check(z.int())),
+  lastError: z.nullable(z.string()),
+  nextAttemptAt: z.nullable(Timestamp),
   createdAt: Timestamp,
-  deliveredAt: Timestamp.nullable(),
+  deliveredAt: z.nullable(Timestamp),
 });
 export type Delivery = z.infer<typeof DeliverySchema>;
 export const DeliveryListSchema = z.object({ items: z.array(DeliverySchema) });
@@ -44,13 +45,9 @@ export const DeliveryListSchema = z.object({ items: z.array(DeliverySchema) });
 export const WebhookIdParams = z.strictObject({ id: Id });
 export const DeliveryParams = z.strictObject({
   id: Id,
-  deliveryId: z
-    .string()
-    .min(1)
-    .max(200)
-    .regex(/^[A-Za-z0-9._:-]+$/),
+  deliveryId: z.string().check(z.minLength(1), z.maxLength(200), z.regex(/^[A-Za-z0-9._:-]+$/)),
 });
 export const DeliveriesQuery = z.strictObject({
-  from: z.coerce.number().int().min(0).max(10_000).default(0),
-  size: z.coerce.number().int().min(1).max(100).default(20),
+  from: z._default(z.coerce.number().check(z.int(), z.gte(0), z.lte(10_000)), 0),
+  size: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(100)), 20),
 });

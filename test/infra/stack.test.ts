@@ -15,7 +15,7 @@ import { App, NestedStack, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { addNagChecks, buildApp } from '../../infra/aws/build-app.ts';
-import { ChatlinesFunction, FUNCTION_TAG, REPO_ROOT } from '../../infra/aws/chatlines-function.ts';
+import { ChatlinesFunction, FUNCTION_TAG, pascalCase, REPO_ROOT } from '../../infra/aws/chatlines-function.ts';
 import { API_GATEWAY_ACCOUNT_ROLE_CONTEXT, LIVE_ACCESS_LOGS_CONTEXT } from '../../infra/aws/context.ts';
 import { LivePush } from '../../infra/aws/live.ts';
 import { MAIL_FUNCTIONS } from '../../infra/aws/mail.ts';
@@ -216,15 +216,22 @@ describe('functions', () => {
     }
   });
 
-  test('a function bundles into one ESM file (index.mjs) with esbuild, the AWS SDK left to the runtime', () => {
+  test('a function bundles into one ESM file (index.mjs) with esbuild, the AWS SDK left to the runtime, its lazy modules beside it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'chatlines-bundle-'));
     try {
       const app = new App({ outdir: dir });
       const stack = new Stack(app, 'BundleProbe');
-      new ChatlinesFunction(stack, 'Health', { functionFile: 'get-health', table: new ChatlinesTable(stack, 'Data'), description: 'bundle probe' });
+      const table = new ChatlinesTable(stack, 'Data');
+      const files = ['get-health', 'post-session-message', 'retry-deliveries'];
+      for (const functionFile of files) new ChatlinesFunction(stack, pascalCase(functionFile), { functionFile, table, description: 'bundle probe' });
       app.synth();
-      const [, fn] = Object.entries(Template.fromStack(stack).toJSON().Resources as Record<string, Json>).find(([, r]) => r.Type === 'AWS::Lambda::Function')!;
-      const bundle = join(dir, `asset.${String(fn.Properties.Code.S3Key).replace(/\.zip$/, '')}`, 'index.mjs');
+      const resources = Template.fromStack(stack).toJSON().Resources as Record<string, Json>;
+      const bundleOf = (file: string) => {
+        const [, fn] = Object.entries(resources).find(([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith(pascalCase(file)))!;
+        return join(dir, `asset.${String(fn.Properties.Code.S3Key).replace(/\.zip$/, '')}`, 'index.mjs');
+      };
+      const beside = (file: string, name: string) => existsSync(join(bundleOf(file), '..', name));
+      const bundle = bundleOf('get-health');
       assert.ok(existsSync(bundle), `ESM bundle ${bundle}`);
       const code = readFileSync(bundle, 'utf8');
       assert.match(code, /export\s*\{/, 'an ES module');
@@ -235,6 +242,12 @@ describe('functions', () => {
       const tracing = join(bundle, '..', 'tracing.mjs');
       assert.ok(existsSync(tracing), `the tracer bundle ${tracing}`);
       assert.match(readFileSync(tracing, 'utf8'), /captureAWSv3Client/, 'tracing.mjs holds the Powertools tracer');
+      // The other lazy modules sit beside the bundles that import them, and only there.
+      assert.ok(!beside('get-health', 'file-type.mjs') && !beside('get-health', 'mail-transport.mjs'), 'get-health has no file or mail module');
+      assert.ok(beside('post-session-message', 'file-type.mjs'), 'post-session-message checks files: file-type.mjs beside it');
+      assert.doesNotMatch(readFileSync(bundleOf('post-session-message'), 'utf8'), /image\/x-icns|audio\/x-musepack/, 'file-type (its signature table) is not in its index.mjs');
+      assert.ok(beside('retry-deliveries', 'mail-transport.mjs'), 'retry-deliveries sends mail: mail-transport.mjs beside it');
+      assert.doesNotMatch(readFileSync(bundleOf('retry-deliveries'), 'utf8'), /nodemailer/i, 'nodemailer is not in its index.mjs');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

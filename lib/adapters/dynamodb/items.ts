@@ -3,7 +3,7 @@
  * reading strips them and validates with the model's zod schema, so a malformed item is
  * caught where it is read, not three calls later.
  */
-import type * as z from 'zod';
+
 import {
   type Channel,
   ChannelSchema,
@@ -16,6 +16,7 @@ import {
   type Operator,
   OperatorSchema,
 } from '../../contract/schemas.ts';
+import type * as z from '../../contract/zod.ts';
 import type { Item } from './db.ts';
 import { channelIndexKeys, channelKey, clientIndexKeys, clientKey, lineIndexKeys, lineKey, messageSortKey, sessionKey } from './keys.ts';
 import { keyAttributeNames } from './table.ts';
@@ -31,7 +32,7 @@ function stripKeys(item: Item): Item {
 }
 
 /** An item as the model: keys stripped, validated by the model's schema. */
-export function read<S extends z.ZodType>(schema: S, item: Item, entity: Entity): z.output<S> {
+export function read<S extends z.ZodMiniType>(schema: S, item: Item, entity: Entity): z.output<S> {
   const parsed = schema.safeParse(stripKeys(item));
   if (!parsed.success) throw new Error(`stored ${entity} ${String(item.pk)} is malformed: ${parsed.error.message}`);
   return parsed.data;

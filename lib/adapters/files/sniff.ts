@@ -3,14 +3,15 @@
  * bytes are valid UTF-8 without control characters (text has no magic number). The name and
  * the declared type play no part here.
  */
+import { importLazy } from '../lazy.ts';
 
 /** How many leading bytes the check reads (file-type needs at most this many for the types we allow). */
 export const SNIFF_BYTES = 4100;
 
 /** The MIME type the content's signature says; `text/plain` for UTF-8 text; undefined when unknown. */
 export async function sniff(bytes: Uint8Array): Promise<string | undefined> {
-  // Loaded on the path that checks a file only: the other functions of the bundle never pay for it.
-  const { fileTypeFromBuffer } = await import('file-type');
+  // A lazy module: loaded on the path that checks a file only, never at a cold start.
+  const { fileTypeFromBuffer } = await importLazy<typeof import('../lazy/file-type.ts')>('file-type');
   const found = await fileTypeFromBuffer(bytes);
   if (found) return found.mime;
   return isText(bytes) ? 'text/plain' : undefined;

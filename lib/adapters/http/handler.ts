@@ -8,11 +8,11 @@
  */
 import { createHash } from 'node:crypto';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-// Namespace import: the named `z` export keeps every locale in the bundle (~450 KB).
-import type * as z from 'zod';
 import { type Caller, callerFromClaims } from '../../contract/caller.ts';
 import { ChatlinesError, type FieldError, isConflict } from '../../contract/errors.ts';
 import { type Parsed, type ParsedBody, type RouteSpec, successStatus } from '../../contract/spec.ts';
+// Namespace import: the named `z` export keeps every locale in the bundle (~450 KB).
+import type * as z from '../../contract/zod.ts';
 import { getItem, putNew, type TransactItem } from '../dynamodb/db.ts';
 import { idempotencyKey } from '../dynamodb/keys.ts';
 import { logger, recordOutcome, tracer } from '../observability.ts';
@@ -94,7 +94,7 @@ const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 /** Zod issues → `{ path, message }`, unknown keys listed one by one. */
-export function fieldErrors(error: z.ZodError, prefix: string): FieldError[] {
+export function fieldErrors(error: z.core.$ZodError, prefix: string): FieldError[] {
   const out: FieldError[] = [];
   for (const issue of error.issues) {
     const base = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
@@ -109,7 +109,7 @@ export function fieldErrors(error: z.ZodError, prefix: string): FieldError[] {
   return out;
 }
 
-function parsePart(schema: z.ZodType | undefined, value: unknown, prefix: string): unknown {
+function parsePart(schema: z.ZodMiniType | undefined, value: unknown, prefix: string): unknown {
   if (!schema) return undefined;
   const result = schema.safeParse(value);
   if (result.success) return result.data;

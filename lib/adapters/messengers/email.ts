@@ -2,10 +2,11 @@
  * E-mail's dialect of the messenger port: a reply goes out as a mail from the channel's address,
  * threaded by `In-Reply-To`/`References` under the client's last mail. Locally (and wherever
  * `SMTP_URL` is set) through that SMTP server with nodemailer; in AWS through SES v2 (nodemailer's
- * SES transport over `@aws-sdk/client-sesv2`, imported only on that path). Mail has no hook:
+ * SES transport over `@aws-sdk/client-sesv2`): both in the lazy module lib/adapters/lazy/mail-transport.ts. Mail has no hook:
  * inbound mail arrives by SMTP (infra/local/smtp.ts) or SES (functions/mail/receive-mail.ts).
  */
 import type { Transporter } from 'nodemailer';
+import { importLazy } from '../lazy.ts';
 import type { Messenger, OutboundReply, SendResult } from './port.ts';
 
 /** What an inbox channel sends with: its address (and the display name its mail shows). */
@@ -25,12 +26,7 @@ function mailTransport(): Promise<{ transporter: Transporter; ses: boolean }> {
   const url = process.env.SMTP_URL ?? '';
   if (!transport || transportFor !== url) {
     transportFor = url;
-    transport = (async () => {
-      const nodemailer = await import('nodemailer');
-      if (url) return { transporter: nodemailer.createTransport(url), ses: false };
-      const { SESv2Client, SendEmailCommand } = await import('@aws-sdk/client-sesv2');
-      return { transporter: nodemailer.createTransport({ SES: { sesClient: new SESv2Client({}), SendEmailCommand } }), ses: true };
-    })();
+    transport = importLazy<typeof import('../lazy/mail-transport.ts')>('mail-transport').then((m) => m.mailTransport(url));
   }
   return transport;
 }

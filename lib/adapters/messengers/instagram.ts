@@ -16,8 +16,9 @@
  * by its Instagram-scoped id until an operator names it.
  */
 // Namespace import: the named `z` export keeps every locale in the bundle.
-import * as z from 'zod';
+
 import type { InstagramCredentials } from '../../contract/messengers.ts';
+import * as z from '../../contract/zod.ts';
 import { bearer, graphFailure, verifyMeta } from './meta.ts';
 import {
   type InboundAttachment,
@@ -32,26 +33,26 @@ import { apiBase, call, download, isoFromEpoch, networkFailure, parseJson, split
 
 const apiUrl = () => apiBase('INSTAGRAM_API_URL', 'https://graph.facebook.com/v23.0');
 
-const Id = z.looseObject({ id: z.string().min(1) });
+const Id = z.looseObject({ id: z.string().check(z.minLength(1)) });
 
 /** One item of `messaging` (what chatlines reads of it). */
 export const InstagramMessaging = z.looseObject({
   sender: Id,
-  recipient: Id.optional(),
-  timestamp: z.union([z.number(), z.string()]).optional(),
-  message: z
-    .looseObject({
-      mid: z.string().min(1),
-      text: z.string().optional(),
-      is_echo: z.boolean().optional(),
-      is_deleted: z.boolean().optional(),
-      is_unsupported: z.boolean().optional(),
-      attachments: z.array(z.looseObject({ type: z.string(), payload: z.looseObject({ url: z.string().optional() }).nullish() })).optional(),
-    })
-    .optional(),
-  read: z.looseObject({ mid: z.string().optional(), watermark: z.number().optional() }).optional(),
-  delivery: z.looseObject({ mids: z.array(z.string()).optional() }).optional(),
-  postback: z.looseObject({ mid: z.string().min(1), title: z.string().optional(), payload: z.string().optional() }).optional(),
+  recipient: z.optional(Id),
+  timestamp: z.optional(z.union([z.number(), z.string()])),
+  message: z.optional(
+    z.looseObject({
+      mid: z.string().check(z.minLength(1)),
+      text: z.optional(z.string()),
+      is_echo: z.optional(z.boolean()),
+      is_deleted: z.optional(z.boolean()),
+      is_unsupported: z.optional(z.boolean()),
+      attachments: z.optional(z.array(z.looseObject({ type: z.string(), payload: z.nullish(z.looseObject({ url: z.optional(z.string()) })) }))),
+    }),
+  ),
+  read: z.optional(z.looseObject({ mid: z.optional(z.string()), watermark: z.optional(z.number()) })),
+  delivery: z.optional(z.looseObject({ mids: z.optional(z.array(z.string())) })),
+  postback: z.optional(z.looseObject({ mid: z.string().check(z.minLength(1)), title: z.optional(z.string()), payload: z.optional(z.string()) })),
 });
 type Messaging = z.infer<typeof InstagramMessaging>;
 
@@ -59,8 +60,8 @@ export const InstagramNotification = z.looseObject({
   object: z.string(),
   entry: z.array(
     z.looseObject({
-      messaging: z.array(z.unknown()).optional(),
-      changes: z.array(z.looseObject({ field: z.string(), value: z.unknown() })).optional(),
+      messaging: z.optional(z.array(z.unknown())),
+      changes: z.optional(z.array(z.looseObject({ field: z.string(), value: z.unknown() }))),
     }),
   ),
 });
@@ -133,7 +134,7 @@ export function instagramPayloads(reply: OutboundReply): Record<string, unknown>
   ];
 }
 
-const SendAnswer = z.looseObject({ message_id: z.string().min(1) });
+const SendAnswer = z.looseObject({ message_id: z.string().check(z.minLength(1)) });
 
 const messagesUrl = (credentials: InstagramCredentials) => `${apiUrl()}/${encodeURIComponent(credentials.accountId)}/messages`;
 

@@ -14,7 +14,7 @@
  * follows from `code` more than from the HTTP status.
  */
 // Namespace import: the named `z` export keeps every locale in the bundle.
-import * as z from 'zod';
+import * as z from '../../contract/zod.ts';
 import type { HookRequest, SendResult, Verdict } from './port.ts';
 import { type ApiAnswer, hmacSha256Hex, retryAfterMs, safeEqual } from './wire.ts';
 
@@ -49,11 +49,11 @@ export function verifyMeta(request: HookRequest, secrets: MetaHookSecrets): Verd
 /** A Graph API error answer, loosely: Meta adds fields over time. */
 const GraphError = z.looseObject({
   error: z.looseObject({
-    message: z.string().optional(),
-    type: z.string().optional(),
-    code: z.number().optional(),
-    error_subcode: z.number().optional(),
-    error_data: z.union([z.looseObject({ details: z.string().optional() }), z.string()]).optional(),
+    message: z.optional(z.string()),
+    type: z.optional(z.string()),
+    code: z.optional(z.number()),
+    error_subcode: z.optional(z.number()),
+    error_data: z.optional(z.union([z.looseObject({ details: z.optional(z.string()) }), z.string()])),
   }),
 });
 

@@ -14,8 +14,9 @@
  * - `message_token` is a 64-bit integer in JSON: it is read from the source digits (wire.ts).
  */
 // Namespace import: the named `z` export keeps every locale in the bundle.
-import * as z from 'zod';
+
 import type { ViberCredentials } from '../../contract/messengers.ts';
+import * as z from '../../contract/zod.ts';
 import { TtlCache } from '../cache.ts';
 import {
   type InboundAttachment,
@@ -33,26 +34,26 @@ const apiUrl = () => apiBase('VIBER_API_URL', 'https://chatapi.viber.com');
 /** The callbacks chatlines asks for (`message` and `webhook` always come). */
 export const VIBER_EVENT_TYPES = ['delivered', 'seen', 'failed', 'subscribed', 'unsubscribed', 'conversation_started'] as const;
 
-const Token = z.union([z.string().regex(/^\d+$/), z.number().int()]).transform(String);
+const Token = z.pipe(z.union([z.string().check(z.regex(/^\d+$/)), z.number().check(z.int())]), z.transform(String));
 
 export const ViberCallback = z.looseObject({
   event: z.string(),
-  timestamp: z.number().optional(),
-  message_token: Token.optional(),
-  user_id: z.string().optional(),
-  desc: z.string().optional(),
-  sender: z.looseObject({ id: z.string().min(1), name: z.string().optional() }).optional(),
-  message: z
-    .looseObject({
+  timestamp: z.optional(z.number()),
+  message_token: z.optional(Token),
+  user_id: z.optional(z.string()),
+  desc: z.optional(z.string()),
+  sender: z.optional(z.looseObject({ id: z.string().check(z.minLength(1)), name: z.optional(z.string()) })),
+  message: z.optional(
+    z.looseObject({
       type: z.string(),
-      text: z.string().optional(),
-      media: z.string().optional(),
-      file_name: z.string().optional(),
-      size: z.number().optional(),
-      location: z.looseObject({ lat: z.number(), lon: z.number() }).optional(),
-      contact: z.looseObject({ name: z.string().optional(), phone_number: z.string().optional() }).optional(),
-    })
-    .optional(),
+      text: z.optional(z.string()),
+      media: z.optional(z.string()),
+      file_name: z.optional(z.string()),
+      size: z.optional(z.number()),
+      location: z.optional(z.looseObject({ lat: z.number(), lon: z.number() })),
+      contact: z.optional(z.looseObject({ name: z.optional(z.string()), phone_number: z.optional(z.string()) })),
+    }),
+  ),
 });
 type Callback = z.infer<typeof ViberCallback>;
 
@@ -115,7 +116,12 @@ export function verifyViber(rawBody: string, signature: string | undefined, auth
   return { ok: true as const };
 }
 
-const Answer = z.looseObject({ status: z.number().int(), status_message: z.string().optional(), message_token: Token.optional(), name: z.string().optional() });
+const Answer = z.looseObject({
+  status: z.number().check(z.int()),
+  status_message: z.optional(z.string()),
+  message_token: z.optional(Token),
+  name: z.optional(z.string()),
+});
 
 /** Viber's error codes that say the bot itself can't be used: invalid token, bot blocked, not found, suspended, no webhook set. */
 const CREDENTIAL_STATUSES = new Set([2, 7, 8, 9, 10]);

@@ -16,8 +16,9 @@
  * No webhook registration call: the callback URL and verify token are entered in the Meta app.
  */
 // Namespace import: the named `z` export keeps every locale in the bundle.
-import * as z from 'zod';
+
 import type { WhatsappCredentials as WhatsAppCredentials } from '../../contract/messengers.ts';
+import * as z from '../../contract/zod.ts';
 import { bearer, graphFailure, verifyMeta } from './meta.ts';
 import {
   type InboundAttachment,
@@ -34,65 +35,65 @@ const apiUrl = () => apiBase('WHATSAPP_API_URL', 'https://graph.facebook.com/v23
 
 const Media = z.looseObject({
   id: z.string(),
-  mime_type: z.string().optional(),
-  caption: z.string().optional(),
-  filename: z.string().optional(),
+  mime_type: z.optional(z.string()),
+  caption: z.optional(z.string()),
+  filename: z.optional(z.string()),
 });
 
 /** One inbound message (what chatlines reads of it). */
 export const WhatsAppMessage = z.looseObject({
-  id: z.string().min(1),
+  id: z.string().check(z.minLength(1)),
   /** The client's phone number; absent once a user hides it behind a username (then `from_user_id`). */
-  from: z.string().optional(),
-  from_user_id: z.string().optional(),
-  timestamp: z.string().optional(),
+  from: z.optional(z.string()),
+  from_user_id: z.optional(z.string()),
+  timestamp: z.optional(z.string()),
   type: z.string(),
-  text: z.looseObject({ body: z.string() }).optional(),
-  image: Media.optional(),
-  document: Media.optional(),
-  audio: Media.optional(),
-  video: Media.optional(),
-  sticker: Media.optional(),
-  location: z
-    .looseObject({
+  text: z.optional(z.looseObject({ body: z.string() })),
+  image: z.optional(Media),
+  document: z.optional(Media),
+  audio: z.optional(Media),
+  video: z.optional(Media),
+  sticker: z.optional(Media),
+  location: z.optional(
+    z.looseObject({
       latitude: z.union([z.number(), z.string()]),
       longitude: z.union([z.number(), z.string()]),
-      name: z.string().optional(),
-      address: z.string().optional(),
-    })
-    .optional(),
-  button: z.looseObject({ text: z.string() }).optional(),
-  interactive: z
-    .looseObject({
+      name: z.optional(z.string()),
+      address: z.optional(z.string()),
+    }),
+  ),
+  button: z.optional(z.looseObject({ text: z.string() })),
+  interactive: z.optional(
+    z.looseObject({
       type: z.string(),
-      button_reply: z.looseObject({ title: z.string() }).optional(),
-      list_reply: z.looseObject({ title: z.string() }).optional(),
-    })
-    .optional(),
+      button_reply: z.optional(z.looseObject({ title: z.string() })),
+      list_reply: z.optional(z.looseObject({ title: z.string() })),
+    }),
+  ),
 });
 
 /** A status of one of our messages. */
 export const WhatsAppStatus = z.looseObject({
-  id: z.string().min(1),
+  id: z.string().check(z.minLength(1)),
   status: z.string(),
-  timestamp: z.string().optional(),
-  recipient_id: z.string().optional(),
-  errors: z
-    .array(
+  timestamp: z.optional(z.string()),
+  recipient_id: z.optional(z.string()),
+  errors: z.optional(
+    z.array(
       z.looseObject({
-        code: z.number().optional(),
-        title: z.string().optional(),
-        message: z.string().optional(),
-        error_data: z.looseObject({ details: z.string().optional() }).optional(),
+        code: z.optional(z.number()),
+        title: z.optional(z.string()),
+        message: z.optional(z.string()),
+        error_data: z.optional(z.looseObject({ details: z.optional(z.string()) })),
       }),
-    )
-    .optional(),
+    ),
+  ),
 });
 
 export const WhatsAppContact = z.looseObject({
-  wa_id: z.string().optional(),
-  user_id: z.string().optional(),
-  profile: z.looseObject({ name: z.string().optional(), username: z.string().optional() }).optional(),
+  wa_id: z.optional(z.string()),
+  user_id: z.optional(z.string()),
+  profile: z.optional(z.looseObject({ name: z.optional(z.string()), username: z.optional(z.string()) })),
 });
 
 /** The notification's envelope; messages and statuses are read one by one so that one odd item spoils nothing else. */
@@ -104,10 +105,10 @@ export const WhatsAppNotification = z.looseObject({
         z.looseObject({
           field: z.string(),
           value: z.looseObject({
-            metadata: z.looseObject({ phone_number_id: z.string().optional() }).optional(),
-            contacts: z.array(WhatsAppContact).optional(),
-            messages: z.array(z.unknown()).optional(),
-            statuses: z.array(z.unknown()).optional(),
+            metadata: z.optional(z.looseObject({ phone_number_id: z.optional(z.string()) })),
+            contacts: z.optional(z.array(WhatsAppContact)),
+            messages: z.optional(z.array(z.unknown())),
+            statuses: z.optional(z.array(z.unknown())),
           }),
         }),
       ),
@@ -208,7 +209,7 @@ function fileMessage(file: OutboundFile, caption: string | undefined): Record<st
   return { type: 'document', document: { link: file.url, filename: file.name, ...(caption ? { caption } : {}) } };
 }
 
-const SendAnswer = z.looseObject({ messages: z.array(z.looseObject({ id: z.string().min(1) })).min(1) });
+const SendAnswer = z.looseObject({ messages: z.array(z.looseObject({ id: z.string().check(z.minLength(1)) })).check(z.minLength(1)) });
 
 /**
  * The reply as Cloud API messages: the text (in pieces of 4,096), then one message per file; a
@@ -247,7 +248,7 @@ async function send(reply: OutboundReply, credentials: WhatsAppCredentials): Pro
   return { ok: true, externalId };
 }
 
-const MediaInfo = z.looseObject({ url: z.url(), mime_type: z.string().optional() });
+const MediaInfo = z.looseObject({ url: z.url(), mime_type: z.optional(z.string()) });
 
 async function fetchAttachment(attachment: InboundAttachment, credentials: WhatsAppCredentials) {
   const auth = bearer(credentials.accessToken);

@@ -1,5 +1,5 @@
 /** Channels: messenger accounts connected to a line, and the endpoint that delivers replies to each. */
-import type * as z from 'zod';
+
 import { getItem, type TransactItem, tableName } from '../../adapters/dynamodb/db.ts';
 import { channelDeliveryKey, mailAddressKey } from '../../adapters/dynamodb/keys.ts';
 import { getChannel, getLineCached, insertChannel, updateChannel } from '../../adapters/dynamodb/lines.ts';
@@ -8,6 +8,7 @@ import type { Caller } from '../../contract/caller.ts';
 import { conflict, invalid, isConflict, notFound } from '../../contract/errors.ts';
 import { isNativeChannelType } from '../../contract/messengers.ts';
 import type { Channel, CreateChannelBody, UpdateChannelBody } from '../../contract/schemas.ts';
+import type * as z from '../../contract/zod.ts';
 import { canSeeLine, requireAdmin } from '../../domain/auth/policy.ts';
 import { newBaseFields, nowIso } from '../../domain/ids.ts';
 import { newSecret } from '../../domain/webhooks/signing.ts';

@@ -3,13 +3,14 @@
  * app the line allows for account links, and the block status (supervisors and admins).
  * A blocked client's next session opens straight in `MarkedAsSpam` (lib/app/sessions/open.ts).
  */
-import type * as z from 'zod';
+
 import type { TransactItem } from '../../adapters/dynamodb/db.ts';
 import { writeOnly } from '../../adapters/dynamodb/db.ts';
 import { getClientWithOperator, getLineCached, updateClient } from '../../adapters/dynamodb/lines.ts';
 import { type Caller, hasRole } from '../../contract/caller.ts';
 import { invalid, notFound } from '../../contract/errors.ts';
 import type { Client, UpdateClientBody } from '../../contract/schemas.ts';
+import type * as z from '../../contract/zod.ts';
 import { authorizeClientUpdate, canSeeLine } from '../../domain/auth/policy.ts';
 import { nowIso } from '../../domain/ids.ts';
 

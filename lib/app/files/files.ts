@@ -17,7 +17,6 @@
  * (name, type, size, a pre-signed URL, and the bytes on demand).
  */
 import { randomUUID } from 'node:crypto';
-import type * as z from 'zod';
 import type { TransactItem } from '../../adapters/dynamodb/db.ts';
 import { bindFileWrite, deleteFiles, findFile, findFiles, insertFile, newFileWrite, rejectFile } from '../../adapters/dynamodb/files.ts';
 import { clientIdByAccount, findChannel, getLineCached } from '../../adapters/dynamodb/lines.ts';
@@ -42,6 +41,7 @@ import { type Caller, hasRole } from '../../contract/caller.ts';
 import { ChatlinesError, conflict, notFound } from '../../contract/errors.ts';
 import { type CreateFileBody, cleanFileName, type FileRecord, type FileRef, MAX_FILES_PER_MESSAGE } from '../../contract/files.ts';
 import type { Line, Message, Session } from '../../contract/schemas.ts';
+import type * as z from '../../contract/zod.ts';
 import { authorizeSessionCommand, canSeeSession, sessionActor, visibleSession } from '../../domain/auth/policy.ts';
 import { isImage, judge, maxFileSize, uploadRefusal } from '../../domain/files/rules.ts';
 import { nowIso } from '../../domain/ids.ts';

@@ -1,10 +1,11 @@
 /** Lines (Live Chats): created by admins, read by whoever works on them. */
-import type * as z from 'zod';
+
 import type { TransactItem } from '../../adapters/dynamodb/db.ts';
 import { writeOnly } from '../../adapters/dynamodb/db.ts';
 import { getLine, insertLine, replaceLine } from '../../adapters/dynamodb/lines.ts';
 import type { Caller } from '../../contract/caller.ts';
 import { type CreateLineBody, DEFAULT_ROUTING, type Line, type UpdateLineBody } from '../../contract/schemas.ts';
+import type * as z from '../../contract/zod.ts';
 import { requireAdmin, visibleLine } from '../../domain/auth/policy.ts';
 import { newBaseFields, nowIso } from '../../domain/ids.ts';
 import { openState } from '../../domain/schedule/schedule.ts';

@@ -4,7 +4,7 @@
  * saved (lib/domain/templates/render.ts). They are filled when sent
  * (lib/app/sessions/operations.ts, `{ template }`).
  */
-import type * as z from 'zod';
+
 import type { TransactItem } from '../../adapters/dynamodb/db.ts';
 import { writeOnly } from '../../adapters/dynamodb/db.ts';
 import { getLineCached } from '../../adapters/dynamodb/lines.ts';
@@ -12,6 +12,7 @@ import { deleteTemplate, getTemplate, insertTemplate, lineTemplates, replaceTemp
 import type { Caller } from '../../contract/caller.ts';
 import { conflict, notFound } from '../../contract/errors.ts';
 import { type CreateTemplateBody, MAX_TEMPLATES_PER_LINE, type Template, type UpdateTemplateBody } from '../../contract/schemas.ts';
+import type * as z from '../../contract/zod.ts';
 import { canSeeLine, requireTemplateWriter, visibleLine } from '../../domain/auth/policy.ts';
 import { newBaseFields, nowIso } from '../../domain/ids.ts';
 import { checkTemplateText } from '../../domain/templates/render.ts';

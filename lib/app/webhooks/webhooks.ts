@@ -3,7 +3,7 @@
  * deliveries, and the retry of a failed delivery. The deliveries themselves are made by the
  * stream consumer (lib/app/events/consumer.ts) and the sweeper (deliveries.ts).
  */
-import type * as z from 'zod';
+
 import { getItems, type Item, type TransactItem } from '../../adapters/dynamodb/db.ts';
 import { deliveryKey, webhookKey } from '../../adapters/dynamodb/keys.ts';
 import { findLine, getLineCached } from '../../adapters/dynamodb/lines.ts';
@@ -21,6 +21,7 @@ import { type Caller, requireRole } from '../../contract/caller.ts';
 import { conflict, notFound } from '../../contract/errors.ts';
 import type { Line } from '../../contract/schemas.ts';
 import type { CreateWebhookBody, Delivery, Webhook } from '../../contract/webhooks.ts';
+import type * as z from '../../contract/zod.ts';
 import { canSeeWebhook, requireWebhookManager } from '../../domain/auth/policy.ts';
 import { newId, nowIso } from '../../domain/ids.ts';
 import { newSecret } from '../../domain/webhooks/signing.ts';

@@ -6,17 +6,18 @@
  * byte for byte before anything in it is read; a request that fails it is 401 and writes nothing.
  */
 // Namespace import: the named `z` export keeps every locale in the bundle (~450 KB).
-import * as z from 'zod';
+
 import { Id } from '../schemas.ts';
 import { named, type RouteSpec } from '../spec.ts';
+import * as z from '../zod.ts';
 
 const HookParams = z.strictObject({ channelId: Id });
 const MessengerUpdate = named(
   'MessengerUpdate',
-  z.record(z.string(), z.unknown()).meta({ description: "The messenger's own update (its documented webhook payload), verified over its raw bytes." }),
+  z.record(z.string(), z.unknown()).check(z.meta({ description: "The messenger's own update (its documented webhook payload), verified over its raw bytes." })),
 );
 const HookAck = named('HookAck', z.object({ ok: z.literal(true) }));
-const HookChallenge = named('HookChallenge', z.string().meta({ description: "Meta's `hub.challenge`, echoed as text/plain" }));
+const HookChallenge = named('HookChallenge', z.string().check(z.meta({ description: "Meta's `hub.challenge`, echoed as text/plain" })));
 
 const hook = (messenger: string, method: 'GET' | 'POST', summary: string) =>
   ({
