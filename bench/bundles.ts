@@ -9,39 +9,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type BuildOptions, build, type Metafile } from 'esbuild';
-import { LAZY_DIR, lazyModules } from '../infra/aws/chatlines-function.ts';
-import { functionEntry } from '../infra/functions.ts';
+import { build, type Metafile } from 'esbuild';
+import { bundleFunctions, bundleLazy, bundleOptions, lazyModules } from '../infra/aws/bundling.ts';
 import { routes, scheduledFunctions } from '../lib/contract/routes.ts';
 import { log, median, progress, round } from './support.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const OUT = join(import.meta.dirname, 'results', 'tmp', 'bundles');
-
-/** Same shim as the stack: bundled CommonJS (aws-xray-sdk-core) calls `require`. */
-const REQUIRE_SHIM = "import{createRequire as __chatlinesCreateRequire}from'node:module';const require=__chatlinesCreateRequire(import.meta.url);";
-
-/**
- * The stack's bundling options (NodejsFunction: format ESM, target node24, minify, no source
- * map, mainFields module/main, `@aws-sdk/*` external because the runtime ships SDK v3).
- * `sdkBundled` is the variant that carries its own SDK, for comparison.
- */
-function options(variant: 'deployed' | 'sdkBundled'): BuildOptions {
-  return {
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node24',
-    minify: true,
-    sourcemap: false,
-    mainFields: ['module', 'main'],
-    banner: { js: REQUIRE_SHIM },
-    external: variant === 'deployed' ? ['@aws-sdk/*'] : [],
-    metafile: true,
-    logLevel: 'silent',
-    outExtension: { '.js': '.mjs' },
-  };
-}
 
 const FLOOR_SOURCE = `import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -126,17 +100,19 @@ export async function benchBundles(quick: boolean): Promise<BundleResult> {
 
   const targets: { name: string; variant: 'deployed' | 'sdkBundled'; file: string; bytes: number; heaviest: BundleRow['heaviest'] }[] = [];
   for (const variant of ['deployed', 'sdkBundled'] as const) {
-    const bar = progress(`esbuild (${variant})`);
-    const entries = [{ in: floorEntry, out: '__floor__' }, ...functions.map((f) => ({ in: functionEntry(f), out: f }))];
-    let done = 0;
-    for (const entry of entries) {
-      const outdir = join(OUT, variant);
-      const result = await build({ ...options(variant), entryPoints: [entry], outdir, absWorkingDir: ROOT });
-      const file = join(outdir, `${entry.out}.mjs`);
-      targets.push({ name: entry.out, variant, file, bytes: statSync(file).size, heaviest: heaviest(result.metafile!, file) });
-      bar.tick(++done, entries.length);
+    const sdk = variant === 'sdkBundled';
+    const outdir = join(OUT, variant);
+    const started = performance.now();
+    const floor = await build({ ...bundleOptions(sdk), entryPoints: [{ in: floorEntry, out: '__floor__' }], outdir, metafile: true });
+    const floorFile = join(outdir, '__floor__.mjs');
+    targets.push({ name: '__floor__', variant, file: floorFile, bytes: statSync(floorFile).size, heaviest: heaviest(floor.metafile!, floorFile) });
+    // The stack's own bundling (infra/aws/bundling.ts): the same options, plugins and lazy modules.
+    const { dirs, metafile } = await bundleFunctions(outdir, functions, sdk);
+    for (const [name, dir] of dirs) {
+      const file = join(dir, 'index.mjs');
+      targets.push({ name, variant, file, bytes: statSync(file).size, heaviest: heaviest(metafile, file) });
     }
-    bar.done();
+    log(`  esbuild (${variant}): ${functions.length} functions in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }
 
   const samples = new Map<string, { total: number[]; import: number[] }>();
@@ -187,17 +163,13 @@ export async function benchBundles(quick: boolean): Promise<BundleResult> {
   // (lib/contract/zod.ts), and the bundle without it (not runnable; for findings).
   const largest = rows.filter((r) => r.variant === 'deployed').sort((a, b) => b.bytes - a.bytes)[0];
   const whatIf: WhatIf[] = [];
-  const sizeOf = async (more: BuildOptions) => {
-    const r = await build({ ...options('deployed'), metafile: false, write: false, absWorkingDir: ROOT, outdir: OUT, ...more });
-    return r.outputFiles?.[0]?.contents.length ?? 0;
-  };
   if (largest) {
     whatIf.push({ function: largest.function, change: 'as built', bytes: largest.bytes });
     const zod = largest.heaviest.find((h) => h.input === 'zod');
     if (zod) whatIf.push({ function: largest.function, change: 'of which zod (zod/mini, English locale)', bytes: zod.bytes });
   }
   const lazyBytes: Record<string, number> = {};
-  for (const name of lazyModules()) lazyBytes[name] = await sizeOf({ entryPoints: [join(ROOT, LAZY_DIR, `${name}.ts`)] });
+  for (const name of lazyModules()) lazyBytes[name] = await bundleLazy(name, join(OUT, 'lazy', `${name}.mjs`));
   log(`  bundles: ${rows.length} function bundles measured`);
   return {
     runs,
@@ -206,6 +178,6 @@ export async function benchBundles(quick: boolean): Promise<BundleResult> {
     whatIf,
     lazyBytes,
     options:
-      'esbuild bundle, platform node, format esm, target node24, minify, mainFields module/main, createRequire banner (as infra/aws/chatlines-function.ts); deployed = @aws-sdk/* external (the Lambda runtime provides it), sdkBundled = SDK inside the bundle',
+      "the stack's own bundling (infra/aws/bundling.ts): esbuild, platform node, format esm, target node24, minify, mainFields module/main, createRequire banner, lib/contract's top-level calls marked pure; deployed = @aws-sdk/* external (the Lambda runtime provides it), sdkBundled = SDK inside the bundle",
   };
 }

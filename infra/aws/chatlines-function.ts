@@ -5,19 +5,17 @@
  * (all in the role itself: no separate policy resource).
  */
 
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Duration, Tags } from 'aws-cdk-lib';
+import { AssetHashType, DockerImage, Duration, Tags } from 'aws-cdk-lib';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, LoggingFormat, Runtime, SystemLogLevel, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Code, Function as LambdaFunction, LoggingFormat, Runtime, SystemLogLevel, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
-import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { functionEntry } from '../functions.ts';
 import { grantOf } from '../grants.ts';
+import { copyBundle } from './bundling.ts';
 import { acknowledge } from './nag.ts';
 import { InlinePolicyRole } from './role.ts';
 import type { ChatlinesTable } from './table.ts';
@@ -41,48 +39,6 @@ export const FUNCTION_TAG = 'chatlines:function';
 
 /** The runtime: the newest Node.js Lambda runtime aws-cdk-lib knows (cdk-nag L1 wants the latest). */
 export const RUNTIME = Runtime.NODEJS_24_X;
-
-/**
- * esbuild emits ESM; a few bundled CommonJS dependencies (aws-xray-sdk-core and its helpers)
- * call `require` for Node built-ins, which ESM lacks, so the bundle defines one.
- */
-const REQUIRE_SHIM = "import{createRequire as __chatlinesCreateRequire}from'node:module';const require=__chatlinesCreateRequire(import.meta.url);";
-
-/** The lazy modules (lib/adapters/lazy.ts): each file of this folder, `<name>.ts`. */
-export const LAZY_DIR = join('lib', 'adapters', 'lazy');
-
-/** The names of the lazy modules (`tracing`, `file-type`, `mail-transport`). */
-export function lazyModules(): string[] {
-  return readdirSync(join(REPO_ROOT, LAZY_DIR))
-    .filter((f) => f.endsWith('.ts'))
-    .map((f) => f.slice(0, -3));
-}
-
-/**
- * The shell command that bundles a lazy module beside a function's index.mjs as `<name>.mjs`,
- * with the same options as the function, when the function's bundle names it
- * (`importLazy('<name>')` leaves the string in index.mjs; every bundle names `tracing`). The
- * function's own bundle leaves the module out (its import specifier is computed), so a cold start
- * never parses it: the X-Ray SDK without tracing, nodemailer before a mail is sent, file-type
- * before a file is checked.
- */
-export function lazyBundleCommand(inputDir: string, outputDir: string, name: string): string {
-  const args = [
-    join(inputDir, LAZY_DIR, `${name}.ts`),
-    '--bundle',
-    '--platform=node',
-    '--format=esm',
-    '--target=node24',
-    '--minify',
-    '--main-fields=module,main',
-    '--external:@aws-sdk/*',
-    `--banner:js=${REQUIRE_SHIM}`,
-    '--log-level=warning',
-    `--outfile=${join(outputDir, `${name}.mjs`)}`,
-  ];
-  const build = [join(inputDir, 'node_modules', '.bin', 'esbuild'), ...args].map((a) => `"${a}"`).join(' ');
-  return `if grep -qF '"${name}"' "${join(outputDir, 'index.mjs')}"; then ${build}; fi`;
-}
 
 export interface ChatlinesFunctionProps {
   /** The function file's name (`functions/<trigger>/<name>.ts`, infra/functions.ts); it exports `handler`. */
@@ -113,7 +69,7 @@ export function pascalCase(name: string): string {
 
 /** A chatlines Lambda from `functions/<trigger>/<functionFile>.ts` with the project's defaults. */
 export class ChatlinesFunction extends Construct {
-  readonly function: NodejsFunction;
+  readonly function: LambdaFunction;
   readonly logGroup: LogGroup;
   readonly role: InlinePolicyRole;
   /** The function file it runs (infra/functions.ts). */
@@ -135,11 +91,25 @@ export class ChatlinesFunction extends Construct {
     this.role.addToPolicy(new PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [this.logGroup.logGroupArn] }));
     for (const statement of props.table.statements(grantOf(props.functionFile))) this.role.addToPolicy(statement);
 
-    this.function = new NodejsFunction(this, 'Function', {
-      entry: functionEntry(props.functionFile),
-      handler: 'handler',
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+    this.function = new LambdaFunction(this, 'Function', {
+      // The bundle (infra/aws/bundling.ts): index.mjs with its lazy modules beside it, made
+      // locally (never in Docker) once per synthesis; the asset's hash is the bundle's.
+      code: Code.fromAsset(REPO_ROOT, {
+        assetHashType: AssetHashType.OUTPUT,
+        // CDK caches staged assets by source path and bundling options, which are the same for every
+        // function (the local bundler is a closure): the function's name tells them apart.
+        extraHash: props.functionFile,
+        bundling: {
+          image: DockerImage.fromRegistry('chatlines-bundles-locally'),
+          local: {
+            tryBundle: (outputDir) => {
+              copyBundle(props.functionFile, outputDir);
+              return true;
+            },
+          },
+        },
+      }),
+      handler: 'index.handler',
       description: props.description,
       runtime: RUNTIME,
       architecture: Architecture.ARM_64,
@@ -158,23 +128,6 @@ export class ChatlinesFunction extends Construct {
         POWERTOOLS_SERVICE_NAME: 'chatlines',
         POWERTOOLS_METRICS_NAMESPACE: 'chatlines',
         ...props.environment,
-      },
-      bundling: {
-        forceDockerBundling: false,
-        format: OutputFormat.ESM,
-        target: 'node24',
-        minify: true,
-        sourceMap: false,
-        mainFields: ['module', 'main'],
-        // The Node.js runtime ships AWS SDK v3: bundling it would triple every bundle.
-        externalModules: ['@aws-sdk/*'],
-        banner: REQUIRE_SHIM,
-        logLevel: LogLevel.WARNING,
-        commandHooks: {
-          beforeBundling: () => [],
-          beforeInstall: () => [],
-          afterBundling: (inputDir, outputDir) => lazyModules().map((name) => lazyBundleCommand(inputDir, outputDir, name)),
-        },
       },
     });
     Tags.of(this.function).add(FUNCTION_TAG, props.functionFile);

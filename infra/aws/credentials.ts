@@ -8,13 +8,13 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 
 export class CredentialsKey extends Construct {
   readonly key: Key;
 
-  constructor(scope: Construct, id: string, props: { functions: readonly NodejsFunction[]; publicUrl: string }) {
+  constructor(scope: Construct, id: string, props: { functions: readonly LambdaFunction[]; publicUrl: string }) {
     super(scope, id);
     this.key = new Key(this, 'Key', {
       description: 'chatlines: wraps the data keys of messenger channel credentials',

@@ -13,7 +13,7 @@
 import { Aws, type CfnCondition, type CfnParameter, Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { CfnMalwareProtectionPlan } from 'aws-cdk-lib/aws-guardduty';
 import { Effect, PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { FileAction } from '../grants.ts';
@@ -25,7 +25,7 @@ export const FILES_MALWARE_SCAN_CONTEXT = 'filesMalwareScan';
 
 export interface FileBucketProps {
   /** Each function that touches files, with its S3 actions (infra/grants.ts). */
-  readonly functions: readonly { fn: NodejsFunction; actions: readonly FileAction[] }[];
+  readonly functions: readonly { fn: LambdaFunction; actions: readonly FileAction[] }[];
   /** The console's origin (`https://<distribution>`). */
   readonly consoleOrigin: string;
   /** Turn on GuardDuty Malware Protection for S3 on the bucket. */

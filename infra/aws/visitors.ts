@@ -4,7 +4,7 @@
  * (`VISITOR_SECRET_ARN`, lib/adapters/secrets.ts) to sign and verify visitor tokens.
  */
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { acknowledge } from './nag.ts';
@@ -12,7 +12,7 @@ import { acknowledge } from './nag.ts';
 export class VisitorTokenSecret extends Construct {
   readonly secret: Secret;
 
-  constructor(scope: Construct, id: string, props: { functions: readonly NodejsFunction[] }) {
+  constructor(scope: Construct, id: string, props: { functions: readonly LambdaFunction[] }) {
     super(scope, id);
     this.secret = new Secret(this, 'Secret', {
       description: 'chatlines: HMAC key of the web-chat visitor tokens',
