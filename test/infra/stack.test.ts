@@ -245,7 +245,11 @@ describe('functions', () => {
       // The other lazy modules sit beside the bundles that import them, and only there.
       assert.ok(!beside('get-health', 'file-type.mjs') && !beside('get-health', 'mail-transport.mjs'), 'get-health has no file or mail module');
       assert.ok(beside('post-session-message', 'file-type.mjs'), 'post-session-message checks files: file-type.mjs beside it');
-      assert.doesNotMatch(readFileSync(bundleOf('post-session-message'), 'utf8'), /image\/x-icns|audio\/x-musepack/, 'file-type (its signature table) is not in its index.mjs');
+      assert.doesNotMatch(
+        readFileSync(bundleOf('post-session-message'), 'utf8'),
+        /image\/x-icns|audio\/x-musepack/,
+        'file-type (its signature table) is not in its index.mjs',
+      );
       assert.ok(beside('retry-deliveries', 'mail-transport.mjs'), 'retry-deliveries sends mail: mail-transport.mjs beside it');
       assert.doesNotMatch(readFileSync(bundleOf('retry-deliveries'), 'utf8'), /nodemailer/i, 'nodemailer is not in its index.mjs');
     } finally {
