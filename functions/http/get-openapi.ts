@@ -1,12 +1,9 @@
 import { route } from '../../lib/adapters/http/handler.ts';
-import { openApiDocument } from '../../lib/contract/openapi.ts';
+import { openApiJson } from '../../lib/contract/openapi-document.ts';
 import { getOpenApi } from '../../lib/contract/routes/docs.ts';
-import { routes } from '../../lib/contract/routes.ts';
 
-let document: Record<string, unknown> | undefined;
-
-/** `GET /v1/openapi.json`: the OpenAPI 3.1 document, generated once per instance from the route specs. */
+/** `GET /v1/openapi.json`: the OpenAPI 3.1 document of the route specs (built with the bundle; see lib/contract/openapi-document.ts). */
 export const handler = route(getOpenApi, async () => ({
-  body: (document ??= openApiDocument(routes)),
+  body: openApiJson(),
   headers: { 'cache-control': 'public, max-age=300' },
 }));

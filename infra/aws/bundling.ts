@@ -10,6 +10,9 @@
  * Babel plugin marks those calls `#__PURE__` while bundling (never in the source), and
  * esbuild drops the schemas a function does not use.
  *
+ * The OpenAPI document is built then too: `GET /v1/openapi.json` serves the document generated
+ * from the route specs at build time (prebuiltOpenApi).
+ *
  * esbuild plugins need its asynchronous API, and CDK's local bundling is synchronous: the stack
  * runs `bundleAllCommand` once per synthesis (every function at once, one esbuild run) and
  * copies each function's folder into its asset.
@@ -18,6 +21,8 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { transformAsync } from '@babel/core';
 import { type BuildOptions, build, type Metafile, type Plugin, transform } from 'esbuild';
 import { allFunctionNames, functionEntry } from '../functions.ts';
@@ -71,6 +76,34 @@ export function pureContract(): Plugin {
 }
 
 /**
+ * Puts the OpenAPI document, generated now from the route specs and gzipped, in place of
+ * lib/contract/openapi-document.ts: GET /v1/openapi.json then carries ~20 KB of document
+ * instead of every route's schemas and the generator (~150 KB).
+ */
+export function prebuiltOpenApi(): Plugin {
+  const module = join(ROOT, 'lib', 'contract', 'openapi-document.ts');
+  let contents: string | undefined;
+  return {
+    name: 'chatlines-prebuilt-openapi',
+    setup(b) {
+      b.onLoad({ filter: /openapi-document\.ts$/ }, async (args) => {
+        if (args.path !== module) return undefined;
+        if (contents === undefined) {
+          const { openApiJson } = (await import(pathToFileURL(module).href)) as typeof import('../../lib/contract/openapi-document.ts');
+          const zipped = gzipSync(JSON.stringify(openApiJson()), { level: 9 }).toString('base64');
+          contents = [
+            "import { gunzipSync } from 'node:zlib';",
+            'let document;',
+            `export function openApiJson() { return (document ??= JSON.parse(gunzipSync(Buffer.from(${JSON.stringify(zipped)}, 'base64')).toString('utf8'))); }`,
+          ].join('\n');
+        }
+        return { contents, loader: 'js' };
+      });
+    },
+  };
+}
+
+/**
  * The bundling options: ESM, node24, minified, no source map, `module` before `main`, the AWS
  * SDK external (the runtime ships it; `sdk: true` bundles it, for comparison in the bench).
  */
@@ -105,7 +138,7 @@ export interface Bundled {
  */
 export async function bundleFunctions(outDir: string, names: readonly string[] = allFunctionNames(), sdk = false): Promise<Bundled> {
   const entryPoints = Object.fromEntries(names.map((name) => [`${name}/index`, functionEntry(name)]));
-  const result = await build({ ...bundleOptions(sdk), entryPoints, outdir: outDir, metafile: true, plugins: [pureContract()] });
+  const result = await build({ ...bundleOptions(sdk), entryPoints, outdir: outDir, metafile: true, plugins: [prebuiltOpenApi(), pureContract()] });
   const lazy = lazyModules();
   const needed = new Map(lazy.map((m) => [m, [] as string[]]));
   for (const name of names) {

@@ -96,10 +96,10 @@ export class ChatlinesFunction extends Construct {
       // locally (never in Docker) once per synthesis; the asset's hash is the bundle's.
       code: Code.fromAsset(REPO_ROOT, {
         assetHashType: AssetHashType.OUTPUT,
-        // CDK caches staged assets by source path and bundling options, which are the same for every
-        // function (the local bundler is a closure): the function's name tells them apart.
-        extraHash: props.functionFile,
         bundling: {
+          // CDK caches staged assets by source path and bundling options, which would be the same
+          // for every function (the local bundler is a closure): the function's name tells them apart.
+          environment: { CHATLINES_FUNCTION: props.functionFile },
           image: DockerImage.fromRegistry('chatlines-bundles-locally'),
           local: {
             tryBundle: (outputDir) => {
