@@ -119,6 +119,12 @@ export async function findChannel(id: string): Promise<Channel | undefined> {
   const item = await getItem(channelKey(id));
   return item && readChannel(item);
 }
+/** A channel read fresh (a command's read) with other items, in one BatchGetItem; 404 when it is missing. The items follow `keys`' order. */
+export async function getChannelFreshWith(id: string, keys: { pk: string; sk: string }[]): Promise<{ channel: Channel; items: (Item | undefined)[] }> {
+  const [item, ...items] = await getItems([channelKey(id), ...keys]);
+  if (!item) throw notFound('channel', id);
+  return { channel: readChannel(item), items };
+}
 export async function getChannel(id: string): Promise<Channel> {
   const channel = await findChannel(id);
   if (!channel) throw notFound('channel', id);

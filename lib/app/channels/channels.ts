@@ -6,14 +6,13 @@ import { getChannel, getLineCached, insertChannel, updateChannel } from '../../a
 import { checkTargetUrl } from '../../adapters/http/urls.ts';
 import type { Caller } from '../../contract/caller.ts';
 import { conflict, invalid, isConflict, notFound } from '../../contract/errors.ts';
-import { isNativeChannelType } from '../../contract/messengers.ts';
 import type { Channel, CreateChannelBody, UpdateChannelBody } from '../../contract/schemas.ts';
 import type * as z from '../../contract/zod.ts';
 import { canSeeLine, requireAdmin } from '../../domain/auth/policy.ts';
 import { newBaseFields, nowIso } from '../../domain/ids.ts';
 import { newSecret } from '../../domain/webhooks/signing.ts';
 import { forgetEndpoint } from '../webhooks/deliveries.ts';
-import { connectNative, restoreHook, secretsOf } from './native.ts';
+import { channelWithSecrets, connectNative, restoreHook } from './native.ts';
 
 /** A channel as answered by the call that set its endpoint: the secret is shown this once. */
 export type ChannelWithSecret = Channel & { _deliverySecret?: string };
@@ -107,13 +106,15 @@ export async function patchChannel(
   body: z.output<typeof UpdateChannelBody>,
   extra: (channel: ChannelWithSecret) => TransactItem[],
 ): Promise<ChannelWithSecret> {
-  const channel = await getChannel(id);
+  // A native channel's endpoint is its messenger: setting a URL asks whether credentials are stored, read with the channel.
+  const asksNative = body._deliveryUrl !== undefined && body._credentials === undefined;
+  const { channel, native: connectedNatively } = asksNative ? await channelWithSecrets(id) : { channel: await getChannel(id), native: false };
   if (!canSeeLine(caller, await getLineCached(channel._line))) throw notFound('channel', id);
   requireAdmin(caller);
   requireInboxAddress(channel._type, body._address);
   if (body._credentials !== undefined && body._deliveryUrl) throw invalid('_deliveryUrl', 'a natively connected channel delivers by itself: no _deliveryUrl');
   // A native channel's endpoint is its messenger: a URL would silently take its replies away.
-  if (body._deliveryUrl !== undefined && body._credentials === undefined && isNativeChannelType(channel._type) && (await secretsOf(id))) {
+  if (asksNative && connectedNatively) {
     throw conflict('this channel is connected natively and delivers by itself: it takes no _deliveryUrl');
   }
   if (body._deliveryUrl) await checkTargetUrl(body._deliveryUrl, '_deliveryUrl');

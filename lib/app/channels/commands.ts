@@ -9,11 +9,10 @@ import { getChannel, getLineCached, updateChannel } from '../../adapters/dynamod
 import type { Caller } from '../../contract/caller.ts';
 import { type LineChannelState, RECONNECTABLE_CHANNEL_TYPES } from '../../contract/enums.ts';
 import { conflict, notFound } from '../../contract/errors.ts';
-import { isNativeChannelType } from '../../contract/messengers.ts';
 import type { Channel } from '../../contract/schemas.ts';
 import { canSeeLine, requireChannelManager } from '../../domain/auth/policy.ts';
 import { nowIso } from '../../domain/ids.ts';
-import { registerHook, secretsOf, unregisterHook } from './native.ts';
+import { channelWithSecrets, registerHook, unregisterHook } from './native.ts';
 
 export type ChannelCommand = 'disconnect' | 'reconnect';
 
@@ -34,7 +33,7 @@ export const CHANNEL_TRANSITIONS: Record<ChannelCommand, Record<LineChannelState
 
 /** Disconnects or reconnects a channel; returns it after the change. */
 export async function runChannelCommand(caller: Caller, id: string, command: ChannelCommand, extra: (channel: Channel) => TransactItem[]): Promise<Channel> {
-  const channel = await getChannel(id);
+  const { channel, secrets: openSecrets } = await channelWithSecrets(id);
   const line = await getLineCached(channel._line);
   if (!canSeeLine(caller, line)) throw notFound('channel', id);
   requireChannelManager(caller, line);
@@ -49,7 +48,7 @@ export async function runChannelCommand(caller: Caller, id: string, command: Cha
   const after: Channel = { ...channel, _state: next, ...(next === 'active' ? { _lastError: null } : {}), __updatedAt: now, __updatedBy: caller.sub };
   // A native channel's webhook: registered again before a reconnect is written (a refusal
   // leaves the channel as it was), removed after a disconnect is.
-  const secrets = isNativeChannelType(channel._type) ? await secretsOf(id) : undefined;
+  const secrets = await openSecrets();
   if (secrets && command === 'reconnect') await registerHook(channel._type, id, secrets);
   await updateChannel(channel, after, extra(after));
   if (secrets && command === 'disconnect') await unregisterHook(channel._type, id, secrets);

@@ -10,12 +10,14 @@ import { randomBytes } from 'node:crypto';
 import { type ChannelSecrets, openSecrets, pendingSecretsItem, secretsWrite } from '../../adapters/dynamodb/credentials.ts';
 import { getItem, putItem, type TransactItem, tableName } from '../../adapters/dynamodb/db.ts';
 import { channelCredentialsKey, channelDeliveryKey } from '../../adapters/dynamodb/keys.ts';
+import { getChannelFreshWith } from '../../adapters/dynamodb/lines.ts';
 import { messengerFor } from '../../adapters/messengers/index.ts';
 import { type Messenger, MessengerCallError } from '../../adapters/messengers/port.ts';
 import { logger } from '../../adapters/observability.ts';
 import type { LineChannelType } from '../../contract/enums.ts';
 import { ChatlinesError, conflict, upstream } from '../../contract/errors.ts';
 import { CREDENTIALS_BY_TYPE, credentialIssues, isNativeChannelType } from '../../contract/messengers.ts';
+import type { Channel } from '../../contract/schemas.ts';
 
 /**
  * Where the messengers reach this deployment: `PUBLIC_URL` (in AWS the HTTP API's URL, set by the
@@ -103,6 +105,20 @@ export async function nativeWrites(type: LineChannelType, channelId: string, sec
 }
 
 /** A channel's stored secrets (undefined: it is not connected natively). */
+/**
+ * A channel and its credentials item, read together in one round trip (a command on the channel
+ * reads both). `secrets()` opens them (a KMS call in AWS) only when asked; `native` says whether
+ * any are stored.
+ */
+export async function channelWithSecrets(id: string): Promise<{ channel: Channel; native: boolean; secrets(): Promise<ChannelSecrets | undefined> }> {
+  const {
+    channel,
+    items: [credentials],
+  } = await getChannelFreshWith(id, [channelCredentialsKey(id)]);
+  const native = isNativeChannelType(channel._type) && typeof credentials?.sealed === 'object' && credentials.sealed !== null;
+  return { channel, native, secrets: () => (native ? openSecrets(id, credentials) : Promise.resolve(undefined)) };
+}
+
 export async function secretsOf(channelId: string): Promise<ChannelSecrets | undefined> {
   return openSecrets(channelId, await getItem(channelCredentialsKey(channelId)));
 }
