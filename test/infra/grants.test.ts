@@ -351,6 +351,8 @@ describe('the conversation', () => {
     // Channels.
     const extra = await ok('POST', '/v1/channels', admin, { _line: line, _type: 'telegramBot', __name: 'Second' });
     await ok('PATCH', `/v1/channels/${extra.__id}`, admin, { __name: 'Second (renamed)' });
+    // Clearing the endpoint reads the channel with its credentials (a native channel takes none).
+    await ok('PATCH', `/v1/channels/${extra.__id}`, admin, { _deliveryUrl: null });
     await ok('POST', `/v1/channels/${extra.__id}/disconnect`, admin);
     await ok('POST', `/v1/channels/${extra.__id}/reconnect`, admin);
 
