@@ -7,28 +7,40 @@
  * Uploaded objects carry the tag `chatlines-state=pending` (part of the signed PUT): the bucket's
  * lifecycle expires them unless a message sends them, which removes the tag.
  */
-import {
-  DeleteObjectCommand,
-  DeleteObjectTaggingCommand,
-  GetObjectCommand,
-  GetObjectTaggingCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { S3Client } from '@aws-sdk/client-s3';
 
 /** The tag every upload carries until a message sends it (the lifecycle rule's filter). */
 export const PENDING_TAG = { key: 'chatlines-state', value: 'pending' } as const;
 /** GuardDuty Malware Protection for S3 writes its verdict in this tag. */
 export const MALWARE_SCAN_TAG = 'GuardDutyMalwareScanStatus';
 
-let client: S3Client | undefined;
+/**
+ * The S3 SDK (client and presigner), imported on the first file operation rather than at a cold
+ * start: most functions that can touch files (a message, a hook, an export) do so only when a
+ * message carries one. For the file routes themselves the load moves into their first request.
+ */
+interface S3Sdk {
+  client: S3Client;
+  S3: typeof import('@aws-sdk/client-s3');
+  getSignedUrl: typeof import('@aws-sdk/s3-request-presigner').getSignedUrl;
+}
+let sdk: Promise<S3Sdk> | undefined;
 
-function s3(): S3Client {
-  if (client) return client;
+function s3(): Promise<S3Sdk> {
+  sdk ??= Promise.all([import('@aws-sdk/client-s3'), import('@aws-sdk/s3-request-presigner')]).then(
+    ([S3, presigner]) => ({ client: newClient(S3), S3, getSignedUrl: presigner.getSignedUrl }),
+    (error: unknown) => {
+      // A failed import is not kept: the next operation tries again.
+      sdk = undefined;
+      throw error;
+    },
+  );
+  return sdk;
+}
+
+function newClient(S3: typeof import('@aws-sdk/client-s3')): S3Client {
   const endpoint = process.env.S3_ENDPOINT;
-  client = new S3Client({
+  return new S3.S3Client({
     ...(endpoint
       ? {
           endpoint,
@@ -45,7 +57,6 @@ function s3(): S3Client {
     maxAttempts: 3,
     requestHandler: { connectionTimeout: 1_000, requestTimeout: 10_000 },
   });
-  return client;
 }
 
 /** The bucket, from the environment. */
@@ -74,15 +85,16 @@ export interface PresignedPut {
  * from the body itself).
  */
 export async function presignPut(key: string, contentType: string, size: number, seconds: number, now = Date.now()): Promise<PresignedPut> {
+  const { client, S3, getSignedUrl } = await s3();
   const tag = `${PENDING_TAG.key}=${PENDING_TAG.value}`;
-  const command = new PutObjectCommand({
+  const command = new S3.PutObjectCommand({
     Bucket: filesBucket(),
     Key: key,
     ContentType: contentType,
     ContentLength: size,
     ...(tagging() ? { Tagging: tag } : {}),
   });
-  const url = await getSignedUrl(s3(), command, {
+  const url = await getSignedUrl(client, command, {
     expiresIn: seconds,
     signableHeaders: new Set(['content-type', 'content-length', ...(tagging() ? ['x-amz-tagging'] : [])]),
     // The tag stays a header (not hoisted into the query) so that it is signed as one.
@@ -95,13 +107,14 @@ export async function presignPut(key: string, contentType: string, size: number,
 
 /** A GET valid `seconds`; `attachment` makes browsers save rather than render it. */
 export async function presignGet(key: string, options: { seconds: number; contentType: string; attachment?: string | undefined }): Promise<string> {
-  const command = new GetObjectCommand({
+  const { client, S3, getSignedUrl } = await s3();
+  const command = new S3.GetObjectCommand({
     Bucket: filesBucket(),
     Key: key,
     ResponseContentType: options.contentType,
     ...(options.attachment !== undefined ? { ResponseContentDisposition: contentDisposition(options.attachment) } : {}),
   });
-  return getSignedUrl(s3(), command, { expiresIn: options.seconds });
+  return getSignedUrl(client, command, { expiresIn: options.seconds });
 }
 
 /** `attachment; filename="…"; filename*=UTF-8''…` (RFC 6266), safe for any name. */
@@ -113,7 +126,8 @@ export function contentDisposition(name: string): string {
 /** The object's size and type; undefined when there is none (not uploaded yet). */
 export async function headObject(key: string): Promise<{ size: number; contentType: string | undefined } | undefined> {
   try {
-    const out = await s3().send(new HeadObjectCommand({ Bucket: filesBucket(), Key: key }));
+    const { client, S3 } = await s3();
+    const out = await client.send(new S3.HeadObjectCommand({ Bucket: filesBucket(), Key: key }));
     return { size: out.ContentLength ?? 0, contentType: out.ContentType };
   } catch (error) {
     if (isMissing(error)) return undefined;
@@ -123,7 +137,8 @@ export async function headObject(key: string): Promise<{ size: number; contentTy
 
 /** The first `count` bytes (a ranged GET): what the type check reads, never the whole file. */
 export async function firstBytes(key: string, count: number): Promise<Uint8Array> {
-  const out = await s3().send(new GetObjectCommand({ Bucket: filesBucket(), Key: key, Range: `bytes=0-${count - 1}` }));
+  const { client, S3 } = await s3();
+  const out = await client.send(new S3.GetObjectCommand({ Bucket: filesBucket(), Key: key, Range: `bytes=0-${count - 1}` }));
   const bytes = await out.Body!.transformToByteArray();
   // A server that ignores Range (none should) still yields only what the check reads.
   return bytes.subarray(0, count);
@@ -131,30 +146,35 @@ export async function firstBytes(key: string, count: number): Promise<Uint8Array
 
 /** The whole object (outbound messengers that take an upload rather than a URL). */
 export async function objectBytes(key: string): Promise<Uint8Array> {
-  const out = await s3().send(new GetObjectCommand({ Bucket: filesBucket(), Key: key }));
+  const { client, S3 } = await s3();
+  const out = await client.send(new S3.GetObjectCommand({ Bucket: filesBucket(), Key: key }));
   return out.Body!.transformToByteArray();
 }
 
 /** Stores bytes fetched by our own code (inbound messenger attachments). */
 export async function putObject(key: string, bytes: Uint8Array, contentType: string): Promise<void> {
-  await s3().send(new PutObjectCommand({ Bucket: filesBucket(), Key: key, Body: bytes, ContentType: contentType }));
+  const { client, S3 } = await s3();
+  await client.send(new S3.PutObjectCommand({ Bucket: filesBucket(), Key: key, Body: bytes, ContentType: contentType }));
 }
 
 export async function deleteObject(key: string): Promise<void> {
-  await s3().send(new DeleteObjectCommand({ Bucket: filesBucket(), Key: key }));
+  const { client, S3 } = await s3();
+  await client.send(new S3.DeleteObjectCommand({ Bucket: filesBucket(), Key: key }));
 }
 
 /** The object's tags (the malware scan's verdict); empty where tagging is not available. */
 export async function objectTags(key: string): Promise<Record<string, string>> {
   if (!tagging()) return {};
-  const out = await s3().send(new GetObjectTaggingCommand({ Bucket: filesBucket(), Key: key }));
+  const { client, S3 } = await s3();
+  const out = await client.send(new S3.GetObjectTaggingCommand({ Bucket: filesBucket(), Key: key }));
   return Object.fromEntries((out.TagSet ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
 }
 
 /** Removes the pending tag (and the scan's), so the lifecycle rule no longer expires the object. */
 export async function keepObject(key: string): Promise<void> {
   if (!tagging()) return;
-  await s3().send(new DeleteObjectTaggingCommand({ Bucket: filesBucket(), Key: key }));
+  const { client, S3 } = await s3();
+  await client.send(new S3.DeleteObjectTaggingCommand({ Bucket: filesBucket(), Key: key }));
 }
 
 /**
@@ -170,5 +190,5 @@ function isMissing(error: unknown): boolean {
 
 /** Replace the client (tests). */
 export function resetFilesClient(): void {
-  client = undefined;
+  sdk = undefined;
 }
