@@ -5,7 +5,8 @@
  * infra/aws/bundling.ts); unbundled (tsx: the local host, the tests) the source file is
  * imported. The specifier is computed, so esbuild leaves the import alone instead of inlining it.
  *
- * Two kinds: a heavy package a path rarely takes (`tracing`, `file-type`, `mail-transport`), and
+ * Two kinds: a package a cold start need not parse (`tracing`, `metrics`, `file-type`,
+ * `mail-transport`), and
  * code of which a request needs one piece of several: each native messenger's adapter
  * (`messenger-<name>`, loaded by lib/adapters/messengers/index.ts for the channel type at hand),
  * so a channel route or a hook carries none of them in its index.mjs. A bundle that names several
@@ -13,7 +14,15 @@
  */
 
 /** The lazily loaded modules, each `lib/adapters/lazy/<name>.ts`. */
-export type LazyModule = 'tracing' | 'file-type' | 'mail-transport' | 'messenger-telegram' | 'messenger-whatsapp' | 'messenger-viber' | 'messenger-instagram';
+export type LazyModule =
+  | 'tracing'
+  | 'metrics'
+  | 'file-type'
+  | 'mail-transport'
+  | 'messenger-telegram'
+  | 'messenger-whatsapp'
+  | 'messenger-viber'
+  | 'messenger-instagram';
 
 /** Imports lib/adapters/lazy/<name>.ts, or `<name>.mjs` beside the bundle. */
 export async function importLazy<T>(name: LazyModule): Promise<T> {
