@@ -1,16 +1,15 @@
 /**
  * Powertools logger, metrics and tracer, created once per function instance. Same code in
- * Lambda and in the local host; the local host turns EMF metrics off unless asked.
+ * Lambda and in the local host; the local host turns EMF metrics off unless asked. The metrics
+ * and the tracer are lazy modules (lib/adapters/lazy/): a function that logs carries neither.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
 import { importLazy } from './lazy.ts';
 
 const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'chatlines';
 
 export const logger = new Logger({ serviceName });
-export const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'chatlines', serviceName });
 
 /**
  * Powertools' own rule for "tracing on" (Tracer#setTracingEnabled): inside a Lambda execution
@@ -38,9 +37,28 @@ async function loadTracer(): Promise<Tracer | undefined> {
 
 export const tracer: Tracer | undefined = await loadTracer();
 
-/** One metric per command outcome: `CommandOutcome` with dimensions operation and outcome. */
-export function recordOutcome(operation: string, outcome: string): void {
-  const single = metrics.singleMetric();
-  single.addDimensions({ operation, outcome });
-  single.addMetric('CommandOutcome', MetricUnit.Count, 1);
+type OutcomeRecorder = (operation: string, outcome: string) => void;
+
+let recorder: Promise<OutcomeRecorder> | undefined;
+
+/**
+ * The recorder of command outcomes (`CommandOutcome`, dimensions operation and outcome; the lazy
+ * module lib/adapters/lazy/metrics.ts), imported on the first call: Powertools' Metrics is
+ * ~13 KB of every HTTP bundle that no cold start needs to parse. A request starts loading it
+ * when it arrives, so the import overlaps the request's own work.
+ */
+export function outcomeRecorder(): Promise<OutcomeRecorder> {
+  recorder ??= importLazy<typeof import('./lazy/metrics.ts')>('metrics').then(
+    (m) => m.recordOutcome,
+    (error: unknown) => {
+      recorder = undefined;
+      throw error;
+    },
+  );
+  return recorder;
+}
+
+/** Records one command outcome (see outcomeRecorder). */
+export async function recordOutcome(operation: string, outcome: string): Promise<void> {
+  (await outcomeRecorder())(operation, outcome);
 }

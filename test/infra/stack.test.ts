@@ -252,6 +252,15 @@ describe('functions', () => {
       );
       assert.ok(beside('retry-deliveries', 'mail-transport.mjs'), 'retry-deliveries sends mail: mail-transport.mjs beside it');
       assert.doesNotMatch(readFileSync(bundleOf('retry-deliveries'), 'utf8'), /nodemailer/i, 'nodemailer is not in its index.mjs');
+      // Each messenger's adapter sits beside the functions that may send with it, loaded for its channel type only.
+      for (const m of ['telegram', 'whatsapp', 'viber', 'instagram']) {
+        assert.ok(beside('retry-deliveries', `messenger-${m}.mjs`), `retry-deliveries sends replies: messenger-${m}.mjs beside it`);
+        assert.ok(!beside('get-health', `messenger-${m}.mjs`), `get-health has no messenger-${m}.mjs`);
+      }
+      assert.doesNotMatch(readFileSync(bundleOf('retry-deliveries'), 'utf8'), /setWebhook/, "Telegram's adapter is not in its index.mjs");
+      // Powertools' Metrics is loaded by a request, never by a cold start.
+      assert.ok(beside('get-health', 'metrics.mjs'), 'an HTTP function records outcomes: metrics.mjs beside it');
+      assert.doesNotMatch(code, /CloudWatchMetrics/, "Powertools' Metrics is not in index.mjs");
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

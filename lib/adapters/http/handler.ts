@@ -15,7 +15,7 @@ import { type Parsed, type ParsedBody, type RouteSpec, successStatus } from '../
 import type * as z from '../../contract/zod.ts';
 import { getItem, putNew, type TransactItem } from '../dynamodb/db.ts';
 import { idempotencyKey } from '../dynamodb/keys.ts';
-import { logger, recordOutcome, tracer } from '../observability.ts';
+import { logger, outcomeRecorder, tracer } from '../observability.ts';
 import { errorResponse, json } from './problem.ts';
 
 /** Largest request body accepted (bytes); larger → 413. */
@@ -201,6 +201,9 @@ export function route<S extends RouteSpec>(spec: S, run: Run<S>, options: RouteO
     complete(await run({ ...ctx, idempotency: (reply) => idempotency(complete(reply)) } as Ctx));
   return async (event, context) => {
     const started = Date.now();
+    const recorder = outcomeRecorder();
+    // Awaited after the work; a failed import must not leave an unhandled rejection meanwhile.
+    recorder.catch(() => undefined);
     const requestId = context?.awsRequestId ?? event.requestContext?.requestId ?? 'local';
     logger.appendKeys({ requestId, operation });
     const parent = tracer?.isTracingEnabled() ? tracer.getSegment() : undefined;
@@ -223,7 +226,11 @@ export function route<S extends RouteSpec>(spec: S, run: Run<S>, options: RouteO
       }
     }
     const outcome = reply.status < 400 ? 'success' : String(reply.status);
-    recordOutcome(operation, outcome);
+    try {
+      (await recorder)(operation, outcome);
+    } catch (error) {
+      logger.warn('the outcome metric could not be recorded', { error: error as Error });
+    }
     logger.info('request', { status: reply.status, ms: Date.now() - started, method: event.requestContext?.http?.method });
     logger.removeKeys(['requestId', 'operation']);
     return toResult(reply, requestId);

@@ -11,7 +11,7 @@ import { type ChannelSecrets, openSecrets, pendingSecretsItem, secretsWrite } fr
 import { getItem, putItem, type TransactItem, tableName } from '../../adapters/dynamodb/db.ts';
 import { channelCredentialsKey, channelDeliveryKey } from '../../adapters/dynamodb/keys.ts';
 import { getChannelFreshWith } from '../../adapters/dynamodb/lines.ts';
-import { messengerFor } from '../../adapters/messengers/index.ts';
+import { loadMessenger } from '../../adapters/messengers/index.ts';
 import { type Messenger, MessengerCallError } from '../../adapters/messengers/port.ts';
 import { logger } from '../../adapters/observability.ts';
 import type { LineChannelType } from '../../contract/enums.ts';
@@ -36,8 +36,8 @@ export const hookUrlOf = (messenger: Messenger<unknown>, channelId: string) => `
 export const newHookSecret = () => randomBytes(32).toString('base64url');
 
 /** The adapter of a natively connected type; 409 while none is registered for it. */
-export function requireMessenger(type: LineChannelType): Messenger<Record<string, string>> {
-  const messenger = messengerFor(type);
+export async function requireMessenger(type: LineChannelType): Promise<Messenger<Record<string, string>>> {
+  const messenger = await loadMessenger(type);
   if (!messenger) throw conflict(`${type} channels cannot be connected natively by this deployment yet`);
   return messenger;
 }
@@ -71,7 +71,7 @@ const PENDING_SECONDS = 600;
 
 /** Registers the channel's webhook with its messenger (where the adapter can); the messenger's refusal as a problem. */
 export async function registerHook(type: LineChannelType, channelId: string, secrets: ChannelSecrets): Promise<void> {
-  const messenger = requireMessenger(type);
+  const messenger = await requireMessenger(type);
   if (!messenger.connect) return;
   try {
     if (messenger.callsHookOnConnect) {
@@ -87,7 +87,7 @@ export async function registerHook(type: LineChannelType, channelId: string, sec
 
 /** Removes the channel's webhook (where the adapter can); a failure is logged, never in the way of going offline. */
 export async function unregisterHook(type: LineChannelType, channelId: string, secrets: ChannelSecrets): Promise<void> {
-  const messenger = messengerFor(type);
+  const messenger = await loadMessenger(type);
   if (!messenger?.disconnect) return;
   try {
     await messenger.disconnect(secrets.credentials);
@@ -134,7 +134,7 @@ export async function connectNative(
   register: boolean,
 ): Promise<{ writes: TransactItem[]; undo(): Promise<void> }> {
   const parsed = checkCredentials(type, credentials);
-  requireMessenger(type);
+  await requireMessenger(type);
   const secrets: ChannelSecrets = { type, credentials: parsed, hookSecret: newHookSecret() };
   if (register) await registerHook(type, channelId, secrets);
   return {

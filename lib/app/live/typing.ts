@@ -14,6 +14,7 @@ import { readClient } from '../../adapters/dynamodb/items.ts';
 import { channelCredentialsKey, clientKey } from '../../adapters/dynamodb/keys.ts';
 import { getChannelWith, getLineCached } from '../../adapters/dynamodb/lines.ts';
 import { findSession } from '../../adapters/dynamodb/sessions.ts';
+import { loadMessenger } from '../../adapters/messengers/index.ts';
 import { logger } from '../../adapters/observability.ts';
 import { hasRole } from '../../contract/caller.ts';
 import type { ChatlinesEvent } from '../../contract/events.ts';
@@ -85,9 +86,8 @@ export async function forwardOperatorTyping(typing: Typing): Promise<void> {
     } = await getChannelWith(session._channel, [channelCredentialsKey(session._channel), clientKey(clientId)]);
     // Only a natively connected channel has sealed credentials (the widget's has none).
     if (!sealed || !clientItem || channel._state !== 'active') return;
-    // The adapters load on the first operator typing of a messenger session, not at every socket function's cold start.
-    const { messengerFor } = await import('../../adapters/messengers/index.ts');
-    const messenger = messengerFor(channel._type);
+    // The channel's adapter loads on the first operator typing of a messenger session, not at every socket function's cold start.
+    const messenger = await loadMessenger(channel._type);
     if (!messenger?.typing) return;
     const secrets = await openSecrets(channel.__id, sealed);
     if (secrets) await messenger.typing(readClient(clientItem)._username, secrets.credentials);

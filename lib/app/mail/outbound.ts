@@ -14,7 +14,7 @@ import { getItem, putItem } from '../../adapters/dynamodb/db.ts';
 import { mailThreadKey, outboundRefKey } from '../../adapters/dynamodb/keys.ts';
 import { findChannel } from '../../adapters/dynamodb/lines.ts';
 import { type EmailCredentials, emailMessenger } from '../../adapters/messengers/email.ts';
-import { messengerFor, registerMessenger } from '../../adapters/messengers/index.ts';
+import { loadMessenger, registerMessenger } from '../../adapters/messengers/index.ts';
 import { logger } from '../../adapters/observability.ts';
 import type { ChatlinesEvent } from '../../contract/events.ts';
 import type { Message, Session } from '../../contract/schemas.ts';
@@ -47,7 +47,7 @@ export async function sendMailDelivery(url: string, body: string): Promise<Attem
       ? { last: thread.last, references: Array.isArray(thread.references) ? thread.references.map(String) : [] }
       : undefined,
   );
-  const email = messengerFor('inbox');
+  const email = await loadMessenger('inbox');
   if (!email) return { ok: false, code: null, error: 'no e-mail adapter is registered', final: true };
   const credentials: EmailCredentials = { address, name: channel?.__name };
   const result = await email.send(

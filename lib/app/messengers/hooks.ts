@@ -51,7 +51,7 @@ function bodyOf(text: string, attachments: readonly InboundAttachment[]): string
 }
 
 export async function receiveHook(hookPath: string, channelId: string, request: HookRequest): Promise<HookReply> {
-  const messenger = messengerByHookPath(hookPath);
+  const messenger = await messengerByHookPath(hookPath);
   if (!messenger) throw refused();
   let channel: Channel;
   let item: Record<string, unknown> | undefined;

@@ -19,7 +19,7 @@ import { openSecrets } from '../../adapters/dynamodb/credentials.ts';
 import { putItem } from '../../adapters/dynamodb/db.ts';
 import { channelCredentialsKey, outboundRefKey } from '../../adapters/dynamodb/keys.ts';
 import { getChannel, getChannelWith, updateChannel } from '../../adapters/dynamodb/lines.ts';
-import { messengerFor } from '../../adapters/messengers/index.ts';
+import { loadMessenger } from '../../adapters/messengers/index.ts';
 import { logger } from '../../adapters/observability.ts';
 import type { Caller } from '../../contract/caller.ts';
 import { ChatlinesError } from '../../contract/errors.ts';
@@ -70,7 +70,7 @@ export const messengerSender: NativeSender = {
       items: [item],
     } = await getChannelWith(channelId, [channelCredentialsKey(channelId)]);
     const secrets = await openSecrets(channelId, item);
-    const messenger = messengerFor(channel._type);
+    const messenger = await loadMessenger(channel._type);
     if (!secrets || !messenger) return { ok: false, code: null, error: 'the channel is not connected to its messenger', final: true };
     if (channel._state !== 'active') return { ok: false, code: null, error: `the channel is ${channel._state}`, final: true };
     // Signed at each attempt, valid an hour: a messenger that takes a URL (WhatsApp, Viber, Instagram) may fetch it a while later.

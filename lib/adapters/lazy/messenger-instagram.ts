@@ -1,0 +1,6 @@
+/**
+ * Instagram's messenger adapter (lib/adapters/messengers/instagram.ts), a lazy module (lib/adapters/lazy.ts):
+ * loaded by the registry (lib/adapters/messengers/index.ts) the first time a request needs a
+ * instagram channel's adapter, so no function carries every messenger's code in its bundle.
+ */
+export { instagram } from '../messengers/instagram.ts';

@@ -1,0 +1,6 @@
+/**
+ * WhatsApp's messenger adapter (lib/adapters/messengers/whatsapp.ts), a lazy module (lib/adapters/lazy.ts):
+ * loaded by the registry (lib/adapters/messengers/index.ts) the first time a request needs a
+ * whatsapp channel's adapter, so no function carries every messenger's code in its bundle.
+ */
+export { whatsapp } from '../messengers/whatsapp.ts';
