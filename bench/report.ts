@@ -99,12 +99,25 @@ export function budgets(r: Omit<BenchReport, 'budgets'>): BudgetLine[] {
           : kind === 'fetch'
             ? 'a fetch is one GetItem'
             : 'a page of search = one Query per index touched (+ one BatchGetItem of its items)';
-      const floors = kind === 'command' ? rows.filter((x) => COMMAND_FLOORS[x.routeKey]) : [];
+      const floors = kind === 'command' ? rows.filter((x) => COMMAND_FLOORS[x.routeKey] && x.pass) : [];
+      const floorOf = (x: (typeof rows)[number]) => {
+        const f = COMMAND_FLOORS[x.routeKey]!;
+        return f.roundTrips === undefined ? `${f.calls} calls` : `${f.roundTrips} round trips, ${f.calls} calls`;
+      };
       out.push({
         budget: name,
-        result: `${rows.length - failed.length}/${rows.length} within${floors.length ? ` (${floors.map((x) => `${x.label} at its stated floor of ${COMMAND_FLOORS[x.routeKey]!.calls} calls`).join('; ')})` : ''}`,
+        result: `${rows.length - failed.length}/${rows.length} within${floors.length ? ` (${floors.map((x) => `${x.label} at its stated floor of ${floorOf(x)}`).join('; ')})` : ''}`,
         pass: failed.length === 0,
-        ...(failed.length ? { cause: failed.map((x) => `${x.label}: ${x.pattern}${x.worstPattern ? `; at worst ${x.worstPattern}` : ''}`).join('; ') } : {}),
+        ...(failed.length
+          ? {
+              cause: failed
+                .map(
+                  (x) =>
+                    `${x.label}: ${x.pattern}${x.roundTrips !== undefined && x.roundTrips !== x.calls ? ` (${x.roundTrips} round trips)` : ''}${x.worstPattern ? `; at worst ${x.worstPattern}` : ''}`,
+                )
+                .join('; '),
+            }
+          : {}),
       });
     }
     const commands = measured.filter((x) => x.kind === 'command' && x.dynamo && Number.isFinite(x.dynamo.ratio));
