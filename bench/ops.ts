@@ -4,7 +4,7 @@
  * consumed capacity, read from `usage` of lib/adapters/dynamodb/db.ts (the host runs the handlers in this
  * process) and from a call log on the shared client.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mapPool } from '../lib/adapters/concurrency.ts';
@@ -13,12 +13,19 @@ import { type DeliveryTarget, deliveryKey, sessionKey } from '../lib/adapters/dy
 import { attemptDelivery, deliverNew } from '../lib/app/webhooks/deliveries.ts';
 import type { ChatlinesEvent } from '../lib/contract/events.ts';
 import { routes } from '../lib/contract/routes.ts';
-import { type CallRecord, callLog, type Env, log, progress, quantile, resetCalls, round, usage } from './support.ts';
+import { instagramNotification, instagramText, metaSignature, startMetaFake, whatsappNotification, whatsappText } from '../test/support/fakes/meta.ts';
+import { startFakeTelegram, textUpdate } from '../test/support/fakes/telegram.ts';
+import { rawJson, startViberFake, viberSignature, viberText } from '../test/support/fakes/viber.ts';
+import { png } from '../test/support/png.ts';
+import { type CallRecord, callLog, type Env, fileStore, log, progress, quantile, resetCalls, round, usage } from './support.ts';
 import { expectOk, type World } from './world.ts';
 
 type StaffRole = keyof World['tokens'];
-/** A staff role (its token from the world), or `visitor`: the request carries its own visitor token, if any. */
-type Role = StaffRole | 'visitor';
+/**
+ * A staff role (its token from the world); `visitor`: the request carries its own visitor token,
+ * if any; `none`: no token, the request carries its own proof (a messenger's signed hook).
+ */
+type Role = StaffRole | 'visitor' | 'none';
 type Kind = 'command' | 'fetch' | 'search' | 'read' | 'create' | 'other';
 
 interface Request {
@@ -27,6 +34,9 @@ interface Request {
   body?: unknown;
   /** As `visitor`: the sample's visitor token (none: `POST /v1/visitors`, where a visitor starts). */
   visitorToken?: string;
+  /** The body byte for byte (a messenger's update, signed over these bytes); instead of `body`. */
+  raw?: string;
+  headers?: Record<string, string>;
 }
 
 interface Recipe {
@@ -58,6 +68,8 @@ export interface OpRow {
   conc?: { p50: number; p99: number };
   /** Median DynamoDB round trips per request (from `usage.calls`). */
   calls?: number;
+  /** Median round trips per request: calls in flight together counted once (`calls` counts each). */
+  roundTrips?: number;
   /** The usual sequence of DynamoDB operations of one request. */
   pattern?: string;
   /** Most round trips any one request made, and that request's sequence when it differs. */
@@ -182,11 +194,12 @@ function recipes(): Recipe[] {
   };
   const botChannel = async (w: World, env: Env, name: string): Promise<string> =>
     (await must(env, 'POST', '/v1/channels', { token: w.admin, body: { _line: w.lineId, _type: 'telegramBot', __name: name } })).__id;
-  /** A web-chat visitor starts on the livechat channel: its token. */
-  const visitor = async (w: World, env: Env): Promise<string> => (await must(env, 'POST', '/v1/visitors', { body: { channel: w.livechatChannelId } })).token;
+  /** A web-chat visitor starts on a livechat channel (the world's unless named): its token. */
+  const visitor = async (w: World, env: Env, channel = w.livechatChannelId): Promise<string> =>
+    (await must(env, 'POST', '/v1/visitors', { body: { channel } })).token;
   /** A visitor that has written once: its token and its (Waiting) session. */
-  const visitorWrote = async (w: World, env: Env) => {
-    const token = await visitor(w, env);
+  const visitorWrote = async (w: World, env: Env, channel = w.livechatChannelId) => {
+    const token = await visitor(w, env, channel);
     const r = await must(env, 'POST', '/v1/visitors/messages', { token, body: { body: 'Hello, is anyone there?' } });
     return { token, session: r.session.id as string };
   };
@@ -195,6 +208,34 @@ function recipes(): Recipe[] {
     (await must(env, 'POST', '/v1/webhooks', { token: w.admin, body: { url: `${await receiver()}${path}`, events: ['session.*'], line: w.quietLineId } })).__id;
   // The subscription whose failed deliveries are retried, one delivery per sample.
   const downHook = once((w, env) => subscribe(w, env, '/down'));
+  /** A line of its own for a template recipe; the world's operators, supervisors and admin see it. */
+  const templateLine = async (w: World, env: Env, purpose: string): Promise<string> =>
+    (
+      await must(env, 'POST', '/v1/lines', {
+        token: w.admin,
+        body: { __name: `Templates ${purpose} ${randomUUID().slice(0, 8)}`, _operatorGroups: ['support'], _supervisorGroups: ['leads'] },
+      })
+    ).__id;
+  const template = async (w: World, env: Env, line: string, n: number): Promise<string> =>
+    (await must(env, 'POST', `/v1/lines/${line}/templates`, { token: w.admin, body: { __name: `Greeting ${n}`, _text: 'Hello, thanks for writing!' } })).__id;
+  const patchLine = once((w, env) => templateLine(w, env, 'patch'));
+  const deleteLine = once((w, env) => templateLine(w, env, 'delete'));
+  /** A livechat channel on a line that asks for a rating when a session closes (the world's operator serves it). */
+  const csatChannel = once(async (w, env) => {
+    const line = await must(env, 'POST', '/v1/lines', {
+      token: w.admin,
+      body: { __name: `CSAT ${randomUUID().slice(0, 8)}`, _operatorGroups: ['support'], _csat: { enabled: true } },
+    });
+    return (await must(env, 'POST', '/v1/channels', { token: w.admin, body: { _line: line.__id, _type: 'livechat', __name: 'Web chat (CSAT)' } }))
+      .__id as string;
+  });
+  /** An upload through a file route, its bytes PUT to the store: the file's id. */
+  const uploaded = async (env: Env, path: string, options: { token: string }): Promise<string> => {
+    const u = await must(env, 'POST', path, { ...options, body: { name: 'photo.png', contentType: 'image/png', size: PNG.length } });
+    const put = await fetch(u.uploadUrl, { method: 'PUT', headers: u.headers, body: PNG });
+    if (put.status !== 200) throw new Error(`setup: the upload's PUT answered ${put.status} ${await put.text()}`);
+    return u.__id;
+  };
   const search = (collection: string, label: string, where: unknown): Recipe => ({
     label: `POST /v1/${collection}/search — ${label}`,
     routeKey: `POST /v1/${collection}/search`,
@@ -573,6 +614,236 @@ function recipes(): Recipe[] {
       },
       request: (_w, c) => ({ method: 'POST', path: `/v1/webhooks/${c.id}/deliveries/${c.delivery}/retry` }),
     },
+    // Response templates, each recipe on a line of its own: a line holds at most 500, and creating
+    // one reads the line's list.
+    {
+      label: 'GET /v1/lines/{id}/templates — 10 templates',
+      routeKey: 'GET /v1/lines/{id}/templates',
+      kind: 'read',
+      roles: ['operator', 'supervisor', 'admin'],
+      setup: once(async (w, env) => {
+        const id = await templateLine(w, env, 'list');
+        for (let n = 0; n < 10; n++) await template(w, env, id, n);
+        return { id };
+      }),
+      request: (_w, c) => ({ method: 'GET', path: `/v1/lines/${c.id}/templates` }),
+    },
+    {
+      label: 'POST /v1/lines/{id}/templates',
+      routeKey: 'POST /v1/lines/{id}/templates',
+      kind: 'create',
+      roles: ['supervisor', 'admin'],
+      setup: once(async (w, env) => ({ id: await templateLine(w, env, 'create') })),
+      request: (_w, c, i) => ({ method: 'POST', path: `/v1/lines/${c.id}/templates`, body: { __name: `Shipping ${i}`, _text: 'We ship within two days.' } }),
+    },
+    {
+      label: 'PATCH /v1/templates/{id}',
+      routeKey: 'PATCH /v1/templates/{id}',
+      kind: 'command',
+      roles: ['supervisor', 'admin'],
+      // A template per sample: 10 in flight on one would race on its version.
+      setup: async (w, env) => ({ id: await template(w, env, await patchLine(w, env), 0) }),
+      request: (_w, c, i) => ({ method: 'PATCH', path: `/v1/templates/${c.id}`, body: { _text: `We ship within ${i + 2} days.` } }),
+    },
+    {
+      label: 'DELETE /v1/templates/{id}',
+      routeKey: 'DELETE /v1/templates/{id}',
+      kind: 'command',
+      roles: ['supervisor', 'admin'],
+      setup: async (w, env) => ({ id: await template(w, env, await deleteLine(w, env), 0) }),
+      request: (_w, c) => ({ method: 'DELETE', path: `/v1/templates/${c.id}` }),
+    },
+    // A client's data on request (admins).
+    {
+      label: 'GET /v1/clients/{id}/export — one session, its messages',
+      routeKey: 'GET /v1/clients/{id}/export',
+      kind: 'read',
+      roles: ['admin'],
+      setup: once(withAssigned),
+      request: (_w, c) => ({ method: 'GET', path: `/v1/clients/${c.client}/export` }),
+    },
+    {
+      label: 'DELETE /v1/clients/{id} — a client with one session',
+      routeKey: 'DELETE /v1/clients/{id}',
+      // Not a single-session command: the tombstone's transaction, then the chain of sessions and
+      // each one's messages a page at a time (their bodies cleared), then the record of the end.
+      kind: 'other',
+      roles: ['admin'],
+      setup: withAssigned,
+      request: (_w, c) => ({ method: 'DELETE', path: `/v1/clients/${c.client}` }),
+    },
+    // CSAT: a visitor rates its closed session once, so a closed session per sample.
+    {
+      label: 'POST /v1/visitors/rating',
+      routeKey: 'POST /v1/visitors/rating',
+      kind: 'command',
+      roles: ['visitor'],
+      setup: async (w, env) => {
+        const v = await visitorWrote(w, env, await csatChannel(w, env));
+        await must(env, 'POST', `/v1/sessions/${v.session}/assign`, { token: w.operator, body: { operator: w.operatorId } });
+        await must(env, 'POST', `/v1/sessions/${v.session}/close`, { token: w.operator });
+        return { token: v.token };
+      },
+      request: (_w, c) => ({ method: 'POST', path: '/v1/visitors/rating', body: { score: 5, comment: 'Quick and friendly' }, visitorToken: c.token }),
+    },
+    // Read receipts: a session per sample (a receipt moves its reader's watermark once).
+    {
+      label: "POST /v1/sessions/{id}/read — the client's message",
+      routeKey: 'POST /v1/sessions/{id}/read',
+      kind: 'command',
+      roles: ['operator'],
+      setup: async (w, env) => {
+        const r = await must(env, 'POST', `/v1/channels/${w.channelId}/inbound`, {
+          token: w.integration,
+          body: { account: `read-${randomUUID()}`, body: 'Where is my order?' },
+        });
+        await must(env, 'POST', `/v1/sessions/${r.session.__id}/assign`, { token: w.operator, body: { operator: w.operatorId } });
+        return { id: r.session.__id, upTo: r.message.__id };
+      },
+      request: (_w, c) => ({ method: 'POST', path: `/v1/sessions/${c.id}/read`, body: { upTo: c.upTo } }),
+    },
+    {
+      label: "POST /v1/visitors/read — the operator's reply",
+      routeKey: 'POST /v1/visitors/read',
+      kind: 'command',
+      roles: ['visitor'],
+      setup: async (w, env) => {
+        const v = await visitorWrote(w, env);
+        await must(env, 'POST', `/v1/sessions/${v.session}/assign`, { token: w.operator, body: { operator: w.operatorId } });
+        const reply = await must(env, 'POST', `/v1/sessions/${v.session}/messages`, { token: w.operator, body: { type: 'text', body: 'Hi, how can I help?' } });
+        return { token: v.token, upTo: reply.__id };
+      },
+      request: (_w, c) => ({ method: 'POST', path: '/v1/visitors/read', body: { upTo: c.upTo }, visitorToken: c.token }),
+    },
+    // Files, with the local S3-compatible store: the routes sign and authorize; the bytes' PUT
+    // and GET go to the store, not measured (not DynamoDB calls, not the route).
+    {
+      label: 'POST /v1/sessions/{id}/files',
+      routeKey: 'POST /v1/sessions/{id}/files',
+      kind: 'create',
+      roles: ['operator'],
+      setup: async (w) => {
+        await fileStore();
+        return withAssigned(w);
+      },
+      request: (_w, c) => ({ method: 'POST', path: `/v1/sessions/${c.id}/files`, body: { name: 'photo.png', contentType: 'image/png', size: PNG.length } }),
+    },
+    {
+      label: 'GET /v1/files/{id} — a sent PNG (?redirect=false)',
+      routeKey: 'GET /v1/files/{id}',
+      kind: 'read',
+      roles: ['operator', 'supervisor', 'admin'],
+      setup: once(async (w, env) => {
+        await fileStore();
+        const s = await w.assignedSession();
+        const file = await uploaded(env, `/v1/sessions/${s.sessionId}/files`, { token: w.operator });
+        await must(env, 'POST', `/v1/sessions/${s.sessionId}/messages`, { token: w.operator, body: { type: 'file', body: 'the label', files: [file] } });
+        return { id: file };
+      }),
+      request: (_w, c) => ({ method: 'GET', path: `/v1/files/${c.id}?redirect=false` }),
+    },
+    {
+      label: 'POST /v1/visitors/files',
+      routeKey: 'POST /v1/visitors/files',
+      kind: 'create',
+      roles: ['visitor'],
+      setup: async (w, env) => {
+        await fileStore();
+        return { token: await visitor(w, env) };
+      },
+      request: (_w, c) => ({
+        method: 'POST',
+        path: '/v1/visitors/files',
+        body: { name: 'photo.png', contentType: 'image/png', size: PNG.length },
+        visitorToken: c.token,
+      }),
+    },
+    {
+      label: "GET /v1/visitors/files/{id} — the visitor's sent PNG (?redirect=false)",
+      routeKey: 'GET /v1/visitors/files/{id}',
+      kind: 'read',
+      roles: ['visitor'],
+      setup: once(async (w, env) => {
+        await fileStore();
+        const token = await visitor(w, env);
+        const file = await uploaded(env, '/v1/visitors/files', { token });
+        await must(env, 'POST', '/v1/visitors/messages', { token, body: { body: 'a photo of the box', files: [file] } });
+        return { token, id: file };
+      }),
+      request: (_w, c) => ({ method: 'GET', path: `/v1/visitors/files/${c.id}?redirect=false`, visitorToken: c.token }),
+    },
+    // Messenger hooks, on natively connected channels whose messenger is a fake on loopback
+    // (test/support/fakes): each update signed as its messenger signs it. A new client per sample
+    // whose first message opened its session (setup); the sample is its next message, with a new
+    // message id (a repeated one stops at the dedup guard).
+    {
+      label: 'POST /v1/hooks/telegram/{channelId} — a message into the open session',
+      routeKey: 'POST /v1/hooks/telegram/{channelId}',
+      kind: 'command',
+      roles: ['none'],
+      setup: async (w, env) => {
+        const t = await telegramChannel(w, env);
+        const from = Math.floor(1e8 + Math.random() * 9e8);
+        await mustHook(env, telegramHook(t, from, 1, 'Hello from Telegram'));
+        return { ...t, from: String(from) };
+      },
+      request: (_w, c) => telegramHook(c as TelegramCtx, Number(c.from), 2, 'one more thing'),
+    },
+    {
+      label: "GET /v1/hooks/whatsapp/{channelId} — Meta's handshake",
+      routeKey: 'GET /v1/hooks/whatsapp/{channelId}',
+      kind: 'read',
+      roles: ['none'],
+      setup: async (w, env) => ({ id: await metaChannel(w, env, 'whatsapp') }),
+      request: (_w, c, i) => handshake('whatsapp', c.id!, WHATSAPP.verifyToken, i),
+    },
+    {
+      label: 'POST /v1/hooks/whatsapp/{channelId} — a message into the open session',
+      routeKey: 'POST /v1/hooks/whatsapp/{channelId}',
+      kind: 'command',
+      roles: ['none'],
+      setup: async (w, env) => {
+        const id = await metaChannel(w, env, 'whatsapp');
+        const from = `1650${Math.floor(1e6 + Math.random() * 9e6)}`;
+        await mustHook(env, whatsappHook(id, from, 'Does it come in blue?'));
+        return { id, from };
+      },
+      request: (_w, c) => whatsappHook(c.id!, c.from!, 'one more thing'),
+    },
+    {
+      label: 'POST /v1/hooks/viber/{channelId} — a message into the open session',
+      routeKey: 'POST /v1/hooks/viber/{channelId}',
+      kind: 'command',
+      roles: ['none'],
+      setup: async (w, env) => {
+        const id = await viberChannel(w, env);
+        const from = `${randomBytes(9).toString('base64')}=`;
+        await mustHook(env, viberHook(id, from, 'a message to the service'));
+        return { id, from };
+      },
+      request: (_w, c) => viberHook(c.id!, c.from!, 'are you there?'),
+    },
+    {
+      label: "GET /v1/hooks/instagram/{channelId} — Meta's handshake",
+      routeKey: 'GET /v1/hooks/instagram/{channelId}',
+      kind: 'read',
+      roles: ['none'],
+      setup: async (w, env) => ({ id: await metaChannel(w, env, 'instagram') }),
+      request: (_w, c, i) => handshake('instagram', c.id!, INSTAGRAM.verifyToken, i),
+    },
+    {
+      label: 'POST /v1/hooks/instagram/{channelId} — a message into the open session',
+      routeKey: 'POST /v1/hooks/instagram/{channelId}',
+      kind: 'command',
+      roles: ['none'],
+      setup: async (w, env) => {
+        const id = await metaChannel(w, env, 'instagram');
+        const from = String(Math.floor(1e15 + Math.random() * 9e15));
+        await mustHook(env, instagramHook(id, from, 'Is the blue one in stock?'));
+        return { id, from };
+      },
+      request: (_w, c) => instagramHook(c.id!, c.from!, 'one more thing'),
+    },
     {
       label: 'GET /v1/metrics',
       routeKey: 'GET /v1/metrics',
@@ -592,6 +863,110 @@ function recipes(): Recipe[] {
     },
   ];
 }
+
+// ------------------------------------------------------------------ messengers' hooks
+
+/** A real 2×2 PNG: what the file recipes upload (a send checks the content). */
+const PNG = png();
+
+const TELEGRAM_TOKEN = '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1';
+const WHATSAPP = {
+  phoneNumberId: '106540352242922',
+  accessToken: 'EAAG-system-user-token-0123456789',
+  appSecret: 'whatsapp-app-secret-0123456789',
+  verifyToken: 'whatsapp-verify-token-0123456789',
+};
+const INSTAGRAM = {
+  accountId: '17841405822304914',
+  accessToken: 'IGAA-instagram-token-0123456789',
+  appSecret: 'instagram-app-secret-0123456789',
+  verifyToken: 'instagram-verify-token-0123456789',
+};
+const VIBER_TOKEN = '4453b6ac12345678-e02c5f12174805f9-daec9cbb5448c51f';
+
+/** The messenger fakes this step started (closed when it ends). */
+const fakes: { close(): Promise<void> }[] = [];
+
+/** Connects a native channel on the bench line: its id. */
+async function nativeChannel(w: World, env: Env, type: string, credentials: Record<string, string>): Promise<string> {
+  return (
+    await must(env, 'POST', '/v1/channels', { token: w.admin, body: { _line: w.lineId, _type: type, __name: `Bench ${type}`, _credentials: credentials } })
+  ).__id;
+}
+
+type TelegramCtx = { id: string; secret: string };
+/** A Telegram bot connected against the fake Bot API: the channel and the secret its webhook was registered with. */
+const telegramChannel = once(async (w, env): Promise<TelegramCtx> => {
+  const fake = await startFakeTelegram();
+  fakes.push(fake);
+  fake.tokens.add(TELEGRAM_TOKEN);
+  process.env.TELEGRAM_API_URL = fake.url;
+  const id = await nativeChannel(w, env, 'telegramBot', { botToken: TELEGRAM_TOKEN });
+  const secret = fake.webhooks.get(TELEGRAM_TOKEN)?.secret_token;
+  if (!secret) throw new Error('setup: the Telegram channel registered no webhook secret');
+  return { id, secret };
+});
+
+/** WhatsApp and Instagram: one Graph API fake, one channel each (Meta registers no webhook by API). */
+const metaFake = once(async () => {
+  const fake = await startMetaFake({ accessToken: WHATSAPP.accessToken, phoneNumberIds: [WHATSAPP.phoneNumberId], accountIds: [INSTAGRAM.accountId] });
+  fakes.push(fake);
+  process.env.WHATSAPP_API_URL = fake.apiUrl;
+  process.env.INSTAGRAM_API_URL = fake.apiUrl;
+  return fake;
+});
+const whatsappChannel = once(async (w, env) => {
+  await metaFake(w, env);
+  return nativeChannel(w, env, 'whatsapp', WHATSAPP);
+});
+const instagramChannel = once(async (w, env) => {
+  await metaFake(w, env);
+  return nativeChannel(w, env, 'instagram', INSTAGRAM);
+});
+const metaChannel = (w: World, env: Env, type: 'whatsapp' | 'instagram') => (type === 'whatsapp' ? whatsappChannel(w, env) : instagramChannel(w, env));
+
+/** A Viber bot: connecting calls `set_webhook`, whose check calls the hook on this host. */
+const viberChannel = once(async (w, env) => {
+  const fake = await startViberFake({ authToken: VIBER_TOKEN });
+  fakes.push(fake);
+  process.env.VIBER_API_URL = fake.apiUrl;
+  return nativeChannel(w, env, 'viberbot', { authToken: VIBER_TOKEN });
+});
+
+/** A hook request made in setup, which has to succeed. */
+async function mustHook(env: Env, req: Request): Promise<void> {
+  const r = await env.call(req.method, req.path, { ...(req.raw !== undefined ? { raw: req.raw } : {}), ...(req.headers ? { headers: req.headers } : {}) });
+  expectOk(`setup ${req.method} ${req.path}`, r);
+}
+
+let telegramUpdates = Math.floor(Date.now() / 1000);
+/** A text message update, with the secret token Telegram sends with each (a new update id each time). */
+function telegramHook(t: TelegramCtx, from: number, messageId: number, text: string): Request {
+  const raw = JSON.stringify(textUpdate(++telegramUpdates, messageId, { id: from, first_name: 'Ann', last_name: 'Lee' }, text));
+  return { method: 'POST', path: `/v1/hooks/telegram/${t.id}`, raw, headers: { 'x-telegram-bot-api-secret-token': t.secret } };
+}
+
+/** Meta's signature: HMAC-SHA256 of the raw body with the app secret. */
+function metaHook(messenger: 'whatsapp' | 'instagram', channel: string, payload: unknown, appSecret: string): Request {
+  const raw = JSON.stringify(payload);
+  return { method: 'POST', path: `/v1/hooks/${messenger}/${channel}`, raw, headers: { 'x-hub-signature-256': metaSignature(raw, appSecret) } };
+}
+const whatsappHook = (channel: string, from: string, text: string) =>
+  metaHook('whatsapp', channel, whatsappNotification(WHATSAPP.phoneNumberId, whatsappText(from, 'Sheena Nelson', text)), WHATSAPP.appSecret);
+const instagramHook = (channel: string, from: string, text: string) =>
+  metaHook('instagram', channel, instagramNotification(INSTAGRAM.accountId, [instagramText(INSTAGRAM.accountId, from, text)]), INSTAGRAM.appSecret);
+
+/** Viber's signature: HMAC-SHA256 of the raw body with the bot's auth token. */
+function viberHook(channel: string, from: string, text: string): Request {
+  const raw = rawJson(viberText(from, 'John McClane', text));
+  return { method: 'POST', path: `/v1/hooks/viber/${channel}`, raw, headers: { 'x-viber-content-signature': viberSignature(raw, VIBER_TOKEN) } };
+}
+
+/** Meta's webhook verification: the challenge comes back when the verify token is the channel's. */
+const handshake = (messenger: string, channel: string, verifyToken: string, i: number): Request => ({
+  method: 'GET',
+  path: `/v1/hooks/${messenger}/${channel}?hub.mode=subscribe&hub.verify_token=${encodeURIComponent(verifyToken)}&hub.challenge=${1_158_201_444 + i}`,
+});
 
 /** Replaces `$line`, `$operator`… placeholders in a search body. */
 export function fill(body: unknown, values: Record<string, string>): unknown {
@@ -629,21 +1004,67 @@ function mostCommon(values: string[]): string {
 
 /**
  * Commands whose floor is above 2 round trips, each with why: what they decide on is named only
- * by an item read first. Listed in the report with the reason, never silently passed.
+ * by an item read first. Listed in the report with the reason, never silently passed. `calls`
+ * bounds every sample's DynamoDB calls; `roundTrips`, where given, its round trips (calls in
+ * flight together count once).
  */
-export const COMMAND_FLOORS: Record<string, { calls: number; why: string }> = {
+export const COMMAND_FLOORS: Record<string, { calls: number; roundTrips?: number; why: string }> = {
   'DELETE /v1/sessions/{id}/spam': {
     calls: 4,
     why: "3 round trips, 4 calls: the chain rule needs the client's newest session (a gsi3 Query) and capacity the record of the operator to restore, both named only by the session; read in parallel after it, then the transaction. A rare correction; making it 2 would add a write to every session's creation (a newest-session pointer on the client)",
   },
+  ...Object.fromEntries(
+    ['telegram', 'whatsapp', 'viber', 'instagram'].map((messenger) => [
+      `POST /v1/hooks/${messenger}/{channelId}`,
+      {
+        calls: 4,
+        roundTrips: 3,
+        why: "3 round trips, 4 calls: the messenger's proof is checked with the channel's sealed credentials (one read) before anything in the update is read; then the message's own read of the client and its open session, named by the verified update's account (the dedup guard of the messenger's message id read alongside), then the transaction",
+      },
+    ]),
+  ),
+  'POST /v1/visitors/rating': {
+    calls: 4,
+    roundTrips: 4,
+    why: "4 round trips: a visitor token names a channel and an account, not a session: the account's client (its guard), the client's newest session (a gsi3 Query, keys only), the session, then the transaction",
+  },
+  'POST /v1/visitors/read': {
+    calls: 6,
+    roundTrips: 5,
+    why: "5 round trips, 6 calls: the visitor's newest session found as for a rating (the account's guard, then gsi3), then the session and the `upTo` message in parallel, the unread staff replies between the visitor's watermark (on the session) and `upTo` (a Query), then the transaction",
+  },
+  'POST /v1/sessions/{id}/read': {
+    calls: 5,
+    roundTrips: 3,
+    why: "3 round trips, 5 calls: the session, the `upTo` message and the operator's presence (all named by the request: in parallel), the unread client messages between the operator's watermark (on the session) and `upTo` (a Query), then the transaction",
+  },
 };
+
+/** Round trips of one request: calls that start while an earlier one is still in flight ride in its round trip. */
+export function roundTrips(calls: readonly CallRecord[]): number {
+  let trips = 0;
+  let end = -Infinity;
+  for (const c of [...calls].sort((a, b) => (a.start ?? 0) - (b.start ?? 0))) {
+    const start = c.start ?? end;
+    const stop = start + (c.ms ?? 0);
+    if (start >= end) {
+      trips++;
+      end = stop;
+    } else end = Math.max(end, stop);
+  }
+  return trips;
+}
 
 /** The budget of a row, checked on every sample (not just the typical one). */
 function budgetOf(row: OpRow, calls: CallRecord[][]): { budget?: string; pass?: boolean } {
   if (row.kind === 'command') {
     // A command's floor: read what it decides on, then one conditional transaction.
     const floor = COMMAND_FLOORS[row.routeKey];
-    if (floor) return { budget: `≤ ${floor.calls} calls (stated floor: ${floor.why})`, pass: calls.every((c) => c.length <= floor.calls) };
+    if (floor) {
+      const within = (c: CallRecord[]) => c.length <= floor.calls && (floor.roundTrips === undefined || roundTrips(c) <= floor.roundTrips);
+      const bound = floor.roundTrips === undefined ? `${floor.calls} calls` : `${floor.roundTrips} round trips and ${floor.calls} calls`;
+      return { budget: `≤ ${bound} (stated floor: ${floor.why})`, pass: calls.every(within) };
+    }
     return { budget: '≤ 2 round trips (a read, then one transaction)', pass: calls.every((c) => c.length <= 2) };
   }
   if (row.kind === 'fetch') {
@@ -672,6 +1093,7 @@ function budgetOf(row: OpRow, calls: CallRecord[][]): { budget?: string; pass?: 
 
 /** The token a request is sent with as `role` (a visitor's is the request's own; none to start). */
 function tokenFor(w: World, role: Role, req: Request): string | undefined {
+  if (role === 'none') return undefined;
   return role === 'visitor' ? req.visitorToken : w.tokens[role];
 }
 
@@ -724,6 +1146,7 @@ export async function benchOps(env: Env, w: World, quick: boolean, kinds?: Reado
     rows.push(row);
   }
   bar.done();
+  for (const fake of fakes.splice(0)) await fake.close();
   for (const r of routes) {
     const key = `${r.method} ${r.path}`;
     if (!covered.has(key))
@@ -775,7 +1198,12 @@ async function measure(env: Env, w: World, recipe: Recipe, row: OpRow, samples: 
     return { ...req, ...(req.body !== undefined ? { body: fill(req.body, values) } : {}) };
   };
   const send = (req: Request, as: Role) =>
-    env.call(req.method, req.path, { token: tokenFor(w, as, req), ...(req.body !== undefined ? { body: req.body } : {}) });
+    env.call(req.method, req.path, {
+      token: tokenFor(w, as, req),
+      ...(req.body !== undefined ? { body: req.body } : {}),
+      ...(req.raw !== undefined ? { raw: req.raw } : {}),
+      ...(req.headers ? { headers: req.headers } : {}),
+    });
   // Warm-up: finds a role the route accepts, loads the function, fills the line cache.
   let found: Role | undefined;
   let lastFailure = '';
@@ -834,6 +1262,7 @@ async function measure(env: Env, w: World, recipe: Recipe, row: OpRow, samples: 
   const dynamoP99 = quantile(dynamoMs, 0.99);
   row.dynamo = { p50: round(quantile(dynamoMs, 0.5), 2), p99: round(dynamoP99, 2), ratio: dynamoP99 > 0 ? round(row.seq.p99 / dynamoP99, 2) : NaN };
   row.calls = quantile(calls, 0.5);
+  row.roundTrips = quantile(logs.map(roundTrips), 0.5);
   row.pattern = mostCommon(logs.map(pattern));
   const worst = logs.reduce((a, b) => (b.length > a.length ? b : a), [] as CallRecord[]);
   row.callsMax = worst.length;

@@ -27,7 +27,7 @@ import { benchPartitions } from './partitions.ts';
 import { type BenchReport, budgets, type Machine, markdown, STEPS } from './report.ts';
 import { benchRouting } from './routing.ts';
 import { benchScreen } from './screen.ts';
-import { type Env, log, startEnv } from './support.ts';
+import { type Env, log, startEnv, stopFileStore } from './support.ts';
 import { benchTimers } from './timers.ts';
 import { buildWorld } from './world.ts';
 
@@ -164,6 +164,7 @@ try {
   }
 } finally {
   await stopAll();
+  await stopFileStore();
 }
 
 report.durationSeconds = Math.round((Date.now() - started) / 1000);

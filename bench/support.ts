@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { ensureTable, type RunningDynamoDb, startDynamoDbLocal } from '../infra/local/dynamodb.ts';
 import { resetUsage, usage } from '../infra/local/dynamodb-calls.ts';
 import { configureLocalEnvironment } from '../infra/local/env.ts';
+import { type RunningFileStore, startFileStore } from '../infra/local/files.ts';
 import { type RunningHost, startHost } from '../infra/local/host.ts';
 import { type DevKey, loadOrCreateDevKey, signToken, type TokenClaims } from '../infra/local/jwt.ts';
 import { db } from '../lib/adapters/dynamodb/db.ts';
@@ -29,6 +30,8 @@ export interface CallRecord {
   read: number;
   /** The call's time as the SDK client saw it (from the first middleware step to the answer). */
   ms?: number;
+  /** When the call started (performance.now()): calls in flight together are one round trip. */
+  start?: number;
 }
 
 export interface Env {
@@ -36,7 +39,12 @@ export interface Env {
   key: DevKey;
   host: RunningHost;
   token(claims: TokenClaims): Promise<string>;
-  call(method: string, path: string, options?: { token?: string; body?: unknown }): Promise<{ status: number; body: any; ms: number }>;
+  /** `raw`: the body byte for byte (a messenger's signed update), sent with `headers` as given. */
+  call(
+    method: string,
+    path: string,
+    options?: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> },
+  ): Promise<{ status: number; body: any; ms: number }>;
   /** Switches the host (and the repositories of lib/adapters/dynamodb) to another table, created if needed. */
   useTable(name: string): Promise<void>;
   stop(): Promise<void>;
@@ -96,10 +104,10 @@ function instrument(): void {
           else wcu = units;
         }
         const read = o.ScannedCount ?? (op === 'GetItem' ? (o.Item ? 1 : 0) : 0);
-        callLog.push({ op, ...(input?.IndexName ? { index: input.IndexName } : entity ? { index: entity } : {}), rcu, wcu, read, ms });
+        callLog.push({ op, ...(input?.IndexName ? { index: input.IndexName } : entity ? { index: entity } : {}), rcu, wcu, read, ms, start: started });
         return out;
       } catch (error) {
-        callLog.push({ op: `${op}(failed)`, rcu: 0, wcu: 0, read: 0, ms: performance.now() - started });
+        callLog.push({ op: `${op}(failed)`, rcu: 0, wcu: 0, read: 0, ms: performance.now() - started, start: started });
         throw error;
       }
     },
@@ -118,18 +126,26 @@ export async function startEnv(firstTable: string): Promise<Env> {
     process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
     process.env.AWS_LAMBDA_LOG_LEVEL = 'SILENT';
     instrument();
-    const key = await loadOrCreateDevKey(join(mkdtempSync(join(tmpdir(), 'chatlines-bench-key-')), 'dev-key.json'));
+    const keyDir = mkdtempSync(join(tmpdir(), 'chatlines-bench-key-'));
+    const key = await loadOrCreateDevKey(join(keyDir, 'dev-key.json'));
+    // The key that seals messenger credentials: the bench's own (else the host would create
+    // `.chatlines/credentials-key` in the working directory, as `npm start` does).
+    process.env.CREDENTIALS_KEY_FILE ??= join(keyDir, 'credentials-key');
     host = await startHost({ port: 0, key });
     const url = host.url;
+    // Messengers reach this host (Viber calls the hook while it registers it): not an earlier
+    // step's host, which the host's own `PUBLIC_URL ??=` would keep.
+    process.env.PUBLIC_URL = url;
     return {
       endpoint,
       key,
       host,
       token: (claims) => signToken(key, claims, { expiresIn: '6h' }),
       async call(method, path, options = {}) {
-        const headers: Record<string, string> = {};
+        const headers: Record<string, string> = { ...options.headers };
         if (options.token) headers.authorization = `Bearer ${options.token}`;
-        let body: string | undefined;
+        let body: string | undefined = options.raw;
+        if (options.raw !== undefined) headers['content-type'] ??= 'application/json';
         if (options.body !== undefined) {
           body = JSON.stringify(options.body);
           headers['content-type'] = 'application/json';
@@ -160,6 +176,21 @@ export async function startEnv(firstTable: string): Promise<Env> {
     await dynamo.stop();
     throw error;
   }
+}
+
+let files: Promise<RunningFileStore> | undefined;
+/**
+ * The local S3-compatible file store (s3rver) for the file routes, started on first use and kept
+ * for the rest of the process (the functions' S3 client keeps the endpoint it first saw).
+ */
+export function fileStore(): Promise<RunningFileStore> {
+  files ??= startFileStore();
+  return files;
+}
+export async function stopFileStore(): Promise<void> {
+  const running = files;
+  files = undefined;
+  await (await running)?.stop();
 }
 
 /** The q-quantile (0..1) of a list of numbers, nearest-rank. */
