@@ -5,8 +5,8 @@
  * conditional transaction with the reader's watermark on the session item. A receipt at or before
  * the watermark changes nothing and makes no event; at most `READ_CAP` messages per call.
  *
- * Round trips: the session item and the `upTo` message (one GetItem each, in parallel), the line
- * (cached), one Query of the unread messages in range, one transaction. A concurrent receipt of
+ * Round trips: the session item and the `upTo` message (one GetItem each, in parallel, with the
+ * operator's presence for an operator's receipt), the line (cached), one Query of the unread messages in range, one transaction. A concurrent receipt of
  * the same reader moves the watermark under us: the condition fails and the receipt is decided
  * again (at most three times).
  */
@@ -30,20 +30,22 @@ import type { VisitorClaims } from '../../domain/visitors/token.ts';
 
 type Extra = (result: ReadResult) => TransactItem[];
 
-async function markRead(
+async function markRead<P>(
   reader: Reader,
   sessionId: string,
   upTo: string,
   by: string,
-  authorize: (session: Session, line: Line) => void | Promise<void>,
+  /** What authorizing needs besides the session (the operator's presence), read beside it. */
+  prefetch: () => Promise<P>,
+  authorize: (session: Session, line: Line, prefetched: P) => void,
   extra: Extra,
 ): Promise<ReadResult> {
   const attribute = watermarkAttribute(reader);
   for (let attempt = 0; ; attempt++) {
-    const { session: item, message } = await readTarget(sessionId, upTo);
+    const [{ session: item, message }, prefetched] = await Promise.all([readTarget(sessionId, upTo), prefetch()]);
     if (item?.entity !== 'session') throw notFound('session', sessionId);
     const session = readSession(item);
-    await authorize(session, await getLineCached(session._line));
+    authorize(session, await getLineCached(session._line), prefetched);
     if (!message) throw notFound('message', upTo);
     const watermark = typeof item[attribute] === 'string' ? (item[attribute] as string) : null;
     if (!advances(watermark, upTo)) {
@@ -87,11 +89,12 @@ export function markSessionRead(caller: Caller, sessionId: string, upTo: string,
     sessionId,
     upTo,
     caller.sub,
-    async (session, line) => {
+    () => findOperator(caller.sub),
+    (session, line, operator) => {
       if (!canSeeSession(caller, line, session)) throw notFound('session', sessionId);
       if (!holdsSession(caller, line, session)) throw new ChatlinesError('forbidden', 'only the operator who holds the session marks its messages read');
       // As with every change: an offline operator can only read (the bot has no presence).
-      if (session._state === 'AssignedToOperator' && (await findOperator(caller.sub))?.status !== 'online')
+      if (session._state === 'AssignedToOperator' && operator?.status !== 'online')
         throw new ChatlinesError('forbidden', 'offline operators can only read: set your status to online first');
     },
     extra,
@@ -109,6 +112,7 @@ export async function markVisitorRead(claims: VisitorClaims, upTo: string, extra
     sessionId,
     upTo,
     `visitor:${claims.account}`.slice(0, 128),
+    () => Promise.resolve(undefined),
     (session) => {
       if (!isVisitorsSession(scope, session)) throw notFound('session', 'of this visitor');
     },
