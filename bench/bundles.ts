@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 import { bundleFunctions, bundleLazy, bundleOptions, lazyModules } from '../infra/aws/bundling.ts';
-import { routes, scheduledFunctions } from '../lib/contract/routes.ts';
+import { allFunctionNames } from '../infra/functions.ts';
 import { log, median, progress, round } from './support.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -92,7 +92,8 @@ function coldLoad(file: string): { total: number; import: number } {
 /** Bundles every function (both variants), then times fresh imports round-robin so noise hits all alike. */
 export async function benchBundles(quick: boolean): Promise<BundleResult> {
   const runs = quick ? 5 : 21;
-  const functions = [...new Set([...routes.map((r) => r.function), ...scheduledFunctions.map((f) => f.function)])].sort();
+  // Every function the stack deploys: the routes', the scheduled ones, and the stream, queue, socket and mail functions.
+  const functions = allFunctionNames();
   rmSync(OUT, { recursive: true, force: true });
   mkdirSync(OUT, { recursive: true });
   const floorEntry = join(OUT, 'floor-entry.ts');
