@@ -100,6 +100,7 @@ export class ChatlinesFunction extends Construct {
           // CDK caches staged assets by source path and bundling options, which would be the same
           // for every function (the local bundler is a closure): the function's name tells them apart.
           environment: { CHATLINES_FUNCTION: props.functionFile },
+          // Required by CDK's type, never pulled: the local bundler always answers (or throws).
           image: DockerImage.fromRegistry('chatlines-bundles-locally'),
           local: {
             tryBundle: (outputDir) => {
