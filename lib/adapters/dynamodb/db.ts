@@ -31,9 +31,6 @@ export type Item = Record<string, unknown>;
 
 let documentClient: DynamoDBDocumentClient | undefined;
 
-/** Sockets of the client to a DYNAMODB_ENDPOINT (the local host): enough for every call in flight. */
-const LOCAL_MAX_SOCKETS = 1_000;
-
 export function tableName(): string {
   const name = process.env.TABLE_NAME;
   if (!name) throw new Error('TABLE_NAME is not set');
@@ -57,17 +54,7 @@ export function db(): DynamoDBDocumentClient {
         }
       : {}),
     maxAttempts: 3,
-    requestHandler: {
-      connectionTimeout: 1_000,
-      requestTimeout: 5_000,
-      // The local host runs every function in one process on one client (in Lambda an instance
-      // makes one request's calls at a time, and the SDK's 50 sockets are never all busy). Its
-      // calls must not wait for a free socket: the connection timeout runs from the call's start,
-      // so a call queued for a socket more than 1 s while DynamoDB Local is busy fails, is retried
-      // and ends as a 503 — a retry storm that refused arrivals and failed the stream consumer's
-      // batches at 100 new sessions/s. With a socket each, a busy table only makes calls slower.
-      ...(endpoint ? { httpAgent: { maxSockets: LOCAL_MAX_SOCKETS } } : {}),
-    },
+    requestHandler: { connectionTimeout: 1_000, requestTimeout: 5_000 },
   });
   if (tracer?.isTracingEnabled()) tracer.captureAWSv3Client(client);
   documentClient = DynamoDBDocumentClient.from(client, {
