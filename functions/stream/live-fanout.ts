@@ -11,10 +11,8 @@ import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { statusOf } from '../../lib/adapters/aws/live.ts';
 import { partialBatchResponse, toChangeRecord } from '../../lib/adapters/dynamodb/stream.ts';
 import { logger } from '../../lib/adapters/observability.ts';
-import { type Failures, indicesOf, perRecord } from '../../lib/app/events/batch.ts';
-import { eventsPerRecord } from '../../lib/app/events/consumer.ts';
 import { ApiGatewayPusher } from '../../lib/app/live/aws-pusher.ts';
-import { publishLive } from '../../lib/app/live/fanout.ts';
+import { fanOutRecords } from '../../lib/app/live/fanout.ts';
 
 let pusher: ApiGatewayPusher | undefined;
 
@@ -24,15 +22,7 @@ export const handler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatch
   pusher ??= new ApiGatewayPusher(process.env.LIVE_ENDPOINT ?? '', (error, connectionId) =>
     logger.error('live post failed', { error: error as Error, connectionId, status: statusOf(error) }),
   );
-  const failures: Failures = new Map();
-  const events = await eventsPerRecord(records.map(toChangeRecord), failures);
-  const withEvents = indicesOf(records.length).filter((i) => events[i]!.length > 0);
-  await perRecord(withEvents, failures, (indices) =>
-    publishLive(
-      indices.flatMap((i) => events[i]!),
-      [pusher!],
-    ),
-  );
+  const failures = await fanOutRecords(records.map(toChangeRecord), [pusher]);
   for (const [i, error] of failures) {
     logger.error('live fan-out record failed', { error: error as Error, sequenceNumber: records[i]?.dynamodb?.SequenceNumber });
   }

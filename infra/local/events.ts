@@ -1,5 +1,6 @@
 /**
- * The local host's event workers, as in AWS: the stream consumer (through the stream poller),
+ * The local host's event workers, as in AWS: the stream consumer and the live fan-out (each
+ * through a stream poller of its own, as each has its own event source mapping),
  * the delivery worker (the SQS-fed function in AWS, here fed in process: the same handler gets
  * the same message shape) and the delivery sweeper on a timer (EventBridge Scheduler every
  * minute in AWS; here every second by default, so retries on the short test schedules happen on
@@ -12,9 +13,12 @@ import { handler as retryDeliveries } from '../../functions/schedule/retry-deliv
 import { type DeliveryMessage, type DeliveryQueue, fifoMessage, localDeliveryQueue, useLocalDeliveryQueue } from '../../lib/app/webhooks/deliveries.ts';
 import { asFunction } from './current-function.ts';
 import { inBackground } from './dynamodb-calls.ts';
+import { liveFanoutHandler } from './live.ts';
 import { type StreamPoller, startStreamPoller } from './stream.ts';
+import { LIVE_FANOUT_MAPPING } from './stream-mapping.ts';
 
 export interface EventWorkers {
+  /** The stream's two mappings together (the consumer's and the live fan-out's): drained and stopped as one. */
   poller: StreamPoller;
   /** Runs one delivery sweep now. */
   sweep(): Promise<void>;
@@ -139,12 +143,35 @@ export async function startEventWorkers(options: {
 }): Promise<EventWorkers> {
   const deliveries = startDeliveryWorker(options.onError);
   useLocalDeliveryQueue(deliveries);
-  const poller = await startStreamPoller({
+  const common = {
     endpoint: options.endpoint,
     tableName: options.tableName,
     ...(options.fromNow ? { fromNow: true } : {}),
     ...(options.onError ? { onError: options.onError } : {}),
+  };
+  const consumer = await startStreamPoller(common);
+  // The live fan-out reads the stream through a mapping of its own, as in AWS: the consumer's
+  // batches (routing, deliveries) never wait for the event log's writes, which DynamoDB Local
+  // makes slow when the table is busy (it writes a BatchWriteItem's items one at a time, each
+  // behind every transaction waiting), nor live push for the consumer.
+  const live = await startStreamPoller({
+    ...common,
+    handler: liveFanoutHandler,
+    functionName: 'live-fanout',
+    mappingName: 'live-fanout',
+    mapping: LIVE_FANOUT_MAPPING,
   });
+  const poller: StreamPoller = {
+    get delivered() {
+      return consumer.delivered + live.delivered;
+    },
+    async drain(timeoutMs) {
+      await Promise.all([consumer.drain(timeoutMs), live.drain(timeoutMs)]);
+    },
+    async stop() {
+      await Promise.all([consumer.stop(), live.stop()]);
+    },
+  };
   let sweeping: Promise<unknown> = Promise.resolve();
   const sweep = async () => {
     sweeping = sweeping.then(() => asFunction('retry-deliveries', () => inBackground(retryDeliveries))).catch((error: unknown) => options.onError?.(error));

@@ -2,17 +2,19 @@
  * The live WebSocket on the local host: `GET /v1/live` upgraded on the same port as the API,
  * the same frames as the stack's WebSocket API (lib/domain/live/frames.ts), the same JWTs (verified
  * before the upgrade completes: a bad or missing token is answered 401 and the socket closed),
- * the same visibility rule (lib/domain/auth/policy.ts `mayReceiveEvent`). Events come from the stream
- * consumer through the `live` sink: logged, then pushed to every socket that may see them. A
+ * the same visibility rule (lib/domain/auth/policy.ts `mayReceiveEvent`). Events come from the live
+ * fan-out's own poller of the stream (`liveFanoutHandler`, as its own mapping in AWS): pushed to
+ * every socket that may see them, and logged. A
  * socket lives as long as its token: when the token expires it is closed (1008, `TOKEN_EXPIRED`)
  * and gets nothing more; the client reconnects with a new token.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { WebSocket, WebSocketServer } from 'ws';
-import { registerSink } from '../../lib/app/events/consumer.ts';
-import { type LivePusher, logWritesSettled, publishLive } from '../../lib/app/live/fanout.ts';
+import { partialBatchResponse, toChangeRecord } from '../../lib/adapters/dynamodb/stream.ts';
+import { fanOutRecords, type LivePusher, logWritesSettled } from '../../lib/app/live/fanout.ts';
 import { eventsAfter } from '../../lib/app/live/log.ts';
 import { decideTyping, forwardOperatorTyping, hearsTyping } from '../../lib/app/live/typing.ts';
 import { frameOf, type LiveCaller, linesOfCaller, maySee, resolveVisitorClient, visitorLiveCaller } from '../../lib/app/live/visibility.ts';
@@ -46,7 +48,18 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 const MAX_BUFFERED = 16 * 1024 * 1024;
 
 const hubs = new Set<LiveHub>();
-let sinkRegistered = false;
+
+/**
+ * The live fan-out's handler on the local host, for its own poller (infra/local/events.ts), as
+ * the live fan-out is its own function and stream mapping in AWS (functions/stream/live-fanout.ts,
+ * the same `fanOutRecords`): the events of the records, pushed to every hub's sockets and logged.
+ */
+export const liveFanoutHandler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
+  const records = event.Records ?? [];
+  if (records.length === 0) return { batchItemFailures: [] };
+  const failures = await fanOutRecords(records.map(toChangeRecord), hubs);
+  return partialBatchResponse(records, failures.keys());
+};
 
 /** One host's sockets. */
 export class LiveHub implements LivePusher {
@@ -59,13 +72,8 @@ export class LiveHub implements LivePusher {
   });
 
   constructor(private readonly verify: Verify) {
+    // Every host in this process shares the live fan-out's poller (events.ts): one mapping, every hub.
     hubs.add(this);
-    if (!sinkRegistered) {
-      sinkRegistered = true;
-      // Every host in this process shares the stream consumer: one sink, every hub.
-      // In AWS the live fan-out (functions/stream/live-fanout.ts) does this work, not the consumer.
-      registerSink({ name: 'live', handle: (events) => asFunction('live-fanout', () => publishLive(events, hubs)) });
-    }
   }
 
   /** Handles an upgrade request; false when it is not for `GET /v1/live` (the caller answers). */

@@ -135,8 +135,11 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
   };
   const batchSize = mapping.BatchSize;
   const parallel = Math.max(1, Math.min(10, mapping.ParallelizationFactor ?? 1));
-  // GetRecords answers at most 1,000 records: enough for every batcher to fill a batch.
-  const readLimit = Math.min(1_000, batchSize * parallel);
+  // As many records as GetRecords answers (1,000): the filter drops most of them (a new session
+  // writes six items, one of which the consumer wants), and each batcher still takes what it gets
+  // in batches of at most BatchSize. A consumer that fell behind so catches up in larger batches,
+  // each costing about the calls of a small one.
+  const readLimit = 1_000;
   const checkpointKey = (shardId: string) => streamCheckpointKey(options.mappingName ? `${options.mappingName}#${shardId}` : shardId);
   const ddb = localClient(options.endpoint);
   const streams = new DynamoDBStreamsClient({

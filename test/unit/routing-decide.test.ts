@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { estimateWait } from '../../lib/app/routing/queue.ts';
 import { routingWork } from '../../lib/app/routing/sink.ts';
-import { capacityChange } from '../../lib/app/writes/capacity.ts';
+import { capacityChange, takeSlots } from '../../lib/app/writes/capacity.ts';
 import type { ChatlinesEvent } from '../../lib/contract/events.ts';
 import type { Line, Operator, Session } from '../../lib/contract/schemas.ts';
 import { effectiveCapacity, holderOf } from '../../lib/domain/routing/capacity.ts';
@@ -171,5 +171,31 @@ describe('the wait estimate', () => {
     assert.equal(e.expectedWaitSeconds, 50);
     assert.match(e.basis, /recent rate/);
     assert.equal(estimateWait({ ...base, ahead: 1 }).expectedWaitSeconds, null);
+  });
+});
+
+describe('takeSlots: n assignments to one operator in one transaction', () => {
+  const update = (caps: (number | null)[]) => takeSlots('op', caps, NOW).Update!;
+  it('adds n, conditional on room as if taken one after the other', () => {
+    const u = update([3, 3, 3]);
+    assert.equal(u.UpdateExpression, 'SET #i = :now ADD #n :count');
+    assert.equal(u.ExpressionAttributeValues![':count'], 3);
+    // The third needs a count below 3 after two: at most 0 before them.
+    assert.equal(u.ExpressionAttributeValues![':limit'], 0);
+    assert.equal(u.ConditionExpression, '#st = :online AND (attribute_not_exists(#n) OR #n <= :limit)');
+  });
+  it('each session its own capacity (lines differ): the tightest one counts', () => {
+    assert.equal(update([5, 2, 5]).ExpressionAttributeValues![':limit'], 0);
+    assert.equal(update([5, null, 4]).ExpressionAttributeValues![':limit'], 1);
+  });
+  it('no limit: only online', () => {
+    const u = update([null, null]);
+    assert.equal(u.ConditionExpression, '#st = :online');
+    assert.equal(u.ExpressionAttributeValues![':limit'], undefined);
+  });
+  it('more sessions than any count allows: the condition holds for no record, not even one without a count', () => {
+    const u = update([1, 1]);
+    assert.equal(u.ExpressionAttributeValues![':limit'], -1);
+    assert.equal(u.ConditionExpression, '#st = :online AND (#n <= :limit)');
   });
 });

@@ -527,24 +527,52 @@ export async function commitSessionChange(write: SessionChangeWrite, conflictDet
   const guardCount = write.guardItems?.length ?? 0;
   const checks = write.checks ?? [];
   const checkStart = guardStart + guardCount;
-  await transact(
-    [
-      updateSessionAtVersion(write.before, write.after, write).item(),
-      ...write.messages.map((m) => putNew(messageItem(m))),
-      ...(write.guardItems ?? []),
-      ...checks.map((c) => c.item),
-      ...(write.extra ?? []),
-    ],
-    conflictDetail,
-    (reasons) => {
-      if (reasons[0] !== undefined) return undefined;
-      const check = checks.find((_, i) => conditionFailedAt(reasons, checkStart + i));
-      if (check) return new ChatlinesError('conflict', check.conflict);
-      if (!write.guardConflict) return undefined;
-      const guardFailed = Array.from({ length: guardCount }, (_, i) => guardStart + i).some((i) => conditionFailedAt(reasons, i));
-      return guardFailed ? new ChatlinesError('conflict', write.guardConflict) : undefined;
-    },
-  );
+  await transact(sessionChangeItems(write), conflictDetail, (reasons) => {
+    if (reasons[0] !== undefined) return undefined;
+    const check = checks.find((_, i) => conditionFailedAt(reasons, checkStart + i));
+    if (check) return new ChatlinesError('conflict', check.conflict);
+    if (!write.guardConflict) return undefined;
+    const guardFailed = Array.from({ length: guardCount }, (_, i) => guardStart + i).some((i) => conditionFailedAt(reasons, i));
+    return guardFailed ? new ChatlinesError('conflict', write.guardConflict) : undefined;
+  });
+}
+
+/** The items of one session change, in the order `commitSessionChange` writes them. */
+function sessionChangeItems(write: SessionChangeWrite): TransactItem[] {
+  return [
+    updateSessionAtVersion(write.before, write.after, write).item(),
+    ...write.messages.map((m) => putNew(messageItem(m))),
+    ...(write.guardItems ?? []),
+    ...(write.checks ?? []).map((c) => c.item),
+    ...(write.extra ?? []),
+  ];
+}
+
+/** How many items a session change writes (DynamoDB takes at most 100 per transaction). */
+export const sessionChangeSize = (write: SessionChangeWrite): number =>
+  1 + write.messages.length + (write.guardItems?.length ?? 0) + (write.checks?.length ?? 0) + (write.extra?.length ?? 0);
+
+/** What became of several session changes written together. */
+export type BatchCommit = 'written' | 'condition-failed' | 'lost-race';
+
+/**
+ * Several session changes and the items they share (one operator count for all of its sessions)
+ * in one transaction: all of them or none. `condition-failed`: something was no longer as read
+ * (nothing written); `lost-race`: only a concurrent transaction on one of the items won (nothing
+ * written, and nothing failed as read: the same write may be tried again).
+ */
+export async function commitSessionChanges(writes: readonly SessionChangeWrite[], shared: readonly TransactItem[]): Promise<BatchCommit> {
+  let outcome: BatchCommit = 'condition-failed';
+  try {
+    await transact([...writes.flatMap(sessionChangeItems), ...shared], 'a session or an operator was changed concurrently', (reasons) => {
+      outcome = reasons.includes('ConditionalCheckFailed') ? 'condition-failed' : 'lost-race';
+      return undefined;
+    });
+    return 'written';
+  } catch (error) {
+    if (error instanceof ChatlinesError && error.kind === 'conflict') return outcome;
+    throw error;
+  }
 }
 
 /**

@@ -4,8 +4,8 @@
  * (EventBridge or in-process), webhook subscriptions and channel delivery endpoints (as
  * deliveries: recorded once per target and event, then handed to the delivery queue, whose
  * worker attempts them; the sweeper retries them), and the sinks its host registers: routing in
- * both hosts, and live push on the local host only (in AWS live push has a function of its own,
- * functions/stream/live-fanout.ts). A failure is pinned on the record whose effects failed, so
+ * both hosts (live push is a mapping of its own in both: lib/app/live/fanout.ts `fanOutRecords`,
+ * so a consumer batch never waits for the event log's writes). A failure is pinned on the record whose effects failed, so
  * the stream handler reports exactly the records that failed and the mapping isolates a poison one.
  *
  * At least once: the same records may come again (retries, replays, a restart); every effect is
@@ -25,7 +25,7 @@ import { type DeliveryMessage, type DeliveryQueue, endpointsOf, inlineDeliveryQu
 import { subscriptionsOf } from '../webhooks/subscriptions.ts';
 import { type Failures, indicesOf, perRecord } from './batch.ts';
 
-/** Something else that reacts to events (routing; live push on the local host). It must be idempotent. */
+/** Something else that reacts to events (routing). It must be idempotent. */
 export interface EventSink {
   readonly name: string;
   /** The batch's events, and its raw records (routing reads operator records, which make no event). */
@@ -132,7 +132,7 @@ export async function eventsPerRecord(records: readonly ChangeRecord[], failures
  * whose effects failed (the stream handler reports exactly those). The fan-outs run side by
  * side, each batched (see batch.ts): the bus, the handing of new deliveries to the delivery queue
  * (attempts happen there; a record whose deliveries the queue refused fails, so it is retried),
- * and the sinks (routing; live push on the local host).
+ * and the sinks (routing).
  */
 export async function consumeRecords(records: readonly ChangeRecord[], bus: EventBus, queue: DeliveryQueue = inlineDeliveryQueue): Promise<BatchOutcome> {
   const failures: Failures = new Map();

@@ -7,8 +7,11 @@
 
 import { retry } from '../../adapters/concurrency.ts';
 import { logEvents } from '../../adapters/dynamodb/live.ts';
+import type { ChangeRecord } from '../../adapters/dynamodb/stream.ts';
 import type { ChatlinesEvent } from '../../contract/events.ts';
 import type { Line } from '../../contract/schemas.ts';
+import { type Failures, indicesOf, perRecord } from '../events/batch.ts';
+import { eventsPerRecord } from '../events/consumer.ts';
 import { linesOfEvents } from './visibility.ts';
 
 export interface LivePusher {
@@ -45,4 +48,23 @@ export async function publishLive(events: readonly ChatlinesEvent[], pushers: It
   const [log, push] = await Promise.allSettled([logged, pushed]);
   if (log.status === 'rejected') throw log.reason;
   if (push.status === 'rejected') throw push.reason;
+}
+
+/**
+ * One batch of the live fan-out's own stream mapping (both hosts: functions/stream/live-fanout.ts
+ * in AWS, a second poller on the local host): the records' events, pushed and logged. Returns the
+ * records whose push or log write failed. Its own mapping, not a sink of the stream consumer: the
+ * consumer's batches (routing) never wait for the event log's writes, nor the log for routing.
+ */
+export async function fanOutRecords(records: readonly ChangeRecord[], pushers: Iterable<LivePusher>): Promise<Failures> {
+  const failures: Failures = new Map();
+  const events = await eventsPerRecord(records, failures);
+  const withEvents = indicesOf(records.length).filter((i) => events[i]!.length > 0);
+  await perRecord(withEvents, failures, (indices) =>
+    publishLive(
+      indices.flatMap((i) => events[i]!),
+      pushers,
+    ),
+  );
+  return failures;
 }

@@ -22,11 +22,15 @@ import type { Line, Operator, Session } from '../../contract/schemas.ts';
 import { nowIso } from '../../domain/ids.ts';
 import { eligibleGroups, rankOperators } from '../../domain/routing/decide.ts';
 import { allows } from '../../domain/sessions/transitions.ts';
-import { assignRouted, routeSession } from './runner.ts';
+import { assignRouted, assignRoutedTogether, type RoutedAssignment, routedAssignment, routeSession } from './runner.ts';
 import { onlineOperatorsOf } from './store.ts';
 
 /** How many operators' assignments are written at once (each operator's in order). */
 export const BATCH_WRITERS = 8;
+
+/** At most this many assignments per transaction (and DynamoDB's 100 items). */
+export const ASSIGNMENTS_PER_TRANSACTION = 25;
+const ITEMS_PER_TRANSACTION = 100;
 
 export interface BatchRoutingReport {
   /** Assigned by the batch's own writes. */
@@ -51,6 +55,7 @@ export async function routeSessions(sessions: readonly (readonly [string, { crea
   const oneByOne: (readonly [string, { created: boolean }])[] = [];
   /** Every operator read in this batch, one object each, counted as the batch assigns. */
   const operators = new Map<string, Operator>();
+  const operatorsAsRead = new Map<string, Operator>();
   const byGroups = new Map<string, Operator[]>();
   const plans = new Map<string, Planned[]>();
   for (const [i, entry] of sessions.entries()) {
@@ -72,6 +77,7 @@ export async function routeSessions(sessions: readonly (readonly [string, { crea
         const known = operators.get(o.__id);
         if (known) return known;
         operators.set(o.__id, o);
+        operatorsAsRead.set(o.__id, { ...o });
         return o;
       });
       byGroups.set(key, online);
@@ -84,20 +90,75 @@ export async function routeSessions(sessions: readonly (readonly [string, { crea
     best.activeSessions += 1;
     best.idleSince = nowIso();
   }
-  await mapPool([...plans.values()], BATCH_WRITERS, async (planned) => {
-    for (const [at, { session, line, operator }] of planned.entries()) {
-      try {
-        await assignRouted(session, line, operator);
-        report.assigned += 1;
-      } catch (error) {
-        if (!isConflict(error)) throw error;
-        // The rest of this operator's share goes the one-at-a-time way: its count is not as planned.
-        for (const rest of planned.slice(at)) oneByOne.push([rest.session.__id, { created: rest.created }]);
-        return;
-      }
+  // The assignments go out in a few transactions, each with whole operators' shares (one count
+  // update per operator); the transactions one after the other, so an operator's count is never
+  // in two at once. What one of them could not write goes the way of one transaction each.
+  const now = nowIso();
+  for (const chunk of chunksOf([...plans.values()], now)) {
+    let outcome = await assignRoutedTogether(
+      chunk.map((c) => c.assignment),
+      operatorsAsRead,
+      now,
+    );
+    // Only a concurrent transaction won (nothing was found changed): the same write once more.
+    if (outcome === 'lost-race')
+      outcome = await assignRoutedTogether(
+        chunk.map((c) => c.assignment),
+        operatorsAsRead,
+        now,
+      );
+    if (outcome === 'written') {
+      report.assigned += chunk.length;
+      continue;
     }
-  });
+    const byOperator = new Map<string, Planned[]>();
+    for (const { planned } of chunk) byOperator.set(planned.operator.__id, [...(byOperator.get(planned.operator.__id) ?? []), planned]);
+    await mapPool([...byOperator.values()], BATCH_WRITERS, async (planned) => {
+      for (const [at, { session, line, operator }] of planned.entries()) {
+        try {
+          await assignRouted(session, line, operator);
+          report.assigned += 1;
+        } catch (error) {
+          if (!isConflict(error)) throw error;
+          // The rest of this operator's share goes the one-at-a-time way: its count is not as planned.
+          for (const rest of planned.slice(at)) oneByOne.push([rest.session.__id, { created: rest.created }]);
+          return;
+        }
+      }
+    });
+  }
   report.oneByOne = oneByOne.length;
   await mapPool(oneByOne, BATCH_WRITERS, ([id, { created }]) => routeSession(id, { created }));
   return report;
+}
+
+/**
+ * The planned assignments (per operator, in order) in transactions: whole operators' shares
+ * while they fit, a share too large for one split over consecutive transactions (in order).
+ */
+function chunksOf(shares: readonly Planned[][], now: string): { planned: Planned; assignment: RoutedAssignment }[][] {
+  const chunks: { planned: Planned; assignment: RoutedAssignment }[][] = [];
+  let chunk: { planned: Planned; assignment: RoutedAssignment }[] = [];
+  let items = 0;
+  const operatorsIn = new Set<string>();
+  const close = () => {
+    if (chunk.length > 0) chunks.push(chunk);
+    chunk = [];
+    items = 0;
+    operatorsIn.clear();
+  };
+  for (const share of shares) {
+    const entries = share.map((planned) => ({ planned, assignment: routedAssignment(planned.session, planned.line, planned.operator.__id, now) }));
+    const size = entries.reduce((n, e) => n + e.assignment.size, 0) + 1;
+    if (chunk.length + entries.length > ASSIGNMENTS_PER_TRANSACTION || items + size > ITEMS_PER_TRANSACTION) close();
+    for (const entry of entries) {
+      const more = entry.assignment.size + (operatorsIn.has(entry.assignment.operatorId) ? 0 : 1);
+      if (chunk.length + 1 > ASSIGNMENTS_PER_TRANSACTION || items + more > ITEMS_PER_TRANSACTION) close();
+      chunk.push(entry);
+      items += entry.assignment.size + (operatorsIn.has(entry.assignment.operatorId) ? 0 : 1);
+      operatorsIn.add(entry.assignment.operatorId);
+    }
+  }
+  close();
+  return chunks;
 }

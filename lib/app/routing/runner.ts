@@ -10,16 +10,24 @@
 
 import { allLines, getLineCached } from '../../adapters/dynamodb/lines.ts';
 import { findOperator } from '../../adapters/dynamodb/operators.ts';
-import { commitSessionChange, findSession } from '../../adapters/dynamodb/sessions.ts';
+import {
+  type BatchCommit,
+  commitSessionChange,
+  commitSessionChanges,
+  findSession,
+  type SessionChangeWrite,
+  sessionChangeSize,
+} from '../../adapters/dynamodb/sessions.ts';
 import { isConflict } from '../../contract/errors.ts';
 import type { Line, Operator, Session } from '../../contract/schemas.ts';
 import { outboxFor } from '../../domain/events/outbox.ts';
 import { nowIso } from '../../domain/ids.ts';
+import { effectiveCapacity } from '../../domain/routing/capacity.ts';
 import { eligibleGroups, mayTake, nextSessionFor, rankOperators, room } from '../../domain/routing/decide.ts';
 import { queueOrder } from '../../domain/routing/queue.ts';
 import { systemChange } from '../../domain/sessions/session.ts';
 import { allows } from '../../domain/sessions/transitions.ts';
-import { capacityChange } from '../writes/capacity.ts';
+import { capacityChange, takeSlots } from '../writes/capacity.ts';
 import { timerWrites } from '../writes/timers.ts';
 import { onlineOperatorsOf, waitingSessions } from './store.ts';
 
@@ -30,29 +38,63 @@ export const MAX_PICKS = 8;
 
 export type RouteOutcome = 'assigned' | 'bot' | 'queued' | 'not-waiting' | 'manual' | 'gave-up';
 
-/** Assigns a Waiting session (as read) to an operator (as read): one conditional transaction. */
-export async function assignRouted(session: Session, line: Line, operator: Operator): Promise<Session> {
-  const now = nowIso();
+/** A routed assignment's session change (its history entry, outbox and clocks), without the operator's count. */
+function routedChange(session: Session, line: Line, operatorId: string, now: string): SessionChangeWrite {
   const { after, history } = systemChange(
     session,
     'routeToOperator',
-    { _userId: operator.__id, _botId: null, _acceptedAt: session._acceptedAt ?? now, _lastActivityAt: now },
+    { _userId: operatorId, _botId: null, _acceptedAt: session._acceptedAt ?? now, _lastActivityAt: now },
     ROUTING_ACTOR,
     now,
   );
-  const checks = capacityChange(session, after, line, new Map([[operator.__id, operator]]), now);
   // The clocks a taken session starts (return to queue, auto-close), in the same transaction.
   const timers = timerWrites(line, session, after, { kind: 'command', at: now });
-  await commitSessionChange({
-    before: session,
-    after,
-    messages: [history],
-    checks,
-    extra: timers.items,
-    outbox: outboxFor([history]),
-    timers: timers.timers,
-  });
-  return after;
+  return { before: session, after, messages: [history], extra: timers.items, outbox: outboxFor([history]), timers: timers.timers };
+}
+
+/** Assigns a Waiting session (as read) to an operator (as read): one conditional transaction. */
+export async function assignRouted(session: Session, line: Line, operator: Operator): Promise<Session> {
+  const now = nowIso();
+  const change = routedChange(session, line, operator.__id, now);
+  const checks = capacityChange(session, change.after, line, new Map([[operator.__id, operator]]), now);
+  await commitSessionChange({ ...change, checks });
+  return change.after;
+}
+
+/** A Waiting session (as read), the operator it goes to, and the change that writes it. */
+export interface RoutedAssignment {
+  line: Line;
+  operatorId: string;
+  change: SessionChangeWrite;
+  /** Items the change writes (the operator's count apart). */
+  size: number;
+}
+
+/** A routed assignment to write with others (`assignRoutedTogether`). */
+export function routedAssignment(session: Session, line: Line, operatorId: string, now: string): RoutedAssignment {
+  const change = routedChange(session, line, operatorId, now);
+  return { line, operatorId, change, size: sessionChangeSize(change) };
+}
+
+/**
+ * Several routed assignments in one transaction: each session at the version read, in
+ * `Waiting`, with its history entry and clocks, as `assignRouted` writes it; each operator's
+ * count once, `ADD n` under the condition that taking the n one after the other would have held
+ * (`takeSlots`). All or nothing: a session that moved on, an operator that went offline or filled
+ * up fails the whole transaction (the caller routes them the one-at-a-time way).
+ * `operators`: the records as read (their capacity override).
+ */
+export async function assignRoutedTogether(
+  assignments: readonly RoutedAssignment[],
+  operators: ReadonlyMap<string, Operator>,
+  now: string,
+): Promise<BatchCommit> {
+  const caps = new Map<string, (number | null)[]>();
+  for (const { line, operatorId } of assignments) caps.set(operatorId, [...(caps.get(operatorId) ?? []), effectiveCapacity(operators.get(operatorId), line)]);
+  return commitSessionChanges(
+    assignments.map((a) => a.change),
+    [...caps].map(([operatorId, list]) => takeSlots(operatorId, list, now)),
+  );
 }
 
 /** `botFirst`: a new session goes to the line's bot (recorded as an assignToBot by routing). */

@@ -39,6 +39,30 @@ export function takeSlot(operatorId: string, cap: number | null, now: string): C
   };
 }
 
+/**
+ * `ADD activeSessions n` on an operator for n sessions assigned in one transaction, conditional
+ * as if they had been taken one after the other: the k-th (1-based) of capacity c needs a count
+ * below c after the k − 1 before it, so the count before them must be at most c − k for every one
+ * of them (`caps`: each session's effective capacity in order, null for no limit).
+ */
+export function takeSlots(operatorId: string, caps: readonly (number | null)[], now: string): TransactItem {
+  let limit: number | null = null;
+  caps.forEach((cap, i) => {
+    if (cap !== null) limit = Math.min(limit ?? Number.POSITIVE_INFINITY, cap - (i + 1));
+  });
+  return {
+    Update: {
+      TableName: tableName(),
+      Key: operatorKey(operatorId),
+      UpdateExpression: 'SET #i = :now ADD #n :count',
+      // A count never written is 0; a negative limit (more sessions than room) holds for none.
+      ConditionExpression: `#st = :online${limit === null ? '' : ` AND (${limit >= 0 ? 'attribute_not_exists(#n) OR ' : ''}#n <= :limit)`}`,
+      ExpressionAttributeNames: { '#n': 'activeSessions', '#i': 'idleSince', '#st': 'status' },
+      ExpressionAttributeValues: { ':count': caps.length, ':now': now, ':online': 'online', ...(limit === null ? {} : { ':limit': limit }) },
+    },
+  };
+}
+
 /** `ADD activeSessions -1` on the old holder, conditional on a positive count. */
 export function releaseSlot(operatorId: string, now: string): CapacityCheck {
   return {
