@@ -238,8 +238,11 @@ type Aggregator = (since?: Date) => Promise<{ sessions?: number; transactions?: 
 async function loadAggregator(): Promise<Aggregator | undefined> {
   const file = join(import.meta.dirname, '..', 'functions', 'schedule', 'aggregate-metrics.ts');
   if (!existsSync(file)) return undefined;
-  const lib = join(import.meta.dirname, '..', 'lib', 'metrics', 'aggregate.ts');
-  if (existsSync(lib)) {
+  const lib = join(import.meta.dirname, '..', 'lib', 'app', 'metrics', 'aggregate.ts');
+  // The use case itself (with `since`); a moved file must not silently fall back to the handler,
+  // whose 5-minute overlap re-reads the previous sizes' changes.
+  if (!existsSync(lib)) throw new Error(`growth: ${lib} not found (the aggregation use case moved?)`);
+  {
     const m = (await import(pathToFileURL(lib).href)) as { aggregateMetrics?: (o?: { since?: Date }) => Promise<unknown> };
     const run = m.aggregateMetrics;
     if (typeof run === 'function') return async (since) => ((await run(since ? { since } : {})) ?? {}) as Awaited<ReturnType<Aggregator>>;
