@@ -1,14 +1,30 @@
 /** The EventBridge adapter of the event bus: PutEvents to the `chatlines` bus, 10 entries a call. */
-import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import type { EventBridgeClient, PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { ChatlinesEvent } from '../../contract/events.ts';
 import type { EventBus } from '../bus.ts';
 import { sendAll } from '../concurrency.ts';
 
+type Eb = typeof import('@aws-sdk/client-eventbridge');
+
 export class EventBridgeBus implements EventBus {
-  private readonly client = new EventBridgeClient({});
+  /** The EventBridge SDK, imported on the first publish (not at a cold start). */
+  private sdk: Promise<{ eb: Eb; client: EventBridgeClient }> | undefined;
   constructor(private readonly busName: string) {}
 
+  private load(): Promise<{ eb: Eb; client: EventBridgeClient }> {
+    this.sdk ??= import('@aws-sdk/client-eventbridge').then(
+      (eb) => ({ eb, client: new eb.EventBridgeClient({}) }),
+      (error: unknown) => {
+        this.sdk = undefined;
+        throw error;
+      },
+    );
+    return this.sdk;
+  }
+
   async publish(events: readonly ChatlinesEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const { eb, client } = await this.load();
     for (let i = 0; i < events.length; i += 10) {
       const entries: PutEventsRequestEntry[] = events.slice(i, i + 10).map((e) => ({
         EventBusName: this.busName,
@@ -22,7 +38,7 @@ export class EventBridgeBus implements EventBus {
       await sendAll(
         entries,
         async (pending) => {
-          const out = await this.client.send(new PutEventsCommand({ Entries: pending }));
+          const out = await client.send(new eb.PutEventsCommand({ Entries: pending }));
           return pending.filter((_, k) => out.Entries?.[k]?.ErrorCode);
         },
         { attempts: 3, baseMs: 50, capMs: 1_000, exhausted: (left) => new Error(`EventBridge refused ${left.length} events`) },

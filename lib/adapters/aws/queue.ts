@@ -4,15 +4,31 @@
  * Entries SQS refuses are sent once more after a short wait, then the call fails, and with it the
  * stream records they came from (retried: a delivery already recorded is not attempted twice).
  */
-import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
+import type { SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
 import { sendAll } from '../concurrency.ts';
 
+type Sqs = typeof import('@aws-sdk/client-sqs');
+
 export class SqsDeliveryQueue {
-  private readonly client = new SQSClient({});
+  /** The SQS SDK, imported on the first enqueue, not at a cold start (most stream batches hold no new delivery). */
+  private sdk: Promise<{ sqs: Sqs; client: SQSClient }> | undefined;
   constructor(private readonly queueUrl: string) {}
+
+  private load(): Promise<{ sqs: Sqs; client: SQSClient }> {
+    this.sdk ??= import('@aws-sdk/client-sqs').then(
+      (sqs) => ({ sqs, client: new sqs.SQSClient({}) }),
+      (error: unknown) => {
+        this.sdk = undefined;
+        throw error;
+      },
+    );
+    return this.sdk;
+  }
 
   /** Each message with its group (its order is kept within it) and its deduplication id (a repeat within 5 minutes is dropped). */
   async enqueue(messages: readonly { body: unknown; group: string; once: string }[]): Promise<void> {
+    if (messages.length === 0) return;
+    const { sqs, client } = await this.load();
     const chunks: SendMessageBatchRequestEntry[][] = [];
     for (let i = 0; i < messages.length; i += 10) {
       chunks.push(
@@ -26,7 +42,7 @@ export class SqsDeliveryQueue {
         sendAll(
           chunk,
           async (entries) => {
-            const out = await this.client.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: entries }));
+            const out = await client.send(new sqs.SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: entries }));
             const failed = new Set((out.Failed ?? []).map((f) => f.Id));
             return entries.filter((e) => failed.has(e.Id));
           },
