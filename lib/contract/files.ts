@@ -3,7 +3,6 @@
  * stored file record. A file is uploaded straight to storage with a pre-signed PUT, checked by
  * its content when a message sends it (lib/app/files/), and served by a short-lived pre-signed GET.
  */
-// Namespace import: the named `z` export keeps every locale in the bundle (~450 KB).
 
 import { FileRejectionSchema, FileStateSchema, Id, MAX_FILE_SIZE, Name, Timestamp } from './schemas.ts';
 import * as z from './zod.ts';

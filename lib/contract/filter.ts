@@ -9,7 +9,6 @@
  * the wrong type) and the limits below, and reports each problem with its path in the body
  * (`where.and.1.eq.0`), so a bad filter is a 400 that names what is wrong.
  */
-// Namespace import: the named `z` export keeps every locale in the bundle (~450 KB).
 
 import { LineChannelState, LineChannelType, LineClientBlockedStatus, LineSessionPriority, LineSessionState } from './enums.ts';
 import { ChatlinesError, type FieldError } from './errors.ts';

@@ -5,7 +5,6 @@
  * logged, sent in an event or searchable. A messenger adapter (lib/adapters/messengers/*.ts)
  * takes its type's output.
  */
-// Namespace import: the named `z` export keeps every locale in the bundle (~450 KB).
 
 import type { LineChannelType } from './enums.ts';
 import * as z from './zod.ts';

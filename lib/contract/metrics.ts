@@ -2,7 +2,6 @@
  * Request and response schemas of `GET /v1/metrics` (exported for the OpenAPI document).
  * Query strings arrive as strings; unknown parameters are refused by name (strict object).
  */
-// Namespace import: the named `z` export keeps every locale in the bundle (~450 KB).
 
 import { LineMetricType, type LineSessionState } from './enums.ts';
 import { Id, PrincipalId } from './schemas.ts';

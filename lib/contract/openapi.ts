@@ -6,7 +6,6 @@
  * (`io: 'output'`), every error as the Problem component. Nothing is declared twice: a route
  * of the manifest is in the document because its spec says what it takes and answers.
  */
-// Namespace import: the named `z` export keeps every locale in the bundle (~450 KB).
 
 import { ChatlinesEventSchema } from './events.ts';
 import { FilterSchema } from './filter.ts';

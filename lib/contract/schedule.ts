@@ -2,7 +2,6 @@
  * A line's business hours (`_schedule`), its offline reply (`_offlineMessage`) and its
  * satisfaction survey (`_csat`). The rules that read them are in lib/domain/schedule/.
  */
-// Namespace import: the named `z` export keeps every locale in the bundle (~450 KB).
 import * as z from './zod.ts';
 
 /** `HH:MM`, 00:00–23:59; `24:00` only as an interval's end. */

@@ -20,7 +20,6 @@
  *
  * No AWS imports here: the stack, the host and every function bundle read this.
  */
-// Namespace import: the named `z` export keeps every locale in the bundle (~450 KB).
 import type * as z from './zod.ts';
 
 /**

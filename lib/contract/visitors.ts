@@ -1,5 +1,4 @@
 /** Zod schemas of the visitor routes (`/v1/visitors…`), used by the functions and the OpenAPI document. */
-// Namespace import: the named `z` export keeps every locale in the bundle (~450 KB).
 
 import { FileRefSchema, Id, MAX_BODY_LENGTH, MAX_FILES_PER_MESSAGE, SessionStateSchema, Timestamp } from './schemas.ts';
 import * as z from './zod.ts';

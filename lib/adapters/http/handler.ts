@@ -11,7 +11,6 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructured
 import { type Caller, callerFromClaims } from '../../contract/caller.ts';
 import { ChatlinesError, type FieldError, isConflict } from '../../contract/errors.ts';
 import { type Parsed, type ParsedBody, type RouteSpec, successStatus } from '../../contract/spec.ts';
-// Namespace import: the named `z` export keeps every locale in the bundle (~450 KB).
 import type * as z from '../../contract/zod.ts';
 import { getItem, putNew, type TransactItem } from '../dynamodb/db.ts';
 import { idempotencyKey } from '../dynamodb/keys.ts';

@@ -15,7 +15,6 @@
  * Instagram reports no delivery, only reads. Its notifications carry no name: a client is known
  * by its Instagram-scoped id until an operator names it.
  */
-// Namespace import: the named `z` export keeps every locale in the bundle.
 
 import type { InstagramCredentials } from '../../contract/messengers.ts';
 import * as z from '../../contract/zod.ts';

@@ -13,7 +13,6 @@
  * `{ error: { message, type, code, error_subcode?, error_data?: { details } } }`; what to do
  * follows from `code` more than from the HTTP status.
  */
-// Namespace import: the named `z` export keeps every locale in the bundle.
 import * as z from '../../contract/zod.ts';
 import type { HookRequest, SendResult, Verdict } from './port.ts';
 import { type ApiAnswer, hmacSha256Hex, retryAfterMs, safeEqual } from './wire.ts';

@@ -13,7 +13,6 @@
  *   with `{ status, status_message }`, where `status` 0 is success and the rest are its error codes.
  * - `message_token` is a 64-bit integer in JSON: it is read from the source digits (wire.ts).
  */
-// Namespace import: the named `z` export keeps every locale in the bundle.
 
 import type { ViberCredentials } from '../../contract/messengers.ts';
 import * as z from '../../contract/zod.ts';

@@ -15,7 +15,6 @@
  *
  * No webhook registration call: the callback URL and verify token are entered in the Meta app.
  */
-// Namespace import: the named `z` export keeps every locale in the bundle.
 
 import type { WhatsappCredentials as WhatsAppCredentials } from '../../contract/messengers.ts';
 import * as z from '../../contract/zod.ts';

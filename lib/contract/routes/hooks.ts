@@ -5,7 +5,6 @@
  * Meta's `X-Hub-Signature-256`, Viber's `X-Viber-Content-Signature`) is checked over the body
  * byte for byte before anything in it is read; a request that fails it is 401 and writes nothing.
  */
-// Namespace import: the named `z` export keeps every locale in the bundle (~450 KB).
 
 import { Id } from '../schemas.ts';
 import { named, type RouteSpec } from '../spec.ts';
