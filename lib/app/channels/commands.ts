@@ -5,7 +5,7 @@
  */
 
 import type { TransactItem } from '../../adapters/dynamodb/db.ts';
-import { getChannel, getLineCached, updateChannel } from '../../adapters/dynamodb/lines.ts';
+import { getLineCached, updateChannel } from '../../adapters/dynamodb/lines.ts';
 import type { Caller } from '../../contract/caller.ts';
 import { type LineChannelState, RECONNECTABLE_CHANNEL_TYPES } from '../../contract/enums.ts';
 import { conflict, notFound } from '../../contract/errors.ts';
