@@ -11,9 +11,9 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { aggregateMetrics } from '../../lib/app/metrics/aggregate.ts';
-import { browserSkip, launchChromium, prepareConsole, screenshots } from '../support/browser.ts';
+import { browserSkip, devSignIn, launchChromium, prepareConsole, screenshots } from '../support/browser.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
 
 const skip = browserSkip;
@@ -24,16 +24,6 @@ let browser: Browser;
 let admin: string;
 let line: { __id: string };
 let channel: { __id: string };
-
-async function signIn(page: Page, sub: string, roles: string[], groups: string) {
-  await page.goto(`${host.url}/`);
-  await page.getByLabel('User id').fill(sub);
-  for (const role of ['operator', 'supervisor', 'admin']) await page.getByRole('checkbox', { name: role }).setChecked(roles.includes(role));
-  await page.getByLabel('Groups', { exact: true }).fill(groups);
-  if (sub === 'alice') await page.screenshot({ path: join(shots, '0-sign-in.png') });
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('navigation', { name: 'Main' }).waitFor();
-}
 
 describe('the console in Chromium', { skip }, () => {
   before(async () => {
@@ -55,7 +45,7 @@ describe('the console in Chromium', { skip }, () => {
     const operator = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
 
     // The operator signs in (development sign-in) and goes online.
-    await signIn(operator, 'alice', ['operator'], 'support');
+    await devSignIn(operator, host.url, { sub: 'alice', roles: ['operator'], groups: 'support', screenshot: join(shots, '0-sign-in.png') });
     await operator.getByRole('button', { name: /go online/ }).click();
     await operator.getByRole('status').filter({ hasText: 'You are online.' }).waitFor();
     await operator.getByText('Nobody is waiting.').waitFor();
@@ -133,7 +123,7 @@ describe('the console in Chromium', { skip }, () => {
     await aggregateMetrics();
 
     const page = await (await browser.newContext({ viewport: { width: 1280, height: 1100 } })).newPage();
-    await signIn(page, 'sup-1', ['supervisor'], 'leads');
+    await devSignIn(page, host.url, { sub: 'sup-1', roles: ['supervisor'], groups: 'leads' });
     await page.getByRole('link', { name: 'Dashboard' }).click();
     await page.getByRole('heading', { name: 'Web shop' }).waitFor();
     await page.locator('[data-stat=queue]').filter({ hasText: /^1$/ }).waitFor({ timeout: 15_000 });
@@ -173,7 +163,7 @@ describe('the console in Chromium', { skip }, () => {
     assert.equal((await host.call('POST', `/v1/sessions/${id}/assign`, { token: carolToken, body: { operator: 'carol' } })).status, 200);
 
     const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-    await signIn(page, 'carol', ['operator'], 'support');
+    await devSignIn(page, host.url, { sub: 'carol', roles: ['operator'], groups: 'support' });
     await page.goto(`${host.url}/#/s/${id}`);
     const log = page.getByRole('log', { name: 'Conversation' });
     await log.getByText('Do you ship abroad?').waitFor();

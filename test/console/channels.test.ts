@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { browserSkip, launchChromium, prepareConsole, screenshots } from '../support/browser.ts';
+import { browserSkip, devSignIn, launchChromium, prepareConsole, screenshots } from '../support/browser.ts';
 import { type FakeTelegram, startFakeTelegram } from '../support/fakes/telegram.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
 
@@ -43,10 +43,7 @@ describe('the channels page in Chromium', { skip }, () => {
 
   it('connects a Telegram bot with a token only; shows type, state and the last error', { timeout: 120_000 }, async () => {
     const page = await (await browser.newContext({ viewport: { width: 1200, height: 800 } })).newPage();
-    await page.goto(`${host.url}/`);
-    await page.getByLabel('User id').fill('root');
-    for (const role of ['operator', 'supervisor', 'admin']) await page.getByRole('checkbox', { name: role }).setChecked(role === 'admin');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await devSignIn(page, host.url, { sub: 'root', roles: ['admin'] });
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Channels' }).click();
     const table = page.getByRole('table', { name: 'Channels of Web shop' });
     await table.getByText('Shop site').waitFor();

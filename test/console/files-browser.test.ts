@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { browserSkip, launchChromium, prepareConsole, screenshots } from '../support/browser.ts';
+import type { Browser } from 'playwright-core';
+import { browserSkip, devSignIn, launchChromium, prepareConsole, screenshots } from '../support/browser.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
 import { png } from '../support/png.ts';
 
@@ -18,15 +18,6 @@ const shots = screenshots;
 let host: TestHost;
 let browser: Browser;
 let channel: { __id: string };
-
-async function signIn(page: Page, sub: string, groups: string) {
-  await page.goto(`${host.url}/`);
-  await page.getByLabel('User id').fill(sub);
-  for (const role of ['operator', 'supervisor', 'admin']) await page.getByRole('checkbox', { name: role }).setChecked(role === 'operator');
-  await page.getByLabel('Groups', { exact: true }).fill(groups);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('navigation', { name: 'Main' }).waitFor();
-}
 
 describe('files in the console and the widget (Chromium)', { skip }, () => {
   before(async () => {
@@ -54,7 +45,7 @@ describe('files in the console and the widget (Chromium)', { skip }, () => {
       page.on('response', (r) => r.status() >= 400 && problems.push(`${r.status()} ${r.url()}`));
     }
 
-    await signIn(operator, 'alice', 'support');
+    await devSignIn(operator, host.url, { sub: 'alice', roles: ['operator'], groups: 'support' });
     await operator.getByRole('button', { name: /go online/ }).click();
     await operator.getByRole('status').filter({ hasText: 'You are online.' }).waitFor();
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { consoleDir } from '../../infra/local/console.ts';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -27,3 +27,17 @@ export function prepareConsole(options: { always?: boolean } = {}): void {
 
 export const launchChromium = (): Promise<Browser> =>
   chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+
+/**
+ * Signs in through the console's development sign-in (user id, roles, groups when given) and
+ * waits for the main navigation. `screenshot`: a path to capture the filled form at.
+ */
+export async function devSignIn(page: Page, url: string, who: { sub: string; roles: readonly string[]; groups?: string; screenshot?: string }): Promise<void> {
+  await page.goto(`${url}/`);
+  await page.getByLabel('User id').fill(who.sub);
+  for (const role of ['operator', 'supervisor', 'admin']) await page.getByRole('checkbox', { name: role }).setChecked(who.roles.includes(role));
+  if (who.groups !== undefined) await page.getByLabel('Groups', { exact: true }).fill(who.groups);
+  if (who.screenshot) await page.screenshot({ path: who.screenshot });
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).waitFor();
+}
