@@ -29,3 +29,18 @@ export async function importLazy<T>(name: LazyModule): Promise<T> {
   const bundled = !import.meta.url.endsWith('.ts');
   return (await import(new URL(bundled ? `./${name}.mjs` : `./lazy/${name}.ts`, import.meta.url).href)) as T;
 }
+
+/**
+ * `load` run once, on the first call, its promise shared by every later call; a failure is not
+ * kept (the next call tries again). What the lazily loaded SDK clients and modules are held by.
+ */
+export function loadOnce<T>(load: () => Promise<T>): () => Promise<T> {
+  let loading: Promise<T> | undefined;
+  return () => {
+    loading ??= load().catch((error: unknown) => {
+      loading = undefined;
+      throw error;
+    });
+    return loading;
+  };
+}

@@ -5,7 +5,7 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
-import { importLazy } from './lazy.ts';
+import { importLazy, loadOnce } from './lazy.ts';
 
 const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'chatlines';
 
@@ -39,24 +39,15 @@ export const tracer: Tracer | undefined = await loadTracer();
 
 type OutcomeRecorder = (operation: string, outcome: string) => void;
 
-let recorder: Promise<OutcomeRecorder> | undefined;
-
 /**
  * The recorder of command outcomes (`CommandOutcome`, dimensions operation and outcome; the lazy
  * module lib/adapters/lazy/metrics.ts), imported on the first call: Powertools' Metrics is
  * ~13 KB of every HTTP bundle that no cold start needs to parse. A request starts loading it
  * when it arrives, so the import overlaps the request's own work.
  */
-export function outcomeRecorder(): Promise<OutcomeRecorder> {
-  recorder ??= importLazy<typeof import('./lazy/metrics.ts')>('metrics').then(
-    (m) => m.recordOutcome,
-    (error: unknown) => {
-      recorder = undefined;
-      throw error;
-    },
-  );
-  return recorder;
-}
+export const outcomeRecorder: () => Promise<OutcomeRecorder> = loadOnce(
+  async () => (await importLazy<typeof import('./lazy/metrics.ts')>('metrics')).recordOutcome,
+);
 
 /** Records one command outcome (see outcomeRecorder). */
 export async function recordOutcome(operation: string, outcome: string): Promise<void> {

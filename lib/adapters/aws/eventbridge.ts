@@ -3,24 +3,17 @@ import type { EventBridgeClient, PutEventsRequestEntry } from '@aws-sdk/client-e
 import type { ChatlinesEvent } from '../../contract/events.ts';
 import type { EventBus } from '../bus.ts';
 import { sendAll } from '../concurrency.ts';
+import { loadOnce } from '../lazy.ts';
 
 type Eb = typeof import('@aws-sdk/client-eventbridge');
 
 export class EventBridgeBus implements EventBus {
   /** The EventBridge SDK, imported on the first publish (not at a cold start). */
-  private sdk: Promise<{ eb: Eb; client: EventBridgeClient }> | undefined;
+  private readonly load = loadOnce(async (): Promise<{ eb: Eb; client: EventBridgeClient }> => {
+    const eb = await import('@aws-sdk/client-eventbridge');
+    return { eb, client: new eb.EventBridgeClient({}) };
+  });
   constructor(private readonly busName: string) {}
-
-  private load(): Promise<{ eb: Eb; client: EventBridgeClient }> {
-    this.sdk ??= import('@aws-sdk/client-eventbridge').then(
-      (eb) => ({ eb, client: new eb.EventBridgeClient({}) }),
-      (error: unknown) => {
-        this.sdk = undefined;
-        throw error;
-      },
-    );
-    return this.sdk;
-  }
 
   async publish(events: readonly ChatlinesEvent[]): Promise<void> {
     if (events.length === 0) return;

@@ -3,6 +3,7 @@
  * (lib/adapters/sealing.ts). Only the functions granted `credentialsKey` in infra/grants.ts call it.
  */
 import type { KMSClient } from '@aws-sdk/client-kms';
+import { loadOnce } from '../lazy.ts';
 
 type Kms = typeof import('@aws-sdk/client-kms');
 
@@ -11,17 +12,10 @@ type Kms = typeof import('@aws-sdk/client-kms');
  * that may open credentials (esbuild inlines a local module's dynamic import), and a static import
  * would load the SDK at each of their cold starts.
  */
-let sdk: Promise<{ kms: Kms; client: KMSClient }> | undefined;
-function load(): Promise<{ kms: Kms; client: KMSClient }> {
-  sdk ??= import('@aws-sdk/client-kms').then(
-    (kms) => ({ kms, client: new kms.KMSClient({}) }),
-    (error: unknown) => {
-      sdk = undefined;
-      throw error;
-    },
-  );
-  return sdk;
-}
+const load = loadOnce(async (): Promise<{ kms: Kms; client: KMSClient }> => {
+  const kms = await import('@aws-sdk/client-kms');
+  return { kms, client: new kms.KMSClient({}) };
+});
 
 /** The data key encrypted under the stack's key, bound to `context` (KMS encryption context). */
 export async function wrapWithKms(keyId: string, dataKey: Uint8Array, context: Record<string, string>): Promise<Uint8Array> {

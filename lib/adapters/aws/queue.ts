@@ -6,24 +6,17 @@
  */
 import type { SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
 import { sendAll } from '../concurrency.ts';
+import { loadOnce } from '../lazy.ts';
 
 type Sqs = typeof import('@aws-sdk/client-sqs');
 
 export class SqsDeliveryQueue {
   /** The SQS SDK, imported on the first enqueue, not at a cold start (most stream batches hold no new delivery). */
-  private sdk: Promise<{ sqs: Sqs; client: SQSClient }> | undefined;
+  private readonly load = loadOnce(async (): Promise<{ sqs: Sqs; client: SQSClient }> => {
+    const sqs = await import('@aws-sdk/client-sqs');
+    return { sqs, client: new sqs.SQSClient({}) };
+  });
   constructor(private readonly queueUrl: string) {}
-
-  private load(): Promise<{ sqs: Sqs; client: SQSClient }> {
-    this.sdk ??= import('@aws-sdk/client-sqs').then(
-      (sqs) => ({ sqs, client: new sqs.SQSClient({}) }),
-      (error: unknown) => {
-        this.sdk = undefined;
-        throw error;
-      },
-    );
-    return this.sdk;
-  }
 
   /** Each message with its group (its order is kept within it) and its deduplication id (a repeat within 5 minutes is dropped). */
   async enqueue(messages: readonly { body: unknown; group: string; once: string }[]): Promise<void> {

@@ -8,6 +8,7 @@
  * lifecycle expires them unless a message sends them, which removes the tag.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
+import { loadOnce } from '../lazy.ts';
 
 /** The tag every upload carries until a message sends it (the lifecycle rule's filter). */
 export const PENDING_TAG = { key: 'chatlines-state', value: 'pending' } as const;
@@ -24,19 +25,12 @@ interface S3Sdk {
   S3: typeof import('@aws-sdk/client-s3');
   getSignedUrl: typeof import('@aws-sdk/s3-request-presigner').getSignedUrl;
 }
-let sdk: Promise<S3Sdk> | undefined;
-
-function s3(): Promise<S3Sdk> {
-  sdk ??= Promise.all([import('@aws-sdk/client-s3'), import('@aws-sdk/s3-request-presigner')]).then(
-    ([S3, presigner]) => ({ client: newClient(S3), S3, getSignedUrl: presigner.getSignedUrl }),
-    (error: unknown) => {
-      // A failed import is not kept: the next operation tries again.
-      sdk = undefined;
-      throw error;
-    },
-  );
-  return sdk;
-}
+const loadSdk = () =>
+  loadOnce(async (): Promise<S3Sdk> => {
+    const [S3, presigner] = await Promise.all([import('@aws-sdk/client-s3'), import('@aws-sdk/s3-request-presigner')]);
+    return { client: newClient(S3), S3, getSignedUrl: presigner.getSignedUrl };
+  });
+let s3 = loadSdk();
 
 function newClient(S3: typeof import('@aws-sdk/client-s3')): S3Client {
   const endpoint = process.env.S3_ENDPOINT;
@@ -190,5 +184,5 @@ function isMissing(error: unknown): boolean {
 
 /** Replace the client (tests). */
 export function resetFilesClient(): void {
-  sdk = undefined;
+  s3 = loadSdk();
 }
