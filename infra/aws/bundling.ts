@@ -148,15 +148,15 @@ export async function bundleFunctions(outDir: string, names: readonly string[] =
   for (const [m, users] of needed) {
     if (users.length === 0) continue;
     const first = join(outDir, users[0]!, `${m}.mjs`);
-    await build({ ...bundleOptions(sdk), entryPoints: [join(ROOT, LAZY_DIR, `${m}.ts`)], outfile: first });
+    await bundleLazy(m, first, sdk);
     for (const user of users.slice(1)) cpSync(first, join(outDir, user, `${m}.mjs`));
   }
   return { dirs: new Map(names.map((n) => [n, join(outDir, n)])), metafile: result.metafile };
 }
 
-/** Bundles one lazy module alone (the bench's sizes). */
-export async function bundleLazy(name: string, outFile: string): Promise<number> {
-  await build({ ...bundleOptions(), entryPoints: [join(ROOT, LAZY_DIR, `${name}.ts`)], outfile: outFile });
+/** Bundles one lazy module (beside its first user, or alone for the bench's sizes); its size in bytes. */
+export async function bundleLazy(name: string, outFile: string, sdk = false): Promise<number> {
+  await build({ ...bundleOptions(sdk), entryPoints: [join(ROOT, LAZY_DIR, `${name}.ts`)], outfile: outFile, plugins: [pureContract()] });
   return readFileSync(outFile).length;
 }
 
