@@ -19,6 +19,8 @@ export type LazyModule =
   | 'metrics'
   | 'file-type'
   | 'mail-transport'
+  | 'mail-parser'
+  | 'visitor-token'
   | 'messenger-telegram'
   | 'messenger-whatsapp'
   | 'messenger-viber'

@@ -1,37 +1,18 @@
-/** MIME → the parsed mail the rules read (postal-mime: no native code, small, streams nothing we need). */
-import PostalMime from 'postal-mime';
-import type { MailAttachment, ParsedMail } from '../../contract/mail.ts';
+/**
+ * MIME → the parsed mail the rules read. The parser (./mime.ts, postal-mime) is a lazy module
+ * (lib/adapters/lazy/mail-parser.ts), loaded once: `preloadMailParser` starts the load early so
+ * that it overlaps I/O (the SES function's read of the stored mail).
+ */
+import type { ParsedMail } from '../../contract/mail.ts';
+import { importLazy, loadOnce } from '../lazy.ts';
 
-const bare = (id: string) =>
-  id
-    .trim()
-    .replace(/^<+|>+$/g, '')
-    .trim();
-const ids = (value: string | undefined) => (value ? (value.match(/<[^<>\s]+>/g) ?? value.split(/\s+/)).map(bare).filter(Boolean) : []);
+const parser = loadOnce(() => importLazy<typeof import('../lazy/mail-parser.ts')>('mail-parser'));
+
+/** Starts loading the parser now (a failure surfaces at `parseMail`, which loads again). */
+export function preloadMailParser(): void {
+  parser().catch(() => undefined);
+}
 
 export async function parseMail(raw: Uint8Array | string): Promise<ParsedMail> {
-  const email = await PostalMime.parse(raw, { attachmentEncoding: 'arraybuffer', maxPartCount: 200 });
-  const headers: Record<string, string> = {};
-  for (const h of email.headers) headers[h.key] = headers[h.key] === undefined ? h.value : `${headers[h.key]}\n${h.value}`;
-  const from = email.from && 'address' in email.from && email.from.address ? { address: email.from.address, name: email.from.name ?? '' } : undefined;
-  const attachments: MailAttachment[] = email.attachments
-    // Inline images of an HTML body (cid: parts) are part of its look, not files the client sent.
-    .filter((a) => !(a.related && a.contentId))
-    .map((a, i) => {
-      const bytes =
-        typeof a.content === 'string' ? new TextEncoder().encode(a.content) : a.content instanceof Uint8Array ? a.content : new Uint8Array(a.content);
-      return { name: a.filename ?? `attachment-${i + 1}`, contentType: a.mimeType || 'application/octet-stream', size: bytes.byteLength, bytes };
-    });
-  return {
-    messageId: email.messageId ? bare(email.messageId) || undefined : undefined,
-    inReplyTo: ids(email.inReplyTo),
-    references: ids(email.references),
-    from,
-    subject: email.subject ?? '',
-    text: email.text,
-    html: email.html,
-    headers,
-    attachments,
-    size: typeof raw === 'string' ? Buffer.byteLength(raw) : raw.byteLength,
-  };
+  return (await parser()).parseMail(raw);
 }

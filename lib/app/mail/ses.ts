@@ -1,3 +1,4 @@
+import { preloadMailParser } from '../../adapters/mail/parse.ts';
 import { logger } from '../../adapters/observability.ts';
 import { authFromSes, MAX_MAIL_BYTES } from '../../domain/mail/rules.ts';
 import { type MailOutcome, receiveMail } from './inbound.ts';
@@ -13,6 +14,8 @@ export interface SesReceipt {
 
 /** One received mail; `read` fetches the stored bytes (`too-large` when over the limit, unread). */
 export async function receiveSesMail(receipt: SesReceipt, read: (maxBytes: number) => Promise<Uint8Array | 'too-large'>): Promise<MailOutcome[]> {
+  // The parser loads while the mail is read (a cold start parses postal-mime during S3's answer).
+  preloadMailParser();
   const raw = await read(MAX_MAIL_BYTES);
   if (raw === 'too-large') {
     // SES takes mail up to 40 MB; over ours it is dropped with this log (the sender gets no bounce).
