@@ -2,7 +2,7 @@ import { route } from '../../lib/adapters/http/handler.ts';
 import { markVisitorRead } from '../../lib/app/sessions/read-receipts.ts';
 import { requireVisitor } from '../../lib/app/visitors/identity.ts';
 import { markVisitorRead as spec } from '../../lib/contract/routes/reads.ts';
-import type { VisitorClaims } from '../../lib/domain/visitors/token.ts';
+import type { VisitorClaims } from '../../lib/contract/visitors.ts';
 
 /** `POST /v1/visitors/read` (visitor token): the visitor read the staff replies up to `upTo`. */
 export const handler = route(

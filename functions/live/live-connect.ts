@@ -7,8 +7,8 @@ import type { APIGatewayProxyResult, APIGatewayProxyWebsocketEventV2 } from 'aws
 import { logger } from '../../lib/adapters/observability.ts';
 import { connect } from '../../lib/app/live/connections.ts';
 import { type LiveCaller, visitorLiveCaller } from '../../lib/app/live/visibility.ts';
+import type { VisitorClaims } from '../../lib/contract/visitors.ts';
 import { BEARER_PROTOCOL } from '../../lib/domain/live/frames.ts';
-import type { VisitorClaims } from '../../lib/domain/visitors/token.ts';
 
 type ConnectEvent = APIGatewayProxyWebsocketEventV2 & {
   requestContext: { authorizer?: { caller?: string; visitor?: string; expiresAt?: number | string } };

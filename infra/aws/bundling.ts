@@ -39,7 +39,7 @@ const REQUIRE_SHIM = "import{createRequire as __chatlinesCreateRequire}from'node
 /** The lazy modules (lib/adapters/lazy.ts): each file of this folder, `<name>.ts`. */
 export const LAZY_DIR = join('lib', 'adapters', 'lazy');
 
-/** The names of the lazy modules (`tracing`, `file-type`, `mail-transport`). */
+/** The names of the lazy modules (`tracing`, `file-type`, `mail-parser`, …). */
 export function lazyModules(): string[] {
   return readdirSync(join(ROOT, LAZY_DIR))
     .filter((f) => f.endsWith('.ts'))

@@ -5,12 +5,13 @@
  * infra/aws/bundling.ts); unbundled (tsx: the local host, the tests) the source file is
  * imported. The specifier is computed, so esbuild leaves the import alone instead of inlining it.
  *
- * Two kinds: a package a cold start need not parse (`tracing`, `metrics`, `file-type`,
- * `mail-transport`), and
- * code of which a request needs one piece of several: each native messenger's adapter
- * (`messenger-<name>`, loaded by lib/adapters/messengers/index.ts for the channel type at hand),
- * so a channel route or a hook carries none of them in its index.mjs. A bundle that names several
- * gets every one beside it; it parses only those it imports.
+ * Three kinds: a package a cold start need not parse (`tracing`, `metrics`, `file-type`,
+ * `mail-transport`); one a function needs on every run but only after I/O it can overlap
+ * (`visitor-token`, loaded while the visitor secret is read; `mail-parser`, while the mail is
+ * read from S3); and code of which a request needs one piece of several: each native
+ * messenger's adapter (`messenger-<name>`, loaded by lib/adapters/messengers/index.ts for the
+ * channel type at hand), so a channel route or a hook carries none of them in its index.mjs. A
+ * bundle that names several gets every one beside it; it parses only those it imports.
  */
 
 /** The lazily loaded modules, each `lib/adapters/lazy/<name>.ts`. */

@@ -3,6 +3,16 @@
 import { FileRefSchema, Id, MAX_BODY_LENGTH, MAX_FILES_PER_MESSAGE, SessionStateSchema, Timestamp } from './schemas.ts';
 import * as z from './zod.ts';
 
+/** What a visitor token grants (lib/adapters/visitor-token.ts): one client account on one livechat channel, until `exp`. */
+export interface VisitorClaims {
+  /** The livechat channel the visitor writes to. */
+  readonly channel: string;
+  /** The visitor's client account on that channel (`_username` of its client). */
+  readonly account: string;
+  /** Expiry, Unix seconds. */
+  readonly exp: number;
+}
+
 /** `POST /v1/visitors`: a visitor starts on a livechat channel. */
 export const CreateVisitorBody = z.strictObject({ channel: Id });
 

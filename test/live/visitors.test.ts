@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { TOKEN_EXPIRED } from '../../infra/local/live.ts';
 import { visitorSecret } from '../../lib/adapters/secrets.ts';
-import { signVisitorToken } from '../../lib/domain/visitors/token.ts';
+import { signVisitorToken } from '../../lib/adapters/visitor-token.ts';
 import { sameTable, snapshot, type World, world } from '../support/fixtures.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
 import { isEvent, type LiveFrame, openLive, roundTrip } from '../support/live.ts';

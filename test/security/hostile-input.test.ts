@@ -19,9 +19,9 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { MAX_BODY_BYTES } from '../../lib/adapters/http/handler.ts';
 import { visitorSecret } from '../../lib/adapters/secrets.ts';
+import { signVisitorToken } from '../../lib/adapters/visitor-token.ts';
 import { COLLECTIONS, FIELD_CATALOGUE } from '../../lib/contract/filter.ts';
 import { type RouteDefinition, routes } from '../../lib/contract/routes.ts';
-import { signVisitorToken } from '../../lib/domain/visitors/token.ts';
 import { sameTable, snapshot, type World, world } from '../support/fixtures.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
 

@@ -6,10 +6,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { visitorSecret } from '../../lib/adapters/secrets.ts';
+import { signVisitorToken, verifyVisitorToken } from '../../lib/adapters/visitor-token.ts';
 import { aggregateMetrics } from '../../lib/app/metrics/aggregate.ts';
 import { queuePosition } from '../../lib/domain/routing/queue.ts';
 import { clientVisible } from '../../lib/domain/visitors/rules.ts';
-import { signVisitorToken, verifyVisitorToken } from '../../lib/domain/visitors/token.ts';
 import { type World, world } from '../support/fixtures.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
 

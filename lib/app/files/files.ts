@@ -41,13 +41,13 @@ import { type Caller, hasRole } from '../../contract/caller.ts';
 import { ChatlinesError, conflict, notFound } from '../../contract/errors.ts';
 import { type CreateFileBody, cleanFileName, type FileRecord, type FileRef, MAX_FILES_PER_MESSAGE } from '../../contract/files.ts';
 import type { Line, Message, Session } from '../../contract/schemas.ts';
+import type { VisitorClaims } from '../../contract/visitors.ts';
 import type * as z from '../../contract/zod.ts';
 import { authorizeSessionCommand, canSeeSession, sessionActor, visibleSession } from '../../domain/auth/policy.ts';
 import { isImage, judge, maxFileSize, uploadRefusal } from '../../domain/files/rules.ts';
 import { nowIso } from '../../domain/ids.ts';
 import { nextState } from '../../domain/sessions/session.ts';
 import { isLivechat } from '../../domain/visitors/rules.ts';
-import type { VisitorClaims } from '../../domain/visitors/token.ts';
 
 /** How long a signed upload is valid (seconds). */
 export const UPLOAD_SECONDS = 10 * 60;

@@ -10,10 +10,10 @@ import { allLines, clientIdByAccount, findChannel, getLineCached, linesById } fr
 import { type Caller, hasRole } from '../../contract/caller.ts';
 import type { ChatlinesEvent } from '../../contract/events.ts';
 import type { Line } from '../../contract/schemas.ts';
+import type { VisitorClaims } from '../../contract/visitors.ts';
 import { canSeeLine, mayReceiveEvent } from '../../domain/auth/policy.ts';
 import { isClientVisible } from '../../domain/events/map.ts';
 import { type VisitorScope, visitorEvent, visitorMayReceive } from '../../domain/visitors/rules.ts';
-import type { VisitorClaims } from '../../domain/visitors/token.ts';
 
 /**
  * A live socket's caller: staff or an integration (a `Caller` from its JWT), or a visitor (no

@@ -22,11 +22,11 @@ import { ChatlinesError, isConflict, notFound } from '../../contract/errors.ts';
 import type { OutboxEntry } from '../../contract/events.ts';
 import type { ReadResult } from '../../contract/reads.ts';
 import type { Line, Session } from '../../contract/schemas.ts';
+import type { VisitorClaims } from '../../contract/visitors.ts';
 import { canSeeSession, holdsSession } from '../../domain/auth/policy.ts';
 import { nowIso } from '../../domain/ids.ts';
 import { advances, planRead, READ_CAP, type Reader, readerMarks } from '../../domain/sessions/reads.ts';
 import { isVisitorsSession } from '../../domain/visitors/rules.ts';
-import type { VisitorClaims } from '../../domain/visitors/token.ts';
 
 type Extra = (result: ReadResult) => TransactItem[];
 

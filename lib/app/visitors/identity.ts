@@ -2,8 +2,9 @@
 
 import { importLazy, loadOnce } from '../../adapters/lazy.ts';
 import { visitorSecret } from '../../adapters/secrets.ts';
+import { bearer } from '../../adapters/visitor-token.ts';
 import { ChatlinesError } from '../../contract/errors.ts';
-import { bearer, type VisitorClaims } from '../../domain/visitors/token.ts';
+import type { VisitorClaims } from '../../contract/visitors.ts';
 
 /** The verifier, loaded once (a lazy module), while the secret is read. */
 const verifier = loadOnce(() => importLazy<typeof import('../../adapters/lazy/visitor-token.ts')>('visitor-token'));

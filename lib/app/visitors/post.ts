@@ -4,8 +4,8 @@
  */
 import { findChannel, getLineCached } from '../../adapters/dynamodb/lines.ts';
 import { notFound } from '../../contract/errors.ts';
+import type { VisitorClaims } from '../../contract/visitors.ts';
 import { clientVisible, isLivechat, visitorCaller } from '../../domain/visitors/rules.ts';
-import type { VisitorClaims } from '../../domain/visitors/token.ts';
 import { checkFilesForSend } from '../files/files.ts';
 import { receiveInbound } from '../sessions/open.ts';
 import { sessionView } from './service.ts';

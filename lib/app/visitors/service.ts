@@ -7,15 +7,16 @@
 
 import { clientIdByAccount, findChannel, getLineCached } from '../../adapters/dynamodb/lines.ts';
 import { latestSessionOfClient, listMessages } from '../../adapters/dynamodb/sessions.ts';
+import { signVisitorToken, VISITOR_TOKEN_TTL_SECONDS } from '../../adapters/visitor-token.ts';
 import type { Caller } from '../../contract/caller.ts';
 import { conflict, notFound } from '../../contract/errors.ts';
 import type { Session } from '../../contract/schemas.ts';
+import type { VisitorClaims } from '../../contract/visitors.ts';
 import { nowIso } from '../../domain/ids.ts';
 import { queuePosition } from '../../domain/routing/queue.ts';
 import { openState } from '../../domain/schedule/schedule.ts';
 import { ratingState } from '../../domain/sessions/rating.ts';
 import { clientVisible, expectedWaitSeconds, isLivechat, newVisitorAccount, type VisitorMessage, visitorState } from '../../domain/visitors/rules.ts';
-import { signVisitorToken, VISITOR_TOKEN_TTL_SECONDS, type VisitorClaims } from '../../domain/visitors/token.ts';
 import { readMetrics } from '../metrics/read.ts';
 import { waitingSessions } from '../routing/store.ts';
 import { rateSession } from '../sessions/rating.ts';

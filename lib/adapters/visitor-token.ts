@@ -3,18 +3,11 @@
  * HS256 by a secret only chatlines knows (lib/adapters/secrets.ts), behind a `vt1.` prefix that
  * tells it from a staff token at a glance; the visitor functions verify it themselves (API
  * Gateway's JWT authorizer is for staff tokens). A token names one channel (`ch`) and one client
- * account (`acct`) and expires (`exp`). No AWS imports.
+ * account (`acct`) and expires (`exp`). An adapter (crypto at the edge), no AWS imports; the
+ * verifier is loaded lazily by the visitor functions (lib/adapters/lazy/visitor-token.ts).
  */
 import { compactVerify, SignJWT } from 'jose';
-
-export interface VisitorClaims {
-  /** The livechat channel the visitor writes to. */
-  readonly channel: string;
-  /** The visitor's client account on that channel (`_username` of its client). */
-  readonly account: string;
-  /** Expiry, Unix seconds. */
-  readonly exp: number;
-}
+import type { VisitorClaims } from '../contract/visitors.ts';
 
 /** How long a visitor token lives: a day (the widget asks for a new one after that). */
 export const VISITOR_TOKEN_TTL_SECONDS = 24 * 60 * 60;
