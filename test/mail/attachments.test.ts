@@ -8,6 +8,8 @@ import { after, before, test } from 'node:test';
 import nodemailer, { type Transporter } from 'nodemailer';
 import PostalMime, { type Email } from 'postal-mime';
 import { SMTPServer } from 'smtp-server';
+import { handler as receiveMailFunction } from '../../functions/mail/receive-mail.ts';
+import { putObject } from '../../lib/adapters/files/s3.ts';
 import { type World, world } from '../support/fixtures.ts';
 import { startTestHost, type TestHost } from '../support/host.ts';
 import { png } from '../support/png.ts';
@@ -122,4 +124,44 @@ test('an attachment becomes a file of the message; an operator file reply leaves
   assert.equal(mail.attachments.length, 1);
   assert.equal(mail.attachments[0]!.filename, 'fixed.png');
   assert.deepEqual(Buffer.from(mail.attachments[0]!.content as ArrayBuffer), PNG);
+});
+
+test("the SES-triggered function reads the stored mail from S3 (here the local S3) with the function's one S3 client", async () => {
+  // SES's receipt rule stores the mail under MAIL_PREFIX + its message id, then invokes the function.
+  process.env.MAIL_BUCKET = process.env.FILES_BUCKET;
+  process.env.MAIL_PREFIX = 'inbound/';
+  const raw = [
+    'From: "Sam" <sam@client.example>',
+    `To: ${ADDRESS}`,
+    'Subject: Stored by SES',
+    'Message-ID: <ses-stored-1@client.example>',
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    'Read from the bucket.',
+    '',
+  ].join('\r\n');
+  await putObject('inbound/ses-stored-1', Buffer.from(raw), 'message/rfc822');
+  const event = (messageId: string) =>
+    ({
+      Records: [
+        {
+          ses: {
+            mail: { messageId },
+            receipt: { recipients: [ADDRESS], spfVerdict: { status: 'PASS' }, dkimVerdict: { status: 'PASS' }, dmarcVerdict: { status: 'PASS' } },
+          },
+        },
+      ],
+    }) as never;
+  await receiveMailFunction(event('ses-stored-1'));
+  const session = await waitFor('the session of the stored mail', async () => {
+    const res = await host.call('POST', '/v1/sessions/search', { token: w.admin, body: { where: { eq: ['__name', 'Stored by SES'] }, size: 10 } });
+    return ((res.body.items ?? res.body) as { __id: string }[])[0];
+  });
+  const messages = (await host.call('GET', `/v1/sessions/${session.__id}/messages?size=100`, { token: w.admin })).body as { author: string; body: string }[];
+  assert.deepEqual(
+    messages.filter((m) => m.author === 'client').map((m) => m.body),
+    ['Read from the bucket.'],
+  );
+  // A mail the bucket does not hold fails the invocation (Lambda retries it): nothing is written.
+  await assert.rejects(receiveMailFunction(event('ses-missing')));
 });

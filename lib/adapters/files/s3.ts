@@ -53,6 +53,16 @@ function newClient(S3: typeof import('@aws-sdk/client-s3')): S3Client {
   });
 }
 
+/**
+ * The function's one S3 client and the SDK's commands, loaded on first use: for the other
+ * buckets' reads (the stored mail: lib/adapters/aws/mail-objects.ts), so that a function has
+ * one client with one configuration.
+ */
+export async function s3Sdk(): Promise<{ client: S3Client; S3: typeof import('@aws-sdk/client-s3') }> {
+  const { client, S3 } = await s3();
+  return { client, S3 };
+}
+
 /** The bucket, from the environment. */
 export function filesBucket(): string {
   const bucket = process.env.FILES_BUCKET;
