@@ -228,7 +228,11 @@ export function budgets(r: Omit<BenchReport, 'budgets'>): BudgetLine[] {
           : {
               cause: [
                 top.routed < top.sessions ? `${top.sessions - top.routed} not routed within two minutes` : '',
-                top.p99Ms > ROUTING_P99_MS ? 'the delay grows while arrivals come faster than the stream consumer routes them' : '',
+                top.p99Ms > ROUTING_P99_MS
+                  ? r.routing.ceiling && r.routing.ceiling.arrivalsPerSecond < ROUTING_RATE * 1.25
+                    ? `the host itself takes at most ${r.routing.ceiling.arrivalsPerSecond} arrivals/s on this machine (closed loop, routing included): the arrivals' own writes queue in DynamoDB Local (their answers p99 ${top.answerP99Ms ?? '?'} ms), so the delay grows before routing sees them`
+                    : 'the delay grows while arrivals come faster than the stream consumer routes them'
+                  : '',
                 top.refused > 0 ? 'DynamoDB Local answered too slowly (the SDK timed out): 503' : '',
               ]
                 .filter(Boolean)
@@ -475,8 +479,9 @@ export function markdown(r: BenchReport): string {
         'WCU / routed session',
         'routing work (ms) / routed session',
         'arrivals refused (503/429)',
+        'arrival answered p50 / p99 (ms)',
       ]),
-      row(['---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
+      row(['---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
       ...g.rates.map((x) =>
         row([
           x.rate,
@@ -490,9 +495,16 @@ export function markdown(r: BenchReport): string {
           x.wcuPerSession,
           x.routingMsPerSession,
           x.refused ?? '—',
+          x.answerP50Ms === undefined ? '—' : `${x.answerP50Ms} / ${x.answerP99Ms}`,
         ]),
       ),
       '',
+      ...(g.ceiling
+        ? [
+            `What the host accepts at most (closed loop: ${g.ceiling.concurrency} senders, each sending its next arrival when the last is answered, ${g.ceiling.seconds} s, the same workers and ${g.operators} operators): **${g.ceiling.arrivalsPerSecond} arrivals/s**, answered in p50 ${g.ceiling.answerP50Ms} ms, p99 ${g.ceiling.answerP99Ms} ms. Below ${ROUTING_RATE}/s, no routing keeps the delay flat at ${ROUTING_RATE}/s: the arrivals' own writes queue first.`,
+            '',
+          ]
+        : []),
     );
   }
   if (r.timers) push(...timersMarkdown(r.timers, row));

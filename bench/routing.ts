@@ -32,12 +32,29 @@ export interface RoutingRateResult {
   /** All DynamoDB calls per arrival: of the requests (inbound messages), and of the background work (stream consumer with every sink, delivery worker, checkpoints). */
   requestCallsPerSession?: number;
   backgroundCallsPerSession?: number;
+  /** How long the arrivals' own requests took to be answered (the inbound message's write). */
+  answerP50Ms?: number;
+  answerP99Ms?: number;
+}
+
+/**
+ * What the local host accepts at most: arrivals sent closed loop (each sender sends its next
+ * when the last is answered), with the same workers and operators as the rates. Below the
+ * budget's rate, no routing can keep up: the arrivals' own writes queue in DynamoDB Local.
+ */
+export interface HostCeiling {
+  arrivalsPerSecond: number;
+  concurrency: number;
+  seconds: number;
+  answerP50Ms: number;
+  answerP99Ms: number;
 }
 
 export interface RoutingResult {
   operators: number;
   capacity: string;
   rates: RoutingRateResult[];
+  ceiling?: HostCeiling;
   note: string;
 }
 
@@ -71,12 +88,13 @@ async function arrive(
   token: string,
   account: string,
   refused: { count: number },
-): Promise<{ id: string; createdAt: string } | undefined> {
+): Promise<{ id: string; createdAt: string; ms: number } | undefined> {
+  const started = performance.now();
   for (let attempt = 0; attempt < 6; attempt++) {
     const r = await env.call('POST', `/v1/channels/${channel}/inbound`, { token, body: { account, body: 'hello' } });
     if (r.status === 201 || r.status === 200) {
       const s = (r.body as { session: { __id: string; __createdAt: string } }).session;
-      return { id: s.__id, createdAt: s.__createdAt };
+      return { id: s.__id, createdAt: s.__createdAt, ms: performance.now() - started };
     }
     if (r.status !== 503 && r.status !== 429) return undefined;
     refused.count++;
@@ -101,29 +119,35 @@ export async function benchRouting(env: Env, quick: boolean): Promise<RoutingRes
         { rate: ROUTING_RATE, seconds: 10 },
       ];
   const rates: RoutingRateResult[] = [];
+  let ceiling: HostCeiling | undefined;
   const uncount = countRouting();
   try {
     const admin = await env.token({ sub: 'bench-admin', roles: ['admin'] });
-    for (const { rate, seconds } of plan) {
-      const group = `route-${rate}`;
+    /** A line of its own in `auto` mode with `operators` online, and a channel to write to. */
+    const setUp = async (name: string) => {
+      const group = `route-${name}`;
       const line = await env.call('POST', '/v1/lines', {
         token: admin,
-        body: { __name: `Routing ${rate}/s`, _operatorGroups: [group], _routing: { mode: 'auto', capacity: null } },
+        body: { __name: `Routing ${name}${/^\d+$/.test(name) ? '/s' : ''}`, _operatorGroups: [group], _routing: { mode: 'auto', capacity: null } },
       });
       const lineId = (line.body as { __id: string }).__id;
       const channel = await env.call('POST', '/v1/channels', { token: admin, body: { _line: lineId, _type: 'telegram', __name: 'tg' } });
       const channelId = (channel.body as { __id: string }).__id;
-      const integration = await env.token({ sub: `bench-integration-${rate}`, roles: ['integration'], channels: [channelId] });
+      const integration = await env.token({ sub: `bench-integration-${name}`, roles: ['integration'], channels: [channelId] });
       for (let i = 0; i < operators; i++) {
-        const token = await env.token({ sub: `bench-router-${rate}-${i}`, roles: ['operator'], groups: [group] });
+        const token = await env.token({ sub: `bench-router-${name}-${i}`, roles: ['operator'], groups: [group] });
         await env.call('PUT', '/v1/operators/me/status', { token, body: { status: 'online' } });
       }
       await workers.poller.drain(120_000);
+      return { channelId, integration };
+    };
+    for (const { rate, seconds } of plan) {
+      const { channelId, integration } = await setUp(String(rate));
       const before = { ...routingUsage };
       const callsBefore = { requests: usage.calls, background: backgroundUsage.calls };
       const total = rate * seconds;
       const started = performance.now();
-      const pending: Promise<{ id: string; createdAt: string } | undefined>[] = [];
+      const pending: Promise<{ id: string; createdAt: string; ms: number } | undefined>[] = [];
       const refused = { count: 0 };
       for (let i = 0; i < total; i++) {
         const due = started + (i * 1000) / rate;
@@ -163,13 +187,27 @@ export async function benchRouting(env: Env, quick: boolean): Promise<RoutingRes
         routingMsPerSession: per(routingUsage.ms - before.ms),
         refused: refused.count,
         requestCallsPerSession: arrived.length ? round(requestCalls / arrived.length, 2) : NaN,
+        answerP50Ms: Math.round(
+          quantile(
+            arrived.map((a) => a.ms),
+            0.5,
+          ),
+        ),
+        answerP99Ms: Math.round(
+          quantile(
+            arrived.map((a) => a.ms),
+            0.99,
+          ),
+        ),
         backgroundCallsPerSession: arrived.length ? round((backgroundUsage.calls - callsBefore.background) / arrived.length, 2) : NaN,
       };
       log(
-        `  ${rate}/s: ${routed}/${arrived.length} routed, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms; per session ${result.callsPerSession} calls, ${result.routingMsPerSession} ms of routing, ${result.rcuPerSession} RCU, ${result.wcuPerSession} WCU; ${result.refused} arrivals refused (503/429); all calls per arrival: ${result.requestCallsPerSession} by requests, ${result.backgroundCallsPerSession} in the background`,
+        `  ${rate}/s: ${routed}/${arrived.length} routed, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms; per session ${result.callsPerSession} calls, ${result.routingMsPerSession} ms of routing, ${result.rcuPerSession} RCU, ${result.wcuPerSession} WCU; ${result.refused} arrivals refused (503/429); all calls per arrival: ${result.requestCallsPerSession} by requests, ${result.backgroundCallsPerSession} in the background; arrivals answered in p50 ${result.answerP50Ms} ms, p99 ${result.answerP99Ms} ms`,
       );
       rates.push(result);
     }
+    ceiling = await measureCeiling(env, await setUp('ceiling'), quick ? 4 : 8);
+    await workers.poller.drain(120_000);
   } finally {
     uncount();
     await workers.stop();
@@ -178,6 +216,37 @@ export async function benchRouting(env: Env, quick: boolean): Promise<RoutingRes
     operators,
     capacity: 'no limit (every session can be routed at once)',
     rates,
+    ...(ceiling ? { ceiling } : {}),
     note: "Delay = _acceptedAt − __createdAt of each session (both stamped by this process). Includes the local poller (GetRecords polls of DynamoDB Local's stream) and the consumer's other work on the same batches (events, webhook lookups). Cost = the routing sink's own DynamoDB calls and consumed capacity (ReturnConsumedCapacity) divided by the sessions it routed.",
   };
+}
+
+/** Closed loop: `concurrency` senders, each sending its next arrival when the last is answered, for `seconds`. */
+async function measureCeiling(env: Env, target: { channelId: string; integration: string }, seconds: number): Promise<HostCeiling> {
+  const concurrency = 48;
+  const refused = { count: 0 };
+  const answers: number[] = [];
+  const started = performance.now();
+  const until = started + seconds * 1000;
+  let n = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < until) {
+        const a = await arrive(env, target.channelId, target.integration, `bench-ceiling-${n++}`, refused);
+        if (a) answers.push(a.ms);
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  const ceiling: HostCeiling = {
+    arrivalsPerSecond: round(answers.length / elapsed, 0),
+    concurrency,
+    seconds: round(elapsed, 1),
+    answerP50Ms: Math.round(quantile(answers, 0.5)),
+    answerP99Ms: Math.round(quantile(answers, 0.99)),
+  };
+  log(
+    `  ceiling: ${ceiling.arrivalsPerSecond} arrivals/s accepted closed loop (${concurrency} at once, ${ceiling.seconds} s), answered in p50 ${ceiling.answerP50Ms} ms, p99 ${ceiling.answerP99Ms} ms`,
+  );
+  return ceiling;
 }
