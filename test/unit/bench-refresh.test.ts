@@ -13,14 +13,16 @@ const steady = (): CallRecord[] => [call('BatchGetItem'), call('TransactWriteIte
 const refreshing = (): CallRecord[] => [call('BatchGetItem'), call('GetItem', 'LINE'), call('TransactWriteItems')];
 
 test('one sample in 120 that refreshed the line cache: its refresh read is counted apart', () => {
-  const { samples, refreshed } = withoutRefreshes([...Array.from({ length: 119 }, steady), refreshing()]);
+  const { samples, refreshed, apart } = withoutRefreshes([...Array.from({ length: 119 }, steady), refreshing()]);
   assert.equal(refreshed, 1);
+  assert.equal(apart, true);
   assert.ok(samples.every((s) => s.length === 2));
 });
 
 test('a line read in one sample in ten is no cache refresh: every read counts', () => {
-  const { samples, refreshed } = withoutRefreshes([...Array.from({ length: 108 }, steady), ...Array.from({ length: 12 }, refreshing)]);
+  const { samples, refreshed, apart } = withoutRefreshes([...Array.from({ length: 108 }, steady), ...Array.from({ length: 12 }, refreshing)]);
   assert.equal(refreshed, 12);
+  assert.equal(apart, false);
   assert.equal(samples.filter((s) => s.length === 3).length, 12);
 });
 
