@@ -7,8 +7,9 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, AttributeValue as LambdaAttributeValue } from 'aws-lambda';
+import type { ChangeKind, ItemChange } from '../../contract/changes.ts';
 import type { OutboxEntry } from '../../contract/events.ts';
-import { type Channel, type Session, SessionSchema } from '../../contract/schemas.ts';
+import { type Session, SessionSchema } from '../../contract/schemas.ts';
 import { read, readChannel } from './items.ts';
 import { outboxOfItem } from './sessions.ts';
 
@@ -16,7 +17,7 @@ type Image = Record<string, unknown>;
 
 /** One stream record, unmarshalled. */
 export interface ChangeRecord {
-  eventName: 'INSERT' | 'MODIFY' | 'REMOVE';
+  eventName: ChangeKind;
   oldImage?: Image | undefined;
   newImage?: Image | undefined;
 }
@@ -39,45 +40,10 @@ export const toChangeRecord = (r: DynamoDBRecord): ChangeRecord => ({
   newImage: image(r.dynamodb?.NewImage),
 });
 
-/** A session's stream record read: the session before and after, and the outbox of the write. */
-export interface SessionChange {
-  entity: 'session';
-  eventName: ChangeRecord['eventName'];
-  before: Session | null;
-  after: Session;
-  /** The outbox sequence after the write, and before it (0 for a new session). */
-  sequence: number;
-  previousSequence: number;
-  /** The outbox entries of the write (the last `entries.length` sequence numbers). */
-  entries: OutboxEntry[];
-}
-/** A channel's stream record read. */
-export interface ChannelChange {
-  entity: 'channel';
-  eventName: ChangeRecord['eventName'];
-  before: Channel | null;
-  after: Channel;
-}
-
-/** A client erasure's stream record read (lib/adapters/dynamodb/clients.ts): its state before and after. */
-export interface ErasureChange {
-  entity: 'erasure';
-  eventName: ChangeRecord['eventName'];
-  client: string;
-  line: string;
-  channel: string;
-  before: string | null;
-  after: string;
-  by: string;
-  at: string;
-  sessions: number;
-  messages: number;
-}
-
 const readSessionImage = (item: Image): Session => read(SessionSchema, item, 'session');
 
 /** The objects of a record that makes events (a session or a channel still there); undefined for any other. */
-export function readChange(record: ChangeRecord): SessionChange | ChannelChange | ErasureChange | undefined {
+export function readChange(record: ChangeRecord): ItemChange | undefined {
   const { eventName, oldImage, newImage } = record;
   if (newImage?.entity === 'session') {
     const outbox = outboxOfItem(newImage);

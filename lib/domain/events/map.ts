@@ -8,46 +8,10 @@
  * of `_state`).
  */
 
-import type { ChatlinesEvent, OutboxEntry } from '../../contract/events.ts';
-import type { Channel, Client, Message, Session } from '../../contract/schemas.ts';
+import type { ChannelChange, ErasureChange, ItemChange, SessionChange } from '../../contract/changes.ts';
+import type { ChatlinesEvent } from '../../contract/events.ts';
+import type { Client, Message, Session } from '../../contract/schemas.ts';
 import { diffSession } from '../sessions/session.ts';
-
-type RecordKind = 'INSERT' | 'MODIFY' | 'REMOVE';
-
-/** A session's change as its stream record carries it. */
-export interface SessionChange {
-  entity: 'session';
-  eventName: RecordKind;
-  before: Session | null;
-  after: Session;
-  /** The outbox sequence after the write, and before it (0 for a new session). */
-  sequence: number;
-  previousSequence: number;
-  /** The outbox entries of the write (the last `entries.length` sequence numbers). */
-  entries: readonly OutboxEntry[];
-}
-/** A channel's change as its stream record carries it. */
-export interface ChannelChange {
-  entity: 'channel';
-  eventName: RecordKind;
-  before: Channel | null;
-  after: Channel;
-}
-
-/** A client erasure's change as its stream record carries it (only its `done` makes an event). */
-export interface ErasureChange {
-  entity: 'erasure';
-  eventName: RecordKind;
-  client: string;
-  line: string;
-  channel: string;
-  before: string | null;
-  after: string;
-  by: string;
-  at: string;
-  sessions: number;
-  messages: number;
-}
 
 /** An event, possibly waiting for its message. */
 export interface EventDraft {
@@ -150,7 +114,7 @@ function erasureEvents(change: ErasureChange): EventDraft[] {
 }
 
 /** The events one stream record makes (none for items that make none: `undefined`). */
-export function eventsOfChange(change: SessionChange | ChannelChange | ErasureChange | undefined): EventDraft[] {
+export function eventsOfChange(change: ItemChange | undefined): EventDraft[] {
   if (change?.entity === 'session') return sessionEvents(change);
   if (change?.entity === 'channel') return channelEvents(change);
   if (change?.entity === 'erasure') return erasureEvents(change);
