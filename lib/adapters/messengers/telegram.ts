@@ -35,37 +35,45 @@ const apiUrl = () => (process.env.TELEGRAM_API_URL ?? 'https://api.telegram.org'
 /** What one Bot API call came to: its result, or Telegram's error (status, description, retry_after). */
 type Outcome<T> = { ok: true; result: T } | { ok: false; status: number | undefined; description: string; retryAfter?: number | undefined };
 
-/** One Bot API method, JSON in and out. The token is in the URL: no error text here ever includes the URL. */
-async function call<M extends keyof Methods>(token: string, method: M, args: Args<M>): Promise<Outcome<Result<M>>> {
+/**
+ * One Bot API request: POSTs `body` to the method and reads Telegram's answer. The token is in
+ * the URL: no error text here ever includes the URL.
+ */
+async function request<T>(
+  token: string,
+  method: string,
+  body: string | FormData,
+  timeoutMs: number,
+  headers: Record<string, string> = {},
+): Promise<Outcome<T>> {
   let response: Response;
   try {
-    response = await fetch(`${apiUrl()}/bot${token}/${method}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(args ?? {}),
-      signal: AbortSignal.timeout(TIMEOUT_MS),
-    });
+    response = await fetch(`${apiUrl()}/bot${token}/${method}`, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs) });
   } catch (error) {
     const timedOut = (error as Error).name === 'TimeoutError';
-    return { ok: false, status: undefined, description: timedOut ? `Telegram did not answer within ${TIMEOUT_MS / 1000} s` : 'Telegram could not be reached' };
+    return { ok: false, status: undefined, description: timedOut ? `Telegram did not answer within ${timeoutMs / 1000} s` : 'Telegram could not be reached' };
   }
-  let body: ApiResponse<Result<M>> | undefined;
+  let answer: ApiResponse<T> | undefined;
   try {
-    body = (await response.json()) as ApiResponse<Result<M>>;
+    answer = (await response.json()) as ApiResponse<T>;
   } catch {
-    body = undefined;
+    answer = undefined;
   }
-  if (body?.ok === true) return { ok: true, result: body.result };
+  if (answer?.ok === true) return { ok: true, result: answer.result };
   return {
     ok: false,
-    status: body?.error_code ?? response.status,
-    description: body?.description ?? `Telegram answered ${response.status}`,
-    retryAfter: body?.parameters?.retry_after,
+    status: answer?.error_code ?? response.status,
+    description: answer?.description ?? `Telegram answered ${response.status}`,
+    retryAfter: answer?.parameters?.retry_after,
   };
 }
 
-/** A file sent by upload: `multipart/form-data` with the file as the `field` part. */
-async function upload(
+/** One Bot API method, JSON in and out. */
+const call = <M extends keyof Methods>(token: string, method: M, args: Args<M>): Promise<Outcome<Result<M>>> =>
+  request<Result<M>>(token, method, JSON.stringify(args ?? {}), TIMEOUT_MS, { 'content-type': 'application/json' });
+
+/** A file sent by upload: `multipart/form-data` with the file as the `field` part (more time: the bytes go up). */
+function upload(
   token: string,
   method: 'sendPhoto' | 'sendDocument',
   field: 'photo' | 'document',
@@ -75,30 +83,7 @@ async function upload(
   const form = new FormData();
   for (const [k, v] of Object.entries(fields)) form.set(k, v);
   form.set(field, new Blob([file.bytes as Uint8Array<ArrayBuffer>], { type: file.contentType }), file.name);
-  let response: Response;
-  try {
-    response = await fetch(`${apiUrl()}/bot${token}/${method}`, { method: 'POST', body: form, signal: AbortSignal.timeout(TIMEOUT_MS * 6) });
-  } catch (error) {
-    const timedOut = (error as Error).name === 'TimeoutError';
-    return {
-      ok: false,
-      status: undefined,
-      description: timedOut ? `Telegram did not answer within ${(TIMEOUT_MS * 6) / 1000} s` : 'Telegram could not be reached',
-    };
-  }
-  let body: ApiResponse<Message> | undefined;
-  try {
-    body = (await response.json()) as ApiResponse<Message>;
-  } catch {
-    body = undefined;
-  }
-  if (body?.ok === true) return { ok: true, result: body.result };
-  return {
-    ok: false,
-    status: body?.error_code ?? response.status,
-    description: body?.description ?? `Telegram answered ${response.status}`,
-    retryAfter: body?.parameters?.retry_after,
-  };
+  return request<Message>(token, method, form, TIMEOUT_MS * 6);
 }
 
 /** What Telegram shows as a photo (sendPhoto takes at most 10 MB); anything else goes as a document. */
