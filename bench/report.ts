@@ -229,7 +229,7 @@ export function budgets(r: Omit<BenchReport, 'budgets'>): BudgetLine[] {
               cause: [
                 top.routed < top.sessions ? `${top.sessions - top.routed} not routed within two minutes` : '',
                 top.p99Ms > ROUTING_P99_MS
-                  ? r.routing.ceiling && r.routing.ceiling.arrivalsPerSecond < ROUTING_RATE * 1.25
+                  ? r.routing.ceiling && r.routing.ceiling.arrivalsPerSecond < ROUTING_RATE
                     ? `the host itself takes at most ${r.routing.ceiling.arrivalsPerSecond} arrivals/s on this machine (closed loop, routing included): the arrivals' own writes queue in DynamoDB Local (their answers p99 ${top.answerP99Ms ?? '?'} ms), so the delay grows before routing sees them${
                         r.routing.ceiling.withinRate
                           ? `; at ${r.routing.ceiling.withinRate.rate}/s (80 % of that) the delay is p99 ${r.routing.ceiling.withinRate.p99Ms} ms`
@@ -505,7 +505,11 @@ export function markdown(r: BenchReport): string {
       '',
       ...(g.ceiling
         ? [
-            `What the host accepts at most (closed loop: ${g.ceiling.concurrency} senders, each sending its next arrival when the last is answered, ${g.ceiling.seconds} s, the same workers and ${g.operators} operators): **${g.ceiling.arrivalsPerSecond} arrivals/s**, answered in p50 ${g.ceiling.answerP50Ms} ms, p99 ${g.ceiling.answerP99Ms} ms. Below ${ROUTING_RATE}/s, no routing keeps the delay flat at ${ROUTING_RATE}/s: the arrivals' own writes queue first.${
+            `What the host accepts at most (closed loop: ${g.ceiling.concurrency} senders, each sending its next arrival when the last is answered, ${g.ceiling.seconds} s, the same workers and ${g.operators} operators): **${g.ceiling.arrivalsPerSecond} arrivals/s**, answered in p50 ${g.ceiling.answerP50Ms} ms, p99 ${g.ceiling.answerP99Ms} ms, ${g.ceiling.refused ?? 0} refused.${
+              g.ceiling.arrivalsPerSecond < ROUTING_RATE
+                ? ` Below ${ROUTING_RATE}/s, no routing keeps the delay flat at ${ROUTING_RATE}/s: the arrivals' own writes queue first.`
+                : ''
+            }${
               g.ceiling.withinRate
                 ? ` At ${g.ceiling.withinRate.rate}/s (80 % of it): ${g.ceiling.withinRate.routed}/${g.ceiling.withinRate.sessions} routed, delay p50 ${g.ceiling.withinRate.p50Ms} ms, p99 ${g.ceiling.withinRate.p99Ms} ms, ${g.ceiling.withinRate.refused} refused, arrivals answered p99 ${g.ceiling.withinRate.answerP99Ms} ms.`
                 : ''

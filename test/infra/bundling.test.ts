@@ -24,7 +24,7 @@ describe('bundling', () => {
     // Inside the repository, so that the bundles find the AWS SDK (external) in node_modules as Lambda finds the runtime's.
     mkdirSync(join(ROOT, '.chatlines'), { recursive: true });
     dir = mkdtempSync(join(ROOT, '.chatlines', 'bundling-'));
-    await bundleFunctions(dir, ['get-openapi', 'get-session', 'create-template', 'post-session-message']);
+    await bundleFunctions(dir, ['get-openapi', 'get-session', 'create-template', 'post-session-message', 'post-visitor-message', 'receive-mail']);
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -67,5 +67,10 @@ describe('bundling', () => {
     assert.ok(existsSync(join(dir, 'post-session-message', 'file-type.mjs')), 'file-type beside post-session-message');
     assert.ok(!existsSync(join(dir, 'get-session', 'file-type.mjs')), 'no file-type beside get-session');
     for (const fn of ['get-openapi', 'get-session']) assert.ok(existsSync(join(dir, fn, 'tracing.mjs')), `tracing beside ${fn}`);
+    // Needed on every run (after I/O they overlap): a missing one would fail every request in AWS only.
+    assert.ok(existsSync(join(dir, 'post-visitor-message', 'visitor-token.mjs')), 'the token verifier beside a visitor route');
+    assert.ok(existsSync(join(dir, 'receive-mail', 'mail-parser.mjs')), 'the MIME parser beside receive-mail');
+    assert.ok(!existsSync(join(dir, 'get-session', 'visitor-token.mjs')), 'no token verifier beside a staff route');
+    assert.ok(!code('receive-mail').includes('postal-mime'), "postal-mime not in receive-mail's index.mjs");
   });
 });

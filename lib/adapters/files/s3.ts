@@ -16,21 +16,22 @@ export const PENDING_TAG = { key: 'chatlines-state', value: 'pending' } as const
 export const MALWARE_SCAN_TAG = 'GuardDutyMalwareScanStatus';
 
 /**
- * The S3 SDK (client and presigner), imported on the first file operation rather than at a cold
+ * The S3 SDK (the client; the presigner apart), imported on the first file operation rather than at a cold
  * start: most functions that can touch files (a message, a hook, an export) do so only when a
  * message carries one. For the file routes themselves the load moves into their first request.
  */
 interface S3Sdk {
   client: S3Client;
   S3: typeof import('@aws-sdk/client-s3');
-  getSignedUrl: typeof import('@aws-sdk/s3-request-presigner').getSignedUrl;
 }
 const loadSdk = () =>
   loadOnce(async (): Promise<S3Sdk> => {
-    const [S3, presigner] = await Promise.all([import('@aws-sdk/client-s3'), import('@aws-sdk/s3-request-presigner')]);
-    return { client: newClient(S3), S3, getSignedUrl: presigner.getSignedUrl };
+    const S3 = await import('@aws-sdk/client-s3');
+    return { client: newClient(S3), S3 };
   });
 let s3 = loadSdk();
+/** The presigner, for the functions that sign URLs (the others, such as receive-mail, never load it). */
+const presigner = loadOnce(() => import('@aws-sdk/s3-request-presigner'));
 
 function newClient(S3: typeof import('@aws-sdk/client-s3')): S3Client {
   const endpoint = process.env.S3_ENDPOINT;
@@ -56,11 +57,11 @@ function newClient(S3: typeof import('@aws-sdk/client-s3')): S3Client {
 /**
  * The function's one S3 client and the SDK's commands, loaded on first use: for the other
  * buckets' reads (the stored mail: lib/adapters/aws/mail-objects.ts), so that a function has
- * one client with one configuration.
+ * one client with one configuration (the files' settings: 3 attempts, 1 s to connect, 10 s of
+ * silence at most, no checksum of its own).
  */
-export async function s3Sdk(): Promise<{ client: S3Client; S3: typeof import('@aws-sdk/client-s3') }> {
-  const { client, S3 } = await s3();
-  return { client, S3 };
+export function s3Sdk(): Promise<{ client: S3Client; S3: typeof import('@aws-sdk/client-s3') }> {
+  return s3();
 }
 
 /** The bucket, from the environment. */
@@ -89,7 +90,7 @@ export interface PresignedPut {
  * from the body itself).
  */
 export async function presignPut(key: string, contentType: string, size: number, seconds: number, now = Date.now()): Promise<PresignedPut> {
-  const { client, S3, getSignedUrl } = await s3();
+  const [{ client, S3 }, { getSignedUrl }] = await Promise.all([s3(), presigner()]);
   const tag = `${PENDING_TAG.key}=${PENDING_TAG.value}`;
   const command = new S3.PutObjectCommand({
     Bucket: filesBucket(),
@@ -111,7 +112,7 @@ export async function presignPut(key: string, contentType: string, size: number,
 
 /** A GET valid `seconds`; `attachment` makes browsers save rather than render it. */
 export async function presignGet(key: string, options: { seconds: number; contentType: string; attachment?: string | undefined }): Promise<string> {
-  const { client, S3, getSignedUrl } = await s3();
+  const [{ client, S3 }, { getSignedUrl }] = await Promise.all([s3(), presigner()]);
   const command = new S3.GetObjectCommand({
     Bucket: filesBucket(),
     Key: key,
