@@ -6,11 +6,11 @@
  * own echo ignored → a refused token puts the channel in error → disconnect and reconnect.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { instagramNotification, instagramRead, instagramText, type MetaFake, metaFailures, metaSignature, startMetaFake } from '../support/fakes/meta.ts';
-import { sameTable, snapshot, type World, world } from '../support/fixtures.ts';
-import { startTestHost, type TestHost } from '../support/host.ts';
-import { type NativeKit, nativeKit } from '../support/native.ts';
+import { sameTable, snapshot, type World } from '../support/fixtures.ts';
+import type { TestHost } from '../support/host.ts';
+import { type NativeKit, nativeSuite } from '../support/native.ts';
 
 process.env.WEBHOOK_RETRY_SECONDS = '0.2,0.3,0.3,0.5,0.5';
 
@@ -30,18 +30,14 @@ let alice: string;
 let channelId = '';
 let sessionId = '';
 
-before(async () => {
-  fake = await startMetaFake({ accessToken: credentials.accessToken, accountIds: [credentials.accountId] });
-  process.env.INSTAGRAM_API_URL = fake.apiUrl;
-  host = await startTestHost({ events: true, sweepEveryMs: 100 });
-  w = await world(host);
-  kit = nativeKit(host, w);
-  alice = await w.operator('alice');
-});
-after(async () => {
-  await host?.close();
-  await fake?.close();
-});
+nativeSuite(
+  () => startMetaFake({ accessToken: credentials.accessToken, accountIds: [credentials.accountId] }),
+  'INSTAGRAM_API_URL',
+  (f) => f.apiUrl,
+  (suite) => {
+    ({ fake, host, w, kit, alice } = suite);
+  },
+);
 
 const notify = (messaging: unknown[], options: { secret?: string; channel?: string } = {}) => {
   const body = JSON.stringify(instagramNotification(credentials.accountId, messaging));

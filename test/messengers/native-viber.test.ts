@@ -8,11 +8,11 @@
  * webhook, reconnect sets it again.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { rawJson, startViberFake, type ViberFake, viberFailures, viberReceipt, viberSignature, viberText } from '../support/fakes/viber.ts';
-import { sameTable, snapshot, type World, world } from '../support/fixtures.ts';
-import { startTestHost, type TestHost } from '../support/host.ts';
-import { type NativeKit, nativeKit } from '../support/native.ts';
+import { sameTable, snapshot, type World } from '../support/fixtures.ts';
+import type { TestHost } from '../support/host.ts';
+import { type NativeKit, nativeSuite } from '../support/native.ts';
 
 process.env.WEBHOOK_RETRY_SECONDS = '0.2,0.3,0.3,0.5,0.5';
 
@@ -27,18 +27,14 @@ let alice: string;
 let channelId = '';
 let sessionId = '';
 
-before(async () => {
-  fake = await startViberFake({ authToken: AUTH_TOKEN, accountName: 'Acme Support' });
-  process.env.VIBER_API_URL = fake.apiUrl;
-  host = await startTestHost({ events: true, sweepEveryMs: 100 });
-  w = await world(host);
-  kit = nativeKit(host, w);
-  alice = await w.operator('alice');
-});
-after(async () => {
-  await host?.close();
-  await fake?.close();
-});
+nativeSuite(
+  () => startViberFake({ authToken: AUTH_TOKEN, accountName: 'Acme Support' }),
+  'VIBER_API_URL',
+  (f) => f.apiUrl,
+  (suite) => {
+    ({ fake, host, w, kit, alice } = suite);
+  },
+);
 
 const sendsOf = (text: string) => fake.requests.filter((r) => r.path === '/pa/send_message' && r.json?.text === text);
 

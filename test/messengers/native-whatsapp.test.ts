@@ -7,11 +7,11 @@
  * puts the channel in error → disconnect and reconnect. Real HTTP, DynamoDB Local, its stream.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { type MetaFake, metaFailures, metaSignature, startMetaFake, whatsappNotification, whatsappStatus, whatsappText } from '../support/fakes/meta.ts';
-import { sameTable, snapshot, type World, world } from '../support/fixtures.ts';
-import { startTestHost, type TestHost } from '../support/host.ts';
-import { type NativeKit, nativeKit } from '../support/native.ts';
+import { sameTable, snapshot, type World } from '../support/fixtures.ts';
+import type { TestHost } from '../support/host.ts';
+import { type NativeKit, nativeSuite } from '../support/native.ts';
 
 // Short retry delays so that retries happen within the test.
 process.env.WEBHOOK_RETRY_SECONDS = '0.2,0.3,0.3,0.5,0.5';
@@ -32,18 +32,14 @@ let alice: string;
 let channelId = '';
 let sessionId = '';
 
-before(async () => {
-  fake = await startMetaFake({ accessToken: credentials.accessToken, phoneNumberIds: [credentials.phoneNumberId] });
-  process.env.WHATSAPP_API_URL = fake.apiUrl;
-  host = await startTestHost({ events: true, sweepEveryMs: 100 });
-  w = await world(host);
-  kit = nativeKit(host, w);
-  alice = await w.operator('alice');
-});
-after(async () => {
-  await host?.close();
-  await fake?.close();
-});
+nativeSuite(
+  () => startMetaFake({ accessToken: credentials.accessToken, phoneNumberIds: [credentials.phoneNumberId] }),
+  'WHATSAPP_API_URL',
+  (f) => f.apiUrl,
+  (suite) => {
+    ({ fake, host, w, kit, alice } = suite);
+  },
+);
 
 /** Posts a notification as Meta does: the raw body signed with the app secret (or as told). */
 const notify = (payload: unknown, options: { secret?: string; signature?: string | null; channel?: string } = {}) => {

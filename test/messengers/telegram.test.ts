@@ -7,13 +7,14 @@
  * removes the webhook, reconnect registers it again. Real HTTP, DynamoDB Local, its stream.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { telegram } from '../../lib/adapters/messengers/telegram.ts';
 import { type FakeTelegram, startFakeTelegram, textUpdate } from '../support/fakes/telegram.ts';
-import { sameTable, snapshot, type World, world } from '../support/fixtures.ts';
-import { startTestHost, type TestHost } from '../support/host.ts';
+import { sameTable, snapshot, type World } from '../support/fixtures.ts';
+import type { TestHost } from '../support/host.ts';
 import { openLive, roundTrip } from '../support/live.ts';
+import { nativeSuite } from '../support/native.ts';
 
 // Short retry delays so that retries happen within the test.
 process.env.WEBHOOK_RETRY_SECONDS = '0.2,0.3,0.3,0.5,0.5';
@@ -26,18 +27,18 @@ let host: TestHost;
 let w: World;
 let alice: string;
 
-before(async () => {
-  fake = await startFakeTelegram();
-  fake.tokens.add(TOKEN);
-  process.env.TELEGRAM_API_URL = fake.url;
-  host = await startTestHost({ events: true, sweepEveryMs: 100 });
-  w = await world(host);
-  alice = await w.operator('alice');
-});
-after(async () => {
-  await host?.close();
-  await fake?.close();
-});
+nativeSuite(
+  async () => {
+    const started = await startFakeTelegram();
+    started.tokens.add(TOKEN);
+    return started;
+  },
+  'TELEGRAM_API_URL',
+  (f) => f.url,
+  (suite) => {
+    ({ fake, host, w, alice } = suite);
+  },
+);
 
 const until = async (what: string, check: () => Promise<boolean>, timeoutMs = 15_000) => {
   const end = Date.now() + timeoutMs;

@@ -1,12 +1,52 @@
 /**
  * Helpers of the end-to-end tests of natively connected messengers (test/messengers/native-*.test.ts):
  * wait for a condition, read a channel, a session's messages, the raw table, and post a hook
- * request to the local host as the messenger would.
+ * request to the local host as the messenger would; `nativeSuite` starts what such a test runs against.
  */
 import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import type { World } from './fixtures.ts';
-import type { TestHost } from './host.ts';
+import { type World, world } from './fixtures.ts';
+import { startTestHost, type TestHost } from './host.ts';
+
+/** What a native messenger's end-to-end test runs against. */
+export interface NativeSuite<F> {
+  fake: F;
+  host: TestHost;
+  w: World;
+  kit: NativeKit;
+  /** An online operator of the world's line. */
+  alice: string;
+}
+
+/**
+ * Registers a test file's `before` and `after`: starts the messenger's fake and points its
+ * adapter at it (`apiEnv` = `url(fake)`), then a host with events and a 100 ms delivery sweep
+ * (retries happen within the test), a world, the kit and the operator `alice`, and hands them to
+ * `ready` (the file's own variables: a second top-level `before` would run alongside this one, not
+ * after it); closes the host and the fake after.
+ */
+export function nativeSuite<F extends { close(): Promise<void> }>(
+  start: () => Promise<F>,
+  apiEnv: string,
+  url: (fake: F) => string,
+  ready: (suite: NativeSuite<F>) => void,
+): void {
+  const suite = {} as NativeSuite<F>;
+  before(async () => {
+    suite.fake = await start();
+    process.env[apiEnv] = url(suite.fake);
+    suite.host = await startTestHost({ events: true, sweepEveryMs: 100 });
+    suite.w = await world(suite.host);
+    suite.kit = nativeKit(suite.host, suite.w);
+    suite.alice = await suite.w.operator('alice');
+    ready(suite);
+  });
+  after(async () => {
+    await suite.host?.close();
+    await suite.fake?.close();
+  });
+}
 
 export interface NativeKit {
   until(what: string, check: () => Promise<boolean>, timeoutMs?: number): Promise<void>;
