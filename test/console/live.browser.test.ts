@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { browserSkip, devSignIn, launchChromium, prepareConsole, screenshots } from '../support/browser.ts';
-import { startTestHost, type TestHost } from '../support/host.ts';
+import { browserSkip, devSignIn, screenshots, startShop } from '../support/browser.ts';
+import type { TestHost } from '../support/host.ts';
 
 const skip = browserSkip;
 const shots = screenshots;
@@ -21,12 +21,7 @@ let channel: { __id: string };
 
 describe('the widget on the live socket, in Chromium', { skip }, () => {
   before(async () => {
-    prepareConsole();
-    host = await startTestHost({ events: true });
-    const admin = await host.token({ sub: 'admin-1', roles: ['admin'] });
-    const line = (await host.call('POST', '/v1/lines', { token: admin, body: { __name: 'Web shop', _operatorGroups: ['support'] } })).body;
-    channel = (await host.call('POST', '/v1/channels', { token: admin, body: { _line: line.__id, _type: 'livechat', __name: 'Shop site' } })).body;
-    browser = await launchChromium();
+    ({ host, browser, channel } = await startShop({ events: true }));
   });
   after(async () => {
     await browser?.close();

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { consoleDir } from '../../infra/local/console.ts';
+import { startTestHost, type TestHost } from './host.ts';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** `describe(…, { skip: browserSkip })`: a reason where Chromium is missing outside CI. */
@@ -27,6 +28,19 @@ export function prepareConsole(options: { always?: boolean } = {}): void {
 
 export const launchChromium = (): Promise<Browser> =>
   chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+
+/**
+ * The widget's browser tests' start: the console built, a host (with `options`), a line "Web shop"
+ * (operator group `support`) with a livechat channel "Shop site", and Chromium.
+ */
+export async function startShop(options: Parameters<typeof startTestHost>[0]): Promise<{ host: TestHost; browser: Browser; channel: { __id: string } }> {
+  prepareConsole();
+  const host = await startTestHost(options);
+  const admin = await host.token({ sub: 'admin-1', roles: ['admin'] });
+  const line = (await host.call('POST', '/v1/lines', { token: admin, body: { __name: 'Web shop', _operatorGroups: ['support'] } })).body;
+  const channel = (await host.call('POST', '/v1/channels', { token: admin, body: { _line: line.__id, _type: 'livechat', __name: 'Shop site' } })).body;
+  return { host, browser: await launchChromium(), channel };
+}
 
 /**
  * Signs in through the console's development sign-in (user id, roles, groups when given) and
