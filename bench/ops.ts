@@ -13,7 +13,16 @@ import { type DeliveryTarget, deliveryKey, sessionKey } from '../lib/adapters/dy
 import { attemptDelivery, deliverNew } from '../lib/app/webhooks/deliveries.ts';
 import type { ChatlinesEvent } from '../lib/contract/events.ts';
 import { routes } from '../lib/contract/routes.ts';
-import { instagramNotification, instagramText, metaSignature, startMetaFake, whatsappNotification, whatsappText } from '../test/support/fakes/meta.ts';
+import {
+  INSTAGRAM_CREDENTIALS,
+  instagramNotification,
+  instagramText,
+  metaSignature,
+  startMetaFake,
+  WHATSAPP_CREDENTIALS,
+  whatsappNotification,
+  whatsappText,
+} from '../test/support/fakes/meta.ts';
 import { startFakeTelegram, textUpdate } from '../test/support/fakes/telegram.ts';
 import { rawJson, startViberFake, viberSignature, viberText } from '../test/support/fakes/viber.ts';
 import { png } from '../test/support/png.ts';
@@ -872,18 +881,8 @@ function recipes(): Recipe[] {
 const PNG = png();
 
 const TELEGRAM_TOKEN = '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1';
-const WHATSAPP = {
-  phoneNumberId: '106540352242922',
-  accessToken: 'EAAG-system-user-token-0123456789',
-  appSecret: 'whatsapp-app-secret-0123456789',
-  verifyToken: 'whatsapp-verify-token-0123456789',
-};
-const INSTAGRAM = {
-  accountId: '17841405822304914',
-  accessToken: 'IGAA-instagram-token-0123456789',
-  appSecret: 'instagram-app-secret-0123456789',
-  verifyToken: 'instagram-verify-token-0123456789',
-};
+const WHATSAPP = WHATSAPP_CREDENTIALS;
+const INSTAGRAM = INSTAGRAM_CREDENTIALS;
 const VIBER_TOKEN = '4453b6ac12345678-e02c5f12174805f9-daec9cbb5448c51f';
 
 /** The messenger fakes this step started (closed when it ends). */

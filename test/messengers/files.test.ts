@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Update } from '@grammyjs/types';
-import { type MetaFake, metaSignature, startMetaFake, whatsappNotification } from '../support/fakes/meta.ts';
+import { type MetaFake, metaSignature, startMetaFake, WHATSAPP_CREDENTIALS, whatsappNotification } from '../support/fakes/meta.ts';
 import { type FakeTelegram, startFakeTelegram } from '../support/fakes/telegram.ts';
 import { startViberFake, type ViberFake, viberText } from '../support/fakes/viber.ts';
 import { type World, world } from '../support/fixtures.ts';
@@ -20,12 +20,7 @@ import { png } from '../support/png.ts';
 process.env.WEBHOOK_RETRY_SECONDS = '0.2,0.3,0.3,0.5,0.5';
 
 const TOKEN = '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1';
-const wa = {
-  phoneNumberId: '106540352242922',
-  accessToken: 'EAAG-system-user-token-0123456789',
-  appSecret: 'whatsapp-app-secret-0123456789',
-  verifyToken: 'whatsapp-verify-token-0123456789',
-};
+const wa = WHATSAPP_CREDENTIALS;
 const SHEENA = '16505551234';
 const VIBER_TOKEN = '445da6az1s345z78-dazcczb2542zv51a-e0vc5fva17480im9';
 const JOHN = '01234567890A=';

@@ -7,19 +7,23 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { instagramNotification, instagramRead, instagramText, type MetaFake, metaFailures, metaSignature, startMetaFake } from '../support/fakes/meta.ts';
+import {
+  INSTAGRAM_CREDENTIALS,
+  instagramNotification,
+  instagramRead,
+  instagramText,
+  type MetaFake,
+  metaFailures,
+  metaSignature,
+  startMetaFake,
+} from '../support/fakes/meta.ts';
 import { sameTable, snapshot, type World } from '../support/fixtures.ts';
 import type { TestHost } from '../support/host.ts';
 import { type NativeKit, nativeSuite } from '../support/native.ts';
 
 process.env.WEBHOOK_RETRY_SECONDS = '0.2,0.3,0.3,0.5,0.5';
 
-const credentials = {
-  accountId: '17841405822304914',
-  accessToken: 'IGAA-instagram-token-0123456789',
-  appSecret: 'instagram-app-secret-0123456789',
-  verifyToken: 'instagram-verify-token-0123456789',
-};
+const credentials = INSTAGRAM_CREDENTIALS;
 const CLIENT = '6543210987654321';
 
 let fake: MetaFake;

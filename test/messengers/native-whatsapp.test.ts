@@ -8,7 +8,16 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { type MetaFake, metaFailures, metaSignature, startMetaFake, whatsappNotification, whatsappStatus, whatsappText } from '../support/fakes/meta.ts';
+import {
+  type MetaFake,
+  metaFailures,
+  metaSignature,
+  startMetaFake,
+  WHATSAPP_CREDENTIALS,
+  whatsappNotification,
+  whatsappStatus,
+  whatsappText,
+} from '../support/fakes/meta.ts';
 import { sameTable, snapshot, type World } from '../support/fixtures.ts';
 import type { TestHost } from '../support/host.ts';
 import { type NativeKit, nativeSuite } from '../support/native.ts';
@@ -16,12 +25,7 @@ import { type NativeKit, nativeSuite } from '../support/native.ts';
 // Short retry delays so that retries happen within the test.
 process.env.WEBHOOK_RETRY_SECONDS = '0.2,0.3,0.3,0.5,0.5';
 
-const credentials = {
-  phoneNumberId: '106540352242922',
-  accessToken: 'EAAG-system-user-token-0123456789',
-  appSecret: 'whatsapp-app-secret-0123456789',
-  verifyToken: 'whatsapp-verify-token-0123456789',
-};
+const credentials = WHATSAPP_CREDENTIALS;
 const SHEENA = '16505551234';
 
 let fake: MetaFake;

@@ -22,6 +22,22 @@ export interface MetaFake extends FakeServer {
   answered(request: Recorded): string;
 }
 
+/** A WhatsApp Business number's credentials as the tests and the bench connect it (the fake takes what it is started with). */
+export const WHATSAPP_CREDENTIALS = {
+  phoneNumberId: '106540352242922',
+  accessToken: 'EAAG-system-user-token-0123456789',
+  appSecret: 'whatsapp-app-secret-0123456789',
+  verifyToken: 'whatsapp-verify-token-0123456789',
+} as const;
+
+/** An Instagram professional account's credentials, likewise. */
+export const INSTAGRAM_CREDENTIALS = {
+  accountId: '17841405822304914',
+  accessToken: 'IGAA-instagram-token-0123456789',
+  appSecret: 'instagram-app-secret-0123456789',
+  verifyToken: 'instagram-verify-token-0123456789',
+} as const;
+
 export interface MetaFakeOptions {
   accessToken: string;
   /** WhatsApp phone number ids the fake knows. */
