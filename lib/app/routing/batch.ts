@@ -95,24 +95,25 @@ export async function routeSessions(sessions: readonly (readonly [string, { crea
   // in two at once. What one of them could not write goes the way of one transaction each.
   const now = nowIso();
   for (const chunk of chunksOf([...plans.values()], now)) {
-    let outcome = await assignRoutedTogether(
-      chunk.map((c) => c.assignment),
-      operatorsAsRead,
-      now,
-    );
-    // Only a concurrent transaction won (nothing was found changed): the same write once more.
-    if (outcome === 'lost-race')
-      outcome = await assignRoutedTogether(
+    const write = () =>
+      assignRoutedTogether(
         chunk.map((c) => c.assignment),
         operatorsAsRead,
         now,
       );
+    let outcome = await write();
+    // Only a concurrent transaction won (nothing was found changed): the same write once more.
+    if (outcome === 'lost-race') outcome = await write();
     if (outcome === 'written') {
       report.assigned += chunk.length;
       continue;
     }
     const byOperator = new Map<string, Planned[]>();
-    for (const { planned } of chunk) byOperator.set(planned.operator.__id, [...(byOperator.get(planned.operator.__id) ?? []), planned]);
+    for (const { planned } of chunk) {
+      const share = byOperator.get(planned.operator.__id);
+      if (share) share.push(planned);
+      else byOperator.set(planned.operator.__id, [planned]);
+    }
     await mapPool([...byOperator.values()], BATCH_WRITERS, async (planned) => {
       for (const [at, { session, line, operator }] of planned.entries()) {
         try {
@@ -152,10 +153,11 @@ function chunksOf(shares: readonly Planned[][], now: string): { planned: Planned
     const size = entries.reduce((n, e) => n + e.assignment.size, 0) + 1;
     if (chunk.length + entries.length > ASSIGNMENTS_PER_TRANSACTION || items + size > ITEMS_PER_TRANSACTION) close();
     for (const entry of entries) {
-      const more = entry.assignment.size + (operatorsIn.has(entry.assignment.operatorId) ? 0 : 1);
-      if (chunk.length + 1 > ASSIGNMENTS_PER_TRANSACTION || items + more > ITEMS_PER_TRANSACTION) close();
+      // Its items, and its operator's count update unless the transaction has it already (again after a close).
+      const cost = () => entry.assignment.size + (operatorsIn.has(entry.assignment.operatorId) ? 0 : 1);
+      if (chunk.length + 1 > ASSIGNMENTS_PER_TRANSACTION || items + cost() > ITEMS_PER_TRANSACTION) close();
       chunk.push(entry);
-      items += entry.assignment.size + (operatorsIn.has(entry.assignment.operatorId) ? 0 : 1);
+      items += cost();
       operatorsIn.add(entry.assignment.operatorId);
     }
   }
