@@ -6,21 +6,22 @@
  * without a loader cannot be connected yet (409).
  */
 import type { LineChannelType } from '../../contract/enums.ts';
-import { importLazy } from '../lazy.ts';
+import { importLazy, loadOnce } from '../lazy.ts';
 import type { Messenger } from './port.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: each adapter takes its own credentials type; the shared code parsed them with that type's schema.
 type AnyMessenger = Messenger<any>;
 
 /**
- * The native adapters' loaders. Each names its lazy module by a string literal: the bundler
+ * The native adapters' loaders, each loading once per process (`loadOnce`: a failed import is
+ * tried again). Each names its lazy module by a string literal: the bundler
  * (infra/aws/bundling.ts) puts `<name>.mjs` beside every bundle whose code contains it.
  */
 const loaders: Partial<Record<LineChannelType, () => Promise<AnyMessenger>>> = {
-  telegramBot: async () => (await importLazy<typeof import('../lazy/messenger-telegram.ts')>('messenger-telegram')).telegram,
-  whatsapp: async () => (await importLazy<typeof import('../lazy/messenger-whatsapp.ts')>('messenger-whatsapp')).whatsapp,
-  viberbot: async () => (await importLazy<typeof import('../lazy/messenger-viber.ts')>('messenger-viber')).viber,
-  instagram: async () => (await importLazy<typeof import('../lazy/messenger-instagram.ts')>('messenger-instagram')).instagram,
+  telegramBot: loadOnce(async () => (await importLazy<typeof import('../lazy/messenger-telegram.ts')>('messenger-telegram')).telegram),
+  whatsapp: loadOnce(async () => (await importLazy<typeof import('../lazy/messenger-whatsapp.ts')>('messenger-whatsapp')).whatsapp),
+  viberbot: loadOnce(async () => (await importLazy<typeof import('../lazy/messenger-viber.ts')>('messenger-viber')).viber),
+  instagram: loadOnce(async () => (await importLazy<typeof import('../lazy/messenger-instagram.ts')>('messenger-instagram')).instagram),
 };
 
 /**
@@ -34,9 +35,6 @@ export const HOOK_PATHS: Readonly<Record<string, LineChannelType>> = {
   viber: 'viberbot',
   instagram: 'instagram',
 };
-
-/** The native adapters loaded (or loading) in this process. */
-const loaded = new Map<LineChannelType, Promise<AnyMessenger>>();
 
 /** Adapters put in at run time (e-mail's; tests' stand-ins): found before the native ones. */
 const overrides = new Map<LineChannelType, AnyMessenger>();
@@ -56,17 +54,7 @@ export function registerMessenger(messenger: AnyMessenger): void {
  * thrown, not taken for "no adapter", and tried again on the next call.
  */
 export async function loadMessenger(type: LineChannelType): Promise<Messenger<Record<string, string>> | undefined> {
-  const override = overrides.get(type);
-  if (override) return override;
-  const load = loaders[type];
-  if (!load) return undefined;
-  let adapter = loaded.get(type);
-  if (!adapter) {
-    adapter = load();
-    loaded.set(type, adapter);
-    adapter.catch(() => loaded.delete(type));
-  }
-  return adapter;
+  return overrides.get(type) ?? loaders[type]?.();
 }
 
 /**
