@@ -48,8 +48,3 @@ type OutcomeRecorder = (operation: string, outcome: string) => void;
 export const outcomeRecorder: () => Promise<OutcomeRecorder> = loadOnce(
   async () => (await importLazy<typeof import('./lazy/metrics.ts')>('metrics')).recordOutcome,
 );
-
-/** Records one command outcome (see outcomeRecorder). */
-export async function recordOutcome(operation: string, outcome: string): Promise<void> {
-  (await outcomeRecorder())(operation, outcome);
-}

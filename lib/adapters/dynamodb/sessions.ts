@@ -549,8 +549,7 @@ function sessionChangeItems(write: SessionChangeWrite): TransactItem[] {
 }
 
 /** How many items a session change writes (DynamoDB takes at most 100 per transaction). */
-export const sessionChangeSize = (write: SessionChangeWrite): number =>
-  1 + write.messages.length + (write.guardItems?.length ?? 0) + (write.checks?.length ?? 0) + (write.extra?.length ?? 0);
+export const sessionChangeSize = (write: SessionChangeWrite): number => sessionChangeItems(write).length;
 
 /** What became of several session changes written together. */
 export type BatchCommit = 'written' | 'condition-failed' | 'lost-race';
