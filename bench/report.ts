@@ -6,6 +6,7 @@ import { type BundleResult, COLD_BUDGET, SIZE_BUDGET } from './bundles.ts';
 import { type CostResult, costBaseline, costMarkdown } from './cost.ts';
 import { type EventsResult, eventsMarkdown } from './events.ts';
 import type { GrowthResult } from './growth.ts';
+import { describe as describeItems, totalOf } from './item-work.ts';
 import { type LiveResult, liveMarkdown } from './live.ts';
 import type { LoadResult } from './load.ts';
 import type { OpsResult } from './ops.ts';
@@ -234,7 +235,7 @@ export function budgets(r: Omit<BenchReport, 'budgets'>): BudgetLine[] {
                         r.routing.ceiling.withinRate
                           ? `; at ${r.routing.ceiling.withinRate.rate}/s (80 % of that) the delay is p99 ${r.routing.ceiling.withinRate.p99Ms} ms`
                           : ''
-                      }`
+                      }${top.itemWork ? `; each new session writes ${totalOf(top.itemWork.writes)} items and reads ${totalOf(top.itemWork.reads)} there` : ''}`
                     : 'the delay grows while arrivals come faster than the stream consumer routes them'
                   : '',
                 top.refused > 0 ? 'DynamoDB Local answered too slowly (the SDK timed out): 503' : '',
@@ -503,6 +504,12 @@ export function markdown(r: BenchReport): string {
         ]),
       ),
       '',
+      ...g.rates
+        .filter((x) => x.itemWork)
+        .flatMap((x) => [
+          `What one new session asks of DynamoDB Local at ${x.rate}/s (every call of the host, requests and background, from the first arrival until the stream was drained; DynamoDB Local works item by item on one SQLite thread, see docs/benchmarks.md): item writes ${describeItems(x.itemWork!.writes)}; item reads ${describeItems(x.itemWork!.reads)}; ${x.itemWork!.calls} calls. The stream's own reads (GetRecords) come on top.`,
+          '',
+        ]),
       ...(g.ceiling
         ? [
             `What the host accepts at most (closed loop: ${g.ceiling.concurrency} senders, each sending its next arrival when the last is answered, ${g.ceiling.seconds} s, the same workers and ${g.operators} operators): **${g.ceiling.arrivalsPerSecond} arrivals/s**, answered in p50 ${g.ceiling.answerP50Ms} ms, p99 ${g.ceiling.answerP99Ms} ms, ${g.ceiling.refused ?? 0} refused.${

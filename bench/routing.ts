@@ -6,12 +6,13 @@
  * runs the same consumer as in AWS; the routing sink's own calls are counted apart (routingUsage).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { backgroundUsage, measure, usage } from '../infra/local/dynamodb-calls.ts';
+import { backgroundUsage, measure, observeDynamo, usage } from '../infra/local/dynamodb-calls.ts';
 import { startEventWorkers } from '../infra/local/events.ts';
 import { getItems } from '../lib/adapters/dynamodb/db.ts';
 import { sessionKey } from '../lib/adapters/dynamodb/keys.ts';
 import { readSession } from '../lib/adapters/dynamodb/sessions.ts';
 import { routingSink } from '../lib/app/routing/sink.ts';
+import { describe, emptyItemWork, type ItemWork, perSession, tallyCall } from './item-work.ts';
 import { type Env, log, quantile, round } from './support.ts';
 
 export interface RoutingRateResult {
@@ -35,6 +36,11 @@ export interface RoutingRateResult {
   /** How long the arrivals' own requests took to be answered (the inbound message's write). */
   answerP50Ms?: number;
   answerP99Ms?: number;
+  /**
+   * At the budget's rate: the items every DynamoDB call of the host wrote and read, per new
+   * session, from the first arrival until the stream was drained (bench/item-work.ts).
+   */
+  itemWork?: ItemWork;
 }
 
 /**
@@ -153,6 +159,9 @@ export async function benchRouting(env: Env, quick: boolean): Promise<RoutingRes
       const started = performance.now();
       const pending: Promise<{ id: string; createdAt: string; ms: number } | undefined>[] = [];
       const refused = { count: 0 };
+      // At the budget's rate, every item the host writes and reads until the stream is drained.
+      const work = rate === ROUTING_RATE ? emptyItemWork() : undefined;
+      if (work) observeDynamo((call) => tallyCall(work, call));
       for (let i = 0; i < total; i++) {
         const due = started + (i * 1000) / rate;
         const wait = due - performance.now();
@@ -172,6 +181,7 @@ export async function benchRouting(env: Env, quick: boolean): Promise<RoutingRes
         () => true,
         () => false,
       );
+      if (work) observeDynamo(undefined);
       const deadline = Date.now() + (drained ? 30_000 : 5_000);
       const delays = new Map<string, number>();
       while (delays.size < arrived.length && Date.now() < deadline) {
@@ -212,10 +222,16 @@ export async function benchRouting(env: Env, quick: boolean): Promise<RoutingRes
           ),
         ),
         backgroundCallsPerSession: arrived.length ? round((backgroundUsage.calls - callsBefore.background) / arrived.length, 2) : NaN,
+        ...(work && arrived.length ? { itemWork: perSession(work, arrived.length) } : {}),
       };
       log(
         `  ${rate}/s: ${routed}/${arrived.length} routed, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms; per session ${result.callsPerSession} calls, ${result.routingMsPerSession} ms of routing, ${result.rcuPerSession} RCU, ${result.wcuPerSession} WCU; ${result.refused} arrivals refused (503/429); all calls per arrival: ${result.requestCallsPerSession} by requests, ${result.backgroundCallsPerSession} in the background; arrivals answered in p50 ${result.answerP50Ms} ms, p99 ${result.answerP99Ms} ms`,
       );
+      if (result.itemWork) {
+        log(
+          `    per new session: item writes ${describe(result.itemWork.writes)}; item reads ${describe(result.itemWork.reads)}; ${result.itemWork.calls} calls`,
+        );
+      }
       return result;
     };
     for (const { rate, seconds } of plan) rates.push(await runRate(rate, seconds));
@@ -233,6 +249,7 @@ export async function benchRouting(env: Env, quick: boolean): Promise<RoutingRes
       log(`  the host's ceiling could not be measured: ${(error as Error).message}`);
     }
   } finally {
+    observeDynamo(undefined);
     uncount();
     await workers.stop();
   }
