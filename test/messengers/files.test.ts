@@ -175,6 +175,26 @@ describe('files through the messengers', () => {
     assert.ok(doc.bytes.equals(pdf));
   });
 
+  test('a reply of several parts that fails half-way is resumed on retry: the text that went out is not sent again', async () => {
+    // Longer than a caption: the text goes first as a message of its own, then the document.
+    const text = `Here is the contract. ${'Please read every clause. '.repeat(45)}`;
+    assert.ok(text.length > 1024);
+    tg.failNext('sendDocument', 502, 'Bad Gateway');
+    const id = await fileReply(tgSession, 'contract.pdf', 'application/pdf', pdf, text);
+    await kit.statusIs(tgSession, id, 'sent');
+    const texts = tg.callsOf('sendMessage').filter((c) => c.body.text === text);
+    assert.equal(texts.length, 1, 'the text went out once');
+    const documents = tg.uploads.filter((u) => u.method === 'senddocument' && u.name === 'contract.pdf');
+    assert.equal(documents.length, 2, 'the document: the failed call, then the retry');
+    assert.ok(documents[1]!.bytes.equals(pdf));
+    // In order: the text, the document that failed, the document again.
+    const order = tg.calls.filter((c) => c === texts[0] || c.method === 'senddocument').slice(-3);
+    assert.deepEqual(
+      order.map((c) => c.method),
+      ['sendmessage', 'senddocument', 'senddocument'],
+    );
+  });
+
   test('WhatsApp: an image by media id arrives as a file; a document reply carries a link to the same bytes', async () => {
     const c = await host.call('POST', '/v1/channels', { token: w.admin, body: { _line: w.line.__id, _type: 'whatsapp', __name: 'WA', _credentials: wa } });
     assert.equal(c.status, 201, JSON.stringify(c.body));

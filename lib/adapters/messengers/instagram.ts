@@ -20,6 +20,7 @@ import type { InstagramCredentials } from '../../contract/messengers.ts';
 import * as z from '../../contract/zod.ts';
 import { bearer, graphFailure, verifyMeta } from './meta.ts';
 import {
+  failedAtPart,
   type InboundAttachment,
   type InboundEvent,
   type Messenger,
@@ -27,6 +28,7 @@ import {
   type OutboundFile,
   type OutboundReply,
   type SendResult,
+  unsentParts,
 } from './port.ts';
 import { apiBase, call, download, isoFromEpoch, networkFailure, parseJson, splitText } from './wire.ts';
 
@@ -140,20 +142,27 @@ const messagesUrl = (credentials: InstagramCredentials) => `${apiUrl()}/${encode
 async function send(reply: OutboundReply, credentials: InstagramCredentials): Promise<SendResult> {
   const payloads = instagramPayloads(reply);
   if (payloads.length === 0) return { ok: false, error: 'an empty reply: no text and no files', retry: false };
-  let externalId = '';
-  for (const payload of payloads) {
+  let externalId = reply.progress?.externalId;
+  for (const [index, payload] of unsentParts(payloads, reply)) {
     try {
       const answer = await call(messagesUrl(credentials), { method: 'POST', headers: bearer(credentials.accessToken), json: payload });
-      if (answer.status < 200 || answer.status >= 300) return graphFailure(answer);
+      if (answer.status < 200 || answer.status >= 300) return failedAtPart(graphFailure(answer), index, externalId);
       const sent = SendAnswer.safeParse(answer.json);
-      if (!sent.success) return { ok: false, error: `Instagram accepted the message but named no id (HTTP ${answer.status})`, retry: false };
+      if (!sent.success) {
+        // It went out all the same: a retry must not send it again.
+        return failedAtPart(
+          { ok: false, error: `Instagram accepted the message but named no id (HTTP ${answer.status})`, retry: false },
+          index + 1,
+          externalId,
+        );
+      }
       // The last one: a `read` names the latest message the client saw.
       externalId = sent.data.message_id;
     } catch (error) {
-      return networkFailure(error);
+      return failedAtPart(networkFailure(error), index, externalId);
     }
   }
-  return { ok: true, externalId };
+  return { ok: true, externalId: externalId! };
 }
 
 async function typing(account: string, credentials: InstagramCredentials): Promise<void> {

@@ -95,6 +95,17 @@ export interface OutboundThread {
   readonly automatic?: boolean | undefined;
 }
 
+/**
+ * How far a reply of several parts got (a text too long for one message, a text and its files:
+ * one messenger call each): the parts that went out, in the adapter's order, and the messenger's
+ * id that names the reply so far. The parts of one reply are the same at every attempt (its text
+ * and its files do not change), so an attempt that resumes skips what went out before.
+ */
+export interface SendProgress {
+  readonly parts: number;
+  readonly externalId?: string | undefined;
+}
+
 /** A reply to send to a client. */
 export interface OutboundReply {
   /** Our message id (idempotency keys, logs). */
@@ -103,20 +114,32 @@ export interface OutboundReply {
   readonly text: string;
   readonly files: readonly OutboundFile[];
   readonly thread?: OutboundThread | undefined;
+  /** What an earlier attempt sent: those parts are not sent again. */
+  readonly progress?: SendProgress | undefined;
+}
+
+/** A send that did not get through. */
+export interface SendFailure {
+  readonly ok: false;
+  readonly error: string;
+  /** Worth another attempt (429, 5xx, network); `retryAfterMs` when the messenger said so. */
+  readonly retry: boolean;
+  readonly retryAfterMs?: number | undefined;
+  /** The messenger refused the credentials (401, invalid token): the channel goes to `error`. */
+  readonly credentialsRefused?: boolean | undefined;
+  /** The parts that went out before the failure (this attempt's and earlier ones'): a retry starts after them. */
+  readonly progress?: SendProgress | undefined;
 }
 
 /** What came of a send. */
-export type SendResult =
-  | { readonly ok: true; readonly externalId: string }
-  | {
-      readonly ok: false;
-      readonly error: string;
-      /** Worth another attempt (429, 5xx, network); `retryAfterMs` when the messenger said so. */
-      readonly retry: boolean;
-      readonly retryAfterMs?: number | undefined;
-      /** The messenger refused the credentials (401, invalid token): the channel goes to `error`. */
-      readonly credentialsRefused?: boolean | undefined;
-    };
+export type SendResult = { readonly ok: true; readonly externalId: string } | SendFailure;
+
+/** The parts of a reply still to send: each with its index among all of the reply's parts. */
+export const unsentParts = <T>(parts: readonly T[], reply: OutboundReply): [number, T][] => [...parts.entries()].slice(reply.progress?.parts ?? 0);
+
+/** A failure at part `index`: the parts before it went out, `externalId` names the reply so far. */
+export const failedAtPart = (failure: SendFailure, index: number, externalId: string | undefined): SendFailure =>
+  index > 0 ? { ...failure, progress: { parts: index, ...(externalId ? { externalId } : {}) } } : failure;
 
 /**
  * A messenger's API refused or failed a call that is not a send (registering or removing the

@@ -12,13 +12,16 @@
 import type { ApiMethods, ApiResponse, File, Message, Update } from '@grammyjs/types';
 import type { TelegramCredentials } from '../../contract/messengers.ts';
 import {
+  failedAtPart,
   type HookRequest,
   type InboundAttachment,
   type InboundEvent,
   type Messenger,
   MessengerCallError,
   type OutboundFile,
+  type SendFailure,
   type SendResult,
+  unsentParts,
   type Verdict,
 } from './port.ts';
 import { safeEqual } from './wire.ts';
@@ -104,7 +107,7 @@ async function sendFile(token: string, chatId: string, file: OutboundFile, capti
 /** Telegram refuses a bot token with 401 (revoked, wrong) or 404 (no such bot). */
 const tokenRefused = (status: number | undefined) => status === 401 || status === 404;
 
-function sendFailure(outcome: Extract<Outcome<unknown>, { ok: false }>): SendResult {
+function sendFailure(outcome: Extract<Outcome<unknown>, { ok: false }>): SendFailure {
   const { status, description } = outcome;
   if (status === 429) return { ok: false, error: description, retry: true, retryAfterMs: (outcome.retryAfter ?? 1) * 1000 };
   if (tokenRefused(status)) return { ok: false, error: description, retry: false, credentialsRefused: true };
@@ -172,24 +175,29 @@ export const telegram: Messenger<TelegramCredentials> = {
   },
 
   async send(reply, { botToken }): Promise<SendResult> {
-    let first: string | undefined;
     const hasText = reply.text.trim() !== '';
     // The text rides as the first file's caption when it fits, else as a message of its own.
     const captioned = hasText && reply.files.length > 0 && reply.text.length <= MAX_CAPTION;
-    if ((hasText && !captioned) || reply.files.length === 0) {
-      const sent = await call(botToken, 'sendMessage', { chat_id: reply.account, text: reply.text });
-      if (!sent.ok) return sendFailure(sent);
-      first = `${sent.result.chat.id}:${sent.result.message_id}`;
-    }
-    for (const [i, file] of reply.files.entries()) {
+    const parts: { what: string; send: () => Promise<Outcome<Message>> }[] = [
+      ...((hasText && !captioned) || reply.files.length === 0
+        ? [{ what: 'the text', send: () => call(botToken, 'sendMessage', { chat_id: reply.account, text: reply.text }) }]
+        : []),
+      ...reply.files.map((file, i) => ({
+        what: `the file ${file.name}`,
+        send: () => sendFile(botToken, reply.account, file, captioned && i === 0 ? reply.text : undefined),
+      })),
+    ];
+    // The first part's id names the reply (the rest are its continuation).
+    let first = reply.progress?.externalId;
+    for (const [index, part] of unsentParts(parts, reply)) {
       let sent: Outcome<Message>;
       try {
-        sent = await sendFile(botToken, reply.account, file, captioned && i === 0 ? reply.text : undefined);
+        sent = await part.send();
       } catch (error) {
-        // Our storage did not give the bytes: worth another attempt.
-        return { ok: false, error: `the file ${file.name} could not be read: ${(error as Error).message}`, retry: true };
+        // Our storage did not give a file's bytes: worth another attempt.
+        return failedAtPart({ ok: false, error: `${part.what} could not be read: ${(error as Error).message}`, retry: true }, index, first);
       }
-      if (!sent.ok) return sendFailure(sent);
+      if (!sent.ok) return failedAtPart(sendFailure(sent), index, first);
       first ??= `${sent.result.chat.id}:${sent.result.message_id}`;
     }
     return { ok: true, externalId: first! };

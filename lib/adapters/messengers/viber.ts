@@ -18,6 +18,7 @@ import type { ViberCredentials } from '../../contract/messengers.ts';
 import * as z from '../../contract/zod.ts';
 import { TtlCache } from '../cache.ts';
 import {
+  failedAtPart,
   type InboundAttachment,
   type InboundEvent,
   type Messenger,
@@ -25,6 +26,7 @@ import {
   type OutboundFile,
   type OutboundReply,
   type SendResult,
+  unsentParts,
 } from './port.ts';
 import { apiBase, call, download, hmacSha256Hex, isoFromEpoch, keepDigits, networkFailure, parseJson, retryAfterMs, safeEqual, splitText } from './wire.ts';
 
@@ -206,14 +208,18 @@ async function send(reply: OutboundReply, credentials: ViberCredentials): Promis
   if (typeof name !== 'string') return name;
   const payloads = viberPayloads(reply, name);
   if (payloads.length === 0) return { ok: false, error: 'an empty reply: no text and no files', retry: false };
-  let externalId = '';
-  for (const payload of payloads) {
+  // The last part's token names the reply (delivered/seen follow the last message).
+  let externalId = reply.progress?.externalId;
+  for (const [index, payload] of unsentParts(payloads, reply)) {
     const sent = await viberRequest('send_message', credentials.authToken, payload);
-    if (!sent.ok) return sent;
-    if (!sent.answer.message_token) return { ok: false, error: 'Viber accepted the message but named no message_token', retry: false };
+    if (!sent.ok) return failedAtPart(sent, index, externalId);
+    if (!sent.answer.message_token) {
+      // It went out all the same: a retry must not send it again.
+      return failedAtPart({ ok: false, error: 'Viber accepted the message but named no message_token', retry: false }, index + 1, externalId);
+    }
     externalId = sent.answer.message_token;
   }
-  return { ok: true, externalId };
+  return { ok: true, externalId: externalId! };
 }
 
 async function setWebhook(url: string, credentials: ViberCredentials): Promise<void> {

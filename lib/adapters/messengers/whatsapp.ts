@@ -20,6 +20,7 @@ import type { WhatsappCredentials as WhatsAppCredentials } from '../../contract/
 import * as z from '../../contract/zod.ts';
 import { bearer, graphFailure, verifyMeta } from './meta.ts';
 import {
+  failedAtPart,
   type InboundAttachment,
   type InboundEvent,
   type Messenger,
@@ -27,6 +28,7 @@ import {
   type OutboundFile,
   type OutboundReply,
   type SendResult,
+  unsentParts,
 } from './port.ts';
 import { apiBase, call, download, isoFromEpoch, networkFailure, parseJson, splitText } from './wire.ts';
 
@@ -228,23 +230,27 @@ export function whatsappPayloads(reply: OutboundReply): Record<string, unknown>[
 async function send(reply: OutboundReply, credentials: WhatsAppCredentials): Promise<SendResult> {
   const payloads = whatsappPayloads(reply);
   if (payloads.length === 0) return { ok: false, error: 'an empty reply: no text and no files', retry: false };
-  let externalId = '';
-  for (const payload of payloads) {
+  // The last part's id names the reply (its statuses follow the last message).
+  let externalId = reply.progress?.externalId;
+  for (const [index, payload] of unsentParts(payloads, reply)) {
     try {
       const answer = await call(`${apiUrl()}/${encodeURIComponent(credentials.phoneNumberId)}/messages`, {
         method: 'POST',
         headers: bearer(credentials.accessToken),
         json: payload,
       });
-      if (answer.status < 200 || answer.status >= 300) return graphFailure(answer);
+      if (answer.status < 200 || answer.status >= 300) return failedAtPart(graphFailure(answer), index, externalId);
       const sent = SendAnswer.safeParse(answer.json);
-      if (!sent.success) return { ok: false, error: `WhatsApp accepted the message but named no id (HTTP ${answer.status})`, retry: false };
+      if (!sent.success) {
+        // It went out all the same: a retry must not send it again.
+        return failedAtPart({ ok: false, error: `WhatsApp accepted the message but named no id (HTTP ${answer.status})`, retry: false }, index + 1, externalId);
+      }
       externalId = sent.data.messages[0]!.id;
     } catch (error) {
-      return networkFailure(error);
+      return failedAtPart(networkFailure(error), index, externalId);
     }
   }
-  return { ok: true, externalId };
+  return { ok: true, externalId: externalId! };
 }
 
 const MediaInfo = z.looseObject({ url: z.url(), mime_type: z.optional(z.string()) });

@@ -6,6 +6,9 @@
  * - Files: each ready file of the reply goes to the adapter as an `OutboundFile` (`filesOf`: a
  *   pre-signed URL valid an hour and the bytes on demand); the adapter picks the messenger's media
  *   call and whether it sends by URL or by upload.
+ * - Several parts (a long text, a text and its files: one messenger call each): a part that failed
+ *   is retried from there, the parts before it are not sent again (the delivery keeps the
+ *   adapter's `SendProgress` between attempts).
  * - Accepted: the messenger's id of the reply is recorded (a ref item keyed by channel + that id,
  *   which status callbacks name) and the reply becomes `sent`.
  * - Refused for good (blocked by the user, a bad chat) or retries spent: the reply becomes `failed`
@@ -62,7 +65,7 @@ async function markChannelError(channelId: string, reason: string): Promise<void
 const replyOf = (event: ChatlinesEvent) => ({ message: event.data.message as Message | undefined, account: event.data.to as string | undefined });
 
 export const messengerSender: NativeSender = {
-  async send(channelId, event): Promise<AttemptOutcome> {
+  async send(channelId, event, progress): Promise<AttemptOutcome> {
     const { message, account } = replyOf(event);
     if (!message || !account) return { ok: false, code: null, error: 'the reply names no client account', final: true };
     const {
@@ -75,7 +78,8 @@ export const messengerSender: NativeSender = {
     if (channel._state !== 'active') return { ok: false, code: null, error: `the channel is ${channel._state}`, final: true };
     // Signed at each attempt, valid an hour: a messenger that takes a URL (WhatsApp, Viber, Instagram) may fetch it a while later.
     const files = await filesOf(message, DELIVERY_LINK_SECONDS);
-    const result = await messenger.send({ messageId: message.__id, account, text: message.body, files }, secrets.credentials);
+    // A reply of several parts resumes after those an earlier attempt sent (the delivery keeps them).
+    const result = await messenger.send({ messageId: message.__id, account, text: message.body, files, progress }, secrets.credentials);
     if (result.ok) {
       // Sent is sent: a failure to record it must not make the delivery send it again.
       try {
@@ -91,7 +95,7 @@ export const messengerSender: NativeSender = {
       return { ok: true, code: 200, error: null };
     }
     if (result.credentialsRefused) await markChannelError(channelId, `${channel._type} refused the credentials: ${result.error}`);
-    return { ok: false, code: null, error: result.error, retryAfterMs: result.retryAfterMs, final: !result.retry };
+    return { ok: false, code: null, error: result.error, retryAfterMs: result.retryAfterMs, final: !result.retry, progress: result.progress };
   },
 
   async gaveUp(channelId, event, error) {

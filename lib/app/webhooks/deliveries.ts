@@ -24,6 +24,7 @@ import {
 } from '../../adapters/dynamodb/keys.ts';
 import { keyAttributesOf } from '../../adapters/dynamodb/table.ts';
 import { type CheckedTarget, postToTarget, resolveTarget } from '../../adapters/http/urls.ts';
+import type { SendProgress } from '../../adapters/messengers/port.ts';
 import type { ChatlinesEvent } from '../../contract/events.ts';
 import type { Delivery } from '../../contract/webhooks.ts';
 import { ATTEMPT_TIMEOUT_MS, nextAttemptAfter } from '../../domain/webhooks/schedule.ts';
@@ -52,6 +53,8 @@ export interface DeliveryItem extends Item {
   deliveredAt: string | null;
   /** A retry asked for by hand: one attempt, then back to failed if it fails. */
   manual?: boolean;
+  /** A messenger reply of several parts: those that went out already (the next attempt starts after them). */
+  progress?: SendProgress;
 }
 
 /** The public view of a delivery item. */
@@ -164,6 +167,8 @@ async function firstAttempt({ target, event }: DeliveryMessage, endpoint: Endpoi
     lastResponseCode: outcome.code,
     lastError: outcome.error,
     createdAt: nowIso,
+    // What a reply of several parts got out: the next attempt starts after it.
+    ...(outcome.progress ? { progress: outcome.progress } : {}),
   };
   const next = outcome.ok || !endpoint ? undefined : nextAfter(outcome, 1, now);
   // A delivered one keeps no body (nothing will send it again): a smaller item, one write unit.
@@ -186,7 +191,7 @@ async function firstAttempt({ target, event }: DeliveryMessage, endpoint: Endpoi
  */
 export interface NativeSender {
   /** One attempt at sending the reply of `event` on the channel; `final`: no attempt will do better. */
-  send(channelId: string, event: ChatlinesEvent): Promise<AttemptOutcome>;
+  send(channelId: string, event: ChatlinesEvent, progress: SendProgress | undefined): Promise<AttemptOutcome>;
   /** The delivery failed for good: the reply is marked `failed` with the reason. */
   gaveUp(channelId: string, event: ChatlinesEvent, error: string): Promise<void>;
 }
@@ -205,15 +210,23 @@ export interface AttemptOutcome {
   retryAfterMs?: number | undefined;
   /** Trying again will not help (blocked by the user, credentials refused). */
   final?: boolean | undefined;
+  /** A messenger reply of several parts: what went out before the failure. */
+  progress?: SendProgress | undefined;
 }
 
 /** One attempt at a target: a signed POST to an endpoint URL, or the messenger's own API for a native channel. */
-async function attemptOn(target: DeliveryTarget, endpoint: Endpoint | undefined, eventId: string, body: string): Promise<AttemptOutcome> {
+async function attemptOn(
+  target: DeliveryTarget,
+  endpoint: Endpoint | undefined,
+  eventId: string,
+  body: string,
+  progress?: SendProgress,
+): Promise<AttemptOutcome> {
   if (!endpoint) return { ok: false, code: null, error: target.kind === 'webhook' ? 'the subscription was deleted' : 'the channel has no delivery endpoint' };
   if ('native' in endpoint) {
     if (!nativeSender) return { ok: false, code: null, error: 'this function sends no messenger replies' };
     try {
-      return await nativeSender.send(target.id, JSON.parse(body) as ChatlinesEvent);
+      return await nativeSender.send(target.id, JSON.parse(body) as ChatlinesEvent, progress);
     } catch (error) {
       return { ok: false, code: null, error: `the reply could not be sent (${(error as Error).message})` };
     }
@@ -351,7 +364,11 @@ export async function attemptDelivery(pk: string, sk = '#DELIVERY'): Promise<'de
   const d = await claim(pk, sk, startedAt);
   if (!d) return 'skipped';
   const endpoint = await endpointOf(d.target);
-  const outcome = await attemptOn(d.target, endpoint, d.eventId, d.body);
+  const outcome = await attemptOn(d.target, endpoint, d.eventId, d.body, d.progress);
+  // What a reply of several parts got out stays with the delivery (a later attempt, also by hand, starts after it).
+  const progress = outcome.progress
+    ? { names: { '#progress': 'progress' }, set: ', #progress = :progress', values: { ':progress': outcome.progress } }
+    : undefined;
   const now = Date.now();
   const nowIso = new Date(now).toISOString();
   if (outcome.ok) {
@@ -369,17 +386,17 @@ export async function attemptDelivery(pk: string, sk = '#DELIVERY'): Promise<'de
     const due = deliveryDueKeys(pk, next);
     await updateItem({
       Key: { pk, sk },
-      UpdateExpression: 'SET lastResponseCode = :code, lastError = :error, nextAttemptAt = :next, #dpk = :dpk, #dsk = :dsk REMOVE leaseUntil',
-      ExpressionAttributeNames: DUE_NAMES,
-      ExpressionAttributeValues: { ':code': outcome.code, ':error': outcome.error, ':next': next, ':dpk': due.gsi1pk, ':dsk': due.gsi1sk },
+      UpdateExpression: `SET lastResponseCode = :code, lastError = :error, nextAttemptAt = :next, #dpk = :dpk, #dsk = :dsk${progress?.set ?? ''} REMOVE leaseUntil`,
+      ExpressionAttributeNames: { ...DUE_NAMES, ...progress?.names },
+      ExpressionAttributeValues: { ':code': outcome.code, ':error': outcome.error, ':next': next, ':dpk': due.gsi1pk, ':dsk': due.gsi1sk, ...progress?.values },
     });
     return 'retry';
   }
   await updateItem({
     Key: { pk, sk },
-    UpdateExpression: 'SET #st = :failed, lastResponseCode = :code, lastError = :error, nextAttemptAt = :null REMOVE leaseUntil, #dpk, #dsk, manual',
-    ExpressionAttributeNames: { '#st': 'status', ...DUE_NAMES },
-    ExpressionAttributeValues: { ':failed': 'failed', ':code': outcome.code, ':error': outcome.error, ':null': null },
+    UpdateExpression: `SET #st = :failed, lastResponseCode = :code, lastError = :error, nextAttemptAt = :null${progress?.set ?? ''} REMOVE leaseUntil, #dpk, #dsk, manual`,
+    ExpressionAttributeNames: { '#st': 'status', ...DUE_NAMES, ...progress?.names },
+    ExpressionAttributeValues: { ':failed': 'failed', ':code': outcome.code, ':error': outcome.error, ':null': null, ...progress?.values },
   });
   if (endpoint) await gaveUp(d.target, d.body, outcome.error);
   return 'failed';
