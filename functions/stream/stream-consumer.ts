@@ -4,7 +4,7 @@ import { partialBatchResponse, toChangeRecord } from '../../lib/adapters/dynamod
 import { logger } from '../../lib/adapters/observability.ts';
 import { consumeRecords, registerSink } from '../../lib/app/events/consumer.ts';
 import { routingSink } from '../../lib/app/routing/sink.ts';
-import { type DeliveryQueue, fifoMessage, inlineDeliveryQueue, localDeliveryQueue } from '../../lib/app/webhooks/deliveries.ts';
+import { type DeliveryQueue, fifoMessage, localDeliveryQueue } from '../../lib/app/webhooks/deliveries.ts';
 
 // Reactions to events, run by both hosts (this handler is the local poller's too).
 registerSink(routingSink);
@@ -21,11 +21,22 @@ async function eventBus(): Promise<EventBus> {
   return bus;
 }
 
+/**
+ * Neither DELIVERY_QUEUE_URL nor the local host's delivery worker: the records that make
+ * deliveries fail (and come again) rather than lose them. The consumer never attempts a delivery
+ * itself, so it carries no HTTP sender, signing or address checks.
+ */
+const noDeliveryQueue: DeliveryQueue = {
+  async enqueue(messages) {
+    if (messages.length > 0) throw new Error('no delivery queue: DELIVERY_QUEUE_URL is not set and no local delivery worker runs');
+  },
+};
+
 let sqs: DeliveryQueue | undefined;
-/** The SQS queue in AWS (DELIVERY_QUEUE_URL set by the stack), the local host's worker, else attempts inline. */
+/** The SQS queue in AWS (DELIVERY_QUEUE_URL set by the stack), else the local host's worker. */
 async function deliveryQueue(): Promise<DeliveryQueue> {
   const url = process.env.DELIVERY_QUEUE_URL;
-  if (!url) return localDeliveryQueue() ?? inlineDeliveryQueue;
+  if (!url) return localDeliveryQueue() ?? noDeliveryQueue;
   if (!sqs) {
     const { SqsDeliveryQueue } = await import('../../lib/adapters/aws/queue.ts');
     const queue = new SqsDeliveryQueue(url);

@@ -11,7 +11,8 @@
  * esbuild drops the schemas a function does not use.
  *
  * The OpenAPI document is built then too: `GET /v1/openapi.json` serves the document generated
- * from the route specs at build time (prebuiltOpenApi).
+ * from the route specs at build time (prebuiltOpenApi). A CommonJS package known to do nothing
+ * when it loads is marked so (sideEffectFreePackages): a function that uses none of it leaves it out.
  *
  * esbuild plugins need its asynchronous API, and CDK's local bundling is synchronous: the stack
  * runs `bundleAllCommand` once per synthesis (every function at once, one esbuild run) and
@@ -70,6 +71,29 @@ export function pureContract(): Plugin {
           cache.set(args.path, contents);
         }
         return { contents, loader: 'js' };
+      });
+    },
+  };
+}
+
+/**
+ * Packages that do nothing when they load, whatever their package.json says. esbuild keeps a
+ * CommonJS package's `require` in a bundle that imports it even when none of it is used (the
+ * call might have effects); marked side-effect free, the package goes with its last use.
+ * ipaddr.js: the address checks of lib/adapters/http/urls.ts, which the stream consumer imports
+ * with the deliveries' code but never calls.
+ */
+const SIDE_EFFECT_FREE_PACKAGES = /^ipaddr\.js$/;
+
+export function sideEffectFreePackages(): Plugin {
+  return {
+    name: 'chatlines-side-effect-free-packages',
+    setup(b) {
+      b.onResolve({ filter: SIDE_EFFECT_FREE_PACKAGES }, async (args) => {
+        if (args.pluginData?.resolving) return undefined;
+        const resolved = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: { resolving: true } });
+        if (resolved.errors.length > 0) return { errors: resolved.errors };
+        return { path: resolved.path, namespace: resolved.namespace, sideEffects: false };
       });
     },
   };
@@ -138,7 +162,13 @@ export interface Bundled {
  */
 export async function bundleFunctions(outDir: string, names: readonly string[] = allFunctionNames(), sdk = false): Promise<Bundled> {
   const entryPoints = Object.fromEntries(names.map((name) => [`${name}/index`, functionEntry(name)]));
-  const result = await build({ ...bundleOptions(sdk), entryPoints, outdir: outDir, metafile: true, plugins: [prebuiltOpenApi(), pureContract()] });
+  const result = await build({
+    ...bundleOptions(sdk),
+    entryPoints,
+    outdir: outDir,
+    metafile: true,
+    plugins: [prebuiltOpenApi(), pureContract(), sideEffectFreePackages()],
+  });
   const lazy = lazyModules();
   const needed = new Map(lazy.map((m) => [m, [] as string[]]));
   for (const name of names) {
@@ -156,7 +186,12 @@ export async function bundleFunctions(outDir: string, names: readonly string[] =
 
 /** Bundles one lazy module (beside its first user, or alone for the bench's sizes); its size in bytes. */
 export async function bundleLazy(name: string, outFile: string, sdk = false): Promise<number> {
-  await build({ ...bundleOptions(sdk), entryPoints: [join(ROOT, LAZY_DIR, `${name}.ts`)], outfile: outFile, plugins: [pureContract()] });
+  await build({
+    ...bundleOptions(sdk),
+    entryPoints: [join(ROOT, LAZY_DIR, `${name}.ts`)],
+    outfile: outFile,
+    plugins: [pureContract(), sideEffectFreePackages()],
+  });
   return readFileSync(outFile).length;
 }
 

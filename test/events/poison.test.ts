@@ -4,7 +4,8 @@
  * stream consumer: a batch of five real stream records (five new sessions, read off DynamoDB
  * Local's stream) whose third fails every time — a sink that throws for its session stands in
  * for a record the code cannot handle. The first two take effect once, the third alone reaches
- * the on-failure destination, the last two are retried and take effect once.
+ * the on-failure destination, the last two are retried and take effect once. And a consumer with
+ * no delivery queue fails the records that make deliveries instead of losing them.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -149,5 +150,28 @@ describe('a poison record in a batch of five', () => {
       assert.equal(receiver.received.filter((x) => x.event?.session === id).length, 1, `one delivery of ${id}`);
     }
     assert.ok(receiver.received.every((x) => x.verified));
+  });
+
+  test('without a delivery queue the records that make deliveries fail, and none is lost: with the queue back each is delivered once', async () => {
+    // The subscription of the test above (session.created on this line) still listens.
+    const sessions = [(await w.openSession('no-queue-0')).session.__id, (await w.openSession('no-queue-1')).session.__id];
+    const { records: all } = await streamRecords();
+    const records = sessions.map(
+      (id) => all.find((r) => r.eventName === 'INSERT' && r.dynamodb?.NewImage?.entity?.S === 'session' && r.dynamodb?.NewImage?.__id?.S === id)!,
+    );
+    useLocalDeliveryQueue(undefined);
+    try {
+      // Both records fail (each makes a delivery); the first among them: the handler throws, so the mapping retries the batch.
+      await assert.rejects(streamHandler({ Records: records }), /2 of 2 records failed/);
+    } finally {
+      useLocalDeliveryQueue(worker);
+    }
+    await worker.idle();
+    assert.equal(receiver.received.filter((x) => sessions.includes(x.event?.session ?? '')).length, 0, 'nothing was delivered without a queue');
+    const again = await streamHandler({ Records: records });
+    assert.deepEqual(again.batchItemFailures, []);
+    await receiver.waitFor((got) => sessions.every((id) => got.some((x) => x.event?.session === id)), 10_000, 'both deliveries');
+    await worker.idle();
+    for (const id of sessions) assert.equal(receiver.received.filter((x) => x.event?.session === id).length, 1, `one delivery of ${id}`);
   });
 });

@@ -1,8 +1,9 @@
 /**
  * The stack's bundling (infra/aws/bundling.ts), built for real: each function keeps only the
  * contract schemas it uses (lib/contract's top-level calls are marked pure at build time), the
- * OpenAPI document is generated at build time and served as the route specs make it, and the lazy
- * modules sit beside the bundles that name them.
+ * OpenAPI document is generated at build time and served as the route specs make it, the lazy
+ * modules sit beside the bundles that name them, and a side-effect-free package unused by a
+ * function is not in its bundle.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -24,7 +25,16 @@ describe('bundling', () => {
     // Inside the repository, so that the bundles find the AWS SDK (external) in node_modules as Lambda finds the runtime's.
     mkdirSync(join(ROOT, '.chatlines'), { recursive: true });
     dir = mkdtempSync(join(ROOT, '.chatlines', 'bundling-'));
-    await bundleFunctions(dir, ['get-openapi', 'get-session', 'create-template', 'post-session-message', 'post-visitor-message', 'receive-mail']);
+    await bundleFunctions(dir, [
+      'get-openapi',
+      'get-session',
+      'create-template',
+      'post-session-message',
+      'post-visitor-message',
+      'receive-mail',
+      'stream-consumer',
+      'create-webhook',
+    ]);
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -72,5 +82,12 @@ describe('bundling', () => {
     assert.ok(existsSync(join(dir, 'receive-mail', 'mail-parser.mjs')), 'the MIME parser beside receive-mail');
     assert.ok(!existsSync(join(dir, 'get-session', 'visitor-token.mjs')), 'no token verifier beside a staff route');
     assert.ok(!code('receive-mail').includes('postal-mime'), "postal-mime not in receive-mail's index.mjs");
+  });
+
+  test('a package without side effects goes when nothing of it is used', () => {
+    // ipaddr.js (a CommonJS package) checks webhook addresses: create-webhook calls it; the stream
+    // consumer imports the deliveries' module but attempts nothing, and carries none of it.
+    assert.match(code('create-webhook'), /parseCIDR/, 'create-webhook checks addresses with ipaddr.js');
+    assert.doesNotMatch(code('stream-consumer'), /parseCIDR/, 'no ipaddr.js in the stream consumer');
   });
 });

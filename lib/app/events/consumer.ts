@@ -21,7 +21,7 @@ import { type ChangeRecord, readChange } from '../../adapters/dynamodb/stream.ts
 import { type ChatlinesEvent, matchesPattern } from '../../contract/events.ts';
 import type { Client, Message } from '../../contract/schemas.ts';
 import { complete, type EventDraft, eventsOfChange, isOutbound } from '../../domain/events/map.ts';
-import { type DeliveryMessage, type DeliveryQueue, endpointsOf, inlineDeliveryQueue } from '../webhooks/deliveries.ts';
+import { type DeliveryMessage, type DeliveryQueue, endpointsOf } from '../webhooks/deliveries.ts';
 import { subscriptionsOf } from '../webhooks/subscriptions.ts';
 import { type Failures, indicesOf, perRecord } from './batch.ts';
 
@@ -134,7 +134,7 @@ export async function eventsPerRecord(records: readonly ChangeRecord[], failures
  * (attempts happen there; a record whose deliveries the queue refused fails, so it is retried),
  * and the sinks (routing).
  */
-export async function consumeRecords(records: readonly ChangeRecord[], bus: EventBus, queue: DeliveryQueue = inlineDeliveryQueue): Promise<BatchOutcome> {
+export async function consumeRecords(records: readonly ChangeRecord[], bus: EventBus, queue: DeliveryQueue): Promise<BatchOutcome> {
   const failures: Failures = new Map();
   const perRecordEvents = await eventsPerRecord(records, failures);
   const all = indicesOf(records.length);
@@ -156,11 +156,4 @@ export async function consumeRecords(records: readonly ChangeRecord[], bus: Even
     ),
   ]);
   return { events: all.flatMap((i) => (failures.has(i) ? [] : perRecordEvents[i]!)), failures };
-}
-
-/** Everything the consumer does with one batch of records. Throws when a record failed. */
-export async function consume(records: readonly ChangeRecord[], bus: EventBus, queue?: DeliveryQueue): Promise<ChatlinesEvent[]> {
-  const { events, failures } = await consumeRecords(records, bus, queue);
-  if (failures.size > 0) throw [...failures.values()][0];
-  return events;
 }

@@ -97,15 +97,8 @@ export interface DeliveryQueue {
  */
 export const fifoMessage = (m: DeliveryMessage) => ({ body: m, group: targetId(m.target), once: deliveryKey(m.target, m.event.id).pk });
 
-/** Attempts in the caller's own process: for a consumer without a queue (tests that call the handler). */
-export const inlineDeliveryQueue: DeliveryQueue = {
-  async enqueue(messages) {
-    await deliverNew(messages);
-  },
-};
-
 let localQueue: DeliveryQueue | undefined;
-/** Sets the local host's delivery queue (undefined: none; the consumer then attempts inline). */
+/** Sets the local host's delivery queue (undefined: none; the consumer then hands over no deliveries and fails their records). */
 export function useLocalDeliveryQueue(queue: DeliveryQueue | undefined): void {
   localQueue = queue;
 }
