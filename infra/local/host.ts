@@ -18,6 +18,7 @@ import { serveConsole } from './console.ts';
 import { asFunction } from './current-function.ts';
 import { createVerifier, type DevKey } from './jwt.ts';
 import { LiveHub } from './live.ts';
+import { ensureLocalSecrets } from './secrets.ts';
 
 /** API Gateway's own payload limit; the functions enforce a smaller one of their own. */
 const GATEWAY_MAX_BYTES = 10 * 1024 * 1024;
@@ -98,6 +99,8 @@ export interface RunningHost {
 
 /** Starts the host; rejects with EADDRINUSE when the port is taken. */
 export async function startHost(options: HostOptions): Promise<RunningHost> {
+  // The visitor secret and the credentials key, made on the first start (the runtime only reads them).
+  ensureLocalSecrets();
   const verify = await createVerifier(options.key);
 
   const server = createServer(async (req, res) => {

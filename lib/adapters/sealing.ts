@@ -2,15 +2,14 @@
  * Envelope encryption of secrets kept in the table (a messenger channel's credentials): each
  * value is sealed with AES-256-GCM under a fresh data key, and the data key is wrapped — in AWS
  * by the stack's KMS key (`CREDENTIALS_KEY_ID`, key rotation on; lib/adapters/aws/kms.ts),
- * locally by a key file under `.chatlines/` (`CREDENTIALS_KEY_FILE`, created on first use,
- * git-ignored), as lib/adapters/secrets.ts does for the visitor secret. Both the value and its
+ * locally by the key in the file `CREDENTIALS_KEY_FILE`, which the local host makes on its first
+ * start (infra/local/secrets.ts; the runtime only reads it), as for the visitor secret. Both the value and its
  * wrapped key are bound to a context (the channel id), so a sealed value copied onto another
  * item does not open. An instance keeps unwrapped data keys for 15 minutes (one KMS call per
  * channel then, not one per message).
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { TtlCache } from './cache.ts';
 
 /** A sealed value as stored: every part base64. */
@@ -27,17 +26,12 @@ export interface Sealed {
 const ALGORITHM = 'aes-256-gcm';
 const dataKeys = new TtlCache<Buffer>(15 * 60_000, 1_000);
 
-export const defaultCredentialsKeyFile = () => join(process.cwd(), '.chatlines', 'credentials-key');
-
 let localKey: Buffer | undefined;
 let localKeyFile: string | undefined;
 function localMasterKey(): Buffer {
-  const file = process.env.CREDENTIALS_KEY_FILE ?? defaultCredentialsKeyFile();
+  const file = process.env.CREDENTIALS_KEY_FILE;
+  if (!file) throw new Error('no key wraps the credentials: CREDENTIALS_KEY_ID (AWS) or CREDENTIALS_KEY_FILE (the local host) must be set');
   if (localKey && localKeyFile === file) return localKey;
-  if (!existsSync(file)) {
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
-  }
   const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
   if (key.length !== 32) throw new Error(`${file} does not hold a 256-bit key`);
   localKey = key;

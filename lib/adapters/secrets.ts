@@ -1,21 +1,16 @@
 /**
  * The visitor-token secret. In AWS: a Secrets Manager secret made by the stack
- * (`VISITOR_SECRET_ARN`), read once per cold start. Locally: `VISITOR_SECRET` when set, else a
- * file under `.chatlines/` created on first use (like the development key), git-ignored.
+ * (`VISITOR_SECRET_ARN`), read once per cold start. Locally: `VISITOR_SECRET` when set, else the
+ * file `VISITOR_SECRET_FILE`, which the local host makes on its first start
+ * (infra/local/secrets.ts). Read only: the runtime makes no secret of its own.
  */
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 
 let cached: Promise<string> | undefined;
 
-export const defaultVisitorSecretFile = () => join(process.cwd(), '.chatlines', 'visitor-secret');
-
-function fromFile(file: string): string {
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  const secret = randomBytes(32).toString('base64url');
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, secret, { mode: 0o600 });
+async function fromFile(file: string): Promise<string> {
+  const secret = (await readFile(file, 'utf8')).trim();
+  if (!secret) throw new Error(`the visitor secret file ${file} is empty`);
   return secret;
 }
 
@@ -28,10 +23,14 @@ async function fromSecretsManager(arn: string): Promise<string> {
 
 export function visitorSecret(): Promise<string> {
   if (process.env.VISITOR_SECRET) return Promise.resolve(process.env.VISITOR_SECRET);
+  const arn = process.env.VISITOR_SECRET_ARN;
+  const file = process.env.VISITOR_SECRET_FILE;
   cached ??= (
-    process.env.VISITOR_SECRET_ARN
-      ? fromSecretsManager(process.env.VISITOR_SECRET_ARN)
-      : Promise.resolve(fromFile(process.env.VISITOR_SECRET_FILE ?? defaultVisitorSecretFile()))
+    arn
+      ? fromSecretsManager(arn)
+      : file
+        ? fromFile(file)
+        : Promise.reject(new Error('no visitor secret: VISITOR_SECRET_ARN (AWS) or VISITOR_SECRET / VISITOR_SECRET_FILE (the local host) must be set'))
   ).catch((error: unknown) => {
     cached = undefined; // a failed read is retried by the next request
     throw error;

@@ -3,16 +3,33 @@
  * it was sealed for, a changed byte anywhere is refused, and nothing of the plaintext is in it.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { ensureLocalSecrets } from '../../infra/local/secrets.ts';
 import { seal, unseal } from '../../lib/adapters/sealing.ts';
 
 process.env.CREDENTIALS_KEY_FILE = join(mkdtempSync(join(tmpdir(), 'chatlines-seal-')), 'credentials-key');
 delete process.env.CREDENTIALS_KEY_ID;
+// The local host makes the key on its first start; the runtime only reads it.
+ensureLocalSecrets();
 
 describe('sealing', () => {
+  test('the runtime makes no key of its own: without one configured, sealing is refused with the reason', async () => {
+    const configured = process.env.CREDENTIALS_KEY_FILE;
+    const missing = join(mkdtempSync(join(tmpdir(), 'chatlines-seal-')), 'no-such-key');
+    process.env.CREDENTIALS_KEY_FILE = missing;
+    try {
+      await assert.rejects(seal('x', 'channel-1'), /ENOENT/);
+      assert.ok(!existsSync(missing), 'no key file was made');
+      delete process.env.CREDENTIALS_KEY_FILE;
+      await assert.rejects(seal('x', 'channel-1'), /CREDENTIALS_KEY_ID \(AWS\) or CREDENTIALS_KEY_FILE/);
+    } finally {
+      process.env.CREDENTIALS_KEY_FILE = configured;
+    }
+  });
+
   const secret = JSON.stringify({ botToken: '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1' });
 
   test('opens for its context, with a fresh data key and IV each time', async () => {
