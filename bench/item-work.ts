@@ -84,7 +84,9 @@ export function tallyCall(work: ItemWork, call: DynamoObservation): void {
       add(work.writes, itemKind(input.Key));
       return;
     case 'Query': {
-      const count = (call.output as { Count?: number } | undefined)?.Count ?? 0;
+      // What DynamoDB read, filtered out or not.
+      const output = call.output as { Count?: number; ScannedCount?: number } | undefined;
+      const count = output?.ScannedCount ?? output?.Count ?? 0;
       const values = input.ExpressionAttributeValues ?? {};
       const partition = values[':pk'] ?? Object.values(values)[0];
       if (count > 0) add(work.reads, input.IndexName ? `${input.IndexName} index rows` : itemKind({ pk: partition }), count);

@@ -131,6 +131,8 @@ export async function startEnv(firstTable: string): Promise<Env> {
     // The key that seals messenger credentials: the bench's own (else the host would create
     // `.chatlines/credentials-key` in the working directory, as `npm start` does).
     process.env.CREDENTIALS_KEY_FILE ??= join(keyDir, 'credentials-key');
+    // The visitor tokens' secret too (the host makes it on start).
+    process.env.VISITOR_SECRET_FILE ??= join(keyDir, 'visitor-secret');
     host = await startHost({ port: 0, key });
     const url = host.url;
     // Messengers reach this host (Viber calls the hook while it registers it): not an earlier

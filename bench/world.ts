@@ -4,7 +4,7 @@
  * visitors, a quiet line for webhook subscriptions, online operators, and helpers that bring a
  * fresh session into a given state through the API itself.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Env } from './support.ts';
 
 export interface World {
@@ -37,9 +37,6 @@ export function expectOk(what: string, r: { status: number; body: unknown }): vo
 
 /** Builds the world on the current table. `tag` keeps names apart between tables. */
 export async function buildWorld(env: Env, tag = randomUUID().slice(0, 8)): Promise<World> {
-  // The visitor tokens' secret: the bench's own, in memory (else the host would create
-  // `.chatlines/visitor-secret` in the working directory, as `npm start` does).
-  process.env.VISITOR_SECRET ??= randomBytes(32).toString('base64url');
   const admin = await env.token({ sub: 'bench-admin', roles: ['admin'] });
   const line = await env.call('POST', '/v1/lines', {
     token: admin,

@@ -93,7 +93,7 @@ export function sideEffectFreePackages(): Plugin {
         if (args.pluginData?.resolving) return undefined;
         const resolved = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: { resolving: true } });
         if (resolved.errors.length > 0) return { errors: resolved.errors };
-        return { path: resolved.path, namespace: resolved.namespace, sideEffects: false };
+        return { path: resolved.path, namespace: resolved.namespace, external: resolved.external, suffix: resolved.suffix, sideEffects: false };
       });
     },
   };

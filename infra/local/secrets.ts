@@ -7,16 +7,24 @@
  * their place. A file named in the environment already (the tests', the bench's) is made there.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-/** Writes `file` unless it exists (two starts at once: the first one's stays). */
+/**
+ * Writes `file` unless it exists, whole or not at all: the contents go to a file of their own,
+ * which is then linked in place (the link fails when `file` exists). Two starts at once: the
+ * first link stays, and neither reads a half-written file.
+ */
 function createOnce(file: string, contents: () => string): void {
   mkdirSync(dirname(file), { recursive: true });
+  const draft = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  writeFileSync(draft, contents(), { mode: 0o600, flag: 'wx' });
   try {
-    writeFileSync(file, contents(), { mode: 0o600, flag: 'wx' });
+    linkSync(draft, file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  } finally {
+    rmSync(draft, { force: true });
   }
 }
 

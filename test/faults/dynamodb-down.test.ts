@@ -32,6 +32,9 @@ before(async () => {
   configureLocalEnvironment(TABLE, dynamo.endpoint);
   logger.setLogLevel('SILENT');
   resetClient();
+  // This host's secrets beside its data (not the working directory's .chatlines/).
+  process.env.VISITOR_SECRET_FILE ??= join(dataDir, 'visitor-secret');
+  process.env.CREDENTIALS_KEY_FILE ??= join(dataDir, 'credentials-key');
   host = await startHost({ port: 0, key: await loadOrCreateDevKey(join(dataDir, 'key.json')) });
 });
 after(async () => {

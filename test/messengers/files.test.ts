@@ -195,6 +195,31 @@ describe('files through the messengers', () => {
     );
   });
 
+  test('a reply of three parts that fails at a different part on each attempt: each retry starts after the last part that went out', async () => {
+    // The text (too long for a caption), a PDF (sendDocument), an image (sendPhoto). The first
+    // attempt fails at the PDF, the second at the image (the delivery's progress moves on), the third ends it.
+    const text = `Your order, in full. ${'Line after line of it. '.repeat(50)}`;
+    const upload = async (name: string, contentType: string, bytes: Buffer) => {
+      const u = await host.call('POST', `/v1/sessions/${tgSession}/files`, { token: alice, body: { name, contentType, size: bytes.length } });
+      assert.equal(u.status, 201, JSON.stringify(u.body));
+      assert.equal((await fetch(u.body.uploadUrl, { method: 'PUT', headers: u.body.headers, body: bytes })).status, 200);
+      return u.body.__id as string;
+    };
+    const image = png(5, 5);
+    const files = [await upload('order.pdf', 'application/pdf', pdf), await upload('parcel.png', 'image/png', image)];
+    tg.failNext('sendDocument', 502, 'Bad Gateway');
+    tg.failNext('sendPhoto', 502, 'Bad Gateway');
+    const r = await host.call('POST', `/v1/sessions/${tgSession}/messages`, { token: alice, body: { type: 'file', body: text, files } });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    await kit.statusIs(tgSession, r.body.__id, 'sent');
+    assert.equal(tg.callsOf('sendMessage').filter((c) => c.body.text === text).length, 1, 'the text went out once');
+    const documents = tg.uploads.filter((u) => u.method === 'senddocument' && u.name === 'order.pdf');
+    const photos = tg.uploads.filter((u) => u.method === 'sendphoto' && u.name === 'parcel.png');
+    assert.equal(documents.length, 2, 'the PDF: failed, then sent on the second attempt');
+    assert.equal(photos.length, 2, 'the image: failed on the second attempt, sent on the third');
+    assert.ok(photos[1]!.bytes.equals(image));
+  });
+
   test('WhatsApp: an image by media id arrives as a file; a document reply carries a link to the same bytes', async () => {
     const c = await host.call('POST', '/v1/channels', { token: w.admin, body: { _line: w.line.__id, _type: 'whatsapp', __name: 'WA', _credentials: wa } });
     assert.equal(c.status, 201, JSON.stringify(c.body));

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ensureLocalSecrets } from '../../infra/local/secrets.ts';
 import { seal, unseal } from '../../lib/adapters/sealing.ts';
@@ -13,7 +13,7 @@ import { seal, unseal } from '../../lib/adapters/sealing.ts';
 process.env.CREDENTIALS_KEY_FILE = join(mkdtempSync(join(tmpdir(), 'chatlines-seal-')), 'credentials-key');
 delete process.env.CREDENTIALS_KEY_ID;
 // The local host makes the key on its first start; the runtime only reads it.
-ensureLocalSecrets();
+ensureLocalSecrets(dirname(process.env.CREDENTIALS_KEY_FILE!));
 
 describe('sealing', () => {
   test('the runtime makes no key of its own: without one configured, sealing is refused with the reason', async () => {

@@ -162,7 +162,9 @@ async function send(reply: OutboundReply, credentials: InstagramCredentials): Pr
       return failedAtPart(networkFailure(error), index, externalId);
     }
   }
-  return { ok: true, externalId: externalId! };
+  // Every part went out on earlier attempts, none named by the messenger: nothing to record it by.
+  if (!externalId) return { ok: false, error: 'the reply went out, but the messenger named none of its parts', retry: false };
+  return { ok: true, externalId: externalId };
 }
 
 async function typing(account: string, credentials: InstagramCredentials): Promise<void> {

@@ -200,7 +200,8 @@ export const telegram: Messenger<TelegramCredentials> = {
       if (!sent.ok) return failedAtPart(sendFailure(sent), index, first);
       first ??= `${sent.result.chat.id}:${sent.result.message_id}`;
     }
-    return { ok: true, externalId: first! };
+    if (!first) return { ok: false, error: 'the reply went out, but Telegram named none of its parts', retry: false };
+    return { ok: true, externalId: first };
   },
 
   async connect(hookUrl, { botToken }, hookSecret) {

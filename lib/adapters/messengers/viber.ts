@@ -219,7 +219,9 @@ async function send(reply: OutboundReply, credentials: ViberCredentials): Promis
     }
     externalId = sent.answer.message_token;
   }
-  return { ok: true, externalId: externalId! };
+  // Every part went out on earlier attempts, none named by the messenger: nothing to record it by.
+  if (!externalId) return { ok: false, error: 'the reply went out, but the messenger named none of its parts', retry: false };
+  return { ok: true, externalId: externalId };
 }
 
 async function setWebhook(url: string, credentials: ViberCredentials): Promise<void> {

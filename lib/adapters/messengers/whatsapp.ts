@@ -250,7 +250,9 @@ async function send(reply: OutboundReply, credentials: WhatsAppCredentials): Pro
       return failedAtPart(networkFailure(error), index, externalId);
     }
   }
-  return { ok: true, externalId: externalId! };
+  // Every part went out on earlier attempts, none named by the messenger: nothing to record it by.
+  if (!externalId) return { ok: false, error: 'the reply went out, but the messenger named none of its parts', retry: false };
+  return { ok: true, externalId: externalId };
 }
 
 const MediaInfo = z.looseObject({ url: z.url(), mime_type: z.optional(z.string()) });

@@ -358,7 +358,7 @@ export async function attemptDelivery(pk: string, sk = '#DELIVERY'): Promise<'de
   if (!d) return 'skipped';
   const endpoint = await endpointOf(d.target);
   const outcome = await attemptOn(d.target, endpoint, d.eventId, d.body, d.progress);
-  // What a reply of several parts got out stays with the delivery (a later attempt, also by hand, starts after it).
+  // What a reply of several parts got out stays with the delivery (the next attempt starts after it).
   const progress = outcome.progress
     ? { names: { '#progress': 'progress' }, set: ', #progress = :progress', values: { ':progress': outcome.progress } }
     : undefined;
