@@ -20,7 +20,6 @@ import type { InstagramCredentials } from '../../contract/messengers.ts';
 import * as z from '../../contract/zod.ts';
 import { bearer, graphFailure, verifyMeta } from './meta.ts';
 import {
-  failedAtPart,
   type InboundAttachment,
   type InboundEvent,
   type Messenger,
@@ -28,7 +27,7 @@ import {
   type OutboundFile,
   type OutboundReply,
   type SendResult,
-  unsentParts,
+  sendInParts,
 } from './port.ts';
 import { apiBase, call, download, isoFromEpoch, networkFailure, parseJson, splitText } from './wire.ts';
 
@@ -142,29 +141,18 @@ const messagesUrl = (credentials: InstagramCredentials) => `${apiUrl()}/${encode
 async function send(reply: OutboundReply, credentials: InstagramCredentials): Promise<SendResult> {
   const payloads = instagramPayloads(reply);
   if (payloads.length === 0) return { ok: false, error: 'an empty reply: no text and no files', retry: false };
-  let externalId = reply.progress?.externalId;
-  for (const [index, payload] of unsentParts(payloads, reply)) {
+  // The last one names the reply: a `read` names the latest message the client saw.
+  return sendInParts(payloads, reply, 'last', async (payload) => {
     try {
       const answer = await call(messagesUrl(credentials), { method: 'POST', headers: bearer(credentials.accessToken), json: payload });
-      if (answer.status < 200 || answer.status >= 300) return failedAtPart(graphFailure(answer), index, externalId);
+      if (answer.status < 200 || answer.status >= 300) return graphFailure(answer);
       const sent = SendAnswer.safeParse(answer.json);
-      if (!sent.success) {
-        // It went out all the same: a retry must not send it again.
-        return failedAtPart(
-          { ok: false, error: `Instagram accepted the message but named no id (HTTP ${answer.status})`, retry: false },
-          index + 1,
-          externalId,
-        );
-      }
-      // The last one: a `read` names the latest message the client saw.
-      externalId = sent.data.message_id;
+      if (!sent.success) return { ok: false, error: `Instagram accepted the message but named no id (HTTP ${answer.status})`, retry: false, wentOut: true };
+      return { ok: true, id: sent.data.message_id };
     } catch (error) {
-      return failedAtPart(networkFailure(error), index, externalId);
+      return networkFailure(error);
     }
-  }
-  // Every part went out on earlier attempts, none named by the messenger: nothing to record it by.
-  if (!externalId) return { ok: false, error: 'the reply went out, but the messenger named none of its parts', retry: false };
-  return { ok: true, externalId: externalId };
+  });
 }
 
 async function typing(account: string, credentials: InstagramCredentials): Promise<void> {

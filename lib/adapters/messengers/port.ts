@@ -134,12 +134,37 @@ export interface SendFailure {
 /** What came of a send. */
 export type SendResult = { readonly ok: true; readonly externalId: string } | SendFailure;
 
-/** The parts of a reply still to send: each with its index among all of the reply's parts. */
-export const unsentParts = <T>(parts: readonly T[], reply: OutboundReply): [number, T][] => [...parts.entries()].slice(reply.progress?.parts ?? 0);
+/** What one part's call came to: the messenger's id of it, or a failure (`wentOut`: it was sent all the same, e.g. answered without an id). */
+export type PartSent = { readonly ok: true; readonly id: string } | (SendFailure & { readonly wentOut?: true });
 
 /** A failure at part `index`: the parts before it went out, `externalId` names the reply so far. */
-export const failedAtPart = (failure: SendFailure, index: number, externalId: string | undefined): SendFailure =>
+const failedAtPart = (failure: SendFailure, index: number, externalId: string | undefined): SendFailure =>
   index > 0 ? { ...failure, progress: { parts: index, ...(externalId ? { externalId } : {}) } } : failure;
+
+/**
+ * Sends the parts of a reply that earlier attempts did not (`reply.progress`), one call each, in
+ * order; a failure says how far the reply got. `names`: which part's id names the reply — the
+ * first (Telegram) or the last (the messengers whose statuses follow the latest message).
+ */
+export async function sendInParts<T>(
+  parts: readonly T[],
+  reply: OutboundReply,
+  names: 'first' | 'last',
+  sendPart: (part: T) => Promise<PartSent>,
+): Promise<SendResult> {
+  let externalId = reply.progress?.externalId;
+  for (const [index, part] of [...parts.entries()].slice(reply.progress?.parts ?? 0)) {
+    const sent = await sendPart(part);
+    if (!sent.ok) {
+      const { wentOut, ...failure } = sent;
+      return failedAtPart(failure, wentOut ? index + 1 : index, externalId);
+    }
+    externalId = names === 'first' ? (externalId ?? sent.id) : sent.id;
+  }
+  // Every part went out on earlier attempts, none named by the messenger: nothing to record it by.
+  if (!externalId) return { ok: false, error: 'the reply went out, but the messenger named none of its parts', retry: false };
+  return { ok: true, externalId };
+}
 
 /**
  * A messenger's API refused or failed a call that is not a send (registering or removing the

@@ -12,7 +12,6 @@
 import type { ApiMethods, ApiResponse, File, Message, Update } from '@grammyjs/types';
 import type { TelegramCredentials } from '../../contract/messengers.ts';
 import {
-  failedAtPart,
   type HookRequest,
   type InboundAttachment,
   type InboundEvent,
@@ -21,7 +20,7 @@ import {
   type OutboundFile,
   type SendFailure,
   type SendResult,
-  unsentParts,
+  sendInParts,
   type Verdict,
 } from './port.ts';
 import { safeEqual } from './wire.ts';
@@ -188,20 +187,16 @@ export const telegram: Messenger<TelegramCredentials> = {
       })),
     ];
     // The first part's id names the reply (the rest are its continuation).
-    let first = reply.progress?.externalId;
-    for (const [index, part] of unsentParts(parts, reply)) {
+    return sendInParts(parts, reply, 'first', async (part) => {
       let sent: Outcome<Message>;
       try {
         sent = await part.send();
       } catch (error) {
         // Our storage did not give a file's bytes: worth another attempt.
-        return failedAtPart({ ok: false, error: `${part.what} could not be read: ${(error as Error).message}`, retry: true }, index, first);
+        return { ok: false, error: `${part.what} could not be read: ${(error as Error).message}`, retry: true };
       }
-      if (!sent.ok) return failedAtPart(sendFailure(sent), index, first);
-      first ??= `${sent.result.chat.id}:${sent.result.message_id}`;
-    }
-    if (!first) return { ok: false, error: 'the reply went out, but Telegram named none of its parts', retry: false };
-    return { ok: true, externalId: first };
+      return sent.ok ? { ok: true, id: `${sent.result.chat.id}:${sent.result.message_id}` } : sendFailure(sent);
+    });
   },
 
   async connect(hookUrl, { botToken }, hookSecret) {

@@ -18,7 +18,6 @@ import type { ViberCredentials } from '../../contract/messengers.ts';
 import * as z from '../../contract/zod.ts';
 import { TtlCache } from '../cache.ts';
 import {
-  failedAtPart,
   type InboundAttachment,
   type InboundEvent,
   type Messenger,
@@ -26,7 +25,7 @@ import {
   type OutboundFile,
   type OutboundReply,
   type SendResult,
-  unsentParts,
+  sendInParts,
 } from './port.ts';
 import { apiBase, call, download, hmacSha256Hex, isoFromEpoch, keepDigits, networkFailure, parseJson, retryAfterMs, safeEqual, splitText } from './wire.ts';
 
@@ -209,19 +208,12 @@ async function send(reply: OutboundReply, credentials: ViberCredentials): Promis
   const payloads = viberPayloads(reply, name);
   if (payloads.length === 0) return { ok: false, error: 'an empty reply: no text and no files', retry: false };
   // The last part's token names the reply (delivered/seen follow the last message).
-  let externalId = reply.progress?.externalId;
-  for (const [index, payload] of unsentParts(payloads, reply)) {
+  return sendInParts(payloads, reply, 'last', async (payload) => {
     const sent = await viberRequest('send_message', credentials.authToken, payload);
-    if (!sent.ok) return failedAtPart(sent, index, externalId);
-    if (!sent.answer.message_token) {
-      // It went out all the same: a retry must not send it again.
-      return failedAtPart({ ok: false, error: 'Viber accepted the message but named no message_token', retry: false }, index + 1, externalId);
-    }
-    externalId = sent.answer.message_token;
-  }
-  // Every part went out on earlier attempts, none named by the messenger: nothing to record it by.
-  if (!externalId) return { ok: false, error: 'the reply went out, but the messenger named none of its parts', retry: false };
-  return { ok: true, externalId: externalId };
+    if (!sent.ok) return sent;
+    if (!sent.answer.message_token) return { ok: false, error: 'Viber accepted the message but named no message_token', retry: false, wentOut: true };
+    return { ok: true, id: sent.answer.message_token };
+  });
 }
 
 async function setWebhook(url: string, credentials: ViberCredentials): Promise<void> {

@@ -20,7 +20,6 @@ import type { WhatsappCredentials as WhatsAppCredentials } from '../../contract/
 import * as z from '../../contract/zod.ts';
 import { bearer, graphFailure, verifyMeta } from './meta.ts';
 import {
-  failedAtPart,
   type InboundAttachment,
   type InboundEvent,
   type Messenger,
@@ -28,7 +27,7 @@ import {
   type OutboundFile,
   type OutboundReply,
   type SendResult,
-  unsentParts,
+  sendInParts,
 } from './port.ts';
 import { apiBase, call, download, isoFromEpoch, networkFailure, parseJson, splitText } from './wire.ts';
 
@@ -231,28 +230,21 @@ async function send(reply: OutboundReply, credentials: WhatsAppCredentials): Pro
   const payloads = whatsappPayloads(reply);
   if (payloads.length === 0) return { ok: false, error: 'an empty reply: no text and no files', retry: false };
   // The last part's id names the reply (its statuses follow the last message).
-  let externalId = reply.progress?.externalId;
-  for (const [index, payload] of unsentParts(payloads, reply)) {
+  return sendInParts(payloads, reply, 'last', async (payload) => {
     try {
       const answer = await call(`${apiUrl()}/${encodeURIComponent(credentials.phoneNumberId)}/messages`, {
         method: 'POST',
         headers: bearer(credentials.accessToken),
         json: payload,
       });
-      if (answer.status < 200 || answer.status >= 300) return failedAtPart(graphFailure(answer), index, externalId);
+      if (answer.status < 200 || answer.status >= 300) return graphFailure(answer);
       const sent = SendAnswer.safeParse(answer.json);
-      if (!sent.success) {
-        // It went out all the same: a retry must not send it again.
-        return failedAtPart({ ok: false, error: `WhatsApp accepted the message but named no id (HTTP ${answer.status})`, retry: false }, index + 1, externalId);
-      }
-      externalId = sent.data.messages[0]!.id;
+      if (!sent.success) return { ok: false, error: `WhatsApp accepted the message but named no id (HTTP ${answer.status})`, retry: false, wentOut: true };
+      return { ok: true, id: sent.data.messages[0]!.id };
     } catch (error) {
-      return failedAtPart(networkFailure(error), index, externalId);
+      return networkFailure(error);
     }
-  }
-  // Every part went out on earlier attempts, none named by the messenger: nothing to record it by.
-  if (!externalId) return { ok: false, error: 'the reply went out, but the messenger named none of its parts', retry: false };
-  return { ok: true, externalId: externalId };
+  });
 }
 
 const MediaInfo = z.looseObject({ url: z.url(), mime_type: z.optional(z.string()) });
